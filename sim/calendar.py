@@ -1,0 +1,71 @@
+"""Months as integer ordinals and the monthly calendar a run advances over.
+
+A month ordinal is ``year * 12 + (month - 1)``; month ``t`` of a calendar is
+the ordinal ``start + t``. Every date in a scenario is a month ("2025-08").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str) -> int:
+    """Return the ordinal of ``"YYYY-MM"``; raise ValueError otherwise."""
+    match = _MONTH.match(text.strip()) if isinstance(text, str) else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"expected a month written YYYY-MM, got {text!r}")
+    return int(match.group(1)) * 12 + int(match.group(2)) - 1
+
+
+def format_month(ordinal: int) -> str:
+    """Inverse of :func:`parse_month`."""
+    return f"{ordinal // 12:04d}-{ordinal % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The months a run covers, ``start`` to ``end`` inclusive (ordinals)."""
+
+    start: int
+    end: int
+
+    @property
+    def months(self) -> int:
+        """Number of months simulated."""
+        return self.end - self.start + 1
+
+    def ordinal(self, t: int) -> int:
+        """Month ordinal of step ``t``."""
+        return self.start + t
+
+    def year(self, t: int) -> int:
+        """Calendar year of step ``t``."""
+        return (self.start + t) // 12
+
+    @property
+    def years(self) -> list[int]:
+        """Every calendar year touched by the run, in order."""
+        return list(range(self.start // 12, self.end // 12 + 1))
+
+    def label(self, t: int) -> str:
+        """``"YYYY-MM"`` for step ``t``."""
+        return format_month(self.start + t)
+
+    def quarter_label(self, t: int) -> str:
+        """``"YYYYQn"`` for step ``t``."""
+        ordinal = self.start + t
+        return f"{ordinal // 12}Q{ordinal % 12 // 3 + 1}"
+
+    def is_period_end(self, t: int, months_per_period: int) -> bool:
+        """True when step ``t`` closes a year (12) or quarter (3), or the run."""
+        last_in_period = (self.start + t) % months_per_period == months_per_period - 1
+        return last_in_period or t == self.months - 1
+
+    def steps_of(self, ordinals: np.ndarray) -> np.ndarray:
+        """Calendar steps of month ordinals (may fall outside ``[0, months)``)."""
+        return np.asarray(ordinals) - self.start

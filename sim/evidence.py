@@ -1,0 +1,67 @@
+"""The evidence registry (seeds/evidence.toml) and citation checks."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
+from sim.scenario.tree import parameters
+
+REGISTRY = Path("seeds") / "evidence.toml"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One registry entry."""
+
+    id: str
+    claim: str
+    unit: str
+    year: str
+    source: str
+    kind: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    note: str = ""
+
+    def figure(self) -> str:
+        """The figure as text: a value, a range, or the note."""
+        if self.value is not None:
+            return f"{self.value:g}"
+        if self.low is not None:
+            return f"{self.low:g}-{self.high:g}"
+        return self.note
+
+
+def registry_path(scenario_file: str | Path | None = None) -> Path:
+    """seeds/evidence.toml beside the scenario's folder, else under the cwd."""
+    if scenario_file is not None:
+        candidate = Path(scenario_file).resolve().parent.parent / REGISTRY
+        if candidate.is_file():
+            return candidate
+    return REGISTRY
+
+
+def load_registry(path: str | Path = REGISTRY) -> dict[str, Evidence]:
+    """Read the registry; a malformed one raises ScenarioError."""
+    try:
+        raw = tomllib.loads(Path(path).read_text("utf-8"))["evidence"]
+        return {key: Evidence(id=key, **entry) for key, entry in raw.items()}
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"cannot read the evidence registry: {exc}", file=str(path)) from None
+
+
+def citation_problems(scenario: Scenario, registry: dict[str, Evidence]) -> list[str]:
+    """One message per parameter citing nothing or an id not in the registry."""
+    problems = []
+    for param in parameters(scenario):
+        if not param.evidence:
+            problems.append(f"{param.path}: cites no evidence")
+        for ident in param.evidence:
+            if ident not in registry:
+                problems.append(f"{param.path}: cites unknown evidence id {ident!r}")
+    return problems

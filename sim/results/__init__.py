@@ -1,0 +1,1 @@
+"""Results: writing a run directory and reading it back."""

@@ -1,0 +1,64 @@
+"""summary.csv: one tidy row per quota level, metric, region and period."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+
+from sim.model.stats import STAT_NAMES
+
+COLUMNS = ("quota", "metric", "region", "period", *STAT_NAMES)
+
+
+def format_number(value: float) -> str:
+    """Six significant digits, never exponent notation; '' for an undefined value."""
+    if not math.isfinite(value):
+        return ""
+    if value == 0:
+        return "0"
+    return np.format_float_positional(value, precision=6, unique=False, fractional=False,
+                                      trim="-")
+
+
+def summary_csv(rows: list[tuple]) -> str:
+    """The CSV text for recorder rows ``(quota, metric, region, period, stats)``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for quota, metric, region, period, stats in rows:
+        writer.writerow([quota, metric, region, period, *(format_number(x) for x in stats)])
+    return out.getvalue()
+
+
+def read_summary(path) -> list[dict]:
+    """Rows of a summary.csv as dicts; statistics as floats (NaN where empty)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        for name in STAT_NAMES:
+            row[name] = float(row[name]) if row[name] != "" else math.nan
+    return rows
+
+
+def headline_table(rows: list[tuple], metric: str = "domestic_share_units") -> str:
+    """National ``metric`` by year and level: p50 with the p05-p95 band, in percent."""
+    annual = [(q, p, s) for q, m, r, p, s in rows if m == metric and r == "national"
+              and p.isdigit()]
+    levels = list(dict.fromkeys(q for q, _, _ in annual))
+    years = sorted({p for _, p, _ in annual})
+    cell = {(q, p): s for q, p, s in annual}
+    width = 19
+    lines = [f"National {metric}: p50 (p05-p95)",
+             "quota".ljust(10) + "".join(y.rjust(width) for y in years)]
+    for level in levels:
+        line = level.ljust(10)
+        for year in years:
+            s = cell[(level, year)]
+            text = "n/a" if math.isnan(s[3]) else (
+                f"{s[3]:.1%} ({s[1]:.0%}-{s[5]:.0%})")
+            line += text.rjust(width)
+        lines.append(line)
+    return "\n".join(lines)

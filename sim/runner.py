@@ -1,0 +1,48 @@
+"""Run a scenario end to end: load, simulate every quota level, write the run directory."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.model.ensemble import EnsembleResult, simulate
+from sim.results.run_dir import manifest, write_run
+from sim.scenario import Scenario, load
+
+DEFAULT_SCENARIO = Path("scenarios") / "baseline.toml"
+
+
+@dataclass
+class Run:
+    """A finished run: the scenario, its result and where it was written."""
+
+    scenario: Scenario
+    result: EnsembleResult
+    out_dir: Path | None
+    info: dict
+
+
+def default_out_dir(scenario: Scenario) -> Path:
+    """outputs/<scenario name>/."""
+    return Path("outputs") / scenario.name
+
+
+def execute(scenario_file: str | Path, replications: int | None = None, seed: int | None = None,
+            levels: list[str] | None = None, out_dir: str | Path | None = None,
+            force: bool = False, write: bool = True) -> Run:
+    """Run ``scenario_file``; refuses to overwrite an existing ``out_dir`` unless ``force``."""
+    started = time.perf_counter()
+    scenario = load(scenario_file)
+    target = Path(out_dir) if out_dir else default_out_dir(scenario)
+    if write and target.exists() and not force:
+        raise FileExistsError(str(target))
+    reps = replications or scenario.run.replications
+    run_seed = scenario.run.seed if seed is None else seed
+    chosen = list(levels) if levels else list(scenario.run.quota_levels)
+    result = simulate(scenario, reps, run_seed, chosen)
+    info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
+                    time.perf_counter() - started)
+    if write:
+        write_run(target, result, info, force)
+    return Run(scenario, result, target if write else None, info)

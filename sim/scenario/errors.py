@@ -1,0 +1,21 @@
+"""The one error type bad input raises: it names the file, the key and the fix."""
+
+from __future__ import annotations
+
+
+class ScenarioError(ValueError):
+    """Invalid scenario input. ``str()`` is the one-line message for users."""
+
+    def __init__(self, message: str, path: str | None = None, file: str | None = None):
+        self.message = message
+        self.path = path
+        self.file = file
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.file, self.path) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+    def in_file(self, file: str) -> ScenarioError:
+        """The same error, attributed to ``file`` unless already attributed."""
+        return self if self.file else ScenarioError(self.message, self.path, file)

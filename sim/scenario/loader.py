@@ -1,0 +1,102 @@
+"""Load a scenario file: read, resolve ``extends``, convert, validate.
+
+A scenario file is data only: TOML read with ``tomllib``; the only other file
+it can name is its parent through ``extends``, resolved relative to itself,
+with chains at most ``MAX_EXTENDS`` deep.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from sim.scenario.convert import to_dataclass
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
+from sim.scenario.validate import validate
+
+MAX_EXTENDS = 8
+PARAM_KEYS = {"dist", "value"}
+
+
+def load(path: str | Path, overrides: dict | None = None) -> Scenario:
+    """Read and validate the scenario at ``path``; ``overrides`` is a raw tree."""
+    path = Path(path)
+    try:
+        raw = resolve(path, chain=())
+        if overrides:
+            raw = merge(raw, overrides)
+        raw.setdefault("name", path.stem)
+        scenario = to_dataclass(Scenario, raw, "")
+        validate(scenario)
+    except ScenarioError as err:
+        raise err.in_file(str(path)) from None
+    return scenario
+
+
+def read_toml(path: Path) -> dict:
+    """Parse one TOML file, turning every failure into a ScenarioError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=str(path)) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError("not a UTF-8 text file", file=str(path)) from None
+    if "\x00" in text:
+        raise ScenarioError("not a text file (contains NUL bytes)", file=str(path))
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"TOML syntax error: {exc}", file=str(path)) from None
+
+
+def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
+    """The raw tree of ``path`` merged over the tree it extends."""
+    here = path.resolve()
+    if here in chain:
+        loop = " -> ".join(p.name for p in (*chain, here))
+        raise ScenarioError(f"extends forms a cycle ({loop})", "extends", str(path))
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(f"extends chain deeper than {MAX_EXTENDS}", "extends", str(path))
+    raw = read_toml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError("expected a file path string", "extends", str(path))
+    target = path.parent / parent
+    if not target.is_file():
+        raise ScenarioError(f"extends target {parent!r} not found", "extends", str(path))
+    base = resolve(target, (*chain, here))
+    base.pop("name", None)
+    base.pop("description", None)
+    return merge(base, raw)
+
+
+def merge(base: dict, override: dict) -> dict:
+    """Overlay ``override`` on ``base``: tables merge, anything else replaces.
+
+    A parameter table (one with ``dist`` or ``value``) replaces as a whole, and a
+    replacement that cites no evidence keeps the evidence it replaces.
+    """
+    out = dict(base)
+    for key, new in override.items():
+        old = out.get(key)
+        if is_param(old) and not isinstance(new, dict):
+            new = {"value": new}
+        if is_param(old) and is_param(new):
+            out[key] = {**new, "evidence": new.get("evidence", old.get("evidence", []))}
+        elif isinstance(old, dict) and isinstance(new, dict):
+            out[key] = merge(old, new)
+        else:
+            out[key] = new
+    return out
+
+
+def is_param(raw) -> bool:
+    """True for a parameter written as a table."""
+    return isinstance(raw, dict) and bool(PARAM_KEYS & raw.keys())

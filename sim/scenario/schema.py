@@ -1,0 +1,202 @@
+"""The scenario tree: frozen dataclasses, one per section of a scenario file.
+
+Field metadata drives loading and validation: ``unit`` documents the field,
+``min``/``max`` bound its values (for a distribution, its whole support), and
+``date`` marks month-valued parameters. Mappings keyed by year use "YYYY".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from sim.scenario.dist import Dist
+
+SHARE = {"min": 0.0, "max": 1.0}
+NONNEG = {"min": 0.0}
+POSITIVE = {"min": 1e-12}
+DATE = {"date": True}
+
+
+def spec(unit: str, **bounds) -> dict:
+    """Field metadata: a unit and optional bounds or flags."""
+    return {"unit": unit, **bounds}
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    """First and last simulated month (inclusive)."""
+
+    start: str = field(default="2023-01", metadata=spec("YYYY-MM"))
+    end: str = field(default="2027-12", metadata=spec("YYYY-MM"))
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """How the ensemble is run."""
+
+    seed: int = field(default=20251121, metadata=spec("integer", min=0, max=2**63 - 1))
+    replications: int = field(default=2000, metadata=spec("count", min=1, max=10_000_000))
+    quota_levels: tuple[str, ...] = field(
+        default=("announced", "0.5", "0.7", "0.9", "1.0"),
+        metadata=spec('"announced" or a share in [0, 1]', quota=True))
+    allocation: str = field(default="pro_rata", metadata=spec("rule name", rule=True))
+    lever_start: str = field(default="2026-01", metadata=spec("YYYY-MM", month=True))
+
+
+@dataclass(frozen=True)
+class Demand:
+    """National AI-compute demand, in H100-equivalents (H100e) a year."""
+
+    base: Dist = field(metadata=spec("H100e per year in the first year", **POSITIVE))
+    growth: Mapping[str, Dist] = field(
+        default_factory=dict, metadata=spec("growth over the previous year", keys="year", min=-0.9, max=10))
+    initial_domestic_installed: Dist = field(
+        default=Dist.fixed(0.0), metadata=spec("units installed at the start", **NONNEG))
+    initial_import_installed: Dist = field(
+        default=Dist.fixed(0.0), metadata=spec("units installed at the start", **NONNEG))
+
+
+@dataclass(frozen=True)
+class Fab:
+    """A dedicated fab that adds AI wafer capacity once commissioned."""
+
+    commission: Dist = field(metadata=spec("YYYY-MM", **DATE))
+    wafers_per_month: Dist = field(metadata=spec("wafers per month at full ramp", **NONNEG))
+    ramp_months: Dist = field(metadata=spec("months to full output", min=1, max=120))
+
+
+@dataclass(frozen=True)
+class Foundry:
+    """Advanced-node wafer capacity, the AI share of it, and its dedicated fabs."""
+
+    capacity: Mapping[str, Dist] = field(
+        metadata=spec("wafers per month at year end (plan)", keys="year", **NONNEG))
+    ai_share: Mapping[str, Dist] = field(metadata=spec("share of wafers for AI chips", keys="year", **SHARE))
+    expansion_realised: Dist = field(
+        default=Dist.fixed(1.0), metadata=spec("share of planned growth the embargo allows", **SHARE))
+    yield_factor: Dist = field(
+        default=Dist.fixed(1.0), metadata=spec("multiplier on product yields", min=0.0, max=10.0))
+    closes: Dist | None = field(default=None, metadata=spec("YYYY-MM cut-off", **DATE))
+    fabs: Mapping[str, Fab] = field(default_factory=dict, metadata=spec("dedicated fabs"))
+
+
+@dataclass(frozen=True)
+class YieldCurve:
+    """Learning curve: start, ceiling and time constant of good-die yield."""
+
+    start: Dist = field(metadata=spec("yield at the calendar start", **SHARE))
+    ceiling: Dist = field(metadata=spec("long-run yield", **SHARE))
+    learning_months: Dist = field(metadata=spec("months to close 63% of the gap", min=1, max=600))
+
+
+@dataclass(frozen=True)
+class Product:
+    """A domestic accelerator: how wafers, yield and HBM become chips."""
+
+    wafer_share: Mapping[str, Dist] = field(
+        metadata=spec("share of each foundry's AI wafers", **SHARE))
+    candidates_per_wafer: Dist = field(metadata=spec("packages per wafer at 100% yield", **POSITIVE))
+    yield_curve: YieldCurve = field(metadata=spec("yield learning curve"))
+    hbm_stacks: Dist = field(metadata=spec("HBM stacks per chip", **NONNEG))
+    h100e: Dist = field(metadata=spec("H100-equivalents per chip in the first year", **NONNEG))
+    h100e_growth: Dist = field(
+        default=Dist.fixed(0.0), metadata=spec("yearly gain in delivered performance", min=0, max=2))
+    power_kw: Dist = field(default=Dist.fixed(1.0), metadata=spec("kW per chip, system level", **NONNEG))
+    available_from: str = field(default="2023-01", metadata=spec("YYYY-MM", month=True))
+    banked_dies_per_chip: Dist = field(
+        default=Dist.fixed(0.0), metadata=spec("banked dies used per chip (0: none)", **NONNEG))
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """A domestic chip designer and its products."""
+
+    products: Mapping[str, Product] = field(metadata=spec("products"))
+    banked_dies: Dist = field(default=Dist.fixed(0.0), metadata=spec("dies banked abroad", **NONNEG))
+    banked_dies_per_month: Dist = field(
+        default=Dist.fixed(0.0), metadata=spec("dies packaged per month at most", **NONNEG))
+
+
+@dataclass(frozen=True)
+class Memory:
+    """HBM: the pre-control stockpile and domestic production."""
+
+    controls_from: str = field(metadata=spec("YYYY-MM", month=True))
+    stockpile_stacks: Dist = field(metadata=spec("stacks held when controls bite", **NONNEG))
+    domestic_stacks: Mapping[str, Dist] = field(
+        default_factory=dict, metadata=spec("domestic stacks per year", keys="year", **NONNEG))
+
+
+@dataclass(frozen=True)
+class ImportProduct:
+    """A foreign accelerator sold into China when licences and guidance allow."""
+
+    units_per_month: Mapping[str, Dist] = field(
+        metadata=spec("units per month offered when allowed", keys="year", **NONNEG))
+    h100e: Dist = field(metadata=spec("H100-equivalents per chip", **NONNEG))
+    power_kw: Dist = field(metadata=spec("kW per chip, system level", **NONNEG))
+    licence: float = field(default=1.0, metadata=spec("US licence share at the start", **SHARE))
+    guidance: float = field(default=1.0, metadata=spec("Chinese acceptance at the start", **SHARE))
+    stockpile_units: Dist = field(default=Dist.fixed(0.0), metadata=spec("units", **NONNEG))
+    stockpile_date: str = field(default="2023-01", metadata=spec("YYYY-MM", month=True))
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated change to one import product's licence or guidance level."""
+
+    date: Dist = field(metadata=spec("YYYY-MM", **DATE))
+    product: str = field(metadata=spec("import product id", ref="imports"))
+    kind: str = field(metadata=spec('"licence" or "guidance"', choices=("licence", "guidance")))
+    value: float = field(metadata=spec("share of the product allowed", **SHARE))
+    evidence: tuple[str, ...] = field(default=(), metadata=spec("evidence ids"))
+    enabled: bool = field(default=True, metadata=spec("false drops the event"))
+
+
+@dataclass(frozen=True)
+class QuotaPath:
+    """A published domestic-share path: share reached at each dated point."""
+
+    points: Mapping[str, float] = field(metadata=spec("share by YYYY-MM", keys="month", **SHARE))
+    evidence: tuple[str, ...] = field(default=(), metadata=spec("evidence ids"))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A buyer segment: its demand, quota path and buying habits."""
+
+    demand_share: Dist = field(metadata=spec("share of national demand", **SHARE))
+    preference: Mapping[str, Dist] = field(
+        metadata=spec("voluntary domestic share by year", keys="year", **SHARE))
+    substitution: Dist = field(metadata=spec("share of missing imports sought at home", **SHARE))
+    quota: QuotaPath | None = field(default=None, metadata=spec("announced quota path"))
+    enforcement: Dist = field(default=Dist.fixed(1.0), metadata=spec("share of quota enforced", **SHARE))
+
+
+@dataclass(frozen=True)
+class Market:
+    """How unmet domestic orders wait."""
+
+    backlog_months: Dist = field(metadata=spec("months an order waits", min=1, max=36, integer=True))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole scenario, as resolved from its file and any it extends."""
+
+    name: str = field(metadata=spec("identifier"))
+    demand: Demand = field(metadata=spec("demand"))
+    foundries: Mapping[str, Foundry] = field(metadata=spec("foundries"))
+    vendors: Mapping[str, Vendor] = field(metadata=spec("domestic vendors"))
+    memory: Memory = field(metadata=spec("HBM"))
+    imports: Mapping[str, ImportProduct] = field(metadata=spec("import products"))
+    segments: Mapping[str, Segment] = field(metadata=spec("buyer segments"))
+    market: Market = field(metadata=spec("market"))
+    events: Mapping[str, Event] = field(default_factory=dict, metadata=spec("import timeline"))
+    grey_market: Mapping[str, ImportProduct] = field(
+        default_factory=dict, metadata=spec("smuggled products, never licensed"))
+    description: str = field(default="", metadata=spec("text"))
+    calendar: CalendarSpec = field(default_factory=CalendarSpec, metadata=spec("calendar"))
+    run: RunSpec = field(default_factory=RunSpec, metadata=spec("run settings"))
+    extends: str | None = field(default=None, metadata=spec("path of the parent scenario"))

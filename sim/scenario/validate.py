@@ -1,0 +1,100 @@
+"""Checks that span fields: references between sections and dates in the calendar."""
+
+from __future__ import annotations
+
+from dataclasses import fields, is_dataclass
+
+from sim.calendar import format_month, parse_month
+from sim.scenario.convert import did_you_mean, join, month
+from sim.scenario.dist import Dist
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
+
+
+def validate(scenario: Scenario) -> None:
+    """Raise ScenarioError on the first cross-field problem found."""
+    from sim.model.policies import ALLOCATION_RULES
+
+    start = month(scenario.calendar.start, "calendar.start")
+    end = month(scenario.calendar.end, "calendar.end")
+    if end < start:
+        raise ScenarioError("calendar ends before it starts", "calendar.end")
+    if scenario.run.allocation not in ALLOCATION_RULES:
+        raise ScenarioError(f"unknown allocation rule {scenario.run.allocation!r}"
+                            + did_you_mean(scenario.run.allocation, ALLOCATION_RULES),
+                            "run.allocation")
+    check_dates(scenario, "", start, end)
+    check_references(scenario)
+    check_shares(scenario)
+
+
+def check_dates(node, path: str, start: int, end: int) -> None:
+    """Every month in the tree (values and keys) must fall in the calendar."""
+    years = range(start // 12, end // 12 + 1)
+    for f in fields(node):
+        value, here = getattr(node, f.name), join(path, f.name)
+        if f.name in ("calendar", "extends") or value is None:
+            continue
+        if isinstance(value, Dist) and value.is_date:
+            for bound in value.bounds:
+                in_calendar(int(bound), here, start, end)
+        elif f.metadata.get("month"):
+            in_calendar(parse_month(value), here, start, end)
+        elif is_dataclass(value):
+            check_dates(value, here, start, end)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check_key_date(key, join(here, key), f.metadata.get("keys"), years, start, end)
+                if is_dataclass(item):
+                    check_dates(item, join(here, key), start, end)
+
+
+def check_key_date(key: str, path: str, kind, years, start: int, end: int) -> None:
+    """Year keys within the calendar's years, month keys within its months."""
+    if kind == "year" and int(key) not in years:
+        raise ScenarioError(f"year {key} is outside the calendar ({years[0]}-{years[-1]})", path)
+    if kind == "month":
+        in_calendar(parse_month(key), path, start, end)
+
+
+def in_calendar(ordinal: int, path: str, start: int, end: int) -> None:
+    """Refuse a month outside ``[start, end]``."""
+    if not start <= ordinal <= end:
+        raise ScenarioError(f"date {format_month(ordinal)} is outside the calendar "
+                            f"({format_month(start)} to {format_month(end)})", path)
+
+
+def check_references(scenario: Scenario) -> None:
+    """Products name real foundries; events name real import products."""
+    for vname, vendor in scenario.vendors.items():
+        for pname, product in vendor.products.items():
+            for foundry in product.wafer_share:
+                if foundry not in scenario.foundries:
+                    raise ScenarioError(
+                        f"unknown foundry {foundry!r}" + did_you_mean(foundry, scenario.foundries),
+                        f"vendors.{vname}.products.{pname}.wafer_share.{foundry}")
+    for ename, event in scenario.events.items():
+        if event.product not in scenario.imports:
+            raise ScenarioError(
+                f"unknown import product {event.product!r}"
+                + did_you_mean(event.product, scenario.imports), f"events.{ename}.product")
+    if not scenario.segments:
+        raise ScenarioError("at least one buyer segment is needed", "segments")
+    for sname, segment in scenario.segments.items():
+        if segment.quota is not None and not segment.quota.points:
+            raise ScenarioError("a quota path needs at least one point", f"segments.{sname}.quota")
+
+
+def check_shares(scenario: Scenario) -> None:
+    """Products cannot take more than all of a foundry's AI wafers."""
+    totals: dict[str, float] = {}
+    for vendor in scenario.vendors.values():
+        for product in vendor.products.values():
+            for foundry, share in product.wafer_share.items():
+                totals[foundry] = totals.get(foundry, 0.0) + share.central
+    for foundry, total in totals.items():
+        if total > 1 + 1e-9:
+            raise ScenarioError(f"products take {total:.3g} of its AI wafers (at most 1)",
+                                f"foundries.{foundry}")
+    if sum(s.demand_share.central for s in scenario.segments.values()) <= 0:
+        raise ScenarioError("segment demand shares sum to zero", "segments")
