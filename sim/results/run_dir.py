@@ -34,8 +34,8 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def replicate_arrays(result: EnsembleResult) -> dict[str, np.ndarray]:
-    """National per-replication values plus the axes' labels."""
-    arrays = {f"national.{m}": v for m, v in result.replicates.items()}
+    """National per-replication values (float32: ample for paired comparisons)."""
+    arrays = {f"national.{m}": v.astype(np.float32) for m, v in result.replicates.items()}
     arrays["quota_levels"] = np.array(result.levels)
     arrays["years"] = np.array(result.years)
     return arrays
