@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)  # not other scripts' digits
 
 
 def parse_month(text: str) -> int:
@@ -67,5 +67,29 @@ class Calendar:
         return last_in_period or t == self.months - 1
 
     def steps_of(self, ordinals: np.ndarray) -> np.ndarray:
-        """Calendar steps of month ordinals (may fall outside ``[0, months)``)."""
-        return np.asarray(ordinals) - self.start
+        """Calendar steps of month ordinals (may fall outside ``[0, months)``).
+
+        Whole months come back as int32 (a float64 per replication is not
+        needed to count months); other values keep their dtype. A broadcast
+        constant (a fixed date drawn for every replication) stays a read-only
+        broadcast, so it costs no memory per replication.
+        """
+        values = np.asarray(ordinals)
+        if values.ndim and values.size and not any(values.strides):
+            return np.broadcast_to(whole_steps(np.asarray(values.flat[0]) - self.start),
+                                   values.shape)
+        return whole_steps(values - self.start)
+
+
+STEP_LIMIT = 2**30  # int32 steps within this leave room for ``t - step`` arithmetic
+
+
+def whole_steps(steps: np.ndarray) -> np.ndarray:
+    """``steps`` as int32 when every value is a whole number of modest size, else unchanged."""
+    if steps.dtype.kind not in "fiu" or steps.size == 0:
+        return steps
+    if steps.dtype.kind == "f" and not np.array_equal(np.floor(steps), steps):
+        return steps  # NaN or fractional (e.g. pinned values): keep them as given
+    if np.abs(steps).max() >= STEP_LIMIT:
+        return steps
+    return steps.astype(np.int32)

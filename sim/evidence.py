@@ -56,9 +56,16 @@ def load_registry(path: str | Path = REGISTRY) -> dict[str, Evidence]:
 
 
 def citation_problems(scenario: Scenario, registry: dict[str, Evidence]) -> list[str]:
-    """One message per parameter citing nothing or an id not in the registry."""
+    """One message per parameter citing nothing or an id not in the registry.
+
+    Schema defaults that no file sets are exempt: each switches a mechanism off
+    (no banked dies, no stockpile, a yield factor of 1, full enforcement where
+    there is no quota) rather than asserting a figure.
+    """
     problems = []
     for param in parameters(scenario):
+        if param.default:
+            continue
         if not param.evidence:
             problems.append(f"{param.path}: cites no evidence")
         for ident in param.evidence:

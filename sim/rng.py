@@ -21,7 +21,7 @@ class Streams:
         self.seed = int(seed)
 
     def generator(self, name: str) -> np.random.Generator:
-        """The Generator for stream ``name`` (same name, same numbers)."""
+        """Return the Generator for stream ``name`` (same name, same numbers)."""
         key = zlib.crc32(name.encode("utf-8"))
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
 
@@ -31,16 +31,26 @@ class Draws:
 
     ``first`` and ``count`` select a block of replications; a block's draws
     equal the same rows of a full-size run, so runs split across workers agree.
+    ``pinned`` maps parameter paths to given per-replication values, shape
+    ``(count,)``, used instead of draws (calibration sets parameters this way).
     """
 
-    def __init__(self, streams: Streams, count: int, first: int = 0):
+    def __init__(self, streams: Streams, count: int, first: int = 0,
+                 pinned: dict[str, np.ndarray] | None = None):
         self.streams = streams
         self.count = count
         self.first = first
+        self.pinned = dict(pinned or {})
 
     def __call__(self, path: str, dist: Dist) -> np.ndarray:
-        """Draw ``dist`` for every replication from the stream named ``path``."""
+        """Draw ``dist`` for every replication from the stream named ``path``.
+
+        A fixed parameter comes back as a read-only broadcast of its value (no
+        memory per replication); callers never modify draws in place.
+        """
+        if path in self.pinned:
+            return np.array(self.pinned[path], dtype=float).reshape(self.count)
         if dist.is_fixed:
-            return np.full(self.count, dist.args[0])
+            return np.broadcast_to(np.float64(dist.args[0]), (self.count,))
         full = dist.sample(self.streams.generator(path), self.first + self.count)
         return full[self.first:]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.model.ensemble import EnsembleResult, simulate
+from sim.model.parallel import auto_workers
 from sim.results.run_dir import manifest, write_run
 from sim.scenario import Scenario, load
 
@@ -30,8 +31,13 @@ def default_out_dir(scenario: Scenario) -> Path:
 
 def execute(scenario_file: str | Path, replications: int | None = None, seed: int | None = None,
             levels: list[str] | None = None, out_dir: str | Path | None = None,
-            force: bool = False, write: bool = True) -> Run:
-    """Run ``scenario_file``; refuses to overwrite an existing ``out_dir`` unless ``force``."""
+            force: bool = False, write: bool = True, workers: int | None = None) -> Run:
+    """Run ``scenario_file``; refuses to overwrite an existing ``out_dir`` unless ``force``.
+
+    ``workers`` processes share the quota levels (default: one per idle CPU for
+    a large run, else 1; see :func:`sim.model.parallel.auto_workers`); the
+    outputs do not depend on it.
+    """
     started = time.perf_counter()
     scenario = load(scenario_file)
     target = Path(out_dir) if out_dir else default_out_dir(scenario)
@@ -40,7 +46,9 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
     reps = replications or scenario.run.replications
     run_seed = scenario.run.seed if seed is None else seed
     chosen = list(levels) if levels else list(scenario.run.quota_levels)
-    result = simulate(scenario, reps, run_seed, chosen)
+    if workers is None:
+        workers = auto_workers(reps, len(chosen))
+    result = simulate(scenario, reps, run_seed, chosen, workers=workers)
     info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
                     time.perf_counter() - started)
     if write:

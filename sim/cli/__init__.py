@@ -1,18 +1,44 @@
-"""The ``chipsim`` command: a thin click group; each command lives in its own module."""
+"""The ``chipsim`` command: a thin click group; each command lives in its own module.
+
+Commands are imported only when invoked, so ``chipsim run`` does not pay for
+the sweep, report or calibration machinery at start-up.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from sim.cli.params import params
-from sim.cli.run import run
+# command name -> "module:attribute"
+COMMANDS = {
+    "run": "sim.cli.run:run",
+    "params": "sim.cli.params:params",
+    "calibrate": "sim.cli.calibrate:calibrate_command",
+    "sweep": "sim.cli.sweep:sweep",
+    "sensitivity": "sim.cli.sensitivity:sensitivity_command",
+    "discover": "sim.cli.discover:discover",
+    "report": "sim.cli.report:report",
+    "diff": "sim.cli.diff:diff",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group that imports a command's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, in the order of ``COMMANDS``."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return the named command (None if unknown)."""
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name].split(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="chipsim")
 def main():
     """chipsim: scenarios for China's domestic AI-chip share, 2023-2027."""
-
-
-main.add_command(run)
-main.add_command(params)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from sim.scenario.convert import quota_level
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, one_line
 
 
 class InputError(click.ClickException):
@@ -27,6 +27,16 @@ class QuotaLevel(click.ParamType):
             self.fail(f'expected "announced" or a share in [0, 1], got {value!r}', param, ctx)
 
 
+class SafePath(click.Path):
+    """A click.Path that refuses NUL bytes (os.stat would raise ValueError)."""
+
+    def convert(self, value, param, ctx):
+        """Fail with a usage error (exit 2) on a NUL byte, else as click.Path."""
+        if isinstance(value, str) and "\x00" in value:
+            self.fail("a path cannot contain a NUL byte", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _float(text: str):
     try:
         return float(text)
@@ -36,9 +46,9 @@ def _float(text: str):
 
 scenario_argument = click.argument(
     "scenario", required=False, default="scenarios/baseline.toml",
-    type=click.Path(dir_okay=False))
+    type=SafePath(dir_okay=False))
 reps_option = click.option(
-    "--reps", type=click.IntRange(min=1), default=None,
+    "--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
     help="Replications (default: the scenario's run.replications).")
 seed_option = click.option(
     "--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
@@ -47,14 +57,46 @@ quota_option = click.option(
     "--quota", "quotas", type=QuotaLevel(), multiple=True,
     help='Quota level to run: "announced" or a share such as 0.7. Repeatable.')
 out_option = click.option(
-    "--out", type=click.Path(file_okay=False), default=None,
+    "--out", type=SafePath(file_okay=False), default=None,
     help="Run directory (default: outputs/<scenario name>/).")
 force_option = click.option(
     "--force", is_flag=True, help="Replace an existing run directory.")
+run_workers_option = click.option(
+    "--workers", type=click.IntRange(min=1, max=1024), default=None,
+    help="Processes sharing the quota levels (default: one per idle CPU for a large run, "
+         "else 1). Outputs do not depend on it.")
 
 
 def input_error(err: Exception) -> InputError:
     """Turn a domain error into the CLI's one-line, exit-2 error."""
-    if isinstance(err, FileExistsError):
-        return InputError(f"{err}: run directory exists; pass --force to replace it")
-    return InputError(str(err))
+    if isinstance(err, FileExistsError) and err.errno is None:
+        return InputError(one_line(f"{err}: run directory exists; pass --force to replace it"))
+    if isinstance(err, OSError):  # the output location: missing, read-only, full disk ...
+        return InputError(one_line(f"{err.filename}: cannot write output: {err.strerror}"))
+    if isinstance(err, MemoryError):
+        return InputError("not enough memory for this run: use fewer --reps or quota levels")
+    return InputError(one_line(str(err)))
+
+
+# Options shared by the experiment commands (sweep, sensitivity).
+set_option = click.option(
+    "--set", "sets", multiple=True, metavar="PATH=V1,V2,...",
+    help="Fix a parameter (one value) or list values to sweep. Repeatable.")
+param_option = click.option(
+    "--param", "params", multiple=True, metavar="GLOB",
+    help="Sample only uncertain parameters matching GLOB, e.g. '*.yield_curve.*'. Repeatable.")
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1, max=1024), default=None,
+    help="Local worker processes (default: one per core; 1 runs in this process).")
+scheduler_option = click.option(
+    "--scheduler", default=None, metavar="ADDRESS|local",
+    help="Run on a dask.distributed cluster at tcp://HOST:PORT, or 'local' for a LocalCluster.")
+
+
+def parse_set(text: str) -> tuple[str, tuple[str, ...]]:
+    """Split ``PATH=V1,V2`` into the path and its values (InputError when malformed)."""
+    path, sep, values = text.partition("=")
+    items = tuple(v.strip() for v in values.split(","))
+    if not sep or not path.strip() or not all(items):
+        raise InputError(one_line(f"--set {text}: expected PATH=VALUE or PATH=V1,V2,..."))
+    return path.strip(), items

@@ -21,7 +21,8 @@ def params(scenario, sources):
     except ScenarioError as err:
         raise input_error(err) from None
     for param in parameters(loaded):
-        click.echo(f"{param.path:<58} {param.describe():<40} [{', '.join(param.evidence)}]")
+        cited = "default: mechanism off" if param.default else ", ".join(param.evidence)
+        click.echo(f"{param.path:<58} {param.describe():<40} [{cited}]")
         if sources:
             for ident in param.evidence:
                 entry = registry.get(ident)

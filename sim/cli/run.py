@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import click
 
-from sim.cli.options import (force_option, input_error, out_option, quota_option, reps_option,
-                             scenario_argument, seed_option)
+from sim.cli.options import (
+    force_option,
+    input_error,
+    out_option,
+    quota_option,
+    reps_option,
+    run_workers_option,
+    scenario_argument,
+    seed_option,
+)
+from sim.cli.report import report_option, write_report_or_fail
 from sim.results.summary import headline_table
 from sim.runner import execute
 from sim.scenario.errors import ScenarioError
@@ -18,12 +27,17 @@ from sim.scenario.errors import ScenarioError
 @quota_option
 @out_option
 @force_option
-def run(scenario, reps, seed, quotas, out, force):
+@run_workers_option
+@report_option
+def run(scenario, reps, seed, quotas, out, force, workers, report):
     """Simulate SCENARIO (default scenarios/baseline.toml) and write its run directory."""
     try:
-        done = execute(scenario, reps, seed, list(quotas) or None, out, force)
-    except (ScenarioError, FileExistsError) as err:
+        done = execute(scenario, reps, seed, list(dict.fromkeys(quotas)) or None, out, force,
+                       workers=workers)
+    except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline_table(done.result.rows))
     click.echo(f"\nWrote {done.out_dir}/ (summary.csv, replications.npz, manifest.json) "
                f"in {done.info['wall_time_s']:.2f} s")
+    if report:
+        click.echo(f"Wrote {write_report_or_fail(done.out_dir)}")

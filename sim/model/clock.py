@@ -15,9 +15,10 @@ PHASE = {
     "procure": 0.4,
     "clear": 0.5,
     "record": 0.6,
+    "split": 0.7,
 }
 
 
 def month_of(now: float) -> int:
-    """The calendar step a SimPy time falls in."""
+    """Return the calendar step a SimPy time falls in."""
     return int(now)

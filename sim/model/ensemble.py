@@ -7,7 +7,7 @@ have no level axis, so all levels share them (common random numbers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -15,11 +15,14 @@ import simpy
 from sim.calendar import Calendar, parse_month
 from sim.model.foundry import Foundry
 from sim.model.imports import ImportChannel
+from sim.model.ledger import Ledger
+from sim.model.levels import LevelSplit, first_divergence, shared_rows
 from sim.model.market import Market
 from sim.model.memory import HbmPool
+from sim.model.parallel import run_grouped
 from sim.model.policies import ALLOCATION_RULES
-from sim.model.recorder import Recorder
-from sim.model.segments import BuyerSegment, national_demand
+from sim.model.recorder import Recorder, stack_years
+from sim.model.segments import BuyerSegment, national_demand, quota_paths
 from sim.model.vendor import Vendor
 from sim.rng import Draws, Streams
 from sim.scenario.schema import Scenario
@@ -27,67 +30,117 @@ from sim.scenario.schema import Scenario
 
 @dataclass
 class EnsembleResult:
-    """What a run produces: summary rows and national per-replication values."""
+    """What a run produces: summary rows and national per-replication values.
+
+    ``kept`` holds the national quarterly metrics asked for with ``keep``, per
+    replication: metric -> (levels, R, quarters), labelled by ``quarters``.
+    """
 
     rows: list[tuple]
     replicates: dict[str, np.ndarray]
     levels: list[str]
     years: list[int]
     conservation: dict[str, np.ndarray]
+    kept: dict[str, np.ndarray] = field(default_factory=dict)
+    quarters: list[str] = field(default_factory=list)
 
 
 def calendar_of(scenario: Scenario) -> Calendar:
-    """The scenario's calendar."""
+    """Return the scenario's calendar."""
     return Calendar(parse_month(scenario.calendar.start), parse_month(scenario.calendar.end))
 
 
 def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-             levels: list[str] | None = None, first: int = 0) -> EnsembleResult:
-    """Run replications ``first .. first + replications`` at every quota level."""
-    cal = calendar_of(scenario)
+             levels: list[str] | None = None, first: int = 0, keep: tuple[str, ...] = (),
+             pinned: dict[str, np.ndarray] | None = None, workers: int = 1) -> EnsembleResult:
+    """Run replications ``first .. first + replications`` at every quota level.
+
+    ``keep`` names national quarterly metrics (e.g. ``vendor_units.huawei``) to
+    keep per replication; ``pinned`` sets parameter paths to given
+    per-replication values instead of drawing them (see :class:`sim.rng.Draws`).
+    ``workers`` > 1 shares the quota levels among that many processes, and a
+    large run simulates its levels a group at a time to bound memory (see
+    :mod:`sim.model.parallel`); the result is the same, bit for bit.
+    """
     levels = list(levels or scenario.run.quota_levels)
     count = replications or scenario.run.replications
-    draw = Draws(Streams(scenario.run.seed if seed is None else seed), count, first)
+
+    def one_pass(group: list[str]) -> EnsembleResult:
+        return simulate_levels(scenario, count, seed, group, first, tuple(keep), pinned)
+
+    return run_grouped(one_pass, levels, count, workers)
+
+
+def simulate_levels(scenario: Scenario, count: int, seed: int | None, levels: list[str],
+                    first: int, keep: tuple[str, ...],
+                    pinned: dict[str, np.ndarray] | None) -> EnsembleResult:
+    """One SimPy run advancing ``count`` replications at ``levels`` together."""
+    cal = calendar_of(scenario)
+    draw = Draws(Streams(scenario.run.seed if seed is None else seed), count, first, pinned)
     env = simpy.Environment()
-    actors = build(scenario, cal, draw, levels)
+    actors = build(scenario, cal, draw, levels, keep)
     for name, actor in actors:
         env.process(getattr(actor, name)(env, cal.months))
     env.run()
     recorder = actors[-1][1]
-    vendors = [a for n, a in actors if n == "ship"]
-    return EnsembleResult(recorder.rows, recorder.replicates(), levels, cal.years,
-                          conservation_check(vendors))
+    result = EnsembleResult(recorder.rows, {}, levels, cal.years,
+                            conservation_check([a for n, a in actors if n == "ship"],
+                                               len(levels)),
+                            recorder.kept_quarters(), recorder.quarters)
+    per_replication = recorder.per_replication
+    del env, actors, recorder  # the model's state goes before the yearly values are stacked
+    result.replicates = stack_years(per_replication, len(levels))
+    return result
 
 
-def build(scenario: Scenario, cal: Calendar, draw: Draws, levels: list[str]) -> list:
-    """Every actor paired with the name of its process method, in phase order."""
+def build(scenario: Scenario, cal: Calendar, draw: Draws, levels: list[str],
+          keep: tuple[str, ...] = ()) -> list:
+    """Every actor paired with the name of its process method, in phase order.
+
+    Actors hold one level row while every level's quota path agrees; the
+    first actor, a :class:`LevelSplit`, gives them all levels when they part.
+    """
+    step = split_step(scenario, cal, levels)
+    rows = shared_rows(step, len(levels))
     foundries = {n: Foundry(n, s, cal, draw) for n, s in scenario.foundries.items()}
-    vendors = [Vendor(n, s, cal, draw, foundries, len(levels)) for n, s in scenario.vendors.items()]
+    vendors = [Vendor(n, s, cal, draw, foundries, rows) for n, s in scenario.vendors.items()]
     hbm = HbmPool(scenario.memory, cal, draw, vendors)
-    channels = [ImportChannel(n, s, f"imports.{n}", cal, draw, len(levels),
+    channels = [ImportChannel(n, s, f"imports.{n}", cal, draw, rows,
                               [(e, ev) for e, ev in scenario.events.items()
                                if ev.product == n and ev.enabled])
                 for n, s in scenario.imports.items()]
-    channels += [ImportChannel(n, s, f"grey_market.{n}", cal, draw, len(levels), [])
+    channels += [ImportChannel(n, s, f"grey_market.{n}", cal, draw, rows, [])
                  for n, s in scenario.grey_market.items()]
-    segments, shares = build_segments(scenario, cal, draw, levels)
-    market = Market(segments, vendors, channels, ALLOCATION_RULES[scenario.run.allocation])
-    installed = initial_installed(scenario, draw, shares, len(levels))
-    recorder = Recorder(cal, market, levels, installed)
-    return ([("produce", f) for f in foundries.values()] + [("ship", v) for v in vendors]
-            + [("package", hbm)] + [("offer", c) for c in channels]
-            + [("procure", s) for s in segments] + [("clear", market), ("record", recorder)])
+    segments, shares = build_segments(scenario, cal, draw, levels, rows)
+    ledger = Ledger(initial_installed(scenario, draw, shares, rows))
+    del shares
+    market = Market(segments, vendors, channels, ALLOCATION_RULES[scenario.run.allocation],
+                    ledger)
+    recorder = Recorder(cal, market, levels, keep)
+    splitter = LevelSplit(step, len(levels), [*vendors, *channels, *segments, recorder])
+    return ([("split", splitter)] + [("produce", f) for f in foundries.values()]
+            + [("ship", v) for v in vendors] + [("package", hbm)]
+            + [("offer", c) for c in channels] + [("procure", s) for s in segments]
+            + [("clear", market), ("record", recorder)])
 
 
-def build_segments(scenario: Scenario, cal: Calendar, draw: Draws, levels: list[str]):
+def split_step(scenario: Scenario, cal: Calendar, levels: list[str]) -> int | None:
+    """Return the first month at which the levels' quota paths differ (None: never)."""
+    return first_divergence([quota_paths(cal, s.quota.points if s.quota else None, levels,
+                                         scenario.run.lever_start)
+                             for s in scenario.segments.values()])
+
+
+def build_segments(scenario: Scenario, cal: Calendar, draw: Draws, levels: list[str],
+                   rows: int | None = None):
     """Segments with demand = national demand x their normalised share."""
     demand = national_demand(scenario.demand, cal, draw)
     raw = np.stack([draw(f"segments.{n}.demand_share", s.demand_share)
                     for n, s in scenario.segments.items()], axis=1)
     shares = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
     backlog = int(scenario.market.backlog_months.central)
-    segments = [BuyerSegment(n, s, cal, draw, demand * shares[:, i:i + 1], levels,
-                             scenario.run.lever_start, backlog)
+    segments = [BuyerSegment(n, s, cal, draw, (demand, shares[:, i].copy()), levels,
+                             scenario.run.lever_start, backlog, rows)
                 for i, (n, s) in enumerate(scenario.segments.items())]
     return segments, shares
 
@@ -101,8 +154,10 @@ def initial_installed(scenario: Scenario, draw: Draws, shares: np.ndarray, level
             np.broadcast_to((imp[:, None] * shares).T[:, None], shape).copy())
 
 
-def conservation_check(vendors: list[Vendor]) -> dict[str, np.ndarray]:
-    """Produced, delivered and left in stock, summed over vendors: (L, R) each."""
+def conservation_check(vendors: list[Vendor], levels: int) -> dict[str, np.ndarray]:
+    """Sum produced, delivered and left in stock over vendors: (L, R) each."""
     stock = sum(v.stock.sum(0) for v in vendors)
-    return {"produced": np.broadcast_to(sum(v.produced.sum(0) for v in vendors), stock.shape),
-            "delivered": sum(v.delivered.sum(0) for v in vendors), "stock": stock}
+    shape = (levels, stock.shape[-1])
+    return {"produced": np.broadcast_to(sum(v.produced.sum(0) for v in vendors), shape),
+            "delivered": np.broadcast_to(sum(v.delivered.sum(0) for v in vendors), shape),
+            "stock": np.broadcast_to(stock, shape)}

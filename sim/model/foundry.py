@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import simpy
 
@@ -23,16 +25,16 @@ class Foundry:
     def __init__(self, name: str, spec: FoundrySpec, cal: Calendar, draw: Draws):
         self.name = name
         here = f"foundries.{name}"
-        plan = paths.year_end_linear(cal, years(spec.capacity, f"{here}.capacity", draw), draw.count)
-        realised = draw(f"{here}.expansion_realised", spec.expansion_realised)[:, None]
-        capacity = plan[:, :1] + realised * (plan - plan[:, :1])
-        ai_share = paths.year_steps(cal, years(spec.ai_share, f"{here}.ai_share", draw), draw.count)
-        wafers = capacity * ai_share + sum(
-            (fab_output(cal, fab, f"{here}.fabs.{fname}", draw) for fname, fab in spec.fabs.items()),
-            start=np.zeros((draw.count, cal.months)))
-        if spec.closes is not None:
-            wafers *= ~paths.from_step(cal, cal.steps_of(draw(f"{here}.closes", spec.closes)))
-        self.plan = wafers
+        self.capacity = paths.YearEndLinear(cal, years(spec.capacity, f"{here}.capacity", draw),
+                                            draw.count)
+        self.first_capacity = self.capacity.at(0)
+        self.realised = draw(f"{here}.expansion_realised", spec.expansion_realised)
+        self.ai_share = paths.YearSteps(cal, years(spec.ai_share, f"{here}.ai_share", draw),
+                                        draw.count)
+        self.fabs = [fab_ramp(cal, fab, f"{here}.fabs.{fname}", draw)
+                     for fname, fab in spec.fabs.items()]
+        self.closes = (None if spec.closes is None
+                       else cal.steps_of(draw(f"{here}.closes", spec.closes)))
         self.yield_factor = draw(f"{here}.yield_factor", spec.yield_factor)
         self.wafers = np.zeros(draw.count)
 
@@ -40,18 +42,29 @@ class Foundry:
         """SimPy process: publish this month's AI wafer starts."""
         yield env.timeout(PHASE["produce"])
         for t in range(months):
-            self.wafers = self.plan[:, t]
+            self.wafers = self.wafers_at(t)
             yield env.timeout(1)
 
+    def wafers_at(self, t: int) -> np.ndarray:
+        """AI wafer starts in month ``t``, (R,)."""
+        first = self.first_capacity
+        capacity = first + self.realised * (self.capacity.at(t) - first)
+        fabs = np.zeros_like(first)
+        for start, ramp_months, per_month in self.fabs:
+            fabs = fabs + per_month * paths.ramp_at(t, start, ramp_months)
+        wafers = capacity * self.ai_share.at(t) + fabs
+        if self.closes is not None:
+            wafers *= paths.before_step(t, self.closes)
+        return wafers
 
-def fab_output(cal: Calendar, fab, here: str, draw: Draws) -> np.ndarray:
-    """Wafers per month of one dedicated fab, ramping after commissioning."""
-    start = cal.steps_of(draw(f"{here}.commission", fab.commission))
-    months = draw(f"{here}.ramp_months", fab.ramp_months)
-    return draw(f"{here}.wafers_per_month", fab.wafers_per_month)[:, None] * paths.ramp(
-        cal, start, months)
+
+def fab_ramp(cal: Calendar, fab, here: str, draw: Draws) -> tuple[np.ndarray, ...]:
+    """Draw a dedicated fab's commissioning step, ramp months and full wafers per month."""
+    return (cal.steps_of(draw(f"{here}.commission", fab.commission)),
+            draw(f"{here}.ramp_months", fab.ramp_months),
+            draw(f"{here}.wafers_per_month", fab.wafers_per_month))
 
 
-def years(mapping: dict, here: str, draw: Draws) -> dict[int, np.ndarray]:
-    """Draw a year-keyed mapping of parameters."""
-    return {int(year): draw(f"{here}.{year}", dist) for year, dist in mapping.items()}
+def years(mapping: dict, here: str, draw: Draws) -> dict[int, paths.Row]:
+    """A year-keyed mapping of parameters as deferred draws (see :mod:`sim.model.paths`)."""
+    return {int(year): partial(draw, f"{here}.{year}", dist) for year, dist in mapping.items()}

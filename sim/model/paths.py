@@ -1,43 +1,176 @@
-"""Monthly paths, shape ``(replications, months)``, built from dated anchors."""
+"""Monthly paths built from dated anchors, evaluated one month at a time.
+
+A path's ``at(t)`` is month ``t``'s value per replication, shape ``(R,)``.
+Paths hold only the anchors the current month needs, never an ``(R, months)``
+table, so memory does not grow with the run's length; anchors may be
+deferred draws, made when their first month comes (a stream's draws do not
+depend on when they are made). ``materialise`` builds the full table for
+inspection. ``at`` returns a read-only view or a new array: callers never
+modify it in place.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from sim.calendar import Calendar
 
 
-def year_steps(cal: Calendar, values: dict[int, np.ndarray], count: int) -> np.ndarray:
+Row = np.ndarray | Callable[[], np.ndarray]  # an anchor, or a function making it (a draw)
+
+
+def resolve(row: Row, count: int) -> np.ndarray:
+    """An anchor as a read-only (R,) row, made now if it is deferred; no copies."""
+    value = row() if callable(row) else row
+    return np.broadcast_to(np.asarray(value, dtype=float), (count,))
+
+
+def make_unused(rows: list[Row], used: set[int], count: int) -> None:
+    """Make (and drop) the anchors no month uses, so every deferred draw is still made."""
+    for i, row in enumerate(rows):
+        if i not in used:
+            resolve(row, count)
+
+
+class YearSteps:
     """Each month takes its year's value; a year without one keeps the last.
 
-    Years before the first given year take the first value.
+    Years before the first given year take the first value; no values at all
+    give zeros. Anchors may be deferred (:data:`Row`): only the current one is
+    held, made when its first month comes.
     """
-    years = sorted(values)
-    if not years:
-        return np.zeros((count, cal.months))
-    out = np.empty((count, cal.months))
-    for t in range(cal.months):
-        year = cal.year(t)
-        known = [y for y in years if y <= year] or years[:1]
-        out[:, t] = values[known[-1]]
-    return out
+
+    def __init__(self, cal: Calendar, values: dict[int, Row], count: int):
+        years = sorted(values)
+        self.rows = [values[y] for y in years] or [np.float64(0.0)]
+        self.count = count
+        self.index = np.zeros(cal.months, dtype=np.intp)
+        for t in range(cal.months):
+            known = [i for i, y in enumerate(years) if y <= cal.year(t)] or [0]
+            self.index[t] = known[-1]
+        make_unused(self.rows, set(self.index.tolist()), count)
+        self.held: tuple[int, np.ndarray] | None = None
+
+    def at(self, t: int) -> np.ndarray:
+        """Month ``t``'s values, (R,)."""
+        i = self.index[t]
+        if self.held is None or self.held[0] != i:
+            self.held = None  # let the last anchor go before making the next
+            self.held = (i, resolve(self.rows[i], self.count))
+        return self.held[1]
 
 
-def year_end_linear(cal: Calendar, values: dict[int, np.ndarray], count: int) -> np.ndarray:
-    """Anchors at December of each year, linear between, flat outside."""
-    years = sorted(values)
-    if not years:
-        return np.zeros((count, cal.months))
-    anchors = np.array([y * 12 + 11 for y in years], dtype=float)
-    stacked = np.stack([np.broadcast_to(values[y], (count,)) for y in years], axis=1)
-    months = cal.start + np.arange(cal.months)
-    # Interpolation weights are shared by all replications.
-    idx = np.clip(np.searchsorted(anchors, months, side="right"), 1, max(len(anchors) - 1, 1))
-    if len(anchors) == 1:
-        return np.repeat(stacked, cal.months, axis=1)
-    left, right = anchors[idx - 1], anchors[idx]
-    weight = np.clip((months - left) / (right - left), 0.0, 1.0)
-    return stacked[:, idx - 1] * (1 - weight) + stacked[:, idx] * weight
+class YearEndLinear:
+    """Anchors at December of each year, linear between, flat outside.
+
+    Anchors may be deferred: only the two around the current month are held.
+    """
+
+    def __init__(self, cal: Calendar, values: dict[int, Row], count: int):
+        years = sorted(values)
+        self.rows = [values[y] for y in years] or [np.float64(0.0)]
+        self.count = count
+        self.held: dict[int, np.ndarray] = {}
+        self.index = None
+        used = {0}
+        if len(years) > 1:
+            anchors = np.array([y * 12 + 11 for y in years], dtype=float)
+            months = cal.start + np.arange(cal.months)
+            # Interpolation weights are shared by all replications.
+            self.index = np.clip(np.searchsorted(anchors, months, side="right"), 1,
+                                 len(anchors) - 1)
+            left, right = anchors[self.index - 1], anchors[self.index]
+            self.weight = np.clip((months - left) / (right - left), 0.0, 1.0)
+            used = set(self.index.tolist()) | set((self.index - 1).tolist())
+        make_unused(self.rows, used, count)
+
+    def at(self, t: int) -> np.ndarray:
+        """Month ``t``'s values, (R,)."""
+        if self.index is None:
+            return self.anchors(0)[0]
+        i, weight = self.index[t], self.weight[t]
+        left, right = self.anchors(i - 1, i)
+        return left * (1 - weight) + right * weight
+
+    def anchors(self, *wanted: int) -> list[np.ndarray]:
+        """Anchors ``wanted``, holding no others."""
+        self.held = {i: row for i, row in self.held.items() if i in wanted}
+        for i in wanted:
+            if i not in self.held:
+                self.held[i] = resolve(self.rows[i], self.count)
+        return [self.held[i] for i in wanted]
+
+
+class YearlyCompound:
+    """Each calendar year's value: ``first`` in the first year, then the year
+    before's times ``1 + growth[year]`` (growth 0 in a year without an entry).
+
+    Only the current year's value is held; growth anchors may be deferred.
+    """
+
+    def __init__(self, cal: Calendar, first: Row, growth: dict[int, Row], count: int):
+        self.cal, self.first, self.growth, self.count = cal, first, growth, count
+        for year, row in growth.items():
+            if year not in cal.years[1:]:
+                resolve(row, count)  # unused, made all the same (see make_unused)
+        self.year: int | None = None
+        self.value: np.ndarray | None = None
+
+    def at(self, t: int) -> np.ndarray:
+        """Month ``t``'s value, (R,)."""
+        year = self.cal.year(t)
+        if self.year is None or year < self.year:
+            self.year, self.value = self.cal.years[0], resolve(self.first, self.count)
+        while self.year < year:
+            self.year += 1
+            rate = self.growth.get(self.year)
+            self.value = self.value * (1.0 + (0.0 if rate is None else resolve(rate, self.count)))
+        return self.value
+
+
+class YearlyGrowth:
+    """Compound factor ``(1 + rate) ** years_since_start``.
+
+    Only the current year's factors are held, computed when the year starts.
+    Each is computed as a column of ``(1 + rate[:, None]) ** offsets[None, :]``
+    over every year at once, a block of replications at a time: numpy's power
+    loop may round a one-column power differently (SIMD kernels), and this
+    keeps every factor bit for bit what the full table held.
+    """
+
+    BLOCK = 8192  # replications per block of the power table
+
+    def __init__(self, cal: Calendar, rate: np.ndarray):
+        self.rate = rate
+        self.offsets = np.array([y - cal.years[0] for y in cal.years], dtype=float)
+        self.index = np.array([cal.year(t) - cal.years[0] for t in range(cal.months)])
+        self.year, self.factor = -1, None
+
+    def at(self, t: int) -> np.ndarray:
+        """Month ``t``'s factor, (R,) read-only."""
+        if self.index[t] != self.year:
+            self.year = self.index[t]
+            self.factor = self.column(self.year)
+            self.factor.flags.writeable = False
+        return self.factor
+
+    def column(self, year: int) -> np.ndarray:
+        """Factors of year index ``year`` for every replication, (R,)."""
+        if self.rate.size and not any(self.rate.strides):  # one value for all
+            value = ((1.0 + self.rate[:1, None]) ** self.offsets[None, :])[0, year]
+            return np.broadcast_to(value, self.rate.shape)
+        out = np.empty(self.rate.shape)
+        for start in range(0, out.size, self.BLOCK):
+            block = self.rate[start:start + self.BLOCK, None]
+            out[start:start + self.BLOCK] = ((1.0 + block) ** self.offsets[None, :])[:, year]
+        return out
+
+
+def materialise(path, months: int) -> np.ndarray:
+    """Build the full ``(R, months)`` table of a path."""
+    return np.stack([path.at(t) for t in range(months)], axis=1)
 
 
 def month_points(cal: Calendar, points: dict[int, float]) -> np.ndarray:
@@ -47,18 +180,11 @@ def month_points(cal: Calendar, points: dict[int, float]) -> np.ndarray:
     return np.interp(months, xs, [points[x] for x in xs])
 
 
-def ramp(cal: Calendar, start_step: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """0 before ``start_step``, rising linearly to 1 over ``months``; (R, T)."""
-    t = np.arange(cal.months)[None, :]
-    return np.clip((t - start_step[:, None] + 1) / months[:, None], 0.0, 1.0)
+def ramp_at(t: int, start_step: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """0 before ``start_step``, rising linearly to 1 over ``months``; month ``t``, (R,)."""
+    return np.clip((t - start_step + 1) / months, 0.0, 1.0)
 
 
-def from_step(cal: Calendar, step: np.ndarray) -> np.ndarray:
-    """Boolean mask, True from ``step`` on (per replication); (R, T)."""
-    return np.arange(cal.months)[None, :] >= step[:, None]
-
-
-def yearly_growth(cal: Calendar, rate: np.ndarray) -> np.ndarray:
-    """Compound factor ``(1 + rate) ** years_since_start``; (R, T)."""
-    years = np.array([cal.year(t) - cal.year(0) for t in range(cal.months)], dtype=float)
-    return (1.0 + rate[:, None]) ** years[None, :]
+def before_step(t: int, step: np.ndarray) -> np.ndarray:
+    """Tell where month ``t`` comes before ``step`` (per replication), (R,)."""
+    return ~(t >= step)

@@ -1,8 +1,10 @@
-"""The recorder: streams monthly deliveries into period statistics.
+"""The recorder: turns the market's ledger into period statistics.
 
-Memory stays bounded: only running sums for the current year and quarter,
-the installed base, and one number per replication, level and year for the
-national headline metrics (kept for distributions and paired comparisons).
+Memory stays bounded: the ledger holds running sums for the current year and
+quarter and the installed base; the recorder keeps one number per
+replication, level and year for the national headline metrics (kept for
+distributions and paired comparisons). Statistics are taken one metric at a
+time, so a period's end adds little to what the run holds.
 """
 
 from __future__ import annotations
@@ -12,12 +14,10 @@ import simpy
 
 from sim.calendar import Calendar
 from sim.model.clock import PHASE
-from sim.model.market import Deliveries, Market
-from sim.model.segments import BuyerSegment
+from sim.model.ledger import with_national
+from sim.model.market import Market
 from sim.model.stats import share, summarise
 
-FLOWS = ("domestic_units", "domestic_h100e", "import_units", "import_h100e", "power_kw",
-         "demand_h100e", "unmet_h100e")
 ANNUAL = ("domestic_share_units", "domestic_share_compute", "domestic_share_installed",
           "unmet_demand_compute", "imports_units", "domestic_units", "power_mw",
           "demand_compute", "delivered_compute")
@@ -26,29 +26,30 @@ QUARTERLY = ("domestic_units", "imports_units", "unmet_demand_compute", "demand_
 
 
 class Recorder:
-    """Accumulates flows and emits summary rows at each period's end.
+    """Emits summary rows at each period's end from the market's ledger.
 
     A row is ``(quota, metric, region, period, stats)`` with ``stats`` the six
     numbers of :data:`sim.model.stats.STAT_NAMES`.
     """
 
     def __init__(self, cal: Calendar, market: Market, levels: list[str],
-                 installed: tuple[np.ndarray, np.ndarray]):
+                 keep: tuple[str, ...] = ()):
         self.cal = cal
         self.market = market
+        self.ledger = market.ledger
         self.levels = levels
         self.regions = ["national"] + [s.name for s in market.segments]
-        self.installed = {"domestic": installed[0].copy(), "import": installed[1].copy()}
-        self.year = {k: 0.0 for k in FLOWS}
-        self.quarter: dict[str, np.ndarray | float] = {}
         self.rows: list[tuple] = []
+        # national values per metric: one (levels or 1, R) array per year done
         self.per_replication: dict[str, list[np.ndarray]] = {m: [] for m in ANNUAL}
+        self.years_done = 0
+        self.kept: dict[str, list[np.ndarray]] = {m: [] for m in keep}  # quarterly, national
+        self.quarters: list[str] = []
 
     def record(self, env: simpy.Environment, months: int):
-        """SimPy process: fold the month's deliveries into the running sums."""
+        """SimPy process: after the market clears, emit the periods that end."""
         yield env.timeout(PHASE["record"])
         for t in range(months):
-            self.add(self.market.last)
             self.emit_month(t)
             if self.cal.is_period_end(t, 3):
                 self.emit_quarter(t)
@@ -56,98 +57,135 @@ class Recorder:
                 self.emit_year(t)
             yield env.timeout(1)
 
-    def add(self, month: Deliveries) -> None:
-        """Add one month's flows to the year and quarter sums."""
-        for key in FLOWS:
-            self.year[key] = self.year[key] + getattr(month, key)
-        self.installed["domestic"] += month.domestic_units
-        self.installed["import"] += month.import_units
-        national = {"domestic_units": month.domestic_units.sum(0),
-                    "imports_units": month.import_units.sum(0),
-                    "unmet_demand_compute": month.unmet_h100e.sum(0),
-                    "demand_compute": month.demand_h100e.sum(0)}
-        national |= {f"vendor_units.{k}": v for k, v in month.by_vendor.items()}
-        national |= {f"import_units.{k}": v for k, v in month.by_import.items()}
-        for key, value in national.items():
-            self.quarter[key] = self.quarter.get(key, 0.0) + value
-
     def emit_month(self, t: int) -> None:
         """National shares for the month just ended."""
-        month = self.market.last
-        values = {
-            "domestic_share_units": share(month.domestic_units.sum(0),
-                                          (month.domestic_units + month.import_units).sum(0)),
-            "domestic_share_compute": share(month.domestic_h100e.sum(0),
-                                            (month.domestic_h100e + month.import_h100e).sum(0)),
-            "domestic_share_installed": self.installed_share()[0],
-        }
-        self.emit(values, "national", self.cal.label(t))
-
-    def installed_share(self) -> np.ndarray:
-        """Domestic share of the installed base, (1 + segments, L, R), national first."""
-        dom, imp = self.installed["domestic"], self.installed["import"]
-        total = dom + imp
-        part = np.concatenate([dom.sum(0, keepdims=True), dom])
-        whole = np.concatenate([total.sum(0, keepdims=True), total])
-        return share(part, whole)
+        values = self.ledger.take_shares()
+        values["domestic_share_installed"] = self.ledger.national_installed_share()
+        self.emit({m: values[m] for m in MONTHLY}, "national", self.cal.label(t))
 
     def emit_quarter(self, t: int) -> None:
         """National supply and demand sums for the quarter just ended."""
-        self.emit(self.quarter, "national", self.cal.quarter_label(t))
-        self.quarter = {}
+        quarter = self.ledger.take_quarter()
+        self.emit(quarter, "national", self.cal.quarter_label(t))
+        for metric, values in self.kept.items():
+            values.append(np.broadcast_to(quarter[metric], self.full_shape).copy())
+        self.quarters.append(self.cal.quarter_label(t))
 
     def emit_year(self, t: int) -> None:
         """Every annual metric for every region; keep national per-replication values."""
-        y = {k: with_national(v) for k, v in self.year.items()}
-        total_units = y["domestic_units"] + y["import_units"]
-        total_h100e = y["domestic_h100e"] + y["import_h100e"]
-        metrics = {
-            "domestic_share_units": share(y["domestic_units"], total_units),
-            "domestic_share_compute": share(y["domestic_h100e"], total_h100e),
-            "domestic_share_installed": self.installed_share(),
-            "unmet_demand_compute": y["unmet_h100e"],
-            "imports_units": y["import_units"],
-            "domestic_units": y["domestic_units"],
-            "power_mw": y["power_kw"] / 1000.0,
-            "demand_compute": y["demand_h100e"],
-            "delivered_compute": total_h100e,
-        }
         period = str(self.cal.year(t))
+        stats, compute_share = self.annual_stats(t)
         for region_index, region in enumerate(self.regions):
-            self.emit({m: v[region_index] for m, v in metrics.items()}, region, period)
-        for metric, value in metrics.items():
-            self.per_replication[metric].append(value[0])
-        self.emit_quotas(t, metrics["domestic_share_compute"], period)
-        self.year = {k: 0.0 for k in FLOWS}
+            self.append_rows({m: stats[m][region_index] for m in ANNUAL}, region, period)
+        self.emit_quotas(t, compute_share, period)
+        self.years_done += 1
+
+    def annual_stats(self, t: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Statistics (1 + S, L or 1, 6) of the year ending at ``t``, and the compute share.
+
+        The year's sums are let go as they are used, so only a few
+        (1 + S, L, R) arrays exist at once.
+        """
+        y, stats = self.ledger.take_year(), {}
+        units, imports = with_national(y.pop("domestic_units")), with_national(y.pop("import_units"))
+        stats["domestic_share_units"] = self.annual("domestic_share_units",
+                                                    share(units, units + imports))
+        stats["imports_units"] = self.annual("imports_units", imports)
+        stats["domestic_units"] = self.annual("domestic_units", units)
+        del units, imports
+        compute, imported = with_national(y.pop("domestic_h100e")), with_national(y.pop("import_h100e"))
+        delivered = compute + imported
+        del imported
+        compute_share = share(compute, delivered)
+        del compute
+        stats["domestic_share_compute"] = self.annual("domestic_share_compute", compute_share)
+        stats["delivered_compute"] = self.annual("delivered_compute", delivered)
+        del delivered
+        stats["domestic_share_installed"] = self.annual("domestic_share_installed",
+                                                        self.ledger.installed_share())
+        stats["unmet_demand_compute"] = self.annual("unmet_demand_compute",
+                                                    with_national(y.pop("unmet_h100e")))
+        stats["power_mw"] = self.annual("power_mw", with_national(y.pop("power_kw")) / 1000.0)
+        stats["demand_compute"] = self.annual("demand_compute",
+                                              with_national(self.year_demand(t)))
+        return stats, compute_share
+
+    def year_demand(self, t: int) -> np.ndarray:
+        """Demand per segment over the year ending at step ``t``, H100e (S, 1, R).
+
+        Added month by month from the segments' demand exactly as the ledger
+        adds flows, so no running sum of demand is held through the year.
+        """
+        total = None
+        for month in range(max(0, t - self.cal.ordinal(t) % 12), t + 1):
+            need = np.stack([s.demand_at(month) for s in self.market.segments])[:, None]
+            if total is None:
+                total = 0.0 + need
+            else:
+                total += need
+        return total
+
+    def annual(self, metric: str, values: np.ndarray) -> np.ndarray:
+        """Keep the national values (row 0) per replication; return the statistics."""
+        self.per_replication[metric].append(values[0].copy())
+        return summarise(values)
 
     def emit_quotas(self, t: int, compute_share: np.ndarray, period: str) -> None:
         """Quota target and compliance (1 when met, NaN when nothing delivered)."""
         for i, segment in enumerate(self.market.segments):
             if not segment.bound:
                 continue
-            target = np.broadcast_to(segment.target[:, t][:, None], self.shape)
+            target = np.broadcast_to(segment.target[:self.shape[0], t][:, None], self.shape)
             got = compute_share[i + 1]
             met = np.where(np.isnan(got), np.nan, (got >= target - 1e-9).astype(float))
             self.emit({"quota_target": target, "quota_compliance": met}, segment.name, period)
 
     def emit(self, values: dict[str, np.ndarray], region: str, period: str) -> None:
-        """Summarise each (L, R) array over replications and append rows."""
-        names = list(values)
-        stats = summarise(np.stack([np.broadcast_to(values[n], self.shape) for n in names]))
-        for m, name in enumerate(names):
+        """Summarise each (L, R) array over replications, one at a time, and append rows."""
+        stats = {name: summarise(np.broadcast_to(value, self.shape))
+                 for name, value in values.items()}
+        self.append_rows(stats, region, period)
+
+    def append_rows(self, stats: dict[str, np.ndarray], region: str, period: str) -> None:
+        """Append one row per metric and level; ``stats`` are (L, 6), or (1, 6) for all levels."""
+        for name, values in stats.items():
+            values = np.broadcast_to(values, (len(self.levels), values.shape[-1]))
             for level_index, level in enumerate(self.levels):
-                self.rows.append((level, name, region, period, stats[m, level_index]))
+                self.rows.append((level, name, region, period, values[level_index].copy()))
 
     @property
     def shape(self) -> tuple[int, int]:
+        """(level rows held, replications): 1 row while all levels agree."""
+        return self.ledger.installed["domestic"].shape[1:]
+
+    @property
+    def full_shape(self) -> tuple[int, int]:
         """(levels, replications)."""
-        return self.installed["domestic"].shape[1:]
+        return (len(self.levels), self.shape[1])
+
+    def expand_levels(self, levels: int) -> None:
+        """Give every level its own copy of the single level row."""
+        self.ledger.expand_levels(levels)
 
     def replicates(self) -> dict[str, np.ndarray]:
         """National annual values per level, replication and year: (L, R, Y)."""
-        return {m: np.stack(v, axis=-1) for m, v in self.per_replication.items() if v}
+        return stack_years(self.per_replication, len(self.levels))
+
+    def kept_quarters(self) -> dict[str, np.ndarray]:
+        """Kept national quarterly values per level, replication and quarter: (L, R, Q)."""
+        return {m: np.stack(v, axis=-1) for m, v in self.kept.items() if v}
 
 
-def with_national(value: np.ndarray) -> np.ndarray:
-    """Prepend the national total to the segment axis: (S, L, R) -> (1 + S, L, R)."""
-    return np.concatenate([value.sum(0, keepdims=True), value])
+def stack_years(per_replication: dict[str, list[np.ndarray]], levels: int) -> dict[str, np.ndarray]:
+    """Stack each metric's yearly (levels or 1, R) values to (levels, R, years).
+
+    The yearly arrays are let go as each metric is stacked.
+    """
+    out = {}
+    for metric in list(per_replication):
+        years = per_replication.pop(metric)
+        if years:
+            out[metric] = np.stack([np.broadcast_to(v, (levels, v.shape[-1])) for v in years],
+                                   axis=-1)
+        del years
+    return out

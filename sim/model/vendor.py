@@ -9,48 +9,64 @@ from sim.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.clock import PHASE
 from sim.model.foundry import Foundry
+from sim.model.levels import repeat_level
 from sim.rng import Draws
 from sim.scenario.schema import Product as ProductSpec
 from sim.scenario.schema import Vendor as VendorSpec
 
 
 class Product:
-    """One accelerator design: its candidate output path, performance and power.
+    """One accelerator design: its candidate output, performance and power.
 
-    ``candidates[:, t]`` are packages the month's wafers could yield before the
+    ``candidates_at(t)`` are packages month ``t``'s wafers could yield before the
     HBM limit: sum over foundries of wafers x share x candidates/wafer x yield.
     """
 
     def __init__(self, name: str, spec: ProductSpec, here: str, cal: Calendar, draw: Draws,
                  foundries: dict[str, Foundry]):
         self.name = name
-        launch = int(cal.steps_of(parse_month(spec.available_from)))
-        curve = yield_curve(spec, f"{here}.yield_curve", cal, draw, launch)
-        per_wafer = draw(f"{here}.candidates_per_wafer", spec.candidates_per_wafer)[:, None]
-        self.candidates = np.zeros((draw.count, cal.months))
-        for fname, share in spec.wafer_share.items():
-            foundry = foundries[fname]
-            fab_yield = np.minimum(1.0, curve * foundry.yield_factor[:, None])
-            wafers = foundry.plan * draw(f"{here}.wafer_share.{fname}", share)[:, None]
-            self.candidates += wafers * per_wafer * fab_yield
-        launched = np.arange(cal.months) >= launch
-        self.candidates *= launched[None, :]
-        self.launched = launched
-        growth = draw(f"{here}.h100e_growth", spec.h100e_growth)
-        self.h100e = draw(f"{here}.h100e", spec.h100e)[:, None] * paths.yearly_growth(cal, growth)
+        self.launch = int(cal.steps_of(parse_month(spec.available_from)))
+        self.curve = yield_curve(spec, f"{here}.yield_curve", draw)
+        self.per_wafer = draw(f"{here}.candidates_per_wafer", spec.candidates_per_wafer)
+        self.sources = [(foundries[fname], draw(f"{here}.wafer_share.{fname}", share))
+                        for fname, share in spec.wafer_share.items()]
+        self.launched = np.arange(cal.months) >= self.launch
+        self.base_h100e = draw(f"{here}.h100e", spec.h100e)
+        self.growth = paths.YearlyGrowth(cal, draw(f"{here}.h100e_growth", spec.h100e_growth))
         self.power_kw = draw(f"{here}.power_kw", spec.power_kw)
         self.hbm_stacks = draw(f"{here}.hbm_stacks", spec.hbm_stacks)
         self.dies_per_chip = draw(f"{here}.banked_dies_per_chip", spec.banked_dies_per_chip)
 
+    def yield_at(self, t: int) -> np.ndarray:
+        """Good-package yield in month ``t``, (R,)."""
+        start, ceiling, tau = self.curve
+        months = max(t - self.launch, 0)
+        return ceiling - (ceiling - start) * np.exp(-months / tau)
 
-def yield_curve(spec: ProductSpec, here: str, cal: Calendar, draw: Draws,
-                launch: int) -> np.ndarray:
-    """Good-package yield: ceiling - (ceiling - start) * exp(-months since launch / tau)."""
-    start = draw(f"{here}.start", spec.yield_curve.start)[:, None]
-    ceiling = np.maximum(start, draw(f"{here}.ceiling", spec.yield_curve.ceiling)[:, None])
-    tau = draw(f"{here}.learning_months", spec.yield_curve.learning_months)[:, None]
-    t = np.maximum(np.arange(cal.months) - launch, 0)[None, :]
-    return ceiling - (ceiling - start) * np.exp(-t / tau)
+    def candidates_at(self, t: int) -> np.ndarray:
+        """Count packages the foundries' current wafers could yield (foundries go first)."""
+        curve = self.yield_at(t)
+        out = np.zeros_like(curve)
+        for foundry, share in self.sources:
+            fab_yield = np.minimum(1.0, curve * foundry.yield_factor)
+            out += foundry.wafers * share * self.per_wafer * fab_yield
+        out *= self.launched[t]
+        return out
+
+    def h100e_at(self, t: int) -> np.ndarray:
+        """Return performance per chip in month ``t``, H100e, (R,)."""
+        return self.base_h100e * self.growth.at(t)
+
+
+def yield_curve(spec: ProductSpec, here: str, draw: Draws) -> tuple[np.ndarray, ...]:
+    """Draw (start, ceiling, tau) of ``ceiling - (ceiling - start) * exp(-age / tau)``.
+
+    ``age`` is months since launch.
+    """
+    start = draw(f"{here}.start", spec.yield_curve.start)
+    ceiling = np.maximum(start, draw(f"{here}.ceiling", spec.yield_curve.ceiling))
+    tau = draw(f"{here}.learning_months", spec.yield_curve.learning_months)
+    return start, ceiling, tau
 
 
 class Vendor:
@@ -68,56 +84,80 @@ class Vendor:
                          for p, s in spec.products.items()]
         self.banked = draw(f"{here}.banked_dies", spec.banked_dies)
         self.banked_per_month = draw(f"{here}.banked_dies_per_month", spec.banked_dies_per_month)
+        self.stacks = stack_rows([p.hbm_stacks for p in self.products])
+        self.dies_per_chip = stack_rows([p.dies_per_chip for p in self.products])
+        self.power = stack_rows([p.power_kw for p in self.products])
+        for i, p in enumerate(self.products):  # one copy: the products see rows of the stacks
+            p.hbm_stacks, p.dies_per_chip, p.power_kw = (
+                self.stacks[i], self.dies_per_chip[i], self.power[i])
         shape = (len(self.products), draw.count)
-        self.candidates = np.zeros(shape)
-        self.banked_use = np.zeros(shape)
+        # this month's candidate chips (products, R), from shipping until packaged
+        self.candidates: np.ndarray | None = None
+        self.banked_use: np.ndarray | None = None
         self.produced = np.zeros(shape)
         self.stock = np.zeros((shape[0], levels, shape[1]))
         self.delivered = np.zeros((shape[0], levels, shape[1]))
-        self.stacks_needed = np.zeros(draw.count)
 
     def ship(self, env: simpy.Environment, months: int):
-        """SimPy process: each month, offer candidate chips and the HBM they need."""
+        """SimPy process: each month, offer candidate chips (HBM decides how many finish)."""
         yield env.timeout(PHASE["ship"])
         for t in range(months):
-            self.candidates = np.stack([p.candidates[:, t] for p in self.products])
+            self.candidates = np.stack([p.candidates_at(t) for p in self.products])
             self.banked_use = self.banked_chips(t)
             self.candidates += self.banked_use
-            stacks = np.stack([p.hbm_stacks for p in self.products])
-            self.stacks_needed = (self.candidates * stacks).sum(axis=0)
             yield env.timeout(1)
 
     def banked_chips(self, t: int) -> np.ndarray:
         """Chips this month's packaging can make from banked dies, split evenly."""
-        users = [i for i, p in enumerate(self.products) if p.launched[t]
-                 and np.any(p.dies_per_chip > 0)]
-        chips = np.zeros((len(self.products), len(self.banked)))
+        # Users are counted per replication: replications never see each other's draws.
+        users = np.stack([p.launched[t] & (p.dies_per_chip > 0) for p in self.products])
+        count = users.sum(axis=0)
         dies = np.minimum(self.banked, self.banked_per_month)
-        for i in users:
-            per_chip = self.products[i].dies_per_chip
-            chips[i] = np.where(per_chip > 0, dies / len(users) / np.maximum(per_chip, 1e-12), 0)
-        return chips
+        each = np.divide(dies, count, out=np.zeros_like(dies), where=count > 0)
+        return np.where(users, each / np.maximum(self.dies_per_chip, 1e-12), 0.0)
 
     def finish(self, fraction: np.ndarray) -> None:
-        """Package ``fraction`` (per replication) of candidates; HBM allowed that much."""
-        made = self.candidates * fraction[None]
-        dies = self.banked_use * fraction[None] * np.stack(
-            [p.dies_per_chip for p in self.products])
+        """Package ``fraction`` (products, R) of candidates: what HBM allowed.
+
+        The month's candidates are used up.
+        """
+        made = self.candidates * fraction
+        dies = self.banked_use * fraction * self.dies_per_chip
+        self.candidates = self.banked_use = None
         self.banked = np.maximum(0.0, self.banked - dies.sum(axis=0))
         self.produced += made
         self.stock += made[:, None]
 
+    def expand_levels(self, levels: int) -> None:
+        """Give every level its own copy of the single level row."""
+        self.stock = repeat_level(self.stock, levels, axis=1)
+        self.delivered = repeat_level(self.delivered, levels, axis=1)
+
     def deliver(self, fraction: np.ndarray) -> np.ndarray:
         """Hand ``fraction`` (levels, R) of every product's stock to the market."""
         taken = self.stock * fraction[None]
-        self.stock = self.stock - taken
+        self.stock -= taken
         self.delivered += taken
         return taken
 
     def h100e(self, t: int) -> np.ndarray:
-        """Performance per chip of each product this month, (products, R)."""
-        return np.stack([p.h100e[:, t] for p in self.products])
+        """Return performance per chip of each product this month, (products, R)."""
+        return np.stack([p.h100e_at(t) for p in self.products])
 
     def power_kw(self) -> np.ndarray:
         """Power per chip of each product, (products, R)."""
-        return np.stack([p.power_kw for p in self.products])
+        return self.power
+
+
+def stack_rows(rows: list[np.ndarray]) -> np.ndarray:
+    """Stack (R,) rows to (rows, R), read-only.
+
+    When every row is a broadcast constant (a fixed parameter), the stack is
+    one too: no memory per replication.
+    """
+    if rows and all(row.ndim == 1 and row.size and not any(row.strides) for row in rows):
+        values = np.array([row[0] for row in rows])
+        return np.broadcast_to(values[:, None], (len(rows), rows[0].shape[0]))
+    stacked = np.stack(rows)
+    stacked.flags.writeable = False
+    return stacked

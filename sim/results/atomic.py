@@ -8,6 +8,7 @@ renamed into place at the end.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -48,11 +49,16 @@ def write_text(path: str | Path, text: str) -> None:
 def staged_directory(target: str | Path, force: bool = False):
     """Yield a staging directory that replaces ``target`` only on success.
 
-    Raises FileExistsError up front when ``target`` exists and ``force`` is off.
+    Raises FileExistsError up front when ``target`` exists and ``force`` is off,
+    and (with an errno) when ``force`` would replace something that is not a
+    finished output directory (see :func:`replaceable`).
     """
-    target = Path(target)
+    target = Path(os.path.abspath(target))
     if target.exists() and not force:
         raise FileExistsError(str(target))
+    if target.exists() and not replaceable(target):
+        raise FileExistsError(errno.EEXIST, "not an empty directory or a finished chipsim "
+                              "output (no manifest.json); refusing to replace it", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging",
                                     dir=target.parent))
@@ -65,12 +71,30 @@ def staged_directory(target: str | Path, force: bool = False):
         raise
 
 
+def replaceable(target: Path) -> bool:
+    """True for an empty directory or one holding manifest.json (a finished output).
+
+    Never the working directory or one containing it: --force cannot remove
+    a project, a home directory or the directory a command runs in.
+    """
+    if not target.is_dir() or target.is_symlink():
+        return False
+    if Path.cwd().resolve().is_relative_to(target.resolve()):
+        return False
+    return (target / "manifest.json").is_file() or not any(target.iterdir())
+
+
 def replace_directory(source: Path, target: Path) -> None:
     """Move ``source`` to ``target``, removing an old ``target`` only afterwards."""
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")
         os.replace(target, old)
-    os.replace(source, target)
+    try:
+        os.replace(source, target)
+    except BaseException:
+        if old is not None:  # put the previous output back where it was
+            os.replace(old, target)
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections.abc
 import difflib
 import math
+import re
 import types
 import typing
 from dataclasses import MISSING, fields, is_dataclass
@@ -18,6 +19,10 @@ from sim.scenario.dist import KINDS, Dist
 from sim.scenario.errors import ScenarioError
 
 _HINTS: dict[type, dict] = {}
+# Far above any quantity in the model, so sums and products of inputs stay finite.
+MAX_MAGNITUDE = 1e15
+MAX_SIGMA = 5.0  # a log-normal spread of 5 already spans ten decades (1-99%)
+NAME = re.compile(r"[\w-]+")
 
 
 def hints(cls: type) -> dict:
@@ -87,8 +92,10 @@ def to_mapping(value_type, raw, path: str, meta: dict) -> dict:
 
 
 def check_key(key: str, path: str, kind: str | None) -> None:
-    """Year keys are "YYYY"; month keys "YYYY-MM"."""
-    if kind == "year" and not (key.isdigit() and len(key) == 4):
+    """Year keys are "YYYY"; month keys "YYYY-MM"; other keys are names (ids)."""
+    if kind is None and not NAME.fullmatch(key):
+        raise ScenarioError(f"expected a name of letters, digits, '_' or '-', got {key!r}", path)
+    if kind == "year" and not (key.isascii() and key.isdigit() and len(key) == 4):
         raise ScenarioError(f"expected a year key like \"2025\", got {key!r}", path)
     if kind == "month":
         try:
@@ -102,7 +109,10 @@ def to_tuple(item_type, raw, path: str, meta: dict) -> tuple:
     if not isinstance(raw, list):
         raise ScenarioError(f"expected an array, got {type_name(raw)}", path)
     if meta.get("quota"):
-        return tuple(quota_level(x, f"{path}[{i}]") for i, x in enumerate(raw))
+        levels = tuple(quota_level(x, f"{path}[{i}]") for i, x in enumerate(raw))
+        if not levels or len(set(levels)) < len(levels):
+            raise ScenarioError("expected at least one quota level, each listed once", path)
+        return levels
     return tuple(to_scalar(item_type, x, f"{path}[{i}]", {}) for i, x in enumerate(raw))
 
 
@@ -112,10 +122,10 @@ def quota_level(raw, path: str) -> str:
         return "announced"
     try:
         value = float(raw) if not isinstance(raw, bool) else math.nan
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         value = math.nan
     if not 0.0 <= value <= 1.0:
-        raise ScenarioError(f'expected "announced" or a share in [0, 1], got {raw!r}', path)
+        raise ScenarioError(f'expected "announced" or a share in [0, 1], got {shown(raw)}', path)
     return repr(round(value, 6))
 
 
@@ -138,7 +148,7 @@ def to_scalar(tp, raw, path: str, meta: dict):
         raise ScenarioError(f"expected an integer, got {type_name(raw)}", path)
     if tp is float:
         raw = number(raw, path)
-    check_bounds(float(raw), path, meta)
+    check_bounds(raw, path, meta)
     return tp(raw)
 
 
@@ -154,8 +164,11 @@ def number(raw, path: str) -> float:
     """A finite number (ints allowed, bools not)."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         raise ScenarioError(f"expected a number, got {type_name(raw)}", path)
-    if not math.isfinite(raw):
+    if isinstance(raw, float) and not math.isfinite(raw):
         raise ScenarioError(f"expected a finite number, got {raw}", path)
+    if abs(raw) > MAX_MAGNITUDE:
+        raise ScenarioError(f"expected a number of magnitude at most {MAX_MAGNITUDE:g}, "
+                            f"got {shown(raw)}", path)
     return float(raw)
 
 
@@ -164,7 +177,7 @@ def check_bounds(value: float, path: str, meta: dict) -> None:
     low, high = meta.get("min"), meta.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
         span = f"[{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
-        raise ScenarioError(f"value {value:g} is outside the allowed range {span}", path)
+        raise ScenarioError(f"value {shown(value)} is outside the allowed range {span}", path)
 
 
 def to_dist(raw, path: str, meta: dict) -> Dist:
@@ -173,7 +186,7 @@ def to_dist(raw, path: str, meta: dict) -> Dist:
     if not isinstance(raw, dict):
         return checked(Dist("fixed", (dist_arg(raw, path, is_date),), (), is_date), path, meta)
     kind = raw.get("dist", "fixed")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise ScenarioError(f"unknown distribution {kind!r}" + did_you_mean(kind, KINDS),
                             join(path, "dist"))
     allowed = set(KINDS[kind]) | {"dist", "evidence"}
@@ -210,6 +223,11 @@ def checked(dist: Dist, path: str, meta: dict) -> Dist:
     for name in ("a", "b", "median", "sigma"):
         if name in a and a[name] <= 0:
             raise ScenarioError(f"{name} must be positive", join(path, name))
+    if dist.kind == "lognormal" and meta.get("max") is not None:
+        raise ScenarioError(f"a log-normal is unbounded above but this value must stay at most "
+                            f"{meta['max']:g}: use uniform, triangular or beta", path)
+    if dist.kind == "lognormal" and a["sigma"] > MAX_SIGMA:
+        raise ScenarioError(f"sigma must be at most {MAX_SIGMA:g}", join(path, "sigma"))
     if dist.is_date and dist.kind in ("lognormal", "beta"):
         raise ScenarioError("a date takes a fixed, uniform or triangular value", path)
     if meta.get("integer") and not (dist.is_fixed and float(dist.args[0]).is_integer()):
@@ -224,4 +242,13 @@ def type_name(raw) -> str:
     """A TOML-flavoured name for a raw value's type."""
     names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
              list: "an array", dict: "a table"}
+    if type(raw) not in names and hasattr(raw, "isoformat"):
+        return f"a TOML date/time ({raw.isoformat()}; months are strings like \"2025-06\")"
     return names.get(type(raw), type(raw).__name__)
+
+
+def shown(raw) -> str:
+    """A value for a message; huge integers abbreviated (they overflow ``:g``)."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > 1e300:
+        return ">1e300" if raw > 0 else "<-1e300"
+    return f"{raw:g}" if isinstance(raw, (int, float)) and not isinstance(raw, bool) else repr(raw)

@@ -14,8 +14,13 @@ class ScenarioError(ValueError):
 
     def __str__(self) -> str:
         where = ": ".join(part for part in (self.file, self.path) if part)
-        return f"{where}: {self.message}" if where else self.message
+        return one_line(f"{where}: {self.message}" if where else self.message)
 
     def in_file(self, file: str) -> ScenarioError:
         """The same error, attributed to ``file`` unless already attributed."""
         return self if self.file else ScenarioError(self.message, self.path, file)
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped, so a message stays on one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))

@@ -8,15 +8,19 @@ with chains at most ``MAX_EXTENDS`` deep.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields
 from pathlib import Path
 
 from sim.scenario.convert import to_dataclass
 from sim.scenario.errors import ScenarioError
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Event, Scenario
 from sim.scenario.validate import validate
 
 MAX_EXTENDS = 8
+MAX_BYTES = 4 * 2**20  # a scenario file is a few kB; refuse anything huge
 PARAM_KEYS = {"dist", "value"}
+# An event also has a ``value``; its other keys mark it as an ordinary table that merges.
+EVENT_KEYS = {f.name for f in fields(Event)} - {"value", "evidence"}
 
 
 def load(path: str | Path, overrides: dict | None = None) -> Scenario:
@@ -37,11 +41,15 @@ def load(path: str | Path, overrides: dict | None = None) -> Scenario:
 def read_toml(path: Path) -> dict:
     """Parse one TOML file, turning every failure into a ScenarioError."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a scenario never needs more
+            data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError("file not found", file=str(path)) from None
     except OSError as exc:
         raise ScenarioError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if len(data) > MAX_BYTES:
+        raise ScenarioError(f"larger than {MAX_BYTES // 2**20} MiB: not a scenario file",
+                            file=str(path))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -51,7 +59,19 @@ def read_toml(path: Path) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"TOML syntax error: {exc}", file=str(path)) from None
+        raise ScenarioError(f"TOML syntax error: {with_line(str(exc), text)}",
+                            file=str(path)) from None
+    except ValueError as exc:  # an integer literal longer than Python converts
+        why = "an integer literal over 4300 digits long" if "digits" in str(exc) else str(exc)
+        raise ScenarioError(f"unreadable TOML value: {why}", file=str(path)) from None
+    except RecursionError:
+        raise ScenarioError("TOML tables or arrays nested too deeply", file=str(path)) from None
+
+
+def with_line(message: str, text: str) -> str:
+    """Add the last line number to an error tomllib reports "at end of document"."""
+    last = max(text.count("\n") + (not text.endswith("\n")), 1)
+    return message.replace("(at end of document)", f"(at end of document, line {last})")
 
 
 def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
@@ -68,6 +88,9 @@ def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
         return raw
     if not isinstance(parent, str):
         raise ScenarioError("expected a file path string", "extends", str(path))
+    if not parent.endswith(".toml"):
+        raise ScenarioError(f"expected the path of a .toml scenario file, got {parent!r}",
+                            "extends", str(path))
     target = path.parent / parent
     if not target.is_file():
         raise ScenarioError(f"extends target {parent!r} not found", "extends", str(path))
@@ -99,4 +122,5 @@ def merge(base: dict, override: dict) -> dict:
 
 def is_param(raw) -> bool:
     """True for a parameter written as a table."""
-    return isinstance(raw, dict) and bool(PARAM_KEYS & raw.keys())
+    return (isinstance(raw, dict) and bool(PARAM_KEYS & raw.keys())
+            and not EVENT_KEYS & raw.keys())

@@ -126,6 +126,8 @@ class Memory:
     stockpile_stacks: Dist = field(metadata=spec("stacks held when controls bite", **NONNEG))
     domestic_stacks: Mapping[str, Dist] = field(
         default_factory=dict, metadata=spec("domestic stacks per year", keys="year", **NONNEG))
+    allocation: str = field(default="value_first", metadata=spec(
+        "HBM rule", choices=("value_first", "pro_rata")))
 
 
 @dataclass(frozen=True)

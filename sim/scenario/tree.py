@@ -17,6 +17,7 @@ class Parameter:
     value: Dist | QuotaPath | Event
     evidence: tuple[str, ...]
     unit: str
+    default: bool = False  # a schema default no file set: it switches a mechanism off
 
     def describe(self) -> str:
         """The value as text: a number, a distribution, a path or an event."""
@@ -33,10 +34,13 @@ def parameters(scenario: Scenario) -> list[Parameter]:
     return list(walk(scenario, ""))
 
 
-def walk(node, path: str, unit: str = "") -> Iterator[Parameter]:
-    """Depth-first walk yielding parameters; events and quota paths are leaves."""
+def walk(node, path: str, unit: str = "", default=None) -> Iterator[Parameter]:
+    """Depth-first walk yielding parameters; events and quota paths are leaves.
+
+    ``default`` is the schema's default for ``node``'s field, if it has one.
+    """
     if isinstance(node, Dist):
-        yield Parameter(path, node, node.evidence, unit)
+        yield Parameter(path, node, node.evidence, unit, default=node == default)
     elif isinstance(node, (QuotaPath, Event)):
         if not (isinstance(node, Event) and not node.enabled):
             yield Parameter(path, node, node.evidence, "share" if isinstance(node, QuotaPath)
@@ -45,7 +49,7 @@ def walk(node, path: str, unit: str = "") -> Iterator[Parameter]:
         for f in fields(node):
             child = getattr(node, f.name)
             yield from walk(child, f"{path}.{f.name}" if path else f.name,
-                            f.metadata.get("unit", ""))
+                            f.metadata.get("unit", ""), f.default)
     elif isinstance(node, dict):
         for key, child in node.items():
             yield from walk(child, f"{path}.{key}", unit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, is_dataclass
 
 from sim.calendar import format_month, parse_month
@@ -9,6 +10,10 @@ from sim.scenario.convert import did_you_mean, join, month
 from sim.scenario.dist import Dist
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
+
+MAX_MONTHS = 600  # 50 years: bounds run time and memory of a hand-edited calendar
+# The name becomes the default run directory outputs/<name>/: one plain path component.
+SCENARIO_NAME = re.compile(r"\w[\w .+-]{0,99}")
 
 
 def validate(scenario: Scenario) -> None:
@@ -19,11 +24,15 @@ def validate(scenario: Scenario) -> None:
     end = month(scenario.calendar.end, "calendar.end")
     if end < start:
         raise ScenarioError("calendar ends before it starts", "calendar.end")
+    if end - start + 1 > MAX_MONTHS:
+        raise ScenarioError(f"calendar spans {end - start + 1} months (at most {MAX_MONTHS})",
+                            "calendar.end")
     if scenario.run.allocation not in ALLOCATION_RULES:
         raise ScenarioError(f"unknown allocation rule {scenario.run.allocation!r}"
                             + did_you_mean(scenario.run.allocation, ALLOCATION_RULES),
                             "run.allocation")
     check_dates(scenario, "", start, end)
+    check_ids(scenario)
     check_references(scenario)
     check_shares(scenario)
 
@@ -62,6 +71,26 @@ def in_calendar(ordinal: int, path: str, start: int, end: int) -> None:
     if not start <= ordinal <= end:
         raise ScenarioError(f"date {format_month(ordinal)} is outside the calendar "
                             f"({format_month(start)} to {format_month(end)})", path)
+
+
+def check_ids(scenario: Scenario) -> None:
+    """The name is one safe path component; ids are unique where outputs use them."""
+    if not SCENARIO_NAME.fullmatch(scenario.name) or scenario.name != scenario.name.strip():
+        raise ScenarioError("expected letters, digits, spaces, '.', '+', '-' or '_' (at most "
+                            f"100, not starting with '.'), got {scenario.name!r}", "name")
+    if "national" in scenario.segments:
+        raise ScenarioError('"national" is reserved for the national totals', "segments.national")
+    if not scenario.vendors:
+        raise ScenarioError("at least one domestic vendor is needed", "vendors")
+    for vname, vendor in scenario.vendors.items():
+        if not vendor.products:
+            raise ScenarioError("at least one product is needed", f"vendors.{vname}.products")
+    if not scenario.imports and not scenario.grey_market:
+        raise ScenarioError("at least one import or grey-market product is needed", "imports")
+    for name in scenario.grey_market:
+        if name in scenario.imports:
+            raise ScenarioError(f"{name!r} is already an import product id; use another id",
+                                f"grey_market.{name}")
 
 
 def check_references(scenario: Scenario) -> None:

@@ -1,0 +1,196 @@
+"""Calibrate a scenario to its targets by rejection ABC over a Latin hypercube.
+
+1. Screen: each chosen parameter is moved from its prior's 5th to 95th
+   percentile (common random numbers); a target no parameter moves by a tenth
+   of its half-width is reported and left out of the fit, and a parameter that
+   moves no fitted target is left at its prior.
+2. Sample: ``draws`` replications, the fitted parameters set by a Latin
+   hypercube on their priors, every other parameter drawn from its own prior
+   (so its uncertainty is integrated over, not fitted).
+3. Accept the ``accept`` fraction of replications closest to the targets
+   (``distance``); their parameter values are the posterior sample.
+4. Fit each parameter's marginal (``posterior``) and check the calibrated
+   scenario, as it will be written, against every target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.calibration import distance, measure, posterior, sampling
+from sim.calibration.measure import Check
+from sim.calibration.posterior import Marginal
+from sim.calibration.targets import Target, load_targets
+from sim.evidence import load_registry, registry_path
+from sim.model.ensemble import EnsembleResult
+from sim.rng import Streams
+from sim.scenario import Scenario, ScenarioError, load
+from sim.scenario.convert import did_you_mean
+from sim.scenario.dist import Dist
+from sim.scenario.dump import dist_raw
+from sim.scenario.loader import merge
+from sim.scenario.tree import nested, parameters
+
+DEFAULT_PARAMS = (  # the most influential uncertain inputs on 2023-2025 history
+    "demand.base",
+    "demand.growth.2024",
+    "demand.growth.2025",
+    "grey_market.smuggled.units_per_month.2024",
+    "grey_market.smuggled.units_per_month.2025",
+    "imports.h20.stockpile_units",
+    "imports.h20.units_per_month.2024",
+    "foundries.tsmc.capacity.2023",
+    "foundries.smic.ai_share.2025",
+    "vendors.huawei.banked_dies_per_month",
+    "vendors.others.products.other.h100e",
+    "vendors.cambricon.products.mlu.wafer_share.smic",
+    "segments.private.preference.2024",
+    "segments.private.preference.2025",
+)
+LHS_STREAM = "calibration.latin_hypercube"
+
+
+class CalibrationError(ValueError):
+    """The chosen parameters and targets leave nothing to fit."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes of the calibration's runs."""
+
+    draws: int = 100_000  # ABC replications (one parameter draw each)
+    accept: float = 0.01  # share of draws accepted
+    replications: int = 4_000  # per before/after check
+    screen: int = 400  # replications per sensitivity run
+    chunk: int = 10_000  # replications simulated at once (bounds memory)
+    seed: int | None = None  # None: the scenario's run.seed
+
+
+@dataclass
+class Calibration:
+    """Everything a calibration found, ready to print and write."""
+
+    scenario: Scenario
+    calibrated: Scenario
+    targets: list[Target]
+    params: list[str]
+    effects: np.ndarray  # (targets, params), in target half-widths
+    fitted: list[Marginal]
+    before: list[Check]
+    after: list[Check]
+    accepted: int
+    draws: int
+    epsilon: float
+    seed: int
+    overrides: dict = field(default_factory=dict)
+    runs: tuple[EnsembleResult, ...] = ()  # the before and after runs (for the hindcast)
+
+    @property
+    def moved(self) -> np.ndarray:
+        """True where a parameter moves a target, (targets, params)."""
+        return self.effects >= sampling.MOVES
+
+    @property
+    def unmoved(self) -> list[Target]:
+        """Targets no chosen parameter moves (reported, not fitted)."""
+        return [t for t, row in zip(self.targets, self.moved, strict=True) if not row.any()]
+
+    @property
+    def uninformed(self) -> list[str]:
+        """Chosen parameters that move no target (left at their priors)."""
+        fitted = {m.path for m in self.fitted}
+        return [p for p in self.params if p not in fitted]
+
+
+def choose(scenario: Scenario, paths: list[str] | tuple[str, ...]) -> dict[str, Dist]:
+    """Return the priors of the chosen parameter paths; refuse unusable ones."""
+    known = {p.path: p.value for p in parameters(scenario)}
+    priors = {}
+    for path in paths:
+        value = known.get(path)
+        if value is None:
+            raise ScenarioError("unknown parameter" + did_you_mean(path, known), path, "--params")
+        if not isinstance(value, Dist) or value.is_fixed:
+            raise ScenarioError("has no distribution to calibrate (a fixed value)", path,
+                                "--params")
+        if value.is_date:
+            raise ScenarioError("date parameters cannot be calibrated", path, "--params")
+        priors[path] = value
+    if not priors:
+        raise ScenarioError("no parameters chosen", file="--params")
+    return priors
+
+
+def calibrate(scenario_file: str | Path, targets_file: str | Path,
+              params: list[str] | tuple[str, ...] = DEFAULT_PARAMS,
+              settings: Settings = Settings()) -> Calibration:
+    """Fit ``params`` of the scenario to the targets; nothing is written here."""
+    scenario = load(scenario_file)
+    targets = load_targets(targets_file, scenario, load_registry(registry_path(scenario_file)))
+    priors = choose(scenario, params)
+    seed = scenario.run.seed if settings.seed is None else settings.seed
+    before_run = measure.run(scenario, targets, settings.replications, seed)
+    effects = sampling.effects(scenario, targets, priors, settings.screen, seed)
+    fit_targets, links = screen(targets, list(priors), effects)
+    draws, accepted, epsilon = rejection_abc(
+        scenario, fit_targets, {p: priors[p] for p in links}, settings, seed)
+    fitted = [posterior.marginal(p, priors[p], draws[p][accepted], names,
+                                 evidence_of(fit_targets, names))
+              for p, names in links.items()]
+    overrides = override_tree(fitted)
+    calibrated = load(scenario_file, overrides)
+    after_run = measure.run(calibrated, targets, settings.replications, seed)
+    return Calibration(scenario, calibrated, targets, list(priors), effects, fitted,
+                       measure.assess(before_run, targets), measure.assess(after_run, targets),
+                       len(accepted), settings.draws, epsilon, seed, overrides,
+                       (before_run, after_run))
+
+
+def screen(targets: list[Target], params: list[str],
+           effects: np.ndarray) -> tuple[list[Target], dict[str, tuple[str, ...]]]:
+    """Targets some parameter moves, and each moving parameter's targets."""
+    moved = effects >= sampling.MOVES
+    if not moved.any():
+        raise CalibrationError("no chosen parameter moves any target ("
+                               + ", ".join(t.name for t in targets) + "); choose other --params")
+    fit_targets = [t for t, row in zip(targets, moved, strict=True) if row.any()]
+    links = {}
+    for j, path in enumerate(params):
+        names = tuple(t.name for t, m in zip(targets, moved[:, j], strict=True) if m)
+        if names:
+            links[path] = names
+    return fit_targets, links
+
+
+def rejection_abc(scenario: Scenario, targets: list[Target], priors: dict[str, Dist],
+                  settings: Settings, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
+    """Latin-hypercube draws, the accepted indices and the distance threshold."""
+    rng = Streams(seed).generator(LHS_STREAM)
+    draws = sampling.latin_hypercube(priors, settings.draws, rng)
+    parts = []
+    for first in range(0, settings.draws, settings.chunk):
+        count = min(settings.chunk, settings.draws - first)
+        pinned = {p: v[first:first + count] for p, v in draws.items()}
+        result = measure.run(scenario, targets, count, seed, first, pinned)
+        parts.append(distance.distance(measure.matrix(result, targets), targets))
+    accepted, epsilon = distance.accept(np.concatenate(parts), settings.accept)
+    if len(accepted) < 2:
+        raise CalibrationError("too few draws came near the targets; raise --n")
+    return draws, accepted, epsilon
+
+
+def evidence_of(targets: list[Target], names: tuple[str, ...]) -> tuple[str, ...]:
+    """Evidence ids of the named targets, in order, without repeats."""
+    ids = [e for t in targets if t.name in names for e in t.evidence]
+    return tuple(dict.fromkeys(ids))
+
+
+def override_tree(fitted: list[Marginal]) -> dict:
+    """Build the raw scenario tree that replaces each fitted parameter's distribution."""
+    tree: dict = {}
+    for m in fitted:
+        tree = merge(tree, nested(m.path, dist_raw(m.fitted)))
+    return tree

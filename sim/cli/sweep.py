@@ -1,0 +1,125 @@
+"""``chipsim sweep``: many scenario points, every quota level, durable and resumable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.cli.options import (
+    InputError,
+    force_option,
+    input_error,
+    out_option,
+    param_option,
+    parse_set,
+    quota_option,
+    scheduler_option,
+    seed_option,
+    set_option,
+    workers_option,
+)
+from sim.cli.report import report_option, write_report_or_fail
+from sim.experiments import evaluators
+from sim.experiments.design import SPACES
+from sim.experiments.progress import Progress
+from sim.experiments.samplers import SAMPLES
+from sim.experiments.store import ResumeMismatch, RunStore
+from sim.experiments.sweep import SweepOptions, plan, run
+from sim.results.atomic import replaceable
+from sim.scenario.errors import ScenarioError
+
+INTERRUPTED = 130  # the shell's status for a run ended by Ctrl-C
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@set_option
+@click.option("--sample", type=click.Choice(SAMPLES), default=None,
+              help="Design: grid (default with --set), lhs (default otherwise) or sobol.")
+@click.option("--n", type=click.IntRange(min=1, max=10_000_000), default=None,
+              help="Sampled points for lhs/sobol (default 64), per --set combination.")
+@click.option("--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
+              help="Replications per point (default 100; 1 when every uncertain parameter "
+                   "is set by the design).")
+@seed_option
+@quota_option
+@param_option
+@click.option("--space", type=click.Choice(SPACES), default="range",
+              help="Sample uniformly over declared ranges (range) or by each distribution.")
+@click.option("--metric", "metrics", multiple=True,
+              help="Keep only these metrics in results.parquet. Repeatable.")
+@click.option("--batch", type=click.IntRange(min=1), default=None,
+              help="Points per batch (default: about 4096 replications a batch).")
+@workers_option
+@scheduler_option
+@out_option
+@click.option("--resume", is_flag=True, help="Finish an interrupted sweep in --out.")
+@force_option
+@report_option
+@click.pass_context
+def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, metrics, batch,
+          workers, scheduler, out, resume, force, report):
+    """Evaluate SCENARIO at many points and write RUN_DIR (default outputs/<name>-sweep/)."""
+    if resume and force:
+        raise InputError("--resume continues a sweep and --force replaces it: choose one")
+    options = SweepOptions(scenario, tuple(parse_set(s) for s in sets), sample, n, reps, seed,
+                           tuple(quotas), tuple(params), space, batch, tuple(metrics))
+    try:
+        chosen = plan(options)
+    except ScenarioError as err:
+        raise input_error(err) from None
+    target = Path(out) if out else Path("outputs") / f"{chosen.scenario.name}-sweep"
+    check_target(target, chosen, resume, force)
+    for note in chosen.notes:
+        click.echo(note, err=True)
+    try:
+        evaluator = evaluators.make(workers, scheduler)
+    except ConnectionError as err:
+        raise InputError(str(err)) from None
+    click.echo(f"sweep: {chosen.design.size} points x {len(chosen.job.levels)} quota levels x "
+               f"{chosen.job.replications} replications in {chosen.batch_count} batches, "
+               f"{evaluator.name} with {evaluator.workers} worker(s)", err=True)
+    info = execute(ctx, chosen, target, evaluator, resume, force)
+    if info["already_complete"]:
+        click.echo(f"{target}/ is already complete: nothing to do")
+        return
+    click.echo(f"Wrote {target}/ (points.csv, results.parquet, manifest.json): "
+               f"{chosen.design.size} points, {info['computed']} batches computed in "
+               f"{info['wall_time_s']:.1f} s")
+    if report:
+        click.echo(f"Wrote {write_report_or_fail(target)}")
+
+
+def execute(ctx, chosen, target: Path, evaluator, resume: bool, force: bool) -> dict:
+    """Run the sweep; on Ctrl-C or lost workers say what is saved and how to finish."""
+    progress = Progress(chosen.design.size, label="sweep")
+    try:
+        return run(chosen, target, evaluator, resume, force, progress)
+    except KeyboardInterrupt:
+        saved = RunStore(target).finished()
+        click.echo(f"\ninterrupted: {len(saved)} of {chosen.batch_count} batches saved in "
+                   f"{target}/; repeat the command with --resume to finish", err=True)
+        ctx.exit(INTERRUPTED)
+    except evaluators.WorkerLost as err:
+        raise InputError(f"{err}; finished points are saved: rerun with --resume") from None
+    except OSError as err:  # e.g. a full disk: stored batches stay, --resume finishes later
+        message = input_error(err).message
+        raise InputError(f"{message}; finished points are saved: rerun with --resume") from None
+    finally:
+        evaluator.close()
+
+
+def check_target(target: Path, chosen, resume: bool, force: bool) -> None:
+    """Refuse an existing directory without --resume/--force, or a mismatched --resume."""
+    if target.exists() and force and not (replaceable(target) or (target / "batches").is_dir()):
+        raise InputError(f"{target}: not an empty directory or a chipsim sweep; refusing to "
+                         "replace it with --force")
+    if target.exists() and not (resume or force):
+        raise InputError(f"{target}: run directory exists; pass --resume to continue it or "
+                         "--force to replace it")
+    if target.exists() and resume:
+        try:
+            RunStore(target).check(chosen.settings())
+        except ResumeMismatch as err:
+            raise InputError(str(err)) from None

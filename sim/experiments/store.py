@@ -1,0 +1,186 @@
+"""A sweep's run directory: durable per-batch results, then results.parquet and manifest.json.
+
+Layout while running: ``points.csv`` (the design) and ``batches/`` holding
+``settings.json`` (what --resume must match) and one ``bNNNNNN.npz`` per
+finished batch, each written atomically (temporary file, fsync, rename,
+directory fsync) the moment its points finish. A sweep killed at any moment
+leaves only whole batch files. At the end ``results.parquet`` is assembled
+in point order, ``manifest.json`` is written last, and ``batches/`` removed:
+a directory with a manifest.json is a finished sweep.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from sim.experiments.batch import BatchResult
+from sim.model.stats import STAT_NAMES
+from sim.results.atomic import write_bytes, write_text
+
+RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", *STAT_NAMES)
+
+
+class ResumeMismatch(ValueError):
+    """--resume against a directory made with other settings."""
+
+
+class RunStore:
+    """The files of one sweep; see the module docstring for the layout."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.batches = self.root / "batches"
+
+    @property
+    def complete(self) -> bool:
+        """True when the sweep finished (manifest.json exists)."""
+        return (self.root / "manifest.json").is_file()
+
+    def open(self, settings: dict, points_csv: str, resume: bool, force: bool) -> None:
+        """Start a new sweep here, or check ``settings`` against the one being resumed."""
+        if self.root.exists() and resume:
+            self.check(settings)
+            for stale in self.batches.glob(".*.tmp"):
+                stale.unlink(missing_ok=True)
+            if not self.complete:
+                write_text(self.root / "points.csv", points_csv)
+            return
+        if self.root.exists():
+            if not force:
+                raise FileExistsError(str(self.root))
+            self.remove()
+        # Built under a staging name and renamed: a sweep directory always holds its settings.
+        staging = self.root.with_name(f".{self.root.name}.new-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        (staging / "batches").mkdir(parents=True)
+        write_text(staging / "batches" / "settings.json", json.dumps(settings, indent=1) + "\n")
+        write_text(staging / "points.csv", points_csv)
+        _sync_dir(staging / "batches")
+        os.replace(staging, self.root)
+        _sync_dir(self.root.parent)
+
+    def remove(self) -> None:
+        """Delete the directory (for --force): renamed aside first, then removed."""
+        aside = self.root.with_name(f".{self.root.name}.old-{os.getpid()}")
+        os.replace(self.root, aside)
+        shutil.rmtree(aside, ignore_errors=True)
+
+    def check(self, settings: dict) -> None:
+        """Raise ResumeMismatch naming each setting that differs from the stored run."""
+        source = self.batches / "settings.json"
+        if self.complete:
+            stored = json.loads((self.root / "manifest.json").read_text("utf-8"))["settings"]
+        elif source.is_file():
+            stored = json.loads(source.read_text("utf-8"))
+        else:
+            raise ResumeMismatch(f"{self.root}: not a sweep directory (no batches/settings.json "
+                                 "or manifest.json); choose another --out or pass --force")
+        differ = [key for key in sorted(set(stored) | set(settings))
+                  if stored.get(key) != settings.get(key)]
+        if differ:
+            shown = "; ".join(f"{k}: {_short(stored.get(k))} there, {_short(settings.get(k))} now"
+                              for k in differ)
+            raise ResumeMismatch(f"{self.root}: cannot --resume, it was made with different "
+                                 f"settings ({shown}); repeat the original options, or pass "
+                                 "--force to start over")
+
+    def finished(self) -> set[int]:
+        """Return the indices of the batches already stored."""
+        out = set()
+        for path in self.batches.glob("b*.npz"):
+            if path.stem[1:].isdigit():
+                out.add(int(path.stem[1:]))
+        return out
+
+    def write(self, result: BatchResult) -> None:
+        """Store one batch durably (atomic rename, then directory fsync)."""
+        buffer = io.BytesIO()
+        np.savez(buffer, points=result.points.astype(np.int64), stats=result.stats,
+                 keys=np.array(result.keys, dtype=str).reshape(-1, 4))
+        write_bytes(self.batches / f"b{result.index:06d}.npz", buffer.getvalue())
+        _sync_dir(self.batches)
+
+    def read(self, index: int) -> BatchResult:
+        """Load one stored batch."""
+        with np.load(self.batches / f"b{index:06d}.npz", allow_pickle=False) as data:
+            keys = [tuple(str(x) for x in row) for row in data["keys"]]
+            return BatchResult(index, data["points"], keys, data["stats"])
+
+    def finish(self, count: int, manifest: dict) -> None:
+        """Write results.parquet (point order) from batches 0..count-1, then manifest.json."""
+        write_bytes(self.root / "results.parquet", self.parquet(count))
+        write_text(self.root / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True)
+                   + "\n")
+        _sync_dir(self.root)
+        shutil.rmtree(self.batches, ignore_errors=True)
+
+    def parquet(self, count: int) -> bytes:
+        """Assemble the stored batches into Parquet bytes, one row group per batch."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.schema([("point", pa.int64())] + [(c, pa.string()) for c in RESULT_COLUMNS[1:5]]
+                           + [(c, pa.float64()) for c in STAT_NAMES])
+        sink = pa.BufferOutputStream()
+        keys0 = None
+        with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+            for index in range(count):
+                result = self.read(index)
+                if keys0 is None:
+                    keys0 = result.keys
+                elif result.keys != keys0:
+                    raise RuntimeError(f"batch {index} has different summary rows")
+                writer.write_table(batch_table(result, schema), row_group_size=1 << 20)
+        return sink.getvalue().to_pybytes()
+
+
+def batch_table(result: BatchResult, schema):
+    """One batch as an Arrow table: a row per point and summary row; NaN stored as null."""
+    import pyarrow as pa
+
+    points, rows = len(result.points), len(result.keys)
+    keys = np.array(result.keys, dtype=object).reshape(rows, 4)
+    stats = result.stats.reshape(points * rows, 6)
+    columns = [pa.array(np.repeat(result.points.astype(np.int64), rows))]
+    index = pa.array(np.tile(np.arange(rows, dtype=np.int32), points))
+    columns += [pa.DictionaryArray.from_arrays(index, pa.array(keys[:, j].tolist(), pa.string()))
+                .cast(pa.string()) for j in range(4)]
+    columns += [pa.array(stats[:, j], mask=np.isnan(stats[:, j])) for j in range(6)]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def read_results(run_dir: str | Path):
+    """results.parquet of a finished sweep as an Arrow table."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(Path(run_dir) / "results.parquet")
+
+
+def read_manifest(run_dir: str | Path) -> dict:
+    """manifest.json of a finished sweep."""
+    return json.loads((Path(run_dir) / "manifest.json").read_text("utf-8"))
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _sync_dir(path: Path) -> None:
+    """Make renames inside ``path`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,141 @@
+"""The ledger: what the market delivered, folded into running sums as it is delivered.
+
+The market clears a month in two pools, imports then domestic chips, and
+hands the pools' grants to the ledger, which makes each flow (units, kW)
+from them when needed and folds it into its sums at once, so a month's
+(segments, levels, R) flows are never all held together. The recorder reads
+the ledger after the market has cleared.
+
+Invariant: every sum is exactly (bit for bit) the month-by-month sum of the
+month's flows: ``year[flow]`` (segments, levels, R) since the year began,
+``quarter[metric]`` (levels, R) national since the quarter began, and the
+installed base (segments, levels, R).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.levels import repeat_level
+from sim.model.stats import share, total
+
+NATIONAL = ("domestic_units", "imports_units", "unmet_demand_compute", "demand_compute")
+
+
+class Ledger:
+    """Running sums of deliveries, the installed base and this month's national shares.
+
+    ``shares`` holds this month's national delivered shares (levels, R) until
+    the recorder takes them.
+    """
+
+    def __init__(self, installed: tuple[np.ndarray, np.ndarray]):
+        self.installed = {"domestic": installed[0], "import": installed[1]}
+        self.year: dict[str, np.ndarray] = {}
+        self.quarter: dict[str, np.ndarray] = {}
+        self.shares: dict[str, np.ndarray] = {}
+
+    def add_deliveries(self, imports, domestic) -> None:
+        """Fold the month's two pools (each a :class:`sim.model.market.Grant`).
+
+        Each pool's units and kW are made from its grant when needed and let
+        go once folded, so only a few (segments, levels, R) arrays exist at once.
+        """
+        for key, pool in (("import_h100e", imports), ("domestic_h100e", domestic)):
+            accumulate(self.year, key, pool.h100e)
+        self.shares["domestic_share_compute"] = share(
+            domestic.h100e.sum(0), total(d + i for d, i in zip(domestic.h100e, imports.h100e,
+                                                               strict=True)))
+        units_in = self.add_units("import", imports)
+        units = self.add_units("domestic", domestic)
+        self.shares["domestic_share_units"] = share(
+            units.sum(0), total(d + i for d, i in zip(units, units_in, strict=True)))
+        del units, units_in
+        power = domestic.power()
+        power += imports.power()
+        accumulate(self.year, "power_kw", power)
+
+    def add_units(self, kind: str, pool) -> np.ndarray:
+        """Fold a pool's units into the year, the installed base and the month; return them."""
+        units = pool.units()
+        accumulate(self.year, f"{kind}_units", units)
+        self.installed[kind] += units
+        accumulate(self.quarter, "domestic_units" if kind == "domestic" else "imports_units",
+                   units.sum(0))
+        return units
+
+    def add_unmet(self, lapsed: np.ndarray) -> None:
+        """Fold H100e of orders that lapsed this month, (segments, levels, R)."""
+        accumulate(self.year, "unmet_h100e", lapsed)
+        accumulate(self.quarter, "unmet_demand_compute", lapsed.sum(0))
+
+    def add_demand(self, national: np.ndarray) -> None:
+        """Fold this month's national demand, H100e (1, R): it does not depend on the level.
+
+        No yearly sum is held: segments' demand follows from their draws, so
+        the recorder sums a year's demand when the year ends.
+        """
+        accumulate(self.quarter, "demand_compute", national)
+
+    def add_units_by(self, prefix: str, units: dict[str, np.ndarray]) -> None:
+        """Fold national units (levels, R) per vendor or product into ``<prefix>.<name>``."""
+        for name, value in units.items():
+            accumulate(self.quarter, f"{prefix}.{name}", value)
+
+    def take_shares(self) -> dict[str, np.ndarray]:
+        """Hand over this month's national delivered shares."""
+        shares, self.shares = self.shares, {}
+        return shares
+
+    def take_year(self) -> dict[str, np.ndarray]:
+        """Hand over the year's sums and start the next year from nothing."""
+        year, self.year = self.year, {}
+        return year
+
+    def take_quarter(self) -> dict[str, np.ndarray]:
+        """Hand over the quarter's sums, national metrics first, then by vendor and product.
+
+        Within each group, sums keep the order they were first added in.
+        """
+        quarter, self.quarter = self.quarter, {}
+        group = {"vendor_units": 1, "import_units": 2}
+        order = sorted(quarter, key=lambda key: (
+            (0, NATIONAL.index(key)) if key in NATIONAL else (group.get(key.split(".")[0], 3), 0)))
+        return {key: quarter[key] for key in order}
+
+    def installed_share(self) -> np.ndarray:
+        """Domestic share of the installed base, (1 + segments, L, R), national first."""
+        dom, imp = self.installed["domestic"], self.installed["import"]
+        return share(with_national(dom), with_national(dom + imp))
+
+    def national_installed_share(self) -> np.ndarray:
+        """Domestic share of the national installed base, (L, R)."""
+        dom, imp = self.installed["domestic"], self.installed["import"]
+        return share(dom.sum(0), total(d + i for d, i in zip(dom, imp, strict=True)))
+
+    def expand_levels(self, levels: int) -> None:
+        """Give every level its own copy of the installed base's single level row.
+
+        Running sums keep one row until a month's flows have one per level
+        (see :func:`accumulate`).
+        """
+        for key, values in self.installed.items():
+            self.installed[key] = repeat_level(values, levels, axis=1)
+
+
+def with_national(value: np.ndarray) -> np.ndarray:
+    """Prepend the national total to the segment axis: (S, L, R) -> (1 + S, L, R)."""
+    return np.concatenate([value.sum(0, keepdims=True), value])
+
+
+def accumulate(sums: dict[str, np.ndarray], key: str, value: np.ndarray) -> None:
+    """``sums[key] += value``, starting from zero in a new array (``value`` is never kept).
+
+    A sum with one level row grows to ``value``'s levels (the rows were equal).
+    """
+    if key not in sums:
+        sums[key] = 0.0 + value
+    elif sums[key].shape == np.broadcast_shapes(sums[key].shape, value.shape):
+        sums[key] += value
+    else:
+        sums[key] = sums[key] + value

@@ -1,0 +1,230 @@
+"""Read a run, sweep or sensitivity directory into tidy structures for the figures.
+
+A directory may hold any of: a run (summary.csv, replications.npz), a sweep
+(points.csv, results.parquet), a sensitivity analysis (sensitivity.csv) and a
+scenario-discovery result (discover.csv); manifest.json marks it complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.evidence import Evidence
+from sim.results.run_dir import read_replicates
+from sim.results.summary import read_summary
+from sim.scenario.convert import to_dataclass
+from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
+from sim.scenario.validate import validate
+
+STATS = ("mean", "p05", "p25", "p50", "p75", "p95")
+
+
+class RunDirError(ScenarioError):
+    """A directory that is not a complete chipsim output (exit status 2 at the CLI)."""
+
+
+def period_x(period: str) -> float:
+    """Decimal year at the middle of a period: "2025" -> 2025.5, "2025-01" -> 2025.04."""
+    if "Q" in period:
+        year, quarter = period.split("Q")
+        return int(year) + (int(quarter) - 0.5) / 4
+    if "-" in period:
+        year, month = period.split("-")
+        return int(year) + (int(month) - 0.5) / 12
+    return int(period) + 0.5
+
+
+def period_kind(period: str) -> str:
+    """"year", "quarter" or "month"."""
+    return "quarter" if "Q" in period else "month" if "-" in period else "year"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric over time: period labels, decimal-year x and (n, 6) statistics."""
+
+    periods: list[str]
+    x: np.ndarray
+    stats: np.ndarray
+
+    def stat(self, name: str) -> np.ndarray:
+        """One column of :data:`STATS`, e.g. ``series.stat("p50")``."""
+        return self.stats[:, STATS.index(name)]
+
+
+class Summary:
+    """summary.csv indexed by (quota, metric, region, period)."""
+
+    def __init__(self, rows: list[dict]):
+        self.index = {(r["quota"], r["metric"], r["region"], r["period"]):
+                      np.array([r[s] for s in STATS]) for r in rows}
+        self.levels = list(dict.fromkeys(r["quota"] for r in rows))
+        self.metrics = list(dict.fromkeys(r["metric"] for r in rows))
+
+    def series(self, metric: str, quota: str, region: str = "national",
+               kind: str = "year") -> Series:
+        """Return the metric's periods of one kind, in time order."""
+        keys = sorted((k for k in self.index if k[:3] == (quota, metric, region)
+                       and period_kind(k[3]) == kind), key=lambda k: period_x(k[3]))
+        periods = [k[3] for k in keys]
+        stats = np.array([self.index[k] for k in keys]).reshape(len(keys), len(STATS))
+        return Series(periods, np.array([period_x(p) for p in periods]), stats)
+
+    def value(self, metric: str, quota: str, period: str, region: str = "national",
+              stat: str = "p50") -> float:
+        """One statistic, NaN when the row is absent."""
+        row = self.index.get((quota, metric, region, period))
+        return math.nan if row is None else float(row[STATS.index(stat)])
+
+    def regions(self, metric: str) -> list[str]:
+        """Regions that carry ``metric``, in file order."""
+        return list(dict.fromkeys(k[2] for k in self.index if k[1] == metric))
+
+    def metrics_like(self, prefix: str) -> list[str]:
+        """Metrics named ``prefix.<part>`` (vendor_units.huawei ...), in file order."""
+        return [m for m in self.metrics if m.startswith(prefix + ".")]
+
+
+@dataclass(frozen=True)
+class Target:
+    """An observed calibration figure: a value or a low-high range."""
+
+    label: str
+    metric: str
+    region: str
+    period: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    tolerance: float = 0.0
+
+    @property
+    def centre(self) -> float:
+        """The value, or the middle of the range."""
+        return self.value if self.value is not None else (self.low + self.high) / 2
+
+
+@dataclass
+class SweepData:
+    """A sweep: the varied parameters per point and per-point summary rows."""
+
+    points: list[dict]
+    parameters: list[str]
+    results: list[dict]
+
+
+@dataclass
+class RunData:
+    """Everything a report reads from one output directory."""
+
+    path: Path
+    manifest: dict
+    summary: Summary | None = None
+    replicates: dict[str, np.ndarray] | None = None
+    sweep: SweepData | None = None
+    sensitivity: list[dict] | None = None
+    discover: list[dict] | None = None
+    targets: list[Target] = field(default_factory=list)
+    registry: dict[str, Evidence] = field(default_factory=dict)
+
+    @property
+    def kinds(self) -> list[str]:
+        """What the directory holds: any of "run", "sweep", "sensitivity", "discover"."""
+        found = [("run", self.summary), ("sweep", self.sweep),
+                 ("sensitivity", self.sensitivity), ("discover", self.discover)]
+        return [name for name, part in found if part is not None]
+
+    @property
+    def name(self) -> str:
+        """The scenario name, else the directory name."""
+        return str(self.manifest.get("scenario_name") or self.path.name)
+
+    def scenario(self) -> Scenario | None:
+        """Return the resolved scenario stored in the manifest (None when absent or invalid)."""
+        tree = self.manifest.get("scenario")
+        if not isinstance(tree, dict):
+            return None
+        try:
+            scenario = to_dataclass(Scenario, tree, "")
+            validate(scenario)
+        except ScenarioError:
+            return None
+        return scenario
+
+
+def read_csv(path: Path) -> list[dict]:
+    """Rows of a CSV file; numeric-looking cells become floats."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return [{k: to_number(v) for k, v in row.items()} for row in rows]
+
+
+def to_number(text):
+    """Return a float for numeric text, NaN for an empty cell, else the text unchanged."""
+    if text is None or text == "":
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def read_parquet(path: Path) -> list[dict]:
+    """Rows of a Parquet table (pyarrow is needed only for sweeps)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise RunDirError("reading a sweep needs pyarrow (pip install pyarrow)",
+                          file=str(path)) from None
+    return pq.read_table(path).to_pylist()
+
+
+def read_sweep(path: Path) -> SweepData | None:
+    """points.csv + results.parquet, when both are present."""
+    points, results = path / "points.csv", path / "results.parquet"
+    if not (points.is_file() and results.is_file()):
+        return None
+    rows = read_csv(points)
+    parameters = [c for c in (rows[0] if rows else {}) if c != "point"]
+    return SweepData(rows, parameters, read_parquet(results))
+
+
+def load(path: str | Path) -> RunData:
+    """Read an output directory; a missing or incomplete one raises RunDirError."""
+    from sim.report.sources import registry_for, targets_for
+
+    path = Path(path)
+    if not path.is_dir():
+        raise RunDirError("not a directory", file=str(path))
+    try:
+        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
+    except FileNotFoundError:
+        raise RunDirError("no manifest.json: not a complete chipsim output directory",
+                          file=str(path)) from None
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"manifest.json cannot be read: {exc}", file=str(path)) from None
+    data = RunData(path, manifest)
+    try:
+        if (path / "summary.csv").is_file():
+            data.summary = Summary(read_summary(path / "summary.csv"))
+        if (path / "replications.npz").is_file():
+            data.replicates = read_replicates(path)
+        data.sweep = read_sweep(path)
+        for name in ("sensitivity", "discover"):
+            if (path / f"{name}.csv").is_file():
+                setattr(data, name, read_csv(path / f"{name}.csv"))
+    except (OSError, ValueError, KeyError) as exc:
+        raise RunDirError(f"cannot read its outputs: {exc}", file=str(path)) from None
+    if not data.kinds:
+        raise RunDirError("holds no summary.csv, sweep, sensitivity.csv or discover.csv",
+                          file=str(path))
+    data.registry = registry_for(manifest)
+    data.targets = targets_for(manifest, data.registry)
+    return data

@@ -1,0 +1,180 @@
+"""Report sections for sweeps, sensitivity analyses and scenario discovery (when present)."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import numpy as np
+
+from sim.report.data import RunData, SweepData
+from sim.report.document import FigureBlock, Section, Table
+from sim.report.figures.sensitivity import (
+    column,
+    prim_tradeoff,
+    sensitivity_bars,
+    sensitivity_method,
+    sweep_tornado,
+    tornado_rows,
+)
+from sim.report.readings import UNITS, pct
+from sim.report.style import level_label
+
+
+def sweep_outcomes(sweep: SweepData, period: str, level: str, metric: str = UNITS,
+                   stat: str = "p50") -> dict[float, float]:
+    """Point id -> the point's ``stat`` of the national ``metric`` in ``period``."""
+    out = {}
+    for row in sweep.results:
+        if (row.get("metric"), row.get("region"), str(row.get("period")),
+                str(row.get("quota"))) == (metric, "national", period, level):
+            value = row.get(stat)
+            out[float(row["point"])] = float(value) if value is not None else math.nan
+    return out
+
+
+def sweep_level(data: RunData) -> str:
+    """Return the quota level a sweep's headline uses: announced when swept, else the first."""
+    levels = [str(x) for x in data.manifest.get("quota_levels", [])]
+    found = {str(r.get("quota")) for r in data.sweep.results} if data.sweep else set()
+    for level in levels + sorted(found):
+        if level in found:
+            return level
+    return "announced"
+
+
+def sweep_headline(data: RunData, year: str) -> tuple[str, str]:
+    """Headline for a directory without a single run: the spread across sweep points."""
+    if data.sweep is None:
+        return (f"Sensitivity analysis of {outcome_label(data, year)}",
+                "This directory holds an experiment, not a single projection: see the figures.")
+    level = sweep_level(data)
+    values = np.array([v for v in sweep_outcomes(data.sweep, year, level).values()
+                       if math.isfinite(v)])
+    if values.size == 0:
+        return "Sweep without national share results", ""
+    who = "Under announced quotas" if level == "announced" else f"Under a {level_label(level)}"
+    return (f"{who} the median domestic share in {year} ranges from {pct(values.min())} to "
+            f"{pct(values.max())} across {values.size} sweep points "
+            f"(median point {pct(float(np.median(values)))})",
+            "Each point's value is its median over replications; the spread is over the "
+            "sweep's parameter settings, not over random draws.")
+
+
+def outcome_label(data: RunData, year: str) -> str:
+    """Describe what a sensitivity analysis measured, from its manifest when it says."""
+    m = data.manifest
+    inner = m.get("sensitivity") if isinstance(m.get("sensitivity"), dict) else {}
+    metric = inner.get("metric") or m.get("metric") or UNITS
+    period = inner.get("period") or m.get("period") or year
+    region = inner.get("region") or m.get("region") or "national"
+    return f"{region} {metric} in {period}"
+
+
+def experiment_sections(data: RunData, source: str, year: str) -> list[Section]:
+    """Tornado (sweep), Sobol/Morris bars (sensitivity) and PRIM trade-off (discover)."""
+    blocks = []
+    if data.sweep is not None and data.sweep.parameters:
+        level = sweep_level(data)
+        outcome = sweep_outcomes(data.sweep, year, level)
+        rows = tornado_rows(data.sweep.points, data.sweep.parameters, outcome)
+        finite = [v for v in outcome.values() if math.isfinite(v)]
+        if rows and finite:
+            label = f"national share {year}, {level_label(level).lower()}"
+            blocks.append(FigureBlock(
+                "tornado", "Sweep tornado", partial(sweep_tornado, rows, float(np.mean(finite)),
+                                                    label, source),
+                tornado_reading(rows, float(np.mean(finite)), label),
+                "Tornado chart of the sweep's parameters"))
+    if data.sensitivity and sensitivity_method(data.sensitivity):
+        label = outcome_label(data, year)
+        blocks.append(FigureBlock(
+            "sensitivity", "Global sensitivity", partial(sensitivity_bars, data.sensitivity,
+                                                         label, source),
+            sensitivity_reading(data.sensitivity, label), "Bar chart of sensitivity indices"))
+    if data.discover and {"coverage", "density"} <= set(data.discover[0]):
+        blocks.append(FigureBlock(
+            "prim", "Scenario discovery", partial(prim_tradeoff, data.discover, source),
+            prim_reading(data.discover), "PRIM coverage-density trade-off"))
+        table = box_table(data.discover)
+        if table is not None:
+            blocks.append(table)
+    return [Section("experiments", "What drives the result", blocks)] if blocks else []
+
+
+def tornado_reading(rows: list[tuple], overall: float, label: str) -> str:
+    """Describe the three largest swings, in percentage points."""
+    parts = [f"{name} ({pct(low)} in its lower half vs {pct(high)} in its upper half, "
+             f"{(high - low) * 100:+.1f} points)" for name, low, high, *_ in rows[:3]]
+    return (f"Mean {label} over all points: {pct(overall)}. The largest swings come from "
+            + "; ".join(parts) + ". Each pair of bars splits the points at the median of that "
+            "parameter; whiskers are 95% intervals of the two means, and a swing whose two "
+            "intervals overlap cannot be told from noise with this many points.")
+
+
+def sensitivity_reading(rows: list[dict], label: str) -> str:
+    """Top parameters by total effect (Sobol) or mu* (Morris), with their intervals."""
+    method = sensitivity_method(rows)
+    key = "ST" if method == "sobol" else "mu_star"
+    values = column(rows, key)
+    order = np.argsort(-np.nan_to_num(values, nan=-np.inf))[:3]
+    conf = column(rows, f"{key}_conf")
+    top = "; ".join(f"{rows[i].get('parameter')} ({values[i]:.2f} ± {conf[i]:.2f})"
+                    for i in order)
+    if method == "sobol":
+        first = float(np.nansum(column(rows, "S1")))
+        return (f"Ranked by total Sobol index, the inputs that move {label} most are {top}. "
+                f"First-order indices add up to {first:.2f}: the remaining "
+                f"{max(0.0, 1 - first):.2f} of the variance comes from interactions.")
+    return (f"Ranked by Morris μ*, the inputs that move {label} most are {top}. A σ close to "
+            "μ* flags an input whose effect depends on the others.")
+
+
+def prim_reading(rows: list[dict]) -> str:
+    """Describe the chosen boxes (or the best trajectory step) in numbers."""
+    boxes = box_limits(rows)
+    if boxes:
+        parts = []
+        for number, (coverage, density, limits) in boxes.items():
+            parts.append(f"box {number} holds {pct(coverage)} of the cases of interest with a "
+                         f"density of {pct(density)}, restricting {len(limits)} parameter"
+                         f"{'s' if len(limits) != 1 else ''}")
+        return ("PRIM peeled the sweep's points towards the cases of interest; "
+                + "; ".join(parts) + ". The table below gives each box's limits. Moving "
+                "right along the trajectory covers more cases, moving up makes a box purer.")
+    coverage, density = column(rows, "coverage"), column(rows, "density")
+    pick = int(np.nanargmax(np.where(coverage >= 0.5, density, -1)))
+    return (f"PRIM peeled {len(rows)} candidate boxes; the densest covering at least half the "
+            f"cases has coverage {pct(coverage[pick])} and density {pct(density[pick])}.")
+
+
+def box_limits(rows: list[dict]) -> dict[str, tuple[float, float, list[tuple]]]:
+    """Return each chosen box: coverage, density and its (parameter, low, high) limits."""
+    boxes: dict[str, tuple[float, float, list[tuple]]] = {}
+    for row in rows:
+        if row.get("kind") != "box":
+            continue
+        number = f"{row['box']:g}" if isinstance(row.get("box"), float) else str(row.get("box"))
+        entry = boxes.setdefault(number, (row.get("coverage"), row.get("density"), []))
+        entry[2].append((row.get("parameter"), row.get("low"), row.get("high")))
+    return boxes
+
+
+def box_table(rows: list[dict]) -> Table | None:
+    """Return the chosen boxes' limits as a table (None when discover.csv has no boxes)."""
+    boxes = box_limits(rows)
+    if not boxes:
+        return None
+    body = [[number, str(param), limit(low), limit(high), pct(coverage), pct(density)]
+            for number, (coverage, density, limits) in boxes.items()
+            for param, low, high in limits]
+    return Table("boxes", "Scenario discovery: the chosen boxes",
+                 ["Box", "Parameter", "From", "To", "Coverage", "Density"], body,
+                 note="An empty limit means the box is open on that side.")
+
+
+def limit(value) -> str:
+    """Return a box limit as text ("" when open)."""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:,.4g}"
+    return str(value or "")

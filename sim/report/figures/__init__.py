@@ -1,0 +1,1 @@
+"""One function per figure: each takes data and returns a matplotlib Figure."""

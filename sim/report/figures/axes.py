@@ -1,0 +1,27 @@
+"""Axis helpers shared by the figures: calendar-year x axes and legend rows."""
+
+from __future__ import annotations
+
+
+def year_axis(ax, years: tuple[int, int], short: bool = False) -> None:
+    """X in decimal years: gridlines at year boundaries, each year's label centred on it.
+
+    ``short`` writes '23 instead of 2023, for narrow panels.
+    """
+    first, last = years
+    ax.set_xlim(first, last + 1)
+    ax.set_xticks(range(first, last + 2))
+    ax.set_xticklabels([])
+    labels = [f"'{y % 100:02d}" if short else str(y) for y in range(first, last + 1)]
+    ax.set_xticks([y + 0.5 for y in range(first, last + 1)], labels, minor=True)
+    ax.tick_params(axis="x", which="minor", length=0)
+    ax.tick_params(axis="x", which="major", length=4)
+
+
+def legend_axes(fig, spec, handles: list, ncols: int):
+    """Add an axes holding only a legend, so the layout engine keeps room for it."""
+    ax = fig.add_subplot(spec)
+    ax.set_axis_off()
+    ax.legend(handles=handles, loc="center", ncols=ncols, frameon=False,
+              handlelength=2.2, columnspacing=1.4)
+    return ax

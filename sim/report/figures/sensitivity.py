@@ -1,0 +1,196 @@
+"""What moves the outcome: Sobol or Morris bars, a sweep tornado, and PRIM's trade-off."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from sim.calendar import parse_month
+from sim.report.style import (
+    COMPACT,
+    GREY,
+    OKABE_ITO,
+    WIDE,
+    add_source,
+    add_title,
+    new_figure,
+    percent_axis,
+)
+
+TOP = 15
+
+
+def column(rows: list[dict], name: str) -> np.ndarray:
+    """Column ``name`` of CSV rows as floats (NaN where missing or not a number)."""
+    return np.array([r.get(name) if isinstance(r.get(name), float) else math.nan
+                     for r in rows])
+
+
+def short_path(path: str, compact: bool) -> str:
+    """Return a parameter path shortened for a narrow axis: keep the last three parts."""
+    parts = str(path).split(".")
+    keep = 2 if compact else 3
+    return path if len(parts) <= keep else "…" + ".".join(parts[-keep:])
+
+
+def sensitivity_method(rows: list[dict]) -> str | None:
+    """"sobol" (S1/ST columns), "morris" (mu_star) or None."""
+    names = set(rows[0]) if rows else set()
+    if {"S1", "ST"} <= names:
+        return "sobol"
+    if "mu_star" in names:
+        return "morris"
+    return None
+
+
+def sensitivity_bars(rows: list[dict], outcome: str, source: str,
+                     compact: bool = False) -> Figure:
+    """Sobol first-order and total indices (or Morris mu*) with their confidence intervals.
+
+    Parameters are ranked by total index (or mu*); the top :data:`TOP` are shown.
+    """
+    method = sensitivity_method(rows)
+    if method is None:
+        raise ValueError("sensitivity rows carry neither S1/ST nor mu_star columns")
+    key = "ST" if method == "sobol" else "mu_star"
+    order = np.argsort(-np.nan_to_num(column(rows, key), nan=-np.inf))[:TOP]
+    chosen = [rows[i] for i in order][::-1]
+    fig = new_figure(COMPACT if compact else WIDE, 1.6 + 0.32 * len(chosen) * (1.3 if compact
+                                                                                else 1))
+    ax = fig.add_subplot()
+    y = np.arange(len(chosen))
+    labels = [short_path(r.get("parameter", "?"), compact) for r in chosen]
+    if method == "sobol":
+        for offset, name, colour, label in ((0.2, "ST", OKABE_ITO["blue"], "Total effect (ST)"),
+                                             (-0.2, "S1", OKABE_ITO["orange"],
+                                              "First-order (S1)")):
+            ax.barh(y + offset, column(chosen, name), 0.38, color=colour, label=label,
+                    xerr=np.nan_to_num(column(chosen, f"{name}_conf")), ecolor="black",
+                    error_kw={"lw": 0.8, "capsize": 2})
+        ax.set_xlabel("Sobol index (share of output variance), 95% confidence interval")
+        lows = [column(chosen, k) - np.nan_to_num(column(chosen, f"{k}_conf"))
+                for k in ("S1", "ST")]
+        ax.set_xlim(left=min(0.0, float(np.nanmin(np.concatenate(lows)))) - 0.02)
+    else:
+        ax.barh(y, column(chosen, "mu_star"), 0.6, color=OKABE_ITO["blue"], label="μ*",
+                xerr=np.nan_to_num(column(chosen, "mu_star_conf")), ecolor="black",
+                error_kw={"lw": 0.8, "capsize": 2})
+        ax.plot(column(chosen, "sigma"), y, "D", color=OKABE_ITO["vermillion"], ms=5,
+                label="σ (interactions, non-linearity)")
+        ax.set_xlabel(f"Morris elementary effects on {outcome}, μ* with 95% interval")
+    ax.set_yticks(y, labels)
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+    add_title(fig, f"What drives {outcome}: {method.capitalize()} sensitivity, top "
+                   f"{len(chosen)} parameters")
+    add_source(fig, source)
+    return fig
+
+
+def tornado_rows(points: list[dict], parameters: list[str],
+                 outcome: dict[float, float]) -> list[tuple[str, float, float, float, float]]:
+    """Per parameter: mean outcome over its lower and upper half of points, 95% half-widths.
+
+    ``outcome`` maps point id to the outcome; parameters with one value are skipped.
+    Rows come sorted by the size of the swing, largest first.
+    """
+    rows = []
+    for name in parameters:
+        pairs = [(numeric(p.get(name)), outcome[p["point"]]) for p in points
+                 if math.isfinite(numeric(p.get(name)))
+                 and math.isfinite(outcome.get(p["point"], math.nan))]
+        if len({v for v, _ in pairs}) < 2:
+            continue
+        values = np.array(pairs)
+        cut = np.median(values[:, 0])
+        low, high = values[values[:, 0] <= cut, 1], values[values[:, 0] > cut, 1]
+        if high.size == 0:
+            low, high = values[values[:, 0] < cut, 1], values[values[:, 0] >= cut, 1]
+        rows.append((name, low.mean(), high.mean(), half_width(low), half_width(high)))
+    return sorted(rows, key=lambda r: -abs(r[2] - r[1]))
+
+
+def numeric(value) -> float:
+    """Return a sweep cell as a number: floats as they are, "YYYY-MM" as a month ordinal."""
+    if isinstance(value, float):
+        return value
+    try:
+        return float(parse_month(value))
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def half_width(values: np.ndarray) -> float:
+    """Half-width of a normal 95% interval for a mean (0 for fewer than two values)."""
+    if values.size < 2:
+        return 0.0
+    return 1.96 * float(values.std(ddof=1)) / math.sqrt(values.size)
+
+
+def sweep_tornado(rows: list[tuple], overall: float, outcome: str, source: str,
+                  is_share: bool = True, compact: bool = False) -> Figure:
+    """Tornado: outcome when each parameter sits in the lower vs upper half of its sweep range."""
+    chosen = rows[:TOP][::-1]
+    fig = new_figure(COMPACT if compact else WIDE, 1.8 + 0.34 * len(chosen))
+    ax = fig.add_subplot()
+    y = np.arange(len(chosen))
+    for side, index, colour, label in ((0, 1, OKABE_ITO["orange"], "Lower half of its range"),
+                                       (1, 2, OKABE_ITO["blue"], "Upper half of its range")):
+        means = np.array([r[index] for r in chosen])
+        ax.barh(y + (0.18 if side == 0 else -0.18), means - overall, left=overall, height=0.34,
+                color=colour, label=label, xerr=[r[3 + side] for r in chosen], ecolor="black",
+                error_kw={"lw": 0.8, "capsize": 2})
+    ax.axvline(overall, color=GREY, lw=1)
+    ax.set_yticks(y, [short_path(r[0], compact) for r in chosen])
+    ax.grid(axis="y", visible=False)
+    if is_share:
+        percent_axis(ax.xaxis)
+    ax.set_xlabel(f"Mean {outcome} over the sweep's points (bars: 95% interval)")
+    ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+    add_title(fig, f"Sweep tornado: which varied parameters move {outcome}")
+    add_source(fig, source)
+    return fig
+
+
+def prim_tradeoff(rows: list[dict], source: str, compact: bool = False) -> Figure:
+    """PRIM's peeling trajectory (coverage against density) with the chosen boxes marked.
+
+    Rows of kind "trajectory" are the peeling steps (``parameter`` lists the restricted
+    parameters, ";"-separated); rows of kind "box" carry each chosen box's statistics.
+    Tables without a ``kind`` column are read as a trajectory.
+    """
+    steps = [r for r in rows if r.get("kind", "trajectory") == "trajectory"]
+    boxes = {r.get("box"): r for r in rows if r.get("kind") == "box"}
+    fig = new_figure(COMPACT if compact else 7.0, 4.8 if compact else 4.8)
+    ax = fig.add_subplot()
+    coverage, density = column(steps, "coverage"), column(steps, "density")
+    restricted = np.array([restricted_count(r) for r in steps], dtype=float)
+    ax.plot(coverage, density, color=GREY, lw=0.8, zorder=2)
+    points = ax.scatter(coverage, density, c=restricted, cmap="cividis", s=30, zorder=3,
+                        edgecolors="black", linewidths=0.3)
+    bar = fig.colorbar(points, ax=ax)
+    bar.set_label("Parameters restricted by the box")
+    for i, (number, box) in enumerate(boxes.items()):
+        ax.plot([box["coverage"]], [box["density"]], marker="*", ms=15, color=OKABE_ITO[
+            "vermillion"], mec="black", mew=0.6, zorder=4, ls="")
+        ax.annotate(f"Box {number:g}" if isinstance(number, float) else f"Box {number}",
+                    (box["coverage"], box["density"]), xytext=(8 if i % 2 == 0 else -8, -14),
+                    textcoords="offset points", fontsize=8.5, fontweight="bold",
+                    ha="left" if i % 2 == 0 else "right")
+    ax.set(xlim=(0, 1.04), ylim=(0, 1.06), xlabel="Coverage (share of the cases of interest "
+           "inside the box)", ylabel="Density (share of the box's points that are cases)")
+    percent_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
+    add_title(fig, "Scenario discovery: PRIM coverage-density trade-off")
+    add_source(fig, source)
+    return fig
+
+
+def restricted_count(row: dict) -> int:
+    """Return how many parameters a trajectory step restricts (``res_dim`` or the list)."""
+    if isinstance(row.get("res_dim"), float):
+        return int(row["res_dim"])
+    names = row.get("parameter")
+    return len(str(names).split(";")) if isinstance(names, str) and names else 0

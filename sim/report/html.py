@@ -1,0 +1,163 @@
+"""One self-contained HTML file: inline CSS, images as base64 PNG, no external URL.
+
+Each figure is drawn twice, wide for desktops and compact for phones, and the
+browser picks one through <picture>; neither layout needs zooming to read.
+"""
+
+from __future__ import annotations
+
+import base64
+from html import escape
+
+from sim.report.document import Document, FigureBlock, Section, Table
+from sim.report.render import figure_png
+
+CSS = """
+:root { --ink:#1d1d1f; --muted:#5b5b60; --rule:#d9d9de; --accent:#0072B2; --bg:#ffffff;
+        --soft:#eef5fb; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin:0; background:var(--bg); color:var(--ink); line-height:1.5;
+       font: 16px/1.5 -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif; }
+main { max-width: 1120px; margin: 0 auto; padding: 1.2rem 1rem 3rem; }
+header .kicker { text-transform: uppercase; letter-spacing: .08em; color: var(--muted);
+                 font-size: .8rem; margin: 0; }
+h1 { font-size: 1.7rem; margin: .2rem 0 .3rem; line-height: 1.2; }
+h2 { font-size: 1.35rem; margin: 2.4rem 0 .6rem; padding-top: .4rem;
+     border-top: 2px solid var(--rule); }
+h3 { font-size: 1.08rem; margin: 1.4rem 0 .5rem; }
+.subtitle { color: var(--muted); margin: 0 0 1rem; }
+.headline { background: var(--soft); border-left: 6px solid var(--accent); border-radius: 6px;
+            padding: 1rem 1.2rem; margin: 1rem 0 1.2rem; }
+.headline .big { font-size: 1.45rem; font-weight: 700; line-height: 1.3; margin: 0 0 .4rem; }
+.headline .note { margin: 0; color: var(--muted); font-size: .92rem; }
+nav.toc ol { margin: .3rem 0; padding-left: 1.3rem; columns: 2; column-gap: 2rem; }
+nav.toc a, a { color: var(--accent); }
+figure { margin: 1rem 0 1.8rem; }
+figure picture, figure img { display: block; width: 100%; height: auto; }
+figure img { border: 1px solid var(--rule); border-radius: 4px; background: #fff; }
+figcaption { margin-top: .6rem; font-size: .97rem; }
+.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; border: 1px solid var(--rule);
+              border-radius: 4px; max-height: 80vh; }
+table { border-collapse: collapse; width: 100%; font-size: .84rem; }
+th, td { text-align: left; vertical-align: top; padding: .35rem .55rem;
+         border-bottom: 1px solid var(--rule); }
+th { position: sticky; top: 0; background: #f4f4f6; z-index: 1; }
+tbody tr:nth-child(even) { background: #fafafb; }
+td code, .param { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem;
+                  word-break: break-word; }
+.table-note { color: var(--muted); font-size: .88rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem;
+           font-size: .92rem; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; word-break: break-word; }
+details pre { overflow-x: auto; font-size: .75rem; background: #f6f6f8; padding: .8rem;
+              border-radius: 4px; max-height: 70vh; }
+footer { color: var(--muted); font-size: .8rem; margin-top: 3rem; }
+@media (max-width: 640px) {
+  main { padding: .8rem .7rem 2rem; }
+  h1 { font-size: 1.35rem; }
+  .headline .big { font-size: 1.15rem; }
+  nav.toc ol { columns: 1; }
+  dl.facts { grid-template-columns: 1fr; }
+  dl.facts dd { margin-bottom: .4rem; }
+  table, thead, tbody, tr, td { display: block; width: 100%; }
+  thead { position: absolute; left: -9999px; }
+  tbody tr { border-bottom: 2px solid var(--rule); padding: .3rem 0; }
+  td { border: 0; padding: .12rem .5rem; font-size: .85rem; }
+  td::before { content: attr(data-label) ": "; color: var(--muted); font-weight: 600; }
+  td:empty { display: none; }
+}
+@media print {
+  .table-wrap { max-height: none; overflow: visible; }
+  h2 { break-before: page; }
+  figure { break-inside: avoid; }
+}
+"""
+
+PHONE = "(max-width: 640px)"
+
+
+def data_uri(png: bytes) -> str:
+    """Return a base64 data: URI for PNG bytes."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def figure_html(block: FigureBlock) -> str:
+    """<figure> with a phone and a desktop image and the reading as caption."""
+    wide, width, height = figure_png(block, compact=False)
+    compact, _, _ = figure_png(block, compact=True)
+    alt = escape(block.alt or block.title)
+    return (f'<figure id="fig-{escape(block.key)}">\n<h3>{escape(block.title)}</h3>\n'
+            f'<picture><source media="{PHONE}" srcset="{data_uri(compact)}">'
+            f'<img src="{data_uri(wide)}" alt="{alt}" width="{width}" height="{height}">'
+            f'</picture>\n<figcaption>{escape(block.reading)}</figcaption>\n</figure>')
+
+
+def cell(text: str, column: str) -> str:
+    """Return a table cell labelled with its column (phones show it); evidence ids become links."""
+    label = f' data-label="{escape(column)}"'
+    if not text:
+        return f"<td{label}></td>"
+    if column == "Evidence":
+        links = [f'<a href="#ev-{escape(i)}">{escape(i)}</a>' for i in text.split(", ")]
+        return f"<td{label}>" + ", ".join(links) + "</td>"
+    if column == "Parameter":
+        return f'<td class="param"{label}>{escape(text).replace(".", ".<wbr>")}</td>'
+    return f"<td{label}>{escape(text)}</td>"
+
+
+def table_html(table: Table) -> str:
+    """Return a scrollable table with a header row and an optional note."""
+    head = "".join(f'<th scope="col">{escape(c)}</th>' for c in table.columns)
+    body = []
+    for i, row in enumerate(table.rows):
+        anchor = f' id="{escape(table.anchors[i])}"' if table.anchors else ""
+        body.append(f"<tr{anchor}>" + "".join(cell(v, c) for v, c in
+                                              zip(row, table.columns, strict=True)) + "</tr>")
+    note = f'<p class="table-note">{escape(table.note)}</p>' if table.note else ""
+    return (f'<h3 id="tab-{escape(table.key)}">{escape(table.title)}</h3>\n{note}\n'
+            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>\n<tbody>\n'
+            + "\n".join(body) + "\n</tbody></table></div>")
+
+
+def section_html(section: Section) -> str:
+    """Render a section: heading, introduction, blocks."""
+    parts = [f'<section id="{escape(section.key)}">', f"<h2>{escape(section.title)}</h2>"]
+    if section.intro:
+        parts.append(f"<p>{escape(section.intro)}</p>")
+    for block in section.blocks:
+        parts.append(figure_html(block) if isinstance(block, FigureBlock) else table_html(block))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def manifest_html(doc: Document) -> str:
+    """Return the run's manifest: key facts, then the full JSON folded away."""
+    facts = "\n".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in doc.facts)
+    return ('<section id="manifest"><h2>Run manifest</h2>\n'
+            f'<dl class="facts">\n{facts}\n</dl>\n'
+            '<details><summary>Full manifest.json (resolved scenario, versions)</summary>'
+            f"<pre>{escape(doc.appendix)}</pre></details></section>")
+
+
+def render_html(doc: Document) -> str:
+    """Return the whole report as one HTML page."""
+    toc = "".join(f'<li><a href="#{escape(s.key)}">{escape(s.title)}</a></li>'
+                  for s in doc.sections) + '<li><a href="#manifest">Run manifest</a></li>'
+    subtitle = f'<p class="subtitle">{escape(doc.subtitle)}</p>' if doc.subtitle else ""
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(doc.title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+        "<main>", '<header><p class="kicker">chipsim report</p>',
+        f"<h1>{escape(doc.title)}</h1>{subtitle}</header>",
+        '<section class="headline" aria-label="Headline">'
+        f'<p class="big">{escape(doc.headline)}</p>'
+        f'<p class="note">{escape(doc.headline_note)}</p></section>',
+        f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>',
+        *(section_html(s) for s in doc.sections), manifest_html(doc),
+        "<footer>Made by chipsim from the run directory's own files; every number in the text "
+        "is computed from them. Shares are medians over replications unless stated; bands are "
+        "the 5th-95th (90%) and 25th-75th (50%) percentiles.</footer>",
+        "</main>", "</body>", "</html>", ""])

@@ -1,0 +1,50 @@
+"""The hindcast figure: data in, a matplotlib Figure out, nothing shown."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from chipsim_testing import ROOT, SEED
+from matplotlib.figure import Figure
+
+from sim.calibration import measure
+from sim.calibration.hindcast import hindcast_data, hindcast_figure, periods_for
+from sim.calibration.targets import load_targets
+from sim.scenario import load
+
+
+@pytest.fixture(scope="module")
+def panels():
+    scenario = load(ROOT / "scenarios" / "priors.toml")
+    targets = load_targets(ROOT / "seeds" / "targets.toml", scenario)
+    result = measure.run(scenario, targets, 60, SEED)
+    return targets, hindcast_data(result, targets, prior=result)
+
+
+def test_one_panel_per_metric_and_kind_of_period(panels):
+    targets, data = panels
+    assert sum(len(p.targets) for p in data) == len(targets)
+    keys = [(p.metric, p.periods) for p in data]
+    assert len(set(keys)) == len(keys)
+    for panel in data:
+        assert panel.bands.shape == (len(panel.periods), 3)
+        assert np.all(panel.bands[:, 0] <= panel.bands[:, 1])
+        assert np.all(panel.bands[:, 1] <= panel.bands[:, 2])
+        assert all(t.period in panel.periods for t in panel.targets)
+
+
+def test_quarterly_targets_get_quarterly_periods(panels):
+    targets, _ = panels
+    quarterly = next(t for t in targets if "Q" in t.period)
+    assert periods_for(quarterly)[:2] == ("2023Q1", "2023Q2")
+    assert len(periods_for(quarterly)) == 12
+
+
+def test_the_figure_is_returned_not_shown(panels):
+    _, data = panels
+    before = plt.get_fignums()
+    fig = hindcast_figure(data)
+    assert isinstance(fig, Figure)
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == len(data)
+    assert plt.get_fignums() == before

@@ -1,0 +1,65 @@
+"""``chipsim discover`` on a small sweep where HBM supply decides the 2027 share."""
+
+import csv
+
+import pytest
+from click.testing import CliRunner
+from experiments_support import BASELINE, STACKS
+
+from sim.cli import main
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("discover") / "sweep"
+    result = invoke("sweep", BASELINE, "--param", STACKS, "--param", "memory.stockpile_stacks",
+                    "--n", 48, "--reps", 8, "--quota", "announced", "--metric",
+                    "domestic_share_units", "--workers", 1, "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def median_share(sweep_dir):
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(sweep_dir / "results.parquet").to_pandas()
+    rows = table[(table.period == "2027") & (table.region == "national")]
+    return float(np.median(rows["mean"]))
+
+
+def test_discover_names_the_parameter_that_decides(sweep_dir):
+    threshold = median_share(sweep_dir)  # about half the points miss it
+    result = invoke("discover", sweep_dir, "--target", f"domestic_share_units@2027 >= {threshold}")
+    assert result.exit_code == 0, result.output
+    assert "Box 1: domestic_share_units in 2027 >=" in result.output
+    assert "domestic stacks 2027 stays below" in result.output
+    rows = list(csv.DictReader((sweep_dir / "discover.csv").open()))
+    boxes = [r for r in rows if r["kind"] == "box" and r["box"] == "1"]
+    assert STACKS in {r["parameter"] for r in boxes}
+    assert any(r["kind"] == "trajectory" for r in rows)
+
+
+@pytest.mark.parametrize("target,message", [
+    ("domestic_share_units 2027 >= 0.7", "expected METRIC[:STAT]@PERIOD OP VALUE"),
+    ("domestic_share_units@2027 >= lots", "is not a number"),
+    ("domestic_share_units:p42@2027 >= 0.7", "unknown statistic"),
+    ("domestic_share@2027 >= 0.7", "did you mean 'domestic_share_units'"),
+    ("domestic_share_units@2031 >= 0.7", "no period '2031'"),
+])
+def test_bad_targets_exit_2(sweep_dir, target, message):
+    result = invoke("discover", sweep_dir, "--target", target)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_bad_run_dirs_and_levels_exit_2(sweep_dir, tmp_path):
+    result = invoke("discover", tmp_path, "--target", "domestic_share_units@2027 >= 0.7")
+    assert result.exit_code == 2 and "not a finished sweep" in result.output
+    result = invoke("discover", sweep_dir, "--target", "domestic_share_units@2027 >= 0.7",
+                    "--quota", "0.5")
+    assert result.exit_code == 2 and "no quota '0.5'" in result.output

@@ -1,0 +1,71 @@
+"""``chipsim sensitivity`` through click's CliRunner."""
+
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+from experiments_support import BASELINE
+
+from sim.cli import main
+
+
+def sensitivity(*args):
+    return CliRunner().invoke(main, ["sensitivity", BASELINE, *[str(a) for a in args]])
+
+
+def test_sobol_writes_ranked_indices(tmp_path):
+    out = tmp_path / "sobol"
+    result = sensitivity("--param", "memory.*", "--group", "hbm_later=memory.domestic_stacks.2026,"
+                         "memory.domestic_stacks.2027", "--n", 8, "--reps", 4, "--workers", 1,
+                         "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "sensitivity.csv").open()))
+    assert list(rows[0]) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert {r["parameter"] for r in rows} == {"memory.stockpile_stacks",
+                                              "memory.domestic_stacks.2025", "hbm_later"}
+    totals = [float(r["ST"]) for r in rows]
+    assert totals == sorted(totals, reverse=True)
+    assert "rank  parameter" in result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["output"]["metric"] == "domestic_share_units"
+    assert manifest["output"]["period"] == "2027" and manifest["output"]["quota"] == "announced"
+
+
+def test_morris_writes_mu_star_and_sigma(tmp_path):
+    out = tmp_path / "morris"
+    result = sensitivity("--method", "morris", "--param", "memory.*", "--n", 4, "--reps", 3,
+                         "--period", "2026", "--workers", 1, "--out", out)
+    assert result.exit_code == 0, result.output
+    header = (out / "sensitivity.csv").read_text().splitlines()[0]
+    assert header == "parameter,mu_star,mu_star_conf,sigma"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--metric", "domestic_share_unit"], "did you mean 'domestic_share_units'"),
+    (["--period", "2031"], "unknown value '2031'"),
+    (["--region", "bejing"], "did you mean 'beijing'"),
+    (["--param", "nothing.*"], "matches no uncertain parameter"),
+    (["--group", "broken"], "expected NAME=GLOB"),
+    (["--group", "g=nothing.*"], "matches none of the analysed parameters"),
+    (["--set", "demand.growth.2026=0.5,0.6"], "one value per --set"),
+    (["--stat", "p42"], "unknown statistic"),
+    (["--quota", "1.2"], "share in [0, 1]"),
+])
+def test_bad_input_exits_2(tmp_path, args, message):
+    result = sensitivity(*args, "--workers", 1, "--out", tmp_path / "never")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_gives_the_same_indices(tmp_path):
+    args = ("--param", "memory.*", "--n", 8, "--reps", 4)
+    local = sensitivity(*args, "--workers", 1, "--out", tmp_path / "local")
+    dask = sensitivity(*args, "--scheduler", "local", "--workers", 2, "--out", tmp_path / "dask")
+    assert local.exit_code == 0 and dask.exit_code == 0, dask.output
+    assert (tmp_path / "local" / "sensitivity.csv").read_bytes() == (
+        tmp_path / "dask" / "sensitivity.csv").read_bytes()
+    manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
+    assert manifest["evaluator"] == {"kind": "dask", "workers": 2}

@@ -1,0 +1,93 @@
+"""``chipsim sweep`` through click's CliRunner: a small sweep, and every refusal (exit 2)."""
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from experiments_support import BASELINE, CEILING, STACKS
+
+from sim.cli import main
+from sim.experiments import evaluators
+
+
+def sweep(*args):
+    return CliRunner().invoke(main, ["sweep", BASELINE, *[str(a) for a in args]])
+
+
+def test_a_grid_sweep_over_two_parameters(tmp_path):
+    out = tmp_path / "grid"
+    args = ("--set", f"{CEILING}=0.5,0.7", "--set", "events.h200_allowed.date=2025-12,2026-06",
+            "--reps", 5, "--quota", "announced", "--workers", 1, "--out", out)
+    result = sweep(*args)
+    assert result.exit_code == 0, result.output
+    assert "4 points x 1 quota levels x 5 replications" in result.output
+    lines = (out / "points.csv").read_text().splitlines()
+    assert lines[0] == f"point,{CEILING},events.h200_allowed.date"
+    assert lines[1:] == ["0,0.5,2025-12", "1,0.5,2026-06", "2,0.7,2025-12", "3,0.7,2026-06"]
+    table = pq.read_table(out / "results.parquet")
+    assert set(table["point"].to_pylist()) == {0, 1, 2, 3}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["sample"] == "grid" and manifest["replications"] == 5
+    again = sweep(*args, "--resume")
+    assert again.exit_code == 0 and "already complete" in again.output
+
+
+def test_an_lhs_sweep_defaults_and_metric_filter(tmp_path):
+    out = tmp_path / "lhs"
+    result = sweep("--n", 5, "--param", "memory.*", "--reps", 4, "--quota", "0.9",
+                   "--metric", "domestic_share_units", "--workers", 1, "--out", out)
+    assert result.exit_code == 0, result.output
+    header = (out / "points.csv").read_text().splitlines()[0].split(",")
+    assert header == ["point", "memory.stockpile_stacks", "memory.domestic_stacks.2025",
+                      "memory.domestic_stacks.2026", STACKS]
+    table = pq.read_table(out / "results.parquet")
+    assert set(table["metric"].to_pylist()) == {"domestic_share_units"}
+    assert set(table["quota"].to_pylist()) == {"0.9"}
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--set", CEILING.replace("yield_curve", "yeild_curve") + "=0.5"],
+     f"did you mean '{CEILING}'"),
+    (["--set", f"{CEILING}=0.5,1.5"], "outside the allowed range [0.0, 1.0]"),
+    (["--set", f"{CEILING}=abc"], "expected a number, got 'abc'"),
+    (["--set", f"{CEILING}"], "expected PATH=VALUE"),
+    (["--set", "events.h200_allowed.date=2031-01"], "outside the calendar"),
+    (["--set", "market.backlog_months=2.5"], "expected a fixed whole number"),
+    (["--set", f"{CEILING}=0.5,0.5"], "listed twice"),
+    (["--sample", "grid"], "a grid sweep needs at least one --set"),
+    (["--param", "nothing.*"], "matches no uncertain parameter"),
+    (["--metric", "domestic_share"], "did you mean"),
+    (["--resume", "--force"], "choose one"),
+    (["--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
+])
+def test_bad_input_is_refused_before_anything_runs(tmp_path, monkeypatch, args, message):
+    monkeypatch.setattr(evaluators, "CONNECT_TIMEOUT", "1s")
+    out = tmp_path / "never"
+    result = sweep(*args, "--workers", 1, "--out", out)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_an_existing_directory_needs_resume_or_force(tmp_path):
+    out = tmp_path / "taken"
+    out.mkdir()
+    result = sweep("--set", f"{CEILING}=0.5", "--workers", 1, "--out", out)
+    assert result.exit_code == 2 and "pass --resume to continue it or --force" in result.output
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    out = tmp_path / "sweep"
+    first = sweep("--set", f"{CEILING}=0.5,0.6", "--reps", 3, "--quota", "announced",
+                  "--workers", 1, "--out", out)
+    assert first.exit_code == 0, first.output
+    result = sweep("--set", f"{CEILING}=0.5,0.6", "--reps", 4, "--quota", "announced",
+                   "--workers", 1, "--out", out, "--resume")
+    assert result.exit_code == 2
+    assert "cannot --resume" in result.output and "replications: 3 there, 4 now" in result.output
+    not_a_sweep = tmp_path / "other"
+    not_a_sweep.mkdir()
+    result = sweep("--set", f"{CEILING}=0.5", "--workers", 1, "--out", not_a_sweep, "--resume")
+    assert result.exit_code == 2 and "not a sweep directory" in result.output

@@ -1,0 +1,168 @@
+"""Each figure function returns a Figure with the expected elements for a small run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+from report_fixtures import report_run  # noqa: F401
+
+from sim.report.data import load
+from sim.report.figures.market import compliance_heatmap, compliance_matrix, supply_demand
+from sim.report.figures.policy import fab_marks, import_marks, policy_timeline, quota_marks
+from sim.report.figures.sensitivity import (
+    prim_tradeoff,
+    sensitivity_bars,
+    sweep_tornado,
+    tornado_rows,
+)
+from sim.report.figures.share import fan_chart, reach_probabilities, share_ecdf
+from sim.report.style import house_style
+
+SOURCE = "Source: test run"
+
+
+@pytest.fixture(scope="module")
+def data(report_run):  # noqa: F811
+    return load(report_run)
+
+
+def data_axes(fig: Figure):
+    """Axes that draw data (not the legend-only rows)."""
+    return [ax for ax in fig.axes if ax.axison]
+
+
+def polys(ax) -> list:
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def check_frame(fig: Figure, title_word: str) -> None:
+    """Every figure: a title, the source line, and it draws without error."""
+    assert isinstance(fig, Figure)
+    assert title_word.lower() in fig.get_suptitle().lower()
+    assert fig.get_supxlabel() == SOURCE
+    fig.canvas.draw()
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_fan_chart_has_bands_medians_targets_per_level(data, compact):
+    levels = data.summary.levels
+    with house_style():
+        fig = fan_chart(data.summary, levels, data.targets, SOURCE, 2026.0, compact=compact)
+    check_frame(fig, "domestic share")
+    axes = data_axes(fig)
+    assert len(axes) == 2 * len(levels)  # units and compute for each level
+    for ax in axes:
+        assert len(polys(ax)) == 2  # the 50% and the 90% band
+        assert ax.get_ylim() == (0, 1)
+        assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    share_targets = [t for t in data.targets if t.metric == "domestic_share_units"]
+    assert share_targets, "calibration figures for the share must be found"
+    diamonds = [ln for ln in axes[0].lines if ln.get_marker() == "D"]
+    assert len(diamonds) == len(share_targets)
+    labels = {ax.get_ylabel() for ax in axes if ax.get_ylabel()}
+    assert "Announced quotas" in labels and "100% quota" in labels
+
+
+def test_ecdf_lines_and_reach_bars_match_the_replications(data):
+    reps = data.replicates["national.domestic_share_units"]
+    values = {str(level): reps[i, :, -1].astype(float)
+              for i, level in enumerate(data.replicates["quota_levels"])}
+    with house_style():
+        fig = share_ecdf(values, 2027, SOURCE)
+    check_frame(fig, "2027")
+    left, right = data_axes(fig)
+    assert len(left.lines) == len(values) + 4  # one ECDF per level, four target lines
+    bars = [c for c in right.containers if isinstance(c, BarContainer)]
+    assert len(bars) == len(values)
+    first = next(iter(values.values()))
+    heights = [p.get_height() for p in bars[0].patches]
+    assert heights == pytest.approx(list(reach_probabilities(first)))
+
+
+def test_reach_probabilities_counts_shares_at_or_above_each_target():
+    shares = np.array([0.4, 0.55, 0.7, 0.95, 1.0, np.nan])
+    assert list(reach_probabilities(shares)) == pytest.approx([0.8, 0.6, 0.4, 0.2])
+
+
+def test_compliance_heatmap_one_image_per_level_with_percent_cells(data):
+    levels = data.summary.levels
+    with house_style():
+        fig = compliance_heatmap(data.summary, levels, SOURCE)
+    check_frame(fig, "quota")
+    panels = [ax for ax in data_axes(fig) if any(isinstance(i, AxesImage) for i in ax.images)
+              and ax.get_title()]
+    assert len(panels) == len(levels)
+    segments, years, prob, target = compliance_matrix(data.summary, levels[0])
+    texts = [t.get_text() for t in panels[0].texts]
+    shown = sum(1 for t in texts if t.endswith("%") and not t.startswith("quota"))
+    assert shown == int((target > 0).sum())  # a probability in every cell with a quota
+    assert {t.get_text() for t in panels[0].get_yticklabels()} >= {"Beijing", "Shanghai"}
+
+
+def test_supply_demand_stacks_every_vendor_and_product(data):
+    with house_style():
+        fig = supply_demand(data.summary, "announced", SOURCE)
+    check_frame(fig, "supply")
+    top, bottom = data_axes(fig)
+    stacks = [c for c in top.containers if isinstance(c, BarContainer)]
+    expected = data.summary.metrics_like("vendor_units") + data.summary.metrics_like(
+        "import_units")
+    assert len(stacks) == len(expected) and len(stacks[0].patches) == 20  # 20 quarters
+    assert "H100" in bottom.get_ylabel() and "Chips" in top.get_ylabel()
+    assert len(bottom.lines) == 2 and len(polys(bottom)) == 1  # demand, unmet, unmet band
+
+
+def test_policy_timeline_marks_every_event_fab_and_quota_deadline(data):
+    scenario = data.scenario()
+    projection = data.summary.series("domestic_share_units", "announced", kind="month")
+    with house_style():
+        fig = policy_timeline(scenario, projection, SOURCE)
+    check_frame(fig, "timeline")
+    lanes = data_axes(fig)[1]
+    marks = import_marks(scenario) + fab_marks(scenario) + quota_marks(scenario)
+    markers = [ln for ln in lanes.lines if ln.get_marker() in ("^", "v", "D", "o")]
+    assert len(markers) == len(marks)
+    assert len(import_marks(scenario)) == sum(e.enabled for e in scenario.events.values())
+    key = " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    for mark in import_marks(scenario):
+        assert mark.text in key
+
+
+def test_sensitivity_bars_rank_sobol_and_morris_with_intervals():
+    sobol = [{"parameter": "a.b", "S1": 0.1, "S1_conf": 0.02, "ST": 0.2, "ST_conf": 0.03},
+             {"parameter": "c.d", "S1": 0.5, "S1_conf": 0.05, "ST": 0.7, "ST_conf": 0.04}]
+    with house_style():
+        fig = sensitivity_bars(sobol, "share 2027", SOURCE)
+    check_frame(fig, "sobol")
+    ax = data_axes(fig)[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a.b", "c.d"]  # largest on top
+    assert len([c for c in ax.containers if isinstance(c, BarContainer)]) == 2
+    morris = [{"parameter": "x", "mu_star": 0.3, "mu_star_conf": 0.05, "sigma": 0.1}]
+    with house_style():
+        check_frame(sensitivity_bars(morris, "share", SOURCE), "morris")
+
+
+def test_sweep_tornado_puts_the_planted_driver_first():
+    rng = np.random.default_rng(1)
+    points = [{"point": float(i), "strong": float(s), "weak": float(w)}
+              for i, (s, w) in enumerate(rng.random((60, 2)))]
+    outcome = {p["point"]: 0.5 + 0.3 * p["strong"] + 0.02 * p["weak"] for p in points}
+    rows = tornado_rows(points, ["weak", "strong"], outcome)
+    assert rows[0][0] == "strong" and rows[0][2] > rows[0][1]
+    with house_style():
+        fig = sweep_tornado(rows, 0.66, "share", SOURCE)
+    check_frame(fig, "tornado")
+
+
+def test_prim_tradeoff_plots_every_box():
+    rows = [{"coverage": 1.0 - i / 10, "density": 0.3 + i / 20, "res_dim": float(i // 3)}
+            for i in range(8)]
+    with house_style():
+        fig = prim_tradeoff(rows, SOURCE)
+    check_frame(fig, "prim")
+    ax = fig.axes[0]
+    assert len(ax.collections[0].get_offsets()) == 8

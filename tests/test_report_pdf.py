@@ -1,0 +1,33 @@
+"""The PDF report: its page plan, each figure's title and the headline in its text."""
+
+from __future__ import annotations
+
+import pytest
+from report_fixtures import report_pdf, report_run  # noqa: F401
+
+from sim.report.build import build_report
+from sim.report.data import load
+from sim.report.pdf import table_page_count
+
+pypdf = pytest.importorskip("pypdf")
+
+
+def test_pdf_pages_cover_figures_tables_manifest(report_run, report_pdf):  # noqa: F811
+    doc = build_report(load(report_run))
+    pages = [p.extract_text().replace("\n", " ") for p in pypdf.PdfReader(report_pdf).pages]
+    figures, tables = doc.figures(), doc.tables()
+    assert len(figures) == 5 and [t.key for t in tables] == ["assumptions", "sources"]
+    counts = [table_page_count(t) for t in tables]
+    assert all(n >= 2 for n in counts)  # 150+ parameters do not fit on one page
+    assert len(pages) == 1 + len(figures) + sum(counts) + 1
+    assert doc.headline.split(" (")[0] in pages[0]
+    for block, text in zip(figures, pages[1:], strict=False):
+        assert block.title in text
+    start = 1 + len(figures)
+    for table, count in zip(tables, counts, strict=True):
+        assert all(table.title in p for p in pages[start:start + count])
+        start += count
+    assert pages[-1].startswith("Run manifest")
+    # every parameter path is printed (wrapped cells may split a path across lines)
+    squashed = "".join(pages).replace(" ", "")
+    assert all(row[0].replace(" ", "")[:20] in squashed for row in tables[0].rows)
