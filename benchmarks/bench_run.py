@@ -5,9 +5,10 @@ Every figure is measured on a fresh ``chipsim`` process, as a user would run it:
 * start-up: ``chipsim run --help`` (interpreter, imports, option parsing);
 * wall time of ``chipsim run --reps 10000`` at four quota levels (start-up,
   loading, simulation and writing the run directory included), median of N;
-* peak memory (RSS) of 100,000 replications, one level and all five levels:
-  the largest single process (``getrusage(RUSAGE_CHILDREN)``) and, sampled
-  from /proc, the whole process tree at once (workers included).
+* peak memory (RSS) of 100,000 replications, one level (``--quota announced
+  --workers 1``) and all five levels (default workers): the largest single
+  process (``getrusage(RUSAGE_CHILDREN)``) and, sampled from /proc, the whole
+  process tree at once (workers included).
 
 Timings on a shared machine are noisy: the script prints the spread of every
 timing and the load average before and after.  Usage::
@@ -142,7 +143,7 @@ def main() -> None:
               f"replication-levels/s) including start-up and writing")
         model_s = json.loads((out / "manifest.json").read_text())["wall_time_s"]
         print(f"  last run's manifest wall_time_s (load + simulate): {model_s:.2f} s")
-        one = peak_rss(run_args(big, ("0.7",), out, opts.workers))
+        one = peak_rss(run_args(big, ("announced",), out, 1))
         print(f"peak RSS, {big} reps x 1 level:  largest process {one[0]:.0f} MB, "
               f"process tree {one[1] or float('nan'):.0f} MB ({one[2]:.1f} s)")
         five = peak_rss(run_args(big, ("announced", "0.5", "0.7", "0.9", "1.0"), out,

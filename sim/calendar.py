@@ -62,7 +62,7 @@ class Calendar:
         return f"{ordinal // 12}Q{ordinal % 12 // 3 + 1}"
 
     def is_period_end(self, t: int, months_per_period: int) -> bool:
-        """True when step ``t`` closes a year (12) or quarter (3), or the run."""
+        """Tell whether step ``t`` closes a year (12) or quarter (3), or the run."""
         last_in_period = (self.start + t) % months_per_period == months_per_period - 1
         return last_in_period or t == self.months - 1
 
@@ -85,7 +85,7 @@ STEP_LIMIT = 2**30  # int32 steps within this leave room for ``t - step`` arithm
 
 
 def whole_steps(steps: np.ndarray) -> np.ndarray:
-    """``steps`` as int32 when every value is a whole number of modest size, else unchanged."""
+    """Return ``steps`` as int32 when all are whole numbers of modest size, else unchanged."""
     if steps.dtype.kind not in "fiu" or steps.size == 0:
         return steps
     if steps.dtype.kind == "f" and not np.array_equal(np.floor(steps), steps):

@@ -48,7 +48,7 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
     chosen = list(levels) if levels else list(scenario.run.quota_levels)
     if workers is None:
         workers = auto_workers(reps, len(chosen))
-    result = simulate(scenario, reps, run_seed, chosen, workers=workers)
+    result = simulate(scenario, reps, run_seed, chosen, workers=workers, narrow=write)
     info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
                     time.perf_counter() - started)
     if write:

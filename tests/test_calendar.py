@@ -54,3 +54,14 @@ def test_steps_of_may_fall_outside_the_calendar():
     cal = Calendar(parse_month("2023-01"), parse_month("2027-12"))
     ordinals = np.array([parse_month("2022-12"), parse_month("2023-01"), parse_month("2028-01")])
     assert cal.steps_of(ordinals).tolist() == [-1, 0, 60]
+
+
+def test_steps_of_drawn_dates_are_compact_and_exact():
+    cal = Calendar(parse_month("2023-01"), parse_month("2027-12"))
+    drawn = np.array([24276.0, 24300.0, 24350.0])  # whole months, as date draws are
+    steps = cal.steps_of(drawn)
+    assert steps.dtype == np.int32 and steps.tolist() == [0, 24, 74]
+    fixed = cal.steps_of(np.broadcast_to(np.float64(24300.0), (1000,)))
+    assert fixed.shape == (1000,) and fixed.strides == (0,) and int(fixed[999]) == 24
+    fractional = cal.steps_of(np.array([24300.5, np.nan]))  # e.g. pinned by calibration
+    assert fractional.dtype == np.float64 and fractional[0] == 24.5 and np.isnan(fractional[1])

@@ -22,6 +22,7 @@ from sim.cli import main
 from sim.model import parallel
 from sim.model.ensemble import simulate
 from sim.model.stats import QUANTILES, summarise
+from sim.results.run_dir import write_run
 from sim.runner import execute
 from sim.scenario import load
 
@@ -131,6 +132,30 @@ def test_auto_workers_is_one_for_small_runs():
     assert parallel.auto_workers(100, 5) == 1
     assert parallel.auto_workers(10**6, 1) == 1
     assert 1 <= parallel.auto_workers(10**5, 4) <= 4
+
+
+def test_auto_workers_together_stay_within_a_group(monkeypatch):
+    """Workers run at once: together they hold no more than GROUP_CELLS level-replications."""
+    monkeypatch.setattr(parallel, "idle_cpus", lambda: 8)
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    assert parallel.auto_workers(parallel.GROUP_CELLS, 5) == 1
+    assert parallel.auto_workers(parallel.GROUP_CELLS // 3, 5) == 3
+    assert parallel.auto_workers(parallel.GROUP_CELLS // 20, 4) == 4
+
+
+def test_narrow_replicates_are_float32_and_write_the_same_bytes(scenario, one_pass, tmp_path):
+    narrowed = simulate(scenario, REPS, SEED, LEVELS, keep=KEEP, narrow=True)
+    assert [r[:4] for r in narrowed.rows] == [r[:4] for r in one_pass.rows]
+    for x, y in zip(narrowed.rows, one_pass.rows, strict=True):
+        np.testing.assert_array_equal(x[4], y[4])
+    assert narrowed.replicates.keys() == one_pass.replicates.keys()
+    for metric, values in narrowed.replicates.items():
+        assert values.dtype == np.float32
+        np.testing.assert_array_equal(values, one_pass.replicates[metric].astype(np.float32))
+    written = [write_run(tmp_path / name, result, {}, False)
+               for name, result in (("wide", one_pass), ("narrow", narrowed))]
+    assert ((written[0] / "replications.npz").read_bytes()
+            == (written[1] / "replications.npz").read_bytes())
 
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")

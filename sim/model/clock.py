@@ -2,7 +2,8 @@
 
 Invariant: within month ``t`` (SimPy time ``t`` to ``t + 1``) fabs produce,
 then vendors ship, HBM is packaged, import channels ship, segments procure,
-the market clears and the recorder records. The offsets below enforce it.
+the market clears and the recorder records (then freed memory is released
+and, when levels part, they split). The offsets below enforce it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ PHASE = {
     "procure": 0.4,
     "clear": 0.5,
     "record": 0.6,
+    "release": 0.65,
     "split": 0.7,
 }
 

@@ -13,13 +13,14 @@ import numpy as np
 import simpy
 
 from sim.calendar import Calendar, parse_month
+from sim.model.clock import PHASE
 from sim.model.foundry import Foundry
 from sim.model.imports import ImportChannel
 from sim.model.ledger import Ledger
 from sim.model.levels import LevelSplit, first_divergence, shared_rows
 from sim.model.market import Market
 from sim.model.memory import HbmPool
-from sim.model.parallel import run_grouped
+from sim.model.parallel import release_free_memory, run_grouped
 from sim.model.policies import ALLOCATION_RULES
 from sim.model.recorder import Recorder, stack_years
 from sim.model.segments import BuyerSegment, national_demand, quota_paths
@@ -52,7 +53,8 @@ def calendar_of(scenario: Scenario) -> Calendar:
 
 def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
              levels: list[str] | None = None, first: int = 0, keep: tuple[str, ...] = (),
-             pinned: dict[str, np.ndarray] | None = None, workers: int = 1) -> EnsembleResult:
+             pinned: dict[str, np.ndarray] | None = None, workers: int = 1,
+             narrow: bool = False) -> EnsembleResult:
     """Run replications ``first .. first + replications`` at every quota level.
 
     ``keep`` names national quarterly metrics (e.g. ``vendor_units.huawei``) to
@@ -61,26 +63,36 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     ``workers`` > 1 shares the quota levels among that many processes, and a
     large run simulates its levels a group at a time to bound memory (see
     :mod:`sim.model.parallel`); the result is the same, bit for bit.
+    ``narrow`` keeps the national per-replication values (``replicates``) as
+    a run directory stores them, float32 (see
+    :func:`sim.model.recorder.narrow`): half the memory, for runs whose
+    replicates are only written out.
     """
     levels = list(levels or scenario.run.quota_levels)
     count = replications or scenario.run.replications
 
-    def one_pass(group: list[str]) -> EnsembleResult:
-        return simulate_levels(scenario, count, seed, group, first, tuple(keep), pinned)
+    def one_pass(group: list[str], shared: dict | None) -> EnsembleResult:
+        return simulate_levels(scenario, count, seed, group, first, tuple(keep), pinned, narrow,
+                               shared)
 
     return run_grouped(one_pass, levels, count, workers)
 
 
 def simulate_levels(scenario: Scenario, count: int, seed: int | None, levels: list[str],
-                    first: int, keep: tuple[str, ...],
-                    pinned: dict[str, np.ndarray] | None) -> EnsembleResult:
-    """One SimPy run advancing ``count`` replications at ``levels`` together."""
+                    first: int, keep: tuple[str, ...], pinned: dict[str, np.ndarray] | None,
+                    narrow: bool = False, shared: dict | None = None) -> EnsembleResult:
+    """One SimPy run advancing ``count`` replications at ``levels`` together.
+
+    ``shared`` is another level group's per-replication values, see
+    :func:`sim.model.parallel.run_grouped`.
+    """
     cal = calendar_of(scenario)
     draw = Draws(Streams(scenario.run.seed if seed is None else seed), count, first, pinned)
     env = simpy.Environment()
-    actors = build(scenario, cal, draw, levels, keep)
+    actors = build(scenario, cal, draw, levels, keep, narrow, shared)
     for name, actor in actors:
         env.process(getattr(actor, name)(env, cal.months))
+    env.process(release_memory(env, cal))
     env.run()
     recorder = actors[-1][1]
     result = EnsembleResult(recorder.rows, {}, levels, cal.years,
@@ -94,11 +106,12 @@ def simulate_levels(scenario: Scenario, count: int, seed: int | None, levels: li
 
 
 def build(scenario: Scenario, cal: Calendar, draw: Draws, levels: list[str],
-          keep: tuple[str, ...] = ()) -> list:
+          keep: tuple[str, ...] = (), narrow: bool = False, shared: dict | None = None) -> list:
     """Every actor paired with the name of its process method, in phase order.
 
     Actors hold one level row while every level's quota path agrees; the
     first actor, a :class:`LevelSplit`, gives them all levels when they part.
+    ``narrow`` is :func:`simulate`'s, ``shared`` :func:`simulate_levels`'.
     """
     step = split_step(scenario, cal, levels)
     rows = shared_rows(step, len(levels))
@@ -116,12 +129,24 @@ def build(scenario: Scenario, cal: Calendar, draw: Draws, levels: list[str],
     del shares
     market = Market(segments, vendors, channels, ALLOCATION_RULES[scenario.run.allocation],
                     ledger)
-    recorder = Recorder(cal, market, levels, keep)
+    recorder = Recorder(cal, market, levels, keep, narrow, shared)
     splitter = LevelSplit(step, len(levels), [*vendors, *channels, *segments, recorder])
     return ([("split", splitter)] + [("produce", f) for f in foundries.values()]
             + [("ship", v) for v in vendors] + [("package", hbm)]
             + [("offer", c) for c in channels] + [("procure", s) for s in segments]
             + [("clear", market), ("record", recorder)])
+
+
+def release_memory(env: simpy.Environment, cal: Calendar):
+    """SimPy process: after each quarter is recorded, return freed heap memory to the system.
+
+    Month after month, numpy's freed arrays leave holes in the heap that the
+    allocator keeps; handing them back bounds the process's resident memory.
+    """
+    for t in range(cal.months):
+        if cal.is_period_end(t, 3):
+            yield env.timeout(t + PHASE["release"] - env.now)
+            release_free_memory()
 
 
 def split_step(scenario: Scenario, cal: Calendar, levels: list[str]) -> int | None:

@@ -66,5 +66,5 @@ def fab_ramp(cal: Calendar, fab, here: str, draw: Draws) -> tuple[np.ndarray, ..
 
 
 def years(mapping: dict, here: str, draw: Draws) -> dict[int, paths.Row]:
-    """A year-keyed mapping of parameters as deferred draws (see :mod:`sim.model.paths`)."""
+    """Defer the draws of a year-keyed mapping of parameters (see :mod:`sim.model.paths`)."""
     return {int(year): partial(draw, f"{here}.{year}", dist) for year, dist in mapping.items()}

@@ -34,7 +34,7 @@ class ImportChannel:
         self.h100e = draw(f"{here}.h100e", spec.h100e)
         self.power_kw = draw(f"{here}.power_kw", spec.power_kw)
         self.stockpile = draw(f"{here}.stockpile_units", spec.stockpile_units)
-        self.stock_step = cal.steps_of(parse_month(spec.stockpile_date))
+        self.stock_step = cal.steps_of(parse_month(spec.stockpile_date or cal.label(0)))
         values = {"licence": [float(spec.licence)], "guidance": [float(spec.guidance)]}
         self.events = []  # (step, share, index of the value it sets)
         for ename, event in events:
@@ -56,6 +56,7 @@ class ImportChannel:
                     self.choice[kind] = np.where(hit, index, self.choice[kind])
             if t == self.stock_step:
                 self.stock = self.stock + self.stockpile[None, :]
+                self.stockpile = None  # in stock now
             self.month = t
             yield env.timeout(1)
 
@@ -64,7 +65,7 @@ class ImportChannel:
         return self.offered.at(self.month) * self.share("licence") * self.share("guidance")
 
     def share(self, kind: str) -> np.ndarray:
-        """The licence or guidance share now, (R,) or one value for all."""
+        """Return the licence or guidance share now, (R,) or one value for all."""
         return self.values[kind][self.choice[kind]]
 
     def expand_levels(self, levels: int) -> None:

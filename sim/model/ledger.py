@@ -38,31 +38,37 @@ class Ledger:
     def add_deliveries(self, imports, domestic) -> None:
         """Fold the month's two pools (each a :class:`sim.model.market.Grant`).
 
-        Each pool's units and kW are made from its grant when needed and let
-        go once folded, so only a few (segments, levels, R) arrays exist at once.
+        Units and kW are made from the grants one segment at a time and folded
+        at once, so no (segments, levels, R) array of them is ever held.
         """
         for key, pool in (("import_h100e", imports), ("domestic_h100e", domestic)):
             accumulate(self.year, key, pool.h100e)
         self.shares["domestic_share_compute"] = share(
             domestic.h100e.sum(0), total(d + i for d, i in zip(domestic.h100e, imports.h100e,
                                                                strict=True)))
-        units_in = self.add_units("import", imports)
-        units = self.add_units("domestic", domestic)
-        self.shares["domestic_share_units"] = share(
-            units.sum(0), total(d + i for d, i in zip(units, units_in, strict=True)))
-        del units, units_in
-        power = domestic.power()
-        power += imports.power()
-        accumulate(self.year, "power_kw", power)
+        self.add_units(imports, domestic)
+        power = RowFold(self.year, "power_kw", domestic.h100e)
+        for s in range(len(domestic.h100e)):
+            power.add(s, domestic.power_of(s) + imports.power_of(s))
 
-    def add_units(self, kind: str, pool) -> np.ndarray:
-        """Fold a pool's units into the year, the installed base and the month; return them."""
-        units = pool.units()
-        accumulate(self.year, f"{kind}_units", units)
-        self.installed[kind] += units
-        accumulate(self.quarter, "domestic_units" if kind == "domestic" else "imports_units",
-                   units.sum(0))
-        return units
+    def add_units(self, imports, domestic) -> None:
+        """Fold both pools' units into the year, the installed base, the quarter and the share.
+
+        Sums over segments run as :func:`sim.model.stats.total` adds them.
+        """
+        folds = {kind: RowFold(self.year, f"{kind}_units", pool.h100e)
+                 for kind, pool in (("import", imports), ("domestic", domestic))}
+        national, delivered = {}, None
+        for s in range(len(domestic.h100e)):
+            rows = {"import": imports.units_of(s), "domestic": domestic.units_of(s)}
+            for kind, row in rows.items():
+                folds[kind].add(s, row)
+                self.installed[kind][s] += row
+                national[kind] = running_sum(national.get(kind), row)
+            delivered = running_sum(delivered, rows["domestic"] + rows["import"])
+        self.shares["domestic_share_units"] = share(national["domestic"], delivered)
+        accumulate(self.quarter, "imports_units", national["import"])
+        accumulate(self.quarter, "domestic_units", national["domestic"])
 
     def add_unmet(self, lapsed: np.ndarray) -> None:
         """Fold H100e of orders that lapsed this month, (segments, levels, R)."""
@@ -139,3 +145,37 @@ def accumulate(sums: dict[str, np.ndarray], key: str, value: np.ndarray) -> None
         sums[key] += value
     else:
         sums[key] = sums[key] + value
+
+
+def running_sum(sum_so_far: np.ndarray | None, term: np.ndarray) -> np.ndarray:
+    """Add ``term`` to a running sum (None: none yet), as :func:`sim.model.stats.total` does."""
+    if sum_so_far is None:
+        return np.add(0.0, term)
+    sum_so_far += term
+    return sum_so_far
+
+
+class RowFold:
+    """Adds a month's (segments, levels, R) flow to ``sums[key]`` one segment row at a time.
+
+    Bit for bit what :func:`accumulate` does with the whole flow, which is
+    never built: ``like`` is any (segments, levels, R) array of the flow's shape.
+    """
+
+    def __init__(self, sums: dict[str, np.ndarray], key: str, like: np.ndarray):
+        old = sums.get(key)
+        if old is not None and old.shape == np.broadcast_shapes(old.shape, like.shape):
+            self.base = self.target = old  # added in place
+        else:  # a new sum, or one growing from one level row to all
+            self.base, self.target = old, np.empty(np.broadcast_shapes(
+                like.shape, like.shape if old is None else old.shape))
+        sums[key] = self.target
+
+    def add(self, segment: int, row: np.ndarray) -> None:
+        """Add segment ``segment``'s (levels, R) flow."""
+        if self.base is None:
+            np.add(0.0, row, out=self.target[segment])
+        elif self.base is self.target:
+            self.target[segment] += row
+        else:
+            np.add(self.base[segment], row, out=self.target[segment])

@@ -61,3 +61,37 @@ class LevelSplit:
 def repeat_level(values: np.ndarray, levels: int, axis: int) -> np.ndarray:
     """``values`` with its single level row (on ``axis``) repeated ``levels`` times."""
     return np.repeat(values, levels, axis=axis)
+
+
+class YearSlabs:
+    """Per-replication values (levels, R, years) held as one array per year.
+
+    A year whose levels all hold the same values (every year before the
+    levels part) is one (1, R) row; level groups simulated one after another
+    hold such a year once, shared with the first group (:meth:`share`).
+    """
+
+    def __init__(self, values: np.ndarray):
+        self.levels = values.shape[0]
+        self.slabs = [uniform_rows(np.ascontiguousarray(values[..., y]))
+                      for y in range(values.shape[-1])]
+
+    def share(self, first: YearSlabs) -> None:
+        """Hold each one-row year equal (bit for bit) to ``first``'s as ``first``'s array."""
+        for y, (mine, theirs) in enumerate(zip(self.slabs, first.slabs, strict=True)):
+            if (len(mine) == 1 and len(theirs) == 1 and mine.dtype == theirs.dtype
+                    and np.array_equal(mine.view(np.uint8), theirs.view(np.uint8))):
+                self.slabs[y] = theirs
+
+    def array(self) -> np.ndarray:
+        """Return the values as one (levels, R, years) array."""
+        shape = (self.levels, self.slabs[0].shape[-1])
+        return np.stack([np.broadcast_to(slab, shape) for slab in self.slabs], axis=-1)
+
+
+def uniform_rows(values: np.ndarray) -> np.ndarray:
+    """``values`` (levels, R), or its first row alone when every row holds the same bits."""
+    first = values[:1].view(np.uint8)
+    if all(np.array_equal(first[0], row) for row in values[1:].view(np.uint8)):
+        return values[:1].copy()
+    return values

@@ -31,13 +31,13 @@ class Grant:
     per_h100e: np.ndarray
     kw_per_h100e: np.ndarray
 
-    def units(self) -> np.ndarray:
-        """Units granted per segment, (segments, levels, R)."""
-        return self.h100e * self.per_h100e[None]
+    def units_of(self, segment: int) -> np.ndarray:
+        """Units granted to segment ``segment``, (levels, R)."""
+        return self.h100e[segment] * self.per_h100e
 
-    def power(self) -> np.ndarray:
-        """kW granted per segment, (segments, levels, R)."""
-        return self.h100e * self.kw_per_h100e[None]
+    def power_of(self, segment: int) -> np.ndarray:
+        """Power granted to segment ``segment``, kW (levels, R)."""
+        return self.h100e[segment] * self.kw_per_h100e
 
 
 class Market:

@@ -39,15 +39,24 @@ class HbmPool:
         """SimPy process: grant each vendor the share of its HBM need the pool allows."""
         yield env.timeout(PHASE["package"])
         for t in range(months):
-            need = np.concatenate([v.candidates * v.stacks for v in self.vendors])
-            value = np.concatenate([v.h100e(t) / np.maximum(v.stacks, 1e-12)
-                                    for v in self.vendors])
-            fraction = ratio(self.allocate(t, need, value), need, 1.0)
-            first = 0
-            for vendor in self.vendors:
-                vendor.finish(fraction[first:first + len(vendor.products)])
-                first += len(vendor.products)
+            self.package_month(t)
             yield env.timeout(1)
+
+    def package_month(self, t: int) -> None:
+        """Grant this month's stacks and let every vendor finish its chips.
+
+        (A method, not the process's loop: its arrays go when it returns.)
+        """
+        need = np.concatenate([v.candidates * v.stacks for v in self.vendors])
+        value = np.concatenate([v.h100e(t) / np.maximum(v.stacks, 1e-12) for v in self.vendors])
+        granted = self.allocate(t, need, value)
+        del value
+        fraction = ratio(granted, need, 1.0)
+        del granted, need
+        first = 0
+        for vendor in self.vendors:
+            vendor.finish(fraction[first:first + len(vendor.products)])
+            first += len(vendor.products)
 
     def allocate(self, t: int, need: np.ndarray, value: np.ndarray) -> np.ndarray:
         """Stacks granted to each product this month, (products, R)."""
@@ -55,6 +64,7 @@ class HbmPool:
             return need
         if t == max(self.controls_step, 0):
             self.stock = self.stock + self.stockpile
+            self.stockpile = None  # in stock now
         self.stock = self.stock + self.domestic.at(t) / 12.0
         granted = self.rule(need, value, self.stock)
         self.stock = np.maximum(self.stock - granted.sum(axis=0), 0.0)

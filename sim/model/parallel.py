@@ -21,7 +21,9 @@ from dataclasses import replace
 
 import numpy as np
 
-GROUP_CELLS = 100_000  # level-replications simulated at once (about 0.4 GB at the peak)
+from sim.model.levels import YearSlabs
+
+GROUP_CELLS = 100_000  # level-replications simulated at once (about 0.23 GB at the peak)
 PARALLEL_CELLS = 10_000  # below this a run is quicker in one process than split
 LEVEL_AXIS_FIELDS = ("replicates", "conservation", "kept")
 
@@ -53,10 +55,15 @@ def idle_cpus() -> int:
 
 
 def auto_workers(replications: int, levels: int) -> int:
-    """Default worker count: one per idle CPU (at most one per level) for a large run, else 1."""
+    """Default worker count: one per idle CPU (at most one per level) for a large run, else 1.
+
+    Workers run at once, so together they stay within :data:`GROUP_CELLS`
+    level-replications: a run too large for that runs its groups one after
+    another in one process, bounding the memory of the whole process tree.
+    """
     if levels < 2 or replications * levels < PARALLEL_CELLS or not can_fork():
         return 1
-    return min(idle_cpus(), levels)
+    return max(1, min(idle_cpus(), levels, GROUP_CELLS // max(replications, 1)))
 
 
 def level_groups(levels: list[str], replications: int, workers: int) -> list[list[str]]:
@@ -73,23 +80,49 @@ def level_groups(levels: list[str], replications: int, workers: int) -> list[lis
 
 
 def run_grouped(task: Callable, levels: list[str], replications: int, workers: int):
-    """``task(levels)`` for every level group, merged as one result over all levels."""
+    """``task(levels, shared)`` for every level group, merged as one result over all levels.
+
+    ``shared`` is None or the first group's per-replication values (metric
+    -> :class:`YearSlabs`), whose one-row years a task may hold instead of
+    equal arrays of its own.
+    """
     groups = level_groups(levels, replications, workers)
     if len(groups) == 1:
-        return task(groups[0])
+        return task(groups[0], None)
     workers = min(workers, len(groups)) if can_fork() else 1
     shares = [list(range(w, len(groups), workers)) for w in range(workers)]
-    done = run_workers(lambda share: [passed(task, groups[g]) for g in share], shares)
+    done = run_workers(lambda share: run_share(task, [groups[g] for g in share]), shares)
     ordered = [None] * len(groups)
     for share, results in zip(shares, done, strict=True):
         for g, result in zip(share, results, strict=True):
             ordered[g] = result
-    return merge(ordered)
+    del done
+    merged = merge(ordered)
+    release_free_memory()
+    return merged
 
 
-def passed(task: Callable, group: list[str]):
-    """Run ``task(group)``, then return the memory its pass freed to the system."""
-    result = task(group)
+def run_share(task: Callable, groups: list[list[str]]) -> list:
+    """``task(group)`` for each group in turn, holding the years levels share once.
+
+    Per-replication values of a group done are kept as :class:`YearSlabs`:
+    the years before the levels part are the same in every group, and each
+    later group holds them as the first group's arrays.
+    """
+    results = []
+    for group in groups:
+        result = passed(task, group, results[0].replicates if results else None)
+        result.replicates = {m: YearSlabs(v) for m, v in result.replicates.items()}
+        if results:
+            for metric, slabs in result.replicates.items():
+                slabs.share(results[0].replicates[metric])
+        results.append(result)
+    return results
+
+
+def passed(task: Callable, group: list[str], shared: dict | None = None):
+    """Run ``task(group, shared)``, then return the memory its pass freed to the system."""
+    result = task(group, shared)
     release_free_memory()
     return result
 
@@ -168,11 +201,16 @@ def merge(results: list):
     merged = {}
     for name in LEVEL_AXIS_FIELDS:
         parts = [getattr(r, name) for r in results]
-        merged[name] = {key: np.concatenate([part.pop(key) for part in parts])
+        merged[name] = {key: np.concatenate([as_array(part.pop(key)) for part in parts])
                         for key in list(parts[0])}
     return replace(first, rows=interleave([r.rows for r in results],
                                           [len(r.levels) for r in results]),
                    levels=[level for r in results for level in r.levels], **merged)
+
+
+def as_array(values) -> np.ndarray:
+    """Return per-level values as an array, from :class:`YearSlabs` if need be."""
+    return values.array() if isinstance(values, YearSlabs) else values
 
 
 def interleave(row_lists: list[list[tuple]], sizes: list[int]) -> list[tuple]:

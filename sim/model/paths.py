@@ -17,12 +17,11 @@ import numpy as np
 
 from sim.calendar import Calendar
 
-
 Row = np.ndarray | Callable[[], np.ndarray]  # an anchor, or a function making it (a draw)
 
 
 def resolve(row: Row, count: int) -> np.ndarray:
-    """An anchor as a read-only (R,) row, made now if it is deferred; no copies."""
+    """Return an anchor as a read-only (R,) row, made now if it is deferred; no copies."""
     value = row() if callable(row) else row
     return np.broadcast_to(np.asarray(value, dtype=float), (count,))
 
@@ -104,10 +103,11 @@ class YearEndLinear:
 
 
 class YearlyCompound:
-    """Each calendar year's value: ``first`` in the first year, then the year
-    before's times ``1 + growth[year]`` (growth 0 in a year without an entry).
+    """Each calendar year's value grows from ``first`` at ``1 + growth[year]``.
 
-    Only the current year's value is held; growth anchors may be deferred.
+    The first year's value is ``first``, each later year's the year before's
+    times ``1 + growth[year]`` (growth 0 in a year without an entry). Only
+    the current year's value is held; growth anchors may be deferred.
     """
 
     def __init__(self, cal: Calendar, first: Row, growth: dict[int, Row], count: int):
@@ -133,11 +133,11 @@ class YearlyCompound:
 class YearlyGrowth:
     """Compound factor ``(1 + rate) ** years_since_start``.
 
-    Only the current year's factors are held, computed when the year starts.
-    Each is computed as a column of ``(1 + rate[:, None]) ** offsets[None, :]``
+    Nothing per year is held: :meth:`factor` computes a year's factors when
+    asked. Each is a column of ``(1 + rate[:, None]) ** offsets[None, :]``
     over every year at once, a block of replications at a time: numpy's power
     loop may round a one-column power differently (SIMD kernels), and this
-    keeps every factor bit for bit what the full table held.
+    keeps every factor bit for bit what the full table holds.
     """
 
     BLOCK = 8192  # replications per block of the power table
@@ -146,18 +146,13 @@ class YearlyGrowth:
         self.rate = rate
         self.offsets = np.array([y - cal.years[0] for y in cal.years], dtype=float)
         self.index = np.array([cal.year(t) - cal.years[0] for t in range(cal.months)])
-        self.year, self.factor = -1, None
 
     def at(self, t: int) -> np.ndarray:
-        """Month ``t``'s factor, (R,) read-only."""
-        if self.index[t] != self.year:
-            self.year = self.index[t]
-            self.factor = self.column(self.year)
-            self.factor.flags.writeable = False
-        return self.factor
+        """Month ``t``'s factor, (R,)."""
+        return self.factor(self.index[t])
 
-    def column(self, year: int) -> np.ndarray:
-        """Factors of year index ``year`` for every replication, (R,)."""
+    def factor(self, year: int) -> np.ndarray:
+        """Factors of year index ``year`` (years since the first) for every replication, (R,)."""
         if self.rate.size and not any(self.rate.strides):  # one value for all
             value = ((1.0 + self.rate[:1, None]) ** self.offsets[None, :])[0, year]
             return np.broadcast_to(value, self.rate.shape)

@@ -47,8 +47,11 @@ def hbm_value_first(need: np.ndarray, value: np.ndarray, stock: np.ndarray) -> n
     """Products delivering the most H100e per stack are packaged first."""
     order = np.argsort(-value, axis=0, kind="stable")
     wanted = np.take_along_axis(need, order, axis=0)
-    before = np.cumsum(wanted, axis=0) - wanted
-    got = np.clip(stock[None] - before, 0.0, wanted)
+    left = np.cumsum(wanted, axis=0)
+    left -= wanted  # stacks wanted by the products ahead
+    np.subtract(stock[None], left, out=left)
+    got = np.clip(left, 0.0, wanted, out=left)
+    del wanted
     granted = np.empty_like(need)
     np.put_along_axis(granted, order, got, axis=0)
     return granted

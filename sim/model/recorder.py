@@ -33,8 +33,10 @@ class Recorder:
     """
 
     def __init__(self, cal: Calendar, market: Market, levels: list[str],
-                 keep: tuple[str, ...] = ()):
+                 keep: tuple[str, ...] = (), narrow: bool = False, shared: dict | None = None):
         self.cal = cal
+        self.narrow = narrow  # keep per-replication values as float32 (see narrow())
+        self.shared = shared or {}  # metric -> another level group's YearSlabs, held once
         self.market = market
         self.ledger = market.ledger
         self.levels = levels
@@ -87,13 +89,15 @@ class Recorder:
         (1 + S, L, R) arrays exist at once.
         """
         y, stats = self.ledger.take_year(), {}
-        units, imports = with_national(y.pop("domestic_units")), with_national(y.pop("import_units"))
+        units = with_national(y.pop("domestic_units"))
+        imports = with_national(y.pop("import_units"))
         stats["domestic_share_units"] = self.annual("domestic_share_units",
                                                     share(units, units + imports))
         stats["imports_units"] = self.annual("imports_units", imports)
         stats["domestic_units"] = self.annual("domestic_units", units)
         del units, imports
-        compute, imported = with_national(y.pop("domestic_h100e")), with_national(y.pop("import_h100e"))
+        compute = with_national(y.pop("domestic_h100e"))
+        imported = with_national(y.pop("import_h100e"))
         delivered = compute + imported
         del imported
         compute_share = share(compute, delivered)
@@ -127,8 +131,28 @@ class Recorder:
 
     def annual(self, metric: str, values: np.ndarray) -> np.ndarray:
         """Keep the national values (row 0) per replication; return the statistics."""
-        self.per_replication[metric].append(values[0].copy())
+        national = values[0]
+        kept = narrow(national) if self.narrow else national
+        kept = self.shared_year(metric, kept)
+        self.per_replication[metric].append(kept.copy() if kept is national else kept)
         return summarise(values)
+
+    def shared_year(self, metric: str, values: np.ndarray) -> np.ndarray:
+        """Return the other level group's array for this year if it holds the same bits.
+
+        Otherwise return ``values``. Levels agree until they part, so a
+        group's years before then equal the first group's: it holds them once
+        (see :mod:`sim.model.parallel`).
+        """
+        years = self.shared.get(metric)
+        year = len(self.per_replication[metric])
+        if years is None or year >= len(years.slabs):
+            return values
+        theirs = years.slabs[year]
+        if (theirs.shape == values.shape and theirs.dtype == values.dtype
+                and np.array_equal(theirs.view(np.uint8), values.view(np.uint8))):
+            return theirs
+        return values
 
     def emit_quotas(self, t: int, compute_share: np.ndarray, period: str) -> None:
         """Quota target and compliance (1 when met, NaN when nothing delivered)."""
@@ -169,7 +193,7 @@ class Recorder:
 
     def replicates(self) -> dict[str, np.ndarray]:
         """National annual values per level, replication and year: (L, R, Y)."""
-        return stack_years(self.per_replication, len(self.levels))
+        return stack_years(dict(self.per_replication), len(self.levels))
 
     def kept_quarters(self) -> dict[str, np.ndarray]:
         """Kept national quarterly values per level, replication and quarter: (L, R, Q)."""
@@ -179,7 +203,8 @@ class Recorder:
 def stack_years(per_replication: dict[str, list[np.ndarray]], levels: int) -> dict[str, np.ndarray]:
     """Stack each metric's yearly (levels or 1, R) values to (levels, R, years).
 
-    The yearly arrays are let go as each metric is stacked.
+    Metrics are taken out of ``per_replication`` as they are stacked, so their
+    yearly arrays can go at once.
     """
     out = {}
     for metric in list(per_replication):
@@ -189,3 +214,20 @@ def stack_years(per_replication: dict[str, list[np.ndarray]], levels: int) -> di
                                    axis=-1)
         del years
     return out
+
+
+def narrow(values: np.ndarray) -> np.ndarray:
+    """``values`` as float32 when every finite value fits, else unchanged.
+
+    Run directories store per-replication values so (ample for paired
+    comparisons); no finite value is ever stored as infinity. The recorder
+    narrows a year's values as it keeps them: should a later year not fit,
+    the metric's values come back as float64 with the earlier years holding
+    their float32 values (only values beyond 3.4e38 do that).
+    """
+    if values.dtype == np.float32:
+        return values
+    limit = np.finfo(np.float32).max
+    with np.errstate(invalid="ignore"):
+        beyond = np.count_nonzero(np.abs(values) > limit) - np.count_nonzero(np.isinf(values))
+    return values.astype(np.float32) if beyond == 0 else values

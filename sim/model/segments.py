@@ -79,7 +79,7 @@ class BuyerSegment:
         return self.annual_demand.at(t) / 12.0 * self.demand_share
 
     def need(self) -> np.ndarray:
-        """This month's demand, H100e, (R,): worked out when asked, never held."""
+        """Return the demand of the month ordered for, H100e, (R,): made when asked, never held."""
         return self.demand_at(self.month)
 
     def procure(self, env: simpy.Environment, months: int):

@@ -114,7 +114,7 @@ def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 def ratio(part: np.ndarray, whole: np.ndarray, fill: float) -> np.ndarray:
     """``part / whole`` where ``whole > 0``, else ``fill``."""
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         quotient = np.divide(part, whole)
     np.copyto(quotient, fill, where=~(whole > 0))  # faster here than np.where
     return quotient

@@ -25,7 +25,7 @@ class Product:
     def __init__(self, name: str, spec: ProductSpec, here: str, cal: Calendar, draw: Draws,
                  foundries: dict[str, Foundry]):
         self.name = name
-        self.launch = int(cal.steps_of(parse_month(spec.available_from)))
+        self.launch = int(cal.steps_of(parse_month(spec.available_from or cal.label(0))))
         self.curve = yield_curve(spec, f"{here}.yield_curve", draw)
         self.per_wafer = draw(f"{here}.candidates_per_wafer", spec.candidates_per_wafer)
         self.sources = [(foundries[fname], draw(f"{here}.wafer_share.{fname}", share))
@@ -33,15 +33,16 @@ class Product:
         self.launched = np.arange(cal.months) >= self.launch
         self.base_h100e = draw(f"{here}.h100e", spec.h100e)
         self.growth = paths.YearlyGrowth(cal, draw(f"{here}.h100e_growth", spec.h100e_growth))
+        self.h100e = (-1, None)  # (year index, H100e per chip that year), made once a year
         self.power_kw = draw(f"{here}.power_kw", spec.power_kw)
         self.hbm_stacks = draw(f"{here}.hbm_stacks", spec.hbm_stacks)
         self.dies_per_chip = draw(f"{here}.banked_dies_per_chip", spec.banked_dies_per_chip)
 
     def yield_at(self, t: int) -> np.ndarray:
         """Good-package yield in month ``t``, (R,)."""
-        start, ceiling, tau = self.curve
+        gap, ceiling, tau = self.curve
         months = max(t - self.launch, 0)
-        return ceiling - (ceiling - start) * np.exp(-months / tau)
+        return ceiling - gap * np.exp(-months / tau)
 
     def candidates_at(self, t: int) -> np.ndarray:
         """Count packages the foundries' current wafers could yield (foundries go first)."""
@@ -54,19 +55,25 @@ class Product:
         return out
 
     def h100e_at(self, t: int) -> np.ndarray:
-        """Return performance per chip in month ``t``, H100e, (R,)."""
-        return self.base_h100e * self.growth.at(t)
+        """Return performance per chip in month ``t``, H100e, (R,) read-only."""
+        year = self.growth.index[t]
+        if self.h100e[0] != year:
+            self.h100e = (-1, None)  # let last year's go first
+            value = self.base_h100e * self.growth.factor(year)
+            value.flags.writeable = False
+            self.h100e = (year, value)
+        return self.h100e[1]
 
 
 def yield_curve(spec: ProductSpec, here: str, draw: Draws) -> tuple[np.ndarray, ...]:
-    """Draw (start, ceiling, tau) of ``ceiling - (ceiling - start) * exp(-age / tau)``.
+    """Draw the yield curve ``ceiling - (ceiling - start) * exp(-age / tau)``.
 
-    ``age`` is months since launch.
+    Returns (ceiling - start, ceiling, tau); ``age`` is months since launch.
     """
     start = draw(f"{here}.start", spec.yield_curve.start)
     ceiling = np.maximum(start, draw(f"{here}.ceiling", spec.yield_curve.ceiling))
     tau = draw(f"{here}.learning_months", spec.yield_curve.learning_months)
-    return start, ceiling, tau
+    return ceiling - start, ceiling, tau
 
 
 class Vendor:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.model.ensemble import EnsembleResult
+from sim.model.recorder import narrow
 from sim.results.atomic import staged_directory, write_bytes, write_text
 from sim.results.summary import summary_csv
 from sim.scenario.dump import scenario_hash, to_raw
@@ -44,12 +45,13 @@ def npz_archive(members: Iterable[tuple[str, np.ndarray]]) -> io.BytesIO:
 
 
 def add_member(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
-    """Store ``array`` as ``name.npy`` with a fixed timestamp."""
+    """Store ``array`` as ``name.npy`` with a fixed timestamp (one copy of it in memory)."""
     member = io.BytesIO()
     np.save(member, array, allow_pickle=False)
     info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_STORED
-    archive.writestr(info, member.getvalue())
+    with member.getbuffer() as data:
+        archive.writestr(info, data)
 
 
 def replicate_arrays(result: EnsembleResult) -> dict[str, np.ndarray]:
@@ -72,13 +74,6 @@ def replicate_members(result: EnsembleResult) -> Iterator[tuple[str, np.ndarray]
             yield name, np.array(result.years)
         else:
             yield name, narrow(result.replicates[names[name]])
-
-
-def narrow(values: np.ndarray) -> np.ndarray:
-    """``values`` as float32 when every finite value fits, else unchanged."""
-    finite = values[np.isfinite(values)]
-    fits = finite.size == 0 or np.abs(finite).max() <= np.finfo(np.float32).max
-    return values.astype(np.float32) if fits else values
 
 
 def versions() -> dict[str, str]:

@@ -35,11 +35,11 @@ class Dist:
 
     @classmethod
     def fixed(cls, value: float, evidence: tuple[str, ...] = ()) -> Dist:
-        """A parameter known exactly."""
+        """Make a parameter known exactly."""
         return cls("fixed", (float(value),), tuple(evidence))
 
     def arg(self, name: str) -> float:
-        """The named argument, e.g. ``dist.arg("low")``."""
+        """Return the named argument, e.g. ``dist.arg("low")``."""
         return self.args[KINDS[self.kind].index(name)]
 
     @property
@@ -48,7 +48,7 @@ class Dist:
         return self.kind == "fixed"
 
     def frozen(self):
-        """The scipy frozen distribution (None for ``fixed``)."""
+        """Return the scipy frozen distribution (None for ``fixed``)."""
         from scipy import stats  # imported here: scipy.stats is slow to import
 
         if self.kind == "uniform":
@@ -116,7 +116,7 @@ class Dist:
         return float(self.ppf(np.array([0.5]))[0])
 
     def with_value(self, value: float) -> Dist:
-        """The same parameter pinned to ``value``, keeping its evidence."""
+        """Return the same parameter pinned to ``value``, keeping its evidence."""
         return replace(self, kind="fixed", args=(float(value),))
 
     def describe(self) -> str:
@@ -130,7 +130,7 @@ class Dist:
             return show(self.args[0])
         names = KINDS[self.kind]
         shown = [show(x) if n in ("low", "mode", "high", "median", "value") else f"{x:g}"
-                 for n, x in zip(names, self.args)]
+                 for n, x in zip(names, self.args, strict=True)]
         return f"{self.kind}({', '.join(shown)})"
 
 

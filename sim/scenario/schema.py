@@ -103,7 +103,8 @@ class Product:
     h100e_growth: Dist = field(
         default=Dist.fixed(0.0), metadata=spec("yearly gain in delivered performance", min=0, max=2))
     power_kw: Dist = field(default=Dist.fixed(1.0), metadata=spec("kW per chip, system level", **NONNEG))
-    available_from: str = field(default="2023-01", metadata=spec("YYYY-MM", month=True))
+    available_from: str | None = field(
+        default=None, metadata=spec("YYYY-MM (default: the calendar's start)", month=True))
     banked_dies_per_chip: Dist = field(
         default=Dist.fixed(0.0), metadata=spec("banked dies used per chip (0: none)", **NONNEG))
 
@@ -141,7 +142,8 @@ class ImportProduct:
     licence: float = field(default=1.0, metadata=spec("US licence share at the start", **SHARE))
     guidance: float = field(default=1.0, metadata=spec("Chinese acceptance at the start", **SHARE))
     stockpile_units: Dist = field(default=Dist.fixed(0.0), metadata=spec("units", **NONNEG))
-    stockpile_date: str = field(default="2023-01", metadata=spec("YYYY-MM", month=True))
+    stockpile_date: str | None = field(
+        default=None, metadata=spec("YYYY-MM (default: the calendar's start)", month=True))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,89 @@
+"""sim.model.stats and the ledger's sums: the memory-lean forms give numpy's numbers bit for bit.
+
+The model sums over segments and products without stacking them, folds a
+month's flows into the year's sums one segment at a time and summarises one
+metric at a time. Each must give exactly what the stacked form gives, or
+summary.csv would change with the memory layout.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sim.model.ledger import RowFold, accumulate
+from sim.model.recorder import narrow
+from sim.model.stats import summarise, total
+
+FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                   st.sampled_from([0.0, -0.0, 1.0, 1e-300, -2.5, np.nan]))
+
+
+def bits(values: np.ndarray) -> np.ndarray:
+    """The float64 bit patterns, NaN payloads made equal (numpy may set any)."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.isnan(values), np.nan, values).view(np.int64)
+
+
+def stacks(draw, min_rows: int = 1, max_rows: int = 7):
+    """Draw a (rows, levels, R) array: the model's segment or product stacks."""
+    rows = draw(st.integers(min_rows, max_rows))
+    shape = (rows, draw(st.integers(1, 3)), draw(st.integers(2, 50)))
+    return draw(hnp.arrays(np.float64, shape, elements=FLOATS))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(st.data())
+def test_total_adds_rows_as_numpy_sums_a_stack(data):
+    values = stacks(data.draw)
+    with np.errstate(all="ignore"):
+        expected = values.sum(axis=0)
+        got = total(iter(values))
+    np.testing.assert_array_equal(bits(got), bits(expected))
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(st.data())
+def test_summarising_metric_by_metric_equals_summarising_the_stack(data):
+    """A row's statistics do not depend on the rows summarised with it (NaN rows or not)."""
+    values = data.draw(hnp.arrays(np.float64, (data.draw(st.integers(2, 5)), 2, 40),
+                                  elements=FLOATS))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        together = summarise(values)
+        apart = np.stack([summarise(metric) for metric in values])
+    np.testing.assert_array_equal(bits(apart), bits(together))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(st.data())
+def test_folding_a_flow_row_by_row_equals_adding_it_whole(data):
+    """RowFold over months: first month, in place, and growing from one level row to all."""
+    segments, levels, reps = data.draw(st.integers(1, 6)), data.draw(st.integers(2, 3)), 20
+    months = [data.draw(hnp.arrays(np.float64, (segments, rows, reps), elements=FLOATS))
+              for rows in data.draw(st.lists(st.sampled_from([1, levels]), min_size=1,
+                                             max_size=4).map(sorted))]
+    whole, folded = {}, {}
+    with np.errstate(all="ignore"):
+        for flow in months:
+            accumulate(whole, "flow", flow)
+            fold = RowFold(folded, "flow", flow)
+            for s in range(segments):
+                fold.add(s, flow[s])
+    assert folded["flow"].shape == whole["flow"].shape
+    np.testing.assert_array_equal(bits(folded["flow"]), bits(whole["flow"]))
+
+
+def test_narrow_stores_float32_unless_a_finite_value_does_not_fit():
+    values = np.array([1.0, -0.0, np.nan, np.inf, -np.inf, 3.0e38, 1e-300])
+    narrowed = narrow(values)
+    assert narrowed.dtype == np.float32
+    np.testing.assert_array_equal(narrowed, values.astype(np.float32))
+    assert narrow(narrowed) is narrowed
+    too_big = np.array([1.0, 3.5e38, np.nan])
+    assert narrow(too_big) is too_big
+    assert narrow(-too_big) is not None and narrow(-too_big).dtype == np.float64
