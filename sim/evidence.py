@@ -29,7 +29,7 @@ class Evidence:
     note: str = ""
 
     def figure(self) -> str:
-        """The figure as text: a value, a range, or the note."""
+        """Return the figure as text: a value, a range, or the note."""
         if self.value is not None:
             return f"{self.value:g}"
         if self.low is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 def _umask() -> int:
-    """The process umask (read without changing it for long)."""
+    """Return the process umask (read without changing it for long)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
@@ -72,7 +72,7 @@ def staged_directory(target: str | Path, force: bool = False):
 
 
 def replaceable(target: Path) -> bool:
-    """True for an empty directory or one holding manifest.json (a finished output).
+    """Tell whether ``target`` is empty or holds manifest.json (a finished output).
 
     Never the working directory or one containing it: --force cannot remove
     a project, a home directory or the directory a command runs in.

@@ -24,7 +24,7 @@ def format_number(value: float) -> str:
 
 
 def summary_csv(rows: list[tuple]) -> str:
-    """The CSV text for recorder rows ``(quota, metric, region, period, stats)``."""
+    """Return the CSV text for recorder rows ``(quota, metric, region, period, stats)``."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

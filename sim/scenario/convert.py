@@ -26,7 +26,7 @@ NAME = re.compile(r"[\w-]+")
 
 
 def hints(cls: type) -> dict:
-    """Resolved type hints of a dataclass (cached)."""
+    """Return the resolved type hints of a dataclass (cached)."""
     if cls not in _HINTS:
         _HINTS[cls] = typing.get_type_hints(cls)
     return _HINTS[cls]
@@ -38,7 +38,7 @@ def join(path: str, key: str) -> str:
 
 
 def did_you_mean(key: str, choices) -> str:
-    """A suggestion suffix for an unknown name, or a list of valid names."""
+    """Suggest a close name for an unknown one, or list the valid names."""
     close = difflib.get_close_matches(str(key), list(choices), n=1, cutoff=0.6)
     if close:
         return f" (did you mean {close[0]!r}?)"
@@ -81,7 +81,7 @@ def to_dataclass(cls: type, raw, path: str):
 
 
 def to_mapping(value_type, raw, path: str, meta: dict) -> dict:
-    """A table whose keys are names (or years / months, per ``meta['keys']``)."""
+    """Convert a table whose keys are names (or years / months, per ``meta['keys']``)."""
     if not isinstance(raw, dict):
         raise ScenarioError(f"expected a table, got {type_name(raw)}", path)
     out = {}
@@ -105,7 +105,7 @@ def check_key(key: str, path: str, kind: str | None) -> None:
 
 
 def to_tuple(item_type, raw, path: str, meta: dict) -> tuple:
-    """A TOML array; quota levels are normalised to strings."""
+    """Convert a TOML array; quota levels are normalised to strings."""
     if not isinstance(raw, list):
         raise ScenarioError(f"expected an array, got {type_name(raw)}", path)
     if meta.get("quota"):
@@ -161,7 +161,7 @@ def month(raw, path: str) -> int:
 
 
 def number(raw, path: str) -> float:
-    """A finite number (ints allowed, bools not)."""
+    """Return a finite number (ints allowed, bools not)."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         raise ScenarioError(f"expected a number, got {type_name(raw)}", path)
     if isinstance(raw, float) and not math.isfinite(raw):
@@ -181,7 +181,7 @@ def check_bounds(value: float, path: str, meta: dict) -> None:
 
 
 def to_dist(raw, path: str, meta: dict) -> Dist:
-    """A plain value, ``{value, evidence}`` or ``{dist, <args>, evidence}``."""
+    """Convert a plain value, ``{value, evidence}`` or ``{dist, <args>, evidence}``."""
     is_date = bool(meta.get("date"))
     if not isinstance(raw, dict):
         return checked(Dist("fixed", (dist_arg(raw, path, is_date),), (), is_date), path, meta)
@@ -215,7 +215,7 @@ def dist_arg(raw, path: str, is_date: bool) -> float:
 def checked(dist: Dist, path: str, meta: dict) -> Dist:
     """Check a distribution's shape and that its support respects the bounds."""
     names = KINDS[dist.kind]
-    a = dict(zip(names, dist.args))
+    a = dict(zip(names, dist.args, strict=True))
     if "low" in a and "high" in a and a["low"] > a["high"]:
         raise ScenarioError(f"low ({a['low']:g}) exceeds high ({a['high']:g})", path)
     if "mode" in a and not a["low"] <= a["mode"] <= a["high"]:
@@ -239,7 +239,7 @@ def checked(dist: Dist, path: str, meta: dict) -> Dist:
 
 
 def type_name(raw) -> str:
-    """A TOML-flavoured name for a raw value's type."""
+    """Name a raw value's type the TOML way."""
     names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
              list: "an array", dict: "a table"}
     if type(raw) not in names and hasattr(raw, "isoformat"):
@@ -248,7 +248,7 @@ def type_name(raw) -> str:
 
 
 def shown(raw) -> str:
-    """A value for a message; huge integers abbreviated (they overflow ``:g``)."""
+    """Show a value in a message; huge integers abbreviated (they overflow ``:g``)."""
     if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) > 1e300:
         return ">1e300" if raw > 0 else "<-1e300"
     return f"{raw:g}" if isinstance(raw, (int, float)) and not isinstance(raw, bool) else repr(raw)

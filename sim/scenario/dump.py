@@ -26,13 +26,13 @@ def to_raw(node):
 
 
 def dist_raw(dist: Dist) -> dict:
-    """A parameter table: ``{value, evidence}`` or ``{dist, <args>, evidence}``."""
+    """Write a parameter table: ``{value, evidence}`` or ``{dist, <args>, evidence}``."""
     def show(name: str, x: float):
         return format_month(int(x)) if dist.is_date and name != "sigma" else x
 
     names = KINDS[dist.kind]
     out = {} if dist.is_fixed else {"dist": dist.kind}
-    out |= {n: show(n, x) for n, x in zip(names, dist.args)}
+    out |= {n: show(n, x) for n, x in zip(names, dist.args, strict=True)}
     return out | {"evidence": list(dist.evidence)}
 
 

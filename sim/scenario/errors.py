@@ -17,7 +17,7 @@ class ScenarioError(ValueError):
         return one_line(f"{where}: {self.message}" if where else self.message)
 
     def in_file(self, file: str) -> ScenarioError:
-        """The same error, attributed to ``file`` unless already attributed."""
+        """Return the same error, attributed to ``file`` unless already attributed."""
         return self if self.file else ScenarioError(self.message, self.path, file)
 
 

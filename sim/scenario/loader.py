@@ -75,7 +75,7 @@ def with_line(message: str, text: str) -> str:
 
 
 def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
-    """The raw tree of ``path`` merged over the tree it extends."""
+    """Return the raw tree of ``path`` merged over the tree it extends."""
     here = path.resolve()
     if here in chain:
         loop = " -> ".join(p.name for p in (*chain, here))
@@ -121,6 +121,6 @@ def merge(base: dict, override: dict) -> dict:
 
 
 def is_param(raw) -> bool:
-    """True for a parameter written as a table."""
+    """Tell whether ``raw`` is a parameter written as a table."""
     return (isinstance(raw, dict) and bool(PARAM_KEYS & raw.keys())
             and not EVENT_KEYS & raw.keys())

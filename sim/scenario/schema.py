@@ -7,8 +7,8 @@ Field metadata drives loading and validation: ``unit`` documents the field,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from sim.scenario.dist import Dist
 
@@ -50,7 +50,8 @@ class Demand:
 
     base: Dist = field(metadata=spec("H100e per year in the first year", **POSITIVE))
     growth: Mapping[str, Dist] = field(
-        default_factory=dict, metadata=spec("growth over the previous year", keys="year", min=-0.9, max=10))
+        default_factory=dict,
+        metadata=spec("growth over the previous year", keys="year", min=-0.9, max=10))
     initial_domestic_installed: Dist = field(
         default=Dist.fixed(0.0), metadata=spec("units installed at the start", **NONNEG))
     initial_import_installed: Dist = field(
@@ -72,9 +73,11 @@ class Foundry:
 
     capacity: Mapping[str, Dist] = field(
         metadata=spec("wafers per month at year end (plan)", keys="year", **NONNEG))
-    ai_share: Mapping[str, Dist] = field(metadata=spec("share of wafers for AI chips", keys="year", **SHARE))
+    ai_share: Mapping[str, Dist] = field(
+        metadata=spec("share of wafers for AI chips", keys="year", **SHARE))
     expansion_realised: Dist = field(
-        default=Dist.fixed(1.0), metadata=spec("share of planned growth the embargo allows", **SHARE))
+        default=Dist.fixed(1.0),
+        metadata=spec("share of planned growth the embargo allows", **SHARE))
     yield_factor: Dist = field(
         default=Dist.fixed(1.0), metadata=spec("multiplier on product yields", min=0.0, max=10.0))
     closes: Dist | None = field(default=None, metadata=spec("YYYY-MM cut-off", **DATE))
@@ -96,13 +99,16 @@ class Product:
 
     wafer_share: Mapping[str, Dist] = field(
         metadata=spec("share of each foundry's AI wafers", **SHARE))
-    candidates_per_wafer: Dist = field(metadata=spec("packages per wafer at 100% yield", **POSITIVE))
+    candidates_per_wafer: Dist = field(
+        metadata=spec("packages per wafer at 100% yield", **POSITIVE))
     yield_curve: YieldCurve = field(metadata=spec("yield learning curve"))
     hbm_stacks: Dist = field(metadata=spec("HBM stacks per chip", **NONNEG))
     h100e: Dist = field(metadata=spec("H100-equivalents per chip in the first year", **NONNEG))
     h100e_growth: Dist = field(
-        default=Dist.fixed(0.0), metadata=spec("yearly gain in delivered performance", min=0, max=2))
-    power_kw: Dist = field(default=Dist.fixed(1.0), metadata=spec("kW per chip, system level", **NONNEG))
+        default=Dist.fixed(0.0),
+        metadata=spec("yearly gain in delivered performance", min=0, max=2))
+    power_kw: Dist = field(
+        default=Dist.fixed(1.0), metadata=spec("kW per chip, system level", **NONNEG))
     available_from: str | None = field(
         default=None, metadata=spec("YYYY-MM (default: the calendar's start)", month=True))
     banked_dies_per_chip: Dist = field(
@@ -114,7 +120,8 @@ class Vendor:
     """A domestic chip designer and its products."""
 
     products: Mapping[str, Product] = field(metadata=spec("products"))
-    banked_dies: Dist = field(default=Dist.fixed(0.0), metadata=spec("dies banked abroad", **NONNEG))
+    banked_dies: Dist = field(
+        default=Dist.fixed(0.0), metadata=spec("dies banked abroad", **NONNEG))
     banked_dies_per_month: Dist = field(
         default=Dist.fixed(0.0), metadata=spec("dies packaged per month at most", **NONNEG))
 
@@ -175,14 +182,16 @@ class Segment:
         metadata=spec("voluntary domestic share by year", keys="year", **SHARE))
     substitution: Dist = field(metadata=spec("share of missing imports sought at home", **SHARE))
     quota: QuotaPath | None = field(default=None, metadata=spec("announced quota path"))
-    enforcement: Dist = field(default=Dist.fixed(1.0), metadata=spec("share of quota enforced", **SHARE))
+    enforcement: Dist = field(
+        default=Dist.fixed(1.0), metadata=spec("share of quota enforced", **SHARE))
 
 
 @dataclass(frozen=True)
 class Market:
     """How unmet domestic orders wait."""
 
-    backlog_months: Dist = field(metadata=spec("months an order waits", min=1, max=36, integer=True))
+    backlog_months: Dist = field(
+        metadata=spec("months an order waits", min=1, max=36, integer=True))
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Iterator
 
 from sim.scenario.dist import Dist
 from sim.scenario.schema import Event, QuotaPath, Scenario
@@ -20,7 +20,7 @@ class Parameter:
     default: bool = False  # a schema default no file set: it switches a mechanism off
 
     def describe(self) -> str:
-        """The value as text: a number, a distribution, a path or an event."""
+        """Return the value as text: a number, a distribution, a path or an event."""
         if isinstance(self.value, Dist):
             return self.value.describe()
         if isinstance(self.value, QuotaPath):
@@ -56,7 +56,7 @@ def walk(node, path: str, unit: str = "", default=None) -> Iterator[Parameter]:
 
 
 def uncertain(scenario: Scenario) -> list[Parameter]:
-    """The parameters that carry a distribution (what samplers vary)."""
+    """Return the parameters that carry a distribution (what samplers vary)."""
     return [p for p in parameters(scenario) if isinstance(p.value, Dist) and not p.value.is_fixed]
 
 

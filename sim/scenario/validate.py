@@ -74,7 +74,7 @@ def in_calendar(ordinal: int, path: str, start: int, end: int) -> None:
 
 
 def check_ids(scenario: Scenario) -> None:
-    """The name is one safe path component; ids are unique where outputs use them."""
+    """Check the name is one safe path component and ids are unique where outputs use them."""
     if not SCENARIO_NAME.fullmatch(scenario.name) or scenario.name != scenario.name.strip():
         raise ScenarioError("expected letters, digits, spaces, '.', '+', '-' or '_' (at most "
                             f"100, not starting with '.'), got {scenario.name!r}", "name")
