@@ -212,12 +212,4 @@ def command(o: SweepOptions) -> str:
 
 def package_versions() -> dict[str, str]:
     """Return installed versions of chipsim, its core and its experiment dependencies."""
-    from importlib import metadata
-
-    found = versions()
-    for name in PACKAGES:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+    return versions() | versions(PACKAGES)

@@ -76,10 +76,10 @@ def replicate_members(result: EnsembleResult) -> Iterator[tuple[str, np.ndarray]
             yield name, narrow(result.replicates[names[name]])
 
 
-def versions() -> dict[str, str]:
-    """Installed versions of chipsim and its core dependencies."""
+def versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Return the installed versions of ``names`` (chipsim and its core by default)."""
     found = {}
-    for name in PACKAGES:
+    for name in names:
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
