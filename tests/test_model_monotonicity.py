@@ -83,20 +83,18 @@ def test_higher_quota_never_lowers_cumulative_domestic_share(baseline, seed, reg
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "carry-over of domestic stock: from level 0.9 to 1.0 the 2027 median falls "
-    "0.829505 -> 0.829321 (200 reps, default seed); see docstring"))
+    "carry-over of domestic stock: a stricter quota drains vendor stock in 2026 and can "
+    "lower the 2027 flow share; see docstring and docs/model.md section 10a"))
 def test_higher_quota_never_lowers_national_2027_domestic_share_median(baseline):
     """Issue 2 section 8, as stated: fails in the baseline.
 
-    National 2027 domestic_share_units medians (calibrated baseline, default seed),
-    levels 0.5, 0.7, 0.9, 1.0: 200 reps: 0.827827, 0.828825, 0.829505,
-    0.829321; 10,000 reps: 0.823263, 0.823153, 0.823141, 0.823057 (falling at
-    every step; domestic_share_compute too: 0.727641 -> 0.727568 -> 0.727552).
-    Per replication (2,000 reps) 31% have a lower 2027 share at 0.7 than at
-    0.5, by up to 1.35 points. In those the 0.7 level drains the vendors'
-    stock in 2026: on average +9,814 domestic units in 2026 and -9,764 in
-    2027 with identical 2027 imports, so 2027 gets fewer domestic chips;
-    cumulative domestic deliveries are never lower (test above).
+    National 2027 domestic_share_units medians on the final calibrated baseline
+    (default seed, 10,000 reps), levels 0.5, 0.7, 0.9, 1.0: 0.819842, 0.819629,
+    0.819455, 0.819498; 31% of replications are lower at 1.0 than at 0.5 (by at
+    most 6.6 points). A stricter level drains the vendors' stock in 2026, so
+    2027 gets fewer domestic chips while 2027 imports (supply-bound) are
+    unchanged; cumulative domestic deliveries and the installed-base share are
+    never lower (tests above).
     """
     medians = np.median(simulate(baseline, R, SEED, LEVELS)
                         .replicates["domestic_share_units"][:, :, -1], axis=1)
