@@ -7,14 +7,16 @@ then under the working directory, then beside the installed package.
 
 from __future__ import annotations
 
-import math
-import tomllib
 from pathlib import Path
 
 import sim
+from sim.calibration.targets import Target as CalibrationTarget
+from sim.calibration.targets import load_targets
 from sim.evidence import Evidence, load_registry
 from sim.report.data import Target
+from sim.scenario.convert import to_dataclass
 from sim.scenario.errors import ScenarioError
+from sim.scenario.schema import Scenario
 
 SEEDS = Path("seeds")
 
@@ -43,61 +45,28 @@ def registry_for(manifest: dict) -> dict[str, Evidence]:
 
 
 def targets_for(manifest: dict, registry: dict[str, Evidence]) -> list[Target]:
-    """Calibration points: seeds/targets.toml when present, else derived from S1-S3."""
+    """Calibration points: seeds/targets.toml when present, else derived from S1-S3.
+
+    The file is read by the calibration's own loader (so both agree on what a
+    target is); targets over a sum or a ratio of metrics are not drawn.
+    """
     path = seeds_file("targets.toml", manifest.get("scenario_file"))
+    found = []
     if path is not None:
         try:
-            found = parse_targets(tomllib.loads(path.read_text("utf-8")))
-        except (OSError, tomllib.TOMLDecodeError):
+            scenario = to_dataclass(Scenario, manifest.get("scenario", {}), "")
+            found = [as_target(t) for t in load_targets(path, scenario) if not t.per
+                     and len(t.terms) == 1]
+        except ScenarioError:
             found = []
-        if found:
-            return found
-    return seed_targets(registry)
+    return found or seed_targets(registry)
 
 
-def parse_targets(tree) -> list[Target]:
-    """Every table in the tree with a metric and a value or low/high range.
-
-    The label is the table's key, or its evidence ids when it cites any.
-    """
-    found: list[Target] = []
-    visit(tree, "", found)
-    return found
-
-
-def visit(node, key: str, found: list[Target]) -> None:
-    """Depth-first search for target tables (tables and arrays of tables)."""
-    if isinstance(node, list):
-        for i, item in enumerate(node):
-            visit(item, f"{key}[{i}]", found)
-    elif isinstance(node, dict):
-        target = as_target(node, key)
-        if target is not None:
-            found.append(target)
-            return
-        for child_key, child in node.items():
-            visit(child, str(child_key), found)
-
-
-def as_target(table: dict, key: str) -> Target | None:
-    """Return a Target from one table, or None when it is not one."""
-    metric, period = table.get("metric"), table.get("period")
-    value, low, high = (number(table.get(k)) for k in ("value", "low", "high"))
-    if not isinstance(metric, str) or period is None or table.get("per"):
-        return None
-    if value is None and (low is None or high is None):
-        return None
-    evidence = table.get("evidence") or []
-    label = ", ".join(evidence) if isinstance(evidence, list) and evidence else key
-    return Target(label, metric.strip(), str(table.get("region", "national")), str(period),
-                  value, low, high, number(table.get("tolerance")) or 0.0)
-
-
-def number(raw) -> float | None:
-    """Return a finite float, or None."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw):
-        return None
-    return float(raw)
+def as_target(target: CalibrationTarget) -> Target:
+    """Convert a calibration target for the report, labelled by its evidence ids."""
+    label = ", ".join(target.evidence) or target.name
+    return Target(label, target.terms[0], target.region, target.period, target.value,
+                  target.low, target.high, target.tolerance)
 
 
 def seed_targets(registry: dict[str, Evidence]) -> list[Target]:
