@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-import numpy as np
 
-from sim.cli.options import InputError, QuotaLevel
-from sim.experiments import discovery, targets
-from sim.results.atomic import write_text
+from sim.cli.options import QuotaLevel, input_error
+from sim.experiments.discovery import DiscoverOptions, execute
+from sim.experiments.execution import ExperimentError
 
 
 @click.command()
@@ -27,32 +24,13 @@ from sim.results.atomic import write_text
               help="Boxes at most (PRIM covering).")
 def discover(run_dir, target_text, quota, region, find, min_density, boxes):
     """Find the regions of RUN_DIR's inputs where the target is missed; write discover.csv."""
+    options = DiscoverOptions(run_dir=run_dir, target=target_text, quota=quota, region=region,
+                              find=find, min_density=min_density, boxes=boxes)
     try:
-        target = targets.parse(target_text)
-        inputs = discovery.read_inputs(run_dir)
-        outputs = discovery.read_outputs(run_dir, target, quota, region, len(inputs.x))
-    except (targets.TargetError, discovery.DiscoverError) as err:
-        raise InputError(str(err)) from None
-    defined = ~np.isnan(outputs)
-    if not inputs.paths:
-        raise InputError(f"{run_dir}: the sweep varies no numeric parameter to discover over")
-    met = target.met(outputs)
-    cases = (~met if find == "missed" else met) & defined
-    inputs.x = inputs.x[defined]
-    cases = cases[defined]
-    verb = find
-    click.echo(f"{target.words()} (quota {quota}, {region}) is {verb} in {int(cases.sum())} of "
-               f"{len(cases)} points ({cases.mean():.0%}).")
-    if (~defined).any():
-        click.echo(f"note: {int((~defined).sum())} points where {target.metric} is undefined "
-                   "are left out", err=True)
-    found = discovery.discover(inputs, cases, boxes, min_density)
-    if not found:
-        click.echo("No box: the target is " + (f"{verb} everywhere" if cases.all() else
-                   "not concentrated in any region of the inputs" if cases.any() else
-                   f"never {verb}") + ".")
-    for number, item in enumerate(found, 1):
-        click.echo(f"Box {number}: " + discovery.sentence(target, verb, inputs, item.box) + ".")
-    out = Path(run_dir) / "discover.csv"
-    write_text(out, discovery.csv_text(inputs, found))
-    click.echo(f"Wrote {out}")
+        done = execute(options)
+    except (ExperimentError, OSError) as err:
+        raise input_error(err) from None
+    for note in done.notes:
+        click.echo(note, err=True)
+    click.echo("\n".join(done.lines))
+    click.echo(f"Wrote {done.out}")

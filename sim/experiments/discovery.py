@@ -3,7 +3,8 @@
 Reads points.csv (inputs) and results.parquet (outputs), marks each point
 where the target is missed (or met), and runs PRIM with covering: the first
 box, then a second among the points the first leaves out, and so on. Boxes
-are told in plain words and written to discover.csv.
+are told in plain words and written to discover.csv. ``execute`` is the
+whole command.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.calendar import format_month, parse_month
-from sim.experiments import prim
+from sim.experiments import prim, targets
+from sim.experiments.execution import ExperimentError
 from sim.experiments.store import read_manifest
 from sim.experiments.targets import Target
+from sim.results.atomic import write_text
 from sim.scenario.convert import did_you_mean
 
 LABEL_DROP = {"vendors", "products", "foundries", "fabs", "segments", "imports", "events",
@@ -26,7 +29,7 @@ LABEL_DROP = {"vendors", "products", "foundries", "fabs", "segments", "imports",
 MIN_CASES = 5  # covering stops when fewer cases of interest are left uncovered
 
 
-class DiscoverError(ValueError):
+class DiscoverError(ExperimentError, ValueError):
     """A bad RUN_DIR, target, quota level or region."""
 
 
@@ -202,3 +205,56 @@ def csv_text(inputs: Inputs, found: list[Found]) -> str:
 
 def _limit(inputs: Inputs, j: int, value: float) -> str:
     return format_month(int(value)) if inputs.kinds[j] == "date" else repr(float(value))
+
+
+@dataclass(frozen=True)
+class DiscoverOptions:
+    """A discovery as asked for on the command line."""
+
+    run_dir: str
+    target: str  # METRIC[:STAT]@PERIOD OP VALUE
+    quota: str = "announced"
+    region: str = "national"
+    find: str = "missed"  # or "met"
+    min_density: float | None = None
+    boxes: int = 2
+
+
+@dataclass
+class Discovery:
+    """What a discovery found, and the lines that tell it."""
+
+    found: list[Found]
+    lines: list[str]
+    notes: list[str]
+    out: Path
+
+
+def execute(options: DiscoverOptions) -> Discovery:
+    """Read the sweep, mark the points, find the boxes, write discover.csv (DiscoverError)."""
+    target = targets.parse(options.target)
+    inputs = read_inputs(options.run_dir)
+    outputs = read_outputs(options.run_dir, target, options.quota, options.region,
+                           len(inputs.x))
+    if not inputs.paths:
+        raise DiscoverError(f"{options.run_dir}: the sweep varies no numeric parameter to "
+                            "discover over")
+    defined = ~np.isnan(outputs)
+    met = target.met(outputs)
+    cases = ((~met if options.find == "missed" else met) & defined)[defined]
+    inputs.x = inputs.x[defined]
+    verb = options.find
+    lines = [f"{target.words()} (quota {options.quota}, {options.region}) is {verb} in "
+             f"{int(cases.sum())} of {len(cases)} points ({cases.mean():.0%})."]
+    notes = [f"note: {int((~defined).sum())} points where {target.metric} is undefined are "
+             "left out"] if (~defined).any() else []
+    found = discover(inputs, cases, options.boxes, options.min_density)
+    if not found:
+        lines.append("No box: the target is " + (f"{verb} everywhere" if cases.all() else
+                     "not concentrated in any region of the inputs" if cases.any() else
+                     f"never {verb}") + ".")
+    for number, item in enumerate(found, 1):
+        lines.append(f"Box {number}: " + sentence(target, verb, inputs, item.box) + ".")
+    out = Path(options.run_dir) / "discover.csv"
+    write_text(out, csv_text(inputs, found))
+    return Discovery(found, lines, notes, out)
