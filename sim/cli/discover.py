@@ -7,6 +7,7 @@ import click
 from sim.cli.options import QuotaLevel, input_error
 from sim.experiments.discovery import DiscoverOptions, execute
 from sim.experiments.execution import ExperimentError
+from sim.experiments.findings import lines
 
 
 @click.command()
@@ -18,19 +19,23 @@ from sim.experiments.execution import ExperimentError
 @click.option("--find", type=click.Choice(["missed", "met"]), default="missed", show_default=True,
               help="Look for the points where the target is missed, or met.")
 @click.option("--min-density", type=click.FloatRange(0, 1), default=None,
-              help="Choose the widest box whose density reaches this (default: halfway from "
-                   "the base rate to 1; if none does, the best F1 of coverage and density).")
+              help="Choose the step whose box (limits with quasi-p > 0.05 dropped) has the most "
+                   "coverage at this density or more (default: halfway from the base rate to "
+                   "1; if none reaches it, the best F1 of coverage and density).")
+@click.option("--box", "step", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Use step N of the printed trajectory for the first box instead.")
 @click.option("--boxes", type=click.IntRange(1, 10), default=2, show_default=True,
               help="Boxes at most (PRIM covering).")
-def discover(run_dir, target_text, quota, region, find, min_density, boxes):
+def discover(run_dir, target_text, quota, region, find, min_density, step, boxes):
     """Find the regions of RUN_DIR's inputs where the target is missed; write discover.csv."""
     options = DiscoverOptions(run_dir=run_dir, target=target_text, quota=quota, region=region,
-                              find=find, min_density=min_density, boxes=boxes)
+                              find=find, min_density=min_density, boxes=boxes, box=step)
     try:
         done = execute(options)
     except (ExperimentError, OSError) as err:
         raise input_error(err) from None
-    for note in done.notes:
-        click.echo(note, err=True)
-    click.echo("\n".join(done.lines))
+    if done.undefined:
+        click.echo(f"note: {done.undefined} points where {done.target.metric} is undefined are "
+                   "left out", err=True)
+    click.echo("\n".join(lines(done)))
     click.echo(f"Wrote {done.out}")

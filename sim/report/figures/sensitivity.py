@@ -154,7 +154,8 @@ def prim_tradeoff(rows: list[dict], source: str, compact: bool = False) -> Figur
     parameters, ";"-separated); rows of kind "box" carry each chosen box's statistics.
     Tables without a ``kind`` column are read as a trajectory.
     """
-    steps = [r for r in rows if r.get("kind", "trajectory") == "trajectory"]
+    steps = [r for r in rows if r.get("kind", "trajectory") == "trajectory"
+             and r.get("box") in (None, "", 1, 1.0, "1")]  # the first box's trajectory
     boxes = {r.get("box"): r for r in rows if r.get("kind") == "box"}
     fig = new_figure(COMPACT if compact else 7.0, 4.8 if compact else 4.8)
     ax = fig.add_subplot()
