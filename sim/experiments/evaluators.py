@@ -19,7 +19,7 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from sim.experiments.batch import Batch, BatchResult, Job, run_batch
@@ -262,6 +262,10 @@ class DaskEvaluator:
                     self.used.add(worker)
                     yield result
                 known = self._watch(known)
+        except CancelledError:  # the scheduler dropped the batches: the job left with workers
+            self._watch(known)
+            raise WorkerLost(f"the Dask scheduler at {self.address} cancelled the batches "
+                             "(their shared data was lost with its workers)") from None
         except OSError as err:  # the scheduler went away (CommClosedError is an OSError)
             raise WorkerLost(f"lost contact with the Dask scheduler at {self.address}: "
                              f"{err}") from None

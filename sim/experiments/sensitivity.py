@@ -138,20 +138,25 @@ def table(rows: list[dict], method: str, limit: int | None = None) -> str:
 
 
 GOOD_WIDTH = 0.05  # Sobol: 95% intervals of about ±0.05 (5% of the variance) tell factors apart
-LEADING = 3  # factors whose intervals must be narrower than their indices
+LEADING = 3  # factors whose intervals must be narrower than their indices ...
+MINOR = 0.1  # ... unless their index is below this share of the largest (they hardly matter)
 
 
 def adequacy(method: str, rows: list[dict], n: int, factors: int) -> str | None:
     """Warn when N is too small for the factors, with a suggested N (None: adequate).
 
     Too small means: a first-order index negative beyond its interval (Sobol),
-    or an interval wider than its index for one of the LEADING factors. The
+    or an interval wider than its index for one of the LEADING factors (those
+    with at least MINOR times the largest index). The
     suggestion scales N by the square of how much the widest interval must
     shrink (intervals narrow as 1/sqrt(N)): to about ±GOOD_WIDTH for Sobol
     (rounded up to a power of 2), to half of mu* for Morris.
     """
     chosen = methods.method(method)
-    top = [r for r in ranked(rows, method)[:LEADING] if math.isfinite(r[chosen.key])]
+    order = [r for r in ranked(rows, method) if math.isfinite(r[chosen.key])]
+    if not order:
+        return None
+    top = [r for r in order[:LEADING] if r[chosen.key] >= MINOR * order[0][chosen.key]]
     conf = f"{chosen.key}_conf"
     wide = [r["parameter"] for r in top if r[conf] > r[chosen.key]]
     first = chosen.first_order
