@@ -32,6 +32,7 @@ class CalibrateOptions:
     out: str | None = None  # None: <scenario>-calibrated.toml beside it
     figure: str | None = None
     force: bool = False
+    progress: bool = True  # a progress bar (on a terminal) or periodic lines over the draws
 
 
 @dataclass
@@ -53,7 +54,11 @@ def execute(options: CalibrateOptions) -> Outcome:
     chosen = [p.strip() for p in options.params.split(",") if p.strip()] if options.params \
         else DEFAULT_PARAMS
     check_paths(scenario, out, options.figure, options.force)
-    cal = calibrate(scenario, targets, chosen, options.settings)
+    from sim.experiments.progress import Progress
+
+    progress = Progress(options.settings.draws, label="calibration", unit="draws",
+                        enabled=options.progress)
+    cal = calibrate(scenario, targets, chosen, options.settings, progress)
     command = command_line(scenario, targets, options.params, options.settings, cal.seed, out)
     write_calibrated(out, calibrated_text(cal, out, scenario, command, targets), options.force)
     if options.figure:
@@ -90,15 +95,17 @@ def command_line(scenario: str, targets: str, params: str | None, settings: Sett
         parts += ["--accept", f"{settings.accept:g}"]
     if settings.replications != defaults.replications:
         parts += ["--reps", str(settings.replications)]
+    if settings.adjust != defaults.adjust:
+        parts += ["--adjust", settings.adjust]
     return " ".join(parts + ["--seed", str(seed), "--out", out, "--force"])
 
 
 def write_figure(path: str, cal: Calibration) -> None:
-    """Save the hindcast (calibrated bands, prior bands behind) atomically."""
+    """Save the hindcast (calibrated bands, prior bands behind) and prior vs posterior."""
     from sim.calibration.hindcast import hindcast_data, hindcast_figure  # matplotlib: load late
 
     before, after = cal.runs
-    fig = hindcast_figure(hindcast_data(after, cal.targets, prior=before))
+    fig = hindcast_figure(hindcast_data(after, cal.targets, prior=before), marginals=cal.fitted)
     buffer = io.BytesIO()
     fig.savefig(buffer, format=Path(path).suffix.lower().lstrip("."))
     write_bytes(path, buffer.getvalue())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from sim.calibration.command import CalibrateOptions, execute
-from sim.calibration.fit import DEFAULT_PARAMS, CalibrationError, Settings
+from sim.calibration.fit import ADJUSTMENTS, DEFAULT_PARAMS, CalibrationError, Settings
 from sim.calibration.table import report
 from sim.cli.options import force_option, input_error, seed_option
 from sim.scenario.errors import ScenarioError
@@ -27,15 +27,20 @@ DEFAULTS = Settings()
 @click.option("--reps", type=click.IntRange(min=20, max=1_000_000),
               default=DEFAULTS.replications, show_default=True,
               help="Replications of the before/after checks.")
+@click.option("--adjust", type=click.Choice(ADJUSTMENTS), default=DEFAULTS.adjust,
+              show_default=True,
+              help="Regression adjustment of the accepted draws: Beaumont's local-linear "
+                   "(weighted), or none (plain rejection).")
 @seed_option
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Calibrated scenario (default: <scenario>-calibrated.toml beside it).")
 @click.option("--figure", type=click.Path(dir_okay=False), default=None,
               help="Also write the hindcast figure (.png, .svg or .pdf).")
 @force_option
-def calibrate_command(scenario, targets, params, draws, accept, reps, seed, out, figure, force):
+def calibrate_command(scenario, targets, params, draws, accept, reps, adjust, seed, out, figure,
+                      force):
     """Fit SCENARIO's uncertain parameters to observed targets by rejection ABC."""
-    settings = Settings(draws=draws, accept=accept, replications=reps, seed=seed)
+    settings = Settings(draws=draws, accept=accept, replications=reps, seed=seed, adjust=adjust)
     options = CalibrateOptions(scenario=scenario, targets=targets, params=params,
                                settings=settings, out=out, figure=figure, force=force)
     try:
@@ -43,5 +48,7 @@ def calibrate_command(scenario, targets, params, draws, accept, reps, seed, out,
     except (ScenarioError, CalibrationError, OSError) as err:
         raise input_error(err) from None
     click.echo(report(done.calibration))
+    for warning in done.calibration.warnings:
+        click.echo(warning, err=True)
     click.echo(f"\nWrote {done.out}" + (f" and {done.figure}" if done.figure else "")
                + f" in {done.seconds:.1f} s")
