@@ -140,7 +140,7 @@ def show_boxes(inputs, found, box) -> None:
           f" density {found.box.density:.2f} mass {found.box.mass:.2f} | EMA step {step}: "
           f"coverage {stats['coverage']:.2f} density {stats['density']:.2f} "
           f"mass {stats['mass']:.2f}")
-    print(f"   {'parameter':<52} {'chipsim limit':>22} {'qp':>8} {'stab':>9} | "
+    print(f"   {'parameter':<52} {'chipsim limit':>22} {'qp':>8} {'stability':>12} | "
           f"{'EMA limit (same step)':>24} {'EMA qp':>8}")
     kept = {(j, s) for j, s in found.quasi_p}
     for name, pair in ema_qp.items():
@@ -153,10 +153,10 @@ def show_boxes(inputs, found, box) -> None:
                 value = found.box.low[j] if side == "low" else found.box.high[j]
                 ours = f"{'>=' if side == 'low' else '<='} {findings.shown(inputs, j, value, side)}"
             qp = f"{found.quasi_p[(j, side)]:.2g}" if (j, side) in kept else "dropped"
-            stab = f"{found.stability[j, 0]:.0%}/{found.stability[j, 1]:.0%}"
+            stab = "/".join(f"{v:.0%}" for v in found.stability[j])
             theirs = f"{'>=' if side == 'low' else '<='} " + findings.shown(
                 inputs, j, float(ema_limits[name].iloc[k]), side)
-            print(f"   {name:<52} {ours:>22} {qp:>8} {stab:>9} | {theirs:>24} {pair[k]:8.2g}")
+            print(f"   {name:<52} {ours:>22} {qp:>8} {stab:>12} | {theirs:>24} {pair[k]:8.2g}")
 
 
 

@@ -30,6 +30,7 @@ def test_prim_finds_the_planted_box_and_drops_noise_limits(seed):
     assert all(p <= prim.SIGNIFICANCE for p in found.quasi_p.values())
     assert found.beats_base
     assert found.stability[[0, 2]].min() >= 0.7  # resampling reproduces the real limits
+    assert found.stability[[0, 2], 2].min() >= 0.9  # ... and the rule's box keeps them
     again = discovery.discover(inputs_of(x), y, boxes=1, min_density=0.85)[0]
     np.testing.assert_array_equal(again.stability, found.stability)  # seeded resampling
 
@@ -100,7 +101,7 @@ def test_a_box_no_better_than_chance_says_so():
     x, y = planted(1, n=300)
     search = prim.Search.of(x, y)
     weak = prim.box(search, np.zeros(5), np.array([0.9, 1, 1, 1, 1]))
-    found = discovery.Found(weak, 1, [weak], prim.quasi_p(search, weak), [], np.zeros((5, 2)),
+    found = discovery.Found(weak, 1, [weak], prim.quasi_p(search, weak), [], np.zeros((5, 3)),
                             float(y.mean()), prim.base_rate_p(search, weak))
     assert not found.beats_base
     target = targets.parse("domestic_share_units@2027 >= 0.7")

@@ -131,11 +131,16 @@ def test_a_lost_dask_worker_is_retried(small_plan, reference, tmp_path):
     dask.task = functools.partial(experiments_support.crash_once, str(tmp_path / "crashed"))
     try:
         run(small_plan, tmp_path / "sweep", dask)
+        described = dask.describe()
     finally:
         dask.close()
         cloudpickle.unregister_pickle_by_value(experiments_support)
     assert (tmp_path / "crashed").exists()
     assert digests(tmp_path / "sweep") == reference
+    assert len(described["workers_lost"]) == 1  # the crashed worker (its nanny starts another)
+    manifest = json.loads((tmp_path / "sweep" / "manifest.json").read_text())
+    assert manifest["evaluator"]["workers_lost"] == described["workers_lost"]
+    assert manifest["evaluator"]["workers_used"]
 
 
 def test_a_design_pinning_every_uncertain_parameter_runs_one_replication():

@@ -63,8 +63,9 @@ class Found:
     ``box`` statistics are over the points searched (those earlier boxes
     left), coverage and mass over all points; ``quasi_p`` maps each remaining
     limit ``(axis, side)`` to its quasi-p value, ``dropped`` lists the limits
-    dropped as not significant, ``stability`` is (axes, 2): reproduced in
-    resampling by coverage and by density.
+    dropped as not significant, ``stability`` is (axes, 3): how often
+    resampling reproduced each restriction at the closest coverage, at the
+    closest density (EMA's two measures) and in the box the rule reports.
     """
 
     box: prim.Box
@@ -158,9 +159,7 @@ def find(search: prim.Search, min_density: float | None, step: int | None,
     if step is not None and not 0 <= step < len(steps):
         raise DiscoverError(f"--box {step}: the trajectory has steps 0 to {len(steps) - 1}")
     reported = [prim.significant(search, s) for s in steps]
-    base = float(search.y.mean())
-    wanted = min_density if min_density is not None else base + (1 - base) / 2
-    index = step if step is not None else prim.choose([b for b, _ in reported], wanted)
+    index = step if step is not None else rule(search, [b for b, _ in reported], min_density)
     chosen, dropped = reported[index]
     if not chosen.restricted(search):
         if step is not None:
@@ -168,8 +167,22 @@ def find(search: prim.Search, min_density: float | None, step: int | None,
                                 f"above {prim.SIGNIFICANCE:g}, so it is no box; choose a later "
                                 "step of the trajectory")
         return None
+
+    def pick(sub: prim.Search, sub_steps: list[prim.Box]) -> prim.Box:
+        """Report the rule's box on a resampled subset."""
+        boxes = [prim.significant(sub, s)[0] for s in sub_steps]
+        return boxes[rule(sub, boxes, min_density)]
+
     return Found(chosen, index, steps, prim.quasi_p(search, chosen), dropped,
-                 prim.stability(search, chosen, rng), base, prim.base_rate_p(search, chosen))
+                 prim.stability(search, chosen, rng, pick), float(search.y.mean()),
+                 prim.base_rate_p(search, chosen))
+
+
+def rule(search: prim.Search, boxes: list[prim.Box], min_density: float | None) -> int:
+    """Pick the stated rule's step: most coverage at the density threshold, else best F1."""
+    base = float(search.y.mean())
+    wanted = min_density if min_density is not None else base + (1 - base) / 2
+    return prim.choose(boxes, wanted)
 
 
 def feature_scores(inputs: Inputs, cases: np.ndarray) -> np.ndarray | None:

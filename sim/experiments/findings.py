@@ -21,7 +21,8 @@ LABEL_DROP = {"vendors", "products", "foundries", "fabs", "segments", "imports",
               "grey_market", "memory", "yield_curve"}
 SHOWN_SCORES = 5
 COLUMNS = ("kind", "box", "step", "coverage", "density", "mass", "points", "cases", "parameter",
-           "low", "high", "qp_low", "qp_high", "reproduce_coverage", "reproduce_density", "score")
+           "low", "high", "qp_low", "qp_high", "reproduce_coverage", "reproduce_density",
+           "reproduce_rule", "score")
 
 
 def label(path: str) -> str:
@@ -105,13 +106,15 @@ def trajectory_table(found: Found) -> list[str]:
 def restriction_table(done: Discovery, found: Found) -> list[str]:
     """Each restriction: limit, quasi-p value and how often resampling reproduced it."""
     inputs, x = done.inputs, done.inputs.x
-    lines = [f"  {'parameter':<52} {'limit':<24} {'quasi-p':>8}  reproduced (coverage/density)"]
+    lines = [f"  {'parameter':<52} {'limit':<24} {'quasi-p':>8}  reproduced in resamples "
+             "(closest coverage / closest density / by the rule)"]
     for j in found.box.restricted(x):
         for side in sides(found, x.min(axis=0), x.max(axis=0), j):
             value = found.box.low[j] if side == "low" else found.box.high[j]
             text = (">= " if side == "low" else "<= ") + shown(inputs, j, value, side)
             lines.append(f"  {inputs.paths[j]:<52} {text:<24} {found.quasi_p[(j, side)]:8.2g}  "
-                         f"{found.stability[j, 0]:.0%} / {found.stability[j, 1]:.0%}")
+                         f"{found.stability[j, 0]:.0%} / {found.stability[j, 1]:.0%} / "
+                         f"{found.stability[j, 2]:.0%}")
     for (j, side), value in found.dropped:
         lines.append(f"  dropped (not significant): {inputs.paths[j]} {side} limit, "
                      f"quasi-p {value:.2g} > {prim.SIGNIFICANCE:g}")
@@ -184,7 +187,8 @@ def box_rows(inputs: Inputs, number: int, found: Found) -> list[dict]:
         row = {**stats(found.box), "kind": "box", "box": number, "step": found.step,
                "parameter": inputs.paths[j],
                "reproduce_coverage": f"{found.stability[j, 0]:.6g}",
-               "reproduce_density": f"{found.stability[j, 1]:.6g}"}
+               "reproduce_density": f"{found.stability[j, 1]:.6g}",
+               "reproduce_rule": f"{found.stability[j, 2]:.6g}"}
         for side in cut:
             value = found.box.low[j] if side == "low" else found.box.high[j]
             row[side] = limit(inputs, j, value, side)

@@ -251,26 +251,30 @@ def significant(search: Search, start: Box,
         current = box(search, low, high)
 
 
-def stability(search: Search, chosen: Box, rng: np.random.Generator,
+def stability(search: Search, chosen: Box, rng: np.random.Generator, pick=None,
               iterations: int = RESAMPLES, share: float = RESAMPLE_SHARE) -> np.ndarray:
-    """How often each axis is restricted when PRIM reruns on random subsets (EMA's resample).
+    """How often each axis is restricted when PRIM reruns on random subsets.
 
-    Each run peels a random ``share`` of the searched points; on its
-    trajectory the step closest in coverage and the step closest in density to
-    ``chosen`` are looked up. Returns ``(d, 2)``: the share of runs whose
-    closest-coverage (column 0) and closest-density (column 1) step restricts
-    each axis.
+    Each run peels a random ``share`` of the searched points. On its
+    trajectory, as EMA's ``resample`` does, the step closest in coverage
+    (column 0) and the step closest in density (column 1) to ``chosen`` are
+    looked up; column 2 is the box ``pick(search, steps)`` reports on the
+    subset (the same rule that chose ``chosen``; zeros without ``pick``).
+    Returns ``(d, 3)``: the share of runs restricting each axis.
     """
     d = search.x.shape[1]
-    counts = np.zeros((d, 2))
+    counts = np.zeros((d, 3))
     coverage = chosen.k / max(int(search.y.sum()), 1)
     size = int(len(search.y) * share)
     for _ in range(iterations):
-        pick = rng.choice(len(search.y), size=size, replace=False)
-        sub = Search.of(search.x[pick], search.y[pick])
+        pick_rows = rng.choice(len(search.y), size=size, replace=False)
+        sub = Search.of(search.x[pick_rows], search.y[pick_rows])
         steps = trajectory(sub)
-        near = (int(np.argmin([abs(s.coverage - coverage) for s in steps])),
-                int(np.argmin([abs(s.density - chosen.density) for s in steps])))
-        for column, index in enumerate(near):
-            counts[steps[index].restricted(sub), column] += 1
+        near = [steps[int(np.argmin([abs(s.coverage - coverage) for s in steps]))],
+                steps[int(np.argmin([abs(s.density - chosen.density) for s in steps]))]]
+        if pick is not None:
+            near.append(pick(sub, steps))
+        for column, found in enumerate(near):
+            if found is not None:
+                counts[found.restricted(sub), column] += 1
     return counts / iterations
