@@ -68,7 +68,15 @@ run_workers_option = click.option(
 
 
 def input_error(err: Exception) -> InputError:
-    """Turn a domain error into the CLI's one-line, exit-2 error."""
+    """Turn a domain error into the CLI's one-line, exit-2 error (its notes appended)."""
+    found = _input_error(err)
+    notes = getattr(err, "__notes__", None)
+    if notes:
+        found.message = one_line("; ".join([found.message, *notes]))
+    return found
+
+
+def _input_error(err: Exception) -> InputError:
     if isinstance(err, FileExistsError) and err.errno is None:
         return InputError(one_line(f"{err}: run directory exists; pass --force to replace it"))
     if isinstance(err, OSError):  # the output location: missing, read-only, full disk ...
@@ -87,7 +95,8 @@ param_option = click.option(
     help="Sample only uncertain parameters matching GLOB, e.g. '*.yield_curve.*'. Repeatable.")
 workers_option = click.option(
     "--workers", type=click.IntRange(min=1, max=1024), default=None,
-    help="Local worker processes (default: one per core; 1 runs in this process).")
+    help="Local worker processes (default: one per core; at most the CPU count; 1 runs in this "
+         "process).")
 scheduler_option = click.option(
     "--scheduler", default=None, metavar="ADDRESS|local",
     help="Run on a dask.distributed cluster at tcp://HOST:PORT, or 'local' for a LocalCluster.")
