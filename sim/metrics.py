@@ -66,6 +66,9 @@ REGISTRY: tuple[Metric, ...] = (
     Metric("domestic_share_installed", "share", "share", SHARE_EMITTED, "percent",
            "Domestic share of installed base",
            "domestic share of the installed base (units) at the period's end", headline=True),
+    Metric("domestic_share_value", "share", "share", ((YEAR, ALL),), "percent",
+           "Domestic share of value", "the same weighted by unit prices (USD)",
+           headline=True),
     Metric("unmet_demand_compute", "H100e", "flow", FLOW_EMITTED, "compute",
            "Unmet demand", "H100e of orders that lapsed unserved, plus imports lost",
            headline=True),
@@ -84,14 +87,27 @@ REGISTRY: tuple[Metric, ...] = (
            "Units by vendor", "domestic units delivered by vendor", family=True),
     Metric("import_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
            "Units by import product", "imported units delivered by product", family=True),
+    Metric("binding_share", "share", "share", ((YEAR, NATIONAL),), "percent",
+           "Months a constraint binds", "share of the year's months in which the constraint "
+           "limits deliveries (members: see BINDING)", family=True),
+    Metric("level_effect", "units or H100e", "flow", ((YEAR, NATIONAL),), "count",
+           "What the quota level changes", "paired difference from the announced quotas "
+           "(members: see EFFECTS)", family=True),
     Metric("quota_target", "share", "target", ((YEAR, BOUND),), "percent",
            "Quota target", "the segment's quota share in the year's last month"),
     Metric("quota_compliance", "probability", "indicator", ((YEAR, BOUND),), "percent",
-           "Quota met", "1 when the segment's annual compute share reached its target "
-           "(undefined when nothing was delivered); the mean is the probability"),
+           "Quota met", "1 when the segment's annual share, counted on its quota's basis, "
+           "reached the target times enforcement (undefined when nothing was delivered); "
+           "the mean is the probability"),
 )
 
 METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}
+# members of the binding_share family: what limits deliveries in a month
+BINDING = ("hbm", "wafers", "import_supply", "import_rules", "demand")
+# members of the level_effect family (metric they difference, sign): level minus announced
+EFFECTS = {"imports_displaced": ("imports_units", -1.0),
+           "domestic_added": ("domestic_units", 1.0),
+           "unmet_added": ("unmet_demand_compute", 1.0)}
 M = SimpleNamespace(**{m.name: m.name for m in REGISTRY})  # M.imports_units: a checked name
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chipsim_testing import ROOT, SEED
+from chipsim_testing import BASELINE, ROOT, SEED
 
 from sim.calibration import distance, measure
 from sim.calibration.measure import Check
@@ -32,8 +32,8 @@ def priors():
 
 @pytest.fixture(scope="module")
 def run(priors):
-    keep = ("domestic_units", "imports_units", "vendor_units.huawei", "vendor_units.cambricon",
-            "vendor_units.others", "import_units.h20")
+    keep = ("domestic_units", "imports_units", "import_units.h20",
+            *(f"vendor_units.{v}" for v in priors.vendors))
     return simulate(priors, REPS, SEED, ["announced"], keep=keep)
 
 
@@ -50,8 +50,8 @@ def test_a_year_of_a_quarterly_metric_sums_its_quarters_per_replication(run):
 
 
 def test_vendor_units_add_up_to_domestic_units_each_quarter(run):
-    vendors = target(["vendor_units.huawei", "vendor_units.cambricon", "vendor_units.others"],
-                     period="2025Q2")
+    names = list(load(BASELINE).vendors)
+    vendors = target([f"vendor_units.{v}" for v in names], period="2025Q2")
     total = target(["domestic_units"], period="2025Q2")
     np.testing.assert_allclose(measure.values(run, vendors), measure.values(run, total),
                                rtol=1e-9)

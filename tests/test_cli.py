@@ -157,8 +157,9 @@ BAD_FILES = {
                           ["foundries.smic.capacity.2025", "outside the allowed range"]),
     "low above high": ('[demand]\nbase = { dist = "uniform", low = 5, high = 1 }\n',
                        ["demand.base", "low (5) exceeds high (1)"]),
-    "date outside calendar": ('[events.h200_allowed]\ndate = "2030-01"\n',
-                              ["events.h200_allowed.date", "outside the calendar"]),
+    "date outside calendar": ('[foundries.huawei_fabs.fabs.fab1]\ncommission = "2030-01"\n',
+                              ["foundries.huawei_fabs.fabs.fab1.commission",
+                               "outside the calendar"]),
     "missing extends target": ('extends = "gone.toml"\n', ["extends", "'gone.toml' not found"]),
     "extends cycle": ('extends = "bad.toml"\n', ["extends", "cycle"]),
 }

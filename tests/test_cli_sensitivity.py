@@ -22,7 +22,7 @@ def test_sobol_writes_ranked_indices(tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "sensitivity.csv").open()))
     assert list(rows[0]) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
-    assert {r["parameter"] for r in rows} == {"memory.stockpile_stacks",
+    assert {r["parameter"] for r in rows} == {"memory.stockpile_stacks", "memory.rush_stacks",
                                               "memory.domestic_stacks.2025", "hbm_later"}
     totals = [float(r["ST"]) for r in rows]
     assert totals == sorted(totals, reverse=True)

@@ -39,8 +39,8 @@ def test_an_lhs_sweep_defaults_and_metric_filter(tmp_path):
                    "--metric", "domestic_share_units", "--workers", 1, "--out", out)
     assert result.exit_code == 0, result.output
     header = (out / "points.csv").read_text().splitlines()[0].split(",")
-    assert header == ["point", "memory.stockpile_stacks", "memory.domestic_stacks.2025",
-                      "memory.domestic_stacks.2026", STACKS]
+    assert header == ["point", "memory.stockpile_stacks", "memory.rush_stacks",
+                      "memory.domestic_stacks.2025", "memory.domestic_stacks.2026", STACKS]
     table = pq.read_table(out / "results.parquet")
     assert set(table["metric"].to_pylist()) == {"domestic_share_units"}
     assert set(table["quota"].to_pylist()) == {"0.9"}
@@ -52,7 +52,7 @@ def test_an_lhs_sweep_defaults_and_metric_filter(tmp_path):
     (["--set", f"{CEILING}=0.5,1.5"], "outside the allowed range [0.0, 1.0]"),
     (["--set", f"{CEILING}=abc"], "expected a number, got 'abc'"),
     (["--set", f"{CEILING}"], "expected PATH=VALUE"),
-    (["--set", "events.h200_allowed.date=2031-01"], "outside the calendar"),
+    (["--set", "foundries.huawei_fabs.fabs.fab1.commission=2031-01"], "outside the calendar"),
     (["--set", "market.backlog_months=2.5"], "expected a fixed whole number"),
     (["--set", f"{CEILING}=0.5,0.5"], "listed twice"),
     (["--sample", "grid"], "a grid sweep needs at least one --set"),

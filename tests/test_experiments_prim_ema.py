@@ -112,8 +112,11 @@ def real_sweep(tmp_path_factory):
 
 
 def test_a_real_sweep_matches_ema(real_sweep):
-    target = targets.parse("domestic_share_units@2027 >= 0.8")
     inputs = discovery.read_inputs(real_sweep)
+    probe = targets.parse("domestic_share_units@2027 >= 0.5")
+    shares = discovery.read_outputs(real_sweep, probe, "announced", "national", len(inputs.x))
+    # a threshold some points miss and some meet: the sweep's median, rounded
+    target = targets.parse(f"domestic_share_units@2027 >= {np.nanmedian(shares):.3f}")
     outputs = discovery.read_outputs(real_sweep, target, "announced", "national", len(inputs.x))
     y = ~target.met(outputs)
     assert 0.1 < y.mean() < 0.9, y.mean()  # a target some points miss

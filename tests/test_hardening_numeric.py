@@ -86,14 +86,17 @@ def check_sensible(done) -> None:
     for row in rows:
         stats = [row[n] for n in ("mean", "p05", "p25", "p50", "p75", "p95")]
         defined = [x for x in stats if not math.isnan(x)]
-        if row["metric"].startswith(("domestic_share", "quota_")):
+        if row["metric"].startswith("level_effect"):  # differences from announced: any sign
+            assert defined, row
+        elif row["metric"].startswith(("domestic_share", "quota_", "binding_share")):
             assert all(-1e-12 <= x <= 1 + 1e-12 for x in defined), row
         else:
             assert all(x >= -1e-9 * max(1.0, abs(x)) for x in defined), row
         if defined and len(defined) == 6:  # quantiles ordered
             assert defined[1] <= defined[2] <= defined[3] <= defined[4] <= defined[5], row
     cons = done.result.conservation
-    np.testing.assert_allclose(cons["produced"], cons["delivered"] + cons["stock"],
+    np.testing.assert_allclose(cons["started"],
+                               cons["in_progress"] + cons["stock"] + cons["delivered"],
                                rtol=1e-9, atol=1e-6)
 
 

@@ -181,12 +181,13 @@ BAD_VALUES = {
     "mode outside the range": (
         '[demand]\nbase = { dist = "triangular", low = 1, mode = 9, high = 5 }\n',
         "demand.base.mode", "mode must lie between low and high"),
-    "event date after the calendar": ('[events.h200_allowed]\ndate = "2030-01"\n',
-                                      "events.h200_allowed.date",
-                                      "outside the calendar (2023-01 to 2027-12)"),
+    "fab date after the calendar": ('[foundries.huawei_fabs.fabs.fab1]\ncommission = "2030-01"\n',
+                                    "foundries.huawei_fabs.fabs.fab1.commission",
+                                    "outside the calendar (2023-01 to 2027-12)"),
     "uncertain date reaching past the calendar": (
-        '[events.h200_customs_release]\ndate = { dist = "uniform", low = "2026-01", '
-        'high = "2029-06" }\n', "events.h200_customs_release.date", "outside the calendar"),
+        '[foundries.huawei_fabs.fabs.fab2]\ncommission = { dist = "uniform", low = "2026-01", '
+        'high = "2029-06" }\n', "foundries.huawei_fabs.fabs.fab2.commission",
+        "outside the calendar"),
     "month before the calendar": (
         '[vendors.huawei.products.ascend_910b]\navailable_from = "2022-05"\n',
         "vendors.huawei.products.ascend_910b.available_from", "2022-05 is outside the calendar"),
@@ -206,8 +207,16 @@ BAD_VALUES = {
                                            "events.h200_allowed.product",
                                            "did you mean 'h200'?"),
     "unknown foundry": (
-        '[vendors.cambricon.products.mlu.wafer_share]\nsmicc = 0.1\n',
-        "vendors.cambricon.products.mlu.wafer_share.smicc", "did you mean 'smic'?"),
+        '[vendors.cambricon.wafer_share]\nsmicc = 0.1\n',
+        "vendors.cambricon.wafer_share.smicc", "did you mean 'smic'?"),
+    "unknown memory pool": (
+        '[vendors.huawei.products.ascend_910c]\nmemory = "hbn"\n',
+        "vendors.huawei.products.ascend_910c.memory", "did you mean 'hbm'?"),
+    "grey-market product under guidance": (
+        '[events.grey_guidance]\ndate = "2025-01"\nproduct = "smuggled"\nkind = "guidance"\n'
+        'value = 0.5\n', "events.grey_guidance.kind", "subject to bars only"),
+    "share rule above one": ('[events.h20_launch]\nvalue = 1.5\n', "events.h20_launch.value",
+                             "share in [0, 1]"),
     "unknown allocation rule": ('[run]\nallocation = "prorata"\n', "run.allocation",
                                 "did you mean 'pro_rata'?"),
     "non-integer backlog": ("[market]\nbacklog_months = 2.5\n", "market.backlog_months",
@@ -229,3 +238,9 @@ def test_bad_value_names_file_key_and_expectation(write_scenario, body, key, exp
 def test_bad_override_is_reported_against_the_scenario_file():
     err = load_error(BASELINE, nested("segments.beijing.enforcement", 1.5))
     assert err.file == str(BASELINE) and err.path == "segments.beijing.enforcement"
+
+
+def test_an_event_dated_after_the_calendar_is_accepted(write_scenario):
+    """It never fires (sim.model.timeline); the H200 release may come after 2027."""
+    scenario = load(write_scenario('[events.h200_allowed]\ndate = "2030-01"\n'))
+    assert scenario.events["h200_allowed"].date.central == 2030 * 12

@@ -122,14 +122,15 @@ def test_delivered_is_domestic_plus_imported(baseline, seed, regime):
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_chips_are_conserved(baseline, seed, regime):
-    """Per level and replication: produced = delivered + stock, all non-negative,
-    and what vendors delivered is what buyers received over the run."""
+    """Per level and replication: started = in progress + finished stock + delivered,
+    all non-negative, and what vendors delivered is what buyers received over the run."""
     result = simulate(regime_scenario(baseline, regime), R, seed)
     c = result.conservation
-    scale = float(np.max(c["produced"]))
+    scale = float(np.max(c["started"]))
     assert scale > 0
     assert np.all(c["stock"] >= -1e-9 * scale) and np.all(c["delivered"] >= 0)
-    assert close(c["produced"], c["delivered"] + c["stock"], scale)
+    assert np.all(c["in_progress"] >= -1e-9 * scale)
+    assert close(c["started"], c["in_progress"] + c["delivered"] + c["stock"], scale)
     received = result.replicates["domestic_units"].sum(axis=-1)
     assert close(received, c["delivered"], scale)
 
@@ -139,17 +140,21 @@ def test_chips_are_conserved(baseline, seed, regime):
 def test_demand_is_delivered_unmet_or_still_waiting(baseline, seed, regime):
     """Compute balance: demand = delivered + unmet + change in the domestic backlog.
 
-    The backlog starts empty and holds at most the last ``backlog_months`` months
-    of orders, each no more than that month's demand (spread evenly over the
-    year), so at every year end 0 <= cumulative (demand - delivered - unmet)
-    <= demand of the year x backlog_months / 12.
+    With nothing bought ahead (no stockpiles), every chip delivered meets an
+    order. The run starts mid-stream: the backlog holds the orders of up to
+    ``lead`` (at most 5) months before the calendar, each no more than the
+    first month's demand; it then holds at most the last ``backlog_months``
+    months of orders, each no more than that month's demand. So at every year
+    end -5/12 x the first year's demand <= cumulative (demand - delivered -
+    unmet) <= demand of the year x backlog_months / 12.
     """
-    result = simulate(regime_scenario(baseline, regime), R, seed)
+    no_stockpiles = {"segments": {n: {"stockpile_months": 0.0} for n in baseline.segments}}
+    result = simulate(regime_scenario(baseline, regime, no_stockpiles), R, seed)
     rep = result.replicates
     demand = rep["demand_compute"]
     waiting = np.cumsum(demand - rep["delivered_compute"] - rep["unmet_demand_compute"], axis=-1)
     tol = 1e-9 * np.cumsum(demand, axis=-1)
-    assert np.all(waiting >= -tol)
+    assert np.all(waiting >= -demand[..., :1] * 5 / 12 - tol)
     assert np.all(waiting <= demand * regime["backlog"] / 12 + tol)
 
 

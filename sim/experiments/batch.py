@@ -23,6 +23,7 @@ from functools import partial
 import numpy as np
 
 from sim.experiments.parameters import apply
+from sim.model.effects import effect_rows
 from sim.model.model import Model, ModelOptions
 from sim.model.recorder import RecordOptions, RowFilter
 from sim.model.stats import STAT_NAMES, summarise
@@ -120,12 +121,12 @@ def summarise_points(values: np.ndarray, points: int, reps: int) -> np.ndarray:
 def ensemble(scenario: Scenario, draws: PointDraws, levels: tuple[str, ...],
              keep: RowFilter) -> tuple[list, np.ndarray]:
     """Run one ensemble of ``draws.points`` points; return row keys and ``(P, K, 6)`` stats."""
-    record = RecordOptions(rows=keep, width=len(STAT_NAMES) * draws.points,
-                           summarise=partial(summarise_points, points=draws.points,
-                                             reps=draws.reps))
+    per_point = partial(summarise_points, points=draws.points, reps=draws.reps)
+    record = RecordOptions(rows=keep, width=len(STAT_NAMES) * draws.points, summarise=per_point)
     result = Model(scenario, draws.count, levels=list(levels),
                    options=ModelOptions(draws=draws, record=record)).run()
-    return point_results(result.rows, draws.points, keep)
+    effects = effect_rows(result.levels, result.years, result.replicates, per_point)
+    return point_results(result.rows + effects, draws.points, keep)
 
 
 def run_batch(job: Job, batch: Batch) -> BatchResult:

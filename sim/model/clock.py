@@ -4,8 +4,10 @@ The month is the accounting period. At the start of month ``t`` (SimPy time
 ``t``) the clock fires the timeline's events dated ``t``, then opens a
 :class:`Month`, whose phase events say what has happened so far:
 
-    begun -> produced -> shipped -> packaged -> finished
-          -> offered, ordered -> cleared -> recorded
+    begun -> produced (wafers, memory) -> capacity; offered (import supply);
+          ordered -> warmed (first month only: work in progress filled)
+          -> completed (work finished) -> imported -> redirected
+          -> delivered -> planned -> started -> recorded
 
 A phase's event succeeds once every actor that joined the phase has reported
 it done (:meth:`Month.done`), or, if no actor joined it, as soon as the phase
@@ -20,8 +22,8 @@ from collections import Counter
 
 import simpy
 
-PHASES = ("begun", "produced", "shipped", "packaged", "finished", "offered", "ordered",
-          "cleared", "recorded")
+PHASES = ("begun", "produced", "capacity", "offered", "ordered", "warmed", "completed",
+          "imported", "redirected", "delivered", "planned", "started", "recorded")
 
 
 class Month:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model.effects import effect_rows
 from sim.model.model import EnsembleResult, Model, ModelOptions, calendar_of
 from sim.model.parallel import run_grouped
 from sim.model.recorder import RecordOptions
@@ -31,7 +32,8 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     :mod:`sim.model.parallel`); the result is the same, bit for bit.
     ``narrow`` keeps the national per-replication values (``replicates``) as
     a run directory stores them, float32 (see
-    :func:`sim.model.recorder.narrow`).
+    :func:`sim.model.recorder.narrow`). The rows end with each level's
+    paired effect against the announced quotas (:mod:`sim.model.effects`).
     """
     levels = list(levels or scenario.run.quota_levels)
     count = replications or scenario.run.replications
@@ -41,4 +43,6 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
         options = ModelOptions(first=first, pinned=pinned, record=record)
         return Model(scenario, count, seed, group, options).run()
 
-    return run_grouped(one_group, levels, count, workers)
+    result = run_grouped(one_group, levels, count, workers)
+    result.rows.extend(effect_rows(result.levels, result.years, result.replicates))
+    return result

@@ -1,21 +1,20 @@
 """The ledger: what the market delivered, folded into running sums as it is delivered.
 
-The market clears a month in two pools, imports then domestic chips, and
-hands the pools' grants to the ledger, which makes each flow (units, kW)
-from them when needed and folds it into its sums at once, so a month's
-(segments, levels, R) flows are never all held together. The recorder reads
-the ledger after the market has cleared. The installed base is a pair of
-:class:`sim.model.state.Stock` (domestic, imported): initial units plus every
-delivery, never retired. Running sums hold one level row until a month's
-flows have one per level (see :func:`accumulate`).
+Each month the market hands over the month's flows per segment (imports,
+then domestic chips: H100e, units, dollars and kW), the orders that lapsed,
+the demand and the constraints that bound. The ledger folds them into the
+year's sums (per segment), the quarter's (national) and the installed base,
+and keeps the month's national shares for the recorder. Running sums hold
+one level row until a month's flows have one per level (:func:`accumulate`).
 
-Invariant: every sum is exactly (bit for bit) the month-by-month sum of the
-month's flows: ``year[flow]`` (segments, levels, R) since the year began,
-``quarter[metric]`` (levels, R) national since the quarter began, and the
-installed base (segments, levels, R).
+Invariant: every sum is the month-by-month sum of the month's flows, and the
+installed base (a pair of :class:`sim.model.state.Stock`, domestic and
+imported) is the initial base plus every delivery, never retired.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,6 +26,16 @@ QUARTERLY = names(QUARTER, NATIONAL)  # national quarterly sums, emitted in this
 FAMILIES = families(QUARTER)  # then these, by vendor and by product
 
 
+@dataclass
+class Flows:
+    """One pool's deliveries this month per segment, (segments, levels, R) each."""
+
+    h100e: np.ndarray
+    units: np.ndarray
+    usd: np.ndarray
+    kw: np.ndarray
+
+
 class Ledger:
     """Running sums of deliveries, the installed base and this month's national shares.
 
@@ -35,49 +44,32 @@ class Ledger:
     """
 
     def __init__(self, initial: dict[str, np.ndarray], levels: LevelRows):
-        segments, replications = next(iter(initial.values())).shape
+        segments, self.replications = next(iter(initial.values())).shape
         self.stocks: dict[str, Stock] = {}
         for kind, units in initial.items():  # "domestic", "import": units (segments, R)
-            self.stocks[kind] = levels.stock(segments, replications=replications)
+            self.stocks[kind] = levels.stock(segments, replications=self.replications)
             self.stocks[kind].put(units[:, None])
         self.year: dict[str, np.ndarray] = {}
         self.quarter: dict[str, np.ndarray] = {}
         self.shares: dict[str, np.ndarray] = {}
+        self.months = 0  # months folded into the year so far
 
-    def add_deliveries(self, imports, domestic) -> None:
-        """Fold the month's two pools (each a :class:`sim.model.market.Grant`).
-
-        Units and kW are made from the grants one segment at a time and folded
-        at once, so no (segments, levels, R) array of them is ever held.
-        """
-        for key, pool in (("import_h100e", imports), ("domestic_h100e", domestic)):
-            accumulate(self.year, key, pool.h100e)
-        self.shares[M.domestic_share_compute] = share(
-            domestic.h100e.sum(0), total(d + i for d, i in zip(domestic.h100e, imports.h100e,
-                                                               strict=True)))
-        self.add_units(imports, domestic)
-        power = RowFold(self.year, "power_kw", domestic.h100e)
-        for s in range(len(domestic.h100e)):
-            power.add(s, domestic.power_of(s) + imports.power_of(s))
-
-    def add_units(self, imports, domestic) -> None:
-        """Fold both pools' units into the year, the installed base, the quarter and the share.
-
-        Sums over segments run as :func:`sim.model.stats.total` adds them.
-        """
-        folds = {kind: RowFold(self.year, f"{kind}_units", pool.h100e)
-                 for kind, pool in (("import", imports), ("domestic", domestic))}
-        national, delivered = {}, None
-        for s in range(len(domestic.h100e)):
-            rows = {"import": imports.units_of(s), "domestic": domestic.units_of(s)}
-            for kind, row in rows.items():
-                folds[kind].add(s, row)
-                self.stocks[kind].put_row(s, row)
-                national[kind] = running_sum(national.get(kind), row)
-            delivered = running_sum(delivered, rows["domestic"] + rows["import"])
-        self.shares[M.domestic_share_units] = share(national["domestic"], delivered)
+    def add_deliveries(self, imports: Flows, domestic: Flows) -> None:
+        """Fold the month's two pools into the year, quarter, installed base and shares."""
+        for kind, flows in (("import", imports), ("domestic", domestic)):
+            for name in ("h100e", "units", "usd"):
+                accumulate(self.year, f"{kind}_{name}", getattr(flows, name))
+            self.stocks[kind].put(flows.units)
+        accumulate(self.year, "power_kw", imports.kw + domestic.kw)
+        national = {kind: flows.units.sum(axis=0) for kind, flows in
+                    (("import", imports), ("domestic", domestic))}
         accumulate(self.quarter, M.imports_units, national["import"])
         accumulate(self.quarter, M.domestic_units, national["domestic"])
+        self.shares[M.domestic_share_units] = share(national["domestic"],
+                                                    national["domestic"] + national["import"])
+        dom = domestic.h100e.sum(axis=0)
+        self.shares[M.domestic_share_compute] = share(dom, dom + imports.h100e.sum(axis=0))
+        self.months += 1
 
     def add_unmet(self, lapsed: np.ndarray) -> None:
         """Fold H100e of orders that lapsed this month, (segments, levels, R)."""
@@ -85,11 +77,7 @@ class Ledger:
         accumulate(self.quarter, M.unmet_demand_compute, lapsed.sum(0))
 
     def add_demand(self, national: np.ndarray) -> None:
-        """Fold this month's national demand, H100e (1, R): it does not depend on the level.
-
-        No yearly sum is held: segments' demand follows from their draws, so
-        the recorder sums a year's demand when the year ends.
-        """
+        """Fold this month's national demand, H100e (1, R): it does not depend on the level."""
         accumulate(self.quarter, M.demand_compute, national)
 
     def add_units_by(self, prefix: str, units: dict[str, np.ndarray]) -> None:
@@ -97,15 +85,21 @@ class Ledger:
         for name, value in units.items():
             accumulate(self.quarter, f"{prefix}.{name}", value)
 
+    def add_binding(self, flags: dict[str, np.ndarray]) -> None:
+        """Count the months each constraint bound, national (levels, R)."""
+        for name, flag in flags.items():
+            accumulate(self.year, f"binding.{name}", flag.astype(float))
+
     def take_shares(self) -> dict[str, np.ndarray]:
         """Hand over this month's national delivered shares."""
         shares, self.shares = self.shares, {}
         return shares
 
-    def take_year(self) -> dict[str, np.ndarray]:
-        """Hand over the year's sums and start the next year from nothing."""
+    def take_year(self) -> tuple[dict[str, np.ndarray], int]:
+        """Hand over the year's sums and its months; start the next year from nothing."""
         year, self.year = self.year, {}
-        return year
+        months, self.months = self.months, 0
+        return year, months
 
     def take_quarter(self) -> dict[str, np.ndarray]:
         """Hand over the quarter's sums, national metrics first, then by vendor and product.
@@ -150,37 +144,3 @@ def accumulate(sums: dict[str, np.ndarray], key: str, value: np.ndarray) -> None
         sums[key] += value
     else:
         sums[key] = sums[key] + value
-
-
-def running_sum(sum_so_far: np.ndarray | None, term: np.ndarray) -> np.ndarray:
-    """Add ``term`` to a running sum (None: none yet), as :func:`sim.model.stats.total` does."""
-    if sum_so_far is None:
-        return np.add(0.0, term)
-    sum_so_far += term
-    return sum_so_far
-
-
-class RowFold:
-    """Adds a month's (segments, levels, R) flow to ``sums[key]`` one segment row at a time.
-
-    Bit for bit what :func:`accumulate` does with the whole flow, which is
-    never built: ``like`` is any (segments, levels, R) array of the flow's shape.
-    """
-
-    def __init__(self, sums: dict[str, np.ndarray], key: str, like: np.ndarray):
-        old = sums.get(key)
-        if old is not None and old.shape == np.broadcast_shapes(old.shape, like.shape):
-            self.base = self.target = old  # added in place
-        else:  # a new sum, or one growing from one level row to all
-            self.base, self.target = old, np.empty(np.broadcast_shapes(
-                like.shape, like.shape if old is None else old.shape))
-        sums[key] = self.target
-
-    def add(self, segment: int, row: np.ndarray) -> None:
-        """Add segment ``segment``'s (levels, R) flow."""
-        if self.base is None:
-            np.add(0.0, row, out=self.target[segment])
-        elif self.base is self.target:
-            self.target[segment] += row
-        else:
-            np.add(self.base[segment], row, out=self.target[segment])

@@ -1,4 +1,17 @@
-"""The market: clears imports, then domestic chips, among the buyer segments."""
+"""The market: clears imports, then domestic chips, then sets what vendors start.
+
+Each month, once supply is published and orders placed, the market clears
+imports (:mod:`sim.model.import_market`) and tells each segment what it
+got; segments settle (stockpile, substitution, loss). Once vendors have
+finished what was due, their finished stock goes to the segments' domestic
+orders by the allocation rule (``run.allocation``), every segment receiving
+the pool's product mix. Vendors build to orders: with their capacity known,
+the market sets the share of the national capacity to start,
+``utilisation = clip((orders still open + stock to keep - chips in progress
+- chips in stock) / capacity, 0, 1)`` (all in H100e), the same for every
+product. What binds each month (memory or wafers at home; supply or rules
+for imports; or demand) goes to the ledger with the deliveries.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.metrics import M
-from sim.model.imports import ImportChannel
-from sim.model.ledger import Ledger
-from sim.model.policies import pro_rata
-from sim.model.segments import BuyerSegment
+from sim.model.import_market import SLACK, ImportResult, clear_imports
+from sim.model.ledger import Flows, Ledger
+from sim.model.rules import ImportRules
 from sim.model.stats import ratio, total
-from sim.model.vendor import Vendor
 
 
 @dataclass
@@ -21,96 +31,167 @@ class Grant:
     """One pool's allocation this month.
 
     ``h100e`` is granted per segment (segments, levels, R); ``fraction`` of the
-    pool was taken, and a granted H100e carries ``per_h100e`` units and
-    ``kw_per_h100e`` kW (levels, R): the pool's product mix.
+    pool was taken; a granted H100e carries ``per_h100e`` units, ``kw`` kW
+    and ``usd`` dollars (each (levels, R)): the pool's product mix.
     """
 
     h100e: np.ndarray
     fraction: np.ndarray
     per_h100e: np.ndarray
-    kw_per_h100e: np.ndarray
+    kw: np.ndarray
+    usd: np.ndarray
 
-    def units_of(self, segment: int) -> np.ndarray:
-        """Units granted to segment ``segment``, (levels, R)."""
-        return self.h100e[segment] * self.per_h100e
-
-    def power_of(self, segment: int) -> np.ndarray:
-        """Power granted to segment ``segment``, kW (levels, R)."""
-        return self.h100e[segment] * self.kw_per_h100e
+    def flows(self) -> Flows:
+        """Return the grant as per-segment flows."""
+        return Flows(self.h100e, self.h100e * self.per_h100e, self.h100e * self.usd,
+                     self.h100e * self.kw)
 
 
 class Market:
-    """Clears supply against orders with a pluggable allocation rule.
+    """Brings supply and orders together; the allocation rule is a plain function."""
 
-    Imports clear first (pro rata to import orders); segments then redirect
-    missing imports to domestic orders, and domestic chips clear by ``rule``.
-    A pool's chips go to segments in proportion to H100e granted, so every
-    segment receives the pool's product mix. Deliveries go to the ``ledger``.
-    """
-
-    def __init__(self, segments: list[BuyerSegment], vendors: list[Vendor],
-                 channels: list[ImportChannel], rule, ledger: Ledger):
-        self.segments = segments
-        self.vendors = vendors
-        self.channels = channels
+    def __init__(self, parts: tuple[list, list, list, ImportRules], rule, ledger: Ledger):
+        self.segments, self.vendors, self.channels, self.rules = parts
         self.rule = rule
         self.ledger = ledger
-        self.bound = np.array([s.bound for s in segments])
+        self.bound = np.array([s.bound for s in self.segments])
+        count = ledger.replications
+        self.mix = np.ones((2, 1, count))  # H100e per unit, domestic then imported
+        self.imports: ImportResult | None = None
+        self.utilisation: np.ndarray | None = None
+        self.pending: dict = {}
 
     def clear(self, clock):
-        """SimPy process: once stocks are finished, offers published and orders placed, clear."""
+        """SimPy process: imports, then domestic deliveries, then the production plan."""
         while True:
             month = yield clock.next_month()
-            yield month.after("finished") & month.after("offered") & month.after("ordered")
-            self.clear_month(month.t)
-            month.done("cleared")
+            yield month.after("capacity") & month.after("ordered")
+            if month.t == 0:
+                self.warm_start()
+            month.done("warmed")
+            yield month.after("offered")
+            self.imports = self.clear_imports()
+            month.done("imported")
+            yield month.after("redirected") & month.after("completed")
+            self.pending = self.clear_domestic(month.t)
+            month.done("delivered")
+            self.plan()
+            self.settle()
+            month.done("planned")
 
-    def clear_month(self, t: int) -> None:
-        """Clear both pools and hand the month's deliveries to the ledger."""
-        imports = self.clear_imports()
-        domestic = self.clear_domestic(t)
-        lapsed = np.stack([s.receive_domestic(got)
-                           for s, got in zip(self.segments, domestic.h100e, strict=True)])
-        self.ledger.add_unmet(lapsed)
-        self.ledger.add_deliveries(imports, domestic)
-        self.ledger.add_demand(total(s.need() for s in self.segments)[None])
+    def clear_imports(self) -> ImportResult:
+        """Clear this month's import need (every segment) against every product's supply."""
+        need = np.stack([s.import_need for s in self.segments])
+        months = np.stack([s.stockpile_months for s in self.segments])[:, None, :]
+        domestic_units = ratio(np.stack([s.wanted_domestic for s in self.segments]),
+                               self.mix[0], 0.0)
+        return clear_imports(self.channels, self.rules, need, (months * need, domestic_units))
 
-    def clear_imports(self) -> Grant:
-        """Grant imports pro rata; every segment learns what it got."""
-        units = [c.available() for c in self.channels]
-        orders = np.stack([s.import_orders() for s in self.segments])
-        grant = pool_grant(orders, units, [c.h100e for c in self.channels],
-                           [c.power_kw for c in self.channels], self.bound, pro_rata)
-        self.ledger.add_units_by(M.import_units, {
-            c.name: c.take(grant.fraction, available)
-            for c, available in zip(self.channels, units, strict=True)})
-        for segment, got, wanted in zip(self.segments, grant.h100e, orders, strict=True):
-            segment.receive_imports(got, wanted)
-        return grant
+    def imports_for(self, segment) -> tuple[np.ndarray, np.ndarray]:
+        """Return what ``segment`` got this month: H100e for its need, and bought ahead."""
+        i = self.segments.index(segment)
+        return self.imports.got[i], self.imports.rushed[i]
 
-    def clear_domestic(self, t: int) -> Grant:
-        """Grant domestic stock by the scenario's rule."""
+    def clear_domestic(self, t: int) -> dict:
+        """Grant vendors' finished stock by the allocation rule; segments update backlogs."""
         stock = [row for v in self.vendors for row in v.finished.level]
         h100e = [p.h100e_at(t) for v in self.vendors for p in v.products]
-        power = [row for v in self.vendors for row in v.power]
+        kw = [p.power_kw for v in self.vendors for p in v.products]
+        usd = [p.price for v in self.vendors for p in v.products]
         orders = np.stack([s.domestic_orders() for s in self.segments])
-        grant = pool_grant(orders, stock, h100e, power, self.bound, self.rule)
-        self.ledger.add_units_by(M.vendor_units, {
-            v.name: v.deliver(grant.fraction).sum(axis=0) for v in self.vendors})
-        return grant
+        grant = pool_grant(orders, stock, (h100e, kw, usd), self.bound, self.rule)
+        by_vendor = {v.name: v.deliver(grant.fraction).sum(axis=0) for v in self.vendors}
+        lapsed = np.stack([s.receive_domestic(got)
+                           for s, got in zip(self.segments, grant.h100e, strict=True)])
+        new = sum(s.wanted_domestic for s in self.segments)
+        return {"grant": grant, "by_vendor": by_vendor, "lapsed": lapsed, "new": new}
+
+    def warm_start(self) -> None:
+        """Enter the calendar mid-stream, as if the months before had run as the first does.
+
+        Vendors' work in progress and stock are filled as if the earlier
+        months had started what the first month's domestic orders need,
+        within capacity, and each segment's backlog holds the orders that
+        work is for, by age: a steady state rather than empty pipelines.
+        """
+        compute = total(v.capacity.compute() for v in self.vendors)
+        wanted = total(s.wanted_domestic for s in self.segments)
+        utilisation = np.minimum(ratio(wanted, compute, 0.0), 1.0)
+        covered = [v.warm_start(utilisation) for v in self.vendors]
+        depth = max(len(c) for c in covered)
+        for age in range(1, depth):
+            share = ratio(total(c[age] for c in covered if age < len(c)), compute * utilisation,
+                          0.0)
+            for segment in self.segments:
+                if age < len(segment.backlog.buckets):
+                    segment.backlog.prefill(age, segment.wanted_domestic * share)
+
+    def plan(self) -> None:
+        """Set ``utilisation``: the share of capacity to start so vendors meet open orders."""
+        capacity = [v.capacity for v in self.vendors]
+        compute = total(c.compute() for c in capacity)
+        weights = [ratio(c.compute(), compute, 0.0) for c in capacity]
+        keep = total(v.inventory_months * w for v, w in zip(self.vendors, weights, strict=True))
+        open_orders = total(s.backlog.total() for s in self.segments)
+        made = total(((v.in_progress() + v.finished.level) * c.h100e[:, None]).sum(axis=0)
+                     for v, c in zip(self.vendors, capacity, strict=True))
+        needed = np.maximum(open_orders + keep * self.pending["new"] - made, 0.0)
+        self.utilisation = np.minimum(ratio(needed, compute, 0.0), 1.0)
+        short = needed > compute * (1 + 1e-9) + 1e-9
+        cut = total(c.memory_cut() for c in capacity)
+        memory = short & (cut > SLACK * (compute + cut))
+        self.pending["domestic"] = {"hbm": memory, "wafers": short & ~memory, "short": short}
+
+    def settle(self) -> None:
+        """Hand the month's deliveries, losses and binding constraints to the ledger."""
+        imports, pending = self.imports, self.pending
+        domestic = pending["grant"].flows()
+        self.ledger.add_unmet(pending["lapsed"])
+        self.ledger.add_deliveries(Flows(imports.h100e, imports.units, imports.usd, imports.kw),
+                                   domestic)
+        self.ledger.add_units_by("import_units", imports.by_product)
+        self.ledger.add_units_by("vendor_units", pending["by_vendor"])
+        self.ledger.add_demand(total(s.need() for s in self.segments)[None])
+        self.ledger.add_binding(binding(pending["domestic"], imports))
+        self.mix = np.stack([mix_of(domestic, self.mix[0]), mix_of(imports, self.mix[1])])
+        self.imports, self.pending = None, {}
 
 
-def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], h100e: Sequence[np.ndarray],
-               power: Sequence[np.ndarray], bound: np.ndarray, rule) -> Grant:
+def binding(domestic: dict, imports: ImportResult) -> dict[str, np.ndarray]:
+    """Return the month's binding constraints, national (L, R) booleans.
+
+    At home, capacity binds when vendors cannot start all that open orders
+    need, by memory if it cut capacity, else by wafers. For imports, supply
+    binds when a product's asks exceeded it, rules when supply was left that
+    rules kept buyers from (or no product was offered at all: supply).
+    Demand binds when neither side was limited.
+    """
+    limited = imports.limited
+    supply = imports.by_supply | (limited & ~imports.by_rules)
+    return {"hbm": domestic["hbm"], "wafers": domestic["wafers"], "import_supply": supply,
+            "import_rules": imports.by_rules, "demand": ~domestic["short"] & ~limited}
+
+
+def mix_of(flows, last: np.ndarray) -> np.ndarray:
+    """National H100e per unit of ``flows`` this month, or ``last`` if none came."""
+    units = flows.units.sum(axis=0)
+    return np.where(units > 0, ratio(flows.h100e.sum(axis=0), units, 1.0), last)
+
+
+def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,
+               bound: np.ndarray, rule) -> Grant:
     """Allocate a pool of products against H100e orders (segments, levels, R).
 
-    Product ``p`` has ``units[p]`` (levels, R) in the pool, ``h100e[p]`` and
-    ``power[p]`` (kW) per unit, (R,). Sums over products are numpy's sums
-    over a stacked product axis (see :func:`sim.model.stats.total`).
+    Product ``p`` has ``units[p]`` (levels, R) in the pool; ``per_unit`` are
+    its H100e, kW and USD per unit, (R,) each, by product.
     """
+    h100e, kw, usd = per_unit
     supply = total(u * h for u, h in zip(units, h100e, strict=True))
     granted = rule(orders, supply, bound)
     fraction = np.minimum(ratio(granted.sum(axis=0), supply, 0.0), 1.0)
-    per_h100e = ratio(total(units), supply, 0.0)
-    kw_per_h100e = ratio(total(u * p for u, p in zip(units, power, strict=True)), supply, 0.0)
-    return Grant(granted, fraction, per_h100e, kw_per_h100e)
+
+    def per_h100e(values) -> np.ndarray:
+        return ratio(total(u * x for u, x in zip(units, values, strict=True)), supply, 0.0)
+
+    return Grant(granted, fraction, ratio(total(units), supply, 0.0), per_h100e(kw),
+                 per_h100e(usd))

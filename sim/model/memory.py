@@ -1,4 +1,15 @@
-"""HBM: the binding input for finished accelerators once export controls bite."""
+"""Memory for domestic accelerators: national HBM supply and each vendor's own pools.
+
+Before the US HBM controls, HBM is bought abroad freely and never limits
+output. Buyers learn of the controls first (``memory.announced``) and buy
+ahead until they take effect (``memory.controls``): the stock held at the
+announcement plus what the rush brings is the pre-control stockpile. From
+the controls on, chips draw on it and on domestic (CXMT) output. Every
+vendor holds its own pools (``[vendors.<v>.memory.<pool>]``): its share of
+the stockpile, its share of domestic output, and any memory of its own (such
+as Huawei's HiBL), so one vendor's products cannot starve another's.
+Memory is used when a chip is started for an order, not before.
+"""
 
 from __future__ import annotations
 
@@ -7,76 +18,101 @@ import numpy as np
 from sim.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.foundry import years
-from sim.model.policies import HBM_RULES
-from sim.model.state import Stock
-from sim.model.stats import ratio
-from sim.model.vendor import Vendor
+from sim.model.state import LevelRows
 from sim.rng import Draws
-from sim.scenario.schema import Memory
+from sim.scenario.schema import Memory, MemorySource
+
+DEFAULT_POOL = "hbm"
 
 
-class HbmPool:
-    """Stacks available to package domestic chips, shared by the scenario's HBM rule.
+class MemoryPool:
+    """One vendor's pool of memory stacks, (levels, R); unlimited while ``free``.
 
-    Before the controls (the timeline entry ``memory.controls``) HBM is bought
-    freely and never binds. When they come the pool receives the
-    pre-control stockpile, then domestic output each month; unused stacks
-    carry over. The rule (default: value first, i.e. the products with most
-    H100e per stack are packaged first) splits a short month's stacks among
-    products. Invariant: ``stock.level >= 0``.
+    Invariant (checked in tests): stacks used never exceed what came in.
     """
 
-    KEY = "memory.controls"
+    def __init__(self, name: str, spec: MemorySource, here: str, cal: Calendar, draw: Draws,
+                 levels: LevelRows):
+        self.name = name
+        self.imported = spec.imported
+        self.free = spec.imported  # imported memory is bought freely until the controls
+        self.own = paths.YearSteps(cal, years(spec.own_stacks, f"{here}.own_stacks", draw),
+                                   draw.count, before=0.0)
+        self.stock = levels.stock(replications=draw.count)
 
-    def __init__(self, spec: Memory, cal: Calendar, draw: Draws, vendors: list[Vendor]):
-        self.vendors = vendors
+    def receive(self, t: int, domestic: np.ndarray) -> None:
+        """Add month ``t``'s own output and this pool's part of domestic output."""
+        self.stock.put((self.own.at(t) / 12.0 + domestic)[None, :])
+
+    def limit(self, need: np.ndarray) -> np.ndarray:
+        """Stacks available against ``need`` (any shape ending (levels, R))."""
+        return need if self.free else np.broadcast_to(self.stock.level, need.shape[-2:])
+
+    def use(self, stacks: np.ndarray) -> None:
+        """Take ``stacks`` (levels, R) used for chips started (nothing while free)."""
+        if not self.free:
+            self.stock.take(stacks)
+
+
+class HbmSupply:
+    """The national HBM stockpile and domestic output, shared among vendors' pools.
+
+    ``pools`` are (pool, stockpile share, domestic share) with shares (R,)
+    already normalised over every vendor, so the stockpile and each month's
+    domestic output are split, not duplicated.
+    """
+
+    ANNOUNCED, CONTROLS = "memory.announced", "memory.controls"
+
+    def __init__(self, spec: Memory, cal: Calendar, draw: Draws,
+                 pools: list[tuple[MemoryPool, np.ndarray, np.ndarray]]):
+        self.pools = pools
         self.controls_step = cal.steps_of(parse_month(spec.controls_from))
-        self.stockpile = draw("memory.stockpile_stacks", spec.stockpile_stacks)
-        yearly = years(spec.domestic_stacks, "memory.domestic_stacks", draw)
-        self.domestic = paths.YearSteps(cal, yearly, draw.count)  # per year: / 12 a month
-        self.rule = HBM_RULES[spec.allocation]
-        self.stock = Stock((draw.count,))
+        announced = spec.controls_announced or spec.controls_from
+        self.announced_step = cal.steps_of(parse_month(announced))
+        self.held = draw("memory.stockpile_stacks", spec.stockpile_stacks)
+        self.rush = draw("memory.rush_stacks", spec.rush_stacks)
+        self.domestic = paths.YearSteps(
+            cal, years(spec.domestic_stacks, "memory.domestic_stacks", draw), draw.count)
         self.controlled = False
-        self.fractions: dict[str, np.ndarray] = {}
 
     def dated(self) -> dict[str, np.ndarray]:
-        """Timeline entries the pool reacts to."""
-        return {self.KEY: np.asarray(self.controls_step)}
+        """Timeline entries: the announcement, then the controls."""
+        return {self.ANNOUNCED: np.asarray(self.announced_step),
+                self.CONTROLS: np.asarray(self.controls_step)}
 
     def watch(self, timeline, key: str):
-        """SimPy process: when the controls come, HBM binds and the stockpile is counted."""
-        yield timeline.on(key)
-        self.controlled = True
-        self.stock.put(self.stockpile)
-        self.stockpile = None  # in stock now
+        """SimPy process: credit the stock held at the announcement, then the rush, and bind.
 
-    def package(self, clock):
-        """SimPy process: once vendors state their needs, grant each its share of stacks."""
+        Imported pools do not limit output before the controls, so what they
+        hold only starts to count when the controls take effect.
+        """
+        yield timeline.on(key)
+        bought = self.held if key == self.ANNOUNCED else self.rush
+        for pool, stockpile_share, _ in self.pools:
+            if pool.imported:
+                pool.stock.put((bought * stockpile_share)[None, :])
+                pool.free = pool.free and key != self.CONTROLS
+        self.controlled = self.controlled or key == self.CONTROLS
+
+    def supply(self, clock):
+        """SimPy process: at each month's start, bring the month's memory into the pools."""
         while True:
             month = yield clock.next_month()
-            yield month.after("shipped")
-            self.package_month(month.t)
-            month.done("packaged")
+            self.deliver(month.t)
+            month.done("produced")
 
-    def package_month(self, t: int) -> None:
-        """Work out the fraction of its candidates each product may finish this month."""
-        need = np.concatenate([v.hbm_need() for v in self.vendors])
-        value = np.concatenate([v.h100e(t) / np.maximum(v.stacks, 1e-12) for v in self.vendors])
-        fraction = ratio(self.allocate(t, need, value), need, 1.0)
-        first, self.fractions = 0, {}
-        for vendor in self.vendors:
-            self.fractions[vendor.name] = fraction[first:first + len(vendor.products)]
-            first += len(vendor.products)
+    def deliver(self, t: int) -> None:
+        """Month ``t``'s domestic output (from the controls on) and own memory into the pools."""
+        output = self.domestic.at(t) / 12.0 if self.controlled else 0.0
+        for pool, _, domestic_share in self.pools:
+            pool.receive(t, output * domestic_share if pool.imported else 0.0)
 
-    def fraction_for(self, vendor: Vendor) -> np.ndarray:
-        """Return the fraction (products, R) of its candidates ``vendor`` may finish this month."""
-        return self.fractions.pop(vendor.name)
 
-    def allocate(self, t: int, need: np.ndarray, value: np.ndarray) -> np.ndarray:
-        """Stacks granted to each product this month, (products, R)."""
-        if not self.controlled:
-            return need
-        self.stock.put(self.domestic.at(t) / 12.0)
-        granted = self.rule(need, value, self.stock.level)
-        self.stock.take(granted.sum(axis=0))
-        return granted
+def normalised(columns: list[np.ndarray]) -> list[np.ndarray]:
+    """Shares (R,) rescaled to sum to 1 over the list where their sum is positive."""
+    if not columns:
+        return []
+    total = np.sum(columns, axis=0)
+    return [np.divide(c, total, out=np.zeros_like(total, dtype=float), where=total > 0)
+            for c in columns]

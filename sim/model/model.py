@@ -21,13 +21,14 @@ from sim.model.foundry import Foundry
 from sim.model.imports import ImportChannel
 from sim.model.ledger import Ledger
 from sim.model.market import Market
-from sim.model.memory import HbmPool
+from sim.model.memory import HbmSupply, normalised
 from sim.model.policies import ALLOCATION_RULES
 from sim.model.recorder import Recorder, RecordOptions, stack_years
+from sim.model.rules import SUPPLIER_KINDS, ImportRules, build_rules
 from sim.model.segments import BuyerSegment, SegmentOptions, national_demand, quota_paths
 from sim.model.state import LevelRows, first_divergence, release_free_memory
 from sim.model.timeline import Timeline
-from sim.model.vendor import Vendor
+from sim.model.vendor import Vendor, default_pool
 from sim.rng import Draws, Streams
 from sim.scenario.schema import Scenario
 
@@ -99,25 +100,43 @@ class Model:
                    for name, s in scenario.segments.items()}
         self.rows = LevelRows(len(self.levels), first_divergence(list(targets.values())))
         self.foundries = {n: Foundry(n, s, cal, draw) for n, s in scenario.foundries.items()}
-        self.vendors = [Vendor(n, s, cal, draw, self.foundries, self.rows)
+        self.vendors = [Vendor(n, default_pool(s), cal, draw, self.foundries, self.rows)
                         for n, s in scenario.vendors.items()]
-        self.hbm = HbmPool(scenario.memory, cal, draw, self.vendors)
+        self.hbm = HbmSupply(scenario.memory, cal, draw, self.memory_pools())
         self.channels = self.import_channels()
         self.segments, shares = self.buyer_segments(targets)
+        self.rules = ImportRules(self.channels, [s.name for s in self.segments], self.rows,
+                                 draw.count)
+        for rule in build_rules(scenario.events, self.channels, list(scenario.segments), cal,
+                                draw):
+            supplier = rule.kind in SUPPLIER_KINDS
+            if supplier:
+                self.channels[rule.product].rules[rule.key] = rule
+            self.rules.hold(rule, buyer_side=not supplier)
         ledger = Ledger(self.initial_installed(shares), self.rows)
-        self.market = Market(self.segments, self.vendors, self.channels,
+        self.market = Market((self.segments, self.vendors, self.channels, self.rules),
                              ALLOCATION_RULES[scenario.run.allocation], ledger)
         self.recorder = Recorder(cal, self.market, self.levels, record)
         self.start()
 
+    def memory_pools(self) -> list[tuple]:
+        """Every vendor's memory pools with their stockpile and domestic shares, normalised."""
+        pools, stock, domestic = [], [], []
+        for name, spec in self.scenario.vendors.items():
+            vendor = next(v for v in self.vendors if v.name == name)
+            for pool_name, source in default_pool(spec).memory.items():
+                here = f"vendors.{name}.memory.{pool_name}"
+                pools.append(vendor.pools[pool_name])
+                stock.append(self.draw(f"{here}.stockpile_share", source.stockpile_share))
+                domestic.append(self.draw(f"{here}.domestic_share", source.domestic_share))
+        return list(zip(pools, normalised(stock), normalised(domestic), strict=True))
+
     def import_channels(self) -> list[ImportChannel]:
-        """Licensed import products, then grey-market ones (which have no events)."""
+        """Licensed import products, then grey-market ones."""
         scenario, cal, draw = self.scenario, self.cal, self.draw
-        channels = [ImportChannel(n, s, f"imports.{n}", cal, draw, self.rows,
-                                  [(e, ev) for e, ev in scenario.events.items()
-                                   if ev.product == n and ev.enabled])
+        channels = [ImportChannel(n, s, f"imports.{n}", cal, draw, self.rows)
                     for n, s in scenario.imports.items()]
-        return channels + [ImportChannel(n, s, f"grey_market.{n}", cal, draw, self.rows, [])
+        return channels + [ImportChannel(n, s, f"grey_market.{n}", cal, draw, self.rows, True)
                            for n, s in scenario.grey_market.items()]
 
     def buyer_segments(self, targets: dict[str, np.ndarray]):
@@ -140,26 +159,30 @@ class Model:
         imp = self.draw("demand.initial_import_installed", demand.initial_import_installed)
         return {"domestic": (dom[:, None] * shares).T, "import": (imp[:, None] * shares).T}
 
+    def watchers(self) -> list:
+        """Every actor that reacts to timeline entries (it has ``dated`` and ``watch``)."""
+        products = [p for v in self.vendors for p in v.products]
+        return [*self.foundries.values(), *products, self.hbm, *self.channels, self.rules]
+
     def start(self) -> None:
         """Schedule the timeline, join every actor to its phases and start the processes."""
         env, clock = self.env, self.clock
-        for actor in (*self.foundries.values(), self.hbm, *self.channels):
+        for actor in self.watchers():
             for key, steps in actor.dated().items():
                 self.timeline.add(key, steps)
                 env.process(actor.watch(self.timeline, key))
-        for vendor in self.vendors:
-            for product in vendor.products:
-                self.timeline.add(product.launch_key, np.asarray(product.launch))
-                env.process(launch(self.timeline, product))
         if self.rows.rows < self.rows.levels and self.rows.part_step is not None:
             self.timeline.add(PART, np.asarray(self.rows.part_step))
             env.process(part_levels(self.timeline, self.rows))
+        market = self.market
         processes = ([(f.produce(clock), ("produced",)) for f in self.foundries.values()]
-                     + [(v.ship(clock, self.hbm), ("shipped", "finished")) for v in self.vendors]
-                     + [(self.hbm.package(clock), ("packaged",))]
+                     + [(self.hbm.supply(clock), ("produced",))]
+                     + [(v.produce(clock, market), ("completed", "capacity", "started"))
+                        for v in self.vendors]
                      + [(c.offer(clock), ("offered",)) for c in self.channels]
-                     + [(s.procure(clock), ("ordered",)) for s in self.segments]
-                     + [(self.market.clear(clock), ("cleared",)),
+                     + [(s.procure(clock, market), ("ordered", "redirected"))
+                        for s in self.segments]
+                     + [(market.clear(clock), ("warmed", "imported", "delivered", "planned")),
                         (self.recorder.record(clock), ("recorded",))])
         for process, phases in processes:
             clock.join(*phases)
@@ -177,18 +200,16 @@ class Model:
                               recorder.kept_quarters(), recorder.quarters)
 
     def conservation(self) -> dict[str, np.ndarray]:
-        """Vendors' chips produced, delivered and left in stock, summed over vendors: (L, R)."""
+        """Vendors' chips started, in progress, finished in stock and delivered: (L, R) each.
+
+        Summed over vendors and products; ``started == in_progress + stock + delivered``.
+        """
         shape = (len(self.levels), self.draw.count)
-        totals = {"produced": "added", "delivered": "taken", "stock": "level"}
-        return {name: np.broadcast_to(sum(getattr(v.finished, part).sum(0) for v in self.vendors),
-                                      shape)
-                for name, part in totals.items()}
-
-
-def launch(timeline: Timeline, product):
-    """SimPy process: a product can be made from its launch on."""
-    mask = yield timeline.on(product.launch_key)
-    product.launched |= mask
+        sums = {"started": [w.added for v in self.vendors for w in v.work],
+                "in_progress": [w.level() for v in self.vendors for w in v.work],
+                "stock": [v.finished.level.sum(0) for v in self.vendors],
+                "delivered": [v.finished.taken.sum(0) for v in self.vendors]}
+        return {name: np.broadcast_to(sum(parts), shape).copy() for name, parts in sums.items()}
 
 
 def part_levels(timeline: Timeline, rows: LevelRows):

@@ -36,18 +36,22 @@ def make_unused(rows: list[Row], used: set[int], count: int) -> None:
 class YearSteps:
     """Each month takes its year's value; a year without one keeps the last.
 
-    Years before the first given year take the first value; no values at all
-    give zeros. Anchors may be deferred (:data:`Row`): only the current one is
-    held, made when its first month comes.
+    Years before the first given year take the first value (or ``before``,
+    when given); no values at all give zeros. Anchors may be deferred
+    (:data:`Row`): only the current one is held, made when its first month comes.
     """
 
-    def __init__(self, cal: Calendar, values: dict[int, Row], count: int):
+    def __init__(self, cal: Calendar, values: dict[int, Row], count: int,
+                 before: float | None = None):
         years = sorted(values)
         self.rows = [values[y] for y in years] or [np.float64(0.0)]
         self.count = count
         self.index = np.zeros(cal.months, dtype=np.intp)
+        first = [0] if before is None else [len(self.rows)]  # before the first year
+        if before is not None:
+            self.rows.append(np.float64(before))
         for t in range(cal.months):
-            known = [i for i, y in enumerate(years) if y <= cal.year(t)] or [0]
+            known = [i for i, y in enumerate(years) if y <= cal.year(t)] or first
             self.index[t] = known[-1]
         make_unused(self.rows, set(self.index.tolist()), count)
         self.held: tuple[int, np.ndarray] | None = None

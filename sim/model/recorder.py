@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.calendar import Calendar
-from sim.metrics import ALL, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
+from sim.metrics import ALL, BINDING, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
 from sim.model.ledger import with_national
 from sim.model.market import Market
 from sim.model.stats import STAT_NAMES, share, summarise
@@ -88,10 +88,10 @@ class Recorder:
         self.quarters: list[str] = []
 
     def record(self, clock):
-        """SimPy process: once the market has cleared, emit the periods that end."""
+        """SimPy process: once vendors have started the month's work, emit the periods that end."""
         while True:
             month = yield clock.next_month()
-            yield month.after("cleared")
+            yield month.after("started")
             self.record_month(month.t)
             month.done("recorded")
 
@@ -120,21 +120,23 @@ class Recorder:
     def emit_year(self, t: int) -> None:
         """Every annual metric for every region; keep national per-replication values."""
         period = str(self.cal.year(t))
-        stats, compute_share = self.annual_stats(t)
+        year, months = self.ledger.take_year()
+        stats, shares = self.annual_stats(t, year)
         for region_index, region in enumerate(self.regions):
             self.append_rows({m: stats[m][region_index] for m in ANNUAL}, region, period)
-        self.emit_quotas(t, compute_share, period)
+        self.emit(binding_shares(year, months), "national", period)
+        self.emit_quotas(t, shares, period)
 
-    def annual_stats(self, t: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Statistics (1 + S, L or 1, 6) of the year ending at ``t``, and the compute share.
+    def annual_stats(self, t: int, year: dict) -> tuple[dict[str, np.ndarray], dict]:
+        """Statistics (1 + S, L or 1, 6) of the year ending at ``t``, and its delivered shares.
 
         Each group of metrics is made in its own method, so the year's
         (1 + S, L, R) arrays go as soon as their statistics are taken.
         """
-        year = self.ledger.take_year()
-        stats = self.unit_stats(year)
+        units_share, stats = self.unit_stats(year)
         compute_share, compute_stats = self.compute_stats(year)
         stats |= compute_stats
+        stats[M.domestic_share_value] = self.annual(M.domestic_share_value, value_share(year))
         stats[M.domestic_share_installed] = self.annual(M.domestic_share_installed,
                                                         self.ledger.installed_share())
         stats[M.unmet_demand_compute] = self.annual(M.unmet_demand_compute,
@@ -143,16 +145,17 @@ class Recorder:
                                         with_national(year.pop("power_kw")) / 1000.0)
         stats[M.demand_compute] = self.annual(M.demand_compute,
                                               with_national(self.year_demand(t)))
-        return stats, compute_share
+        return stats, {"units": units_share, "compute": compute_share}
 
-    def unit_stats(self, year: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Summarise the year's unit counts and unit share, national first."""
+    def unit_stats(self, year: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        """Return the year's unit share (1 + S, L, R) and unit metrics' statistics."""
         units = with_national(year.pop("domestic_units"))
         imports = with_national(year.pop("import_units"))
-        return {M.domestic_share_units: self.annual(M.domestic_share_units,
-                                                    share(units, units + imports)),
-                M.imports_units: self.annual(M.imports_units, imports),
-                M.domestic_units: self.annual(M.domestic_units, units)}
+        units_share = share(units, units + imports)
+        return units_share, {
+            M.domestic_share_units: self.annual(M.domestic_share_units, units_share),
+            M.imports_units: self.annual(M.imports_units, imports),
+            M.domestic_units: self.annual(M.domestic_units, units)}
 
     def compute_stats(self, year: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
         """Return the year's compute share (1 + S, L, R) and compute metrics' statistics."""
@@ -190,14 +193,20 @@ class Recorder:
             return np.full((*values.shape[:-1], self.options.width), np.nan)
         return self.options.summarise(values)
 
-    def emit_quotas(self, t: int, compute_share: np.ndarray, period: str) -> None:
-        """Quota target and compliance (1 when met, NaN when nothing delivered)."""
+    def emit_quotas(self, t: int, shares: dict[str, np.ndarray], period: str) -> None:
+        """Quota target and compliance (1 when met, NaN when nothing delivered).
+
+        A segment meets its quota when its annual share, counted on the
+        quota's basis (units or compute), reaches the target times its
+        enforcement: the part of the quota actually enforced.
+        """
         for i, segment in enumerate(self.market.segments):
             if not segment.bound:
                 continue
             target = np.broadcast_to(segment.target[:self.shape[0], t][:, None], self.shape)
-            got = compute_share[i + 1]
-            met = np.where(np.isnan(got), np.nan, (got >= target - 1e-9).astype(float))
+            got = shares["units" if segment.units_basis else "compute"][i + 1]
+            enforced = target * segment.enforcement[None, :]
+            met = np.where(np.isnan(got), np.nan, (got >= enforced - 1e-9).astype(float))
             self.emit(dict(zip(QUOTA, (target, met), strict=True)), segment.name, period)
 
     def emit(self, values: dict[str, np.ndarray], region: str, period: str) -> None:
@@ -233,6 +242,18 @@ class Recorder:
     def kept_quarters(self) -> dict[str, np.ndarray]:
         """Kept national quarterly values per level, replication and quarter: (L, R, Q)."""
         return {m: np.stack(v, axis=-1) for m, v in self.kept.items() if v}
+
+
+def value_share(year: dict[str, np.ndarray]) -> np.ndarray:
+    """Return the year's domestic share of delivered value (USD), (1 + S, L, R)."""
+    domestic = with_national(year.pop("domestic_usd"))
+    return share(domestic, domestic + with_national(year.pop("import_usd")))
+
+
+def binding_shares(year: dict[str, np.ndarray], months: int) -> dict[str, np.ndarray]:
+    """Share of the year's months each constraint bound, national (L, R)."""
+    return {f"{M.binding_share}.{name}": year.pop(f"binding.{name}") / max(months, 1)
+            for name in BINDING}
 
 
 def stack_years(per_replication: dict[str, list[np.ndarray]], levels: int) -> dict[str, np.ndarray]:

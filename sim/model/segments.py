@@ -1,4 +1,4 @@
-"""Buyer segments: datacenter owners who order chips under their quota paths."""
+"""Buyer segments: datacenter owners who order chips under their quota paths and rules."""
 
 from __future__ import annotations
 
@@ -41,6 +41,18 @@ def quota_paths(cal: Calendar, points: dict[str, float] | None, levels: list[str
     return out
 
 
+def compute_share(units_share: np.ndarray, mix: np.ndarray) -> np.ndarray:
+    """Return the H100e share that gives ``units_share`` of units, at H100e per unit ``mix``.
+
+    ``mix`` is (2, ...) H100e per domestic unit, then per imported unit; a
+    quota counted in units becomes, for ordering in H100e,
+    ``q h_d / (q h_d + (1 - q) h_i)``.
+    """
+    dom = units_share * mix[0]
+    whole = dom + (1.0 - units_share) * mix[1]
+    return np.divide(dom, whole, out=np.array(units_share, dtype=float), where=whole > 0)
+
+
 @dataclass(frozen=True)
 class SegmentOptions:
     """What every segment of a run shares: the calendar, the level rows, the backlog depth."""
@@ -51,13 +63,16 @@ class SegmentOptions:
 
 
 class BuyerSegment:
-    """One segment's demand, orders and backlog, per quota level and replication.
+    """One segment's demand, orders, stockpile and backlog, per quota level and replication.
 
-    Each month it wants ``max(quota x enforcement, voluntary preference)`` of
-    its demand (H100e) from domestic chips and the rest from imports. Imports
-    it cannot get are sought at home (``substitution``) or lost. Domestic
-    orders not filled wait in a :class:`Backlog` up to ``backlog_months``,
-    oldest served first, then lapse as unmet demand.
+    Each month it wants ``max(quota x enforcement, voluntary preference)``
+    of its demand (H100e) from domestic chips (a quota counted in units is
+    turned into its H100e share at last month's mix) and the rest from
+    imports. Imports it cannot get are taken from its stockpile, then
+    sought at home (``substitution``) or lost. Chips bought ahead of an
+    announced restriction go to the stockpile (``held``). Domestic orders
+    not filled wait in a :class:`Backlog` up to ``backlog_months``, oldest
+    served first, then lapse as unmet demand.
     """
 
     def __init__(self, name: str, spec: SegmentSpec, target: np.ndarray,
@@ -66,18 +81,22 @@ class BuyerSegment:
         here = f"segments.{name}"
         self.name = name
         self.bound = spec.quota is not None
+        self.units_basis = spec.quota is not None and spec.quota.basis == "units"
         self.target = target  # quota share by level and month, (levels, T)
         self.annual_demand, self.demand_share = demand
         self.enforcement = draw(f"{here}.enforcement", spec.enforcement)
         self.preference = paths.YearSteps(
             options.cal, years(spec.preference, f"{here}.preference", draw), draw.count)
         self.substitution = draw(f"{here}.substitution", spec.substitution)
+        self.stockpile_months = draw(f"{here}.stockpile_months", spec.stockpile_months)
         self.levels: LevelRows = options.levels
-        self.month = 0  # the month ordered for
         self.backlog = self.levels.hold(
             Backlog(options.backlog_months, (self.levels.rows, draw.count)))
+        self.held = self.levels.stock(replications=draw.count)  # bought ahead, H100e
+        self.month = 0
         self.wanted_domestic: np.ndarray | None = None  # this month's, H100e (levels, R)
-        self.lost: np.ndarray | None = None  # imports missed and not redirected, this month
+        self.import_need: np.ndarray | None = None
+        self.lost: np.ndarray | None = None
 
     def demand_at(self, t: int) -> np.ndarray:
         """Return the segment's demand in month ``t``, H100e, (R,)."""
@@ -87,33 +106,46 @@ class BuyerSegment:
         """Return the demand of the month ordered for, H100e, (R,)."""
         return self.demand_at(self.month)
 
-    def procure(self, clock):
-        """SimPy process: at each month's start, place its domestic and import orders."""
+    def quota_share(self, t: int, mix: np.ndarray) -> np.ndarray:
+        """Return the quota's enforced share this month as an H100e share, (levels, R)."""
+        quota = self.target[:self.levels.rows, t][:, None] * self.enforcement[None, :]
+        return compute_share(quota, mix) if self.units_basis else quota
+
+    def order(self, t: int, mix: np.ndarray) -> None:
+        """Split month ``t``'s demand into the domestic share wanted and the import need."""
+        self.month = t
+        share = np.maximum(self.quota_share(t, mix), self.preference.at(t)[None, :])
+        need = self.need()
+        self.wanted_domestic = share * need
+        self.import_need = need - self.wanted_domestic
+
+    def procure(self, clock, market):
+        """SimPy process: order, then settle imports once they have cleared."""
         while True:
             month = yield clock.next_month()
-            self.order(month.t)
+            self.order(month.t, market.mix)
             month.done("ordered")
+            yield month.after("imported")
+            got, rushed = market.imports_for(self)
+            self.receive_imports(got, rushed)
+            month.done("redirected")
 
-    def order(self, t: int) -> None:
-        """Split month ``t``'s demand into the domestic share wanted and the rest."""
-        self.month = t
-        quota = self.target[:self.levels.rows, t][:, None] * self.enforcement[None, :]
-        domestic_share = np.maximum(quota, self.preference.at(t)[None, :], out=quota)
-        self.wanted_domestic = np.multiply(domestic_share, self.need(), out=domestic_share)
+    def receive_imports(self, got: np.ndarray, rushed: np.ndarray) -> None:
+        """Settle the month's imports (H100e): stockpile, then substitution, then loss.
 
-    def import_orders(self) -> np.ndarray:
-        """H100e of imports wanted this month (the need not wanted from home), (levels, R)."""
-        return self.need() - self.wanted_domestic
+        ``got`` met the import need; ``rushed`` was bought ahead and is held.
+        """
+        self.held.put(rushed)
+        missing = np.maximum(self.import_need - got, 0.0)
+        drawn = np.minimum(missing, self.held.level)
+        self.held.take(drawn)
+        missing = missing - drawn
+        self.wanted_domestic = self.wanted_domestic + self.substitution * missing
+        self.lost = (1.0 - self.substitution) * missing
 
     def domestic_orders(self) -> np.ndarray:
         """H100e of domestic chips wanted now, this month's plus the backlog, (levels, R)."""
         return self.wanted_domestic + self.backlog.total()
-
-    def receive_imports(self, got: np.ndarray, orders: np.ndarray) -> None:
-        """Record imports received (H100e) against import ``orders``; redirect or lose the rest."""
-        missing = np.maximum(orders - got, 0.0)
-        self.wanted_domestic += self.substitution * missing
-        self.lost = (1.0 - self.substitution) * missing
 
     def receive_domestic(self, got: np.ndarray) -> np.ndarray:
         """Fill the backlog oldest first, then new orders; return H100e lapsed (levels, R).

@@ -108,6 +108,11 @@ class Backlog:
         self.served += got - left
         return left
 
+    def prefill(self, age: int, orders: np.ndarray) -> None:
+        """File ``orders`` as placed ``age`` months ago (a run that starts mid-stream)."""
+        self.buckets[self.slot(age)] += orders
+        self.filed += orders
+
     def oldest(self) -> np.ndarray:
         """Orders that lapse at the next :meth:`age` (a copy)."""
         return self.buckets[self.slot(len(self.buckets) - 1)].copy()
@@ -134,6 +139,60 @@ class Backlog:
         """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
         self.buckets = np.repeat(self.buckets, levels, axis=1)
         for name in ("filed", "served", "lapsed"):
+            setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+
+
+class Pipeline:
+    """Work in progress: units started in month ``t`` finish in month ``t + lead``.
+
+    A ring holds each recent month's starts; month ``t`` finishes, for each
+    replication, what it started ``lead`` months before (``lead`` (R,) whole
+    months, 1 to ``depth - 1``). Invariant: ``added - taken`` equals
+    :meth:`level`, the units in progress.
+    """
+
+    def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray):
+        self.starts = np.zeros((depth, *shape))
+        self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
+        self.replication = np.arange(shape[-1])
+        self.added = np.zeros(shape)
+        self.taken = np.zeros(shape)
+        self.wip = np.zeros(shape)
+
+    def start(self, t: int, units: np.ndarray) -> None:
+        """File ``units`` (levels, R) started in month ``t``."""
+        self.starts[t % len(self.starts)] = units
+        self.added += units
+        self.wip += units
+
+    def prefill(self, units: np.ndarray) -> None:
+        """Fill every month before the first with ``units`` started (levels, R)."""
+        for back in range(1, len(self.starts)):
+            self.starts[-back] = units
+        waiting = self.lead.astype(float)  # months of starts still in progress at month 0
+        self.added += units * waiting
+        self.wip += units * waiting
+
+    def finish(self, t: int) -> np.ndarray:
+        """Return what finishes in month ``t`` (started ``lead`` months before), (levels, R)."""
+        # a slot not yet written in the first months holds zeros
+        due = self.starts[(t - self.lead) % len(self.starts), :, self.replication].T
+        self.taken += due
+        self.wip -= due
+        return due
+
+    def level(self) -> np.ndarray:
+        """Units in progress, (levels, R)."""
+        return self.wip
+
+    def imbalance(self) -> np.ndarray:
+        """Return ``added - taken - in progress``: zero up to rounding."""
+        return self.added - self.taken - self.wip
+
+    def expand(self, levels: int) -> None:
+        """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
+        self.starts = np.repeat(self.starts, levels, axis=1)
+        for name in ("added", "taken", "wip"):
             setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
 
 

@@ -1,72 +1,90 @@
-"""Domestic vendors: wafers and banked dies become packaged accelerators."""
+"""Domestic vendors: they build to orders from their wafers, banked dies and memory.
+
+Each month a vendor (1) moves the chips whose production finishes now into
+its finished stock, (2) works out its capacity: the chips its share of each
+foundry's AI wafers could yield, split among its products in production,
+plus chips from dies banked abroad, limited by the memory in its own pools,
+and (3) once the market has delivered and set how much of the national
+capacity the remaining orders need (``plan.utilisation``), starts that share
+of every product's capacity, using memory and banked dies as it starts.
+"""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
 from sim.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.foundry import Foundry
-from sim.model.state import LevelRows, Stock
+from sim.model.memory import DEFAULT_POOL, MemoryPool
+from sim.model.policies import HBM_RULES
+from sim.model.state import LevelRows, Pipeline
+from sim.model.stats import ratio
 from sim.rng import Draws
+from sim.scenario.dist import Dist
+from sim.scenario.schema import MemorySource
 from sim.scenario.schema import Product as ProductSpec
 from sim.scenario.schema import Vendor as VendorSpec
 
+MAX_LEAD = 24
+
+
+def whole_months(values: np.ndarray) -> np.ndarray:
+    """Lead times as whole months (R,) int, rounded half up."""
+    return np.floor(np.asarray(values, dtype=float) + 0.5).astype(np.int64)
+
 
 class Product:
-    """One accelerator design: its candidate output, performance and power.
+    """One accelerator design: yield, dies per wafer, memory, performance, price, lead time."""
 
-    ``candidates_at(t)`` are packages month ``t``'s wafers could yield before
-    the HBM limit: sum over foundries of wafers x share x candidates/wafer x
-    yield; none before the product's launch (a timeline entry).
-    """
-
-    def __init__(self, name: str, spec: ProductSpec, here: str, cal: Calendar, draw: Draws,
-                 foundries: dict[str, Foundry]):
-        self.name = name
-        self.here = here
+    def __init__(self, name: str, spec: ProductSpec, here: str, cal: Calendar, draw: Draws):
+        self.name, self.here = name, here
         self.launch = int(cal.steps_of(parse_month(spec.available_from or cal.label(0))))
-        self.launched = np.zeros(draw.count, dtype=bool)
+        self.active = np.zeros(draw.count, dtype=bool)  # launched and not retired
+        self.retired = None if spec.retired_from is None else cal.steps_of(
+            draw(f"{here}.retired_from", spec.retired_from))
+        self.foundries = spec.foundries
+        self.memory = spec.memory
         self.curve = yield_curve(spec, f"{here}.yield_curve", draw)
         self.per_wafer = draw(f"{here}.candidates_per_wafer", spec.candidates_per_wafer)
-        self.sources = [(foundries[fname], draw(f"{here}.wafer_share.{fname}", share))
-                        for fname, share in spec.wafer_share.items()]
+        self.mix = draw(f"{here}.mix", spec.mix)
         self.base_h100e = draw(f"{here}.h100e", spec.h100e)
         self.growth = paths.YearlyGrowth(cal, draw(f"{here}.h100e_growth", spec.h100e_growth))
-        self.h100e = (-1, None)  # (year index, H100e per chip that year), made once a year
         self.power_kw = draw(f"{here}.power_kw", spec.power_kw)
-        self.hbm_stacks = draw(f"{here}.hbm_stacks", spec.hbm_stacks)
+        self.price = draw(f"{here}.price_usd", spec.price_usd)
+        self.stacks = draw(f"{here}.hbm_stacks", spec.hbm_stacks)
         self.dies_per_chip = draw(f"{here}.banked_dies_per_chip", spec.banked_dies_per_chip)
+        self.lead = np.clip(whole_months(draw(f"{here}.lead_months", spec.lead_months)),
+                            1, MAX_LEAD)
+        self.cached: tuple[int, np.ndarray] = (-1, np.zeros(0))  # (year index, H100e)
 
-    @property
-    def launch_key(self) -> str:
-        """The timeline entry of this product's launch."""
-        return f"{self.here}.launch"
+    def dated(self) -> dict[str, np.ndarray]:
+        """Timeline entries: the launch and, if any, the end of production."""
+        entries = {f"{self.here}.launch": np.asarray(self.launch)}
+        if self.retired is not None:
+            entries[f"{self.here}.retired"] = self.retired
+        return entries
+
+    def watch(self, timeline, key: str):
+        """SimPy process: the product enters production at launch and leaves it when retired."""
+        launched = key.endswith(".launch")
+        while True:
+            mask = yield timeline.on(key)
+            self.active = np.where(mask, launched, self.active)
 
     def yield_at(self, t: int) -> np.ndarray:
         """Good-package yield in month ``t``, (R,)."""
         gap, ceiling, tau = self.curve
-        months = max(t - self.launch, 0)
-        return ceiling - gap * np.exp(-months / tau)
-
-    def candidates_at(self, t: int) -> np.ndarray:
-        """Count packages the foundries' current wafers could yield (foundries go first)."""
-        curve = self.yield_at(t)
-        out = np.zeros_like(curve)
-        for foundry, share in self.sources:
-            fab_yield = np.minimum(1.0, curve * foundry.yield_factor)
-            out += foundry.wafers * share * self.per_wafer * fab_yield
-        out *= self.launched
-        return out
+        return ceiling - gap * np.exp(-max(t - self.launch, 0) / tau)
 
     def h100e_at(self, t: int) -> np.ndarray:
-        """Return performance per chip in month ``t``, H100e, (R,) read-only."""
+        """Return performance per chip in month ``t``, H100e (R,), made once a year."""
         year = self.growth.index[t]
-        if self.h100e[0] != year:
-            value = self.base_h100e * self.growth.factor(year)
-            value.flags.writeable = False
-            self.h100e = (year, value)
-        return self.h100e[1]
+        if self.cached[0] != year:
+            self.cached = (year, self.base_h100e * self.growth.factor(year))
+        return self.cached[1]
 
 
 def yield_curve(spec: ProductSpec, here: str, draw: Draws) -> tuple[np.ndarray, ...]:
@@ -81,83 +99,173 @@ def yield_curve(spec: ProductSpec, here: str, draw: Draws) -> tuple[np.ndarray, 
 
 
 class Vendor:
-    """A domestic designer: packages what HBM allows into its finished stock.
+    """A domestic designer: capacity from wafers, banked dies and memory; builds to orders.
 
-    Each month it states its candidate chips (from wafers and banked dies),
-    waits for the HBM pool's grant, and finishes that fraction into
-    ``finished`` (a :class:`Stock` of (products, levels, R)), from which the
-    market takes deliveries. Invariant: what was finished equals what was
-    delivered plus what is in stock, per product, level and replication.
+    Stocks: ``finished`` chips (products, levels, R), work in progress per
+    product (a :class:`Pipeline`), banked dies (levels, R) and its memory
+    pools. Invariant: chips started = in progress + finished + delivered.
     """
 
     def __init__(self, name: str, spec: VendorSpec, cal: Calendar, draw: Draws,
                  foundries: dict[str, Foundry], levels: LevelRows):
         self.name = name
         here = f"vendors.{name}"
-        self.products = [Product(p, s, f"{here}.products.{p}", cal, draw, foundries)
+        self.products = [Product(p, s, f"{here}.products.{p}", cal, draw)
                          for p, s in spec.products.items()]
-        self.banked = Stock((draw.count,))
-        self.banked.put(draw(f"{here}.banked_dies", spec.banked_dies))
+        self.shares = {f: (foundries[f], draw(f"{here}.wafer_share.{f}", share))
+                       for f, share in spec.wafer_share.items()}
+        self.pools = {p: MemoryPool(p, s, f"{here}.memory.{p}", cal, draw, levels)
+                      for p, s in spec.memory.items()}
+        self.rule = HBM_RULES["value_first"]
+        self.banked = levels.stock(replications=draw.count)
+        self.banked.put(draw(f"{here}.banked_dies", spec.banked_dies)[None, :])
         self.banked_per_month = draw(f"{here}.banked_dies_per_month", spec.banked_dies_per_month)
-        self.stacks = stack_rows([p.hbm_stacks for p in self.products])
-        self.dies_per_chip = stack_rows([p.dies_per_chip for p in self.products])
-        self.power = stack_rows([p.power_kw for p in self.products])
+        self.inventory_months = draw(f"{here}.inventory_months", spec.inventory_months)
         self.finished = levels.stock(len(self.products), replications=draw.count)
-        self.candidates: np.ndarray | None = None  # this month's, (products, R)
-        self.banked_use: np.ndarray | None = None
+        depth = int(max(p.lead.max() for p in self.products)) + 1
+        self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead))
+                     for p in self.products]
+        self.capacity: Capacity | None = None
 
-    def ship(self, clock, hbm):
-        """SimPy process: state candidate chips, then finish what the HBM pool grants."""
+    def produce(self, clock, plan):
+        """SimPy process: finish chips due, state capacity, start what the plan asks."""
         while True:
             month = yield clock.next_month()
             yield month.after("produced")
-            self.candidates = np.stack([p.candidates_at(month.t) for p in self.products])
-            self.banked_use = self.banked_chips()
-            self.candidates += self.banked_use
-            month.done("shipped")
-            yield month.after("packaged")
-            self.finish(hbm.fraction_for(self))
-            month.done("finished")
+            self.capacity = self.capacity_at(month.t)
+            month.done("capacity")
+            yield month.after("warmed")
+            self.finished.put(np.stack([w.finish(month.t) for w in self.work]))
+            month.done("completed")
+            yield month.after("planned")
+            self.start(month.t, plan.utilisation)
+            month.done("started")
+
+    def product_wafers(self, p: Product) -> list[tuple[Foundry, np.ndarray]]:
+        """Return ``p``'s wafers this month at each of its foundries: its mix weight's part."""
+        out = []
+        for fname, (foundry, share) in self.shares.items():
+            if p.foundries and fname not in p.foundries:
+                continue
+            peers = [q for q in self.products if not q.foundries or fname in q.foundries]
+            weight = sum(q.mix * q.active for q in peers)
+            part = np.divide(p.mix * p.active, weight, out=np.zeros_like(weight, dtype=float),
+                             where=weight > 0)
+            out.append((foundry, foundry.wafers * share * part))
+        return out
+
+    def candidates(self, p: Product, t: int) -> np.ndarray:
+        """Chips ``p``'s wafers could yield in month ``t``, (R,)."""
+        curve = p.yield_at(t)
+        total = np.zeros_like(curve)
+        for foundry, wafers in self.product_wafers(p):
+            total += wafers * p.per_wafer * np.minimum(1.0, curve * foundry.yield_factor)
+        return total
 
     def banked_chips(self) -> np.ndarray:
-        """Chips this month's packaging can make from banked dies, split evenly."""
-        # Users are counted per replication: replications never see each other's draws.
-        users = np.stack([p.launched & (p.dies_per_chip > 0) for p in self.products])
+        """Chips this month's packaging could make from banked dies, (products, levels, R)."""
+        users = np.stack([p.active & (p.dies_per_chip > 0) for p in self.products])
         count = users.sum(axis=0)
         dies = np.minimum(self.banked.level, self.banked_per_month)
         each = np.divide(dies, count, out=np.zeros_like(dies), where=count > 0)
-        return np.where(users, each / np.maximum(self.dies_per_chip, 1e-12), 0.0)
+        per_chip = np.stack([np.maximum(p.dies_per_chip, 1e-12) for p in self.products])
+        return np.where(users[:, None], each[None] / per_chip[:, None], 0.0)
 
-    def hbm_need(self) -> np.ndarray:
-        """HBM stacks this month's candidates need, (products, R)."""
-        return self.candidates * self.stacks
+    def capacity_at(self, t: int) -> Capacity:
+        """Work out this month's capacity: candidates, and what memory lets through."""
+        banked = self.banked_chips()
+        wanted = np.stack([self.candidates(p, t) for p in self.products])[:, None] + banked
+        h100e = np.stack([p.h100e_at(t) for p in self.products])
+        fraction = np.ones_like(wanted)
+        for name, pool in self.pools.items():
+            members = [i for i, p in enumerate(self.products) if p.memory == name]
+            if members:
+                fraction[members] = self.memory_fraction(pool, members, wanted, h100e)
+        return Capacity(wanted, wanted * fraction, banked * fraction, h100e)
 
-    def finish(self, fraction: np.ndarray) -> None:
-        """Package ``fraction`` (products, R) of the candidates into the finished stock."""
-        made = self.candidates * fraction
-        dies = self.banked_use * fraction * self.dies_per_chip
-        self.candidates = self.banked_use = None
-        self.banked.take(dies.sum(axis=0))
-        self.finished.put(made[:, None])
+    def memory_fraction(self, pool: MemoryPool, members: list[int], wanted: np.ndarray,
+                        h100e: np.ndarray) -> np.ndarray:
+        """Return the share of ``members``' wanted chips their pool allows, (members, L, R)."""
+        stacks = np.stack([self.products[i].stacks for i in members])[:, None]
+        need = wanted[members] * stacks
+        if pool.free:
+            return np.ones_like(need)
+        if len(members) == 1:  # one product: it gets what the pool holds, up to its need
+            return np.minimum(ratio(pool.stock.level[None], need, 1.0), 1.0)
+        value = np.broadcast_to(h100e[members][:, None] / np.maximum(stacks, 1e-12), need.shape)
+        limit = np.broadcast_to(pool.stock.level, need.shape[1:])
+        flat = len(members), -1
+        granted = self.rule(need.reshape(flat), value.reshape(flat),
+                            limit.reshape(-1)).reshape(need.shape)
+        return np.divide(granted, need, out=np.ones_like(need), where=need > 0)
+
+    def start(self, t: int, utilisation: np.ndarray) -> None:
+        """Start ``utilisation`` (levels, R) of every product's capacity."""
+        cap = self.capacity
+        units = cap.chips * utilisation[None]
+        for i in range(len(self.products)):
+            self.work[i].start(t, units[i])
+        dies = sum(cap.banked[i] * utilisation * p.dies_per_chip
+                   for i, p in enumerate(self.products))
+        self.banked.take(dies)
+        for name, pool in self.pools.items():
+            stacks = sum(units[i] * p.stacks for i, p in enumerate(self.products)
+                         if p.memory == name)
+            if not isinstance(stacks, int):
+                pool.use(stacks)
+        self.capacity = None
+
+    def warm_start(self, utilisation: np.ndarray) -> np.ndarray:
+        """Fill work in progress and stock as if the vendor had run before the calendar.
+
+        A run starts mid-stream: chips started in the months before the
+        first, at ``utilisation`` (levels, R) of this month's capacity, finish
+        in its first months. They used memory and dies before the calendar,
+        so they draw on neither here. Returns the H100e in progress by months
+        still to go, (depth, levels, R): how much of the segments' standing
+        orders it covers.
+        """
+        cap = self.capacity
+        covered = np.zeros((len(self.work[0].starts), *utilisation.shape))
+        for i, (p, work) in enumerate(zip(self.products, self.work, strict=True)):
+            work.prefill(cap.chips[i] * utilisation)
+            monthly = cap.chips[i] * utilisation * cap.h100e[i]
+            for age in range(1, len(covered)):
+                covered[age] += np.where(p.lead >= age, monthly, 0.0)
+        return covered
+
+    def in_progress(self) -> np.ndarray:
+        """Units in progress per product, (products, levels, R)."""
+        return np.stack([w.level() for w in self.work])
 
     def deliver(self, fraction: np.ndarray) -> np.ndarray:
-        """Hand ``fraction`` (levels, R) of every product's stock to the market."""
+        """Hand ``fraction`` (levels, R) of every product's finished stock to the market."""
         return self.finished.take_fraction(fraction[None])
 
-    def h100e(self, t: int) -> np.ndarray:
-        """Return performance per chip of each product this month, (products, R)."""
-        return np.stack([p.h100e_at(t) for p in self.products])
+
+class Capacity:
+    """A vendor's capacity this month (products, levels, R), and what limits it."""
+
+    def __init__(self, wanted: np.ndarray, chips: np.ndarray, banked: np.ndarray,
+                 h100e: np.ndarray):
+        self.wanted = wanted  # chips wafers and banked dies allow
+        self.chips = chips  # of which memory lets through
+        self.banked = banked  # of those, from banked dies
+        self.h100e = h100e  # (products, R)
+
+    def compute(self) -> np.ndarray:
+        """H100e the capacity could make, (levels, R)."""
+        return (self.chips * self.h100e[:, None]).sum(axis=0)
+
+    def memory_cut(self) -> np.ndarray:
+        """H100e memory kept from being made, (levels, R)."""
+        return ((self.wanted - self.chips) * self.h100e[:, None]).sum(axis=0)
 
 
-def stack_rows(rows: list[np.ndarray]) -> np.ndarray:
-    """Stack (R,) rows to (rows, R), read-only.
-
-    When every row is a broadcast constant (a fixed parameter), the stack is
-    one too: no memory per replication.
-    """
-    if rows and all(row.ndim == 1 and row.size and not any(row.strides) for row in rows):
-        values = np.array([row[0] for row in rows])
-        return np.broadcast_to(values[:, None], (len(rows), rows[0].shape[0]))
-    stacked = np.stack(rows)
-    stacked.flags.writeable = False
-    return stacked
+def default_pool(spec: VendorSpec) -> VendorSpec:
+    """``spec`` with an "hbm" pool (an equal claim on national HBM) if it declares none."""
+    if spec.memory:
+        return spec
+    share = Dist.fixed(1.0)
+    return replace(spec, memory={DEFAULT_POOL: MemorySource(stockpile_share=share,
+                                                           domestic_share=share)})

@@ -88,79 +88,135 @@ class Foundry:
 class YieldCurve:
     """Learning curve: start, ceiling and time constant of good-die yield."""
 
-    start: Dist = field(metadata=spec("yield at the calendar start", **SHARE))
+    start: Dist = field(metadata=spec("yield at launch", **SHARE))
     ceiling: Dist = field(metadata=spec("long-run yield", **SHARE))
     learning_months: Dist = field(metadata=spec("months to close 63% of the gap", min=1, max=600))
 
 
 @dataclass(frozen=True)
 class Product:
-    """A domestic accelerator: how wafers, yield and HBM become chips."""
+    """A domestic accelerator: how the vendor's wafers, yield and memory become chips."""
 
-    wafer_share: Mapping[str, Dist] = field(
-        metadata=spec("share of each foundry's AI wafers", **SHARE))
     candidates_per_wafer: Dist = field(
         metadata=spec("packages per wafer at 100% yield", **POSITIVE))
     yield_curve: YieldCurve = field(metadata=spec("yield learning curve"))
-    hbm_stacks: Dist = field(metadata=spec("HBM stacks per chip", **NONNEG))
-    h100e: Dist = field(metadata=spec("H100-equivalents per chip in the first year", **NONNEG))
+    hbm_stacks: Dist = field(metadata=spec("memory stacks per chip", **NONNEG))
+    h100e: Dist = field(metadata=spec("H100-equivalents per chip at launch", **NONNEG))
     h100e_growth: Dist = field(
         default=Dist.fixed(0.0),
         metadata=spec("yearly gain in delivered performance", min=0, max=2))
     power_kw: Dist = field(
         default=Dist.fixed(1.0), metadata=spec("kW per chip, system level", **NONNEG))
+    price_usd: Dist = field(default=Dist.fixed(0.0), metadata=spec("USD per chip", **NONNEG))
     available_from: str | None = field(
-        default=None, metadata=spec("YYYY-MM (default: the calendar's start)", month=True))
+        default=None, metadata=spec("YYYY-MM launch (default: the calendar's start)", month=True))
+    retired_from: Dist | None = field(
+        default=None, metadata=spec("YYYY-MM: no more wafers from then (default: never)",
+                                    open_date=True, **DATE))
+    foundries: tuple[str, ...] = field(
+        default=(), metadata=spec("foundries that make it (default: all the vendor's)"))
+    mix: Dist = field(default=Dist.fixed(1.0), metadata=spec(
+        "weight in the vendor's wafers among its products in production", **POSITIVE))
+    memory: str = field(default="hbm", metadata=spec("the vendor's memory pool it draws on"))
     banked_dies_per_chip: Dist = field(
         default=Dist.fixed(0.0), metadata=spec("banked dies used per chip (0: none)", **NONNEG))
+    lead_months: Dist = field(default=Dist.fixed(3.0), metadata=spec(
+        "months from starting an order to a finished chip", min=1, max=24))
+
+
+@dataclass(frozen=True)
+class MemorySource:
+    """One of a vendor's memory pools: its share of national HBM and its own output."""
+
+    stockpile_share: Dist = field(default=Dist.fixed(0.0), metadata=spec(
+        "share of the national pre-control HBM stockpile (normalised over vendors)", **SHARE))
+    domestic_share: Dist = field(default=Dist.fixed(0.0), metadata=spec(
+        "share of domestic HBM output (normalised over vendors)", **SHARE))
+    own_stacks: Mapping[str, Dist] = field(default_factory=dict, metadata=spec(
+        "the vendor's own memory output, stacks per year", keys="year", **NONNEG))
+    imported: bool = field(default=True, metadata=spec(
+        "bought abroad freely until the HBM controls (false: own memory, always a limit)"))
 
 
 @dataclass(frozen=True)
 class Vendor:
-    """A domestic chip designer and its products."""
+    """A domestic chip designer: its wafers, products, memory and finished stock."""
 
     products: Mapping[str, Product] = field(metadata=spec("products"))
+    wafer_share: Mapping[str, Dist] = field(
+        metadata=spec("share of each foundry's AI wafers", **SHARE))
+    memory: Mapping[str, MemorySource] = field(
+        default_factory=dict, metadata=spec("memory pools by name (products name theirs)"))
     banked_dies: Dist = field(
         default=Dist.fixed(0.0), metadata=spec("dies banked abroad", **NONNEG))
     banked_dies_per_month: Dist = field(
         default=Dist.fixed(0.0), metadata=spec("dies packaged per month at most", **NONNEG))
+    inventory_months: Dist = field(default=Dist.fixed(1.0), metadata=spec(
+        "finished stock kept, in months of new orders", min=0, max=12))
 
 
 @dataclass(frozen=True)
 class Memory:
-    """HBM: the pre-control stockpile and domestic production."""
+    """HBM: the controls, the stock bought before them and domestic output."""
 
-    controls_from: str = field(metadata=spec("YYYY-MM", month=True))
-    stockpile_stacks: Dist = field(metadata=spec("stacks held when controls bite", **NONNEG))
+    controls_from: str = field(metadata=spec("YYYY-MM the HBM controls take effect", month=True))
+    stockpile_stacks: Dist = field(metadata=spec("stacks held when the controls are announced",
+                                                 **NONNEG))
+    controls_announced: str | None = field(default=None, metadata=spec(
+        "YYYY-MM the controls are announced (default: when they take effect)", month=True))
+    rush_stacks: Dist = field(default=Dist.fixed(0.0), metadata=spec(
+        "stacks bought between announcement and effect", **NONNEG))
     domestic_stacks: Mapping[str, Dist] = field(
         default_factory=dict, metadata=spec("domestic stacks per year", keys="year", **NONNEG))
     allocation: str = field(default="value_first", metadata=spec(
-        "HBM rule", choices=("value_first", "pro_rata")))
+        "rule sharing a vendor's pool among its products", choices=("value_first", "pro_rata")))
 
 
 @dataclass(frozen=True)
 class ImportProduct:
-    """A foreign accelerator sold into China when licences and guidance allow."""
+    """A foreign accelerator: what its supplier can ship to China, and at what terms."""
 
     units_per_month: Mapping[str, Dist] = field(
-        metadata=spec("units per month offered when allowed", keys="year", **NONNEG))
+        metadata=spec("units per month the supplier can ship to China", keys="year", **NONNEG))
     h100e: Dist = field(metadata=spec("H100-equivalents per chip", **NONNEG))
     power_kw: Dist = field(metadata=spec("kW per chip, system level", **NONNEG))
+    price_usd: Dist = field(default=Dist.fixed(0.0), metadata=spec("USD per chip", **NONNEG))
+    lead_months: Dist = field(default=Dist.fixed(1.0), metadata=spec(
+        "months from an order to its delivery", min=0, max=24))
     licence: float = field(default=1.0, metadata=spec("US licence share at the start", **SHARE))
     guidance: float = field(default=1.0, metadata=spec("Chinese acceptance at the start", **SHARE))
-    stockpile_units: Dist = field(default=Dist.fixed(0.0), metadata=spec("units", **NONNEG))
+    approval: bool = field(default=False, metadata=spec(
+        "buyers need an approved quantity (an approval event) to buy it"))
+    stockpile_units: Dist = field(default=Dist.fixed(0.0), metadata=spec(
+        "units in the supplier's (or channel's) stock for China", **NONNEG))
     stockpile_date: str | None = field(
-        default=None, metadata=spec("YYYY-MM (default: the calendar's start)", month=True))
+        default=None, metadata=spec("YYYY-MM (default: the calendar's start)", month=True,
+                                    open_date=True))
+
+
+EVENT_KINDS = ("licence", "cap", "guidance", "customs", "bar", "approval", "bundle")
+SHARE_KINDS = ("licence", "guidance", "customs", "bar")
 
 
 @dataclass(frozen=True)
 class Event:
-    """A dated change to one import product's licence or guidance level."""
+    """A dated rule on an import product, for every buyer or the segments named.
 
-    date: Dist = field(metadata=spec("YYYY-MM", **DATE))
-    product: str = field(metadata=spec("import product id", ref="imports"))
-    kind: str = field(metadata=spec('"licence" or "guidance"', choices=("licence", "guidance")))
-    value: float = field(metadata=spec("share of the product allowed", **SHARE))
+    ``licence`` (US share of supply allowed) and ``cap`` (units a month at
+    most) act on the supplier; ``customs`` (share let through) on arrivals;
+    ``guidance`` (willingness), ``bar`` (share still allowed: 0 bars),
+    ``approval`` (units added to an approved quantity) and ``bundle``
+    (domestic chips to buy per imported chip) on buyers.
+    """
+
+    date: Dist = field(metadata=spec("YYYY-MM it takes effect", open_date=True, **DATE))
+    product: str = field(metadata=spec('import product id, or "*" for every one', ref="imports"))
+    kind: str = field(metadata=spec("kind of rule", choices=EVENT_KINDS))
+    value: Dist = field(metadata=spec("share, units or ratio, by kind", **NONNEG))
+    announced: Dist | None = field(default=None, metadata=spec(
+        "YYYY-MM buyers learn of it (default: when it takes effect)", open_date=True, **DATE))
+    segments: tuple[str, ...] = field(
+        default=(), metadata=spec("segments it applies to (default: every one)"))
     evidence: tuple[str, ...] = field(default=(), metadata=spec("evidence ids"))
     enabled: bool = field(default=True, metadata=spec("false drops the event"))
 
@@ -170,6 +226,8 @@ class QuotaPath:
     """A published domestic-share path: share reached at each dated point."""
 
     points: Mapping[str, float] = field(metadata=spec("share by YYYY-MM", keys="month", **SHARE))
+    basis: str = field(default="compute", metadata=spec(
+        "what the share counts", choices=("compute", "units")))
     evidence: tuple[str, ...] = field(default=(), metadata=spec("evidence ids"))
 
 
@@ -184,6 +242,8 @@ class Segment:
     quota: QuotaPath | None = field(default=None, metadata=spec("announced quota path"))
     enforcement: Dist = field(
         default=Dist.fixed(1.0), metadata=spec("share of quota enforced", **SHARE))
+    stockpile_months: Dist = field(default=Dist.fixed(0.0), metadata=spec(
+        "months of import need bought ahead of an announced restriction", min=0, max=36))
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,11 @@ class Parameter:
         if isinstance(self.value, QuotaPath):
             return ", ".join(f"{v:g} by {k}" for k, v in sorted(self.value.points.items()))
         event = self.value
-        return f"{event.product} {event.kind} -> {event.value:g} on {event.date.describe()}"
+        who = f" for {', '.join(event.segments)}" if event.segments else ""
+        when = event.date.describe()
+        if event.announced is not None:
+            when += f" (announced {event.announced.describe()})"
+        return f"{event.product} {event.kind} -> {event.value.describe()}{who} on {when}"
 
 
 def parameters(scenario: Scenario) -> list[Parameter]:

@@ -42,8 +42,8 @@ def check_dates(node, path: str, start: int, end: int) -> None:
     years = range(start // 12, end // 12 + 1)
     for f in fields(node):
         value, here = getattr(node, f.name), join(path, f.name)
-        if f.name in ("calendar", "extends") or value is None:
-            continue
+        if f.name in ("calendar", "extends") or value is None or f.metadata.get("open_date"):
+            continue  # an open date may lie outside the calendar (it fires first, or never)
         if isinstance(value, Dist) and value.is_date:
             for bound in value.bounds:
                 in_calendar(int(bound), here, start, end)
@@ -94,19 +94,19 @@ def check_ids(scenario: Scenario) -> None:
 
 
 def check_references(scenario: Scenario) -> None:
-    """Products name real foundries; events name real import products."""
+    """Vendors name real foundries and memory pools; events name real products and segments."""
     for vname, vendor in scenario.vendors.items():
+        here = f"vendors.{vname}"
+        for foundry in vendor.wafer_share:
+            if foundry not in scenario.foundries:
+                raise ScenarioError(
+                    f"unknown foundry {foundry!r}" + did_you_mean(foundry, scenario.foundries),
+                    f"{here}.wafer_share.{foundry}")
         for pname, product in vendor.products.items():
-            for foundry in product.wafer_share:
-                if foundry not in scenario.foundries:
-                    raise ScenarioError(
-                        f"unknown foundry {foundry!r}" + did_you_mean(foundry, scenario.foundries),
-                        f"vendors.{vname}.products.{pname}.wafer_share.{foundry}")
+            check_product(product, vendor, f"{here}.products.{pname}")
+    products = {**scenario.imports, **scenario.grey_market}
     for ename, event in scenario.events.items():
-        if event.product not in scenario.imports:
-            raise ScenarioError(
-                f"unknown import product {event.product!r}"
-                + did_you_mean(event.product, scenario.imports), f"events.{ename}.product")
+        check_event(event, scenario, products, f"events.{ename}")
     if not scenario.segments:
         raise ScenarioError("at least one buyer segment is needed", "segments")
     for sname, segment in scenario.segments.items():
@@ -114,16 +114,45 @@ def check_references(scenario: Scenario) -> None:
             raise ScenarioError("a quota path needs at least one point", f"segments.{sname}.quota")
 
 
+def check_product(product, vendor, here: str) -> None:
+    """Check a product's foundries are its vendor's and its memory pool exists."""
+    for foundry in product.foundries:
+        if foundry not in vendor.wafer_share:
+            raise ScenarioError(f"{foundry!r} is not one of the vendor's foundries"
+                                + did_you_mean(foundry, vendor.wafer_share), f"{here}.foundries")
+    pools = vendor.memory or {"hbm": None}
+    if product.memory not in pools:
+        raise ScenarioError(f"unknown memory pool {product.memory!r}"
+                            + did_you_mean(product.memory, pools), f"{here}.memory")
+
+
+def check_event(event, scenario: Scenario, products: dict, here: str) -> None:
+    """Check an event names a product (or "*") and segments that exist, and its value."""
+    from sim.scenario.schema import SHARE_KINDS
+
+    if event.product != "*" and event.product not in products:
+        raise ScenarioError(f"unknown import product {event.product!r}"
+                            + did_you_mean(event.product, products), f"{here}.product")
+    if event.product in scenario.grey_market and event.kind != "bar":
+        raise ScenarioError("a grey-market product is subject to bars only (kind = \"bar\")",
+                            f"{here}.kind")
+    for segment in event.segments:
+        if segment not in scenario.segments:
+            raise ScenarioError(f"unknown segment {segment!r}"
+                                + did_you_mean(segment, scenario.segments), f"{here}.segments")
+    if event.kind in SHARE_KINDS and any(b > 1 for b in event.value.bounds):
+        raise ScenarioError(f"a {event.kind} value is a share in [0, 1]", f"{here}.value")
+
+
 def check_shares(scenario: Scenario) -> None:
-    """Products cannot take more than all of a foundry's AI wafers."""
+    """Vendors cannot take more than all of a foundry's AI wafers."""
     totals: dict[str, float] = {}
     for vendor in scenario.vendors.values():
-        for product in vendor.products.values():
-            for foundry, share in product.wafer_share.items():
-                totals[foundry] = totals.get(foundry, 0.0) + share.central
+        for foundry, share in vendor.wafer_share.items():
+            totals[foundry] = totals.get(foundry, 0.0) + share.central
     for foundry, total in totals.items():
         if total > 1 + 1e-9:
-            raise ScenarioError(f"products take {total:.3g} of its AI wafers (at most 1)",
+            raise ScenarioError(f"vendors take {total:.3g} of its AI wafers (at most 1)",
                                 f"foundries.{foundry}")
     if sum(s.demand_share.central for s in scenario.segments.values()) <= 0:
         raise ScenarioError("segment demand shares sum to zero", "segments")

@@ -19,13 +19,13 @@ def test_phases_follow_each_other_whatever_order_the_actors_started_in():
             log.append((month.t, name))
             month.done(reports)
 
-    world.clock.join("produced", "recorded", "cleared")
+    world.clock.join("produced", "recorded", "delivered")
     # started last-phase first: only the phase events can put them in order
-    processes = [actor("record", "cleared", "recorded"), actor("clear", "produced", "cleared"),
-                 actor("produce", None, "produced")]
+    processes = [actor("record", "delivered", "recorded"),
+                 actor("deliver", "produced", "delivered"), actor("produce", None, "produced")]
     world.run(*processes)
-    assert log == [(0, "produce"), (0, "clear"), (0, "record"),
-                   (1, "produce"), (1, "clear"), (1, "record")]
+    assert log == [(0, "produce"), (0, "deliver"), (0, "record"),
+                   (1, "produce"), (1, "deliver"), (1, "record")]
 
 
 def test_a_phase_waits_for_every_actor_that_joined_it():
@@ -57,7 +57,7 @@ def test_a_phase_nobody_joined_is_done_with_the_phase_before_it():
     def recorder():
         while True:
             month = yield world.clock.next_month()
-            yield month.after("cleared")  # nobody reports 'cleared': it follows 'begun'
+            yield month.after("delivered")  # nobody reports 'delivered': it follows 'begun'
             months.append(month.t)
             month.done("recorded")
 

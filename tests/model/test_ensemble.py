@@ -18,6 +18,9 @@ def test_simulate_in_one_level_per_group_equals_one_model_run(monkeypatch):
     whole = Model(TINY, 5, seed=3).run()
     monkeypatch.setattr(parallel, "GROUP_CELLS", 5)  # one level of 5 replications a group
     grouped = simulate(TINY, 5, 3)
+    effects = [r for r in grouped.rows if r.metric.startswith("level_effect")]
+    assert {r.quota for r in effects} == {"announced", "1.0"}
+    grouped.rows = [r for r in grouped.rows if not r.metric.startswith("level_effect")]
     assert [r[:4] for r in grouped.rows] == [r[:4] for r in whole.rows]
     for a, b in zip(grouped.rows, whole.rows, strict=True):
         np.testing.assert_array_equal(a.stats, b.stats)

@@ -1,4 +1,4 @@
-"""sim.model.imports: licence and guidance events, the stockpile, what the market takes."""
+"""sim.model.imports: supply = (flow + stock) x licence, within a cap; stock sold first."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import numpy as np
 from small import World, date, draws, fixed
 
 from sim.model.imports import ImportChannel
+from sim.model.rules import build_rules
 from sim.scenario.schema import Event, ImportProduct
 
 SPEC = ImportProduct(units_per_month={"2025": fixed(100)}, h100e=fixed(0.2), power_kw=fixed(0.5),
+                     price_usd=fixed(10_000), lead_months=fixed(1),
                      stockpile_units=fixed(50), stockpile_date="2025-03")
 
 
-def run_channel(channel: ImportChannel, world: World, take: float = 0.0) -> list[np.ndarray]:
+def run_channel(world: World, events: dict, when=None, take: float = 0.0) -> tuple:
+    channel = ImportChannel("x", SPEC, "imports.x", world.cal, when or draws(2), world.rows)
+    for rule in build_rules(events, [channel], ["s"], world.cal, when or draws(2)):
+        channel.rules[rule.key] = rule
     seen = []
 
     def market():
@@ -20,8 +25,8 @@ def run_channel(channel: ImportChannel, world: World, take: float = 0.0) -> list
             month = yield world.clock.next_month()
             yield month.after("offered")
             available = channel.available()
-            seen.append(available.copy())
-            channel.take(np.full(available.shape, take), available)
+            seen.append(available[0].copy())
+            channel.take(available * take)
             month.done("recorded")
 
     for key, steps in channel.dated().items():
@@ -29,32 +34,39 @@ def run_channel(channel: ImportChannel, world: World, take: float = 0.0) -> list
         world.env.process(channel.watch(world.timeline, key))
     world.clock.join("offered", "recorded")
     world.run(market(), channel.offer(world.clock))
-    return seen
+    return channel, np.array(seen)
 
 
-def test_a_licence_event_cuts_the_flow_for_the_replications_whose_date_it_is():
+def test_a_licence_ban_stops_flow_and_stock_for_the_replications_whose_date_it_is():
     world = World(months=6)
-    events = [("ban", Event(date=date("2025-01"), product="x", kind="licence", value=0.0))]
+    events = {"ban": Event(date=date("2025-01"), product="x", kind="licence", value=fixed(0.0))}
     when = draws(2, pinned={"events.ban.date": [2025 * 12 + 2, 2025 * 12 + 4]})
-    channel = ImportChannel("x", SPEC, "imports.x", world.cal, when, world.rows, events)
-    flows = np.array([a[0] for a in run_channel(channel, world, take=1.0)])
-    stock = [0, 0, 50, 0, 0, 0]  # the stockpile lands in March and is taken at once
-    np.testing.assert_array_equal(flows[:, 0], np.add([100, 100, 0, 0, 0, 0], stock))
-    np.testing.assert_array_equal(flows[:, 1], np.add([100, 100, 100, 100, 0, 0], stock))
+    _, seen = run_channel(world, events, when, take=1.0)
+    np.testing.assert_array_equal(seen[:, 0], [100, 100, 0, 0, 0, 0])
+    np.testing.assert_array_equal(seen[:, 1], [100, 100, 150, 100, 0, 0])
 
 
-def test_guidance_multiplies_the_licensed_flow():
-    world = World(months=2)
-    events = [("gui", Event(date=date("2025-02"), product="x", kind="guidance", value=0.25))]
-    channel = ImportChannel("x", SPEC, "imports.x", world.cal, draws(1), world.rows, events)
-    flows = [a[0, 0] for a in run_channel(channel, world)]
-    assert flows == [100.0, 25.0]
-
-
-def test_the_untaken_stockpile_carries_over_and_the_untaken_flow_does_not():
+def test_a_licence_that_opens_reaches_deliveries_a_lead_time_later():
     world = World(months=5)
-    channel = ImportChannel("x", SPEC, "imports.x", world.cal, draws(1), world.rows, [])
-    flows = [a[0, 0] for a in run_channel(channel, world, take=0.5)]
-    # stock after March: 50 x 0.5 = 25, then 12.5 ...; the flow is 100 each month
-    assert flows == [100.0, 100.0, 150.0, 125.0, 112.5]
+    spec_events = {"ban": Event(date=date("2025-01"), product="x", kind="licence",
+                                value=fixed(0.0)),
+                   "allow": Event(date=date("2025-03"), product="x", kind="licence",
+                                  value=fixed(1.0))}
+    _, seen = run_channel(world, spec_events, take=1.0)
+    np.testing.assert_array_equal(seen[:, 0], [0, 0, 0, 150, 100])  # lead 1: from April
+
+
+def test_a_cap_bounds_what_the_supplier_ships():
+    world = World(months=4)
+    events = {"cap": Event(date=date("2025-02"), product="x", kind="cap", value=fixed(30))}
+    _, seen = run_channel(world, events)
+    np.testing.assert_array_equal(seen[:, 0], [100, 30, 30, 30])
+
+
+def test_the_stock_is_sold_first_and_carries_over():
+    world = World(months=5)
+    channel, seen = run_channel(world, {}, take=0.5)
+    # the stock (50 from March) is sold first: half of 150 = 75 takes all of it
+    np.testing.assert_array_equal(seen[:, 0], [100, 100, 150, 100, 100])
     np.testing.assert_allclose(channel.stock.imbalance(), 0.0)
+    assert channel.stock.level.max() == 0.0

@@ -1,31 +1,62 @@
-"""sim.model.market: pool grants carry the pool's mix; fractions taken never exceed supply."""
+"""sim.model.market: pool grants carry the pool's mix; what binds in a month."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model.market import pool_grant
+from sim.model.import_market import ImportResult
+from sim.model.market import binding, mix_of, pool_grant
 from sim.model.policies import pro_rata, quota_first
 
+T, F = np.array([[True]]), np.array([[False]])
 
-def test_a_pool_grant_gives_each_segment_the_pools_mix_of_units_and_power():
+
+def test_a_pool_grant_gives_each_segment_the_pools_mix_of_units_power_and_value():
     units = [np.array([[10.0]]), np.array([[30.0]])]  # two products
-    h100e = [np.array([1.0]), np.array([0.5])]  # supply 10 + 15 = 25 H100e
-    power = [np.array([2.0]), np.array([1.0])]
+    per_unit = ([np.array([1.0]), np.array([0.5])],  # H100e: supply 10 + 15 = 25
+                [np.array([2.0]), np.array([1.0])],  # kW
+                [np.array([100.0]), np.array([20.0])])  # USD
     orders = np.array([[[10.0]], [[40.0]]])  # 50 wanted
-    grant = pool_grant(orders, units, h100e, power, np.array([False, False]), pro_rata)
+    grant = pool_grant(orders, units, per_unit, np.array([False, False]), pro_rata)
     np.testing.assert_allclose(grant.h100e[:, 0, 0], [5.0, 20.0])
     assert grant.fraction.item() == 1.0
-    np.testing.assert_allclose(grant.units_of(0), [[5.0 * 40 / 25]])
-    np.testing.assert_allclose(grant.power_of(1), [[20.0 * 50 / 25]])
+    flows = grant.flows()
+    np.testing.assert_allclose(flows.units[:, 0, 0], [5.0 * 40 / 25, 20.0 * 40 / 25])
+    np.testing.assert_allclose(flows.kw[1], [[20.0 * 50 / 25]])
+    np.testing.assert_allclose(flows.usd[0], [[5.0 * 1600 / 25]])
 
 
-def test_a_part_taken_pool_reports_its_fraction_and_empty_pools_grant_nothing():
-    units = [np.array([[100.0]])]
-    grant = pool_grant(np.array([[[10.0]]]), units, [np.array([1.0])], [np.array([1.0])],
+def test_a_part_taken_pool_reports_its_fraction_and_an_empty_pool_grants_nothing():
+    per_unit = ([np.array([1.0])], [np.array([1.0])], [np.array([1.0])])
+    grant = pool_grant(np.array([[[10.0]]]), [np.array([[100.0]])], per_unit,
                        np.array([True]), quota_first)
     assert grant.fraction.item() == 0.1
-    empty = pool_grant(np.array([[[10.0]]]), [np.zeros((1, 1))], [np.array([1.0])],
-                       [np.array([1.0])], np.array([True]), pro_rata)
+    empty = pool_grant(np.array([[[10.0]]]), [np.zeros((1, 1))], per_unit, np.array([True]),
+                       pro_rata)
     assert empty.h100e.item() == 0.0 and empty.fraction.item() == 0.0
-    assert empty.per_h100e.item() == 0.0
+
+
+def imports(limited, supply, rules) -> ImportResult:
+    z = np.zeros((1, 1, 1))
+    return ImportResult(z, z, z, z, z, {}, limited, supply, rules)
+
+
+def test_binding_names_memory_or_wafers_at_home_and_supply_or_rules_abroad():
+    home = {"hbm": T, "wafers": F, "short": T}
+    got = binding(home, imports(T, F, T))
+    assert got["hbm"].item() and not got["wafers"].item()
+    assert got["import_rules"].item() and not got["import_supply"].item()
+    assert not got["demand"].item()
+    # imports short with nothing offered at all count as supply
+    assert binding(home, imports(T, F, F))["import_supply"].item()
+    # neither side limited: demand binds
+    idle = binding({"hbm": F, "wafers": F, "short": F}, imports(F, F, F))
+    assert idle["demand"].item() and not idle["import_supply"].item()
+
+
+def test_the_mix_is_last_months_compute_per_unit_or_the_one_before():
+    flows = imports(F, F, F)
+    flows.units, flows.got = np.array([[[4.0]]]), np.array([[[2.0]]])
+    np.testing.assert_allclose(mix_of(flows, np.array([[9.0]])), [[0.5]])
+    flows.units = np.zeros((1, 1, 1))
+    np.testing.assert_allclose(mix_of(flows, np.array([[9.0]])), [[9.0]])

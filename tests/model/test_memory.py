@@ -1,52 +1,71 @@
-"""sim.model.memory: HBM binds only from the controls on; the stockpile and output feed it."""
+"""sim.model.memory: vendors' pools, the stockpile and its rush, and domestic output."""
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import numpy as np
 from small import World, draws, fixed
 
-from sim.model.memory import HbmPool
-from sim.scenario.schema import Memory
+from sim.model.memory import HbmSupply, MemoryPool, normalised
+from sim.scenario.schema import Memory, MemorySource
 
 
-def vendor(name: str, need: float, value: float):
-    return SimpleNamespace(name=name, products=[None], stacks=np.full((1, 1), 4.0),
-                           hbm_need=lambda: np.full((1, 1), float(need)),
-                           h100e=lambda t: np.full((1, 1), value * 4.0))
+def pool(world: World, own: dict | None = None, imported: bool = True) -> MemoryPool:
+    spec = MemorySource(own_stacks=own or {}, imported=imported)
+    return MemoryPool("hbm", spec, "vendors.v.memory.hbm", world.cal, draws(1), world.rows)
 
 
-def run_pool(pool: HbmPool, world: World) -> list[np.ndarray]:
-    fractions = []
+def test_shares_are_normalised_over_vendors():
+    got = normalised([np.array([1.0, 0.0]), np.array([3.0, 0.0])])
+    np.testing.assert_allclose(got, [[0.25, 0.0], [0.75, 0.0]])
 
-    def vendors_ship():
+
+def test_an_imported_pool_is_free_until_the_controls_then_holds_its_shares():
+    world = World(months=4)  # 2025-01 .. 2025-04
+    a, b = pool(world), pool(world)
+    spec = Memory(controls_from="2025-03", controls_announced="2025-02",
+                  stockpile_stacks=fixed(100), rush_stacks=fixed(60),
+                  domestic_stacks={"2025": fixed(120)})
+    supply = HbmSupply(spec, world.cal, draws(1),
+                       [(a, np.array([0.75]), np.array([0.5])),
+                        (b, np.array([0.25]), np.array([0.5]))])
+    levels: list = []
+
+    def watch_pools():
         while True:
             month = yield world.clock.next_month()
-            month.done("shipped")
-            yield month.after("packaged")
-            fractions.append(np.concatenate([pool.fraction_for(v) for v in pool.vendors]))
+            yield month.after("produced")
+            levels.append((a.free, a.stock.level.item(), b.stock.level.item()))
             month.done("recorded")
 
-    for key, steps in pool.dated().items():
+    for key, steps in supply.dated().items():
         world.timeline.add(key, steps)
-        world.env.process(pool.watch(world.timeline, key))
-    world.clock.join("shipped", "packaged", "recorded")
-    world.run(vendors_ship(), pool.package(world.clock))
-    return fractions
+        world.env.process(supply.watch(world.timeline, key))
+    world.clock.join("produced", "recorded")
+    world.run(supply.supply(world.clock), watch_pools())
+    # Feb: the stock held at the announcement; Mar: the rush, controls, domestic output
+    assert levels[0] == (True, 0.0, 0.0)
+    assert levels[1] == (True, 75.0, 25.0)
+    assert levels[2] == (False, 75.0 + 45.0 + 5.0, 25.0 + 15.0 + 5.0)
+    assert levels[3][1] == 130.0
 
 
-def test_before_controls_every_chip_is_packaged_and_after_them_stacks_run_out():
-    world = World(months=4)
-    spec = Memory(controls_from="2025-03", stockpile_stacks=fixed(150),
-                  domestic_stacks={"2025": fixed(120)})
-    pool = HbmPool(spec, world.cal, draws(1), [vendor("a", 100, 0.1), vendor("b", 100, 0.2)])
-    got = run_pool(pool, world)
-    np.testing.assert_allclose(got[0][:, 0], [1, 1])
-    np.testing.assert_allclose(got[1][:, 0], [1, 1])
-    # March: 150 + 10 stacks; b (more compute per stack) first: 100, a gets 60
-    np.testing.assert_allclose(got[2][:, 0], [0.6, 1.0])
-    # April: 10 new stacks, all to b
-    np.testing.assert_allclose(got[3][:, 0], [0.0, 0.1])
-    assert pool.stock.level[0] == 0.0
-    np.testing.assert_allclose(pool.stock.imbalance(), 0.0, atol=1e-9)
+def test_a_pool_limits_need_only_once_bound_and_never_goes_negative():
+    world = World()
+    p = pool(world)
+    need = np.array([[[5.0]]])
+    assert p.limit(need) is need
+    p.free = False
+    p.stock.put(np.array([[3.0]]))
+    np.testing.assert_array_equal(p.limit(need), [[3.0]])
+    p.use(np.array([[5.0]]))
+    assert p.stock.level.item() == 0.0
+
+
+def test_own_memory_is_always_a_limit_and_adds_nothing_before_its_first_year():
+    world = World(months=24)
+    p = pool(world, own={"2026": fixed(1200)}, imported=False)
+    assert not p.free
+    p.receive(0, 0.0)  # 2025-01: before the first year of output
+    assert p.stock.level.item() == 0.0
+    p.receive(12, 0.0)  # 2026-01
+    assert p.stock.level.item() == 100.0

@@ -22,22 +22,35 @@ def rows_of(result, quota="announced"):
     return {(r.metric, r.region, r.period): r.stats for r in result.rows if r.quota == quota}
 
 
-def test_a_month_of_the_tiny_world_clears_as_worked_out_by_hand(tiny):
+def test_the_tiny_world_clears_as_worked_out_by_hand(tiny):
     # Each month: city wants 25 H100e at home (quota 0.5 of 50) and 25 imported; private
     # wants 50 imported. 60 import units = 30 H100e go pro rata (0.4): city 10, private 20.
-    # City redirects its missing 15 home (substitution 1); private loses 30. 50 domestic
-    # chips meet city's 40; 10 stay in stock.
+    # City redirects its missing 15 home (substitution 1); private loses 30. The vendor
+    # builds to order (lead 1 month; 50 a month could be made). The run starts mid-stream:
+    # December's work, for January's 25 wanted before redirection, lands in January; the
+    # other 15 of January's 40 are started then and land in February; from February on
+    # each month's 40 are started and land the next month.
     rows = rows_of(Model(tiny, 4).run())
-    assert rows[("domestic_units", "national", "2025-01"[:4])][3] == 12 * 40
+    assert rows[("domestic_units", "national", "2025")][3] == 25 + 15 + 10 * 40
     assert rows[("imports_units", "national", "2025")][3] == 12 * 60
-    np.testing.assert_allclose(rows[("domestic_share_units", "national", "2025")], 0.4)
-    np.testing.assert_allclose(rows[("domestic_share_compute", "national", "2025-01")],
+    np.testing.assert_allclose(rows[("domestic_share_units", "national", "2025-01")], 25 / 85)
+    np.testing.assert_allclose(rows[("domestic_share_units", "national", "2025-02")], 15 / 75)
+    np.testing.assert_allclose(rows[("domestic_share_units", "national", "2025")], 440 / 1160)
+    np.testing.assert_allclose(rows[("domestic_share_compute", "national", "2025-03")],
                                40 / 70)
     np.testing.assert_allclose(rows[("unmet_demand_compute", "private", "2025")], 360)
-    np.testing.assert_allclose(rows[("domestic_share_compute", "city", "2025")], 0.8)
+    np.testing.assert_allclose(rows[("unmet_demand_compute", "city", "2025")], 0, atol=1e-9)
+    np.testing.assert_allclose(rows[("domestic_share_compute", "city", "2025")], 440 / 560)
     assert rows[("quota_compliance", "city", "2025")][0] == 1.0
-    np.testing.assert_allclose(rows[("power_mw", "national", "2025")], 12 * 70 / 1000)
+    np.testing.assert_allclose(rows[("power_mw", "national", "2025")], (720 * 0.5 + 440) / 1e3)
     assert ("quota_compliance", "private", "2025") not in rows
+
+
+def test_the_tiny_world_is_import_supply_bound_every_month(tiny):
+    rows = rows_of(Model(tiny, 4).run())
+    assert rows[("binding_share.import_supply", "national", "2025")][0] == 1.0
+    for name in ("hbm", "wafers", "import_rules", "demand"):
+        assert rows[(f"binding_share.{name}", "national", "2025")][0] == 0.0
 
 
 def test_the_full_quota_moves_city_orders_home_from_the_lever_on(tiny):
@@ -54,8 +67,9 @@ def test_the_model_conserves_chips_and_owns_its_actors(tiny):
     model = Model(tiny, 4)
     result = model.run()
     c = result.conservation
-    np.testing.assert_allclose(c["produced"], c["delivered"] + c["stock"])
-    np.testing.assert_allclose(c["produced"], 12 * 50)
+    np.testing.assert_allclose(c["started"], c["in_progress"] + c["stock"] + c["delivered"])
+    np.testing.assert_allclose(c["delivered"][0], 440)
+    np.testing.assert_allclose(c["started"][0], 25 + 440 + 15)  # the warm start, then Jan-Dec
     assert [s.name for s in model.segments] == ["city", "private"]
     assert model.recorder.rows is result.rows
     assert model.env.now == 12  # the run ends when the last month (time 11 to 12) ends

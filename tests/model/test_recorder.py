@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.metrics import names
+from sim.metrics import BINDING, names
 from sim.model.model import Model, ModelOptions
 from sim.model.recorder import ANNUAL, RecordOptions, RowFilter, narrow
 from sim.scenario import load
@@ -27,6 +27,7 @@ def test_each_period_emits_its_registered_metrics_for_its_regions():
     assert {(m, g) for m, g in year if m in ANNUAL} == {
         (m, g) for m in ANNUAL for g in ("national", "city", "private")}
     assert [(m, g) for m, g in year if m not in ANNUAL] == [
+        (f"binding_share.{b}", "national") for b in BINDING] + [
         ("quota_target", "city"), ("quota_compliance", "city")]
 
 
@@ -45,7 +46,8 @@ def test_per_replication_values_are_kept_for_every_annual_metric():
     assert set(result.replicates) == set(ANNUAL)
     assert result.replicates["domestic_units"].shape == (2, 3, 1)
     assert result.replicates["domestic_units"].dtype == np.float32
-    np.testing.assert_array_equal(result.kept["vendor_units.v"][0], np.full((3, 4), 3 * 40.0))
+    # nothing is delivered in January: the first chips are started then (lead 1 month)
+    np.testing.assert_array_equal(result.kept["vendor_units.v"][0], [[80.0, 120, 120, 120]] * 3)
     assert result.quarters == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
 
 

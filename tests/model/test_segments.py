@@ -6,7 +6,7 @@ import numpy as np
 from small import calendar, draws, fixed
 
 from sim.model import paths
-from sim.model.segments import BuyerSegment, SegmentOptions, quota_paths
+from sim.model.segments import BuyerSegment, SegmentOptions, compute_share, quota_paths
 from sim.model.state import LevelRows
 from sim.scenario.schema import QuotaPath
 from sim.scenario.schema import Segment as SegmentSpec
@@ -29,43 +29,64 @@ def test_a_level_keeps_history_then_reaches_its_value_in_january_2027():
     assert (path[1, t_deadline:] == 1.0).all() and (path[0, t_lever:] == 0.5).all()
 
 
+def test_a_quota_counted_in_units_orders_its_share_of_compute_at_the_current_mix():
+    # half the chips domestic at 0.5 H100e each, imports at 1.5: a quarter of the compute
+    np.testing.assert_allclose(compute_share(np.array([0.5]), np.array([[0.5], [1.5]])), 0.25)
+    np.testing.assert_allclose(compute_share(np.array([1.0]), np.array([[0.5], [1.5]])), 1.0)
+
+
 def segment(levels: LevelRows, quota: float, preference: float, enforcement: float = 1.0,
-            substitution: float = 0.5, backlog: int = 2) -> BuyerSegment:
+            substitution: float = 0.5, backlog: int = 2, basis: str = "compute") -> BuyerSegment:
     cal = calendar(12)
     spec = SegmentSpec(demand_share=fixed(1.0), preference={"2025": fixed(preference)},
                        substitution=fixed(substitution),
-                       quota=QuotaPath(points={"2025-01": quota}), enforcement=fixed(enforcement))
+                       quota=QuotaPath(points={"2025-01": quota}, basis=basis),
+                       enforcement=fixed(enforcement))
     target = np.full((levels.levels, cal.months), quota)
     demand = paths.YearlyCompound(cal, np.full(2, 1200.0), {}, 2)  # 100 H100e a month
     return BuyerSegment("s", spec, target, (demand, np.ones(2)), draws(2),
                         SegmentOptions(cal, levels, backlog))
 
 
+MIX = np.ones((2, 1, 2))
+
+
 def test_enforcement_scales_the_quota_and_preference_sets_a_floor():
     s = segment(LevelRows(1, None), quota=0.8, preference=0.3, enforcement=0.5)
-    s.order(0)
+    s.order(0, MIX)
     np.testing.assert_allclose(s.wanted_domestic, [[40.0, 40.0]])  # max(0.8 x 0.5, 0.3)
-    np.testing.assert_allclose(s.import_orders(), [[60.0, 60.0]])
+    np.testing.assert_allclose(s.import_need, [[60.0, 60.0]])
     loose = segment(LevelRows(1, None), quota=0.8, preference=0.3, enforcement=0.25)
-    loose.order(0)
+    loose.order(0, MIX)
     np.testing.assert_allclose(loose.wanted_domestic, [[30.0, 30.0]])
 
 
-def test_missing_imports_are_partly_sought_at_home_and_the_rest_lost():
+def test_a_units_quota_is_ordered_as_its_compute_share():
+    s = segment(LevelRows(1, None), quota=0.5, preference=0.0, basis="units")
+    s.order(0, np.array([[[0.5, 1.0]], [[1.5, 1.0]]]))
+    np.testing.assert_allclose(s.wanted_domestic, [[25.0, 50.0]])
+
+
+def test_missing_imports_come_from_the_stockpile_then_home_then_are_lost():
     s = segment(LevelRows(1, None), quota=0.0, preference=0.0, substitution=0.75)
-    s.order(0)
-    s.receive_imports(np.array([[60.0, 100.0]]), s.import_orders())
-    np.testing.assert_allclose(s.domestic_orders(), [[30.0, 0.0]])  # 0.75 of the 40 missed
-    lapsed = s.receive_domestic(np.array([[30.0, 0.0]]))
-    np.testing.assert_allclose(lapsed, [[10.0, 0.0]])
+    s.held.put(np.array([[10.0, 0.0]]))
+    s.order(0, MIX)
+    s.receive_imports(np.array([[50.0, 100.0]]), np.array([[5.0, 0.0]]))
+    # replication 0 missed 50: 15 from its stockpile (10 + the 5 just bought ahead), then
+    # 0.75 of the other 35 sought at home
+    np.testing.assert_allclose(s.held.level, [[0.0, 0.0]])
+    np.testing.assert_allclose(s.domestic_orders(), [[26.25, 0.0]])
+    lapsed = s.receive_domestic(np.array([[26.25, 0.0]]))
+    np.testing.assert_allclose(lapsed, [[8.75, 0.0]])
+    np.testing.assert_allclose(s.held.imbalance(), 0.0)
 
 
 def test_unfilled_domestic_orders_wait_then_lapse_after_the_backlog_months():
     s = segment(LevelRows(1, None), quota=1.0, preference=0.0, backlog=2)
     lapsed = []
     for t in range(4):
-        s.order(t)
-        s.receive_imports(np.zeros((1, 2)), s.import_orders())
+        s.order(t, MIX)
+        s.receive_imports(np.zeros((1, 2)), np.zeros((1, 2)))
         got = np.array([[0.0, 150.0]])  # replication 0 gets nothing, 1 gets 150 a month
         lapsed.append(s.receive_domestic(np.minimum(got, s.domestic_orders()))[0])
     np.testing.assert_allclose(lapsed, [[0, 0], [0, 0], [100, 0], [100, 0]])

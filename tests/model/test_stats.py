@@ -15,7 +15,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.model.ledger import RowFold, accumulate
 from sim.model.recorder import narrow
 from sim.model.stats import summarise, total
 
@@ -57,25 +56,6 @@ def test_summarising_metric_by_metric_equals_summarising_the_stack(data):
         together = summarise(values)
         apart = np.stack([summarise(metric) for metric in values])
     np.testing.assert_array_equal(bits(apart), bits(together))
-
-
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)
-@given(st.data())
-def test_folding_a_flow_row_by_row_equals_adding_it_whole(data):
-    """RowFold over months: first month, in place, and growing from one level row to all."""
-    segments, levels, reps = data.draw(st.integers(1, 6)), data.draw(st.integers(2, 3)), 20
-    months = [data.draw(hnp.arrays(np.float64, (segments, rows, reps), elements=FLOATS))
-              for rows in data.draw(st.lists(st.sampled_from([1, levels]), min_size=1,
-                                             max_size=4).map(sorted))]
-    whole, folded = {}, {}
-    with np.errstate(all="ignore"):
-        for flow in months:
-            accumulate(whole, "flow", flow)
-            fold = RowFold(folded, "flow", flow)
-            for s in range(segments):
-                fold.add(s, flow[s])
-    assert folded["flow"].shape == whole["flow"].shape
-    np.testing.assert_array_equal(bits(folded["flow"]), bits(whole["flow"]))
 
 
 def test_narrow_stores_float32_unless_a_finite_value_does_not_fit():

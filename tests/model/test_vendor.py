@@ -1,4 +1,4 @@
-"""sim.model.vendor: candidate chips from wafers, yields and banked dies; finishing; delivery."""
+"""sim.model.vendor: wafers split among products, capacity within memory, building to order."""
 
 from __future__ import annotations
 
@@ -8,20 +8,20 @@ import numpy as np
 from small import calendar, draws, fixed
 
 from sim.model.state import LevelRows
-from sim.model.vendor import Product, Vendor
+from sim.model.vendor import Product, Vendor, whole_months
+from sim.scenario.schema import MemorySource, YieldCurve
 from sim.scenario.schema import Product as ProductSpec
 from sim.scenario.schema import Vendor as VendorSpec
-from sim.scenario.schema import YieldCurve
 
-CAL = calendar(12)
+CAL = calendar(24)
 
 
 def product_spec(**changes) -> ProductSpec:
-    values = dict(wafer_share={"smic": fixed(0.5)}, candidates_per_wafer=fixed(40),
+    values = dict(candidates_per_wafer=fixed(40),
                   yield_curve=YieldCurve(start=fixed(0.2), ceiling=fixed(0.6),
                                          learning_months=fixed(10)),
                   hbm_stacks=fixed(8), h100e=fixed(0.7), h100e_growth=fixed(0.1),
-                  power_kw=fixed(1.5), available_from="2025-01")
+                  power_kw=fixed(1.5), available_from="2025-01", lead_months=fixed(2))
     return ProductSpec(**(values | changes))
 
 
@@ -29,56 +29,80 @@ def foundry(wafers: float, factor: float = 1.0):
     return SimpleNamespace(wafers=np.full(2, wafers), yield_factor=np.full(2, factor))
 
 
-def test_yield_climbs_from_start_toward_the_ceiling():
-    p = Product("p", product_spec(), "vendors.v.products.p", CAL, draws(2), {"smic": foundry(0)})
+def test_lead_times_round_half_up_to_whole_months():
+    assert whole_months(np.array([1.49, 1.5, 2.5])).tolist() == [1, 2, 3]
+
+
+def test_yield_climbs_and_performance_grows_yearly():
+    p = Product("p", product_spec(), "vendors.v.products.p", CAL, draws(2))
     assert p.yield_at(0)[0] == 0.2
     np.testing.assert_allclose(p.yield_at(10), 0.6 - 0.4 * np.exp(-1.0))
-    assert p.yield_at(10_000)[0] == 0.6
-
-
-def test_candidates_are_wafers_times_share_times_dies_times_yield_once_launched():
-    fabs = {"smic": foundry(1000, factor=2.0)}
-    p = Product("p", product_spec(), "vendors.v.products.p", CAL, draws(2), fabs)
-    np.testing.assert_array_equal(p.candidates_at(0), 0.0)  # not launched yet
-    p.launched[:] = True
-    # 1000 wafers x 0.5 x 40 dies x min(1, 0.2 x 2)
-    np.testing.assert_allclose(p.candidates_at(0), 1000 * 0.5 * 40 * 0.4)
-
-
-def test_performance_grows_yearly():
-    p = Product("p", product_spec(), "vendors.v.products.p", calendar(24), draws(2),
-                {"smic": foundry(0)})
     np.testing.assert_allclose(p.h100e_at(0), 0.7)
     np.testing.assert_allclose(p.h100e_at(12), 0.77)
 
 
-def make_vendor(levels: LevelRows) -> Vendor:
-    spec = VendorSpec(products={"a": product_spec(banked_dies_per_chip=fixed(2)),
-                                "b": product_spec(available_from="2026-01")},
-                      banked_dies=fixed(100), banked_dies_per_month=fixed(30))
-    vendor = Vendor("v", spec, CAL, draws(2), {"smic": foundry(0)}, levels)
-    vendor.products[0].launched[:] = True
+def make_vendor(levels: LevelRows, wafers: float = 1000, memory: float | None = None) -> Vendor:
+    products = {"a": product_spec(banked_dies_per_chip=fixed(2)),
+                "b": product_spec(mix=fixed(3.0)),
+                "c": product_spec(foundries=("other",))}
+    spec = VendorSpec(products=products, wafer_share={"smic": fixed(0.5), "other": fixed(1)},
+                      memory={"hbm": MemorySource()}, banked_dies=fixed(100),
+                      banked_dies_per_month=fixed(30), inventory_months=fixed(0))
+    fabs = {"smic": foundry(wafers, factor=2.0), "other": foundry(0)}
+    vendor = Vendor("v", spec, CAL, draws(2), fabs, levels)
+    for p in vendor.products[:2]:
+        p.active[:] = True
+    if memory is not None:
+        pool = vendor.pools["hbm"]
+        pool.free = False
+        pool.stock.put(np.full((levels.rows, 2), memory))
     return vendor
 
 
-def test_banked_dies_go_to_the_launched_products_that_use_them():
+def test_wafers_split_by_mix_among_products_in_production_at_each_foundry():
     vendor = make_vendor(LevelRows(1, None))
-    np.testing.assert_allclose(vendor.banked_chips(), [[15.0, 15.0], [0.0, 0.0]])  # 30 dies / 2
+    a, b, c = vendor.products
+    # 1000 wafers x 0.5 share; a:b = 1:3; c is not made at smic
+    np.testing.assert_allclose(vendor.product_wafers(a)[0][1], 125.0)
+    np.testing.assert_allclose(vendor.product_wafers(b)[0][1], 375.0)
+    assert len(vendor.product_wafers(c)) == 1  # only its own foundry
+    # candidates: 125 wafers x 40 dies x min(1, 0.2 x 2)
+    np.testing.assert_allclose(vendor.candidates(a, 0), 125 * 40 * 0.4)
 
 
-def test_finishing_uses_the_banked_dies_of_the_chips_made_and_stocks_them():
+def test_banked_dies_go_to_the_products_in_production_that_use_them():
     vendor = make_vendor(LevelRows(1, None))
-    vendor.banked_use = vendor.banked_chips()
-    vendor.candidates = vendor.banked_use + np.array([[5.0, 5.0], [0.0, 0.0]])
-    vendor.finish(np.array([[0.5, 1.0], [1.0, 1.0]]))
-    np.testing.assert_allclose(vendor.finished.level[:, 0], [[10.0, 20.0], [0.0, 0.0]])
-    np.testing.assert_allclose(vendor.banked.level, [100 - 15, 100 - 30])
+    np.testing.assert_allclose(vendor.banked_chips()[:, 0], [[15.0, 15.0], [0, 0], [0, 0]])
 
 
-def test_delivery_takes_the_same_fraction_of_every_product_and_conserves_chips():
+def test_memory_limits_capacity_most_compute_per_stack_first():
+    vendor = make_vendor(LevelRows(1, None), memory=8 * 1000.0)
+    vendor.products[1].base_h100e = np.full(2, 1.4)  # b: more H100e per stack than a
+    cap = vendor.capacity_at(0)
+    wanted = cap.wanted[:, 0, 0]  # a: 2000 + 15 banked, b: 6000
+    assert cap.chips[1, 0, 0] == 1000.0  # b takes all 8,000 stacks first
+    assert cap.chips[0, 0, 0] == 0.0 and wanted[0] == 2015.0
+    np.testing.assert_allclose(cap.memory_cut()[0], 0.7 * 2015 + 1.4 * 5000)
+
+
+def test_started_chips_finish_after_their_lead_time_and_use_memory_and_dies():
+    vendor = make_vendor(LevelRows(1, None), memory=1e9)
+    vendor.capacity = vendor.capacity_at(0)
+    vendor.start(0, np.full((1, 2), 0.5))
+    stacks = 0.5 * (2015 + 6000) * 8
+    np.testing.assert_allclose(vendor.pools["hbm"].stock.level[0], 1e9 - stacks)
+    np.testing.assert_allclose(vendor.banked.level[0], 100 - 0.5 * 15 * 2)
+    assert [w.finish(1).sum() for w in vendor.work] == [0.0, 0.0, 0.0]
+    done = [w.finish(2)[0, 0] for w in vendor.work]
+    np.testing.assert_allclose(done, [0.5 * 2015, 3000, 0])
+    for w in vendor.work:
+        np.testing.assert_allclose(w.imbalance(), 0.0)
+
+
+def test_delivery_takes_the_same_fraction_of_every_product():
     vendor = make_vendor(LevelRows(2, 0))
-    vendor.finished.put(np.array([[[10.0, 4.0]], [[6.0, 2.0]]]))
+    vendor.finished.put(np.array([[[10.0, 4.0]], [[6.0, 2.0]], [[0.0, 0.0]]]))
     taken = vendor.deliver(np.array([[0.5, 0.25], [1.0, 0.0]]))
-    np.testing.assert_allclose(taken[:, 0], [[5.0, 1.0], [3.0, 0.5]])
-    np.testing.assert_allclose(taken[:, 1], [[10.0, 0.0], [6.0, 0.0]])
+    np.testing.assert_allclose(taken[:2, 0], [[5.0, 1.0], [3.0, 0.5]])
+    np.testing.assert_allclose(taken[:2, 1], [[10.0, 0.0], [6.0, 0.0]])
     np.testing.assert_allclose(vendor.finished.imbalance(), 0.0)

@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from sim.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.drivers import Breakdown
 from sim.report.figures.axes import legend_axes, year_axis
@@ -24,8 +25,6 @@ from sim.report.style import (
 )
 
 A_COLOUR, B_COLOUR = OKABE_ITO["blue"], OKABE_ITO["vermillion"]
-SHARE_NAMES = {"domestic_share_units": "Share of chips", "domestic_share_compute":
-               "Share of compute", "domestic_share_installed": "Share of installed base"}
 
 
 def paired_forest(stats: list[PairedStat], names: tuple[str, str], source: str,
@@ -42,7 +41,8 @@ def paired_forest(stats: list[PairedStat], names: tuple[str, str], source: str,
                                                      [(s.diff.high - s.diff.mean) * 100]],
                     fmt="o", color=colour, ecolor="black", elinewidth=1, capsize=3, ms=5)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{SHARE_NAMES[s.metric]}, {level_label(s.level).lower()}" for s in rows])
+    ax.set_yticks(y, [f"{metric_entry(s.metric).label}, {level_label(s.level).lower()}"
+                      for s in rows])
     ax.grid(axis="y", visible=False)
     year = rows[0].year if rows else ""
     ax.set_xlabel(f"B − A, percentage points ({year}; paired 95% interval)")
@@ -72,7 +72,7 @@ def driver_bars(found: Breakdown, metric: str, source: str, compact: bool = Fals
     unit = "percentage points" if metric in SHARES else metric
     how = "Shapley values" if found.method == "shapley" else "one group at a time"
     ax.set_xlabel(f"Contribution to the difference, {unit} ({how}; 95% interval)")
-    add_title(fig, f"What drives the difference in {SHARE_NAMES.get(metric, metric).lower()}")
+    add_title(fig, f"What drives the difference in {metric_entry(metric).label.lower()}")
     add_source(fig, source)
     return fig
 

@@ -63,16 +63,45 @@ def import_marks(scenario: Scenario) -> list[Mark]:
                      if e.enabled), key=lambda item: (item[0][0], item[1]))
     marks = []
     for number, ((centre, low, high), _, event) in enumerate(events, start=1):
-        who = "US licence" if event.kind == "licence" else "China's guidance"
-        text = f"{pretty(event.product, PRODUCT_NAMES)}: {who} \u2192 {event.value:.0%}"
-        kind = "open" if event.value >= 0.5 else "close"
+        text = f"{pretty(event.product, PRODUCT_NAMES)}: {rule_text(event)}"
+        kind = "open" if opens_route(event) else "close"
         marks.append(Mark(import_lane(event.product), centre, low, high, text, kind, number))
     return marks
 
 
+RULE_NAMES = {"licence": "US licence", "cap": "US cap", "guidance": "China's guidance",
+              "customs": "Chinese customs", "bar": "barred", "approval": "approved",
+              "bundle": "tied to domestic purchases"}
+
+
+def rule_text(event) -> str:
+    """Put an event's rule in words, with its value in its own unit."""
+    value = event.value.central
+    who = f" ({', '.join(pretty(s, SEGMENT_NAMES) for s in event.segments)})" \
+        if event.segments else ""
+    if event.kind in ("cap", "approval"):
+        amount = f"{value / 1e3:,.0f}k" if value >= 1e3 else f"{value:,.0f}"
+        return f"{RULE_NAMES[event.kind]} {amount}{' a month' if event.kind == 'cap' else ''}{who}"
+    if event.kind == "bundle":
+        return f"{RULE_NAMES['bundle']}, {value:.1f} per chip{who}"
+    if event.kind == "bar":
+        return f"{RULE_NAMES['bar']}{who}" if value == 0 else f"bar lifted to {value:.0%}{who}"
+    return f"{RULE_NAMES[event.kind]} \u2192 {value:.0%}{who}"
+
+
+def opens_route(event) -> bool:
+    """Whether an event widens access (for its colour)."""
+    if event.kind in ("approval", "cap"):
+        return True
+    if event.kind == "bundle":
+        return False
+    return event.value.central >= 0.5
+
+
 def import_lane(product: str) -> str:
-    """Lane name of an import product."""
-    return f"Imports: {pretty(product, PRODUCT_NAMES)}"
+    """Lane name of an import product ("*": every one)."""
+    return "Imports: every product" if product == "*" else \
+        f"Imports: {pretty(product, PRODUCT_NAMES)}"
 
 
 def fab_marks(scenario: Scenario) -> list[Mark]:
@@ -107,13 +136,14 @@ def availability(scenario: Scenario, product: str, first: int, last: int):
     spec = scenario.imports[product]
     months = np.arange(first, last + 1)
     level = {"licence": np.full(months.size, spec.licence),
-             "guidance": np.full(months.size, spec.guidance)}
+             "guidance": np.full(months.size, spec.guidance),
+             "customs": np.ones(months.size)}
     for event in sorted((e for e in scenario.events.values()
-                         if e.enabled and e.product == product),
-                        key=lambda e: e.date.central):
-        level[event.kind] = np.where(months >= event.date.central, event.value,
+                         if e.enabled and e.product == product and e.kind in level
+                         and not e.segments), key=lambda e: e.date.central):
+        level[event.kind] = np.where(months >= event.date.central, event.value.central,
                                      level[event.kind])
-    return months, level["licence"] * level["guidance"]
+    return months, level["licence"] * level["guidance"] * level["customs"]
 
 
 def policy_timeline(scenario: Scenario, projection: Series, source: str,

@@ -1,0 +1,69 @@
+"""The Python API for notebooks: ``sim.run(scenario, reps=..., seed=..., quota=None)``.
+
+>>> import sim
+>>> result = sim.run("scenarios/baseline.toml", reps=500, seed=1, quota=["announced", "1.0"])
+>>> table = result.summary            # a pandas DataFrame, summary.csv's columns and values
+>>> result.manifest["seed"]
+1
+>>> result.save("outputs/notebook-run")  # the run directory, as `chipsim run` writes it
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.results.run_dir import write_run
+from sim.results.summary import summary_csv
+from sim.runner import Run, execute
+
+
+@dataclass
+class Result:
+    """A finished run: its summary as a DataFrame, its manifest, and ``save``."""
+
+    run: Run
+    _summary: object = field(default=None, repr=False)
+
+    @property
+    def summary(self):
+        """summary.csv as a pandas DataFrame: the same columns, the same values.
+
+        ``quota`` and ``period`` are text (``"0.5"``, ``"2025Q3"``); an
+        undefined statistic is NaN, as an empty cell is in the file.
+        """
+        if self._summary is None:
+            import pandas as pd  # imported here: pandas is only needed for this view
+
+            text = summary_csv(self.run.result.rows)
+            self._summary = pd.read_csv(io.StringIO(text), dtype={"quota": str, "period": str,
+                                                                 "metric": str, "region": str})
+        return self._summary
+
+    @property
+    def manifest(self) -> dict:
+        """What manifest.json records: scenario, seed, replications, levels, versions."""
+        return self.run.info
+
+    @property
+    def result(self):
+        """The model's own result: summary rows and per-replication values."""
+        return self.run.result
+
+    def save(self, out_dir: str | Path, force: bool = False) -> Path:
+        """Write the run directory (summary.csv, replications.npz, manifest.json) atomically."""
+        return write_run(Path(out_dir), self.run.result, self.run.info, force)
+
+
+def run(scenario: str | Path = "scenarios/baseline.toml", reps: int | None = None,
+        seed: int | None = None, quota: str | list[str] | None = None) -> Result:
+    """Simulate ``scenario`` (a TOML file) at its quota levels, or at ``quota``'s.
+
+    ``quota`` is a level (``"announced"``, ``"0.7"``) or a list of them;
+    ``reps`` and ``seed`` default to the scenario's ``[run]`` settings.
+    Nothing is written until :meth:`Result.save`.
+    """
+    levels = [quota] if isinstance(quota, str) else quota
+    levels = [str(level) for level in levels] if levels else None
+    return Result(execute(scenario, reps, seed, levels, write=False, workers=1))

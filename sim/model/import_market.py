@@ -1,0 +1,136 @@
+"""Clearing imports: each product's supply against the orders its rules allow.
+
+Segments place their import need with products in the buyers' order of
+preference (licensed before smuggled, then H100e per dollar at central
+values). For each product in turn, a segment asks for its remaining need,
+plus what it buys ahead of an announced restriction, times its willingness
+(guidance, bars, customs), within its approved quantity and its bundling
+limit; the product's supply goes to the asks pro rata; what a segment gets
+reduces its remaining need before the next product. Imports are therefore
+limited by whichever binds: the supply, the rules, or demand itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.rules import ImportRules
+from sim.model.stats import ratio
+
+SLACK = 0.01  # a limit binds when it keeps at least 1% of the import need unmet
+
+
+@dataclass
+class ImportResult:
+    """One month's imports: per segment (S, L, R) and national binding flags (L, R)."""
+
+    got: np.ndarray  # H100e meeting this month's need
+    rushed: np.ndarray  # H100e bought ahead, to be held
+    units: np.ndarray
+    usd: np.ndarray
+    kw: np.ndarray
+    by_product: dict[str, np.ndarray]  # national units (L, R)
+    limited: np.ndarray  # some import need went unmet
+    by_supply: np.ndarray  # a product's asks exceeded its supply
+    by_rules: np.ndarray  # supply was left that rules kept a segment from
+
+    @property
+    def h100e(self) -> np.ndarray:
+        """H100e delivered per segment, (S, L, R)."""
+        return self.got + self.rushed
+
+
+def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
+                  limits: tuple[np.ndarray, np.ndarray]) -> ImportResult:
+    """Clear every product in merit order against ``need`` (S, L, R) H100e.
+
+    ``limits`` are, per segment (S, L, R), the H100e it would buy ahead of a
+    restriction over the whole window, and its domestic orders in units
+    (which bound a bundled product's imports).
+    """
+    ahead, domestic_units = limits
+    remaining = need.copy()
+    zeros = np.zeros_like(need)
+    flags = np.zeros(need.shape[1:], dtype=bool)
+    out = ImportResult(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), {},
+                       flags, flags.copy(), flags.copy())
+    national_need = need.sum(axis=0)
+    for p in sorted(range(len(channels)), key=lambda i: channels[i].merit, reverse=True):
+        channel = channels[p]
+        available = channel.available()
+        if not available.any() or not rules.anyone_may_buy(p):
+            out.by_product[channel.name] = np.zeros(need.shape[1:])
+            continue
+        orders = Orders(remaining, need, ahead, domestic_units, national_need)
+        out.by_product[channel.name] = clear_product(p, channel, rules, orders, available, out)
+    out.limited = remaining.sum(axis=0) > SLACK * national_need
+    out.by_supply &= out.limited
+    out.by_rules &= out.limited
+    return out
+
+
+@dataclass
+class Orders:
+    """What the segments still want this month (S, L, R) and the national need (L, R)."""
+
+    remaining: np.ndarray  # updated in place as products clear
+    need: np.ndarray
+    ahead: np.ndarray
+    domestic_units: np.ndarray
+    national_need: np.ndarray
+
+
+def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available: np.ndarray,
+                  out: ImportResult) -> np.ndarray:
+    """Clear product ``p``: update the remaining need (in ``orders``) and ``out``.
+
+    Returns the national units delivered, (L, R). Steps a product does not
+    need (buying ahead, approvals, bundling) are skipped when inactive.
+    """
+    h100e, remaining = channel.h100e, orders.remaining
+    before = remaining.sum(axis=0)
+    willing = rules.willingness(p)[:, None, :]
+    regular = remaining * willing
+    rush_rate = rules.rush[p]
+    rushing = bool(rush_rate.any())
+    asked = regular + (rush_rate[:, None, :] * willing) * orders.ahead if rushing else regular
+    allowed = limit_asks(p, asked, rules, orders, h100e)
+    supply = available * h100e
+    total = allowed.sum(axis=0)
+    fraction = np.minimum(ratio(supply, total, 1.0), 1.0)
+    granted = allowed * fraction
+    got = granted * ratio(regular, asked, 0.0) if rushing else granted
+    remaining -= got
+    out.got += got
+    if rushing:
+        out.rushed += granted - got
+    per_unit = 1.0 / np.maximum(h100e, 1e-12)
+    units = granted * per_unit
+    out.units += units
+    out.usd += units * channel.price
+    out.kw += units * channel.power_kw
+    national = total * fraction * per_unit
+    channel.take(national)
+    rules.use_approvals(p, units)
+    out.by_supply |= total > supply * (1 + 1e-9) + 1e-9
+    # rules bind where supply was left unasked while rules withheld part of the need
+    withheld = before - regular.sum(axis=0) + (asked.sum(axis=0) - total if allowed is not asked
+                                               else 0.0)
+    out.by_rules |= (supply > total + 1e-9) & (withheld > SLACK * orders.national_need)
+    return national
+
+
+def limit_asks(p: int, asked: np.ndarray, rules: ImportRules, orders: Orders,
+               h100e: np.ndarray) -> np.ndarray:
+    """Asks within each segment's approved quantity and bundling limit (H100e, S, L, R)."""
+    allowed = asked
+    approved = rules.approved_units(p, orders.need.shape[1:])
+    if approved is not None:
+        allowed = np.minimum(allowed, approved * h100e)
+    bundle = rules.bundle[p]
+    if bundle.any():
+        cap = ratio(orders.domestic_units, bundle[:, None, :], np.inf) * h100e
+        allowed = np.where(bundle[:, None, :] > 0, np.minimum(allowed, cap), allowed)
+    return allowed

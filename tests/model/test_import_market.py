@@ -1,0 +1,104 @@
+"""sim.model.import_market: merit order, pro rata, willingness, approvals, bundles, binding."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.import_market import clear_imports
+from sim.model.rules import ImportRules
+from sim.model.state import LevelRows, Stock
+
+
+class Channel:
+    """A stand-in supplier: fixed availability, takes what it is asked."""
+
+    def __init__(self, name, units, h100e, price, grey=False, approval=False):
+        self.name, self.grey, self.approval = name, grey, approval
+        self.units, self.h100e = np.array([[units]], float), np.array([h100e], float)
+        self.price, self.power_kw = np.array([price], float), np.array([1.0])
+        self.initial_guidance = 1.0
+        self.merit = (not grey, h100e / price)
+        self.taken = np.zeros((1, 1))
+
+    def available(self):
+        return self.units - self.taken
+
+    def take(self, units):
+        self.taken += units
+
+
+def setup(*channels, segments=2):
+    rules = ImportRules(list(channels), [f"s{i}" for i in range(segments)], LevelRows(1, None), 1)
+    return list(channels), rules
+
+
+def clear(channels, rules, need, domestic_units=None):
+    need = np.array(need, float)[:, None, None]
+    units = np.zeros_like(need) if domestic_units is None else np.array(
+        domestic_units, float)[:, None, None]
+    return clear_imports(channels, rules, need, (np.zeros_like(need), units))
+
+
+def test_buyers_take_the_best_value_first_then_the_next_product():
+    cheap = Channel("cheap", units=10, h100e=1.0, price=10)   # 0.1 H100e per dollar
+    dear = Channel("dear", units=100, h100e=1.0, price=100)   # 0.01
+    smuggled = Channel("grey", units=100, h100e=1.0, price=1, grey=True)
+    channels, rules = setup(dear, smuggled, cheap)
+    out = clear(channels, rules, [8, 12])
+    # cheap (10) pro rata 8:12 -> 4, 6; dear covers the rest; smuggled last, not needed
+    np.testing.assert_allclose(out.by_product["cheap"][0, 0], 10)
+    np.testing.assert_allclose(out.by_product["dear"][0, 0], 10)
+    np.testing.assert_allclose(out.by_product["grey"][0, 0], 0)
+    np.testing.assert_allclose(out.got[:, 0, 0], [8, 12])
+    assert not out.limited[0, 0]
+
+
+def test_guidance_withholds_need_and_rules_bind_when_supply_is_left():
+    product = Channel("x", units=100, h100e=0.5, price=10)
+    channels, rules = setup(product)
+    rules.guidance[0][1] = 0.25  # segment 1 is discouraged
+    out = clear(channels, rules, [10, 20])
+    np.testing.assert_allclose(out.got[:, 0, 0], [10, 5])
+    np.testing.assert_allclose(out.units[:, 0, 0], [20, 10])
+    assert out.limited[0, 0] and out.by_rules[0, 0] and not out.by_supply[0, 0]
+
+
+def test_scarce_supply_binds_and_goes_pro_rata():
+    product = Channel("x", units=6, h100e=1.0, price=10)
+    channels, rules = setup(product)
+    out = clear(channels, rules, [10, 20])
+    np.testing.assert_allclose(out.got[:, 0, 0], [2, 4])
+    assert out.by_supply[0, 0] and not out.by_rules[0, 0]
+
+
+def test_an_approved_quantity_caps_a_product_that_needs_approval():
+    product = Channel("x", units=100, h100e=2.0, price=10, approval=True)
+    channels, rules = setup(product)
+    out = clear(channels, rules, [10, 10])
+    assert out.got.sum() == 0  # no approval: queued
+    account = Stock((1, 1), level_axis=0)
+    account.put(np.array([[3.0]]))
+    rules.accounts[0][0] = account
+    out = clear(channels, rules, [10, 10])
+    np.testing.assert_allclose(out.got[:, 0, 0], [6, 0])  # 3 units x 2 H100e
+    assert account.level.item() == 0.0
+
+
+def test_a_bundle_caps_imports_at_domestic_orders_over_the_ratio():
+    product = Channel("x", units=100, h100e=1.0, price=10)
+    channels, rules = setup(product)
+    rules.bundle[0][0] = 2.0  # two domestic chips per imported chip
+    out = clear(channels, rules, [10, 10], domestic_units=[8, 0])
+    np.testing.assert_allclose(out.got[:, 0, 0], [4, 10])
+
+
+def test_chips_bought_ahead_are_kept_apart_from_those_meeting_need():
+    product = Channel("x", units=100, h100e=1.0, price=10)
+    channels, rules = setup(product)
+    rules.rush[0][0] = 0.5  # half the window's stockpile a month
+    need = np.array([4.0, 4.0])[:, None, None]
+    ahead = np.array([12.0, 0.0])[:, None, None]
+    out = clear_imports(channels, rules, need, (ahead, np.zeros_like(need)))
+    np.testing.assert_allclose(out.got[:, 0, 0], [4, 4])
+    np.testing.assert_allclose(out.rushed[:, 0, 0], [6, 0])
+    np.testing.assert_allclose(out.h100e[:, 0, 0], [10, 4])
