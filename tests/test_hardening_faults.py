@@ -26,6 +26,7 @@ from hardening_support import BASELINE, check_outcome, error_line
 experiments = pytest.importorskip("sim.experiments")  # the sweep (issue 4)
 from sim.cli import main  # noqa: E402
 from sim.experiments.store import RunStore  # noqa: E402
+from sim.results.marker import MARKER, marker_bytes  # noqa: E402
 
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
 SWEEP = ["sweep", str(BASELINE), "--set", f"{CEILING}=0.45,0.55,0.65,0.75", "--sample", "lhs",
@@ -147,12 +148,43 @@ def test_resume_after_a_kill_during_sweep_start_up(tmp_path, reference):
     assert digests(out) == reference
 
 
+def killed_sweep_remains(out: Path) -> None:
+    """What a sweep killed after its first batch leaves: marker, settings, points, a batch."""
+    (out / "batches").mkdir(parents=True)
+    (out / MARKER).write_bytes(marker_bytes("sweep"))
+    (out / "batches" / "settings.json").write_text('{"format": 1}\n')
+    (out / "batches" / "b000000.npz").write_bytes(b"PK")
+    (out / "batches" / ".b000001.npz.x1y2.tmp").write_bytes(b"PK")
+    (out / "points.csv").write_text("point\n0\n")
+
+
 def test_force_replaces_the_remains_of_a_killed_sweep(tmp_path, reference):
     out = tmp_path / "sweep"
-    (out / "batches").mkdir(parents=True)
+    killed_sweep_remains(out)
     result = CliRunner().invoke(main, SWEEP + ["--workers", "1", "--out", str(out), "--force"])
     assert check_outcome(result) == "ok"
     assert digests(out) == reference
+
+
+@pytest.mark.parametrize("extra", ["batches-only", "thesis", "foreign-batch", "no-marker"])
+def test_force_refuses_a_folder_with_batches_that_is_not_a_sweep(tmp_path, extra):
+    """Issue 13: `sweep --force` deleted any folder that had a batches/ subfolder."""
+    out = tmp_path / "project"
+    if extra == "batches-only":
+        (out / "batches").mkdir(parents=True)
+    else:
+        killed_sweep_remains(out)
+        if extra == "thesis":
+            (out / "thesis.tex").write_text("years of work")
+        elif extra == "foreign-batch":
+            (out / "batches" / "data.xlsx").write_text("a user's spreadsheet")
+        else:
+            (out / MARKER).unlink()
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    result = CliRunner().invoke(main, SWEEP + ["--workers", "1", "--out", str(out), "--force"])
+    assert check_outcome(result, out, existed=True) == "error"
+    assert "refusing to replace" in error_line(result)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
 
 
 @pytest.mark.slow

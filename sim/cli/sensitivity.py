@@ -10,6 +10,7 @@ import click
 from sim.cli.options import (
     InputError,
     QuotaLevel,
+    claim_output,
     force_option,
     input_error,
     out_option,
@@ -23,7 +24,7 @@ from sim.cli.options import (
 from sim.experiments import evaluators, sensitivity
 from sim.experiments.progress import Progress
 from sim.experiments.study import StudyOptions, manifest, plan, run
-from sim.results.atomic import staged_directory, write_text
+from sim.results.atomic import staging, write_text
 from sim.scenario.errors import ScenarioError
 
 SHOWN = 30  # parameters printed; sensitivity.csv has them all
@@ -74,8 +75,7 @@ def sensitivity_command(scenario, method, n, reps, seed, metric, region, period,
     except ScenarioError as err:
         raise input_error(err) from None
     target = Path(out) if out else Path("outputs") / f"{study.scenario.name}-sensitivity"
-    if target.exists() and not force:
-        raise InputError(f"{target}: output directory exists; pass --force to replace it")
+    claim = claim_output(target, force)  # checked and locked before any work
     for note in study.notes:
         click.echo(note, err=True)
     try:
@@ -92,7 +92,7 @@ def sensitivity_command(scenario, method, n, reps, seed, metric, region, period,
         raise input_error(err) from None
     finally:
         evaluator.close()
-    with staged_directory(target, force) as stage:
+    with staging(claim.target, force, "sensitivity") as stage:
         write_text(stage / "sensitivity.csv", sensitivity.csv_text(rows, method))
         write_text(stage / "manifest.json",
                    json.dumps(manifest(study, facts, described), indent=2, sort_keys=True) + "\n")

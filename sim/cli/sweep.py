@@ -8,6 +8,7 @@ import click
 
 from sim.cli.options import (
     InputError,
+    claim_output,
     force_option,
     input_error,
     out_option,
@@ -26,7 +27,7 @@ from sim.experiments.progress import Progress
 from sim.experiments.samplers import SAMPLES
 from sim.experiments.store import ResumeMismatch, RunStore
 from sim.experiments.sweep import SweepOptions, plan, run
-from sim.results.atomic import replaceable
+from sim.results.marker import why_not_replaceable
 from sim.scenario.errors import ScenarioError
 
 INTERRUPTED = 130  # the shell's status for a run ended by Ctrl-C
@@ -70,6 +71,7 @@ def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, met
     except ScenarioError as err:
         raise input_error(err) from None
     target = Path(out) if out else Path("outputs") / f"{chosen.scenario.name}-sweep"
+    claim_output(target, None)  # checked and locked before any work
     check_target(target, chosen, resume, force)
     for note in chosen.notes:
         click.echo(note, err=True)
@@ -102,19 +104,18 @@ def execute(ctx, chosen, target: Path, evaluator, resume: bool, force: bool) -> 
                    f"{target}/; repeat the command with --resume to finish", err=True)
         ctx.exit(INTERRUPTED)
     except evaluators.WorkerLost as err:
-        raise InputError(f"{err}; finished points are saved: rerun with --resume") from None
+        raise InputError(f"{err}{saved_note(target)}") from None
     except OSError as err:  # e.g. a full disk: stored batches stay, --resume finishes later
-        message = input_error(err).message
-        raise InputError(f"{message}; finished points are saved: rerun with --resume") from None
+        raise InputError(f"{input_error(err).message}{saved_note(target)}") from None
     finally:
         evaluator.close()
 
 
 def check_target(target: Path, chosen, resume: bool, force: bool) -> None:
     """Refuse an existing directory without --resume/--force, or a mismatched --resume."""
-    if target.exists() and force and not (replaceable(target) or (target / "batches").is_dir()):
-        raise InputError(f"{target}: not an empty directory or a chipsim sweep; refusing to "
-                         "replace it with --force")
+    reason = why_not_replaceable(target) if target.exists() and force else None
+    if reason:
+        raise InputError(f"{target}: refusing to replace it with --force: {reason}")
     if target.exists() and not (resume or force):
         raise InputError(f"{target}: run directory exists; pass --resume to continue it or "
                          "--force to replace it")
@@ -123,3 +124,12 @@ def check_target(target: Path, chosen, resume: bool, force: bool) -> None:
             RunStore(target).check(chosen.settings())
         except ResumeMismatch as err:
             raise InputError(str(err)) from None
+
+
+def saved_note(target: Path) -> str:
+    """Say that finished points are saved, only when some are."""
+    try:
+        saved = len(RunStore(target).finished()) if target.is_dir() else 0
+    except OSError:
+        saved = 0
+    return f"; {saved} finished batches are saved: rerun with --resume" if saved else ""

@@ -22,6 +22,7 @@ import numpy as np
 from sim.experiments.batch import BatchResult
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import write_bytes, write_text
+from sim.results.marker import MARKER, marker_bytes
 
 RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", *STAT_NAMES)
 
@@ -59,6 +60,7 @@ class RunStore:
         staging = self.root.with_name(f".{self.root.name}.new-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         (staging / "batches").mkdir(parents=True)
+        write_bytes(staging / MARKER, marker_bytes("sweep"))  # what --force may replace
         write_text(staging / "batches" / "settings.json", json.dumps(settings, indent=1) + "\n")
         write_text(staging / "points.csv", points_csv)
         _sync_dir(staging / "batches")
