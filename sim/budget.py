@@ -124,3 +124,31 @@ def check_run_fits(scenario, replications: int, levels: int) -> None:
     needed = run_bytes(scenario_size(scenario, replications, levels))
     check_fits(needed, f"a run of {replications:,} replications at {levels} quota level(s)",
                "use fewer --reps (or quota levels), or a machine with more memory")
+
+
+# Sweeps and sensitivity studies (bytes; measured with benchmarks/bench_memory.py --designs).
+DESIGN_CELL = 48.0  # per design cell (point x parameter): samples, table and points.csv text
+RESULT_ROW = 64.0  # per result row (point x summary row) while results.parquet is assembled
+BATCH_REPLICATIONS = 4096  # mirrors sim.experiments.sweep.BATCH_REPLICATIONS
+
+
+def design_bytes(points: int, columns: int) -> float:
+    """Estimated memory of a design of ``points`` x ``columns`` (samples, table, text)."""
+    return COEFFICIENTS["base"] + DESIGN_CELL * float(points) * max(columns, 1)
+
+
+def check_design_fits(points: int, columns: int, key: str = "--n") -> None:
+    """Refuse, before it is drawn, a design too large for the memory available."""
+    check_fits(design_bytes(points, columns),
+               f"a design of {points:,} points x {columns} parameters",
+               "use a smaller --n (or fewer --set values or --param globs)", key)
+
+
+def check_sweep_fits(scenario, points: int, columns: int, rows_per_point: int, levels: int,
+                     workers: int) -> None:
+    """Refuse a sweep whose design, batches in flight or assembled results exceed memory."""
+    batch = run_bytes(scenario_size(scenario, BATCH_REPLICATIONS, levels))
+    needed = (design_bytes(points, columns) + workers * batch
+              + RESULT_ROW * float(points) * rows_per_point)
+    check_fits(needed, f"a sweep of {points:,} points ({rows_per_point:,} result rows each)",
+               "use a smaller --n, fewer quota levels or --metric to keep fewer rows", "--n")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from sim.cli import fits
 from sim.cli.options import (
     InputError,
     QuotaLevel,
@@ -71,8 +72,9 @@ def sensitivity_command(scenario, method, n, reps, seed, metric, region, period,
                            tuple(params), tuple(parse_group(g) for g in groups),
                            tuple(parse_set(s) for s in sets))
     try:
+        fits.check_study_design(options)
         study = plan(options)
-    except ScenarioError as err:
+    except (ScenarioError, MemoryError) as err:
         raise input_error(err) from None
     target = Path(out) if out else Path("outputs") / f"{study.scenario.name}-sensitivity"
     claim = claim_output(target, force)  # checked and locked before any work

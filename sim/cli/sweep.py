@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from sim.cli import fits
 from sim.cli.options import (
     InputError,
     claim_output,
@@ -67,8 +68,9 @@ def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, met
     options = SweepOptions(scenario, tuple(parse_set(s) for s in sets), sample, n, reps, seed,
                            tuple(quotas), tuple(params), space, batch, tuple(metrics))
     try:
+        fits.check_sweep_design(options)
         chosen = plan(options)
-    except ScenarioError as err:
+    except (ScenarioError, MemoryError) as err:
         raise input_error(err) from None
     target = Path(out) if out else Path("outputs") / f"{chosen.scenario.name}-sweep"
     claim_output(target, None)  # checked and locked before any work
@@ -79,6 +81,7 @@ def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, met
         evaluator = evaluators.make(workers, scheduler)
     except ConnectionError as err:
         raise InputError(str(err)) from None
+    fits.check_sweep_work(chosen, evaluator)
     click.echo(f"sweep: {chosen.design.size} points x {len(chosen.job.levels)} quota levels x "
                f"{chosen.job.replications} replications in {chosen.batch_count} batches, "
                f"{evaluator.name} with {evaluator.workers} worker(s)", err=True)
@@ -133,3 +136,41 @@ def saved_note(target: Path) -> str:
     except OSError:
         saved = 0
     return f"; {saved} finished batches are saved: rerun with --resume" if saved else ""
+
+
+def saved_note(target: Path) -> str:
+    """Say that finished points are saved, only when some are."""
+    try:
+        saved = len(RunStore(target).finished()) if target.is_dir() else 0
+    except OSError:
+        saved = 0
+    return f"; {saved} finished batches are saved: rerun with --resume" if saved else ""
+
+
+def check_design(options: SweepOptions) -> None:
+    """Refuse (exit 2, with the estimate) a design too large to draw in memory."""
+    from sim.budget import check_design_fits
+    from sim.experiments.parameters import uncertain
+    from sim.scenario import load
+
+    scenario = load(options.scenario_file)
+    combos = math.prod(len(values) for _, values in options.sets)
+    points = combos if (options.sample or ("grid" if options.sets else "lhs")) == "grid" \
+        else combos * (options.n or DEFAULT_POINTS)
+    check_design_fits(points, len(uncertain(scenario, options.params)) + len(options.sets))
+
+
+def check_results(chosen, evaluator) -> None:
+    """Refuse (exit 2, with the estimate) a sweep whose work or results exceed memory."""
+    from sim.budget import check_sweep_fits
+    from sim.experiments.batch import probe
+
+    keep = set(chosen.options.metrics)
+    rows = sum(1 for metric, _, _ in probe(chosen.job.scenario).rows
+               if not keep or metric in keep) * len(chosen.job.levels)
+    try:
+        check_sweep_fits(chosen.scenario, chosen.design.size, len(chosen.design.columns),
+                         rows, len(chosen.job.levels), evaluator.workers)
+    except ScenarioError as err:
+        evaluator.close()
+        raise input_error(err) from None
