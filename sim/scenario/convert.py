@@ -152,7 +152,7 @@ def to_scalar(tp, raw, path: str, meta: dict):
 def month(raw, path: str) -> int:
     """Parse a "YYYY-MM" value (or key) exactly, or raise a ScenarioError naming ``path``.
 
-    Nothing around the digits: " 2025-06" or "2025-06\t" would otherwise be a
+    Nothing around the digits: " 2025-06" or "2025-06<TAB>" would otherwise be a
     second key for the same month, and the later one would silently win.
     """
     if isinstance(raw, str) and raw != raw.strip():

@@ -78,7 +78,7 @@ def read_regular(path: Path, limit: int) -> bytes:
         raise ScenarioError(os_reason(exc), file=short(str(path))) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ScenarioError("not a regular file (a FIFO, device or directory)",
+            raise ScenarioError("cannot read: not a regular file (a FIFO, device or directory)",
                                 file=short(str(path)))
         os.set_blocking(fd, True)
         chunks, size = [], 0
