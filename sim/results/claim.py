@@ -119,7 +119,7 @@ def make_parents(parent: Path) -> list[Path]:
         missing.append(probe)
         probe = probe.parent
     if not probe.is_dir():
-        raise OutputRefused(probe, "not a directory: an output cannot be written below it")
+        raise OutputRefused(probe, "not a directory: cannot write output below it")
     created = []
     for directory in reversed(missing):
         try:
@@ -238,7 +238,7 @@ def check_file_target(path: str | Path) -> Path:
     while not os.path.lexists(probe):
         probe = probe.parent
     if not probe.is_dir():
-        raise OutputRefused(probe, "not a directory: an output cannot be written below it")
+        raise OutputRefused(probe, "not a directory: cannot write output below it")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputRefused(probe, "cannot write output here: permission denied")
     return path
