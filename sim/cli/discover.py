@@ -10,6 +10,7 @@ import numpy as np
 from sim.cli.options import InputError, QuotaLevel
 from sim.experiments import discovery, targets
 from sim.results.atomic import write_text
+from sim.scenario.errors import ScenarioError, one_line
 
 
 @click.command()
@@ -31,8 +32,8 @@ def discover(run_dir, target_text, quota, region, find, min_density, boxes):
         target = targets.parse(target_text)
         inputs = discovery.read_inputs(run_dir)
         outputs = discovery.read_outputs(run_dir, target, quota, region, len(inputs.x))
-    except (targets.TargetError, discovery.DiscoverError) as err:
-        raise InputError(str(err)) from None
+    except (targets.TargetError, discovery.DiscoverError, ScenarioError) as err:
+        raise InputError(one_line(str(err))) from None  # ScenarioError: a damaged file
     defined = ~np.isnan(outputs)
     if not inputs.paths:
         raise InputError(f"{run_dir}: the sweep varies no numeric parameter to discover over")

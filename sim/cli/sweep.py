@@ -29,7 +29,7 @@ from sim.experiments.samplers import SAMPLES
 from sim.experiments.store import ResumeMismatch, RunStore
 from sim.experiments.sweep import SweepOptions, plan, run
 from sim.results.marker import why_not_replaceable
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, one_line
 
 INTERRUPTED = 130  # the shell's status for a run ended by Ctrl-C
 
@@ -110,6 +110,8 @@ def execute(ctx, chosen, target: Path, evaluator, resume: bool, force: bool) -> 
         raise InputError(f"{err}{saved_note(target)}") from None
     except OSError as err:  # e.g. a full disk: stored batches stay, --resume finishes later
         raise InputError(f"{input_error(err).message}{saved_note(target)}") from None
+    except ScenarioError as err:  # a damaged file of the directory being resumed
+        raise input_error(err) from None
     finally:
         evaluator.close()
 
@@ -125,8 +127,8 @@ def check_target(target: Path, chosen, resume: bool, force: bool) -> None:
     if target.exists() and resume:
         try:
             RunStore(target).check(chosen.settings())
-        except ResumeMismatch as err:
-            raise InputError(str(err)) from None
+        except (ResumeMismatch, ScenarioError) as err:  # ScenarioError: a damaged file
+            raise InputError(one_line(str(err))) from None
 
 
 def saved_note(target: Path) -> str:

@@ -131,11 +131,14 @@ def write_run(target: str | Path, result: EnsembleResult, info: dict, force: boo
 
 
 def read_manifest(run_dir: str | Path) -> dict:
-    """Read the manifest of a complete run directory."""
-    return json.loads((Path(run_dir) / "manifest.json").read_text("utf-8"))
+    """Read the manifest of a complete run directory (checked: sim.results.readers)."""
+    from sim.results.readers import read_manifest as checked
+
+    return checked(run_dir)
 
 
 def read_replicates(run_dir: str | Path) -> dict[str, np.ndarray]:
-    """Read the arrays of replications.npz."""
-    with np.load(Path(run_dir) / "replications.npz", allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
+    """Read the arrays of replications.npz (checked: sim.results.readers)."""
+    from sim.results.readers import read_replicates as checked
+
+    return checked(run_dir)
