@@ -13,7 +13,14 @@ from sim.calibration.fit import DEFAULT_PARAMS, CalibrationError, Settings, cali
 from sim.calibration.table import report
 from sim.calibration.targets import default_targets
 from sim.calibration.writer import calibrated_text, write_calibrated
-from sim.cli.options import InputError, force_option, input_error, seed_option
+from sim.cli.options import (
+    FiniteFloatRange,
+    InputError,
+    check_outputs,
+    force_option,
+    input_error,
+    seed_option,
+)
 from sim.results.atomic import write_bytes
 from sim.scenario.errors import ScenarioError
 
@@ -29,7 +36,7 @@ DEFAULTS = Settings()
                    + ", ".join(DEFAULT_PARAMS) + ").")
 @click.option("--n", "draws", type=click.IntRange(min=100, max=5_000_000),
               default=DEFAULTS.draws, show_default=True, help="ABC draws (replications).")
-@click.option("--accept", type=click.FloatRange(0, 1, min_open=True), default=DEFAULTS.accept,
+@click.option("--accept", type=FiniteFloatRange(0, 1, min_open=True), default=DEFAULTS.accept,
               show_default=True, help="Share of draws accepted.")
 @click.option("--reps", type=click.IntRange(min=20, max=1_000_000),
               default=DEFAULTS.replications, show_default=True,
@@ -69,8 +76,10 @@ def shown(path: Path) -> str:
 
 def check_paths(scenario: str, out: str, figure: str | None, force: bool) -> None:
     """Refuse, before any work, outputs that would clobber files or the input."""
-    if Path(out).resolve() == Path(scenario).resolve():
-        raise InputError(f"{out}: --out must differ from the scenario it extends")
+    try:
+        check_outputs(scenario, {"--out": out, "--figure": figure})
+    except ScenarioError as err:
+        raise input_error(err) from None
     for path in (out, figure):
         if path and Path(path).exists() and not force:
             raise InputError(f"{path}: file exists; pass --force to replace it")

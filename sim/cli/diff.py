@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sim.cli.options import QuotaLevel, input_error
+from sim.cli.options import QuotaLevel, check_outputs, input_error
 from sim.scenario.errors import ScenarioError
 
 
@@ -33,6 +33,7 @@ def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output)
     from sim.report.diff import compare, summary_text
 
     try:
+        check_outputs(None, {"--output": output if report else None})  # before any work
         result = compare(run_a, run_b, level, year, depth, drivers, driver_reps)
         click.echo(summary_text(result))
         if report:

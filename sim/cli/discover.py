@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from sim.cli.options import InputError, QuotaLevel
+from sim.cli.options import FiniteFloatRange, InputError, QuotaLevel
 from sim.experiments import discovery, targets
 from sim.results.atomic import write_text
 from sim.scenario.errors import ScenarioError, one_line
@@ -21,7 +21,7 @@ from sim.scenario.errors import ScenarioError, one_line
 @click.option("--region", default="national", show_default=True)
 @click.option("--find", type=click.Choice(["missed", "met"]), default="missed", show_default=True,
               help="Look for the points where the target is missed, or met.")
-@click.option("--min-density", type=click.FloatRange(0, 1), default=None,
+@click.option("--min-density", type=FiniteFloatRange(0, 1), default=None,
               help="Choose the widest box whose density reaches this (default: halfway from "
                    "the base rate to 1; if none does, the best F1 of coverage and density).")
 @click.option("--boxes", type=click.IntRange(1, 10), default=2, show_default=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sim.cli.options import input_error
+from sim.cli.options import check_outputs, input_error
 from sim.scenario.errors import ScenarioError
 
 FORMATS = ("html", "pdf", "both")
@@ -22,6 +22,7 @@ def report(run_dir, fmt, output):
     from sim.report.writer import write_report  # matplotlib loads only when a report is made
 
     try:
+        check_outputs(None, {"--output": output})  # before the report is built
         written = write_report(run_dir, fmt, output)
     except (ScenarioError, OSError) as err:
         raise input_error(err) from None

@@ -23,6 +23,7 @@ import contextlib
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -239,6 +240,10 @@ def check_file_target(path: str | Path) -> Path:
         probe = probe.parent
     if not probe.is_dir():
         raise OutputRefused(probe, "not a directory: cannot write output below it")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputRefused(probe, "cannot write output here: permission denied")
+    try:  # the only sure test (root passes os.access; /proc refuses new files)
+        fd, name = tempfile.mkstemp(prefix=".chipsim-probe.", suffix=".tmp", dir=probe)
+    except OSError as exc:
+        raise OutputRefused(probe, f"cannot write output here: {exc.strerror}") from None
+    os.close(fd)
+    os.unlink(name)
     return path

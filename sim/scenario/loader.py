@@ -147,6 +147,25 @@ def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
     return merge(base, raw)
 
 
+def extends_chain(path: str | Path) -> list[Path]:
+    """The scenario file and every file it extends, in order (as far as they can be read).
+
+    For output checks: a file that cannot be read ends the chain (loading
+    the scenario reports it).
+    """
+    chain, path = [], Path(path)
+    while len(chain) <= MAX_EXTENDS and path not in chain:
+        chain.append(path)
+        try:
+            parent = read_toml(path).get("extends")
+        except ScenarioError:
+            break
+        if not isinstance(parent, str):
+            break
+        path = path.parent / parent
+    return chain
+
+
 def merge(base: dict, override: dict) -> dict:
     """Overlay ``override`` on ``base``: tables merge, anything else replaces.
 
