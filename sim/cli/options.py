@@ -97,7 +97,7 @@ def check_outputs(scenario: str | None, outputs: dict[str, str | None]) -> None:
 
 
 def same_file_key(path) -> tuple:
-    """A key equal for two names of one file: (device, inode) if it exists, else its real path."""
+    """Return a key equal for two names of one file: (device, inode), else the real path."""
     import os
 
     try:

@@ -148,7 +148,7 @@ def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
 
 
 def extends_chain(path: str | Path) -> list[Path]:
-    """The scenario file and every file it extends, in order (as far as they can be read).
+    """List the scenario file and every file it extends, in order (as far as readable).
 
     For output checks: a file that cannot be read ends the chain (loading
     the scenario reports it).
