@@ -22,16 +22,16 @@ from pathlib import Path
 from sim.scenario.errors import ScenarioError
 
 GiB = 2**30
-SAFETY = 1.25  # the estimate is raised by this before comparing it with free memory
+SAFETY = 1.1  # headroom kept free beside the estimate (which already covers every peak measured)
 # Measured by benchmarks/bench_memory.py (bytes; see run_bytes for the features).
-COEFFICIENTS = {
-    "base": 180e6,            # interpreter, numpy, scipy, simpy, the scenario
-    "rep_month": 60.0,        # per replication-month: draws, paths, market state
-    "rep_month_segment": 20.0,  # ... per buyer segment
-    "rep_month_product": 20.0,  # ... per product (domestic, import and grey market)
-    "rep_month_level": 40.0,  # ... per quota level simulated at once
-    "rep_month_level_segment": 10.0,  # ... per level and segment
-    "rep_level_year": 400.0,  # kept outputs: per replication, level and year
+COEFFICIENTS = {  # measured on the 2026-12 model (24 variants, 76-406 MiB peaks)
+    "base": 7.3e7,                   # interpreter, numpy, scipy, simpy, the scenario
+    "rep_month": 0.0,                # per replication-month: draws, paths, market state
+    "rep_month_segment": 0.0,        # ... per buyer segment
+    "rep_month_product": 1.87,       # ... per product (domestic, import and grey market)
+    "rep_month_level": 0.0,          # ... per quota level simulated at once
+    "rep_month_level_segment": 2.53,  # ... per level and segment
+    "rep_level_year": 27.3,          # kept outputs: per replication, level and year
 }
 GROUP_CELLS = 100_000  # mirrors sim.model.parallel.GROUP_CELLS (levels simulated at once)
 

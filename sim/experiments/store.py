@@ -80,8 +80,8 @@ class RunStore:
         source = self.batches / "settings.json"
         if self.complete:  # bounded, checked reads (sim.results.readers)
             stored = read_checked_manifest(self.root, kind="sweep")["settings"]
-        elif source.is_file():
-            stored = read_json_object(source)
+        elif os.path.lexists(source):
+            stored = read_json_object(source)  # a FIFO or device is refused, not waited on
         else:
             raise ResumeMismatch(f"{self.root}: not a sweep directory (no batches/settings.json "
                                  "or manifest.json); choose another --out or pass --force")

@@ -53,8 +53,7 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
             raise DamagedFile(path, f"{info.st_size} bytes, more than the {limit // MiB} MiB "
                               "chipsim reads from such a file")
         os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(limit + 1)
+        data = read_up_to(fd, min(limit, info.st_size) + 1)
     except OSError as exc:
         raise DamagedFile(path, f"cannot be read: {exc.strerror or exc}") from None
     finally:
@@ -62,6 +61,15 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
     if len(data) > limit:  # it grew while being read
         raise DamagedFile(path, f"more than the {limit // MiB} MiB chipsim reads from such a file")
     return data
+
+
+def read_up_to(fd: int, size: int) -> bytes:
+    """Read until end-of-file or ``size`` bytes, in chunks (no buffer of ``size`` up front)."""
+    chunks, got = [], 0
+    while got < size and (chunk := os.read(fd, min(size - got, 16 * MiB))):
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def read_text(path: str | Path, limit: int = TEXT_LIMIT) -> str:
