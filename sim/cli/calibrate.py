@@ -16,6 +16,7 @@ from sim.calibration.writer import calibrated_text, write_calibrated
 from sim.cli.options import (
     FiniteFloatRange,
     InputError,
+    SafePath,
     check_outputs,
     force_option,
     input_error,
@@ -28,8 +29,8 @@ DEFAULTS = Settings()
 
 
 @click.command("calibrate")
-@click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--targets", type=click.Path(dir_okay=False), default=None,
+@click.argument("scenario", type=SafePath(dir_okay=False))
+@click.option("--targets", type=SafePath(dir_okay=False), default=None,
               help="Targets file (default: seeds/targets.toml).")
 @click.option("--params", default=None,
               help="Comma-separated parameter paths to fit (default: "
@@ -42,9 +43,9 @@ DEFAULTS = Settings()
               default=DEFAULTS.replications, show_default=True,
               help="Replications of the before/after checks.")
 @seed_option
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", type=SafePath(dir_okay=False), default=None,
               help="Calibrated scenario (default: <scenario>-calibrated.toml beside it).")
-@click.option("--figure", type=click.Path(dir_okay=False), default=None,
+@click.option("--figure", type=SafePath(dir_okay=False), default=None,
               help="Also write the hindcast figure (.png, .svg or .pdf).")
 @force_option
 def calibrate_command(scenario, targets, params, draws, accept, reps, seed, out, figure, force):

@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 import numpy as np
 
-from sim.cli.options import FiniteFloatRange, InputError, QuotaLevel
+from sim.cli.options import FiniteFloatRange, InputError, QuotaLevel, SafePath
 from sim.experiments import discovery, targets
 from sim.results.atomic import write_text
 from sim.scenario.errors import ScenarioError, one_line
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("run_dir", type=SafePath(file_okay=False))
 @click.option("--target", "target_text", required=True, metavar="METRIC[:STAT]@PERIOD OP VALUE",
               help='The condition, e.g. "domestic_share_units@2027 >= 0.7".')
 @click.option("--quota", type=QuotaLevel(), default="announced", show_default=True)

@@ -11,6 +11,7 @@ from sim.cli import fits
 from sim.cli.options import (
     InputError,
     QuotaLevel,
+    SafePath,
     claim_output,
     force_option,
     input_error,
@@ -42,7 +43,7 @@ def parse_group(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=SafePath(dir_okay=False))
 @click.option("--method", type=click.Choice(sensitivity.METHODS), default="sobol",
               help="Sobol indices (S1, ST with bootstrap CIs) or Morris screening.")
 @click.option("--n", type=click.IntRange(min=2, max=1_000_000), default=None,

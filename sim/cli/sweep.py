@@ -9,6 +9,7 @@ import click
 from sim.cli import fits
 from sim.cli.options import (
     InputError,
+    SafePath,
     claim_output,
     force_option,
     input_error,
@@ -35,7 +36,7 @@ INTERRUPTED = 130  # the shell's status for a run ended by Ctrl-C
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=SafePath(dir_okay=False))
 @set_option
 @click.option("--sample", type=click.Choice(SAMPLES), default=None,
               help="Design: grid (default with --set), lhs (default otherwise) or sobol.")
