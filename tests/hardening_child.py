@@ -10,8 +10,9 @@ a JSON object:
   ``commit`` (before the staging directory is moved or exchanged into place),
   ``share`` (every process simulating a share of the levels: the parent and
   each forked worker of ``run --workers K``), ``batch`` (every pool worker of
-  a sweep, before its batch);
-* ``nth``: for ``replace``, which call (1-based);
+  a sweep, before its batch), ``write`` (before a sweep stores its ``nth``
+  batch);
+* ``nth``: for ``replace`` and ``write``, which call (1-based);
 * ``ready``: a directory where each paused process creates ``POINT-PID``;
 * ``go``: a file whose appearance lets paused processes go on (absent: they
   wait until killed);
@@ -78,6 +79,17 @@ def install() -> None:
         import sim.results.atomic as atomic
         for name in ("exchange", "move_new"):
             setattr(atomic, name, paused_before(getattr(atomic, name), "commit"))
+    elif point == "write":  # before a sweep stores its nth batch
+        from sim.experiments.store import RunStore
+        real_write, writes = RunStore.write, []
+
+        def write(self, result):
+            writes.append(result.index)
+            if len(writes) == SPEC["nth"]:
+                pause("write")
+            return real_write(self, result)
+
+        RunStore.write = write
     elif point == "share":
         import sim.model.parallel as parallel
         parallel.run_share = paused_before(parallel.run_share, "share")

@@ -126,7 +126,10 @@ def test_disk_full_is_a_clear_exit_2(tmp_path, monkeypatch):
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["run", str(BASELINE), *RUN, "--out", str(out)])
     assert check_outcome(result, out) == "error"
-    assert "No space left on device" in error_line(result)
+    line = error_line(result)
+    assert "No space left on device" in line
+    # Issue 13: the line read "Error: None: cannot write output: ..."; it names the file.
+    assert "None" not in line and f"{tmp_path}/.run." in line and ".staging/" in line
     assert staging_leftovers(tmp_path) == []
 
 

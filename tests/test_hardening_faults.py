@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hardening_processes import start, survivors
 from hardening_support import BASELINE, check_outcome, error_line
 
 experiments = pytest.importorskip("sim.experiments")  # the sweep (issue 4)
@@ -103,33 +104,26 @@ def test_results_parquet_holds_no_nan_or_infinity(tmp_path, reference):
     assert all(m.startswith(("domestic_share", "quota_compliance")) for m in metrics[nulls])
 
 
-@pytest.mark.slow
 def test_repeated_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path, reference):
-    """SIGKILL the sweep three times once it is running, resuming each time; same bytes."""
+    """SIGKILL the sweep three times as it stores a batch, resuming each time; same bytes.
+
+    Each kill lands at a known point (before the 2nd batch of that attempt is
+    stored, through tests/hardening_child.py), not after a delay.
+    """
     out = tmp_path / "sweep"
-    command = [sys.executable, "-m", "sim", *SWEEP, "--workers", "1", "--out", str(out)]
-    kills = 0
-    for extra in (0.0, 0.3, 0.7):
-        resume = ["--resume"] if out.exists() else []
-        before = len(RunStore(out).finished()) if out.exists() else 0
-        process = subprocess.Popen(command + resume, env=ENV, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while process.poll() is None and time.monotonic() < deadline and \
-                (not out.exists() or len(RunStore(out).finished()) <= before):
-            time.sleep(0.01)
-        time.sleep(extra)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.wait()
+    args = SWEEP + ["--workers", "1", "--out", str(out)]
+    stored = []
+    for attempt in range(3):
+        started = start(args + (["--resume"] if attempt else []), tmp_path, "write", nth=2)
+        started.wait_paused()
+        started.kill()
+        assert survivors(started.tag) == []
         store = RunStore(out)
         for index in store.finished():  # every stored batch is whole and readable
             store.read(index)
-    assert kills >= 2
-    final = subprocess.run(command + ["--resume"], env=ENV, capture_output=True, text=True,
-                           timeout=300)
-    assert final.returncode == 0, final.stderr
+        stored.append(len(store.finished()))
+    assert stored == [1, 2, 3]  # one more batch each time, none lost
+    assert start(args + ["--resume"], tmp_path).finish() == 0
     assert digests(out) == reference
 
 

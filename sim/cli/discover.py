@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 import numpy as np
 
-from sim.cli.options import FiniteFloatRange, InputError, QuotaLevel, SafePath
+from sim.cli.options import (
+    FiniteFloatRange,
+    InputError,
+    QuotaLevel,
+    SafePath,
+    check_outputs,
+    input_error,
+)
 from sim.experiments import discovery, targets
 from sim.results.atomic import write_text
 from sim.scenario.errors import ScenarioError, one_line
@@ -29,6 +36,7 @@ from sim.scenario.errors import ScenarioError, one_line
 def discover(run_dir, target_text, quota, region, find, min_density, boxes):
     """Find the regions of RUN_DIR's inputs where the target is missed; write discover.csv."""
     try:
+        check_outputs(None, {"RUN_DIR/discover.csv": str(Path(run_dir) / "discover.csv")})
         target = targets.parse(target_text)
         inputs = discovery.read_inputs(run_dir)
         outputs = discovery.read_outputs(run_dir, target, quota, region, len(inputs.x))
@@ -55,5 +63,8 @@ def discover(run_dir, target_text, quota, region, find, min_density, boxes):
     for number, item in enumerate(found, 1):
         click.echo(f"Box {number}: " + discovery.sentence(target, verb, inputs, item.box) + ".")
     out = Path(run_dir) / "discover.csv"
-    write_text(out, discovery.csv_text(inputs, found))
+    try:
+        write_text(out, discovery.csv_text(inputs, found))
+    except OSError as err:
+        raise input_error(err) from None
     click.echo(f"Wrote {out}")
