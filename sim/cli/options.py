@@ -88,9 +88,9 @@ def check_outputs(scenario: str | None, outputs: dict[str, str | None]) -> None:
         check_file_target(path)
         key = same_file_key(path)
         if key in inputs:
-            raise ScenarioError(f"{path} is an input ({inputs[key]}, in the scenario's extends "
-                                "chain); writing it would destroy it: choose another file",
-                                option)
+            raise ScenarioError(f"{path}: {option} must differ from the scenario and the files "
+                                f"it extends ({inputs[key]} is one of them): writing it would "
+                                "destroy an input", option)
         if key in seen:
             raise ScenarioError(f"{path} is also the {seen[key]} file: choose two files", option)
         seen[key] = option
