@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 from hypothesis import HealthCheck, settings
 
-from sim.model import recorder
-from sim.model.ensemble import EnsembleResult, simulate
+from sim.model.ensemble import EnsembleResult
+from sim.model.model import Model, ModelOptions
+from sim.model.recorder import RecordOptions
+from sim.model.stats import summarise
 from sim.scenario import Scenario
 from sim.scenario.dist import KINDS, Dist
 
@@ -79,13 +80,13 @@ def observe(scenario: Scenario, replications: int, seed: int,
     """Simulate with every summary row reporting min and max over replications.
 
     Summary rows carry quantiles only; invariants "in every replication" need the
-    extremes, so this swaps the recorder's summarise for one that also returns
-    them (the simulation itself is untouched).
+    extremes, so the recorder is given a summarise that also returns them (the
+    simulation itself is untouched).
     """
-    wrapped, calls = _with_extremes(recorder.summarise)
-    with mock.patch.object(recorder, "summarise", wrapped):
-        result = simulate(scenario, replications, seed, levels)
-    assert calls, "the recorder no longer calls summarise: the observation hook is stale"
+    wrapped, calls = _with_extremes(summarise)
+    options = ModelOptions(record=RecordOptions(summarise=wrapped))
+    result = Model(scenario, replications, seed, levels, options).run()
+    assert calls, "the recorder did not call the summarise it was given"
     names = ("mean", "min", "p25", "p50", "p75", "max")
     rows = {(q, m, r, p): dict(zip(names, (float(x) for x in s), strict=True))
             for q, m, r, p, s in result.rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -48,6 +49,19 @@ def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root):
     assert "--params demand.growth.2024" in text and "fitted to targets: moved" in text
     assert load(out).demand.growth["2024"].kind in ("uniform", "triangular")
     assert figure.read_bytes().startswith(b"\x89PNG")
+    accepted = int(re.search(r"\((\d+) of 400 draws accepted", result.output).group(1))
+    assert ("warning: only" in result.output) == (accepted < 100)
+    assert "calibration: 400/400 draws (100%)" in result.output  # the progress line
+    assert "effective sample size" in result.output
+
+
+def test_adjust_none_is_plain_rejection_and_is_spelled_in_the_file(root):
+    out = root / "scenarios" / "plain.toml"
+    result = invoke(root, MOVED, "--params", "demand.growth.2024", *QUICK, "--adjust", "none",
+                    "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "plain rejection: regression adjustment off (--adjust none)" in result.output
+    assert "--adjust none" in out.read_text()
 
 
 def test_nothing_movable_exits_2_and_writes_nothing(root):
@@ -89,3 +103,12 @@ def test_bad_arguments_exit_2(root, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_few_accepted_draws_are_warned(root):
+    result = invoke(root, MOVED.replace("tolerance = 50000", "tolerance = 1000"), "--params",
+                    "demand.growth.2024", "--n", "400", "--accept", "0.05", "--reps", "40",
+                    "--out", str(root / "scenarios" / "few.toml"))
+    assert result.exit_code == 0, result.output
+    assert "warning: only 20 draws accepted (fewer than 100): the posterior is rough" \
+        in result.output

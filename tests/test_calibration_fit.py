@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import tomllib
@@ -84,6 +85,14 @@ def test_parameters_are_recovered_from_targets_the_model_made(tmp_path):
         width = m.posterior_band[2] - m.posterior_band[0]
         assert width <= (m.prior_band[2] - m.prior_band[0]) / 3, m.path
     assert all(c.centred for c in cal.after)
+    assert cal.adjustment.applied and cal.adjustment.ess > 0
+    plain = calibrate(scenario_file, targets_file(root, rows), list(TRUTH),
+                      dataclasses.replace(SMALL, adjust="none"))
+    for adjusted, raw in zip(cal.fitted, plain.fitted, strict=True):
+        low, high = raw.prior.bounds  # the adjustment moves draws toward the truth, and narrows
+        assert abs(adjusted.posterior_band[1] - TRUTH[raw.path]) <= 0.01 * (high - low)
+        assert (adjusted.posterior_band[2] - adjusted.posterior_band[0]
+                < raw.posterior_band[2] - raw.posterior_band[0]), raw.path
 
 
 def test_a_target_no_parameter_moves_is_reported_not_fitted(tmp_path):

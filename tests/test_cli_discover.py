@@ -1,6 +1,7 @@
 """``chipsim discover`` on a small sweep where HBM supply decides the 2027 share."""
 
 import csv
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -36,12 +37,41 @@ def test_discover_names_the_parameter_that_decides(sweep_dir):
     threshold = median_share(sweep_dir)  # about half the points miss it
     result = invoke("discover", sweep_dir, "--target", f"domestic_share_units@2027 >= {threshold}")
     assert result.exit_code == 0, result.output
-    assert "Box 1: domestic_share_units in 2027 >=" in result.output
-    assert "domestic stacks 2027 stays below" in result.output
+    assert "Box 1 (step " in result.output and "): domestic_share_units in 2027 >=" in result.output
+    assert "domestic stacks 2027 is at most" in result.output
     rows = list(csv.DictReader((sweep_dir / "discover.csv").open()))
     boxes = [r for r in rows if r["kind"] == "box" and r["box"] == "1"]
     assert STACKS in {r["parameter"] for r in boxes}
     assert any(r["kind"] == "trajectory" for r in rows)
+    assert {r["parameter"] for r in rows if r["kind"] == "feature"} == {
+        STACKS, "memory.stockpile_stacks"}
+
+
+def test_the_text_shows_the_limits_of_discover_csv(sweep_dir):
+    """Each printed limit is the stored one, rounded for reading (never moved to a point)."""
+    threshold = median_share(sweep_dir)
+    result = invoke("discover", sweep_dir, "--target", f"domestic_share_units@2027 >= {threshold}")
+    rows = [r for r in csv.DictReader((sweep_dir / "discover.csv").open()) if r["kind"] == "box"]
+    for row in rows:
+        for side, sign in (("low", ">="), ("high", "<=")):
+            if row[side]:
+                assert f"{sign} {float(row[side]):,.0f}" in result.output
+
+
+def test_box_n_picks_another_step_and_a_bad_step_exits_2(sweep_dir):
+    threshold = median_share(sweep_dir)
+    target = f"domestic_share_units@2027 >= {threshold}"
+    default = invoke("discover", sweep_dir, "--target", target)
+    steps = [m.groups() for m in re.finditer(r"^ +(\d+)(\*?) +[\d.]+%", default.output, re.M)]
+    chosen, last = next(n for n, star in steps if star), steps[-1][0]
+    assert chosen != last
+    result = invoke("discover", sweep_dir, "--target", target, "--box", last)
+    assert result.exit_code == 0, result.output
+    assert f"Box 1 (step {last}):" in result.output and f"{last}*" in result.output
+    rows = [r for r in csv.DictReader((sweep_dir / "discover.csv").open()) if r["kind"] == "box"]
+    assert {r["step"] for r in rows if r["box"] == "1"} == {last}
+    result = invoke("discover", sweep_dir, "--target", target, "--box", 999)
+    assert result.exit_code == 2 and "--box 999: the trajectory has steps 0 to" in result.output
 
 
 @pytest.mark.parametrize("target,message", [

@@ -68,4 +68,6 @@ def test_a_local_dask_cluster_gives_the_same_indices(tmp_path):
     assert (tmp_path / "local" / "sensitivity.csv").read_bytes() == (
         tmp_path / "dask" / "sensitivity.csv").read_bytes()
     manifest = json.loads((tmp_path / "dask" / "manifest.json").read_text())
-    assert manifest["evaluator"] == {"kind": "dask", "workers": 2}
+    evaluator = manifest["evaluator"]
+    assert evaluator["kind"] == "dask" and evaluator["workers"] == 2
+    assert 1 <= len(evaluator["workers_used"]) <= 2 and evaluator["workers_lost"] == []

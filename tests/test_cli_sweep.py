@@ -91,3 +91,15 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     not_a_sweep.mkdir()
     result = sweep("--set", f"{CEILING}=0.5", "--workers", 1, "--out", not_a_sweep, "--resume")
     assert result.exit_code == 2 and "not a sweep directory" in result.output
+
+
+def test_default_directory_and_worker_cap_notes(tmp_path, monkeypatch):
+    from sim.experiments import evaluators as ev
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(ev, "cpu_count", lambda: 1)
+    result = sweep("--set", f"{CEILING}=0.5,0.6", "--reps", 2, "--quota", "announced",
+                   "--workers", 8)
+    assert result.exit_code == 0, result.output
+    assert "note: --workers 8 is more than the 1 CPUs here: using 1" in result.output
+    assert (tmp_path / "outputs" / "baseline-sweep" / "manifest.json").is_file()

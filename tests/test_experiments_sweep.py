@@ -131,8 +131,43 @@ def test_a_lost_dask_worker_is_retried(small_plan, reference, tmp_path):
     dask.task = functools.partial(experiments_support.crash_once, str(tmp_path / "crashed"))
     try:
         run(small_plan, tmp_path / "sweep", dask)
+        described = dask.describe()
     finally:
         dask.close()
         cloudpickle.unregister_pickle_by_value(experiments_support)
     assert (tmp_path / "crashed").exists()
     assert digests(tmp_path / "sweep") == reference
+    assert len(described["workers_lost"]) == 1  # the crashed worker (its nanny starts another)
+    manifest = json.loads((tmp_path / "sweep" / "manifest.json").read_text())
+    assert manifest["evaluator"]["workers_lost"] == described["workers_lost"]
+    assert manifest["evaluator"]["workers_used"]
+
+
+def test_a_design_pinning_every_uncertain_parameter_runs_one_replication():
+    """Even with --reps 200: all replications of a point would be the same run."""
+    from dataclasses import replace
+
+    from experiments_support import BASELINE
+
+    from sim.experiments.sweep import SweepOptions
+
+    chosen = plan(replace(SweepOptions(BASELINE), sample="lhs", n=3, reps=200))
+    assert chosen.job.replications == 1 and chosen.varying == []
+    assert any("running 1 per point instead of the 200 asked for" in n for n in chosen.notes)
+
+
+def test_a_partial_design_says_which_parameters_still_vary(small_plan):
+    varied = {spec.path for spec in small_plan.design.columns}
+    assert small_plan.varying and not varied & set(small_plan.varying)
+    assert "demand.base" in small_plan.varying
+    note = next(n for n in small_plan.notes if "still vary" in n)
+    assert f"within each point {len(small_plan.varying)} uncertain parameters still vary " \
+           f"across the 12 replications" in note and "demand.base" in note
+
+
+def test_the_manifest_records_the_evaluator_and_what_varies(small_plan, tmp_path):
+    out = tmp_path / "sweep"
+    run(small_plan, out, evaluators.LocalPool(2))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["evaluator"] == {"kind": "local pool", "workers": 2, "restarts": 0}
+    assert manifest["varying_within_point"] == small_plan.varying

@@ -74,9 +74,9 @@ def test_an_over_long_extends_name_is_one_error_line(tmp_path, command):
 INTERRUPTIBLE = {  # command -> (arguments, the library call that Ctrl-C interrupts)
     "run": (["run", str(BASELINE), "--reps", "5"], "sim.runner.simulate"),
     "sensitivity": (["sensitivity", str(BASELINE), "--n", "2", "--reps", "1"],
-                    "sim.cli.sensitivity.run"),
+                    "sim.experiments.study.evaluate"),
     "calibrate": (["calibrate", str(BASELINE), "--n", "100", "--reps", "20"],
-                  "sim.cli.calibrate.calibrate"),
+                  "sim.calibration.command.calibrate"),
     "sweep": (["sweep", str(BASELINE), "--n", "2", "--reps", "2", "--workers", "1"],
               "sim.experiments.sweep.RunStore.write"),
 }

@@ -9,7 +9,10 @@
    (so its uncertainty is integrated over, not fitted).
 3. Accept the ``accept`` fraction of replications closest to the targets
    (``distance``); their parameter values are the posterior sample.
-4. Fit each parameter's marginal (``posterior``) and check the calibrated
+4. Adjust the accepted draws by Beaumont's local-linear regression on the
+   targets, with Epanechnikov weights (``adjust``; ``--adjust none`` keeps
+   plain rejection), and report their effective sample size.
+5. Fit each parameter's marginal (``posterior``) and check the calibrated
    scenario, as it will be written, against every target.
 """
 
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calibration import distance, measure, posterior, sampling
+from sim.calibration import adjust, distance, measure, posterior, sampling
 from sim.calibration.measure import Check
 from sim.calibration.posterior import Marginal
 from sim.calibration.targets import Target, load_targets
@@ -51,6 +54,8 @@ DEFAULT_PARAMS = (  # the most influential uncertain inputs on 2023-2025 history
     "segments.private.preference.2025",
 )
 LHS_STREAM = "calibration.latin_hypercube"
+ADJUSTMENTS = ("linear", "none")
+FEW_ACCEPTED = 100  # fewer accepted draws than this make a rough posterior (warned)
 
 
 class CalibrationError(ValueError):
@@ -67,6 +72,7 @@ class Settings:
     screen: int = 400  # replications per sensitivity run
     chunk: int = 10_000  # replications simulated at once (bounds memory)
     seed: int | None = None  # None: the scenario's run.seed
+    adjust: str = "linear"  # regression adjustment of the accepted draws, or "none"
 
 
 @dataclass
@@ -87,6 +93,24 @@ class Calibration:
     seed: int
     overrides: dict = field(default_factory=dict)
     runs: tuple[EnsembleResult, ...] = ()  # the before and after runs (for the hindcast)
+    adjustment: adjust.Adjustment | None = None
+
+    @property
+    def warnings(self) -> list[str]:
+        """Few accepted draws, and every target the calibration fits worse than the prior."""
+        out = []
+        if self.accepted < FEW_ACCEPTED:
+            out.append(f"warning: only {self.accepted} draws accepted (fewer than "
+                       f"{FEW_ACCEPTED}): the posterior is rough; raise --n (or --accept)")
+        for before, after in zip(self.before, self.after, strict=True):
+            name = before.target.name
+            if before.inside and not after.inside:
+                out.append(f"warning: {name} fits worse after calibration: inside the model's "
+                           "90% band before, outside after")
+            elif before.centred and not after.centred:
+                out.append(f"warning: {name} fits worse after calibration: the model's median "
+                           "was inside the accepted interval before, outside after")
+        return out
 
     @property
     def moved(self) -> np.ndarray:
@@ -126,8 +150,12 @@ def choose(scenario: Scenario, paths: list[str] | tuple[str, ...]) -> dict[str, 
 
 def calibrate(scenario_file: str | Path, targets_file: str | Path,
               params: list[str] | tuple[str, ...] = DEFAULT_PARAMS,
-              settings: Settings = Settings()) -> Calibration:
-    """Fit ``params`` of the scenario to the targets; nothing is written here."""
+              settings: Settings = Settings(), progress=None) -> Calibration:
+    """Fit ``params`` of the scenario to the targets; nothing is written here.
+
+    ``progress`` (an ``experiments.progress.Progress`` over ``settings.draws``)
+    is advanced as the ABC draws are simulated.
+    """
     scenario = load(scenario_file)
     targets = load_targets(targets_file, scenario, load_registry(registry_path(scenario_file)))
     priors = choose(scenario, params)
@@ -135,10 +163,11 @@ def calibrate(scenario_file: str | Path, targets_file: str | Path,
     before_run = measure.run(scenario, targets, settings.replications, seed)
     effects = sampling.effects(scenario, targets, priors, settings.screen, seed)
     fit_targets, links = screen(targets, list(priors), effects)
-    draws, accepted, epsilon = rejection_abc(
-        scenario, fit_targets, {p: priors[p] for p in links}, settings, seed)
-    fitted = [posterior.marginal(p, priors[p], draws[p][accepted], names,
-                                 evidence_of(fit_targets, names))
+    abc = rejection_abc(scenario, fit_targets, {p: priors[p] for p in links}, settings, seed,
+                        progress)
+    accepted, epsilon = abc.accepted, abc.epsilon
+    weighed = adjust.weigh(abc.dist[accepted], epsilon, len(fit_targets), settings.adjust)
+    fitted = [fit_marginal(p, priors[p], abc, weighed, fit_targets, names)
               for p, names in links.items()]
     overrides = override_tree(fitted)
     calibrated = load(scenario_file, overrides)
@@ -146,7 +175,19 @@ def calibrate(scenario_file: str | Path, targets_file: str | Path,
     return Calibration(scenario, calibrated, targets, list(priors), effects, fitted,
                        measure.assess(before_run, targets), measure.assess(after_run, targets),
                        len(accepted), settings.draws, epsilon, seed, overrides,
-                       (before_run, after_run))
+                       (before_run, after_run), weighed)
+
+
+def fit_marginal(path: str, prior: Dist, abc: Abc, weighed: adjust.Adjustment,
+                 targets: list[Target], names: tuple[str, ...]) -> Marginal:
+    """One parameter's posterior: its accepted draws, regression-adjusted when possible."""
+    theta = abc.draws[path][abc.accepted]
+    if not weighed.applied:
+        return posterior.marginal(path, prior, theta, names, evidence_of(targets, names))
+    s = adjust.summaries(abc.values[:, abc.accepted], targets)
+    moved = adjust.local_linear(prior, theta, s, weighed.weights)
+    return posterior.marginal(path, prior, moved, names, evidence_of(targets, names),
+                              weighed.weights, theta)
 
 
 def screen(targets: list[Target], params: list[str],
@@ -165,21 +206,40 @@ def screen(targets: list[Target], params: list[str],
     return fit_targets, links
 
 
+@dataclass(frozen=True)
+class Abc:
+    """Rejection ABC's draws, every draw's target values and distance, the accepted draws."""
+
+    draws: dict[str, np.ndarray]
+    values: np.ndarray  # (targets, draws)
+    dist: np.ndarray
+    accepted: np.ndarray
+    epsilon: float
+
+
 def rejection_abc(scenario: Scenario, targets: list[Target], priors: dict[str, Dist],
-                  settings: Settings, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
-    """Latin-hypercube draws, the accepted indices and the distance threshold."""
+                  settings: Settings, seed: int, progress=None) -> Abc:
+    """Latin-hypercube draws, their target values and distances, the accepted ones."""
     rng = Streams(seed).generator(LHS_STREAM)
     draws = sampling.latin_hypercube(priors, settings.draws, rng)
     parts = []
-    for first in range(0, settings.draws, settings.chunk):
-        count = min(settings.chunk, settings.draws - first)
-        pinned = {p: v[first:first + count] for p, v in draws.items()}
-        result = measure.run(scenario, targets, count, seed, first, pinned)
-        parts.append(distance.distance(measure.matrix(result, targets), targets))
-    accepted, epsilon = distance.accept(np.concatenate(parts), settings.accept)
+    try:
+        for first in range(0, settings.draws, settings.chunk):
+            count = min(settings.chunk, settings.draws - first)
+            pinned = {p: v[first:first + count] for p, v in draws.items()}
+            result = measure.run(scenario, targets, count, seed, first, pinned)
+            parts.append(measure.matrix(result, targets))
+            if progress is not None:
+                progress.update(count)
+    finally:
+        if progress is not None:
+            progress.close()
+    values = np.concatenate(parts, axis=1)
+    dist = distance.distance(values, targets)
+    accepted, epsilon = distance.accept(dist, settings.accept)
     if len(accepted) < 2:
         raise CalibrationError("too few draws came near the targets; raise --n")
-    return draws, accepted, epsilon
+    return Abc(draws, values, dist, accepted, epsilon)
 
 
 def evidence_of(targets: list[Target], names: tuple[str, ...]) -> tuple[str, ...]:

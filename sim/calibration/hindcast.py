@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim.calibration.measure import QUARTER, band, values
+from sim.calibration.posterior import Marginal
 from sim.calibration.targets import Target
 from sim.model.ensemble import EnsembleResult
 
@@ -79,6 +80,14 @@ def axis_format(is_share: bool) -> FuncFormatter:
     return FuncFormatter((lambda x, _pos: f"{x:.0%}") if is_share else count)
 
 
+def value_format() -> FuncFormatter:
+    """k/M for large values, three significant digits otherwise."""
+    def value(x, _pos):
+        return f"{x / 1e6:.1f}M" if abs(x) >= 1e6 else f"{x / 1e3:.0f}k" if abs(x) >= 1e3 \
+            else f"{x:.3g}"
+    return FuncFormatter(value)
+
+
 def draw_target(ax, panel: Panel, t: Target) -> None:
     """Draw a target: figure as a dot, published range thick, accepted interval thin."""
     i = panel.periods.index(t.period)
@@ -110,20 +119,52 @@ def draw_panel(ax, panel: Panel) -> None:
     ax.grid(alpha=0.3)
 
 
+def draw_marginal(ax, m: Marginal) -> None:
+    """One fitted parameter: prior, accepted draws and posterior as densities on shared bins."""
+    prior = np.asarray(m.prior.ppf(np.linspace(0.0005, 0.9995, 4000)), dtype=float)
+    samples = [prior] + [np.asarray(d, dtype=float) for d in (m.accepted, m.draws)
+                         if d is not None]
+    low, high = np.quantile(np.concatenate(samples), [0.001, 0.999])
+    bins = np.linspace(low, high, 31)
+    ax.hist(prior, bins, density=True, color=PRIOR, alpha=0.35, label="prior")
+    if m.accepted is not None and m.adjusted:
+        ax.hist(m.accepted, bins, density=True, histtype="step", color=MODEL, ls="--", lw=1,
+                label="accepted draws")
+    if m.draws is not None:
+        ax.hist(m.draws, bins, weights=m.weights, density=True, color=MODEL, alpha=0.45,
+                label="posterior (regression-adjusted)" if m.adjusted else "posterior")
+    ax.set_title("\n".join(textwrap.wrap(m.path, 44)), fontsize=8.5, loc="left")
+    ax.set_yticks([])
+    ax.tick_params(labelsize=8)
+    share = m.prior.kind != "lognormal" and 0.0 <= m.prior.bounds[0] <= m.prior.bounds[1] <= 1.0
+    ax.xaxis.set_major_formatter(axis_format(True) if share else value_format())
+
+
 def hindcast_figure(panels: list[Panel], title: str = "Hindcast: model against targets",
-                    columns: int = 3) -> Figure:
-    """Small multiples, one per metric; black targets fall inside the band, vermillion miss."""
-    rows = max(1, -(-len(panels) // columns))
-    fig = Figure(figsize=(3.6 * columns, 2.8 * rows + 0.6), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+                    columns: int = 3, marginals: list[Marginal] | None = None) -> Figure:
+    """Draw small multiples: one per metric, then one per fitted parameter.
+
+    Targets inside the model's band are black, those outside vermillion; with
+    ``marginals`` each fitted parameter's prior is drawn against its posterior.
+    """
+    marginals = list(marginals or [])
+    rows, extra = max(1, -(-len(panels) // columns)), -(-len(marginals) // columns)
+    fig = Figure(figsize=(3.6 * columns, 2.8 * rows + 2.2 * extra + 0.9), layout="constrained")
+    grid = fig.add_gridspec(rows + extra, columns, height_ratios=[2.8] * rows + [2.2] * extra)
+    axes = [fig.add_subplot(grid[i // columns, i % columns]) for i in range(rows * columns)]
     for ax, panel in zip(axes, panels, strict=False):
         draw_panel(ax, panel)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
-    if panels:
-        handles, labels = axes[0].get_legend_handles_labels()
-        unique = dict(zip(labels, handles, strict=True))
-        fig.legend(unique.values(), unique.keys(), loc="outside lower center",
-                   ncols=min(len(unique), 3), fontsize=8, frameon=False)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11, fontweight="bold")
+    handles = dict(zip(*reversed(axes[0].get_legend_handles_labels()), strict=True)) \
+        if panels else {}
+    for i, m in enumerate(marginals):
+        ax = fig.add_subplot(grid[rows + i // columns, i % columns])
+        draw_marginal(ax, m)
+        handles.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    if handles:
+        fig.legend(handles.values(), handles.keys(), loc="outside lower center",
+                   ncols=min(len(handles), 4), fontsize=8, frameon=False)
+    fig.suptitle(title if not marginals else f"{title}; fitted parameters, prior against "
+                 "posterior", x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig

@@ -12,7 +12,7 @@ Correlations between fitted parameters are not carried over.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -25,7 +25,11 @@ EDGE = 0.05  # a median this close to a bound (share of the range) is "pressed"
 
 @dataclass(frozen=True)
 class Marginal:
-    """One fitted parameter: prior, accepted draws' percentiles, fitted distribution."""
+    """One fitted parameter: prior, posterior percentiles, fitted distribution, the draws.
+
+    ``draws`` are the posterior draws (regression-adjusted when ``weights`` is
+    set, with those weights), ``accepted`` the accepted draws as drawn.
+    """
 
     path: str
     prior: Dist
@@ -33,6 +37,14 @@ class Marginal:
     prior_band: tuple[float, float, float]
     posterior_band: tuple[float, float, float]
     targets: tuple[str, ...]
+    draws: np.ndarray | None = field(default=None, compare=False, repr=False)
+    accepted: np.ndarray | None = field(default=None, compare=False, repr=False)
+    weights: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def adjusted(self) -> bool:
+        """True when the posterior draws are regression-adjusted (and weighted)."""
+        return self.weights is not None
 
     @property
     def pressed(self) -> str | None:
@@ -48,9 +60,20 @@ class Marginal:
         return None
 
 
-def percentiles(sample: np.ndarray) -> tuple[float, float, float]:
-    """5th, 50th and 95th percentiles."""
-    p05, p50, p95 = np.quantile(sample, [0.05, 0.5, 0.95])
+def quantiles(sample: np.ndarray, levels, weights: np.ndarray | None = None) -> np.ndarray:
+    """Quantiles of ``sample``, weighted when ``weights`` is given (midpoint interpolation)."""
+    if weights is None:
+        return np.quantile(sample, levels)
+    order = np.argsort(sample, kind="stable")
+    values, w = np.asarray(sample)[order], np.asarray(weights)[order]
+    cumulative = (np.cumsum(w) - 0.5 * w) / np.sum(w)
+    return np.interp(levels, cumulative, values)
+
+
+def percentiles(sample: np.ndarray, weights: np.ndarray | None = None
+                ) -> tuple[float, float, float]:
+    """5th, 50th and 95th percentiles (weighted when ``weights`` is given)."""
+    p05, p50, p95 = quantiles(sample, [0.05, 0.5, 0.95], weights)
     return (float(p05), float(p50), float(p95))
 
 
@@ -59,15 +82,21 @@ def rounded(x: float, digits: int = 4) -> float:
     return float(f"{x:.{digits}g}")
 
 
-def fit(prior: Dist, sample: np.ndarray, evidence: tuple[str, ...]) -> Dist:
-    """Fit the distribution written for a parameter whose accepted draws are ``sample``."""
+def fit(prior: Dist, sample: np.ndarray, evidence: tuple[str, ...],
+        weights: np.ndarray | None = None) -> Dist:
+    """Fit the distribution written for a parameter whose posterior draws are ``sample``."""
     if prior.kind == "lognormal":
         logs = np.log(sample)
-        sigma = max(float(np.std(logs, ddof=1)) if len(sample) > 1 else 0.0, 1e-3)
-        return Dist("lognormal", (rounded(float(np.exp(logs.mean()))), rounded(sigma)),
+        if weights is None:
+            centre = float(logs.mean())
+            sigma = float(np.std(logs, ddof=1)) if len(sample) > 1 else 0.0
+        else:
+            centre = float(np.average(logs, weights=weights))
+            sigma = float(np.sqrt(np.average((logs - centre) ** 2, weights=weights)))
+        return Dist("lognormal", (rounded(float(np.exp(centre))), rounded(max(sigma, 1e-3))),
                     evidence)
     low, high = prior.bounds
-    wanted = (np.quantile(sample, LEVELS) - low) / (high - low)  # on [0, 1]
+    wanted = (quantiles(sample, LEVELS, weights) - low) / (high - low)  # on [0, 1]
     fits = [best_fit(shape, wanted) for shape in (flat, triangle)]
     _, unit = min(fits, key=lambda f: f[0])
     ends = [rounded(low + (high - low) * x, 5) for x in unit.args]
@@ -101,9 +130,11 @@ def triangle(s: np.ndarray) -> Dist:
 
 
 def marginal(path: str, prior: Dist, sample: np.ndarray, targets: tuple[str, ...],
-             target_evidence: tuple[str, ...]) -> Marginal:
+             target_evidence: tuple[str, ...], weights: np.ndarray | None = None,
+             accepted: np.ndarray | None = None) -> Marginal:
     """Fit one parameter; its evidence is the prior's ids plus the targets' ids."""
     evidence = tuple(dict.fromkeys(prior.evidence + target_evidence))
     prior_band = prior.ppf(np.array([0.05, 0.5, 0.95]))
-    return Marginal(path, prior, fit(prior, sample, evidence),
-                    tuple(float(x) for x in prior_band), percentiles(sample), targets)
+    return Marginal(path, prior, fit(prior, sample, evidence, weights),
+                    tuple(float(x) for x in prior_band), percentiles(sample, weights), targets,
+                    sample, sample if accepted is None else accepted, weights)

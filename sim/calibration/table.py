@@ -77,8 +77,19 @@ def report(cal: Calibration) -> str:
     for path in cal.uninformed:
         lines.append(f"Left at its prior: {path} moves no target.")
     lines += ["", f"Fitted parameters ({cal.accepted} of {cal.draws} draws accepted, "
-              f"distance threshold {cal.epsilon:.3g}):",
-              f"{'parameter':<44} {'prior median (90%)':<25}accepted median (90%)"]
+              f"distance threshold {cal.epsilon:.3g}; {adjustment_words(cal)}):",
+              f"{'parameter':<44} {'prior median (90%)':<25}posterior median (90%)"]
     lines += [marginal_line(m) for m in cal.fitted]
     lines += ["", "Fitted to:"] + [f"  {m.path}: {', '.join(m.targets)}" for m in cal.fitted]
     return "\n".join(lines)
+
+
+def adjustment_words(cal: Calibration) -> str:
+    """Say how the accepted draws became the posterior, with their effective sample size."""
+    found = cal.adjustment
+    if found is None:
+        return "plain rejection"
+    if found.applied:
+        return (f"regression-adjusted (local-linear, Epanechnikov weights), effective sample "
+                f"size {found.ess:.0f}")
+    return f"plain rejection: {found.reason}; effective sample size {found.ess:.0f}"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sim.calibration.fit import Calibration
 from sim.calibration.posterior import Marginal
+from sim.calibration.table import adjustment_words
 from sim.results.atomic import write_text
 from sim.scenario import ScenarioError, load
 from sim.scenario.dump import dist_raw
@@ -60,7 +61,8 @@ def parameter_block(m: Marginal) -> list[str]:
     plo, pmid, phi = m.prior_band
     lines = [f"# {m.path}",
              f"#   prior {m.prior.describe()}: median {show(pmid)}, 90% {show(plo)} to {show(phi)}",
-             f"#   accepted draws: median {show(mid)}, 90% {show(lo)} to {show(hi)}"
+             f"#   {'posterior (regression-adjusted)' if m.adjusted else 'accepted draws'}: "
+             f"median {show(mid)}, 90% {show(lo)} to {show(hi)}"
              + (f" (pressed against the {m.pressed} bound)" if m.pressed else ""),
              f"#   fitted to targets: {', '.join(m.targets)}",
              f"{toml_key(m.path)} = {toml_value(dist_raw(m.fitted))}"]
@@ -76,7 +78,8 @@ def header(cal: Calibration, command: str, targets_file: str) -> list[str]:
              f"#   {command}",
              f"# Targets: {targets_file}. Method: rejection ABC over a Latin hypercube on",
              f"# the priors ({cal.draws} draws, {cal.accepted} accepted, distance threshold "
-             f"{cal.epsilon:.3g}, seed {cal.seed}); see docs/calibration.md.",
+             f"{cal.epsilon:.3g}, seed {cal.seed}; {adjustment_words(cal)});",
+             "# see docs/calibration.md.",
              f"# Targets inside the model's 90% band: {inside[0]}/{len(cal.targets)} before, "
              f"{inside[1]}/{len(cal.targets)} after; medians inside the accepted interval: "
              f"{centred[0]} before, {centred[1]} after."]

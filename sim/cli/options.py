@@ -6,6 +6,7 @@ import math
 
 import click
 
+from sim.results.claim import check_outputs  # noqa: F401  (re-exported for the commands)
 from sim.scenario.convert import quota_level
 from sim.scenario.errors import ScenarioError, one_line
 
@@ -70,43 +71,6 @@ def claim_output(target, force: bool, hint: str = "pass --force to replace it"):
     return claim
 
 
-def check_outputs(scenario: str | None, outputs: dict[str, str | None]) -> None:
-    """Refuse output files that are an input or each other, before any work (ScenarioError).
-
-    ``outputs`` maps option names to paths (None: not given). An output may
-    not be the scenario, any file in its ``extends`` chain, or another
-    output; each must be writable as a file (sim.results.claim.check_file_target).
-    """
-    from sim.results.claim import check_file_target
-    from sim.scenario.loader import extends_chain
-
-    inputs = {same_file_key(p): p for p in (extends_chain(scenario) if scenario else [])}
-    seen: dict[tuple, str] = {}
-    for option, path in outputs.items():
-        if path is None:
-            continue
-        check_file_target(path)
-        key = same_file_key(path)
-        if key in inputs:
-            raise ScenarioError(f"{path}: {option} must differ from the scenario and the files "
-                                f"it extends ({inputs[key]} is one of them): writing it would "
-                                "destroy an input", option)
-        if key in seen:
-            raise ScenarioError(f"{path} is also the {seen[key]} file: choose two files", option)
-        seen[key] = option
-
-
-def same_file_key(path) -> tuple:
-    """Return a key equal for two names of one file: (device, inode), else the real path."""
-    import os
-
-    try:
-        info = os.stat(path)
-        return ("inode", info.st_dev, info.st_ino)
-    except OSError:
-        return ("path", os.path.realpath(path))
-
-
 def _float(text: str):
     try:
         return float(text)
@@ -138,7 +102,15 @@ run_workers_option = click.option(
 
 
 def input_error(err: Exception) -> InputError:
-    """Turn a domain error into the CLI's one-line, exit-2 error."""
+    """Turn a domain error into the CLI's one-line, exit-2 error (its notes appended)."""
+    found = _input_error(err)
+    notes = getattr(err, "__notes__", None)
+    if notes:
+        found.message = one_line("; ".join([found.message, *notes]))
+    return found
+
+
+def _input_error(err: Exception) -> InputError:
     if isinstance(err, FileExistsError) and err.errno is None:
         return InputError(one_line(f"{err}: run directory exists; pass --force to replace it"))
     if isinstance(err, OSError):  # the output location: missing, read-only, full disk ...
@@ -158,7 +130,8 @@ param_option = click.option(
     help="Sample only uncertain parameters matching GLOB, e.g. '*.yield_curve.*'. Repeatable.")
 workers_option = click.option(
     "--workers", type=click.IntRange(min=1, max=1024), default=None,
-    help="Local worker processes (default: one per core; 1 runs in this process).")
+    help="Local worker processes (default: one per core; at most the CPU count; 1 runs in this "
+         "process).")
 scheduler_option = click.option(
     "--scheduler", default=None, metavar="ADDRESS|local",
     help="Run on a dask.distributed cluster at tcp://HOST:PORT, or 'local' for a LocalCluster.")

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import click
 
-from sim.cli import fits
 from sim.cli.options import (
     InputError,
     QuotaLevel,
     SafePath,
-    claim_output,
     force_option,
     input_error,
-    out_option,
     param_option,
     parse_set,
     scheduler_option,
@@ -23,13 +17,13 @@ from sim.cli.options import (
     set_option,
     workers_option,
 )
-from sim.experiments import evaluators, sensitivity
-from sim.experiments.progress import Progress
-from sim.experiments.study import StudyOptions, manifest, plan, run
-from sim.results.atomic import staging, write_text
+from sim.experiments import methods, sensitivity
+from sim.experiments.execution import Execution, ExperimentError, Interrupted
+from sim.experiments.study import DEFAULT_REPS, StudyOptions, execute
 from sim.scenario.errors import ScenarioError
 
 SHOWN = 30  # parameters printed; sensitivity.csv has them all
+INTERRUPTED = 130
 
 
 def parse_group(text: str) -> tuple[str, tuple[str, ...]]:
@@ -42,15 +36,22 @@ def parse_group(text: str) -> tuple[str, tuple[str, ...]]:
     return name.strip(), items
 
 
+def say(message: str) -> None:
+    """Send a note to stderr (results go to stdout)."""
+    click.echo(message, err=True)
+
+
 @click.command()
 @click.argument("scenario", type=SafePath(dir_okay=False))
-@click.option("--method", type=click.Choice(sensitivity.METHODS), default="sobol",
+@click.option("--method", type=click.Choice(list(methods.METHODS)), default=methods.SOBOL.name,
+              show_default=True,
               help="Sobol indices (S1, ST with bootstrap CIs) or Morris screening.")
 @click.option("--n", type=click.IntRange(min=2, max=1_000_000), default=None,
-              help="Sobol base sample (default 256; a power of 2) or Morris trajectories (20).")
+              help=f"Sobol base sample (default {methods.SOBOL.default_n}; best a power of 2) "
+                   f"or Morris trajectories (default {methods.MORRIS.default_n}).")
 @click.option("--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
-              help="Replications per point (default 100; 1 when every uncertain parameter "
-                   "is analysed).")
+              help=f"Replications per point (default {DEFAULT_REPS}); always 1 when every "
+                   "uncertain parameter is analysed, since replications would be identical.")
 @seed_option
 @click.option("--metric", default="domestic_share_units", show_default=True)
 @click.option("--region", default="national", show_default=True)
@@ -64,54 +65,39 @@ def parse_group(text: str) -> tuple[str, tuple[str, ...]]:
 @set_option
 @workers_option
 @scheduler_option
-@out_option
+@click.option("--out", type=SafePath(file_okay=False), default=None,
+              help="Output directory (default: outputs/<scenario name>-"
+                   + "/, -".join(methods.METHODS) + "/ by --method).")
 @force_option
-def sensitivity_command(scenario, method, n, reps, seed, metric, region, period, quota, stat,
-                        params, groups, sets, workers, scheduler, out, force):
+@click.pass_context
+def sensitivity_command(ctx, scenario, method, n, reps, seed, metric, region, period, quota,
+                        stat, params, groups, sets, workers, scheduler, out, force):
     """Rank SCENARIO's uncertain parameters by their effect on one output."""
-    options = StudyOptions(scenario, method, n, reps, seed, metric, region, period, quota, stat,
-                           tuple(params), tuple(parse_group(g) for g in groups),
-                           tuple(parse_set(s) for s in sets))
+    options = StudyOptions(scenario_file=scenario, method=method, n=n, reps=reps, seed=seed,
+                           metric=metric, region=region, period=period, quota=quota, stat=stat,
+                           params=tuple(params), groups=tuple(parse_group(g) for g in groups),
+                           sets=tuple(parse_set(s) for s in sets))
+    execution = Execution(out=out, force=force, workers=workers, scheduler=scheduler)
     try:
-        fits.check_study_design(options)
-        study = plan(options)
-    except (ScenarioError, MemoryError) as err:
+        done = execute(options, execution, say)
+    except Interrupted as err:
+        say(f"\n{err}")
+        ctx.exit(INTERRUPTED)
+    except (ScenarioError, ExperimentError, OSError, MemoryError) as err:
         raise input_error(err) from None
-    target = Path(out) if out else Path("outputs") / f"{study.scenario.name}-sensitivity"
-    claim = claim_output(target, force)  # checked and locked before any work
-    for note in study.notes:
-        click.echo(note, err=True)
-    try:
-        evaluator = evaluators.make(workers, scheduler)
-    except ConnectionError as err:
-        raise InputError(str(err)) from None
-    described = {"kind": evaluator.name, "workers": evaluator.workers}
-    click.echo(f"{method}: {study.factors.count} factors, {len(study.unit)} points x "
-               f"{study.job.replications} replications, {evaluator.name} with "
-               f"{described['workers']} worker(s)", err=True)
-    try:
-        rows, facts = run(study, evaluator, Progress(len(study.unit), label=method))
-    except ScenarioError as err:
-        raise input_error(err) from None
-    finally:
-        evaluator.close()
-    with staging(claim.target, force, "sensitivity") as stage:
-        write_text(stage / "sensitivity.csv", sensitivity.csv_text(rows, method))
-        write_text(stage / "manifest.json",
-                   json.dumps(manifest(study, facts, described), indent=2, sort_keys=True) + "\n")
-    click.echo(headline(study, facts))
-    click.echo(sensitivity.table(rows, method, SHOWN))
-    if len(rows) > SHOWN:
-        click.echo(f"  ... {len(rows) - SHOWN} more in sensitivity.csv")
-    click.echo(f"\nWrote {target}/ (sensitivity.csv, manifest.json) in "
-               f"{facts['wall_time_s']:.1f} s")
+    click.echo(headline(done))
+    click.echo(sensitivity.table(done.analysis.rows, method, SHOWN))
+    if len(done.analysis.rows) > SHOWN:
+        click.echo(f"  ... {len(done.analysis.rows) - SHOWN} more in sensitivity.csv")
+    click.echo(f"\nWrote {done.out_dir}/ (sensitivity.csv, sample.parquet, outputs.parquet, "
+               f"manifest.json) in {done.analysis.facts['wall_time_s']:.1f} s")
 
 
-def headline(study, facts: dict) -> str:
+def headline(done) -> str:
     """Say what was analysed, in one line."""
+    study, facts = done.study, done.analysis.facts
     o = study.options
     what = f"{o.stat} of {o.region} {o.metric} {o.period} at quota {o.quota}"
-    size = f"N={study.n}" if o.method == "sobol" else f"{study.n} trajectories"
-    return (f"{o.method.capitalize()} sensitivity of the {what} ({size}, {facts['points']} points"
-            f" x {study.job.replications} replications; output mean {facts['output_mean']:.4g}, "
-            f"sd {facts['output_std']:.3g})")
+    return (f"{study.method.label} sensitivity of the {what} ({study.method.size(study.n)}, "
+            f"{facts['points']} points x {study.job.replications} replications; output mean "
+            f"{facts['output_mean']:.4g}, sd {facts['output_std']:.3g})")

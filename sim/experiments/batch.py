@@ -18,32 +18,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
-import simpy
 
 from sim.experiments.parameters import apply
-from sim.model.ensemble import build, calendar_of
-from sim.model.recorder import Recorder
-from sim.model.stats import summarise
+from sim.model.model import Model, ModelOptions
+from sim.model.recorder import RecordOptions, RowFilter
+from sim.model.stats import STAT_NAMES, summarise
 from sim.rng import Draws, Streams
 from sim.scenario.dist import Dist
 from sim.scenario.schema import Scenario
-
-
-@dataclass(frozen=True)
-class RowFilter:
-    """Which summary rows to keep (None: all) — a sensitivity run needs one row."""
-
-    metrics: frozenset[str] | None = None
-    regions: frozenset[str] | None = None
-    periods: frozenset[str] | None = None
-
-    def __call__(self, metric: str, region: str, period: str) -> bool:
-        """Tell whether a row is kept."""
-        return ((self.metrics is None or metric in self.metrics)
-                and (self.regions is None or region in self.regions)
-                and (self.periods is None or period in self.periods))
 
 
 @dataclass(frozen=True)
@@ -95,51 +80,24 @@ class PointDraws(Draws):
         return np.tile(Draws(self.streams, self.reps)(path, dist), self.points)
 
 
-class BatchRecorder(Recorder):
-    """The model's recorder, summarising each point's replications separately.
+def point_results(rows: list, points: int, keep: RowFilter) -> tuple[list, np.ndarray]:
+    """Row keys kept and their per-point statistics, (P, K, 6), from per-point summary rows.
 
-    The recorder summarises (..., P*R) arrays in ``annual`` and ``emit``; here
-    both return per-point statistics flattened to (..., 6*P), which its rows
-    carry unchanged, and ``results`` splits them back into (P, 6).
+    Each row's statistics are the six of every point in turn (see
+    :func:`summarise_points`).
     """
-
-    @classmethod
-    def adopt(cls, recorder: Recorder, points: int, reps: int, keep: RowFilter) -> BatchRecorder:
-        """Take over a freshly built recorder's state."""
-        new = cls.__new__(cls)
-        new.__dict__.update(recorder.__dict__)
-        new.points, new.reps, new.keep = points, reps, keep
-        return new
-
-    def annual(self, metric: str, values: np.ndarray) -> np.ndarray:
-        """Per-point statistics of one annual metric (NaN placeholders when not kept)."""
-        if self.keep.metrics is not None and metric not in self.keep.metrics:
-            return np.full((*values.shape[:-1], 6 * self.points), np.nan)
-        return summarise_points(values, self.points, self.reps)
-
-    def emit(self, values: dict[str, np.ndarray], region: str, period: str) -> None:
-        """Summarise each (L, P*R) array per point; append the rows the filter keeps."""
-        names = list(values)
-        if not any(self.keep(name, region, period) for name in names):
-            return
-        stacked = np.stack([np.broadcast_to(values[n], self.shape) for n in names])
-        stats = summarise_points(stacked, self.points, self.reps)
-        self.append_rows({n: stats[i] for i, n in enumerate(names)
-                          if self.keep(n, region, period)}, region, period)
-
-    def results(self) -> tuple[list[tuple[str, str, str, str]], np.ndarray]:
-        """Row keys kept and their statistics, (P, K, 6)."""
-        keys, blocks = [], []
-        for level, name, region, period, stats in self.rows:
-            if not self.keep(name, region, period):
-                continue
-            if len(stats) != 6 * self.points:
-                raise RuntimeError(f"row {name} {region} {period} was summarised over all "
-                                   "points: the recorder bypassed the batch hooks")
-            keys.append((level, name, region, period))
-            blocks.append(np.reshape(stats, (self.points, 6)))
-        stats = np.stack(blocks, axis=1) if blocks else np.empty((self.points, 0, 6))
-        return keys, stats
+    keys, blocks = [], []
+    width = len(STAT_NAMES)
+    for row in rows:
+        if not keep(row.metric, row.region, row.period):
+            continue
+        if len(row.stats) != width * points:
+            raise RuntimeError(f"row {row.metric} {row.region} {row.period} was not "
+                               "summarised point by point")
+        keys.append((row.quota, row.metric, row.region, row.period))
+        blocks.append(np.reshape(row.stats, (points, width)))
+    stats = np.stack(blocks, axis=1) if blocks else np.empty((points, 0, width))
+    return keys, stats
 
 
 def summarise_points(values: np.ndarray, points: int, reps: int) -> np.ndarray:
@@ -162,18 +120,12 @@ def summarise_points(values: np.ndarray, points: int, reps: int) -> np.ndarray:
 def ensemble(scenario: Scenario, draws: PointDraws, levels: tuple[str, ...],
              keep: RowFilter) -> tuple[list, np.ndarray]:
     """Run one ensemble of ``draws.points`` points; return row keys and ``(P, K, 6)`` stats."""
-    cal = calendar_of(scenario)
-    env = simpy.Environment()
-    actors = build(scenario, cal, draws, list(levels))
-    name, recorder = actors[-1]
-    if name != "record" or not isinstance(recorder, Recorder):
-        raise RuntimeError("expected the recorder as the last actor of the model")
-    recorder = BatchRecorder.adopt(recorder, draws.points, draws.reps, keep)
-    actors[-1] = (name, recorder)
-    for name, actor in actors:
-        env.process(getattr(actor, name)(env, cal.months))
-    env.run()
-    return recorder.results()
+    record = RecordOptions(rows=keep, width=len(STAT_NAMES) * draws.points,
+                           summarise=partial(summarise_points, points=draws.points,
+                                             reps=draws.reps))
+    result = Model(scenario, draws.count, levels=list(levels),
+                   options=ModelOptions(draws=draws, record=record)).run()
+    return point_results(result.rows, draws.points, keep)
 
 
 def run_batch(job: Job, batch: Batch) -> BatchResult:
@@ -235,12 +187,8 @@ class Probe:
 
 def probe(scenario: Scenario) -> Probe:
     """Run one replication at one quota level, noting draws and summary rows."""
-    cal = calendar_of(scenario)
     draws = _Recording(Streams(0), 1)
-    env = simpy.Environment()
-    actors = build(scenario, cal, draws, [scenario.run.quota_levels[0]])
-    for name, actor in actors:
-        env.process(getattr(actor, name)(env, cal.months))
-    env.run()
-    rows = actors[-1][1].rows
-    return Probe(frozenset(draws.seen), frozenset((m, r, p) for _, m, r, p, _ in rows))
+    result = Model(scenario, 1, levels=[scenario.run.quota_levels[0]],
+                   options=ModelOptions(draws=draws)).run()
+    return Probe(frozenset(draws.seen), frozenset((r.metric, r.region, r.period)
+                                                   for r in result.rows))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.experiments import samplers
+from sim.experiments import methods, samplers
 from sim.experiments.parameters import ParamSpec, apply, check_point, lookup, uncertain
 from sim.rng import Streams
 from sim.scenario.errors import ScenarioError
@@ -130,7 +130,7 @@ def parse_sets(scenario: Scenario, sets: list[tuple[str, list[str]]],
 def build(scenario: Scenario, sets: list[tuple[ParamSpec, list]], sample: str, n: int,
           seed: int, patterns: tuple[str, ...] = (), space: str = "range",
           file: str | None = None) -> Design:
-    """Build the design: factorial of the listed values x ``n`` sampled points (lhs/sobol)."""
+    """Build the design: factorial of the listed values x ``n`` points of ``sample``."""
     fixed = {spec.path: values[0] for spec, values in sets if len(values) == 1}
     check_point(scenario, fixed, file)
     base = apply(scenario, fixed)
@@ -141,11 +141,11 @@ def build(scenario: Scenario, sets: list[tuple[ParamSpec, list]], sample: str, n
             check_point(base, dict(zip([s.path for s, _ in listed], combo, strict=True)), file)
     sampled: list[ParamSpec] = []
     unit_rows = np.zeros((1, 0))
-    if sample != "grid":
+    chosen = methods.sampler(sample)
+    if chosen.samples:
         sampled = sampled_parameters(base, listed, patterns, file)
         rng = Streams(seed).generator(DESIGN_STREAM)
-        draw = samplers.lhs if sample == "lhs" else samplers.sobol
-        unit_rows = Space(tuple(sampled), space).values(draw(len(sampled), n, rng))
+        unit_rows = Space(tuple(sampled), space).values(chosen.draw(len(sampled), n, rng))
     table = cross(combos, unit_rows, object_columns=any(s.kind == "text" for s, _ in listed))
     fixed_specs = {spec.path: spec for spec, values in sets if len(values) == 1}
     return Design([s for s, _ in listed] + sampled,
@@ -173,3 +173,33 @@ def cross(combos: list[tuple], unit_rows: np.ndarray, object_columns: bool) -> n
     table = np.concatenate([np.repeat(left, n, axis=0),
                             np.tile(unit_rows.astype(left.dtype), (len(combos), 1))], axis=1)
     return table
+
+
+SHOWN_VARYING = 8  # parameters a note names before "and N more" (the manifest lists all)
+
+
+def varying_within(base: Scenario, pinned: set[str], drawn: frozenset[str]) -> list[str]:
+    """Uncertain parameters the model still draws per replication inside every point."""
+    return [s.path for s in uncertain(base) if s.path not in pinned and s.path in drawn]
+
+
+def replications(asked: int | None, varying: list[str], default: int, notes: list[str],
+                 what: str = "the design") -> int:
+    """Replications per point: 1 when nothing varies within a point (even if asked), else R.
+
+    With every uncertain parameter pinned all replications of a point are the
+    same run, so more would only repeat it; a note says so, and otherwise names
+    the parameters that still vary across a point's replications.
+    """
+    if not varying:
+        asked_more = f" instead of the {asked} asked for" if asked and asked > 1 else ""
+        notes.append(f"note: {what} sets every uncertain parameter, so all replications of a "
+                     f"point are identical: running 1 per point{asked_more}")
+        return 1
+    reps = asked or default
+    shown = ", ".join(varying[:SHOWN_VARYING])
+    more = f" and {len(varying) - SHOWN_VARYING} more" if len(varying) > SHOWN_VARYING else ""
+    notes.append(f"note: within each point {len(varying)} uncertain parameter"
+                 f"{'s' if len(varying) != 1 else ''} still vary across the {reps} replications "
+                 f"({shown}{more}; manifest.json lists them)")
+    return reps

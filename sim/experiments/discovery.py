@@ -2,32 +2,45 @@
 
 Reads points.csv (inputs) and results.parquet (outputs), marks each point
 where the target is missed (or met), and runs PRIM with covering: the first
-box, then a second among the points the first leaves out, and so on. Boxes
-are told in plain words and written to discover.csv.
+box, then a second among the points the first leaves out, and so on.
+
+Choosing a box (the stated rule): on each trajectory step, limits whose
+quasi-p value exceeds 0.05 are dropped (``prim.significant``); the chosen
+step is the one whose significant box has the most coverage among those with
+density at least ``min_density`` (default: halfway from the base rate of the
+points searched to 1), else the best F1 of coverage and density. ``--box N``
+picks step N of the first trajectory instead. A box whose density does not
+beat the base rate by a one-sided binomial test at 5% is reported with a
+warning (the first) or ends the covering (later ones). Each restriction's
+stability is EMA's resampling test. Extra-trees feature scores are reported
+beside the boxes. ``execute`` is the whole command; ``findings`` tells the
+result in words and writes discover.csv.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from sim.calendar import format_month, parse_month
-from sim.experiments import prim
+from sim.calendar import parse_month
+from sim.experiments import features, prim, targets
+from sim.experiments.execution import ExperimentError
 from sim.experiments.targets import Target
+from sim.results.atomic import write_text
 from sim.results.readers import check_sweep_manifest, read_csv_rows, read_manifest, read_results
 from sim.results.reading import DamagedFile
+from sim.rng import Streams
 from sim.scenario.convert import did_you_mean
 
 LABEL_DROP = {"vendors", "products", "foundries", "fabs", "segments", "imports", "events",
               "grey_market", "memory", "yield_curve"}
 MIN_CASES = 5  # covering stops when fewer cases of interest are left uncovered
+STREAM = "experiments.discover"  # resampling and feature-scoring stream: never a parameter path
 
 
-class DiscoverError(ValueError):
+class DiscoverError(ExperimentError, ValueError):
     """A bad RUN_DIR, target, quota level or region."""
 
 
@@ -40,14 +53,34 @@ class Inputs:
     shares: list[bool]
     x: np.ndarray
     skipped: list[str]
+    seed: int = 0  # the sweep's seed (resampling and feature scoring derive from it)
 
 
 @dataclass
 class Found:
-    """One discovered box, with its statistics over all points."""
+    """One discovered box: the reported box, the step it came from and its statistics.
+
+    ``box`` statistics are over the points searched (those earlier boxes
+    left), coverage and mass over all points; ``quasi_p`` maps each remaining
+    limit ``(axis, side)`` to its quasi-p value, ``dropped`` lists the limits
+    dropped as not significant, ``stability`` is (axes, 3): how often
+    resampling reproduced each restriction at the closest coverage, at the
+    closest density (EMA's two measures) and in the box the rule reports.
+    """
 
     box: prim.Box
+    step: int
     trajectory: list[prim.Box]
+    quasi_p: dict
+    dropped: list
+    stability: np.ndarray
+    base_rate: float
+    base_p: float
+
+    @property
+    def beats_base(self) -> bool:
+        """True when the density beats the base rate (binomial test at 5%)."""
+        return self.base_p <= prim.SIGNIFICANCE
 
 
 def read_inputs(run_dir: str | Path) -> Inputs:
@@ -67,7 +100,7 @@ def read_inputs(run_dir: str | Path) -> Inputs:
                   for n, row in enumerate(rows, 2)], dtype=float).reshape(len(rows), len(keep))
     shares = [bool(p.get("share")) for p in keep]
     return Inputs([p["path"] for p in keep], [p["kind"] for p in keep], shares, x,
-                  [p["path"] for p in params if p["kind"] == "text"])
+                  [p["path"] for p in params if p["kind"] == "text"], int(manifest.get("seed", 0)))
 
 
 def _cell(text: str, kind: str, run_dir: Path, line: int) -> float:
@@ -110,106 +143,113 @@ def read_outputs(run_dir: str | Path, target: Target, quota: str, region: str,
 
 
 def discover(inputs: Inputs, cases: np.ndarray, boxes: int = 2,
-             min_density: float | None = None) -> list[Found]:
+             min_density: float | None = None, step: int | None = None) -> list[Found]:
     """PRIM with covering: up to ``boxes`` boxes, each over the points still uncovered.
 
-    Without ``min_density`` a box must reach halfway from the base rate (the
-    share of cases among the points searched) to 1.
+    ``step`` picks the first box's trajectory step instead of the rule (module
+    docstring); an out-of-range step raises DiscoverError.
     """
     x, found = inputs.x, []
+    rng = Streams(inputs.seed).generator(STREAM)
     left = np.ones(len(cases), dtype=bool)
     while len(found) < boxes and cases[left].sum() >= MIN_CASES and not cases[left].all():
-        base = cases[left].mean()
-        wanted = min_density if min_density is not None else base + (1 - base) / 2
-        trajectory, chosen = prim.find(x[left], cases[left], wanted)
-        kept = chosen.restricted(x[left])
-        if not kept:
-            break
-        low, high = x.min(axis=0), x.max(axis=0)  # limits the search did not cut stay open
-        low[kept], high[kept] = chosen.low[kept], chosen.high[kept]
-        stats = prim.box(x, cases, low, high)
-        if found and stats.density <= cases.mean():
-            break  # no better than the base rate: covering has run out of structure
-        found.append(Found(stats, trajectory))
-        left &= ~stats.inside(x)
+        search = prim.Search.of(x, cases, left)
+        item = find(search, min_density, step if not found else None, rng)
+        if item is None or (found and not item.beats_base):
+            break  # nothing restricted, or no better than chance: covering has run out
+        found.append(item)
+        left &= ~item.box.inside(x)
     return found
 
 
-def label(path: str) -> str:
-    """Shorten a parameter path for prose: ``ascend 910c yield ceiling``."""
-    words = [w for w in path.split(".") if w not in LABEL_DROP]
-    return " ".join(words).replace("_", " ")
+def find(search: prim.Search, min_density: float | None, step: int | None,
+         rng: np.random.Generator) -> Found | None:
+    """One box: trajectory, significant box of each step, the chosen one and its tests."""
+    steps = prim.trajectory(search)
+    if step is not None and not 0 <= step < len(steps):
+        raise DiscoverError(f"--box {step}: the trajectory has steps 0 to {len(steps) - 1}")
+    reported = [prim.significant(search, s) for s in steps]
+    index = step if step is not None else rule(search, [b for b, _ in reported], min_density)
+    chosen, dropped = reported[index]
+    if not chosen.restricted(search):
+        if step is not None:
+            raise DiscoverError(f"--box {step}: every limit of that step has a quasi-p value "
+                                f"above {prim.SIGNIFICANCE:g}, so it is no box; choose a later "
+                                "step of the trajectory")
+        return None
+
+    def pick(sub: prim.Search, sub_steps: list[prim.Box]) -> prim.Box:
+        """Report the rule's box on a resampled subset."""
+        boxes = [prim.significant(sub, s)[0] for s in sub_steps]
+        return boxes[rule(sub, boxes, min_density)]
+
+    return Found(chosen, index, steps, prim.quasi_p(search, chosen), dropped,
+                 prim.stability(search, chosen, rng, pick), float(search.y.mean()),
+                 prim.base_rate_p(search, chosen))
 
 
-def conditions(inputs: Inputs, found: prim.Box) -> list[str]:
-    """One clause per restricted parameter, e.g. ``fab1 commission comes before 2026-03``."""
-    return [clause(inputs, j, found) for j in found.restricted(inputs.x)]
+def rule(search: prim.Search, boxes: list[prim.Box], min_density: float | None) -> int:
+    """Pick the stated rule's step: most coverage at the density threshold, else best F1."""
+    base = float(search.y.mean())
+    wanted = min_density if min_density is not None else base + (1 - base) / 2
+    return prim.choose(boxes, wanted)
 
 
-def clause(inputs: Inputs, j: int, found: prim.Box) -> str:
-    """Say how the box limits parameter ``j``.
+def feature_scores(inputs: Inputs, cases: np.ndarray) -> np.ndarray | None:
+    """Extra-trees scores of the inputs for the cases (None when every point is alike)."""
+    import warnings
 
-    A number's limit is shown halfway to the nearest point outside the box; a
-    month limit is the first month outside (``before``) or the last inside.
-    """
-    name, kind = label(inputs.paths[j]), inputs.kinds[j]
-    values = np.unique(inputs.x[:, j])
-    if kind == "bool":
-        return f"{name} is {'true' if found.low[j] >= 1 else 'false'}"
-    outside_high = values[values > found.high[j]]
-    outside_low = values[values < found.low[j]]
-    if kind == "date":
-        high = format_month(int(outside_high[0])) if outside_high.size else ""
-        low = format_month(int(found.low[j]))
-        if outside_low.size and outside_high.size:
-            return f"{name} comes in {low} or later and before {high}"
-        return f"{name} comes before {high}" if outside_high.size else \
-            f"{name} comes in {low} or later"
-    share = inputs.shares[j]
-    high = _value((found.high[j] + outside_high[0]) / 2, share) if outside_high.size else ""
-    low = _value((found.low[j] + outside_low[-1]) / 2, share) if outside_low.size else ""
-    if low and high:
-        return f"{name} is between {low} and {high}"
-    return f"{name} stays below {high}" if high else f"{name} is above {low}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # out-of-bag estimates on small sweeps
+        return features.scores(inputs.x, cases, inputs.seed)
 
 
-def _value(value: float, share: bool) -> str:
-    if share:
-        return f"{value:.0%}" if abs(value * 100 - round(value * 100)) < 0.05 else f"{value:.1%}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+@dataclass(frozen=True)
+class DiscoverOptions:
+    """A discovery as asked for on the command line."""
+
+    run_dir: str
+    target: str  # METRIC[:STAT]@PERIOD OP VALUE
+    quota: str = "announced"
+    region: str = "national"
+    find: str = "missed"  # or "met"
+    min_density: float | None = None
+    boxes: int = 2
+    box: int | None = None  # trajectory step of the first box (None: the rule)
 
 
-def sentence(target: Target, verb: str, inputs: Inputs, found: prim.Box) -> str:
-    """Tell a box in plain words."""
-    clauses = conditions(inputs, found)
-    joined = clauses[0] if len(clauses) == 1 else ", ".join(clauses[:-1]) + " and " + clauses[-1]
-    return (f"{target.words()} is {verb} in {found.density:.0%} of points where {joined} "
-            f"(these points hold {found.coverage:.0%} of all points where it is {verb}, and "
-            f"{found.mass:.0%} of all points)")
+@dataclass
+class Discovery:
+    """What a discovery found, ready to be told."""
+
+    target: Target
+    options: DiscoverOptions
+    inputs: Inputs
+    cases: np.ndarray
+    found: list[Found]
+    scores: np.ndarray | None
+    undefined: int
+    out: Path
 
 
-def csv_text(inputs: Inputs, found: list[Found]) -> str:
-    """discover.csv: the boxes (one row per restricted parameter) and the first trajectory."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["kind", "box", "coverage", "density", "mass", "parameter", "low", "high"])
-    for number, item in enumerate(found, 1):
-        b = item.box
-        for j in b.restricted(inputs.x) or [None]:
-            low = high = ""
-            if j is not None:
-                low = _limit(inputs, j, b.low[j]) if b.low[j] > inputs.x[:, j].min() else ""
-                high = _limit(inputs, j, b.high[j]) if b.high[j] < inputs.x[:, j].max() else ""
-            writer.writerow(["box", number, f"{b.coverage:.6g}", f"{b.density:.6g}",
-                             f"{b.mass:.6g}", inputs.paths[j] if j is not None else "", low, high])
-    for step, b in enumerate(found[0].trajectory if found else []):
-        writer.writerow(["trajectory", step, f"{b.coverage:.6g}", f"{b.density:.6g}",
-                         f"{b.mass:.6g}", ";".join(inputs.paths[j] for j in b.restricted(
-                             inputs.x)), "", ""])
-    return out.getvalue()
+def execute(options: DiscoverOptions) -> Discovery:
+    """Read the sweep, mark the points, find the boxes, write discover.csv (DiscoverError)."""
+    from sim.experiments import findings
 
-
-def _limit(inputs: Inputs, j: int, value: float) -> str:
-    return format_month(int(value)) if inputs.kinds[j] == "date" else repr(float(value))
+    target = targets.parse(options.target)
+    inputs = read_inputs(options.run_dir)
+    outputs = read_outputs(options.run_dir, target, options.quota, options.region,
+                           len(inputs.x))
+    if not inputs.paths:
+        raise DiscoverError(f"{options.run_dir}: the sweep varies no numeric parameter to "
+                            "discover over")
+    defined = ~np.isnan(outputs)
+    met = target.met(outputs)
+    cases = ((~met if options.find == "missed" else met) & defined)[defined]
+    inputs.x = inputs.x[defined]
+    found = discover(inputs, cases, options.boxes, options.min_density, options.box)
+    scores = feature_scores(inputs, cases)
+    out = Path(options.run_dir) / "discover.csv"
+    done = Discovery(target, options, inputs, cases, found, scores, int((~defined).sum()), out)
+    write_text(out, findings.csv_text(done))
+    return done

@@ -1,13 +1,23 @@
-"""PRIM (Friedman and Fisher's Patient Rule Induction Method) for scenario discovery.
+"""PRIM (Friedman and Fisher's Patient Rule Induction Method), as EMA Workbench 2.5 runs it.
 
-Given points ``X`` (n, d) and a flag ``y`` marking the cases of interest, PRIM
-peels: it repeatedly cuts off the ``alpha`` share of the box's points at one
-end of one axis, choosing the cut that leaves the highest density (share of
-cases among the points in the box). Every step is a box on the trajectory,
-trading coverage (share of all cases inside) for density. The chosen box is
-then pasted (limits widened while density does not fall) and pruned
-(restrictions dropped while density stays within 2 percentage points or one
-point's worth, and down to five at most), so it names few parameters.
+Given points ``x`` (n, d) and a flag ``y`` marking the cases of interest,
+PRIM peels: among the cuts that drop the ``alpha`` quantile of the box's
+points at one end of one axis, it takes the one with the largest gain in
+density per point removed (EMA's default "lenient1" objective; ties go to the
+cut restricting fewer axes, then to the first axis, upper end first). It
+stops when no cut raises the density or the box would fall below
+``min_mass``. Pasting then widens restricted limits while density still
+rises. Every peel and paste is a step of the trajectory. Cut points are
+EMA's (sdtoolkit's) quantiles, midway between two data values, so the
+trajectory matches EMA's step for step (tests/test_experiments_prim_ema.py).
+
+Statistics follow EMA's covering: a later box searches only the points the
+earlier boxes leave ("remaining"); its density and point counts are over
+those points, its coverage is a share of all cases and its mass a share of
+all points, so coverages of successive boxes add up to at most 1.
+
+Each restriction's quasi-p value is EMA's one-sided binomial test (Bryant and
+Lempert 2010): how likely the box's cases are if that limit were removed.
 """
 
 from __future__ import annotations
@@ -16,171 +26,255 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import binomtest
 
-ALPHA = 0.05  # share of the box's points peeled (or pasted) per step
+ALPHA = 0.05  # share of the box's points peeled per step
+PASTE_ALPHA = 0.05  # share of the points beside a limit taken in per paste
 MIN_MASS = 0.05  # smallest box, as a share of all points
-PRUNE_TOLERANCE = 0.02  # density a pruned box may give up for naming fewer parameters
-MAX_RESTRICTIONS = 5  # a box names at most this many parameters
+
+
+@dataclass(frozen=True)
+class Search:
+    """The points PRIM searches, and the totals its statistics are shares of.
+
+    ``x``, ``y``: the remaining points; ``low``, ``high``: the limits of all
+    points (an unrestricted axis sits at these); ``points``, ``cases``: all
+    points and all cases, including those earlier boxes took.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    points: int
+    cases: int
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray, left: np.ndarray | None = None) -> Search:
+        """Search the ``left`` points (all by default) of ``x``, ``y``."""
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
+        left = np.ones(len(y), dtype=bool) if left is None else left
+        return cls(x[left], y[left], x.min(axis=0), x.max(axis=0), len(y), int(y.sum()))
 
 
 @dataclass(frozen=True)
 class Box:
-    """Axis-aligned limits ``[low, high]`` (inclusive) and the box's statistics."""
+    """Inclusive limits ``[low, high]`` and their statistics over the search's points."""
 
     low: np.ndarray
     high: np.ndarray
-    coverage: float
-    density: float
-    mass: float
+    coverage: float  # cases inside / all cases
+    density: float  # cases inside / points inside (remaining points)
+    mass: float  # points inside / all points
+    n: int = 0  # remaining points inside
+    k: int = 0  # cases among them
 
     def inside(self, x: np.ndarray) -> np.ndarray:
         """Tell which rows of ``x`` lie in the box."""
         return np.all((x >= self.low) & (x <= self.high), axis=1)
 
-    def restricted(self, x: np.ndarray) -> list[int]:
-        """Axes whose limits cut into the range of ``x``."""
-        return [j for j in range(x.shape[1])
-                if self.low[j] > x[:, j].min() or self.high[j] < x[:, j].max()]
+    def restricted(self, search_or_x) -> list[int]:
+        """Axes whose limits differ from those of all points (EMA's restricted dimensions)."""
+        low, high = _limits(search_or_x)
+        return [j for j in range(len(low)) if self.low[j] != low[j] or self.high[j] != high[j]]
 
 
-def box(x: np.ndarray, y: np.ndarray, low: np.ndarray, high: np.ndarray) -> Box:
-    """Make a box with its coverage, density and mass over ``x``, ``y``."""
-    inside = np.all((x >= low) & (x <= high), axis=1)
-    count = int(inside.sum())
-    cases = int(y[inside].sum())
-    total = max(int(y.sum()), 1)
-    return Box(low.copy(), high.copy(), cases / total, cases / count if count else 0.0,
-               count / len(x))
+def _limits(search_or_x) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(search_or_x, Search):
+        return search_or_x.low, search_or_x.high
+    return np.min(search_or_x, axis=0), np.max(search_or_x, axis=0)
 
 
-def peel(x: np.ndarray, y: np.ndarray, alpha: float = ALPHA,
-         min_mass: float = MIN_MASS) -> list[Box]:
-    """Peel: return the trajectory from the whole space to the smallest box allowed."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=bool)
-    current = box(x, y, x.min(axis=0), x.max(axis=0))
-    trajectory = [current]
-    while current.density < 1.0:
-        step = best_peel(x, y, current, alpha, min_mass)
-        if step is None:
-            break
-        current = step
-        trajectory.append(current)
-    return trajectory
+def box(search: Search, low: np.ndarray, high: np.ndarray) -> Box:
+    """Make a box with its statistics over the search's points."""
+    inside = np.all((search.x >= low) & (search.x <= high), axis=1)
+    n, k = int(inside.sum()), int(search.y[inside].sum())
+    return Box(low.copy(), high.copy(), k / max(search.cases, 1), k / n if n else 0.0,
+               n / search.points, n, k)
 
 
-def best_peel(x: np.ndarray, y: np.ndarray, current: Box, alpha: float,
-              min_mass: float) -> Box | None:
-    """Find the cut leaving the densest box of at least ``min_mass`` (ties: bigger box)."""
-    inside = current.inside(x)
-    best, best_key = None, None
-    for j in range(x.shape[1]):
-        values = x[inside, j]
-        for side in ("low", "high"):
-            low, high = current.low.copy(), current.high.copy()
-            if side == "low":
-                cut = np.quantile(values, alpha, method="higher")
-                low[j] = cut if (values < cut).any() else _next_above(values, cut)
-            else:
-                cut = np.quantile(values, 1 - alpha, method="lower")
-                high[j] = cut if (values > cut).any() else _next_below(values, cut)
-            if not np.isfinite(low[j]) or not np.isfinite(high[j]) or low[j] > high[j]:
-                continue
-            candidate = box(x, y, low, high)
-            if candidate.mass < min_mass or candidate.mass >= current.mass:
-                continue
-            key = (candidate.density, candidate.mass)
-            if best_key is None or key > best_key:
-                best, best_key = candidate, key
-    return best
-
-
-def _next_above(values: np.ndarray, cut: float) -> float:
-    above = values[values > cut]
-    return float(above.min()) if above.size else math.inf
-
-
-def _next_below(values: np.ndarray, cut: float) -> float:
-    below = values[values < cut]
-    return float(below.max()) if below.size else -math.inf
-
-
-def paste(x: np.ndarray, y: np.ndarray, start: Box, alpha: float = ALPHA) -> Box:
-    """Widen limits, one step at a time, while the box gains points and loses no density."""
-    current = start
-    while True:
-        best = None
-        for j in range(x.shape[1]):
-            for side in ("low", "high"):
-                candidate = widened(x, y, current, j, side, alpha)
-                if candidate is not None and candidate.density >= current.density and (
-                        best is None or (candidate.density, candidate.mass)
-                        > (best.density, best.mass)):
-                    best = candidate
-        if best is None:
-            return current
-        current = best
-
-
-def widened(x: np.ndarray, y: np.ndarray, current: Box, j: int, side: str,
-            alpha: float) -> Box | None:
-    """Move axis ``j``'s ``side`` limit out to take in about alpha more points."""
-    others = np.all(np.delete((x >= current.low) & (x <= current.high), j, axis=1), axis=1)
-    if side == "low":
-        outside = np.sort(x[others & (x[:, j] < current.low[j]), j])[::-1]
+def quantile(data: np.ndarray, q: float) -> float:
+    """Sdtoolkit's quantile, as EMA computes it: midway between two distinct sorted values."""
+    data = np.sort(data)
+    i = (len(data) - 1) * q
+    lower, higher = math.floor(i), math.ceil(i)
+    if q > 0.5:
+        while data[lower] == data[higher] and lower > 0:
+            lower -= 1
     else:
-        outside = np.sort(x[others & (x[:, j] > current.high[j]), j])
-    if not outside.size:
-        return None
-    take = max(1, math.ceil(alpha * current.mass * len(x)))
+        while data[lower] == data[higher] and higher < len(data) - 1:
+            higher += 1
+    return (data[lower] + data[higher]) / 2
+
+
+def gain(k_old: int, n_old: int, k_new: int, n_new: int) -> float:
+    """EMA's lenient1 objective: change in density per point removed (or added)."""
+    old, new = k_old / n_old, (k_new / n_new if n_new else 0.0)
+    return (new - old) / abs(n_old - n_new) if new != old else 0.0
+
+
+def _candidate(search: Search, current: Box, j: int, side: str, value: float):
+    """Make the box with axis ``j``'s ``side`` limit moved to ``value``, and its score key."""
     low, high = current.low.copy(), current.high.copy()
-    limit = outside[min(take, outside.size) - 1]
-    if side == "low":
-        low[j] = limit
-    else:
-        high[j] = limit
-    return box(x, y, low, high)
+    (low if side == "low" else high)[j] = value
+    candidate = box(search, low, high)
+    unrestricted = len(low) - len(candidate.restricted(search))
+    return candidate, (gain(current.k, current.n, candidate.k, candidate.n), unrestricted)
 
 
-def prune(x: np.ndarray, y: np.ndarray, chosen: Box, tolerance: float = PRUNE_TOLERANCE,
-          most: int = MAX_RESTRICTIONS) -> Box:
-    """Drop restrictions, cheapest first, while density stays within ``tolerance`` of the start.
-
-    Few restrictions tell the finding in few words; with few points many edge
-    peels are noise, and each costs almost no density to undo. The tolerance
-    is at least one point's worth of density (1 / points in the box). Beyond
-    ``most`` restrictions the cheapest are dropped whatever they cost.
-    """
-    slack = max(tolerance, 1.0 / max(chosen.mass * len(x), 1.0))
-    current, floor = chosen, chosen.density - slack
+def peel(search: Search, alpha: float = ALPHA, min_mass: float = MIN_MASS) -> list[Box]:
+    """Peel from the box of all remaining points; return every step, first one included."""
+    current = box(search, search.low, search.high)
+    steps = [current]
     while True:
-        options = []
-        for j in current.restricted(x):
-            low, high = current.low.copy(), current.high.copy()
-            low[j], high[j] = x[:, j].min(), x[:, j].max()
-            options.append(box(x, y, low, high))
-        best = max(options, key=lambda b: (b.density, b.mass), default=None)
-        if best is None or (best.density < floor and len(options) <= most):
-            return current
+        inside = current.inside(search.x)
+        best, best_key = None, None
+        for j in range(search.x.shape[1]):
+            values = search.x[inside, j]
+            for side, q in (("high", 1 - alpha), ("low", alpha)):
+                candidate, key = _candidate(search, current, j, side, quantile(values, q))
+                if best_key is None or key > best_key:  # first of equals wins, as EMA's sort
+                    best, best_key = candidate, key
+        if best is None or not (best.mass >= min_mass and best.n < current.n and best_key[0] > 0):
+            return steps
         current = best
+        steps.append(current)
 
 
-def choose(trajectory: list[Box], min_density: float | None = None) -> int:
-    """Pick a box: the most coverage with density >= ``min_density``, else the best F1.
+def paste(search: Search, start: Box, alpha: float = PASTE_ALPHA,
+          min_mass: float = MIN_MASS) -> list[Box]:
+    """Widen restricted limits while density rises; return the pasted steps (maybe none)."""
+    current, steps = start, []
+    while True:
+        best, best_key = None, None
+        for j in current.restricted(search):
+            for side in ("low", "high"):
+                candidate, key = _candidate(search, current, j, side,
+                                            _paste_value(search, current, j, side, alpha))
+                if best_key is None or key > best_key:
+                    best, best_key = candidate, key
+        if best is None or not (best.mass >= min_mass and best.n > current.n and best_key[0] > 0
+                                and best.density > current.density):
+            return steps
+        current = best
+        steps.append(current)
+
+
+def _paste_value(search: Search, current: Box, j: int, side: str, alpha: float) -> float:
+    """Where a paste moves axis ``j``'s limit: the alpha quantile of the points beside it."""
+    low, high = current.low.copy(), current.high.copy()
+    if side == "low":
+        low[j], high[j] = search.low[j], current.low[j]
+    else:
+        low[j], high[j] = current.high[j], search.high[j]
+    beside = search.x[np.all((search.x >= low) & (search.x <= high), axis=1), j]
+    if not beside.size:
+        return search.low[j] if side == "low" else search.high[j]
+    return quantile(beside, 1 - alpha if side == "low" else alpha)
+
+
+def trajectory(search: Search, alpha: float = ALPHA, min_mass: float = MIN_MASS) -> list[Box]:
+    """Peel, then paste the last peeled box: EMA's ``find_box`` trajectory."""
+    peeled = peel(search, alpha, min_mass)
+    return peeled + paste(search, peeled[-1], PASTE_ALPHA, min_mass)
+
+
+def quasi_p(search: Search, chosen: Box) -> dict[tuple[int, str], float]:
+    """Quasi-p value of each restricted limit ``(axis, "low"|"high")``.
+
+    Removing one limit gives a bigger box with density p; the quasi-p value is
+    the chance of at least the box's cases among its points at rate p (one-sided
+    binomial test, as EMA computes it).
+    """
+    sides = [(j, s) for j in chosen.restricted(search) for s in ("low", "high")
+             if (chosen.low if s == "low" else chosen.high)[j]
+             != (search.low if s == "low" else search.high)[j]]
+    if not sides:
+        return {}
+    outside = np.stack([search.x[:, j] < chosen.low[j] if s == "low" else
+                        search.x[:, j] > chosen.high[j] for j, s in sides], axis=1)
+    count = outside.sum(axis=1)
+    base, single = count == 0, count == 1
+    totals = base.sum() + outside[single].sum(axis=0)
+    hits = search.y[base].sum() + outside[single & search.y].sum(axis=0)
+    return {side: float(binomtest(chosen.k, chosen.n, hits[i] / totals[i],
+                                  alternative="greater").pvalue)
+            for i, side in enumerate(sides)}
+
+
+def base_rate_p(search: Search, chosen: Box) -> float:
+    """Chance of at least the box's cases among its points at the searched points' base rate."""
+    if chosen.n == 0:
+        return 1.0
+    return float(binomtest(chosen.k, chosen.n, search.y.mean(), alternative="greater").pvalue)
+
+
+def choose(steps: list[Box], min_density: float) -> int:
+    """Pick a step: the most coverage with density >= ``min_density``, else the best F1.
 
     F1 (harmonic mean of coverage and density) weighs both sides of the trade-off.
     """
-    if min_density is not None:
-        good = [i for i, b in enumerate(trajectory) if b.density >= min_density]
-        if good:
-            return max(good, key=lambda i: (trajectory[i].coverage, trajectory[i].density))
+    good = [i for i, b in enumerate(steps) if b.density >= min_density]
+    if good:
+        return max(good, key=lambda i: (steps[i].coverage, steps[i].density))
     scores = [2 * b.coverage * b.density / (b.coverage + b.density)
-              if b.coverage + b.density > 0 else 0.0 for b in trajectory]
+              if b.coverage + b.density > 0 else 0.0 for b in steps]
     return int(np.argmax(scores))
 
 
-def find(x: np.ndarray, y: np.ndarray, min_density: float | None = None,
-         alpha: float = ALPHA, min_mass: float = MIN_MASS) -> tuple[list[Box], Box]:
-    """Peel, choose, paste and prune: the trajectory and the final box."""
-    trajectory = peel(x, y, alpha, min_mass)
-    chosen = trajectory[choose(trajectory, min_density)]
-    return trajectory, prune(x, y, paste(x, y, chosen, alpha))
+SIGNIFICANCE = 0.05  # a limit whose quasi-p value exceeds this is dropped
+RESAMPLES = 10  # PRIM runs on random halves of the points, for each restriction's stability
+RESAMPLE_SHARE = 0.5
+
+
+def significant(search: Search, start: Box,
+                level: float = SIGNIFICANCE) -> tuple[Box, list[tuple[tuple[int, str], float]]]:
+    """Drop limits whose quasi-p value exceeds ``level``, least significant first.
+
+    After each drop the box and every remaining quasi-p value are recomputed;
+    returns the box whose limits are all significant and the dropped limits
+    with the quasi-p value they had when dropped.
+    """
+    current, dropped = start, []
+    while True:
+        values = quasi_p(search, current)
+        worst = max(values, key=values.get, default=None)
+        if worst is None or values[worst] <= level:
+            return current, dropped
+        dropped.append((worst, values[worst]))
+        j, side = worst
+        low, high = current.low.copy(), current.high.copy()
+        if side == "low":
+            low[j] = search.low[j]
+        else:
+            high[j] = search.high[j]
+        current = box(search, low, high)
+
+
+def stability(search: Search, chosen: Box, rng: np.random.Generator, pick=None,
+              iterations: int = RESAMPLES, share: float = RESAMPLE_SHARE) -> np.ndarray:
+    """How often each axis is restricted when PRIM reruns on random subsets.
+
+    Each run peels a random ``share`` of the searched points. On its
+    trajectory, as EMA's ``resample`` does, the step closest in coverage
+    (column 0) and the step closest in density (column 1) to ``chosen`` are
+    looked up; column 2 is the box ``pick(search, steps)`` reports on the
+    subset (the same rule that chose ``chosen``; zeros without ``pick``).
+    Returns ``(d, 3)``: the share of runs restricting each axis.
+    """
+    d = search.x.shape[1]
+    counts = np.zeros((d, 3))
+    coverage = chosen.k / max(int(search.y.sum()), 1)
+    size = int(len(search.y) * share)
+    for _ in range(iterations):
+        pick_rows = rng.choice(len(search.y), size=size, replace=False)
+        sub = Search.of(search.x[pick_rows], search.y[pick_rows])
+        steps = trajectory(sub)
+        near = [steps[int(np.argmin([abs(s.coverage - coverage) for s in steps]))],
+                steps[int(np.argmin([abs(s.density - chosen.density) for s in steps]))]]
+        if pick is not None:
+            near.append(pick(sub, steps))
+        for column, found in enumerate(near):
+            if found is not None:
+                counts[found.restricted(sub), column] += 1
+    return counts / iterations

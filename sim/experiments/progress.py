@@ -15,8 +15,9 @@ class Progress:
     """
 
     def __init__(self, total: int, done: int = 0, label: str = "points", stream=None,
-                 interval: float = 10.0, bar: bool | None = None, enabled: bool = True):
-        self.total, self.done, self.label = total, done, label
+                 interval: float = 10.0, bar: bool | None = None, enabled: bool = True,
+                 unit: str = "points"):
+        self.total, self.done, self.label, self.unit = total, done, label, unit
         self.stream = stream if stream is not None else sys.stderr
         self.interval, self.enabled = interval, enabled
         self.start, self.start_done = time.monotonic(), done
@@ -26,7 +27,7 @@ class Progress:
         if enabled and use_bar:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, initial=done, unit="pt", desc=label, file=self.stream,
+            self.bar = tqdm(total=total, initial=done, unit=unit, desc=label, file=self.stream,
                             dynamic_ncols=True, smoothing=0.1)
 
     def update(self, points: int) -> None:
@@ -48,8 +49,8 @@ class Progress:
         left = self.total - self.done
         eta = str(timedelta(seconds=round(left / rate))) if rate > 0 else "?"
         share = self.done / self.total if self.total else 1.0
-        return (f"{self.label}: {self.done}/{self.total} points ({share:.0%}), "
-                f"{rate:.3g} points/s, ETA {eta}")
+        return (f"{self.label}: {self.done}/{self.total} {self.unit} ({share:.0%}), "
+                f"{rate:.3g} {self.unit}/s, ETA {eta}")
 
     def close(self) -> None:
         """End the bar."""

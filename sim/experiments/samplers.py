@@ -13,8 +13,6 @@ import warnings
 import numpy as np
 from scipy.stats import qmc
 
-SAMPLES = ("grid", "lhs", "sobol")
-
 
 def _engine(cls, d: int, rng: np.random.Generator):
     """Build a scipy QMC engine seeded by ``rng`` (``rng=`` since scipy 1.15, else ``seed=``)."""

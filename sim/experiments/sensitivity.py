@@ -19,12 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.experiments import samplers
+from sim.experiments import methods, samplers
 from sim.experiments.parameters import ParamSpec
 
-METHODS = ("sobol", "morris")
-COLUMNS = {"sobol": ("S1", "S1_conf", "ST", "ST_conf"),
-           "morris": ("mu_star", "mu_star_conf", "sigma")}
 RESAMPLES = 1000  # bootstrap resamples for the confidence intervals
 CONFIDENCE = 0.95
 
@@ -80,36 +77,24 @@ def grouped(params: list[ParamSpec], groups: list[tuple[str, tuple[str, ...]]]) 
 
 def design(method: str, factors: Factors, n: int, rng: np.random.Generator,
            levels: int = 4) -> np.ndarray:
-    """Unit-cube points: Saltelli (n x (factors + 2)) or Morris (n x (factors + 1))."""
-    d = len(factors.params)
-    if method == "sobol":
-        return samplers.saltelli(d, n, rng, factors._groups())
-    return samplers.morris(d, n, rng, levels, factors._groups())
+    """Unit-cube points of the method (Sobol: Saltelli's n x (factors + 2); Morris: n x (+1))."""
+    return methods.method(method).design(len(factors.params), n, rng, factors._groups(), levels)
 
 
 def analyse(method: str, factors: Factors, unit: np.ndarray, y: np.ndarray, seed: int,
             levels: int = 4) -> list[dict]:
-    """Compute indices per factor: S1, S1_conf, ST, ST_conf (Sobol) or mu_star, its CI, sigma."""
-    problem = factors.problem()
+    """Compute indices per factor: the method's columns (S1, S1_conf, ST, ST_conf; mu*, ...)."""
+    chosen = methods.method(method)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if method == "sobol":
-            from SALib.analyze import sobol
-
-            found = sobol.analyze(problem, y, calc_second_order=False, num_resamples=RESAMPLES,
-                                  conf_level=CONFIDENCE, seed=seed)
-        else:
-            from SALib.analyze import morris
-
-            found = morris.analyze(problem, unit, y, num_resamples=RESAMPLES,
-                                   conf_level=CONFIDENCE, num_levels=levels, seed=seed)
-    return [{"parameter": name, **{c: float(found[c][i]) for c in COLUMNS[method]}}
+        found = chosen.analyse(factors.problem(), unit, y, seed, levels, RESAMPLES, CONFIDENCE)
+    return [{"parameter": name, **{c: float(found[c][i]) for c in chosen.columns}}
             for i, name in enumerate(factors.names)]
 
 
 def ranked(rows: list[dict], method: str) -> list[dict]:
-    """Rows by importance: total index (Sobol) or mu* (Morris), largest first."""
-    key = "ST" if method == "sobol" else "mu_star"
+    """Rows by importance (the method's key: total index, or mu*), largest first."""
+    key = methods.method(method).key
     return sorted(rows, key=lambda r: (-_finite(r[key]), r["parameter"]))
 
 
@@ -121,23 +106,79 @@ def csv_text(rows: list[dict], method: str) -> str:
     """sensitivity.csv: ``parameter`` then the method's columns, ranked, 6 significant digits."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["parameter", *COLUMNS[method]])
+    columns = methods.method(method).columns
+    writer.writerow(["parameter", *columns])
     for row in ranked(rows, method):
-        writer.writerow([row["parameter"], *(f"{row[c]:.6g}" for c in COLUMNS[method])])
+        writer.writerow([row["parameter"], *(f"{row[c]:.6g}" for c in columns)])
     return out.getvalue()
 
 
 def table(rows: list[dict], method: str, limit: int | None = None) -> str:
-    """Format the ranked indices as a text table (``limit`` rows at most)."""
+    """Format the ranked indices as a text table (``limit`` rows at most).
+
+    Each column of the method is shown with its interval when it has one
+    (``S1 ±S1_conf``); Sobol indices to 3 decimals, Morris effects to 4 digits.
+    """
+    chosen = methods.method(method)
     shown = ranked(rows, method)[:limit]
     width = max([len("parameter")] + [len(r["parameter"]) for r in shown])
-    if method == "sobol":
-        head = f"{'rank':>4}  {'parameter':<{width}}  {'S1':>7} {'(95% CI)':>9}  {'ST':>7} " \
-               f"{'(95% CI)':>9}"
-        lines = [f"{i:>4}  {r['parameter']:<{width}}  {r['S1']:7.3f} ±{r['S1_conf']:<8.3f}  "
-                 f"{r['ST']:7.3f} ±{r['ST_conf']:<8.3f}" for i, r in enumerate(shown, 1)]
+    pairs = [(c, f"{c}_conf" if f"{c}_conf" in chosen.columns else None)
+             for c in chosen.columns if not c.endswith("_conf")]
+    size, spec = (7, "7.3f") if chosen.additive else (10, "10.4g")
+    head = f"{'rank':>4}  {'parameter':<{width}}"
+    for name, conf in pairs:
+        head += f"  {name.replace('_star', '*'):>{size}}" + (f" {'(95% CI)':>9}" if conf else "")
+    lines = [head]
+    for i, r in enumerate(shown, 1):
+        line = f"{i:>4}  {r['parameter']:<{width}}"
+        for name, conf in pairs:
+            line += f"  {r[name]:{spec}}" + (f" ±{r[conf]:<8.3g}" if conf else "")
+        lines.append(line)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+GOOD_WIDTH = 0.05  # Sobol: 95% intervals of about ±0.05 (5% of the variance) tell factors apart
+LEADING = 3  # factors whose intervals must be narrower than their indices ...
+MINOR = 0.1  # ... unless their index is below this share of the largest (they hardly matter)
+
+
+def adequacy(method: str, rows: list[dict], n: int, factors: int) -> str | None:
+    """Warn when N is too small for the factors, with a suggested N (None: adequate).
+
+    Too small means: a first-order index negative beyond its interval (Sobol),
+    or an interval wider than its index for one of the LEADING factors (those
+    with at least MINOR times the largest index). The
+    suggestion scales N by the square of how much the widest interval must
+    shrink (intervals narrow as 1/sqrt(N)): to about ±GOOD_WIDTH for Sobol
+    (rounded up to a power of 2), to half of mu* for Morris.
+    """
+    chosen = methods.method(method)
+    order = [r for r in ranked(rows, method) if math.isfinite(r[chosen.key])]
+    if not order:
+        return None
+    top = [r for r in order[:LEADING] if r[chosen.key] >= MINOR * order[0][chosen.key]]
+    conf = f"{chosen.key}_conf"
+    wide = [r["parameter"] for r in top if r[conf] > r[chosen.key]]
+    first = chosen.first_order
+    negative = [r["parameter"] for r in rows if first and r[first] + r[f"{first}_conf"] < 0]
+    if not wide and not negative:
+        return None
+    if chosen.additive:
+        widest = max(max(r[f"{first}_conf"], r[conf]) for r in rows)
+        better = 2 ** math.ceil(math.log2(max(n * (widest / GOOD_WIDTH) ** 2, 2 * n)))
     else:
-        head = f"{'rank':>4}  {'parameter':<{width}}  {'mu*':>10} {'(95% CI)':>11}  {'sigma':>10}"
-        lines = [f"{i:>4}  {r['parameter']:<{width}}  {r['mu_star']:10.4g} "
-                 f"±{r['mu_star_conf']:<10.3g}  {r['sigma']:10.4g}" for i, r in enumerate(shown, 1)]
-    return "\n".join(line.rstrip() for line in [head, *lines])
+        widest = max(r[conf] / max(r[chosen.key] / 2, 1e-12) for r in top)
+        better = max(math.ceil(n * widest ** 2), 2 * n)
+    why = []
+    if negative:
+        why.append(f"first-order index negative beyond its interval for {_names(negative)}")
+    if wide:
+        why.append(f"interval wider than the index for {_names(wide)}")
+    points = better * chosen.points_per_n(factors)
+    return (f"warning: {chosen.size(n)} is too small for {factors} factors ({'; '.join(why)}); "
+            f"try --n {better} ({points:,} points)")
+
+
+def _names(names: list[str], most: int = 3) -> str:
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most
+                                      else "")

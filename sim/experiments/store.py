@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.experiments.batch import BatchResult
+from sim.experiments.execution import ExperimentError
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import write_bytes, write_text
 from sim.results.marker import MARKER, marker_bytes
@@ -29,7 +30,7 @@ from sim.results.reading import DamagedFile, open_npz, read_json_object
 RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", *STAT_NAMES)
 
 
-class ResumeMismatch(ValueError):
+class ResumeMismatch(ExperimentError, ValueError):
     """--resume against a directory made with other settings."""
 
 
@@ -146,6 +147,17 @@ class RunStore:
                     raise RuntimeError(f"batch {index} has different summary rows")
                 writer.write_table(batch_table(result, schema), row_group_size=1 << 20)
         return sink.getvalue().to_pybytes()
+
+
+def parquet_bytes(table) -> bytes:
+    """Encode an Arrow table as zstd Parquet bytes (callers write them atomically)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    with pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def batch_table(result: BatchResult, schema):

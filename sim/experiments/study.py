@@ -5,23 +5,31 @@ summary row: metric, region, period and quota level. Each design point pins
 the analysed parameters through their own distributions (``Space`` mode
 ``dist``: indices describe the scenario's stated uncertainty); parameters not
 analysed keep varying across the R replications, with common random numbers.
+``execute`` is the whole command: plan, evaluate, analyse and write the
+directory (sensitivity.csv, sample.parquet, outputs.parquet, manifest.json).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from sim.experiments import sensitivity
+from sim.budget_checks import check_study_design
+from sim.experiments import evaluators, methods, sensitivity
 from sim.experiments.batch import Batch, Job, Probe, RowFilter, probe
-from sim.experiments.design import Space, parse_sets
+from sim.experiments.design import Space, parse_sets, replications, varying_within
+from sim.experiments.execution import OUTPUTS, Execution, Interrupted, Say, quiet
 from sim.experiments.parameters import apply, check_point, uncertain
 from sim.experiments.progress import Progress
+from sim.experiments.store import parquet_bytes
 from sim.experiments.sweep import batch_size, package_versions
 from sim.model.stats import STAT_NAMES
+from sim.results.atomic import output_directory, staging, write_bytes, write_text
 from sim.results.run_dir import git_commit
 from sim.rng import Streams
 from sim.scenario import Scenario, load
@@ -29,9 +37,9 @@ from sim.scenario.convert import did_you_mean
 from sim.scenario.dump import scenario_hash
 from sim.scenario.errors import ScenarioError
 
-DEFAULT_N = {"sobol": 256, "morris": 20}
 DEFAULT_REPS = 100
 STUDY_STREAM = "experiments.sensitivity"  # design stream: never a parameter path
+FILES = ("sensitivity.csv", "sample.parquet", "outputs.parquet", "manifest.json")
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ class StudyOptions:
     """A sensitivity study as asked for on the command line (None: the default)."""
 
     scenario_file: str
-    method: str = "sobol"
+    method: str = methods.SOBOL.name
     n: int | None = None
     reps: int | None = None
     seed: int | None = None
@@ -66,11 +74,17 @@ class Study:
     job: Job
     batch_size: int
     notes: list[str] = field(default_factory=list)
+    varying: list[str] = field(default_factory=list)  # uncertain paths drawn within a point
+
+    @property
+    def method(self) -> methods.Method:
+        """The sensitivity method (registry entry)."""
+        return methods.method(self.options.method)
 
     @property
     def n(self) -> int:
         """Base sample size (Sobol) or number of trajectories (Morris)."""
-        return self.options.n or DEFAULT_N[self.options.method]
+        return self.options.n or self.method.default_n
 
     def batches(self) -> list[Batch]:
         """Split the design points into batches of ``batch_size``."""
@@ -86,6 +100,9 @@ def plan(options: StudyOptions) -> Study:
     """Check every input and fix the design; ScenarioError names the bad one."""
     file = options.scenario_file
     scenario = load(file)
+    if options.method not in methods.METHODS:
+        raise ScenarioError(f"unknown method {options.method!r}" + did_you_mean(
+            options.method, methods.METHODS), "--method", file)
     sets = parse_sets(scenario, [(p, list(v)) for p, v in options.sets], file)
     if any(len(values) > 1 for _, values in sets):
         raise ScenarioError("sensitivity takes one value per --set (it fixes a parameter)",
@@ -106,16 +123,18 @@ def plan(options: StudyOptions) -> Study:
     seen = probe(base)
     check_output(options, seen, base, file)
     seed = scenario.run.seed if options.seed is None else options.seed
-    n = options.n or DEFAULT_N[options.method]
+    n = options.n or methods.method(options.method).default_n
     unit = sensitivity.design(options.method, factors, n, Streams(seed).generator(STUDY_STREAM),
                               options.levels)
     values = Space(factors.params, "dist").values(unit)
     notes: list[str] = []
-    reps = options.reps or default_reps(base, params, notes)
+    varying = varying_within(base, {p.path for p in params}, seen.drawn)
+    reps = replications(options.reps, varying, DEFAULT_REPS, notes, "the analysis")
     rows = RowFilter(frozenset([options.metric]), frozenset([options.region]),
                      frozenset([options.period]))
     job = Job(base, reps, seed, (options.quota,), seen.drawn, rows)
-    return Study(options, scenario, factors, unit, values, job, batch_size(len(unit), reps), notes)
+    return Study(options, scenario, factors, unit, values, job, batch_size(len(unit), reps), notes,
+                 varying)
 
 
 def check_output(options: StudyOptions, seen: Probe, scenario: Scenario, file: str) -> None:
@@ -133,19 +152,21 @@ def check_output(options: StudyOptions, seen: Probe, scenario: Scenario, file: s
             options.stat, STAT_NAMES), "--stat", file)
 
 
-def default_reps(base: Scenario, params: list, notes: list[str]) -> int:
-    """One replication when every uncertain parameter is analysed, else DEFAULT_REPS."""
-    if len(params) == len(uncertain(base)):
-        notes.append("note: every uncertain parameter is analysed, so replications would be "
-                     "identical: running 1 per point (--reps to override)")
-        return 1
-    return DEFAULT_REPS
+@dataclass
+class Analysis:
+    """A study's outputs and indices: ``stats[i]`` are point i's six statistics."""
+
+    rows: list[dict]
+    facts: dict
+    stats: np.ndarray  # (points, 6), STAT_NAMES order
+    warning: str | None = None
 
 
-def run(study: Study, evaluator, progress: Progress | None = None) -> tuple[list[dict], dict]:
-    """Evaluate every point, then analyse; returns the index rows and run facts."""
+def evaluate(study: Study, evaluator, progress: Progress | None = None) -> Analysis:
+    """Evaluate every point, then analyse the chosen statistic."""
     started = time.perf_counter()
-    y = outputs(study, evaluator, progress)
+    stats = outputs(study, evaluator, progress)
+    y = stats[:, STAT_NAMES.index(study.options.stat)]
     bad = np.flatnonzero(~np.isfinite(y))
     if bad.size:
         raise ScenarioError(f"{study.options.metric} is undefined at {bad.size} of {len(y)} "
@@ -155,37 +176,130 @@ def run(study: Study, evaluator, progress: Progress | None = None) -> tuple[list
                                study.job.seed, study.options.levels)
     facts = {"points": len(y), "wall_time_s": round(time.perf_counter() - started, 3),
              "output_mean": float(np.mean(y)), "output_std": float(np.std(y))}
-    return rows, facts
+    warning = sensitivity.adequacy(study.options.method, rows, study.n, study.factors.count)
+    return Analysis(rows, facts, stats, warning)
+
+
+def run(study: Study, evaluator, progress: Progress | None = None) -> tuple[list[dict], dict]:
+    """Evaluate every point, then analyse; returns the index rows and run facts."""
+    found = evaluate(study, evaluator, progress)
+    return found.rows, found.facts
 
 
 def outputs(study: Study, evaluator, progress: Progress | None = None) -> np.ndarray:
-    """Evaluate the output at every design point (point order, whatever the finish order)."""
-    y = np.full(len(study.values), np.nan)
-    column = STAT_NAMES.index(study.options.stat)
+    """Each design point's six statistics of the output row, (points, 6), in point order."""
+    stats = np.full((len(study.values), len(STAT_NAMES)), np.nan)
     try:
         for result in evaluator.run(study.job, study.batches()):
             if len(result.keys) != 1:
                 raise RuntimeError(f"expected one summary row per point, got {len(result.keys)}")
-            y[result.points] = result.stats[:, 0, column]
+            stats[result.points] = result.stats[:, 0, :]
             if progress is not None:
                 progress.update(len(result.points))
     finally:
         if progress is not None:
             progress.close()
-    return y
+    return stats
+
+
+def default_out(study: Study) -> Path:
+    """Return the directory used without --out: outputs/<scenario>-<method>/."""
+    return Path(OUTPUTS) / study.method.out_dir(study.scenario.name)
+
+
+@dataclass
+class Outcome:
+    """What a finished ``execute`` tells the user."""
+
+    study: Study
+    analysis: Analysis
+    out_dir: Path
+
+
+def execute(options: StudyOptions, execution: Execution | None = None,
+            say: Say = quiet) -> Outcome:
+    """Run the study the command line asks for and write its directory.
+
+    Raises ScenarioError or ExperimentError (bad input, before anything runs),
+    Interrupted (Ctrl-C: nothing is written) and OSError (the output place).
+    """
+    execution = execution or Execution()
+    check_study_design(options)  # memory, before the design is drawn
+    study = plan(options)
+    target = Path(execution.out) if execution.out else default_out(study)
+    # Checked (path, --force rules) and locked before any work, until written.
+    with output_directory(target, execution.force) as claim:
+        for note in study.notes:
+            say(note)
+        evaluator = evaluators.make(execution.workers, execution.scheduler, say)
+        say(f"{study.method.name}: {study.factors.count} factors, {len(study.unit)} points x "
+            f"{study.job.replications} replications, {evaluator.name} with "
+            f"{evaluator.workers} worker(s)")
+        progress = Progress(len(study.unit), label=study.method.name, enabled=execution.progress)
+        try:
+            analysis = evaluate(study, evaluator, progress)
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted: nothing written to {target}/") from None
+        finally:
+            evaluator.close()
+        if analysis.warning:
+            say(analysis.warning)
+        write(study, analysis, claim.target, execution.force, evaluator.describe())
+    return Outcome(study, analysis, target)
+
+
+def write(study: Study, analysis: Analysis, target: Path, force: bool, evaluator: dict) -> None:
+    """Write the study's directory at once: indices, sample, outputs, manifest (last).
+
+    ``target`` is claimed by the caller (sim.results.atomic.output_directory).
+    """
+    with staging(target, force, "sensitivity") as stage:
+        write_text(stage / "sensitivity.csv", sensitivity.csv_text(analysis.rows,
+                                                                   study.options.method))
+        write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study)))
+        write_bytes(stage / "outputs.parquet", parquet_bytes(outputs_table(analysis.stats)))
+        text = json.dumps(manifest(study, analysis.facts, evaluator), indent=2, sort_keys=True)
+        write_text(stage / "manifest.json", text + "\n")
+
+
+def sample_table(study: Study):
+    """Tabulate the design: ``point``, each parameter's value, its unit coordinate ``unit.PATH``.
+
+    SALib's analyse functions take the unit coordinates with the manifest's
+    ``problem`` (the bounds are [0, 1]); values are what the model was given
+    (months as ordinals).
+    """
+    import pyarrow as pa
+
+    columns = {"point": pa.array(np.arange(len(study.unit), dtype=np.int64))}
+    for j, spec in enumerate(study.factors.params):
+        columns[spec.path] = pa.array(study.values[:, j].astype(float))
+    for j, spec in enumerate(study.factors.params):
+        columns[f"unit.{spec.path}"] = pa.array(study.unit[:, j].astype(float))
+    return pa.table(columns)
+
+
+def outputs_table(stats: np.ndarray):
+    """Tabulate the output row's six statistics per point, in design order."""
+    import pyarrow as pa
+
+    columns = {"point": pa.array(np.arange(len(stats), dtype=np.int64))}
+    columns.update({name: pa.array(stats[:, k]) for k, name in enumerate(STAT_NAMES)})
+    return pa.table(columns)
 
 
 def manifest(study: Study, facts: dict, evaluator: dict) -> dict:
-    """Everything needed to reproduce the study (``evaluator``: its kind and workers)."""
+    """Everything needed to reproduce the study (``evaluator``: its description)."""
     o = study.options
-    return {"kind": "sensitivity", "scenario_file": o.scenario_file,
+    return {"kind": "sensitivity", "method": study.method.name, "scenario_file": o.scenario_file,
             "scenario_hash": scenario_hash(study.scenario), "options": asdict(o),
             "n": study.n, "replications": study.job.replications, "seed": study.job.seed,
             "factors": study.factors.names, "parameters": [p.path for p in study.factors.params],
+            "problem": study.factors.problem(), "varying_within_point": study.varying,
             "output": {"metric": o.metric, "region": o.region, "period": o.period,
                        "quota": o.quota, "statistic": o.stat},
             "space": "dist", "resamples": sensitivity.RESAMPLES,
             "confidence": sensitivity.CONFIDENCE, "batch_size": study.batch_size,
             "evaluator": evaluator, **facts,
             "versions": package_versions(),
-            "git_commit": git_commit(), "files": ["sensitivity.csv", "manifest.json"]}
+            "git_commit": git_commit(), "files": list(FILES)}

@@ -3,7 +3,8 @@
 ``plan`` checks every input before anything runs and fixes the design, the
 batches and the settings that ``--resume`` must match. ``run`` evaluates the
 batches not yet stored, writing each as it completes, then assembles
-results.parquet and manifest.json.
+results.parquet and manifest.json. ``execute`` is the whole command: plan,
+check the output directory, choose the evaluator, run, and tell the user.
 """
 
 from __future__ import annotations
@@ -16,11 +17,24 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.budget_checks import check_sweep_design, check_sweep_work
 from sim.experiments import design as designs
+from sim.experiments import evaluators, methods
 from sim.experiments.batch import Batch, Job, RowFilter, probe
-from sim.experiments.parameters import apply, uncertain
+from sim.experiments.execution import (
+    OUTPUTS,
+    Execution,
+    ExperimentError,
+    Interrupted,
+    Say,
+    check_execution,
+    quiet,
+)
+from sim.experiments.parameters import apply
 from sim.experiments.progress import Progress
 from sim.experiments.store import RunStore
+from sim.results.claim import claimed
+from sim.results.marker import why_not_replaceable
 from sim.results.run_dir import git_commit, versions
 from sim.scenario import Scenario, load
 from sim.scenario.convert import did_you_mean
@@ -62,6 +76,7 @@ class Plan:
     job: Job
     batch_size: int
     notes: list[str] = field(default_factory=list)
+    varying: list[str] = field(default_factory=list)  # uncertain paths drawn within a point
 
     @property
     def batch_count(self) -> int:
@@ -90,34 +105,46 @@ class Plan:
     @property
     def sample(self) -> str:
         """The sampler used."""
-        return self.options.sample or ("grid" if self.options.sets else "lhs")
+        return chosen_sampler(self.options).name
 
     @property
     def n(self) -> int | None:
         """Sampled points per listed combination (None for a grid)."""
-        return None if self.sample == "grid" else (self.options.n or DEFAULT_POINTS)
+        return (self.options.n or DEFAULT_POINTS) if chosen_sampler(self.options).samples \
+            else None
+
+
+def chosen_sampler(options: SweepOptions) -> methods.Sampler:
+    """Return the sampler asked for, or the default (grid with --set lists, else lhs)."""
+    if options.sample is None:
+        return methods.default_sampler(bool(options.sets))
+    return methods.sampler(options.sample)
 
 
 def plan(options: SweepOptions) -> Plan:
     """Validate the inputs and fix the design; ScenarioError names the bad one."""
     file = options.scenario_file
     scenario = load(file)
-    sample = options.sample or ("grid" if options.sets else "lhs")
-    if sample == "grid" and not options.sets:
-        raise ScenarioError("a grid sweep needs at least one --set PATH=V1,V2,...", "--sample",
-                            file)
+    try:
+        sampler = chosen_sampler(options)
+    except KeyError as err:
+        raise ScenarioError(err.args[0], "--sample", file) from None
+    if not sampler.samples and not options.sets:
+        raise ScenarioError(f"a {sampler.name} sweep needs at least one --set PATH=V1,V2,...",
+                            "--sample", file)
     sets = designs.parse_sets(scenario, [(p, list(v)) for p, v in options.sets], file)
     notes = [f"note: {spec.path} = {spec.show(v)} lies outside the scenario's declared range "
              f"{spec.dist.describe()}" for spec, values in sets for v in values
              if spec.outside_declared(v)]
-    n = None if sample == "grid" else (options.n or DEFAULT_POINTS)
+    n = (options.n or DEFAULT_POINTS) if sampler.samples else 1
     seed = scenario.run.seed if options.seed is None else options.seed
-    design = designs.build(scenario, sets, sample, n or 1, seed, options.params, options.space,
+    design = designs.build(scenario, sets, sampler.name, n, seed, options.params, options.space,
                            file)
     base = apply(scenario, design.fixed) if design.fixed else scenario
-    reps = options.reps or default_reps(base, design, notes)
-    levels = tuple(options.quotas) or tuple(scenario.run.quota_levels)
     seen = probe(base)
+    varying = designs.varying_within(base, {s.path for s in design.columns}, seen.drawn)
+    reps = designs.replications(options.reps, varying, DEFAULT_REPS, notes)
+    levels = tuple(options.quotas) or tuple(scenario.run.quota_levels)
     for metric in options.metrics:
         if metric not in seen.names(0):
             raise ScenarioError(f"unknown metric {metric!r}" + did_you_mean(metric, seen.names(0)),
@@ -125,17 +152,7 @@ def plan(options: SweepOptions) -> Plan:
     rows = RowFilter(frozenset(options.metrics)) if options.metrics else RowFilter()
     job = Job(base, reps, seed, levels, seen.drawn, rows)
     size = options.batch or batch_size(design.size, reps)
-    return Plan(options, scenario, design, job, size, notes)
-
-
-def default_reps(base: Scenario, design: designs.Design, notes: list[str]) -> int:
-    """One replication when the design sets every uncertain parameter, else DEFAULT_REPS."""
-    varied = {spec.path for spec in design.columns}
-    if all(spec.path in varied for spec in uncertain(base)):
-        notes.append("note: the design sets every uncertain parameter, so replications "
-                     "would be identical: running 1 per point (--reps to override)")
-        return 1
-    return DEFAULT_REPS
+    return Plan(options, scenario, design, job, size, notes, varying)
 
 
 def batch_size(points: int, reps: int) -> int:
@@ -145,6 +162,111 @@ def batch_size(points: int, reps: int) -> int:
     stored byte) are the same whichever evaluator runs them.
     """
     return max(1, min(math.ceil(BATCH_REPLICATIONS / reps), math.ceil(points / MIN_BATCHES)))
+
+
+def default_out(scenario: Scenario) -> Path:
+    """Return the directory used without --out: outputs/<scenario name>-sweep/."""
+    return Path(OUTPUTS) / f"{scenario.name}-sweep"
+
+
+def check_target(target: Path, chosen: Plan, execution: Execution) -> None:
+    """Refuse an existing directory without --resume/--force, or a mismatched --resume.
+
+    --force replaces only what chipsim wrote (sim.results.marker), never a
+    folder of the user's that happens to hold a batches/ subfolder.
+    """
+    reason = why_not_replaceable(target) if target.exists() and execution.force else None
+    if reason:
+        raise ExperimentError(f"{target}: refusing to replace it with --force: {reason}")
+    if target.exists() and not (execution.resume or execution.force):
+        raise ExperimentError(f"{target}: run directory exists; pass --resume to continue it "
+                              "or --force to replace it")
+    if target.exists() and execution.resume:
+        RunStore(target).check(chosen.settings())
+
+
+@dataclass
+class Outcome:
+    """What a finished ``execute`` tells the user."""
+
+    plan: Plan
+    out_dir: Path
+    info: dict
+    evaluator: dict
+
+
+def execute(options: SweepOptions, execution: Execution | None = None,
+            say: Say = quiet) -> Outcome:
+    """Run the sweep the command line asks for: plan, check, evaluate, store, finish.
+
+    Raises ScenarioError or ExperimentError (bad input, before anything runs),
+    Interrupted (Ctrl-C; finished batches are kept), WorkerLost and OSError
+    (with a note that finished points are saved and --resume finishes).
+    """
+    execution = execution or Execution()
+    check_execution(execution)
+    check_sweep_design(options)  # memory, before the design is drawn
+    chosen = plan(options)
+    target = Path(execution.out) if execution.out else default_out(chosen.scenario)
+    with claimed(target):  # path checked, locked for the whole sweep, leftovers recovered
+        check_target(target, chosen, execution)
+        for note in chosen.notes:
+            say(note)
+        evaluator = evaluators.make(execution.workers, execution.scheduler, say)
+        try:
+            check_sweep_work(chosen, evaluator.workers)
+        except ScenarioError:
+            evaluator.close()
+            raise
+        say(f"sweep: {chosen.design.size} points x {len(chosen.job.levels)} quota levels x "
+            f"{chosen.job.replications} replications in {chosen.batch_count} batches, "
+            f"{evaluator.name} with {evaluator.workers} worker(s)")
+        info = evaluate(chosen, target, evaluator, execution)
+    for note in lost_notes(evaluator.describe()):
+        say(note)
+    return Outcome(chosen, target, info, evaluator.describe())
+
+
+def evaluate(chosen: Plan, target: Path, evaluator, execution: Execution) -> dict:
+    """Run the sweep; on Ctrl-C or a failure say what is saved and how to finish."""
+    progress = Progress(chosen.design.size, label="sweep", enabled=execution.progress)
+    try:
+        return run(chosen, target, evaluator, execution.resume, execution.force, progress)
+    except KeyboardInterrupt:
+        saved = RunStore(target).finished()
+        raise Interrupted(f"interrupted: {len(saved)} of {chosen.batch_count} batches saved in "
+                          f"{target}/; repeat the command with --resume to finish") from None
+    except (evaluators.WorkerLost, OSError) as err:  # e.g. a full disk: stored batches stay
+        note = saved_note(target)
+        if note:  # never when nothing started (issue 13)
+            err.add_note(note)
+        raise
+    finally:
+        evaluator.close()
+
+
+def saved_note(target: Path) -> str | None:
+    """Say what a failed sweep keeps for --resume: its finished batches, or just its start."""
+    store = RunStore(target)
+    if not (store.batches / "settings.json").is_file():
+        return None  # nothing started: there is nothing to resume
+    saved = len(store.finished())
+    if saved:
+        return f"{saved} finished batches are saved: rerun with --resume"
+    return "the sweep directory is kept (no batch finished yet): rerun with --resume"
+
+
+def lost_notes(described: dict) -> list[str]:
+    """Say which workers were lost, or restarted, while the batches ran."""
+    notes = []
+    if described.get("workers_lost"):
+        lost = described["workers_lost"]
+        notes.append(f"note: {len(lost)} Dask worker{'s' if len(lost) != 1 else ''} left during "
+                     f"the run ({', '.join(lost)}); their batches ran again on the others")
+    if described.get("restarts"):
+        notes.append(f"note: a local worker died; the pool was restarted "
+                     f"{described['restarts']} time(s) and the lost batches ran again")
+    return notes
 
 
 def run(plan: Plan, out_dir: str | Path, evaluator, resume: bool = False, force: bool = False,
@@ -185,7 +307,7 @@ def manifest(plan: Plan, evaluator, wall: float, cpu: float, resumed: bool) -> d
         "replications": plan.job.replications, "quota_levels": list(plan.job.levels),
         "points": plan.design.size, "batches": plan.batch_count, "batch_size": plan.batch_size,
         "command": command(plan.options), "options": asdict(plan.options),
-        "evaluator": {"kind": evaluator.name, "workers": evaluator.workers},
+        "evaluator": evaluator.describe(), "varying_within_point": plan.varying,
         "resumed": resumed, "wall_time_s": round(wall, 3),
         "batch_cpu_seconds": round(cpu, 3), "versions": package_versions(),
         "git_commit": git_commit(),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.experiments.execution import ExperimentError
 from sim.model.stats import STAT_NAMES
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
@@ -20,7 +21,7 @@ PATTERN = re.compile(r"^\s*(?P<metric>[A-Za-z_][\w.]*?)(?::(?P<stat>\w+))?@(?P<p
                      r"\s*(?P<op>>=|<=|>|<)\s*(?P<value>\S+)\s*$")
 
 
-class TargetError(ValueError):
+class TargetError(ExperimentError, ValueError):
     """A target that cannot be parsed."""
 
 

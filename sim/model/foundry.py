@@ -5,11 +5,9 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-import simpy
 
 from sim.calendar import Calendar
 from sim.model import paths
-from sim.model.clock import PHASE
 from sim.rng import Draws
 from sim.scenario.schema import Foundry as FoundrySpec
 
@@ -17,52 +15,83 @@ from sim.scenario.schema import Foundry as FoundrySpec
 class Foundry:
     """A foundry's AI wafer starts per month, one value per replication.
 
-    AI wafers = (capacity plan, of which only ``expansion_realised`` of the growth
-    happens under the equipment embargo) x AI share, plus dedicated fabs ramping
-    from their commissioning month; zero after ``closes``.
+    AI wafers = (capacity plan, of which only ``expansion_realised`` of the
+    growth happens under the equipment embargo) x AI share, plus dedicated
+    fabs ramping from their commissioning; none once the foundry closes to
+    Chinese designers. Commissioning and closing are timeline entries
+    (``<here>.fabs.<fab>.commission``, ``<here>.closes``) the foundry waits on.
     """
 
     def __init__(self, name: str, spec: FoundrySpec, cal: Calendar, draw: Draws):
         self.name = name
-        here = f"foundries.{name}"
+        self.here = here = f"foundries.{name}"
         self.capacity = paths.YearEndLinear(cal, years(spec.capacity, f"{here}.capacity", draw),
                                             draw.count)
         self.first_capacity = self.capacity.at(0)
         self.realised = draw(f"{here}.expansion_realised", spec.expansion_realised)
         self.ai_share = paths.YearSteps(cal, years(spec.ai_share, f"{here}.ai_share", draw),
                                         draw.count)
-        self.fabs = [fab_ramp(cal, fab, f"{here}.fabs.{fname}", draw)
-                     for fname, fab in spec.fabs.items()]
+        self.fabs = {f"{here}.fabs.{fname}.commission": Fab(cal, fab, f"{here}.fabs.{fname}", draw)
+                     for fname, fab in spec.fabs.items()}
         self.closes = (None if spec.closes is None
                        else cal.steps_of(draw(f"{here}.closes", spec.closes)))
+        self.open = np.ones(draw.count, dtype=bool)
         self.yield_factor = draw(f"{here}.yield_factor", spec.yield_factor)
         self.wafers = np.zeros(draw.count)
 
-    def produce(self, env: simpy.Environment, months: int):
-        """SimPy process: publish this month's AI wafer starts."""
-        yield env.timeout(PHASE["produce"])
-        for t in range(months):
-            self.wafers = self.wafers_at(t)
-            yield env.timeout(1)
+    def dated(self) -> dict[str, np.ndarray]:
+        """Timeline entries this foundry reacts to: key -> steps (R,)."""
+        entries = {key: fab.start for key, fab in self.fabs.items()}
+        if self.closes is not None:
+            entries[f"{self.here}.closes"] = self.closes
+        return entries
+
+    def watch(self, timeline, key: str):
+        """SimPy process: react to each firing of ``key`` (a fab starts, or the foundry closes)."""
+        while True:
+            mask = yield timeline.on(key)
+            if key in self.fabs:
+                self.fabs[key].started |= mask
+            else:
+                self.open &= ~mask
+
+    def produce(self, clock):
+        """SimPy process: at each month's start, publish its AI wafer starts."""
+        while True:
+            month = yield clock.next_month()
+            self.wafers = self.wafers_at(month.t)
+            month.done("produced")
 
     def wafers_at(self, t: int) -> np.ndarray:
         """AI wafer starts in month ``t``, (R,)."""
         first = self.first_capacity
         capacity = first + self.realised * (self.capacity.at(t) - first)
         fabs = np.zeros_like(first)
-        for start, ramp_months, per_month in self.fabs:
-            fabs = fabs + per_month * paths.ramp_at(t, start, ramp_months)
+        for fab in self.fabs.values():
+            fabs = fabs + fab.wafers_at(t)
         wafers = capacity * self.ai_share.at(t) + fabs
         if self.closes is not None:
-            wafers *= paths.before_step(t, self.closes)
+            wafers *= self.open
         return wafers
 
 
-def fab_ramp(cal: Calendar, fab, here: str, draw: Draws) -> tuple[np.ndarray, ...]:
-    """Draw a dedicated fab's commissioning step, ramp months and full wafers per month."""
-    return (cal.steps_of(draw(f"{here}.commission", fab.commission)),
-            draw(f"{here}.ramp_months", fab.ramp_months),
-            draw(f"{here}.wafers_per_month", fab.wafers_per_month))
+class Fab:
+    """A dedicated fab: nothing until commissioned, then a linear ramp to full output.
+
+    Month ``t`` after commissioning at step ``s`` runs at
+    ``clip((t - s + 1) / ramp_months, 0, 1)`` of ``wafers_per_month``.
+    """
+
+    def __init__(self, cal: Calendar, spec, here: str, draw: Draws):
+        self.start = cal.steps_of(draw(f"{here}.commission", spec.commission))
+        self.ramp_months = draw(f"{here}.ramp_months", spec.ramp_months)
+        self.per_month = draw(f"{here}.wafers_per_month", spec.wafers_per_month)
+        self.started = np.zeros(draw.count, dtype=bool)
+
+    def wafers_at(self, t: int) -> np.ndarray:
+        """Wafers this fab adds in month ``t``, (R,)."""
+        ramp = np.where(self.started, paths.ramp_at(t, self.start, self.ramp_months), 0.0)
+        return self.per_month * ramp
 
 
 def years(mapping: dict, here: str, draw: Draws) -> dict[int, paths.Row]:

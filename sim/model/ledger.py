@@ -4,7 +4,10 @@ The market clears a month in two pools, imports then domestic chips, and
 hands the pools' grants to the ledger, which makes each flow (units, kW)
 from them when needed and folds it into its sums at once, so a month's
 (segments, levels, R) flows are never all held together. The recorder reads
-the ledger after the market has cleared.
+the ledger after the market has cleared. The installed base is a pair of
+:class:`sim.model.state.Stock` (domestic, imported): initial units plus every
+delivery, never retired. Running sums hold one level row until a month's
+flows have one per level (see :func:`accumulate`).
 
 Invariant: every sum is exactly (bit for bit) the month-by-month sum of the
 month's flows: ``year[flow]`` (segments, levels, R) since the year began,
@@ -16,10 +19,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.levels import repeat_level
+from sim.metrics import NATIONAL, QUARTER, M, families, names
+from sim.model.state import LevelRows, Stock
 from sim.model.stats import share, total
 
-NATIONAL = ("domestic_units", "imports_units", "unmet_demand_compute", "demand_compute")
+QUARTERLY = names(QUARTER, NATIONAL)  # national quarterly sums, emitted in this order
+FAMILIES = families(QUARTER)  # then these, by vendor and by product
 
 
 class Ledger:
@@ -29,8 +34,12 @@ class Ledger:
     the recorder takes them.
     """
 
-    def __init__(self, installed: tuple[np.ndarray, np.ndarray]):
-        self.installed = {"domestic": installed[0], "import": installed[1]}
+    def __init__(self, initial: dict[str, np.ndarray], levels: LevelRows):
+        segments, replications = next(iter(initial.values())).shape
+        self.stocks: dict[str, Stock] = {}
+        for kind, units in initial.items():  # "domestic", "import": units (segments, R)
+            self.stocks[kind] = levels.stock(segments, replications=replications)
+            self.stocks[kind].put(units[:, None])
         self.year: dict[str, np.ndarray] = {}
         self.quarter: dict[str, np.ndarray] = {}
         self.shares: dict[str, np.ndarray] = {}
@@ -43,7 +52,7 @@ class Ledger:
         """
         for key, pool in (("import_h100e", imports), ("domestic_h100e", domestic)):
             accumulate(self.year, key, pool.h100e)
-        self.shares["domestic_share_compute"] = share(
+        self.shares[M.domestic_share_compute] = share(
             domestic.h100e.sum(0), total(d + i for d, i in zip(domestic.h100e, imports.h100e,
                                                                strict=True)))
         self.add_units(imports, domestic)
@@ -63,17 +72,17 @@ class Ledger:
             rows = {"import": imports.units_of(s), "domestic": domestic.units_of(s)}
             for kind, row in rows.items():
                 folds[kind].add(s, row)
-                self.installed[kind][s] += row
+                self.stocks[kind].put_row(s, row)
                 national[kind] = running_sum(national.get(kind), row)
             delivered = running_sum(delivered, rows["domestic"] + rows["import"])
-        self.shares["domestic_share_units"] = share(national["domestic"], delivered)
-        accumulate(self.quarter, "imports_units", national["import"])
-        accumulate(self.quarter, "domestic_units", national["domestic"])
+        self.shares[M.domestic_share_units] = share(national["domestic"], delivered)
+        accumulate(self.quarter, M.imports_units, national["import"])
+        accumulate(self.quarter, M.domestic_units, national["domestic"])
 
     def add_unmet(self, lapsed: np.ndarray) -> None:
         """Fold H100e of orders that lapsed this month, (segments, levels, R)."""
         accumulate(self.year, "unmet_h100e", lapsed)
-        accumulate(self.quarter, "unmet_demand_compute", lapsed.sum(0))
+        accumulate(self.quarter, M.unmet_demand_compute, lapsed.sum(0))
 
     def add_demand(self, national: np.ndarray) -> None:
         """Fold this month's national demand, H100e (1, R): it does not depend on the level.
@@ -81,7 +90,7 @@ class Ledger:
         No yearly sum is held: segments' demand follows from their draws, so
         the recorder sums a year's demand when the year ends.
         """
-        accumulate(self.quarter, "demand_compute", national)
+        accumulate(self.quarter, M.demand_compute, national)
 
     def add_units_by(self, prefix: str, units: dict[str, np.ndarray]) -> None:
         """Fold national units (levels, R) per vendor or product into ``<prefix>.<name>``."""
@@ -104,9 +113,9 @@ class Ledger:
         Within each group, sums keep the order they were first added in.
         """
         quarter, self.quarter = self.quarter, {}
-        group = {"vendor_units": 1, "import_units": 2}
         order = sorted(quarter, key=lambda key: (
-            (0, NATIONAL.index(key)) if key in NATIONAL else (group.get(key.split(".")[0], 3), 0)))
+            (0, QUARTERLY.index(key)) if key in QUARTERLY
+            else (1 + FAMILIES.index(key.split(".")[0]), 0)))
         return {key: quarter[key] for key in order}
 
     def installed_share(self) -> np.ndarray:
@@ -119,14 +128,10 @@ class Ledger:
         dom, imp = self.installed["domestic"], self.installed["import"]
         return share(dom.sum(0), total(d + i for d, i in zip(dom, imp, strict=True)))
 
-    def expand_levels(self, levels: int) -> None:
-        """Give every level its own copy of the installed base's single level row.
-
-        Running sums keep one row until a month's flows have one per level
-        (see :func:`accumulate`).
-        """
-        for key, values in self.installed.items():
-            self.installed[key] = repeat_level(values, levels, axis=1)
+    @property
+    def installed(self) -> dict[str, np.ndarray]:
+        """The installed base by origin, units (segments, levels, R)."""
+        return {kind: stock.level for kind, stock in self.stocks.items()}
 
 
 def with_national(value: np.ndarray) -> np.ndarray:

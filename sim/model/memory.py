@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-import simpy
 
 from sim.calendar import Calendar, parse_month
 from sim.model import paths
-from sim.model.clock import PHASE
 from sim.model.foundry import years
 from sim.model.policies import HBM_RULES
+from sim.model.state import Stock
 from sim.model.stats import ratio
 from sim.model.vendor import Vendor
 from sim.rng import Draws
@@ -19,12 +18,15 @@ from sim.scenario.schema import Memory
 class HbmPool:
     """Stacks available to package domestic chips, shared by the scenario's HBM rule.
 
-    Before ``controls_from`` HBM is bought freely and never binds. From then on
-    the pool starts at the pre-control stockpile and gains domestic output each
-    month; unused stacks carry over. The rule (default: value first, i.e. the
-    products with most H100e per stack are packaged first) splits a short
-    month's stacks among products. Invariant: ``stock >= 0``.
+    Before the controls (the timeline entry ``memory.controls``) HBM is bought
+    freely and never binds. When they come the pool receives the
+    pre-control stockpile, then domestic output each month; unused stacks
+    carry over. The rule (default: value first, i.e. the products with most
+    H100e per stack are packaged first) splits a short month's stacks among
+    products. Invariant: ``stock.level >= 0``.
     """
+
+    KEY = "memory.controls"
 
     def __init__(self, spec: Memory, cal: Calendar, draw: Draws, vendors: list[Vendor]):
         self.vendors = vendors
@@ -33,39 +35,48 @@ class HbmPool:
         yearly = years(spec.domestic_stacks, "memory.domestic_stacks", draw)
         self.domestic = paths.YearSteps(cal, yearly, draw.count)  # per year: / 12 a month
         self.rule = HBM_RULES[spec.allocation]
-        self.stock = np.zeros(draw.count)
+        self.stock = Stock((draw.count,))
+        self.controlled = False
+        self.fractions: dict[str, np.ndarray] = {}
 
-    def package(self, env: simpy.Environment, months: int):
-        """SimPy process: grant each vendor the share of its HBM need the pool allows."""
-        yield env.timeout(PHASE["package"])
-        for t in range(months):
-            self.package_month(t)
-            yield env.timeout(1)
+    def dated(self) -> dict[str, np.ndarray]:
+        """Timeline entries the pool reacts to."""
+        return {self.KEY: np.asarray(self.controls_step)}
+
+    def watch(self, timeline, key: str):
+        """SimPy process: when the controls come, HBM binds and the stockpile is counted."""
+        yield timeline.on(key)
+        self.controlled = True
+        self.stock.put(self.stockpile)
+        self.stockpile = None  # in stock now
+
+    def package(self, clock):
+        """SimPy process: once vendors state their needs, grant each its share of stacks."""
+        while True:
+            month = yield clock.next_month()
+            yield month.after("shipped")
+            self.package_month(month.t)
+            month.done("packaged")
 
     def package_month(self, t: int) -> None:
-        """Grant this month's stacks and let every vendor finish its chips.
-
-        (A method, not the process's loop: its arrays go when it returns.)
-        """
-        need = np.concatenate([v.candidates * v.stacks for v in self.vendors])
+        """Work out the fraction of its candidates each product may finish this month."""
+        need = np.concatenate([v.hbm_need() for v in self.vendors])
         value = np.concatenate([v.h100e(t) / np.maximum(v.stacks, 1e-12) for v in self.vendors])
-        granted = self.allocate(t, need, value)
-        del value
-        fraction = ratio(granted, need, 1.0)
-        del granted, need
-        first = 0
+        fraction = ratio(self.allocate(t, need, value), need, 1.0)
+        first, self.fractions = 0, {}
         for vendor in self.vendors:
-            vendor.finish(fraction[first:first + len(vendor.products)])
+            self.fractions[vendor.name] = fraction[first:first + len(vendor.products)]
             first += len(vendor.products)
+
+    def fraction_for(self, vendor: Vendor) -> np.ndarray:
+        """Return the fraction (products, R) of its candidates ``vendor`` may finish this month."""
+        return self.fractions.pop(vendor.name)
 
     def allocate(self, t: int, need: np.ndarray, value: np.ndarray) -> np.ndarray:
         """Stacks granted to each product this month, (products, R)."""
-        if t < self.controls_step:
+        if not self.controlled:
             return need
-        if t == max(self.controls_step, 0):
-            self.stock = self.stock + self.stockpile
-            self.stockpile = None  # in stock now
-        self.stock = self.stock + self.domestic.at(t) / 12.0
-        granted = self.rule(need, value, self.stock)
-        self.stock = np.maximum(self.stock - granted.sum(axis=0), 0.0)
+        self.stock.put(self.domestic.at(t) / 12.0)
+        granted = self.rule(need, value, self.stock.level)
+        self.stock.take(granted.sum(axis=0))
         return granted

@@ -10,7 +10,6 @@ platform allows it; elsewhere the groups run one after another.
 
 from __future__ import annotations
 
-import ctypes
 import math
 import multiprocessing
 import os
@@ -23,6 +22,7 @@ import numpy as np
 
 from sim.lifeline import adopt_forked, lifeline
 from sim.model.levels import YearSlabs
+from sim.model.state import release_free_memory
 
 GROUP_CELLS = 100_000  # level-replications simulated at once (about 0.23 GB at the peak)
 PARALLEL_CELLS = 10_000  # below this a run is quicker in one process than split
@@ -128,17 +128,6 @@ def passed(task: Callable, group: list[str], shared: dict | None = None):
     return result
 
 
-def release_free_memory() -> None:
-    """Ask glibc to return freed heap memory to the system (elsewhere: nothing to do).
-
-    Without this, a process keeps the peak of every level group it ran.
-    """
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def run_workers(job: Callable, shares: list) -> list:
     """``job(share)`` for each share: the first here, the others in forked children."""
     if len(shares) == 1:
@@ -233,7 +222,7 @@ def interleave(row_lists: list[list[tuple]], sizes: list[int]) -> list[tuple]:
     for b in range(blocks.pop()):
         parts = [rows[b * size:(b + 1) * size] for rows, size in
                  zip(row_lists, sizes, strict=True)]
-        if len({row[1:4] for part in parts for row in part}) != 1:
+        if len({(row.metric, row.region, row.period) for part in parts for row in part}) != 1:
             raise RuntimeError("level groups emitted summary rows in different orders")
         for part in parts:
             merged.extend(part)

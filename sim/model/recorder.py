@@ -9,60 +9,104 @@ time, so a period's end adds little to what the run holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
-import simpy
 
 from sim.calendar import Calendar
-from sim.model.clock import PHASE
+from sim.metrics import ALL, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
 from sim.model.ledger import with_national
 from sim.model.market import Market
-from sim.model.stats import share, summarise
+from sim.model.stats import STAT_NAMES, share, summarise
 
-ANNUAL = ("domestic_share_units", "domestic_share_compute", "domestic_share_installed",
-          "unmet_demand_compute", "imports_units", "domestic_units", "power_mw",
-          "demand_compute", "delivered_compute")
-MONTHLY = ("domestic_share_units", "domestic_share_compute", "domestic_share_installed")
-QUARTERLY = ("domestic_units", "imports_units", "unmet_demand_compute", "demand_compute")
+ANNUAL = names(YEAR, ALL)
+MONTHLY = names(MONTH, NATIONAL)
+QUARTERLY = names(QUARTER, NATIONAL)
+QUOTA = names(YEAR, BOUND)
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """Which summary rows to emit (None: all); a sensitivity run needs one row."""
+
+    metrics: frozenset[str] | None = None
+    regions: frozenset[str] | None = None
+    periods: frozenset[str] | None = None
+
+    def __call__(self, metric: str, region: str, period: str) -> bool:
+        """Tell whether a row is emitted."""
+        return ((self.metrics is None or metric in self.metrics)
+                and (self.regions is None or region in self.regions)
+                and (self.periods is None or period in self.periods))
+
+    def any_of(self, metric: str) -> bool:
+        """Tell whether some row of ``metric`` may be emitted."""
+        return self.metrics is None or metric in self.metrics
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """How the recorder summarises and what it keeps.
+
+    ``summarise`` maps (..., R) values to (..., ``width``) statistics (default:
+    the six of :data:`sim.model.stats.STAT_NAMES`; experiments summarise each
+    point's replications apart). ``keep`` names national quarterly metrics
+    kept per replication; ``narrow`` keeps annual per-replication values as
+    float32 (see :func:`narrow`); ``shared`` is another level group's
+    per-replication values (metric -> :class:`sim.model.levels.YearSlabs`)
+    whose equal years are held once.
+    """
+
+    keep: tuple[str, ...] = ()
+    narrow: bool = False
+    shared: dict | None = None
+    rows: RowFilter = RowFilter()
+    summarise: Callable[[np.ndarray], np.ndarray] = summarise
+    width: int = len(STAT_NAMES)
 
 
 class Recorder:
     """Emits summary rows at each period's end from the market's ledger.
 
-    A row is ``(quota, metric, region, period, stats)`` with ``stats`` the six
-    numbers of :data:`sim.model.stats.STAT_NAMES`.
+    A row is a :class:`sim.metrics.SummaryRow`: quota level, metric, region,
+    period and the statistics of :attr:`RecordOptions.summarise`.
     """
 
     def __init__(self, cal: Calendar, market: Market, levels: list[str],
-                 keep: tuple[str, ...] = (), narrow: bool = False, shared: dict | None = None):
+                 options: RecordOptions = RecordOptions()):
         self.cal = cal
-        self.narrow = narrow  # keep per-replication values as float32 (see narrow())
-        self.shared = shared or {}  # metric -> another level group's YearSlabs, held once
+        self.options = options
         self.market = market
         self.ledger = market.ledger
         self.levels = levels
         self.regions = ["national"] + [s.name for s in market.segments]
-        self.rows: list[tuple] = []
+        self.rows: list[SummaryRow] = []
         # national values per metric: one (levels or 1, R) array per year done
         self.per_replication: dict[str, list[np.ndarray]] = {m: [] for m in ANNUAL}
-        self.years_done = 0
-        self.kept: dict[str, list[np.ndarray]] = {m: [] for m in keep}  # quarterly, national
+        self.kept: dict[str, list[np.ndarray]] = {m: [] for m in options.keep}
         self.quarters: list[str] = []
 
-    def record(self, env: simpy.Environment, months: int):
-        """SimPy process: after the market clears, emit the periods that end."""
-        yield env.timeout(PHASE["record"])
-        for t in range(months):
-            self.emit_month(t)
-            if self.cal.is_period_end(t, 3):
-                self.emit_quarter(t)
-            if self.cal.is_period_end(t, 12):
-                self.emit_year(t)
-            yield env.timeout(1)
+    def record(self, clock):
+        """SimPy process: once the market has cleared, emit the periods that end."""
+        while True:
+            month = yield clock.next_month()
+            yield month.after("cleared")
+            self.record_month(month.t)
+            month.done("recorded")
+
+    def record_month(self, t: int) -> None:
+        """Emit month ``t``, and its quarter and year when they end."""
+        self.emit_month(t)
+        if self.cal.is_period_end(t, 3):
+            self.emit_quarter(t)
+        if self.cal.is_period_end(t, 12):
+            self.emit_year(t)
 
     def emit_month(self, t: int) -> None:
         """National shares for the month just ended."""
         values = self.ledger.take_shares()
-        values["domestic_share_installed"] = self.ledger.national_installed_share()
+        values[M.domestic_share_installed] = self.ledger.national_installed_share()
         self.emit({m: values[m] for m in MONTHLY}, "national", self.cal.label(t))
 
     def emit_quarter(self, t: int) -> None:
@@ -80,39 +124,44 @@ class Recorder:
         for region_index, region in enumerate(self.regions):
             self.append_rows({m: stats[m][region_index] for m in ANNUAL}, region, period)
         self.emit_quotas(t, compute_share, period)
-        self.years_done += 1
 
     def annual_stats(self, t: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Statistics (1 + S, L or 1, 6) of the year ending at ``t``, and the compute share.
 
-        The year's sums are let go as they are used, so only a few
-        (1 + S, L, R) arrays exist at once.
+        Each group of metrics is made in its own method, so the year's
+        (1 + S, L, R) arrays go as soon as their statistics are taken.
         """
-        y, stats = self.ledger.take_year(), {}
-        units = with_national(y.pop("domestic_units"))
-        imports = with_national(y.pop("import_units"))
-        stats["domestic_share_units"] = self.annual("domestic_share_units",
-                                                    share(units, units + imports))
-        stats["imports_units"] = self.annual("imports_units", imports)
-        stats["domestic_units"] = self.annual("domestic_units", units)
-        del units, imports
-        compute = with_national(y.pop("domestic_h100e"))
-        imported = with_national(y.pop("import_h100e"))
-        delivered = compute + imported
-        del imported
-        compute_share = share(compute, delivered)
-        del compute
-        stats["domestic_share_compute"] = self.annual("domestic_share_compute", compute_share)
-        stats["delivered_compute"] = self.annual("delivered_compute", delivered)
-        del delivered
-        stats["domestic_share_installed"] = self.annual("domestic_share_installed",
+        year = self.ledger.take_year()
+        stats = self.unit_stats(year)
+        compute_share, compute_stats = self.compute_stats(year)
+        stats |= compute_stats
+        stats[M.domestic_share_installed] = self.annual(M.domestic_share_installed,
                                                         self.ledger.installed_share())
-        stats["unmet_demand_compute"] = self.annual("unmet_demand_compute",
-                                                    with_national(y.pop("unmet_h100e")))
-        stats["power_mw"] = self.annual("power_mw", with_national(y.pop("power_kw")) / 1000.0)
-        stats["demand_compute"] = self.annual("demand_compute",
+        stats[M.unmet_demand_compute] = self.annual(M.unmet_demand_compute,
+                                                    with_national(year.pop("unmet_h100e")))
+        stats[M.power_mw] = self.annual(M.power_mw,
+                                        with_national(year.pop("power_kw")) / 1000.0)
+        stats[M.demand_compute] = self.annual(M.demand_compute,
                                               with_national(self.year_demand(t)))
         return stats, compute_share
+
+    def unit_stats(self, year: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Summarise the year's unit counts and unit share, national first."""
+        units = with_national(year.pop("domestic_units"))
+        imports = with_national(year.pop("import_units"))
+        return {M.domestic_share_units: self.annual(M.domestic_share_units,
+                                                    share(units, units + imports)),
+                M.imports_units: self.annual(M.imports_units, imports),
+                M.domestic_units: self.annual(M.domestic_units, units)}
+
+    def compute_stats(self, year: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+        """Return the year's compute share (1 + S, L, R) and compute metrics' statistics."""
+        compute = with_national(year.pop("domestic_h100e"))
+        delivered = compute + with_national(year.pop("import_h100e"))
+        compute_share = share(compute, delivered)
+        return compute_share, {
+            M.domestic_share_compute: self.annual(M.domestic_share_compute, compute_share),
+            M.delivered_compute: self.annual(M.delivered_compute, delivered)}
 
     def year_demand(self, t: int) -> np.ndarray:
         """Demand per segment over the year ending at step ``t``, H100e (S, 1, R).
@@ -132,27 +181,14 @@ class Recorder:
     def annual(self, metric: str, values: np.ndarray) -> np.ndarray:
         """Keep the national values (row 0) per replication; return the statistics."""
         national = values[0]
-        kept = narrow(national) if self.narrow else national
-        kept = self.shared_year(metric, kept)
+        kept = narrow(national) if self.options.narrow else national
+        shared = (self.options.shared or {}).get(metric)
+        if shared is not None:  # a year equal to another group's is held once
+            kept = shared.same_year(len(self.per_replication[metric]), kept)
         self.per_replication[metric].append(kept.copy() if kept is national else kept)
-        return summarise(values)
-
-    def shared_year(self, metric: str, values: np.ndarray) -> np.ndarray:
-        """Return the other level group's array for this year if it holds the same bits.
-
-        Otherwise return ``values``. Levels agree until they part, so a
-        group's years before then equal the first group's: it holds them once
-        (see :mod:`sim.model.parallel`).
-        """
-        years = self.shared.get(metric)
-        year = len(self.per_replication[metric])
-        if years is None or year >= len(years.slabs):
-            return values
-        theirs = years.slabs[year]
-        if (theirs.shape == values.shape and theirs.dtype == values.dtype
-                and np.array_equal(theirs.view(np.uint8), values.view(np.uint8))):
-            return theirs
-        return values
+        if not self.options.rows.any_of(metric):  # no row of it is wanted
+            return np.full((*values.shape[:-1], self.options.width), np.nan)
+        return self.options.summarise(values)
 
     def emit_quotas(self, t: int, compute_share: np.ndarray, period: str) -> None:
         """Quota target and compliance (1 when met, NaN when nothing delivered)."""
@@ -162,20 +198,23 @@ class Recorder:
             target = np.broadcast_to(segment.target[:self.shape[0], t][:, None], self.shape)
             got = compute_share[i + 1]
             met = np.where(np.isnan(got), np.nan, (got >= target - 1e-9).astype(float))
-            self.emit({"quota_target": target, "quota_compliance": met}, segment.name, period)
+            self.emit(dict(zip(QUOTA, (target, met), strict=True)), segment.name, period)
 
     def emit(self, values: dict[str, np.ndarray], region: str, period: str) -> None:
-        """Summarise each (L, R) array over replications, one at a time, and append rows."""
-        stats = {name: summarise(np.broadcast_to(value, self.shape))
-                 for name, value in values.items()}
+        """Summarise each wanted (L, R) array over replications, one at a time; append rows."""
+        stats = {name: self.options.summarise(np.broadcast_to(value, self.shape))
+                 for name, value in values.items() if self.options.rows(name, region, period)}
         self.append_rows(stats, region, period)
 
     def append_rows(self, stats: dict[str, np.ndarray], region: str, period: str) -> None:
-        """Append one row per metric and level; ``stats`` are (L, 6), or (1, 6) for all levels."""
+        """Append one row per wanted metric and level; ``stats`` are (L, k), or (1, k)."""
         for name, values in stats.items():
+            if not self.options.rows(name, region, period):
+                continue
             values = np.broadcast_to(values, (len(self.levels), values.shape[-1]))
             for level_index, level in enumerate(self.levels):
-                self.rows.append((level, name, region, period, values[level_index].copy()))
+                self.rows.append(SummaryRow(level, name, region, period,
+                                            values[level_index].copy()))
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -186,10 +225,6 @@ class Recorder:
     def full_shape(self) -> tuple[int, int]:
         """(levels, replications)."""
         return (len(self.levels), self.shape[1])
-
-    def expand_levels(self, levels: int) -> None:
-        """Give every level its own copy of the single level row."""
-        self.ledger.expand_levels(levels)
 
     def replicates(self) -> dict[str, np.ndarray]:
         """National annual values per level, replication and year: (L, R, Y)."""

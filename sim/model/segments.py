@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-import simpy
 
 from sim.calendar import Calendar, parse_month
 from sim.model import paths
-from sim.model.clock import PHASE
 from sim.model.foundry import years
-from sim.model.levels import repeat_level
+from sim.model.state import Backlog, LevelRows
 from sim.rng import Draws
 from sim.scenario.schema import Segment as SegmentSpec
 
@@ -41,37 +41,42 @@ def quota_paths(cal: Calendar, points: dict[str, float] | None, levels: list[str
     return out
 
 
+@dataclass(frozen=True)
+class SegmentOptions:
+    """What every segment of a run shares: the calendar, the level rows, the backlog depth."""
+
+    cal: Calendar
+    levels: LevelRows
+    backlog_months: int
+
+
 class BuyerSegment:
     """One segment's demand, orders and backlog, per quota level and replication.
 
     Each month it wants ``max(quota x enforcement, voluntary preference)`` of
-    its demand (H100e) from domestic chips and the rest from imports. Imports it
-    cannot get are sought at home (``substitution``) or lost. Domestic orders
-    not filled wait up to ``backlog_months`` months, oldest served first, then
-    lapse as unmet demand. Invariant: backlog >= 0 in every bucket.
-
-    Orders are written into the market's (segments, levels, R) books
-    (``import_orders``, ``domestic_orders``), so they are never held twice.
+    its demand (H100e) from domestic chips and the rest from imports. Imports
+    it cannot get are sought at home (``substitution``) or lost. Domestic
+    orders not filled wait in a :class:`Backlog` up to ``backlog_months``,
+    oldest served first, then lapse as unmet demand.
     """
 
-    def __init__(self, name: str, spec: SegmentSpec, cal: Calendar, draw: Draws,
-                 demand: tuple[paths.YearlyCompound, np.ndarray], levels: list[str],
-                 lever_start: str, backlog_months: int, rows: int | None = None):
+    def __init__(self, name: str, spec: SegmentSpec, target: np.ndarray,
+                 demand: tuple[paths.YearlyCompound, np.ndarray], draw: Draws,
+                 options: SegmentOptions):
         here = f"segments.{name}"
         self.name = name
         self.bound = spec.quota is not None
+        self.target = target  # quota share by level and month, (levels, T)
         self.annual_demand, self.demand_share = demand
-        self.target = quota_paths(cal, spec.quota.points if spec.quota else None, levels,
-                                  lever_start)
         self.enforcement = draw(f"{here}.enforcement", spec.enforcement)
         self.preference = paths.YearSteps(
-            cal, years(spec.preference, f"{here}.preference", draw), draw.count)
+            options.cal, years(spec.preference, f"{here}.preference", draw), draw.count)
         self.substitution = draw(f"{here}.substitution", spec.substitution)
-        self.rows = rows or len(levels)  # level rows held (1 while all levels agree)
-        shape = (self.rows, draw.count)
+        self.levels: LevelRows = options.levels
         self.month = 0  # the month ordered for
-        self.backlog = Backlog(backlog_months, shape)
-        self.wanted_domestic = np.zeros(shape)
+        self.backlog = self.levels.hold(
+            Backlog(options.backlog_months, (self.levels.rows, draw.count)))
+        self.wanted_domestic: np.ndarray | None = None  # this month's, H100e (levels, R)
         self.lost: np.ndarray | None = None  # imports missed and not redirected, this month
 
     def demand_at(self, t: int) -> np.ndarray:
@@ -79,106 +84,48 @@ class BuyerSegment:
         return self.annual_demand.at(t) / 12.0 * self.demand_share
 
     def need(self) -> np.ndarray:
-        """Return the demand of the month ordered for, H100e, (R,): made when asked, never held."""
+        """Return the demand of the month ordered for, H100e, (R,)."""
         return self.demand_at(self.month)
 
-    def procure(self, env: simpy.Environment, months: int):
-        """SimPy process: place this month's domestic and import orders."""
-        yield env.timeout(PHASE["procure"])
-        for t in range(months):
-            self.month = t
-            quota = self.target[:self.rows, t][:, None] * self.enforcement[None, :]
-            domestic_share = np.maximum(quota, self.preference.at(t)[None, :], out=quota)
-            self.wanted_domestic = np.multiply(domestic_share, self.need(), out=domestic_share)
-            yield env.timeout(1)
+    def procure(self, clock):
+        """SimPy process: at each month's start, place its domestic and import orders."""
+        while True:
+            month = yield clock.next_month()
+            self.order(month.t)
+            month.done("ordered")
 
-    def import_orders(self, out: np.ndarray) -> np.ndarray:
-        """H100e of imports wanted this month (the need not wanted from home), into ``out``."""
-        return np.subtract(self.need(), self.wanted_domestic, out=out)
+    def order(self, t: int) -> None:
+        """Split month ``t``'s demand into the domestic share wanted and the rest."""
+        self.month = t
+        quota = self.target[:self.levels.rows, t][:, None] * self.enforcement[None, :]
+        domestic_share = np.maximum(quota, self.preference.at(t)[None, :], out=quota)
+        self.wanted_domestic = np.multiply(domestic_share, self.need(), out=domestic_share)
 
-    def domestic_orders(self, out: np.ndarray) -> np.ndarray:
-        """H100e of domestic chips wanted now, this month's plus the backlog, into ``out``."""
-        waiting = self.backlog.total(out)
-        return np.add(self.wanted_domestic, waiting, out=out)
+    def import_orders(self) -> np.ndarray:
+        """H100e of imports wanted this month (the need not wanted from home), (levels, R)."""
+        return self.need() - self.wanted_domestic
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(level rows held, replications)."""
-        return self.backlog.buckets.shape[1:]
+    def domestic_orders(self) -> np.ndarray:
+        """H100e of domestic chips wanted now, this month's plus the backlog, (levels, R)."""
+        return self.wanted_domestic + self.backlog.total()
 
     def receive_imports(self, got: np.ndarray, orders: np.ndarray) -> None:
-        """Record imports received (H100e) against import ``orders``; redirect or lose the rest.
-
-        ``orders`` (levels, R) is overwritten with the H100e lost, which lapse
-        with the backlog in :meth:`receive_domestic`.
-        """
-        missing = np.maximum(np.subtract(orders, got, out=orders), 0.0, out=orders)
+        """Record imports received (H100e) against import ``orders``; redirect or lose the rest."""
+        missing = np.maximum(orders - got, 0.0)
         self.wanted_domestic += self.substitution * missing
-        self.lost = np.multiply(1.0 - self.substitution, missing, out=missing)
+        self.lost = (1.0 - self.substitution) * missing
 
     def receive_domestic(self, got: np.ndarray) -> np.ndarray:
-        """Fill the backlog oldest first, then new orders; return H100e lapsed.
+        """Fill the backlog oldest first, then new orders; return H100e lapsed (levels, R).
 
-        The lapsed H100e are written over the imports lost (the same array).
+        Lapsed demand is the backlog's oldest orders plus the imports lost.
         """
         left = self.backlog.serve(got)
-        new = np.maximum(np.subtract(self.wanted_domestic, left, out=left), 0.0, out=left)
-        lapsed = np.add(self.backlog.oldest(), self.lost, out=self.lost)
+        new = np.maximum(self.wanted_domestic - left, 0.0)
+        lapsed = self.backlog.oldest() + self.lost
         self.lost = None
         self.backlog.age(new)
         return lapsed
-
-    def expand_levels(self, levels: int) -> None:
-        """Give every level its own copy of the single level row."""
-        self.rows = levels
-        self.backlog.buckets = repeat_level(self.backlog.buckets, levels, axis=1)
-        self.wanted_domestic = repeat_level(self.wanted_domestic, levels, axis=0)
-
-
-class Backlog:
-    """Unfilled domestic orders by age in months, kept in a ring of buckets.
-
-    Bucket ``(head + age) % months`` holds orders of that age, so ageing moves
-    the head instead of the data. Invariant: every bucket >= 0.
-    """
-
-    def __init__(self, months: int, shape: tuple[int, int]):
-        self.buckets = np.zeros((months, *shape))
-        self.head = 0
-
-    def slot(self, age: int) -> int:
-        """Return the bucket holding orders of ``age`` months."""
-        return (self.head + age) % len(self.buckets)
-
-    def serve(self, got: np.ndarray) -> np.ndarray:
-        """Take ``got`` from the buckets, oldest first; return what is left over."""
-        left = got.copy()
-        served = np.empty_like(left)
-        for age in range(len(self.buckets) - 1, -1, -1):
-            bucket = self.buckets[self.slot(age)]
-            np.minimum(bucket, left, out=served)
-            bucket -= served
-            left -= served
-        return left
-
-    def oldest(self) -> np.ndarray:
-        """Orders that lapse at the next :meth:`age` (a view)."""
-        return self.buckets[self.slot(len(self.buckets) - 1)]
-
-    def age(self, new: np.ndarray) -> None:
-        """Age every order a month: the oldest lapse and ``new`` are filed as age 0."""
-        self.head = self.slot(len(self.buckets) - 1)
-        self.buckets[self.head] = new
-
-    def total(self, out: np.ndarray) -> np.ndarray:
-        """Orders waiting, summed youngest to oldest into ``out``."""
-        if len(self.buckets) == 1:
-            np.copyto(out, self.buckets[self.slot(0)])
-            return out
-        np.add(self.buckets[self.slot(0)], self.buckets[self.slot(1)], out=out)
-        for age in range(2, len(self.buckets)):
-            out += self.buckets[self.slot(age)]
-        return out
 
 
 def national_demand(spec, cal: Calendar, draw: Draws) -> paths.YearlyCompound:

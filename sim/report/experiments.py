@@ -113,21 +113,16 @@ def tornado_reading(rows: list[tuple], overall: float, label: str) -> str:
 
 
 def sensitivity_reading(rows: list[dict], label: str) -> str:
-    """Top parameters by total effect (Sobol) or mu* (Morris), with their intervals."""
+    """Top parameters by the method's key (total effect, or mu*), with their intervals."""
     method = sensitivity_method(rows)
-    key = "ST" if method == "sobol" else "mu_star"
-    values = column(rows, key)
+    values = column(rows, method.key)
     order = np.argsort(-np.nan_to_num(values, nan=-np.inf))[:3]
-    conf = column(rows, f"{key}_conf")
+    conf = column(rows, f"{method.key}_conf")
     top = "; ".join(f"{rows[i].get('parameter')} ({values[i]:.2f} ± {conf[i]:.2f})"
                     for i in order)
-    if method == "sobol":
-        first = float(np.nansum(column(rows, "S1")))
-        return (f"Ranked by total Sobol index, the inputs that move {label} most are {top}. "
-                f"First-order indices add up to {first:.2f}: the remaining "
-                f"{max(0.0, 1 - first):.2f} of the variance comes from interactions.")
-    return (f"Ranked by Morris μ*, the inputs that move {label} most are {top}. A σ close to "
-            "μ* flags an input whose effect depends on the others.")
+    first = float(np.nansum(column(rows, method.first_order))) if method.additive else 0.0
+    return (f"Ranked by {method.label} {method.bars[0].label}, the inputs that move {label} most "
+            f"are {top}. " + method.reading.format(first=first, rest=max(0.0, 1 - first)))
 
 
 def prim_reading(rows: list[dict]) -> str:

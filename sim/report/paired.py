@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-HEADLINE_METRICS = ("domestic_share_units", "domestic_share_compute", "domestic_share_installed",
-                    "domestic_units", "imports_units", "unmet_demand_compute", "power_mw")
-SHARES = {"domestic_share_units", "domestic_share_compute", "domestic_share_installed"}
+from sim.metrics import format_value, headline, is_share
+
+HEADLINE_METRICS = headline()
+SHARES = frozenset(name for name in HEADLINE_METRICS if is_share(name))
 
 
 @dataclass(frozen=True)
@@ -91,19 +92,6 @@ def paired_table(reps_a: dict[str, np.ndarray], reps_b: dict[str, np.ndarray],
                               reps_b[key][lb.index(level), :, yb.index(year)],
                               metric, level, year))
     return out
-
-
-def format_value(metric: str, value: float) -> str:
-    """Return a share as a percent, a quantity in thousands or millions."""
-    if not math.isfinite(value):
-        return "n/a"
-    if metric in SHARES:
-        return f"{value * 100:.1f}%"
-    if metric == "power_mw":
-        return f"{value:,.0f} MW"
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:.2f}M"
-    return f"{value / 1e3:.1f}k" if abs(value) >= 1e3 else f"{value:.1f}"
 
 
 def format_diff(metric: str, value: float, sign: bool = True) -> str:

@@ -247,3 +247,37 @@ def check_file_target(path: str | Path) -> Path:
     os.close(fd)
     os.unlink(name)
     return path
+
+
+def check_outputs(scenario: str | None, outputs: dict[str, str | None]) -> None:
+    """Refuse output files that are an input or each other, before any work (ScenarioError).
+
+    ``outputs`` maps option names to paths (None: not given). An output may
+    not be the scenario, any file in its ``extends`` chain, or another
+    output; each must be writable as a file (sim.results.claim.check_file_target).
+    """
+    from sim.scenario.loader import extends_chain
+
+    inputs = {same_file_key(p): p for p in (extends_chain(scenario) if scenario else [])}
+    seen: dict[tuple, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        check_file_target(path)
+        key = same_file_key(path)
+        if key in inputs:
+            raise ScenarioError(f"{path}: {option} must differ from the scenario and the files "
+                                f"it extends ({inputs[key]} is one of them): writing it would "
+                                "destroy an input", option)
+        if key in seen:
+            raise ScenarioError(f"{path} is also the {seen[key]} file: choose two files", option)
+        seen[key] = option
+
+
+def same_file_key(path) -> tuple:
+    """Return a key equal for two names of one file: (device, inode), else the real path."""
+    try:
+        info = os.stat(path)
+        return ("inode", info.st_dev, info.st_ino)
+    except OSError:
+        return ("path", os.path.realpath(path))

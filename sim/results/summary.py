@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from sim.metrics import M, SummaryRow
 from sim.model.stats import STAT_NAMES
 
 COLUMNS = ("quota", "metric", "region", "period", *STAT_NAMES)
@@ -23,13 +24,14 @@ def format_number(value: float) -> str:
                                       trim="-")
 
 
-def summary_csv(rows: list[tuple]) -> str:
-    """Return the CSV text for recorder rows ``(quota, metric, region, period, stats)``."""
+def summary_csv(rows: list[SummaryRow]) -> str:
+    """Return the CSV text of summary rows."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for quota, metric, region, period, stats in rows:
-        writer.writerow([quota, metric, region, period, *(format_number(x) for x in stats)])
+    for row in rows:
+        writer.writerow([row.quota, row.metric, row.region, row.period,
+                         *(format_number(x) for x in row.stats)])
     return out.getvalue()
 
 
@@ -43,10 +45,10 @@ def read_summary(path) -> list[dict]:
     return rows
 
 
-def headline_table(rows: list[tuple], metric: str = "domestic_share_units") -> str:
+def headline_table(rows: list[SummaryRow], metric: str = M.domestic_share_units) -> str:
     """National ``metric`` by year and level: p50 with the p05-p95 band, in percent."""
-    annual = [(q, p, s) for q, m, r, p, s in rows if m == metric and r == "national"
-              and p.isdigit()]
+    annual = [(r.quota, r.period, r.stats) for r in rows
+              if r.metric == metric and r.region == "national" and r.period.isdigit()]
     levels = list(dict.fromkeys(q for q, _, _ in annual))
     years = sorted({p for _, p, _ in annual})
     cell = {(q, p): s for q, p, s in annual}

@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.calendar import parse_month
+from sim.experiments.methods import Method, method_of_columns
 from sim.report.style import (
     COMPACT,
     GREY,
@@ -35,55 +36,47 @@ def short_path(path: str, compact: bool) -> str:
     return path if len(parts) <= keep else "…" + ".".join(parts[-keep:])
 
 
-def sensitivity_method(rows: list[dict]) -> str | None:
-    """"sobol" (S1/ST columns), "morris" (mu_star) or None."""
-    names = set(rows[0]) if rows else set()
-    if {"S1", "ST"} <= names:
-        return "sobol"
-    if "mu_star" in names:
-        return "morris"
-    return None
+def sensitivity_method(rows: list[dict]) -> Method | None:
+    """Return the registry's method whose columns the rows carry (None when none does)."""
+    return method_of_columns(rows[0]) if rows else None
 
 
 def sensitivity_bars(rows: list[dict], outcome: str, source: str,
                      compact: bool = False) -> Figure:
-    """Sobol first-order and total indices (or Morris mu*) with their confidence intervals.
+    """Draw the method's indices as bars with their confidence intervals (and its markers).
 
-    Parameters are ranked by total index (or mu*); the top :data:`TOP` are shown.
+    Parameters are ranked by the method's key (total index, or mu*); the top
+    :data:`TOP` are shown. What is drawn comes from the method registry.
     """
     method = sensitivity_method(rows)
     if method is None:
-        raise ValueError("sensitivity rows carry neither S1/ST nor mu_star columns")
-    key = "ST" if method == "sobol" else "mu_star"
-    order = np.argsort(-np.nan_to_num(column(rows, key), nan=-np.inf))[:TOP]
+        raise ValueError("sensitivity rows carry the columns of no known method")
+    order = np.argsort(-np.nan_to_num(column(rows, method.key), nan=-np.inf))[:TOP]
     chosen = [rows[i] for i in order][::-1]
     fig = new_figure(COMPACT if compact else WIDE, 1.6 + 0.32 * len(chosen) * (1.3 if compact
                                                                                 else 1))
     ax = fig.add_subplot()
     y = np.arange(len(chosen))
     labels = [short_path(r.get("parameter", "?"), compact) for r in chosen]
-    if method == "sobol":
-        for offset, name, colour, label in ((0.2, "ST", OKABE_ITO["blue"], "Total effect (ST)"),
-                                             (-0.2, "S1", OKABE_ITO["orange"],
-                                              "First-order (S1)")):
-            ax.barh(y + offset, column(chosen, name), 0.38, color=colour, label=label,
-                    xerr=np.nan_to_num(column(chosen, f"{name}_conf")), ecolor="black",
-                    error_kw={"lw": 0.8, "capsize": 2})
-        ax.set_xlabel("Sobol index (share of output variance), 95% confidence interval")
-        lows = [column(chosen, k) - np.nan_to_num(column(chosen, f"{k}_conf"))
-                for k in ("S1", "ST")]
+    colours = (OKABE_ITO["blue"], OKABE_ITO["orange"])
+    height = 0.76 / len(method.bars)
+    for k, bar in enumerate(method.bars):
+        offset = (len(method.bars) - 1) / 2 * height - k * height
+        ax.barh(y + offset, column(chosen, bar.column), height * 0.95, color=colours[k % 2],
+                label=bar.label, xerr=np.nan_to_num(column(chosen, bar.conf)) if bar.conf
+                else None, ecolor="black", error_kw={"lw": 0.8, "capsize": 2})
+    for marker in method.markers:
+        ax.plot(column(chosen, marker.column), y, "D", color=OKABE_ITO["vermillion"], ms=5,
+                label=marker.label)
+    ax.set_xlabel(method.axis.format(outcome=outcome))
+    if method.additive:  # indices may dip below zero within their intervals
+        lows = [column(chosen, b.column) - np.nan_to_num(column(chosen, b.conf))
+                for b in method.bars]
         ax.set_xlim(left=min(0.0, float(np.nanmin(np.concatenate(lows)))) - 0.02)
-    else:
-        ax.barh(y, column(chosen, "mu_star"), 0.6, color=OKABE_ITO["blue"], label="μ*",
-                xerr=np.nan_to_num(column(chosen, "mu_star_conf")), ecolor="black",
-                error_kw={"lw": 0.8, "capsize": 2})
-        ax.plot(column(chosen, "sigma"), y, "D", color=OKABE_ITO["vermillion"], ms=5,
-                label="σ (interactions, non-linearity)")
-        ax.set_xlabel(f"Morris elementary effects on {outcome}, μ* with 95% interval")
     ax.set_yticks(y, labels)
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right", frameon=True, framealpha=0.9)
-    add_title(fig, f"What drives {outcome}: {method.capitalize()} sensitivity, top "
+    add_title(fig, f"What drives {outcome}: {method.label} sensitivity, top "
                    f"{len(chosen)} parameters")
     add_source(fig, source)
     return fig
@@ -161,7 +154,8 @@ def prim_tradeoff(rows: list[dict], source: str, compact: bool = False) -> Figur
     parameters, ";"-separated); rows of kind "box" carry each chosen box's statistics.
     Tables without a ``kind`` column are read as a trajectory.
     """
-    steps = [r for r in rows if r.get("kind", "trajectory") == "trajectory"]
+    steps = [r for r in rows if r.get("kind", "trajectory") == "trajectory"
+             and r.get("box") in (None, "", 1, 1.0, "1")]  # the first box's trajectory
     boxes = {r.get("box"): r for r in rows if r.get("kind") == "box"}
     fig = new_figure(COMPACT if compact else 7.0, 4.8 if compact else 4.8)
     ax = fig.add_subplot()

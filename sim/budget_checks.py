@@ -1,8 +1,8 @@
-"""Memory checks the experiment commands make before any work (see sim.budget).
+"""Memory checks of experiments before any work (the estimates are in sim.budget).
 
-Kept out of the command modules so they stay thin: each command calls one
-function here with what it has planned, and gets an InputError (exit 2,
-with the estimate) when the work cannot fit in memory.
+The sweep and the sensitivity study call these with what they have planned,
+and get a ScenarioError (exit 2 at the CLI, with the estimate) when the work
+cannot fit in the memory available.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 
 from sim import budget
-from sim.cli.options import input_error
-from sim.scenario.errors import ScenarioError
 
 
 def design_columns(scenario_file: str, params: tuple[str, ...], extra: int = 0) -> int:
@@ -23,7 +21,7 @@ def design_columns(scenario_file: str, params: tuple[str, ...], extra: int = 0) 
 
 
 def check_sweep_design(options) -> None:
-    """Refuse a sweep design (``SweepOptions``) too large to draw: ScenarioError."""
+    """Refuse a sweep design (``SweepOptions``) too large to draw, before it is drawn."""
     from sim.experiments.sweep import DEFAULT_POINTS
 
     combos = math.prod(len(values) for _, values in options.sets)
@@ -33,26 +31,22 @@ def check_sweep_design(options) -> None:
                                                     len(options.sets)))
 
 
-def check_sweep_work(chosen, evaluator) -> None:
-    """Refuse a planned sweep whose batches in flight or results exceed memory (InputError)."""
+def check_sweep_work(chosen, workers: int) -> None:
+    """Refuse a planned sweep whose batches in flight or results exceed memory."""
     from sim.experiments.batch import probe
 
     keep = set(chosen.options.metrics)
     rows = sum(1 for metric, _, _ in probe(chosen.job.scenario).rows
                if not keep or metric in keep) * len(chosen.job.levels)
-    try:
-        budget.check_sweep_fits(chosen.scenario, chosen.design.size, len(chosen.design.columns),
-                                rows, len(chosen.job.levels), evaluator.workers)
-    except ScenarioError as err:
-        evaluator.close()
-        raise input_error(err) from None
+    budget.check_sweep_fits(chosen.scenario, chosen.design.size, len(chosen.design.columns),
+                            rows, len(chosen.job.levels), workers)
 
 
 def check_study_design(options) -> None:
-    """Refuse a sensitivity design (``StudyOptions``) too large to draw: ScenarioError."""
-    from sim.experiments.study import DEFAULT_N
+    """Refuse a sensitivity design (``StudyOptions``) too large to draw, before it is drawn."""
+    from sim.experiments import methods
 
+    method = methods.METHODS[options.method]
     factors = design_columns(options.scenario_file, options.params)
-    n = options.n or DEFAULT_N[options.method]
-    points = n * (factors + 2) if options.method == "sobol" else n * (factors + 1)
-    budget.check_design_fits(points, factors)
+    n = options.n or method.default_n
+    budget.check_design_fits(n * method.points_per_n(factors), factors)

@@ -1,0 +1,150 @@
+"""The metric registry: every output metric, its unit, periods, regions and format.
+
+One entry per metric (or per family, such as ``vendor_units.<vendor>``). The
+recorder emits exactly these, the summary writer, report, paired comparison
+and calibration read them from here, and docs/outputs.md lists them (a test
+keeps the two in step). Adding a metric is one entry here, its computation in
+:mod:`sim.model.recorder`, and its test.
+
+Also here: the typed summary row every layer passes around.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import numpy as np
+
+YEAR, QUARTER, MONTH = "year", "quarter", "month"
+ALL, NATIONAL, BOUND = "all", "national", "bound"  # which regions carry a metric
+
+
+class SummaryRow(NamedTuple):
+    """One summary.csv row: the six statistics of a metric over replications."""
+
+    quota: str
+    metric: str
+    region: str
+    period: str
+    stats: np.ndarray  # mean, p05, p25, p50, p75, p95 (see sim.model.stats.STAT_NAMES)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What a metric measures and how it is shown.
+
+    ``kind``: ``share`` (a ratio in [0, 1]), ``flow`` (summed over the
+    period), ``stock`` (a level at the period's end), ``indicator`` (1 or 0
+    per replication, so its mean is a probability) or ``target`` (an input
+    echoed). ``emitted`` pairs each period kind with the regions that carry
+    it there. ``fmt`` names a formatter in :data:`FORMATS`.
+    """
+
+    name: str
+    unit: str
+    kind: str
+    emitted: tuple[tuple[str, str], ...]
+    fmt: str
+    label: str
+    description: str
+    family: bool = False  # ``name`` is a prefix: ``<name>.<member>``
+    headline: bool = False  # compared between runs and shown in headline tables
+
+
+SHARE_EMITTED = ((YEAR, ALL), (MONTH, NATIONAL))
+FLOW_EMITTED = ((YEAR, ALL), (QUARTER, NATIONAL))
+
+REGISTRY: tuple[Metric, ...] = (
+    Metric("domestic_share_units", "share", "share", SHARE_EMITTED, "percent",
+           "Domestic share of chips", "domestic units / all units delivered in the period",
+           headline=True),
+    Metric("domestic_share_compute", "share", "share", SHARE_EMITTED, "percent",
+           "Domestic share of compute", "the same weighted by H100-equivalents", headline=True),
+    Metric("domestic_share_installed", "share", "share", SHARE_EMITTED, "percent",
+           "Domestic share of installed base",
+           "domestic share of the installed base (units) at the period's end", headline=True),
+    Metric("unmet_demand_compute", "H100e", "flow", FLOW_EMITTED, "compute",
+           "Unmet demand", "H100e of orders that lapsed unserved, plus imports lost",
+           headline=True),
+    Metric("imports_units", "units", "flow", FLOW_EMITTED, "count",
+           "Imported chips", "imported units delivered", headline=True),
+    Metric("domestic_units", "units", "flow", FLOW_EMITTED, "count",
+           "Domestic chips", "domestic units delivered", headline=True),
+    Metric("power_mw", "MW", "flow", ((YEAR, ALL),), "power",
+           "Power of chips delivered", "system power of the chips delivered in the period",
+           headline=True),
+    Metric("demand_compute", "H100e", "flow", FLOW_EMITTED, "compute",
+           "Demand", "H100e needed in the period"),
+    Metric("delivered_compute", "H100e", "flow", ((YEAR, ALL),), "compute",
+           "Compute delivered", "H100e delivered in the period"),
+    Metric("vendor_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
+           "Units by vendor", "domestic units delivered by vendor", family=True),
+    Metric("import_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
+           "Units by import product", "imported units delivered by product", family=True),
+    Metric("quota_target", "share", "target", ((YEAR, BOUND),), "percent",
+           "Quota target", "the segment's quota share in the year's last month"),
+    Metric("quota_compliance", "probability", "indicator", ((YEAR, BOUND),), "percent",
+           "Quota met", "1 when the segment's annual compute share reached its target "
+           "(undefined when nothing was delivered); the mean is the probability"),
+)
+
+METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}
+M = SimpleNamespace(**{m.name: m.name for m in REGISTRY})  # M.imports_units: a checked name
+
+
+def metric(name: str) -> Metric:
+    """Return the registry entry of ``name`` (``vendor_units.huawei`` -> the family's entry)."""
+    if name in METRICS:
+        return METRICS[name]
+    family = METRICS.get(name.split(".", 1)[0])
+    if family is None or not family.family:
+        raise KeyError(f"unknown metric {name!r}")
+    return family
+
+
+def names(period: str, regions: str, family: bool = False) -> tuple[str, ...]:
+    """Names of the metrics emitted for ``period`` in ``regions``, in registry order."""
+    return tuple(m.name for m in REGISTRY
+                 if (period, regions) in m.emitted and m.family == family)
+
+
+def families(period: str) -> tuple[str, ...]:
+    """Prefixes of the metric families emitted for ``period`` (``vendor_units`` ...)."""
+    return tuple(m.name for m in REGISTRY if m.family and any(p == period for p, _ in m.emitted))
+
+
+def is_share(name: str) -> bool:
+    """Whether ``name`` is a share or probability (shown in percent)."""
+    return metric(name).fmt == "percent"
+
+
+def headline() -> tuple[str, ...]:
+    """Names of the headline metrics (compared between runs), in registry order."""
+    return tuple(m.name for m in REGISTRY if m.headline)
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+def _compact(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.2f}M"
+    return f"{value / 1e3:.1f}k" if abs(value) >= 1e3 else f"{value:.1f}"
+
+
+def _power(value: float) -> str:
+    return f"{value:,.0f} MW"
+
+
+FORMATS = {"percent": _percent, "count": _compact, "compute": _compact, "power": _power}
+
+
+def format_value(name: str, value: float) -> str:
+    """``value`` of metric ``name`` as text, ``n/a`` when undefined."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return FORMATS[metric(name).fmt](value)

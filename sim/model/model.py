@@ -1,0 +1,206 @@
+"""The Model: one SimPy environment, its calendar, draws, timeline and actors.
+
+``Model(scenario, replications, seed, levels).run()`` is the one way a
+simulation happens. Every state array has shape (..., level rows, R):
+replications and quota levels are array axes, never loops, so one SimPy run
+advances the whole ensemble. Draws have no level axis, so every level shares
+them (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from sim.calendar import Calendar, parse_month
+from sim.model.clock import Clock
+from sim.model.foundry import Foundry
+from sim.model.imports import ImportChannel
+from sim.model.ledger import Ledger
+from sim.model.market import Market
+from sim.model.memory import HbmPool
+from sim.model.policies import ALLOCATION_RULES
+from sim.model.recorder import Recorder, RecordOptions, stack_years
+from sim.model.segments import BuyerSegment, SegmentOptions, national_demand, quota_paths
+from sim.model.state import LevelRows, first_divergence, release_free_memory
+from sim.model.timeline import Timeline
+from sim.model.vendor import Vendor
+from sim.rng import Draws, Streams
+from sim.scenario.schema import Scenario
+
+PART = "levels.part"  # the timeline entry at which the quota levels' state parts
+
+
+@dataclass
+class EnsembleResult:
+    """What a run produces: summary rows and national per-replication values.
+
+    ``rows`` are :class:`sim.metrics.SummaryRow`; ``replicates`` maps each
+    annual metric to its national values (levels, R, years); ``kept`` holds
+    the national quarterly metrics asked for, (levels, R, quarters), labelled
+    by ``quarters``; ``conservation`` sums vendors' chips produced, delivered
+    and in stock, (levels, R) each.
+    """
+
+    rows: list
+    replicates: dict[str, np.ndarray]
+    levels: list[str]
+    years: list[int]
+    conservation: dict[str, np.ndarray]
+    kept: dict[str, np.ndarray] = field(default_factory=dict)
+    quarters: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    """How a model draws and records, beyond scenario, replications, seed and levels.
+
+    ``first`` offsets the replications (a block of a larger run draws the
+    same rows); ``pinned`` sets parameter paths to given per-replication
+    values; ``draws`` replaces the model's own draws altogether (experiments
+    pass points through it); ``record`` is the recorder's.
+    """
+
+    first: int = 0
+    pinned: Mapping[str, np.ndarray] | None = None
+    draws: Draws | None = None
+    record: RecordOptions = RecordOptions()
+
+
+def calendar_of(scenario: Scenario) -> Calendar:
+    """Return the scenario's calendar."""
+    return Calendar(parse_month(scenario.calendar.start), parse_month(scenario.calendar.end))
+
+
+class Model:
+    """Owns the environment, the draws, the timeline, the actors, the ledger and the recorder."""
+
+    def __init__(self, scenario: Scenario, replications: int, seed: int | None = None,
+                 levels: list[str] | None = None, options: ModelOptions = ModelOptions()):
+        self.scenario = scenario
+        self.levels = list(levels or scenario.run.quota_levels)
+        self.cal = calendar_of(scenario)
+        self.draw = options.draws or Draws(
+            Streams(scenario.run.seed if seed is None else seed), replications, options.first,
+            dict(options.pinned or {}))
+        self.env = simpy.Environment()
+        self.timeline = Timeline(self.env, self.cal.months)
+        self.clock = Clock(self.env, self.cal.months, self.timeline)
+        self.build(options.record)
+
+    def build(self, record: RecordOptions) -> None:
+        """Make every actor and start its processes."""
+        scenario, cal, draw = self.scenario, self.cal, self.draw
+        targets = {name: quota_paths(cal, s.quota.points if s.quota else None, self.levels,
+                                     scenario.run.lever_start)
+                   for name, s in scenario.segments.items()}
+        self.rows = LevelRows(len(self.levels), first_divergence(list(targets.values())))
+        self.foundries = {n: Foundry(n, s, cal, draw) for n, s in scenario.foundries.items()}
+        self.vendors = [Vendor(n, s, cal, draw, self.foundries, self.rows)
+                        for n, s in scenario.vendors.items()]
+        self.hbm = HbmPool(scenario.memory, cal, draw, self.vendors)
+        self.channels = self.import_channels()
+        self.segments, shares = self.buyer_segments(targets)
+        ledger = Ledger(self.initial_installed(shares), self.rows)
+        self.market = Market(self.segments, self.vendors, self.channels,
+                             ALLOCATION_RULES[scenario.run.allocation], ledger)
+        self.recorder = Recorder(cal, self.market, self.levels, record)
+        self.start()
+
+    def import_channels(self) -> list[ImportChannel]:
+        """Licensed import products, then grey-market ones (which have no events)."""
+        scenario, cal, draw = self.scenario, self.cal, self.draw
+        channels = [ImportChannel(n, s, f"imports.{n}", cal, draw, self.rows,
+                                  [(e, ev) for e, ev in scenario.events.items()
+                                   if ev.product == n and ev.enabled])
+                    for n, s in scenario.imports.items()]
+        return channels + [ImportChannel(n, s, f"grey_market.{n}", cal, draw, self.rows, [])
+                           for n, s in scenario.grey_market.items()]
+
+    def buyer_segments(self, targets: dict[str, np.ndarray]):
+        """Segments with demand = national demand x their normalised share; the shares (R, S)."""
+        scenario, draw = self.scenario, self.draw
+        demand = national_demand(scenario.demand, self.cal, draw)
+        raw = np.stack([draw(f"segments.{n}.demand_share", s.demand_share)
+                        for n, s in scenario.segments.items()], axis=1)
+        shares = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
+        options = SegmentOptions(self.cal, self.rows,
+                                 int(scenario.market.backlog_months.central))
+        segments = [BuyerSegment(n, s, targets[n], (demand, shares[:, i].copy()), draw, options)
+                    for i, (n, s) in enumerate(scenario.segments.items())]
+        return segments, shares
+
+    def initial_installed(self, shares: np.ndarray) -> dict[str, np.ndarray]:
+        """Installed domestic and imported units at the start, split like demand, (S, R)."""
+        demand = self.scenario.demand
+        dom = self.draw("demand.initial_domestic_installed", demand.initial_domestic_installed)
+        imp = self.draw("demand.initial_import_installed", demand.initial_import_installed)
+        return {"domestic": (dom[:, None] * shares).T, "import": (imp[:, None] * shares).T}
+
+    def start(self) -> None:
+        """Schedule the timeline, join every actor to its phases and start the processes."""
+        env, clock = self.env, self.clock
+        for actor in (*self.foundries.values(), self.hbm, *self.channels):
+            for key, steps in actor.dated().items():
+                self.timeline.add(key, steps)
+                env.process(actor.watch(self.timeline, key))
+        for vendor in self.vendors:
+            for product in vendor.products:
+                self.timeline.add(product.launch_key, np.asarray(product.launch))
+                env.process(launch(self.timeline, product))
+        if self.rows.rows < self.rows.levels and self.rows.part_step is not None:
+            self.timeline.add(PART, np.asarray(self.rows.part_step))
+            env.process(part_levels(self.timeline, self.rows))
+        processes = ([(f.produce(clock), ("produced",)) for f in self.foundries.values()]
+                     + [(v.ship(clock, self.hbm), ("shipped", "finished")) for v in self.vendors]
+                     + [(self.hbm.package(clock), ("packaged",))]
+                     + [(c.offer(clock), ("offered",)) for c in self.channels]
+                     + [(s.procure(clock), ("ordered",)) for s in self.segments]
+                     + [(self.market.clear(clock), ("cleared",)),
+                        (self.recorder.record(clock), ("recorded",))])
+        for process, phases in processes:
+            clock.join(*phases)
+            env.process(process)
+        env.process(release_memory(clock, self.cal))
+        env.process(clock.tick())
+
+    def run(self) -> EnsembleResult:
+        """Advance the whole ensemble through the calendar; return the result."""
+        self.env.run()
+        recorder = self.recorder
+        return EnsembleResult(recorder.rows, stack_years(recorder.per_replication,
+                                                         len(self.levels)),
+                              self.levels, self.cal.years, self.conservation(),
+                              recorder.kept_quarters(), recorder.quarters)
+
+    def conservation(self) -> dict[str, np.ndarray]:
+        """Vendors' chips produced, delivered and left in stock, summed over vendors: (L, R)."""
+        shape = (len(self.levels), self.draw.count)
+        totals = {"produced": "added", "delivered": "taken", "stock": "level"}
+        return {name: np.broadcast_to(sum(getattr(v.finished, part).sum(0) for v in self.vendors),
+                                      shape)
+                for name, part in totals.items()}
+
+
+def launch(timeline: Timeline, product):
+    """SimPy process: a product can be made from its launch on."""
+    mask = yield timeline.on(product.launch_key)
+    product.launched |= mask
+
+
+def part_levels(timeline: Timeline, rows: LevelRows):
+    """SimPy process: when the quota paths first differ, every level gets its own state."""
+    yield timeline.on(PART)
+    rows.part()
+
+
+def release_memory(clock: Clock, cal: Calendar):
+    """SimPy process: after each quarter is recorded, return freed heap memory to the system."""
+    while True:
+        month = yield clock.next_month()
+        yield month.after("recorded")
+        if cal.is_period_end(month.t, 3):
+            release_free_memory()

@@ -1,0 +1,196 @@
+"""State that outlives a month: stocks, and the quota levels' shared rows.
+
+Every quantity the model carries from one month to the next lives in a stock
+object defined here; actors hold stocks, not loose arrays, and never share
+an array between them. Two memory devices live here and nowhere else:
+
+- *Shared level rows.* The quota level acts on the model only through the
+  segments' quota paths, and no draw depends on it, so while every level's
+  path is the same every level's state is the same, bit for bit. Stocks then
+  hold one level row; when the paths part, :class:`LevelRows` gives every
+  registered stock all its rows (a copy of the one row). Results equal those
+  of holding every level from the start.
+- *Returning freed memory* to the operating system (:func:`release_free_memory`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+
+
+class Stock:
+    """A stock with a level axis (or none) and the running totals that balance it.
+
+    ``level`` has shape ``(..., level rows, R)`` (``level_axis`` names the
+    level axis; None for a stock the quota cannot change). Invariant, checked
+    by :meth:`imbalance`: ``level == added - taken`` up to rounding, and
+    ``level >= 0``. Methods update ``level`` with exactly the arithmetic their
+    docstrings give, so results do not depend on the bookkeeping.
+    """
+
+    def __init__(self, shape: tuple[int, ...], level_axis: int | None = None):
+        self.level = np.zeros(shape)
+        self.added = np.zeros(shape)
+        self.taken = np.zeros(shape)
+        self.level_axis = level_axis
+
+    def put(self, amount: np.ndarray) -> None:
+        """``level += amount`` (broadcast to the stock's shape)."""
+        self.level += amount
+        self.added += amount
+
+    def put_row(self, index: int, amount: np.ndarray) -> None:
+        """``level[index] += amount``: add to one row of the leading axis."""
+        self.level[index] += amount
+        self.added[index] += amount
+
+    def take_fraction(self, fraction: np.ndarray) -> np.ndarray:
+        """Take ``level * fraction`` out; return it (``level -= taken``)."""
+        taken = self.level * fraction
+        self.level -= taken
+        self.taken += taken
+        return taken
+
+    def keep_fraction(self, keep: np.ndarray) -> None:
+        """``level = level * keep``: the rest leaves (sold or used)."""
+        before = self.level
+        self.level = before * keep
+        self.taken += before - self.level
+
+    def take(self, amount: np.ndarray) -> None:
+        """``level = max(level - amount, 0)``: take ``amount``, or all there is."""
+        before = self.level
+        self.level = np.maximum(before - amount, 0.0)
+        self.taken += before - self.level
+
+    def imbalance(self) -> np.ndarray:
+        """Return ``added - taken - level``: zero up to rounding (the conservation check)."""
+        return self.added - self.taken - self.level
+
+    def expand(self, levels: int) -> None:
+        """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
+        if self.level_axis is None:
+            return
+        for name in ("level", "added", "taken"):
+            setattr(self, name, np.repeat(getattr(self, name), levels, axis=self.level_axis))
+
+
+class Backlog:
+    """Unfilled orders by age in months, in a ring of buckets, served oldest first.
+
+    Bucket ``(head + age) % months`` holds orders of that age, so ageing
+    moves the head instead of the data. Invariants: every bucket >= 0, and
+    ``filed - served - lapsed`` equals what waits (:meth:`imbalance`).
+    """
+
+    def __init__(self, months: int, shape: tuple[int, int]):
+        self.buckets = np.zeros((months, *shape))
+        self.head = 0
+        self.filed = np.zeros(shape)
+        self.served = np.zeros(shape)
+        self.lapsed = np.zeros(shape)
+
+    def slot(self, age: int) -> int:
+        """Return the bucket holding orders of ``age`` months."""
+        return (self.head + age) % len(self.buckets)
+
+    def serve(self, got: np.ndarray) -> np.ndarray:
+        """Take ``got`` from the buckets, oldest first; return what is left over."""
+        left = got.copy()
+        served = np.empty_like(left)
+        for age in range(len(self.buckets) - 1, -1, -1):
+            bucket = self.buckets[self.slot(age)]
+            np.minimum(bucket, left, out=served)
+            bucket -= served
+            left -= served
+        self.served += got - left
+        return left
+
+    def oldest(self) -> np.ndarray:
+        """Orders that lapse at the next :meth:`age` (a copy)."""
+        return self.buckets[self.slot(len(self.buckets) - 1)].copy()
+
+    def age(self, new: np.ndarray) -> None:
+        """Age every order a month: the oldest lapse and ``new`` are filed as age 0."""
+        self.head = self.slot(len(self.buckets) - 1)
+        self.lapsed += self.buckets[self.head]
+        self.buckets[self.head] = new
+        self.filed += new
+
+    def total(self) -> np.ndarray:
+        """Orders waiting, summed youngest to oldest."""
+        out = 0.0 + self.buckets[self.slot(0)]
+        for age in range(1, len(self.buckets)):
+            out += self.buckets[self.slot(age)]
+        return out
+
+    def imbalance(self) -> np.ndarray:
+        """``filed - served - lapsed - waiting``: zero up to rounding."""
+        return self.filed - self.served - self.lapsed - self.total()
+
+    def expand(self, levels: int) -> None:
+        """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
+        self.buckets = np.repeat(self.buckets, levels, axis=1)
+        for name in ("filed", "served", "lapsed"):
+            setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+
+
+class LevelRows:
+    """How many level rows state arrays hold now: 1 while the quota levels agree.
+
+    Stocks made through :meth:`stock` and holders passed to :meth:`hold` get
+    every level's row when :meth:`part` runs (the model calls it at the
+    start of the first month in which some quota path differs between levels).
+    """
+
+    def __init__(self, levels: int, part_step: int | None):
+        self.levels = levels
+        self.part_step = part_step
+        self.rows = levels if part_step == 0 or levels == 1 else 1
+        self.holders: list = []
+
+    def stock(self, *lead: int, replications: int) -> Stock:
+        """Make a :class:`Stock` of shape ``(*lead, rows, R)`` that will part with the levels."""
+        return self.hold(Stock((*lead, self.rows, replications), level_axis=len(lead)))
+
+    def hold(self, holder):
+        """Register ``holder`` (it has ``expand(levels)``); return it."""
+        self.holders.append(holder)
+        return holder
+
+    def part(self) -> None:
+        """Give every holder all level rows."""
+        if self.rows == self.levels:
+            return
+        for holder in self.holders:
+            holder.expand(self.levels)
+        self.rows = self.levels
+
+
+def first_divergence(targets: list[np.ndarray]) -> int | None:
+    """First month at which some (levels, months) quota path differs between levels.
+
+    None when the levels never differ. Paths are compared bit for bit.
+    """
+    if not targets:
+        return None
+    differ = np.zeros(targets[0].shape[1], dtype=bool)
+    for target in targets:
+        bits = np.ascontiguousarray(target, dtype=np.float64).view(np.int64)
+        differ |= (bits != bits[:1]).any(axis=0)
+    hits = np.flatnonzero(differ)
+    return int(hits[0]) if hits.size else None
+
+
+def release_free_memory() -> None:
+    """Ask glibc to return freed heap memory to the system (elsewhere: nothing to do).
+
+    Month after month, numpy's freed arrays leave holes in the heap that the
+    allocator keeps; handing them back bounds the process's resident memory.
+    """
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass

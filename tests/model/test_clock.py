@@ -1,0 +1,80 @@
+"""sim.model.clock: a month's phases happen in order, driven by events alone."""
+
+from __future__ import annotations
+
+from small import World
+
+from sim.model.clock import PHASES
+
+
+def test_phases_follow_each_other_whatever_order_the_actors_started_in():
+    world = World(months=2)
+    log: list = []
+
+    def actor(name, waits, reports):
+        while True:
+            month = yield world.clock.next_month()
+            if waits:
+                yield month.after(waits)
+            log.append((month.t, name))
+            month.done(reports)
+
+    world.clock.join("produced", "recorded", "cleared")
+    # started last-phase first: only the phase events can put them in order
+    processes = [actor("record", "cleared", "recorded"), actor("clear", "produced", "cleared"),
+                 actor("produce", None, "produced")]
+    world.run(*processes)
+    assert log == [(0, "produce"), (0, "clear"), (0, "record"),
+                   (1, "produce"), (1, "clear"), (1, "record")]
+
+
+def test_a_phase_waits_for_every_actor_that_joined_it():
+    world = World(months=1)
+    log: list = []
+
+    def producer(name):
+        month = yield world.clock.next_month()
+        log.append(name)
+        month.done("produced")
+
+    def consumer():
+        month = yield world.clock.next_month()
+        yield month.after("produced")
+        log.append("consumer")
+        month.done("recorded")
+
+    world.clock.join("produced")
+    world.clock.join("produced")
+    world.clock.join("recorded")
+    world.run(consumer(), producer("a"), producer("b"))
+    assert log == ["a", "b", "consumer"]
+
+
+def test_a_phase_nobody_joined_is_done_with_the_phase_before_it():
+    world = World(months=3)
+    months: list = []
+
+    def recorder():
+        while True:
+            month = yield world.clock.next_month()
+            yield month.after("cleared")  # nobody reports 'cleared': it follows 'begun'
+            months.append(month.t)
+            month.done("recorded")
+
+    world.clock.join("recorded")
+    world.run(recorder())
+    assert months == [0, 1, 2]
+
+
+def test_months_advance_one_time_unit_each():
+    world = World(months=5)
+    starts: list = []
+
+    def watcher():
+        while True:
+            month = yield world.clock.next_month()
+            starts.append((month.t, world.env.now))
+
+    world.run(watcher())
+    assert starts == [(t, t) for t in range(5)]
+    assert PHASES[0] == "begun" and PHASES[-1] == "recorded"

@@ -1,0 +1,63 @@
+"""sim.model.foundry: wafer starts from capacity plans, fabs that ramp, a foundry that closes."""
+
+from __future__ import annotations
+
+import numpy as np
+from small import World, date, draws, fixed
+
+from sim.model.foundry import Foundry
+from sim.scenario.schema import Fab
+from sim.scenario.schema import Foundry as FoundrySpec
+
+
+def run(foundry: Foundry, world: World) -> list[np.ndarray]:
+    """Drive the foundry's processes for the calendar; return its wafers month by month."""
+    out = []
+
+    def watch_month():
+        while True:
+            month = yield world.clock.next_month()
+            yield month.after("produced")
+            out.append(foundry.wafers.copy())
+            month.done("recorded")
+
+    for key, steps in foundry.dated().items():
+        world.timeline.add(key, steps)
+        world.env.process(foundry.watch(world.timeline, key))
+    world.clock.join("produced")
+    world.clock.join("recorded")
+    world.run(foundry.produce(world.clock), watch_month())
+    return out
+
+
+def test_capacity_grows_by_the_realised_share_of_the_plan_times_the_ai_share():
+    world = World(months=12)  # 2025
+    spec = FoundrySpec(capacity={"2024": fixed(1000), "2025": fixed(2200)},
+                       ai_share={"2025": fixed(0.5)}, expansion_realised=fixed(0.5))
+    wafers = run(Foundry("smic", spec, world.cal, draws(2)), world)
+    # Dec 2024 = 1000, Dec 2025 = 2200: the plan adds 100 a month, so January plans 1100;
+    # half of the growth since January is realised, and half the wafers go to AI
+    for t, w in enumerate(wafers):
+        capacity = 1100 + 0.5 * 100 * t
+        np.testing.assert_allclose(w, [0.5 * capacity] * 2)
+
+
+def test_a_dedicated_fab_adds_nothing_before_commissioning_then_ramps_linearly():
+    world = World(months=12)
+    fab = Fab(commission=date("2025-03"), wafers_per_month=fixed(4000), ramp_months=fixed(4))
+    spec = FoundrySpec(capacity={"2025": fixed(0)}, ai_share={"2025": fixed(1)},
+                       fabs={"fab1": fab})
+    wafers = [w[0] for w in run(Foundry("huawei_fabs", spec, world.cal, draws(1)), world)]
+    assert wafers[:2] == [0.0, 0.0]
+    assert wafers[2:7] == [1000.0, 2000.0, 3000.0, 4000.0, 4000.0]
+
+
+def test_a_foundry_closes_for_each_replication_at_its_own_date():
+    world = World(months=6)
+    spec = FoundrySpec(capacity={"2025": fixed(100)}, ai_share={"2025": fixed(1)},
+                       closes=date("2025-01"))
+    cut = draws(3, pinned={"foundries.tsmc.closes": [2025 * 12 + 2, 2025 * 12 + 4, 2030 * 12]})
+    wafers = np.array(run(Foundry("tsmc", spec, world.cal, cut), world))
+    np.testing.assert_array_equal(wafers[:, 0], [100, 100, 0, 0, 0, 0])
+    np.testing.assert_array_equal(wafers[:, 1], [100, 100, 100, 100, 0, 0])
+    np.testing.assert_array_equal(wafers[:, 2], [100] * 6)

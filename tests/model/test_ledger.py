@@ -1,0 +1,44 @@
+"""sim.model.ledger: running sums equal month-by-month sums; installed = initial + deliveries."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.ledger import Ledger, accumulate
+from sim.model.market import Grant
+from sim.model.state import LevelRows
+
+
+def grant(h100e: list[float], per: float, kw: float) -> Grant:
+    rows = np.array(h100e, dtype=float)[:, None, None]
+    return Grant(rows, np.ones((1, 1)), np.full((1, 1), per), np.full((1, 1), kw))
+
+
+def test_the_installed_base_is_the_initial_base_plus_every_delivery():
+    initial = {"domestic": np.array([[100.0], [50.0]]), "import": np.array([[10.0], [0.0]])}
+    ledger = Ledger(initial, LevelRows(1, None))
+    for _ in range(3):
+        ledger.add_deliveries(grant([2.0, 4.0], per=1.0, kw=0.1),
+                              grant([1.0, 0.0], per=2.0, kw=0.2))
+    np.testing.assert_allclose(ledger.installed["domestic"][:, 0, 0], [100 + 3 * 2, 50])
+    np.testing.assert_allclose(ledger.installed["import"][:, 0, 0], [10 + 3 * 2, 12])
+    year = ledger.take_year()
+    np.testing.assert_allclose(year["domestic_units"][:, 0, 0], [6.0, 0.0])
+    np.testing.assert_allclose(year["power_kw"][:, 0, 0], [3 * (0.2 + 0.2), 3 * 0.4])
+    assert ledger.take_year() == {}
+
+
+def test_a_month_shares_domestic_over_everything_delivered():
+    ledger = Ledger({"domestic": np.zeros((1, 1)), "import": np.zeros((1, 1))},
+                    LevelRows(1, None))
+    ledger.add_deliveries(grant([3.0], per=1.0, kw=1.0), grant([1.0], per=1.0, kw=1.0))
+    shares = ledger.take_shares()
+    assert shares["domestic_share_units"].item() == 0.25
+    assert shares["domestic_share_compute"].item() == 0.25
+
+
+def test_a_one_row_sum_grows_to_every_level_when_the_flows_part():
+    sums: dict = {}
+    accumulate(sums, "x", np.ones((1, 2)))
+    accumulate(sums, "x", np.array([[1.0, 1.0], [2.0, 2.0]]))
+    np.testing.assert_array_equal(sums["x"], [[2.0, 2.0], [3.0, 3.0]])

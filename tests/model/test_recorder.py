@@ -1,0 +1,55 @@
+"""sim.model.recorder: which rows each period emits, filters, and per-replication values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sim.metrics import names
+from sim.model.model import Model, ModelOptions
+from sim.model.recorder import ANNUAL, RecordOptions, RowFilter, narrow
+from sim.scenario import load
+
+TINY = load(Path(__file__).with_name("tiny.toml"))
+
+
+def test_each_period_emits_its_registered_metrics_for_its_regions():
+    result = Model(TINY, 2, levels=["announced"]).run()
+    periods = {}
+    for r in result.rows:
+        periods.setdefault(r.period, []).append((r.metric, r.region))
+    assert [m for m, _ in periods["2025-03"]] == list(names("month", "national"))
+    quarter = [m for m, _ in periods["2025Q1"]]
+    assert quarter[:4] == list(names("quarter", "national"))
+    assert quarter[4:] == ["vendor_units.v", "import_units.x"]
+    year = periods["2025"]
+    assert {(m, g) for m, g in year if m in ANNUAL} == {
+        (m, g) for m in ANNUAL for g in ("national", "city", "private")}
+    assert [(m, g) for m, g in year if m not in ANNUAL] == [
+        ("quota_target", "city"), ("quota_compliance", "city")]
+
+
+def test_a_row_filter_keeps_only_the_rows_asked_for():
+    keep = RowFilter(frozenset(["domestic_share_units"]), frozenset(["national"]),
+                     frozenset(["2025"]))
+    result = Model(TINY, 2, options=ModelOptions(record=RecordOptions(rows=keep))).run()
+    assert {(r.metric, r.region, r.period) for r in result.rows} == {
+        ("domestic_share_units", "national", "2025")}
+    assert len(result.rows) == 2  # one per level
+
+
+def test_per_replication_values_are_kept_for_every_annual_metric():
+    result = Model(TINY, 3, options=ModelOptions(
+        record=RecordOptions(keep=("vendor_units.v",), narrow=True))).run()
+    assert set(result.replicates) == set(ANNUAL)
+    assert result.replicates["domestic_units"].shape == (2, 3, 1)
+    assert result.replicates["domestic_units"].dtype == np.float32
+    np.testing.assert_array_equal(result.kept["vendor_units.v"][0], np.full((3, 4), 3 * 40.0))
+    assert result.quarters == ["2025Q1", "2025Q2", "2025Q3", "2025Q4"]
+
+
+def test_narrowing_keeps_float64_when_a_value_would_overflow_float32():
+    assert narrow(np.array([1.0, 2.0])).dtype == np.float32
+    assert narrow(np.array([1e39])).dtype == np.float64
+    assert narrow(np.array([np.inf, 1.0])).dtype == np.float32
