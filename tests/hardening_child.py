@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -110,6 +111,9 @@ def paused_before(function, point: str):
 
 
 if __name__ == "__main__":
+    # Ctrl-C as at a terminal, even when the test runner was started in the background
+    # (a non-interactive shell starts background jobs with SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     install()
     from sim.cli import main
 
