@@ -15,7 +15,7 @@ MAX_MONTHS = 600  # 50 years: bounds run time and memory of a hand-edited calend
 # The name becomes the default run directory outputs/<name>/: one plain path component.
 SCENARIO_NAME = re.compile(r"\w[\w .+-]{0,99}")
 # ... measured in bytes as well: 100 CJK characters are 300 bytes, more than a file
-# name may hold once "-sensitivity" and the staging suffixes are added.
+# name may hold once "-sweep" (or "-morris") and the staging suffixes are added.
 MAX_NAME_BYTES = 200
 
 
@@ -85,7 +85,7 @@ def check_ids(scenario: Scenario) -> None:
     if size > MAX_NAME_BYTES:
         raise ScenarioError(f"the name is {size} bytes long in UTF-8, more than the "
                             f"{MAX_NAME_BYTES} bytes an output directory name may take "
-                            "(outputs/<name>-sensitivity/ plus chipsim's suffixes must fit in "
+                            "(outputs/<name>-sweep/ plus chipsim's hidden suffixes must fit in "
                             "255 bytes): choose a shorter name", "name")
     if "national" in scenario.segments:
         raise ScenarioError('"national" is reserved for the national totals', "segments.national")
