@@ -132,7 +132,7 @@ def check_run_fits(scenario, replications: int, levels: int) -> None:
 
 # Sweeps and sensitivity studies (bytes; measured with benchmarks/bench_memory.py --designs).
 DESIGN_CELL = 48.0  # per design cell (point x parameter): samples, table and points.csv text
-RESULT_ROW = 64.0  # per result row (point x summary row) while results.parquet is assembled
+RESULT_ROW = 75.0  # per result row (point x summary row) while results.parquet is assembled
 BATCH_REPLICATIONS = 4096  # mirrors sim.experiments.sweep.BATCH_REPLICATIONS
 
 
