@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.budget import check_run_fits
 from sim.model.ensemble import EnsembleResult, simulate
 from sim.model.parallel import auto_workers
+from sim.results.atomic import output_directory
 from sim.results.run_dir import manifest, write_run
 from sim.scenario import Scenario, load
 
@@ -41,16 +44,17 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
     started = time.perf_counter()
     scenario = load(scenario_file)
     target = Path(out_dir) if out_dir else default_out_dir(scenario)
-    if write and target.exists() and not force:
-        raise FileExistsError(str(target))
     reps = replications or scenario.run.replications
     run_seed = scenario.run.seed if seed is None else seed
     chosen = list(levels) if levels else list(scenario.run.quota_levels)
-    if workers is None:
-        workers = auto_workers(reps, len(chosen))
-    result = simulate(scenario, reps, run_seed, chosen, workers=workers, narrow=write)
-    info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
-                    time.perf_counter() - started)
-    if write:
-        write_run(target, result, info, force)
+    check_run_fits(scenario, reps, len(chosen))  # refuse before any work (issue 13)
+    # The output is claimed (checked, locked) before the simulation starts.
+    with output_directory(target, force) if write else contextlib.nullcontext() as claim:
+        if workers is None:
+            workers = auto_workers(reps, len(chosen))
+        result = simulate(scenario, reps, run_seed, chosen, workers=workers, narrow=write)
+        info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
+                        time.perf_counter() - started)
+        if write:
+            write_run(target, result, info, force, claim)
     return Run(scenario, result, target if write else None, info)

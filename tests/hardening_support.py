@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import tomli_w
 
+from sim.results.marker import MARKER
 from sim.scenario.loader import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +129,7 @@ def check_outcome(result, out_dir: Path | None = None, existed: bool = False) ->
 
 def check_run_dir(out_dir: Path) -> dict:
     """A complete run directory: exactly the three files, manifest listing them."""
-    assert {p.name for p in out_dir.iterdir()} == RUN_FILES, sorted(out_dir.iterdir())
+    assert {p.name for p in out_dir.iterdir()} == RUN_FILES | {MARKER}, sorted(out_dir.iterdir())
     manifest = json.loads((out_dir / "manifest.json").read_text("utf-8"))
     assert set(manifest["files"]) == RUN_FILES
     return manifest

@@ -50,7 +50,7 @@ def finished(tmp_path_factory):
 def test_run_writes_exactly_the_three_files(finished):
     _, out = finished
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "replications.npz", "summary.csv"]
+        ".chipsim-output", "manifest.json", "replications.npz", "summary.csv"]
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no staging leftovers
 
 

@@ -32,8 +32,8 @@ def reference(small_plan, tmp_path_factory):
 def test_a_sweep_writes_points_results_and_manifest(small_plan, tmp_path):
     out = tmp_path / "sweep"
     run(small_plan, out, evaluators.Sequential())
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "points.csv",
-                                                    "results.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [".chipsim-output", "manifest.json",
+                                                    "points.csv", "results.parquet"]
     header = (out / "points.csv").read_text().splitlines()[0].split(",")
     assert header[0] == "point" and header[1].endswith("yield_curve.ceiling")
     table = pq.read_table(out / "results.parquet")

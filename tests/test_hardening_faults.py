@@ -21,11 +21,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hardening_processes import start, survivors
 from hardening_support import BASELINE, check_outcome, error_line
 
 experiments = pytest.importorskip("sim.experiments")  # the sweep (issue 4)
 from sim.cli import main  # noqa: E402
 from sim.experiments.store import RunStore  # noqa: E402
+from sim.results.marker import MARKER, marker_bytes  # noqa: E402
 
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
 SWEEP = ["sweep", str(BASELINE), "--set", f"{CEILING}=0.45,0.55,0.65,0.75", "--sample", "lhs",
@@ -102,33 +104,26 @@ def test_results_parquet_holds_no_nan_or_infinity(tmp_path, reference):
     assert all(m.startswith(("domestic_share", "quota_compliance")) for m in metrics[nulls])
 
 
-@pytest.mark.slow
 def test_repeated_sigkill_then_resume_equals_an_uninterrupted_sweep(tmp_path, reference):
-    """SIGKILL the sweep three times once it is running, resuming each time; same bytes."""
+    """SIGKILL the sweep three times as it stores a batch, resuming each time; same bytes.
+
+    Each kill lands at a known point (before the 2nd batch of that attempt is
+    stored, through tests/hardening_child.py), not after a delay.
+    """
     out = tmp_path / "sweep"
-    command = [sys.executable, "-m", "sim", *SWEEP, "--workers", "1", "--out", str(out)]
-    kills = 0
-    for extra in (0.0, 0.3, 0.7):
-        resume = ["--resume"] if out.exists() else []
-        before = len(RunStore(out).finished()) if out.exists() else 0
-        process = subprocess.Popen(command + resume, env=ENV, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while process.poll() is None and time.monotonic() < deadline and \
-                (not out.exists() or len(RunStore(out).finished()) <= before):
-            time.sleep(0.01)
-        time.sleep(extra)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.wait()
+    args = SWEEP + ["--workers", "1", "--out", str(out)]
+    stored = []
+    for attempt in range(3):
+        started = start(args + (["--resume"] if attempt else []), tmp_path, "write", nth=2)
+        started.wait_paused()
+        started.kill()
+        assert survivors(started.tag) == []
         store = RunStore(out)
         for index in store.finished():  # every stored batch is whole and readable
             store.read(index)
-    assert kills >= 2
-    final = subprocess.run(command + ["--resume"], env=ENV, capture_output=True, text=True,
-                           timeout=300)
-    assert final.returncode == 0, final.stderr
+        stored.append(len(store.finished()))
+    assert stored == [1, 2, 3]  # one more batch each time, none lost
+    assert start(args + ["--resume"], tmp_path).finish() == 0
     assert digests(out) == reference
 
 
@@ -147,12 +142,43 @@ def test_resume_after_a_kill_during_sweep_start_up(tmp_path, reference):
     assert digests(out) == reference
 
 
+def killed_sweep_remains(out: Path) -> None:
+    """What a sweep killed after its first batch leaves: marker, settings, points, a batch."""
+    (out / "batches").mkdir(parents=True)
+    (out / MARKER).write_bytes(marker_bytes("sweep"))
+    (out / "batches" / "settings.json").write_text('{"format": 1}\n')
+    (out / "batches" / "b000000.npz").write_bytes(b"PK")
+    (out / "batches" / ".b000001.npz.x1y2.tmp").write_bytes(b"PK")
+    (out / "points.csv").write_text("point\n0\n")
+
+
 def test_force_replaces_the_remains_of_a_killed_sweep(tmp_path, reference):
     out = tmp_path / "sweep"
-    (out / "batches").mkdir(parents=True)
+    killed_sweep_remains(out)
     result = CliRunner().invoke(main, SWEEP + ["--workers", "1", "--out", str(out), "--force"])
     assert check_outcome(result) == "ok"
     assert digests(out) == reference
+
+
+@pytest.mark.parametrize("extra", ["batches-only", "thesis", "foreign-batch", "no-marker"])
+def test_force_refuses_a_folder_with_batches_that_is_not_a_sweep(tmp_path, extra):
+    """Issue 13: `sweep --force` deleted any folder that had a batches/ subfolder."""
+    out = tmp_path / "project"
+    if extra == "batches-only":
+        (out / "batches").mkdir(parents=True)
+    else:
+        killed_sweep_remains(out)
+        if extra == "thesis":
+            (out / "thesis.tex").write_text("years of work")
+        elif extra == "foreign-batch":
+            (out / "batches" / "data.xlsx").write_text("a user's spreadsheet")
+        else:
+            (out / MARKER).unlink()
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    result = CliRunner().invoke(main, SWEEP + ["--workers", "1", "--out", str(out), "--force"])
+    assert check_outcome(result, out, existed=True) == "error"
+    assert "refusing to replace" in error_line(result)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
 
 
 @pytest.mark.slow

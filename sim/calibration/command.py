@@ -17,6 +17,7 @@ from sim.calibration.fit import DEFAULT_PARAMS, Calibration, CalibrationError, S
 from sim.calibration.targets import default_targets
 from sim.calibration.writer import calibrated_text, write_calibrated
 from sim.results.atomic import write_bytes
+from sim.results.claim import check_outputs
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -74,8 +75,8 @@ def shown(path: Path) -> str:
 
 def check_paths(scenario: str, out: str, figure: str | None, force: bool) -> None:
     """Refuse, before any work, outputs that would clobber files or the input."""
-    if Path(out).resolve() == Path(scenario).resolve():
-        raise CalibrationError(f"{out}: --out must differ from the scenario it extends")
+    # Never the scenario, a file of its extends chain, or the other output (issue 13).
+    check_outputs(scenario, {"--out": out, "--figure": figure})
     for path in (out, figure):
         if path and Path(path).exists() and not force:
             raise CalibrationError(f"{path}: file exists; pass --force to replace it")

@@ -10,6 +10,7 @@ import importlib
 
 import click
 
+INTERRUPTED = 130  # the shell's status for a command ended by Ctrl-C (SIGINT)
 # command name -> "module:attribute"
 COMMANDS = {
     "run": "sim.cli.run:run",
@@ -36,6 +37,20 @@ class LazyGroup(click.Group):
             return None
         module, attribute = COMMANDS[cmd_name].split(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; Ctrl-C ends any command with status 130.
+
+        Nothing is half-written: outputs are staged and removed when interrupted.
+        """
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, click.Abort) as err:
+            if isinstance(err, click.Abort) and not isinstance(err.__context__,
+                                                               KeyboardInterrupt):
+                raise
+            click.echo("\ninterrupted: nothing was written", err=True)
+            ctx.exit(INTERRUPTED)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

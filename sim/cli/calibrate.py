@@ -7,22 +7,22 @@ import click
 from sim.calibration.command import CalibrateOptions, execute
 from sim.calibration.fit import ADJUSTMENTS, DEFAULT_PARAMS, CalibrationError, Settings
 from sim.calibration.table import report
-from sim.cli.options import force_option, input_error, seed_option
+from sim.cli.options import FiniteFloatRange, SafePath, force_option, input_error, seed_option
 from sim.scenario.errors import ScenarioError
 
 DEFAULTS = Settings()
 
 
 @click.command("calibrate")
-@click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--targets", type=click.Path(dir_okay=False), default=None,
+@click.argument("scenario", type=SafePath(dir_okay=False))
+@click.option("--targets", type=SafePath(dir_okay=False), default=None,
               help="Targets file (default: seeds/targets.toml).")
 @click.option("--params", default=None,
               help="Comma-separated parameter paths to fit (default: "
                    + ", ".join(DEFAULT_PARAMS) + ").")
 @click.option("--n", "draws", type=click.IntRange(min=100, max=5_000_000),
               default=DEFAULTS.draws, show_default=True, help="ABC draws (replications).")
-@click.option("--accept", type=click.FloatRange(0, 1, min_open=True), default=DEFAULTS.accept,
+@click.option("--accept", type=FiniteFloatRange(0, 1, min_open=True), default=DEFAULTS.accept,
               show_default=True, help="Share of draws accepted.")
 @click.option("--reps", type=click.IntRange(min=20, max=1_000_000),
               default=DEFAULTS.replications, show_default=True,
@@ -32,9 +32,9 @@ DEFAULTS = Settings()
               help="Regression adjustment of the accepted draws: Beaumont's local-linear "
                    "(weighted), or none (plain rejection).")
 @seed_option
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
+@click.option("--out", type=SafePath(dir_okay=False), default=None,
               help="Calibrated scenario (default: <scenario>-calibrated.toml beside it).")
-@click.option("--figure", type=click.Path(dir_okay=False), default=None,
+@click.option("--figure", type=SafePath(dir_okay=False), default=None,
               help="Also write the hindcast figure (.png, .svg or .pdf).")
 @force_option
 def calibrate_command(scenario, targets, params, draws, accept, reps, adjust, seed, out, figure,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from sim.cli.options import QuotaLevel, input_error
+from sim.cli.options import QuotaLevel, SafePath, check_outputs, input_error
 from sim.scenario.errors import ScenarioError
 
 
 @click.command()
-@click.argument("run_a", type=click.Path(file_okay=False))
-@click.argument("run_b", type=click.Path(file_okay=False))
+@click.argument("run_a", type=SafePath(file_okay=False))
+@click.argument("run_b", type=SafePath(file_okay=False))
 @click.option("--level", type=QuotaLevel(), default=None,
               help="Quota level to compare (default: announced, else the first common one).")
 @click.option("--year", type=int, default=None, help="Year to compare (default: the last).")
@@ -24,7 +24,7 @@ from sim.scenario.errors import ScenarioError
 @click.option("--driver-reps", type=click.IntRange(min=2), default=None,
               help="Replications per driver rerun (default: min(paired, 2000)).")
 @click.option("--report", is_flag=True, help="Also write the comparison as HTML.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=SafePath(dir_okay=False), default=None,
               help="HTML file for --report (default RUN_B/diff-vs-<RUN_A name>.html).")
 def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output):
     """Compare RUN_B against RUN_A (same seed): paired differences and their drivers."""
@@ -33,6 +33,7 @@ def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output)
     from sim.report.diff import compare, summary_text
 
     try:
+        check_outputs(None, {"--output": output if report else None})  # before any work
         result = compare(run_a, run_b, level, year, depth, drivers, driver_reps)
         click.echo(summary_text(result))
         if report:

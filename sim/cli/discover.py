@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from sim.cli.options import QuotaLevel, input_error
+from sim.cli.options import FiniteFloatRange, QuotaLevel, SafePath, check_outputs, input_error
 from sim.experiments.discovery import DiscoverOptions, execute
 from sim.experiments.execution import ExperimentError
 from sim.experiments.findings import lines
+from sim.scenario.errors import ScenarioError
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("run_dir", type=SafePath(file_okay=False))
 @click.option("--target", "target_text", required=True, metavar="METRIC[:STAT]@PERIOD OP VALUE",
               help='The condition, e.g. "domestic_share_units@2027 >= 0.7".')
 @click.option("--quota", type=QuotaLevel(), default="announced", show_default=True)
 @click.option("--region", default="national", show_default=True)
 @click.option("--find", type=click.Choice(["missed", "met"]), default="missed", show_default=True,
               help="Look for the points where the target is missed, or met.")
-@click.option("--min-density", type=click.FloatRange(0, 1), default=None,
+@click.option("--min-density", type=FiniteFloatRange(0, 1), default=None,
               help="Choose the step whose box (limits with quasi-p > 0.05 dropped) has the most "
                    "coverage at this density or more (default: halfway from the base rate to "
                    "1; if none reaches it, the best F1 of coverage and density).")
@@ -31,8 +34,9 @@ def discover(run_dir, target_text, quota, region, find, min_density, step, boxes
     options = DiscoverOptions(run_dir=run_dir, target=target_text, quota=quota, region=region,
                               find=find, min_density=min_density, boxes=boxes, box=step)
     try:
+        check_outputs(None, {"RUN_DIR/discover.csv": str(Path(run_dir) / "discover.csv")})
         done = execute(options)
-    except (ExperimentError, OSError) as err:
+    except (ExperimentError, OSError, ScenarioError) as err:  # ScenarioError: a damaged file
         raise input_error(err) from None
     if done.undefined:
         click.echo(f"note: {done.undefined} points where {done.target.metric} is undefined are "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
+from sim.results.claim import check_outputs  # noqa: F401  (re-exported for the commands)
 from sim.scenario.convert import quota_level
 from sim.scenario.errors import ScenarioError, one_line
 
@@ -35,6 +38,37 @@ class SafePath(click.Path):
         if isinstance(value, str) and "\x00" in value:
             self.fail("a path cannot contain a NUL byte", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A click.FloatRange that refuses NaN and infinity (NaN passes every comparison)."""
+
+    def convert(self, value, param, ctx):
+        """Fail with a usage error (exit 2) on NaN or infinity, else as click.FloatRange."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"expected a finite number, got {value!r}", param, ctx)
+        return number
+
+
+def claim_output(target, force: bool, hint: str = "pass --force to replace it"):
+    """Claim an output directory for the rest of the command, before any work.
+
+    The claim (path checked, lock held, leftovers cleaned; see
+    :mod:`sim.results.claim`) is released when the command ends. An existing
+    ``target`` is refused without ``force`` (the message ends with ``hint``),
+    and with it unless chipsim wrote it; ``force=None`` leaves that to the caller.
+    """
+    from sim.results.atomic import check_replace
+    from sim.results.claim import claimed
+
+    try:
+        claim = click.get_current_context().with_resource(claimed(target))
+        if force is not None:
+            check_replace(claim.target, force, hint)
+    except ScenarioError as err:
+        raise input_error(err) from None
+    return claim
 
 
 def _float(text: str):
@@ -80,7 +114,8 @@ def _input_error(err: Exception) -> InputError:
     if isinstance(err, FileExistsError) and err.errno is None:
         return InputError(one_line(f"{err}: run directory exists; pass --force to replace it"))
     if isinstance(err, OSError):  # the output location: missing, read-only, full disk ...
-        return InputError(one_line(f"{err.filename}: cannot write output: {err.strerror}"))
+        where = f"{err.filename}: " if err.filename is not None else ""
+        return InputError(one_line(f"{where}cannot write output: {err.strerror or err}"))
     if isinstance(err, MemoryError):
         return InputError("not enough memory for this run: use fewer --reps or quota levels")
     return InputError(one_line(str(err)))

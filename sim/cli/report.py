@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import click
 
-from sim.cli.options import input_error
+from sim.cli.options import SafePath, check_outputs, input_error
 from sim.scenario.errors import ScenarioError
 
 FORMATS = ("html", "pdf", "both")
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.argument("run_dir", type=SafePath(file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
               help="html: one self-contained page; pdf: A4 pages; both.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", type=SafePath(dir_okay=False), default=None,
               help="Output file (default RUN_DIR/report.html or .pdf; with --format both the "
                    "suffix is set per format).")
 def report(run_dir, fmt, output):
@@ -22,6 +22,7 @@ def report(run_dir, fmt, output):
     from sim.report.writer import write_report  # matplotlib loads only when a report is made
 
     try:
+        check_outputs(None, {"--output": output})  # before the report is built
         written = write_report(run_dir, fmt, output)
     except (ScenarioError, OSError) as err:
         raise input_error(err) from None

@@ -42,7 +42,7 @@ def say(message: str) -> None:
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=SafePath(dir_okay=False))
 @click.option("--method", type=click.Choice(list(methods.METHODS)), default=methods.SOBOL.name,
               show_default=True,
               help="Sobol indices (S1, ST with bootstrap CIs) or Morris screening.")

@@ -19,7 +19,6 @@ result in words and writes discover.csv.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +27,10 @@ import numpy as np
 from sim.calendar import parse_month
 from sim.experiments import features, prim, targets
 from sim.experiments.execution import ExperimentError
-from sim.experiments.store import read_manifest
 from sim.experiments.targets import Target
 from sim.results.atomic import write_text
+from sim.results.readers import check_sweep_manifest, read_csv_rows, read_manifest, read_results
+from sim.results.reading import DamagedFile
 from sim.rng import Streams
 from sim.scenario.convert import did_you_mean
 
@@ -92,15 +92,24 @@ def read_inputs(run_dir: str | Path) -> Inputs:
     manifest = read_manifest(run_dir)
     if manifest.get("kind") != "sweep":
         raise DiscoverError(f"{run_dir}: manifest.json is not a sweep's")
+    check_sweep_manifest(run_dir / "manifest.json", manifest)  # bounded, checked reads
     params = manifest["parameters"]
-    with open(run_dir / "points.csv", newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
     keep = [p for p in params if p["kind"] != "text"]
-    x = np.array([[_number(row[p["path"]], p["kind"]) for p in keep] for row in rows],
-                 dtype=float).reshape(len(rows), len(keep))
+    rows = read_csv_rows(run_dir / "points.csv", tuple(p["path"] for p in keep))
+    x = np.array([[_cell(row[p["path"]], p["kind"], run_dir, n) for p in keep]
+                  for n, row in enumerate(rows, 2)], dtype=float).reshape(len(rows), len(keep))
     shares = [bool(p.get("share")) for p in keep]
     return Inputs([p["path"] for p in keep], [p["kind"] for p in keep], shares, x,
                   [p["path"] for p in params if p["kind"] == "text"], int(manifest.get("seed", 0)))
+
+
+def _cell(text: str, kind: str, run_dir: Path, line: int) -> float:
+    """One points.csv cell as a number; DamagedFile naming the line when it is not one."""
+    try:
+        return _number(text, kind)
+    except ValueError:
+        raise DamagedFile(run_dir / "points.csv", f"line {line}: expected a {kind} value, got "
+                          f"{text[:40]!r}") from None
 
 
 def _number(text: str, kind: str) -> float:
@@ -115,11 +124,9 @@ def read_outputs(run_dir: str | Path, target: Target, quota: str, region: str,
                  points: int) -> np.ndarray:
     """Read the target's statistic at every point (NaN where undefined)."""
     import pyarrow.compute as pc
-    import pyarrow.parquet as pq
 
     path = Path(run_dir) / "results.parquet"
-    table = pq.read_table(path, columns=["point", "quota", "metric", "region", "period",
-                                         target.stat])
+    table = read_results(run_dir, ["point", "quota", "metric", "region", "period", target.stat])
     for column, value in (("metric", target.metric), ("period", target.period),
                           ("quota", quota), ("region", region)):
         known = set(pc.unique(table[column]).to_pylist())
@@ -127,8 +134,11 @@ def read_outputs(run_dir: str | Path, target: Target, quota: str, region: str,
             raise DiscoverError(f"{path}: no {column} {value!r}" + did_you_mean(value, known))
         table = table.filter(pc.equal(table[column], value))
     out = np.full(points, np.nan)
-    values = table[target.stat].to_numpy(zero_copy_only=False)
-    out[table["point"].to_numpy()] = np.where(np.isfinite(values), values, np.nan)
+    values = table[target.stat].to_numpy(zero_copy_only=False).astype(float)
+    index = table["point"].to_numpy(zero_copy_only=False)
+    if table["point"].null_count or len(index) and not (0 <= index.min() <= index.max() < points):
+        raise DamagedFile(path, f"column 'point' does not match points.csv ({points} points)")
+    out[index] = np.where(np.isfinite(values), values, np.nan)
     return out
 
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from sim import lifeline
 from sim.experiments.batch import Batch, BatchResult, Job, run_batch
 from sim.experiments.execution import ExperimentError, Say, quiet
 
@@ -93,7 +94,9 @@ class LocalPool:
                                               else "spawn")
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["sim.experiments.batch"])
-        return ProcessPoolExecutor(self.workers, mp_context=context)
+        # Workers exit when this process dies, however it dies (sim.lifeline).
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=lifeline.watch,
+                                   initargs=(lifeline.lifeline(),))
 
     def run(self, job: Job, batches: Iterable[Batch]) -> Iterator[BatchResult]:
         """Yield results as batches complete; at most two batches per worker in flight.

@@ -23,6 +23,9 @@ from sim.experiments.batch import BatchResult
 from sim.experiments.execution import ExperimentError
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import write_bytes, write_text
+from sim.results.marker import MARKER, marker_bytes
+from sim.results.readers import read_manifest as read_checked_manifest
+from sim.results.reading import DamagedFile, open_npz, read_json_object
 
 RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", *STAT_NAMES)
 
@@ -60,6 +63,7 @@ class RunStore:
         staging = self.root.with_name(f".{self.root.name}.new-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
         (staging / "batches").mkdir(parents=True)
+        write_bytes(staging / MARKER, marker_bytes("sweep"))  # what --force may replace
         write_text(staging / "batches" / "settings.json", json.dumps(settings, indent=1) + "\n")
         write_text(staging / "points.csv", points_csv)
         _sync_dir(staging / "batches")
@@ -75,10 +79,10 @@ class RunStore:
     def check(self, settings: dict) -> None:
         """Raise ResumeMismatch naming each setting that differs from the stored run."""
         source = self.batches / "settings.json"
-        if self.complete:
-            stored = json.loads((self.root / "manifest.json").read_text("utf-8"))["settings"]
-        elif source.is_file():
-            stored = json.loads(source.read_text("utf-8"))
+        if self.complete:  # bounded, checked reads (sim.results.readers)
+            stored = read_checked_manifest(self.root, kind="sweep")["settings"]
+        elif os.path.lexists(source):
+            stored = read_json_object(source)  # a FIFO or device is refused, not waited on
         else:
             raise ResumeMismatch(f"{self.root}: not a sweep directory (no batches/settings.json "
                                  "or manifest.json); choose another --out or pass --force")
@@ -109,9 +113,13 @@ class RunStore:
 
     def read(self, index: int) -> BatchResult:
         """Load one stored batch."""
-        with np.load(self.batches / f"b{index:06d}.npz", allow_pickle=False) as data:
-            keys = [tuple(str(x) for x in row) for row in data["keys"]]
-            return BatchResult(index, data["points"], keys, data["stats"])
+        path = self.batches / f"b{index:06d}.npz"
+        data = open_npz(path)  # bounded; DamagedFile names a garbage or truncated batch
+        if {"keys", "points", "stats"} - data.keys() or data["keys"].ndim != 2:
+            raise DamagedFile(path, "not a batch chipsim wrote (keys, points, stats); delete it "
+                              "and --resume recomputes it")
+        keys = [tuple(str(x) for x in row) for row in data["keys"]]
+        return BatchResult(index, data["points"], keys, data["stats"])
 
     def finish(self, count: int, manifest: dict) -> None:
         """Write results.parquet (point order) from batches 0..count-1, then manifest.json."""
@@ -168,15 +176,15 @@ def batch_table(result: BatchResult, schema):
 
 
 def read_results(run_dir: str | Path):
-    """results.parquet of a finished sweep as an Arrow table."""
-    import pyarrow.parquet as pq
+    """results.parquet of a finished sweep as an Arrow table (bounded, checked read)."""
+    from sim.results.readers import read_results as checked
 
-    return pq.read_table(Path(run_dir) / "results.parquet")
+    return checked(run_dir)
 
 
 def read_manifest(run_dir: str | Path) -> dict:
-    """manifest.json of a finished sweep."""
-    return json.loads((Path(run_dir) / "manifest.json").read_text("utf-8"))
+    """manifest.json of a finished sweep (bounded, checked read)."""
+    return read_checked_manifest(run_dir, kind="sweep")
 
 
 def _short(value) -> str:

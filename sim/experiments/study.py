@@ -19,16 +19,17 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.budget_checks import check_study_design
 from sim.experiments import evaluators, methods, sensitivity
 from sim.experiments.batch import Batch, Job, Probe, RowFilter, probe
 from sim.experiments.design import Space, parse_sets, replications, varying_within
-from sim.experiments.execution import OUTPUTS, Execution, ExperimentError, Interrupted, Say, quiet
+from sim.experiments.execution import OUTPUTS, Execution, Interrupted, Say, quiet
 from sim.experiments.parameters import apply, check_point, uncertain
 from sim.experiments.progress import Progress
 from sim.experiments.store import parquet_bytes
 from sim.experiments.sweep import batch_size, package_versions
 from sim.model.stats import STAT_NAMES
-from sim.results.atomic import staged_directory, write_bytes, write_text
+from sim.results.atomic import output_directory, staging, write_bytes, write_text
 from sim.results.run_dir import git_commit
 from sim.rng import Streams
 from sim.scenario import Scenario, load
@@ -223,32 +224,36 @@ def execute(options: StudyOptions, execution: Execution | None = None,
     Interrupted (Ctrl-C: nothing is written) and OSError (the output place).
     """
     execution = execution or Execution()
+    check_study_design(options)  # memory, before the design is drawn
     study = plan(options)
     target = Path(execution.out) if execution.out else default_out(study)
-    if target.exists() and not execution.force:
-        raise ExperimentError(f"{target}: output directory exists; pass --force to replace it")
-    for note in study.notes:
-        say(note)
-    evaluator = evaluators.make(execution.workers, execution.scheduler, say)
-    say(f"{study.method.name}: {study.factors.count} factors, {len(study.unit)} points x "
-        f"{study.job.replications} replications, {evaluator.name} with "
-        f"{evaluator.workers} worker(s)")
-    progress = Progress(len(study.unit), label=study.method.name, enabled=execution.progress)
-    try:
-        analysis = evaluate(study, evaluator, progress)
-    except KeyboardInterrupt:
-        raise Interrupted(f"interrupted: nothing written to {target}/") from None
-    finally:
-        evaluator.close()
-    if analysis.warning:
-        say(analysis.warning)
-    write(study, analysis, target, execution.force, evaluator.describe())
+    # Checked (path, --force rules) and locked before any work, until written.
+    with output_directory(target, execution.force) as claim:
+        for note in study.notes:
+            say(note)
+        evaluator = evaluators.make(execution.workers, execution.scheduler, say)
+        say(f"{study.method.name}: {study.factors.count} factors, {len(study.unit)} points x "
+            f"{study.job.replications} replications, {evaluator.name} with "
+            f"{evaluator.workers} worker(s)")
+        progress = Progress(len(study.unit), label=study.method.name, enabled=execution.progress)
+        try:
+            analysis = evaluate(study, evaluator, progress)
+        except KeyboardInterrupt:
+            raise Interrupted(f"interrupted: nothing written to {target}/") from None
+        finally:
+            evaluator.close()
+        if analysis.warning:
+            say(analysis.warning)
+        write(study, analysis, claim.target, execution.force, evaluator.describe())
     return Outcome(study, analysis, target)
 
 
 def write(study: Study, analysis: Analysis, target: Path, force: bool, evaluator: dict) -> None:
-    """Write the study's directory at once: indices, sample, outputs, manifest (last)."""
-    with staged_directory(target, force) as stage:
+    """Write the study's directory at once: indices, sample, outputs, manifest (last).
+
+    ``target`` is claimed by the caller (sim.results.atomic.output_directory).
+    """
+    with staging(target, force, "sensitivity") as stage:
         write_text(stage / "sensitivity.csv", sensitivity.csv_text(analysis.rows,
                                                                    study.options.method))
         write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study)))

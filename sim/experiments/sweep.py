@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.budget_checks import check_sweep_design, check_sweep_work
 from sim.experiments import design as designs
 from sim.experiments import evaluators, methods
 from sim.experiments.batch import Batch, Job, RowFilter, probe
@@ -32,7 +33,8 @@ from sim.experiments.execution import (
 from sim.experiments.parameters import apply
 from sim.experiments.progress import Progress
 from sim.experiments.store import RunStore
-from sim.results.atomic import replaceable
+from sim.results.claim import claimed
+from sim.results.marker import why_not_replaceable
 from sim.results.run_dir import git_commit, versions
 from sim.scenario import Scenario, load
 from sim.scenario.convert import did_you_mean
@@ -168,11 +170,14 @@ def default_out(scenario: Scenario) -> Path:
 
 
 def check_target(target: Path, chosen: Plan, execution: Execution) -> None:
-    """Refuse an existing directory without --resume/--force, or a mismatched --resume."""
-    if target.exists() and execution.force and not (replaceable(target)
-                                                     or (target / "batches").is_dir()):
-        raise ExperimentError(f"{target}: not an empty directory or a chipsim sweep; refusing "
-                              "to replace it with --force")
+    """Refuse an existing directory without --resume/--force, or a mismatched --resume.
+
+    --force replaces only what chipsim wrote (sim.results.marker), never a
+    folder of the user's that happens to hold a batches/ subfolder.
+    """
+    reason = why_not_replaceable(target) if target.exists() and execution.force else None
+    if reason:
+        raise ExperimentError(f"{target}: refusing to replace it with --force: {reason}")
     if target.exists() and not (execution.resume or execution.force):
         raise ExperimentError(f"{target}: run directory exists; pass --resume to continue it "
                               "or --force to replace it")
@@ -200,30 +205,55 @@ def execute(options: SweepOptions, execution: Execution | None = None,
     """
     execution = execution or Execution()
     check_execution(execution)
+    check_sweep_design(options)  # memory, before the design is drawn
     chosen = plan(options)
     target = Path(execution.out) if execution.out else default_out(chosen.scenario)
-    check_target(target, chosen, execution)
-    for note in chosen.notes:
+    with claimed(target):  # path checked, locked for the whole sweep, leftovers recovered
+        check_target(target, chosen, execution)
+        for note in chosen.notes:
+            say(note)
+        evaluator = evaluators.make(execution.workers, execution.scheduler, say)
+        try:
+            check_sweep_work(chosen, evaluator.workers)
+        except ScenarioError:
+            evaluator.close()
+            raise
+        say(f"sweep: {chosen.design.size} points x {len(chosen.job.levels)} quota levels x "
+            f"{chosen.job.replications} replications in {chosen.batch_count} batches, "
+            f"{evaluator.name} with {evaluator.workers} worker(s)")
+        info = evaluate(chosen, target, evaluator, execution)
+    for note in lost_notes(evaluator.describe()):
         say(note)
-    evaluator = evaluators.make(execution.workers, execution.scheduler, say)
-    say(f"sweep: {chosen.design.size} points x {len(chosen.job.levels)} quota levels x "
-        f"{chosen.job.replications} replications in {chosen.batch_count} batches, "
-        f"{evaluator.name} with {evaluator.workers} worker(s)")
+    return Outcome(chosen, target, info, evaluator.describe())
+
+
+def evaluate(chosen: Plan, target: Path, evaluator, execution: Execution) -> dict:
+    """Run the sweep; on Ctrl-C or a failure say what is saved and how to finish."""
     progress = Progress(chosen.design.size, label="sweep", enabled=execution.progress)
     try:
-        info = run(chosen, target, evaluator, execution.resume, execution.force, progress)
+        return run(chosen, target, evaluator, execution.resume, execution.force, progress)
     except KeyboardInterrupt:
         saved = RunStore(target).finished()
         raise Interrupted(f"interrupted: {len(saved)} of {chosen.batch_count} batches saved in "
                           f"{target}/; repeat the command with --resume to finish") from None
     except (evaluators.WorkerLost, OSError) as err:  # e.g. a full disk: stored batches stay
-        err.add_note("finished points are saved: rerun with --resume")
+        note = saved_note(target)
+        if note:  # never when nothing started (issue 13)
+            err.add_note(note)
         raise
     finally:
         evaluator.close()
-    for note in lost_notes(evaluator.describe()):
-        say(note)
-    return Outcome(chosen, target, info, evaluator.describe())
+
+
+def saved_note(target: Path) -> str | None:
+    """Say what a failed sweep keeps for --resume: its finished batches, or just its start."""
+    store = RunStore(target)
+    if not (store.batches / "settings.json").is_file():
+        return None  # nothing started: there is nothing to resume
+    saved = len(store.finished())
+    if saved:
+        return f"{saved} finished batches are saved: rerun with --resume"
+    return "the sweep directory is kept (no batch finished yet): rerun with --resume"
 
 
 def lost_notes(described: dict) -> list[str]:

@@ -20,6 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from sim.lifeline import adopt_forked, lifeline
 from sim.model.levels import YearSlabs
 from sim.model.state import release_free_memory
 
@@ -138,7 +139,8 @@ def run_workers(job: Callable, shares: list) -> list:
     try:
         for share in shares[1:]:
             receiver, sender = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(job, share, sender), daemon=True)
+            child = context.Process(target=_child, args=(job, share, sender, lifeline()),
+                                    daemon=True)
             child.start()
             sender.close()
             children.append((child, receiver))
@@ -153,8 +155,13 @@ def run_workers(job: Callable, shares: list) -> list:
             child.join()
 
 
-def _child(job: Callable, share, sender) -> None:
-    """Run ``job(share)`` in a worker and send back ("ok", result) or ("error", exception)."""
+def _child(job: Callable, share, sender, line=None) -> None:
+    """Run ``job(share)`` in a worker and send back ("ok", result) or ("error", exception).
+
+    ``line``: the parent's lifeline; the worker exits as soon as the parent dies.
+    """
+    if line is not None:
+        adopt_forked(line)
     try:
         sender.send(("ok", job(share)))
     except BaseException as err:  # reported to the parent, which raises it

@@ -7,17 +7,17 @@ scenario-discovery result (discover.csv); manifest.json marks it complete.
 
 from __future__ import annotations
 
-import csv
-import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from sim.evidence import Evidence
-from sim.results.run_dir import read_replicates
-from sim.results.summary import read_summary
+from sim.results.readers import read_csv_rows, read_manifest, read_replicates, read_summary
+from sim.results.reading import DamagedFile
+from sim.results.reading import read_parquet as read_table_checked
 from sim.scenario.convert import to_dataclass
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
@@ -160,9 +160,8 @@ class RunData:
 
 
 def read_csv(path: Path) -> list[dict]:
-    """Rows of a CSV file; numeric-looking cells become floats."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    """Rows of a CSV file (bounded, checked read); numeric-looking cells become floats."""
+    rows = read_csv_rows(path, allow_empty=True)
     return [{k: to_number(v) for k, v in row.items()} for row in rows]
 
 
@@ -179,11 +178,11 @@ def to_number(text):
 def read_parquet(path: Path) -> list[dict]:
     """Rows of a Parquet table (pyarrow is needed only for sweeps)."""
     try:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet  # noqa: F401
     except ImportError:
         raise RunDirError("reading a sweep needs pyarrow (pip install pyarrow)",
                           file=str(path)) from None
-    return pq.read_table(path).to_pylist()
+    return read_table_checked(path).to_pylist()
 
 
 def read_sweep(path: Path) -> SweepData | None:
@@ -203,13 +202,10 @@ def load(path: str | Path) -> RunData:
     path = Path(path)
     if not path.is_dir():
         raise RunDirError("not a directory", file=str(path))
-    try:
-        manifest = json.loads((path / "manifest.json").read_text("utf-8"))
-    except FileNotFoundError:
+    if not os.path.lexists(path / "manifest.json"):
         raise RunDirError("no manifest.json: not a complete chipsim output directory",
-                          file=str(path)) from None
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"manifest.json cannot be read: {exc}", file=str(path)) from None
+                          file=str(path))
+    manifest = read_manifest(path)  # bounded, type-checked: DamagedFile names the problem
     data = RunData(path, manifest)
     try:
         if (path / "summary.csv").is_file():
@@ -220,6 +216,8 @@ def load(path: str | Path) -> RunData:
         for name in ("sensitivity", "discover"):
             if (path / f"{name}.csv").is_file():
                 setattr(data, name, read_csv(path / f"{name}.csv"))
+    except DamagedFile:
+        raise
     except (OSError, ValueError, KeyError) as exc:
         raise RunDirError(f"cannot read its outputs: {exc}", file=str(path)) from None
     if not data.kinds:

@@ -14,7 +14,8 @@ import numpy as np
 
 from sim.model.ensemble import EnsembleResult
 from sim.model.recorder import narrow
-from sim.results.atomic import staged_directory, write_bytes, write_text
+from sim.results.atomic import staged_directory, staging, write_bytes, write_text
+from sim.results.claim import Claim
 from sim.results.summary import summary_csv
 from sim.scenario.dump import scenario_hash, to_raw
 from sim.scenario.schema import Scenario
@@ -111,10 +112,17 @@ def manifest(scenario: Scenario, scenario_file: str, seed: int, replications: in
     }
 
 
-def write_run(target: str | Path, result: EnsembleResult, info: dict, force: bool) -> Path:
-    """Write a complete run directory atomically; ``info`` becomes manifest.json."""
+def write_run(target: str | Path, result: EnsembleResult, info: dict, force: bool,
+              claim: Claim | None = None) -> Path:
+    """Write a complete run directory atomically; ``info`` becomes manifest.json.
+
+    ``claim``: the claim of ``target`` the caller already holds (see
+    :func:`sim.results.atomic.output_directory`); without one it is claimed here.
+    """
     target = Path(target)
-    with staged_directory(target, force) as stage:
+    stager = (staging(claim.target, force, "run") if claim is not None
+              else staged_directory(target, force, "run"))
+    with stager as stage:
         write_text(stage / "summary.csv", summary_csv(result.rows))
         archive = npz_archive(replicate_members(result))
         write_bytes(stage / "replications.npz", archive.getbuffer())
@@ -123,11 +131,14 @@ def write_run(target: str | Path, result: EnsembleResult, info: dict, force: boo
 
 
 def read_manifest(run_dir: str | Path) -> dict:
-    """Read the manifest of a complete run directory."""
-    return json.loads((Path(run_dir) / "manifest.json").read_text("utf-8"))
+    """Read the manifest of a complete run directory (checked: sim.results.readers)."""
+    from sim.results.readers import read_manifest as checked
+
+    return checked(run_dir)
 
 
 def read_replicates(run_dir: str | Path) -> dict[str, np.ndarray]:
-    """Read the arrays of replications.npz."""
-    with np.load(Path(run_dir) / "replications.npz", allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
+    """Read the arrays of replications.npz (checked: sim.results.readers)."""
+    from sim.results.readers import read_replicates as checked
+
+    return checked(run_dir)

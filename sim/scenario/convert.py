@@ -98,10 +98,7 @@ def check_key(key: str, path: str, kind: str | None) -> None:
     if kind == "year" and not (key.isascii() and key.isdigit() and len(key) == 4):
         raise ScenarioError(f"expected a year key like \"2025\", got {key!r}", path)
     if kind == "month":
-        try:
-            parse_month(key)
-        except ValueError as exc:
-            raise ScenarioError(str(exc), path) from None
+        month(key, path)  # exactly like a month written as a value
 
 
 def to_tuple(item_type, raw, path: str, meta: dict) -> tuple:
@@ -126,7 +123,7 @@ def quota_level(raw, path: str) -> str:
         value = math.nan
     if not 0.0 <= value <= 1.0:
         raise ScenarioError(f'expected "announced" or a share in [0, 1], got {shown(raw)}', path)
-    return repr(round(value, 6))
+    return repr(round(value, 6) + 0.0)  # + 0.0: -0.0 is the level 0.0, written once
 
 
 def to_scalar(tp, raw, path: str, meta: dict):
@@ -153,7 +150,13 @@ def to_scalar(tp, raw, path: str, meta: dict):
 
 
 def month(raw, path: str) -> int:
-    """Parse a "YYYY-MM" value or raise a ScenarioError naming ``path``."""
+    """Parse a "YYYY-MM" value (or key) exactly, or raise a ScenarioError naming ``path``.
+
+    Nothing around the digits: " 2025-06" or "2025-06<TAB>" would otherwise be a
+    second key for the same month, and the later one would silently win.
+    """
+    if isinstance(raw, str) and raw != raw.strip():
+        raise ScenarioError(f"expected a month written YYYY-MM without spaces, got {raw!r}", path)
     try:
         return parse_month(raw)
     except ValueError as exc:

@@ -13,7 +13,7 @@ class ScenarioError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = ": ".join(part for part in (self.file, self.path) if part)
+        where = ": ".join(short(part) for part in (self.file, self.path) if part)
         return one_line(f"{where}: {self.message}" if where else self.message)
 
     def in_file(self, file: str) -> ScenarioError:
@@ -24,3 +24,10 @@ class ScenarioError(ValueError):
 def one_line(text: str) -> str:
     """``text`` with control characters escaped, so a message stays on one line."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def short(text: str, keep: int = 160) -> str:
+    """``text`` abbreviated in the middle when longer than ``keep`` characters."""
+    if len(text) <= keep:
+        return text
+    return f"{text[:keep // 2]}...{text[-keep // 4:]} ({len(text)} characters)"

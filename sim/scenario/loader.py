@@ -7,12 +7,15 @@ with chains at most ``MAX_EXTENDS`` deep.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 import tomllib
 from dataclasses import fields
 from pathlib import Path
 
 from sim.scenario.convert import to_dataclass
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, short
 from sim.scenario.schema import Event, Scenario
 from sim.scenario.validate import validate
 
@@ -40,13 +43,7 @@ def load(path: str | Path, overrides: dict | None = None) -> Scenario:
 
 def read_toml(path: Path) -> dict:
     """Parse one TOML file, turning every failure into a ScenarioError."""
-    try:
-        with path.open("rb") as handle:  # bounded: a scenario never needs more
-            data = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=str(path)) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    data = read_regular(path, MAX_BYTES + 1)  # bounded: a scenario never needs more
     if len(data) > MAX_BYTES:
         raise ScenarioError(f"larger than {MAX_BYTES // 2**20} MiB: not a scenario file",
                             file=str(path))
@@ -68,6 +65,44 @@ def read_toml(path: Path) -> dict:
         raise ScenarioError("TOML tables or arrays nested too deeply", file=str(path)) from None
 
 
+def read_regular(path: Path, limit: int) -> bytes:
+    """Read at most ``limit`` bytes of the regular file ``path``.
+
+    Opened without blocking, so a FIFO is refused instead of waiting forever
+    for a writer; devices, directories and FIFOs are refused.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ScenarioError(os_reason(exc), file=short(str(path))) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ScenarioError("cannot read: not a regular file (a FIFO, device or directory)",
+                                file=short(str(path)))
+        os.set_blocking(fd, True)
+        chunks, size = [], 0
+        while size < limit and (chunk := os.read(fd, min(limit - size, 1 << 20))):
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ScenarioError(os_reason(exc), file=short(str(path))) from None
+    finally:
+        os.close(fd)
+
+
+def os_reason(exc: OSError) -> str:
+    """Say why a scenario file cannot be opened, in words."""
+    if exc.errno == errno.ENOENT:
+        return "file not found"
+    if exc.errno == errno.ELOOP:
+        return "a symlink loop (or too many levels of symlinks)"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "file name too long"
+    return f"cannot read: {exc.strerror or exc}"
+
+
 def with_line(message: str, text: str) -> str:
     """Add the last line number to an error tomllib reports "at end of document"."""
     last = max(text.count("\n") + (not text.endswith("\n")), 1)
@@ -76,7 +111,11 @@ def with_line(message: str, text: str) -> str:
 
 def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
     """Return the raw tree of ``path`` merged over the tree it extends."""
-    here = path.resolve()
+    try:
+        here = path.resolve()
+    except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError on a symlink loop
+        raise ScenarioError("a symlink loop (or too many levels of symlinks)",
+                            file=short(str(path))) from None
     if here in chain:
         loop = " -> ".join(p.name for p in (*chain, here))
         raise ScenarioError(f"extends forms a cycle ({loop})", "extends", str(path))
@@ -89,15 +128,42 @@ def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(parent, str):
         raise ScenarioError("expected a file path string", "extends", str(path))
     if not parent.endswith(".toml"):
-        raise ScenarioError(f"expected the path of a .toml scenario file, got {parent!r}",
+        raise ScenarioError(f"expected the path of a .toml scenario file, got {short(parent)!r}",
                             "extends", str(path))
     target = path.parent / parent
-    if not target.is_file():
-        raise ScenarioError(f"extends target {parent!r} not found", "extends", str(path))
+    try:
+        mode = os.stat(target).st_mode
+    except (OSError, ValueError) as exc:
+        reason = os_reason(exc) if isinstance(exc, OSError) else "invalid path"
+        why = "not found" if reason == "file not found" else f"unusable: {reason}"
+        raise ScenarioError(f"extends target {short(parent)!r} {why}", "extends",
+                            str(path)) from None
+    if not stat.S_ISREG(mode):
+        raise ScenarioError(f"extends target {short(parent)!r} is not a regular file (a FIFO, "
+                            "device or directory)", "extends", str(path))
     base = resolve(target, (*chain, here))
     base.pop("name", None)
     base.pop("description", None)
     return merge(base, raw)
+
+
+def extends_chain(path: str | Path) -> list[Path]:
+    """List the scenario file and every file it extends, in order (as far as readable).
+
+    For output checks: a file that cannot be read ends the chain (loading
+    the scenario reports it).
+    """
+    chain, path = [], Path(path)
+    while len(chain) <= MAX_EXTENDS and path not in chain:
+        chain.append(path)
+        try:
+            parent = read_toml(path).get("extends")
+        except ScenarioError:
+            break
+        if not isinstance(parent, str):
+            break
+        path = path.parent / parent
+    return chain
 
 
 def merge(base: dict, override: dict) -> dict:

@@ -8,12 +8,15 @@ from dataclasses import fields, is_dataclass
 from sim.calendar import format_month, parse_month
 from sim.scenario.convert import did_you_mean, join, month
 from sim.scenario.dist import Dist
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, short
 from sim.scenario.schema import Scenario
 
 MAX_MONTHS = 600  # 50 years: bounds run time and memory of a hand-edited calendar
 # The name becomes the default run directory outputs/<name>/: one plain path component.
 SCENARIO_NAME = re.compile(r"\w[\w .+-]{0,99}")
+# ... measured in bytes as well: 100 CJK characters are 300 bytes, more than a file
+# name may hold once "-sweep" (or "-morris") and the staging suffixes are added.
+MAX_NAME_BYTES = 200
 
 
 def validate(scenario: Scenario) -> None:
@@ -77,7 +80,13 @@ def check_ids(scenario: Scenario) -> None:
     """Check the name is one safe path component and ids are unique where outputs use them."""
     if not SCENARIO_NAME.fullmatch(scenario.name) or scenario.name != scenario.name.strip():
         raise ScenarioError("expected letters, digits, spaces, '.', '+', '-' or '_' (at most "
-                            f"100, not starting with '.'), got {scenario.name!r}", "name")
+                            f"100, not starting with '.'), got {short(scenario.name)!r}", "name")
+    size = len(scenario.name.encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise ScenarioError(f"the name is {size} bytes long in UTF-8, more than the "
+                            f"{MAX_NAME_BYTES} bytes an output directory name may take "
+                            "(outputs/<name>-sweep/ plus chipsim's hidden suffixes must fit in "
+                            "255 bytes): choose a shorter name", "name")
     if "national" in scenario.segments:
         raise ScenarioError('"national" is reserved for the national totals', "segments.national")
     if not scenario.vendors:

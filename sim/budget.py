@@ -1,0 +1,158 @@
+"""Memory a run or a sweep will need, estimated before it starts, and the check against RAM.
+
+A run's peak memory grows with replications times months, times the buyer
+segments, the products and the quota levels simulated at once, plus the
+per-replication outputs kept for every level. :func:`run_bytes` is that
+linear model; its coefficients are measured, not guessed:
+``python benchmarks/bench_memory.py`` runs small variants of the baseline,
+records each one's peak resident memory and prints the fitted coefficients
+to paste into :data:`COEFFICIENTS` (re-measure after changing the model).
+
+A command refuses (exit 2, with the estimate) work whose estimate exceeds the
+memory available to it, instead of being killed by the out-of-memory killer
+halfway through.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.scenario.errors import ScenarioError
+
+GiB = 2**30
+SAFETY = 1.1  # headroom kept free beside the estimate (which already covers every peak measured)
+# Measured by benchmarks/bench_memory.py (bytes; see run_bytes for the features).
+# Measured 2026-12-01 on the merged model (main 28c5bd0 + issue 12): 24 variants, peaks
+# 76-915 MiB; fitted by least relative error, then scaled x1.536 so every measured peak is
+# covered (the estimate is up to 1.9x above a measured peak: a linear model of a model
+# whose memory is not quite linear). Re-measure after changing the model.
+COEFFICIENTS = {
+    "base": 8.12e7,                  # interpreter, numpy, scipy, simpy, the scenario
+    "rep_month": 0.0,                # per replication-month: draws, paths, market state
+    "rep_month_segment": 0.244,      # ... per buyer segment
+    "rep_month_product": 1.91,       # ... per product (domestic, import and grey market)
+    "rep_month_level": 0.0,          # ... per quota level simulated at once
+    "rep_month_level_segment": 3.50,  # ... per level and segment
+    "rep_level_year": 275.0,         # kept outputs: per replication, level and year
+}
+GROUP_CELLS = 100_000  # mirrors sim.model.parallel.GROUP_CELLS (levels simulated at once)
+
+
+@dataclass(frozen=True)
+class Size:
+    """What a run's memory depends on."""
+
+    replications: int
+    levels: int
+    segments: int
+    products: int
+    months: int
+
+    @property
+    def years(self) -> int:
+        """Calendar years touched (at most one more than months / 12)."""
+        return self.months // 12 + 1
+
+    @property
+    def concurrent_levels(self) -> int:
+        """Quota levels simulated at once in one process (levels are grouped)."""
+        return max(1, min(self.levels, GROUP_CELLS // max(self.replications, 1)))
+
+
+def features(size: Size) -> dict[str, float]:
+    """Return the products of sizes each coefficient multiplies."""
+    rm = float(size.replications) * size.months
+    lc = size.concurrent_levels
+    return {"base": 1.0, "rep_month": rm, "rep_month_segment": rm * size.segments,
+            "rep_month_product": rm * size.products, "rep_month_level": rm * lc,
+            "rep_month_level_segment": rm * lc * size.segments,
+            "rep_level_year": float(size.replications) * size.levels * size.years}
+
+
+def run_bytes(size: Size, coefficients: dict[str, float] | None = None) -> float:
+    """Estimated peak resident memory of a run of ``size`` in bytes."""
+    coefficients = coefficients or COEFFICIENTS
+    return sum(coefficients[name] * value for name, value in features(size).items())
+
+
+def scenario_size(scenario, replications: int, levels: int) -> Size:
+    """Return the :class:`Size` of a run of ``scenario``."""
+    from sim.calendar import parse_month
+
+    months = parse_month(scenario.calendar.end) - parse_month(scenario.calendar.start) + 1
+    products = (sum(len(v.products) for v in scenario.vendors.values())
+                + len(scenario.imports) + len(scenario.grey_market))
+    return Size(replications, levels, len(scenario.segments), products, months)
+
+
+def available_bytes() -> float | None:
+    """Memory this process may still use: MemAvailable, capped by a cgroup limit."""
+    found = []
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    if not found and hasattr(os, "sysconf"):
+        try:
+            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (ValueError, OSError):
+            pass
+    found += cgroup_room()
+    return float(min(found)) if found else None
+
+
+def cgroup_room() -> list[int]:
+    """Room left under a cgroup v2 memory limit, when there is one."""
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+    except (OSError, ValueError):
+        return []
+    return [] if limit == "max" else [max(0, int(limit) - used)]
+
+
+def check_fits(needed: float, what: str, hint: str, key: str = "--reps") -> None:
+    """Raise ScenarioError (exit 2) when ``needed`` bytes exceed what is available."""
+    room = available_bytes()
+    if room is not None and needed * SAFETY > room:
+        raise ScenarioError(f"{what} needs about {needed / GiB:.1f} GiB of memory, more than "
+                            f"the {room / GiB:.1f} GiB available; {hint}", key)
+
+
+def check_run_fits(scenario, replications: int, levels: int) -> None:
+    """Refuse a run whose estimated memory exceeds the memory available."""
+    needed = run_bytes(scenario_size(scenario, replications, levels))
+    check_fits(needed, f"a run of {replications:,} replications at {levels} quota level(s)",
+               "use fewer --reps (or quota levels), or a machine with more memory")
+
+
+# Sweeps and sensitivity studies (bytes; measured with benchmarks/bench_memory.py --designs).
+DESIGN_CELL = 48.0  # per design cell (point x parameter): samples, table and points.csv text
+RESULT_ROW = 75.0  # per result row (point x summary row) while results.parquet is assembled
+BATCH_REPLICATIONS = 4096  # mirrors sim.experiments.sweep.BATCH_REPLICATIONS
+
+
+def design_bytes(points: int, columns: int) -> float:
+    """Estimated memory of a design of ``points`` x ``columns`` (samples, table, text)."""
+    return COEFFICIENTS["base"] + DESIGN_CELL * float(points) * max(columns, 1)
+
+
+def check_design_fits(points: int, columns: int, key: str = "--n") -> None:
+    """Refuse, before it is drawn, a design too large for the memory available."""
+    check_fits(design_bytes(points, columns),
+               f"a design of {points:,} points x {columns} parameters",
+               "use a smaller --n (or fewer --set values or --param globs)", key)
+
+
+def check_sweep_fits(scenario, points: int, columns: int, rows_per_point: int, levels: int,
+                     workers: int) -> None:
+    """Refuse a sweep whose design, batches in flight or assembled results exceed memory."""
+    batch = run_bytes(scenario_size(scenario, BATCH_REPLICATIONS, levels))
+    needed = (design_bytes(points, columns) + workers * batch
+              + RESULT_ROW * float(points) * rows_per_point)
+    check_fits(needed, f"a sweep of {points:,} points ({rows_per_point:,} result rows each)",
+               "use a smaller --n, fewer quota levels or --metric to keep fewer rows", "--n")
