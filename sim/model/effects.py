@@ -7,9 +7,10 @@ domestic chips and unmet demand is summarised like any other metric:
 ``level_effect.imports_displaced`` (announced minus level imports),
 ``level_effect.domestic_added`` and ``level_effect.unmet_added`` (level
 minus announced). The announced row is 0 by construction. Without an
-"announced" level nothing is emitted. Values are differenced at float32
-precision, as run directories store them, so a run's effect rows do not
-depend on whether its per-replication values were kept narrow.
+"announced" level nothing is emitted. Values are differenced at the
+precision run directories store them (float32 where every value fits, see
+:func:`sim.model.recorder.narrow`), so a run's effect rows do not depend on
+whether its per-replication values were kept narrow.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.metrics import EFFECTS, M, SummaryRow
+from sim.model.recorder import narrow
 from sim.model.stats import summarise
 
 REFERENCE = "announced"
@@ -31,7 +33,7 @@ def effect_rows(levels: list[str], years: list[int], replicates: dict[str, np.nd
     rows = []
     for y, year in enumerate(years):
         for member, (metric, sign) in EFFECTS.items():
-            values = np.asarray(replicates[metric][..., y], dtype=np.float32).astype(float)
+            values = narrow(np.asarray(replicates[metric][..., y])).astype(float)
             stats = summarise_fn(sign * (values - values[base]))
             name = f"{M.level_effect}.{member}"
             rows += [SummaryRow(level, name, "national", str(year), stats[i].copy())

@@ -154,7 +154,6 @@ class Pipeline:
     def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray):
         self.starts = np.zeros((depth, *shape))
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
-        self.replication = np.arange(shape[-1])
         self.added = np.zeros(shape)
         self.taken = np.zeros(shape)
         self.wip = np.zeros(shape)
@@ -176,7 +175,9 @@ class Pipeline:
     def finish(self, t: int) -> np.ndarray:
         """Return what finishes in month ``t`` (started ``lead`` months before), (levels, R)."""
         # a slot not yet written in the first months holds zeros
-        due = self.starts[(t - self.lead) % len(self.starts), :, self.replication].T
+        slot = ((t - self.lead) % len(self.starts))[None, None, :]
+        due = np.take_along_axis(self.starts, np.broadcast_to(slot, (1, *self.wip.shape)),
+                                 axis=0)[0]
         self.taken += due
         self.wip -= due
         return due
