@@ -57,15 +57,16 @@ def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
     out = ImportResult(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), {},
                        flags, flags.copy(), flags.copy())
     national_need = need.sum(axis=0)
+    orders = Orders(remaining, need, ahead, domestic_units, national_need, national_need.copy(),
+                    (np.empty_like(need), np.empty_like(need)))
     for p in sorted(range(len(channels)), key=lambda i: channels[i].merit, reverse=True):
         channel = channels[p]
         available = channel.available()
         if not available.any() or not rules.anyone_may_buy(p):
             out.by_product[channel.name] = np.zeros(need.shape[1:])
             continue
-        orders = Orders(remaining, need, ahead, domestic_units, national_need)
         out.by_product[channel.name] = clear_product(p, channel, rules, orders, available, out)
-    out.limited = remaining.sum(axis=0) > SLACK * national_need
+    out.limited = orders.national_remaining > SLACK * national_need
     out.by_supply &= out.limited
     out.by_rules &= out.limited
     return out
@@ -80,6 +81,8 @@ class Orders:
     ahead: np.ndarray
     domestic_units: np.ndarray
     national_need: np.ndarray
+    national_remaining: np.ndarray  # remaining summed over segments, kept in step
+    scratch: tuple[np.ndarray, np.ndarray]  # two (S, L, R) work arrays
 
 
 def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available: np.ndarray,
@@ -90,7 +93,7 @@ def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available
     need (buying ahead, approvals, bundling) are skipped when inactive.
     """
     h100e, remaining = channel.h100e, orders.remaining
-    before = remaining.sum(axis=0)
+    before = orders.national_remaining.copy()
     willing = rules.willingness(p)[:, None, :]
     regular = remaining * willing
     rush_rate = rules.rush[p]
@@ -104,22 +107,31 @@ def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available
     got = granted * ratio(regular, asked, 0.0) if rushing else granted
     remaining -= got
     out.got += got
+    orders.national_remaining -= got.sum(axis=0) if rushing else total * fraction
     if rushing:
         out.rushed += granted - got
     per_unit = 1.0 / np.maximum(h100e, 1e-12)
-    units = granted * per_unit
-    out.units += units
-    out.usd += units * channel.price
-    out.kw += units * channel.power_kw
     national = total * fraction * per_unit
     channel.take(national)
-    rules.use_approvals(p, units)
+    add_flows(granted * per_unit, channel, out, orders.scratch[0])
+    rules.use_approvals(p, granted * per_unit if channel.approval else None)
     out.by_supply |= total > supply * (1 + 1e-9) + 1e-9
     # rules bind where supply was left unasked while rules withheld part of the need
-    withheld = before - regular.sum(axis=0) + (asked.sum(axis=0) - total if allowed is not asked
-                                               else 0.0)
+    plain = allowed is asked and not rushing
+    withheld = before - (total if plain else regular.sum(axis=0))
+    if allowed is not asked:
+        withheld += asked.sum(axis=0) - total
     out.by_rules |= (supply > total + 1e-9) & (withheld > SLACK * orders.national_need)
     return national
+
+
+def add_flows(units: np.ndarray, channel, out: ImportResult, scratch: np.ndarray) -> None:
+    """Add ``units`` (S, L, R) of ``channel`` to the month's units, dollars and kW."""
+    out.units += units
+    np.multiply(units, channel.price, out=scratch)
+    out.usd += scratch
+    np.multiply(units, channel.power_kw, out=scratch)
+    out.kw += scratch
 
 
 def limit_asks(p: int, asked: np.ndarray, rules: ImportRules, orders: Orders,

@@ -54,8 +54,12 @@ class Ledger:
         self.shares: dict[str, np.ndarray] = {}
         self.months = 0  # months folded into the year so far
 
-    def add_deliveries(self, imports: Flows, domestic: Flows) -> None:
-        """Fold the month's two pools into the year, quarter, installed base and shares."""
+    def add_deliveries(self, imports: Flows, domestic: Flows) -> np.ndarray:
+        """Fold the month's two pools into the year, quarter, installed base and shares.
+
+        Returns the national H100e per unit delivered, (2, levels, R): domestic
+        chips, then imported (NaN where none came).
+        """
         for kind, flows in (("import", imports), ("domestic", domestic)):
             for name in ("h100e", "units", "usd"):
                 accumulate(self.year, f"{kind}_{name}", getattr(flows, name))
@@ -67,9 +71,10 @@ class Ledger:
         accumulate(self.quarter, M.domestic_units, national["domestic"])
         self.shares[M.domestic_share_units] = share(national["domestic"],
                                                     national["domestic"] + national["import"])
-        dom = domestic.h100e.sum(axis=0)
-        self.shares[M.domestic_share_compute] = share(dom, dom + imports.h100e.sum(axis=0))
+        dom, imp = domestic.h100e.sum(axis=0), imports.h100e.sum(axis=0)
+        self.shares[M.domestic_share_compute] = share(dom, dom + imp)
         self.months += 1
+        return np.stack([share(dom, national["domestic"]), share(imp, national["import"])])
 
     def add_unmet(self, lapsed: np.ndarray) -> None:
         """Fold H100e of orders that lapsed this month, (segments, levels, R)."""

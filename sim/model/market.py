@@ -147,13 +147,13 @@ class Market:
         imports, pending = self.imports, self.pending
         domestic = pending["grant"].flows()
         self.ledger.add_unmet(pending["lapsed"])
-        self.ledger.add_deliveries(Flows(imports.h100e, imports.units, imports.usd, imports.kw),
-                                   domestic)
+        mix = self.ledger.add_deliveries(
+            Flows(imports.h100e, imports.units, imports.usd, imports.kw), domestic)
         self.ledger.add_units_by("import_units", imports.by_product)
         self.ledger.add_units_by("vendor_units", pending["by_vendor"])
         self.ledger.add_demand(total(s.need() for s in self.segments)[None])
         self.ledger.add_binding(binding(pending["domestic"], imports))
-        self.mix = np.stack([mix_of(domestic, self.mix[0]), mix_of(imports, self.mix[1])])
+        self.mix = np.where(np.isnan(mix), self.mix, mix)  # a month with none keeps the last
         self.imports, self.pending = None, {}
 
 
@@ -170,12 +170,6 @@ def binding(domestic: dict, imports: ImportResult) -> dict[str, np.ndarray]:
     supply = imports.by_supply | (limited & ~imports.by_rules)
     return {"hbm": domestic["hbm"], "wafers": domestic["wafers"], "import_supply": supply,
             "import_rules": imports.by_rules, "demand": ~domestic["short"] & ~limited}
-
-
-def mix_of(flows, last: np.ndarray) -> np.ndarray:
-    """National H100e per unit of ``flows`` this month, or ``last`` if none came."""
-    units = flows.units.sum(axis=0)
-    return np.where(units > 0, ratio(flows.h100e.sum(axis=0), units, 1.0), last)
 
 
 def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,

@@ -26,7 +26,7 @@ from sim.model.policies import ALLOCATION_RULES
 from sim.model.recorder import Recorder, RecordOptions, stack_years
 from sim.model.rules import SUPPLIER_KINDS, ImportRules, build_rules
 from sim.model.segments import BuyerSegment, SegmentOptions, national_demand, quota_paths
-from sim.model.state import LevelRows, first_divergence, release_free_memory
+from sim.model.state import LevelRows, first_divergence, release_free_memory, tune_allocator
 from sim.model.timeline import Timeline
 from sim.model.vendor import Vendor, default_pool
 from sim.rng import Draws, Streams
@@ -87,6 +87,7 @@ class Model:
         self.draw = options.draws or Draws(
             Streams(scenario.run.seed if seed is None else seed), replications, options.first,
             dict(options.pinned or {}))
+        tune_allocator()
         self.env = simpy.Environment()
         self.timeline = Timeline(self.env, self.cal.months)
         self.clock = Clock(self.env, self.cal.months, self.timeline)

@@ -210,10 +210,17 @@ class Recorder:
             self.emit(dict(zip(QUOTA, (target, met), strict=True)), segment.name, period)
 
     def emit(self, values: dict[str, np.ndarray], region: str, period: str) -> None:
-        """Summarise each wanted (L, R) array over replications, one at a time; append rows."""
-        stats = {name: self.options.summarise(np.broadcast_to(value, self.shape))
-                 for name, value in values.items() if self.options.rows(name, region, period)}
-        self.append_rows(stats, region, period)
+        """Summarise every wanted (L, R) array over replications together; append rows.
+
+        The summaries are row by row, so one call over the stacked arrays
+        gives each array's statistics as a call of its own would.
+        """
+        wanted = [name for name in values if self.options.rows(name, region, period)]
+        if not wanted:
+            return
+        stacked = np.stack([np.broadcast_to(values[name], self.shape) for name in wanted])
+        stats = self.options.summarise(stacked)
+        self.append_rows(dict(zip(wanted, stats, strict=True)), region, period)
 
     def append_rows(self, stats: dict[str, np.ndarray], region: str, period: str) -> None:
         """Append one row per wanted metric and level; ``stats`` are (L, k), or (1, k)."""

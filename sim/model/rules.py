@@ -159,9 +159,9 @@ class ImportRules:
             out[s] = account.level
         return out
 
-    def use_approvals(self, p: int, units: np.ndarray) -> None:
+    def use_approvals(self, p: int, units: np.ndarray | None) -> None:
         """Count ``units`` (S, L, R) delivered against the segments' accounts."""
-        if not self.products[p].approval:
+        if units is None or not self.products[p].approval:
             return
         seen = set()
         for account in self.accounts[p].values():

@@ -126,6 +126,10 @@ class Vendor:
         self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead))
                      for p in self.products]
         self.capacity: Capacity | None = None
+        # foundry -> which products are made there, (products, 1)
+        self.made_at = {f: np.array([[not p.foundries or f in p.foundries]
+                                     for p in self.products], dtype=float)
+                        for f in self.shares}
 
     def produce(self, clock, plan):
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
@@ -141,25 +145,24 @@ class Vendor:
             self.start(month.t, plan.utilisation)
             month.done("started")
 
-    def product_wafers(self, p: Product) -> list[tuple[Foundry, np.ndarray]]:
-        """Return ``p``'s wafers this month at each of its foundries: its mix weight's part."""
-        out = []
-        for fname, (foundry, share) in self.shares.items():
-            if p.foundries and fname not in p.foundries:
-                continue
-            peers = [q for q in self.products if not q.foundries or fname in q.foundries]
-            weight = sum(q.mix * q.active for q in peers)
-            part = np.divide(p.mix * p.active, weight, out=np.zeros_like(weight, dtype=float),
-                             where=weight > 0)
-            out.append((foundry, foundry.wafers * share * part))
-        return out
+    def candidates_at(self, t: int) -> np.ndarray:
+        """Chips each product's wafers could yield in month ``t``, (products, R).
 
-    def candidates(self, p: Product, t: int) -> np.ndarray:
-        """Chips ``p``'s wafers could yield in month ``t``, (R,)."""
-        curve = p.yield_at(t)
-        total = np.zeros_like(curve)
-        for foundry, wafers in self.product_wafers(p):
-            total += wafers * p.per_wafer * np.minimum(1.0, curve * foundry.yield_factor)
+        At each foundry the vendor's wafers go to its products in production
+        made there, in proportion to their mix weights.
+        """
+        weights = np.stack([p.mix * p.active for p in self.products])
+        curves = np.stack([p.yield_at(t) for p in self.products])
+        per_wafer = np.stack([np.broadcast_to(p.per_wafer, curves.shape[1:])
+                              for p in self.products])
+        total = np.zeros_like(curves)
+        for fname, (foundry, share) in self.shares.items():
+            here = self.made_at[fname]
+            mine = weights * here
+            weight = mine.sum(axis=0)
+            part = np.divide(mine, weight, out=np.zeros_like(mine), where=weight > 0)
+            yields = np.minimum(1.0, curves * foundry.yield_factor)
+            total += part * (foundry.wafers * share) * per_wafer * yields
         return total
 
     def banked_chips(self) -> np.ndarray:
@@ -174,7 +177,7 @@ class Vendor:
     def capacity_at(self, t: int) -> Capacity:
         """Work out this month's capacity: candidates, and what memory lets through."""
         banked = self.banked_chips()
-        wanted = np.stack([self.candidates(p, t) for p in self.products])[:, None] + banked
+        wanted = self.candidates_at(t)[:, None] + banked
         h100e = np.stack([p.h100e_at(t) for p in self.products])
         fraction = np.ones_like(wanted)
         for name, pool in self.pools.items():

@@ -31,9 +31,10 @@ def test_the_installed_base_is_the_initial_base_plus_every_delivery():
 def test_a_month_shares_domestic_over_everything_delivered():
     ledger = Ledger({"domestic": np.zeros((1, 1)), "import": np.zeros((1, 1))},
                     LevelRows(1, None))
-    ledger.add_deliveries(flows([3.0], per=1.0, kw=1.0), flows([1.0], per=1.0, kw=1.0))
+    mix = ledger.add_deliveries(flows([3.0], per=1.0, kw=1.0), flows([1.0], per=2.0, kw=1.0))
+    np.testing.assert_allclose(mix[:, 0, 0], [0.5, 1.0])  # H100e per unit: domestic, imported
     shares = ledger.take_shares()
-    assert shares["domestic_share_units"].item() == 0.25
+    assert shares["domestic_share_units"].item() == 0.4
     assert shares["domestic_share_compute"].item() == 0.25
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.import_market import ImportResult
-from sim.model.market import binding, mix_of, pool_grant
+from sim.model.market import binding, pool_grant
 from sim.model.policies import pro_rata, quota_first
 
 T, F = np.array([[True]]), np.array([[False]])
@@ -52,11 +52,3 @@ def test_binding_names_memory_or_wafers_at_home_and_supply_or_rules_abroad():
     # neither side limited: demand binds
     idle = binding({"hbm": F, "wafers": F, "short": F}, imports(F, F, F))
     assert idle["demand"].item() and not idle["import_supply"].item()
-
-
-def test_the_mix_is_last_months_compute_per_unit_or_the_one_before():
-    flows = imports(F, F, F)
-    flows.units, flows.got = np.array([[[4.0]]]), np.array([[[2.0]]])
-    np.testing.assert_allclose(mix_of(flows, np.array([[9.0]])), [[0.5]])
-    flows.units = np.zeros((1, 1, 1))
-    np.testing.assert_allclose(mix_of(flows, np.array([[9.0]])), [[9.0]])

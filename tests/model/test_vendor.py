@@ -61,13 +61,13 @@ def make_vendor(levels: LevelRows, wafers: float = 1000, memory: float | None = 
 
 def test_wafers_split_by_mix_among_products_in_production_at_each_foundry():
     vendor = make_vendor(LevelRows(1, None))
-    a, b, c = vendor.products
-    # 1000 wafers x 0.5 share; a:b = 1:3; c is not made at smic
-    np.testing.assert_allclose(vendor.product_wafers(a)[0][1], 125.0)
-    np.testing.assert_allclose(vendor.product_wafers(b)[0][1], 375.0)
-    assert len(vendor.product_wafers(c)) == 1  # only its own foundry
-    # candidates: 125 wafers x 40 dies x min(1, 0.2 x 2)
-    np.testing.assert_allclose(vendor.candidates(a, 0), 125 * 40 * 0.4)
+    # 1000 wafers x 0.5 share at smic; a:b = 1:3 (125 and 375 wafers); c is made only at
+    # "other", which has no wafers; each wafer gives 40 dies x min(1, 0.2 x 2)
+    np.testing.assert_allclose(vendor.candidates_at(0)[:, 0], [125 * 40 * 0.4,
+                                                              375 * 40 * 0.4, 0.0])
+    vendor.products[2].active[:] = True  # c in production takes nothing from smic
+    np.testing.assert_allclose(vendor.candidates_at(0)[:, 0], [125 * 40 * 0.4,
+                                                              375 * 40 * 0.4, 0.0])
 
 
 def test_banked_dies_go_to_the_products_in_production_that_use_them():
