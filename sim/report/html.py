@@ -83,10 +83,17 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def figure_html(block: FigureBlock) -> str:
-    """<figure> with a phone and a desktop image and the reading as caption."""
+def figure_html(block: FigureBlock, tick=None) -> str:
+    """<figure> with a phone and a desktop image and the reading as caption.
+
+    ``tick(n)``, when given, is called after each of the two renderings.
+    """
     wide, width, height = figure_png(block, compact=False)
+    if tick:
+        tick(1)
     compact, _, _ = figure_png(block, compact=True)
+    if tick:
+        tick(1)
     alt = escape(block.alt or block.title)
     return (f'<figure id="fig-{escape(block.key)}">\n<h3>{escape(block.title)}</h3>\n'
             f'<picture><source media="{PHONE}" srcset="{data_uri(compact)}">'
@@ -121,13 +128,14 @@ def table_html(table: Table) -> str:
             + "\n".join(body) + "\n</tbody></table></div>")
 
 
-def section_html(section: Section) -> str:
+def section_html(section: Section, tick=None) -> str:
     """Render a section: heading, introduction, blocks."""
     parts = [f'<section id="{escape(section.key)}">', f"<h2>{escape(section.title)}</h2>"]
     if section.intro:
         parts.append(f"<p>{escape(section.intro)}</p>")
     for block in section.blocks:
-        parts.append(figure_html(block) if isinstance(block, FigureBlock) else table_html(block))
+        parts.append(figure_html(block, tick) if isinstance(block, FigureBlock)
+                     else table_html(block))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -141,8 +149,8 @@ def manifest_html(doc: Document) -> str:
             f"<pre>{escape(doc.appendix)}</pre></details></section>")
 
 
-def render_html(doc: Document) -> str:
-    """Return the whole report as one HTML page."""
+def render_html(doc: Document, tick=None) -> str:
+    """Return the whole report as one HTML page (``tick(n)``: figures drawn, for progress)."""
     toc = "".join(f'<li><a href="#{escape(s.key)}">{escape(s.title)}</a></li>'
                   for s in doc.sections) + '<li><a href="#manifest">Run manifest</a></li>'
     subtitle = f'<p class="subtitle">{escape(doc.subtitle)}</p>' if doc.subtitle else ""
@@ -156,7 +164,7 @@ def render_html(doc: Document) -> str:
         f'<p class="big">{escape(doc.headline)}</p>'
         f'<p class="note">{escape(doc.headline_note)}</p></section>',
         f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>',
-        *(section_html(s) for s in doc.sections), manifest_html(doc),
+        *(section_html(s, tick) for s in doc.sections), manifest_html(doc),
         "<footer>Made by chipsim from the run directory's own files; every number in the text "
         "is computed from them. Shares are medians over replications unless stated; bands are "
         "the 5th-95th (90%) and 25th-75th (50%) percentiles.</footer>",

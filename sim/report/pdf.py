@@ -177,23 +177,25 @@ def manifest_page(doc: Document) -> Figure:
     return fig
 
 
-def pages(doc: Document):
-    """Every page of the report, in order (figures drawn one at a time)."""
+def pages(doc: Document, tick=None):
+    """Every page of the report, in order (figures drawn one at a time; ``tick(1)`` after each)."""
     yield cover(doc)
     for section in doc.sections:
         for block in section.blocks:
             if isinstance(block, FigureBlock):
                 yield figure_page(section.title, block)
+                if tick:
+                    tick(1)
             else:
                 yield from table_pages(block)
     yield manifest_page(doc)
 
 
-def render_pdf(doc: Document) -> bytes:
+def render_pdf(doc: Document, tick=None) -> bytes:
     """Return the report as PDF bytes (fixed metadata dates, so equal inputs give equal bytes)."""
     buffer = io.BytesIO()
     with house_style(), PdfPages(buffer, metadata={"Title": doc.title, "Creator": "chipsim",
                                                    "CreationDate": None}) as pdf:
-        for fig in pages(doc):
+        for fig in pages(doc, tick):
             pdf.savefig(fig)
     return buffer.getvalue()
