@@ -6,6 +6,7 @@ spanning its range.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,7 +154,8 @@ def policy_timeline(scenario: Scenario, projection: Series, source: str,
     marks = import_marks(scenario) + fab_marks(scenario) + quota_marks(scenario)
     lanes = list(dict.fromkeys(m.lane for m in marks))
     numbered = [m for m in marks if m.number]
-    key_rows = len(numbered) if compact else (len(numbered) + 1) // 2
+    lines = key_lines(numbered, KEY_CHARS[compact])
+    key_rows = len(lines) if compact else (len(lines) + 1) // 2
     width = COMPACT if compact else WIDE
     lane_height = 0.42 if compact else 0.3
     fig = new_figure(width, 2.6 + lane_height * len(lanes) + 0.19 * key_rows + 0.9)
@@ -169,7 +171,7 @@ def policy_timeline(scenario: Scenario, projection: Series, source: str,
     year_axis(lanes_ax, years, short=compact)
     top.tick_params(labelbottom=False)
     legend_axes(fig, grid[0], timeline_legend(), ncols=2 if compact else 4)
-    draw_key(fig.add_subplot(grid[3]), numbered, 1 if compact else 2)
+    draw_key(fig.add_subplot(grid[3]), lines, 1 if compact else 2)
     add_title(fig, "Policy timeline and the projected domestic share (announced quotas)")
     add_source(fig, source)
     return fig
@@ -239,15 +241,30 @@ def draw_mark(ax, y: int, mark: Mark, label: str, below: bool = False) -> None:
                     ha="center", va="top" if below else "bottom", fontsize=7, fontweight="bold")
 
 
-def draw_key(ax, numbered: list[Mark], columns: int) -> None:
-    """Write out the numbered events: number, month, what changed."""
+KEY_CHARS = {True: 50, False: 62}  # characters of text per key line: phone, desktop column
+
+
+def key_lines(numbered: list[Mark], chars: int) -> list[tuple[str, str]]:
+    """Split the numbered events into key lines: ("14  2026-01", text), then ("", more)."""
+    lines = []
+    for mark in numbered:
+        wrapped = textwrap.wrap(mark.text, chars) or [""]
+        lines.append((f"{mark.number:>2}  {format_month(int(mark.month))}", wrapped[0]))
+        lines += [("", rest) for rest in wrapped[1:]]
+    return lines
+
+
+def draw_key(ax, lines: list[tuple[str, str]], columns: int) -> None:
+    """Write the key lines in ``columns`` columns: number and month, then what changed."""
     ax.set_axis_off()
-    per_column = max(1, -(-len(numbered) // columns))
-    for i, mark in enumerate(numbered):
+    per_column = max(1, -(-len(lines) // columns))
+    size = 7 if columns == 1 else 7.5
+    indent = 0.2 / columns  # the text starts after "14  2026-01"
+    for i, (head, text) in enumerate(lines):
         column, row = divmod(i, per_column)
-        ax.text(column / columns, 1 - (row + 0.5) / per_column,
-                f"{mark.number:>2}  {format_month(int(mark.month))}  {mark.text}",
-                transform=ax.transAxes, fontsize=7 if columns == 1 else 7.5, va="center",
+        x, y = column / columns, 1 - (row + 0.5) / per_column
+        ax.text(x, y, head, transform=ax.transAxes, fontsize=size, va="center", ha="left")
+        ax.text(x + indent, y, text, transform=ax.transAxes, fontsize=size, va="center",
                 ha="left")
 
 
