@@ -92,7 +92,7 @@ def diff_document(result: DiffResult) -> Document:
                           "are 95% intervals. Grey: the interval includes zero.",
                           "Paired differences with confidence intervals"),
               differences_table(result)]
-    sections = [Section("differences", "Differences", blocks)]
+    sections = [Section("paired", "Differences", blocks)]
     if result.drivers is not None:
         metric = HEADLINE_METRICS[0]
         sections.append(Section("drivers", "Drivers", [FigureBlock(

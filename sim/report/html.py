@@ -47,6 +47,8 @@ tbody tr:nth-child(even) { background: #fafafb; }
 td code, .param { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem;
                   word-break: break-word; }
 .table-note { color: var(--muted); font-size: .88rem; }
+td .band { color: var(--muted); font-size: .76rem; white-space: nowrap; }
+table.levels td:first-child { font-weight: 600; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem;
            font-size: .92rem; }
 dl.facts dt { color: var(--muted); }
@@ -111,6 +113,10 @@ def cell(text: str, column: str) -> str:
         return f"<td{label}>" + ", ".join(links) + "</td>"
     if column == "Parameter":
         return f'<td class="param"{label}>{escape(text).replace(".", ".<wbr>")}</td>'
+    if "\n" in text:  # a value, then its band in small type
+        first, rest = text.split("\n", 1)
+        return (f'<td{label}>{escape(first)}<br><span class="band">'
+                f'{escape(rest).replace(chr(10), "<br>")}</span></td>')
     return f"<td{label}>{escape(text)}</td>"
 
 
@@ -124,7 +130,8 @@ def table_html(table: Table) -> str:
                                               zip(row, table.columns, strict=True)) + "</tr>")
     note = f'<p class="table-note">{escape(table.note)}</p>' if table.note else ""
     return (f'<h3 id="tab-{escape(table.key)}">{escape(table.title)}</h3>\n{note}\n'
-            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>\n<tbody>\n'
+            f'<div class="table-wrap"><table id="{escape(table.key)}">'
+            f'<thead><tr>{head}</tr></thead>\n<tbody>\n'
             + "\n".join(body) + "\n</tbody></table></div>")
 
 

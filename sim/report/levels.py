@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.metrics import BINDING, BINDING_LABELS, EFFECT_LABELS, EFFECTS, M
+from sim.metrics import BINDING, BINDING_LABELS, EFFECT_LABELS, EFFECTS, M, format_value
 from sim.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.document import Table
@@ -36,13 +36,14 @@ def levels_table(summary: Summary, levels: list[str], year: str,
     rows = []
     for row in level_rows(summary.index, year, levels):
         cells = [level_label(row.level)]
-        cells += [row.values[m].text(m) for m in (*SHARES, *AMOUNTS)]
+        cells += [f"{format_value(m, row.values[m].median)}\n{row.values[m].band(m)}"
+                  if math.isfinite(row.values[m].median) else "n/a" for m in (*SHARES, *AMOUNTS)]
         cells.append("n/a" if not math.isfinite(row.compliance) else f"{row.compliance:.0%}")
         cells.append(row.binds_text())
         rows.append(cells)
     over = f"{replications:,} replications" if replications else "the replications"
     note = (f"National, {year}. Shares, chips, unmet demand and power: median over {over}, "
-            f"with the 90% band (5th to 95th percentile) in brackets. Quota met: the mean, over "
+            f"with the 90% band (5th to 95th percentile) below it. Quota met: the mean, over "
             f"the quota-bound segments with a quota that year, of each one's probability of "
             f"meeting it. Binds most: the constraint that limits deliveries in the largest "
             f"share of the year's months (mean over replications; several can bind at once).")

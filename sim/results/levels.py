@@ -58,8 +58,15 @@ class Band:
         """"66.8% (52.4%-83.1%)", in the metric's own format."""
         if not math.isfinite(self.median):
             return "n/a"
-        return (f"{format_value(metric, self.median)} ({format_value(metric, self.low)}"
-                f"\u2013{format_value(metric, self.high)})")
+        return f"{format_value(metric, self.median)} ({self.band(metric)})"
+
+    def band(self, metric: str) -> str:
+        """"52.4–83.1%": the 90% band, the unit written once when both ends share it."""
+        low, high = format_value(metric, self.low), format_value(metric, self.high)
+        for unit in ("%", " MW"):
+            if low.endswith(unit) and high.endswith(unit):
+                low = low[:-len(unit)]
+        return f"{low}\u2013{high}"
 
 
 @dataclass(frozen=True)
