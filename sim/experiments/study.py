@@ -256,7 +256,8 @@ def write(study: Study, analysis: Analysis, target: Path, force: bool, evaluator
     with staging(target, force, "sensitivity") as stage:
         write_text(stage / "sensitivity.csv", sensitivity.csv_text(analysis.rows,
                                                                    study.options.method))
-        write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study)))
+        write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study),
+                                                            sample_docs(study)))
         write_bytes(stage / "outputs.parquet", parquet_bytes(outputs_table(analysis.stats)))
         text = json.dumps(manifest(study, analysis.facts, evaluator), indent=2, sort_keys=True)
         write_text(stage / "manifest.json", text + "\n")
@@ -277,6 +278,17 @@ def sample_table(study: Study):
     for j, spec in enumerate(study.factors.params):
         columns[f"unit.{spec.path}"] = pa.array(study.unit[:, j].astype(float))
     return pa.table(columns)
+
+
+def sample_docs(study: Study) -> dict[str, tuple[str, str]]:
+    """Document the unit and description of each design column of sample.parquet."""
+    out = {}
+    for spec in study.factors.params:
+        unit = str(spec.meta.get("unit", "")) or "value"
+        out[spec.path] = (unit, f"value of {spec.path} given to the model (months as ordinals)")
+        out[f"unit.{spec.path}"] = ("share of [0, 1]", f"unit-cube coordinate of {spec.path} "
+                                                       "(SALib's input)")
+    return out
 
 
 def outputs_table(stats: np.ndarray):

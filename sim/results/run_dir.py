@@ -14,10 +14,11 @@ from sim.model.ensemble import EnsembleResult
 from sim.model.recorder import narrow
 from sim.results.atomic import staged_directory, staging, write_bytes, write_text
 from sim.results.claim import Claim
+from sim.results.fields import manifest_fields
 from sim.results.provenance import git_commit as provenance_git_commit
 from sim.results.provenance import provenance
 from sim.results.provenance import versions as provenance_versions
-from sim.results.summary import summary_csv
+from sim.results.summary import COLUMNS, summary_csv
 from sim.scenario.dump import scenario_hash, to_raw
 from sim.scenario.schema import Scenario
 
@@ -97,6 +98,7 @@ def manifest(scenario: Scenario, scenario_file: str, seed: int, replications: in
         "seed": seed, "replications": replications, "quota_levels": levels,
         "calendar": {"start": scenario.calendar.start, "end": scenario.calendar.end},
         **provenance(scenario_file), "wall_time_s": round(wall_time, 3),
+        "fields": {"summary.csv": manifest_fields(COLUMNS)},
         "files": ["summary.csv", "replications.npz", "manifest.json"],
     }
 
