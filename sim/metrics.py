@@ -104,10 +104,15 @@ REGISTRY: tuple[Metric, ...] = (
 METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}
 # members of the binding_share family: what limits deliveries in a month
 BINDING = ("hbm", "wafers", "import_supply", "import_rules", "demand")
+# how the report and the run table name each binding constraint
+BINDING_LABELS = {"hbm": "memory (HBM)", "wafers": "wafers", "import_supply": "import supply",
+                  "import_rules": "import rules", "demand": "demand"}
 # members of the level_effect family (metric they difference, sign): level minus announced
 EFFECTS = {"imports_displaced": ("imports_units", -1.0),
            "domestic_added": ("domestic_units", 1.0),
            "unmet_added": ("unmet_demand_compute", 1.0)}
+EFFECT_LABELS = {"imports_displaced": "Imports displaced", "domestic_added": "Domestic chips added",
+                 "unmet_added": "Unmet demand added"}
 M = SimpleNamespace(**{m.name: m.name for m in REGISTRY})  # M.imports_units: a checked name
 
 

@@ -43,3 +43,28 @@ def report_pdf(report_run):
     if "pdf" not in _MADE:
         (_MADE["pdf"],) = write_report(report_run, "pdf")
     return _MADE["pdf"]
+
+
+def drawn_outside(fig) -> list[str]:
+    """Describe what a figure draws outside its own edges (empty when nothing is cut off).
+
+    The figure's tight bounding box holds every artist it draws; anything
+    beyond the figure's width or height would be cut from the PNG.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    box = fig.get_tightbbox(canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    tol = 0.01  # inches
+    out = []
+    if box.x0 < -tol:
+        out.append(f"{-box.x0:.2f} in beyond the left edge")
+    if box.y0 < -tol:
+        out.append(f"{-box.y0:.2f} in below the bottom")
+    if box.x1 > width + tol:
+        out.append(f"{box.x1 - width:.2f} in beyond the right edge")
+    if box.y1 > height + tol:
+        out.append(f"{box.y1 - height:.2f} in above the top")
+    return out

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.calibration.fit import DEFAULT_PARAMS, Calibration, CalibrationError, Settings, calibrate
+from sim.calibration.fit import (
+    DEFAULT_PARAMS,
+    FEW_ACCEPTED,
+    Calibration,
+    CalibrationError,
+    Settings,
+    calibrate,
+)
 from sim.calibration.targets import default_targets
 from sim.calibration.writer import calibrated_text, write_calibrated
 from sim.results.atomic import write_bytes
@@ -57,9 +65,15 @@ def execute(options: CalibrateOptions) -> Outcome:
     check_paths(scenario, out, options.figure, options.force)
     from sim.experiments.progress import Progress
 
-    progress = Progress(options.settings.draws, label="calibration", unit="draws",
-                        enabled=options.progress)
-    cal = calibrate(scenario, targets, chosen, options.settings, progress)
+    def progress() -> Progress:  # made when the draws start, so a bar never waits at 0
+        return Progress(options.settings.draws, label="calibration", unit="draws",
+                        enabled=options.progress, interval=5.0)
+
+    def stage(text: str) -> None:
+        if options.progress:
+            print(f"calibration: {text}", file=sys.stderr, flush=True)
+
+    cal = calibrate(scenario, targets, chosen, options.settings, progress, stage)
     command = command_line(scenario, targets, options.params, options.settings, cal.seed, out)
     write_calibrated(out, calibrated_text(cal, out, scenario, command, targets), options.force)
     if options.figure:
@@ -106,7 +120,11 @@ def write_figure(path: str, cal: Calibration) -> None:
     from sim.calibration.hindcast import hindcast_data, hindcast_figure  # matplotlib: load late
 
     before, after = cal.runs
-    fig = hindcast_figure(hindcast_data(after, cal.targets, prior=before), marginals=cal.fitted)
+    title = "Hindcast: model against targets" + (
+        f" (CAUTION: only {cal.accepted} draws accepted; ranges are rough)"
+        if cal.accepted < FEW_ACCEPTED else "")
+    fig = hindcast_figure(hindcast_data(after, cal.targets, prior=before), title=title,
+                          marginals=cal.fitted)
     buffer = io.BytesIO()
     fig.savefig(buffer, format=Path(path).suffix.lower().lstrip("."))
     write_bytes(path, buffer.getvalue())

@@ -155,27 +155,34 @@ def choose(scenario: Scenario, paths: list[str] | tuple[str, ...]) -> dict[str, 
 
 def calibrate(scenario_file: str | Path, targets_file: str | Path,
               params: list[str] | tuple[str, ...] = DEFAULT_PARAMS,
-              settings: Settings = Settings(), progress=None) -> Calibration:
+              settings: Settings = Settings(), progress=None, stage=None) -> Calibration:
     """Fit ``params`` of the scenario to the targets; nothing is written here.
 
-    ``progress`` (an ``experiments.progress.Progress`` over ``settings.draws``)
-    is advanced as the ABC draws are simulated.
+    ``progress`` (an ``experiments.progress.Progress`` over ``settings.draws``,
+    or a callable making one when the draws start) is advanced as the ABC
+    draws are simulated; ``stage(text)``, when given, is told each step first.
     """
+    say = stage or (lambda text: None)
     scenario = load(scenario_file)
     targets = load_targets(targets_file, scenario, load_registry(registry_path(scenario_file)))
     priors = choose(scenario, params)
     seed = scenario.run.seed if settings.seed is None else settings.seed
+    say(f"checking the scenario against {len(targets)} targets "
+        f"({settings.replications:,} replications)")
     before_run = measure.run(scenario, targets, settings.replications, seed)
+    say(f"screening which of {len(priors)} parameters move which targets")
     effects = sampling.effects(scenario, targets, priors, settings.screen, seed)
     fit_targets, links = screen(targets, list(priors), effects)
+    say(f"simulating {settings.draws:,} parameter draws")
     abc = rejection_abc(scenario, fit_targets, {p: priors[p] for p in links}, settings, seed,
-                        progress)
+                        progress() if callable(progress) else progress)
     accepted, epsilon = abc.accepted, abc.epsilon
     weighed = adjust.weigh(abc.dist[accepted], epsilon, len(fit_targets), settings.adjust)
     fitted = [fit_marginal(p, priors[p], abc, weighed, fit_targets, names)
               for p, names in links.items()]
     overrides = override_tree(fitted)
     calibrated = load(scenario_file, overrides)
+    say(f"checking the calibrated scenario ({settings.replications:,} replications)")
     after_run = measure.run(calibrated, targets, settings.replications, seed)
     return Calibration(scenario, calibrated, targets, list(priors), effects, fitted,
                        measure.assess(before_run, targets), measure.assess(after_run, targets),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sim.calibration.fit import Calibration
+from sim.calibration.fit import FEW_ACCEPTED, Calibration
 from sim.calibration.measure import Check
 from sim.calibration.posterior import Marginal
 from sim.calibration.targets import Target
@@ -77,11 +77,19 @@ def report(cal: Calibration) -> str:
     for path in cal.uninformed:
         lines.append(f"Left at its prior: {path} moves no target.")
     lines += ["", f"Fitted parameters ({cal.accepted} of {cal.draws} draws accepted, "
-              f"distance threshold {cal.epsilon:.3g}; {adjustment_words(cal)}):",
+              f"distance threshold {cal.epsilon:.3g}; {adjustment_words(cal)}){few_words(cal)}:",
               f"{'parameter':<44} {'prior median (90%)':<25}posterior median (90%)"]
     lines += [marginal_line(m) for m in cal.fitted]
     lines += ["", "Fitted to:"] + [f"  {m.path}: {', '.join(m.targets)}" for m in cal.fitted]
     return "\n".join(lines)
+
+
+def few_words(cal: Calibration) -> str:
+    """Return a caveat when few draws were accepted ("" otherwise)."""
+    if cal.accepted >= FEW_ACCEPTED:
+        return ""
+    return (f" — CAUTION: only {cal.accepted} draws accepted (fewer than {FEW_ACCEPTED}), so "
+            "these ranges are rough; raise --n or --accept")
 
 
 def adjustment_words(cal: Calibration) -> str:

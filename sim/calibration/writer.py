@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from sim.calibration.fit import Calibration
+from sim.calibration.fit import FEW_ACCEPTED, Calibration
 from sim.calibration.posterior import Marginal
 from sim.calibration.table import adjustment_words
 from sim.results.atomic import write_text
@@ -83,6 +83,9 @@ def header(cal: Calibration, command: str, targets_file: str) -> list[str]:
              f"# Targets inside the model's 90% band: {inside[0]}/{len(cal.targets)} before, "
              f"{inside[1]}/{len(cal.targets)} after; medians inside the accepted interval: "
              f"{centred[0]} before, {centred[1]} after."]
+    if cal.accepted < FEW_ACCEPTED:
+        lines.append(f"# CAUTION: only {cal.accepted} draws were accepted (fewer than "
+                     f"{FEW_ACCEPTED}): the fitted ranges are rough.")
     if cal.unmoved:
         lines.append("# Not fitted (no chosen parameter moves them): "
                      + ", ".join(t.name for t in cal.unmoved))

@@ -7,6 +7,7 @@ the sweep, report or calibration machinery at start-up.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
@@ -37,6 +38,16 @@ class LazyGroup(click.Group):
             return None
         module, attribute = COMMANDS[cmd_name].split(":")
         return getattr(importlib.import_module(module), attribute)
+
+    def main(self, args=None, *rest, **kwargs):
+        """Run the command line; manifests record it (see sim.results.provenance)."""
+        from sim.results.provenance import reset_command, set_command
+
+        token = set_command(sys.argv[1:] if args is None else list(args))
+        try:
+            return super().main(args, *rest, **kwargs)
+        finally:
+            reset_command(token)
 
     def invoke(self, ctx: click.Context):
         """Run the command; Ctrl-C ends any command with status 130.

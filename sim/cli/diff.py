@@ -37,12 +37,9 @@ def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output)
         result = compare(run_a, run_b, level, year, depth, drivers, driver_reps)
         click.echo(summary_text(result))
         if report:
-            from sim.report.diff_doc import diff_document
-            from sim.report.html import render_html
-            from sim.results.atomic import write_text
+            from sim.report.diff_doc import write_diff_report
 
             target = Path(output) if output else Path(run_b) / f"diff-vs-{Path(run_a).name}.html"
-            write_text(target, render_html(diff_document(result)))
-            click.echo(f"Wrote {target}")
+            click.echo(f"Wrote {write_diff_report(result, target)}")
     except (ScenarioError, OSError) as err:
         raise input_error(err) from None

@@ -23,7 +23,7 @@ def report(run_dir, fmt, output):
 
     try:
         check_outputs(None, {"--output": output})  # before the report is built
-        written = write_report(run_dir, fmt, output)
+        written = write_report(run_dir, fmt, output, progress=True)
     except (ScenarioError, OSError) as err:
         raise input_error(err) from None
     for path in written:
@@ -34,11 +34,14 @@ report_option = click.option(
     "--report", is_flag=True, help="Also write report.html into the output directory.")
 
 
-def write_report_or_fail(run_dir) -> str:
-    """Write RUN_DIR/report.html for a command's --report flag; exit 2 on bad input."""
+def write_report_or_fail(run_dir, progress: bool = True) -> str:
+    """Write RUN_DIR/report.html for a command's --report flag; exit 2 on bad input.
+
+    ``progress``: show the figures being drawn on stderr (the report takes seconds).
+    """
     from sim.report.writer import write_report
 
     try:
-        return ", ".join(str(p) for p in write_report(run_dir, "html"))
+        return ", ".join(str(p) for p in write_report(run_dir, "html", progress=progress))
     except (ScenarioError, OSError) as err:
         raise input_error(err) from None

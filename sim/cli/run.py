@@ -15,7 +15,7 @@ from sim.cli.options import (
     seed_option,
 )
 from sim.cli.report import report_option, write_report_or_fail
-from sim.results.summary import headline_table
+from sim.results.summary import headline_table, level_table
 from sim.runner import execute
 from sim.scenario.errors import ScenarioError
 
@@ -37,6 +37,7 @@ def run(scenario, reps, seed, quotas, out, force, workers, report):
     except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline_table(done.result.rows))
+    click.echo("\n" + level_table(done.result.rows, done.info.get("replications")))
     click.echo(f"\nWrote {done.out_dir}/ (summary.csv, replications.npz, manifest.json) "
                f"in {done.info['wall_time_s']:.2f} s")
     if report:

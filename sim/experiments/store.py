@@ -23,6 +23,7 @@ from sim.experiments.batch import BatchResult
 from sim.experiments.execution import ExperimentError
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import write_bytes, write_text
+from sim.results.fields import documented
 from sim.results.marker import MARKER, marker_bytes
 from sim.results.readers import read_manifest as read_checked_manifest
 from sim.results.reading import DamagedFile, open_npz, read_json_object
@@ -134,8 +135,9 @@ class RunStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = pa.schema([("point", pa.int64())] + [(c, pa.string()) for c in RESULT_COLUMNS[1:5]]
-                           + [(c, pa.float64()) for c in STAT_NAMES])
+        schema = documented(pa.schema([("point", pa.int64())]
+                                      + [(c, pa.string()) for c in RESULT_COLUMNS[1:5]]
+                                      + [(c, pa.float64()) for c in STAT_NAMES]))
         sink = pa.BufferOutputStream()
         keys0 = None
         with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
@@ -149,11 +151,16 @@ class RunStore:
         return sink.getvalue().to_pybytes()
 
 
-def parquet_bytes(table) -> bytes:
-    """Encode an Arrow table as zstd Parquet bytes (callers write them atomically)."""
+def parquet_bytes(table, extra: dict[str, tuple[str, str]] | None = None) -> bytes:
+    """Encode an Arrow table as zstd Parquet bytes (callers write them atomically).
+
+    Columns get their unit and description as field metadata (sim.results.fields);
+    ``extra`` documents columns chipsim does not know by name.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    table = pa.Table.from_arrays(table.columns, schema=documented(table.schema, extra))
     sink = pa.BufferOutputStream()
     with pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
         writer.write_table(table)

@@ -27,14 +27,14 @@ from sim.experiments.execution import OUTPUTS, Execution, Interrupted, Say, quie
 from sim.experiments.parameters import apply, check_point, uncertain
 from sim.experiments.progress import Progress
 from sim.experiments.store import parquet_bytes
-from sim.experiments.sweep import batch_size, package_versions
+from sim.experiments.sweep import batch_size
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import output_directory, staging, write_bytes, write_text
-from sim.results.run_dir import git_commit
+from sim.results.provenance import provenance
 from sim.rng import Streams
 from sim.scenario import Scenario, load
 from sim.scenario.convert import did_you_mean
-from sim.scenario.dump import scenario_hash
+from sim.scenario.dump import scenario_hash, to_raw
 from sim.scenario.errors import ScenarioError
 
 DEFAULT_REPS = 100
@@ -256,7 +256,8 @@ def write(study: Study, analysis: Analysis, target: Path, force: bool, evaluator
     with staging(target, force, "sensitivity") as stage:
         write_text(stage / "sensitivity.csv", sensitivity.csv_text(analysis.rows,
                                                                    study.options.method))
-        write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study)))
+        write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study),
+                                                            sample_docs(study)))
         write_bytes(stage / "outputs.parquet", parquet_bytes(outputs_table(analysis.stats)))
         text = json.dumps(manifest(study, analysis.facts, evaluator), indent=2, sort_keys=True)
         write_text(stage / "manifest.json", text + "\n")
@@ -279,6 +280,17 @@ def sample_table(study: Study):
     return pa.table(columns)
 
 
+def sample_docs(study: Study) -> dict[str, tuple[str, str]]:
+    """Document the unit and description of each design column of sample.parquet."""
+    out = {}
+    for spec in study.factors.params:
+        unit = str(spec.meta.get("unit", "")) or "value"
+        out[spec.path] = (unit, f"value of {spec.path} given to the model (months as ordinals)")
+        out[f"unit.{spec.path}"] = ("share of [0, 1]", f"unit-cube coordinate of {spec.path} "
+                                                       "(SALib's input)")
+    return out
+
+
 def outputs_table(stats: np.ndarray):
     """Tabulate the output row's six statistics per point, in design order."""
     import pyarrow as pa
@@ -291,8 +303,11 @@ def outputs_table(stats: np.ndarray):
 def manifest(study: Study, facts: dict, evaluator: dict) -> dict:
     """Everything needed to reproduce the study (``evaluator``: its description)."""
     o = study.options
+    calendar = study.scenario.calendar
     return {"kind": "sensitivity", "method": study.method.name, "scenario_file": o.scenario_file,
-            "scenario_hash": scenario_hash(study.scenario), "options": asdict(o),
+            "scenario_name": study.scenario.name, "scenario_hash": scenario_hash(study.scenario),
+            "scenario": to_raw(study.scenario),
+            "calendar": {"start": calendar.start, "end": calendar.end}, "options": asdict(o),
             "n": study.n, "replications": study.job.replications, "seed": study.job.seed,
             "factors": study.factors.names, "parameters": [p.path for p in study.factors.params],
             "problem": study.factors.problem(), "varying_within_point": study.varying,
@@ -301,5 +316,4 @@ def manifest(study: Study, facts: dict, evaluator: dict) -> dict:
             "space": "dist", "resamples": sensitivity.RESAMPLES,
             "confidence": sensitivity.CONFIDENCE, "batch_size": study.batch_size,
             "evaluator": evaluator, **facts,
-            "versions": package_versions(),
-            "git_commit": git_commit(), "files": list(FILES)}
+            **provenance(o.scenario_file), "files": list(FILES)}

@@ -35,7 +35,8 @@ from sim.experiments.progress import Progress
 from sim.experiments.store import RunStore
 from sim.results.claim import claimed
 from sim.results.marker import why_not_replaceable
-from sim.results.run_dir import git_commit, versions
+from sim.results.provenance import provenance
+from sim.results.run_dir import versions
 from sim.scenario import Scenario, load
 from sim.scenario.convert import did_you_mean
 from sim.scenario.dump import scenario_hash, to_raw
@@ -46,7 +47,6 @@ DEFAULT_REPS = 100
 BATCH_REPLICATIONS = 4096  # replications per batch ensemble: big enough to vectorise well
 MIN_BATCHES = 16  # ... but a sweep splits into at least this many batches to share out
 FORMAT = 1
-PACKAGES = ("SALib", "distributed", "pyarrow", "tqdm")
 
 
 @dataclass(frozen=True)
@@ -309,8 +309,9 @@ def manifest(plan: Plan, evaluator, wall: float, cpu: float, resumed: bool) -> d
         "command": command(plan.options), "options": asdict(plan.options),
         "evaluator": evaluator.describe(), "varying_within_point": plan.varying,
         "resumed": resumed, "wall_time_s": round(wall, 3),
-        "batch_cpu_seconds": round(cpu, 3), "versions": package_versions(),
-        "git_commit": git_commit(),
+        "batch_cpu_seconds": round(cpu, 3),
+        "calendar": {"start": plan.scenario.calendar.start, "end": plan.scenario.calendar.end},
+        **provenance(plan.options.scenario_file),
         "files": ["points.csv", "results.parquet", "manifest.json"],
     }
 
@@ -331,7 +332,3 @@ def command(o: SweepOptions) -> str:
         parts += ["--space", o.space]
     return shlex.join(parts)
 
-
-def package_versions() -> dict[str, str]:
-    """Return installed versions of chipsim, its core and its experiment dependencies."""
-    return versions() | versions(PACKAGES)

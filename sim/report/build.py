@@ -13,9 +13,17 @@ from sim.report.assumptions import assumption_table, source_table
 from sim.report.data import RunData
 from sim.report.document import Document, FigureBlock, Section
 from sim.report.experiments import experiment_sections, sweep_headline
+from sim.report.figures.levels import binding_chart, level_differences
 from sim.report.figures.market import compliance_heatmap, supply_demand
 from sim.report.figures.policy import policy_timeline
-from sim.report.figures.share import fan_chart, share_ecdf
+from sim.report.figures.share import ecdf_groups, fan_chart, share_ecdf
+from sim.report.levels import (
+    binding_reading,
+    differences_reading,
+    headline,
+    levels_table,
+    paired_differences,
+)
 from sim.report.style import level_label
 from sim.report.timeline import timeline_reading
 
@@ -28,8 +36,8 @@ def source_line(data: RunData) -> str:
     if m.get("scenario_hash"):
         parts[-1] += f" ({m['scenario_hash'][:12]})"
     if m.get("replications"):
-        parts.append(f"{m['replications']:,} replications per point" if data.sweep
-                     else f"{m['replications']:,} replications")
+        reps = f"{m['replications']:,} replication{'s' if m['replications'] != 1 else ''}"
+        parts.append(f"{reps} per point" if data.sweep or data.sensitivity else reps)
     if m.get("seed") is not None:
         parts.append(f"seed {m['seed']}")
     labels = [t.label for t in data.targets if t.metric.startswith("domestic_share")]
@@ -45,25 +53,15 @@ def final_year(data: RunData) -> str:
 
 
 def run_sections(data: RunData, source: str) -> list[Section]:
-    """Projection, quotas, supply and the timeline, for a run directory."""
+    """Build the sections: each level, distribution, quotas, supply, timeline, all fans."""
     summary = data.summary
     levels = list(data.manifest.get("quota_levels") or summary.levels)
     years = sorted({k[3] for k in summary.index if k[3].isdigit()})
-    year = years[-1]
     scenario = data.scenario()
     lever = scenario.run.lever_start if scenario else None
     lever_x = parse_month(lever) / 12 if lever else None
-    blocks = [FigureBlock("fan", "Domestic share by month, every quota level",
-                          partial(fan_chart, summary, levels, data.targets, source, lever_x),
-                          readings.fan_reading(summary, levels, data.targets, years),
-                          "Fan charts of the monthly domestic share per quota level")]
-    values = ecdf_values(data, int(year))
-    if values:
-        blocks.append(FigureBlock("ecdf", f"The {year} share: distribution and targets",
-                                  partial(share_ecdf, values, int(year), source),
-                                  readings.ecdf_reading(values, int(year)),
-                                  f"Cumulative distribution of the {year} share per level"))
-    sections = [Section("projection", "Projection", blocks)]
+    sections = [levels_section(data, levels, years, source, lever),
+                distribution_section(data, years[-1], source)]
     if summary.regions("quota_compliance"):
         sections.append(Section("quotas", "Quota compliance", [FigureBlock(
             "compliance", "Who meets their quota",
@@ -72,7 +70,7 @@ def run_sections(data: RunData, source: str) -> list[Section]:
             "Heatmap of the probability each segment meets its quota by year")]))
     sections.append(Section("supply", "Supply and demand", [FigureBlock(
         "supply", "Where the chips come from", partial(supply_demand, summary, levels[0], source),
-        readings.supply_reading(summary, levels[0], year),
+        readings.supply_reading(summary, levels[0], years[-1]),
         "Stacked quarterly deliveries by vendor and product; demand and unmet demand")]))
     if scenario is not None and "announced" in levels:
         projection = summary.series(readings.UNITS, "announced", kind="month")
@@ -81,7 +79,48 @@ def run_sections(data: RunData, source: str) -> list[Section]:
             partial(policy_timeline, scenario, projection, source),
             timeline_reading(scenario, summary),
             "Timeline of import events, fab commissioning and quota deadlines")]))
+    sections.append(Section("appendix-fans", "Appendix: every level's monthly path", [FigureBlock(
+        "fan", "Domestic share by month, every quota level",
+        partial(fan_chart, summary, levels, data.targets, source, lever_x),
+        readings.fan_reading(summary, levels, data.targets, years),
+        "Fan charts of the monthly domestic share per quota level")]))
     return sections
+
+
+def levels_section(data: RunData, levels: list[str], years: list[str], source: str,
+                   lever: str | None) -> Section:
+    """Build the table of levels, what binds by year, and the levels' paired differences."""
+    summary = data.summary
+    blocks = [levels_table(summary, levels, years[-1], data.manifest.get("replications")),
+              FigureBlock("binding", "What binds, by year and by level",
+                          partial(binding_chart, summary, levels, years, source),
+                          binding_reading(summary, levels, years),
+                          "Heatmaps of the share of months each constraint binds")]
+    diffs = paired_differences(data.replicates, levels)
+    if diffs is not None and diffs.stats:
+        blocks.append(FigureBlock(
+            "levels", "How far apart the levels are",
+            partial(level_differences, summary, diffs, source,
+                    parse_month(lever) / 12 if lever else None),
+            differences_reading(diffs, summary, years[-1], lever),
+            "The reference path with its bands and each level's paired difference from it"))
+    return Section("levels", "What each quota level does", blocks)
+
+
+def distribution_section(data: RunData, year: str, source: str) -> Section:
+    """Show the last year's distribution per level: a figure if curves differ, else a sentence."""
+    values = ecdf_values(data, int(year))
+    title = f"The {year} share: distribution and targets"
+    if not values:
+        return Section("distribution", title, [], intro="This run holds no per-replication "
+                       "values (replications.npz), so the distribution is not drawn.")
+    if len(ecdf_groups(values)) == 1:
+        return Section("distribution", title, [],
+                       intro=readings.ecdf_coincide_reading(values, int(year)))
+    return Section("distribution", title, [FigureBlock(
+        "ecdf", title, partial(share_ecdf, values, int(year), source),
+        readings.ecdf_reading(values, int(year)),
+        f"Cumulative distribution of the {year} share per level")])
 
 
 def ecdf_values(data: RunData, year: int) -> dict[str, np.ndarray]:
@@ -100,24 +139,48 @@ def assumption_sections(data: RunData) -> list[Section]:
     """Parameters with values and evidence, and the sources they cite."""
     scenario = data.scenario()
     if scenario is None:
-        return []
-    return [Section("assumptions", "Assumptions and sources",
+        return [Section("assumptions-and-sources", "Assumptions and sources", [], intro=(
+            "This directory's manifest.json does not hold a valid resolved scenario (it was "
+            "written by an older chipsim, or edited), so its parameters cannot be listed; "
+            f"the scenario file it names is {data.manifest.get('scenario_file') or 'unknown'}."))]
+    return [Section("assumptions-and-sources", "Assumptions and sources",
                     [assumption_table(scenario), source_table(scenario, data.registry)])]
 
 
+def calendar_text(data: RunData) -> str:
+    """"2023-01 to 2027-12" from the manifest, else from its scenario; "" when neither says."""
+    cal = data.manifest.get("calendar")
+    if not isinstance(cal, dict) or not (cal.get("start") and cal.get("end")):
+        scenario = data.scenario()
+        if scenario is None:
+            return ""
+        cal = {"start": scenario.calendar.start, "end": scenario.calendar.end}
+    return f"{cal['start']} to {cal['end']}"
+
+
+def git_text(m: dict) -> str:
+    """Give the commit, flagged when the tree was dirty; "none" without one."""
+    commit = m.get("git_commit")
+    if not commit:
+        return "none (not run from a git work tree)" if "git_dirty" in m else "none"
+    return str(commit) + (" (with uncommitted changes)" if m.get("git_dirty") else "")
+
+
 def facts(data: RunData) -> list[tuple[str, str]]:
-    """Key manifest entries as (label, text) pairs."""
+    """Key manifest entries as (label, text) pairs (absent entries left out)."""
     m = data.manifest
-    cal = m.get("calendar", {})
+    python = " ".join(str(m[k]) for k in ("python_implementation", "python") if m.get(k))
     items = [("Scenario", f"{data.name} ({m.get('scenario_file', '')})"),
              ("Scenario hash", str(m.get("scenario_hash", ""))),
              ("Seed", str(m.get("seed", ""))),
              ("Replications", f"{m['replications']:,}" if m.get("replications") else ""),
              ("Quota levels", ", ".join(level_label(x) for x in m.get("quota_levels", []))),
-             ("Calendar", f"{cal.get('start', '')} to {cal.get('end', '')}"),
+             ("Calendar", calendar_text(data)),
              ("Contents", ", ".join(data.kinds)),
+             ("Command", str(m.get("command_line") or m.get("command") or "")),
+             ("Python", python + (f" on {m['platform']}" if m.get("platform") else "")),
              ("Versions", ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items())),
-             ("Git commit", str(m.get("git_commit") or "none")),
+             ("Git commit", git_text(m)),
              ("Wall time", f"{m['wall_time_s']:.2f} s" if "wall_time_s" in m else ""),
              ("Directory", str(data.path))]
     return [(k, v) for k, v in items if v]
@@ -130,7 +193,7 @@ def build_report(data: RunData) -> Document:
     if data.summary is not None:
         levels = list(data.manifest.get("quota_levels") or data.summary.levels)
         year = final_year(data)
-        head = readings.headline(data.summary, levels[0], year)
+        head = headline(data.summary, levels, year)
         note = (f"National domestic share of AI accelerators delivered to Chinese datacenters "
                 f"in {year}, by units; median of {data.manifest.get('replications', 0):,} "
                 f"replications, 90% band = 5th to 95th percentile. Compute-weighted: "

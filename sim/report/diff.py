@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.report.data import RunData, RunDirError, load
 from sim.report.drivers import Breakdown, breakdown, changed_paths, group_paths
+from sim.report.meaning import group_name
 from sim.report.paired import HEADLINE_METRICS, PairedStat, format_diff, format_value, paired_table
 from sim.report.style import level_label
 
@@ -26,6 +27,11 @@ class DiffResult:
     groups: dict[str, list[str]]
     drivers: Breakdown | None
     notes: list[str]
+    names: dict[str, str] = field(default_factory=dict)  # driver group -> what it is, in words
+
+    def group_label(self, group: str) -> str:
+        """Return the group's name in scenario terms (its path prefix when none is known)."""
+        return self.names.get(group, group)
 
     def headline_stat(self) -> PairedStat | None:
         """Return the national domestic share of units at the chosen level."""
@@ -105,7 +111,34 @@ def compare(run_a, run_b, level: str | None = None, year: int | None = None,
         notes += reproduction_notes(a, b, found, level, year, metrics)
     elif not changed:
         notes.append("The two scenarios are identical (apart from names and evidence ids).")
-    return DiffResult(a, b, level, year, pairs, stats, changed, groups, found, notes)
+    scenario = a.scenario() or b.scenario()
+    names = {g: group_name(g, paths, scenario) for g, paths in groups.items()}
+    if found is not None:
+        notes += interaction_notes(found, names)
+    return DiffResult(a, b, level, year, pairs, stats, changed, groups, found, notes, names)
+
+
+def interaction_notes(found: Breakdown, names: dict[str, str]) -> list[str]:
+    """Explain a Shapley split when groups change the share differently together than alone."""
+    metric = HEADLINE_METRICS[0]
+    if found.method != "shapley" or len(found.groups) < 2 or not found.alone:
+        return []
+    alone = {g: found.alone[g][metric].mean for g in found.groups}
+    together = found.total[metric].mean
+    joint = together - sum(alone.values())
+    if abs(joint) < 0.001:  # below a tenth of a point: the groups act independently
+        return []
+    parts = [f"{names.get(g, g)} {format_diff(metric, v)}" for g, v in alone.items()]
+    shapley = {g: found.contributions[g][metric].mean for g in found.groups}
+    shares = ", ".join(f"{names.get(g, g)} {format_diff(metric, v)}" for g, v in shapley.items())
+    return ["Switched alone (everything else as in A), the groups would change the share by: "
+            + "; ".join(parts) + f". Switched together they change it by "
+            f"{format_diff(metric, together)}: {format_diff(metric, joint)} arises only when "
+            "they act together (a change that matters only once another is in place). Shapley "
+            "values share "
+            "that joint part out between the groups involved (equally, for two groups), so a "
+            "group's Shapley value can differ from, or even have the other sign to, its effect "
+            f"alone. Shapley values: {shares}."]
 
 
 def reproduction_notes(a: RunData, b: RunData, found: Breakdown, level: str, year: int,
@@ -130,8 +163,9 @@ def summary_text(result: DiffResult) -> str:
     a, b = result.a.name, result.b.name
     lines = [f"Paired comparison, B = {result.b.path} ({b}) minus A = {result.a.path} ({a})",
              f"{level_label(result.level)}, {result.year}; seed {result.a.manifest.get('seed')}; "
-             f"{result.pairs:,} paired replications; 95% confidence intervals.", "",
-             f"{'metric':<26}{'A':>11}{'B':>11}{'B - A':>14}  95% CI"]
+             f"{result.pairs:,} paired replications; every number is a mean over them, with "
+             "its 95% confidence interval.", "",
+             f"{'metric':<26}{'mean A':>11}{'mean B':>11}{'mean B - A':>14}  95% CI"]
     for s in result.stats:
         if s.level != result.level:
             continue
@@ -153,12 +187,12 @@ def drivers_text(result: DiffResult) -> list[str]:
     d, metric = result.drivers, HEADLINE_METRICS[0]
     runs = "every subset of groups" if d.method == "shapley" else "one group at a time"
     lines = ["", f"Drivers of the {metric} difference ({d.method}, {runs}; {d.runs} model runs, "
-                 f"{d.total[metric].n:,} replications):"]
-    for group, paths in d.groups.items():
+                 f"{d.total[metric].n:,} replications; mean contribution and 95% CI):"]
+    for group in d.groups:
         c = d.contributions[group][metric]
         lines.append(f"  {group:<34}{format_diff(metric, c.mean):>12}  "
                      f"[{format_diff(metric, c.low)}, {format_diff(metric, c.high)}]  "
-                     f"({len(paths)} changed parameter{'s' if len(paths) > 1 else ''})")
+                     f"{result.group_label(group)}")
     if d.remainder:
         r = d.remainder[metric]
         lines.append(f"  {'interactions (remainder)':<34}{format_diff(metric, r.mean):>12}")

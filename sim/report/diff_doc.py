@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from pathlib import Path
 
+from sim.metrics import metric as metric_entry
 from sim.report.build import facts
 from sim.report.diff import DiffResult
 from sim.report.document import Document, FigureBlock, Section, Table
-from sim.report.drivers import lookup
 from sim.report.figures.diff import driver_bars, overlay_fan, paired_forest
+from sim.report.meaning import change_text, path_name, resolve, section_name
 from sim.report.paired import HEADLINE_METRICS, format_diff, format_value
 from sim.report.style import level_label
+from sim.scenario.schema import Event
 
 
 def headline(result: DiffResult) -> str:
@@ -20,7 +23,8 @@ def headline(result: DiffResult) -> str:
     if s is None:
         return f"{result.b.name} compared with {result.a.name}"
     return (f"{result.b.name} vs {result.a.name}: the {result.year} domestic share changes by "
-            f"{format_diff(s.metric, s.diff.mean)} (95% CI {format_diff(s.metric, s.diff.low)} "
+            f"{format_diff(s.metric, s.diff.mean)} on average (95% CI "
+            f"{format_diff(s.metric, s.diff.low)} "
             f"to {format_diff(s.metric, s.diff.high)}) under "
             + ("announced quotas" if result.level == "announced"
                else f"a {level_label(result.level)}"))
@@ -28,47 +32,36 @@ def headline(result: DiffResult) -> str:
 
 def differences_table(result: DiffResult) -> Table:
     """Every headline metric at every common level."""
-    rows = [[s.metric, level_label(s.level), format_value(s.metric, s.mean_a),
+    rows = [[metric_entry(s.metric).label, level_label(s.level), format_value(s.metric, s.mean_a),
              format_value(s.metric, s.mean_b), format_diff(s.metric, s.diff.mean),
              f"{format_diff(s.metric, s.diff.low)} to {format_diff(s.metric, s.diff.high)}",
              format_diff(s.metric, s.unpaired_half, sign=False)] for s in result.stats]
     return Table("differences", f"Paired differences, {result.year}",
-                 ["Metric", "Quota level", f"A: {result.a.name}", f"B: {result.b.name}",
-                  "B - A", "95% CI (paired)", "± if unpaired"], rows,
+                 ["Metric", "Quota level", f"A: {result.a.name} (mean)",
+                  f"B: {result.b.name} (mean)", "B − A (mean)", "95% CI (paired)",
+                  "± if unpaired"], rows,
                  note=f"Means over {result.pairs:,} paired replications (same seed: common "
                       "random numbers). The last column is the half-width the interval would "
                       "have had for two independent runs.")
 
 
 def changes_table(result: DiffResult) -> Table:
-    """Each changed parameter path with both values and its group."""
-    tree_a = result.a.manifest.get("scenario", {})
-    tree_b = result.b.manifest.get("scenario", {})
+    """Each changed parameter in words, with both values and the driver group it belongs to."""
+    sa, sb = result.a.scenario(), result.b.scenario()
     group_of = {p: g for g, paths in result.groups.items() for p in paths}
-    rows = [[p, *shown_change(lookup(tree_a, p), lookup(tree_b, p)), group_of.get(p, "")]
-            for p in result.changed]
-    return Table("changes", "Changed parameters", ["Parameter", f"A: {result.a.name}",
-                                                   f"B: {result.b.name}", "Group"], rows,
+    rows = []
+    for path in result.changed:
+        a, b = resolve(sa, path), resolve(sb, path)
+        a_text, b_text = change_text(a, b)
+        what = (f"{section_name(path.split('.')[0])}: event {path.split('.')[-1]}"
+                if isinstance(a, Event) or isinstance(b, Event) else path_name(path, sa or sb))
+        rows.append([what, path, a_text, b_text, result.group_label(group_of.get(path, ""))])
+    return Table("changes", "Changed parameters",
+                 ["What it is", "Parameter", f"A: {result.a.name}", f"B: {result.b.name}",
+                  "Driver group"], rows,
                  note="Evidence ids are ignored; names, seed, replications and quota levels "
-                      "are not model inputs.")
-
-
-def shown_change(a, b) -> tuple[str, str]:
-    """Both sides of a change; for two tables only the keys that differ."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        keys = [k for k in dict.fromkeys([*a, *b]) if k != "evidence" and a.get(k) != b.get(k)]
-        return (", ".join(f"{k}: {show(a.get(k))}" for k in keys),
-                ", ".join(f"{k}: {show(b.get(k))}" for k in keys))
-    return show(a), show(b)
-
-
-def show(node) -> str:
-    """Return a raw tree node as compact text ("absent" when missing)."""
-    if not isinstance(node, (dict, list, str, int, float, bool)) and node is not None:
-        return "absent"
-    if isinstance(node, dict):
-        node = {k: v for k, v in node.items() if k != "evidence"}
-    return json.dumps(node, sort_keys=True) if not isinstance(node, str) else node
+                      "are not model inputs. Distributions are written as in the assumptions "
+                      "table, with the range they span.")
 
 
 def diff_source(result: DiffResult) -> str:
@@ -88,16 +81,19 @@ def diff_document(result: DiffResult) -> Document:
     source = diff_source(result)
     blocks = [FigureBlock("paired", "Paired differences of the shares",
                           partial(paired_forest, result.stats, names, source),
-                          " ".join(result.notes) or "Points are mean paired differences; bars "
-                          "are 95% intervals. Grey: the interval includes zero.",
+                          " ".join(["Points are mean paired differences; bars are 95% "
+                                    "intervals. Grey: the interval includes zero.",
+                                    *(n for n in result.notes
+                                      if not n.startswith("Switched alone"))]),
                           "Paired differences with confidence intervals"),
               differences_table(result)]
-    sections = [Section("differences", "Differences", blocks)]
+    sections = [Section("paired", "Differences", blocks)]
     if result.drivers is not None:
         metric = HEADLINE_METRICS[0]
         sections.append(Section("drivers", "Drivers", [FigureBlock(
             "drivers", "Which changes account for the difference",
-            partial(driver_bars, result.drivers, metric, source), drivers_reading(result),
+            partial(driver_bars, result.drivers, metric, source, result.names),
+            drivers_reading(result),
             "Contribution of each group of changed parameters"), changes_table(result)]))
     if result.a.summary is not None and result.b.summary is not None:
         sections.append(Section("projections", "Both projections", [FigureBlock(
@@ -120,11 +116,23 @@ def drivers_reading(result: DiffResult) -> str:
     """Rank groups by the size of their contribution to the headline share."""
     d, metric = result.drivers, HEADLINE_METRICS[0]
     ranked = sorted(d.groups, key=lambda g: -abs(d.contributions[g][metric].mean))
-    parts = [f"{g} {format_diff(metric, d.contributions[g][metric].mean)}" for g in ranked]
+    parts = [f"{result.group_label(g)} {format_diff(metric, d.contributions[g][metric].mean)}"
+             for g in ranked]
     how = ("Shapley values over every subset of groups (they add up to the total)"
            if d.method == "shapley" else "switching one group at a time (the remainder is "
            "interaction)")
     return (f"The model was rerun from A with groups of changed parameters switched to B's "
-            f"values, {how}; {d.runs} runs of {d.total[metric].n:,} replications. Contributions "
-            f"to the {result.year} share: " + ", ".join(parts) + f"; total "
-            f"{format_diff(metric, d.total[metric].mean)}.")
+            f"values, {how}; {d.runs} runs of {d.total[metric].n:,} replications. Mean "
+            f"contributions to the {result.year} share: " + "; ".join(parts) + f"; total "
+            f"{format_diff(metric, d.total[metric].mean)}." + "".join(
+                " " + n for n in result.notes if n.startswith("Switched alone")))
+
+
+def write_diff_report(result: DiffResult, target: str | Path) -> Path:
+    """Write the comparison as one self-contained HTML file (atomically); returns its path."""
+    from sim.report.html import render_html
+    from sim.results.atomic import write_text
+
+    target = Path(target)
+    write_text(target, render_html(diff_document(result)))
+    return target

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -114,6 +114,7 @@ class Breakdown:
     remainder: dict[str, Interval]  # interactions (one-at-a-time only)
     runs: int
     endpoints: dict[str, np.ndarray]  # "a" / "b" -> (metrics, R) rerun values
+    alone: dict[str, dict[str, Interval]] = field(default_factory=dict)  # group switched alone
 
 
 def values(scenario: Scenario, seed: int, reps: int, level: str, year: int,
@@ -159,9 +160,11 @@ def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]], seed: in
             per_rep[g] = f(frozenset([g])) - f(empty)
     total = f(full) - f(empty)
     rest = total - sum(per_rep.values()) if names else total
+    alone = {g: {m: mean_interval((f(frozenset([g])) - f(empty))[i])
+                 for i, m in enumerate(metrics)} for g in names}
     return Breakdown(
         method, groups,
         {g: {m: mean_interval(per_rep[g][i]) for i, m in enumerate(metrics)} for g in names},
         {m: mean_interval(total[i]) for i, m in enumerate(metrics)},
         {m: mean_interval(rest[i]) for i, m in enumerate(metrics)} if method != "shapley"
-        else {}, len(cache), {"a": f(empty), "b": f(full)})
+        else {}, len(cache), {"a": f(empty), "b": f(full)}, alone)

@@ -91,7 +91,8 @@ def experiment_sections(data: RunData, source: str, year: str) -> list[Section]:
         blocks.append(FigureBlock(
             "sensitivity", "Global sensitivity", partial(sensitivity_bars, data.sensitivity,
                                                          label, source),
-            sensitivity_reading(data.sensitivity, label), "Bar chart of sensitivity indices"))
+            sensitivity_reading(data.sensitivity, label, data.manifest.get("n")),
+            "Bar chart of sensitivity indices"))
     if data.discover and {"coverage", "density"} <= set(data.discover[0]):
         blocks.append(FigureBlock(
             "prim", "Scenario discovery", partial(prim_tradeoff, data.discover, source),
@@ -112,22 +113,68 @@ def tornado_reading(rows: list[tuple], overall: float, label: str) -> str:
             "intervals overlap cannot be told from noise with this many points.")
 
 
-def sensitivity_reading(rows: list[dict], label: str) -> str:
-    """Top parameters by the method's key (total effect, or mu*), with their intervals."""
+def sensitivity_reading(rows: list[dict], label: str, n: int | None = None) -> str:
+    """Top parameters by the method's key (total effect, or mu*), with their intervals.
+
+    With too small a sample the indices are noise: when an index's 95% interval
+    is wider than the index, or the first-order indices do not add up to a
+    share between 0 and 1, the reading says so instead of drawing conclusions.
+    """
     method = sensitivity_method(rows)
     values = column(rows, method.key)
     order = np.argsort(-np.nan_to_num(values, nan=-np.inf))[:3]
     conf = column(rows, f"{method.key}_conf")
     top = "; ".join(f"{rows[i].get('parameter')} ({values[i]:.2f} ± {conf[i]:.2f})"
                     for i in order)
+    text = (f"Ranked by {method.label} {method.bars[0].label}, the inputs that move {label} "
+            f"most are {top}.")
+    wide = [i for i in order if np.isfinite(conf[i]) and conf[i] > abs(values[i])]
     first = float(np.nansum(column(rows, method.first_order))) if method.additive else 0.0
-    return (f"Ranked by {method.label} {method.bars[0].label}, the inputs that move {label} most "
-            f"are {top}. " + method.reading.format(first=first, rest=max(0.0, 1 - first)))
+    outside = method.additive and not 0.0 <= first <= 1.0
+    if wide or outside:
+        size = f"N={n}" if n else "this sample size"
+        parts = []
+        if wide:
+            verb = "has" if len(wide) == 1 else "have"
+            parts.append(f"{len(wide)} of these {len(order)} {verb} a 95% interval wider than "
+                         "the index itself")
+        if outside:
+            parts.append(f"the first-order indices add up to {first:.2f}, outside the 0 to 1 a "
+                         "share of variance must lie in")
+        return (text + f" CAUTION, small sample ({size}): " + " and ".join(parts)
+                + ". At this size the indices are sampling noise, not findings; rerun with a "
+                "larger --n before reading the ranking.")
+    return text + " " + method.reading.format(first=first, rest=max(0.0, 1 - first))
+
+
+SMALL_DISCOVERY = 200  # PRIM boxes found on fewer points than this carry a caveat
+
+
+def discovery_size(rows: list[dict]) -> tuple[int, int] | None:
+    """Points and cases of interest PRIM started from (its first trajectory step)."""
+    steps = [r for r in rows if r.get("kind", "trajectory") == "trajectory"
+             and isinstance(r.get("points"), float)]
+    if not steps:
+        return None
+    first = min(steps, key=lambda r: r.get("step") if isinstance(r.get("step"), float) else 0)
+    cases = first.get("cases")
+    return int(first["points"]), int(cases) if isinstance(cases, float) else 0
+
+
+def prim_caveat(rows: list[dict]) -> str:
+    """Return a caution when the boxes rest on few points ("" otherwise)."""
+    size = discovery_size(rows)
+    if size is None or size[0] >= SMALL_DISCOVERY:
+        return ""
+    return (f" CAUTION, small sample: PRIM started from only {size[0]} points ({size[1]} cases "
+            f"of interest); boxes found on so few points often do not hold on a new sweep, so "
+            f"treat their limits as hints and rerun the sweep with more points (--n).")
 
 
 def prim_reading(rows: list[dict]) -> str:
     """Describe the chosen boxes (or the best trajectory step) in numbers."""
     boxes = box_limits(rows)
+    caveat = prim_caveat(rows)
     if boxes:
         parts = []
         for number, (coverage, density, limits) in boxes.items():
@@ -136,11 +183,13 @@ def prim_reading(rows: list[dict]) -> str:
                          f"{'s' if len(limits) != 1 else ''}")
         return ("PRIM peeled the sweep's points towards the cases of interest; "
                 + "; ".join(parts) + ". The table below gives each box's limits. Moving "
-                "right along the trajectory covers more cases, moving up makes a box purer.")
+                "right along the trajectory covers more cases, moving up makes a box purer."
+                + caveat)
     coverage, density = column(rows, "coverage"), column(rows, "density")
     pick = int(np.nanargmax(np.where(coverage >= 0.5, density, -1)))
     return (f"PRIM peeled {len(rows)} candidate boxes; the densest covering at least half the "
-            f"cases has coverage {pct(coverage[pick])} and density {pct(density[pick])}.")
+            f"cases has coverage {pct(coverage[pick])} and density {pct(density[pick])}."
+            + caveat)
 
 
 def box_limits(rows: list[dict]) -> dict[str, tuple[float, float, list[tuple]]]:
@@ -165,7 +214,7 @@ def box_table(rows: list[dict]) -> Table | None:
             for param, low, high in limits]
     return Table("boxes", "Scenario discovery: the chosen boxes",
                  ["Box", "Parameter", "From", "To", "Coverage", "Density"], body,
-                 note="An empty limit means the box is open on that side.")
+                 note="An empty limit means the box is open on that side." + prim_caveat(rows))
 
 
 def limit(value) -> str:

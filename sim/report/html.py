@@ -47,6 +47,8 @@ tbody tr:nth-child(even) { background: #fafafb; }
 td code, .param { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .8rem;
                   word-break: break-word; }
 .table-note { color: var(--muted); font-size: .88rem; }
+td .band { color: var(--muted); font-size: .76rem; white-space: nowrap; }
+table.levels td:first-child { font-weight: 600; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem;
            font-size: .92rem; }
 dl.facts dt { color: var(--muted); }
@@ -83,10 +85,17 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def figure_html(block: FigureBlock) -> str:
-    """<figure> with a phone and a desktop image and the reading as caption."""
+def figure_html(block: FigureBlock, tick=None) -> str:
+    """<figure> with a phone and a desktop image and the reading as caption.
+
+    ``tick(n)``, when given, is called after each of the two renderings.
+    """
     wide, width, height = figure_png(block, compact=False)
+    if tick:
+        tick(1)
     compact, _, _ = figure_png(block, compact=True)
+    if tick:
+        tick(1)
     alt = escape(block.alt or block.title)
     return (f'<figure id="fig-{escape(block.key)}">\n<h3>{escape(block.title)}</h3>\n'
             f'<picture><source media="{PHONE}" srcset="{data_uri(compact)}">'
@@ -104,6 +113,10 @@ def cell(text: str, column: str) -> str:
         return f"<td{label}>" + ", ".join(links) + "</td>"
     if column == "Parameter":
         return f'<td class="param"{label}>{escape(text).replace(".", ".<wbr>")}</td>'
+    if "\n" in text:  # a value, then its band in small type
+        first, rest = text.split("\n", 1)
+        return (f'<td{label}>{escape(first)}<br><span class="band">'
+                f'{escape(rest).replace(chr(10), "<br>")}</span></td>')
     return f"<td{label}>{escape(text)}</td>"
 
 
@@ -117,17 +130,19 @@ def table_html(table: Table) -> str:
                                               zip(row, table.columns, strict=True)) + "</tr>")
     note = f'<p class="table-note">{escape(table.note)}</p>' if table.note else ""
     return (f'<h3 id="tab-{escape(table.key)}">{escape(table.title)}</h3>\n{note}\n'
-            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>\n<tbody>\n'
+            f'<div class="table-wrap"><table id="{escape(table.key)}">'
+            f'<thead><tr>{head}</tr></thead>\n<tbody>\n'
             + "\n".join(body) + "\n</tbody></table></div>")
 
 
-def section_html(section: Section) -> str:
+def section_html(section: Section, tick=None) -> str:
     """Render a section: heading, introduction, blocks."""
     parts = [f'<section id="{escape(section.key)}">', f"<h2>{escape(section.title)}</h2>"]
     if section.intro:
         parts.append(f"<p>{escape(section.intro)}</p>")
     for block in section.blocks:
-        parts.append(figure_html(block) if isinstance(block, FigureBlock) else table_html(block))
+        parts.append(figure_html(block, tick) if isinstance(block, FigureBlock)
+                     else table_html(block))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -141,8 +156,8 @@ def manifest_html(doc: Document) -> str:
             f"<pre>{escape(doc.appendix)}</pre></details></section>")
 
 
-def render_html(doc: Document) -> str:
-    """Return the whole report as one HTML page."""
+def render_html(doc: Document, tick=None) -> str:
+    """Return the whole report as one HTML page (``tick(n)``: figures drawn, for progress)."""
     toc = "".join(f'<li><a href="#{escape(s.key)}">{escape(s.title)}</a></li>'
                   for s in doc.sections) + '<li><a href="#manifest">Run manifest</a></li>'
     subtitle = f'<p class="subtitle">{escape(doc.subtitle)}</p>' if doc.subtitle else ""
@@ -156,7 +171,7 @@ def render_html(doc: Document) -> str:
         f'<p class="big">{escape(doc.headline)}</p>'
         f'<p class="note">{escape(doc.headline_note)}</p></section>',
         f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>',
-        *(section_html(s) for s in doc.sections), manifest_html(doc),
+        *(section_html(s, tick) for s in doc.sections), manifest_html(doc),
         "<footer>Made by chipsim from the run directory's own files; every number in the text "
         "is computed from them. Shares are medians over replications unless stated; bands are "
         "the 5th-95th (90%) and 25th-75th (50%) percentiles.</footer>",

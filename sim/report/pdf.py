@@ -1,9 +1,10 @@
-"""The report as a PDF (A4 portrait) through matplotlib's PdfPages: same content as the HTML.
+"""The report as a PDF (A4) through matplotlib's PdfPages: same content as the HTML.
 
-Pages: a cover (headline, run facts, contents), one page per figure with its
-reading, the assumptions and sources tables over as many pages as they need,
-and the run manifest. Figures are placed as 200-dpi images so each page keeps
-the figure's own layout.
+Pages: a cover (headline, run facts, contents), one portrait page per figure
+with its reading, tables on landscape pages (as many as they need, header
+repeated; a parameter name is only ever broken at a dot), a page for a
+section that is only text, and the run manifest. Figures are placed as
+200-dpi images so each page keeps the figure's own layout.
 """
 
 from __future__ import annotations
@@ -21,23 +22,30 @@ from sim.report.render import figure_png
 from sim.report.style import GREY, house_style
 
 PAGE = (8.27, 11.69)
+LANDSCAPE = (11.69, 8.27)
 MARGIN = 0.6
 LINE = 0.165  # inches per 9-pt text line
 PDF_DPI = 200
-# Table column widths in inches (they sum to the text width, 7.07 in).
-WIDTHS = {"assumptions": (2.55, 1.75, 1.05, 1.1, 0.62),
-          "sources": (0.42, 2.6, 1.25, 0.65, 2.15)}
-ROW_LINE = 0.115  # inches per 6.5-pt table line
+TEXT_WIDTH = LANDSCAPE[0] - 2 * MARGIN  # tables are set on landscape pages
+# Table column widths in inches (they sum to the landscape text width, 10.49 in).
+WIDTHS = {"assumptions": (2.95, 2.35, 1.3, 2.6, 1.29),
+          "sources": (0.4, 5.0, 1.5, 0.45, 3.14),
+          "quota-levels": (1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 1.05, 0.95, 0.6, 2.39)}
+TABLE_FONT = 6.0  # points
+ROW_LINE = 0.1  # inches per 6-pt table line
+ROW_PAD = 0.035  # inches between rows
+CHARS_PER_INCH = 19.5  # 6-pt DejaVu Sans, with a margin
 
 
-def page() -> Figure:
-    """Return a blank A4 page."""
-    return Figure(figsize=PAGE)
+def page(size: tuple[float, float] = PAGE) -> Figure:
+    """Return a blank A4 page (portrait by default)."""
+    return Figure(figsize=size)
 
 
 def inch(fig: Figure, x: float, y_from_top: float) -> tuple[float, float]:
     """Figure fraction of a point given in inches from the top-left corner."""
-    return x / PAGE[0], 1 - y_from_top / PAGE[1]
+    width, height = fig.get_size_inches()
+    return x / width, 1 - y_from_top / height
 
 
 def write(fig: Figure, x: float, y: float, text: str, width: int, size: float = 9.0,
@@ -74,10 +82,12 @@ def cover(doc: Document) -> Figure:
     return fig
 
 
-def figure_page(section: str, block: FigureBlock) -> Figure:
+def figure_page(section: str, block: FigureBlock, intro: str = "") -> Figure:
     """Lay out a figure fitted to the page width (or the space left) with its reading below."""
     fig = page()
     y = write(fig, MARGIN, MARGIN, section.upper(), 80, 8, color=GREY)
+    if intro:
+        y = write(fig, MARGIN, y, intro, 100, 9.5)
     y = write(fig, MARGIN, y, block.title, 70, 13, fontweight="bold")
     png, width, height = figure_png(block, compact=False, dpi=PDF_DPI)
     reading_lines = len(textwrap.wrap(block.reading, 100)) + 1
@@ -88,25 +98,57 @@ def figure_page(section: str, block: FigureBlock) -> Figure:
         w, h = w * room / h, room
     left = (PAGE[0] - w) / 2
     ax = fig.add_axes((left / PAGE[0], 1 - (y + h) / PAGE[1], w / PAGE[0], h / PAGE[1]))
-    ax.imshow(mpimg.imread(io.BytesIO(png), format="png"), interpolation="lanczos")
+    ax.imshow(mpimg.imread(io.BytesIO(png), format="png"), interpolation="none")
     ax.set_axis_off()
     write(fig, MARGIN, y + h + 0.2, block.reading, 100, 9.5)
     return fig
 
 
-def wrapped_row(row: list[str], widths: tuple[float, ...]) -> list[list[str]]:
-    """Each cell wrapped to its column (about 15 characters per inch at 6.5 pt)."""
-    return [textwrap.wrap(cell, max(4, int(w * 15.5)), break_long_words=True) or [""]
-            for cell, w in zip(row, widths, strict=True)]
+def wrap_name(name: str, chars: int) -> list[str]:
+    """Wrap a dotted parameter name only after its dots (a part longer than a line stays whole)."""
+    parts = [p + "." for p in name.split(".")[:-1]] + [name.split(".")[-1]]
+    lines = [""]
+    for part in parts:
+        if lines[-1] and len(lines[-1]) + len(part) > chars:
+            lines.append("")
+        lines[-1] += part
+    return lines
+
+
+def wrap_cell(text: str, inches: float, column: str, bold: bool = False) -> list[str]:
+    """One cell's lines: its own line breaks kept, then wrapped to the column, words whole."""
+    chars = max(4, int(inches * CHARS_PER_INCH * (0.85 if bold else 1.0)))
+    out = []
+    for line in text.split("\n"):
+        if column == "Parameter":
+            out += wrap_name(line, chars)
+        else:
+            out += textwrap.wrap(line, chars, break_long_words=False,
+                                 break_on_hyphens=False) or [""]
+    return out or [""]
+
+
+def widths_of(table: Table) -> tuple[float, ...]:
+    """Column widths in inches: the table's own, else equal shares of the text width."""
+    widths = WIDTHS.get(table.key)
+    if widths is None or len(widths) != len(table.columns):
+        widths = tuple(TEXT_WIDTH / len(table.columns) for _ in table.columns)
+    return widths
+
+
+def wrapped_row(row: list[str], widths: tuple[float, ...], columns: list[str],
+                bold: bool = False) -> list[list[str]]:
+    """Each cell wrapped to its column (bold type runs wider)."""
+    return [wrap_cell(cell, w, c, bold) for cell, w, c in zip(row, widths, columns, strict=True)]
 
 
 def paginate(table: Table, first_room: float, room: float) -> list[list[list[list[str]]]]:
     """Rows (wrapped) split into pages by height: the first page has less room."""
-    widths = WIDTHS.get(table.key, tuple(7.07 / len(table.columns) for _ in table.columns))
+    widths = widths_of(table)
     pages, current, used, limit = [], [], 0.0, first_room
     for row in table.rows:
-        cells = wrapped_row(row, widths)
-        height = max(len(c) for c in cells) * ROW_LINE + 0.06
+        cells = wrapped_row(row, widths, table.columns)
+        height = max(len(c) for c in cells) * ROW_LINE + ROW_PAD
         if current and used + height > limit:
             pages.append(current)
             current, used, limit = [], 0.0, room
@@ -116,10 +158,12 @@ def paginate(table: Table, first_room: float, room: float) -> list[list[list[lis
 
 
 def table_chunks(table: Table) -> list:
-    """Return the table's wrapped rows, page by page."""
-    note_lines = len(textwrap.wrap(table.note, 110)) if table.note else 0
-    body = PAGE[1] - 2 * MARGIN - 0.75
-    return paginate(table, body - note_lines * LINE, body)
+    """Return the table's wrapped rows, page by page (landscape pages)."""
+    note_lines = len(textwrap.wrap(table.note, 160)) if table.note else 0
+    header = max(len(c) for c in wrapped_row(table.columns, widths_of(table), table.columns,
+                                             bold=True))
+    body = LANDSCAPE[1] - 2 * MARGIN - 0.55 - header * ROW_LINE
+    return paginate(table, body - note_lines * LINE * 8 / 9, body)
 
 
 def table_page_count(table: Table) -> int:
@@ -127,17 +171,19 @@ def table_page_count(table: Table) -> int:
     return len(table_chunks(table))
 
 
-def table_pages(table: Table) -> list[Figure]:
-    """Lay out the table over as many pages as its rows need, header repeated."""
-    widths = WIDTHS.get(table.key, tuple(7.07 / len(table.columns) for _ in table.columns))
+def table_pages(table: Table, intro: str = "") -> list[Figure]:
+    """Lay out the table over as many landscape pages as its rows need, header repeated."""
+    widths = widths_of(table)
+    header = wrapped_row(table.columns, widths, table.columns, bold=True)
     figures = []
     for number, rows in enumerate(table_chunks(table)):
-        fig = page()
+        fig = page(LANDSCAPE)
         title = table.title + (f" (continued, page {number + 1})" if number else "")
-        y = write(fig, MARGIN, MARGIN, title, 80, 12, fontweight="bold")
-        if number == 0 and table.note:
-            y = write(fig, MARGIN, y, table.note, 110, 8, color=GREY)
-        y = table_rows(fig, y, [[[c] for c in table.columns]], widths, bold=True)
+        y = write(fig, MARGIN, MARGIN, title, 110, 12, fontweight="bold")
+        if number == 0 and (intro or table.note):
+            y = write(fig, MARGIN, y, " ".join(t for t in (intro, table.note) if t), 160, 8,
+                      color=GREY)
+        y = table_rows(fig, y, [header], widths, bold=True)
         table_rows(fig, y, rows, widths)
         figures.append(fig)
     return figures
@@ -148,11 +194,11 @@ def table_rows(fig: Figure, y: float, rows, widths, bold: bool = False) -> float
     for cells in rows:
         x = MARGIN
         for lines, w in zip(cells, widths, strict=True):
-            fig.text(*inch(fig, x, y), "\n".join(lines), va="top", ha="left", fontsize=6.5,
-                     linespacing=1.25, fontweight="bold" if bold else "normal")
+            fig.text(*inch(fig, x, y), "\n".join(lines), va="top", ha="left",
+                     fontsize=TABLE_FONT, linespacing=1.2, fontweight="bold" if bold else "normal")
             x += w
-        y += max(len(c) for c in cells) * ROW_LINE + 0.06
-        fig.add_artist(_rule(fig, y - 0.03))
+        y += max(len(c) for c in cells) * ROW_LINE + ROW_PAD
+        fig.add_artist(_rule(fig, y - ROW_PAD / 2))
     return y
 
 
@@ -160,7 +206,7 @@ def _rule(fig: Figure, y: float):
     """Return a thin horizontal line across the text width at y inches from the top."""
     from matplotlib.lines import Line2D
     x0, yy = inch(fig, MARGIN, y)
-    x1, _ = inch(fig, PAGE[0] - MARGIN, y)
+    x1, _ = inch(fig, fig.get_size_inches()[0] - MARGIN, y)
     return Line2D([x0, x1], [yy, yy], transform=fig.transFigure, color="#DDDDDD", lw=0.5)
 
 
@@ -177,23 +223,36 @@ def manifest_page(doc: Document) -> Figure:
     return fig
 
 
-def pages(doc: Document):
-    """Every page of the report, in order (figures drawn one at a time)."""
+def text_page(title: str, text: str) -> Figure:
+    """Return a page for a section that is only text."""
+    fig = page()
+    y = write(fig, MARGIN, MARGIN, title.upper(), 80, 8, color=GREY)
+    write(fig, MARGIN, y, text, 100, 10)
+    return fig
+
+
+def pages(doc: Document, tick=None):
+    """Every page of the report, in order (figures drawn one at a time; ``tick(1)`` after each)."""
     yield cover(doc)
     for section in doc.sections:
-        for block in section.blocks:
+        if section.intro and not section.blocks:
+            yield text_page(section.title, section.intro)
+        for i, block in enumerate(section.blocks):
+            intro = section.intro if i == 0 else ""
             if isinstance(block, FigureBlock):
-                yield figure_page(section.title, block)
+                yield figure_page(section.title, block, intro)
+                if tick:
+                    tick(1)
             else:
-                yield from table_pages(block)
+                yield from table_pages(block, intro)
     yield manifest_page(doc)
 
 
-def render_pdf(doc: Document) -> bytes:
+def render_pdf(doc: Document, tick=None) -> bytes:
     """Return the report as PDF bytes (fixed metadata dates, so equal inputs give equal bytes)."""
     buffer = io.BytesIO()
     with house_style(), PdfPages(buffer, metadata={"Title": doc.title, "Creator": "chipsim",
                                                    "CreationDate": None}) as pdf:
-        for fig in pages(doc):
+        for fig in pages(doc, tick):
             pdf.savefig(fig)
     return buffer.getvalue()

@@ -11,9 +11,22 @@ import math
 import numpy as np
 
 from sim.report.data import Summary, Target
-from sim.report.figures.market import SEGMENT_NAMES, compliance_matrix, pretty
-from sim.report.figures.share import REACH_TARGETS, reach_probabilities
+from sim.report.figures.market import (
+    PRODUCT_NAMES,
+    SEGMENT_NAMES,
+    VENDOR_NAMES,
+    compliance_matrix,
+    pretty,
+)
+from sim.report.figures.share import (
+    ECDF_TOLERANCE,
+    REACH_TARGETS,
+    ecdf_distance,
+    ecdf_groups,
+    reach_probabilities,
+)
 from sim.report.style import level_label, si_number
+from sim.results.levels import mean_compliance
 
 UNITS = "domestic_share_units"
 
@@ -89,18 +102,25 @@ def compliance_reading(summary: Summary, levels: list[str]) -> str:
     final = np.where(target[:, -1] > 0, prob[:, -1], np.nan)
     if np.isnan(final).all():
         return f"No segment has a quota in force in {last}."
-    text = (f"{level_label(levels[0])}, in {last} the most likely to meet its quota: "
-            f"{who(segments, final, np.nanmax(final))} ({pct(np.nanmax(final))}); the least "
-            f"likely: {who(segments, final, np.nanmin(final))} ({pct(np.nanmin(final))}).")
-    averages = []
-    for level in levels:
-        _, _, p, t = compliance_matrix(summary, level)
-        averages.append(f"{pct(float(np.nanmean(np.where(t[:, -1] > 0, p[:, -1], np.nan))))} "
-                        f"({level_label(level).lower()})")
-    text += (f" Averaged over the {len(segments)} quota-bound segments, the chance of "
-             f"compliance in {last} is " + ", ".join(averages) + ".")
-    return text + (" A segment meets its quota when the compute-weighted domestic share of "
-                   "the chips it receives that year reaches the quota in force.")
+    high, low = float(np.nanmax(final)), float(np.nanmin(final))
+    count = int(np.isfinite(final).sum())
+    if pct(high) == pct(low):
+        text = (f"{level_label(levels[0])}, in {last} every one of the {count} segments with a "
+                f"quota in force has the same chance of meeting it: {pct(high)}."
+                if count > 1 else
+                f"{level_label(levels[0])}, in {last} the only segment with a quota in force, "
+                f"{who(segments, final, high)}, meets it with probability {pct(high)}.")
+    else:
+        text = (f"{level_label(levels[0])}, in {last} the most likely to meet its quota: "
+                f"{who(segments, final, high)} ({pct(high)}); the least likely: "
+                f"{who(segments, final, low)} ({pct(low)}).")
+    averages = [f"{pct(mean_compliance(summary.index, level, last)[0])} "
+                f"({level_label(level).lower()})" for level in levels]
+    text += (f" Averaged over the quota-bound segments, the chance of compliance in {last} is "
+             + ", ".join(averages) + ".")
+    return text + (" A segment meets its quota when its domestic share of the chips it "
+                   "receives that year, counted in chips or in compute as its rule says, "
+                   "reaches the quota in force times the segment's enforcement.")
 
 
 def who(segments: list[str], values: np.ndarray, target: float) -> str:
@@ -134,10 +154,12 @@ def supply_reading(summary: Summary, level: str, year: str) -> str:
     text = (f"{level_label(level)}, in {year} domestic vendors deliver on average "
             f"{si_number(dom)} chips and imports {si_number(imp)}")
     if lead is not None and dom > 0:
-        text += f"; {lead.capitalize()} makes {pct(vendors[lead] / dom)} of the domestic chips"
+        text += (f"; {pretty(lead, VENDOR_NAMES)} makes {pct(vendors[lead] / dom)} of the "
+                 "domestic chips")
     top_import = max(imports, key=imports.get) if imports else None
     if top_import is not None and imp > 0:
-        text += f", and {top_import.upper() if len(top_import) < 5 else top_import} leads imports"
+        text += (f", and {pretty(top_import, PRODUCT_NAMES)} leads imports "
+                 f"({pct(imports[top_import] / imp)} of them)")
     text += (f". Demand is {si_number(demand)} H100-equivalents; on average "
              f"{si_number(unmet)} ({pct(unmet / demand if demand else math.nan)}) of it goes "
              f"unmet. Bars are means over replications, which add up across vendors and products.")
@@ -145,14 +167,29 @@ def supply_reading(summary: Summary, level: str, year: str) -> str:
 
 
 def ecdf_reading(values: dict[str, np.ndarray], year: int) -> str:
-    """Probability of reaching each national target at each level."""
-    groups: dict[str, list[str]] = {}
-    for level, shares in values.items():
-        probs = reach_probabilities(shares)
+    """Probability of reaching each national target at each level (levels with one curve joined)."""
+    groups = ecdf_groups(values)
+    parts = []
+    for names in groups:
+        probs = reach_probabilities(values[names[0]])
         text = ", ".join(f"≥{pct(t)} {pct(p)}" for t, p in zip(REACH_TARGETS, probs, strict=True))
-        groups.setdefault(text, []).append(level_label(level).lower())
-    parts = [f"{and_join(names)}: {text}" for text, names in groups.items()]
+        parts.append(f"{and_join([level_label(n).lower() for n in names])}: {text}")
+    same = ("" if len(groups) == len(values) else
+            " Levels joined by 'and' have the same distribution (their curves are at most "
+            f"{ECDF_TOLERANCE:.0%} apart) and share one curve.")
     return (f"Probability that the national domestic share of chips delivered in {year} reaches "
-            f"each target, by quota level — " + "; ".join(parts) + ". Each curve shows, for a "
-            "share on the horizontal axis, the fraction of replications at or below it; "
-            "the bars read the same curves at 50%, 70%, 90% and 100%.")
+            f"each target, by quota level — " + "; ".join(parts) + "." + same + " Each curve "
+            "shows, for a share on the horizontal axis, the fraction of replications at or "
+            "below it; the bars read the same curves at 50%, 70%, 90% and 100%.")
+
+
+def ecdf_coincide_reading(values: dict[str, np.ndarray], year: int) -> str:
+    """Say that every level has the same distribution, with the largest gap and the odds."""
+    names = list(values)
+    gap = max((ecdf_distance(values[names[0]], values[n]) for n in names[1:]), default=0.0)
+    probs = reach_probabilities(values[names[0]])
+    odds = ", ".join(f"≥{pct(t)}: {pct(p)}" for t, p in zip(REACH_TARGETS, probs, strict=True))
+    return (f"The distribution of the {year} national share of chips is the same at every "
+            f"quota level: the cumulative curves are at most {gap:.1%} apart, so they are not "
+            f"drawn. Probability of reaching each target ({level_label(names[0]).lower()}): "
+            f"{odds}.")

@@ -96,3 +96,17 @@ def add_title(fig: Figure, title: str) -> None:
     chars = max(30, int(fig.get_figwidth() * 9))
     fig.suptitle("\n".join(textwrap.wrap(title, chars)), x=0.005, ha="left",
                  fontweight="bold")
+
+
+def fit(text: str, inches: float, fontsize: float) -> str:
+    """Wrap ``text`` to lines that fit ``inches`` at ``fontsize`` points (DejaVu Sans)."""
+    chars = max(12, int(inches * 72 / (0.56 * fontsize)))
+    return "\n".join(textwrap.wrap(text, chars)) if len(text) > chars else text
+
+
+def panel_title(ax, text: str, compact: bool, size: float | None = None) -> None:
+    """Set a bold left-aligned panel title, wrapped to the panel's width in narrow figures."""
+    size = size or (9.5 if compact else 10.5)
+    if compact:
+        text = fit(text, ax.figure.get_figwidth() - 0.7, size * 1.08)  # bold runs wider
+    ax.set_title(text, fontweight="bold", loc="left", fontsize=size)

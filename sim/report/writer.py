@@ -6,9 +6,13 @@ from pathlib import Path
 
 from sim.report.build import build_report
 from sim.report.data import load
+from sim.report.document import Document
 from sim.report.html import render_html
 from sim.report.pdf import render_pdf
 from sim.results.atomic import write_bytes, write_text
+
+# Figure renderings per figure and format: HTML draws each figure wide and compact.
+RENDERINGS = {"html": 2, "pdf": 1}
 
 
 def targets(run_dir: Path, fmt: str, output: str | Path | None) -> dict[str, Path]:
@@ -22,20 +26,38 @@ def targets(run_dir: Path, fmt: str, output: str | Path | None) -> dict[str, Pat
     return {f: output.with_suffix(f".{f}") for f in chosen}
 
 
-def write_report(run_dir: str | Path, fmt: str = "html",
-                 output: str | Path | None = None) -> list[Path]:
+def meter(doc: Document, kinds: list[str], shown: bool):
+    """Return a progress meter over the figure renderings the formats need (stderr)."""
+    from sim.experiments.progress import Progress
+
+    total = len(doc.figures()) * sum(RENDERINGS[k] for k in kinds)
+    bar = Progress(total, label=f"report ({' + '.join(kinds)})", unit="figures",
+                   interval=2.0, enabled=shown)
+    if shown and bar.bar is None:  # plain lines: say at once what is being done
+        print(f"{bar.label}: drawing {total} figures", file=bar.stream, flush=True)
+    return bar
+
+
+def write_report(run_dir: str | Path, fmt: str = "html", output: str | Path | None = None,
+                 progress: bool = False) -> list[Path]:
     """Build the report of ``run_dir`` and write it; returns the paths written.
 
     A directory that is not a complete chipsim output raises RunDirError
-    (a ScenarioError) before anything is written.
+    (a ScenarioError) before anything is written. ``progress`` shows a bar
+    (on a terminal) or periodic lines on stderr while the figures are drawn.
     """
     run_dir = Path(run_dir)
     doc = build_report(load(run_dir))
+    plan = targets(run_dir, fmt, output)
+    bar = meter(doc, list(plan), progress)
     written = []
-    for kind, path in targets(run_dir, fmt, output).items():
-        if kind == "html":
-            write_text(path, render_html(doc))
-        else:
-            write_bytes(path, render_pdf(doc))
-        written.append(path)
+    try:
+        for kind, path in plan.items():
+            if kind == "html":
+                write_text(path, render_html(doc, tick=bar.update))
+            else:
+                write_bytes(path, render_pdf(doc, tick=bar.update))
+            written.append(path)
+    finally:
+        bar.close()
     return written

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import zipfile
 from collections.abc import Iterable, Iterator
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +14,11 @@ from sim.model.ensemble import EnsembleResult
 from sim.model.recorder import narrow
 from sim.results.atomic import staged_directory, staging, write_bytes, write_text
 from sim.results.claim import Claim
-from sim.results.summary import summary_csv
+from sim.results.fields import manifest_fields
+from sim.results.provenance import git_commit as provenance_git_commit
+from sim.results.provenance import provenance
+from sim.results.provenance import versions as provenance_versions
+from sim.results.summary import COLUMNS, summary_csv
 from sim.scenario.dump import scenario_hash, to_raw
 from sim.scenario.schema import Scenario
 
@@ -79,23 +81,12 @@ def replicate_members(result: EnsembleResult) -> Iterator[tuple[str, np.ndarray]
 
 def versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
     """Return the installed versions of ``names`` (chipsim and its core by default)."""
-    found = {}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
+    return provenance_versions(names)
 
 
-def git_commit() -> str | None:
-    """Return the commit of the source tree, when it is a git checkout."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent,
-                             capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
+def git_commit(scenario_file: str | Path | None = None) -> str | None:
+    """Return the commit of the git tree chipsim runs from (see sim.results.provenance)."""
+    return provenance_git_commit(scenario_file)
 
 
 def manifest(scenario: Scenario, scenario_file: str, seed: int, replications: int,
@@ -106,8 +97,8 @@ def manifest(scenario: Scenario, scenario_file: str, seed: int, replications: in
         "scenario_hash": scenario_hash(scenario), "scenario": to_raw(scenario),
         "seed": seed, "replications": replications, "quota_levels": levels,
         "calendar": {"start": scenario.calendar.start, "end": scenario.calendar.end},
-        "versions": versions(), "git_commit": git_commit(),
-        "wall_time_s": round(wall_time, 3),
+        **provenance(scenario_file), "wall_time_s": round(wall_time, 3),
+        "fields": {"summary.csv": manifest_fields(COLUMNS)},
         "files": ["summary.csv", "replications.npz", "manifest.json"],
     }
 

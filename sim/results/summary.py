@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import math
+import textwrap
 
 import numpy as np
 
 from sim.metrics import M, SummaryRow
 from sim.model.stats import STAT_NAMES
+from sim.results.levels import index_of, run_table, years_of
+from sim.results.why import why_levels
 
 COLUMNS = ("quota", "metric", "region", "period", *STAT_NAMES)
 
@@ -53,7 +56,7 @@ def headline_table(rows: list[SummaryRow], metric: str = M.domestic_share_units)
     years = sorted({p for _, p, _ in annual})
     cell = {(q, p): s for q, p, s in annual}
     width = 19
-    lines = [f"National {metric}: p50 (p05-p95)",
+    lines = [f"National {metric}: median over replications (5th-95th percentile)",
              "quota".ljust(10) + "".join(y.rjust(width) for y in years)]
     for level in levels:
         line = level.ljust(10)
@@ -64,3 +67,19 @@ def headline_table(rows: list[SummaryRow], metric: str = M.domestic_share_units)
             line += text.rjust(width)
         lines.append(line)
     return "\n".join(lines)
+
+
+def level_table(rows: list[SummaryRow], replications: int | None = None,
+                width: int = 100) -> str:
+    """Return the run table of the last calendar year and the sentence on why levels differ.
+
+    The column note and the sentence are wrapped to ``width`` characters.
+    """
+    index = index_of(rows)
+    years = years_of(index)
+    if not years:
+        return ""
+    table = run_table(index, years[-1], replications).split("\n")
+    note = textwrap.fill(table[-1], width)
+    why = textwrap.fill(why_levels(index, years[-1]), width)
+    return "\n".join([*table[:-1], note, "", why])

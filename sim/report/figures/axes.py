@@ -19,9 +19,24 @@ def year_axis(ax, years: tuple[int, int], short: bool = False) -> None:
 
 
 def legend_axes(fig, spec, handles: list, ncols: int):
-    """Add an axes holding only a legend, so the layout engine keeps room for it."""
+    """Add an axes holding only a legend, so the layout engine keeps room for it.
+
+    Columns are dropped until the legend fits the figure's width, so a narrow
+    figure never cuts a legend off at its edges.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import blended_transform_factory
+
     ax = fig.add_subplot(spec)
     ax.set_axis_off()
-    ax.legend(handles=handles, loc="center", ncols=ncols, frameon=False,
-              handlelength=2.2, columnspacing=1.4)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    room = fig.bbox.width * 0.97
+    # centred on the figure, not on the axes (which the layout shifts by the tick labels)
+    anchor = blended_transform_factory(fig.transFigure, ax.transAxes)
+    for columns in range(max(ncols, 1), 0, -1):
+        legend = ax.legend(handles=handles, loc="center", ncols=columns, frameon=False,
+                           handlelength=2.2, columnspacing=1.4, bbox_to_anchor=(0.5, 0.5),
+                           bbox_transform=anchor)
+        if legend.get_window_extent(renderer).width <= room:
+            break
     return ax

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -19,6 +21,7 @@ from sim.report.style import (
     WIDE,
     add_source,
     add_title,
+    fit,
     level_label,
     new_figure,
     percent_axis,
@@ -31,7 +34,8 @@ def paired_forest(stats: list[PairedStat], names: tuple[str, str], source: str,
                   compact: bool = False) -> Figure:
     """Paired B - A differences of the share metrics, per quota level, with 95% intervals."""
     rows = [s for s in stats if s.metric in SHARES]
-    fig = new_figure(COMPACT if compact else WIDE * 0.8, 1.5 + 0.3 * len(rows))
+    fig = new_figure(COMPACT if compact else WIDE * 0.8,
+                     1.5 + (0.5 if compact else 0.3) * len(rows))
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
     for yi, s in zip(y, rows, strict=True):
@@ -41,24 +45,34 @@ def paired_forest(stats: list[PairedStat], names: tuple[str, str], source: str,
                                                      [(s.diff.high - s.diff.mean) * 100]],
                     fmt="o", color=colour, ecolor="black", elinewidth=1, capsize=3, ms=5)
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{metric_entry(s.metric).label}, {level_label(s.level).lower()}"
-                      for s in rows])
+    ax.set_yticks(y, [f"{metric_entry(s.metric).label}," + ("\n" if compact else " ")
+                      + level_label(s.level).lower() for s in rows],
+                  fontsize=8 if compact else 9)
     ax.grid(axis="y", visible=False)
     year = rows[0].year if rows else ""
-    ax.set_xlabel(f"B − A, percentage points ({year}; paired 95% interval)")
+    label = f"Mean B − A, percentage points ({year}; paired 95% interval)"
+    ax.set_xlabel(fit(label, 2.4, 9.5) if compact else label)
     add_title(fig, f"How {names[1]} differs from {names[0]}: paired differences")
     add_source(fig, source)
     return fig
 
 
-def driver_bars(found: Breakdown, metric: str, source: str, compact: bool = False) -> Figure:
-    """Each group's contribution to the difference in ``metric``, with 95% intervals."""
-    labels = [*found.groups, *(["Interactions"] if found.remainder else []), "Total"]
+def driver_bars(found: Breakdown, metric: str, source: str, names: dict[str, str] | None = None,
+                compact: bool = False) -> Figure:
+    """Each group's contribution to the difference in ``metric``, with 95% intervals.
+
+    ``names`` gives each group's name in scenario terms (wrapped to fit the figure).
+    """
+    names = names or {}
+    width = 22 if compact else 44
+    labels = ["\n".join(textwrap.wrap(names.get(g, g), width)[:3]) for g in found.groups]
+    labels += [*(["Interactions"] if found.remainder else []), "Total"]
     parts = [found.contributions[g][metric] for g in found.groups]
     parts += [found.remainder[metric]] if found.remainder else []
     parts.append(found.total[metric])
     scale = 100 if metric in SHARES else 1
-    fig = new_figure(COMPACT if compact else WIDE * 0.8, 1.6 + 0.38 * len(labels))
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig = new_figure(COMPACT if compact else WIDE * 0.8, 1.9 + 0.3 * lines + 0.15 * len(labels))
     ax = fig.add_subplot()
     y = np.arange(len(labels))[::-1]
     colours = [A_COLOUR if p.mean < 0 else B_COLOUR for p in parts[:-1]] + [GREY]
@@ -66,12 +80,18 @@ def driver_bars(found: Breakdown, metric: str, source: str, compact: bool = Fals
             xerr=[[(p.mean - p.low) * scale for p in parts], [(p.high - p.mean) * scale
                                                              for p in parts]],
             ecolor="black", error_kw={"lw": 0.8, "capsize": 3})
+    if found.method == "shapley" and found.alone:  # what each group does switched alone
+        ax.plot([found.alone[g][metric].mean * scale for g in found.groups],
+                y[:len(found.groups)], "D", color="black", mfc="white", ms=6,
+                label="Switched alone (the rest as in A)")
+        ax.legend(loc="best", frameon=True, framealpha=0.9, fontsize=8)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, labels)
     ax.grid(axis="y", visible=False)
     unit = "percentage points" if metric in SHARES else metric
     how = "Shapley values" if found.method == "shapley" else "one group at a time"
-    ax.set_xlabel(f"Contribution to the difference, {unit} ({how}; 95% interval)")
+    label = f"Mean contribution to the difference, {unit} ({how}; 95% interval)"
+    ax.set_xlabel(fit(label, 2.6, 9.5) if compact else label)
     add_title(fig, f"What drives the difference in {metric_entry(metric).label.lower()}")
     add_source(fig, source)
     return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 from matplotlib import colormaps
@@ -28,12 +29,17 @@ from sim.report.style import (
 SEGMENT_NAMES = {"beijing": "Beijing", "shanghai": "Shanghai", "guiyang": "Guiyang (Guizhou)",
                  "other_major": "Other major cities", "state_funded": "State-funded DCs",
                  "private": "Private hyperscalers"}
-VENDOR_COLOURS = {"huawei": OKABE_ITO["blue"], "cambricon": OKABE_ITO["sky"],
-                  "others": OKABE_ITO["green"]}
+VENDOR_NAMES = {"huawei": "Huawei", "cambricon": "Cambricon", "kunlunxin": "Kunlunxin",
+                "t_head": "T-Head", "others": "Other domestic"}
+# Domestic vendors are solid, imports hatched; within each, no colour repeats before all are used.
+VENDOR_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["sky"], OKABE_ITO["green"], "#1B3A5C", "#7FBFA8",
+                  "#3C7A3C")
 IMPORT_COLOURS = (OKABE_ITO["orange"], OKABE_ITO["vermillion"], OKABE_ITO["purple"],
-                  OKABE_ITO["yellow"], "#999999", "#444444")
+                  OKABE_ITO["yellow"], "#999999", "#444444", "#8C510A", "#F4A6C8")
+IMPORT_HATCHES = ("///", "\\\\\\", "xxx")
 PRODUCT_NAMES = {"h20": "H20", "h200": "H200", "rtx_pro_6000d": "RTX Pro 6000D",
-                 "legacy": "Legacy (A800/H800)", "smuggled": "Grey market"}
+                 "legacy": "A800/H800", "smuggled": "Grey market", "mi308": "MI308",
+                 "l20": "L20/L2", "a100": "A100 (stock)"}
 NO_QUOTA = "#E8E8E8"
 
 
@@ -55,51 +61,86 @@ def compliance_matrix(summary: Summary, level: str) -> tuple[list[str], list[str
     return segments, years, prob, target
 
 
+def quota_years(summary: Summary, levels: list[str]) -> list[str]:
+    """Years in which some segment has a quota in force at some level (the others are blank)."""
+    found = set()
+    for level in levels:
+        _, years, _, target = compliance_matrix(summary, level)
+        found |= {y for j, y in enumerate(years) if np.nan_to_num(target[:, j]).max() > 0}
+    return sorted(found)
+
+
+ENFORCEMENT_NOTE = ("A segment meets its quota when its domestic share that year, counted in "
+                    "chips or in compute as its rule says, reaches the quota times the "
+                    "segment's enforcement (drawn per replication), so even a 100% quota can "
+                    "be met. Cells: probability of meeting it; below, the quota at year end.")
+
+
 def compliance_heatmap(summary: Summary, levels: list[str], source: str,
                        compact: bool = False) -> Figure:
-    """P(segment's compute share meets its quota) by year, one panel per quota level.
+    """P(segment meets its quota) by year, one panel per quota level.
 
-    Cells with no quota in force (target 0) are grey, not counted as met.
+    Only years with a quota in force somewhere are drawn; cells with no quota in
+    force (target 0) are grey, not counted as met. Label sizes follow the cell
+    size, so no label runs into the next cell at either width.
     """
-    ncols = 1 if compact else min(3, len(levels))
+    years = quota_years(summary, levels)
+    ncols = 1 if compact else min(2, len(levels))
     nrows = math.ceil(len(levels) / ncols)
-    fig = new_figure(COMPACT if compact else WIDE, 1.2 + nrows * (2.3 if compact else 2.5))
-    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[0.22 if compact else 0.16]
+    width = COMPACT if compact else WIDE
+    fig = new_figure(width, 1.9 + nrows * (2.2 if compact else 2.3))
+    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[0.42 if compact else 0.16]
                             + [1] * nrows)
-    cmap = colormaps["cividis"]
-    image = None
+    cell = cell_points(width, ncols, len(years))
+    image, panels = None, []
     for i, level in enumerate(levels):
         ax = fig.add_subplot(grid[1 + i // ncols, i % ncols])
-        image = draw_compliance(ax, *compliance_matrix(summary, level), cmap,
+        panels.append(ax)
+        segments, all_years, prob, target = compliance_matrix(summary, level)
+        keep = [all_years.index(y) for y in years if y in all_years]
+        image = draw_compliance(ax, segments, [all_years[j] for j in keep], prob[:, keep],
+                                target[:, keep], colormaps["cividis"], cell,
                                 show_names=compact or i % ncols == 0)
         ax.set_title(level_label(level), fontweight="bold")
-    handles = [Patch(color=NO_QUOTA, label="No quota in force that year")]
-    legend_axes(fig, grid[0, :], handles, ncols=1)
+    note = "\n".join(textwrap.wrap(ENFORCEMENT_NOTE, 62 if compact else 150))
+    legend_axes(fig, grid[0, :], [Patch(color=NO_QUOTA, label="No quota in force that year")],
+                ncols=1).get_legend().set_title(note, prop={"size": 7.5 if compact else 8})
     if image is not None:
-        bar = fig.colorbar(image, ax=fig.axes[:-1], shrink=0.6, aspect=30,
-                           location="bottom" if compact else "right")
+        bar = fig.colorbar(image, ax=panels, shrink=0.6, aspect=40, location="bottom")
         bar.set_label("Probability the segment meets its quota")
-        percent_axis(bar.ax.xaxis if compact else bar.ax.yaxis)
+        percent_axis(bar.ax.xaxis)
     add_title(fig, "Probability that each segment meets its domestic-share quota, by year")
     add_source(fig, source)
     return fig
 
 
-def draw_compliance(ax, segments, years, prob, target, cmap, show_names: bool):
+NAMES_INCHES = 1.5  # room for the segment names left of the first panel column
+EM = 6.6  # width of "quota 100%" in ems (DejaVu Sans), with a little air
+
+
+def cell_points(width: float, ncols: int, years: int) -> float:
+    """Width of one heatmap cell in points, a little under what the layout gives it."""
+    panels = width - NAMES_INCHES - 0.25 * ncols  # names, and the gaps between panels
+    return 72 * panels / ncols / max(years, 1) * 0.92
+
+
+def draw_compliance(ax, segments, years, prob, target, cmap, cell: float, show_names: bool):
     """One heatmap panel; each cell shows the probability and, below, the quota."""
     shown = np.where(target > 0, prob, np.nan)
     image = ax.imshow(shown, cmap=cmap, vmin=0, vmax=1, aspect="auto")
     ax.imshow(np.where(np.isnan(shown), 1.0, np.nan), cmap=ListedColormap([NO_QUOTA]),
               aspect="auto", vmin=0, vmax=1)
+    big = min(10.0, cell / 3.4)  # "100%" in bold
+    small = min(8.0, cell / EM)  # "quota 100%"
     for (r, c), p in np.ndenumerate(shown):
         if np.isnan(p):
-            ax.text(c, r, "–", ha="center", va="center", fontsize=8, color=GREY)
+            ax.text(c, r, "–", ha="center", va="center", fontsize=big, color=GREY)
             continue
         colour = "white" if p < 0.55 else "black"
-        ax.text(c, r - 0.1, f"{p:.0%}", ha="center", va="center", fontsize=8.5,
+        ax.text(c, r - 0.12, f"{p:.0%}", ha="center", va="center", fontsize=big,
                 fontweight="bold", color=colour)
-        ax.text(c, r + 0.27, f"quota {target[r, c]:.0%}", ha="center", va="center",
-                fontsize=6, color=colour)
+        ax.text(c, r + 0.28, f"quota {target[r, c]:.0%}", ha="center", va="center",
+                fontsize=small, color=colour)
     ax.set_xticks(range(len(years)), years)
     ax.set_yticks(range(len(segments)),
                   [pretty(s, SEGMENT_NAMES) for s in segments] if show_names else [])
@@ -138,12 +179,11 @@ def supply_demand(summary: Summary, level: str, source: str, compact: bool = Fal
 
 def stacked_supply(ax, summary: Summary, level: str) -> list:
     """Stack mean quarterly deliveries; return the legend handles, top of stack first."""
-    parts = [(m, pretty(m.split(".", 1)[1], {"huawei": "Huawei", "cambricon": "Cambricon",
-                                             "others": "Other domestic"}),
-              VENDOR_COLOURS.get(m.split(".", 1)[1], GREY), "")
-             for m in summary.metrics_like("vendor_units")]
+    parts = [(m, pretty(m.split(".", 1)[1], VENDOR_NAMES), VENDOR_COLOURS[i % len(VENDOR_COLOURS)],
+              "") for i, m in enumerate(summary.metrics_like("vendor_units"))]
     parts += [(m, pretty(m.split(".", 1)[1], PRODUCT_NAMES) + " (import)",
-               IMPORT_COLOURS[i % len(IMPORT_COLOURS)], "///")
+               IMPORT_COLOURS[i % len(IMPORT_COLOURS)],
+               IMPORT_HATCHES[(i // len(IMPORT_COLOURS)) % len(IMPORT_HATCHES)])
               for i, m in enumerate(summary.metrics_like("import_units"))]
     base = None
     handles = []

@@ -6,6 +6,7 @@ spanning its range.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +64,8 @@ def import_marks(scenario: Scenario) -> list[Mark]:
                      if e.enabled), key=lambda item: (item[0][0], item[1]))
     marks = []
     for number, ((centre, low, high), _, event) in enumerate(events, start=1):
-        text = f"{pretty(event.product, PRODUCT_NAMES)}: {rule_text(event)}"
+        product = "Every import" if event.product == "*" else pretty(event.product, PRODUCT_NAMES)
+        text = f"{product}: {rule_text(event)}"
         kind = "open" if opens_route(event) else "close"
         marks.append(Mark(import_lane(event.product), centre, low, high, text, kind, number))
     return marks
@@ -153,7 +155,8 @@ def policy_timeline(scenario: Scenario, projection: Series, source: str,
     marks = import_marks(scenario) + fab_marks(scenario) + quota_marks(scenario)
     lanes = list(dict.fromkeys(m.lane for m in marks))
     numbered = [m for m in marks if m.number]
-    key_rows = len(numbered) if compact else (len(numbered) + 1) // 2
+    lines = key_lines(numbered, KEY_CHARS[compact])
+    key_rows = len(lines) if compact else (len(lines) + 1) // 2
     width = COMPACT if compact else WIDE
     lane_height = 0.42 if compact else 0.3
     fig = new_figure(width, 2.6 + lane_height * len(lanes) + 0.19 * key_rows + 0.9)
@@ -169,7 +172,7 @@ def policy_timeline(scenario: Scenario, projection: Series, source: str,
     year_axis(lanes_ax, years, short=compact)
     top.tick_params(labelbottom=False)
     legend_axes(fig, grid[0], timeline_legend(), ncols=2 if compact else 4)
-    draw_key(fig.add_subplot(grid[3]), numbered, 1 if compact else 2)
+    draw_key(fig.add_subplot(grid[3]), lines, 1 if compact else 2)
     add_title(fig, "Policy timeline and the projected domestic share (announced quotas)")
     add_source(fig, source)
     return fig
@@ -201,14 +204,12 @@ def draw_lanes(ax, scenario, lanes, marks, span: tuple[int, int], inline: bool) 
                 if level > 0:
                     ax.barh(y, (stop - start) / 12, left=month_x(months[start]), height=0.5,
                             color=OKABE_ITO["orange"], alpha=0.25 + 0.6 * level, lw=0)
-    shared: dict[tuple[str, float], list[str]] = {}
     for mark in marks:
-        if mark.number:
-            shared.setdefault((mark.lane, mark.month), []).append(str(mark.number))
-    for mark in marks:
-        numbers = shared.get((mark.lane, mark.month), [])
-        draw_mark(ax, rows[mark.lane], mark, ", ".join(numbers) if numbers else mark.text,
-                  below=inline)
+        draw_mark(ax, rows[mark.lane], mark, "" if mark.number else mark.text, below=inline)
+    for lane, x, label in number_labels(marks, 0.3 if inline else 0.15):
+        ax.annotate(label, (x, rows[lane]), xytext=(0, -6 if inline else 5),
+                    textcoords="offset points", ha="center", va="top" if inline else "bottom",
+                    fontsize=7, fontweight="bold")
     ax.set_yticks(range(len(lanes)), [] if inline else lanes)
     if inline:
         for lane, y in rows.items():
@@ -217,6 +218,28 @@ def draw_lanes(ax, scenario, lanes, marks, span: tuple[int, int], inline: bool) 
         ax.tick_params(axis="y", length=0)
     ax.set_ylim(len(lanes) - 0.4, -0.75 if inline else -0.6)
     ax.grid(axis="y", visible=False)
+
+
+def number_labels(marks: list[Mark], gap: float) -> list[tuple[str, float, str]]:
+    """(lane, x, "13, 14, 16"): numbered marks of a lane closer than ``gap`` years share a label."""
+    out = []
+    for lane in dict.fromkeys(m.lane for m in marks if m.number):
+        group: list[Mark] = []
+        for mark in sorted((m for m in marks if m.lane == lane and m.number),
+                           key=lambda m: m.month):
+            if group and month_x(mark.month) - month_x(group[-1].month) > gap:
+                out.append(cluster_label(lane, group))
+                group = []
+            group.append(mark)
+        if group:
+            out.append(cluster_label(lane, group))
+    return out
+
+
+def cluster_label(lane: str, group: list[Mark]) -> tuple[str, float, str]:
+    """One label for a cluster of marks, at their mean date."""
+    x = float(np.mean([month_x(m.month) for m in group]))
+    return lane, x, ", ".join(str(m.number) for m in group)
 
 
 def runs(values: np.ndarray) -> list[tuple[int, int, float]]:
@@ -234,20 +257,35 @@ def draw_mark(ax, y: int, mark: Mark, label: str, below: bool = False) -> None:
     style = {"open": ("^", OPEN), "close": ("v", CLOSED), "fab": ("D", OKABE_ITO["green"]),
              "quota": ("o", OKABE_ITO["purple"])}[mark.kind]
     ax.plot([x], [y], marker=style[0], color=style[1], ms=6.5, mec="black", mew=0.5)
-    if mark.kind != "fab":
+    if mark.kind != "fab" and label:
         ax.annotate(label, (x, y), xytext=(0, -6 if below else 5), textcoords="offset points",
                     ha="center", va="top" if below else "bottom", fontsize=7, fontweight="bold")
 
 
-def draw_key(ax, numbered: list[Mark], columns: int) -> None:
-    """Write out the numbered events: number, month, what changed."""
+KEY_CHARS = {True: 50, False: 62}  # characters of text per key line: phone, desktop column
+
+
+def key_lines(numbered: list[Mark], chars: int) -> list[tuple[str, str]]:
+    """Split the numbered events into key lines: ("14  2026-01", text), then ("", more)."""
+    lines = []
+    for mark in numbered:
+        wrapped = textwrap.wrap(mark.text, chars) or [""]
+        lines.append((f"{mark.number:>2}  {format_month(int(mark.month))}", wrapped[0]))
+        lines += [("", rest) for rest in wrapped[1:]]
+    return lines
+
+
+def draw_key(ax, lines: list[tuple[str, str]], columns: int) -> None:
+    """Write the key lines in ``columns`` columns: number and month, then what changed."""
     ax.set_axis_off()
-    per_column = max(1, -(-len(numbered) // columns))
-    for i, mark in enumerate(numbered):
+    per_column = max(1, -(-len(lines) // columns))
+    size = 7 if columns == 1 else 7.5
+    indent = 0.2 / columns  # the text starts after "14  2026-01"
+    for i, (head, text) in enumerate(lines):
         column, row = divmod(i, per_column)
-        ax.text(column / columns, 1 - (row + 0.5) / per_column,
-                f"{mark.number:>2}  {format_month(int(mark.month))}  {mark.text}",
-                transform=ax.transAxes, fontsize=7 if columns == 1 else 7.5, va="center",
+        x, y = column / columns, 1 - (row + 0.5) / per_column
+        ax.text(x, y, head, transform=ax.transAxes, fontsize=size, va="center", ha="left")
+        ax.text(x + indent, y, text, transform=ax.transAxes, fontsize=size, va="center",
                 ha="left")
 
 

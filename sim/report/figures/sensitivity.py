@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.calendar import parse_month
 from sim.experiments.methods import Method, method_of_columns
+from sim.report.figures.axes import legend_axes
 from sim.report.style import (
     COMPACT,
     GREY,
@@ -16,6 +18,7 @@ from sim.report.style import (
     WIDE,
     add_source,
     add_title,
+    fit,
     new_figure,
     percent_axis,
 )
@@ -36,6 +39,46 @@ def short_path(path: str, compact: bool) -> str:
     return path if len(parts) <= keep else "…" + ".".join(parts[-keep:])
 
 
+def short_labels(paths: list[str], compact: bool) -> list[str]:
+    """Shortened paths that stay distinct: parts are added until no two labels are equal.
+
+    Narrow figures also break a long label at a dot onto a second line.
+    """
+    keep = 2 if compact else 3
+    longest = max((len(str(p).split(".")) for p in paths), default=1)
+    while True:
+        labels = [str(p) if len(str(p).split(".")) <= keep else
+                  "…" + ".".join(str(p).split(".")[-keep:]) for p in paths]
+        if len(set(labels)) == len(set(map(str, paths))) or keep >= longest:
+            break
+        keep += 1
+    return [two_lines(label) for label in labels] if compact else labels
+
+
+def two_lines(label: str, limit: int = 26) -> str:
+    """Break a long dotted label once, at the dot nearest its middle."""
+    if len(label) <= limit or "." not in label:
+        return label
+    dots = [i for i, ch in enumerate(label) if ch == "."]
+    cut = min(dots, key=lambda i: abs(i - len(label) / 2))
+    return label[:cut + 1] + "\n" + label[cut + 1:]
+
+
+def round_percent_ticks(axis, nbins: int = 6) -> None:
+    """Ticks at round percentages (1, 2, 2.5 or 5 times a power of ten), labelled to match."""
+    axis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10]))
+
+    def label(x, _):
+        step = np.diff(axis.get_majorticklocs()[:2])
+        decimals = 0 if not step.size else max(0, -int(math.floor(math.log10(step[0] * 100
+                                                                             + 1e-12))))
+        if step.size and abs(round(step[0] * 100, decimals) - step[0] * 100) > 1e-9:
+            decimals += 1  # 2.5-point steps need one more decimal
+        return f"{x * 100:.{decimals}f}%"
+
+    axis.set_major_formatter(FuncFormatter(label))
+
+
 def sensitivity_method(rows: list[dict]) -> Method | None:
     """Return the registry's method whose columns the rows carry (None when none does)."""
     return method_of_columns(rows[0]) if rows else None
@@ -53,11 +96,12 @@ def sensitivity_bars(rows: list[dict], outcome: str, source: str,
         raise ValueError("sensitivity rows carry the columns of no known method")
     order = np.argsort(-np.nan_to_num(column(rows, method.key), nan=-np.inf))[:TOP]
     chosen = [rows[i] for i in order][::-1]
-    fig = new_figure(COMPACT if compact else WIDE, 1.6 + 0.32 * len(chosen) * (1.3 if compact
+    fig = new_figure(COMPACT if compact else WIDE, 2.0 + 0.32 * len(chosen) * (1.5 if compact
                                                                                 else 1))
-    ax = fig.add_subplot()
+    grid = fig.add_gridspec(2, 1, height_ratios=[0.12 if compact else 0.06, 1])
+    ax = fig.add_subplot(grid[1])
     y = np.arange(len(chosen))
-    labels = [short_path(r.get("parameter", "?"), compact) for r in chosen]
+    labels = short_labels([r.get("parameter", "?") for r in chosen], compact)
     colours = (OKABE_ITO["blue"], OKABE_ITO["orange"])
     height = 0.76 / len(method.bars)
     for k, bar in enumerate(method.bars):
@@ -68,14 +112,16 @@ def sensitivity_bars(rows: list[dict], outcome: str, source: str,
     for marker in method.markers:
         ax.plot(column(chosen, marker.column), y, "D", color=OKABE_ITO["vermillion"], ms=5,
                 label=marker.label)
-    ax.set_xlabel(method.axis.format(outcome=outcome))
+    ax.set_xlabel(fit(method.axis.format(outcome=outcome), 2.3, 9.5)
+                  if compact else method.axis.format(outcome=outcome))
     if method.additive:  # indices may dip below zero within their intervals
         lows = [column(chosen, b.column) - np.nan_to_num(column(chosen, b.conf))
                 for b in method.bars]
         ax.set_xlim(left=min(0.0, float(np.nanmin(np.concatenate(lows)))) - 0.02)
-    ax.set_yticks(y, labels)
+    ax.set_yticks(y, labels, fontsize=7.5 if compact else 9)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+    handles, _ = ax.get_legend_handles_labels()
+    legend_axes(fig, grid[0], handles, ncols=max(1, min(len(handles), 2 if compact else 4)))
     add_title(fig, f"What drives {outcome}: {method.label} sensitivity, top "
                    f"{len(chosen)} parameters")
     add_source(fig, source)
@@ -126,8 +172,10 @@ def sweep_tornado(rows: list[tuple], overall: float, outcome: str, source: str,
                   is_share: bool = True, compact: bool = False) -> Figure:
     """Tornado: outcome when each parameter sits in the lower vs upper half of its sweep range."""
     chosen = rows[:TOP][::-1]
-    fig = new_figure(COMPACT if compact else WIDE, 1.8 + 0.34 * len(chosen))
-    ax = fig.add_subplot()
+    fig = new_figure(COMPACT if compact else WIDE, 2.2 + 0.34 * len(chosen) * (1.4 if compact
+                                                                               else 1))
+    grid = fig.add_gridspec(2, 1, height_ratios=[0.1 if compact else 0.06, 1])
+    ax = fig.add_subplot(grid[1])
     y = np.arange(len(chosen))
     for side, index, colour, label in ((0, 1, OKABE_ITO["orange"], "Lower half of its range"),
                                        (1, 2, OKABE_ITO["blue"], "Upper half of its range")):
@@ -136,12 +184,15 @@ def sweep_tornado(rows: list[tuple], overall: float, outcome: str, source: str,
                 color=colour, label=label, xerr=[r[3 + side] for r in chosen], ecolor="black",
                 error_kw={"lw": 0.8, "capsize": 2})
     ax.axvline(overall, color=GREY, lw=1)
-    ax.set_yticks(y, [short_path(r[0], compact) for r in chosen])
+    ax.set_yticks(y, short_labels([r[0] for r in chosen], compact),
+                  fontsize=7.5 if compact else 9)
     ax.grid(axis="y", visible=False)
     if is_share:
-        percent_axis(ax.xaxis)
-    ax.set_xlabel(f"Mean {outcome} over the sweep's points (bars: 95% interval)")
-    ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        round_percent_ticks(ax.xaxis, 4 if compact else 7)
+    label = f"Mean {outcome} over the sweep's points (whiskers: 95% interval)"
+    ax.set_xlabel(fit(label, 2.3, 9.5) if compact else label)
+    handles, _ = ax.get_legend_handles_labels()
+    legend_axes(fig, grid[0], handles, ncols=2)  # above the bars: it covers no whisker
     add_title(fig, f"Sweep tornado: which varied parameters move {outcome}")
     add_source(fig, source)
     return fig

@@ -63,7 +63,7 @@ def fan_chart(summary: Summary, levels: list[str], targets: list[Target], source
                 ax.set_title(SHARE_TITLES[compact][metric], fontweight="bold")
             if col == 0:
                 ax.set_ylabel(level_label(level))
-    legend_axes(fig, grid[0, :], fan_legend(levels, reference, targets, lever_start),
+    legend_axes(fig, grid[0, :], fan_legend(levels, reference, targets, lever_start, compact),
                 ncols=2 if compact else 3)
     add_title(fig, "Domestic share of AI accelerators delivered in China, by month")
     add_source(fig, source)
@@ -99,8 +99,8 @@ def draw_targets(ax, targets: list[Target]) -> None:
                     textcoords="offset points", ha="center", va="top", fontsize=7.5)
 
 
-def fan_legend(levels, reference, targets, lever_start) -> list:
-    """Legend handles for the fan chart."""
+def fan_legend(levels, reference, targets, lever_start, compact: bool = False) -> list:
+    """Legend handles for the fan chart (long labels on two lines when ``compact``)."""
     handles = [Line2D([], [], color=BAND, lw=1.8, label="Median"),
                Patch(color=BAND, alpha=0.55, label="50% band"),
                Patch(color=BAND, alpha=0.18, label="90% band")]
@@ -112,10 +112,46 @@ def fan_legend(levels, reference, targets, lever_start) -> list:
                               lw=1.4, label="Observed figure (annual)"))
         if any(t.low is not None for t in targets):
             handles.append(Line2D([], [], color="black", lw=2.2,
-                                  label="Source range (dotted: + tolerance)"))
+                                  label="Source range\n(dotted: + tolerance)" if compact
+                                  else "Source range (dotted: + tolerance)"))
     if lever_start is not None and any(level != "announced" for level in levels):
         handles.append(Line2D([], [], color=GREY, lw=0.8, ls=":", label="Quota level applies"))
     return handles
+
+
+ECDF_TOLERANCE = 0.02  # curves at most 2 points of probability apart are "the same"
+
+
+def ecdf_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest vertical gap between the empirical CDFs of two samples (finite values)."""
+    a, b = np.sort(a[np.isfinite(a)]), np.sort(b[np.isfinite(b)])
+    if a.size == 0 or b.size == 0:
+        return 0.0 if a.size == b.size else 1.0
+    grid = np.concatenate([a, b])
+    fa = np.searchsorted(a, grid, side="right") / a.size
+    fb = np.searchsorted(b, grid, side="right") / b.size
+    return float(np.max(np.abs(fa - fb)))
+
+
+def ecdf_groups(values: dict[str, np.ndarray], tolerance: float = ECDF_TOLERANCE
+                ) -> list[list[str]]:
+    """Levels grouped by distribution: each joins the first group whose lead is within tolerance."""
+    groups: list[list[str]] = []
+    for level, shares in values.items():
+        for group in groups:
+            if ecdf_distance(values[group[0]], shares) <= tolerance:
+                group.append(level)
+                break
+        else:
+            groups.append([level])
+    return groups
+
+
+def group_label(names: list[str]) -> str:
+    """"50% quota" or "Announced quotas, 70% quota (one curve)"."""
+    text = ", ".join(level_label(n) if i == 0 else level_label(n).lower()
+                     for i, n in enumerate(names))
+    return text + (" (one curve)" if len(names) > 1 else "")
 
 
 def reach_probabilities(values: np.ndarray, thresholds=REACH_TARGETS) -> np.ndarray:
@@ -131,13 +167,17 @@ def share_ecdf(values: dict[str, np.ndarray], year: int, source: str,
     """ECDF of the year's national share per quota level, and P(share >= each target).
 
     ``values`` maps each quota level to its per-replication shares (NaN = undefined).
+    Levels whose curves coincide (within :data:`ECDF_TOLERANCE`) share one curve and
+    one bar, labelled with every level it stands for.
     """
     fig = new_figure(COMPACT if compact else WIDE, 7.4 if compact else 4.3)
     left, right = fig.subplots(2, 1) if compact else fig.subplots(1, 2, width_ratios=[1.25, 1])
-    for i, (level, shares) in enumerate(values.items()):
+    groups = ecdf_groups(values)
+    for i, names in enumerate(groups):
+        shares = values[names[0]]
         x = np.sort(shares[np.isfinite(shares)])
         left.step(x, np.arange(1, x.size + 1) / max(x.size, 1), where="post", lw=1.6,
-                  label=level_label(level), **level_style(i))
+                  label=group_label(names), **level_style(i))
     for t in thresholds:
         left.axvline(t, color=GREY, lw=0.7, ls=":")
     left.set(xlim=(0, 1.02), ylim=(0, 1), xlabel=f"National domestic share of chips, {year}",
@@ -146,7 +186,7 @@ def share_ecdf(values: dict[str, np.ndarray], year: int, source: str,
     percent_axis(left.xaxis)
     percent_axis(left.yaxis)
     left.legend(loc="upper left", frameon=True, framealpha=0.9)
-    reach_bars(right, values, thresholds, year)
+    reach_bars(right, {group_label(g): values[g[0]] for g in groups}, thresholds, year)
     add_title(fig, f"How likely is each national target in {year}?")
     add_source(fig, source)
     return fig
@@ -160,7 +200,7 @@ def reach_bars(ax, values: dict[str, np.ndarray], thresholds, year: int) -> None
         probs = reach_probabilities(shares, thresholds)
         xs = np.arange(len(thresholds)) + (i - (count - 1) / 2) * width
         style = level_style(i)
-        bars = ax.bar(xs, probs, width * 0.92, color=style["color"], label=level_label(level),
+        bars = ax.bar(xs, probs, width * 0.92, color=style["color"], label=level,
                       hatch=HATCHES[i % len(HATCHES)], edgecolor="white", lw=0.3)
         ax.bar_label(bars, labels=[f"{p:.0%}" for p in probs], fontsize=6.5, padding=1,
                      rotation=90 if count > 3 else 0)

@@ -1,0 +1,199 @@
+"""The figures built around the quota levels, and the rule that no figure is cut off.
+
+Every figure of a run report, a sweep report, a sensitivity report and a diff
+is drawn at both widths (desktop and phone) and must keep everything it draws
+inside its own edges; the compliance heatmap's labels must fit their cells.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.container import BarContainer
+from matplotlib.image import AxesImage
+from report_fixtures import REPORT_LEVELS, drawn_outside, report_run  # noqa: F401
+
+from sim.metrics import BINDING, EFFECTS, M
+from sim.report.build import build_report
+from sim.report.data import load
+from sim.report.figures.levels import binding_chart, binding_matrix, level_differences
+from sim.report.figures.market import compliance_heatmap, quota_years
+from sim.report.figures.sensitivity import (
+    round_percent_ticks,
+    sensitivity_bars,
+    short_labels,
+    sweep_tornado,
+    tornado_rows,
+)
+from sim.report.levels import paired_differences
+from sim.report.style import house_style
+
+SOURCE = "Source: test run"
+
+
+@pytest.fixture(scope="module")
+def data(report_run):  # noqa: F811
+    return load(report_run)
+
+
+def years_of(data) -> list[str]:
+    return sorted({k[3] for k in data.summary.index if k[3].isdigit()})
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_binding_chart_prints_the_mean_share_of_months_in_every_cell(data, compact):
+    levels, years = data.summary.levels, years_of(data)
+    with house_style():
+        fig = binding_chart(data.summary, levels, years, SOURCE, compact=compact)
+    assert "constraint" in fig.get_suptitle().lower() and fig.get_supxlabel() == SOURCE
+    panels = [ax for ax in fig.axes if ax.images and ax.get_title()]
+    assert len(panels) == 2
+    by_year, by_level = panels
+    assert [t.get_text() for t in by_year.get_xticklabels()] == years
+    assert len(by_level.get_xticklabels()) == len(levels)
+    matrix = binding_matrix(data.summary, [("announced", y) for y in years])
+    texts = [t.get_text() for t in by_year.texts]
+    assert texts == [f"{v:.0%}" for v in matrix.ravel()]  # row by row, as the model says
+    assert matrix.shape == (len(BINDING), len(years))
+    assert drawn_outside(fig) == []
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_level_differences_draws_the_reference_fan_and_paired_intervals(data, compact):
+    diffs = paired_differences(data.replicates, REPORT_LEVELS)
+    assert diffs.reference == "announced" and list(diffs.stats) == ["0.5", "1.0"]
+    with house_style():
+        fig = level_differences(data.summary, diffs, SOURCE, 2026.0, compact=compact)
+    assert "paired differences" in " ".join(fig.get_suptitle().lower().split())
+    top, middle, *effects = [ax for ax in fig.axes if ax.axison]
+    assert len([c for c in top.collections if c.get_paths()]) >= 2  # 50% and 90% bands
+    markers = [ln for ln in middle.lines if ln.get_marker() == "o"]
+    assert len(markers) == 2  # one series of means per level
+    years = [y for y in diffs.years if y >= 2026]
+    for line, level in zip(markers, diffs.stats, strict=True):
+        shown = np.asarray(line.get_ydata(), dtype=float)
+        expected = diffs.stats[level][[diffs.years.index(y) for y in years], 0]
+        assert shown == pytest.approx(expected)
+    assert len(effects) == len(EFFECTS)  # one panel per level effect
+    bars = [c for c in effects[0].containers if isinstance(c, BarContainer)][0]
+    name = f"{M.level_effect}.{next(iter(EFFECTS))}"
+    expected = [data.summary.value(name, lv, str(years[-1]), stat="mean")
+                for lv in ("0.5", "1.0")]
+    assert sorted(p.get_width() for p in bars.patches) == pytest.approx(sorted(expected))
+    assert drawn_outside(fig) == []
+
+
+def test_paired_differences_are_per_replication_differences(data):
+    diffs = paired_differences(data.replicates, REPORT_LEVELS)
+    values = data.replicates["national.domestic_share_units"].astype(float)
+    levels = [str(x) for x in data.replicates["quota_levels"]]
+    diff = (values[levels.index("1.0")] - values[levels.index("announced")])[:, -1] * 100
+    mean, p05, p50, p95 = diffs.stats["1.0"][-1]
+    assert mean == pytest.approx(np.nanmean(diff))
+    assert (p05, p50, p95) == pytest.approx(tuple(np.nanpercentile(diff, [5, 50, 95])))
+    assert paired_differences(None, REPORT_LEVELS) is None
+    assert paired_differences(data.replicates, ["announced"]) is None
+
+
+def report_figures(path):
+    """Every figure block of the report of ``path``."""
+    return build_report(load(path)).figures()
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_no_figure_of_the_run_report_is_cut_off(report_run, compact):  # noqa: F811
+    blocks = report_figures(report_run)
+    assert {b.key for b in blocks} >= {"binding", "levels", "compliance", "supply", "fan"}
+    for block in blocks:
+        with house_style():
+            fig = block.make(compact=compact)
+        assert drawn_outside(fig) == [], block.key
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_compliance_labels_fit_their_cells(data, compact):
+    levels = data.summary.levels
+    with house_style():
+        fig = compliance_heatmap(data.summary, levels, SOURCE, compact=compact)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    panels = [ax for ax in fig.axes if any(isinstance(i, AxesImage) for i in ax.images)
+              and ax.get_title()]
+    columns = len(quota_years(data.summary, levels))
+    assert columns and all(len(ax.get_xticklabels()) == columns for ax in panels)
+    for ax in panels:
+        cell = ax.get_window_extent(renderer).width / columns
+        for text in ax.texts:
+            assert text.get_window_extent(renderer).width < cell, text.get_text()
+    legend = next(ax.get_legend() for ax in fig.axes if ax.get_legend())
+    assert "times the segment's enforcement" in legend.get_title().get_text().replace("\n", " ")
+
+
+def test_short_labels_stay_distinct():
+    paths = ["imports.h200.units_per_month.2026", "imports.l20.units_per_month.2026",
+             "demand.base"]
+    wide = short_labels(paths, compact=False)
+    assert len(set(wide)) == 3
+    narrow = short_labels(paths, compact=True)
+    assert len(set(narrow)) == 3 and all(len(line) <= 26 for lab in narrow
+                                         for line in lab.split("\n"))
+
+
+def test_round_percent_ticks_are_round_numbers():
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set_xlim(0.648, 0.742)
+    round_percent_ticks(ax.xaxis)
+    FigureCanvasAgg(fig).draw()
+    ticks = [t for t in ax.get_xticks() if 0.648 <= t <= 0.742]
+    steps = {round((b - a) * 100, 6) for a, b in zip(ticks, ticks[1:], strict=False)}
+    assert len(steps) == 1 and steps.pop() in (1, 2, 2.5, 5, 10)
+    labels = [ax.xaxis.get_major_formatter()(t, 0) for t in ticks]
+    assert all(abs(float(lab.rstrip("%")) - t * 100) < 1e-6 for lab, t in zip(labels, ticks,
+                                                                             strict=True))
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_tornado_legend_sits_outside_the_bars(compact):
+    rng = np.random.default_rng(1)
+    points = [{"point": float(i), "a.long.parameter.name.one": float(s),
+               "a.long.parameter.name.two": float(w)}
+              for i, (s, w) in enumerate(rng.random((60, 2)))]
+    outcome = {p["point"]: 0.65 + 0.08 * p["a.long.parameter.name.one"] for p in points}
+    rows = tornado_rows(points, ["a.long.parameter.name.one", "a.long.parameter.name.two"],
+                        outcome)
+    with house_style():
+        fig = sweep_tornado(rows, 0.69, "national share 2027, announced quotas", SOURCE,
+                            compact=compact)
+    bars_ax = next(ax for ax in fig.axes if ax.axison)
+    assert bars_ax.get_legend() is None  # the legend has its own row above the bars
+    assert any(ax.get_legend() for ax in fig.axes if not ax.axison)
+    assert drawn_outside(fig) == []
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_sobol_chart_labels_are_distinct_and_uncut(compact):
+    rows = [{"parameter": f"imports.{p}.units_per_month.2026", "S1": 0.1 * i, "S1_conf": 0.05,
+             "ST": 0.2 * i, "ST_conf": 0.04} for i, p in enumerate(["h200", "l20", "h20"], 1)]
+    with house_style():
+        fig = sensitivity_bars(rows, "national domestic_share_units in 2027", SOURCE,
+                               compact=compact)
+    ax = next(ax for ax in fig.axes if ax.axison)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(set(labels)) == 3
+    assert drawn_outside(fig) == []
+
+
+def test_drawn_outside_notices_a_cut_label():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.text(0.9, 0.5, "a label that runs far beyond the right edge", transform=ax.transAxes)
+    assert any("right edge" in item for item in drawn_outside(fig))
+    assert math.isfinite(fig.get_figwidth())
