@@ -16,6 +16,10 @@ from sim.runner import execute
 
 REPORT_REPS = 150
 REPORT_LEVELS = ["announced", "0.5", "1.0"]
+# The figures a baseline run report holds, in page order: the levels section
+# (what binds, paired differences), the last year's distribution (its levels
+# differ), compliance, supply, the timeline and the appendix of fans.
+REPORT_FIGURES = ["binding", "levels", "ecdf", "compliance", "supply", "timeline", "fan"]
 _MADE: dict = {}
 
 

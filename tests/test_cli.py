@@ -125,7 +125,8 @@ def test_replications_npz_holds_national_values_per_replication(finished):
 def test_run_prints_the_headline_table(finished):
     result, out = finished
     lines = result.output.splitlines()
-    assert lines[0] == "National domestic_share_units: median over replications (5th-95th percentile)"
+    assert lines[0] == ("National domestic_share_units: median over replications "
+                        "(5th-95th percentile)")
     assert lines[1].split() == ["quota", *YEARS]
     table = {line.split()[0]: line for line in lines[2:7]}
     assert list(table) == ["announced", "0.5", "0.7", "0.9", "1.0"]

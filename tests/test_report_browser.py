@@ -11,7 +11,7 @@ import os
 import shutil
 
 import pytest
-from report_fixtures import report_html, report_run  # noqa: F401
+from report_fixtures import REPORT_FIGURES, report_html, report_run  # noqa: F401
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
@@ -63,7 +63,7 @@ def test_report_opens_in_chromium_with_every_image_decoded(
     images = page.evaluate("""() => Array.from(document.images).map(i => ({
         src: i.currentSrc.slice(0, 22), width: i.naturalWidth, done: i.complete,
         shown: i.getBoundingClientRect().width}))""")
-    assert len(images) == 5
+    assert len(images) == len(REPORT_FIGURES)
     for image in images:
         assert image["done"] and image["width"] > 0, image
         assert image["src"] == "data:image/png;base64,"

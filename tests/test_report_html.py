@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from chipsim_testing import BASELINE, SEED
 from click.testing import CliRunner
-from report_fixtures import report_html, report_run  # noqa: F401
+from report_fixtures import REPORT_FIGURES, report_html, report_run  # noqa: F401
 
 from sim.cli import main
 from sim.report.data import load
@@ -58,7 +58,7 @@ def test_every_image_carries_a_decodable_png(page):
     _, parser = page
     sources = [a["src"] for t, a in parser.tags if t == "img"]
     sources += [a["srcset"] for t, a in parser.tags if t == "source"]
-    assert len(sources) == 10  # five figures, each wide and compact
+    assert len(sources) == 2 * len(REPORT_FIGURES)  # every figure wide and compact
     for src in sources:
         head, _, payload = src.partition(",")
         assert head == "data:image/png;base64"
@@ -96,7 +96,7 @@ def test_figure_readings_and_manifest_are_present(page, report_run):  # noqa: F8
     text = " ".join(parser.text)
     assert text.count("Source: chipsim") == 0  # source lines live inside the images
     captions = [a for t, a in parser.tags if t == "figcaption"]
-    assert len(captions) == 5
+    assert len(captions) == len(REPORT_FIGURES)
     assert str(SEED) in text and '"scenario_hash"' in text
 
 
