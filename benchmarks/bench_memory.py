@@ -40,7 +40,7 @@ seg = copy.deepcopy(base["segments"]["beijing"])
 seg["demand_share"] = {"value": 0.01, "evidence": ["A9"]}
 extra["segments"] = {f"extra_{k}": copy.deepcopy(seg) for k in range(segments)}
 prod = copy.deepcopy(base["vendors"]["others"]["products"]["other"])
-prod["wafer_share"] = {"smic": {"value": 0.001, "evidence": ["A4"]}}
+prod["mix"] = {"value": 0.001, "evidence": ["A4"]}
 extra["vendors"] = {"others": {"products": {f"extra_{k}": copy.deepcopy(prod)
                                             for k in range(products)}}}
 extra["calendar"] = {"end": end}

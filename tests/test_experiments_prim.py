@@ -108,3 +108,16 @@ def test_a_box_no_better_than_chance_says_so():
     done = discovery.Discovery(target, discovery.DiscoverOptions("d", "t"), inputs_of(x), y,
                                [found], None, 0, None)
     assert "does not clearly beat the base rate" in findings.sentence(done, 1, found)
+
+
+def test_a_top_feature_no_box_uses_is_noted_with_a_hint_that_fits():
+    from types import SimpleNamespace
+
+    inputs = SimpleNamespace(paths=["a.x", "b.y", "c.z"], x=np.zeros((4, 3)))
+    done = SimpleNamespace(scores=np.array([0.1, 0.7, 0.2]), inputs=inputs, found=[])
+    out = findings.score_lines(done)
+    assert out[0].endswith("share of importance): b.y 0.70, c.z 0.20, a.x 0.10")
+    assert "ranks b.y first, but no box restricts it" in out[1]
+    assert "--box N" not in out[1]  # no trajectory was printed to pick a step from
+    done.scores = None
+    assert findings.score_lines(done) == []

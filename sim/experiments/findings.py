@@ -130,9 +130,12 @@ def score_lines(done: Discovery) -> list[str]:
     lines = [f"Feature scores (extra trees, share of importance): {top}"]
     used = {j for f in done.found for j in f.box.restricted(done.inputs.x)}
     if order[0] not in used:
+        # --box N only helps when a trajectory was printed to pick a step from
+        hint = "try --box N, or a sweep with more points" if done.found else (
+            "try a sweep with more points or a looser target")
         lines.append(f"note: feature scoring ranks {done.inputs.paths[order[0]]} first, but no "
                      "box restricts it: it matters for the target, though not as a range "
-                     "PRIM can cut (try --box N, or a sweep with more points)")
+                     f"PRIM can cut ({hint})")
     return lines
 
 
