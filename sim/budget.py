@@ -36,6 +36,8 @@ COEFFICIENTS = {
     "rep_month_level": 0.0,          # ... per quota level simulated at once
     "rep_month_level_segment": 3.50,  # ... per level and segment
     "rep_level_year": 275.0,         # kept outputs: per replication, level and year
+    "rep_level_product": 0.0,        # state per replication, level and product (stocks)
+    "rep_level_segment_product": 0.0,  # ... and per segment too (buyer-side import rules)
 }
 GROUP_CELLS = 100_000  # mirrors sim.model.parallel.GROUP_CELLS (levels simulated at once)
 
@@ -68,7 +70,10 @@ def features(size: Size) -> dict[str, float]:
     return {"base": 1.0, "rep_month": rm, "rep_month_segment": rm * size.segments,
             "rep_month_product": rm * size.products, "rep_month_level": rm * lc,
             "rep_month_level_segment": rm * lc * size.segments,
-            "rep_level_year": float(size.replications) * size.levels * size.years}
+            "rep_level_year": float(size.replications) * size.levels * size.years,
+            "rep_level_product": float(size.replications) * lc * size.products,
+            "rep_level_segment_product": float(size.replications) * lc * size.products
+            * size.segments}
 
 
 def run_bytes(size: Size, coefficients: dict[str, float] | None = None) -> float:

@@ -93,3 +93,27 @@ def test_bad_run_dirs_and_levels_exit_2(sweep_dir, tmp_path):
     result = invoke("discover", sweep_dir, "--target", "domestic_share_units@2027 >= 0.7",
                     "--quota", "0.5")
     assert result.exit_code == 2 and "no quota '0.5'" in result.output
+
+
+def test_discover_checks_its_output_before_any_work(sweep_dir, monkeypatch):
+    import sim.cli.discover as command
+
+    def never(options):
+        raise AssertionError("PRIM ran before the output was checked")
+
+    monkeypatch.setattr(command, "execute", never)
+    blocker = sweep_dir / "discover.csv"
+    existed = blocker.exists()
+    if existed:
+        saved = blocker.read_bytes()
+        blocker.unlink()
+    blocker.mkdir()  # discover.csv is a directory: it cannot be written
+    try:
+        result = invoke("discover", sweep_dir, "--target", "domestic_share_units@2027 >= 0.7")
+        assert result.exit_code == 2, result.output
+        assert "discover.csv" in result.output and "is a directory" in result.output
+        assert "Traceback" not in result.output
+    finally:
+        blocker.rmdir()
+        if existed:
+            blocker.write_bytes(saved)

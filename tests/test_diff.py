@@ -140,3 +140,20 @@ def test_mean_interval_covers_a_known_mean():
     hits = sum(mean_interval(rng.normal(1.0, 2.0, 50)).low <= 1.0 <=
                mean_interval(rng.normal(1.0, 2.0, 50)).high for _ in range(200))
     assert 170 <= hits <= 200
+
+
+@pytest.mark.parametrize("where", ["a directory", "below a file"])
+def test_diff_output_is_checked_before_any_work(runs, tmp_path, monkeypatch, where):
+    import sim.report.diff as diff_module
+
+    def never(*args, **kwargs):
+        raise AssertionError("the comparison ran before the output was checked")
+
+    monkeypatch.setattr(diff_module, "compare", never)
+    (tmp_path / "file").write_text("x", "utf-8")
+    target = tmp_path if where == "a directory" else tmp_path / "file" / "diff.html"
+    result = CliRunner().invoke(main, ["diff", str(runs["a"]), str(runs["b"]), "--report",
+                                       "-o", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and str(tmp_path) in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing written
