@@ -74,7 +74,7 @@ def test_headline_states_the_2027_share_and_its_band(page, report_run):  # noqa:
     p50, p05, p95 = (data.summary.value("domestic_share_units", "announced", "2027", stat=s)
                      for s in ("p50", "p05", "p95"))
     text = " ".join(parser.text)
-    assert (f"Under announced quotas the domestic share reaches {p50:.0%} in 2027 "
+    assert (f"Under announced quotas the median domestic share of chips is {p50:.0%} in 2027 "
             f"(90% band {p05:.0%}–{p95:.0%})") in text
 
 
@@ -131,5 +131,5 @@ def test_run_with_report_flag_writes_report_html(tmp_path):
                                        "--report"])
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text("utf-8")
-    assert "Under announced quotas the domestic share reaches" in html
+    assert "Under announced quotas the median domestic share of chips is" in html
     assert "90% quota" in html

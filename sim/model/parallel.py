@@ -10,6 +10,7 @@ platform allows it; elsewhere the groups run one after another.
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import os
@@ -124,6 +125,7 @@ def run_share(task: Callable, groups: list[list[str]]) -> list:
 def passed(task: Callable, group: list[str], shared: dict | None = None):
     """Run ``task(group, shared)``, then return the memory its pass freed to the system."""
     result = task(group, shared)
+    gc.collect()  # the finished Model is held in reference cycles (its processes' frames)
     release_free_memory()
     return result
 

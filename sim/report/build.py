@@ -104,7 +104,19 @@ def levels_section(data: RunData, levels: list[str], years: list[str], source: s
                     parse_month(lever) / 12 if lever else None),
             differences_reading(diffs, summary, years[-1], lever),
             "The reference path with its bands and each level's paired difference from it"))
-    return Section("levels", "What each quota level does", blocks)
+    return Section("levels", "What each quota level does", blocks, intro=level_meaning(lever))
+
+
+def level_meaning(lever: str | None) -> str:
+    """Say what a uniform quota level is, so "50% quota" cannot be misread."""
+    from sim.model.segments import QUOTA_DEADLINE
+
+    start = f"from {lever}" if lever else "from the scenario's lever start"
+    return ("A quota level (50%, 70%, 90%, 100%) replaces the announced quota of every "
+            "quota-bound segment by that one share of its new chips, phased in linearly "
+            f"{start} and in full force from {QUOTA_DEADLINE}; before that every level "
+            "follows the announced quotas. A level below a segment's announced quota "
+            "lowers it: the 50% level asks less of a city whose announced quota is 100%.")
 
 
 def distribution_section(data: RunData, year: str, source: str) -> Section:

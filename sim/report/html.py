@@ -69,6 +69,7 @@ footer { color: var(--muted); font-size: .8rem; margin-top: 3rem; }
   td { border: 0; padding: .12rem .5rem; font-size: .85rem; }
   td::before { content: attr(data-label) ": "; color: var(--muted); font-weight: 600; }
   td:empty { display: none; }
+  .table-wrap { max-height: none; overflow: visible; }  /* cards flow with the page */
 }
 @media print {
   .table-wrap { max-height: none; overflow: visible; }

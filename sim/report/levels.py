@@ -43,7 +43,8 @@ def levels_table(summary: Summary, levels: list[str], year: str,
         rows.append(cells)
     over = f"{replications:,} replications" if replications else "the replications"
     note = (f"National, {year}. Shares, chips, unmet demand and power: median over {over}, "
-            f"with the 90% band (5th to 95th percentile) below it. Quota met: the mean, over "
+            f"with the 90% band (5th to 95th percentile) below it. Power: the system power "
+            f"of the chips delivered in the year. Quota met: the mean, over "
             f"the quota-bound segments with a quota that year, of each one's probability of "
             f"meeting it. Binds most: the constraint that limits deliveries in the largest "
             f"share of the year's months (mean over replications; several can bind at once).")
@@ -59,7 +60,7 @@ def headline(summary: Summary, levels: list[str], year: str) -> str:
     p50, p05, p95 = (summary.value(M.domestic_share_units, ref, year, stat=s)
                      for s in ("p50", "p05", "p95"))
     who = "Under announced quotas" if ref == REFERENCE else f"Under a {level_label(ref)}"
-    text = (f"{who} the domestic share reaches {pct(p50)} in {year} "
+    text = (f"{who} the median domestic share of chips is {pct(p50)} in {year} "
             f"(90% band {pct(p05)}–{pct(p95)})")
     chosen = pair(levels)
     if chosen is None:

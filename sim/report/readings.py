@@ -46,7 +46,7 @@ def headline(summary: Summary, level: str, year: str) -> str:
     """Return the sentence the report opens with."""
     p50, p05, p95 = (summary.value(UNITS, level, year, stat=s) for s in ("p50", "p05", "p95"))
     who = "Under announced quotas" if level == "announced" else f"Under a {level_label(level)}"
-    return (f"{who} the domestic share reaches {pct(p50)} in {year} "
+    return (f"{who} the median domestic share of chips is {pct(p50)} in {year} "
             f"(90% band {pct(p05)}–{pct(p95)})")
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.metrics import BINDING_LABELS, M, format_value
+from sim.metrics import BINDING_LABELS, EFFECTS, M, format_value
 from sim.results.levels import Index, bound_segments, levels_of, stat
 
 SMALL = 0.01  # a change below 1% of deliveries (chips) or of demand (H100e) is small
@@ -68,9 +68,32 @@ def change(index: Index, metric: str, lo: str, hi: str, year: str) -> Change:
         return sum(stat(index, level, metric, year, r, "mean") for r in regions)
 
     bound = sorted(set(bound_segments(index, lo, year)) | set(bound_segments(index, hi, year)))
-    return Change(stat(index, hi, metric, year, name="mean")
-                  - stat(index, lo, metric, year, name="mean"),
-                  total(hi, bound) - total(lo, bound))
+    national = paired_change(index, metric, lo, hi, year)
+    if not math.isfinite(national):
+        national = (stat(index, hi, metric, year, name="mean")
+                    - stat(index, lo, metric, year, name="mean"))
+    return Change(national, total(hi, bound) - total(lo, bound))
+
+
+def paired_change(index: Index, metric: str, lo: str, hi: str, year: str) -> float:
+    """Return the national mean change from the ``level_effect`` rows (NaN without them).
+
+    A summary file prints six significant digits, so the difference of two
+    large means can be off by tens of chips; the effects are small numbers
+    printed to the same precision, so their difference is exact to the unit.
+    Each effect is the level's paired difference from the announced quotas
+    (0 at ``announced``).
+    """
+    member = next((name for name, (of, _) in EFFECTS.items() if of == metric), None)
+    if member is None:
+        return math.nan
+    sign = EFFECTS[member][1]
+
+    def effect(level: str) -> float:
+        return 0.0 if level == "announced" else stat(index, level, f"{M.level_effect}.{member}",
+                                                     year, name="mean")
+
+    return sign * (effect(hi) - effect(lo))
 
 
 def chips(value: float) -> str:
