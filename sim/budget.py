@@ -24,20 +24,21 @@ from sim.scenario.errors import ScenarioError
 GiB = 2**30
 SAFETY = 1.1  # headroom kept free beside the estimate (which already covers every peak measured)
 # Measured by benchmarks/bench_memory.py (bytes; see run_bytes for the features).
-# Measured 2026-12-01 on the merged model (main 28c5bd0 + issue 12): 24 variants, peaks
-# 76-915 MiB; fitted by least relative error, then scaled x1.536 so every measured peak is
-# covered (the estimate is up to 1.9x above a measured peak: a linear model of a model
-# whose memory is not quite linear). Re-measure after changing the model.
+# Measured 2026-12-01 on the buyer-driven model (main after issues 10-13): 24 variants,
+# peaks 85-1,245 MiB; fitted by least relative error, then scaled x1.218 so every measured
+# peak is covered (the estimate is up to 1.4x above a measured peak). The coefficients
+# measured before this model underestimated its peaks by up to 1.8x. Re-measure after
+# changing the model.
 COEFFICIENTS = {
-    "base": 8.12e7,                  # interpreter, numpy, scipy, simpy, the scenario
-    "rep_month": 0.0,                # per replication-month: draws, paths, market state
-    "rep_month_segment": 0.244,      # ... per buyer segment
-    "rep_month_product": 1.91,       # ... per product (domestic, import and grey market)
+    "base": 6.879e7,                 # interpreter, numpy, scipy, simpy, the scenario
+    "rep_month": 33.71,              # per replication-month: draws, paths, market state
+    "rep_month_segment": 3.732,      # ... per buyer segment
+    "rep_month_product": 0.0,        # ... per product (domestic, import and grey market)
     "rep_month_level": 0.0,          # ... per quota level simulated at once
-    "rep_month_level_segment": 3.50,  # ... per level and segment
-    "rep_level_year": 275.0,         # kept outputs: per replication, level and year
-    "rep_level_product": 0.0,        # state per replication, level and product (stocks)
-    "rep_level_segment_product": 0.0,  # ... and per segment too (buyer-side import rules)
+    "rep_month_level_segment": 2.398,  # ... per level and segment
+    "rep_level_year": 64.14,         # kept outputs: per replication, level and year
+    "rep_level_product": 135.9,      # state per replication, level and product (stocks)
+    "rep_level_segment_product": 14.02,  # ... and per segment too (buyer-side import rules)
 }
 GROUP_CELLS = 100_000  # mirrors sim.model.parallel.GROUP_CELLS (levels simulated at once)
 

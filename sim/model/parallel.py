@@ -25,7 +25,7 @@ from sim.lifeline import adopt_forked, lifeline
 from sim.model.levels import YearSlabs
 from sim.model.state import release_free_memory
 
-GROUP_CELLS = 100_000  # level-replications simulated at once (about 0.23 GB at the peak)
+GROUP_CELLS = 100_000  # level-replications simulated at once (about 0.8 GB at the peak, baseline)
 PARALLEL_CELLS = 10_000  # below this a run is quicker in one process than split
 LEVEL_AXIS_FIELDS = ("replicates", "conservation", "kept")
 
