@@ -269,3 +269,25 @@ def test_quota_levels_agree_until_the_lever_starts(baseline, seed, lever):
             reference = run.rows[("announced", metric, region, period)]
             assert stats == pytest.approx(reference, nan_ok=True, rel=0, abs=0), (
                 level, metric, region, period)
+
+
+# ------------------------------------------------------- every shipped file ----
+
+@pytest.mark.parametrize("path", sorted(BASELINE.parent.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_runs_and_keeps_the_laws(path):
+    """Each shipped scenario (horizon-2030 included) runs at every level; its shares stay
+    in [0, 1] in every replication and its chips are conserved."""
+    scenario = load(path)
+    run = observe(scenario, 40, SEED)
+    checked = 0
+    for metric in SHARES:
+        for key, stats in run.select(metric):
+            if not np.isnan(stats["min"]):
+                assert 0.0 <= stats["min"] <= stats["max"] <= 1.0, key
+                checked += 1
+    assert checked > 100
+    c = run.result.conservation
+    scale = float(np.max(c["started"]))
+    assert scale > 0 and close(c["started"], c["in_progress"] + c["delivered"] + c["stock"],
+                               scale)
+    assert str(run.result.years[-1]) == scenario.calendar.end[:4]
