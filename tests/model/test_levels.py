@@ -32,3 +32,13 @@ def test_rows_that_differ_only_in_the_sign_of_zero_are_kept_apart():
     values = np.array([[0.0, 1.0], [-0.0, 1.0]])
     assert uniform_rows(values).shape == (2, 2)
     assert uniform_rows(values[:1].repeat(2, axis=0)).shape == (1, 2)
+
+
+def test_slabs_of_runs_with_different_years_refuse_to_share():
+    """Groups of one run cover the same years; sharing across calendars is a bug, not a no-op."""
+    import pytest
+
+    five = YearSlabs(np.zeros((1, 3, 5)))
+    four = YearSlabs(np.zeros((1, 3, 4)))
+    with pytest.raises(ValueError):
+        five.share(four)

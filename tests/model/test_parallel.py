@@ -212,3 +212,23 @@ def test_summary_statistics_of_many_replications_equal_numpys():
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = numpy_summary(values)
     np.testing.assert_array_equal(summarise(values), expected)
+
+
+def test_cpus_fall_back_to_one_where_nothing_can_be_counted(monkeypatch):
+    """Off Linux (no sched_getaffinity) the count is os.cpu_count(), or 1 when that is unknown."""
+    monkeypatch.delattr(parallel.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: None)
+    assert parallel.available_cpus() == 1
+    monkeypatch.setattr(parallel.os, "cpu_count", lambda: 6)
+    assert parallel.available_cpus() == 6
+
+
+def test_idle_cpus_count_every_cpu_where_there_is_no_load_average(monkeypatch):
+    def no_load():
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
+    monkeypatch.setattr(parallel.os, "getloadavg", no_load)
+    assert parallel.idle_cpus() == 4
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (2.6, 0.0, 0.0))
+    assert parallel.idle_cpus() == 1  # 4 - 2.6, rounded
