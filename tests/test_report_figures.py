@@ -181,3 +181,11 @@ def test_prim_tradeoff_plots_every_box():
     check_frame(fig, "prim")
     ax = fig.axes[0]
     assert len(ax.collections[0].get_offsets()) == 8
+
+
+def test_probabilities_never_round_a_possibility_away():
+    from sim.report.style import chance, pct
+
+    assert [chance(p) for p in (0.0, 0.003, 0.005, 0.42, 0.9971, 1.0)] == [
+        "0%", "<1%", "<1%", "42%", ">99%", "100%"]
+    assert chance(float("nan")) == "n/a" and pct(0.4234, 1) == "42.3%"

@@ -18,7 +18,7 @@ from sim.metrics import BINDING, BINDING_LABELS, EFFECT_LABELS, EFFECTS, M, form
 from sim.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.document import Table
-from sim.report.style import level_label
+from sim.report.style import level_label, pct
 from sim.results.levels import AMOUNTS, SHARES, level_rows
 from sim.results.why import FLAT_POINTS, chips, pair, why_levels
 
@@ -74,10 +74,6 @@ def headline(summary: Summary, levels: list[str], year: str) -> str:
             f"{level_label(chosen[1]).lower()} the median {move} ({pct(lo, 1)} to "
             f"{pct(hi, 1)})")
 
-
-def pct(x: float, decimals: int = 0) -> str:
-    """0.423 -> "42%"; NaN -> "n/a"."""
-    return "n/a" if not math.isfinite(x) else f"{x * 100:.{decimals}f}%"
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,11 @@ from sim.report.figures.share import (
     ecdf_groups,
     reach_probabilities,
 )
-from sim.report.style import level_label, si_number
+from sim.report.style import chance, level_label, pct, si_number
 from sim.results.levels import mean_compliance
 
 UNITS = "domestic_share_units"
 
-
-def pct(x: float, decimals: int = 0) -> str:
-    """0.423 -> "42%"; NaN -> "n/a"."""
-    return "n/a" if not math.isfinite(x) else f"{x * 100:.{decimals}f}%"
 
 
 def band(summary: Summary, metric: str, level: str, year: str) -> str:
@@ -172,7 +168,8 @@ def ecdf_reading(values: dict[str, np.ndarray], year: int) -> str:
     parts = []
     for names in groups:
         probs = reach_probabilities(values[names[0]])
-        text = ", ".join(f"≥{pct(t)} {pct(p)}" for t, p in zip(REACH_TARGETS, probs, strict=True))
+        text = ", ".join(f"≥{pct(t)} {chance(p)}"
+                         for t, p in zip(REACH_TARGETS, probs, strict=True))
         parts.append(f"{and_join([level_label(n).lower() for n in names])}: {text}")
     same = ("" if len(groups) == len(values) else
             " Levels joined by 'and' have the same distribution (their curves are at most "
@@ -188,7 +185,7 @@ def ecdf_coincide_reading(values: dict[str, np.ndarray], year: int) -> str:
     names = list(values)
     gap = max((ecdf_distance(values[names[0]], values[n]) for n in names[1:]), default=0.0)
     probs = reach_probabilities(values[names[0]])
-    odds = ", ".join(f"≥{pct(t)}: {pct(p)}" for t, p in zip(REACH_TARGETS, probs, strict=True))
+    odds = ", ".join(f"≥{pct(t)}: {chance(p)}" for t, p in zip(REACH_TARGETS, probs, strict=True))
     return (f"The distribution of the {year} national share of chips is the same at every "
             f"quota level: the cumulative curves are at most {gap:.1%} apart, so they are not "
             f"drawn. Probability of reaching each target ({level_label(names[0]).lower()}): "

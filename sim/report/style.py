@@ -7,6 +7,7 @@ colour alone.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from contextlib import contextmanager
 
@@ -110,3 +111,19 @@ def panel_title(ax, text: str, compact: bool, size: float | None = None) -> None
     if compact:
         text = fit(text, ax.figure.get_figwidth() - 0.7, size * 1.08)  # bold runs wider
     ax.set_title(text, fontweight="bold", loc="left", fontsize=size)
+
+
+def pct(x: float, decimals: int = 0) -> str:
+    """0.423 -> "42%"; NaN -> "n/a"."""
+    return "n/a" if not math.isfinite(x) else f"{x * 100:.{decimals}f}%"
+
+
+def chance(p: float) -> str:
+    """Format a probability so no possibility rounds away: 0.003 -> "<1%"."""
+    shown = pct(p)
+    if shown == "0%" and p > 0:
+        return "<1%"
+    if shown == "100%" and p < 1:
+        return ">99%"
+    return shown
+
