@@ -47,6 +47,8 @@ class Month:
 
     def done(self, phase: str) -> None:
         """Report one actor's part of ``phase`` done; the last report triggers its event."""
+        if self.pending[phase] <= 0:  # invariant: reports never outnumber the actors joined
+            raise RuntimeError(f"phase {phase!r} reported by more actors than joined it")
         self.pending[phase] -= 1
         if self.pending[phase] == 0:
             self.events[phase].succeed(self)
@@ -67,7 +69,10 @@ class Clock:
         self.opened = env.event()
 
     def join(self, *phases: str) -> None:
-        """Count one more actor that reports each of ``phases``."""
+        """Count one more actor that reports each of ``phases`` (names from :data:`PHASES`)."""
+        unknown = sorted(set(phases) - set(PHASES))
+        if unknown:
+            raise ValueError(f"unknown phases {unknown}; a month has {', '.join(PHASES)}")
         self.members.update(phases)
 
     def next_month(self) -> simpy.Event:

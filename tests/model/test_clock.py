@@ -78,3 +78,30 @@ def test_months_advance_one_time_unit_each():
     world.run(watcher())
     assert starts == [(t, t) for t in range(5)]
     assert PHASES[0] == "begun" and PHASES[-1] == "recorded"
+
+
+def test_joining_a_phase_a_month_does_not_have_is_refused():
+    import pytest
+
+    world = World(months=1)
+    with pytest.raises(ValueError, match="unknown phases \\['redirect'\\]"):
+        world.clock.join("ordered", "redirect")
+
+
+def test_more_reports_than_actors_joined_is_an_error_not_a_silent_early_phase():
+    """A process that reports a phase it never joined would let the phase fire before it."""
+
+    world = World(months=1)
+    errors: list = []
+
+    def stray():
+        month = yield world.clock.next_month()
+        try:
+            month.done("delivered")  # nobody joined 'delivered'
+        except RuntimeError as err:
+            errors.append(str(err))
+        month.done("recorded")
+
+    world.clock.join("recorded")
+    world.run(stray())
+    assert errors == ["phase 'delivered' reported by more actors than joined it"]

@@ -106,3 +106,17 @@ def test_delivery_takes_the_same_fraction_of_every_product():
     np.testing.assert_allclose(taken[:2, 0], [[5.0, 1.0], [3.0, 0.5]])
     np.testing.assert_allclose(taken[:2, 1], [[10.0, 0.0], [6.0, 0.0]])
     np.testing.assert_allclose(vendor.finished.imbalance(), 0.0)
+
+
+def test_a_vendor_without_memory_pools_gets_an_equal_claim_on_stockpile_and_domestic_hbm():
+    from sim.model.vendor import DEFAULT_POOL, default_pool
+
+    given = VendorSpec(products={}, wafer_share={})
+    assert not given.memory
+    pools = default_pool(given).memory
+    assert list(pools) == [DEFAULT_POOL]
+    claim = pools[DEFAULT_POOL]
+    assert claim.stockpile_share == fixed(1.0) and claim.domestic_share == fixed(1.0)
+    own = VendorSpec(products={}, wafer_share={},
+                     memory={"hibl": MemorySource(domestic_share=fixed(1.0))})
+    assert default_pool(own) is own  # declared pools are kept as they are
