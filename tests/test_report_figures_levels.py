@@ -197,3 +197,23 @@ def test_drawn_outside_notices_a_cut_label():
     ax.text(0.9, 0.5, "a label that runs far beyond the right edge", transform=ax.transAxes)
     assert any("right edge" in item for item in drawn_outside(fig))
     assert math.isfinite(fig.get_figwidth())
+
+
+@pytest.mark.parametrize("chance", [0.0, 0.6])
+def test_compliance_sentence_is_true_when_every_segment_has_the_same_chance(chance):
+    """Open-imports once printed "most likely: A, B, C (0%); least likely: A, B, C (0%)"."""
+    from sim.report.data import STATS, Summary
+    from sim.report.readings import compliance_reading
+
+    rows = []
+    for level in ("announced", "1.0"):
+        for segment in ("beijing", "shanghai", "guiyang"):
+            for year in ("2026", "2027"):
+                for metric, value in (("quota_compliance", chance), ("quota_target", 0.7)):
+                    rows.append({"quota": level, "metric": metric, "region": segment,
+                                 "period": year, **dict.fromkeys(STATS, value)})
+    text = compliance_reading(Summary(rows), ["announced", "1.0"])
+    assert "most likely" not in text and "least likely" not in text
+    assert (f"in 2027 every one of the 3 segments with a quota in force has the same chance "
+            f"of meeting it: {chance:.0%}.") in text
+    assert f"is {chance:.0%} (announced quotas), {chance:.0%} (100% quota)." in text
