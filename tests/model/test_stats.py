@@ -67,3 +67,21 @@ def test_narrow_stores_float32_unless_a_finite_value_does_not_fit():
     too_big = np.array([1.0, 3.5e38, np.nan])
     assert narrow(too_big) is too_big
     assert narrow(-too_big) is not None and narrow(-too_big).dtype == np.float64
+
+
+def test_ratio_of_nothing_is_the_fill_and_says_nothing():
+    """A share of nothing delivered is the fill value, silently: no RuntimeWarning noise."""
+    from sim.model.stats import ratio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ratio(np.array([1.0, 0.0, 3.0]), np.array([0.0, 0.0, 4.0]), 0.5)
+    assert got.tolist() == [0.5, 0.5, 0.75]
+
+
+def test_summaries_of_float32_or_integer_values_equal_those_of_float64():
+    """Kept per-replication values are float32 (narrow runs); counts may come as integers."""
+    wide = np.array([[0.25, 1.5, 3.0, 7.0, 2.0], [4.0, 1.0, 0.0, 2.0, 3.0]])
+    expected = summarise(wide)
+    assert np.array_equal(summarise(wide.astype(np.float32)), expected)
+    assert np.array_equal(summarise(np.array([[4, 1, 0, 2, 3]])), expected[1:])
