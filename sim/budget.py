@@ -129,11 +129,30 @@ def check_fits(needed: float, what: str, hint: str, key: str = "--reps") -> None
                             f"the {room / GiB:.1f} GiB available; {hint}", key)
 
 
-def check_run_fits(scenario, replications: int, levels: int) -> None:
-    """Refuse a run whose estimated memory exceeds the memory available."""
-    needed = run_bytes(scenario_size(scenario, replications, levels))
-    check_fits(needed, f"a run of {replications:,} replications at {levels} quota level(s)",
-               "use fewer --reps (or quota levels), or a machine with more memory")
+def tree_bytes(size: Size, workers: int = 1) -> float:
+    """Estimated peak of the whole process tree when ``workers`` processes share the levels.
+
+    Each process simulates its share of the levels (ceil(levels / processes),
+    grouped as in one process); the parent also holds the others' kept
+    outputs once they are merged. Forked children share the interpreter's
+    pages, so counting ``base`` per process errs on the safe side.
+    """
+    processes = max(1, min(workers, size.levels))
+    if processes == 1:
+        return run_bytes(size)
+    share = Size(size.replications, -(-size.levels // processes), size.segments, size.products,
+                 size.months)
+    merged = (COEFFICIENTS["rep_level_year"] * size.replications * size.years
+              * (size.levels - share.levels))
+    return processes * run_bytes(share) + merged
+
+
+def check_run_fits(scenario, replications: int, levels: int, workers: int = 1) -> None:
+    """Refuse a run whose estimated memory (every worker process) exceeds what is available."""
+    needed = tree_bytes(scenario_size(scenario, replications, levels), workers)
+    check_fits(needed, f"a run of {replications:,} replications at {levels} quota level(s)"
+               + (f" on {workers} workers" if workers > 1 else ""),
+               "use fewer --reps (or quota levels, or --workers), or a machine with more memory")
 
 
 # Sweeps and sensitivity studies (bytes; measured with benchmarks/bench_memory.py --designs).

@@ -47,11 +47,11 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
     reps = replications or scenario.run.replications
     run_seed = scenario.run.seed if seed is None else seed
     chosen = list(levels) if levels else list(scenario.run.quota_levels)
-    check_run_fits(scenario, reps, len(chosen))  # refuse before any work (issue 13)
+    if workers is None:
+        workers = auto_workers(reps, len(chosen))
+    check_run_fits(scenario, reps, len(chosen), workers)  # refuse before any work (issue 13)
     # The output is claimed (checked, locked) before the simulation starts.
     with output_directory(target, force) if write else contextlib.nullcontext() as claim:
-        if workers is None:
-            workers = auto_workers(reps, len(chosen))
         result = simulate(scenario, reps, run_seed, chosen, workers=workers, narrow=write)
         info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
                         time.perf_counter() - started)

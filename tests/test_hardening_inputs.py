@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hardening_support import BASELINE, check_outcome, error_line
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sim import budget
@@ -149,5 +149,26 @@ sizes = st.builds(budget.Size, st.integers(1, 10**7), st.integers(1, 20), st.int
 @given(sizes, st.sampled_from(["replications", "levels", "segments", "products", "months"]),
        st.integers(1, 1000))
 def test_more_of_anything_never_needs_less_memory(size, field, extra):
+    """At the same number of levels simulated at once; grouping is the exception (below)."""
     bigger = budget.Size(**{**size.__dict__, field: getattr(size, field) + extra})
+    assume(bigger.concurrent_levels == size.concurrent_levels)
     assert budget.run_bytes(bigger) >= budget.run_bytes(size) > 0
+
+
+def test_levels_simulated_a_group_at_a_time_need_less_than_all_at_once():
+    """Past GROUP_CELLS level-replications the levels run in groups, so one more
+    replication can lower the estimate, as it lowers the measured peak."""
+    reps = budget.GROUP_CELLS // 2
+    together = budget.Size(reps, 2, 6, 17, 60)
+    grouped = budget.Size(reps + 1, 2, 6, 17, 60)
+    assert (together.concurrent_levels, grouped.concurrent_levels) == (2, 1)
+    assert budget.run_bytes(grouped) < budget.run_bytes(together)
+
+
+def test_workers_multiply_the_estimate_of_the_levels_each_holds():
+    size = budget.Size(100_000, 5, 6, 17, 60)
+    one = budget.tree_bytes(size, 1)
+    assert one == budget.run_bytes(size)
+    five = budget.tree_bytes(size, 5)  # five 1-level models at once
+    assert five >= 5 * budget.run_bytes(budget.Size(100_000, 1, 6, 17, 60)) > one
+    assert budget.tree_bytes(size, 64) == five  # never more processes than levels

@@ -217,3 +217,15 @@ def test_compliance_sentence_is_true_when_every_segment_has_the_same_chance(chan
     assert (f"in 2027 every one of the 3 segments with a quota in force has the same chance "
             f"of meeting it: {chance:.0%}.") in text
     assert f"is {chance:.0%} (announced quotas), {chance:.0%} (100% quota)." in text
+
+
+def test_the_levels_intro_says_what_a_level_is_for_the_run_at_hand():
+    from sim.report.build import level_meaning
+
+    text = level_meaning("2026-01", ["announced", "0.5", "1.0"])
+    assert text.startswith("A quota level (50%, 100%) replaces the announced quota")
+    assert "phased in linearly from 2026-01 and in full force from 2027-01" in text
+    assert "the 50% level asks less" in text
+    late = level_meaning("2027-05", ["0.9"])  # a lever after the deadline applies at once
+    assert "in full force from 2027-05;" in late and "phased" not in late
+    assert level_meaning("2026-01", ["announced"]) == ""

@@ -104,19 +104,27 @@ def levels_section(data: RunData, levels: list[str], years: list[str], source: s
                     parse_month(lever) / 12 if lever else None),
             differences_reading(diffs, summary, years[-1], lever),
             "The reference path with its bands and each level's paired difference from it"))
-    return Section("levels", "What each quota level does", blocks, intro=level_meaning(lever))
+    return Section("levels", "What each quota level does", blocks,
+                   intro=level_meaning(lever, levels))
 
 
-def level_meaning(lever: str | None) -> str:
+def level_meaning(lever: str | None, levels: list[str]) -> str:
     """Say what a uniform quota level is, so "50% quota" cannot be misread."""
     from sim.model.segments import QUOTA_DEADLINE
 
-    start = f"from {lever}" if lever else "from the scenario's lever start"
-    return ("A quota level (50%, 70%, 90%, 100%) replaces the announced quota of every "
-            "quota-bound segment by that one share of its new chips, phased in linearly "
-            f"{start} and in full force from {QUOTA_DEADLINE}; before that every level "
-            "follows the announced quotas. A level below a segment's announced quota "
-            "lowers it: the 50% level asks less of a city whose announced quota is 100%.")
+    numeric = [lv for lv in levels if lv != "announced"]
+    if not numeric:
+        return ""
+    named = ", ".join(level_label(lv).replace(" quota", "") for lv in numeric)
+    when = lever or "the scenario's lever start"
+    phase = (f"phased in linearly from {when} and in full force from {QUOTA_DEADLINE}"
+             if lever is None or lever < QUOTA_DEADLINE else f"in full force from {when}")
+    lowest = level_label(min(numeric, key=float)).replace(" quota", "")
+    return (f"A quota level ({named}) replaces the announced quota of every quota-bound "
+            "segment by that one share of its new chips (of its new compute where its quota "
+            f"counts compute), {phase}; before {when} every level follows the announced "
+            f"quotas. A level below a segment's announced quota lowers it: the {lowest} "
+            "level asks less of a segment whose announced quota is higher.")
 
 
 def distribution_section(data: RunData, year: str, source: str) -> Section:

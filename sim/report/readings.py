@@ -100,16 +100,16 @@ def compliance_reading(summary: Summary, levels: list[str]) -> str:
         return f"No segment has a quota in force in {last}."
     high, low = float(np.nanmax(final)), float(np.nanmin(final))
     count = int(np.isfinite(final).sum())
-    if pct(high) == pct(low):
+    if chance(high) == chance(low):
         text = (f"{level_label(levels[0])}, in {last} every one of the {count} segments with a "
-                f"quota in force has the same chance of meeting it: {pct(high)}."
+                f"quota in force has the same chance of meeting it: {chance(high)}."
                 if count > 1 else
                 f"{level_label(levels[0])}, in {last} the only segment with a quota in force, "
-                f"{who(segments, final, high)}, meets it with probability {pct(high)}.")
+                f"{who(segments, final, high)}, meets it with probability {chance(high)}.")
     else:
         text = (f"{level_label(levels[0])}, in {last} the most likely to meet its quota: "
-                f"{who(segments, final, high)} ({pct(high)}); the least likely: "
-                f"{who(segments, final, low)} ({pct(low)}).")
+                f"{who(segments, final, high)} ({chance(high)}); the least likely: "
+                f"{who(segments, final, low)} ({chance(low)}).")
     averages = [f"{pct(mean_compliance(summary.index, level, last)[0])} "
                 f"({level_label(level).lower()})" for level in levels]
     text += (f" Averaged over the quota-bound segments, the chance of compliance in {last} is "
@@ -122,7 +122,7 @@ def compliance_reading(summary: Summary, levels: list[str]) -> str:
 def who(segments: list[str], values: np.ndarray, target: float) -> str:
     """Names of the segments whose value rounds to the same percent as ``target``."""
     return and_join([pretty(s, SEGMENT_NAMES) for s, v in zip(segments, values, strict=True)
-                     if math.isfinite(v) and pct(v) == pct(target)])
+                     if math.isfinite(v) and chance(v) == chance(target)])
 
 
 def and_join(names: list[str]) -> str:

@@ -79,8 +79,9 @@ def paired_change(index: Index, metric: str, lo: str, hi: str, year: str) -> flo
     """Return the national mean change from the ``level_effect`` rows (NaN without them).
 
     A summary file prints six significant digits, so the difference of two
-    large means can be off by tens of chips; the effects are small numbers
-    printed to the same precision, so their difference is exact to the unit.
+    large means can be off by tens of chips; the effects are the differences
+    themselves, printed to the same relative precision (exact to the chip
+    while an effect is under a million).
     Each effect is the level's paired difference from the announced quotas
     (0 at ``announced``).
     """
@@ -168,8 +169,17 @@ def facts(index: Index, lo: str, hi: str, year: str) -> Facts:
                                 stat(index, hi, M.domestic_share_units, year)),
                  change(index, M.domestic_units, lo, hi, year),
                  change(index, M.imports_units, lo, hi, year),
-                 mean(hi, M.unmet_demand_compute) - mean(lo, M.unmet_demand_compute),
+                 unmet_change(index, lo, hi, year),
                  deliveries[lo], shares, mean(lo, M.demand_compute))
+
+
+def unmet_change(index: Index, lo: str, hi: str, year: str) -> float:
+    """Mean change in unmet demand (H100e): from the paired effects, else from the means."""
+    paired = paired_change(index, M.unmet_demand_compute, lo, hi, year)
+    if math.isfinite(paired):
+        return paired
+    return (stat(index, hi, M.unmet_demand_compute, year, name="mean")
+            - stat(index, lo, M.unmet_demand_compute, year, name="mean"))
 
 
 def why_levels(index: Index, year: str, levels: list[str] | None = None) -> str:

@@ -16,6 +16,7 @@ from sim.report.style import (
     WIDE,
     add_source,
     add_title,
+    chance,
     level_label,
     level_style,
     new_figure,
@@ -202,7 +203,7 @@ def reach_bars(ax, values: dict[str, np.ndarray], thresholds, year: int) -> None
         style = level_style(i)
         bars = ax.bar(xs, probs, width * 0.92, color=style["color"], label=level,
                       hatch=HATCHES[i % len(HATCHES)], edgecolor="white", lw=0.3)
-        ax.bar_label(bars, labels=[f"{p:.0%}" for p in probs], fontsize=6.5, padding=1,
+        ax.bar_label(bars, labels=[chance(p) for p in probs], fontsize=6.5, padding=1,
                      rotation=90 if count > 3 else 0)
     ax.set_xticks(range(len(thresholds)), [f"≥ {t:.0%}" for t in thresholds])
     ax.set(ylim=(0, 1.18), xlabel=f"National domestic share target, {year}",
