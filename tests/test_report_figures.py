@@ -189,3 +189,21 @@ def test_probabilities_never_round_a_possibility_away():
     assert [chance(p) for p in (0.0, 0.003, 0.005, 0.42, 0.9971, 1.0)] == [
         "0%", "<1%", "<1%", "42%", ">99%", "100%"]
     assert chance(float("nan")) == "n/a" and pct(0.4234, 1) == "42.3%"
+
+
+def test_event_numbers_share_a_label_only_where_their_labels_would_touch():
+    from sim.report.figures.policy import Mark, month_x, number_labels
+
+    def mark(month: int, number: int) -> Mark:
+        return Mark("H200", month, month, month, "", "open", number)
+
+    base = 24312  # 2026-01 as a month ordinal
+    marks = [mark(base + k, 12 + k) for k in range(5)] + [mark(base + 7, 17), mark(base + 20, 18)]
+    wide = number_labels(marks, char_years=0.005)  # a desktop-wide axis: every number alone
+    assert [text for _, _, text in wide] == [str(n) for n in range(12, 19)]
+    narrow = number_labels(marks, char_years=0.04)  # a phone: 12-16 would run into 17
+    assert [text for _, _, text in narrow] == ["12, 13, 14, 15, 16, 17", "18"]
+    (_, x, _), _ = narrow
+    assert x == pytest.approx(np.mean([month_x(base + k) for k in (0, 1, 2, 3, 4, 7)]))
+    for (_, a, ta), (_, b, tb) in zip(narrow, narrow[1:], strict=False):  # no two touch
+        assert b - a >= ((len(ta) + len(tb)) / 2 + 1) * 0.04

@@ -189,6 +189,9 @@ def draw_projection(ax, projection: Series, numbered: list[Mark]) -> None:
     ax.set_ylabel("Domestic share\nof chips")
 
 
+LABEL_CHAR_INCHES = 0.055  # a bold 7-pt digit, comma or space, on average (about 4 pt)
+
+
 def draw_lanes(ax, scenario, lanes, marks, span: tuple[int, int], inline: bool) -> None:
     """One row per lane: import availability bars, fab dates, quota points.
 
@@ -206,7 +209,9 @@ def draw_lanes(ax, scenario, lanes, marks, span: tuple[int, int], inline: bool) 
                             color=OKABE_ITO["orange"], alpha=0.25 + 0.6 * level, lw=0)
     for mark in marks:
         draw_mark(ax, rows[mark.lane], mark, "" if mark.number else mark.text, below=inline)
-    for lane, x, label in number_labels(marks, 0.3 if inline else 0.15):
+    inches = ax.get_position().width * ax.figure.get_figwidth()
+    char_years = LABEL_CHAR_INCHES * (last - first + 1) / 12 / max(inches, 0.1)
+    for lane, x, label in number_labels(marks, char_years):
         ax.annotate(label, (x, rows[lane]), xytext=(0, -6 if inline else 5),
                     textcoords="offset points", ha="center", va="top" if inline else "bottom",
                     fontsize=7, fontweight="bold")
@@ -220,20 +225,29 @@ def draw_lanes(ax, scenario, lanes, marks, span: tuple[int, int], inline: bool) 
     ax.grid(axis="y", visible=False)
 
 
-def number_labels(marks: list[Mark], gap: float) -> list[tuple[str, float, str]]:
-    """(lane, x, "13, 14, 16"): numbered marks of a lane closer than ``gap`` years share a label."""
+def number_labels(marks: list[Mark], char_years: float) -> list[tuple[str, float, str]]:
+    """(lane, x, "13, 14, 16"): numbered marks of a lane whose labels would touch share one.
+
+    ``char_years`` is the width of one label character in years on the axis;
+    neighbouring labels are merged until no two overlap (with a character's
+    gap), so a narrow figure gets fewer, longer labels instead of a pile-up.
+    """
     out = []
     for lane in dict.fromkeys(m.lane for m in marks if m.number):
-        group: list[Mark] = []
+        groups: list[list[Mark]] = []
         for mark in sorted((m for m in marks if m.lane == lane and m.number),
                            key=lambda m: m.month):
-            if group and month_x(mark.month) - month_x(group[-1].month) > gap:
-                out.append(cluster_label(lane, group))
-                group = []
-            group.append(mark)
-        if group:
-            out.append(cluster_label(lane, group))
+            groups.append([mark])
+            while len(groups) > 1 and touching(groups[-2], groups[-1], char_years):
+                groups[-2:] = [groups[-2] + groups[-1]]
+        out += [cluster_label(lane, group) for group in groups]
     return out
+
+
+def touching(left: list[Mark], right: list[Mark], char_years: float) -> bool:
+    """Whether the two clusters' centred labels would overlap or touch."""
+    (_, a, text_a), (_, b, text_b) = cluster_label("", left), cluster_label("", right)
+    return b - a < ((len(text_a) + len(text_b)) / 2 + 1) * char_years
 
 
 def cluster_label(lane: str, group: list[Mark]) -> tuple[str, float, str]:
