@@ -68,11 +68,15 @@ def change(index: Index, metric: str, lo: str, hi: str, year: str) -> Change:
         return sum(stat(index, level, metric, year, r, "mean") for r in regions)
 
     bound = sorted(set(bound_segments(index, lo, year)) | set(bound_segments(index, hi, year)))
-    national = paired_change(index, metric, lo, hi, year)
-    if not math.isfinite(national):
-        national = (stat(index, hi, metric, year, name="mean")
-                    - stat(index, lo, metric, year, name="mean"))
-    return Change(national, total(hi, bound) - total(lo, bound))
+    return Change(national_change(index, metric, lo, hi, year), total(hi, bound) - total(lo, bound))
+
+
+def national_change(index: Index, metric: str, lo: str, hi: str, year: str) -> float:
+    """National mean change of ``metric``: from the paired effects, else from the means."""
+    paired = paired_change(index, metric, lo, hi, year)
+    if math.isfinite(paired):
+        return paired
+    return stat(index, hi, metric, year, name="mean") - stat(index, lo, metric, year, name="mean")
 
 
 def paired_change(index: Index, metric: str, lo: str, hi: str, year: str) -> float:
@@ -174,12 +178,8 @@ def facts(index: Index, lo: str, hi: str, year: str) -> Facts:
 
 
 def unmet_change(index: Index, lo: str, hi: str, year: str) -> float:
-    """Mean change in unmet demand (H100e): from the paired effects, else from the means."""
-    paired = paired_change(index, M.unmet_demand_compute, lo, hi, year)
-    if math.isfinite(paired):
-        return paired
-    return (stat(index, hi, M.unmet_demand_compute, year, name="mean")
-            - stat(index, lo, M.unmet_demand_compute, year, name="mean"))
+    """Mean change in unmet demand (H100e) from ``lo`` to ``hi``, nationally."""
+    return national_change(index, M.unmet_demand_compute, lo, hi, year)
 
 
 def why_levels(index: Index, year: str, levels: list[str] | None = None) -> str:
@@ -216,27 +216,28 @@ def mechanism(index: Index, f: Facts) -> str:
     return "; ".join(parts) + conclusion(f)
 
 
+def flow_clause(noun: str, value: float, small: bool, why: list, being: str) -> str:
+    """"<noun> hardly change (30 fewer on average), <being> limited by ..." or "<noun> rise by"."""
+    if small:
+        return (f"{noun} hardly change ({more(value)} on average)"
+                + (f", {being} limited by {limit_text(why)}" if why else ""))
+    return f"{noun} {'rise' if value > 0 else 'fall'} by {chips(value)} on average"
+
+
 def domestic_clause(index: Index, f: Facts) -> str:
     """Say what happens to domestic deliveries, and the domestic limit when they stay flat."""
     d = f.domestic.national
-    if f.small_chips(d):
-        why = limits(index, f.hi, f.year, DOMESTIC_LIMITS)
-        return (f"domestic chips delivered hardly change ({more(d)} on average)"
-                + (f", domestic supply being limited by {limit_text(why)}" if why else ""))
-    verb = "rise" if d > 0 else "fall"
-    return f"domestic chips delivered {verb} by {chips(d)} on average"
+    return flow_clause("domestic chips delivered", d, f.small_chips(d),
+                       limits(index, f.hi, f.year, DOMESTIC_LIMITS), "domestic supply being")
 
 
 def imports_clause(index: Index, f: Facts) -> str:
     """Say what happens to imports, and the import limit."""
     i = f.imports.national
-    if f.small_chips(i):
-        why = limits(index, f.hi, f.year, IMPORT_LIMITS)
-        return (f"imports hardly change ({more(i)} on average)"
-                + (f", being limited by {limit_text(why)}" if why else ""))
-    verb = "rise" if i > 0 else "fall"
-    text = f"imports {verb} by {chips(i)} on average"
     why = limits(index, f.hi, f.year, IMPORT_LIMITS)
+    text = flow_clause("imports", i, f.small_chips(i), why, "being")
+    if f.small_chips(i):
+        return text
     if why:
         text += f" (limited by {limit_text(why)})"
     if not f.small_compute(f.unmet):
