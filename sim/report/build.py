@@ -8,6 +8,7 @@ from functools import partial
 import numpy as np
 
 from sim.calendar import parse_month
+from sim.model.segments import QUOTA_DEADLINE
 from sim.report import readings
 from sim.report.assumptions import assumption_table, source_table
 from sim.report.data import RunData
@@ -110,8 +111,6 @@ def levels_section(data: RunData, levels: list[str], years: list[str], source: s
 
 def level_meaning(lever: str | None, levels: list[str]) -> str:
     """Say what a uniform quota level is, so "50% quota" cannot be misread."""
-    from sim.model.segments import QUOTA_DEADLINE
-
     numeric = [lv for lv in levels if lv != "announced"]
     if not numeric:
         return ""
