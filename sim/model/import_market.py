@@ -114,7 +114,8 @@ def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available
     national = total * fraction * per_unit
     channel.take(national)
     add_flows(granted * per_unit, channel, out, orders.scratch[0])
-    rules.use_approvals(p, granted * per_unit if channel.approval else None)
+    if channel.approval:  # products without approvals keep no accounts
+        rules.use_approvals(p, granted * per_unit)
     out.by_supply |= total > supply * (1 + 1e-9) + 1e-9
     # rules bind where supply was left unasked while rules withheld part of the need
     plain = allowed is asked and not rushing

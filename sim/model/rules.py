@@ -159,10 +159,8 @@ class ImportRules:
             out[s] = account.level
         return out
 
-    def use_approvals(self, p: int, units: np.ndarray | None) -> None:
-        """Count ``units`` (S, L, R) delivered against the segments' accounts."""
-        if units is None or not self.products[p].approval:
-            return
+    def use_approvals(self, p: int, units: np.ndarray) -> None:
+        """Count ``units`` (S, L, R) delivered against the segments' accounts (none: no-op)."""
         seen = set()
         for account in self.accounts[p].values():
             if id(account) not in seen:
