@@ -102,3 +102,40 @@ def test_chips_bought_ahead_are_kept_apart_from_those_meeting_need():
     np.testing.assert_allclose(out.got[:, 0, 0], [4, 4])
     np.testing.assert_allclose(out.rushed[:, 0, 0], [6, 0])
     np.testing.assert_allclose(out.h100e[:, 0, 0], [10, 4])
+
+
+def test_buying_ahead_is_held_back_by_guidance_like_the_need_itself():
+    product = Channel("x", units=100, h100e=1.0, price=10)
+    channels, rules = setup(product)
+    rules.rush[0][0] = 0.5
+    rules.guidance[0][0] = 0.5  # segment 0 told to buy half as much
+    need = np.array([4.0, 4.0])[:, None, None]
+    ahead = np.array([12.0, 0.0])[:, None, None]
+    out = clear_imports(channels, rules, need, (ahead, np.zeros_like(need)))
+    np.testing.assert_allclose(out.got[:, 0, 0], [2, 4])  # 4 x 0.5
+    np.testing.assert_allclose(out.rushed[:, 0, 0], [3, 0])  # 12 x 0.5 rush x 0.5 guidance
+
+
+def test_what_several_products_deliver_is_need_met_plus_bought_ahead():
+    """Conservation across products: H100e delivered = need met + stock bought ahead."""
+    first = Channel("a", units=5, h100e=1.0, price=10)
+    second = Channel("b", units=100, h100e=1.0, price=20)
+    channels, rules = setup(first, second)
+    rules.rush[0][0] = rules.rush[1][0] = 0.5
+    need = np.array([4.0, 4.0])[:, None, None]
+    ahead = np.array([12.0, 0.0])[:, None, None]
+    out = clear_imports(channels, rules, need, (ahead, np.zeros_like(need)))
+    assert out.by_product["a"][0, 0] > 0 and out.by_product["b"][0, 0] > 0
+    assert out.rushed[0, 0, 0] > 0
+    delivered = out.by_product["a"] + out.by_product["b"]  # units of 1 H100e each
+    np.testing.assert_allclose((out.got + out.rushed).sum(axis=0), delivered)
+
+
+def test_asks_that_supply_exactly_meets_are_not_a_supply_limit():
+    """Guidance leaves need unmet, and the supply covers every ask to the last unit."""
+    product = Channel("x", units=0.5, h100e=1.0, price=10)
+    channels, rules = setup(product)
+    rules.guidance[0][0] = 0.5
+    out = clear(channels, rules, [1, 0])
+    np.testing.assert_allclose(out.got[:, 0, 0], [0.5, 0])
+    assert out.limited[0, 0] and not out.by_supply[0, 0]
