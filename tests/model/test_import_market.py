@@ -139,3 +139,5 @@ def test_asks_that_supply_exactly_meets_are_not_a_supply_limit():
     out = clear(channels, rules, [1, 0])
     np.testing.assert_allclose(out.got[:, 0, 0], [0.5, 0])
     assert out.limited[0, 0] and not out.by_supply[0, 0]
+    channels, rules = setup(Channel("x", units=0.5, h100e=1.0, price=10))
+    assert clear(channels, rules, [1, 0]).by_supply[0, 0]  # asks of 1 against 0.5: it binds
