@@ -38,9 +38,10 @@ class Metric:
 
     ``kind``: ``share`` (a ratio in [0, 1]), ``flow`` (summed over the
     period), ``stock`` (a level at the period's end), ``indicator`` (1 or 0
-    per replication, so its mean is a probability) or ``target`` (an input
-    echoed). ``emitted`` pairs each period kind with the regions that carry
-    it there. ``fmt`` names a formatter in :data:`FORMATS`.
+    per replication, so its mean is a probability), ``target`` (an input
+    echoed) or ``ratio`` (a unitless ratio of changes). ``emitted`` pairs
+    each period kind with the regions that carry it there. ``fmt`` names a
+    formatter in :data:`FORMATS`.
     """
 
     name: str
@@ -87,12 +88,15 @@ REGISTRY: tuple[Metric, ...] = (
            "Units by vendor", "domestic units delivered by vendor", family=True),
     Metric("import_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
            "Units by import product", "imported units delivered by product", family=True),
-    Metric("binding_share", "share", "share", ((YEAR, NATIONAL),), "percent",
-           "Months a constraint binds", "share of the year's months in which the constraint "
-           "limits deliveries (members: see BINDING)", family=True),
     Metric("level_effect", "units or H100e", "flow", ((YEAR, NATIONAL),), "count",
            "What the quota level changes", "paired difference from the announced quotas "
            "(members: see EFFECTS)", family=True),
+    Metric("counterfactual_effect", "the changed metric's unit", "flow", (), "count",
+           "Counterfactual effect", "paired change of a metric when one constraint is relaxed "
+           "on the same draws, in effects.csv (members: see COUNTERFACTUAL)", family=True),
+    Metric("elasticity", "ratio", "ratio", (), "ratio", "Elasticity",
+           "a counterfactual's mean change over the baseline's mean, divided by the relative "
+           "size of the relaxation, in effects.csv"),
     Metric("quota_target", "share", "target", ((YEAR, BOUND),), "percent",
            "Quota target", "the segment's quota share in the year's last month"),
     Metric("quota_compliance", "probability", "indicator", ((YEAR, BOUND),), "percent",
@@ -102,17 +106,19 @@ REGISTRY: tuple[Metric, ...] = (
 )
 
 METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}
-# members of the binding_share family: what limits deliveries in a month
-BINDING = ("hbm", "wafers", "import_supply", "import_rules", "demand")
-# how the report and the run table name each binding constraint
-BINDING_LABELS = {"hbm": "memory (HBM)", "wafers": "wafers", "import_supply": "import supply",
-                  "import_rules": "import rules", "demand": "demand"}
+# how every layer names the buyer segments of the shipped scenarios (others: their id)
+SEGMENT_NAMES = {"beijing": "Beijing", "shanghai": "Shanghai", "guiyang": "Guiyang (Guizhou)",
+                 "other_major": "Other major cities", "state_funded": "State-funded DCs",
+                 "private": "Private hyperscalers"}
 # members of the level_effect family (metric they difference, sign): level minus announced
 EFFECTS = {"imports_displaced": ("imports_units", -1.0),
            "domestic_added": ("domestic_units", 1.0),
            "unmet_added": ("unmet_demand_compute", 1.0)}
 EFFECT_LABELS = {"imports_displaced": "Imports displaced", "domestic_added": "Domestic chips added",
                  "unmet_added": "Unmet demand added"}
+# what every counterfactual of effects.csv reports the change of (national, per year)
+COUNTERFACTUAL = ("domestic_units", "imports_units", "delivered_compute", "unmet_demand_compute",
+                  "domestic_share_units")
 M = SimpleNamespace(**{m.name: m.name for m in REGISTRY})  # M.imports_units: a checked name
 
 
@@ -161,7 +167,12 @@ def _power(value: float) -> str:
     return f"{value:,.0f} MW"
 
 
-FORMATS = {"percent": _percent, "count": _compact, "compute": _compact, "power": _power}
+def _ratio(value: float) -> str:
+    return f"{value:.2f}"
+
+
+FORMATS = {"ratio": _ratio, "percent": _percent, "count": _compact, "compute": _compact,
+           "power": _power}
 
 
 def format_value(name: str, value: float) -> str:
@@ -169,3 +180,13 @@ def format_value(name: str, value: float) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     return FORMATS[metric(name).fmt](value)
+
+
+def format_number(value: float) -> str:
+    """Six significant digits, never exponent notation; '' for an undefined value."""
+    if not math.isfinite(value):
+        return ""
+    if value == 0:
+        return "0"
+    return np.format_float_positional(value, precision=6, unique=False, fractional=False,
+                                      trim="-")

@@ -15,6 +15,7 @@ INTERRUPTED = 130  # the shell's status for a command ended by Ctrl-C (SIGINT)
 # command name -> "module:attribute"
 COMMANDS = {
     "run": "sim.cli.run:run",
+    "explain": "sim.cli.explain:explain",
     "params": "sim.cli.params:params",
     "calibrate": "sim.cli.calibrate:calibrate_command",
     "sweep": "sim.cli.sweep:sweep",

@@ -100,6 +100,15 @@ run_workers_option = click.option(
     help="Processes sharing the quota levels (default: one per idle CPU for a large run, "
          "else 1). Outputs do not depend on it.")
 
+explain_reps_option = click.option(
+    "--explain-reps", type=click.IntRange(min=0, max=10_000_000), default=None,
+    help="Replications of the counterfactual effects that explain the run (default 1,000; "
+         "0: no explanation).")
+amount_option = click.option(
+    "--amount", type=click.FloatRange(min=0.001, max=1.0), default=None,
+    help="Relaxation of each limit as a share (default 0.1: +10%, or 10% of the way to no "
+         "rule).")
+
 
 def input_error(err: Exception) -> InputError:
     """Turn a domain error into the CLI's one-line, exit-2 error (its notes appended)."""

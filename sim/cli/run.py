@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from sim.cli.explain import explain_options
 from sim.cli.options import (
+    explain_reps_option,
     force_option,
     input_error,
     out_option,
@@ -28,17 +30,23 @@ from sim.scenario.errors import ScenarioError
 @out_option
 @force_option
 @run_workers_option
+@explain_reps_option
 @report_option
-def run(scenario, reps, seed, quotas, out, force, workers, report):
-    """Simulate SCENARIO (default scenarios/baseline.toml) and write its run directory."""
+def run(scenario, reps, seed, quotas, out, force, workers, explain_reps, report):
+    """Simulate SCENARIO (default scenarios/baseline.toml) and write its run directory.
+
+    Counterfactual runs on the same draws (--explain-reps) measure what binds and
+    what holds the quota levels back; chipsim explain RUN_DIR adds them later.
+    """
     try:
         done = execute(scenario, reps, seed, list(dict.fromkeys(quotas)) or None, out, force,
-                       workers=workers)
+                       workers=workers, explain=explain_options(explain_reps))
     except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline_table(done.result.rows))
-    click.echo("\n" + level_table(done.result.rows, done.info.get("replications")))
-    click.echo(f"\nWrote {done.out_dir}/ (summary.csv, replications.npz, manifest.json) "
-               f"in {done.info['wall_time_s']:.2f} s")
+    click.echo("\n" + level_table(done.result.rows, done.info.get("replications"),
+                                  effects=done.effects, reach=done.scenario.lever_reach()))
+    files = ", ".join(f for f in done.info["files"])
+    click.echo(f"\nWrote {done.out_dir}/ ({files}) in {done.info['wall_time_s']:.2f} s")
     if report:
         click.echo(f"Wrote {write_report_or_fail(done.out_dir)}")

@@ -14,11 +14,16 @@ it done (:meth:`Month.done`), or, if no actor joined it, as soon as the phase
 before it is done; actors wait on the phases they need. When the
 month is recorded the clock waits one time unit and opens the next. No actor
 waits on a time offset: within a month, order comes from these events alone.
+
+Should an actor stop reporting a phase, no event is left and SimPy's run
+simply ends early; :meth:`Clock.check` turns that into an error naming the
+month and the phase that stalled.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import simpy
 
@@ -32,7 +37,8 @@ class Month:
     def __init__(self, env: simpy.Environment, t: int, members: Counter):
         self.t = t
         self.events = {phase: env.event() for phase in PHASES}
-        self.pending = {phase: members[phase] for phase in PHASES}
+        self.joined = {phase: members[phase] for phase in PHASES}
+        self.pending = dict(self.joined)  # reports still due; 0 once the phase is reported
         for before, phase in zip(PHASES, PHASES[1:], strict=False):
             if self.pending[phase] == 0:  # nobody reports it: done when the phase before is
                 self.events[before].callbacks.append(self._follow(phase))
@@ -53,6 +59,10 @@ class Month:
         if self.pending[phase] == 0:
             self.events[phase].succeed(self)
 
+    def waiting(self) -> str | None:
+        """Return the first phase, in :data:`PHASES` order, not yet done (None if all are)."""
+        return next((phase for phase in PHASES if not self.events[phase].triggered), None)
+
 
 class Clock:
     """Opens one :class:`Month` after another; actors join the phases they report.
@@ -67,6 +77,39 @@ class Clock:
         self.timeline = timeline
         self.members = Counter({"begun": 1})
         self.opened = env.event()
+        self.month: Month | None = None  # the month opened last
+        self.completed = 0  # months recorded so far; == months once the run is through
+
+    @property
+    def finished(self) -> bool:
+        """Tell whether every month of the calendar has been recorded."""
+        return self.completed == self.months
+
+    def stall(self) -> tuple[Month, str | None] | None:
+        """Return the month that stalled and its first phase not done.
+
+        None if every month was recorded or none was opened; the phase is None
+        only if the month was recorded but the next never opened.
+        """
+        if self.finished or self.month is None:
+            return None
+        return self.month, self.month.waiting()
+
+    def check(self, label: Callable[[int], str] = str) -> None:
+        """Raise a one-line RuntimeError naming the month (``label(t)``) and phase that stalled.
+
+        Call it after ``env.run()``: the run ended early unless every month was recorded.
+        """
+        if self.finished:
+            return
+        if self.month is None:
+            raise RuntimeError("the simulation stalled before its first month: the clock never ran")
+        month, phase = self.stall()
+        where = f"the simulation stalled in {label(month.t)} (month {month.t + 1} of {self.months})"
+        if phase is None:
+            raise RuntimeError(f"{where}: the month was recorded but the next never opened")
+        raise RuntimeError(f"{where}: phase {phase!r} still waits for "
+                           f"{month.pending[phase]} of {month.joined[phase]} actors")
 
     def join(self, *phases: str) -> None:
         """Count one more actor that reports each of ``phases`` (names from :data:`PHASES`)."""
@@ -83,9 +126,10 @@ class Clock:
         """SimPy process: month after month, fire the timeline, begin, wait until recorded."""
         for t in range(self.months):
             self.timeline.fire(t)
-            month = Month(self.env, t, self.members)
+            month = self.month = Month(self.env, t, self.members)
             opened, self.opened = self.opened, self.env.event()
             opened.succeed(month)
             month.done("begun")
             yield month.after("recorded")
+            self.completed = t + 1
             yield self.env.timeout(1)

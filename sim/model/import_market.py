@@ -7,7 +7,7 @@ plus what it buys ahead of an announced restriction, times its willingness
 (guidance, bars, customs), within its approved quantity and its bundling
 limit; the product's supply goes to the asks pro rata; what a segment gets
 reduces its remaining need before the next product. Imports are therefore
-limited by whichever binds: the supply, the rules, or demand itself.
+limited by the supply, the rules, or demand itself, whichever is least.
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ import numpy as np
 from sim.model.rules import ImportRules
 from sim.model.stats import ratio
 
-SLACK = 0.01  # a limit binds when it keeps at least 1% of the import need unmet
-
 
 @dataclass
 class ImportResult:
-    """One month's imports: per segment (S, L, R) and national binding flags (L, R)."""
+    """One month's imports: per segment (S, L, R), and national units by product (L, R)."""
 
     got: np.ndarray  # H100e meeting this month's need
     rushed: np.ndarray  # H100e bought ahead, to be held
@@ -32,9 +30,6 @@ class ImportResult:
     usd: np.ndarray
     kw: np.ndarray
     by_product: dict[str, np.ndarray]  # national units (L, R)
-    limited: np.ndarray  # some import need went unmet
-    by_supply: np.ndarray  # a product's asks exceeded its supply
-    by_rules: np.ndarray  # supply was left that rules kept a segment from
 
     @property
     def h100e(self) -> np.ndarray:
@@ -53,11 +48,8 @@ def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
     ahead, domestic_units = limits
     remaining = need.copy()
     zeros = np.zeros_like(need)
-    flags = np.zeros(need.shape[1:], dtype=bool)
-    out = ImportResult(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), {},
-                       flags, flags.copy(), flags.copy())
-    national_need = need.sum(axis=0)
-    orders = Orders(remaining, need, ahead, domestic_units, national_need, national_need.copy(),
+    out = ImportResult(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), {})
+    orders = Orders(remaining, need, ahead, domestic_units,
                     (np.empty_like(need), np.empty_like(need)))
     for p in sorted(range(len(channels)), key=lambda i: channels[i].merit, reverse=True):
         channel = channels[p]
@@ -66,22 +58,17 @@ def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
             out.by_product[channel.name] = np.zeros(need.shape[1:])
             continue
         out.by_product[channel.name] = clear_product(p, channel, rules, orders, available, out)
-    out.limited = orders.national_remaining > SLACK * national_need
-    out.by_supply &= out.limited
-    out.by_rules &= out.limited
     return out
 
 
 @dataclass
 class Orders:
-    """What the segments still want this month (S, L, R) and the national need (L, R)."""
+    """What the segments still want this month, and what bounds their asks (S, L, R)."""
 
     remaining: np.ndarray  # updated in place as products clear
     need: np.ndarray
     ahead: np.ndarray
     domestic_units: np.ndarray
-    national_need: np.ndarray
-    national_remaining: np.ndarray  # remaining summed over segments, kept in step
     scratch: tuple[np.ndarray, np.ndarray]  # two (S, L, R) work arrays
 
 
@@ -93,7 +80,6 @@ def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available
     need (buying ahead, approvals, bundling) are skipped when inactive.
     """
     h100e, remaining = channel.h100e, orders.remaining
-    before = orders.national_remaining.copy()
     willing = rules.willingness(p)[:, None, :]
     regular = remaining * willing
     rush_rate = rules.rush[p]
@@ -107,7 +93,6 @@ def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available
     got = granted * ratio(regular, asked, 0.0) if rushing else granted
     remaining -= got
     out.got += got
-    orders.national_remaining -= got.sum(axis=0) if rushing else total * fraction
     if rushing:
         out.rushed += granted - got
     per_unit = 1.0 / np.maximum(h100e, 1e-12)
@@ -116,13 +101,6 @@ def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available
     add_flows(granted * per_unit, channel, out, orders.scratch[0])
     if channel.approval:  # products without approvals keep no accounts
         rules.use_approvals(p, granted * per_unit)
-    out.by_supply |= total > supply * (1 + 1e-9) + 1e-9
-    # rules bind where supply was left unasked while rules withheld part of the need
-    plain = allowed is asked and not rushing
-    withheld = before - (total if plain else regular.sum(axis=0))
-    if allowed is not asked:
-        withheld += asked.sum(axis=0) - total
-    out.by_rules |= (supply > total + 1e-9) & (withheld > SLACK * orders.national_need)
     return national
 
 

@@ -1,11 +1,11 @@
 """The ledger: what the market delivered, folded into running sums as it is delivered.
 
 Each month the market hands over the month's flows per segment (imports,
-then domestic chips: H100e, units, dollars and kW), the orders that lapsed,
-the demand and the constraints that bound. The ledger folds them into the
-year's sums (per segment), the quarter's (national) and the installed base,
-and keeps the month's national shares for the recorder. Running sums hold
-one level row until a month's flows have one per level (:func:`accumulate`).
+then domestic chips: H100e, units, dollars and kW), the orders that lapsed
+and the demand. The ledger folds them into the year's sums (per segment),
+the quarter's (national) and the installed base, and keeps the month's
+national shares for the recorder. Running sums hold one level row until a
+month's flows have one per level (:func:`accumulate`).
 
 Invariant: every sum is the month-by-month sum of the month's flows, and the
 installed base (a pair of :class:`sim.model.state.Stock`, domestic and
@@ -52,7 +52,6 @@ class Ledger:
         self.year: dict[str, np.ndarray] = {}
         self.quarter: dict[str, np.ndarray] = {}
         self.shares: dict[str, np.ndarray] = {}
-        self.months = 0  # months folded into the year so far
 
     def add_deliveries(self, imports: Flows, domestic: Flows) -> np.ndarray:
         """Fold the month's two pools into the year, quarter, installed base and shares.
@@ -73,7 +72,6 @@ class Ledger:
                                                     national["domestic"] + national["import"])
         dom, imp = domestic.h100e.sum(axis=0), imports.h100e.sum(axis=0)
         self.shares[M.domestic_share_compute] = share(dom, dom + imp)
-        self.months += 1
         return np.stack([share(dom, national["domestic"]), share(imp, national["import"])])
 
     def add_unmet(self, lapsed: np.ndarray) -> None:
@@ -90,21 +88,15 @@ class Ledger:
         for name, value in units.items():
             accumulate(self.quarter, f"{prefix}.{name}", value)
 
-    def add_binding(self, flags: dict[str, np.ndarray]) -> None:
-        """Count the months each constraint bound, national (levels, R)."""
-        for name, flag in flags.items():
-            accumulate(self.year, f"binding.{name}", flag.astype(float))
-
     def take_shares(self) -> dict[str, np.ndarray]:
         """Hand over this month's national delivered shares."""
         shares, self.shares = self.shares, {}
         return shares
 
-    def take_year(self) -> tuple[dict[str, np.ndarray], int]:
-        """Hand over the year's sums and its months; start the next year from nothing."""
+    def take_year(self) -> dict[str, np.ndarray]:
+        """Hand over the year's sums; start the next year from nothing."""
         year, self.year = self.year, {}
-        months, self.months = self.months, 0
-        return year, months
+        return year
 
     def take_quarter(self) -> dict[str, np.ndarray]:
         """Hand over the quarter's sums, national metrics first, then by vendor and product.

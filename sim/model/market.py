@@ -9,8 +9,7 @@ the pool's product mix. Vendors build to orders: with their capacity known,
 the market sets the share of the national capacity to start,
 ``utilisation = clip((orders still open + stock to keep - chips in progress
 - chips in stock) / capacity, 0, 1)`` (all in H100e), the same for every
-product. What binds each month (memory or wafers at home; supply or rules
-for imports; or demand) goes to the ledger with the deliveries.
+product. The month's deliveries, lapsed orders and demand go to the ledger.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.import_market import SLACK, ImportResult, clear_imports
+from sim.model.import_market import ImportResult, clear_imports
 from sim.model.ledger import Flows, Ledger
 from sim.model.rules import ImportRules
 from sim.model.stats import ratio, total
@@ -137,13 +136,9 @@ class Market:
                      for v, c in zip(self.vendors, capacity, strict=True))
         needed = np.maximum(open_orders + keep * self.pending["new"] - made, 0.0)
         self.utilisation = np.minimum(ratio(needed, compute, 0.0), 1.0)
-        short = needed > compute * (1 + 1e-9) + 1e-9
-        cut = total(c.memory_cut() for c in capacity)
-        memory = short & (cut > SLACK * (compute + cut))
-        self.pending["domestic"] = {"hbm": memory, "wafers": short & ~memory, "short": short}
 
     def settle(self) -> None:
-        """Hand the month's deliveries, losses and binding constraints to the ledger."""
+        """Hand the month's deliveries, losses and demand to the ledger."""
         imports, pending = self.imports, self.pending
         domestic = pending["grant"].flows()
         self.ledger.add_unmet(pending["lapsed"])
@@ -152,24 +147,8 @@ class Market:
         self.ledger.add_units_by("import_units", imports.by_product)
         self.ledger.add_units_by("vendor_units", pending["by_vendor"])
         self.ledger.add_demand(total(s.need() for s in self.segments)[None])
-        self.ledger.add_binding(binding(pending["domestic"], imports))
         self.mix = np.where(np.isnan(mix), self.mix, mix)  # a month with none keeps the last
         self.imports, self.pending = None, {}
-
-
-def binding(domestic: dict, imports: ImportResult) -> dict[str, np.ndarray]:
-    """Return the month's binding constraints, national (L, R) booleans.
-
-    At home, capacity binds when vendors cannot start all that open orders
-    need, by memory if it cut capacity, else by wafers. For imports, supply
-    binds when a product's asks exceeded it, rules when supply was left that
-    rules kept buyers from (or no product was offered at all: supply).
-    Demand binds when neither side was limited.
-    """
-    limited = imports.limited
-    supply = imports.by_supply | (limited & ~imports.by_rules)
-    return {"hbm": domestic["hbm"], "wafers": domestic["wafers"], "import_supply": supply,
-            "import_rules": imports.by_rules, "demand": ~domestic["short"] & ~limited}
 
 
 def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,

@@ -22,13 +22,13 @@ from sim.model.imports import ImportChannel
 from sim.model.ledger import Ledger
 from sim.model.market import Market
 from sim.model.memory import HbmSupply, normalised
-from sim.model.policies import ALLOCATION_RULES
+from sim.model.policies import ALLOCATION_RULES, HBM_RULES
 from sim.model.recorder import Recorder, RecordOptions, stack_years
 from sim.model.rules import SUPPLIER_KINDS, ImportRules, build_rules
 from sim.model.segments import BuyerSegment, SegmentOptions, national_demand, quota_paths
 from sim.model.state import LevelRows, first_divergence, release_free_memory, tune_allocator
 from sim.model.timeline import Timeline
-from sim.model.vendor import Vendor, default_pool
+from sim.model.vendor import Vendor, Works, default_pool
 from sim.rng import Draws, Streams
 from sim.scenario.schema import Scenario
 
@@ -97,11 +97,12 @@ class Model:
         """Make every actor and start its processes."""
         scenario, cal, draw = self.scenario, self.cal, self.draw
         targets = {name: quota_paths(cal, s.quota.points if s.quota else None, self.levels,
-                                     scenario.run.lever_start)
+                                     scenario.run.lever_start, name in scenario.lever_reach())
                    for name, s in scenario.segments.items()}
         self.rows = LevelRows(len(self.levels), first_divergence(list(targets.values())))
         self.foundries = {n: Foundry(n, s, cal, draw) for n, s in scenario.foundries.items()}
-        self.vendors = [Vendor(n, default_pool(s), cal, draw, self.foundries, self.rows)
+        works = Works(self.foundries, self.rows, HBM_RULES[scenario.memory.allocation])
+        self.vendors = [Vendor(n, default_pool(s), cal, draw, works)
                         for n, s in scenario.vendors.items()]
         self.hbm = HbmSupply(scenario.memory, cal, draw, self.memory_pools())
         self.channels = self.import_channels()
@@ -192,8 +193,12 @@ class Model:
         env.process(clock.tick())
 
     def run(self) -> EnsembleResult:
-        """Advance the whole ensemble through the calendar; return the result."""
+        """Advance the whole ensemble through the calendar; return the result.
+
+        Raises RuntimeError if the run ends before the calendar does (an actor stalled).
+        """
         self.env.run()
+        self.clock.check(self.cal.label)
         recorder = self.recorder
         return EnsembleResult(recorder.rows, stack_years(recorder.per_replication,
                                                          len(self.levels)),

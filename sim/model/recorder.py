@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.calendar import Calendar
-from sim.metrics import ALL, BINDING, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
+from sim.metrics import ALL, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
 from sim.model.ledger import with_national
 from sim.model.market import Market
 from sim.model.stats import STAT_NAMES, share, summarise
@@ -120,11 +120,10 @@ class Recorder:
     def emit_year(self, t: int) -> None:
         """Every annual metric for every region; keep national per-replication values."""
         period = str(self.cal.year(t))
-        year, months = self.ledger.take_year()
+        year = self.ledger.take_year()
         stats, shares = self.annual_stats(t, year)
         for region_index, region in enumerate(self.regions):
             self.append_rows({m: stats[m][region_index] for m in ANNUAL}, region, period)
-        self.emit(binding_shares(year, months), "national", period)
         self.emit_quotas(t, shares, period)
 
     def annual_stats(self, t: int, year: dict) -> tuple[dict[str, np.ndarray], dict]:
@@ -196,12 +195,15 @@ class Recorder:
     def emit_quotas(self, t: int, shares: dict[str, np.ndarray], period: str) -> None:
         """Quota target and compliance (1 when met, NaN when nothing delivered).
 
+        Every segment with a quota at some level (announced, or set by a
+        uniform level for a segment in the lever's reach) has rows at every
+        level; where it has no quota its target is 0, which is always met.
         A segment meets its quota when its annual share, counted on the
         quota's basis (units or compute), reaches the target times its
         enforcement: the part of the quota actually enforced.
         """
         for i, segment in enumerate(self.market.segments):
-            if not segment.bound:
+            if not segment.targeted:  # no quota at any level
                 continue
             target = np.broadcast_to(segment.target[:self.shape[0], t][:, None], self.shape)
             got = shares["units" if segment.units_basis else "compute"][i + 1]
@@ -255,12 +257,6 @@ def value_share(year: dict[str, np.ndarray]) -> np.ndarray:
     """Return the year's domestic share of delivered value (USD), (1 + S, L, R)."""
     domestic = with_national(year.pop("domestic_usd"))
     return share(domestic, domestic + with_national(year.pop("import_usd")))
-
-
-def binding_shares(year: dict[str, np.ndarray], months: int) -> dict[str, np.ndarray]:
-    """Share of the year's months each constraint bound, national (L, R)."""
-    return {f"{M.binding_share}.{name}": year.pop(f"binding.{name}") / max(months, 1)
-            for name in BINDING}
 
 
 def stack_years(per_replication: dict[str, list[np.ndarray]], levels: int) -> dict[str, np.ndarray]:

@@ -17,16 +17,19 @@ QUOTA_DEADLINE = "2027-01"  # "by 2027": the level holds for the whole of 2027
 
 
 def quota_paths(cal: Calendar, points: dict[str, float] | None, levels: list[str],
-                lever_start: str) -> np.ndarray:
+                lever_start: str, reach: bool = True) -> np.ndarray:
     """Quota share by month for each level, (levels, T).
 
-    "announced" keeps the published path. A level q keeps it until
-    ``lever_start`` and then moves linearly from the current value to q in
-    January 2027 (or the calendar's end, if sooner), holding q afterwards.
+    "announced" keeps the published path (0 throughout without ``points``).
+    In the lever's ``reach``, a level q keeps it until ``lever_start`` and
+    then moves linearly from the current value to q in January 2027 (or the
+    calendar's end, if sooner), holding q afterwards. Outside it, every
+    level keeps the announced path.
     """
-    if points is None:
-        return np.zeros((len(levels), cal.months))
-    announced = paths.month_points(cal, {parse_month(k): v for k, v in points.items()})
+    announced = (np.zeros(cal.months) if points is None else
+                 paths.month_points(cal, {parse_month(k): v for k, v in points.items()}))
+    if not reach:
+        return np.tile(announced, (len(levels), 1))
     lever = int(cal.steps_of(parse_month(lever_start)))
     deadline = min(int(cal.steps_of(parse_month(QUOTA_DEADLINE))), cal.months - 1)
     current = announced[min(max(lever - 1, 0), cal.months - 1)]
@@ -80,7 +83,9 @@ class BuyerSegment:
                  options: SegmentOptions):
         here = f"segments.{name}"
         self.name = name
-        self.bound = spec.quota is not None
+        self.bound = spec.quota is not None  # an announced quota (served first by quota_first)
+        # a quota at some level, announced or through the lever: its target is recorded
+        self.targeted = self.bound or bool(np.any(target))
         self.units_basis = spec.quota is not None and spec.quota.basis == "units"
         self.target = target  # quota share by level and month, (levels, T)
         self.annual_demand, self.demand_share = demand

@@ -11,7 +11,9 @@ of every product's capacity, using memory and banked dies as it starts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,7 +21,6 @@ from sim.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.foundry import Foundry
 from sim.model.memory import DEFAULT_POOL, MemoryPool
-from sim.model.policies import HBM_RULES
 from sim.model.state import LevelRows, Pipeline
 from sim.model.stats import ratio
 from sim.rng import Draws
@@ -98,6 +99,19 @@ def yield_curve(spec: ProductSpec, here: str, draw: Draws) -> tuple[np.ndarray, 
     return ceiling - start, ceiling, tau
 
 
+class Works(NamedTuple):
+    """What a vendor works with: the foundries, the level rows of its stocks, its memory rule.
+
+    ``memory_rule`` is an HBM rule from :data:`sim.model.policies.HBM_RULES`
+    (``[memory] allocation``): how each pool's stacks are shared among the
+    products drawing on it.
+    """
+
+    foundries: dict[str, Foundry]
+    levels: LevelRows
+    memory_rule: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
 class Vendor:
     """A domestic designer: capacity from wafers, banked dies and memory; builds to orders.
 
@@ -106,9 +120,9 @@ class Vendor:
     pools. Invariant: chips started = in progress + finished + delivered.
     """
 
-    def __init__(self, name: str, spec: VendorSpec, cal: Calendar, draw: Draws,
-                 foundries: dict[str, Foundry], levels: LevelRows):
+    def __init__(self, name: str, spec: VendorSpec, cal: Calendar, draw: Draws, works: Works):
         self.name = name
+        foundries, levels, self.rule = works
         here = f"vendors.{name}"
         self.products = [Product(p, s, f"{here}.products.{p}", cal, draw)
                          for p, s in spec.products.items()]
@@ -116,7 +130,6 @@ class Vendor:
                        for f, share in spec.wafer_share.items()}
         self.pools = {p: MemoryPool(p, s, f"{here}.memory.{p}", cal, draw, levels)
                       for p, s in spec.memory.items()}
-        self.rule = HBM_RULES["value_first"]
         self.banked = levels.stock(replications=draw.count)
         self.banked.put(draw(f"{here}.banked_dies", spec.banked_dies)[None, :])
         self.banked_per_month = draw(f"{here}.banked_dies_per_month", spec.banked_dies_per_month)

@@ -1,7 +1,8 @@
 """Read a run, sweep or sensitivity directory into tidy structures for the figures.
 
-A directory may hold any of: a run (summary.csv, replications.npz), a sweep
-(points.csv, results.parquet), a sensitivity analysis (sensitivity.csv) and a
+A directory may hold any of: a run (summary.csv, replications.npz, and the
+counterfactual effects.csv of ``chipsim explain``), a sweep (points.csv,
+results.parquet), a sensitivity analysis (sensitivity.csv) and a
 scenario-discovery result (discover.csv); manifest.json marks it complete.
 """
 
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.evidence import Evidence
+from sim.explain.table import FILENAME as EFFECTS_FILE
+from sim.explain.table import Effects, read_effects
 from sim.results.readers import read_csv_rows, read_manifest, read_replicates, read_summary
 from sim.results.reading import DamagedFile
 from sim.results.reading import read_parquet as read_table_checked
@@ -131,6 +134,7 @@ class RunData:
     sweep: SweepData | None = None
     sensitivity: list[dict] | None = None
     discover: list[dict] | None = None
+    effects: Effects | None = None  # effects.csv: paired counterfactuals (None when absent)
     targets: list[Target] = field(default_factory=list)
     registry: dict[str, Evidence] = field(default_factory=dict)
 
@@ -213,6 +217,8 @@ def load(path: str | Path) -> RunData:
         if (path / "replications.npz").is_file():
             data.replicates = read_replicates(path)
         data.sweep = read_sweep(path)
+        if (path / EFFECTS_FILE).is_file():
+            data.effects = Effects(read_effects(path / EFFECTS_FILE))
         for name in ("sensitivity", "discover"):
             if (path / f"{name}.csv").is_file():
                 setattr(data, name, read_csv(path / f"{name}.csv"))

@@ -7,7 +7,8 @@ p05, p25, p50, p75, p95), as summary.csv holds them.
 
 Every number a row carries says what it is: shares and amounts are medians
 over replications with the 5th-95th percentile band; compliance is a mean
-probability; a binding share is the mean share of months.
+probability; what binds is ranked by measured counterfactual effects
+(:mod:`sim.explain.binds`), never by flags.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sim.metrics import BINDING, BINDING_LABELS, M, SummaryRow, format_value
+from sim.explain.binds import THRESHOLD, binds_text
+from sim.explain.table import Effects
+from sim.metrics import M, SummaryRow, format_value
 from sim.metrics import metric as metric_entry
 from sim.model.stats import STAT_NAMES
 
@@ -28,7 +31,6 @@ SHORT = {M.domestic_share_units: "chips", M.domestic_share_compute: "compute",
          M.domestic_share_value: "value", M.imports_units: "imports",
          M.domestic_units: "domestic", M.unmet_demand_compute: "unmet H100e",
          M.power_mw: "power"}
-TIE = 0.005  # constraints within half a point of the most-binding one are named with it
 
 
 def index_of(rows: Iterable[SummaryRow]) -> dict[tuple[str, str, str, str], Sequence[float]]:
@@ -77,22 +79,7 @@ class LevelRow:
     values: dict[str, Band]  # SHARES and AMOUNTS -> median and 90% band
     compliance: float  # mean over the bound segments of P(meets its quota); NaN: none bound
     segments: int  # bound segments with a quota in force that year
-    binding: dict[str, float]  # BINDING member -> mean share of months it binds
-
-    def binds_most(self) -> tuple[list[str], float]:
-        """Return the most-binding constraints (ties within :data:`TIE`), and that share."""
-        known = {k: v for k, v in self.binding.items() if math.isfinite(v)}
-        if not known:
-            return [], math.nan
-        top = max(known.values())
-        return [k for k in BINDING if k in known and known[k] >= top - TIE], top
-
-    def binds_text(self) -> str:
-        """"import supply, import rules 100%" (mean share of months); "n/a" without data."""
-        names, top = self.binds_most()
-        if not names:
-            return "n/a"
-        return f"{', '.join(BINDING_LABELS[n] for n in names)} {top:.0%}"
+    binds: str  # the binding limits with their elasticity ("n/a": no effects measured)
 
 
 def levels_of(index: Index) -> list[str]:
@@ -121,19 +108,19 @@ def mean_compliance(index: Index, level: str, year: str) -> tuple[float, int]:
     return (sum(values) / len(values) if values else math.nan), len(values)
 
 
-def level_row(index: Index, level: str, year: str) -> LevelRow:
-    """Return the run table's row of ``level`` in ``year``."""
+def level_row(index: Index, level: str, year: str, effects: Effects | None = None) -> LevelRow:
+    """Return the run table's row of ``level`` in ``year`` (what binds from ``effects``)."""
     values = {m: Band(*(stat(index, level, m, year, name=s) for s in ("p50", "p05", "p95")))
               for m in (*SHARES, *AMOUNTS)}
     compliance, count = mean_compliance(index, level, year)
-    binding = {b: stat(index, level, f"{M.binding_share}.{b}", year, name="mean")
-               for b in BINDING}
-    return LevelRow(level, values, compliance, count, binding)
+    binds = binds_text(effects, level, year) if effects else "n/a"
+    return LevelRow(level, values, compliance, count, binds)
 
 
-def level_rows(index: Index, year: str, levels: list[str] | None = None) -> list[LevelRow]:
+def level_rows(index: Index, year: str, levels: list[str] | None = None,
+               effects: Effects | None = None) -> list[LevelRow]:
     """One row per quota level (the index's order unless ``levels`` is given)."""
-    return [level_row(index, level, year) for level in (levels or levels_of(index))]
+    return [level_row(index, level, year, effects) for level in (levels or levels_of(index))]
 
 
 def column_note(rows: list[LevelRow], replications: int | None) -> str:
@@ -143,17 +130,19 @@ def column_note(rows: list[LevelRow], replications: int | None) -> str:
     over = f" over {replications:,} replications" if replications else " over replications"
     return (f"Shares (of chips, compute and value), imports, domestic chips, unmet demand and "
             f"power: medians{over}. Quota met: the mean over the {segs} quota-bound segments "
-            f"of each one's probability of meeting its quota. Binds most: the constraint that "
-            f"limits deliveries in the largest share of months (mean over replications).")
+            f"of each one's probability of meeting its quota. Binds: the limits whose 10% "
+            f"relaxation (same draws) raises compute delivered by an elasticity of at least "
+            f"{THRESHOLD:g}, strongest first, with that elasticity (n/a: not measured).")
 
 
-def run_table(index: Index, year: str, replications: int | None = None) -> str:
+def run_table(index: Index, year: str, replications: int | None = None,
+              effects: Effects | None = None) -> str:
     """Return the terminal table: a row per quota level in ``year``, then what columns hold."""
-    rows = level_rows(index, year)
-    head = ["quota", *(SHORT[m] for m in (*SHARES, *AMOUNTS)), "quota met", "binds most"]
+    rows = level_rows(index, year, effects=effects)
+    head = ["quota", *(SHORT[m] for m in (*SHARES, *AMOUNTS)), "quota met", "binds"]
     body = [[r.level, *(format_value(m, r.values[m].median) for m in (*SHARES, *AMOUNTS)),
              "n/a" if not math.isfinite(r.compliance) else f"{r.compliance:.0%}",
-             r.binds_text()] for r in rows]
+             r.binds] for r in rows]
     widths = [max(len(line[i]) for line in [head, *body]) for i in range(len(head))]
     lines = [f"{year} by quota level, national"]
     for line in [head, *body]:

@@ -1,4 +1,4 @@
-"""A run directory: summary.csv, replications.npz and manifest.json (written last)."""
+"""A run directory: summary.csv, replications.npz, effects.csv and manifest.json (last)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.explain.table import FILENAME as EFFECTS_FILE
+from sim.explain.table import Effects, effects_csv
 from sim.model.ensemble import EnsembleResult
 from sim.model.recorder import narrow
 from sim.results.atomic import staged_directory, staging, write_bytes, write_text
@@ -104,11 +106,12 @@ def manifest(scenario: Scenario, scenario_file: str, seed: int, replications: in
 
 
 def write_run(target: str | Path, result: EnsembleResult, info: dict, force: bool,
-              claim: Claim | None = None) -> Path:
+              claim: Claim | None = None, effects: Effects | None = None) -> Path:
     """Write a complete run directory atomically; ``info`` becomes manifest.json.
 
     ``claim``: the claim of ``target`` the caller already holds (see
     :func:`sim.results.atomic.output_directory`); without one it is claimed here.
+    ``effects``: the counterfactual effects, written as effects.csv (none: no file).
     """
     target = Path(target)
     stager = (staging(claim.target, force, "run") if claim is not None
@@ -117,6 +120,8 @@ def write_run(target: str | Path, result: EnsembleResult, info: dict, force: boo
         write_text(stage / "summary.csv", summary_csv(result.rows))
         archive = npz_archive(replicate_members(result))
         write_bytes(stage / "replications.npz", archive.getbuffer())
+        if effects is not None:
+            write_text(stage / EFFECTS_FILE, effects_csv(effects.rows))
         write_text(stage / "manifest.json", json.dumps(info, indent=2, sort_keys=True) + "\n")
     return target
 

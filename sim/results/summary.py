@@ -7,24 +7,13 @@ import io
 import math
 import textwrap
 
-import numpy as np
-
-from sim.metrics import M, SummaryRow
+from sim.explain.table import Effects
+from sim.metrics import M, SummaryRow, format_number
 from sim.model.stats import STAT_NAMES
 from sim.results.levels import index_of, run_table, years_of
 from sim.results.why import why_levels
 
 COLUMNS = ("quota", "metric", "region", "period", *STAT_NAMES)
-
-
-def format_number(value: float) -> str:
-    """Six significant digits, never exponent notation; '' for an undefined value."""
-    if not math.isfinite(value):
-        return ""
-    if value == 0:
-        return "0"
-    return np.format_float_positional(value, precision=6, unique=False, fractional=False,
-                                      trim="-")
 
 
 def summary_csv(rows: list[SummaryRow]) -> str:
@@ -70,16 +59,19 @@ def headline_table(rows: list[SummaryRow], metric: str = M.domestic_share_units)
 
 
 def level_table(rows: list[SummaryRow], replications: int | None = None,
-                width: int = 100) -> str:
-    """Return the run table of the last calendar year and the sentence on why levels differ.
+                width: int = 100, effects: Effects | None = None,
+                reach: tuple[str, ...] | None = None) -> str:
+    """Return the run table of the last calendar year and the sentences on why levels differ.
 
-    The column note and the sentence are wrapped to ``width`` characters.
+    The column note and the sentences are wrapped to ``width`` characters;
+    ``effects`` (counterfactual) give what binds and the reasons, ``reach``
+    the segments a uniform level binds.
     """
     index = index_of(rows)
     years = years_of(index)
     if not years:
         return ""
-    table = run_table(index, years[-1], replications).split("\n")
+    table = run_table(index, years[-1], replications, effects).split("\n")
     note = textwrap.fill(table[-1], width)
-    why = textwrap.fill(why_levels(index, years[-1]), width)
+    why = textwrap.fill(why_levels(index, years[-1], effects=effects, reach=reach), width)
     return "\n".join([*table[:-1], note, "", why])

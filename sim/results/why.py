@@ -1,4 +1,4 @@
-"""One generated sentence on why the quota levels differ, or do not.
+"""Generated sentences on why the quota levels differ, or do not.
 
 The sentence compares the weakest and the strongest quota level of a run in
 one year (the lowest and highest numeric level; "announced" and one level
@@ -9,13 +9,17 @@ when only one is numeric) and is built only from the run's numbers:
   (means are additive, so these are exactly the means of the paired
   per-replication differences that ``level_effect.*`` summarises);
 - the same changes for the quota-bound segments, whose complement is what
-  every other buyer gains or loses;
-- the binding-constraint shares (mean share of months) at the stronger level.
+  every other buyer gains or loses.
+
+Reasons come only from counterfactual effects (:mod:`sim.explain`), never
+from flags: what the level could do with each hindrance lifted (its reach,
+the import bars, domestic supply that does not rise; :mod:`sim.explain.lever`)
+and which limits bind deliveries (:mod:`sim.explain.binds`). Without
+measured effects the sentence gives no reason and says so.
 
 Each clause is stated only when its numbers support it: a change is called
-small below :data:`SMALL` of the deliveries (or demand), a constraint is
-named as a reason only when it binds in at least :data:`BINDS` of months,
-and the share "barely moves" below :data:`FLAT_POINTS` percentage points.
+small below :data:`SMALL` of the deliveries (or demand), and the share
+"barely moves" below :data:`FLAT_POINTS` percentage points.
 """
 
 from __future__ import annotations
@@ -23,15 +27,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.metrics import BINDING_LABELS, EFFECTS, M, format_value
+from sim.explain.binds import THRESHOLD, ranking
+from sim.explain.constraints import CONSTRAINTS
+from sim.explain.lever import hindrances
+from sim.explain.table import Effects
+from sim.metrics import EFFECTS, SEGMENT_NAMES, M, format_value
 from sim.results.levels import Index, bound_segments, levels_of, stat
 
 SMALL = 0.01  # a change below 1% of deliveries (chips) or of demand (H100e) is small
-BINDS = 0.5  # a constraint binding in at least half the months can be a reason
 FLAT_POINTS = 1.0  # the share "barely moves" below one percentage point
 NIL = 0.02  # imports below 2% of deliveries at both levels are "almost nil"
-DOMESTIC_LIMITS = ("hbm", "wafers")
-IMPORT_LIMITS = ("import_supply", "import_rules")
+HOLDS = 0.5  # a hindrance costing the level at least half a point is named as a reason
 
 
 def level_name(level: str) -> str:
@@ -113,25 +119,6 @@ def more(value: float, what: str = "") -> str:
     return f"{chips(value)} {word}{' ' + what if what else ''}"
 
 
-def limits(index: Index, level: str, year: str, members: tuple[str, ...]
-           ) -> list[tuple[str, float]]:
-    """(label, mean share of months) of the members binding in at least BINDS of months."""
-    found = [(BINDING_LABELS[b], stat(index, level, f"{M.binding_share}.{b}", year, name="mean"))
-             for b in members]
-    return [(name, share) for name, share in found if share >= BINDS]
-
-
-def limit_text(found: list[tuple[str, float]]) -> str:
-    """Name the limits: "memory (HBM) in 100% of months", "A and B in 100% of months each"."""
-    shares = [f"{share:.0%}" for _, share in found]
-    if len(found) == 1:
-        return f"{found[0][0]} in {shares[0]} of months"
-    if len(set(shares)) == 1:
-        return f"{' and '.join(name for name, _ in found)} in {shares[0]} of months each"
-    return " and ".join(f"{name} in {share}" for (name, _), share in zip(found, shares,
-                                                                        strict=True)) + " of months"
-
-
 @dataclass(frozen=True)
 class Facts:
     """Everything the sentence says, measured."""
@@ -182,8 +169,13 @@ def unmet_change(index: Index, lo: str, hi: str, year: str) -> float:
     return national_change(index, M.unmet_demand_compute, lo, hi, year)
 
 
-def why_levels(index: Index, year: str, levels: list[str] | None = None) -> str:
-    """Return the sentence on why the levels differ or do not, in ``year`` (national)."""
+def why_levels(index: Index, year: str, levels: list[str] | None = None,
+               effects: Effects | None = None, reach: tuple[str, ...] | None = None) -> str:
+    """Return the sentences on why the levels differ or do not, in ``year`` (national).
+
+    ``effects`` are the run's counterfactual effects (reasons are given only
+    from them); ``reach`` the segments a uniform level binds.
+    """
     chosen = pair(levels or levels_of(index))
     if chosen is None:
         return "Only one quota level was run, so there is no other level to compare."
@@ -191,7 +183,12 @@ def why_levels(index: Index, year: str, levels: list[str] | None = None) -> str:
     if not all(math.isfinite(x) for x in (*f.share, f.deliveries)) or f.deliveries <= 0:
         return (f"The {year} national share is undefined at the {level_name(f.lo)} or the "
                 f"{level_name(f.hi)} (no chip delivered), so the levels cannot be compared.")
-    return f"{head(f)}: {mechanism(index, f)}."
+    text = f"{head(f)}: {mechanism(f)}."
+    if not effects:
+        return text + (" No counterfactual effects were measured, so no reason is given "
+                       "(chipsim explain RUN_DIR measures them).")
+    return " ".join(part for part in (text, lever_sentence(index, f, effects, reach),
+                                      binds_sentence(effects, f.hi, year)) if part)
 
 
 def head(f: Facts) -> str:
@@ -203,44 +200,37 @@ def head(f: Facts) -> str:
             f"domestic share of chips {move}, from {a} to {b} ({f.points:+.1f} points)")
 
 
-def mechanism(index: Index, f: Facts) -> str:
-    """Domestic chips, imports and buyers: what changes, and the constraints that explain it."""
+def mechanism(f: Facts) -> str:
+    """Domestic chips, imports and buyers: what changes between the two levels."""
     if max(f.import_share) < NIL:
         return (f"imports are almost nil (at most {max(f.import_share):.1%} of the chips "
                 f"delivered at either level), so nearly every chip is domestic whatever the "
-                f"quota; {domestic_clause(index, f)}")
-    parts = [domestic_clause(index, f), imports_clause(index, f)]
+                f"quota; {domestic_clause(f)}")
+    parts = [domestic_clause(f), imports_clause(f)]
     buyers = buyers_clause(f)
     if buyers:
         parts.append(buyers)
     return "; ".join(parts) + conclusion(f)
 
 
-def flow_clause(noun: str, value: float, small: bool, why: list, being: str) -> str:
-    """"<noun> hardly change (30 fewer on average), <being> limited by ..." or "<noun> rise by"."""
+def flow_clause(noun: str, value: float, small: bool) -> str:
+    """"<noun> hardly change (30 fewer on average)" or "<noun> rise by 25.0k on average"."""
     if small:
-        return (f"{noun} hardly change ({more(value)} on average)"
-                + (f", {being} limited by {limit_text(why)}" if why else ""))
+        return f"{noun} hardly change ({more(value)} on average)"
     return f"{noun} {'rise' if value > 0 else 'fall'} by {chips(value)} on average"
 
 
-def domestic_clause(index: Index, f: Facts) -> str:
-    """Say what happens to domestic deliveries, and the domestic limit when they stay flat."""
+def domestic_clause(f: Facts) -> str:
+    """Say what happens to domestic deliveries."""
     d = f.domestic.national
-    return flow_clause("domestic chips delivered", d, f.small_chips(d),
-                       limits(index, f.hi, f.year, DOMESTIC_LIMITS), "domestic supply being")
+    return flow_clause("domestic chips delivered", d, f.small_chips(d))
 
 
-def imports_clause(index: Index, f: Facts) -> str:
-    """Say what happens to imports, and the import limit."""
+def imports_clause(f: Facts) -> str:
+    """Say what happens to imports, and to unmet demand when imports move."""
     i = f.imports.national
-    why = limits(index, f.hi, f.year, IMPORT_LIMITS)
-    text = flow_clause("imports", i, f.small_chips(i), why, "being")
-    if f.small_chips(i):
-        return text
-    if why:
-        text += f" (limited by {limit_text(why)})"
-    if not f.small_compute(f.unmet):
+    text = flow_clause("imports", i, f.small_chips(i))
+    if not f.small_chips(i) and not f.small_compute(f.unmet):
         text += (f" and unmet demand {'rises' if f.unmet > 0 else 'falls'} by "
                  f"{chips(f.unmet)} H100e")
     return text
@@ -276,3 +266,75 @@ def conclusion(f: Facts) -> str:
         return f", so {hi} raises the share with domestic chips vendors can supply"
     return ""
 
+
+def segment_names(ids: list[str]) -> str:
+    """"Beijing, Shanghai and Guiyang" from segment ids."""
+    return and_list([SEGMENT_NAMES.get(i, i.replace("_", " ")) for i in ids])
+
+
+def reach_text(index: Index, year: str, reach: tuple[str, ...] | None) -> str:
+    """Say whom the level binds and their share of demand ("" when the reach is unknown)."""
+    regions = [k[2] for k in index if k[1] == M.demand_compute and k[3] == year
+               and k[2] != "national"]
+    regions = list(dict.fromkeys(regions))
+    if reach is None or not regions:
+        return ""
+    total = sum(stat(index, k, M.demand_compute, year, r, "mean") for k in levels_of(index)[:1]
+                for r in regions)
+    inside = sum(stat(index, levels_of(index)[0], M.demand_compute, year, r, "mean")
+                 for r in regions if r in reach)
+    outside = [r for r in regions if r not in reach]
+    share = f"{inside / total:.0%} of {year} demand" if total > 0 else "an unknown share"
+    rest = f", not {segment_names(outside)}" if outside else ""
+    return f"the level binds {segment_names([r for r in regions if r in reach])} ({share}){rest}"
+
+
+def lever_sentence(index: Index, f: Facts, effects: Effects,
+                   reach: tuple[str, ...] | None) -> str:
+    """Say what the level loses to each hindrance, measured by lifting it on the same draws."""
+    found = hindrances(effects, f.lo, f.hi, f.year)
+    if not found:
+        return ""
+    span = f"{short_level(f.lo)}-to-{short_level(f.hi)}"
+    ifs = [f"{h.lifted * 100:+.1f} points {CONSTRAINTS[h.constraint].relaxed(None)}"
+           for h in found]
+    costs = [f"{h.cost * 100:.1f}{' points' if i == 0 else ''} to {h.label}"
+             for i, h in enumerate(found)]
+    where = reach_text(index, f.year, reach)
+    text = (f"Lifting each hindrance in turn on the same draws, the {span} effect "
+            f"({found[0].base * 100:+.1f} points on average) would be {and_list(ifs)}, so it "
+            f"loses {and_list(costs)}"
+            + (f" ({where})." if where else "."))
+    top = max(found, key=lambda h: h.cost)
+    if top.cost * 100 >= HOLDS:
+        return text + f" The level is held back most by {top.label}."
+    return text + " No hindrance measured holds the level back by half a point or more."
+
+
+def short_level(level: str) -> str:
+    """"announced quotas" or "50%"."""
+    return "announced-quota" if level == "announced" else f"{float(level):.0%}"
+
+
+def and_list(parts: list[str]) -> str:
+    """Join ``parts`` as "a", "a and b" or "a, b and c"."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def binds_sentence(effects: Effects, level: str, year: str) -> str:
+    """Which limits bind deliveries at ``level`` in ``year``, by measured elasticity."""
+    ranked = ranking(effects, level, year)
+    if not ranked:
+        return ""
+    binding = [b for b in ranked if b.binds]
+    perverse = [b for b in ranked if b.elasticity <= -THRESHOLD]
+    named = and_list([f"{b.label} {b.elasticity:.2f}" for b in binding]) if binding else ""
+    text = (f"Relaxing each limit by its stated amount on the same draws, {year} deliveries "
+            f"at the {level_name(level)} are bound by (elasticity of compute delivered) "
+            f"{named}" if binding else
+            f"No limit binds {year} deliveries at the {level_name(level)} (every elasticity "
+            f"of compute delivered is below {THRESHOLD:g})")
+    if perverse:
+        text += "; relaxing " + " or ".join(b.label for b in perverse) + " lowers them " \
+            + ", ".join(f"({b.elasticity:.2f})" for b in perverse)
+    return text + "."

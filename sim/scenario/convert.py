@@ -12,7 +12,7 @@ import math
 import re
 import types
 import typing
-from dataclasses import MISSING, fields, is_dataclass
+from dataclasses import MISSING, fields, is_dataclass, replace
 
 from sim.calendar import parse_month
 from sim.scenario.dist import KINDS, Dist
@@ -78,6 +78,19 @@ def to_dataclass(cls: type, raw, path: str):
             raise ScenarioError(f"missing required key ({f.metadata.get('unit', '')})",
                                 join(path, name))
     return cls(**values)
+
+
+def fill_defaults(scenario):
+    """Return ``scenario`` with the defaults that depend on other sections filled in.
+
+    ``run.lever_segments`` absent means the segments with an announced quota;
+    the resolved list is written into the scenario, so a run's manifest
+    records which segments its uniform quota levels bound.
+    """
+    if scenario.run.lever_segments is not None:
+        return scenario
+    run = replace(scenario.run, lever_segments=scenario.lever_reach())
+    return replace(scenario, run=run)
 
 
 def to_mapping(value_type, raw, path: str, meta: dict) -> dict:

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import fields
 from pathlib import Path
 
-from sim.scenario.convert import to_dataclass
+from sim.scenario.convert import fill_defaults, to_dataclass
 from sim.scenario.errors import ScenarioError, short
 from sim.scenario.schema import Event, Scenario
 from sim.scenario.validate import validate
@@ -36,6 +36,7 @@ def load(path: str | Path, overrides: dict | None = None) -> Scenario:
         raw.setdefault("name", path.stem)
         scenario = to_dataclass(Scenario, raw, "")
         validate(scenario)
+        scenario = fill_defaults(scenario)
     except ScenarioError as err:
         raise err.in_file(str(path)) from None
     return scenario

@@ -42,6 +42,9 @@ class RunSpec:
         metadata=spec('"announced" or a share in [0, 1]', quota=True))
     allocation: str = field(default="pro_rata", metadata=spec("rule name", rule=True))
     lever_start: str = field(default="2026-01", metadata=spec("YYYY-MM", month=True))
+    lever_segments: tuple[str, ...] | None = field(default=None, metadata=spec(
+        "segment ids a uniform quota level binds (default: those with an announced quota, "
+        "filled in at load)", ref="segments"))
 
 
 @dataclass(frozen=True)
@@ -273,3 +276,13 @@ class Scenario:
     calendar: CalendarSpec = field(default_factory=CalendarSpec, metadata=spec("calendar"))
     run: RunSpec = field(default_factory=RunSpec, metadata=spec("run settings"))
     extends: str | None = field(default=None, metadata=spec("path of the parent scenario"))
+
+    def lever_reach(self) -> tuple[str, ...]:
+        """Segments a uniform quota level binds: ``run.lever_segments``.
+
+        When that is unset (a tree not filled in by the loader, such as an
+        older run's manifest), the segments with an announced quota.
+        """
+        if self.run.lever_segments is not None:
+            return self.run.lever_segments
+        return tuple(name for name, s in self.segments.items() if s.quota is not None)

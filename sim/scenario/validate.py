@@ -37,6 +37,7 @@ def validate(scenario: Scenario) -> None:
     check_dates(scenario, "", start, end)
     check_ids(scenario)
     check_references(scenario)
+    check_lever(scenario)
     check_shares(scenario)
 
 
@@ -121,6 +122,19 @@ def check_references(scenario: Scenario) -> None:
     for sname, segment in scenario.segments.items():
         if segment.quota is not None and not segment.quota.points:
             raise ScenarioError("a quota path needs at least one point", f"segments.{sname}.quota")
+
+
+def check_lever(scenario: Scenario) -> None:
+    """``run.lever_segments`` names segments that exist, each once (absent: the default)."""
+    reach = scenario.run.lever_segments
+    if reach is None:
+        return
+    for segment in reach:
+        if segment not in scenario.segments:
+            raise ScenarioError(f"unknown segment {segment!r}"
+                                + did_you_mean(segment, scenario.segments), "run.lever_segments")
+    if len(set(reach)) < len(reach):
+        raise ScenarioError("expected each segment listed once", "run.lever_segments")
 
 
 def check_product(product, vendor, here: str) -> None:

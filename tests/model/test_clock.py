@@ -105,3 +105,66 @@ def test_more_reports_than_actors_joined_is_an_error_not_a_silent_early_phase():
     world.clock.join("recorded")
     world.run(stray())
     assert errors == ["phase 'delivered' reported by more actors than joined it"]
+
+
+
+def test_an_actor_that_stops_reporting_stalls_the_run_and_check_names_phase_and_month():
+    """Without the check SimPy just runs out of events: the run would end early, silently."""
+    import pytest
+
+    world = World(months=6)
+
+    def supplier(stop_at):
+        while True:
+            month = yield world.clock.next_month()
+            if month.t == stop_at:  # stops reporting from this month on
+                return
+            month.done("delivered")
+
+    def recorder():
+        while True:
+            month = yield world.clock.next_month()
+            yield month.after("delivered")
+            month.done("recorded")
+
+    for phases in (("delivered",), ("delivered",), ("recorded",)):
+        world.clock.join(*phases)
+    world.run(supplier(stop_at=3), supplier(stop_at=None), recorder())
+    assert not world.clock.finished and world.clock.completed == 3
+    month, phase = world.clock.stall()
+    assert (month.t, phase) == (3, "delivered")
+    with pytest.raises(RuntimeError) as err:
+        world.clock.check(world.cal.label)
+    print(err.value)
+    assert str(err.value) == ("the simulation stalled in 2025-04 (month 4 of 6): "
+                              "phase 'delivered' still waits for 1 of 2 actors")
+
+
+def test_a_normal_run_completes_every_month_and_checks_clean():
+    world = World(months=4)
+
+    def recorder():
+        while True:
+            month = yield world.clock.next_month()
+            month.done("recorded")
+
+    world.clock.join("recorded")
+    world.run(recorder())
+    assert world.clock.finished and world.clock.completed == 4
+    assert world.clock.stall() is None
+    world.clock.check(world.cal.label)  # does not raise
+
+
+def test_a_model_whose_actor_stalls_raises_instead_of_returning_part_of_the_calendar():
+    from pathlib import Path
+
+    import pytest
+
+    from sim.model.model import Model
+    from sim.scenario import load
+
+    model = Model(load(Path(__file__).with_name("tiny.toml")), 2)
+    model.clock.join("capacity")  # one more actor that never reports: the market waits on it
+    with pytest.raises(RuntimeError, match=r"stalled in 2025-01 \(month 1 of 12\): "
+                                           r"phase 'capacity' still waits for 1 of 2 actors"):
+        model.run()

@@ -1,4 +1,4 @@
-"""sim.model.import_market: merit order, pro rata, willingness, approvals, bundles, binding."""
+"""sim.model.import_market: merit order, pro rata, willingness, approvals, bundles."""
 
 from __future__ import annotations
 
@@ -50,25 +50,22 @@ def test_buyers_take_the_best_value_first_then_the_next_product():
     np.testing.assert_allclose(out.by_product["dear"][0, 0], 10)
     np.testing.assert_allclose(out.by_product["grey"][0, 0], 0)
     np.testing.assert_allclose(out.got[:, 0, 0], [8, 12])
-    assert not out.limited[0, 0]
 
 
-def test_guidance_withholds_need_and_rules_bind_when_supply_is_left():
+def test_guidance_withholds_need_even_when_supply_is_left():
     product = Channel("x", units=100, h100e=0.5, price=10)
     channels, rules = setup(product)
     rules.guidance[0][1] = 0.25  # segment 1 is discouraged
     out = clear(channels, rules, [10, 20])
     np.testing.assert_allclose(out.got[:, 0, 0], [10, 5])
     np.testing.assert_allclose(out.units[:, 0, 0], [20, 10])
-    assert out.limited[0, 0] and out.by_rules[0, 0] and not out.by_supply[0, 0]
 
 
-def test_scarce_supply_binds_and_goes_pro_rata():
+def test_scarce_supply_goes_pro_rata():
     product = Channel("x", units=6, h100e=1.0, price=10)
     channels, rules = setup(product)
     out = clear(channels, rules, [10, 20])
     np.testing.assert_allclose(out.got[:, 0, 0], [2, 4])
-    assert out.by_supply[0, 0] and not out.by_rules[0, 0]
 
 
 def test_an_approved_quantity_caps_a_product_that_needs_approval():
@@ -129,15 +126,3 @@ def test_what_several_products_deliver_is_need_met_plus_bought_ahead():
     assert out.rushed[0, 0, 0] > 0
     delivered = out.by_product["a"] + out.by_product["b"]  # units of 1 H100e each
     np.testing.assert_allclose((out.got + out.rushed).sum(axis=0), delivered)
-
-
-def test_asks_that_supply_exactly_meets_are_not_a_supply_limit():
-    """Guidance leaves need unmet, and the supply covers every ask to the last unit."""
-    product = Channel("x", units=0.5, h100e=1.0, price=10)
-    channels, rules = setup(product)
-    rules.guidance[0][0] = 0.5
-    out = clear(channels, rules, [1, 0])
-    np.testing.assert_allclose(out.got[:, 0, 0], [0.5, 0])
-    assert out.limited[0, 0] and not out.by_supply[0, 0]
-    channels, rules = setup(Channel("x", units=0.5, h100e=1.0, price=10))
-    assert clear(channels, rules, [1, 0]).by_supply[0, 0]  # asks of 1 against 0.5: it binds

@@ -21,11 +21,10 @@ def test_the_installed_base_is_the_initial_base_plus_every_delivery():
                               flows([1.0, 0.0], per=2.0, kw=0.2))
     np.testing.assert_allclose(ledger.installed["domestic"][:, 0, 0], [100 + 3 * 2, 50])
     np.testing.assert_allclose(ledger.installed["import"][:, 0, 0], [10 + 3 * 2, 12])
-    year, months = ledger.take_year()
-    assert months == 3
+    year = ledger.take_year()
     np.testing.assert_allclose(year["domestic_units"][:, 0, 0], [6.0, 0.0])
     np.testing.assert_allclose(year["power_kw"][:, 0, 0], [3 * (0.2 + 0.2), 3 * 0.4])
-    assert ledger.take_year() == ({}, 0)
+    assert ledger.take_year() == {}
 
 
 def test_a_month_shares_domestic_over_everything_delivered():
@@ -36,14 +35,6 @@ def test_a_month_shares_domestic_over_everything_delivered():
     shares = ledger.take_shares()
     assert shares["domestic_share_units"].item() == 0.4
     assert shares["domestic_share_compute"].item() == 0.25
-
-
-def test_binding_months_are_counted():
-    ledger = Ledger({"domestic": np.zeros((1, 1)), "import": np.zeros((1, 1))},
-                    LevelRows(1, None))
-    for flag in (True, False, True):
-        ledger.add_binding({"hbm": np.array([[flag]])})
-    assert ledger.year["binding.hbm"].item() == 2.0
 
 
 def test_a_one_row_sum_grows_to_every_level_when_the_flows_part():

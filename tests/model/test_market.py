@@ -1,14 +1,11 @@
-"""sim.model.market: pool grants carry the pool's mix; what binds in a month."""
+"""sim.model.market: pool grants carry the pool's mix."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.model.import_market import ImportResult
-from sim.model.market import binding, pool_grant
+from sim.model.market import pool_grant
 from sim.model.policies import pro_rata, quota_first
-
-T, F = np.array([[True]]), np.array([[False]])
 
 
 def test_a_pool_grant_gives_each_segment_the_pools_mix_of_units_power_and_value():
@@ -34,21 +31,3 @@ def test_a_part_taken_pool_reports_its_fraction_and_an_empty_pool_grants_nothing
     empty = pool_grant(np.array([[[10.0]]]), [np.zeros((1, 1))], per_unit, np.array([True]),
                        pro_rata)
     assert empty.h100e.item() == 0.0 and empty.fraction.item() == 0.0
-
-
-def imports(limited, supply, rules) -> ImportResult:
-    z = np.zeros((1, 1, 1))
-    return ImportResult(z, z, z, z, z, {}, limited, supply, rules)
-
-
-def test_binding_names_memory_or_wafers_at_home_and_supply_or_rules_abroad():
-    home = {"hbm": T, "wafers": F, "short": T}
-    got = binding(home, imports(T, F, T))
-    assert got["hbm"].item() and not got["wafers"].item()
-    assert got["import_rules"].item() and not got["import_supply"].item()
-    assert not got["demand"].item()
-    # imports short with nothing offered at all count as supply
-    assert binding(home, imports(T, F, F))["import_supply"].item()
-    # neither side limited: demand binds
-    idle = binding({"hbm": F, "wafers": F, "short": F}, imports(F, F, F))
-    assert idle["demand"].item() and not idle["import_supply"].item()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.metrics import BINDING, names
+from sim.metrics import names
 from sim.model.model import Model, ModelOptions
 from sim.model.recorder import ANNUAL, RecordOptions, RowFilter, narrow
 from sim.scenario import load
@@ -27,7 +27,6 @@ def test_each_period_emits_its_registered_metrics_for_its_regions():
     assert {(m, g) for m, g in year if m in ANNUAL} == {
         (m, g) for m in ANNUAL for g in ("national", "city", "private")}
     assert [(m, g) for m, g in year if m not in ANNUAL] == [
-        (f"binding_share.{b}", "national") for b in BINDING] + [
         ("quota_target", "city"), ("quota_compliance", "city")]
 
 

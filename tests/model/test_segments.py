@@ -29,6 +29,26 @@ def test_a_level_keeps_history_then_reaches_its_value_in_january_2027():
     assert (path[1, t_deadline:] == 1.0).all() and (path[0, t_lever:] == 0.5).all()
 
 
+def test_the_lever_reaches_only_the_segments_in_its_reach():
+    # 2025-01 to 2027-06; the lever starts in 2026-07 (step 18) and the level holds
+    # from 2027-01 (step 24): seven steps of a seventh of the way each.
+    cal = calendar(30, "2025-01")
+    levels = ["announced", "0.7"]
+    unannounced = quota_paths(cal, None, levels, "2026-07", reach=True)
+    np.testing.assert_array_equal(unannounced[0], np.zeros(30))  # nothing announced
+    np.testing.assert_array_equal(unannounced[1, :18], np.zeros(18))
+    np.testing.assert_allclose(unannounced[1, 18:25], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+    np.testing.assert_allclose(unannounced[1, 25:], 0.7)
+    np.testing.assert_array_equal(quota_paths(cal, None, levels, "2026-07", reach=False),
+                                  np.zeros((2, 30)))
+    points = {"2025-01": 0.0, "2025-11": 0.5}  # 0.05 a month, then 0.5 held
+    outside = quota_paths(cal, points, levels, "2026-07", reach=False)
+    np.testing.assert_allclose(outside[0, :12], [0.05 * t for t in range(11)] + [0.5])
+    np.testing.assert_array_equal(outside[1], outside[0])
+    inside = quota_paths(cal, points, levels, "2026-07")  # in reach by default
+    np.testing.assert_allclose(inside[1, 18:25], 0.5 + 0.2 / 7 * np.arange(1, 8))
+
+
 def test_a_quota_counted_in_units_orders_its_share_of_compute_at_the_current_mix():
     # half the chips domestic at 0.5 H100e each, imports at 1.5: a quarter of the compute
     np.testing.assert_allclose(compute_share(np.array([0.5]), np.array([[0.5], [1.5]])), 0.25)

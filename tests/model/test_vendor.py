@@ -5,10 +5,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from small import calendar, draws, fixed
 
+from sim.model.policies import HBM_RULES
 from sim.model.state import LevelRows
-from sim.model.vendor import Product, Vendor, whole_months
+from sim.model.vendor import Product, Vendor, Works, whole_months
 from sim.scenario.schema import MemorySource, YieldCurve
 from sim.scenario.schema import Product as ProductSpec
 from sim.scenario.schema import Vendor as VendorSpec
@@ -49,7 +51,7 @@ def make_vendor(levels: LevelRows, wafers: float = 1000, memory: float | None = 
                       memory={"hbm": MemorySource()}, banked_dies=fixed(100),
                       banked_dies_per_month=fixed(30), inventory_months=fixed(0))
     fabs = {"smic": foundry(wafers, factor=2.0), "other": foundry(0)}
-    vendor = Vendor("v", spec, CAL, draws(2), fabs, levels)
+    vendor = Vendor("v", spec, CAL, draws(2), Works(fabs, levels, HBM_RULES["value_first"]))
     for p in vendor.products[:2]:
         p.active[:] = True
     if memory is not None:
@@ -83,6 +85,36 @@ def test_memory_limits_capacity_most_compute_per_stack_first():
     assert cap.chips[1, 0, 0] == 1000.0  # b takes all 8,000 stacks first
     assert cap.chips[0, 0, 0] == 0.0 and wanted[0] == 2015.0
     np.testing.assert_allclose(cap.memory_cut()[0], 0.7 * 2015 + 1.4 * 5000)
+
+
+def pooled_pair(rule: str) -> Vendor:
+    """Two products sharing one pool of 8,000 stacks; b gives twice a's H100e per stack."""
+    products = {"a": product_spec(h100e=fixed(0.7)),
+                "b": product_spec(h100e=fixed(1.4), mix=fixed(3.0))}
+    spec = VendorSpec(products=products, wafer_share={"smic": fixed(0.5)},
+                      memory={"hbm": MemorySource()})
+    levels = LevelRows(1, None)
+    vendor = Vendor("v", spec, CAL, draws(2),
+                    Works({"smic": foundry(1000, factor=2.0)}, levels, HBM_RULES[rule]))
+    for p in vendor.products:
+        p.active[:] = True
+    pool = vendor.pools["hbm"]
+    pool.free = False
+    pool.stock.put(np.full((levels.rows, 2), 8000.0))
+    return vendor
+
+
+@pytest.mark.parametrize("rule, chips, h100e", [
+    # a wants 2,000 chips (16,000 stacks), b 6,000 (48,000 stacks): 64,000 for 8,000 held.
+    ("value_first", [0.0, 1000.0], 1000 * 1.4),  # b, more H100e per stack, takes them all
+    ("pro_rata", [250.0, 750.0], 250 * 0.7 + 750 * 1.4),  # each gets 8,000 / 64,000 = 1/8
+])
+def test_the_memory_rule_shares_a_pool_between_its_products(rule, chips, h100e):
+    cap = pooled_pair(rule).capacity_at(0)
+    np.testing.assert_allclose(cap.wanted[:, 0, 0], [2000.0, 6000.0])
+    np.testing.assert_allclose(cap.chips[:, 0, 0], chips)
+    np.testing.assert_allclose(cap.compute()[0], h100e)  # 1,400 vs 1,225 H100e
+    np.testing.assert_allclose(cap.memory_cut()[0], 0.7 * 2000 + 1.4 * 6000 - h100e)
 
 
 def test_started_chips_finish_after_their_lead_time_and_use_memory_and_dies():

@@ -1,0 +1,74 @@
+"""``chipsim explain``: add (or refresh) a run's counterfactual effects; shared progress."""
+
+from __future__ import annotations
+
+import click
+
+from sim.cli.options import SafePath, amount_option, input_error
+from sim.explain.measure import DEFAULT_REPS, ExplainOptions
+from sim.scenario.errors import ScenarioError
+
+
+def explain_options(reps: int | None, amount: float | None = None) -> ExplainOptions:
+    """Return the explanation a command asked for, with a progress bar on stderr."""
+    return ExplainOptions(replications=DEFAULT_REPS if reps is None else reps, amount=amount,
+                          progress=ProgressBar())
+
+
+class ProgressBar:
+    """Progress of the counterfactual runs in months simulated (made on the first report)."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` months simulated; close the bar at the end."""
+        from sim.experiments.progress import Progress
+
+        if self.bar is None:
+            self.bar = Progress(total, label="explaining (counterfactual runs)", unit="months",
+                                interval=5.0)
+        self.bar.update(done - self.bar.done)
+        if done >= total:
+            self.bar.close()
+
+
+@click.command()
+@click.argument("run_dir", type=SafePath(file_okay=False))
+@click.option("--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
+              help=f"Replications of each counterfactual (default {DEFAULT_REPS:,}).")
+@amount_option
+def explain(run_dir, reps, amount):
+    """Measure what binds and what holds the quota levels back in RUN_DIR; write effects.csv."""
+    from sim.explain.runs import explain_run
+    from sim.results.run_dir import read_manifest
+    from sim.results.summary import level_table
+
+    try:
+        effects = explain_run(run_dir, explain_options(reps, amount))
+        rows, manifest = summary_rows(run_dir), read_manifest(run_dir)
+    except (ScenarioError, OSError, MemoryError) as err:
+        raise input_error(err) from None
+    click.echo(level_table(rows, manifest.get("replications"), effects=effects,
+                           reach=reach_of(manifest)))
+    click.echo(f"\nWrote {run_dir}/effects.csv")
+
+
+def summary_rows(run_dir) -> list:
+    """Read a run directory's summary.csv as summary rows (checked read)."""
+    import numpy as np
+
+    from sim.metrics import SummaryRow
+    from sim.model.stats import STAT_NAMES
+    from sim.results.readers import read_summary
+
+    return [SummaryRow(r["quota"], r["metric"], r["region"], r["period"],
+                       np.array([r[s] for s in STAT_NAMES], dtype=float))
+            for r in read_summary(f"{run_dir}/summary.csv")]
+
+
+def reach_of(manifest: dict) -> tuple[str, ...] | None:
+    """Return the segments a run's uniform level binds, from its manifest (None: unknown)."""
+    run = (manifest.get("scenario") or {}).get("run") or {}
+    reach = run.get("lever_segments")
+    return tuple(reach) if isinstance(reach, list) else None
