@@ -1,7 +1,9 @@
 """Shared fixtures for the report and diff tests: one small run, its HTML and PDF.
 
 Three quota levels and REPORT_REPS replications keep rendering quick while
-every figure still has several panels to check. Test modules import these
+every figure still has several panels to check; the run measures its
+counterfactual effects (effects.csv) on EXPLAIN_REPS replications, so the
+report draws what limits deliveries. Test modules import these
 fixtures; the module-level cache makes every module share one run and one
 rendering per session.
 """
@@ -11,24 +13,27 @@ from __future__ import annotations
 import pytest
 from chipsim_testing import BASELINE, SEED
 
+from sim.explain.measure import ExplainOptions
 from sim.report.writer import write_report
 from sim.runner import execute
 
 REPORT_REPS = 150
+EXPLAIN_REPS = 40
 REPORT_LEVELS = ["announced", "0.5", "1.0"]
 # The figures a baseline run report holds, in page order: the levels section
-# (what binds, paired differences), the last year's distribution (its levels
-# differ), compliance, supply, the timeline and the appendix of fans.
-REPORT_FIGURES = ["binding", "levels", "ecdf", "compliance", "supply", "timeline", "fan"]
+# (what limits deliveries, paired differences), the last year's distribution
+# (its levels differ), compliance, supply, the timeline and the appendix of fans.
+REPORT_FIGURES = ["limits", "levels", "ecdf", "compliance", "supply", "timeline", "fan"]
 _MADE: dict = {}
 
 
 @pytest.fixture(scope="session")
 def report_run(tmp_path_factory):
-    """A baseline run directory at REPORT_LEVELS, REPORT_REPS replications."""
+    """A baseline run directory at REPORT_LEVELS, REPORT_REPS replications, with effects.csv."""
     if "run" not in _MADE:
         out = tmp_path_factory.mktemp("report") / "baseline"
-        execute(BASELINE, REPORT_REPS, SEED, REPORT_LEVELS, out)
+        execute(BASELINE, REPORT_REPS, SEED, REPORT_LEVELS, out,
+                explain=ExplainOptions(replications=EXPLAIN_REPS))
         _MADE["run"] = out
     return _MADE["run"]
 

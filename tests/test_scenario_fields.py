@@ -252,7 +252,6 @@ PERTURB: dict[str, Perturbation] = {
     "vendors.*.inventory_months": Perturbation(scale(3.0)),
     "memory.controls_from": Perturbation(shift(6)),
     "memory.stockpile_stacks": Perturbation(scale(0.3)),
-    "memory.controls_announced": Perturbation(shift(-6)),
     "memory.rush_stacks": Perturbation(scale(0.3)),
     "memory.domestic_stacks": Perturbation(scale(0.3)),
     "memory.allocation": Perturbation(put("pro_rata")),
@@ -272,7 +271,6 @@ PERTURB: dict[str, Perturbation] = {
     "grey_market.*.price_usd": Perturbation(scale(2.0)),
     "grey_market.*.lead_months": Perturbation(scale(3.0), given=ANNOUNCED_BAN),
     "grey_market.*.licence": Perturbation(put(0.5)),
-    "grey_market.*.guidance": Perturbation(put(0.5)),
     "grey_market.*.approval": Perturbation(flip),
     "grey_market.*.stockpile_units": Perturbation(pin(50_000.0)),
     "grey_market.*.stockpile_date": Perturbation(put("2025-06"), given=GREY_STOCK),
@@ -302,6 +300,12 @@ NO_EFFECT: dict[str, str] = {
                "always holds None here",
     "events.*.evidence": "provenance only: ids of the evidence the event cites",
     "segments.*.quota.evidence": "provenance only: ids of the evidence the quota path cites",
+    "memory.controls_announced": "dates the pre-control rush for the record and the timeline: "
+                                 "the rush (memory.rush_stacks) is a given total, and crediting "
+                                 "it earlier changes nothing while imported memory is unlimited "
+                                 "before memory.controls_from",
+    "grey_market.*.guidance": "refused unless 1 (the default) by validation: grey-market "
+                              "products follow bars only",
 }
 
 
@@ -406,3 +410,17 @@ def test_field_changes_results(path):
     changed = differences(outcome(before), outcome(after))
     assert changed, (f"{path}: the change ({PERTURB[path].where or path}) leaves every output "
                      "of the run identical: a silent setting?")
+
+
+def test_a_grey_market_guidance_is_refused_naming_its_key():
+    """A guidance on a smuggled product would be ignored, so the loader refuses it."""
+    import pytest
+
+    from sim.scenario.errors import ScenarioError
+    from sim.scenario.validate import validate
+
+    grey = next(iter(base().grey_market))
+    product = dataclasses.replace(base().grey_market[grey], guidance=0.5)
+    scenario = dataclasses.replace(base(), grey_market={**base().grey_market, grey: product})
+    with pytest.raises(ScenarioError, match=f"grey_market.{grey}.guidance"):
+        validate(scenario)

@@ -12,21 +12,28 @@ from sim.model.segments import QUOTA_DEADLINE
 from sim.report import readings
 from sim.report.assumptions import assumption_table, source_table
 from sim.report.data import RunData
-from sim.report.document import Document, FigureBlock, Section
+from sim.report.document import Document, FigureBlock, Section, TextBlock
 from sim.report.experiments import experiment_sections, sweep_headline
-from sim.report.figures.levels import binding_chart, level_differences
+from sim.report.figures.levels import level_differences
+from sim.report.figures.limits import limits_chart
 from sim.report.figures.market import compliance_heatmap, supply_demand
 from sim.report.figures.policy import policy_timeline
 from sim.report.figures.share import ecdf_groups, fan_chart, share_ecdf
 from sim.report.levels import (
-    binding_reading,
     differences_reading,
     headline,
     levels_table,
+    limits_reading,
     paired_differences,
+    reach_sentence,
+    reference_level,
 )
 from sim.report.style import level_label
 from sim.report.timeline import timeline_reading
+from sim.results.why import why_levels
+
+LIMITS_KEY = "limits"  # the figure block of what limits deliveries
+SHOWN_YEARS = 2  # the last years the limits figure draws
 
 
 def source_line(data: RunData) -> str:
@@ -90,27 +97,53 @@ def run_sections(data: RunData, source: str) -> list[Section]:
 
 def levels_section(data: RunData, levels: list[str], years: list[str], source: str,
                    lever: str | None) -> Section:
-    """Build the table of levels, what binds by year, and the levels' paired differences."""
-    summary = data.summary
-    blocks = [levels_table(summary, levels, years[-1], data.manifest.get("replications")),
-              FigureBlock("binding", "What binds, by year and by level",
-                          partial(binding_chart, summary, levels, years, source),
-                          binding_reading(summary, levels, years),
-                          "Heatmaps of the share of months each constraint binds")]
+    """Build the table of levels, what limits deliveries, and the levels' paired differences."""
+    summary, effects, scenario = data.summary, data.effects, data.scenario()
+    blocks: list = [levels_table(summary, levels, years[-1], data.manifest.get("replications"),
+                                 effects), limits_block(data, levels, years, source)]
+    reach = scenario.lever_reach() if scenario is not None else None
     diffs = paired_differences(data.replicates, levels)
     if diffs is not None and diffs.stats:
+        why = why_levels(summary.index, years[-1], levels, effects, reach)
         blocks.append(FigureBlock(
             "levels", "How far apart the levels are",
             partial(level_differences, summary, diffs, source,
                     parse_month(lever) / 12 if lever else None),
-            differences_reading(diffs, summary, years[-1], lever),
+            differences_reading(diffs, summary, years[-1], lever, why),
             "The reference path with its bands and each level's paired difference from it"))
+    where = (reach_sentence(scenario, summary, reference_level(levels), years[-1])
+             if scenario is not None else "")
     return Section("levels", "What each quota level does", blocks,
-                   intro=level_meaning(lever, levels))
+                   intro=level_meaning(lever, levels, where))
 
 
-def level_meaning(lever: str | None, levels: list[str]) -> str:
-    """Say what a uniform quota level is, so "50% quota" cannot be misread."""
+LIMITS_TITLE = "What limits deliveries"
+
+
+def limits_block(data: RunData, levels: list[str], years: list[str], source: str
+                 ) -> FigureBlock | TextBlock:
+    """Draw each limit's elasticity of delivered compute; a short text without effects.csv."""
+    effects = data.effects
+    if not effects:
+        return TextBlock(LIMITS_KEY, LIMITS_TITLE, (
+            "This run has no counterfactual effects (effects.csv), so what limits deliveries "
+            "is not measured. chipsim explain RUN_DIR adds them: each limit is relaxed by a "
+            "small amount on the same draws and the change in compute delivered is measured."))
+    level = reference_level(levels, effects)
+    measured = [y for y in years if y in effects.periods()] or effects.periods()
+    shown = measured[-SHOWN_YEARS:]
+    return FigureBlock(
+        LIMITS_KEY, LIMITS_TITLE, partial(limits_chart, effects, level, shown, source),
+        limits_reading(effects, level, shown, [lv for lv in levels if lv in effects.levels()]),
+        "Horizontal bars of each limit's elasticity of delivered compute with 90% intervals, "
+        "by year, and the threshold from which a limit binds")
+
+
+def level_meaning(lever: str | None, levels: list[str], reach: str = "") -> str:
+    """Say what a uniform quota level is, so "50% quota" cannot be misread.
+
+    ``reach``: the sentence saying which segments the level binds (appended).
+    """
     numeric = [lv for lv in levels if lv != "announced"]
     if not numeric:
         return ""
@@ -123,7 +156,8 @@ def level_meaning(lever: str | None, levels: list[str]) -> str:
             "segment by that one share of its new chips (of its new compute where its quota "
             f"counts compute), {phase}; before {when} every level follows the announced "
             f"quotas. A level below a segment's announced quota lowers it: the {lowest} "
-            "level asks less of a segment whose announced quota is higher.")
+            "level asks less of a segment whose announced quota is higher."
+            + (f" {reach}" if reach else ""))
 
 
 def distribution_section(data: RunData, year: str, source: str) -> Section:

@@ -24,6 +24,15 @@ class FigureBlock:
 
 
 @dataclass
+class TextBlock:
+    """A titled paragraph standing where a figure would be (its data is absent)."""
+
+    key: str
+    title: str
+    text: str
+
+
+@dataclass
 class Table:
     """A table of text cells; ``anchors`` optionally names each row for links."""
 
@@ -41,7 +50,7 @@ class Section:
 
     key: str
     title: str
-    blocks: list[FigureBlock | Table]
+    blocks: list[FigureBlock | Table | TextBlock]
     intro: str = ""
 
 

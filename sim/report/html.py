@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from sim.report.document import Document, FigureBlock, Section, Table
+from sim.report.document import Document, FigureBlock, Section, Table, TextBlock
 from sim.report.render import figure_png
 
 CSS = """
@@ -136,14 +136,24 @@ def table_html(table: Table) -> str:
             + "\n".join(body) + "\n</tbody></table></div>")
 
 
+def text_html(block: TextBlock) -> str:
+    """Return a titled paragraph standing where a figure would be."""
+    return (f'<div id="text-{escape(block.key)}" class="text-block">\n'
+            f'<h3>{escape(block.title)}</h3>\n<p>{escape(block.text)}</p>\n</div>')
+
+
 def section_html(section: Section, tick=None) -> str:
     """Render a section: heading, introduction, blocks."""
     parts = [f'<section id="{escape(section.key)}">', f"<h2>{escape(section.title)}</h2>"]
     if section.intro:
         parts.append(f"<p>{escape(section.intro)}</p>")
     for block in section.blocks:
-        parts.append(figure_html(block, tick) if isinstance(block, FigureBlock)
-                     else table_html(block))
+        if isinstance(block, FigureBlock):
+            parts.append(figure_html(block, tick))
+        elif isinstance(block, TextBlock):
+            parts.append(text_html(block))
+        else:
+            parts.append(table_html(block))
     parts.append("</section>")
     return "\n".join(parts)
 

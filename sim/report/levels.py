@@ -3,8 +3,9 @@
 The table has the run table's columns (sim.results.levels) with 90% bands;
 the paired differences of the national share come from replications.npz
 (replication r of every level drew the same random numbers, so the
-per-replication difference isolates the level). Every sentence here is
-generated from those numbers.
+per-replication difference isolates the level); what limits deliveries comes
+from the counterfactual effects of effects.csv (sim.explain.binds). Every
+sentence here is generated from those numbers.
 """
 
 from __future__ import annotations
@@ -14,42 +15,49 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.metrics import BINDING, BINDING_LABELS, EFFECT_LABELS, EFFECTS, M, format_value
+from sim.explain.binds import TARGET, THRESHOLD, Binding, ranking
+from sim.explain.table import Effects
+from sim.metrics import EFFECT_LABELS, EFFECTS, M, format_value
 from sim.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.document import Table
+from sim.report.figures.market import SEGMENT_NAMES, pretty
+from sim.report.readings import and_join
 from sim.report.style import level_label, pct
 from sim.results.levels import AMOUNTS, SHARES, level_rows
-from sim.results.why import FLAT_POINTS, chips, pair, why_levels
+from sim.results.why import FLAT_POINTS, chips, pair
+from sim.scenario.schema import Scenario
 
 COLUMN_TITLES = {M.domestic_share_units: "Share of chips", M.domestic_share_compute:
                  "Share of compute", M.domestic_share_value: "Share of value",
                  M.imports_units: "Imported chips", M.domestic_units: "Domestic chips",
                  M.unmet_demand_compute: "Unmet demand (H100e)", M.power_mw: "Power"}
 REFERENCE = "announced"
-DIFFER = 0.05  # binding shares of two levels "differ" by more than 5 points
 
 
 def levels_table(summary: Summary, levels: list[str], year: str,
-                 replications: int | None) -> Table:
+                 replications: int | None, effects: Effects | None = None) -> Table:
     """One body row per quota level: the run table's columns with their 90% bands."""
     rows = []
-    for row in level_rows(summary.index, year, levels):
+    for row in level_rows(summary.index, year, levels, effects):
         cells = [level_label(row.level)]
         cells += [f"{format_value(m, row.values[m].median)}\n{row.values[m].band(m)}"
                   if math.isfinite(row.values[m].median) else "n/a" for m in (*SHARES, *AMOUNTS)]
         cells.append("n/a" if not math.isfinite(row.compliance) else f"{row.compliance:.0%}")
-        cells.append(row.binds_text())
+        cells.append(row.binds)
         rows.append(cells)
     over = f"{replications:,} replications" if replications else "the replications"
+    binds = (f"Binds: the limits whose relaxation (by 10%, on the same draws) raises the "
+             f"compute delivered that year by an elasticity of at least {THRESHOLD:g}, "
+             f"strongest first, with that elasticity (none: no limit does; n/a: not measured)."
+             if effects else "Binds: n/a, the run has no counterfactual effects (effects.csv).")
     note = (f"National, {year}. Shares, chips, unmet demand and power: median over {over}, "
             f"with the 90% band (5th to 95th percentile) below it. Power: the system power "
             f"of the chips delivered in the year. Quota met: the mean, over "
             f"the quota-bound segments with a quota that year, of each one's probability of "
-            f"meeting it. Binds most: the constraint that limits deliveries in the largest "
-            f"share of the year's months (mean over replications; several can bind at once).")
+            f"meeting it. {binds}")
     columns = ["Quota level", *(COLUMN_TITLES[m] for m in (*SHARES, *AMOUNTS)), "Quota met",
-               "Binds most"]
+               "Binds"]
     return Table("quota-levels", f"What each quota level does in {year}", columns, rows,
                  note=note)
 
@@ -119,8 +127,12 @@ def describe(values: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def differences_reading(diffs: Differences, summary: Summary, year: str,
-                        lever: str | None = None) -> str:
-    """Say what each level changes against the reference in ``year``: share, imports, domestic."""
+                        lever: str | None = None, why: str = "") -> str:
+    """Say what each level changes against the reference in ``year``: share, imports, domestic.
+
+    ``why``: the sentences on why the levels differ (:func:`sim.results.why.why_levels`),
+    appended.
+    """
     y = diffs.years.index(int(year))
     ref = level_label(diffs.reference).lower()
     parts = []
@@ -136,8 +148,8 @@ def differences_reading(diffs: Differences, summary: Summary, year: str,
             if first else " The levels never differ by more than 0.1 points on average.")
     if lever:
         when += f" Before the quota lever ({lever}) every level follows the announced path."
-    return text + effects + when + (" Paired: replication r of every level drew the same "
-                                    "random numbers, so each difference isolates the level.")
+    return (text + effects + when + " Paired: replication r of every level drew the same "
+            "random numbers, so each difference isolates the level." + (f" {why}" if why else ""))
 
 
 def first_difference(diffs: Differences) -> int | None:
@@ -171,53 +183,149 @@ def signed(value: float) -> str:
     return ("\u2212" if value < 0 else "+") + chips(value)
 
 
-def year_ranges(years: list[str]) -> str:
-    """["2024", "2025", "2026", "2023"]-style lists as "2023-2026"; gaps split ranges."""
-    numbers = sorted(int(y) for y in years)
-    runs: list[list[int]] = []
-    for y in numbers:
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+COMMON_NOUNS = ("other_major", "state_funded", "private")  # lower case inside a sentence
 
 
-def binding_reading(summary: Summary, levels: list[str], years: list[str]) -> str:
-    """When each constraint binds (reference level), how levels differ, and why levels differ."""
-    ref = REFERENCE if REFERENCE in levels else levels[0]
+def reference_level(levels: list[str], effects: Effects | None = None) -> str:
+    """Return the level readings refer to: announced, else the first (measured, given effects)."""
+    measured = [lv for lv in levels if not effects or lv in effects.levels()]
+    measured = measured or (effects.levels() if effects else []) or levels
+    return REFERENCE if REFERENCE in measured else measured[0]
+
+
+def count(n: int, noun: str) -> str:
+    """"one limit", "four limits" (digits from ten)."""
+    word = NUMBERS[n] if n < len(NUMBERS) else str(n)
+    return f"{word} {noun}{'' if n == 1 else 's'}"
+
+
+def elasticity(value: float) -> str:
+    """Format an elasticity with two decimals and a true minus sign: "0.89", "−0.07"."""
+    return f"{value:.2f}".replace("-", "\u2212")
+
+
+def interval(b: Binding) -> str:
+    """"0.52 to 1.77": the elasticity of the 5th and 95th percentiles of the paired change."""
+    return f"{elasticity(b.low)} to {elasticity(b.high)}"
+
+
+def under(level: str) -> str:
+    """"under announced quotas" / "at the 50% quota"."""
+    return "under announced quotas" if level == REFERENCE else f"at the {level_label(level)}"
+
+
+def listed(found: list[Binding]) -> str:
+    """Name limits with their elasticity and interval, the first one spelt out in full."""
+    parts = [f"{b.label} at {elasticity(b.elasticity)} ("
+             + ("90% of replications: " if i == 0 else "") + f"{interval(b)})"
+             for i, b in enumerate(found)]
+    return and_join(parts)
+
+
+def limits_reading(effects: Effects, level: str, years: list[str], levels: list[str]) -> str:
+    """Which limits bind deliveries in the last year, which lower them, and the other levels."""
     last = years[-1]
-    parts = []
-    for b in BINDING:
-        share = [summary.value(f"{M.binding_share}.{b}", ref, y, stat="mean") for y in years]
-        found = [y for y, v in zip(years, share, strict=True) if math.isfinite(v) and v >= 0.5]
-        if found:
-            parts.append(f"{BINDING_LABELS[b]} in {year_ranges(found)} ({pct(share[-1])} of "
-                         f"months in {last})")
-    text = (f"{level_label(ref)}, the constraints that bind in most months of a year: "
-            + "; ".join(parts) + "." if parts else
-            f"{level_label(ref)}: no constraint binds in most months of any year.")
-    text += level_spread(summary, levels, last)
-    return (text + " " + why_levels(summary.index, last, levels)
-            + " Shares are means over replications of the share of a year's months in which "
-              "the constraint limits deliveries; several can bind in the same month.")
+    found = ranking(effects, level, last)
+    if not found:
+        return (f"effects.csv holds no elasticity of delivered compute {under(level)} in "
+                f"{last}, so nothing here says what limits deliveries.")
+    amount = shared_amount(effects, level, last, found)
+    size = (f"by {pct(amount)} on the same draws (a rule: {pct(amount)} of the way to no rule)"
+            if amount is not None else "by its stated amount on the same draws")
+    gain = (pct(THRESHOLD * amount, 1).replace(".0%", "%") if amount is not None
+            else f"an elasticity of {THRESHOLD:g}")
+    binding = [b for b in found if b.binds]
+    if binding:
+        text = (f"In {last}, {under(level)}, {count(len(binding), 'limit')} "
+                f"{'binds' if len(binding) == 1 else 'bind'} deliveries, by elasticity: "
+                f"{listed(binding)}. "
+                f"Relaxing {'it' if len(binding) == 1 else 'each'} {size} adds at least "
+                f"{gain} to the compute delivered that year (elasticity {THRESHOLD:g} or more).")
+    else:
+        text = (f"In {last}, {under(level)}, no limit binds deliveries: relaxing any one "
+                f"{size} adds less than {gain} to the compute delivered that year; the "
+                f"largest elasticity is {found[0].label}'s, "
+                f"{elasticity(found[0].elasticity)}.")
+    lowers = [b for b in found if round(b.elasticity, 2) < 0]
+    if lowers:
+        text += " " + " ".join(
+            f"Relaxing {b.label} lowers deliveries (elasticity {elasticity(b.elasticity)}, 90% "
+            f"of replications {interval(b)})." for b in lowers)
+    text += earlier_years(effects, level, years[:-1])
+    text += other_levels(effects, level, levels, last)
+    return text + (" Elasticity: the mean paired change in compute delivered, relative to "
+                   "the baseline's mean and to the relaxation; the interval is the same ratio "
+                   "for the 5th and 95th percentiles of the paired change.")
 
 
-def level_spread(summary: Summary, levels: list[str], year: str) -> str:
-    """Constraints whose binding share differs by more than DIFFER between levels in ``year``."""
-    parts = []
-    for b in BINDING:
-        values = {lv: summary.value(f"{M.binding_share}.{b}", lv, year, stat="mean")
-                  for lv in levels}
-        values = {lv: v for lv, v in values.items() if math.isfinite(v)}
-        if len(values) < 2:
+def shared_amount(effects: Effects, level: str, year: str, found: list[Binding]
+                  ) -> float | None:
+    """Return the relaxation every ranked limit shares (0.1); None when they differ."""
+    amounts = {effects.get(level, b.constraint, TARGET, year).amount for b in found}
+    amount = amounts.pop() if len(amounts) == 1 else math.nan
+    return amount if math.isfinite(amount) and amount > 0 else None
+
+
+def earlier_years(effects: Effects, level: str, years: list[str]) -> str:
+    """One sentence per earlier year shown: the limits that bind, with their elasticity."""
+    text = ""
+    for year in years:
+        found = ranking(effects, level, year)
+        binding = [b for b in found if b.binds]
+        if not found:
             continue
-        low, high = min(values, key=values.get), max(values, key=values.get)
-        if values[high] - values[low] > DIFFER:
-            parts.append(f"{BINDING_LABELS[b]} from {pct(values[low])} "
-                         f"({level_label(low).lower()}) to {pct(values[high])} "
-                         f"({level_label(high).lower()})")
-    if not parts:
-        return (f" In {year} each constraint binds in the same share of months at every quota "
-                f"level, to within {DIFFER * 100:.0f} points.") if len(levels) > 1 else ""
-    return f" In {year} the levels differ: " + "; ".join(parts) + "."
+        if not binding:
+            text += f" In {year} no limit binds."
+            continue
+        names = and_join([f"{b.label} ({elasticity(b.elasticity)})" for b in binding])
+        text += f" In {year} {names} {'binds' if len(binding) == 1 else 'bind'}."
+    return text
+
+
+def other_levels(effects: Effects, level: str, levels: list[str], year: str) -> str:
+    """Say whether the other measured quota levels have the same binding limits in ``year``."""
+    def binding(lv: str) -> list[str]:
+        return [b.constraint for b in ranking(effects, lv, year) if b.binds]
+
+    others = [lv for lv in levels if lv != level and ranking(effects, lv, year)]
+    if not others:
+        return ""
+    mine = set(binding(level))
+    differ = [lv for lv in others if set(binding(lv)) != mine]
+    if not differ:
+        names = and_join([level_label(lv).lower() for lv in others])
+        return f" The same limits bind in {year} at the other levels measured ({names})."
+    parts = []
+    for lv in differ:
+        found = [b for b in ranking(effects, lv, year) if b.binds]
+        parts.append(f"{under(lv)} " + (and_join([f"{b.label} ({elasticity(b.elasticity)})"
+                                                  for b in found]) if found else "none"))
+    return f" Other levels differ in {year}: " + "; ".join(parts) + "."
+
+
+def segment_name(segment: str) -> str:
+    """Return a segment's display name inside a sentence ("Beijing", "other major cities")."""
+    name = pretty(segment, SEGMENT_NAMES)
+    return name[:1].lower() + name[1:] if segment in COMMON_NOUNS else name
+
+
+def reach_sentence(scenario: Scenario, summary: Summary, level: str, year: str) -> str:
+    """Say which segments the uniform level binds and their share of ``year``'s compute demand."""
+    order = list(SEGMENT_NAMES)
+    segments = sorted(scenario.segments, key=lambda s: (s not in order,
+                                                         order.index(s) if s in order else 0, s))
+    reach = set(scenario.lever_reach())
+    inside = [s for s in segments if s in reach]
+    outside = [s for s in segments if s not in reach]
+    if not inside:
+        return "The level binds no segment."
+    demand = {s: summary.value(M.demand_compute, level, year, s, "mean") for s in segments}
+    total = sum(demand.values())
+    share = (f": {pct(sum(demand[s] for s in inside) / total)} of {year} demand (H100e, mean "
+             "over replications)" if math.isfinite(total) and total > 0 else "")
+    who = and_join([segment_name(s) for s in inside])
+    if not outside:
+        return f"The level binds every segment ({who}){share}."
+    return (f"The level binds {who}{share}; it does not reach "
+            f"{and_join([segment_name(s) for s in outside])}.")

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from sim.report.document import Document, FigureBlock, Table
+from sim.report.document import Document, FigureBlock, Table, TextBlock
 from sim.report.render import figure_png
 from sim.report.style import GREY, house_style
 
@@ -237,14 +237,20 @@ def pages(doc: Document, tick=None):
     for section in doc.sections:
         if section.intro and not section.blocks:
             yield text_page(section.title, section.intro)
-        for i, block in enumerate(section.blocks):
-            intro = section.intro if i == 0 else ""
+        intro = section.intro
+        for block in section.blocks:
+            if isinstance(block, TextBlock):  # printed above the next block's page
+                intro = " ".join(t for t in (intro, f"{block.title}: {block.text}") if t)
+                continue
             if isinstance(block, FigureBlock):
                 yield figure_page(section.title, block, intro)
                 if tick:
                     tick(1)
             else:
                 yield from table_pages(block, intro)
+            intro = ""
+        if intro and section.blocks:
+            yield text_page(section.title, intro)
     yield manifest_page(doc)
 
 

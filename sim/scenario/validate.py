@@ -39,6 +39,16 @@ def validate(scenario: Scenario) -> None:
     check_references(scenario)
     check_lever(scenario)
     check_shares(scenario)
+    check_grey_market(scenario)
+
+
+def check_grey_market(scenario: Scenario) -> None:
+    """Grey-market products follow bars only: a guidance there would be silently ignored."""
+    for name, product in scenario.grey_market.items():
+        if product.guidance != 1.0:
+            raise ScenarioError("grey-market products follow bars only, so guidance has no "
+                                "effect here; remove it (or model the product as an import)",
+                                f"grey_market.{name}.guidance")
 
 
 def check_dates(node, path: str, start: int, end: int) -> None:

@@ -1,15 +1,12 @@
-"""What each quota level does: the constraints that bind, and the levels' paired differences."""
+"""What each quota level does: the levels' paired differences from the reference level."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.metrics import BINDING, BINDING_LABELS, EFFECT_LABELS, EFFECTS, M
+from sim.metrics import EFFECT_LABELS, EFFECTS, M
 from sim.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.figures.axes import legend_axes, year_axis
@@ -29,58 +26,6 @@ from sim.report.style import (
     si_number,
     thousands_axis,
 )
-
-LABELS = {b: BINDING_LABELS[b][:1].upper() + BINDING_LABELS[b][1:] for b in BINDING}
-
-
-def binding_matrix(summary: Summary, columns: list[tuple[str, str]]) -> np.ndarray:
-    """Mean share of months each constraint binds, (constraints, columns of (level, year))."""
-    return np.array([[summary.value(f"{M.binding_share}.{b}", level, year, stat="mean")
-                      for level, year in columns] for b in BINDING])
-
-
-def binding_chart(summary: Summary, levels: list[str], years: list[str], source: str,
-                  compact: bool = False) -> Figure:
-    """Share of months each constraint binds: by year at the reference level, by level last year.
-
-    Several constraints can bind in the same month, so a column need not add up to 100%.
-    """
-    ref = "announced" if "announced" in levels else levels[0]
-    last = years[-1]
-    fig = new_figure(COMPACT if compact else WIDE, 6.6 if compact else 3.6)
-    left, right = (fig.subplots(2, 1) if compact else
-                   fig.subplots(1, 2, width_ratios=[len(years), max(len(levels), 2)]))
-    by_year = binding_matrix(summary, [(ref, y) for y in years])
-    by_level = binding_matrix(summary, [(lv, last) for lv in levels])
-    image = heat(left, by_year, [str(y) for y in years], names=True, compact=compact)
-    left.set_title(f"By year, {level_label(ref).lower()}", fontweight="bold")
-    short = [level_label(lv).replace(" quotas", "").replace(" quota", "") for lv in levels]
-    heat(right, by_level, short, names=compact, compact=compact)
-    right.set_title(f"{last}, by quota level", fontweight="bold")
-    bar = fig.colorbar(image, ax=[left, right], shrink=0.8, aspect=30,
-                       location="bottom" if compact else "right")
-    bar.set_label("Share of months it limits deliveries")
-    percent_axis(bar.ax.xaxis if compact else bar.ax.yaxis)
-    add_title(fig, "What limits deliveries: share of months each constraint binds")
-    add_source(fig, source)
-    return fig
-
-
-def heat(ax, values: np.ndarray, columns: list[str], names: bool, compact: bool):
-    """One heatmap with the share printed in each cell."""
-    image = ax.imshow(values, cmap=colormaps["Blues"], vmin=0, vmax=1, aspect="auto")
-    size = 8.5 if compact else 9
-    for (r, c), v in np.ndenumerate(values):
-        text = "n/a" if not math.isfinite(v) else f"{v:.0%}"
-        ax.text(c, r, text, ha="center", va="center", fontsize=size,
-                color="white" if math.isfinite(v) and v > 0.6 else "black")
-    ax.set_xticks(range(len(columns)), columns)
-    ax.set_yticks(range(len(BINDING)), [LABELS[b] for b in BINDING] if names else [])
-    ax.tick_params(length=0)
-    ax.grid(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    return image
 
 
 def level_differences(summary: Summary, diffs: Differences, source: str,

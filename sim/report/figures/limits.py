@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.explain.binds import THRESHOLD, TARGET, Binding, ranking
+from sim.explain.binds import TARGET, THRESHOLD, Binding, ranking
 from sim.explain.constraints import CONSTRAINTS, LIMITS
 from sim.explain.table import Effects
 from sim.report.figures.axes import legend_axes
@@ -43,7 +43,7 @@ def capital(text: str) -> str:
 
 
 def signed(value: float) -> str:
-    """An elasticity with two decimals and a true minus sign: "0.89", "−0.07"."""
+    """Format an elasticity with two decimals and a true minus sign: "0.89", "−0.07"."""
     return f"{value:.2f}".replace("-", "\u2212")
 
 
@@ -92,15 +92,19 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
                 ax.hlines(yi, *ends, color="black", lw=0.9)
             lows += [b.elasticity, *ends]
             highs += [b.elasticity, *ends]
-            ax.annotate(signed(b.elasticity), (max(b.elasticity, *ends, 0.0), yi),
-                        xytext=(3, 0), textcoords="offset points", va="center", ha="left",
+            negative = b.elasticity < 0  # labelled left of its bar, clear of the threshold
+            ax.annotate(signed(b.elasticity), (min(b.elasticity, *ends, 0.0) if negative else
+                                               max(b.elasticity, *ends, 0.0), yi),
+                        xytext=(-3 if negative else 3, 0), textcoords="offset points",
+                        va="center", ha="right" if negative else "left",
                         fontsize=7 if compact else 7.5,
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4,
                               "alpha": 0.85})
     ax.axvline(0, color="black", lw=0.8)
     ax.axvline(THRESHOLD, color=THRESHOLD_COLOUR, lw=1.1, ls="--")
     span = max(highs) - min(lows)
-    ax.set_xlim(min(lows) - 0.05 * span, max(highs) + (0.2 if compact else 0.1) * span)
+    room = (0.2 if compact else 0.1) * span  # for the value labels
+    ax.set_xlim(min(lows) - (room if min(lows) < 0 else 0.05 * span), max(highs) + room)
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.set_yticks(y, [row_label(effects, level, years, name, compact) for name in names])
     ax.tick_params(axis="y", length=0, labelsize=8 if compact else 9)
@@ -129,14 +133,14 @@ def year_colour(k: int) -> str:
 
 
 def relaxation_amount(effects: Effects, level: str, years: list[str]) -> float | None:
-    """The relative relaxation every shown limit shares (0.1), or None when they differ."""
+    """Return the relative relaxation every shown limit shares (0.1); None when they differ."""
     amounts = {r.amount for name in LIMITS for y in years
                if (r := effects.get(level, name, TARGET, y)) is not None}
     return amounts.pop() if len(amounts) == 1 and all(map(math.isfinite, amounts)) else None
 
 
 def row_label(effects: Effects, level: str, years: list[str], name: str, compact: bool) -> str:
-    """The limit's name and, below it, its relaxation ("+10% stacks")."""
+    """Return the limit's name and, below it, its relaxation ("+10% stacks")."""
     row = next((r for y in reversed(years) if (r := effects.get(level, name, TARGET, y))), None)
     label = capital(CONSTRAINTS[name].label)
     if compact and len(label) > 18:

@@ -1,0 +1,50 @@
+"""Counterfactuals built the plain way, in the scenario tree, to check sim.explain against.
+
+The explain package changes draws; these helpers change the scenario's own
+distributions instead (every memory and wafer input here is fixed, uniform or
+triangular, whose draws scale with their arguments), so a direct run of the
+result is an independent check of what a relaxation measured.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+def times(dist, factor):
+    """A distribution whose draws are ``factor`` times the original's."""
+    return dataclasses.replace(dist, args=tuple(a * factor for a in dist.args))
+
+
+def scaled_memory(scenario, factor):
+    """The scenario with every memory quantity (stockpile, rush, CXMT, HiBL) times ``factor``."""
+    memory = scenario.memory
+    memory = dataclasses.replace(
+        memory, stockpile_stacks=times(memory.stockpile_stacks, factor),
+        rush_stacks=times(memory.rush_stacks, factor),
+        domestic_stacks={k: times(v, factor) for k, v in memory.domestic_stacks.items()})
+    vendors = {}
+    for name, vendor in scenario.vendors.items():
+        pools = {k: dataclasses.replace(p, own_stacks={y: times(d, factor) for y, d in
+                                                      p.own_stacks.items()})
+                 for k, p in vendor.memory.items()}
+        vendors[name] = dataclasses.replace(vendor, memory=pools)
+    return dataclasses.replace(scenario, memory=memory, vendors=vendors)
+
+
+def scaled_wafers(scenario, factor):
+    """The scenario with every foundry's capacity plan and fab output times ``factor``."""
+    foundries = {}
+    for name, f in scenario.foundries.items():
+        fabs = {k: dataclasses.replace(fab, wafers_per_month=times(fab.wafers_per_month, factor))
+                for k, fab in f.fabs.items()}
+        foundries[name] = dataclasses.replace(
+            f, capacity={y: times(d, factor) for y, d in f.capacity.items()}, fabs=fabs)
+    return dataclasses.replace(scenario, foundries=foundries)
+
+
+def without_bars(scenario):
+    """The scenario with its bar events switched off, as a user would in a TOML file."""
+    events = {n: dataclasses.replace(e, enabled=False) if e.kind == "bar" else e
+              for n, e in scenario.events.items()}
+    return dataclasses.replace(scenario, events=events)
