@@ -47,10 +47,10 @@ def finished(tmp_path_factory):
 
 # -------------------------------------------------------------------- outputs ----
 
-def test_run_writes_exactly_the_three_files(finished):
+def test_run_writes_exactly_its_four_files(finished):
     _, out = finished
     assert sorted(p.name for p in out.iterdir()) == [
-        ".chipsim-output", "manifest.json", "replications.npz", "summary.csv"]
+        ".chipsim-output", "effects.csv", "manifest.json", "replications.npz", "summary.csv"]
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no staging leftovers
 
 
@@ -285,4 +285,6 @@ def test_python_dash_m_sim_help(args):
 def test_manifest_lists_the_run_files(finished):
     _, out = finished
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert manifest["files"] == ["summary.csv", "replications.npz", "manifest.json"]
+    assert manifest["files"] == ["summary.csv", "replications.npz", "effects.csv",
+                                 "manifest.json"]
+    assert manifest["explain"]["replications"] == REPS  # the run's, when below 1,000

@@ -7,7 +7,9 @@ inside its own edges; the compliance heatmap's labels must fit their cells.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -16,10 +18,15 @@ from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
 from report_fixtures import REPORT_LEVELS, drawn_outside, report_run  # noqa: F401
 
-from sim.metrics import BINDING, EFFECTS, M
+from sim.explain.binds import TARGET, THRESHOLD, ranking
+from sim.explain.constraints import CONSTRAINTS, LIMITS
+from sim.explain.table import EffectRow, Effects
+from sim.metrics import EFFECTS, M
 from sim.report.build import build_report
 from sim.report.data import load
-from sim.report.figures.levels import binding_chart, binding_matrix, level_differences
+from sim.report.document import TextBlock
+from sim.report.figures.levels import level_differences
+from sim.report.figures.limits import limits_chart
 from sim.report.figures.market import compliance_heatmap, quota_years
 from sim.report.figures.sensitivity import (
     round_percent_ticks,
@@ -28,7 +35,8 @@ from sim.report.figures.sensitivity import (
     sweep_tornado,
     tornado_rows,
 )
-from sim.report.levels import paired_differences
+from sim.report.html import render_html
+from sim.report.levels import limits_reading, paired_differences, reach_sentence
 from sim.report.style import house_style
 
 SOURCE = "Source: test run"
@@ -44,21 +52,86 @@ def years_of(data) -> list[str]:
 
 
 @pytest.mark.parametrize("compact", [False, True])
-def test_binding_chart_prints_the_mean_share_of_months_in_every_cell(data, compact):
-    levels, years = data.summary.levels, years_of(data)
+def test_limits_chart_draws_each_limits_elasticity_with_its_interval(data, compact):
+    years = years_of(data)[-2:]
     with house_style():
-        fig = binding_chart(data.summary, levels, years, SOURCE, compact=compact)
-    assert "constraint" in fig.get_suptitle().lower() and fig.get_supxlabel() == SOURCE
-    panels = [ax for ax in fig.axes if ax.images and ax.get_title()]
-    assert len(panels) == 2
-    by_year, by_level = panels
-    assert [t.get_text() for t in by_year.get_xticklabels()] == years
-    assert len(by_level.get_xticklabels()) == len(levels)
-    matrix = binding_matrix(data.summary, [("announced", y) for y in years])
-    texts = [t.get_text() for t in by_year.texts]
-    assert texts == [f"{v:.0%}" for v in matrix.ravel()]  # row by row, as the model says
-    assert matrix.shape == (len(BINDING), len(years))
+        fig = limits_chart(data.effects, "announced", years, SOURCE, compact=compact)
+    assert "limits deliveries" in fig.get_suptitle().lower() and fig.get_supxlabel() == SOURCE
+    (ax,) = [a for a in fig.axes if a.axison]
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert len(labels) == len(LIMITS)  # the registry's order, top to bottom
+    for label, name in zip(labels, LIMITS, strict=True):
+        assert label.lower().startswith(CONSTRAINTS[name].label.lower())
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert [c.get_label() for c in bars] == years[::-1]  # the last year drawn first, on top
+    for year, container in zip(years[::-1], bars, strict=True):
+        ranked = {b.constraint: b for b in ranking(data.effects, "announced", year)}
+        expected = [data.effects.get("announced", c, TARGET, year).elasticity for c in LIMITS]
+        assert [p.get_width() for p in container.patches] == pytest.approx(expected)
+        assert [ranked[c].elasticity for c in LIMITS] == pytest.approx(expected)
+        tops = sorted(container.patches, key=lambda p: -p.get_y())  # top row first
+        assert [p.get_width() for p in tops] == pytest.approx(expected)  # LIMITS order
+    whiskers = [c for c in ax.collections if c.get_segments()]
+    ends = sorted((seg[0][0], seg[1][0]) for w in whiskers for seg in w.get_segments())
+    expected_ends = sorted((b.low, b.high) for y in years
+                           for b in ranking(data.effects, "announced", y))
+    assert ends == pytest.approx(expected_ends)
+    verticals = {round(line.get_xdata()[0], 9) for line in ax.lines}
+    assert verticals == {0.0, THRESHOLD}  # no effect, and the threshold from which one binds
+    assert ax.get_xlim()[0] < 0 <= THRESHOLD < ax.get_xlim()[1]
     assert drawn_outside(fig) == []
+
+
+def test_limits_chart_shows_a_negative_effect_left_of_zero():
+    means = dict(zip(LIMITS, (5.0, -3.0, 0.5, 2.0, 0.0, 1.5), strict=True))
+    effects = Effects([EffectRow("announced", name, TARGET, "2027", "H100e", "+10%", 0.1, 100.0,
+                                 mean, mean - 1.0, mean + 1.0, mean / 100 / 0.1)
+                       for name, mean in means.items()])
+    with house_style():
+        fig = limits_chart(effects, "announced", ["2027"], SOURCE)
+    (ax,) = [a for a in fig.axes if a.axison]
+    widths = [p.get_width() for p in ax.containers[0].patches]
+    assert widths == pytest.approx([0.5, -0.3, 0.05, 0.2, 0.0, 0.15])
+    assert ax.get_xlim()[0] < -0.4  # the whole interval of the negative effect shows
+    assert "\u22120.30" in [t.get_text() for t in ax.texts]  # a true minus sign
+    text = limits_reading(effects, "announced", ["2027"], ["announced"])
+    assert text.startswith("In 2027, under announced quotas, three limits bind deliveries, by "
+                           "elasticity: memory (HBM, HiBL) at 0.50 (90% of replications: 0.40 "
+                           "to 0.60), US rules at 0.20 (0.10 to 0.30) and demand at 0.15")
+    assert ("Relaxing advanced wafers lowers deliveries (elasticity \u22120.30, 90% of "
+            "replications \u22120.40 to \u22120.20).") in text
+    assert "Chinese import rules lowers" not in text  # no effect is not a lower one
+    none = Effects([r for r in effects.rows if r.mean <= 0.5])
+    assert "no limit binds deliveries" in limits_reading(none, "announced", ["2027"],
+                                                          ["announced"])
+
+
+def test_limits_reading_names_the_binding_limits_from_the_effects(data):
+    years = years_of(data)[-2:]
+    text = limits_reading(data.effects, "announced", years, REPORT_LEVELS)
+    binding = [b for b in ranking(data.effects, "announced", years[-1]) if b.binds]
+    assert all(b.label in text and f"{b.elasticity:.2f}" in text for b in binding)
+    assert f"In {years[-1]}, under announced quotas" in text
+    assert f"In {years[0]} " in text  # the earlier year shown
+    assert "same draws" in text and "at least 1%" in text
+
+
+def test_a_run_without_effects_gets_a_text_in_place_of_the_limits_figure(report_run,  # noqa: F811
+                                                                         tmp_path):
+    bare = tmp_path / "bare"
+    shutil.copytree(report_run, bare, ignore=shutil.ignore_patterns("effects.csv", "report.*"))
+    data = load(bare)
+    assert data.effects is None and load(report_run).effects
+    doc = build_report(data)
+    section = next(s for s in doc.sections if s.key == "levels")
+    block = next(b for b in section.blocks if getattr(b, "key", "") == "limits")
+    assert isinstance(block, TextBlock)
+    assert "no counterfactual effects" in block.text and "chipsim explain RUN_DIR" in block.text
+    assert "limits" not in {b.key for b in doc.figures()}
+    table = next(t for t in doc.tables() if t.key == "quota-levels")
+    assert {row[-1] for row in table.rows} == {"n/a"}
+    html = render_html(doc)
+    assert 'id="text-limits"' in html and "chipsim explain RUN_DIR" in html
 
 
 @pytest.mark.parametrize("compact", [False, True])
@@ -106,7 +179,7 @@ def report_figures(path):
 @pytest.mark.parametrize("compact", [False, True])
 def test_no_figure_of_the_run_report_is_cut_off(report_run, compact):  # noqa: F811
     blocks = report_figures(report_run)
-    assert {b.key for b in blocks} >= {"binding", "levels", "compliance", "supply", "fan"}
+    assert {b.key for b in blocks} >= {"limits", "levels", "compliance", "supply", "fan"}
     for block in blocks:
         with house_style():
             fig = block.make(compact=compact)
@@ -229,3 +302,22 @@ def test_the_levels_intro_says_what_a_level_is_for_the_run_at_hand():
     late = level_meaning("2027-05", ["0.9"])  # a lever after the deadline applies at once
     assert "in full force from 2027-05;" in late and "phased" not in late
     assert level_meaning("2026-01", ["announced"]) == ""
+
+
+def test_the_reach_sentence_names_the_segments_and_their_share_of_demand(data):
+    scenario = data.scenario()
+    reach = scenario.lever_reach()
+    assert "private" not in reach and len(reach) == 5
+    text = reach_sentence(scenario, data.summary, "announced", "2027")
+    demand = {s: data.summary.value(M.demand_compute, "announced", "2027", s, "mean")
+              for s in scenario.segments}
+    share = sum(demand[s] for s in reach) / sum(demand.values())
+    assert text == ("The level binds Beijing, Shanghai, Guiyang (Guizhou), other major cities "
+                    f"and state-funded DCs: {share:.0%} of 2027 demand (H100e, mean over "
+                    "replications); it does not reach private hyperscalers.")
+    everyone = dataclasses.replace(scenario, run=dataclasses.replace(
+        scenario.run, lever_segments=tuple(scenario.segments)))
+    assert "binds every segment" in reach_sentence(everyone, data.summary, "announced", "2027")
+    assert ": 100% of 2027 demand" in reach_sentence(everyone, data.summary, "announced", "2027")
+    intro = build_report(data).sections[0].intro
+    assert intro.endswith(text)

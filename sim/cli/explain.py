@@ -9,10 +9,16 @@ from sim.explain.measure import DEFAULT_REPS, ExplainOptions
 from sim.scenario.errors import ScenarioError
 
 
-def explain_options(reps: int | None, amount: float | None = None) -> ExplainOptions:
-    """Return the explanation a command asked for, with a progress bar on stderr."""
-    return ExplainOptions(replications=DEFAULT_REPS if reps is None else reps, amount=amount,
-                          progress=ProgressBar())
+def explain_options(reps: int | None, amount: float | None = None,
+                    run_reps: int | None = None) -> ExplainOptions:
+    """Return the explanation a command asked for, with a progress bar on stderr.
+
+    Unless given, its replications are :data:`DEFAULT_REPS`, or the run's own
+    replications when fewer (``run_reps``).
+    """
+    if reps is None:
+        reps = min(DEFAULT_REPS, run_reps) if run_reps else DEFAULT_REPS
+    return ExplainOptions(replications=reps, amount=amount, progress=ProgressBar())
 
 
 class ProgressBar:

@@ -102,8 +102,8 @@ run_workers_option = click.option(
 
 explain_reps_option = click.option(
     "--explain-reps", type=click.IntRange(min=0, max=10_000_000), default=None,
-    help="Replications of the counterfactual effects that explain the run (default 1,000; "
-         "0: no explanation).")
+    help="Replications of the counterfactual effects that explain the run (default 1,000, "
+         "or --reps when fewer; 0: no explanation).")
 amount_option = click.option(
     "--amount", type=click.FloatRange(min=0.001, max=1.0), default=None,
     help="Relaxation of each limit as a share (default 0.1: +10%, or 10% of the way to no "

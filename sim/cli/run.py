@@ -40,7 +40,7 @@ def run(scenario, reps, seed, quotas, out, force, workers, explain_reps, report)
     """
     try:
         done = execute(scenario, reps, seed, list(dict.fromkeys(quotas)) or None, out, force,
-                       workers=workers, explain=explain_options(explain_reps))
+                       workers=workers, explain=explain_options(explain_reps, run_reps=reps))
     except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline_table(done.result.rows))

@@ -8,6 +8,7 @@ from functools import partial
 import numpy as np
 
 from sim.calendar import parse_month
+from sim.explain.binds import ranking
 from sim.model.segments import QUOTA_DEADLINE
 from sim.report import readings
 from sim.report.assumptions import assumption_table, source_table
@@ -27,6 +28,7 @@ from sim.report.levels import (
     paired_differences,
     reach_sentence,
     reference_level,
+    under,
 )
 from sim.report.style import level_label
 from sim.report.timeline import timeline_reading
@@ -101,10 +103,9 @@ def levels_section(data: RunData, levels: list[str], years: list[str], source: s
     summary, effects, scenario = data.summary, data.effects, data.scenario()
     blocks: list = [levels_table(summary, levels, years[-1], data.manifest.get("replications"),
                                  effects), limits_block(data, levels, years, source)]
-    reach = scenario.lever_reach() if scenario is not None else None
     diffs = paired_differences(data.replicates, levels)
     if diffs is not None and diffs.stats:
-        why = why_levels(summary.index, years[-1], levels, effects, reach)
+        why = why_levels(summary.index, years[-1], levels, effects=effects)
         blocks.append(FigureBlock(
             "levels", "How far apart the levels are",
             partial(level_differences, summary, diffs, source,
@@ -132,6 +133,11 @@ def limits_block(data: RunData, levels: list[str], years: list[str], source: str
     level = reference_level(levels, effects)
     measured = [y for y in years if y in effects.periods()] or effects.periods()
     shown = measured[-SHOWN_YEARS:]
+    if not any(ranking(effects, level, y) for y in shown):
+        return TextBlock(LIMITS_KEY, LIMITS_TITLE, (
+            f"This run's effects.csv holds no limit's effect on the compute delivered "
+            f"{under(level)} in {' or '.join(shown)}, so what limits deliveries is not "
+            "measured; chipsim explain RUN_DIR measures every limit."))
     return FigureBlock(
         LIMITS_KEY, LIMITS_TITLE, partial(limits_chart, effects, level, shown, source),
         limits_reading(effects, level, shown, [lv for lv in levels if lv in effects.levels()]),

@@ -11,7 +11,7 @@ from sim.explain.table import Effects
 from sim.metrics import M, SummaryRow, format_number
 from sim.model.stats import STAT_NAMES
 from sim.results.levels import index_of, run_table, years_of
-from sim.results.why import why_levels
+from sim.results.why import reach_text, why_levels
 
 COLUMNS = ("quota", "metric", "region", "period", *STAT_NAMES)
 
@@ -72,6 +72,7 @@ def level_table(rows: list[SummaryRow], replications: int | None = None,
     if not years:
         return ""
     table = run_table(index, years[-1], replications, effects).split("\n")
-    note = textwrap.fill(table[-1], width)
-    why = textwrap.fill(why_levels(index, years[-1], effects=effects, reach=reach), width)
+    note = textwrap.fill(" ".join(p for p in (table[-1], reach_text(index, years[-1], reach))
+                                  if p), width)
+    why = textwrap.fill(why_levels(index, years[-1], effects=effects), width)
     return "\n".join([*table[:-1], note, "", why])

@@ -170,11 +170,11 @@ def unmet_change(index: Index, lo: str, hi: str, year: str) -> float:
 
 
 def why_levels(index: Index, year: str, levels: list[str] | None = None,
-               effects: Effects | None = None, reach: tuple[str, ...] | None = None) -> str:
+               effects: Effects | None = None) -> str:
     """Return the sentences on why the levels differ or do not, in ``year`` (national).
 
     ``effects`` are the run's counterfactual effects (reasons are given only
-    from them); ``reach`` the segments a uniform level binds.
+    from them).
     """
     chosen = pair(levels or levels_of(index))
     if chosen is None:
@@ -187,7 +187,7 @@ def why_levels(index: Index, year: str, levels: list[str] | None = None,
     if not effects:
         return text + (" No counterfactual effects were measured, so no reason is given "
                        "(chipsim explain RUN_DIR measures them).")
-    return " ".join(part for part in (text, lever_sentence(index, f, effects, reach),
+    return " ".join(part for part in (text, lever_sentence(f, effects),
                                       binds_sentence(effects, f.hi, year)) if part)
 
 
@@ -273,7 +273,7 @@ def segment_names(ids: list[str]) -> str:
 
 
 def reach_text(index: Index, year: str, reach: tuple[str, ...] | None) -> str:
-    """Say whom the level binds and their share of demand ("" when the reach is unknown)."""
+    """Say whom a uniform level binds and their share of demand ("" when unknown)."""
     regions = [k[2] for k in index if k[1] == M.demand_compute and k[3] == year
                and k[2] != "national"]
     regions = list(dict.fromkeys(regions))
@@ -286,29 +286,35 @@ def reach_text(index: Index, year: str, reach: tuple[str, ...] | None) -> str:
     outside = [r for r in regions if r not in reach]
     share = f"{inside / total:.0%} of {year} demand" if total > 0 else "an unknown share"
     rest = f", not {segment_names(outside)}" if outside else ""
-    return f"the level binds {segment_names([r for r in regions if r in reach])} ({share}){rest}"
+    named = segment_names([r for r in regions if r in reach])
+    return f"A uniform quota level binds {named} ({share}){rest}."
 
 
-def lever_sentence(index: Index, f: Facts, effects: Effects,
-                   reach: tuple[str, ...] | None) -> str:
+def lever_sentence(f: Facts, effects: Effects) -> str:
     """Say what the level loses to each hindrance, measured by lifting it on the same draws."""
     found = hindrances(effects, f.lo, f.hi, f.year)
     if not found:
         return ""
     span = f"{short_level(f.lo)}-to-{short_level(f.hi)}"
-    ifs = [f"{h.lifted * 100:+.1f} points {CONSTRAINTS[h.constraint].relaxed(None)}"
+    ifs = [f"{points(h.lifted * 100)} points {CONSTRAINTS[h.constraint].relaxed(None)}"
            for h in found]
-    costs = [f"{h.cost * 100:.1f}{' points' if i == 0 else ''} to {h.label}"
+    costs = [f"{h.label} {points(h.cost * 100)}{' points' if i == 0 else ''}"
              for i, h in enumerate(found)]
-    where = reach_text(index, f.year, reach)
+    negative = any(round(h.cost * 100, 1) < 0 for h in found)
     text = (f"Lifting each hindrance in turn on the same draws, the {span} effect "
-            f"({found[0].base * 100:+.1f} points on average) would be {and_list(ifs)}, so it "
-            f"loses {and_list(costs)}"
-            + (f" ({where})." if where else "."))
+            f"({points(found[0].base * 100)} points on average) would be {and_list(ifs)}, so "
+            f"what each hindrance costs it is: {and_list(costs)}"
+            + (" (a negative cost: lifting that hindrance would weaken the level)." if negative
+               else "."))
     top = max(found, key=lambda h: h.cost)
     if top.cost * 100 >= HOLDS:
         return text + f" The level is held back most by {top.label}."
     return text + " No hindrance measured holds the level back by half a point or more."
+
+
+def points(value: float) -> str:
+    """Signed points with one decimal, never "-0.0"."""
+    return f"{value:+.1f}" if round(value, 1) != 0 else "0.0"
 
 
 def short_level(level: str) -> str:

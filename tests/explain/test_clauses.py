@@ -73,7 +73,7 @@ def test_memory_is_not_blamed_for_the_level_when_tripled_memory_changes_nothing(
     tripled = level_effect(scaled_memory(baseline, 3.0)) - level_effect(baseline)
     assert abs(tripled) < HOLDS / 100
     index = index_of(simulate(baseline, N, SEED, [LO, HI]).rows)
-    text = why_levels(index, YEAR, effects=effects, reach=baseline.lever_reach())
+    text = why_levels(index, YEAR, effects=effects)
     assert "held back most by domestic supply" not in text
     assert "limited by memory" not in text
     assert "held back most by demand outside the level's reach" in text
