@@ -128,10 +128,11 @@ def check_outcome(result, out_dir: Path | None = None, existed: bool = False) ->
 
 
 def check_run_dir(out_dir: Path) -> dict:
-    """A complete run directory: exactly the three files, manifest listing them."""
-    assert {p.name for p in out_dir.iterdir()} == RUN_FILES | {MARKER}, sorted(out_dir.iterdir())
+    """A complete run directory: its three files (and effects.csv if any), manifest listing them."""
     manifest = json.loads((out_dir / "manifest.json").read_text("utf-8"))
-    assert set(manifest["files"]) == RUN_FILES
+    assert RUN_FILES <= set(manifest["files"]) <= RUN_FILES | {"effects.csv"}
+    assert {p.name for p in out_dir.iterdir()} == set(manifest["files"]) | {MARKER}, sorted(
+        out_dir.iterdir())
     return manifest
 
 

@@ -23,7 +23,7 @@ MARKER = ".chipsim-output"
 KINDS = ("run", "sweep", "sensitivity")
 # Files each kind writes, and files later commands add (report, discover, diff).
 FILES = {
-    "run": {"summary.csv", "replications.npz", "manifest.json"},
+    "run": {"summary.csv", "replications.npz", "effects.csv", "manifest.json"},
     "sweep": {"points.csv", "results.parquet", "manifest.json"},
     "sensitivity": {"sensitivity.csv", "sample.parquet", "outputs.parquet", "manifest.json"},
 }
