@@ -5,6 +5,7 @@
 >>> table = result.summary            # a pandas DataFrame, summary.csv's columns and values
 >>> result.manifest["seed"]
 1
+>>> result.effects                    # effects.csv as a DataFrame: what binds, and why
 >>> result.save("outputs/notebook-run")  # the run directory, as `chipsim run` writes it
 """
 
@@ -14,6 +15,8 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sim.explain.measure import DEFAULT_REPS, ExplainOptions
+from sim.explain.table import effects_csv
 from sim.results.run_dir import write_run
 from sim.results.summary import summary_csv
 from sim.runner import Run, execute
@@ -42,6 +45,16 @@ class Result:
         return self._summary
 
     @property
+    def effects(self):
+        """effects.csv as a pandas DataFrame (None when the run was not explained)."""
+        if self.run.effects is None:
+            return None
+        import pandas as pd
+
+        return pd.read_csv(io.StringIO(effects_csv(self.run.effects.rows)),
+                           dtype={"quota": str, "period": str})
+
+    @property
     def manifest(self) -> dict:
         """What manifest.json records: scenario, seed, replications, levels, versions."""
         return self.run.info
@@ -52,18 +65,25 @@ class Result:
         return self.run.result
 
     def save(self, out_dir: str | Path, force: bool = False) -> Path:
-        """Write the run directory (summary.csv, replications.npz, manifest.json) atomically."""
-        return write_run(Path(out_dir), self.run.result, self.run.info, force)
+        """Write the run directory (summary.csv, replications.npz, effects.csv, manifest.json)."""
+        return write_run(Path(out_dir), self.run.result, self.run.info, force,
+                         effects=self.run.effects)
 
 
 def run(scenario: str | Path = "scenarios/baseline.toml", reps: int | None = None,
-        seed: int | None = None, quota: str | list[str] | None = None) -> Result:
+        seed: int | None = None, quota: str | list[str] | None = None,
+        explain_reps: int | None = None) -> Result:
     """Simulate ``scenario`` (a TOML file) at its quota levels, or at ``quota``'s.
 
     ``quota`` is a level (``"announced"``, ``"0.7"``) or a list of them;
     ``reps`` and ``seed`` default to the scenario's ``[run]`` settings.
-    Nothing is written until :meth:`Result.save`.
+    ``explain_reps`` replications measure the counterfactual effects, as
+    ``chipsim run --explain-reps`` does (default 1,000, or ``reps`` when
+    fewer; 0: none). Nothing is written until :meth:`Result.save`.
     """
     levels = [quota] if isinstance(quota, str) else quota
     levels = [str(level) for level in levels] if levels else None
-    return Result(execute(scenario, reps, seed, levels, write=False, workers=1))
+    if explain_reps is None:
+        explain_reps = min(DEFAULT_REPS, reps) if reps else DEFAULT_REPS
+    return Result(execute(scenario, reps, seed, levels, write=False, workers=1,
+                          explain=ExplainOptions(replications=explain_reps)))

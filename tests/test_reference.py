@@ -52,6 +52,21 @@ def test_the_baseline_matches_its_reference_output():
     assert not bad, f"{len(bad)} cells differ from the reference, first: {bad[:5]}"
 
 
+def test_the_baseline_effects_match_their_reference_output():
+    # text columns (quota, constraint, metric, period, unit, relaxation) exactly, numbers
+    # to the file's six significant digits
+    regenerate = load_regenerate()
+    stored = parse(regenerate.EFFECTS.read_text(encoding="utf-8"))
+    fresh = parse(regenerate.effects_reference_csv())
+    assert fresh[0] == stored[0]
+    assert [row[:6] for row in fresh] == [row[:6] for row in stored]
+    bad = [(row[:6], column, got, want)
+           for row, ref in zip(fresh[1:], stored[1:], strict=True)
+           for column, got, want in zip(stored[0][6:], row[6:], ref[6:], strict=True)
+           if not close(got, want)]
+    assert not bad, f"{len(bad)} cells differ from the reference, first: {bad[:5]}"
+
+
 def test_the_comparison_catches_a_change_in_the_sixth_digit():
     assert close("0.348055", "0.348055")
     assert close("0.348055", "0.348056")  # rounding the other way
