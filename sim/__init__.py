@@ -2,14 +2,28 @@
 
 ``sim.run(scenario, reps=..., seed=..., quota=...)`` runs a scenario from
 Python and returns a result whose ``.summary`` is a pandas DataFrame (see
-:mod:`sim.api`).
+:mod:`sim.api`). Bad arguments raise :class:`sim.ScenarioError` (a
+ValueError whose ``str()`` is the CLI's one-line message), before any work.
+Both are imported on first use, so ``import sim`` stays light.
 """
 
 __version__ = "0.1.0"
+__all__ = ["ScenarioError", "run"]
 
 
-def run(*args, **kwargs):
-    """Run a scenario (see :func:`sim.api.run`); imported on first use."""
-    from sim.api import run as run_scenario
+def __getattr__(name: str):
+    """Import ``sim.run`` (:func:`sim.api.run`) and ``sim.ScenarioError`` when first used."""
+    if name == "run":
+        from sim.api import run
 
-    return run_scenario(*args, **kwargs)
+        return run
+    if name == "ScenarioError":
+        from sim.scenario.errors import ScenarioError
+
+        return ScenarioError
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """Return the module's attributes, with the ones imported on first use."""
+    return sorted({*globals(), *__all__})

@@ -7,6 +7,10 @@
 1
 >>> result.effects                    # effects.csv as a DataFrame: what binds, and why
 >>> result.save("outputs/notebook-run")  # the run directory, as `chipsim run` writes it
+
+Bad arguments raise :class:`sim.ScenarioError` (a ValueError), and only it,
+before any work: its ``str()`` is the one line ``chipsim run`` prints after
+``Error:``, naming the argument (or the file) and what was expected.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from sim.explain.measure import DEFAULT_REPS, ExplainOptions
 from sim.explain.table import effects_csv
 from sim.results.run_dir import write_run
 from sim.results.summary import summary_csv
-from sim.runner import Run, execute
+from sim.runner import Run, check_arguments, execute
 
 
 @dataclass
@@ -71,18 +75,26 @@ class Result:
 
 
 def run(scenario: str | Path = "scenarios/baseline.toml", reps: int | None = None,
-        seed: int | None = None, quota: str | list[str] | None = None,
+        seed: int | None = None, quota: str | float | list[str | float] | None = None,
         explain_reps: int | None = None) -> Result:
     """Simulate ``scenario`` (a TOML file) at its quota levels, or at ``quota``'s.
 
-    ``quota`` is a level (``"announced"``, ``"0.7"``) or a list of them;
-    ``reps`` and ``seed`` default to the scenario's ``[run]`` settings.
-    ``explain_reps`` replications measure the counterfactual effects, as
-    ``chipsim run --explain-reps`` does (default 1,000, or ``reps`` when
-    fewer; 0: none). Nothing is written until :meth:`Result.save`.
+    ``quota`` is a level (``"announced"``, ``"0.7"`` or ``0.7``: a share in
+    [0, 1]) or a list of them, normalised as ``chipsim run --quota`` does
+    (``"0.70"`` is ``"0.7"``; duplicates removed). ``reps`` (1 to
+    10,000,000) and ``seed`` (0 to 2**63-1) default to the scenario's
+    ``[run]`` settings. ``explain_reps`` replications measure the
+    counterfactual effects, as ``chipsim run --explain-reps`` does (default
+    1,000, or ``reps`` when fewer; 0: none). Nothing is written until
+    :meth:`Result.save`.
+
+    Raises :class:`sim.ScenarioError`, before anything is simulated, when an
+    argument is not one of these (an int given as a float or a bool, a level
+    outside [0, 1], a scenario file that is missing or not valid) or the run
+    would not fit in memory.
     """
-    levels = [quota] if isinstance(quota, str) else quota
-    levels = [str(level) for level in levels] if levels else None
+    scenario, reps, seed, levels, explain_reps = check_arguments(scenario, reps, seed, quota,
+                                                                 explain_reps)
     if explain_reps is None:
         explain_reps = min(DEFAULT_REPS, reps) if reps else DEFAULT_REPS
     return Result(execute(scenario, reps, seed, levels, write=False, workers=1,

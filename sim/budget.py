@@ -94,7 +94,7 @@ def scenario_size(scenario, replications: int, levels: int) -> Size:
 
 
 def available_bytes() -> float | None:
-    """Memory this process may still use: MemAvailable, capped by a cgroup limit."""
+    """Memory this process may still use: MemAvailable, capped by a cgroup or ulimit -v limit."""
     found = []
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -107,8 +107,32 @@ def available_bytes() -> float | None:
             found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
         except (ValueError, OSError):
             pass
-    found += cgroup_room()
+    found += cgroup_room() + address_room()
     return float(min(found)) if found else None
+
+
+def address_room() -> list[int]:
+    """Room left under an address-space limit (``ulimit -v``), when there is one.
+
+    Under it an allocation fails (MemoryError) once the process's mapped
+    memory would pass the limit, whatever memory the machine has free.
+    """
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, AttributeError, OSError, ValueError):
+        return []
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return []
+    used = 0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmSize:"):
+                used = int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return [max(0, soft - used)]
 
 
 def cgroup_room() -> list[int]:
@@ -181,3 +205,31 @@ def check_sweep_fits(scenario, points: int, columns: int, rows_per_point: int, l
               + RESULT_ROW * float(points) * rows_per_point)
     check_fits(needed, f"a sweep of {points:,} points ({rows_per_point:,} result rows each)",
                "use a smaller --n, fewer quota levels or --metric to keep fewer rows", "--n")
+
+
+# Calibrations (chipsim calibrate): one level, the ABC draws simulated a chunk at a time.
+def calibration_bytes(scenario, draws: int, replications: int, chunk: int,
+                      columns: int) -> dict[str, float]:
+    """Estimated peaks of a calibration's two stages, by the option that sizes each.
+
+    ``--reps``: a before/after check simulates ``replications`` at one level
+    while the other check's per-replication outputs are kept. ``--n``: the
+    ABC simulates ``chunk`` replications at a time beside the design of
+    ``draws`` x ``columns`` (the parameters drawn and every draw's target
+    values, counted as a design's cells: the sampler's temporaries included).
+    """
+    checks = scenario_size(scenario, replications, 1)
+    return {"--reps": run_bytes(checks)
+            + COEFFICIENTS["rep_level_year"] * replications * checks.years,
+            "--n": run_bytes(scenario_size(scenario, chunk, 1))
+            + DESIGN_CELL * float(draws) * max(columns, 1)}
+
+
+def check_calibration_fits(scenario, draws: int, replications: int, chunk: int,
+                           columns: int) -> None:
+    """Refuse a calibration whose estimated peak exceeds the memory available (ScenarioError)."""
+    stages = calibration_bytes(scenario, draws, replications, chunk, columns)
+    key = max(stages, key=stages.get)
+    check_fits(stages[key], f"a calibration of {draws:,} draws with {replications:,}-replication "
+               "checks", "use a smaller --n or --reps (or fewer --params), or a machine with "
+               "more memory", key)

@@ -22,6 +22,30 @@ def parse_month(text: str) -> int:
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 
+# The years a scenario may name, for its calendar and every dated entry (event and
+# announcement dates, launches, quota points, year keys...). The evidence starts
+# with the export controls of 2019-2023 and the longest shipped outlook
+# (horizon-2030) ends in 2030; a calendar of the longest allowed span (600
+# months) from today still ends before 2100. A year outside is a typo ("0025-01"
+# for "2025-01") that no calendar can mean: its labels ("25Q1") read as no year.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def check_year(year: int) -> int:
+    """Return ``year`` if a scenario may name it; raise ValueError otherwise."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"year {year:04d} is outside the years the model covers "
+                         f"({FIRST_YEAR}-{LAST_YEAR})")
+    return year
+
+
+def model_month(text: str) -> int:
+    """:func:`parse_month` for a scenario's dates: the year must be one it may name."""
+    ordinal = parse_month(text)
+    check_year(ordinal // 12)
+    return ordinal
+
+
 def format_month(ordinal: int) -> str:
     """Inverse of :func:`parse_month`."""
     return f"{ordinal // 12:04d}-{ordinal % 12 + 1:02d}"

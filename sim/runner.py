@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import numbers
+import os
+import reprlib
+import stat
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,9 +19,15 @@ from sim.model.ensemble import EnsembleResult, simulate
 from sim.model.parallel import auto_workers
 from sim.results.atomic import output_directory
 from sim.results.run_dir import manifest, write_run
-from sim.scenario import Scenario, load
+from sim.scenario import Scenario, ScenarioError, load
+from sim.scenario.convert import quota_level
+from sim.scenario.errors import short
+from sim.scenario.loader import os_reason
 
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.toml"
+MAX_REPLICATIONS = 10_000_000  # as chipsim run --reps and --explain-reps
+MAX_SEED = 2**63 - 1  # as chipsim run --seed
+LEVEL_EXPECTED = 'expected "announced" or a share in [0, 1]'
 
 
 @dataclass
@@ -48,6 +58,9 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
     effects too, on the run's seed and levels (None, or 0 replications: not).
     """
     started = time.perf_counter()
+    replications = count(replications, "replications", 1, MAX_REPLICATIONS)  # before any work
+    seed = count(seed, "seed", 0, MAX_SEED)
+    levels = quota_levels(levels or None, "levels")  # none (or empty): the scenario's
     scenario = load(scenario_file)
     target = Path(out_dir) if out_dir else default_out_dir(scenario)
     reps = replications or scenario.run.replications
@@ -72,3 +85,104 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
         if write:
             write_run(target, result, info, force, claim, effects)
     return Run(scenario, result, target if write else None, info, effects)
+
+
+# Checks of a run's arguments: sim.run (sim.api) and execute refuse bad ones with the
+# ScenarioError the CLI's option types give, before any work.
+
+
+def shown(value) -> str:
+    """Return ``value`` as a message quotes it: a bounded repr, on one line."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and \
+            int(value).bit_length() >= 128:
+        return f"an integer of {int(value).bit_length():,} bits"
+    try:
+        return reprlib.repr(value)
+    except Exception:  # any object's __repr__ may fail (a huge int in a list, a broken one)
+        return f"a {type(value).__name__}"
+
+
+def typed(value) -> str:
+    """Return ``value`` as a message quotes it, after its type (``float 1.5``; ``None``)."""
+    return "None" if value is None else f"{type(value).__name__} {shown(value)}"
+
+
+def count(value, key: str, low: int, high: int) -> int | None:
+    """``value`` as an int in [low, high] (None stays None); bool, float or text: ScenarioError."""
+    if value is None:
+        return None
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise ScenarioError(f"expected an integer from {low:,} to {high:,}, got "
+                            f"{typed(value)}", key)
+    number = int(value)  # a numpy integer too
+    if not low <= number <= high:
+        raise ScenarioError(f"expected an integer from {low:,} to {high:,}, got "
+                            f"{shown(number)}", key)
+    return number
+
+
+def quota_level_text(value, key: str = "--quota") -> str:
+    """One quota level as chipsim writes it: "announced" or a share in [0, 1] ("0.7").
+
+    The one normalisation of a level given on the command line (``--quota``,
+    ``--level``: :class:`sim.cli.options.QuotaLevel`) or to :func:`sim.run`:
+    text or a number (not a bool), a share rounded to six decimals, NaN and
+    infinities refused with a ScenarioError naming ``key``.
+    """
+    if not isinstance(value, str | numbers.Real) or isinstance(value, bool):
+        raise ScenarioError(f"{LEVEL_EXPECTED}, got {typed(value)}", key)
+    try:
+        return quota_level(value, key)
+    except ScenarioError:
+        raise ScenarioError(f"{LEVEL_EXPECTED}, got {shown(value)}", key) from None
+
+
+def quota_levels(value, key: str = "quota") -> list[str] | None:
+    """Quota levels from a level or a list (or tuple) of them, normalised, duplicates removed.
+
+    None stays None (the scenario's own levels); an empty list is refused.
+    """
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        if not value:
+            raise ScenarioError(f"{LEVEL_EXPECTED}, or a non-empty list of them, got "
+                                f"{shown(value)}", key)
+        return list(dict.fromkeys(quota_level_text(item, f"{key}[{i}]")
+                                  for i, item in enumerate(value)))
+    if isinstance(value, str | numbers.Real) and not isinstance(value, bool):
+        return [quota_level_text(value, key)]
+    raise ScenarioError(f"{LEVEL_EXPECTED}, or a list of them, got {typed(value)}", key)
+
+
+def scenario_path(value, key: str = "scenario") -> Path:
+    """Return ``value`` as the path of an existing regular file, else raise ScenarioError."""
+    if not isinstance(value, str | os.PathLike):
+        raise ScenarioError("expected the path of a scenario file (str or os.PathLike), got "
+                            f"{typed(value)}", key)
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise ScenarioError(f"expected a path given as text, got {typed(text)}", key)
+    if not text or "\x00" in text:
+        raise ScenarioError("expected the path of a scenario file, got "
+                            f"{shown(text)}{' (a NUL byte)' if text else ''}", key)
+    try:
+        info = os.stat(text)
+    except OSError as exc:
+        raise ScenarioError(os_reason(exc), file=short(text)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError("cannot read: not a regular file (a FIFO, device or directory)",
+                            file=short(text))
+    return Path(text)
+
+
+def check_arguments(scenario, reps, seed, quota, explain_reps) -> tuple:
+    """Return ``sim.run``'s arguments checked and normalised, or raise ScenarioError.
+
+    ``scenario``: an existing file; ``reps``: 1..10,000,000 (None: the
+    scenario's); ``seed``: 0..2**63-1 (None: the scenario's); ``quota``: see
+    :func:`quota_levels`; ``explain_reps``: 0..10,000,000 (None: the default).
+    """
+    return (scenario_path(scenario), count(reps, "reps", 1, MAX_REPLICATIONS),
+            count(seed, "seed", 0, MAX_SEED), quota_levels(quota),
+            count(explain_reps, "explain_reps", 0, MAX_REPLICATIONS))

@@ -24,6 +24,7 @@ from sim.calibration.fit import (
 )
 from sim.calibration.targets import default_targets
 from sim.calibration.writer import calibrated_text, write_calibrated
+from sim.evidence import registry_path
 from sim.results.atomic import write_bytes
 from sim.results.claim import check_outputs
 
@@ -62,7 +63,8 @@ def execute(options: CalibrateOptions) -> Outcome:
     out = options.out or str(Path(scenario).with_name(f"{Path(scenario).stem}-calibrated.toml"))
     chosen = [p.strip() for p in options.params.split(",") if p.strip()] if options.params \
         else DEFAULT_PARAMS
-    check_paths(scenario, out, options.figure, options.force)
+    check_paths(scenario, out, options.figure, options.force, targets)
+    check_calibration_fits(scenario, targets, chosen, options.settings)
     from sim.experiments.progress import Progress
 
     def progress() -> Progress:  # made when the draws start, so a bar never waits at 0
@@ -87,15 +89,40 @@ def shown(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def check_paths(scenario: str, out: str, figure: str | None, force: bool) -> None:
+def check_paths(scenario: str, out: str, figure: str | None, force: bool,
+                targets: str | None = None) -> None:
     """Refuse, before any work, outputs that would clobber files or the input."""
-    # Never the scenario, a file of its extends chain, or the other output (issue 13).
-    check_outputs(scenario, {"--out": out, "--figure": figure})
+    # Never the scenario, a file of its extends chain, or the other output (issue 13),
+    # nor a file inside a chipsim output directory (issue 21).
+    outputs = {"--out": out, "--figure": figure}
+    check_outputs(scenario, outputs)
     for path in (out, figure):
         if path and Path(path).exists() and not force:
             raise CalibrationError(f"{path}: file exists; pass --force to replace it")
+    # Nor, even with --force, the targets or the evidence registry it reads (issue 21).
+    check_outputs(None, outputs, inputs=[targets, registry_path(scenario)])
     if figure and Path(figure).suffix.lower() not in FIGURE_SUFFIXES:
         raise CalibrationError(f"{figure}: --figure expects a .png, .svg or .pdf file name")
+
+
+def check_calibration_fits(scenario: str, targets: str, params: list[str] | tuple[str, ...],
+                           settings: Settings) -> None:
+    """Refuse, before any work, a calibration too large for the memory available.
+
+    Its peak is the larger of a before/after check (``--reps`` replications at
+    one level, the other check's outputs kept) and the ABC draws: one chunk
+    simulated at a time beside the draws' design and every draw's target
+    values (sim.budget.calibration_bytes).
+    """
+    from sim.budget import check_calibration_fits as check
+    from sim.calibration.targets import load_targets
+    from sim.evidence import load_registry
+    from sim.scenario import load
+
+    loaded = load(scenario)
+    count = len(load_targets(targets, loaded, load_registry(registry_path(scenario))))
+    check(loaded, settings.draws, settings.replications, min(settings.chunk, settings.draws),
+          len(params) + count)
 
 
 def command_line(scenario: str, targets: str, params: str | None, settings: Settings,

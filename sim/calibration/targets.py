@@ -14,19 +14,22 @@ Grammar of one target, a table ``[targets.<name>]``:
 - ``value`` and/or ``low`` + ``high``: the observed figure (its central reading)
   and/or the range the sources span; ``value`` must lie in the range.
 - ``tolerance``: slack (metric units, >= 0) added on both sides of the value or
-  range. The acceptance interval is ``[low - tolerance, high + tolerance]``.
+  range. The acceptance interval is ``[low - tolerance, high + tolerance]``; its
+  half-width, the unit distances are measured in, must be at least a millionth
+  of the figure (of 1 for a figure below 1), or it would be lost in rounding.
 - ``evidence``: ids in seeds/evidence.toml; ``note``: free text.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.model.recorder import ANNUAL, QUARTERLY
 from sim.scenario.convert import did_you_mean
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, echo
 from sim.scenario.loader import read_toml
 from sim.scenario.schema import Scenario
 
@@ -35,6 +38,7 @@ KEYS = ("metric", "per", "region", "period", "value", "low", "high", "tolerance"
         "note")
 YEAR = re.compile(r"^\d{4}$")
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+NARROWEST = 1e-6  # least half-width of an acceptance interval, relative to the figure (>= 1)
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,8 @@ def parse_period(raw, path: str, years: range | None) -> str:
     """``"YYYY"`` or ``"YYYYQn"`` inside the scenario's calendar."""
     period = text(raw, path)
     if not (YEAR.match(period) or QUARTER.match(period)):
-        raise ScenarioError(f'expected a period like "2024" or "2025Q3", got {period!r}', path)
+        raise ScenarioError(f'expected a period like "2024" or "2025Q3", got {echo(period)}',
+                            path)
     if years is not None and int(period[:4]) not in years:
         raise ScenarioError(f"period {period} is outside the calendar "
                             f"({years[0]}-{years[-1]})", path)
@@ -170,7 +175,7 @@ def parse_terms(raw, path: str, names: tuple[set[str], set[str]], period: str) -
     terms = tuple(t.strip() for t in text(raw, path).split("+"))
     for term in terms:
         if term not in annual | quarterly:
-            raise ScenarioError(f"unknown metric {term!r}"
+            raise ScenarioError(f"unknown metric {echo(term)}"
                                 + did_you_mean(term, sorted(annual | quarterly)), path)
         if QUARTER.match(period) and term not in quarterly:
             raise ScenarioError(f"{term} has no quarterly values; use a year period", path)
@@ -197,7 +202,29 @@ def parse_figure(raw: dict, here: str) -> tuple[float, float, float, float]:
     if tolerance < 0 or (tolerance == 0 and low == high):
         raise ScenarioError("tolerance must be positive (zero only with a low/high range)",
                             f"{here}.tolerance")
+    check_width(low, high, tolerance, f"{here}.tolerance")
     return value, low, high, tolerance
+
+
+def check_width(low: float, high: float, tolerance: float, path: str) -> None:
+    """Refuse an acceptance interval too narrow (or too wide) to measure distances in.
+
+    Distances are scaled by its half-width, which must be at least NARROWEST
+    of the figure: a tolerance of 1e-300 on a figure of 1e6 is lost in
+    rounding (a zero-width interval, and divisions by zero).
+    """
+    least = NARROWEST * max(1.0, abs(low), abs(high))
+    width = (high + tolerance) - (low - tolerance)
+    if not math.isfinite(width):
+        raise ScenarioError("the acceptance interval [low - tolerance, high + tolerance] is "
+                            "too wide to compute: use a smaller tolerance", path)
+    if width / 2.0 < least:
+        lost = " (the tolerance is lost in rounding)" if tolerance and width == high - low else ""
+        raise ScenarioError(f"tolerance {tolerance:g} is too small: the acceptance interval "
+                            f"[low - tolerance, high + tolerance] is {width:g} wide{lost}, and "
+                            "distances are measured in its half-width, which must be at least a "
+                            f"millionth of the figure; use a tolerance of at least {least:g}",
+                            path)
 
 
 def parse_evidence(raw, path: str, registry: dict | None) -> tuple[str, ...]:
@@ -206,8 +233,8 @@ def parse_evidence(raw, path: str, registry: dict | None) -> tuple[str, ...]:
         raise ScenarioError("expected a non-empty array of evidence ids", path)
     for ident in raw:
         if registry is not None and ident not in registry:
-            raise ScenarioError(f"unknown evidence id {ident!r}" + did_you_mean(ident, registry),
-                                path)
+            raise ScenarioError(f"unknown evidence id {echo(ident)}"
+                                + did_you_mean(ident, registry), path)
     return tuple(raw)
 
 
@@ -221,7 +248,7 @@ def text(raw, path: str) -> str:
 def number(raw, path: str) -> float:
     """Return ``raw`` as a finite float (not a boolean), else raise a ScenarioError."""
     if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw:
-        raise ScenarioError(f"expected a number, got {raw!r}", path)
+        raise ScenarioError(f"expected a number, got {echo(raw)}", path)
     if abs(raw) == float("inf"):
         raise ScenarioError("expected a finite number", path)
     return float(raw)

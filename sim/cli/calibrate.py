@@ -7,7 +7,14 @@ import click
 from sim.calibration.command import CalibrateOptions, execute
 from sim.calibration.fit import ADJUSTMENTS, DEFAULT_PARAMS, CalibrationError, Settings
 from sim.calibration.table import report
-from sim.cli.options import FiniteFloatRange, SafePath, force_option, input_error, seed_option
+from sim.cli.options import (
+    FiniteFloatRange,
+    InputError,
+    SafePath,
+    force_option,
+    input_error,
+    seed_option,
+)
 from sim.scenario.errors import ScenarioError
 
 DEFAULTS = Settings()
@@ -47,6 +54,9 @@ def calibrate_command(scenario, targets, params, draws, accept, reps, adjust, se
         done = execute(options)
     except (ScenarioError, CalibrationError, OSError) as err:
         raise input_error(err) from None
+    except MemoryError:  # past the estimate (sim.budget): one line, never a traceback
+        raise InputError("not enough memory for this calibration: use a smaller --n or --reps"
+                         ) from None
     click.echo(report(done.calibration))
     for warning in done.calibration.warnings:
         click.echo(warning, err=True)

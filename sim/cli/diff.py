@@ -7,6 +7,8 @@ import click
 from sim.cli.options import QuotaLevel, SafePath, check_outputs, input_error
 from sim.scenario.errors import ScenarioError
 
+DIFF_ADDS = ("diff-vs-*.html",)  # what a diff may add to an output directory
+
 
 @click.command()
 @click.argument("run_a", type=SafePath(file_okay=False))
@@ -32,14 +34,16 @@ def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output)
 
     from sim.report.diff import compare, summary_text
 
+    target = Path(output) if output else Path(run_b) / f"diff-vs-{Path(run_a).name}.html"
     try:
-        check_outputs(None, {"--output": output if report else None})  # before any work
+        if report and (output is not None or Path(run_b).is_dir()):  # before any work
+            check_outputs(None, {"--output" if output else "RUN_B/diff-vs-RUN_A.html":
+                                 str(target)}, input_dirs=[run_a, run_b], adds=DIFF_ADDS)
         result = compare(run_a, run_b, level, year, depth, drivers, driver_reps)
         click.echo(summary_text(result))
         if report:
             from sim.report.diff_doc import write_diff_report
 
-            target = Path(output) if output else Path(run_b) / f"diff-vs-{Path(run_a).name}.html"
             click.echo(f"Wrote {write_diff_report(result, target)}")
     except (ScenarioError, OSError) as err:
         raise input_error(err) from None

@@ -34,7 +34,8 @@ def discover(run_dir, target_text, quota, region, find, min_density, step, boxes
     options = DiscoverOptions(run_dir=run_dir, target=target_text, quota=quota, region=region,
                               find=find, min_density=min_density, boxes=boxes, box=step)
     try:
-        check_outputs(None, {"RUN_DIR/discover.csv": str(Path(run_dir) / "discover.csv")})
+        check_outputs(None, {"RUN_DIR/discover.csv": str(Path(run_dir) / "discover.csv")},
+                      input_dirs=[run_dir], adds=("discover.csv",))
         done = execute(options)
     except (ExperimentError, OSError, ScenarioError) as err:  # ScenarioError: a damaged file
         raise input_error(err) from None

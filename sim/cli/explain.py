@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from sim.cli.options import SafePath, amount_option, input_error
+from sim.cli.options import SafePath, amount_option, check_outputs, input_error
 from sim.explain.measure import DEFAULT_REPS, ExplainOptions
 from sim.scenario.errors import ScenarioError
 
@@ -46,11 +46,16 @@ class ProgressBar:
 @amount_option
 def explain(run_dir, reps, amount):
     """Measure what binds and what holds the quota levels back in RUN_DIR; write effects.csv."""
+    from pathlib import Path
+
     from sim.explain.runs import explain_run
     from sim.results.run_dir import read_manifest
     from sim.results.summary import level_table
 
     try:
+        if Path(run_dir).is_dir():  # else reading it says what is wrong
+            check_outputs(None, {"RUN_DIR/effects.csv": str(Path(run_dir) / "effects.csv")},
+                          input_dirs=[run_dir], adds=("effects.csv",))
         effects = explain_run(run_dir, explain_options(reps, amount))
         rows, manifest = summary_rows(run_dir), read_manifest(run_dir)
     except (ScenarioError, OSError, MemoryError) as err:

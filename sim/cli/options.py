@@ -7,14 +7,20 @@ import math
 import click
 
 from sim.results.claim import check_outputs  # noqa: F401  (re-exported for the commands)
-from sim.scenario.convert import quota_level
-from sim.scenario.errors import ScenarioError, one_line
+from sim.scenario.errors import PATH, ScenarioError, one_line, printable, short
 
 
 class InputError(click.ClickException):
-    """Bad input from the user: one line on stderr, exit status 2."""
+    """Bad input from the user: one bounded line on stderr, exit status 2.
+
+    The message passes sim.scenario.errors.one_line, the one formatter of error
+    lines: control characters escaped, echoed values and lists of choices bounded.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str):
+        super().__init__(one_line(message))
 
 
 class QuotaLevel(click.ParamType):
@@ -24,8 +30,10 @@ class QuotaLevel(click.ParamType):
 
     def convert(self, value, param, ctx):
         """Normalise the level's text or fail with a usage error (exit 2)."""
+        from sim.runner import quota_level_text  # sim.run's normalisation too (not at start-up)
+
         try:
-            return quota_level(value if value == "announced" else _float(value), "--quota")
+            return quota_level_text(value, "--quota")
         except ScenarioError:
             self.fail(f'expected "announced" or a share in [0, 1], got {value!r}', param, ctx)
 
@@ -121,13 +129,13 @@ def input_error(err: Exception) -> InputError:
 
 def _input_error(err: Exception) -> InputError:
     if isinstance(err, FileExistsError) and err.errno is None:
-        return InputError(one_line(f"{err}: run directory exists; pass --force to replace it"))
+        return InputError(f"{err}: run directory exists; pass --force to replace it")
     if isinstance(err, OSError):  # the output location: missing, read-only, full disk ...
-        where = f"{err.filename}: " if err.filename is not None else ""
-        return InputError(one_line(f"{where}cannot write output: {err.strerror or err}"))
+        where = f"{short(printable(str(err.filename)), PATH)}: " if err.filename is not None else ""
+        return InputError(f"{where}cannot write output: {err.strerror or err}")
     if isinstance(err, MemoryError):
         return InputError("not enough memory for this run: use fewer --reps or quota levels")
-    return InputError(one_line(str(err)))
+    return InputError(str(err))
 
 
 # Options shared by the experiment commands (sweep, sensitivity).

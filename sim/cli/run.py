@@ -6,6 +6,7 @@ import click
 
 from sim.cli.explain import explain_options
 from sim.cli.options import (
+    check_outputs,
     explain_reps_option,
     force_option,
     input_error,
@@ -39,6 +40,7 @@ def run(scenario, reps, seed, quotas, out, force, workers, explain_reps, report)
     what holds the quota levels back; chipsim explain RUN_DIR adds them later.
     """
     try:
+        check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
         done = execute(scenario, reps, seed, list(dict.fromkeys(quotas)) or None, out, force,
                        workers=workers, explain=explain_options(explain_reps, run_reps=reps))
     except (ScenarioError, OSError, MemoryError) as err:

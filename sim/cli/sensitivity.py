@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from sim.cli import interrupted_status
 from sim.cli.options import (
     InputError,
     QuotaLevel,
     SafePath,
+    check_outputs,
     force_option,
     input_error,
     param_option,
@@ -20,7 +22,7 @@ from sim.cli.options import (
 from sim.experiments import methods, sensitivity
 from sim.experiments.execution import Execution, ExperimentError, Interrupted
 from sim.experiments.study import DEFAULT_REPS, StudyOptions, execute
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, echo
 
 SHOWN = 30  # parameters printed; sensitivity.csv has them all
 INTERRUPTED = 130
@@ -31,7 +33,7 @@ def parse_group(text: str) -> tuple[str, tuple[str, ...]]:
     name, sep, globs = text.partition("=")
     items = tuple(g.strip() for g in globs.split(","))
     if not sep or not name.strip() or not all(items):
-        raise InputError(f"--group {text}: expected NAME=GLOB[,GLOB...], e.g. "
+        raise InputError(f"--group {echo(text)}: expected NAME=GLOB[,GLOB...], e.g. "
                          "yield='*.yield_curve.*'")
     return name.strip(), items
 
@@ -55,7 +57,8 @@ def say(message: str) -> None:
 @seed_option
 @click.option("--metric", default="domestic_share_units", show_default=True)
 @click.option("--region", default="national", show_default=True)
-@click.option("--period", default="2027", show_default=True, help="A year (or model period).")
+@click.option("--period", default="2027", show_default=True,
+              help="A year of the calendar (2027), or a quarter (2027Q1) or month (2027-01).")
 @click.option("--quota", type=QuotaLevel(), default="announced", show_default=True)
 @click.option("--stat", default="mean", show_default=True,
               help="Statistic over replications: mean, p05, p25, p50, p75 or p95.")
@@ -79,10 +82,11 @@ def sensitivity_command(ctx, scenario, method, n, reps, seed, metric, region, pe
                            sets=tuple(parse_set(s) for s in sets))
     execution = Execution(out=out, force=force, workers=workers, scheduler=scheduler)
     try:
+        check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
         done = execute(options, execution, say)
     except Interrupted as err:
         say(f"\n{err}")
-        ctx.exit(INTERRUPTED)
+        ctx.exit(interrupted_status())  # 130, or 143 after SIGTERM
     except (ScenarioError, ExperimentError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline(done))

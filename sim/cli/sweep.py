@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
+from sim.cli import interrupted_status
 from sim.cli.options import (
     SafePath,
+    check_outputs,
     force_option,
     input_error,
     param_option,
@@ -70,10 +72,11 @@ def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, met
     execution = Execution(out=out, resume=resume, force=force, workers=workers,
                           scheduler=scheduler)
     try:
+        check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
         done = execute(options, execution, say)
     except Interrupted as err:
         say(f"\n{err}")
-        ctx.exit(INTERRUPTED)
+        ctx.exit(interrupted_status())  # 130, or 143 after SIGTERM
     except (ScenarioError, ExperimentError, OSError, MemoryError) as err:
         raise input_error(err) from None
     if done.info["already_complete"]:

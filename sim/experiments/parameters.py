@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from sim.calendar import format_month, parse_month
 from sim.scenario.convert import checked, did_you_mean, to_scalar
 from sim.scenario.dist import Dist
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, echo
 from sim.scenario.schema import Event, Scenario
 from sim.scenario.validate import validate
 
@@ -72,16 +72,16 @@ class ParamSpec:
                 return float(parse_month(text))
             if self.kind == "bool":
                 if text.lower() not in ("true", "false"):
-                    raise ValueError(f"expected true or false, got {text!r}")
+                    raise ValueError(f"expected true or false, got {echo(text)}")
                 return text.lower() == "true"
             if self.kind == "text":
                 return text
             value = float(text)
             if not math.isfinite(value):
-                raise ValueError(f"expected a finite number, got {text!r}")
+                raise ValueError(f"expected a finite number, got {echo(text)}")
             return value
         except ValueError as exc:
-            message = str(exc) if self.kind != "number" else f"expected a number, got {text!r}"
+            message = str(exc) if self.kind != "number" else f"expected a number, got {echo(text)}"
             raise ScenarioError(message, self.path, file) from None
 
     def check(self, value, file: str | None = None) -> None:

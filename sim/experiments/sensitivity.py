@@ -21,6 +21,7 @@ import numpy as np
 
 from sim.experiments import methods, samplers
 from sim.experiments.parameters import ParamSpec
+from sim.scenario.errors import echo
 
 RESAMPLES = 1000  # bootstrap resamples for the confidence intervals
 CONFIDENCE = 0.95
@@ -58,26 +59,60 @@ def grouped(params: list[ParamSpec], groups: list[tuple[str, tuple[str, ...]]]) 
     """Gather parameters matching each group's globs; the rest stand alone.
 
     Groups are ordered by their first member, as SALib orders them. A parameter
-    matching two groups belongs to the first named.
+    matching two groups belongs to the first named (a name given twice gathers
+    what either matches). Raises ValueError, saying which group and why, for a
+    group left empty (matching nothing, or only parameters an earlier group
+    took), a group named like an analysed parameter, and fewer than two
+    factors after grouping: Sobol and Morris compare factors, and one factor
+    gives nothing to compare (an S1 above 1, a Morris sigma of nan).
     """
+    paths = [spec.path for spec in params]
     if not groups:
-        return Factors(tuple(params))
-    label = []
-    for spec in params:
-        names = [name for name, globs in groups
-                 if any(fnmatch.fnmatchcase(spec.path, g) for g in globs)]
-        label.append(names[0] if names else spec.path)
-    empty = [name for name, _ in groups if name not in label]
-    if empty:
-        raise ValueError(f"group {empty[0]!r} matches none of the analysed parameters")
+        return _two_or_more(Factors(tuple(params)), len(params))
+    names = [name for name, _ in groups]
+    for name in names:
+        if name in paths:  # its factor would silently take that parameter in too
+            raise ValueError(f"group {echo(name)} has the name of an analysed parameter; "
+                             "choose another name")
+    matches = [{p for p in paths if any(fnmatch.fnmatchcase(p, g) for g in globs)}
+               for _, globs in groups]
+    label = [next((name for name, found in zip(names, matches, strict=True) if path in found),
+                  path) for path in paths]
+    for name, found in zip(names, matches, strict=True):
+        if name in label:
+            continue
+        if not found:
+            raise ValueError(f"group {echo(name)} matches none of the analysed parameters")
+        owners = list(dict.fromkeys(label[i] for i, p in enumerate(paths) if p in found))
+        what = ("the analysed parameter it matches is" if len(found) == 1 else
+                f"all {len(found)} analysed parameters it matches are")
+        held = ", ".join(echo(o) for o in owners[:3]) + (" ..." if len(owners) > 3 else "")
+        raise ValueError(f"group {echo(name)} is left empty: {what} already in "
+                         f"group{'s' if len(owners) > 1 else ''} {held}, named before it (a "
+                         "parameter joins the first group that matches it)")
     order = list(dict.fromkeys(label))
     members = tuple(tuple(i for i, x in enumerate(label) if x == name) for name in order)
-    return Factors(tuple(params), members, tuple(order))
+    return _two_or_more(Factors(tuple(params), members, tuple(order)), len(params))
+
+
+def _two_or_more(factors: Factors, params: int) -> Factors:
+    """``factors`` when there are at least two of them, else ValueError saying so."""
+    if factors.count >= 2:
+        return factors
+    if factors.groups:
+        raise ValueError(f"the groups gather all {params} analysed parameters into one factor "
+                         f"({echo(factors.names[0])}); sensitivity needs at least two factors: "
+                         "leave some parameters out of the groups")
+    raise ValueError(f"sensitivity needs at least two factors; {params} parameter(s) analysed")
 
 
 def design(method: str, factors: Factors, n: int, rng: np.random.Generator,
            levels: int = 4) -> np.ndarray:
-    """Unit-cube points of the method (Sobol: Saltelli's n x (factors + 2); Morris: n x (+1))."""
+    """Unit-cube points of the method (Sobol: Saltelli's n x (factors + 2); Morris: n x (+1)).
+
+    Raises ValueError for fewer than two factors (see :func:`grouped`).
+    """
+    _two_or_more(factors, len(factors.params))
     return methods.method(method).design(len(factors.params), n, rng, factors._groups(), levels)
 
 

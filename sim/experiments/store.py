@@ -22,11 +22,12 @@ import numpy as np
 from sim.experiments.batch import BatchResult
 from sim.experiments.execution import ExperimentError
 from sim.model.stats import STAT_NAMES
-from sim.results.atomic import write_bytes, write_text
+from sim.results.atomic import replace_directory, write_bytes, write_text
 from sim.results.fields import documented
 from sim.results.marker import MARKER, marker_bytes
 from sim.results.readers import read_manifest as read_checked_manifest
 from sim.results.reading import DamagedFile, open_npz, read_json_object
+from sim.results.renames import move_new
 
 RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", *STAT_NAMES)
 
@@ -56,26 +57,27 @@ class RunStore:
             if not self.complete:
                 write_text(self.root / "points.csv", points_csv)
             return
-        if self.root.exists():
-            if not force:
-                raise FileExistsError(str(self.root))
-            self.remove()
+        if self.root.exists() and not force:
+            raise FileExistsError(str(self.root))
         # Built under a staging name and renamed: a sweep directory always holds its settings.
+        # With --force the old sweep stays until the new one is in place (never neither).
         staging = self.root.with_name(f".{self.root.name}.new-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
-        (staging / "batches").mkdir(parents=True)
-        write_bytes(staging / MARKER, marker_bytes("sweep"))  # what --force may replace
-        write_text(staging / "batches" / "settings.json", json.dumps(settings, indent=1) + "\n")
-        write_text(staging / "points.csv", points_csv)
-        _sync_dir(staging / "batches")
-        os.replace(staging, self.root)
+        try:
+            (staging / "batches").mkdir(parents=True)
+            write_bytes(staging / MARKER, marker_bytes("sweep"))  # what --force may replace
+            write_text(staging / "batches" / "settings.json",
+                       json.dumps(settings, indent=1) + "\n")
+            write_text(staging / "points.csv", points_csv)
+            _sync_dir(staging / "batches")
+            if os.path.lexists(self.root):
+                replace_directory(staging, self.root)
+            else:
+                move_new(staging, self.root)
+        except BaseException:  # a full disk (or Ctrl-C) at start: no hidden folder left
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         _sync_dir(self.root.parent)
-
-    def remove(self) -> None:
-        """Delete the directory (for --force): renamed aside first, then removed."""
-        aside = self.root.with_name(f".{self.root.name}.old-{os.getpid()}")
-        os.replace(self.root, aside)
-        shutil.rmtree(aside, ignore_errors=True)
 
     def check(self, settings: dict) -> None:
         """Raise ResumeMismatch naming each setting that differs from the stored run."""

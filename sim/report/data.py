@@ -17,8 +17,16 @@ import numpy as np
 
 from sim.evidence import Evidence
 from sim.explain.table import FILENAME as EFFECTS_FILE
-from sim.explain.table import Effects, read_effects
-from sim.results.readers import read_csv_rows, read_manifest, read_replicates, read_summary
+from sim.explain.table import Effects
+from sim.results.readers import (
+    check_listed_files,
+    check_run_parts,
+    read_csv_rows,
+    read_effects_rows,
+    read_manifest,
+    read_replicates,
+    read_summary,
+)
 from sim.results.reading import DamagedFile
 from sim.results.reading import read_parquet as read_table_checked
 from sim.scenario.convert import to_dataclass
@@ -199,8 +207,13 @@ def read_sweep(path: Path) -> SweepData | None:
     return SweepData(rows, parameters, read_parquet(results))
 
 
-def load(path: str | Path) -> RunData:
-    """Read an output directory; a missing or incomplete one raises RunDirError."""
+def load(path: str | Path, check: bool = True) -> RunData:
+    """Read an output directory; a missing or incomplete one raises RunDirError.
+
+    A file the manifest lists but the directory lacks, or a run's part that
+    disagrees with the manifest (:func:`check_parts`), raises DamagedFile;
+    ``check=False`` leaves the parts to the caller's own :func:`check_parts`.
+    """
     from sim.report.sources import registry_for, targets_for
 
     path = Path(path)
@@ -211,6 +224,7 @@ def load(path: str | Path) -> RunData:
                           file=str(path))
     manifest = read_manifest(path)  # bounded, type-checked: DamagedFile names the problem
     data = RunData(path, manifest)
+    check_listed_files(path, manifest)
     try:
         if (path / "summary.csv").is_file():
             data.summary = Summary(read_summary(path / "summary.csv"))
@@ -218,7 +232,7 @@ def load(path: str | Path) -> RunData:
             data.replicates = read_replicates(path)
         data.sweep = read_sweep(path)
         if (path / EFFECTS_FILE).is_file():
-            data.effects = Effects(read_effects(path / EFFECTS_FILE))
+            data.effects = Effects(read_effects_rows(path / EFFECTS_FILE))
         for name in ("sensitivity", "discover"):
             if (path / f"{name}.csv").is_file():
                 setattr(data, name, read_csv(path / f"{name}.csv"))
@@ -229,6 +243,20 @@ def load(path: str | Path) -> RunData:
     if not data.kinds:
         raise RunDirError("holds no summary.csv, sweep, sensitivity.csv or discover.csv",
                           file=str(path))
+    if check:
+        check_parts(data)
     data.registry = registry_for(manifest)
     data.targets = targets_for(manifest, data.registry)
     return data
+
+
+def check_parts(data: RunData) -> None:
+    """Refuse a run whose summary.csv, replications.npz or effects.csv disagree with its manifest.
+
+    Each part must hold the manifest's quota levels, calendar years and
+    replications (see :func:`sim.results.readers.check_run_parts`): one cut
+    short or taken from another run raises DamagedFile naming it.
+    """
+    check_run_parts(data.path, data.manifest,
+                    data.summary.index if data.summary is not None else None, data.replicates,
+                    data.effects.rows if data.effects is not None else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.report.data import RunData, RunDirError, load
+from sim.report.data import RunData, RunDirError, check_parts, load
 from sim.report.drivers import Breakdown, breakdown, changed_paths, group_paths
 from sim.report.meaning import group_name
 from sim.report.paired import HEADLINE_METRICS, PairedStat, format_diff, format_value, paired_table
@@ -87,8 +87,10 @@ def compare(run_a, run_b, level: str | None = None, year: int | None = None,
             depth: int | None = None, drivers: str = "auto",
             driver_reps: int | None = None) -> DiffResult:
     """Paired differences for every headline metric, then the driver breakdown."""
-    a, b = load(run_a), load(run_b)
-    check_comparable(a, b)
+    a, b = load(run_a, check=False), load(run_b, check=False)
+    check_comparable(a, b)  # runs that cannot be paired are refused as such first
+    check_parts(a)  # then a part that disagrees with its manifest (DamagedFile)
+    check_parts(b)
     level, year = choose(a, b, level, year)
     levels = [str(x) for x in a.replicates["quota_levels"]
               if str(x) in {str(y) for y in b.replicates["quota_levels"]}]

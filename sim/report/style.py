@@ -3,13 +3,23 @@
 The Okabe-Ito palette stays distinguishable under the common colour-vision
 deficiencies; quota levels also differ in line style, so no reader depends on
 colour alone.
+
+Labels use DejaVu Sans; characters it lacks (segment and vendor ids in Chinese,
+Japanese or Korean) fall back glyph by glyph to an installed CJK font (.ci/run
+installs Debian's fonts-wqy-microhei). Without one they are drawn as empty boxes,
+and one MissingGlyphWarning names their script instead of one warning a glyph.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 import textwrap
+import unicodedata
+import warnings
 from contextlib import contextmanager
+from functools import lru_cache
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -37,11 +47,147 @@ RC = {
 }
 
 
+BASE_FONT = "DejaVu Sans"
+# Fonts that draw what DejaVu Sans lacks, tried in this order glyph by glyph; the
+# first is Debian's fonts-wqy-microhei (5 MB installed: Han, kana and every Hangul
+# syllable), which .ci/run installs. Only those matplotlib finds are listed.
+FALLBACK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP",
+                  "Noto Sans CJK KR", "WenQuanYi Zen Hei", "Droid Sans Fallback")
+FONT_PACKAGE = "fonts-wqy-microhei"
+
+
+class MissingGlyphWarning(UserWarning):
+    """Labels hold characters that no installed font can draw (they show as boxes)."""
+
+
 @contextmanager
 def house_style():
-    """Apply the house rcParams for the figures built inside the block."""
-    with mpl.rc_context(RC):
+    """Apply the house rcParams, with the installed fallback fonts, inside the block.
+
+    matplotlib's one warning per missing glyph is gathered into one
+    MissingGlyphWarning (see ``summarise_missing_glyphs``); other warnings pass on.
+    """
+    families = font_families()
+    with summarise_missing_glyphs(families), regular_fallback_weights(), \
+            mpl.rc_context({**RC, "font.family": list(families)}):
         yield
+
+
+class FallbackWeightFilter(logging.Filter):
+    """Drop findfont's note that a fallback font has no bold face.
+
+    fonts-wqy-microhei has one weight, so bold titles draw their CJK glyphs in
+    it; matplotlib says so once per font size, which is expected, not news.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record but a fallback font's missing weight."""
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (str(record.msg).startswith("findfont: Failed to find font weight")
+                    and len(args) > 1 and args[1] in FALLBACK_FONTS)
+
+
+@contextmanager
+def regular_fallback_weights():
+    """Inside the block, the fallback fonts' missing bold faces are not logged."""
+    logger = logging.getLogger("matplotlib.font_manager")
+    quiet = FallbackWeightFilter()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+@lru_cache(maxsize=1)
+def font_families() -> tuple[str, ...]:
+    """DejaVu Sans, then each of FALLBACK_FONTS that matplotlib finds on this machine.
+
+    matplotlib lists the system's fonts once, in a cache it keeps; a font
+    installed after that (``apt-get install fonts-wqy-microhei``) is looked for
+    among the system's font files when no fallback font is known.
+    """
+    from matplotlib import font_manager
+
+    def known() -> set[str]:
+        return {font.name for font in font_manager.fontManager.ttflist}
+
+    names = known()
+    if not names.intersection(FALLBACK_FONTS):
+        listed = {font.fname for font in font_manager.fontManager.ttflist}
+        for path in font_manager.findSystemFonts():
+            if path not in listed:
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):  # unreadable or not a font
+                    continue
+        names = known()
+    return (BASE_FONT, *(name for name in FALLBACK_FONTS if name in names))
+
+
+GLYPH_WARNING = re.compile(r"Glyph (\d+) \(.*\) missing from font\(s\) ")
+CJK_SCRIPTS = ("Han", "Kana", "Hangul", "Bopomofo")
+_SUMMARISED: set[str] = set()  # script groups already named in a warning, in this process
+
+
+@contextmanager
+def summarise_missing_glyphs(families):
+    """Gather matplotlib's per-glyph "missing from font" warnings raised inside the block.
+
+    They become one MissingGlyphWarning naming the characters' scripts, once a
+    process for each group of scripts (CJK, or any other script), so a report
+    whose ids no installed font covers says so in one line, not once a glyph.
+    Every other warning is passed on unchanged.
+    """
+    missing: dict[str, None] = {}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            yield
+    finally:
+        for caught_warning in caught:
+            match = GLYPH_WARNING.match(str(caught_warning.message))
+            if match:
+                missing[chr(int(match[1]))] = None
+            else:
+                warnings.warn_explicit(caught_warning.message, caught_warning.category,
+                                       caught_warning.filename, caught_warning.lineno,
+                                       source=caught_warning.source)
+        if missing:
+            warn_missing_glyphs(list(missing), families)
+
+
+def script(char: str) -> str:
+    """Name the Unicode script of ``char`` from its name: "Han", "Kana", "Hangul", "Arabic"..."""
+    name = unicodedata.name(char, "")
+    words = name.split(" ")
+    for script_name, marks in (("Kana", ("HIRAGANA", "KATAKANA")), ("Hangul", ("HANGUL",)),
+                               ("Bopomofo", ("BOPOMOFO",)),
+                               ("Han", ("CJK", "IDEOGRAPH", "IDEOGRAPHIC", "KANGXI"))):
+        if any(mark in words for mark in marks):
+            return script_name
+    if any(word in words for word in ("LETTER", "SYLLABLE", "DIGIT", "VOWEL", "CHARACTER")):
+        return words[0].title()
+    return "symbols"
+
+
+def warn_missing_glyphs(chars: list[str], families) -> None:
+    """Warn once (per script group, per process) that ``chars`` are drawn as boxes."""
+    def group(char: str) -> str:
+        return "CJK" if script(char) in CJK_SCRIPTS else script(char)
+
+    chars = [c for c in chars if group(c) not in _SUMMARISED]
+    if not chars:
+        return
+    groups = {group(c) for c in chars}
+    _SUMMARISED.update(groups)
+    cjk = sorted({script(c) for c in chars} & set(CJK_SCRIPTS))
+    named = ", ".join(sorted(groups - {"CJK"}) + ([f"CJK ({', '.join(cjk)})"] if cjk else []))
+    shown = "".join(chars[:12]) + ("..." if len(chars) > 12 else "")
+    advice = (f"install a CJK font (Debian: apt-get install {FONT_PACKAGE})" if cjk
+              else "install a font that covers them")
+    warnings.warn(f"figure labels hold {named} characters ({shown}) that the fonts found "
+                  f"({', '.join(families)}) cannot draw: they show as empty boxes; {advice} "
+                  "(said once)", MissingGlyphWarning, stacklevel=2)
 
 
 def new_figure(width: float, height: float) -> Figure:

@@ -20,11 +20,13 @@ Parent directories the claim created are removed again when the command fails.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import re
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +75,7 @@ def claimed(target: str | Path) -> Iterator[Claim]:
     """
     target = absolute(target)
     check_name(target)
+    check_not_inside_output(target, None, ())  # a directory inside a run would damage it
     created = make_parents(target.parent)
     try:
         fd, lock_path = lock(target)
@@ -249,29 +252,139 @@ def check_file_target(path: str | Path) -> Path:
     return path
 
 
-def check_outputs(scenario: str | None, outputs: dict[str, str | None]) -> None:
-    """Refuse output files that are an input or each other, before any work (ScenarioError).
+def check_outputs(scenario: str | None, outputs: dict[str, str | None], *,
+                  inputs: Iterable[str | Path | None] = (),
+                  input_dirs: Iterable[str | Path | None] = (),
+                  out_dirs: dict[str, str | Path | None] | None = None,
+                  adds: tuple[str, ...] = ()) -> None:
+    """Refuse outputs that would write over an input or into an output, before any work.
 
-    ``outputs`` maps option names to paths (None: not given). An output may
-    not be the scenario, any file in its ``extends`` chain, or another
-    output; each must be writable as a file (sim.results.claim.check_file_target).
+    The one output guard of every command (ScenarioError naming the file, the
+    option and what was expected; exit status 2 at the CLI). ``outputs`` maps
+    option names to output files (None: not given); ``out_dirs`` the same for
+    output directories. What a command reads is the ``scenario`` with every
+    file of its ``extends`` chain, the files ``inputs`` and every file directly
+    inside the directories ``input_dirs`` (those named like ``adds`` aside:
+    they are outputs). Files are compared by (device, inode), so a symlink or
+    a hard link to an input is that input. Rules:
+
+    * an output file is no input and no other output, and can be written as a
+      file (:func:`check_file_target`);
+    * no output lies inside a chipsim output directory (one holding the
+      marker, however the path reaches it), except a file named like ``adds``
+      directly in it: the files a command is meant to add there
+      (:data:`sim.results.marker.ADDED`);
+    * an output directory to replace holds no input (one that is not
+      chipsim's is refused by :func:`sim.results.atomic.check_replace`).
     """
     from sim.scenario.loader import extends_chain
 
-    inputs = {same_file_key(p): p for p in (extends_chain(scenario) if scenario else [])}
+    chain = {same_file_key(p): p for p in (extends_chain(scenario) if scenario else [])}
+    read = {same_file_key(p): Path(p) for p in inputs if p and os.path.exists(p)}
+    read.update((k, v) for k, v in dir_inputs(input_dirs, adds).items() if k not in read)
     seen: dict[tuple, str] = {}
     for option, path in outputs.items():
         if path is None:
             continue
-        check_file_target(path)
         key = same_file_key(path)
-        if key in inputs:
+        if key in chain:
             raise ScenarioError(f"{path}: {option} must differ from the scenario and the files "
-                                f"it extends ({inputs[key]} is one of them): writing it would "
+                                f"it extends ({chain[key]} is one of them): writing it would "
                                 "destroy an input", option)
+        if key in read:
+            raise ScenarioError(f"{how_same(path, read[key])}: writing it would destroy an "
+                                "input; expected a file that is not an input", option, str(path))
+        check_not_inside_output(path, option, adds)
+        check_file_target(path)
         if key in seen:
             raise ScenarioError(f"{path} is also the {seen[key]} file: choose two files", option)
         seen[key] = option
+    for option, path in (out_dirs or {}).items():
+        if path is None:
+            continue
+        check_not_inside_output(path, option, ())
+        if not os.path.isfile(Path(path) / MARKER):
+            continue  # missing, or not chipsim's: --force may not replace it anyway
+        real = Path(os.path.realpath(path))
+        held = [p for p in [*chain.values(), *read.values()]
+                if Path(os.path.realpath(p)).is_relative_to(real)]
+        if held:
+            raise ScenarioError(f"holds {held[0]}, which this command reads: replacing the "
+                                "directory would destroy an input; expected a directory "
+                                "holding no input", option, str(path))
+
+
+DIR_ENTRIES = 4096  # entries of an input directory looked at (a chipsim output holds ~10)
+
+
+def dir_inputs(directories: Iterable[str | Path | None], adds: tuple[str, ...]) -> dict:
+    """(device, inode) -> path of each regular file directly inside ``directories``.
+
+    Files named like ``adds`` are left out (the command writes them); symlinks
+    count as the file they lead to, which is what a reader opens.
+    """
+    found = {}
+    for directory in directories:
+        if not directory or not os.path.isdir(directory):
+            continue
+        with os.scandir(directory) as entries:
+            for count, entry in enumerate(entries):
+                if count >= DIR_ENTRIES:
+                    break
+                if any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in adds):
+                    continue
+                try:
+                    info = os.stat(entry.path)
+                except OSError:
+                    continue
+                if stat.S_ISREG(info.st_mode):
+                    found.setdefault(("inode", info.st_dev, info.st_ino), Path(entry.path))
+    return found
+
+
+def how_same(output: str | Path, read: Path) -> str:
+    """Say how ``output`` names ``read``, a file the command reads."""
+    if os.path.abspath(output) == os.path.abspath(read):
+        return "is a file this command reads"
+    if os.path.realpath(output) == os.path.realpath(read):
+        return f"leads through a symlink to {read}, a file this command reads"
+    return f"is a hard link to {read}, a file this command reads"
+
+
+def output_root(path: str | Path) -> Path | None:
+    """Return the chipsim output directory ``path`` lies inside, else None.
+
+    Both the path its symlinks resolve to and the path as given are looked at
+    (in that order): each of their ancestor directories holding the marker counts.
+    """
+    given = absolute(path)
+    real = Path(os.path.realpath(given))
+    for start in (real, given):
+        for directory in start.parents:
+            if os.path.isfile(directory / MARKER):
+                return directory
+    return None
+
+
+def check_not_inside_output(path: str | Path, option: str | None,
+                            adds: tuple[str, ...]) -> None:
+    """Refuse ``path`` inside a chipsim output directory unless it is one of ``adds`` there.
+
+    ``option``: the option that named ``path``, for the message (None: none).
+    """
+    root = output_root(path)
+    if root is None:
+        return
+    name = absolute(path).name
+    direct = {absolute(path).parent, Path(os.path.realpath(absolute(path).parent))}
+    if root in direct and any(fnmatch.fnmatchcase(name, p) for p in adds) \
+            and os.path.realpath(path) == os.path.join(os.path.realpath(root), name):
+        return
+    allowed = f"may add only {', '.join(adds)}" if adds else "may write nothing"
+    raise ScenarioError(f"lies inside {root}, a chipsim output directory ({MARKER} marker), "
+                        f"where this command {allowed}: anything else would damage the output "
+                        "or stop --force from replacing it; expected a path outside it", option,
+                        str(path))
 
 
 def same_file_key(path) -> tuple:
@@ -281,3 +394,5 @@ def same_file_key(path) -> tuple:
         return ("inode", info.st_dev, info.st_ino)
     except OSError:
         return ("path", os.path.realpath(path))
+    except ValueError:  # a NUL byte
+        return ("path", os.path.abspath(path))

@@ -14,7 +14,7 @@ import types
 import typing
 from dataclasses import MISSING, fields, is_dataclass, replace
 
-from sim.calendar import parse_month
+from sim.calendar import check_year, model_month
 from sim.scenario.dist import KINDS, Dist
 from sim.scenario.errors import ScenarioError
 
@@ -110,6 +110,8 @@ def check_key(key: str, path: str, kind: str | None) -> None:
         raise ScenarioError(f"expected a name of letters, digits, '_' or '-', got {key!r}", path)
     if kind == "year" and not (key.isascii() and key.isdigit() and len(key) == 4):
         raise ScenarioError(f"expected a year key like \"2025\", got {key!r}", path)
+    if kind == "year":
+        month(f"{key}-01", path)  # its first month: the model's years, as for every date
     if kind == "month":
         month(key, path)  # exactly like a month written as a value
 
@@ -165,13 +167,18 @@ def to_scalar(tp, raw, path: str, meta: dict):
 def month(raw, path: str) -> int:
     """Parse a "YYYY-MM" value (or key) exactly, or raise a ScenarioError naming ``path``.
 
+    Every date a scenario file writes (month values and keys, date bounds, year
+    keys) comes through here, so the model's years (``sim.calendar.FIRST_YEAR``
+    to ``LAST_YEAR``, one rule: ``check_year``) are checked here for all of
+    them; ``checked`` applies the same rule to dates set on a command line.
+
     Nothing around the digits: " 2025-06" or "2025-06<TAB>" would otherwise be a
     second key for the same month, and the later one would silently win.
     """
     if isinstance(raw, str) and raw != raw.strip():
         raise ScenarioError(f"expected a month written YYYY-MM without spaces, got {raw!r}", path)
     try:
-        return parse_month(raw)
+        return model_month(raw)
     except ValueError as exc:
         raise ScenarioError(str(exc), path) from None
 
@@ -246,6 +253,11 @@ def checked(dist: Dist, path: str, meta: dict) -> Dist:
         raise ScenarioError(f"sigma must be at most {MAX_SIGMA:g}", join(path, "sigma"))
     if dist.is_date and dist.kind in ("lognormal", "beta"):
         raise ScenarioError("a date takes a fixed, uniform or triangular value", path)
+    for ordinal in dist.bounds if dist.is_date else ():  # also dates set on a command line
+        try:
+            check_year(int(ordinal) // 12)
+        except ValueError as exc:
+            raise ScenarioError(str(exc), path) from None
     if meta.get("integer") and not (dist.is_fixed and float(dist.args[0]).is_integer()):
         raise ScenarioError("expected a fixed whole number", path)
     if not dist.is_date:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import tomllib
 from dataclasses import fields
@@ -17,10 +18,18 @@ from pathlib import Path
 from sim.scenario.convert import fill_defaults, to_dataclass
 from sim.scenario.errors import ScenarioError, short
 from sim.scenario.schema import Event, Scenario
-from sim.scenario.validate import validate
+from sim.scenario.validate import default_name, validate
 
 MAX_EXTENDS = 8
 MAX_BYTES = 4 * 2**20  # a scenario file is a few kB; refuse anything huge
+# Structure bounds, checked on the text before tomllib reads it. The shipped
+# scenarios nest at most 8 levels (tables, arrays and dotted keys together) and
+# their longest dotted key has 5 parts. tomllib's time grows with the square of
+# a key's parts (20,000 parts take seconds, a 4 MiB file of such keys hours) and
+# it recurses once per nested array or inline table; within these bounds a 4 MiB
+# file of the worst keys parses in seconds and nothing recurses deeply.
+MAX_KEY_PARTS = 16  # parts of one dotted key or table header
+MAX_NESTING = 32  # arrays and inline tables open at once; after parsing, the tree's depth
 PARAM_KEYS = {"dist", "value"}
 # An event also has a ``value``; its other keys mark it as an ordinary table that merges.
 EVENT_KEYS = {f.name for f in fields(Event)} - {"value", "evidence"}
@@ -33,7 +42,7 @@ def load(path: str | Path, overrides: dict | None = None) -> Scenario:
         raw = resolve(path, chain=())
         if overrides:
             raw = merge(raw, overrides)
-        raw.setdefault("name", path.stem)
+        raw.setdefault("name", default_name(path.stem))
         scenario = to_dataclass(Scenario, raw, "")
         validate(scenario)
         scenario = fill_defaults(scenario)
@@ -55,7 +64,12 @@ def read_toml(path: Path) -> dict:
     if "\x00" in text:
         raise ScenarioError("not a text file (contains NUL bytes)", file=str(path))
     try:
-        return tomllib.loads(text)
+        prescan(text)
+        tree = tomllib.loads(text)
+        check_depth(tree)
+        return tree
+    except ScenarioError as err:
+        raise err.in_file(str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"TOML syntax error: {with_line(str(exc), text)}",
                             file=str(path)) from None
@@ -64,6 +78,75 @@ def read_toml(path: Path) -> dict:
         raise ScenarioError(f"unreadable TOML value: {why}", file=str(path)) from None
     except RecursionError:
         raise ScenarioError("TOML tables or arrays nested too deeply", file=str(path)) from None
+
+
+# What the pre-scan looks for: quotes and comments (skipped whole), brackets and
+# braces (nesting) and dots (key parts); "=", "," and a line end end a key.
+_SPECIAL = re.compile(r"""["'#\[\]{}.]""")
+_KEY_END = re.compile(r"[=,\n]")
+_STRING_REST = {  # the rest of a string after its opening quotes, as TOML reads it
+    '"': re.compile(r'(?:[^"\\\n]|\\[^\n])*+"'),
+    "'": re.compile(r"[^'\n]*+'"),
+    '"""': re.compile(r'(?:[^"\\]|\\[\s\S]|"(?!""))*+"""(?:""|")?'),
+    "'''": re.compile(r"""(?:[^']|'(?!''))*+'''(?:''|')?"""),
+}
+
+
+def prescan(text: str) -> None:
+    """Refuse a key of over ``MAX_KEY_PARTS`` parts or nesting past ``MAX_NESTING``.
+
+    One linear pass over the text, before tomllib (see ``MAX_KEY_PARTS``):
+    strings and comments are skipped as TOML reads them, and a dot outside
+    them is a key part (a number has at most one). Where a string does not
+    end, tomllib stops with a syntax error, and so does the scan.
+    """
+    depth = parts = pos = 0
+    while match := _SPECIAL.search(text, pos):
+        char, at = match.group(), match.start()
+        if _KEY_END.search(text, pos, at):
+            parts = 0
+        pos = match.end()
+        if char == ".":
+            parts += 1
+            if parts >= MAX_KEY_PARTS:
+                raise ScenarioError(f"TOML keys nested too deeply: a dotted key or table header "
+                                    f"of more than {MAX_KEY_PARTS} parts (line "
+                                    f"{line_of(text, at)}); no scenario key is that long")
+        elif char in "\"'":
+            quote = char * 3 if text.startswith(char * 3, at) else char
+            rest = _STRING_REST[quote].match(text, at + len(quote))
+            if rest is None:
+                return
+            pos = rest.end()
+        elif char == "#":
+            pos = text.find("\n", pos)
+            if pos < 0:
+                return
+        elif char in "[{":
+            depth, parts = depth + 1, 0
+            if depth > MAX_NESTING:
+                raise ScenarioError(f"TOML tables or arrays nested too deeply (more than "
+                                    f"{MAX_NESTING} levels, line {line_of(text, at)})")
+        else:
+            depth, parts = max(depth - 1, 0), 0
+
+
+def line_of(text: str, at: int) -> int:
+    """Line number (from 1) of offset ``at``."""
+    return text.count("\n", 0, at) + 1
+
+
+def check_depth(tree: dict) -> None:
+    """Refuse a tree deeper than ``MAX_NESTING`` (dotted keys nest too), without recursion."""
+    level: list = [tree]
+    for _ in range(MAX_NESTING):
+        level = [child for node in level
+                 for child in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(child, (dict, list))]
+        if not level:
+            return
+    raise ScenarioError(f"TOML tables or arrays nested too deeply (more than {MAX_NESTING} "
+                        "levels of tables, arrays and dotted keys)")
 
 
 def read_regular(path: Path, limit: int) -> bytes:
@@ -171,19 +254,25 @@ def merge(base: dict, override: dict) -> dict:
     """Overlay ``override`` on ``base``: tables merge, anything else replaces.
 
     A parameter table (one with ``dist`` or ``value``) replaces as a whole, and a
-    replacement that cites no evidence keeps the evidence it replaces.
+    replacement that cites no evidence keeps the evidence it replaces. Iterative
+    (a stack of tables still to merge), so no depth of tables the two trees
+    share can exhaust Python's recursion limit.
     """
     out = dict(base)
-    for key, new in override.items():
-        old = out.get(key)
-        if is_param(old) and not isinstance(new, dict):
-            new = {"value": new}
-        if is_param(old) and is_param(new):
-            out[key] = {**new, "evidence": new.get("evidence", old.get("evidence", []))}
-        elif isinstance(old, dict) and isinstance(new, dict):
-            out[key] = merge(old, new)
-        else:
-            out[key] = new
+    todo = [(out, override)]
+    while todo:
+        into, over = todo.pop()
+        for key, new in over.items():
+            old = into.get(key)
+            if is_param(old) and not isinstance(new, dict):
+                new = {"value": new}
+            if is_param(old) and is_param(new):
+                into[key] = {**new, "evidence": new.get("evidence", old.get("evidence", []))}
+            elif isinstance(old, dict) and isinstance(new, dict):
+                into[key] = dict(old)
+                todo.append((into[key], new))
+            else:
+                into[key] = new
     return out
 
 

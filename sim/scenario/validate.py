@@ -19,6 +19,22 @@ SCENARIO_NAME = re.compile(r"\w[\w .+-]{0,99}")
 MAX_NAME_BYTES = 200
 
 
+def default_name(stem: str) -> str:
+    """Return a valid name made from a file's stem, for a scenario that gives none.
+
+    The user never wrote it, so it is made to fit rather than refused:
+    "baseline (copy)" becomes "baseline copy": each run of characters a name
+    cannot hold becomes one space, leading punctuation goes, and the name is cut
+    to the length limits. An explicit ``name`` is still checked strictly
+    (``check_ids``).
+    """
+    name = " ".join(re.sub(r"[^\w .+-]", " ", stem).split())
+    name = re.sub(r"^\W+", "", name)[:100]
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        name = name[:-1]
+    return name.rstrip() or "scenario"
+
+
 def validate(scenario: Scenario) -> None:
     """Raise ScenarioError on the first cross-field problem found."""
     from sim.model.policies import ALLOCATION_RULES
