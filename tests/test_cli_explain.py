@@ -78,3 +78,13 @@ def test_bad_input_exits_2_with_one_error_line(tmp_path, args, fragment):
     assert len(errors) == 1 and fragment in result.output
     assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_explaining_later_writes_the_bytes_a_run_writes(plain, tmp_path):
+    _, out = plain
+    direct = tmp_path / "direct"
+    result = invoke("run", BASELINE, "--reps", REPS, "--quota", "0.5", "--quota", "1.0",
+                    "--out", direct)
+    assert result.exit_code == 0, result.output
+    assert invoke("explain", out, "--reps", REPS).exit_code == 0
+    assert (out / "effects.csv").read_bytes() == (direct / "effects.csv").read_bytes()

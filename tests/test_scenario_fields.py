@@ -420,7 +420,7 @@ def test_a_grey_market_guidance_is_refused_naming_its_key():
     from sim.scenario.validate import validate
 
     grey = next(iter(base().grey_market))
-    product = dataclasses.replace(base().grey_market[grey], guidance=0.5)
-    scenario = dataclasses.replace(base(), grey_market={**base().grey_market, grey: product})
+    product = replace(base().grey_market[grey], guidance=0.5)
+    scenario = replace(base(), grey_market={**base().grey_market, grey: product})
     with pytest.raises(ScenarioError, match=f"grey_market.{grey}.guidance"):
         validate(scenario)

@@ -44,7 +44,15 @@ def with_effects(info: dict, options: ExplainOptions) -> dict:
 
 
 def run_scenario(manifest: dict, path: Path) -> Scenario:
-    """Return the resolved scenario a run's manifest holds (DamagedFile when it holds none)."""
+    """Return the scenario of a run: its file while unchanged, else the manifest's tree.
+
+    The file keeps the order of segments, products and events (the manifest's
+    JSON is key-sorted, and sums taken in another order differ in the last
+    bits), so an explanation added later equals the one ``chipsim run`` writes.
+    """
+    original = same_file_scenario(manifest)
+    if original is not None:
+        return original
     tree = manifest.get("scenario")
     if not isinstance(tree, dict):
         raise DamagedFile(path / "manifest.json", "holds no resolved scenario to explain")
@@ -54,6 +62,21 @@ def run_scenario(manifest: dict, path: Path) -> Scenario:
     except ScenarioError as err:
         raise DamagedFile(path / "manifest.json", f"its scenario is not valid ({err})") from None
     return fill_defaults(scenario)
+
+
+def same_file_scenario(manifest: dict) -> Scenario | None:
+    """Load the run's scenario file when its hash is still the manifest's (else None)."""
+    from sim.scenario import load
+    from sim.scenario.dump import scenario_hash
+
+    name = manifest.get("scenario_file")
+    if not isinstance(name, str) or not Path(name).is_file():
+        return None
+    try:
+        scenario = load(name)
+    except (ScenarioError, OSError):
+        return None
+    return scenario if scenario_hash(scenario) == manifest.get("scenario_hash") else None
 
 
 def explain_run(run_dir: str | Path, options: ExplainOptions) -> Effects:

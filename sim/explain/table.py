@@ -20,6 +20,7 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
 from sim.metrics import format_number
+from sim.results.reading import DamagedFile, read_text
 
 FILENAME = "effects.csv"
 
@@ -58,15 +59,22 @@ def effects_csv(rows: Iterable[EffectRow]) -> str:
 
 
 def read_effects(path: str | Path) -> list[EffectRow]:
-    """Rows of an effects.csv (a missing column raises ValueError naming the file)."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path}: missing columns {', '.join(missing)}")
-        return [EffectRow(*(r[c] for c in TEXT),
-                          *(float(r[c]) if r[c] != "" else math.nan for c in COLUMNS[len(TEXT):]))
-                for r in reader]
+    """Rows of an effects.csv, read with the bounded reader; DamagedFile names what is wrong."""
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DamagedFile(path, f"missing columns {', '.join(missing)}")
+    rows = []
+    for line, r in enumerate(reader, start=2):
+        try:
+            numbers = [float(r[c]) if r[c] != "" else math.nan for c in COLUMNS[len(TEXT):]]
+        except (TypeError, ValueError):
+            raise DamagedFile(path, f"line {line}: expected numbers in "
+                                    f"{', '.join(COLUMNS[len(TEXT):])}") from None
+        if any(r[c] is None for c in TEXT):
+            raise DamagedFile(path, f"line {line}: too few cells")
+        rows.append(EffectRow(*(r[c] for c in TEXT), *numbers))
+    return rows
 
 
 class Effects:

@@ -39,3 +39,17 @@ def test_the_index_finds_rows_and_lists_what_was_measured():
     assert effects.constraints() == ["memory", "reach"]
     assert effects.levels() == ["announced", "1.0"] and effects.periods() == ["2027"]
     assert not Effects([])
+
+
+def test_a_damaged_file_is_refused_naming_the_file_and_line(tmp_path):
+    import pytest
+
+    from sim.results.reading import DamagedFile
+
+    path = tmp_path / "effects.csv"
+    path.write_text(effects_csv(ROWS).replace("0.91", "abc"))
+    with pytest.raises(DamagedFile, match="line 2: expected numbers"):
+        read_effects(path)
+    path.write_text("quota,metric\n1,2\n")
+    with pytest.raises(DamagedFile, match="missing columns constraint"):
+        read_effects(path)

@@ -168,3 +168,25 @@ def test_a_model_whose_actor_stalls_raises_instead_of_returning_part_of_the_cale
     with pytest.raises(RuntimeError, match=r"stalled in 2025-01 \(month 1 of 12\): "
                                            r"phase 'capacity' still waits for 1 of 2 actors"):
         model.run()
+
+
+def test_a_clock_that_never_ran_says_so():
+    import pytest
+
+    world = World(months=3)
+    assert world.clock.stall() is None
+    with pytest.raises(RuntimeError, match="stalled before its first month: the clock never ran"):
+        world.clock.check(world.cal.label)
+
+
+def test_a_month_all_of_whose_phases_are_done_waits_for_nothing():
+    world = World(months=1)
+
+    def recorder():
+        month = yield world.clock.next_month()
+        world.last = month
+        month.done("recorded")
+
+    world.clock.join("recorded")
+    world.run(recorder())
+    assert world.last.waiting() is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from small import calendar, draws, fixed
 
 from sim.model import paths
@@ -111,3 +112,23 @@ def test_unfilled_domestic_orders_wait_then_lapse_after_the_backlog_months():
         lapsed.append(s.receive_domestic(np.minimum(got, s.domestic_orders()))[0])
     np.testing.assert_allclose(lapsed, [[0, 0], [0, 0], [100, 0], [100, 0]])
     np.testing.assert_allclose(s.backlog.imbalance(), 0.0)
+
+
+def test_a_calendar_ending_before_the_deadline_reaches_the_level_in_its_last_month():
+    # 2026-01 to 2026-06, lever at the start: the deadline is capped at the last month, so
+    # the level is reached in six equal steps (mutation survivor: deadline past the end)
+    cal = calendar(6, "2026-01")
+    path = quota_paths(cal, {"2026-01": 0.4}, ["1.0"], "2026-01")[0]
+    np.testing.assert_allclose(path, 0.4 + 0.1 * np.arange(1, 7))
+
+
+def test_a_lever_starting_at_the_deadline_jumps_to_the_level_from_the_value_before_it():
+    # lever in 2027-01, the deadline itself: one step, from the announced value of 2026-12
+    cal = calendar(24, "2026-01")
+    points = {"2026-01": 0.0, "2026-12": 0.55}
+    path = quota_paths(cal, points, ["announced", "0.9"], "2027-01")
+    assert path[1, 11] == pytest.approx(0.55) and path[1, 12] == pytest.approx(0.9)
+    # a lever in the calendar's first month starts from the first announced value
+    first = quota_paths(calendar(24, "2026-01"), {"2026-01": 0.2, "2026-02": 0.6}, ["1.0"],
+                        "2026-01")[0]
+    assert first[0] == pytest.approx(0.2 + 0.8 / 13)
