@@ -385,3 +385,32 @@ def test_calibrate_under_ulimit_v_is_refused_before_work(work):
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("Error: --n: a calibration of")
     assert not (work / "fit.toml").exists()
+
+
+# --- found by an attack on this round's work --------------------------------------------
+
+def test_report_and_diff_never_write_over_the_runs_scenario_or_what_it_extends(tmp_path):
+    """A run's scenario file (and its parent) are the user's inputs, even read via the manifest."""
+    parent = tmp_path / "parent.toml"
+    parent.write_text(f'extends = "{BASELINE}"\nname = "parent"\n')
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "parent.toml"\nname = "child"\n')
+    runner = CliRunner()
+    for name in ("a", "b"):
+        done = runner.invoke(main, ["run", str(child), "--reps", "10", "--explain-reps", "0",
+                                    "--out", str(tmp_path / name)])
+        assert done.exit_code == 0, done.output
+    before = {p: p.read_bytes() for p in (parent, child)}
+    for target in (child, parent):
+        refused = runner.invoke(main, ["report", str(tmp_path / "a"), "-o", str(target)])
+        assert refused.exit_code == 2 and "destroy an input" in refused.output, refused.output
+        refused = runner.invoke(main, ["diff", str(tmp_path / "a"), str(tmp_path / "b"),
+                                       "--drivers", "none", "--report", "-o", str(target)])
+        assert refused.exit_code == 2 and "destroy an input" in refused.output, refused.output
+    assert {p: p.read_bytes() for p in (parent, child)} == before
+
+
+def test_a_huge_value_in_a_usage_error_is_not_echoed_whole():
+    done = CliRunner().invoke(main, ["run", "--quota", "9" * 5000, "--reps", "10"])
+    assert done.exit_code == 2
+    assert len(done.output) < 1200 and "9" * 200 not in done.output

@@ -209,7 +209,12 @@ class LazyGroup(click.Group):
                 raise
             click.echo(f"\n{interrupted_words()}: nothing was written", err=True)
             ctx.exit(interrupted_status())
-        except (click.exceptions.Exit, click.ClickException):
+        except click.ClickException as err:  # click's usage errors echo values: bound them
+            from sim.scenario.errors import one_line
+
+            err.message = one_line(err.message)
+            raise
+        except click.exceptions.Exit:
             raise
         except Exception as err:
             if not _received:

@@ -33,12 +33,14 @@ def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output)
     from pathlib import Path
 
     from sim.report.diff import compare, summary_text
+    from sim.results.claim import run_inputs
 
     target = Path(output) if output else Path(run_b) / f"diff-vs-{Path(run_a).name}.html"
     try:
         if report and (output is not None or Path(run_b).is_dir()):  # before any work
             check_outputs(None, {"--output" if output else "RUN_B/diff-vs-RUN_A.html":
-                                 str(target)}, input_dirs=[run_a, run_b], adds=DIFF_ADDS)
+                                 str(target)}, inputs=run_inputs([run_a, run_b]),
+                          input_dirs=[run_a, run_b], adds=DIFF_ADDS)
         result = compare(run_a, run_b, level, year, depth, drivers, driver_reps)
         click.echo(summary_text(result))
         if report:

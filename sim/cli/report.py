@@ -64,6 +64,7 @@ def check_report_outputs(run_dir, fmt: str, output) -> None:
     (otherwise reading it says what is wrong).
     """
     from sim.report.writer import targets
+    from sim.results.claim import run_inputs
 
     if output is None and not Path(run_dir).is_dir():
         return
@@ -71,7 +72,7 @@ def check_report_outputs(run_dir, fmt: str, output) -> None:
     plan = targets(Path(run_dir), fmt, output)
     check_outputs(None, {label if len(plan) == 1 else f"{label} ({kind})": str(path)
                          for kind, path in plan.items()},
-                  input_dirs=[run_dir], adds=REPORT_ADDS)
+                  inputs=run_inputs([run_dir]), input_dirs=[run_dir], adds=REPORT_ADDS)
 
 
 report_option = click.option(

@@ -314,6 +314,29 @@ def check_outputs(scenario: str | None, outputs: dict[str, str | None], *,
                                 "holding no input", option, str(path))
 
 
+def run_inputs(run_dirs: Iterable[str | Path | None]) -> list[Path]:
+    """Return the scenario files the runs in ``run_dirs`` came from, and what they extend.
+
+    A report or diff reads a run's scenario through its manifest, and that file
+    is the user's input: writing an output over it would destroy it. Unreadable
+    manifests and files since moved give nothing (reading the run says what is wrong).
+    """
+    from sim.results.reading import DamagedFile, read_json_object
+    from sim.scenario.loader import extends_chain
+
+    found: list[Path] = []
+    for directory in run_dirs:
+        if not directory or not os.path.isfile(Path(directory) / "manifest.json"):
+            continue
+        try:
+            name = read_json_object(Path(directory) / "manifest.json").get("scenario_file")
+            if isinstance(name, str) and os.path.isfile(name):
+                found += [Path(p) for p in extends_chain(name)]
+        except (DamagedFile, ScenarioError, OSError, ValueError):
+            continue
+    return found
+
+
 DIR_ENTRIES = 4096  # entries of an input directory looked at (a chipsim output holds ~10)
 
 

@@ -107,7 +107,8 @@ def check_ids(scenario: Scenario) -> None:
     """Check the name is one safe path component and ids are unique where outputs use them."""
     if not SCENARIO_NAME.fullmatch(scenario.name) or scenario.name != scenario.name.strip():
         raise ScenarioError("expected letters, digits, spaces, '.', '+', '-' or '_' (at most "
-                            f"100, not starting with '.'), got {short(scenario.name)!r}", "name")
+                            "100, starting with a letter, digit or '_'), got "
+                            f"{short(scenario.name)!r}", "name")
     size = len(scenario.name.encode("utf-8"))
     if size > MAX_NAME_BYTES:
         raise ScenarioError(f"the name is {size} bytes long in UTF-8, more than the "
