@@ -20,7 +20,6 @@ import contextlib
 import itertools
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -79,10 +78,8 @@ def test_a_refused_value_is_refused_in_a_grid_of_any_size(scenario, monkeypatch,
     monkeypatch.setattr(designs, "check_point",
                         lambda *args: calls.append(1) or check_point(*args))
     sets = designs.parse_sets(scenario, grid(size, bad))
-    started = time.perf_counter()
     with pytest.raises(ScenarioError, match=message.replace("[", r"\[").replace("]", r"\]")):
         designs.build(scenario, sets, "grid", 1, 1)
-    assert time.perf_counter() - started < 10
     assert len(calls) <= 4  # the fixed values, then the grid's corners: not one per point
 
 
@@ -165,10 +162,8 @@ def test_the_cli_refuses_a_30000_point_grid_before_any_batch(tmp_path, monkeypat
     args = ["sweep", str(BASELINE), "--set", f"{LICENCE}=0.5,5",
             "--set", "demand.base=" + ",".join(values(15_000, 400_000, 10)),
             "--reps", "1", "--workers", "1", "--out", str(tmp_path / "never")]
-    started = time.perf_counter()
     result = CliRunner().invoke(main, args)
     assert check_outcome(result) == "error"
-    assert time.perf_counter() - started < 60
     line = error_line(result)
     assert LICENCE in line and "share in [0, 1]" in line and len(line) < LINE
     assert not (tmp_path / "never").exists()
