@@ -12,7 +12,13 @@ import dataclasses
 
 
 def times(dist, factor):
-    """A distribution whose draws are ``factor`` times the original's."""
+    """A distribution whose draws are ``factor`` times the original's.
+
+    Fixed, uniform and triangular draws scale with every argument; a lognormal's
+    with its median alone.
+    """
+    if dist.kind == "lognormal":
+        return dataclasses.replace(dist, args=(dist.args[0] * factor, *dist.args[1:]))
     return dataclasses.replace(dist, args=tuple(a * factor for a in dist.args))
 
 
@@ -48,3 +54,41 @@ def without_bars(scenario):
     events = {n: dataclasses.replace(e, enabled=False) if e.kind == "bar" else e
               for n, e in scenario.events.items()}
     return dataclasses.replace(scenario, events=events)
+
+
+def scaled_imports(scenario, factor):
+    """Every import's and grey-market product's flow and China stock times ``factor``."""
+    def grown(product):
+        return dataclasses.replace(
+            product, stockpile_units=times(product.stockpile_units, factor),
+            units_per_month={y: times(d, factor) for y, d in product.units_per_month.items()})
+
+    return dataclasses.replace(
+        scenario, imports={n: grown(p) for n, p in scenario.imports.items()},
+        grey_market={n: grown(p) for n, p in scenario.grey_market.items()})
+
+
+def scaled_demand(scenario, factor):
+    """National demand times ``factor`` in every year."""
+    demand = dataclasses.replace(scenario.demand, base=times(scenario.demand.base, factor))
+    return dataclasses.replace(scenario, demand=demand)
+
+
+def rules_toward_none(kinds, amount):
+    """A builder moving every event of ``kinds`` ``amount`` of the way to no rule.
+
+    Each kind's relaxation is affine and increasing in the value, so applying it
+    to a fixed or uniform distribution's arguments transforms every draw alike.
+    """
+    from sim.explain.constraints import toward_no_rule
+
+    def build(scenario, _factor=None):
+        events = {}
+        for name, e in scenario.events.items():
+            if e.enabled and e.kind in kinds:
+                assert e.value.kind in ("fixed", "uniform"), e.value
+                args = tuple(float(toward_no_rule(e.kind, a, amount)) for a in e.value.args)
+                e = dataclasses.replace(e, value=dataclasses.replace(e.value, args=args))
+            events[name] = e
+        return dataclasses.replace(scenario, events=events)
+    return build
