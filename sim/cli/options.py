@@ -79,13 +79,6 @@ def claim_output(target, force: bool, hint: str = "pass --force to replace it"):
     return claim
 
 
-def _float(text: str):
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
 scenario_argument = click.argument(
     "scenario", required=False, default="scenarios/baseline.toml",
     type=SafePath(dir_okay=False))

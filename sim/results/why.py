@@ -274,15 +274,14 @@ def segment_names(ids: list[str]) -> str:
 
 def reach_text(index: Index, year: str, reach: tuple[str, ...] | None) -> str:
     """Say whom a uniform level binds and their share of demand ("" when unknown)."""
-    regions = [k[2] for k in index if k[1] == M.demand_compute and k[3] == year
-               and k[2] != "national"]
-    regions = list(dict.fromkeys(regions))
-    if reach is None or not regions:
+    levels = levels_of(index)
+    regions = list(dict.fromkeys(k[2] for k in index if k[1] == M.demand_compute
+                                 and k[3] == year and k[2] != "national"))
+    if reach is None or not regions or not levels:
         return ""
-    total = sum(stat(index, k, M.demand_compute, year, r, "mean") for k in levels_of(index)[:1]
-                for r in regions)
-    inside = sum(stat(index, levels_of(index)[0], M.demand_compute, year, r, "mean")
-                 for r in regions if r in reach)
+    demand = {r: stat(index, levels[0], M.demand_compute, year, r, "mean") for r in regions}
+    total = sum(demand.values())
+    inside = sum(demand[r] for r in regions if r in reach)
     outside = [r for r in regions if r not in reach]
     share = f"{inside / total:.0%} of {year} demand" if total > 0 else "an unknown share"
     rest = f", not {segment_names(outside)}" if outside else ""
