@@ -84,10 +84,16 @@ REGISTRY: tuple[Metric, ...] = (
            "Demand", "H100e needed in the period"),
     Metric("delivered_compute", "H100e", "flow", ((YEAR, ALL),), "compute",
            "Compute delivered", "H100e delivered in the period"),
+    Metric("wafer_starts", "wafers/month", "stock", ((QUARTER, NATIONAL),), "count",
+           "Advanced wafer starts", "advanced-node wafer starts a month over every foundry "
+           "open to Chinese designers, before the AI share: the quarter's mean month"),
     Metric("vendor_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
            "Units by vendor", "domestic units delivered by vendor", family=True),
     Metric("import_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
            "Units by import product", "imported units delivered by product", family=True),
+    Metric("vendor_revenue", "USD", "flow", ((QUARTER, NATIONAL),), "usd",
+           "Revenue by vendor", "domestic units delivered by vendor x each product's price "
+           "(USD)", family=True),
     Metric("level_effect", "units or H100e", "flow", ((YEAR, NATIONAL),), "count",
            "What the quota level changes", "paired difference from the announced quotas "
            "(members: see EFFECTS)", family=True),
@@ -163,6 +169,12 @@ def _compact(value: float) -> str:
     return f"{value / 1e3:.1f}k" if abs(value) >= 1e3 else f"{value:.1f}"
 
 
+def _usd(value: float) -> str:
+    if abs(value) >= 1e9:
+        return f"USD {value / 1e9:.2f}bn"
+    return f"USD {value / 1e6:.1f}m"
+
+
 def _power(value: float) -> str:
     return f"{value:,.0f} MW"
 
@@ -172,7 +184,7 @@ def _ratio(value: float) -> str:
 
 
 FORMATS = {"ratio": _ratio, "percent": _percent, "count": _compact, "compute": _compact,
-           "power": _power}
+           "power": _power, "usd": _usd}
 
 
 def format_value(name: str, value: float) -> str:

@@ -98,6 +98,7 @@ def metric_names(scenario: Scenario | None) -> tuple[set[str], set[str]]:
     quarterly = set(QUARTERLY)
     if scenario is not None:
         quarterly |= {f"vendor_units.{v}" for v in scenario.vendors}
+        quarterly |= {f"vendor_revenue.{v}" for v in scenario.vendors}
         quarterly |= {f"import_units.{p}" for p in (*scenario.imports, *scenario.grey_market)}
     return set(ANNUAL), quarterly
 

@@ -38,6 +38,7 @@ class Foundry:
         self.open = np.ones(draw.count, dtype=bool)
         self.yield_factor = draw(f"{here}.yield_factor", spec.yield_factor)
         self.wafers = np.zeros(draw.count)
+        self.total_wafers = np.zeros(draw.count)
 
     def dated(self) -> dict[str, np.ndarray]:
         """Timeline entries this foundry reacts to: key -> steps (R,)."""
@@ -70,8 +71,11 @@ class Foundry:
         for fab in self.fabs.values():
             fabs = fabs + fab.wafers_at(t)
         wafers = capacity * self.ai_share.at(t) + fabs
+        # all advanced-node starts before the AI share (the wafer_starts metric)
+        self.total_wafers = capacity + fabs
         if self.closes is not None:
             wafers *= self.open
+            self.total_wafers = self.total_wafers * self.open
         return wafers
 
 

@@ -88,6 +88,11 @@ class Ledger:
         for name, value in units.items():
             accumulate(self.quarter, f"{prefix}.{name}", value)
 
+    def add_usd_by(self, prefix: str, usd: dict[str, np.ndarray]) -> None:
+        """Fold national USD (levels, R) per vendor into ``<prefix>.<name>`` (e.g. revenue)."""
+        for name, value in usd.items():
+            accumulate(self.quarter, f"{prefix}.{name}", value)
+
     def take_shares(self) -> dict[str, np.ndarray]:
         """Hand over this month's national delivered shares."""
         shares, self.shares = self.shares, {}

@@ -99,11 +99,16 @@ class Market:
         usd = [p.price for v in self.vendors for p in v.products]
         orders = np.stack([s.domestic_orders() for s in self.segments])
         grant = pool_grant(orders, stock, (h100e, kw, usd), self.bound, self.rule)
-        by_vendor = {v.name: v.deliver(grant.fraction).sum(axis=0) for v in self.vendors}
+        by_vendor, revenue = {}, {}
+        for v in self.vendors:
+            units = v.deliver(grant.fraction)  # (products, levels, R)
+            by_vendor[v.name] = units.sum(axis=0)
+            revenue[v.name] = total(u * p.price for u, p in zip(units, v.products, strict=True))
         lapsed = np.stack([s.receive_domestic(got)
                            for s, got in zip(self.segments, grant.h100e, strict=True)])
         new = sum(s.wanted_domestic for s in self.segments)
-        return {"grant": grant, "by_vendor": by_vendor, "lapsed": lapsed, "new": new}
+        return {"grant": grant, "by_vendor": by_vendor, "revenue": revenue, "lapsed": lapsed,
+                "new": new}
 
     def warm_start(self) -> None:
         """Enter the calendar mid-stream, as if the months before had run as the first does.
@@ -146,6 +151,7 @@ class Market:
             Flows(imports.h100e, imports.units, imports.usd, imports.kw), domestic)
         self.ledger.add_units_by("import_units", imports.by_product)
         self.ledger.add_units_by("vendor_units", pending["by_vendor"])
+        self.ledger.add_usd_by("vendor_revenue", pending["revenue"])
         self.ledger.add_demand(total(s.need() for s in self.segments)[None])
         self.mix = np.where(np.isnan(mix), self.mix, mix)  # a month with none keeps the last
         self.imports, self.pending = None, {}

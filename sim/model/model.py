@@ -118,7 +118,8 @@ class Model:
         ledger = Ledger(self.initial_installed(shares), self.rows)
         self.market = Market((self.segments, self.vendors, self.channels, self.rules),
                              ALLOCATION_RULES[scenario.run.allocation], ledger)
-        self.recorder = Recorder(cal, self.market, self.levels, record)
+        self.recorder = Recorder(cal, self.market, self.levels, record,
+                                 tuple(self.foundries.values()))
         self.start()
 
     def memory_pools(self) -> list[tuple]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.calendar import Calendar
 from sim.metrics import ALL, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
-from sim.model.ledger import with_national
+from sim.model.ledger import accumulate, with_national
 from sim.model.market import Market
 from sim.model.stats import STAT_NAMES, share, summarise
 
@@ -74,8 +74,10 @@ class Recorder:
     """
 
     def __init__(self, cal: Calendar, market: Market, levels: list[str],
-                 options: RecordOptions = RecordOptions()):
+                 options: RecordOptions = RecordOptions(), foundries: tuple = ()):
         self.cal = cal
+        self.foundries = tuple(foundries)  # read for wafer_starts: each one's total_wafers
+        self.wafer_months = 0  # months summed into the quarter's wafer_starts so far
         self.options = options
         self.market = market
         self.ledger = market.ledger
@@ -98,6 +100,7 @@ class Recorder:
     def record_month(self, t: int) -> None:
         """Emit month ``t``, and its quarter and year when they end."""
         self.emit_month(t)
+        self.add_wafers()
         if self.cal.is_period_end(t, 3):
             self.emit_quarter(t)
         if self.cal.is_period_end(t, 12):
@@ -112,10 +115,20 @@ class Recorder:
     def emit_quarter(self, t: int) -> None:
         """National supply and demand sums for the quarter just ended."""
         quarter = self.ledger.take_quarter()
+        quarter[M.wafer_starts] /= self.wafer_months  # the quarter's mean month
+        self.wafer_months = 0
         self.emit(quarter, "national", self.cal.quarter_label(t))
         for metric, values in self.kept.items():
             values.append(np.broadcast_to(quarter[metric], self.full_shape).copy())
         self.quarters.append(self.cal.quarter_label(t))
+
+    def add_wafers(self) -> None:
+        """Add the month's advanced wafer starts over every foundry (before the AI share)."""
+        wafers = np.zeros(self.ledger.replications)
+        for foundry in self.foundries:
+            wafers = wafers + foundry.total_wafers
+        accumulate(self.ledger.quarter, M.wafer_starts, wafers[None, :])
+        self.wafer_months += 1
 
     def emit_year(self, t: int) -> None:
         """Every annual metric for every region; keep national per-replication values."""

@@ -61,3 +61,30 @@ def test_a_foundry_closes_for_each_replication_at_its_own_date():
     np.testing.assert_array_equal(wafers[:, 0], [100, 100, 0, 0, 0, 0])
     np.testing.assert_array_equal(wafers[:, 1], [100, 100, 100, 100, 0, 0])
     np.testing.assert_array_equal(wafers[:, 2], [100] * 6)
+
+
+def test_total_wafers_count_every_advanced_start_before_the_ai_share_until_closing():
+    world = World(months=6)
+    fab = Fab(commission=date("2025-02"), wafers_per_month=fixed(400), ramp_months=fixed(2))
+    spec = FoundrySpec(capacity={"2024": fixed(1000), "2025": fixed(2200)},
+                       ai_share={"2025": fixed(0.25)}, expansion_realised=fixed(0.5),
+                       fabs={"fab1": fab}, closes=date("2025-05"))
+    foundry = Foundry("f", spec, world.cal, draws(1))
+    totals = []
+
+    def watch_month():
+        while True:
+            month = yield world.clock.next_month()
+            yield month.after("produced")
+            totals.append(float(foundry.total_wafers[0]))
+            month.done("recorded")
+
+    for key, steps in foundry.dated().items():
+        world.timeline.add(key, steps)
+        world.env.process(foundry.watch(world.timeline, key))
+    world.clock.join("produced")
+    world.clock.join("recorded")
+    world.run(foundry.produce(world.clock), watch_month())
+    # capacity 1100 + 50 t (half of the plan's 100 a month), the fab 200 then 400 from
+    # February, nothing from May (the foundry closes); the AI share does not enter
+    assert totals == [1100.0, 1150.0 + 200, 1200.0 + 400, 1250.0 + 400, 0.0, 0.0]

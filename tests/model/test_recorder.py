@@ -21,8 +21,8 @@ def test_each_period_emits_its_registered_metrics_for_its_regions():
         periods.setdefault(r.period, []).append((r.metric, r.region))
     assert [m for m, _ in periods["2025-03"]] == list(names("month", "national"))
     quarter = [m for m, _ in periods["2025Q1"]]
-    assert quarter[:4] == list(names("quarter", "national"))
-    assert quarter[4:] == ["vendor_units.v", "import_units.x"]
+    assert quarter[:5] == list(names("quarter", "national"))
+    assert quarter[5:] == ["vendor_units.v", "import_units.x", "vendor_revenue.v"]
     year = periods["2025"]
     assert {(m, g) for m, g in year if m in ANNUAL} == {
         (m, g) for m in ANNUAL for g in ("national", "city", "private")}
@@ -54,3 +54,15 @@ def test_narrowing_keeps_float64_when_a_value_would_overflow_float32():
     assert narrow(np.array([1.0, 2.0])).dtype == np.float32
     assert narrow(np.array([1e39])).dtype == np.float64
     assert narrow(np.array([np.inf, 1.0])).dtype == np.float32
+
+
+def test_vendor_revenue_is_units_times_price_and_wafer_starts_the_quarters_mean_month():
+    price = [1000.0, 2500.0, 0.0]
+    pinned = {"vendors.v.products.p.price_usd": np.array(price)}
+    result = Model(TINY, 3, options=ModelOptions(pinned=pinned, record=RecordOptions(
+        keep=("vendor_units.v", "vendor_revenue.v", "wafer_starts")))).run()
+    units = np.array([80.0, 120, 120, 120])  # by quarter, every replication (test above)
+    np.testing.assert_allclose(result.kept["vendor_revenue.v"][0],
+                               [units * p for p in price])
+    # one foundry of 10 wafers a month, all of them counted (its AI share is 1 anyway)
+    np.testing.assert_allclose(result.kept["wafer_starts"][0], np.full((3, 4), 10.0))
