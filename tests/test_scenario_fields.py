@@ -274,6 +274,8 @@ PERTURB: dict[str, Perturbation] = {
     "grey_market.*.approval": Perturbation(flip),
     "grey_market.*.stockpile_units": Perturbation(pin(50_000.0)),
     "grey_market.*.stockpile_date": Perturbation(put("2025-06"), given=GREY_STOCK),
+    "grey_market.*.scarcity_response": Perturbation(scale(3.0)),
+    "grey_market.*.enforcement_cap": Perturbation(put({"2023": Dist.fixed(1_000.0)})),
     "events.*.date": Perturbation(shift(3)),
     "events.*.product": Perturbation(put("l20"), "events.h20_discouraged.product"),
     "events.*.kind": Perturbation(put("licence"), "events.h20_discouraged.kind"),
@@ -304,6 +306,10 @@ NO_EFFECT: dict[str, str] = {
                                  "the rush (memory.rush_stacks) is a given total, and crediting "
                                  "it earlier changes nothing while imported memory is unlimited "
                                  "before memory.controls_from",
+    "imports.*.scarcity_response": "refused unless 0 (the default) by validation: only "
+                                   "grey-market supply answers scarcity",
+    "imports.*.enforcement_cap": "refused unless empty (the default) by validation: only "
+                                 "grey-market supply has an enforcement cap",
     "grey_market.*.guidance": "refused unless 1 (the default) by validation: grey-market "
                               "products follow bars only",
 }
@@ -423,4 +429,17 @@ def test_a_grey_market_guidance_is_refused_naming_its_key():
     product = replace(base().grey_market[grey], guidance=0.5)
     scenario = replace(base(), grey_market={**base().grey_market, grey: product})
     with pytest.raises(ScenarioError, match=f"grey_market.{grey}.guidance"):
+        validate(scenario)
+
+
+@pytest.mark.parametrize("key, value", [("scarcity_response", Dist.fixed(0.5)),
+                                        ("enforcement_cap", {"2025": Dist.fixed(10.0)})])
+def test_a_licensed_products_scarcity_response_or_cap_is_refused_naming_its_key(key, value):
+    """Only grey-market supply answers scarcity, so a licensed product refuses both."""
+    from sim.scenario.errors import ScenarioError
+
+    name = next(iter(base().imports))
+    product = replace(base().imports[name], **{key: value})
+    scenario = replace(base(), imports={**base().imports, name: product})
+    with pytest.raises(ScenarioError, match=f"imports.{name}.{key}"):
         validate(scenario)

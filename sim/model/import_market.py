@@ -58,7 +58,21 @@ def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
             out.by_product[channel.name] = np.zeros(need.shape[1:])
             continue
         out.by_product[channel.name] = clear_product(p, channel, rules, orders, available, out)
+    tell_scarcity(channels, remaining, need)
     return out
+
+
+def tell_scarcity(channels: list, remaining: np.ndarray, need: np.ndarray) -> None:
+    """Give grey channels that respond this month's unmet share of national need, (L, R).
+
+    The share is in [0, 1] (0 where there was no need); a channel offers on
+    it next month (:meth:`sim.model.imports.ImportChannel.grey_flow`).
+    """
+    responding = [c for c in channels if c.responds]
+    if responding:
+        scarcity = np.clip(ratio(remaining.sum(axis=0), need.sum(axis=0), 0.0), 0.0, 1.0)
+        for channel in responding:
+            channel.scarcity = scarcity
 
 
 @dataclass

@@ -45,6 +45,14 @@ class ImportChannel:
         self.stock = levels.stock(replications=draw.count)
         self.rules: dict[str, object] = {}  # supplier-side rules by timeline key
         self.month = 0
+        self.response = draw(f"{here}.scarcity_response", spec.scarcity_response)
+        self.enforcement = (paths.YearSteps(cal, years(spec.enforcement_cap,
+                                                       f"{here}.enforcement_cap", draw),
+                                            draw.count, before=np.inf)
+                            if spec.enforcement_cap else None)
+        self.responds = grey and (bool(np.any(self.response != 0)) or bool(spec.enforcement_cap))
+        # last month's share of national import need not met, (levels or 1, R); in [0, 1]
+        self.scarcity = np.zeros((1, draw.count))
 
     @property
     def stockpile_key(self) -> str:
@@ -77,8 +85,24 @@ class ImportChannel:
 
     def available(self) -> np.ndarray:
         """Units buyers could take this month, (levels, R)."""
-        licensed = (self.offered.at(self.month)[None, :] + self.stock.level) * self.licence
+        flow = self.offered.at(self.month)[None, :]
+        if self.responds:
+            flow = self.grey_flow(flow)
+        licensed = (flow + self.stock.level) * self.licence
         return np.minimum(licensed, self.cap[None, :])
+
+    def grey_flow(self, flow: np.ndarray) -> np.ndarray:
+        """Return a grey channel's flow this month: ``min(flow x (1 + response x s), cap)``.
+
+        ``scarcity`` is last month's unmet share of national import need (set
+        by the market after clearing); the cap is what enforcement lets
+        through (none: no cap). Never above the cap, never below
+        ``min(flow, cap)``.
+        """
+        offered = flow * (1.0 + self.response[None, :] * self.scarcity)
+        if self.enforcement is not None:
+            offered = np.minimum(offered, self.enforcement.at(self.month)[None, :])
+        return offered
 
     def take(self, units: np.ndarray) -> None:
         """Record ``units`` (levels, R) bought this month: from the stock first.

@@ -195,6 +195,14 @@ class ImportProduct:
     stockpile_date: str | None = field(
         default=None, metadata=spec("YYYY-MM (default: the calendar's start)", month=True,
                                     open_date=True))
+    # grey market only: supply answers last month's unmet import need, up to what
+    # enforcement lets through (0 and no cap: a fixed flow)
+    scarcity_response: Dist = field(default=Dist.fixed(0.0), metadata=spec(
+        "extra supply per unit of last month's unmet share of national import need "
+        "(grey market only)", min=0.0, max=100.0))
+    enforcement_cap: Mapping[str, Dist] = field(default_factory=dict, metadata=spec(
+        "units per month enforcement lets through at most (grey market only; "
+        "none: no cap)", keys="year", **NONNEG))
 
 
 EVENT_KINDS = ("licence", "cap", "guidance", "customs", "bar", "approval", "bundle")

@@ -59,7 +59,18 @@ def validate(scenario: Scenario) -> None:
 
 
 def check_grey_market(scenario: Scenario) -> None:
-    """Grey-market products follow bars only: a guidance there would be silently ignored."""
+    """Grey-market products follow bars only: a guidance there would be silently ignored.
+
+    Only grey-market supply answers scarcity: licensed products refuse a
+    scarcity response or an enforcement cap rather than ignore them.
+    """
+    for name, product in scenario.imports.items():
+        response = product.scarcity_response
+        if response.kind != "fixed" or response.args[0] != 0 or product.enforcement_cap:
+            key = "enforcement_cap" if product.enforcement_cap else "scarcity_response"
+            raise ScenarioError("only grey-market supply responds to scarcity within an "
+                                "enforcement cap; a licensed product's supply is its "
+                                "units_per_month and its events", f"imports.{name}.{key}")
     for name, product in scenario.grey_market.items():
         if product.guidance != 1.0:
             raise ScenarioError("grey-market products follow bars only, so guidance has no "

@@ -19,6 +19,7 @@ class Channel:
         self.initial_guidance = 1.0
         self.merit = (not grey, h100e / price)
         self.taken = np.zeros((1, 1))
+        self.responds, self.scarcity = grey, np.zeros((1, 1))
 
     def available(self):
         return self.units - self.taken
@@ -126,3 +127,14 @@ def test_what_several_products_deliver_is_need_met_plus_bought_ahead():
     assert out.rushed[0, 0, 0] > 0
     delivered = out.by_product["a"] + out.by_product["b"]  # units of 1 H100e each
     np.testing.assert_allclose((out.got + out.rushed).sum(axis=0), delivered)
+
+
+def test_grey_channels_are_told_the_unmet_share_of_national_need_after_clearing():
+    licensed = Channel("x", units=10, h100e=1.0, price=10)
+    smuggled = Channel("grey", units=2, h100e=1.0, price=1, grey=True)
+    channels, rules = setup(licensed, smuggled)
+    clear(channels, rules, [8, 12])
+    # need 20 H100e; 10 licensed and 2 smuggled met: 8 of 20 unmet
+    np.testing.assert_allclose(smuggled.scarcity, [[0.4]])
+    clear(channels, rules, [0, 0])  # no need at all: no scarcity
+    np.testing.assert_allclose(smuggled.scarcity, [[0.0]])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from small import World, date, draws, fixed
 
 from sim.model.imports import ImportChannel
@@ -70,3 +72,53 @@ def test_the_stock_is_sold_first_and_carries_over():
     np.testing.assert_array_equal(seen[:, 0], [100, 100, 150, 100, 100])
     np.testing.assert_allclose(channel.stock.imbalance(), 0.0)
     assert channel.stock.level.max() == 0.0
+
+
+# --- the grey market's answer to scarcity, within an enforcement cap ---------------------
+
+GREY = ImportProduct(units_per_month={"2025": fixed(100)}, h100e=fixed(1.0), power_kw=fixed(1.0),
+                     scarcity_response=fixed(2.0), enforcement_cap={"2025": fixed(250)})
+
+
+def grey_channel(spec: ImportProduct = GREY, pinned: dict | None = None) -> ImportChannel:
+    world = World(months=3)
+    return ImportChannel("s", spec, "grey_market.s", world.cal, draws(3, pinned), world.rows,
+                         grey=True)
+
+
+def test_grey_supply_grows_with_last_months_scarcity_up_to_the_enforcement_cap():
+    channel = grey_channel(pinned={"grey_market.s.scarcity_response": [0.0, 2.0, 4.0]})
+    np.testing.assert_array_equal(channel.available(), [[100, 100, 100]])  # no scarcity yet
+    channel.scarcity = np.array([[0.5, 0.5, 0.5]])
+    # 100 x (1 + 0 x 0.5), 100 x (1 + 2 x 0.5), 100 x (1 + 4 x 0.5) = 300 -> the cap, 250
+    np.testing.assert_array_equal(channel.available(), [[100, 200, 250]])
+
+
+def test_a_cap_below_the_flow_binds_even_without_scarcity():
+    spec = ImportProduct(units_per_month={"2025": fixed(100)}, h100e=fixed(1.0),
+                         power_kw=fixed(1.0), enforcement_cap={"2025": fixed(60)})
+    np.testing.assert_array_equal(grey_channel(spec).available(), [[60, 60, 60]])
+
+
+def test_no_response_and_no_cap_offer_the_flow_as_before():
+    spec = ImportProduct(units_per_month={"2025": fixed(100)}, h100e=fixed(1.0),
+                         power_kw=fixed(1.0))
+    channel = grey_channel(spec)
+    assert not channel.responds
+    channel.scarcity = np.array([[1.0, 1.0, 1.0]])
+    np.testing.assert_array_equal(channel.available(), [[100, 100, 100]])
+
+
+@settings(max_examples=200, deadline=None)
+@given(flow=st.floats(0, 1e6), response=st.floats(0, 100), scarcity=st.floats(0, 1),
+       cap=st.floats(0, 1e6))
+def test_grey_supply_never_exceeds_the_cap_nor_falls_below_the_capped_flow(flow, response,
+                                                                          scarcity, cap):
+    spec = ImportProduct(units_per_month={"2025": fixed(flow)}, h100e=fixed(1.0),
+                         power_kw=fixed(1.0), scarcity_response=fixed(response),
+                         enforcement_cap={"2025": fixed(cap)})
+    channel = grey_channel(spec)
+    channel.scarcity = np.full((1, 3), scarcity)
+    offered = channel.available()
+    assert (offered <= cap).all()
+    assert (offered >= min(flow, cap) * (1 - 1e-12)).all()

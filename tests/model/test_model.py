@@ -8,8 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model.model import Model
+from sim.model.model import Model, ModelOptions
+from sim.model.recorder import RecordOptions
 from sim.scenario import load
+from sim.scenario.dist import Dist
+from sim.scenario.schema import ImportProduct
 
 TINY = Path(__file__).with_name("tiny.toml")
 
@@ -87,3 +90,38 @@ def test_the_memory_rule_changes_what_shared_pools_make_and_chips_stay_conserved
     before = [i for i, y in enumerate(years) if y < 2025]  # HBM controls bite from 2025-01
     np.testing.assert_array_equal(first[..., before], pro[..., before])
     assert not np.array_equal(first, pro)  # Huawei's products share their pools
+
+
+def with_grey(tiny, **terms):
+    """The tiny world plus a grey channel of 5 H100e-chips a month (and ``terms``)."""
+    grey = ImportProduct(units_per_month={"2025": Dist.fixed(5)}, h100e=Dist.fixed(1.0),
+                         power_kw=Dist.fixed(1.0), **terms)
+    return dataclasses.replace(tiny, grey_market={"g": grey})
+
+
+def kept_grey(scenario):
+    options = ModelOptions(record=RecordOptions(keep=("import_units.g", "imports_units")))
+    return Model(scenario, 2, options=options).run()
+
+
+def test_a_grey_market_without_response_or_cap_gives_exactly_the_fixed_flow(tiny):
+    plain = kept_grey(with_grey(tiny))
+    inert = kept_grey(with_grey(tiny, scarcity_response=Dist.fixed(0.0),
+                                enforcement_cap={"2025": Dist.fixed(1e15)}))
+    for metric in plain.kept:
+        np.testing.assert_array_equal(plain.kept[metric], inert.kept[metric])
+    np.testing.assert_array_equal(plain.kept["import_units.g"][0], np.full((2, 4), 15.0))
+
+
+def test_grey_supply_follows_last_months_unmet_share_within_its_cap(tiny):
+    got = kept_grey(with_grey(tiny, scarcity_response=Dist.fixed(1.0),
+                              enforcement_cap={"2025": Dist.fixed(7.5)}))
+    # 75 H100e of import need a month, 30 met by the licensed product: with g smuggled
+    # the unmet share is (45 - g) / 75, and next month offers min(5 (1 + share), 7.5)
+    grey, months = 5.0, []
+    for _ in range(12):
+        months.append(grey)
+        grey = min(5.0 * (1.0 + (45.0 - grey) / 75.0), 7.5)
+    expected = np.array(months).reshape(4, 3).sum(axis=1)
+    np.testing.assert_allclose(got.kept["import_units.g"][0], np.tile(expected, (2, 1)))
+    assert max(months) <= 7.5
