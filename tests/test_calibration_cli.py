@@ -47,6 +47,10 @@ def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root):
     assert "demand.growth.2024" in result.output
     text = out.read_text()
     assert "--params demand.growth.2024" in text and "fitted to targets: moved" in text
+    # every target before and after, in the file as on the terminal
+    assert "# Every target, model p50 (p05-p95) before -> after calibration:" in text
+    assert re.search(r"#   moved 2024: figure .* -> ", text)
+    assert re.search(r"#   stuck 2023: figure .* -> ", text)
     assert load(out).demand.growth["2024"].kind in ("uniform", "triangular")
     assert figure.read_bytes().startswith(b"\x89PNG")
     accepted = int(re.search(r"\((\d+) of 400 draws accepted", result.output).group(1))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calibration import adjust, distance, measure, posterior, sampling
+from sim.calibration import adjust, distance, measure, posterior, sampling, tradeoff
 from sim.calibration.measure import Check
 from sim.calibration.posterior import Marginal
 from sim.calibration.targets import Target, load_targets
@@ -107,15 +107,14 @@ class Calibration:
         if self.accepted < FEW_ACCEPTED:
             out.append(f"warning: only {self.accepted} draws accepted (fewer than "
                        f"{FEW_ACCEPTED}): the posterior is rough; raise --n (or --accept)")
-        for before, after in zip(self.before, self.after, strict=True):
-            name = before.target.name
-            if before.inside and not after.inside:
-                out.append(f"warning: {name} fits worse after calibration: inside the model's "
-                           "90% band before, outside after")
-            elif before.centred and not after.centred:
-                out.append(f"warning: {name} fits worse after calibration: the model's median "
-                           "was inside the accepted interval before, outside after")
+        for name, how, why in self.worse:
+            out.append(f"warning: {name} fits worse after calibration: {how}; why: {why}")
         return out
+
+    @property
+    def worse(self) -> list[tuple[str, str, str]]:
+        """(target, how it fits worse, why) for each target worse after calibration."""
+        return tradeoff.explanations(self.before, self.after, self.params, self.moved)
 
     @property
     def moved(self) -> np.ndarray:

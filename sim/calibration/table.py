@@ -8,6 +8,7 @@ from sim.calibration.fit import FEW_ACCEPTED, Calibration
 from sim.calibration.measure import Check
 from sim.calibration.posterior import Marginal
 from sim.calibration.targets import Target
+from sim.calibration.tradeoff import worse
 
 
 def fmt(x: float) -> str:
@@ -39,14 +40,20 @@ def cell(check: Check) -> str:
 
 
 def targets_table(before: list[Check], after: list[Check] | None = None) -> str:
-    """Every target against the model, before and (optionally) after calibration."""
+    """Every target against the model, before and (optionally) after calibration.
+
+    After calibration a target that fits worse is marked WORSE (the warnings
+    say how and why: :mod:`sim.calibration.tradeoff`).
+    """
     head = (f"{'target':<26} {'period':<7} {'figure (range) [accepted]':<30} "
             f"{'before: p50 (p05-p95)':<29}")
     lines = [head + ("after: p50 (p05-p95)" if after else "")]
     for i, check in enumerate(before):
         t = check.target
         line = f"{t.name:<26} {t.period:<7} {observed(t):<30} {cell(check):<29}"
-        lines.append(line + (cell(after[i]) if after else ""))
+        if after:
+            line += f"{cell(after[i]):<29}" + (" WORSE" if worse(check, after[i]) else "")
+        lines.append(line.rstrip())
     return "\n".join(lines)
 
 
@@ -81,6 +88,9 @@ def report(cal: Calibration) -> str:
               f"{'parameter':<44} {'prior median (90%)':<25}posterior median (90%)"]
     lines += [marginal_line(m) for m in cal.fitted]
     lines += ["", "Fitted to:"] + [f"  {m.path}: {', '.join(m.targets)}" for m in cal.fitted]
+    if cal.worse:
+        lines += ["", "Worse after calibration, and why:"]
+        lines += [f"  {name}: {how}; {why}" for name, how, why in cal.worse]
     return "\n".join(lines)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sim.calibration.fit import FEW_ACCEPTED, Calibration
 from sim.calibration.posterior import Marginal
-from sim.calibration.table import adjustment_words
+from sim.calibration.table import adjustment_words, cell, observed
 from sim.results.atomic import write_text
 from sim.scenario import ScenarioError, load
 from sim.scenario.dump import dist_raw
@@ -86,11 +86,24 @@ def header(cal: Calibration, command: str, targets_file: str) -> list[str]:
     if cal.accepted < FEW_ACCEPTED:
         lines.append(f"# CAUTION: only {cal.accepted} draws were accepted (fewer than "
                      f"{FEW_ACCEPTED}): the fitted ranges are rough.")
+    lines += target_lines(cal)
     if cal.unmoved:
         lines.append("# Not fitted (no chosen parameter moves them): "
                      + ", ".join(t.name for t in cal.unmoved))
     if cal.uninformed:
         lines.append("# Left at their priors (they move no target): " + ", ".join(cal.uninformed))
+    return lines
+
+
+def target_lines(cal: Calibration) -> list[str]:
+    """Comment lines: every target before and after, and why any fits worse."""
+    lines = ["# Every target, model p50 (p05-p95) before -> after calibration:"]
+    for before, after in zip(cal.before, cal.after, strict=True):
+        t = before.target
+        lines.append(f"#   {t.name} {t.period}: figure {observed(t)}; {cell(before)} -> "
+                     f"{cell(after)}")
+    for name, how, why in cal.worse:
+        lines.append(f"# WORSE after calibration: {name}: {how}; why: {why}")
     return lines
 
 
