@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from chipsim_testing import REGISTRY, ROOT
 
-from sim.calibration.targets import default_targets, load_targets
+from sim.calibration.targets import default_targets, load_targets, parse_target
 from sim.evidence import load_registry
 from sim.scenario import ScenarioError, load
 
@@ -121,3 +121,13 @@ def test_a_missing_or_binary_file_is_refused(tmp_path):
     binary.write_bytes(b"\x00\xff\x00")
     with pytest.raises(ScenarioError, match="not a"):
         load_targets(binary)
+
+
+def test_wafer_starts_take_a_quarter_not_a_year():
+    names = (set(), {"wafer_starts"})
+    raw = {"metric": "wafer_starts", "period": "2026", "value": 18_000, "tolerance": 2_000,
+           "evidence": ["F18"]}
+    with pytest.raises(ScenarioError, match="rate"):
+        parse_target("w", raw, names, None, None)
+    t = parse_target("w", {**raw, "period": "2026Q1"}, names, None, None)
+    assert t.terms == ("wafer_starts",) and t.period == "2026Q1"

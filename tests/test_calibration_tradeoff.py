@@ -39,18 +39,19 @@ def test_a_worse_target_names_the_parameters_it_shares_and_what_it_was_traded_fo
     a, b, c = target("a"), target("b"), target("c")
     before = [check(a, 10.0), check(b, 20.0), check(c, 10.0)]
     after = [check(a, 20.0), check(b, 10.0), check(c, 10.0)]  # a worse, b better
-    moved = np.array([[True, False], [True, False], [False, True]])
-    found = explanations(before, after, ["p", "q"], moved)
+    effects = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # p moves a and b, q moves c
+    found = explanations(before, after, ["p", "q"], effects)
     assert [name for name, _, _ in found] == ["a"]
     why = found[0][2]
-    assert "shares p with b" in why and "traded it for b" in why
+    assert "moved most by p, which also move 1 other targets" in why
+    assert "traded it for b" in why
 
 
 def test_a_worse_target_no_calibrated_parameter_moves_says_so():
     a, b = target("a"), target("b")
     before, after = [check(a, 10.0), check(b, 20.0)], [check(a, 20.0), check(b, 10.0)]
-    moved = np.array([[False], [True]])
-    (name, _, why), = explanations(before, after, ["p"], moved)
+    effects = np.array([[0.0], [1.0]])
+    (name, _, why), = explanations(before, after, ["p"], effects)
     assert name == "a" and "not among --params" in why
 
 

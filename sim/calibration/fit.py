@@ -114,7 +114,7 @@ class Calibration:
     @property
     def worse(self) -> list[tuple[str, str, str]]:
         """(target, how it fits worse, why) for each target worse after calibration."""
-        return tradeoff.explanations(self.before, self.after, self.params, self.moved)
+        return tradeoff.explanations(self.before, self.after, self.params, self.effects)
 
     @property
     def moved(self) -> np.ndarray:

@@ -15,6 +15,8 @@ def fmt(x: float) -> str:
     """Compact number: 0.372, 215k, 1.52M; "n/a" when undefined."""
     if x is None or not math.isfinite(x):
         return "n/a"
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:.2f}bn"
     if abs(x) >= 1e6:
         return f"{x / 1e6:.2f}M"
     if abs(x) >= 1e3:
@@ -88,9 +90,6 @@ def report(cal: Calibration) -> str:
               f"{'parameter':<44} {'prior median (90%)':<25}posterior median (90%)"]
     lines += [marginal_line(m) for m in cal.fitted]
     lines += ["", "Fitted to:"] + [f"  {m.path}: {', '.join(m.targets)}" for m in cal.fitted]
-    if cal.worse:
-        lines += ["", "Worse after calibration, and why:"]
-        lines += [f"  {name}: {how}; {why}" for name, how, why in cal.worse]
     return "\n".join(lines)
 
 

@@ -9,8 +9,9 @@ Grammar of one target, a table ``[targets.<name>]``:
   ratio of the two sums, computed replication by replication.
 - ``region``: ``"national"`` (the only region kept per replication).
 - ``period``: ``"YYYY"`` or ``"YYYYQn"``. A quarterly metric (``vendor_units.*``,
-  ``import_units.*``) over ``"YYYY"`` is the sum of that year's quarters, per
-  replication.
+  ``vendor_revenue.*``, ``import_units.*``) over ``"YYYY"`` is the sum of that
+  year's quarters, per replication; ``wafer_starts`` (a quarter's mean month)
+  takes quarter periods only.
 - ``value`` and/or ``low`` + ``high``: the observed figure (its central reading)
   and/or the range the sources span; ``value`` must lie in the range.
 - ``tolerance``: slack (metric units, >= 0) added on both sides of the value or
@@ -38,6 +39,7 @@ KEYS = ("metric", "per", "region", "period", "value", "low", "high", "tolerance"
         "note")
 YEAR = re.compile(r"^\d{4}$")
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+RATES = ("wafer_starts",)  # quarterly means, not sums: only quarter periods make sense
 NARROWEST = 1e-6  # least half-width of an acceptance interval, relative to the figure (>= 1)
 
 
@@ -180,6 +182,9 @@ def parse_terms(raw, path: str, names: tuple[set[str], set[str]], period: str) -
                                 + did_you_mean(term, sorted(annual | quarterly)), path)
         if QUARTER.match(period) and term not in quarterly:
             raise ScenarioError(f"{term} has no quarterly values; use a year period", path)
+        if YEAR.match(period) and term in RATES:
+            raise ScenarioError(f"{term} is a rate (a quarter's mean month): its quarters "
+                                'cannot be summed over a year; use a quarter ("2026Q1")', path)
     return terms
 
 

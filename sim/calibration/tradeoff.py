@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from sim.calibration.measure import Check
+from sim.calibration.sampling import MOVES
 
 WORSE_BY = 0.1  # half-widths of extra miss that count as a worse fit
 
@@ -43,31 +44,45 @@ def worse(before: Check, after: Check) -> str:
     return ""
 
 
-def reason(index: int, names: list[str], params: list[str], moved: np.ndarray,
+def reason(index: int, names: list[str], params: list[str], effects: np.ndarray,
            better: set[str]) -> str:
     """Why target ``index`` (of ``names``) got worse: what it shares with other targets.
 
-    ``moved`` is (targets, params): which calibrated parameter moves which
-    target; ``better`` names the targets that fit better after calibration.
+    ``effects`` is (targets, params): how far each calibrated parameter moves
+    each target, in half-widths (the screening's); ``better`` names the
+    targets that fit better after calibration. The parameters that move the
+    target most come first, and the targets traded for are those, among the
+    better ones, that the same parameters move most.
     """
-    own = [p for j, p in enumerate(params) if moved[index, j]]
+    moved = effects >= MOVES
+    order = np.argsort(-effects[index], kind="stable")
+    own = [int(j) for j in order if moved[index, j]]
     if not own:
         return ("none of the calibrated parameters moves it (its own inputs are not among "
                 "--params): it changed only through parameters fitted to other targets, "
                 "or by sampling noise")
-    rivals = [n for k, n in enumerate(names)
-              if k != index and any(moved[k, j] for j, p in enumerate(params) if p in own)]
-    if not rivals:
-        return f"it alone is moved by {', '.join(own)}: the accepted draws fit it less well"
-    gained = [n for n in rivals if n in better]
-    text = f"it shares {', '.join(own)} with {', '.join(rivals)}"
+    shared = {k: effects[k, own].max() for k in range(len(names))
+              if k != index and moved[k, own].any()}
+    if not shared:
+        return f"it alone is moved by {listed([params[j] for j in own])}: the accepted draws " \
+               "fit it less well"
+    gained = sorted((k for k in shared if names[k] in better), key=lambda k: -shared[k])
+    text = f"moved most by {listed([params[j] for j in own])}, which also move {len(shared)} " \
+           "other targets"
     if gained:
-        text += f"; the fit traded it for {', '.join(gained)}, which fit better after"
+        text += f"; the fit traded it for {listed([names[k] for k in gained])}, which fit " \
+                "better after"
     return text
 
 
+def listed(items: list[str], most: int = 3) -> str:
+    """Name the first ``most`` items and count the rest."""
+    head = ", ".join(items[:most])
+    return head + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
 def explanations(before: list[Check], after: list[Check], params: list[str],
-                 moved: np.ndarray) -> list[tuple[str, str, str]]:
+                 effects: np.ndarray) -> list[tuple[str, str, str]]:
     """(target, how it is worse, why) for every target that fits worse after calibration."""
     names = [c.target.name for c in before]
     better = {c.target.name for c, d in zip(before, after, strict=True)
@@ -76,5 +91,5 @@ def explanations(before: list[Check], after: list[Check], params: list[str],
     for i, (b, a) in enumerate(zip(before, after, strict=True)):
         how = worse(b, a)
         if how:
-            out.append((names[i], how, reason(i, names, params, moved, better)))
+            out.append((names[i], how, reason(i, names, params, effects, better)))
     return out
