@@ -37,19 +37,22 @@ from sim.scenario.dump import dist_raw
 from sim.scenario.loader import merge
 from sim.scenario.tree import nested, parameters
 
-DEFAULT_PARAMS = (  # the most influential uncertain inputs on 2023-2025 history
+DEFAULT_PARAMS = (  # the most influential uncertain inputs on the targets (docs/calibration.md)
     "demand.base",
     "demand.growth.2024",
     "demand.growth.2025",
     "imports.legacy.units_per_month.2023",
     "imports.h20.units_per_month.2024",
-    "imports.l20.units_per_month.2024",
-    "imports.l20.units_per_month.2025",
+    # not imports.l20.*: bounded by revenue (A48), no longer IDC's total's free variable
     "grey_market.smuggled.units_per_month.2024",
     "grey_market.smuggled.units_per_month.2025",
+    "grey_market.smuggled.scarcity_response",
     "foundries.smic.ai_share.2025",
+    "foundries.smic.expansion_realised",
+    "foundries.smic.capacity.2026",
     "vendors.huawei.banked_dies_per_month",
     "vendors.huawei.wafer_share.smic",
+    "vendors.huawei.products.ascend_910c.price_usd",
     "vendors.cambricon.wafer_share.smic",
     "vendors.others.wafer_share.smic",
     "vendors.kunlunxin.wafer_share.smic",
