@@ -60,8 +60,14 @@ def bands_of(result: EnsembleResult, target: Target, periods: tuple[str, ...]) -
 
 def hindcast_data(result: EnsembleResult, targets: list[Target],
                   prior: EnsembleResult | None = None,
-                  years: tuple[int, ...] = YEARS) -> list[Panel]:
-    """One panel per metric and kind of period, from a run (and optionally the prior run)."""
+                  years: tuple[int, ...] | None = None) -> list[Panel]:
+    """One panel per metric and kind of period, from a run (and optionally the prior run).
+
+    ``years`` default: 2023-2025, stretched to every target's year (a 2026 plan).
+    """
+    if years is None:
+        span = [*YEARS, *(t.year for t in targets)]
+        years = tuple(range(min(span), max(span) + 1))
     groups: dict[tuple[str, tuple[str, ...]], list[Target]] = {}
     for t in targets:
         groups.setdefault((t.metric, periods_for(t, years)), []).append(t)
