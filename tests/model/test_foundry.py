@@ -61,3 +61,16 @@ def test_a_foundry_closes_for_each_replication_at_its_own_date():
     np.testing.assert_array_equal(wafers[:, 0], [100, 100, 0, 0, 0, 0])
     np.testing.assert_array_equal(wafers[:, 1], [100, 100, 100, 100, 0, 0])
     np.testing.assert_array_equal(wafers[:, 2], [100] * 6)
+
+
+def test_wafers_added_by_investment_are_ai_wafers_and_count_in_total_wafers():
+    from types import SimpleNamespace
+
+    world = World(months=12)
+    spec = FoundrySpec(capacity={"2025": fixed(1000)}, ai_share={"2025": fixed(0.25)})
+    foundry = Foundry("smic", spec, world.cal, draws(2))
+    assert np.array_equal(foundry.base_total(0), [1000, 1000])
+    foundry.growth = SimpleNamespace(added=SimpleNamespace(level=np.array([[10.0, 0.0],
+                                                                           [30.0, 5.0]])))
+    np.testing.assert_allclose(foundry.wafers_at(0), [[260, 250], [280, 255]])
+    np.testing.assert_allclose(foundry.total_wafers, [[1010, 1000], [1030, 1005]])
