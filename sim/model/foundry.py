@@ -39,6 +39,7 @@ class Foundry:
         self.yield_factor = draw(f"{here}.yield_factor", spec.yield_factor)
         self.wafers = np.zeros(draw.count)
         self.total_wafers = np.zeros(draw.count)
+        self.growth = None  # wafers added by investment (sim.model.investment.Capacity), if any
 
     def dated(self) -> dict[str, np.ndarray]:
         """Timeline entries this foundry reacts to: key -> steps (R,)."""
@@ -63,19 +64,35 @@ class Foundry:
             self.wafers = self.wafers_at(month.t)
             month.done("produced")
 
-    def wafers_at(self, t: int) -> np.ndarray:
-        """AI wafer starts in month ``t``, (R,)."""
+    def planned_at(self, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Month ``t``'s wafer starts from the plan and the fabs: (AI, all advanced), (R,) each."""
         first = self.first_capacity
         capacity = first + self.realised * (self.capacity.at(t) - first)
         fabs = np.zeros_like(first)
         for fab in self.fabs.values():
             fabs = fabs + fab.wafers_at(t)
-        wafers = capacity * self.ai_share.at(t) + fabs
-        # all advanced-node starts before the AI share (the wafer_starts metric)
-        self.total_wafers = capacity + fabs
+        wafers, every = capacity * self.ai_share.at(t) + fabs, capacity + fabs
         if self.closes is not None:
-            wafers *= self.open
-            self.total_wafers = self.total_wafers * self.open
+            wafers, every = wafers * self.open, every * self.open
+        return wafers, every
+
+    def base_total(self, t: int) -> np.ndarray:
+        """All advanced wafer starts in month ``t`` before investment, (R,)."""
+        return self.planned_at(t)[1]
+
+    def wafers_at(self, t: int) -> np.ndarray:
+        """AI wafer starts in month ``t``, (R,), or (levels, R) once investment adds wafers.
+
+        Sets ``total_wafers``: all advanced wafer starts, before the AI share.
+        Wafers added by investment are AI wafers (they answer AI orders).
+        """
+        wafers, every = self.planned_at(t)
+        if self.growth is not None:
+            added = self.growth.added.level
+            if self.closes is not None:
+                added = added * self.open
+            wafers, every = wafers + added, every + added
+        self.total_wafers = every
         return wafers
 
 

@@ -58,6 +58,8 @@ class Market:
         self.mix = np.ones((2, 1, count))  # H100e per unit, domestic then imported
         self.imports: ImportResult | None = None
         self.utilisation: np.ndarray | None = None
+        self.shortfall: np.ndarray | None = None  # orders not started, per unit of capacity
+        self.packaging = None  # sim.model.investment.Packaging, or None: unlimited
         self.pending: dict = {}
 
     def clear(self, clock):
@@ -65,6 +67,8 @@ class Market:
         while True:
             month = yield clock.next_month()
             yield month.after("capacity") & month.after("ordered")
+            if self.packaging is not None:  # vendors' chips within national packaging
+                self.packaging.limit(self.vendors, month.t)
             if month.t == 0:
                 self.warm_start()
             month.done("warmed")
@@ -141,6 +145,7 @@ class Market:
                      for v, c in zip(self.vendors, capacity, strict=True))
         needed = np.maximum(open_orders + keep * self.pending["new"] - made, 0.0)
         self.utilisation = np.minimum(ratio(needed, compute, 0.0), 1.0)
+        self.shortfall = ratio(np.maximum(needed - compute, 0.0), compute, 0.0)
 
     def settle(self) -> None:
         """Hand the month's deliveries, losses and demand to the ledger."""

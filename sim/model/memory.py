@@ -42,7 +42,7 @@ class MemoryPool:
 
     def receive(self, t: int, domestic: np.ndarray) -> None:
         """Add month ``t``'s own output and this pool's part of domestic output."""
-        self.stock.put((self.own.at(t) / 12.0 + domestic)[None, :])
+        self.stock.put(self.own.at(t) / 12.0 + domestic)  # (R,) or (levels, R), broadcast
 
     def limit(self, need: np.ndarray) -> np.ndarray:
         """Stacks available against ``need`` (any shape ending (levels, R))."""
@@ -75,6 +75,7 @@ class HbmSupply:
         self.domestic = paths.YearSteps(
             cal, years(spec.domestic_stacks, "memory.domestic_stacks", draw), draw.count)
         self.controlled = False
+        self.growth = None  # stacks a month added by investment (investment.Capacity), if any
 
     def dated(self) -> dict[str, np.ndarray]:
         """Timeline entries: the announcement, then the controls."""
@@ -102,9 +103,18 @@ class HbmSupply:
             self.deliver(month.t)
             month.done("produced")
 
+    def monthly(self, t: int) -> np.ndarray:
+        """Domestic stacks a month the scenario's path gives for month ``t``, (R,)."""
+        return self.domestic.at(t) / 12.0
+
     def deliver(self, t: int) -> None:
-        """Month ``t``'s domestic output (from the controls on) and own memory into the pools."""
-        output = self.domestic.at(t) / 12.0 if self.controlled else 0.0
+        """Month ``t``'s domestic output (from the controls on) and own memory into the pools.
+
+        Output is the path's plus what investment added ((levels, R) then).
+        """
+        output = 0.0
+        if self.controlled:
+            output = self.monthly(t) if self.growth is None else self.growth.at(t)
         for pool, _, domestic_share in self.pools:
             pool.receive(t, output * domestic_share if pool.imported else 0.0)
 

@@ -16,6 +16,7 @@ import numpy as np
 import simpy
 
 from sim.calendar import Calendar, parse_month
+from sim.model import investment
 from sim.model.clock import Clock
 from sim.model.foundry import Foundry
 from sim.model.imports import ImportChannel
@@ -105,6 +106,10 @@ class Model:
         self.vendors = [Vendor(n, default_pool(s), cal, draw, works)
                         for n, s in scenario.vendors.items()]
         self.hbm = HbmSupply(scenario.memory, cal, draw, self.memory_pools())
+        packaging = (investment.Packaging(scenario.packaging, cal, draw)
+                     if scenario.packaging.capacity else None)
+        self.investor = investment.build(scenario, cal, draw, self.rows,
+                                         (self.foundries, self.hbm, packaging))
         self.channels = self.import_channels()
         self.segments, shares = self.buyer_segments(targets)
         self.rules = ImportRules(self.channels, [s.name for s in self.segments], self.rows,
@@ -118,6 +123,7 @@ class Model:
         ledger = Ledger(self.initial_installed(shares), self.rows)
         self.market = Market((self.segments, self.vendors, self.channels, self.rules),
                              ALLOCATION_RULES[scenario.run.allocation], ledger)
+        self.market.packaging = packaging
         self.recorder = Recorder(cal, self.market, self.levels, record,
                                  tuple(self.foundries.values()))
         self.start()
@@ -187,6 +193,8 @@ class Model:
                         for s in self.segments]
                      + [(market.clear(clock), ("warmed", "imported", "delivered", "planned")),
                         (self.recorder.record(clock), ("recorded",))])
+        if self.investor is not None:
+            processes.append((self.investor.invest(clock, market), ("started",)))
         for process, phases in processes:
             clock.join(*phases)
             env.process(process)

@@ -159,23 +159,27 @@ class Vendor:
             month.done("started")
 
     def candidates_at(self, t: int) -> np.ndarray:
-        """Chips each product's wafers could yield in month ``t``, (products, R).
+        """Chips each product's wafers could yield in month ``t``, (products, levels, R).
 
         At each foundry the vendor's wafers go to its products in production
-        made there, in proportion to their mix weights.
+        made there, in proportion to their mix weights. A foundry's wafers
+        are (R,) or, once investment adds to them, (levels, R); the level
+        axis is 1 while no foundry's wafers have one.
         """
         weights = np.stack([p.mix * p.active for p in self.products])
         curves = np.stack([p.yield_at(t) for p in self.products])
         per_wafer = np.stack([np.broadcast_to(p.per_wafer, curves.shape[1:])
                               for p in self.products])
-        total = np.zeros_like(curves)
+        total = np.zeros_like(curves)[:, None]
         for fname, (foundry, share) in self.shares.items():
             here = self.made_at[fname]
             mine = weights * here
             weight = mine.sum(axis=0)
             part = np.divide(mine, weight, out=np.zeros_like(mine), where=weight > 0)
             yields = np.minimum(1.0, curves * foundry.yield_factor)
-            total += part * (foundry.wafers * share) * per_wafer * yields
+            wafers = np.atleast_2d(foundry.wafers * share)  # (1 or levels, R)
+            # same order of products as before investment, so results do not move
+            total = total + part[:, None] * wafers[None] * per_wafer[:, None] * yields[:, None]
         return total
 
     def banked_chips(self) -> np.ndarray:
@@ -190,7 +194,7 @@ class Vendor:
     def capacity_at(self, t: int) -> Capacity:
         """Work out this month's capacity: candidates, and what memory lets through."""
         banked = self.banked_chips()
-        wanted = self.candidates_at(t)[:, None] + banked
+        wanted = self.candidates_at(t) + banked
         h100e = np.stack([p.h100e_at(t) for p in self.products])
         fraction = np.ones_like(wanted)
         for name, pool in self.pools.items():
@@ -265,9 +269,17 @@ class Capacity:
     def __init__(self, wanted: np.ndarray, chips: np.ndarray, banked: np.ndarray,
                  h100e: np.ndarray):
         self.wanted = wanted  # chips wafers and banked dies allow
-        self.chips = chips  # of which memory lets through
+        self.chips = chips  # of which memory (and packaging, once packaged) lets through
         self.banked = banked  # of those, from banked dies
         self.h100e = h100e  # (products, R)
+        self.unpacked = chips  # chips memory lets through, before any packaging limit
+
+    def packaged(self, fraction: np.ndarray) -> Capacity:
+        """Return this capacity with chips and banked chips cut to ``fraction`` (levels, R)."""
+        out = Capacity(self.wanted, self.chips * fraction[None], self.banked * fraction[None],
+                       self.h100e)
+        out.unpacked = self.unpacked
+        return out
 
     def compute(self) -> np.ndarray:
         """H100e the capacity could make, (levels, R)."""
@@ -275,7 +287,11 @@ class Capacity:
 
     def memory_cut(self) -> np.ndarray:
         """H100e memory kept from being made, (levels, R)."""
-        return ((self.wanted - self.chips) * self.h100e[:, None]).sum(axis=0)
+        return ((self.wanted - self.unpacked) * self.h100e[:, None]).sum(axis=0)
+
+    def packaging_cut(self) -> np.ndarray:
+        """H100e packaging kept from being made, (levels, R)."""
+        return ((self.unpacked - self.chips) * self.h100e[:, None]).sum(axis=0)
 
 
 def default_pool(spec: VendorSpec) -> VendorSpec:

@@ -85,6 +85,11 @@ class Foundry:
         default=Dist.fixed(1.0), metadata=spec("multiplier on product yields", min=0.0, max=10.0))
     closes: Dist | None = field(default=None, metadata=spec("YYYY-MM cut-off", **DATE))
     fabs: Mapping[str, Fab] = field(default_factory=dict, metadata=spec("dedicated fabs"))
+    ceiling: Mapping[str, Dist] = field(default_factory=dict, metadata=spec(
+        "most advanced wafer starts a month investment may reach, at year end (none: no "
+        "investment here)", keys="year", **NONNEG))
+    lead_months: Dist = field(default=Dist.fixed(24.0), metadata=spec(
+        "months from committing new wafer capacity to its first wafers", min=1, max=60))
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,35 @@ class Memory:
         default_factory=dict, metadata=spec("domestic stacks per year", keys="year", **NONNEG))
     allocation: str = field(default="value_first", metadata=spec(
         "rule sharing a vendor's pool among its products", choices=("value_first", "pro_rata")))
+    ceiling_stacks: Mapping[str, Dist] = field(default_factory=dict, metadata=spec(
+        "most domestic stacks a year investment may reach, at year end (none: no investment)",
+        keys="year", **NONNEG))
+    lead_months: Dist = field(default=Dist.fixed(18.0), metadata=spec(
+        "months from committing new memory lines to their first stacks", min=1, max=60))
+
+
+@dataclass(frozen=True)
+class Packaging:
+    """National advanced packaging (2.5D, CoWoS-class): chips a month it can package."""
+
+    capacity: Mapping[str, Dist] = field(default_factory=dict, metadata=spec(
+        "chips packaged a month at year end (none: unlimited)", keys="year", **NONNEG))
+    ceiling: Mapping[str, Dist] = field(default_factory=dict, metadata=spec(
+        "most chips a month investment may reach, at year end (none: no investment)",
+        keys="year", **NONNEG))
+    lead_months: Dist = field(default=Dist.fixed(9.0), metadata=spec(
+        "months from committing packaging lines to their first chips", min=1, max=60))
+
+
+@dataclass(frozen=True)
+class Investment:
+    """How domestic capacity answers sustained unmet orders (response 0: it never does)."""
+
+    response: Dist = field(default=Dist.fixed(0.0), metadata=spec(
+        "capacity committed a month per unit of smoothed shortfall, share of current capacity",
+        min=0.0, max=1.0))
+    smoothing_months: Dist = field(default=Dist.fixed(6.0), metadata=spec(
+        "months over which the shortfall is averaged (exponential)", min=1, max=60))
 
 
 @dataclass(frozen=True)
@@ -280,6 +314,9 @@ class Scenario:
     events: Mapping[str, Event] = field(default_factory=dict, metadata=spec("import timeline"))
     grey_market: Mapping[str, ImportProduct] = field(
         default_factory=dict, metadata=spec("smuggled products, never licensed"))
+    packaging: Packaging = field(default_factory=Packaging, metadata=spec("advanced packaging"))
+    investment: Investment = field(default_factory=Investment,
+                                   metadata=spec("capacity growth on unmet orders"))
     description: str = field(default="", metadata=spec("text"))
     calendar: CalendarSpec = field(default_factory=CalendarSpec, metadata=spec("calendar"))
     run: RunSpec = field(default_factory=RunSpec, metadata=spec("run settings"))

@@ -88,3 +88,15 @@ def test_total_wafers_count_every_advanced_start_before_the_ai_share_until_closi
     # capacity 1100 + 50 t (half of the plan's 100 a month), the fab 200 then 400 from
     # February, nothing from May (the foundry closes); the AI share does not enter
     assert totals == [1100.0, 1150.0 + 200, 1200.0 + 400, 1250.0 + 400, 0.0, 0.0]
+
+def test_wafers_added_by_investment_are_ai_wafers_and_count_in_total_wafers():
+    from types import SimpleNamespace
+
+    world = World(months=12)
+    spec = FoundrySpec(capacity={"2025": fixed(1000)}, ai_share={"2025": fixed(0.25)})
+    foundry = Foundry("smic", spec, world.cal, draws(2))
+    assert np.array_equal(foundry.base_total(0), [1000, 1000])
+    foundry.growth = SimpleNamespace(added=SimpleNamespace(level=np.array([[10.0, 0.0],
+                                                                           [30.0, 5.0]])))
+    np.testing.assert_allclose(foundry.wafers_at(0), [[260, 250], [280, 255]])
+    np.testing.assert_allclose(foundry.total_wafers, [[1010, 1000], [1030, 1005]])

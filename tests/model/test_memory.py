@@ -69,3 +69,22 @@ def test_own_memory_is_always_a_limit_and_adds_nothing_before_its_first_year():
     assert p.stock.level.item() == 0.0
     p.receive(12, 0.0)  # 2026-01
     assert p.stock.level.item() == 100.0
+
+
+def test_stacks_added_by_investment_reach_the_pools_by_level_from_the_controls():
+    from sim.model.investment import Capacity
+    from sim.model.state import LevelRows
+
+    world = World(months=2, levels=2, part_step=0)  # 2025-01 .. 2025-02, two level rows
+    a = pool(world)
+    spec = Memory(controls_from="2025-02", stockpile_stacks=fixed(0),
+                  domestic_stacks={"2025": fixed(120)})
+    supply = HbmSupply(spec, world.cal, draws(1), [(a, np.array([1.0]), np.array([1.0]))])
+    supply.growth = Capacity(supply.monthly, lambda t: np.array([1e9]), np.array([1.0]),
+                             LevelRows(2, 0), 1)
+    supply.growth.added.put(np.array([[3.0], [7.0]]))  # stacks a month added, by level
+    supply.deliver(0)  # before the controls: nothing domestic
+    np.testing.assert_allclose(a.stock.level, [[0.0], [0.0]])
+    supply.controlled = True
+    supply.deliver(1)  # 120 / 12 from the path plus each level's addition
+    np.testing.assert_allclose(a.stock.level, [[13.0], [17.0]])

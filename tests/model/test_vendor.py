@@ -65,10 +65,10 @@ def test_wafers_split_by_mix_among_products_in_production_at_each_foundry():
     vendor = make_vendor(LevelRows(1, None))
     # 1000 wafers x 0.5 share at smic; a:b = 1:3 (125 and 375 wafers); c is made only at
     # "other", which has no wafers; each wafer gives 40 dies x min(1, 0.2 x 2)
-    np.testing.assert_allclose(vendor.candidates_at(0)[:, 0], [125 * 40 * 0.4,
+    np.testing.assert_allclose(vendor.candidates_at(0)[:, 0, 0], [125 * 40 * 0.4,
                                                               375 * 40 * 0.4, 0.0])
     vendor.products[2].active[:] = True  # c in production takes nothing from smic
-    np.testing.assert_allclose(vendor.candidates_at(0)[:, 0], [125 * 40 * 0.4,
+    np.testing.assert_allclose(vendor.candidates_at(0)[:, 0, 0], [125 * 40 * 0.4,
                                                               375 * 40 * 0.4, 0.0])
 
 
@@ -152,3 +152,15 @@ def test_a_vendor_without_memory_pools_gets_an_equal_claim_on_stockpile_and_dome
     own = VendorSpec(products={}, wafer_share={},
                      memory={"hibl": MemorySource(domestic_share=fixed(1.0))})
     assert default_pool(own) is own  # declared pools are kept as they are
+
+
+def test_foundry_wafers_with_a_level_axis_give_candidates_by_level():
+    vendor = make_vendor(LevelRows(2, 0))
+    smic = vendor.shares["smic"][0]
+    smic.wafers = np.array([[1000.0, 1000.0], [2000.0, 1000.0]])  # levels x replications
+    got = vendor.candidates_at(0)
+    assert got.shape == (3, 2, 2)
+    np.testing.assert_allclose(got[:2, :, 0], [[125 * 40 * 0.4, 250 * 40 * 0.4],
+                                               [375 * 40 * 0.4, 750 * 40 * 0.4]])
+    np.testing.assert_allclose(got[:, 1, 1], got[:, 0, 1])
+    assert vendor.capacity_at(0).chips.shape == (3, 2, 2)

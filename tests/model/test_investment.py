@@ -1,0 +1,192 @@
+"""sim.model.investment: capacity that grows on sustained unmet orders, after a lead time."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
+from types import SimpleNamespace
+
+import numpy as np
+from chipsim_testing import PRIORS, SCENARIOS
+from small import calendar, draws, fixed
+
+from sim.model.investment import Capacity, Investor, Packaging
+from sim.model.model import Model
+from sim.model.state import LevelRows
+from sim.model.vendor import Capacity as VendorCapacity
+from sim.scenario import load
+from sim.scenario.schema import Packaging as PackagingSpec
+
+REPS = 100
+
+
+def constant(*values: float):
+    """A path giving ``values`` (R,) every month."""
+    row = np.array(values, dtype=float)
+    return lambda _t: row
+
+
+def test_commitments_follow_pressure_times_capacity_within_the_ceiling_after_the_lead():
+    # two replications: base 100; ceilings 150 and 120; leads 1 and 2 months; 10% a month
+    cap = Capacity(constant(100, 100), constant(150, 120), np.array([1.0, 2.0]),
+                   LevelRows(1, None), 2)
+    pressure = np.full((1, 2), 0.1)
+    committed, added = [], []
+    for t in range(6):
+        committed.append(cap.commit(t, pressure)[0].copy())
+        cap.arrive(t + 1)
+        added.append(cap.added.level[0].copy())
+    # rep 0 (lead 1): 10, 11, 12.1, 13.31 (compounding on arrivals), then the ceiling's
+    # room 150 - 146.41 = 3.59, then nothing; rep 1 (lead 2): 10, then 10 (the room
+    # 120 - 100 - 10 in the pipeline), then nothing
+    np.testing.assert_allclose(np.array(committed)[:, 0], [10, 11, 12.1, 13.31, 3.59, 0])
+    np.testing.assert_allclose(np.array(committed)[:, 1], [10, 10, 0, 0, 0, 0])
+    np.testing.assert_allclose(np.array(added)[:, 0], [10, 21, 33.1, 46.41, 50, 50])
+    np.testing.assert_allclose(np.array(added)[:, 1], [0, 10, 20, 20, 20, 20])
+    np.testing.assert_allclose(cap.at(6)[0], [150, 120])
+
+
+def test_a_ceiling_below_the_base_commits_nothing():
+    cap = Capacity(constant(100), constant(80), np.array([1.0]), LevelRows(1, None), 1)
+    assert cap.commit(0, np.full((1, 1), 0.5))[0, 0] == 0.0
+
+
+def test_the_signal_is_an_exponential_average_of_the_shortfall():
+    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1)
+    investor = Investor({"x": cap}, np.array([0.5]), np.array([2.0]))
+    signals = []
+    for t, shortfall in enumerate([4.0, 4.0, 0.0]):
+        investor.step(t, np.array([[shortfall]]))
+        signals.append(investor.signal[0, 0])
+    assert signals == [2.0, 3.0, 1.5]
+    # commitments (lead 1: each arrives the next month): 0.5 x 2 x 100, then
+    # 0.5 x 3 x (100 + 100), then 0.5 x 1.5 x (100 + 100 + 300)
+    np.testing.assert_allclose(cap.pipeline.added[0], [100 + 300 + 0.75 * 500])
+
+
+def test_packaging_splits_its_capacity_among_vendors_in_proportion_to_their_chips():
+    spec = PackagingSpec(capacity={"2025": fixed(100)})
+    packaging = Packaging(spec, calendar(12), draws(1))
+
+    def vendor(chips):
+        chips = np.array(chips, dtype=float)[:, None, None]
+        return SimpleNamespace(capacity=VendorCapacity(chips, chips, chips / 2, np.ones((2, 1))))
+
+    a, b = vendor([60, 20]), vendor([100, 20])
+    packaging.limit([a, b], 0)  # 200 chips wanted, 100 packaged: half each
+    np.testing.assert_allclose(a.capacity.chips[:, 0, 0], [30, 10])
+    np.testing.assert_allclose(b.capacity.banked[:, 0, 0], [25, 5])
+    np.testing.assert_allclose(a.capacity.packaging_cut(), [[40]])
+    np.testing.assert_allclose(a.capacity.memory_cut(), [[0]])
+    c = vendor([40, 20])
+    packaging.limit([c], 0)  # within capacity: unchanged
+    np.testing.assert_allclose(c.capacity.chips[:, 0, 0], [40, 20])
+
+
+@cache
+def priors():
+    return load(PRIORS)
+
+
+def without_investment(scenario):
+    """``scenario`` with no ceiling anywhere: the investor is not even built."""
+    foundries = {n: replace(f, ceiling={}) for n, f in scenario.foundries.items()}
+    return replace(scenario, foundries=foundries,
+                   memory=replace(scenario.memory, ceiling_stacks={}),
+                   packaging=replace(scenario.packaging, ceiling={}))
+
+
+def replicates(scenario, levels=("announced", "1.0"), reps: int = REPS) -> dict:
+    return Model(scenario, reps, seed=7, levels=list(levels)).run().replicates
+
+
+def assert_same(left: dict, right: dict) -> None:
+    assert left.keys() == right.keys()
+    for key in left:
+        np.testing.assert_array_equal(left[key], right[key], err_msg=key)
+
+
+def test_response_zero_is_exactly_the_model_without_investment():
+    scenario = priors()
+    off = replace(scenario, investment=replace(scenario.investment, response=fixed(0.0)))
+    assert Model(off, 2).investor is not None  # the mechanism is built, and idle
+    assert_same(replicates(off), replicates(without_investment(scenario)))
+
+
+def test_unlimited_packaging_is_the_model_without_packaging():
+    scenario = without_investment(priors())
+    huge = replace(scenario, packaging=replace(scenario.packaging,
+                                               capacity={"2023": fixed(1e15)}))
+    none = replace(scenario, packaging=replace(scenario.packaging, capacity={}))
+    assert Model(none, 2).market.packaging is None
+    assert_same(replicates(huge), replicates(none))
+
+
+def test_investment_changes_the_results_when_on():
+    on, off = replicates(priors()), replicates(without_investment(priors()))
+    assert any(not np.array_equal(on[k], off[k], equal_nan=True) for k in on)
+
+
+def test_capacity_is_conserved_in_every_replication():
+    model = Model(priors(), REPS, seed=3, levels=["announced", "0.5", "1.0"])
+    model.run()
+    assert set(model.investor.capacities) == {"foundries.smic", "foundries.huawei_fabs",
+                                              "memory", "packaging"}
+    for name, cap in model.investor.capacities.items():
+        arrived, pipe = cap.pipeline.taken, cap.pipeline
+        scale = 1.0 + pipe.added
+        # added capacity = commitments arrived; pipeline = committed - arrived
+        np.testing.assert_allclose(cap.added.level / scale, arrived / scale, atol=1e-12,
+                                   err_msg=name)
+        np.testing.assert_allclose(pipe.level() / scale, (pipe.added - arrived) / scale,
+                                   atol=1e-12, err_msg=name)
+        assert np.all(cap.added.level >= 0) and np.all(pipe.level() >= -1e-9 * scale)
+        assert np.all(np.abs(cap.added.imbalance()) <= 1e-9 * scale)
+
+
+def test_no_commitment_takes_capacity_past_the_ceiling_of_its_month():
+    model = Model(priors(), REPS, seed=3, levels=["announced", "1.0"])
+    checked = []
+
+    def checking(cap, commit):
+        def wrapped(t, pressure):
+            before = cap.added.level + cap.pipeline.level()
+            made = commit(t, pressure)
+            after = cap.base(t) + cap.added.level + cap.pipeline.level()
+            over = after - np.maximum(cap.ceiling(t), cap.base(t) + before)
+            assert np.all(made >= 0) and np.all(over <= 1e-9 * (1 + after))
+            checked.append(t)
+            return made
+        return wrapped
+
+    for cap in model.investor.capacities.values():
+        cap.commit = checking(cap, cap.commit)
+    model.run()
+    assert len(checked) == 4 * model.cal.months
+
+
+def test_a_higher_national_level_never_lowers_end_of_run_domestic_capacity():
+    """Law: at national-quota's uniform levels 0.5 .. 1.0, each capacity that can grow
+    (wafers at each foundry, memory stacks, packaging) ends the run no lower at a
+    higher level, on *means* strictly and in *every replication* to within 0.1%,
+    both for capacity in place and for capacity committed (pipeline included).
+
+    The commitment rule is monotone: capacity committed so far,
+    ``X' = max(X, min(X + k g (base + added), ceiling - base))``, rises with the
+    signal ``g`` and with ``X`` itself. So the law holds exactly in a replication
+    whenever its smoothed shortfall is no lower at the higher level in every
+    month. That is not guaranteed replication by replication (a higher level uses
+    memory earlier and can move when the shortfall peaks): measured breaches are
+    rare and tiny (seed 11, 200 replications: 1 replication commits 0.02% less
+    SMIC capacity; priors' seed, 2,000 replications: 1 replication has 0.008% less
+    memory in place), hence the tolerance per replication.
+    """
+    levels, reps = ["0.5", "0.7", "0.9", "1.0"], 200
+    model = Model(load(SCENARIOS / "national-quota.toml"), reps, seed=11, levels=levels)
+    model.run()
+    for name, cap in model.investor.capacities.items():
+        in_place = np.broadcast_to(cap.added.level, (len(levels), reps))
+        committed = in_place + np.broadcast_to(cap.pipeline.level(), in_place.shape)
+        for values in (in_place, committed):
+            assert np.all(values[:-1] - values[1:] <= 1e-3 * (1 + values[1:])), name
+            assert np.all(np.diff(values.mean(axis=1)) >= 0), name
