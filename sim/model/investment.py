@@ -1,16 +1,24 @@
-"""Investment: domestic capacity that grows on sustained unmet orders, after a lead time.
+"""Investment: domestic capacity that grows on sustained orders, after a lead time.
 
 Three kinds of capacity answer orders: advanced wafer starts at each domestic
 foundry given a ``ceiling``, domestic memory stacks (``memory.ceiling_stacks``)
 and national advanced packaging (``[packaging]``). Each month, once the market
-has planned (``market.shortfall``: orders the month could not start, per unit
-of capacity), the investor
+has planned (``market.order_book``: the month's new domestic orders and the
+national capacity, both H100e a month), the investor
 
-1. smooths the shortfall: ``g = g + (shortfall - g) / smoothing_months``;
-2. commits, per kind, ``response x g x (base(t) + added)``, within the room
-   its ceiling leaves: ``base(t) + added + in pipeline + commitment <= ceiling(t)``;
-3. moves the commitments due next month from the pipeline into the added
+1. smooths both: ``o = o + (orders - o) / smoothing_months``, likewise ``c``;
+2. sets each kind's gap: the capacity that would serve the sustained orders,
+   ``(base(t) + added) x o / c``, less what is in place and in the pipeline
+   (anchoring and adjustment with a supply line, so commitments under way are
+   counted and lead times do not make investment overshoot);
+3. commits ``response x gap`` (``response``: the share of the gap closed a
+   month), within the room its ceiling leaves:
+   ``base(t) + added + in pipeline + commitment <= ceiling(t)``;
+4. moves the commitments due next month from the pipeline into the added
    stock, where they stay (no retirement).
+
+More orders never lower a gap, so a quota that raises orders raises later
+capacity until the ceilings bind.
 
 A commitment made in month ``t`` with lead ``lead`` (whole months, drawn per
 replication) is capacity from month ``t + lead`` on. With ``response`` 0 (the
@@ -53,14 +61,17 @@ class Capacity:
         self.pipeline = levels.hold(Pipeline(int(self.lead.max()) + 1, (levels.rows, count),
                                              self.lead))
 
-    def commit(self, t: int, pressure: np.ndarray) -> np.ndarray:
-        """Commit ``pressure x (base + added)``, within the ceiling's room; return it (L, R).
+    def commit(self, t: int, wanted: np.ndarray, response: np.ndarray) -> np.ndarray:
+        """Commit ``response`` of the gap to ``wanted x current``, within the ceiling; return it.
 
-        ``pressure`` is response x smoothed shortfall, (levels, R).
+        ``wanted`` is the capacity the sustained orders need per unit of
+        capacity in place (smoothed orders / smoothed capacity), (levels, R).
         """
         current = self.base(t) + self.added.level
-        room = np.maximum(self.ceiling(t) - current - self.pipeline.level(), 0.0)
-        commitment = np.minimum(pressure * current, room)
+        in_pipeline = self.pipeline.level()
+        room = np.maximum(self.ceiling(t) - current - in_pipeline, 0.0)
+        gap = np.maximum(current * (wanted - 1.0) - in_pipeline, 0.0)
+        commitment = np.minimum(response * gap, room)
         self.pipeline.start(t, commitment)
         return commitment
 
@@ -74,10 +85,12 @@ class Capacity:
 
 
 class Investor:
-    """The actor that turns the market's shortfall into capacity commitments.
+    """The actor that turns the market's order book into capacity commitments.
 
     ``capacities`` maps a name (``foundries.smic``, ``memory``, ``packaging``)
-    to its :class:`Capacity`. The smoothed shortfall ``g`` starts at 0.
+    to its :class:`Capacity`. The smoothed orders and capacity start at the
+    first month's values, so nothing is committed for a gap that is not yet
+    sustained only because the averages are empty.
     """
 
     def __init__(self, capacities: dict[str, Capacity], response: np.ndarray,
@@ -85,23 +98,36 @@ class Investor:
         self.capacities = capacities
         self.response = response
         self.weight = 1.0 / np.maximum(smoothing, 1.0)  # the moving average's weight, (R,)
-        self.signal = np.zeros_like(response)
+        self.orders: np.ndarray | None = None  # smoothed new domestic orders, H100e a month
+        self.capacity: np.ndarray | None = None  # smoothed national capacity, H100e a month
 
     def invest(self, clock, market):
         """SimPy process: after the month is planned, commit and bring next month's arrivals."""
         while True:
             month = yield clock.next_month()
             yield month.after("planned")
-            self.step(month.t, market.shortfall)
+            self.step(month.t, *market.order_book)
             month.done("started")
 
-    def step(self, t: int, shortfall: np.ndarray) -> None:
-        """Update the signal, commit in month ``t`` and add what arrives in ``t + 1``."""
-        self.signal = self.signal + (shortfall - self.signal) * self.weight
-        pressure = self.response * self.signal
-        for capacity in self.capacities.values():
-            capacity.commit(t, pressure)
-            capacity.arrive(t + 1)
+    def step(self, t: int, orders: np.ndarray, capacity: np.ndarray) -> None:
+        """Update the averages, commit in month ``t`` and add what arrives in ``t + 1``.
+
+        ``orders`` and ``capacity`` are this month's new domestic orders and
+        national capacity, H100e (levels, R).
+        """
+        self.orders = smoothed(self.orders, orders, self.weight)
+        self.capacity = smoothed(self.capacity, capacity, self.weight)
+        wanted = ratio(self.orders, self.capacity, 1.0)
+        for capacity_of_kind in self.capacities.values():
+            capacity_of_kind.commit(t, wanted, self.response)
+            capacity_of_kind.arrive(t + 1)
+
+
+def smoothed(average: np.ndarray | None, value: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """One step of an exponential average (the first value starts it)."""
+    if average is None:
+        return 0.0 + value
+    return average + (value - average) * weight
 
 
 class Packaging:

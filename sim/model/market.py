@@ -58,7 +58,7 @@ class Market:
         self.mix = np.ones((2, 1, count))  # H100e per unit, domestic then imported
         self.imports: ImportResult | None = None
         self.utilisation: np.ndarray | None = None
-        self.shortfall: np.ndarray | None = None  # orders not started, per unit of capacity
+        self.order_book: tuple = ()  # (new domestic orders, national capacity), H100e a month
         self.packaging = None  # sim.model.investment.Packaging, or None: unlimited
         self.pending: dict = {}
 
@@ -145,7 +145,7 @@ class Market:
                      for v, c in zip(self.vendors, capacity, strict=True))
         needed = np.maximum(open_orders + keep * self.pending["new"] - made, 0.0)
         self.utilisation = np.minimum(ratio(needed, compute, 0.0), 1.0)
-        self.shortfall = ratio(np.maximum(needed - compute, 0.0), compute, 0.0)
+        self.order_book = (self.pending["new"], compute)
 
     def settle(self) -> None:
         """Hand the month's deliveries, losses and demand to the ledger."""

@@ -124,10 +124,10 @@ class Recorder:
 
     def add_wafers(self) -> None:
         """Add the month's advanced wafer starts over every foundry (before the AI share)."""
-        wafers = np.zeros(self.ledger.replications)
+        wafers = np.zeros((1, self.ledger.replications))  # (levels, R) once investment adds
         for foundry in self.foundries:
             wafers = wafers + foundry.total_wafers
-        accumulate(self.ledger.quarter, M.wafer_starts, wafers[None, :])
+        accumulate(self.ledger.quarter, M.wafer_starts, wafers)
         self.wafer_months += 1
 
     def emit_year(self, t: int) -> None:

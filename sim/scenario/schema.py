@@ -200,13 +200,13 @@ class Packaging:
 
 @dataclass(frozen=True)
 class Investment:
-    """How domestic capacity answers sustained unmet orders (response 0: it never does)."""
+    """How domestic capacity answers sustained orders (response 0: it never does)."""
 
     response: Dist = field(default=Dist.fixed(0.0), metadata=spec(
-        "capacity committed a month per unit of smoothed shortfall, share of current capacity",
+        "share of the capacity gap (to what sustained orders need) committed a month",
         min=0.0, max=1.0))
     smoothing_months: Dist = field(default=Dist.fixed(6.0), metadata=spec(
-        "months over which the shortfall is averaged (exponential)", min=1, max=60))
+        "months over which orders and capacity are averaged (exponential)", min=1, max=60))
 
 
 @dataclass(frozen=True)
