@@ -255,6 +255,7 @@ PERTURB: dict[str, Perturbation] = {
     "memory.rush_stacks": Perturbation(scale(0.3)),
     "memory.domestic_stacks": Perturbation(scale(0.3)),
     "memory.allocation": Perturbation(put("pro_rata")),
+    "memory.ration_months": Perturbation(scale(0.3)),
     "imports.*.units_per_month": Perturbation(scale(0.5)),
     "imports.*.h100e": Perturbation(scale(1.5)),
     "imports.*.power_kw": Perturbation(scale(2.0)),

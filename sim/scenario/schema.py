@@ -173,6 +173,9 @@ class Memory:
         default_factory=dict, metadata=spec("domestic stacks per year", keys="year", **NONNEG))
     allocation: str = field(default="value_first", metadata=spec(
         "rule sharing a vendor's pool among its products", choices=("value_first", "pro_rata")))
+    ration_months: Dist | None = field(default=None, metadata=spec(
+        "months after the controls over which vendors spread the stockpile, whole "
+        "(default: none, drawn as fast as chips need it)", min=1, max=240))
 
 
 @dataclass(frozen=True)
