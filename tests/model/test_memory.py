@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from chipsim_testing import PRIORS
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +14,7 @@ from small import World, draws, fixed
 from sim.model import vendor as vendor_module
 from sim.model.ensemble import simulate
 from sim.model.memory import HbmSupply, MemoryPool, normalised
-from sim.scenario import load
+from sim.scenario import ScenarioError, load
 from sim.scenario.schema import Memory, MemorySource
 
 
@@ -221,3 +222,9 @@ def test_without_a_plan_a_run_equals_the_old_pool_bit_for_bit(monkeypatch):
         np.testing.assert_array_equal(values, old.replicates[metric], err_msg=metric)
     assert not np.array_equal(planned_run.replicates["domestic_units"],
                               new.replicates["domestic_units"])
+
+
+@pytest.mark.parametrize("months", [0, -3, {"dist": "uniform", "low": 0.5, "high": 12}, 241])
+def test_a_plan_must_last_between_one_month_and_twenty_years(months):
+    with pytest.raises(ScenarioError, match="memory.ration_months"):
+        load(PRIORS, {"memory": {"ration_months": months}})
