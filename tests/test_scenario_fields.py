@@ -264,6 +264,7 @@ PERTURB: dict[str, Perturbation] = {
     "packaging.lead_months": Perturbation(scale(2.0)),
     "investment.response": Perturbation(scale(2.0)),
     "investment.smoothing_months": Perturbation(scale(2.0)),
+    "memory.ration_months": Perturbation(scale(0.3)),
     "imports.*.units_per_month": Perturbation(scale(0.5)),
     "imports.*.h100e": Perturbation(scale(1.5)),
     "imports.*.power_kw": Perturbation(scale(2.0)),

@@ -9,6 +9,12 @@ vendor holds its own pools (``[vendors.<v>.memory.<pool>]``): its share of
 the stockpile, its share of domestic output, and any memory of its own (such
 as Huawei's HiBL), so one vendor's products cannot starve another's.
 Memory is used when a chip is started for an order, not before.
+
+With a plan (``memory.ration_months``), vendors draw the stockpile over a
+horizon instead of as fast as dies allow: each month from the controls on,
+a pool may use its flow (domestic output, own memory) and an allowance of
+``stockpile / max(end - t, 1)``, where ``end`` is the controls' month plus the
+plan's months; from ``end`` on, all that remains.
 """
 
 from __future__ import annotations
@@ -28,7 +34,13 @@ DEFAULT_POOL = "hbm"
 class MemoryPool:
     """One vendor's pool of memory stacks, (levels, R); unlimited while ``free``.
 
-    Invariant (checked in tests): stacks used never exceed what came in.
+    Two stocks: the ``stockpile`` (pre-control stacks credited by
+    :meth:`credit`, drawn on the plan) and the ``flow`` (domestic output and
+    own memory from :meth:`receive`, usable at once). Without a plan
+    (``end`` None) credits go to the flow, so everything held is usable, as
+    one stock. Invariants (checked in tests): stacks used never exceed what
+    came in; credited + received = used + flow + stockpile; the month's
+    ``allowance`` never exceeds the stockpile.
     """
 
     def __init__(self, name: str, spec: MemorySource, here: str, cal: Calendar, draw: Draws,
@@ -38,20 +50,47 @@ class MemoryPool:
         self.free = spec.imported  # imported memory is bought freely until the controls
         self.own = paths.YearSteps(cal, years(spec.own_stacks, f"{here}.own_stacks", draw),
                                    draw.count, before=0.0)
-        self.stock = levels.stock(replications=draw.count)
+        self.stockpile = levels.stock(replications=draw.count)
+        self.flow = levels.stock(replications=draw.count)
+        self.end: np.ndarray | None = None  # (R,) step from which the whole stockpile is free
+        self.allowance = np.zeros((1, draw.count))  # stacks of the stockpile usable this month
+
+    def plan(self, end: np.ndarray) -> None:
+        """Ration the stockpile: spread what is left evenly over the months before ``end`` (R,)."""
+        self.end = np.asarray(end)
+
+    def credit(self, stacks: np.ndarray) -> None:
+        """Add pre-control stacks (levels, R): to the stockpile under a plan, else to the flow."""
+        (self.flow if self.end is None else self.stockpile).put(stacks)
 
     def receive(self, t: int, domestic: np.ndarray) -> None:
-        """Add month ``t``'s own output and this pool's part of domestic output."""
-        self.stock.put(self.own.at(t) / 12.0 + domestic)  # (R,) or (levels, R), broadcast
+        """Add month ``t``'s own output and domestic share; set the month's allowance."""
+        self.flow.put(self.own.at(t) / 12.0 + domestic)  # (R,) or (levels, R), broadcast
+        if self.end is not None:
+            self.allowance = self.stockpile.level / np.maximum(self.end - t, 1)
+
+    def available(self) -> np.ndarray:
+        """Stacks usable this month, (levels, R): the flow plus the stockpile's allowance."""
+        return self.flow.level + self.allowance if self.end is not None else self.flow.level
 
     def limit(self, need: np.ndarray) -> np.ndarray:
         """Stacks available against ``need`` (any shape ending (levels, R))."""
-        return need if self.free else np.broadcast_to(self.stock.level, need.shape[-2:])
+        return need if self.free else np.broadcast_to(self.available(), need.shape[-2:])
 
     def use(self, stacks: np.ndarray) -> None:
-        """Take ``stacks`` (levels, R) used for chips started (nothing while free)."""
-        if not self.free:
-            self.stock.take(stacks)
+        """Take ``stacks`` (levels, R) used for chips started: the flow first, then the stockpile.
+
+        Nothing is taken while free.
+        """
+        if self.free:
+            return
+        if self.end is None:
+            self.flow.take(stacks)
+            return
+        rest = np.maximum(stacks - self.flow.level, 0.0)
+        self.flow.take(stacks)
+        self.stockpile.take(rest)
+        self.allowance = np.maximum(self.allowance - rest, 0.0)
 
 
 class HbmSupply:
@@ -76,6 +115,18 @@ class HbmSupply:
             cal, years(spec.domestic_stacks, "memory.domestic_stacks", draw), draw.count)
         self.controlled = False
         self.growth = None  # stacks a month added by investment (investment.Capacity), if any
+        if spec.ration_months is not None:
+            self.ration(draw("memory.ration_months", spec.ration_months))
+
+    def ration(self, months: np.ndarray) -> None:
+        """Put every imported pool on a plan ending ``months`` (R,) after the controls.
+
+        Months are whole, rounded half up, at least one.
+        """
+        end = self.controls_step + np.maximum(np.floor(np.asarray(months) + 0.5), 1.0)
+        for pool, _, _ in self.pools:
+            if pool.imported:
+                pool.plan(end)
 
     def dated(self) -> dict[str, np.ndarray]:
         """Timeline entries: the announcement, then the controls."""
@@ -92,7 +143,7 @@ class HbmSupply:
         bought = self.held if key == self.ANNOUNCED else self.rush
         for pool, stockpile_share, _ in self.pools:
             if pool.imported:
-                pool.stock.put((bought * stockpile_share)[None, :])
+                pool.credit((bought * stockpile_share)[None, :])
                 pool.free = pool.free and key != self.CONTROLS
         self.controlled = self.controlled or key == self.CONTROLS
 

@@ -211,9 +211,9 @@ class Vendor:
         if pool.free:
             return np.ones_like(need)
         if len(members) == 1:  # one product: it gets what the pool holds, up to its need
-            return np.minimum(ratio(pool.stock.level[None], need, 1.0), 1.0)
+            return np.minimum(ratio(pool.available()[None], need, 1.0), 1.0)
         value = np.broadcast_to(h100e[members][:, None] / np.maximum(stacks, 1e-12), need.shape)
-        limit = np.broadcast_to(pool.stock.level, need.shape[1:])
+        limit = np.broadcast_to(pool.available(), need.shape[1:])
         flat = len(members), -1
         granted = self.rule(need.reshape(flat), value.reshape(flat),
                             limit.reshape(-1)).reshape(need.shape)

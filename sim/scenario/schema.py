@@ -184,6 +184,10 @@ class Memory:
     lead_months: Dist = field(default=Dist.fixed(18.0), metadata=spec(
         "months from committing new memory lines to their first stacks", min=1, max=60))
 
+    ration_months: Dist | None = field(default=None, metadata=spec(
+        "months after the controls over which vendors spread the stockpile, whole "
+        "(default: none, drawn as fast as chips need it)", min=1, max=240))
+
 
 @dataclass(frozen=True)
 class Packaging:

@@ -57,7 +57,7 @@ def make_vendor(levels: LevelRows, wafers: float = 1000, memory: float | None = 
     if memory is not None:
         pool = vendor.pools["hbm"]
         pool.free = False
-        pool.stock.put(np.full((levels.rows, 2), memory))
+        pool.flow.put(np.full((levels.rows, 2), memory))
     return vendor
 
 
@@ -100,7 +100,7 @@ def pooled_pair(rule: str) -> Vendor:
         p.active[:] = True
     pool = vendor.pools["hbm"]
     pool.free = False
-    pool.stock.put(np.full((levels.rows, 2), 8000.0))
+    pool.flow.put(np.full((levels.rows, 2), 8000.0))
     return vendor
 
 
@@ -122,7 +122,7 @@ def test_started_chips_finish_after_their_lead_time_and_use_memory_and_dies():
     vendor.capacity = vendor.capacity_at(0)
     vendor.start(0, np.full((1, 2), 0.5))
     stacks = 0.5 * (2015 + 6000) * 8
-    np.testing.assert_allclose(vendor.pools["hbm"].stock.level[0], 1e9 - stacks)
+    np.testing.assert_allclose(vendor.pools["hbm"].flow.level[0], 1e9 - stacks)
     np.testing.assert_allclose(vendor.banked.level[0], 100 - 0.5 * 15 * 2)
     assert [w.finish(1).sum() for w in vendor.work] == [0.0, 0.0, 0.0]
     done = [w.finish(2)[0, 0] for w in vendor.work]
