@@ -85,7 +85,7 @@ def test_limits_chart_draws_each_limits_elasticity_with_its_interval(data, compa
 
 
 def test_limits_chart_shows_a_negative_effect_left_of_zero():
-    means = dict(zip(LIMITS, (5.0, -3.0, 0.5, 2.0, 0.0, 1.5), strict=True))
+    means = dict(zip(LIMITS, (5.0, -3.0, 0.0, 0.5, 2.0, 0.0, 1.5), strict=True))
     effects = Effects([EffectRow("announced", name, TARGET, "2027", "H100e", "+10%", 0.1, 100.0,
                                  mean, mean - 1.0, mean + 1.0, mean / 100 / 0.1)
                        for name, mean in means.items()])
@@ -93,7 +93,7 @@ def test_limits_chart_shows_a_negative_effect_left_of_zero():
         fig = limits_chart(effects, "announced", ["2027"], SOURCE)
     (ax,) = [a for a in fig.axes if a.axison]
     widths = [p.get_width() for p in ax.containers[0].patches]
-    assert widths == pytest.approx([0.5, -0.3, 0.05, 0.2, 0.0, 0.15])
+    assert widths == pytest.approx([0.5, -0.3, 0.0, 0.05, 0.2, 0.0, 0.15])
     assert ax.get_xlim()[0] < -0.4  # the whole interval of the negative effect shows
     assert "\u22120.30" in [t.get_text() for t in ax.texts]  # a true minus sign
     text = limits_reading(effects, "announced", ["2027"], ["announced"])

@@ -29,15 +29,19 @@ import numpy as np
 from sim.scenario.schema import Scenario
 
 AMOUNT = 0.1  # a limit is relaxed by 10% (for a rule: 10% of the way to no rule)
-ABUNDANT = 10.0  # "domestic supply rises": memory and wafers x10
+ABUNDANT = 10.0  # "domestic supply rises": memory, wafers and packaging x10
 LIMIT, LEVER = "limit", "lever"
 
 Transform = Callable[[str, np.ndarray], np.ndarray]
 
 # Paths of the drawn quantities each capacity-like constraint scales (fnmatch patterns).
+# A capacity that grows by investment is relaxed with its ceiling, so the
+# relaxation raises what can be built as well as what is planned.
 MEMORY_PATHS = ("memory.stockpile_stacks", "memory.rush_stacks", "memory.domestic_stacks.*",
-                "vendors.*.memory.*.own_stacks.*")
-WAFER_PATHS = ("foundries.*.capacity.*", "foundries.*.fabs.*.wafers_per_month")
+                "vendors.*.memory.*.own_stacks.*", "memory.ceiling_stacks.*")
+WAFER_PATHS = ("foundries.*.capacity.*", "foundries.*.fabs.*.wafers_per_month",
+               "foundries.*.ceiling.*")
+PACKAGING_PATHS = ("packaging.capacity.*", "packaging.ceiling.*")
 IMPORT_PATHS = ("imports.*.units_per_month.*", "imports.*.stockpile_units",
                 "grey_market.*.units_per_month.*")
 DEMAND_PATHS = ("demand.base",)
@@ -139,11 +143,16 @@ def _rules(kinds: tuple[str, ...]) -> Callable[[Scenario, float], Transform]:
 
 REGISTRY: tuple[Constraint, ...] = (
     Constraint("memory", "memory (HBM, HiBL)", LIMIT, "+{:.0%} stacks",
-               "the HBM stockpile and pre-control rush, CXMT's domestic HBM and Huawei's own "
-               "HiBL stacks, each grown by the amount", AMOUNT, _scale(MEMORY_PATHS)),
+               "the HBM stockpile and pre-control rush, CXMT's domestic HBM (and the ceiling "
+               "investment may take it to) and Huawei's own HiBL stacks, each grown by the "
+               "amount", AMOUNT, _scale(MEMORY_PATHS)),
     Constraint("wafers", "advanced wafers", LIMIT, "+{:.0%} wafers",
-               "every foundry's planned advanced-node capacity and every dedicated fab's "
-               "wafers a month, grown by the amount", AMOUNT, _scale(WAFER_PATHS)),
+               "every foundry's planned advanced-node capacity, every dedicated fab's "
+               "wafers a month and the ceilings investment may reach, grown by the amount",
+               AMOUNT, _scale(WAFER_PATHS)),
+    Constraint("packaging", "advanced packaging", LIMIT, "+{:.0%} chips packaged",
+               "national advanced-packaging capacity and the ceiling investment may take it "
+               "to, grown by the amount", AMOUNT, _scale(PACKAGING_PATHS)),
     Constraint("import_supply", "import supply", LIMIT, "+{:.0%} units",
                "vendors' China allocations (units a month), their China inventories and the "
                "grey market's flow, grown by the amount", AMOUNT, _scale(IMPORT_PATHS)),
@@ -164,10 +173,12 @@ REGISTRY: tuple[Constraint, ...] = (
                "every import bar dropped, so no segment is barred from any import whatever "
                "the level", None, structure=without_bars),
     Constraint("domestic_supply", "domestic supply that does not rise", LEVER,
-               "with memory and wafers ten times larger",
-               "memory and advanced wafers ten times the draws, so domestic supply can rise "
-               "to meet the orders a stricter level places", None,
-               lambda scenario, amount: scaled(MEMORY_PATHS + WAFER_PATHS, ABUNDANT)),
+               "with memory, wafers and packaging ten times larger",
+               "memory, advanced wafers and packaging (and their ceilings) ten times the "
+               "draws, so domestic supply can rise to meet the orders a stricter level "
+               "places", None,
+               lambda scenario, amount: scaled(MEMORY_PATHS + WAFER_PATHS + PACKAGING_PATHS,
+                                               ABUNDANT)),
 )
 
 CONSTRAINTS: dict[str, Constraint] = {c.id: c for c in REGISTRY}

@@ -23,12 +23,14 @@ def times(dist, factor):
 
 
 def scaled_memory(scenario, factor):
-    """The scenario with every memory quantity (stockpile, rush, CXMT, HiBL) times ``factor``."""
+    """The scenario with every memory quantity (stockpile, rush, CXMT and its ceiling, HiBL)
+    times ``factor``."""
     memory = scenario.memory
     memory = dataclasses.replace(
         memory, stockpile_stacks=times(memory.stockpile_stacks, factor),
         rush_stacks=times(memory.rush_stacks, factor),
-        domestic_stacks={k: times(v, factor) for k, v in memory.domestic_stacks.items()})
+        domestic_stacks={k: times(v, factor) for k, v in memory.domestic_stacks.items()},
+        ceiling_stacks={k: times(v, factor) for k, v in memory.ceiling_stacks.items()})
     vendors = {}
     for name, vendor in scenario.vendors.items():
         pools = {k: dataclasses.replace(p, own_stacks={y: times(d, factor) for y, d in
@@ -39,14 +41,23 @@ def scaled_memory(scenario, factor):
 
 
 def scaled_wafers(scenario, factor):
-    """The scenario with every foundry's capacity plan and fab output times ``factor``."""
+    """The scenario with every foundry's capacity plan, fab output and ceiling times ``factor``."""
     foundries = {}
     for name, f in scenario.foundries.items():
         fabs = {k: dataclasses.replace(fab, wafers_per_month=times(fab.wafers_per_month, factor))
                 for k, fab in f.fabs.items()}
         foundries[name] = dataclasses.replace(
-            f, capacity={y: times(d, factor) for y, d in f.capacity.items()}, fabs=fabs)
+            f, capacity={y: times(d, factor) for y, d in f.capacity.items()}, fabs=fabs,
+            ceiling={y: times(d, factor) for y, d in f.ceiling.items()})
     return dataclasses.replace(scenario, foundries=foundries)
+
+
+def scaled_packaging(scenario, factor):
+    """The scenario with national packaging capacity and its ceiling times ``factor``."""
+    packaging = scenario.packaging
+    return dataclasses.replace(scenario, packaging=dataclasses.replace(
+        packaging, capacity={y: times(d, factor) for y, d in packaging.capacity.items()},
+        ceiling={y: times(d, factor) for y, d in packaging.ceiling.items()}))
 
 
 def without_bars(scenario):

@@ -17,6 +17,7 @@ from counterfactual_support import (
     scaled_demand,
     scaled_imports,
     scaled_memory,
+    scaled_packaging,
     scaled_wafers,
     without_bars,
 )
@@ -68,8 +69,9 @@ def test_the_bars_clause_matches_a_scenario_without_bars(baseline, found):
     assert found["bars"].lifted == pytest.approx(level_effect(without_bars(baseline)), abs=1e-9)
 
 
-def test_the_domestic_supply_clause_matches_ten_times_the_memory_and_wafers(baseline, found):
-    abundant = scaled_wafers(scaled_memory(baseline, 10.0), 10.0)
+def test_the_domestic_supply_clause_matches_ten_times_the_memory_wafers_and_packaging(
+        baseline, found):
+    abundant = scaled_packaging(scaled_wafers(scaled_memory(baseline, 10.0), 10.0), 10.0)
     direct = level_effect(abundant)
     assert found["domestic_supply"].lifted == pytest.approx(direct, abs=0.003)  # 0.3 points
 
@@ -87,7 +89,8 @@ def test_memory_is_not_blamed_for_the_level_when_tripled_memory_changes_nothing(
     assert "held back most by demand outside the level's reach" in text
 
 
-RELAXED = {"memory": scaled_memory, "wafers": scaled_wafers, "import_supply": scaled_imports,
+RELAXED = {"memory": scaled_memory, "wafers": scaled_wafers, "packaging": scaled_packaging,
+           "import_supply": scaled_imports,
            "demand": scaled_demand, "us_rules": rules_toward_none(US_KINDS, 0.1),
            "china_rules": rules_toward_none(CHINA_KINDS, 0.1)}
 
