@@ -16,8 +16,9 @@ import numpy as np
 import simpy
 
 from sim.calendar import Calendar, parse_month
+from sim.model import paths
 from sim.model.clock import Clock
-from sim.model.foundry import Foundry
+from sim.model.foundry import Foundry, years
 from sim.model.imports import ImportChannel
 from sim.model.ledger import Ledger
 from sim.model.market import Market
@@ -117,9 +118,21 @@ class Model:
             self.rules.hold(rule, buyer_side=not supplier)
         ledger = Ledger(self.initial_installed(shares), self.rows)
         self.market = Market((self.segments, self.vendors, self.channels, self.rules),
-                             ALLOCATION_RULES[scenario.run.allocation], ledger)
+                             ALLOCATION_RULES[scenario.run.allocation], ledger,
+                             self.offshore_capacity())
+        if scenario.demand.budget_usd is not None:  # buyers' first expected price
+            first = draw("demand.initial_usd_per_h100e", scenario.demand.initial_usd_per_h100e)
+            self.market.price = np.broadcast_to(first, (2, 1, draw.count))
         self.recorder = Recorder(cal, self.market, self.levels, record)
         self.start()
+
+    def offshore_capacity(self) -> paths.YearSteps | None:
+        """H100e a month rentable abroad, by year (None: no capacity given, no limit)."""
+        capacity = self.scenario.offshore.capacity
+        if not capacity:
+            return None
+        return paths.YearSteps(self.cal, years(capacity, "offshore.capacity", self.draw),
+                               self.draw.count)
 
     def memory_pools(self) -> list[tuple]:
         """Every vendor's memory pools with their stockpile and domestic shares, normalised."""
@@ -149,7 +162,8 @@ class Model:
                         for n, s in scenario.segments.items()], axis=1)
         shares = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
         options = SegmentOptions(self.cal, self.rows,
-                                 int(scenario.market.backlog_months.central))
+                                 int(scenario.market.backlog_months.central),
+                                 priced=scenario.demand.budget_usd is not None)
         segments = [BuyerSegment(n, s, targets[n], (demand, shares[:, i].copy()), draw, options)
                     for i, (n, s) in enumerate(scenario.segments.items())]
         return segments, shares
