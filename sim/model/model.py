@@ -44,7 +44,8 @@ class EnsembleResult:
     annual metric to its national values (levels, R, years); ``kept`` holds
     the national quarterly metrics asked for, (levels, R, quarters), labelled
     by ``quarters``; ``conservation`` sums vendors' chips produced, delivered
-    and in stock, (levels, R) each.
+    and in stock, and buyers' orders placed, filled, unmet and waiting,
+    (levels, R) each.
     """
 
     rows: list
@@ -220,15 +221,24 @@ class Model:
                               recorder.kept_quarters(), recorder.quarters)
 
     def conservation(self) -> dict[str, np.ndarray]:
-        """Vendors' chips started, in progress, finished in stock and delivered: (L, R) each.
+        """Vendors' chips and buyers' orders over the run: (L, R) each.
 
-        Summed over vendors and products; ``started == in_progress + stock + delivered``.
+        Chips, summed over vendors and products: ``started == in_progress +
+        stock + delivered``. Orders (H100e), summed over segments:
+        ``orders_placed == orders_filled + orders_offshore + orders_abandoned
+        + orders_waiting`` (see :class:`sim.model.segments.OrderBook`).
         """
         shape = (len(self.levels), self.draw.count)
+        books = [s.book for s in self.segments]
         sums = {"started": [w.added for v in self.vendors for w in v.work],
                 "in_progress": [w.level() for v in self.vendors for w in v.work],
                 "stock": [v.finished.level.sum(0) for v in self.vendors],
-                "delivered": [v.finished.taken.sum(0) for v in self.vendors]}
+                "delivered": [v.finished.taken.sum(0) for v in self.vendors],
+                "orders_placed": [b.placed for b in books],
+                "orders_filled": [b.filled for b in books],
+                "orders_offshore": [b.offshore for b in books],
+                "orders_abandoned": [b.abandoned for b in books],
+                "orders_waiting": [s.backlog.total() for s in self.segments]}
         return {name: np.broadcast_to(sum(parts), shape).copy() for name, parts in sums.items()}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.metrics import names
 from sim.model.model import Model, ModelOptions
@@ -55,3 +56,18 @@ def test_narrowing_keeps_float64_when_a_value_would_overflow_float32():
     assert narrow(np.array([1.0, 2.0])).dtype == np.float32
     assert narrow(np.array([1e39])).dtype == np.float64
     assert narrow(np.array([np.inf, 1.0])).dtype == np.float32
+
+
+def test_unmet_is_offshore_plus_abandoned_and_deferred_is_what_waits_at_the_period_end():
+    model = Model(TINY, 3, levels=["announced"])
+    result = model.run()
+    rep = result.replicates
+    np.testing.assert_allclose(rep["unmet_demand_compute"],
+                               rep["offshore_compute"] + rep["abandoned_demand_compute"])
+    waiting = sum(s.backlog.total() for s in model.segments)  # at the run's (the year's) end
+    np.testing.assert_allclose(rep["deferred_demand_compute"][..., -1], waiting)
+    rows = {(r.metric, r.region, r.period): r.stats for r in result.rows}
+    assert rows[("deferred_demand_compute", "national", "2025Q4")][0] == pytest.approx(
+        rows[("deferred_demand_compute", "national", "2025")][0])
+    # tiny: the city waits a month (backlog 1) for what it did not get, so some is served late
+    assert rows[("served_late_compute", "national", "2025")][0] >= 0.0
