@@ -53,6 +53,7 @@ class Ledger:
         self.year: dict[str, np.ndarray] = {}
         self.quarter: dict[str, np.ndarray] = {}
         self.shares: dict[str, np.ndarray] = {}
+        self.priced = True  # keep ``prices`` (the market turns it off when no budget needs them)
         self.prices: np.ndarray | None = None  # last month's USD per H100e (2, levels, R)
 
     def add_deliveries(self, imports: Flows, domestic: Flows) -> np.ndarray:
@@ -75,8 +76,9 @@ class Ledger:
                                                     national["domestic"] + national["import"])
         dom, imp = domestic.h100e.sum(axis=0), imports.h100e.sum(axis=0)
         self.shares[M.domestic_share_compute] = share(dom, dom + imp)
-        self.prices = np.stack([share(domestic.usd.sum(axis=0), dom),
-                                share(imports.usd.sum(axis=0), imp)])
+        if self.priced:
+            self.prices = np.stack([share(domestic.usd.sum(axis=0), dom),
+                                    share(imports.usd.sum(axis=0), imp)])
         return np.stack([share(dom, national["domestic"]), share(imp, national["import"])])
 
     def add_unmet(self, lapsed: np.ndarray, offshore: np.ndarray | None = None,
@@ -89,10 +91,9 @@ class Ledger:
         """
         offshore = np.zeros_like(lapsed) if offshore is None else offshore
         late = np.zeros_like(lapsed) if late is None else late
+        # abandoned = unmet - offshore is taken from the sums when handed over
         for key, metric, value in (("unmet_h100e", M.unmet_demand_compute, lapsed),
                                    ("offshore_h100e", M.offshore_compute, offshore),
-                                   ("abandoned_h100e", M.abandoned_demand_compute,
-                                    lapsed - offshore),
                                    ("late_h100e", M.served_late_compute, late)):
             accumulate(self.year, key, value)
             accumulate(self.quarter, metric, value.sum(0))
@@ -117,8 +118,10 @@ class Ledger:
         return shares
 
     def take_year(self) -> dict[str, np.ndarray]:
-        """Hand over the year's sums; start the next year from nothing."""
+        """Hand over the year's sums (abandoned orders among them); start the next year anew."""
         year, self.year = self.year, {}
+        if "unmet_h100e" in year:
+            year["abandoned_h100e"] = year["unmet_h100e"] - year["offshore_h100e"]
         return year
 
     def take_quarter(self) -> dict[str, np.ndarray]:
@@ -127,6 +130,9 @@ class Ledger:
         Within each group, sums keep the order they were first added in.
         """
         quarter, self.quarter = self.quarter, {}
+        if M.unmet_demand_compute in quarter:
+            quarter[M.abandoned_demand_compute] = (quarter[M.unmet_demand_compute]
+                                                   - quarter[M.offshore_compute])
         order = sorted(quarter, key=lambda key: (
             (0, QUARTERLY.index(key)) if key in QUARTERLY
             else (1 + FAMILIES.index(key.split(".")[0]), 0)))

@@ -64,6 +64,8 @@ class Market:
         self.price = np.ones((2, 1, count))  # USD per H100e, the same (set by the model)
         self.offshore = offshore  # H100e a month rentable abroad (``at(t)`` (R,)); None: no cap
         self.offshore_shares = np.stack([s.offshore_share for s in self.segments])[:, None, :]
+        self.priced = any(s.priced for s in self.segments)  # demand is a budget
+        ledger.priced = self.priced
         self.imports: ImportResult | None = None
         self.utilisation: np.ndarray | None = None
         self.pending: dict = {}
@@ -162,8 +164,9 @@ class Market:
         self.ledger.add_units_by("vendor_units", pending["by_vendor"])
         self.ledger.add_demand(np.stack([np.atleast_2d(s.need()) for s in self.segments]))
         self.mix = np.where(np.isnan(mix), self.mix, mix)  # a month with none keeps the last
-        price = self.ledger.prices  # a month with none (or free chips) keeps the last
-        self.price = np.where(np.isnan(price) | (price <= 0), self.price, price)
+        if self.priced:  # a month with none (or free chips) keeps the last price
+            price = self.ledger.prices
+            self.price = np.where(np.isnan(price) | (price <= 0), self.price, price)
         self.imports, self.pending = None, {}
 
 

@@ -171,7 +171,7 @@ def unmet_split(summary: Summary, level: str, year: str) -> str:
     if not all(math.isfinite(v) for v in (offshore, abandoned, waiting)):
         return ""  # a run made before these metrics
     return (f" ({si_number(offshore)} served offshore, {si_number(abandoned)} abandoned), "
-            f"and {si_number(waiting)} of orders still wait at the year's end")
+            f"and orders for {si_number(waiting)} still wait at the year's end")
 
 
 def ecdf_reading(values: dict[str, np.ndarray], year: int) -> str:

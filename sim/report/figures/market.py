@@ -222,6 +222,6 @@ def demand_panel(ax, summary: Summary, level: str, compact: bool) -> None:
     ax.set_ylabel("H100-equivalents per quarter")
     ax.set_ylim(bottom=0)
     thousands_axis(ax.yaxis)
-    ax.set_title("Compute demand and unmet demand", fontweight="bold", loc="left",
+    ax.set_title("Compute demand, unmet demand and orders waiting", fontweight="bold", loc="left",
                  fontsize=9.5 if compact else 10.5)
     ax.legend(loc="upper left", frameon=True, framealpha=0.9, ncols=1 if compact else 3)
