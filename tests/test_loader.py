@@ -42,9 +42,11 @@ def test_extending_the_baseline_changes_only_what_the_child_sets(baseline, write
 
 
 def test_demand_is_given_as_h100e_or_as_a_budget_exactly_once(write_scenario):
-    # both: refused, naming the key to remove
-    err = load_error(write_scenario("[demand]\nbudget_usd = 1e10\n"), {"demand": {"base": 1}})
+    # both in one file: refused, naming the key to remove
+    err = load_error(write_scenario("[demand]\nbase = 1\nbudget_usd = 1e10\n"))
     assert err.path == "demand.budget_usd" and "exactly one" in str(err)
+    # an override giving one replaces the other
+    assert load(BASELINE, {"demand": {"budget_usd": 1e10}}).demand.base is None
     # neither: refused, naming base
     from sim.scenario.convert import to_dataclass
     from sim.scenario.schema import Scenario

@@ -43,7 +43,7 @@ def load(path: str | Path, overrides: dict | None = None) -> Scenario:
     try:
         raw = resolve(path, chain=())
         if overrides:
-            raw = merge(raw, overrides)
+            raw = merge(drop_replaced(raw, overrides), overrides)
         raw.setdefault("name", default_name(path.stem))
         scenario = to_dataclass(Scenario, raw, "")
         validate(scenario)
@@ -236,8 +236,8 @@ def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
 def drop_replaced(base: dict, raw: dict) -> dict:
     """Drop from ``base`` the alternative of a key ``raw`` gives (see :data:`ALTERNATIVES`).
 
-    A file that gives demand as H100e (``demand.base``) replaces a parent's
-    budget (``demand.budget_usd``), and the other way round.
+    A file (or an override) that gives demand as H100e (``demand.base``)
+    replaces a parent's budget (``demand.budget_usd``), and the other way round.
     """
     for table, keys in ALTERNATIVES.items():
         given = raw.get(table)
