@@ -71,8 +71,8 @@ REGISTRY: tuple[Metric, ...] = (
            "Domestic share of value", "the same weighted by unit prices (USD)",
            headline=True),
     Metric("unmet_demand_compute", "H100e", "flow", FLOW_EMITTED, "compute",
-           "Unmet demand", "H100e of orders that lapsed unserved, plus imports lost",
-           headline=True),
+           "Unmet demand", "H100e of orders that lapsed unserved, plus imports lost: "
+           "offshore_compute + abandoned_demand_compute", headline=True),
     Metric("imports_units", "units", "flow", FLOW_EMITTED, "count",
            "Imported chips", "imported units delivered", headline=True),
     Metric("domestic_units", "units", "flow", FLOW_EMITTED, "count",
@@ -87,6 +87,16 @@ REGISTRY: tuple[Metric, ...] = (
     Metric("wafer_starts", "wafers/month", "stock", ((QUARTER, NATIONAL),), "count",
            "Advanced wafer starts", "advanced-node wafer starts a month over every foundry "
            "open to Chinese designers, before the AI share: the quarter's mean month"),
+    Metric("deferred_demand_compute", "H100e", "stock", ((YEAR, ALL), (QUARTER, NATIONAL)),
+           "compute", "Orders waiting", "H100e of domestic orders waiting in backlogs at the "
+           "period's end"),
+    Metric("served_late_compute", "H100e", "flow", FLOW_EMITTED, "compute",
+           "Orders served late", "H100e of domestic orders delivered after waiting a month "
+           "or more"),
+    Metric("offshore_compute", "H100e", "flow", FLOW_EMITTED, "compute",
+           "Offshore compute", "H100e of unmet orders served by compute rented abroad"),
+    Metric("abandoned_demand_compute", "H100e", "flow", FLOW_EMITTED, "compute",
+           "Abandoned demand", "H100e of unmet orders neither met at home nor offshore"),
     Metric("vendor_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
            "Units by vendor", "domestic units delivered by vendor", family=True),
     Metric("import_units", "units", "flow", ((QUARTER, NATIONAL),), "count",

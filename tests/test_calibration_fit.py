@@ -128,7 +128,7 @@ def test_unusable_parameters_are_refused(params, message):
 def test_the_calibrated_file_extends_its_input_and_overrides_only_fitted_parameters(tmp_path):
     root = project(tmp_path)
     rows = [("demand_2024", "demand_compute", "2024", 450_000.0, 50_000.0, "M2")]
-    cal = calibrate(PRIORS, targets_file(root, rows), ["demand.growth.2024", "demand.base"],
+    cal = calibrate(PRIORS, targets_file(root, rows), ["demand.growth.2024", "demand.budget_usd"],
                     Settings(draws=400, accept=0.05, replications=40, screen=40))
     out = root / "scenarios" / "calibrated.toml"
     write_calibrated(out, calibrated_text(cal, out, PRIORS, "cmd", "t.toml"))
@@ -138,7 +138,8 @@ def test_the_calibrated_file_extends_its_input_and_overrides_only_fitted_paramet
     assert set(raw["demand"]) == {m.path.split(".")[1] for m in cal.fitted}
     loaded = load(out)
     for m in cal.fitted:
-        dist = loaded.demand.growth["2024"] if m.path.endswith("2024") else loaded.demand.base
+        dist = (loaded.demand.growth["2024"] if m.path.endswith("2024")
+                else loaded.demand.budget_usd)
         assert dist == m.fitted and dist.kind in ("uniform", "triangular")
         assert m.prior.bounds[0] <= dist.bounds[0] <= dist.bounds[1] <= m.prior.bounds[1]
         assert set(m.prior.evidence) | {"M2"} <= set(dist.evidence)
@@ -149,7 +150,7 @@ def test_the_calibrated_file_extends_its_input_and_overrides_only_fitted_paramet
 def test_a_text_that_does_not_load_is_not_written(tmp_path):
     out = tmp_path / "scenarios" / "broken.toml"
     with pytest.raises(ScenarioError, match="calibrated scenario does not load"):
-        write_calibrated(out, f"extends = {json.dumps(str(PRIORS))}\ndemand.base = -1\n")
+        write_calibrated(out, f"extends = {json.dumps(str(PRIORS))}\ndemand.budget_usd = -1\n")
     assert not out.exists() and list(out.parent.iterdir()) == []
 
 

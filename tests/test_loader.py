@@ -41,6 +41,46 @@ def test_extending_the_baseline_changes_only_what_the_child_sets(baseline, write
     assert child.segments == baseline.segments
 
 
+def test_demand_is_given_as_h100e_or_as_a_budget_exactly_once(write_scenario):
+    # both in one file: refused, naming the key to remove
+    err = load_error(write_scenario("[demand]\nbase = 1\nbudget_usd = 1e10\n"))
+    assert err.path == "demand.budget_usd" and "exactly one" in str(err)
+    # an override giving one replaces the other
+    assert load(BASELINE, {"demand": {"budget_usd": 1e10}}).demand.base is None
+    # neither: refused, naming base
+    from sim.scenario.convert import to_dataclass
+    from sim.scenario.schema import Scenario
+    from sim.scenario.validate import validate
+
+    raw = to_raw(load(BASELINE))
+    del raw["demand"]["base"]
+    with pytest.raises(ScenarioError, match="exactly one") as caught:
+        validate(to_dataclass(Scenario, raw, ""))
+    assert caught.value.path == "demand.base"
+    # a budget needs the price buyers expect at first
+    raw["demand"]["budget_usd"] = 1e10
+    del raw["demand"]["initial_usd_per_h100e"]
+    with pytest.raises(ScenarioError) as caught:
+        validate(to_dataclass(Scenario, raw, ""))
+    assert caught.value.path == "demand.initial_usd_per_h100e"
+
+
+def test_a_child_giving_one_form_of_demand_replaces_its_parents_other(write_scenario):
+    priors = load(PRIORS)
+    assert priors.demand.budget_usd is not None and priors.demand.base is None
+    child = load(write_scenario("[demand]\nbase = 400000\n", extends=PRIORS))
+    assert child.demand.base.args == (400000.0,) and child.demand.budget_usd is None
+    again = load(write_scenario("[demand]\nbudget_usd = 1e10\n", name="again",
+                                extends=child_path(write_scenario)))
+    assert again.demand.budget_usd.args == (1e10,) and again.demand.base is None
+    assert again.demand.initial_usd_per_h100e == priors.demand.initial_usd_per_h100e
+
+
+def child_path(write_scenario):
+    """A scenario giving demand in H100e over the priors' budget."""
+    return write_scenario("[demand]\nbase = 400000\n", name="h100e", extends=PRIORS)
+
+
 def test_name_defaults_to_the_file_stem_not_the_parent_name(write_scenario):
     assert load(write_scenario("", name="my-variant")).name == "my-variant"
 

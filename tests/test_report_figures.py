@@ -128,7 +128,10 @@ def test_supply_demand_stacks_every_vendor_and_product(data):
         "import_units")
     assert len(stacks) == len(expected) and len(stacks[0].patches) == 20  # 20 quarters
     assert "H100" in bottom.get_ylabel() and "Chips" in top.get_ylabel()
-    assert len(bottom.lines) == 2 and len(polys(bottom)) == 1  # demand, unmet, unmet band
+    # demand, unmet, of it offshore, orders waiting; the unmet band
+    assert len(bottom.lines) == 4 and len(polys(bottom)) == 1
+    labels = [line.get_label() for line in bottom.lines]
+    assert "of it offshore (mean)" in labels and "Waiting at quarter end (mean)" in labels
 
 
 def test_policy_timeline_marks_every_event_fab_and_quota_deadline(data):

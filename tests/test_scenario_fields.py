@@ -198,6 +198,17 @@ GREY_STOCK = ("grey_market.*.stockpile_units", pin(50_000.0))
 # announcement; without one, a grey-market product's lead time has nothing to act on).
 ANNOUNCED_BAN = ("events.state_funded_foreign_ban.announced", put(month("2025-06")))
 
+
+
+def to_budget(demand):
+    """Change: demand given as a budget (USD 11bn in the first year) instead of H100e."""
+    return replace(demand, base=None, budget_usd=Dist.fixed(11e9),
+                   initial_usd_per_h100e=Dist.fixed(21_000.0))
+
+
+# The baseline gives demand in H100e: a budget's fields act once demand is a budget.
+BUDGET = ("demand", to_budget)
+
 # Field path -> the change that must alter the results of the baseline.
 PERTURB: dict[str, Perturbation] = {
     "calendar.start": Perturbation(shift(-3)),
@@ -212,6 +223,8 @@ PERTURB: dict[str, Perturbation] = {
     "demand.growth": Perturbation(scale(1.5)),
     "demand.initial_domestic_installed": Perturbation(scale(3.0)),
     "demand.initial_import_installed": Perturbation(scale(3.0)),
+    "demand.budget_usd": Perturbation(scale(1.5), given=BUDGET),
+    "demand.initial_usd_per_h100e": Perturbation(scale(3.0), given=BUDGET),
     "foundries.*.capacity": Perturbation(scale(1.5)),
     "foundries.*.ai_share": Perturbation(scale(0.7)),
     "foundries.*.expansion_realised": Perturbation(pin(0.2)),
@@ -301,6 +314,8 @@ PERTURB: dict[str, Perturbation] = {
     "segments.*.quota.basis": Perturbation(other_basis),
     "segments.*.enforcement": Perturbation(pin(0.3)),
     "segments.*.stockpile_months": Perturbation(scale(2.0)),
+    "segments.*.offshore_share": Perturbation(pin(1.0), "segments.private.offshore_share"),
+    "offshore.capacity": Perturbation(scale(0.3)),
     "market.backlog_months": Perturbation(pin(2.0)),
 }
 
@@ -410,8 +425,8 @@ def test_perturbations_name_their_field():
     """A perturbation's concrete place lies under the field it is listed for."""
     for path, spec in PERTURB.items():
         assert generic(spec.where or path) == path
-        if spec.given is not None:
-            assert generic(spec.given[0]) in PERTURB
+        if spec.given is not None:  # a field perturbed itself, or a section (BUDGET)
+            assert generic(spec.given[0]) in PERTURB or spec.given is BUDGET
 
 
 def test_base_run_is_reproducible():

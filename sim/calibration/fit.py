@@ -38,7 +38,7 @@ from sim.scenario.loader import merge
 from sim.scenario.tree import nested, parameters
 
 DEFAULT_PARAMS = (  # the most influential uncertain inputs on the targets (docs/calibration.md)
-    "demand.base",
+    "demand.budget_usd",
     "demand.growth.2024",
     "demand.growth.2025",
     "imports.legacy.units_per_month.2023",

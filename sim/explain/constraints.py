@@ -44,7 +44,8 @@ WAFER_PATHS = ("foundries.*.capacity.*", "foundries.*.fabs.*.wafers_per_month",
 PACKAGING_PATHS = ("packaging.capacity.*", "packaging.ceiling.*")
 IMPORT_PATHS = ("imports.*.units_per_month.*", "imports.*.stockpile_units",
                 "grey_market.*.units_per_month.*")
-DEMAND_PATHS = ("demand.base",)
+# a scenario gives one of the two: its budget (USD) when it has one, else its H100e
+DEMAND_PATHS = ("demand.base", "demand.budget_usd")
 US_KINDS = ("licence", "cap", "approval")
 CHINA_KINDS = ("guidance", "customs", "bar", "bundle")
 SHARE_KINDS = ("licence", "guidance", "customs", "bar")  # a share allowed: no rule is 1
@@ -163,7 +164,8 @@ REGISTRY: tuple[Constraint, ...] = (
                "Chinese guidance, customs and bars moved the amount of the way to allowing "
                "everything, bundling ratios cut by the amount", AMOUNT, _rules(CHINA_KINDS)),
     Constraint("demand", "demand", LIMIT, "+{:.0%} demand",
-               "national compute demand grown by the amount in every year", AMOUNT,
+               "national demand (the budget in USD when the scenario gives one, else H100e) "
+               "grown by the amount in every year", AMOUNT,
                _scale(DEMAND_PATHS)),
     Constraint("reach", "demand outside the level's reach", LEVER,
                "if the level bound every segment",

@@ -1,9 +1,10 @@
 """The ledger: what the market delivered, folded into running sums as it is delivered.
 
 Each month the market hands over the month's flows per segment (imports,
-then domestic chips: H100e, units, dollars and kW), the orders that lapsed
-and the demand. The ledger folds them into the year's sums (per segment),
-the quarter's (national) and the installed base, and keeps the month's
+then domestic chips: H100e, units, dollars and kW), the orders unmet (and
+of them those served offshore), the orders served late and the demand.
+The ledger folds them into the year's sums (per segment), the quarter's
+(national) and the installed base, and keeps the month's
 national shares for the recorder. Running sums hold one level row until a
 month's flows have one per level (:func:`accumulate`).
 
@@ -52,12 +53,15 @@ class Ledger:
         self.year: dict[str, np.ndarray] = {}
         self.quarter: dict[str, np.ndarray] = {}
         self.shares: dict[str, np.ndarray] = {}
+        self.priced = True  # keep ``prices`` (the market turns it off when no budget needs them)
+        self.prices: np.ndarray | None = None  # last month's USD per H100e (2, levels, R)
 
     def add_deliveries(self, imports: Flows, domestic: Flows) -> np.ndarray:
         """Fold the month's two pools into the year, quarter, installed base and shares.
 
         Returns the national H100e per unit delivered, (2, levels, R): domestic
-        chips, then imported (NaN where none came).
+        chips, then imported (NaN where none came); keeps their USD per H100e
+        the same way in ``prices``.
         """
         for kind, flows in (("import", imports), ("domestic", domestic)):
             for name in ("h100e", "units", "usd"):
@@ -72,16 +76,36 @@ class Ledger:
                                                     national["domestic"] + national["import"])
         dom, imp = domestic.h100e.sum(axis=0), imports.h100e.sum(axis=0)
         self.shares[M.domestic_share_compute] = share(dom, dom + imp)
+        if self.priced:
+            self.prices = np.stack([share(domestic.usd.sum(axis=0), dom),
+                                    share(imports.usd.sum(axis=0), imp)])
         return np.stack([share(dom, national["domestic"]), share(imp, national["import"])])
 
-    def add_unmet(self, lapsed: np.ndarray) -> None:
-        """Fold H100e of orders that lapsed this month, (segments, levels, R)."""
-        accumulate(self.year, "unmet_h100e", lapsed)
-        accumulate(self.quarter, M.unmet_demand_compute, lapsed.sum(0))
+    def add_unmet(self, lapsed: np.ndarray, offshore: np.ndarray | None = None,
+                  late: np.ndarray | None = None) -> None:
+        """Fold H100e (segments, levels, R) of orders unmet this month.
 
-    def add_demand(self, national: np.ndarray) -> None:
-        """Fold this month's national demand, H100e (1, R): it does not depend on the level."""
-        accumulate(self.quarter, M.demand_compute, national)
+        ``lapsed``: every order unmet (lapsed, or an import lost); of them
+        ``offshore`` were served abroad and the rest abandoned (default:
+        none offshore). ``late``: orders served from the backlog this month.
+        """
+        offshore = np.zeros_like(lapsed) if offshore is None else offshore
+        late = np.zeros_like(lapsed) if late is None else late
+        # abandoned = unmet - offshore is taken from the sums when handed over
+        for key, metric, value in (("unmet_h100e", M.unmet_demand_compute, lapsed),
+                                   ("offshore_h100e", M.offshore_compute, offshore),
+                                   ("late_h100e", M.served_late_compute, late)):
+            accumulate(self.year, key, value)
+            accumulate(self.quarter, metric, value.sum(0))
+
+    def add_demand(self, demand: np.ndarray) -> None:
+        """Fold this month's demand per segment, H100e (segments, 1 or levels, R).
+
+        With demand in H100e it does not depend on the level (one row); with
+        a budget it does, through the prices each level's buyers expect.
+        """
+        accumulate(self.year, "demand_h100e", demand)
+        accumulate(self.quarter, M.demand_compute, demand.sum(0))
 
     def add_units_by(self, prefix: str, units: dict[str, np.ndarray]) -> None:
         """Fold national units (levels, R) per vendor or product into ``<prefix>.<name>``."""
@@ -99,8 +123,10 @@ class Ledger:
         return shares
 
     def take_year(self) -> dict[str, np.ndarray]:
-        """Hand over the year's sums; start the next year from nothing."""
+        """Hand over the year's sums (abandoned orders among them); start the next year anew."""
         year, self.year = self.year, {}
+        if "unmet_h100e" in year:
+            year["abandoned_h100e"] = year["unmet_h100e"] - year["offshore_h100e"]
         return year
 
     def take_quarter(self) -> dict[str, np.ndarray]:
@@ -109,6 +135,9 @@ class Ledger:
         Within each group, sums keep the order they were first added in.
         """
         quarter, self.quarter = self.quarter, {}
+        if M.unmet_demand_compute in quarter:
+            quarter[M.abandoned_demand_compute] = (quarter[M.unmet_demand_compute]
+                                                   - quarter[M.offshore_compute])
         order = sorted(quarter, key=lambda key: (
             (0, QUARTERLY.index(key)) if key in QUARTERLY
             else (1 + FAMILIES.index(key.split(".")[0]), 0)))

@@ -9,7 +9,11 @@ the pool's product mix. Vendors build to orders: with their capacity known,
 the market sets the share of the national capacity to start,
 ``utilisation = clip((orders still open + stock to keep - chips in progress
 - chips in stock) / capacity, 0, 1)`` (all in H100e), the same for every
-product. The month's deliveries, lapsed orders and demand go to the ledger.
+product. Orders that lapse and imports lost are unmet: each segment's
+``offshore_share`` of them is served by compute rented abroad, all segments
+together within the month's offshore capacity (pro rata), and the rest is
+abandoned (:func:`offshore_split`). The month's deliveries, unmet orders,
+prices and demand go to the ledger.
 """
 
 from __future__ import annotations
@@ -49,13 +53,19 @@ class Grant:
 class Market:
     """Brings supply and orders together; the allocation rule is a plain function."""
 
-    def __init__(self, parts: tuple[list, list, list, ImportRules], rule, ledger: Ledger):
+    def __init__(self, parts: tuple[list, list, list, ImportRules], rule, ledger: Ledger,
+                 offshore=None):
         self.segments, self.vendors, self.channels, self.rules = parts
         self.rule = rule
         self.ledger = ledger
         self.bound = np.array([s.bound for s in self.segments])
         count = ledger.replications
         self.mix = np.ones((2, 1, count))  # H100e per unit, domestic then imported
+        self.price = np.ones((2, 1, count))  # USD per H100e, the same (set by the model)
+        self.offshore = offshore  # H100e a month rentable abroad (``at(t)`` (R,)); None: no cap
+        self.offshore_shares = np.stack([s.offshore_share for s in self.segments])[:, None, :]
+        self.priced = any(s.priced for s in self.segments)  # demand is a budget
+        ledger.priced = self.priced
         self.imports: ImportResult | None = None
         self.utilisation: np.ndarray | None = None
         self.order_book: tuple = ()  # (new domestic orders, national capacity), H100e a month
@@ -111,8 +121,13 @@ class Market:
         lapsed = np.stack([s.receive_domestic(got)
                            for s, got in zip(self.segments, grant.h100e, strict=True)])
         new = sum(s.wanted_domestic for s in self.segments)
+        cap = None if self.offshore is None else self.offshore.at(t)
+        offshore = offshore_split(lapsed, self.offshore_shares, cap)
+        for segment, out, unmet in zip(self.segments, offshore, lapsed, strict=True):
+            segment.settle_unmet(out, unmet - out)
+        late = np.stack([s.served_late for s in self.segments])
         return {"grant": grant, "by_vendor": by_vendor, "revenue": revenue, "lapsed": lapsed,
-                "new": new}
+                "new": new, "offshore": offshore, "late": late}
 
     def warm_start(self) -> None:
         """Enter the calendar mid-stream, as if the months before had run as the first does.
@@ -132,7 +147,7 @@ class Market:
                           0.0)
             for segment in self.segments:
                 if age < len(segment.backlog.buckets):
-                    segment.backlog.prefill(age, segment.wanted_domestic * share)
+                    segment.prefill(age, segment.wanted_domestic * share)
 
     def plan(self) -> None:
         """Set ``utilisation``: the share of capacity to start so vendors meet open orders."""
@@ -151,15 +166,33 @@ class Market:
         """Hand the month's deliveries, losses and demand to the ledger."""
         imports, pending = self.imports, self.pending
         domestic = pending["grant"].flows()
-        self.ledger.add_unmet(pending["lapsed"])
+        self.ledger.add_unmet(pending["lapsed"], pending["offshore"], pending["late"])
         mix = self.ledger.add_deliveries(
             Flows(imports.h100e, imports.units, imports.usd, imports.kw), domestic)
         self.ledger.add_units_by("import_units", imports.by_product)
         self.ledger.add_units_by("vendor_units", pending["by_vendor"])
         self.ledger.add_usd_by("vendor_revenue", pending["revenue"])
-        self.ledger.add_demand(total(s.need() for s in self.segments)[None])
+        self.ledger.add_demand(np.stack([np.atleast_2d(s.need()) for s in self.segments]))
         self.mix = np.where(np.isnan(mix), self.mix, mix)  # a month with none keeps the last
+        if self.priced:  # a month with none (or free chips) keeps the last price
+            price = self.ledger.prices
+            self.price = np.where(np.isnan(price) | (price <= 0), self.price, price)
         self.imports, self.pending = None, {}
+
+
+def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None) -> np.ndarray:
+    """H100e of unmet orders served offshore, per segment (S, L, R).
+
+    Segment ``s`` seeks ``shares[s] x unmet[s]`` abroad; when the segments
+    together seek more than the month's capacity ``cap`` (R,), each gets the
+    same fraction of what it seeks (``cap`` None: no limit). Invariant:
+    ``0 <= offshore <= shares x unmet`` and the national sum is at most ``cap``.
+    """
+    sought = unmet * shares
+    if cap is None:
+        return sought
+    fraction = np.minimum(ratio(cap, sought.sum(axis=0), 1.0), 1.0)
+    return sought * fraction
 
 
 def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,

@@ -16,9 +16,9 @@ import numpy as np
 import simpy
 
 from sim.calendar import Calendar, parse_month
-from sim.model import investment
+from sim.model import investment, paths
 from sim.model.clock import Clock
-from sim.model.foundry import Foundry
+from sim.model.foundry import Foundry, years
 from sim.model.imports import ImportChannel
 from sim.model.ledger import Ledger
 from sim.model.market import Market
@@ -44,7 +44,8 @@ class EnsembleResult:
     annual metric to its national values (levels, R, years); ``kept`` holds
     the national quarterly metrics asked for, (levels, R, quarters), labelled
     by ``quarters``; ``conservation`` sums vendors' chips produced, delivered
-    and in stock, (levels, R) each.
+    and in stock, and buyers' orders placed, filled, unmet and waiting,
+    (levels, R) each.
     """
 
     rows: list
@@ -122,11 +123,23 @@ class Model:
             self.rules.hold(rule, buyer_side=not supplier)
         ledger = Ledger(self.initial_installed(shares), self.rows)
         self.market = Market((self.segments, self.vendors, self.channels, self.rules),
-                             ALLOCATION_RULES[scenario.run.allocation], ledger)
+                             ALLOCATION_RULES[scenario.run.allocation], ledger,
+                             self.offshore_capacity())
+        if scenario.demand.budget_usd is not None:  # buyers' first expected price
+            first = draw("demand.initial_usd_per_h100e", scenario.demand.initial_usd_per_h100e)
+            self.market.price = np.broadcast_to(first, (2, 1, draw.count))
         self.market.packaging = packaging
         self.recorder = Recorder(cal, self.market, self.levels, record,
                                  tuple(self.foundries.values()))
         self.start()
+
+    def offshore_capacity(self) -> paths.YearSteps | None:
+        """H100e a month rentable abroad, by year (None: no capacity given, no limit)."""
+        capacity = self.scenario.offshore.capacity
+        if not capacity:
+            return None
+        return paths.YearSteps(self.cal, years(capacity, "offshore.capacity", self.draw),
+                               self.draw.count)
 
     def memory_pools(self) -> list[tuple]:
         """Every vendor's memory pools with their stockpile and domestic shares, normalised."""
@@ -156,7 +169,8 @@ class Model:
                         for n, s in scenario.segments.items()], axis=1)
         shares = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
         options = SegmentOptions(self.cal, self.rows,
-                                 int(scenario.market.backlog_months.central))
+                                 int(scenario.market.backlog_months.central),
+                                 priced=scenario.demand.budget_usd is not None)
         segments = [BuyerSegment(n, s, targets[n], (demand, shares[:, i].copy()), draw, options)
                     for i, (n, s) in enumerate(scenario.segments.items())]
         return segments, shares
@@ -215,15 +229,24 @@ class Model:
                               recorder.kept_quarters(), recorder.quarters)
 
     def conservation(self) -> dict[str, np.ndarray]:
-        """Vendors' chips started, in progress, finished in stock and delivered: (L, R) each.
+        """Vendors' chips and buyers' orders over the run: (L, R) each.
 
-        Summed over vendors and products; ``started == in_progress + stock + delivered``.
+        Chips, summed over vendors and products: ``started == in_progress +
+        stock + delivered``. Orders (H100e), summed over segments:
+        ``orders_placed == orders_filled + orders_offshore + orders_abandoned
+        + orders_waiting`` (see :class:`sim.model.segments.OrderBook`).
         """
         shape = (len(self.levels), self.draw.count)
+        books = [s.book for s in self.segments]
         sums = {"started": [w.added for v in self.vendors for w in v.work],
                 "in_progress": [w.level() for v in self.vendors for w in v.work],
                 "stock": [v.finished.level.sum(0) for v in self.vendors],
-                "delivered": [v.finished.taken.sum(0) for v in self.vendors]}
+                "delivered": [v.finished.taken.sum(0) for v in self.vendors],
+                "orders_placed": [b.placed for b in books],
+                "orders_filled": [b.filled for b in books],
+                "orders_offshore": [b.offshore for b in books],
+                "orders_abandoned": [b.abandoned for b in books],
+                "orders_waiting": [s.backlog.total() for s in self.segments]}
         return {name: np.broadcast_to(sum(parts), shape).copy() for name, parts in sums.items()}
 
 

@@ -114,6 +114,7 @@ class Recorder:
 
     def emit_quarter(self, t: int) -> None:
         """National supply and demand sums for the quarter just ended."""
+        self.ledger.quarter[M.deferred_demand_compute] = self.deferred().sum(0)  # a stock
         quarter = self.ledger.take_quarter()
         quarter[M.wafer_starts] /= self.wafer_months  # the quarter's mean month
         self.wafer_months = 0
@@ -151,13 +152,21 @@ class Recorder:
         stats[M.domestic_share_value] = self.annual(M.domestic_share_value, value_share(year))
         stats[M.domestic_share_installed] = self.annual(M.domestic_share_installed,
                                                         self.ledger.installed_share())
-        stats[M.unmet_demand_compute] = self.annual(M.unmet_demand_compute,
-                                                    with_national(year.pop("unmet_h100e")))
+        for metric, key in ((M.unmet_demand_compute, "unmet_h100e"),
+                            (M.offshore_compute, "offshore_h100e"),
+                            (M.abandoned_demand_compute, "abandoned_h100e"),
+                            (M.served_late_compute, "late_h100e"),
+                            (M.demand_compute, "demand_h100e")):
+            stats[metric] = self.annual(metric, with_national(year.pop(key)))
+        stats[M.deferred_demand_compute] = self.annual(M.deferred_demand_compute,
+                                                       with_national(self.deferred()))
         stats[M.power_mw] = self.annual(M.power_mw,
                                         with_national(year.pop("power_kw")) / 1000.0)
-        stats[M.demand_compute] = self.annual(M.demand_compute,
-                                              with_national(self.year_demand(t)))
         return stats, {"units": units_share, "compute": compute_share}
+
+    def deferred(self) -> np.ndarray:
+        """H100e of domestic orders waiting now, per segment (S, levels, R)."""
+        return np.stack([s.backlog.total() for s in self.market.segments])
 
     def unit_stats(self, year: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
         """Return the year's unit share (1 + S, L, R) and unit metrics' statistics."""
@@ -177,21 +186,6 @@ class Recorder:
         return compute_share, {
             M.domestic_share_compute: self.annual(M.domestic_share_compute, compute_share),
             M.delivered_compute: self.annual(M.delivered_compute, delivered)}
-
-    def year_demand(self, t: int) -> np.ndarray:
-        """Demand per segment over the year ending at step ``t``, H100e (S, 1, R).
-
-        Added month by month from the segments' demand exactly as the ledger
-        adds flows, so no running sum of demand is held through the year.
-        """
-        total = None
-        for month in range(max(0, t - self.cal.ordinal(t) % 12), t + 1):
-            need = np.stack([s.demand_at(month) for s in self.market.segments])[:, None]
-            if total is None:
-                total = 0.0 + need
-            else:
-                total += need
-        return total
 
     def annual(self, metric: str, values: np.ndarray) -> np.ndarray:
         """Keep the national values (row 0) per replication; return the statistics."""

@@ -58,11 +58,38 @@ def compute_share(units_share: np.ndarray, mix: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SegmentOptions:
-    """What every segment of a run shares: the calendar, the level rows, the backlog depth."""
+    """What every segment of a run shares: the calendar, the level rows, the backlog depth.
+
+    ``priced``: national demand is a budget in USD, turned into H100e each
+    month at the price a segment expects to pay (else it is in H100e).
+    """
 
     cal: Calendar
     levels: LevelRows
     backlog_months: int
+    priced: bool = False
+
+
+class OrderBook:
+    """A segment's orders over the run, H100e (levels, R) each; it parts with the levels.
+
+    Invariant (the conservation law): ``placed = filled + offshore + abandoned``
+    plus the orders still waiting in the segment's backlog. ``placed`` counts
+    each month's demand and the orders a warm start files as already waiting;
+    ``filled`` the imports that met the need, the stockpile drawn for it and
+    the domestic chips delivered.
+    """
+
+    def __init__(self, shape: tuple[int, int]):
+        self.placed = np.zeros(shape)
+        self.filled = np.zeros(shape)
+        self.offshore = np.zeros(shape)
+        self.abandoned = np.zeros(shape)
+
+    def expand(self, levels: int) -> None:
+        """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
+        for name in ("placed", "filled", "offshore", "abandoned"):
+            setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
 
 
 class BuyerSegment:
@@ -75,7 +102,13 @@ class BuyerSegment:
     sought at home (``substitution``) or lost. Chips bought ahead of an
     announced restriction go to the stockpile (``held``). Domestic orders
     not filled wait in a :class:`Backlog` up to ``backlog_months``, oldest
-    served first, then lapse as unmet demand.
+    served first ("served late"), then lapse. Lapsed orders and lost
+    imports are unmet: the market serves ``offshore_share`` of them abroad,
+    within the national offshore capacity, and the rest are abandoned.
+
+    With a budget (``SegmentOptions.priced``) the month's demand is its
+    spending over the USD per H100e it expects: ``x p_dom + (1 - x) p_imp``
+    at the domestic share ``x`` it wants, last month's national prices.
     """
 
     def __init__(self, name: str, spec: SegmentSpec, target: np.ndarray,
@@ -94,33 +127,46 @@ class BuyerSegment:
             options.cal, years(spec.preference, f"{here}.preference", draw), draw.count)
         self.substitution = draw(f"{here}.substitution", spec.substitution)
         self.stockpile_months = draw(f"{here}.stockpile_months", spec.stockpile_months)
+        self.offshore_share = draw(f"{here}.offshore_share", spec.offshore_share)
+        self.priced = options.priced
         self.levels: LevelRows = options.levels
+        self.book = self.levels.hold(OrderBook((self.levels.rows, draw.count)))
         self.backlog = self.levels.hold(
             Backlog(options.backlog_months, (self.levels.rows, draw.count)))
         self.held = self.levels.stock(replications=draw.count)  # bought ahead, H100e
         self.month = 0
+        self.needed: np.ndarray | None = None  # this month's demand, H100e (R,) or (levels, R)
         self.wanted_domestic: np.ndarray | None = None  # this month's, H100e (levels, R)
         self.import_need: np.ndarray | None = None
         self.lost: np.ndarray | None = None
+        self.served_late: np.ndarray | None = None  # from the backlog this month
 
     def demand_at(self, t: int) -> np.ndarray:
-        """Return the segment's demand in month ``t``, H100e, (R,)."""
+        """Return the segment's demand in month ``t``, (R,): H100e, or USD with a budget."""
         return self.annual_demand.at(t) / 12.0 * self.demand_share
 
     def need(self) -> np.ndarray:
-        """Return the demand of the month ordered for, H100e, (R,)."""
-        return self.demand_at(self.month)
+        """Return the demand of the month ordered for, H100e, (R,) or (levels, R)."""
+        return self.demand_at(self.month) if self.needed is None else self.needed
 
     def quota_share(self, t: int, mix: np.ndarray) -> np.ndarray:
         """Return the quota's enforced share this month as an H100e share, (levels, R)."""
         quota = self.target[:self.levels.rows, t][:, None] * self.enforcement[None, :]
         return compute_share(quota, mix) if self.units_basis else quota
 
-    def order(self, t: int, mix: np.ndarray) -> None:
-        """Split month ``t``'s demand into the domestic share wanted and the import need."""
+    def order(self, t: int, mix: np.ndarray, price: np.ndarray | None = None) -> None:
+        """Split month ``t``'s demand into the domestic share wanted and the import need.
+
+        ``price`` (2, levels or 1, R): USD per H100e of domestic, then imported
+        chips; used only with a budget.
+        """
         self.month = t
         share = np.maximum(self.quota_share(t, mix), self.preference.at(t)[None, :])
+        if self.priced:
+            expected = share * price[0] + (1.0 - share) * price[1]  # USD per H100e, > 0
+            self.needed = self.demand_at(t) / expected
         need = self.need()
+        self.book.placed += need
         self.wanted_domestic = share * need
         self.import_need = need - self.wanted_domestic
 
@@ -128,7 +174,7 @@ class BuyerSegment:
         """SimPy process: order, then settle imports once they have cleared."""
         while True:
             month = yield clock.next_month()
-            self.order(month.t, market.mix)
+            self.order(month.t, market.mix, market.price)
             month.done("ordered")
             yield month.after("imported")
             got, rushed = market.imports_for(self)
@@ -144,6 +190,7 @@ class BuyerSegment:
         missing = np.maximum(self.import_need - got, 0.0)
         drawn = np.minimum(missing, self.held.level)
         self.held.take(drawn)
+        self.book.filled += got + drawn
         missing = missing - drawn
         self.wanted_domestic = self.wanted_domestic + self.substitution * missing
         self.lost = (1.0 - self.substitution) * missing
@@ -152,24 +199,38 @@ class BuyerSegment:
         """H100e of domestic chips wanted now, this month's plus the backlog, (levels, R)."""
         return self.wanted_domestic + self.backlog.total()
 
-    def receive_domestic(self, got: np.ndarray) -> np.ndarray:
-        """Fill the backlog oldest first, then new orders; return H100e lapsed (levels, R).
+    def prefill(self, age: int, orders: np.ndarray) -> None:
+        """File ``orders`` as placed ``age`` months before the run (a warm start)."""
+        self.backlog.prefill(age, orders)
+        self.book.placed += orders
 
-        Lapsed demand is the backlog's oldest orders plus the imports lost.
+    def receive_domestic(self, got: np.ndarray) -> np.ndarray:
+        """Fill the backlog oldest first, then new orders; return H100e unmet (levels, R).
+
+        Unmet demand is the backlog's oldest orders, which lapse, plus the
+        imports lost; what the backlog served is kept in ``served_late``.
         """
         left = self.backlog.serve(got)
+        self.served_late = got - left
+        self.book.filled += got
         new = np.maximum(self.wanted_domestic - left, 0.0)
         lapsed = self.backlog.oldest() + self.lost
         self.lost = None
         self.backlog.age(new)
         return lapsed
 
+    def settle_unmet(self, offshore: np.ndarray, abandoned: np.ndarray) -> None:
+        """Book the month's unmet orders served offshore and abandoned, H100e (levels, R)."""
+        self.book.offshore += offshore
+        self.book.abandoned += abandoned
+
 
 def national_demand(spec, cal: Calendar, draw: Draws) -> paths.YearlyCompound:
-    """National demand per year, H100e (a year's total is spread evenly over its months).
+    """National demand per year, H100e, or USD with a budget (spread evenly over its months).
 
-    The first year's total is ``base``; each later year grows by its ``growth``
-    entry (0 where none is given).
+    The first year's total is ``base`` (or ``budget_usd``); each later year
+    grows by its ``growth`` entry (0 where none is given).
     """
-    return paths.YearlyCompound(cal, draw("demand.base", spec.base),
-                                years(spec.growth, "demand.growth", draw), draw.count)
+    first = (draw("demand.base", spec.base) if spec.budget_usd is None
+             else draw("demand.budget_usd", spec.budget_usd))
+    return paths.YearlyCompound(cal, first, years(spec.growth, "demand.growth", draw), draw.count)

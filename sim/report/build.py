@@ -81,7 +81,8 @@ def run_sections(data: RunData, source: str) -> list[Section]:
     sections.append(Section("supply", "Supply and demand", [FigureBlock(
         "supply", "Where the chips come from", partial(supply_demand, summary, levels[0], source),
         readings.supply_reading(summary, levels[0], years[-1]),
-        "Stacked quarterly deliveries by vendor and product; demand and unmet demand")]))
+        "Stacked quarterly deliveries by vendor and product; demand, unmet demand (offshore "
+        "and abandoned) and orders waiting")]))
     if scenario is not None and "announced" in levels:
         projection = summary.series(readings.UNITS, "announced", kind="month")
         sections.append(Section("timeline", "Policy timeline", [FigureBlock(

@@ -31,7 +31,10 @@ from sim.scenario.schema import Scenario
 COLUMN_TITLES = {M.domestic_share_units: "Share of chips", M.domestic_share_compute:
                  "Share of compute", M.domestic_share_value: "Share of value",
                  M.imports_units: "Imported chips", M.domestic_units: "Domestic chips",
-                 M.unmet_demand_compute: "Unmet demand (H100e)", M.power_mw: "Power"}
+                 M.unmet_demand_compute: "Unmet demand (H100e)",
+                 M.offshore_compute: "of it offshore (H100e)",
+                 M.abandoned_demand_compute: "of it abandoned (H100e)",
+                 M.deferred_demand_compute: "Orders waiting (H100e)", M.power_mw: "Power"}
 REFERENCE = "announced"
 
 
@@ -52,7 +55,10 @@ def levels_table(summary: Summary, levels: list[str], year: str,
              f"strongest first, with that elasticity (none: no limit does; n/a: not measured)."
              if effects else "Binds: n/a, the run has no counterfactual effects (effects.csv).")
     note = (f"National, {year}. Shares, chips, unmet demand and power: median over {over}, "
-            f"with the 90% band (5th to 95th percentile) below it. Power: the system power "
+            f"with the 90% band (5th to 95th percentile) below it. Unmet demand: orders that "
+            f"lapsed after waiting and imports lost, served by compute rented abroad "
+            f"(offshore) or abandoned. Orders waiting: domestic orders in backlogs at the "
+            f"year's end, met later or lapsing. Power: the system power "
             f"of the chips delivered in the year. Quota met: the mean, over "
             f"the quota-bound segments with a quota that year, of each one's probability of "
             f"meeting it. {binds}")

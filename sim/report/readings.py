@@ -158,8 +158,20 @@ def supply_reading(summary: Summary, level: str, year: str) -> str:
                  f"({pct(imports[top_import] / imp)} of them)")
     text += (f". Demand is {si_number(demand)} H100-equivalents; on average "
              f"{si_number(unmet)} ({pct(unmet / demand if demand else math.nan)}) of it goes "
-             f"unmet. Bars are means over replications, which add up across vendors and products.")
+             f"unmet{unmet_split(summary, level, year)}. Bars are means over replications, "
+             "which add up across vendors and products.")
     return text
+
+
+def unmet_split(summary: Summary, level: str, year: str) -> str:
+    """Where unmet demand goes (offshore, abandoned) and what still waits, means in H100e."""
+    offshore = summary.value("offshore_compute", level, year, stat="mean")
+    abandoned = summary.value("abandoned_demand_compute", level, year, stat="mean")
+    waiting = summary.value("deferred_demand_compute", level, year, stat="mean")
+    if not all(math.isfinite(v) for v in (offshore, abandoned, waiting)):
+        return ""  # a run made before these metrics
+    return (f" ({si_number(offshore)} served offshore, {si_number(abandoned)} abandoned), "
+            f"and orders for {si_number(waiting)} still wait at the year's end")
 
 
 def ecdf_reading(values: dict[str, np.ndarray], year: int) -> str:

@@ -26,11 +26,14 @@ from sim.model.stats import STAT_NAMES
 Index = Mapping[tuple[str, str, str, str], Sequence[float]]
 NATIONAL = "national"
 SHARES = (M.domestic_share_units, M.domestic_share_compute, M.domestic_share_value)
-AMOUNTS = (M.imports_units, M.domestic_units, M.unmet_demand_compute, M.power_mw)
+# unmet = offshore + abandoned (flows); waiting: orders in backlogs at the year's end (a stock)
+AMOUNTS = (M.imports_units, M.domestic_units, M.unmet_demand_compute, M.offshore_compute,
+           M.abandoned_demand_compute, M.deferred_demand_compute, M.power_mw)
 SHORT = {M.domestic_share_units: "chips", M.domestic_share_compute: "compute",
          M.domestic_share_value: "value", M.imports_units: "imports",
          M.domestic_units: "domestic", M.unmet_demand_compute: "unmet H100e",
-         M.power_mw: "power"}
+         M.offshore_compute: "offshore", M.abandoned_demand_compute: "abandoned",
+         M.deferred_demand_compute: "waiting", M.power_mw: "power"}
 
 
 def index_of(rows: Iterable[SummaryRow]) -> dict[tuple[str, str, str, str], Sequence[float]]:
@@ -129,10 +132,12 @@ def column_note(rows: list[LevelRow], replications: int | None) -> str:
     segs = "/".join(str(c) for c in counts) if counts else "no"
     over = f" over {replications:,} replications" if replications else " over replications"
     return (f"Shares (of chips, compute and value), imports, domestic chips, unmet demand and "
-            f"power: medians{over}. Quota met: the mean over the {segs} quota-bound segments "
-            f"of each one's probability of meeting its quota. Binds: the limits whose 10% "
-            f"relaxation (same draws) raises compute delivered by an elasticity of at least "
-            f"{THRESHOLD:g}, strongest first, with that elasticity (n/a: not measured).")
+            f"power: medians{over}. Unmet demand (H100e) is served offshore or abandoned; "
+            f"waiting: H100e of orders still in backlogs at the year's end. Quota met: the "
+            f"mean over the {segs} quota-bound segments of each one's probability of meeting "
+            f"its quota. Binds: the limits whose 10% relaxation (same draws) raises compute "
+            f"delivered by an elasticity of at least {THRESHOLD:g}, strongest first, with that "
+            f"elasticity (n/a: not measured).")
 
 
 def run_table(index: Index, year: str, replications: int | None = None,

@@ -21,6 +21,8 @@ from sim.scenario.schema import Event, Scenario
 from sim.scenario.validate import default_name, validate
 
 MAX_EXTENDS = 8
+# keys of a table of which a scenario gives one: a child giving one drops its parent's other
+ALTERNATIVES = {"demand": ("base", "budget_usd")}
 MAX_BYTES = 4 * 2**20  # a scenario file is a few kB; refuse anything huge
 # Structure bounds, checked on the text before tomllib reads it. The shipped
 # scenarios nest at most 8 levels (tables, arrays and dotted keys together) and
@@ -41,7 +43,7 @@ def load(path: str | Path, overrides: dict | None = None) -> Scenario:
     try:
         raw = resolve(path, chain=())
         if overrides:
-            raw = merge(raw, overrides)
+            raw = merge(drop_replaced(raw, overrides), overrides)
         raw.setdefault("name", default_name(path.stem))
         scenario = to_dataclass(Scenario, raw, "")
         validate(scenario)
@@ -228,7 +230,24 @@ def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
     base = resolve(target, (*chain, here))
     base.pop("name", None)
     base.pop("description", None)
-    return merge(base, raw)
+    return merge(drop_replaced(base, raw), raw)
+
+
+def drop_replaced(base: dict, raw: dict) -> dict:
+    """Drop from ``base`` the alternative of a key ``raw`` gives (see :data:`ALTERNATIVES`).
+
+    A file (or an override) that gives demand as H100e (``demand.base``)
+    replaces a parent's budget (``demand.budget_usd``), and the other way round.
+    """
+    for table, keys in ALTERNATIVES.items():
+        given = raw.get(table)
+        if not isinstance(given, dict) or not isinstance(base.get(table), dict):
+            continue
+        for key in keys:
+            if key in given:
+                base = {**base, table: {k: v for k, v in base[table].items()
+                                        if k == key or k not in keys}}
+    return base
 
 
 def extends_chain(path: str | Path) -> list[Path]:

@@ -51,7 +51,12 @@ class RunSpec:
 class Demand:
     """National AI-compute demand, in H100-equivalents (H100e) a year."""
 
-    base: Dist = field(metadata=spec("H100e per year in the first year", **POSITIVE))
+    base: Dist | None = field(default=None, metadata=spec(
+        "H100e per year in the first year (give this or budget_usd)", **POSITIVE))
+    budget_usd: Dist | None = field(default=None, metadata=spec(
+        "USD spent on AI accelerators in the first year (give this or base)", **POSITIVE))
+    initial_usd_per_h100e: Dist | None = field(default=None, metadata=spec(
+        "USD per H100e buyers expect in the first month (with budget_usd)", **POSITIVE))
     growth: Mapping[str, Dist] = field(
         default_factory=dict,
         metadata=spec("growth over the previous year", keys="year", min=-0.9, max=10))
@@ -293,6 +298,8 @@ class Segment:
         default=Dist.fixed(1.0), metadata=spec("share of quota enforced", **SHARE))
     stockpile_months: Dist = field(default=Dist.fixed(0.0), metadata=spec(
         "months of import need bought ahead of an announced restriction", min=0, max=36))
+    offshore_share: Dist = field(default=Dist.fixed(0.0), metadata=spec(
+        "share of lapsed orders and lost imports served by compute rented abroad", **SHARE))
 
 
 @dataclass(frozen=True)
@@ -301,6 +308,14 @@ class Market:
 
     backlog_months: Dist = field(
         metadata=spec("months an order waits", min=1, max=36, integer=True))
+
+
+@dataclass(frozen=True)
+class Offshore:
+    """Compute rented in datacentres abroad, for orders that lapse or imports lost."""
+
+    capacity: Mapping[str, Dist] = field(default_factory=dict, metadata=spec(
+        "H100e a month the nation can rent abroad (none: unlimited)", keys="year", **NONNEG))
 
 
 @dataclass(frozen=True)
@@ -321,6 +336,7 @@ class Scenario:
     packaging: Packaging = field(default_factory=Packaging, metadata=spec("advanced packaging"))
     investment: Investment = field(default_factory=Investment,
                                    metadata=spec("capacity growth on unmet orders"))
+    offshore: Offshore = field(default_factory=Offshore, metadata=spec("offshore compute"))
     description: str = field(default="", metadata=spec("text"))
     calendar: CalendarSpec = field(default_factory=CalendarSpec, metadata=spec("calendar"))
     run: RunSpec = field(default_factory=RunSpec, metadata=spec("run settings"))

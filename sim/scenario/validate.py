@@ -56,6 +56,18 @@ def validate(scenario: Scenario) -> None:
     check_lever(scenario)
     check_shares(scenario)
     check_grey_market(scenario)
+    check_demand(scenario)
+
+
+def check_demand(scenario: Scenario) -> None:
+    """Demand is given as H100e (``base``) or as a budget (``budget_usd``), exactly one."""
+    demand = scenario.demand
+    if (demand.base is None) == (demand.budget_usd is None):
+        raise ScenarioError("give exactly one of demand.base (H100e) and demand.budget_usd (USD)",
+                            "demand.budget_usd" if demand.base is not None else "demand.base")
+    if demand.budget_usd is not None and demand.initial_usd_per_h100e is None:
+        raise ScenarioError("a budget needs the price buyers expect at first (USD per H100e)",
+                            "demand.initial_usd_per_h100e")
 
 
 def check_grey_market(scenario: Scenario) -> None:

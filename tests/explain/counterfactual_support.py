@@ -80,8 +80,12 @@ def scaled_imports(scenario, factor):
 
 
 def scaled_demand(scenario, factor):
-    """National demand times ``factor`` in every year."""
-    demand = dataclasses.replace(scenario.demand, base=times(scenario.demand.base, factor))
+    """National demand times ``factor`` in every year: the budget when given, else H100e."""
+    if scenario.demand.budget_usd is not None:
+        demand = dataclasses.replace(scenario.demand,
+                                     budget_usd=times(scenario.demand.budget_usd, factor))
+    else:
+        demand = dataclasses.replace(scenario.demand, base=times(scenario.demand.base, factor))
     return dataclasses.replace(scenario, demand=demand)
 
 

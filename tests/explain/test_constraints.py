@@ -105,3 +105,19 @@ def test_the_reach_counterfactual_on_a_scenario_already_reaching_everyone_is_the
     everyone = every_segment(baseline)
     assert every_segment(everyone) == everyone
     assert dataclasses.replace(everyone).run.lever_segments == tuple(baseline.segments)
+
+
+def test_demand_relaxes_the_budget_when_the_scenario_gives_one_and_h100e_otherwise(baseline):
+    from chipsim_testing import PRIORS
+
+    from sim.model.model import Model, ModelOptions
+
+    priors = load(PRIORS)
+    assert priors.demand.budget_usd is not None and baseline.demand.base is not None
+    for scenario, path in ((priors, "demand.budget_usd"), (baseline, "demand.base")):
+        draws = Recording(2)
+        Model(scenario, 2, options=ModelOptions(draws=draws)).run()
+        transform = CONSTRAINTS["demand"].draws(scenario, 0.1)
+        changed = [p for p, v in draws.paths.items() if not np.array_equal(transform(p, v), v)]
+        assert changed == [path]
+        np.testing.assert_allclose(transform(path, draws.paths[path]), draws.paths[path] * 1.1)

@@ -31,3 +31,18 @@ def test_a_part_taken_pool_reports_its_fraction_and_an_empty_pool_grants_nothing
     empty = pool_grant(np.array([[[10.0]]]), [np.zeros((1, 1))], per_unit, np.array([True]),
                        pro_rata)
     assert empty.h100e.item() == 0.0 and empty.fraction.item() == 0.0
+
+
+def test_unmet_orders_go_offshore_by_share_within_the_national_capacity_pro_rata():
+    from sim.model.market import offshore_split
+
+    unmet = np.array([[[100.0, 100.0]], [[50.0, 50.0]]])  # two segments, (S, L, R)
+    shares = np.array([[[0.5, 0.5]], [[1.0, 1.0]]])
+    # uncapped: each segment's share of its unmet orders
+    np.testing.assert_allclose(offshore_split(unmet, shares, None)[:, 0], [[50, 50], [50, 50]])
+    # replication 0 seeks 100 within 200; replication 1 seeks 100 within 60: 0.6 of each ask
+    split = offshore_split(unmet, shares, np.array([200.0, 60.0]))
+    np.testing.assert_allclose(split[:, 0], [[50.0, 30.0], [50.0, 30.0]])
+    np.testing.assert_allclose((unmet - split)[:, 0], [[50.0, 70.0], [0.0, 20.0]])  # abandoned
+    none = offshore_split(unmet, np.zeros_like(shares), np.array([200.0, 60.0]))
+    assert np.all(none == 0.0)  # no share: nothing offshore whatever the capacity

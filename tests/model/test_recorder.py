@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.metrics import names
 from sim.model.model import Model, ModelOptions
@@ -21,8 +22,10 @@ def test_each_period_emits_its_registered_metrics_for_its_regions():
         periods.setdefault(r.period, []).append((r.metric, r.region))
     assert [m for m, _ in periods["2025-03"]] == list(names("month", "national"))
     quarter = [m for m, _ in periods["2025Q1"]]
-    assert quarter[:5] == list(names("quarter", "national"))
-    assert quarter[5:] == ["vendor_units.v", "import_units.x", "vendor_revenue.v"]
+    national = list(names("quarter", "national"))
+    assert quarter[:len(national)] == national
+    assert quarter[len(national):] == ["vendor_units.v", "import_units.x",
+                                          "vendor_revenue.v"]
     year = periods["2025"]
     assert {(m, g) for m, g in year if m in ANNUAL} == {
         (m, g) for m in ANNUAL for g in ("national", "city", "private")}
@@ -66,3 +69,18 @@ def test_vendor_revenue_is_units_times_price_and_wafer_starts_the_quarters_mean_
                                [units * p for p in price])
     # one foundry of 10 wafers a month, all of them counted (its AI share is 1 anyway)
     np.testing.assert_allclose(result.kept["wafer_starts"][0], np.full((3, 4), 10.0))
+
+
+def test_unmet_is_offshore_plus_abandoned_and_deferred_is_what_waits_at_the_period_end():
+    model = Model(TINY, 3, levels=["announced"])
+    result = model.run()
+    rep = result.replicates
+    np.testing.assert_allclose(rep["unmet_demand_compute"],
+                               rep["offshore_compute"] + rep["abandoned_demand_compute"])
+    waiting = sum(s.backlog.total() for s in model.segments)  # at the run's (the year's) end
+    np.testing.assert_allclose(rep["deferred_demand_compute"][..., -1], waiting)
+    rows = {(r.metric, r.region, r.period): r.stats for r in result.rows}
+    assert rows[("deferred_demand_compute", "national", "2025Q4")][0] == pytest.approx(
+        rows[("deferred_demand_compute", "national", "2025")][0])
+    # tiny: the city waits a month (backlog 1) for what it did not get, so some is served late
+    assert rows[("served_late_compute", "national", "2025")][0] >= 0.0

@@ -132,3 +132,48 @@ def test_a_lever_starting_at_the_deadline_jumps_to_the_level_from_the_value_befo
     first = quota_paths(calendar(24, "2026-01"), {"2026-01": 0.2, "2026-02": 0.6}, ["1.0"],
                         "2026-01")[0]
     assert first[0] == pytest.approx(0.2 + 0.8 / 13)
+
+
+def priced_segment(quota: float) -> BuyerSegment:
+    """A segment with a budget of 1200 USD a month (14,400 a year) and the given quota."""
+    cal = calendar(12)
+    spec = SegmentSpec(demand_share=fixed(1.0), preference={"2025": fixed(0.0)},
+                       substitution=fixed(0.5), quota=QuotaPath(points={"2025-01": quota}))
+    levels = LevelRows(1, None)
+    target = np.full((1, cal.months), quota)
+    budget = paths.YearlyCompound(cal, np.full(2, 14_400.0), {}, 2)
+    return BuyerSegment("s", spec, target, (budget, np.ones(2)), draws(2),
+                        SegmentOptions(cal, levels, 2, priced=True))
+
+
+def test_a_budget_buys_h100e_at_the_price_of_the_mix_it_wants():
+    # domestic chips 24 USD per H100e, imports 8 (replication 0) or 16 (replication 1)
+    price = np.array([[[24.0, 24.0]], [[8.0, 16.0]]])
+    half = priced_segment(0.5)
+    half.order(0, MIX, price)
+    # x = 0.5: p = 0.5 x 24 + 0.5 x 8 = 16 (or 20); 1200 USD buy 75 (or 60) H100e
+    np.testing.assert_allclose(half.need(), [[75.0, 60.0]])
+    np.testing.assert_allclose(half.wanted_domestic, [[37.5, 30.0]])
+    np.testing.assert_allclose(half.import_need, [[37.5, 30.0]])
+    full = priced_segment(1.0)
+    full.order(0, MIX, price)
+    # a quota forcing the dearer chips buys fewer H100e from the same money: 1200 / 24
+    np.testing.assert_allclose(full.need(), [[50.0, 50.0]])
+    np.testing.assert_allclose(full.book.placed, [[50.0, 50.0]])
+
+
+def test_the_order_book_balances_what_was_placed_against_its_outcomes():
+    s = segment(LevelRows(1, None), quota=0.5, preference=0.0, substitution=0.5, backlog=2)
+    s.prefill(1, np.array([[10.0, 0.0]]))  # a warm start's order, already waiting
+    for t in range(5):
+        s.order(t, MIX)
+        s.receive_imports(np.array([[20.0, 50.0]]), np.zeros((1, 2)))  # need 50 each
+        got = np.minimum(np.array([[30.0, 80.0]]), s.domestic_orders())
+        unmet = s.receive_domestic(got)
+        s.settle_unmet(0.25 * unmet, 0.75 * unmet)
+        book = s.book
+        np.testing.assert_allclose(
+            book.placed, book.filled + book.offshore + book.abandoned + s.backlog.total())
+    # replication 0: 50 + 15 substituted domestic orders a month against 30 made; 15 lost
+    np.testing.assert_allclose(s.served_late, [[30.0, 0.0]])  # the backlog is served first
+    assert s.book.offshore[0, 0] > 0 and s.book.offshore[0, 1] == 0.0

@@ -199,7 +199,11 @@ def stacked_supply(ax, summary: Summary, level: str) -> list:
 
 
 def demand_panel(ax, summary: Summary, level: str, compact: bool) -> None:
-    """Quarterly compute demand (mean) and unmet demand (mean, 90% band), in H100e."""
+    """Quarterly compute demand (mean) and unmet demand (mean, 90% band), in H100e.
+
+    With them, when the run has them: unmet demand served offshore (a flow)
+    and orders waiting at the quarter's end (a stock), means.
+    """
     demand = summary.series("demand_compute", level, kind="quarter")
     unmet = summary.series("unmet_demand_compute", level, kind="quarter")
     ax.step(demand.x, demand.stat("mean"), where="mid", color=OKABE_ITO["black"], lw=1.6,
@@ -208,9 +212,16 @@ def demand_panel(ax, summary: Summary, level: str, compact: bool) -> None:
                     color=OKABE_ITO["vermillion"], alpha=0.25, lw=0, label="Unmet, 90% band")
     ax.step(unmet.x, unmet.stat("mean"), where="mid", color=OKABE_ITO["vermillion"], lw=1.6,
             label="Unmet demand (mean)")
+    for metric, colour, style, label in (
+            ("offshore_compute", "blue", "-", "of it offshore (mean)"),
+            ("deferred_demand_compute", "green", "--", "Waiting at quarter end (mean)")):
+        if metric in summary.metrics:
+            series = summary.series(metric, level, kind="quarter")
+            ax.step(series.x, series.stat("mean"), where="mid", color=OKABE_ITO[colour],
+                    lw=1.3, ls=style, label=label)
     ax.set_ylabel("H100-equivalents per quarter")
     ax.set_ylim(bottom=0)
     thousands_axis(ax.yaxis)
-    ax.set_title("Compute demand and unmet demand", fontweight="bold", loc="left",
+    ax.set_title("Compute demand, unmet demand and orders waiting", fontweight="bold", loc="left",
                  fontsize=9.5 if compact else 10.5)
     ax.legend(loc="upper left", frameon=True, framealpha=0.9, ncols=1 if compact else 3)
