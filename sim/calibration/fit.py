@@ -45,8 +45,10 @@ DEFAULT_PARAMS = (  # the most influential uncertain inputs on the targets (docs
     "imports.h20.units_per_month.2024",
     # not imports.l20.*: bounded by revenue (A48), no longer IDC's total's free variable
     "grey_market.smuggled.units_per_month.2024",
-    "grey_market.smuggled.units_per_month.2025",
+    # not grey_market.smuggled.units_per_month.2025: its lognormal tail would become the
+    # new free variable for IDC's total; the enforcement cap (A47) bounds what it can do
     "grey_market.smuggled.scarcity_response",
+    "memory.ration_months",  # the pace of the stockpile (A41): 2025's record speaks to it
     "foundries.smic.ai_share.2025",
     "foundries.smic.expansion_realised",
     "foundries.smic.capacity.2026",
