@@ -13,7 +13,8 @@ national capacity, both H100e a month), the investor
    counted and lead times do not make investment overshoot);
 3. commits ``response x gap`` (``response``: the share of the gap closed a
    month), within the room its ceiling leaves:
-   ``base(t) + added + in pipeline + commitment <= ceiling(t)``;
+   ``base(t) + added + in pipeline + commitment <= ceiling(t + L)``, the plan's
+   ceiling for when the capacity comes on line (``L``: the kind's central lead);
 4. moves the commitments due next month from the pipeline into the added
    stock, where they stay (no retirement).
 
@@ -169,7 +170,9 @@ def build(scenario, cal: Calendar, draw: Draws, levels: LevelRows,
     def capacity(base, here: str, ceiling: dict, lead, per: float = 1.0) -> Capacity:
         limit = paths.YearEndLinear(cal, years(ceiling, here, draw), count)
         lead_months = draw(f"{here.rsplit('.', 1)[0]}.lead_months", lead)
-        return Capacity(base, lambda t: limit.at(t) / per, lead_months, levels, count)
+        ahead = int(np.floor(lead.central + 0.5))  # plans bound capacity when it comes on line
+        return Capacity(base, lambda t: limit.at(min(t + ahead, cal.months - 1)) / per,
+                        lead_months, levels, count)
 
     for name, spec in scenario.foundries.items():
         if spec.ceiling:

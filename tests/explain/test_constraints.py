@@ -107,14 +107,17 @@ def test_the_reach_counterfactual_on_a_scenario_already_reaching_everyone_is_the
     assert dataclasses.replace(everyone).run.lever_segments == tuple(baseline.segments)
 
 
-def test_demand_relaxes_the_budget_when_the_scenario_gives_one_and_h100e_otherwise(baseline):
+def test_demand_relaxes_the_budget_when_the_scenario_gives_one_and_h100e_otherwise():
+    from pathlib import Path
+
     from chipsim_testing import PRIORS
 
     from sim.model.model import Model, ModelOptions
 
     priors = load(PRIORS)
-    assert priors.demand.budget_usd is not None and baseline.demand.base is not None
-    for scenario, path in ((priors, "demand.budget_usd"), (baseline, "demand.base")):
+    tiny = load(Path(__file__).parents[1] / "model" / "tiny.toml")  # demand in H100e
+    assert priors.demand.budget_usd is not None and tiny.demand.base is not None
+    for scenario, path in ((priors, "demand.budget_usd"), (tiny, "demand.base")):
         draws = Recording(2)
         Model(scenario, 2, options=ModelOptions(draws=draws)).run()
         transform = CONSTRAINTS["demand"].draws(scenario, 0.1)
