@@ -13,8 +13,12 @@ What the model guarantees, and what it does not:
   scrapped), and every stock's level = added - taken.
 * Shares (units, compute, value, installed) lie in [0, 1] wherever defined.
 * Quota level (q1 < q2) where imports are limited by demand alone (ample
-  supply, no rule against any buyer): a higher level never raises cumulative
-  imported compute and never lowers the domestic share of the installed base.
+  supply, no rule against any buyer) and demand given in H100e: a higher
+  level never raises cumulative imported compute and never lowers the
+  domestic share of the installed base. (With a budget, demand in H100e
+  follows prices, and a higher level whose import mix turns cheaper per
+  H100e can buy more abroad with the same money, so the law is stated for
+  demand in H100e.)
   Where imports are limited by supply or rules, a higher quota moves imports
   from quota-bound buyers to others and can leave every national total as it
   was; nothing is asserted then.
@@ -62,7 +66,8 @@ def scenarios(draw) -> dict:
         u = draw(st.integers(0, 2**53 - 1)) / 2**53  # the uniforms numpy's Generator draws
         value = float(param.value.ppf(np.array([u]))[0])
         set_path(raw, param.path, {"value": value, "evidence": list(param.evidence)})
-    raw["demand"]["base"] = draw(st.floats(20_000, 3_000_000))
+    # the budget's range: 20k-3M H100e at about USD 20k an H100e
+    raw["demand"]["budget_usd"] = draw(st.floats(4e8, 6e10))
     for segment in raw["segments"].values():
         segment["demand_share"] = draw(st.floats(0, 1))
     if sum(s["demand_share"] for s in raw["segments"].values()) == 0:
@@ -156,8 +161,14 @@ def test_conservation_and_share_bounds(tmp_path_factory, raw):
 
 
 def demand_limited(raw: dict) -> dict:
-    """Imports limited by demand alone: every supply ample, no rule against any buyer."""
+    """Imports limited by demand alone: every supply ample, no rule against any buyer.
+
+    Demand is given in H100e: what the budget buys at USD 21k an H100e (A45's mode).
+    """
     raw = scale_supply(raw, 1000.0)
+    demand = raw["demand"]
+    demand["base"] = demand.pop("budget_usd") / 21_000
+    demand.pop("initial_usd_per_h100e", None)
     for event in raw["events"].values():
         event["enabled"] = False
     for product in raw["imports"].values():

@@ -50,8 +50,8 @@ def perfect_yield(raw: dict) -> None:
 
 
 def tiny_demand(raw: dict) -> None:
-    """National demand at the smallest allowed value."""
-    raw["demand"]["base"] = 1e-12
+    """National demand (the budget) at the smallest allowed value."""
+    raw["demand"]["budget_usd"] = 1e-12
 
 
 def one_segment_without_demand(raw: dict) -> None:

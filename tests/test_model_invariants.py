@@ -34,9 +34,22 @@ regimes = st.fixed_dictionaries({
 })
 
 
-def regime_scenario(baseline, regime: dict, extra: dict | None = None):
-    """The baseline under ``regime``, with ``extra`` raw overrides merged on top."""
-    overrides = {"demand": {"base": scaled(baseline.demand.base, regime["demand"])},
+def in_h100e(baseline, factor: float) -> dict:
+    """Demand given in H100e instead of the budget: what the budget buys at the first price."""
+    demand = baseline.demand
+    base = demand.budget_usd.central / demand.initial_usd_per_h100e.central * factor
+    return {"base": {"value": base, "evidence": ["A42"]}}
+
+
+def regime_scenario(baseline, regime: dict, extra: dict | None = None, h100e: bool = False):
+    """The baseline under ``regime``, with ``extra`` raw overrides merged on top.
+
+    ``h100e`` gives demand in H100e, the same every month of a year, in place of
+    the budget (whose H100e follow prices month by month).
+    """
+    demand = (in_h100e(baseline, regime["demand"]) if h100e
+              else {"budget_usd": scaled(baseline.demand.budget_usd, regime["demand"])})
+    overrides = {"demand": demand,
                  "run": {"allocation": regime["allocation"]},
                  "market": {"backlog_months": regime["backlog"]}}
     for key, value in (extra or {}).items():
@@ -146,7 +159,11 @@ def test_demand_is_delivered_unmet_or_still_waiting(baseline, seed, regime):
     """Compute balance: demand = delivered + unmet + change in the domestic backlog.
 
     With nothing bought ahead (no stockpiles), every chip delivered meets an
-    order. The run starts mid-stream: the backlog holds the orders of up to
+    order. Demand is given in H100e here, the same in every month of a year
+    (a budget's H100e follow prices month by month, so a month's orders may
+    exceed the year's mean month; the order book's own balance, placed =
+    filled + offshore + abandoned + waiting, is tested for budgets in
+    test_model_orders.py). The run starts mid-stream: the backlog holds the orders of up to
     ``lead`` (at most 5) months before the calendar, each no more than the
     first month's demand; it then holds at most the last ``backlog_months``
     months of orders, each no more than that month's demand. So at every year
@@ -154,7 +171,7 @@ def test_demand_is_delivered_unmet_or_still_waiting(baseline, seed, regime):
     unmet) <= demand of the year x backlog_months / 12.
     """
     no_stockpiles = {"segments": {n: {"stockpile_months": 0.0} for n in baseline.segments}}
-    result = simulate(regime_scenario(baseline, regime, no_stockpiles), R, seed)
+    result = simulate(regime_scenario(baseline, regime, no_stockpiles, h100e=True), R, seed)
     rep = result.replicates
     demand = rep["demand_compute"]
     waiting = np.cumsum(demand - rep["delivered_compute"] - rep["unmet_demand_compute"], axis=-1)

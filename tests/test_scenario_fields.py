@@ -200,14 +200,13 @@ ANNOUNCED_BAN = ("events.state_funded_foreign_ban.announced", put(month("2025-06
 
 
 
-def to_budget(demand):
-    """Change: demand given as a budget (USD 11bn in the first year) instead of H100e."""
-    return replace(demand, base=None, budget_usd=Dist.fixed(11e9),
-                   initial_usd_per_h100e=Dist.fixed(21_000.0))
+def to_h100e(demand):
+    """Change: demand given in H100e (700k in the first year) instead of a budget."""
+    return replace(demand, base=Dist.fixed(700_000.0), budget_usd=None)
 
 
-# The baseline gives demand in H100e: a budget's fields act once demand is a budget.
-BUDGET = ("demand", to_budget)
+# The baseline gives demand as a budget: ``base`` acts once demand is in H100e.
+IN_H100E = ("demand", to_h100e)
 
 # Field path -> the change that must alter the results of the baseline.
 PERTURB: dict[str, Perturbation] = {
@@ -219,12 +218,12 @@ PERTURB: dict[str, Perturbation] = {
     "run.allocation": Perturbation(put("quota_first")),
     "run.lever_start": Perturbation(shift(-12)),
     "run.lever_segments": Perturbation(put(("state_funded", "private"))),
-    "demand.base": Perturbation(scale(1.5)),
+    "demand.base": Perturbation(scale(1.5), given=IN_H100E),
     "demand.growth": Perturbation(scale(1.5)),
     "demand.initial_domestic_installed": Perturbation(scale(3.0)),
     "demand.initial_import_installed": Perturbation(scale(3.0)),
-    "demand.budget_usd": Perturbation(scale(1.5), given=BUDGET),
-    "demand.initial_usd_per_h100e": Perturbation(scale(3.0), given=BUDGET),
+    "demand.budget_usd": Perturbation(scale(1.5)),
+    "demand.initial_usd_per_h100e": Perturbation(scale(3.0)),
     "foundries.*.capacity": Perturbation(scale(1.5)),
     "foundries.*.ai_share": Perturbation(scale(0.7)),
     "foundries.*.expansion_realised": Perturbation(pin(0.2)),
@@ -425,8 +424,8 @@ def test_perturbations_name_their_field():
     """A perturbation's concrete place lies under the field it is listed for."""
     for path, spec in PERTURB.items():
         assert generic(spec.where or path) == path
-        if spec.given is not None:  # a field perturbed itself, or a section (BUDGET)
-            assert generic(spec.given[0]) in PERTURB or spec.given is BUDGET
+        if spec.given is not None:  # a field perturbed itself, or a section (IN_H100E)
+            assert generic(spec.given[0]) in PERTURB or spec.given is IN_H100E
 
 
 def test_base_run_is_reproducible():
