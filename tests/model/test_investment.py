@@ -76,6 +76,15 @@ def test_orders_and_capacity_are_exponential_averages_started_by_the_first_month
     # wanted 3, 3, 2 x the capacity in place (100, then 200 and 400 as each month's
     # commitment arrives the next): half the gaps 200, 400 and 400
     np.testing.assert_allclose(cap.pipeline.added[0], [100 + 200 + 200])
+    np.testing.assert_allclose(cap.added.level[0], [500])  # each arrived the month after
+
+
+def test_capacity_is_averaged_like_orders():
+    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1)
+    investor = Investor({"x": cap}, np.array([0.0]), np.array([2.0]))
+    for t, capacity in enumerate([100.0, 300.0]):
+        investor.step(t, np.array([[100.0]]), np.array([[capacity]]))
+    assert investor.capacity[0, 0] == 200.0  # 100, then 100 + (300 - 100) / 2
 
 
 def test_packaging_splits_its_capacity_among_vendors_in_proportion_to_their_chips():

@@ -247,3 +247,30 @@ def test_stacks_added_by_investment_reach_the_pools_by_level_from_the_controls()
     supply.controlled = True
     supply.deliver(1)  # 120 / 12 from the path plus each level's addition
     np.testing.assert_allclose(a.flow.level, [[13.0], [17.0]])
+
+
+def test_using_the_whole_allowance_leaves_none_this_month():
+    p = planned(end=4)
+    p.receive(0, np.array([0.0]))  # an allowance of 30
+    p.use(np.array([[30.0]]))
+    assert p.allowance.item() == 0.0 and p.available().item() == 0.0
+
+
+def test_a_plan_shorter_than_a_month_ends_one_month_after_the_controls():
+    world = World(months=12)
+    spec = Memory(controls_from="2025-03", stockpile_stacks=fixed(0), ration_months=fixed(0.4))
+    a = pool(world)
+    supply = HbmSupply(spec, world.cal, draws(1), [(a, np.array([1.0]), np.array([1.0]))])
+    assert supply.controls_step == 2 and a.end.tolist() == [3.0]  # 0.4 rounds to 0, at least 1
+
+
+def test_a_vendor_s_own_pool_gets_no_share_of_domestic_hbm():
+    world = World(months=2)
+    spec = Memory(controls_from="2025-01", stockpile_stacks=fixed(0),
+                  domestic_stacks={"2025": fixed(120)})
+    hbm, own = pool(world), pool(world, imported=False)
+    supply = HbmSupply(spec, world.cal, draws(1), [(hbm, np.array([1.0]), np.array([0.5])),
+                                                   (own, np.array([0.0]), np.array([0.5]))])
+    supply.controlled = True
+    supply.deliver(0)  # 120 / 12 = 10 stacks this month, half of them to the HBM pool
+    assert hbm.flow.level.item() == 5.0 and own.flow.level.item() == 0.0
