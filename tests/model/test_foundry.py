@@ -10,15 +10,16 @@ from sim.scenario.schema import Fab
 from sim.scenario.schema import Foundry as FoundrySpec
 
 
-def run(foundry: Foundry, world: World) -> list[np.ndarray]:
-    """Drive the foundry's processes for the calendar; return its wafers month by month."""
+def run(foundry: Foundry, world: World, read=lambda f: f.wafers.copy()) -> list:
+    """Drive the foundry's processes for the calendar; return ``read(foundry)`` month by month
+    (its AI wafers unless told otherwise)."""
     out = []
 
     def watch_month():
         while True:
             month = yield world.clock.next_month()
             yield month.after("produced")
-            out.append(foundry.wafers.copy())
+            out.append(read(foundry))
             month.done("recorded")
 
     for key, steps in foundry.dated().items():
@@ -70,24 +71,11 @@ def test_total_wafers_count_every_advanced_start_before_the_ai_share_until_closi
                        ai_share={"2025": fixed(0.25)}, expansion_realised=fixed(0.5),
                        fabs={"fab1": fab}, closes=date("2025-05"))
     foundry = Foundry("f", spec, world.cal, draws(1))
-    totals = []
-
-    def watch_month():
-        while True:
-            month = yield world.clock.next_month()
-            yield month.after("produced")
-            totals.append(float(foundry.total_wafers[0]))
-            month.done("recorded")
-
-    for key, steps in foundry.dated().items():
-        world.timeline.add(key, steps)
-        world.env.process(foundry.watch(world.timeline, key))
-    world.clock.join("produced")
-    world.clock.join("recorded")
-    world.run(foundry.produce(world.clock), watch_month())
+    totals = run(foundry, world, lambda f: float(f.total_wafers[0]))
     # capacity 1100 + 50 t (half of the plan's 100 a month), the fab 200 then 400 from
     # February, nothing from May (the foundry closes); the AI share does not enter
     assert totals == [1100.0, 1150.0 + 200, 1200.0 + 400, 1250.0 + 400, 0.0, 0.0]
+
 
 def test_wafers_added_by_investment_are_ai_wafers_and_count_in_total_wafers():
     from types import SimpleNamespace
