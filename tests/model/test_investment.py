@@ -7,6 +7,7 @@ from functools import cache
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from chipsim_testing import PRIORS, SCENARIOS
 from small import calendar, draws, fixed
 
@@ -188,27 +189,31 @@ def test_no_commitment_takes_capacity_past_the_ceiling_of_its_month():
     assert len(checked) == 4 * model.cal.months
 
 
-def test_a_higher_national_level_never_lowers_end_of_run_domestic_capacity():
-    """Law: at national-quota's uniform levels 0.5 .. 1.0, each capacity that can grow
-    (wafers at each foundry, memory stacks, packaging) ends the run no lower at a
-    higher level, on *means* strictly and in *every replication* to within 0.1%,
-    both for capacity in place and for capacity committed (pipeline included).
+@pytest.mark.parametrize("name", ["national-quota.toml", "national-quota-2030.toml"])
+def test_a_higher_national_level_never_lowers_end_of_run_domestic_capacity(name):
+    """Law: at the uniform levels 0.5 .. 1.0 binding every buyer, each capacity that can grow
+    (wafers at each foundry, memory stacks, packaging) ends the run (2027, and 2030) no
+    lower at a higher level, in every replication up to rounding, both in place and
+    committed (pipeline included).
 
     The commitment rule is monotone in the orders: the gap to what the smoothed
     orders need, ``(base + added) x o / c - added - pipeline``, rises with the
-    orders ``o``, and the capacity committed so far,
-    ``X' = X + k max(gap, 0)`` within the ceiling, rises with ``X``. A higher
-    level places more new domestic orders; it also builds capacity ``c``
-    sooner, which lowers ``o / c`` later, so equality is not guaranteed
-    replication by replication: breaches, if any, must be tiny, hence the
-    tolerance per replication.
+    orders ``o``, and the capacity committed so far, ``X' = X + k max(gap, 0)``
+    within the ceiling, rises with ``X``. A higher level places more new domestic
+    orders. (It also builds capacity sooner, which lowers ``o / c`` later, so the
+    law is a measured property of the shipped scenarios rather than a theorem:
+    seed 11, 200 replications, the largest relative shortfall is below 1e-15.)
     """
     levels, reps = ["0.5", "0.7", "0.9", "1.0"], 200
-    model = Model(load(SCENARIOS / "national-quota.toml"), reps, seed=11, levels=levels)
+    model = Model(load(SCENARIOS / name), reps, seed=11, levels=levels)
     model.run()
-    for name, cap in model.investor.capacities.items():
+    for kind, cap in model.investor.capacities.items():
         in_place = np.broadcast_to(cap.added.level, (len(levels), reps))
         committed = in_place + np.broadcast_to(cap.pipeline.level(), in_place.shape)
         for values in (in_place, committed):
-            assert np.all(values[:-1] - values[1:] <= 1e-3 * (1 + values[1:])), name
-            assert np.all(np.diff(values.mean(axis=1)) >= 0), name
+            assert np.all(values[:-1] - values[1:] <= 1e-9 * (1 + values[1:])), kind
+    # and the levels do part by 2030 where investment has room (SMIC: +45% at 1.0 vs 0.5)
+    if name.endswith("2030.toml"):
+        smic = np.broadcast_to(model.investor.capacities["foundries.smic"].added.level,
+                               (len(levels), reps)).mean(axis=1)
+        assert smic[-1] > 1.2 * smic[0]
