@@ -23,7 +23,10 @@ def test_sobol_writes_ranked_indices(tmp_path):
     rows = list(csv.DictReader((out / "sensitivity.csv").open()))
     assert list(rows[0]) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
     assert {r["parameter"] for r in rows} == {"memory.stockpile_stacks", "memory.rush_stacks",
-                                              "memory.domestic_stacks.2025", "hbm_later"}
+                                              "memory.domestic_stacks.2025",
+                                              "memory.ceiling_stacks.2026",
+                                              "memory.ceiling_stacks.2027", "memory.lead_months",
+                                              "memory.ration_months", "hbm_later"}
     totals = [float(r["ST"]) for r in rows]
     assert totals == sorted(totals, reverse=True)
     assert "rank  parameter" in result.output

@@ -40,7 +40,9 @@ def test_an_lhs_sweep_defaults_and_metric_filter(tmp_path):
     assert result.exit_code == 0, result.output
     header = (out / "points.csv").read_text().splitlines()[0].split(",")
     assert header == ["point", "memory.stockpile_stacks", "memory.rush_stacks",
-                      "memory.domestic_stacks.2025", "memory.domestic_stacks.2026", STACKS]
+                      "memory.domestic_stacks.2025", "memory.domestic_stacks.2026", STACKS,
+                      "memory.ceiling_stacks.2026", "memory.ceiling_stacks.2027",
+                      "memory.lead_months", "memory.ration_months"]
     table = pq.read_table(out / "results.parquet")
     assert set(table["metric"].to_pylist()) == {"domestic_share_units"}
     assert set(table["quota"].to_pylist()) == {"0.9"}

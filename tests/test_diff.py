@@ -18,8 +18,8 @@ from sim.runner import execute
 
 REPS = 150
 LEVELS = ["announced", "1.0"]
-# Demand above the baseline's whole range (250k-450k H100e in the first year).
-MORE_DEMAND = 'demand.base = { value = 600000 }\n'
+# Demand above the baseline's whole range (a first-year budget of USD 12.4bn-15.9bn).
+MORE_DEMAND = 'demand.budget_usd = { value = 2.4e10 }\n'
 H200_BLOCKED = "[events.h200_allowed]\nenabled = false\n"
 
 
@@ -67,7 +67,7 @@ def test_runs_of_different_sizes_pair_on_their_common_replications(runs):
 
 def test_driver_groups_add_up_and_point_at_the_demand_change(runs):
     result = compare(runs["a"], runs["b"])
-    assert set(result.changed) == {"demand.base", "events.h200_allowed"}
+    assert set(result.changed) == {"demand.budget_usd", "events.h200_allowed"}
     assert set(result.groups) == {"demand", "events"}
     d = result.drivers
     assert d.method == "shapley" and d.runs == 4

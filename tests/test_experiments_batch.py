@@ -2,12 +2,13 @@
 
 import numpy as np
 import pytest
-from experiments_support import CEILING
+from experiments_support import BASELINE, CEILING
 
 from sim.experiments import design
 from sim.experiments.batch import Batch, Job, RowFilter, probe, run_batch
 from sim.experiments.parameters import apply
 from sim.model.ensemble import simulate
+from sim.scenario import load
 
 REPS, SEED, LEVELS = 16, 11, ("announced", "0.7")
 
@@ -43,11 +44,21 @@ def test_each_point_of_a_batch_equals_its_standalone_run(baseline, sets, sample,
         assert np.array_equal(result.stats[i], stats, equal_nan=True), f"point {i}"
 
 
-def test_points_share_random_numbers(baseline):
+# The baseline with demand drawn in H100e (its budget, tri(12.4bn, 15.7bn, 15.9bn) USD, at
+# USD 21k an H100e) instead of a budget: demand then does not depend on supply (a budget
+# buys fewer H100e when chips cost more), so equal demand shows the draws are common.
+H100E_DEMAND = {"demand": {"base": {"dist": "triangular", "low": 590_000, "mode": 750_000,
+                                    "high": 760_000}}}
+
+
+def test_points_share_random_numbers():
     """Two points with equal values are identical: the other draws are common."""
-    sets = design.parse_sets(baseline, [(CEILING, ["0.6", "0.6001"])])
-    built = design.build(baseline, sets, "grid", 1, 7)
-    job = Job(baseline, REPS, SEED, LEVELS, probe(baseline).drawn)
+    scenario = load(BASELINE, H100E_DEMAND)
+    assert scenario.demand.budget_usd is None and not scenario.demand.base.is_fixed
+    sets = design.parse_sets(scenario, [(CEILING, ["0.6", "0.6001"])])
+    built = design.build(scenario, sets, "grid", 1, 7)
+    job = Job(scenario, REPS, SEED, LEVELS, probe(scenario).drawn)
+    assert "demand.base" in job.drawn
     result = run_batch(job, batch_of(built))
     demand = [k for k, key in enumerate(result.keys) if key[1] == "demand_compute"]
     assert np.array_equal(result.stats[0, demand], result.stats[1, demand])

@@ -159,10 +159,10 @@ def test_a_design_pinning_every_uncertain_parameter_runs_one_replication():
 def test_a_partial_design_says_which_parameters_still_vary(small_plan):
     varied = {spec.path for spec in small_plan.design.columns}
     assert small_plan.varying and not varied & set(small_plan.varying)
-    assert "demand.base" in small_plan.varying
+    assert "demand.budget_usd" in small_plan.varying  # the baseline's demand is a budget
     note = next(n for n in small_plan.notes if "still vary" in n)
     assert f"within each point {len(small_plan.varying)} uncertain parameters still vary " \
-           f"across the 12 replications" in note and "demand.base" in note
+           f"across the 12 replications" in note and "demand.budget_usd" in note
 
 
 def test_the_manifest_records_the_evaluator_and_what_varies(small_plan, tmp_path):

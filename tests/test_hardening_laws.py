@@ -22,9 +22,9 @@ What the model guarantees, and what it does not:
   Where imports are limited by supply or rules, a higher quota moves imports
   from quota-bound buyers to others and can leave every national total as it
   was; nothing is asserted then.
-* Import embargo (every import and grey-market flow and stock scaled by
-  k < 1), with quotas counted in compute: cumulative imported compute never
-  rises. Units may (a lost H200 can be replaced by several smaller chips),
+* Import embargo (every import and grey-market flow, stock and enforcement
+  cap scaled by k < 1), with quotas counted in compute and demand in H100e:
+  cumulative imported compute never rises. Units may (a lost H200 can be replaced by several smaller chips),
   and a quota counted in chips asks for more compute abroad when fewer big
   imported chips arrive, so neither is asserted.
 * A product that is never launched changes nothing.
@@ -100,14 +100,29 @@ def assert_not_below(high: np.ndarray, low: np.ndarray, what: str) -> None:
 
 
 def scale_supply(raw: dict, k: float) -> dict:
-    """Every import and grey-market flow and stockpile times ``k``."""
+    """Every import and grey-market flow, stockpile and enforcement cap times ``k``."""
     raw = copy.deepcopy(raw)
     for section in ("imports", "grey_market"):
         for product in raw[section].values():
-            product["units_per_month"] = {y: scaled(d, k)
-                                          for y, d in product["units_per_month"].items()}
+            for key in ("units_per_month", "enforcement_cap"):
+                if key in product:
+                    product[key] = {y: scaled(d, k) for y, d in product[key].items()}
             if "stockpile_units" in product:
                 product["stockpile_units"] = scaled(product["stockpile_units"], k)
+    return raw
+
+
+def in_h100e(raw: dict) -> dict:
+    """Demand given in H100e: what the budget buys at USD 21k an H100e (A45's mode).
+
+    With a budget, demand in H100e follows prices, and a level or an embargo that
+    turns the import mix cheaper per H100e can buy more abroad with the same money:
+    the laws on imported compute are stated for demand in H100e.
+    """
+    demand = raw["demand"]
+    if "budget_usd" in demand:
+        demand["base"] = demand.pop("budget_usd") / 21_000
+        demand.pop("initial_usd_per_h100e", None)
     return raw
 
 
@@ -163,12 +178,9 @@ def test_conservation_and_share_bounds(tmp_path_factory, raw):
 def demand_limited(raw: dict) -> dict:
     """Imports limited by demand alone: every supply ample, no rule against any buyer.
 
-    Demand is given in H100e: what the budget buys at USD 21k an H100e (A45's mode).
+    Demand is given in H100e (:func:`in_h100e`).
     """
-    raw = scale_supply(raw, 1000.0)
-    demand = raw["demand"]
-    demand["base"] = demand.pop("budget_usd") / 21_000
-    demand.pop("initial_usd_per_h100e", None)
+    raw = in_h100e(scale_supply(raw, 1000.0))
     for event in raw["events"].values():
         event["enabled"] = False
     for product in raw["imports"].values():
@@ -202,7 +214,7 @@ def test_where_imports_are_demand_limited_a_higher_quota_never_adds_imports(tmp_
 @given(scenarios(), st.floats(0, 0.95))
 def test_tighter_embargo_never_adds_imported_compute(tmp_path_factory, raw, k):
     tmp = tmp_path_factory.mktemp("law")
-    raw = compute_quotas(raw)
+    raw = in_h100e(compute_quotas(raw))
     open_, tight = run(tmp, raw), run(tmp, scale_supply(raw, k))
     assert_not_below(compute_of(open_, "import"), compute_of(tight, "import"),
                      "cumulative imported compute")

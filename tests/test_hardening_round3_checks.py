@@ -57,9 +57,14 @@ def values(count: int, start: float, step: float) -> list[str]:
     return [f"{start + step * i:.6g}" for i in range(count)]
 
 
+# The baseline's demand is a first-year budget (USD 12.4bn-15.9bn): grids vary it from USD
+# 15bn in steps of USD 100k (six significant digits, as ``values`` writes them).
+BUDGET, BUDGET_FROM, BUDGET_STEP = "demand.budget_usd", 15e9, 1e5
+
+
 def grid(size: int, bad: tuple[str, list[str]]) -> list[tuple[str, list[str]]]:
-    """Sets for a grid of ``size`` points: ``bad`` (two values) times demand.base values."""
-    return [bad, ("demand.base", values(size // len(bad[1]), 400_000, 10))]
+    """Sets for a grid of ``size`` points: ``bad`` (two values) times demand.budget_usd values."""
+    return [bad, (BUDGET, values(size // len(bad[1]), BUDGET_FROM, BUDGET_STEP))]
 
 
 # --- 4. checks that size switched off -----------------------------------------------------
@@ -160,7 +165,7 @@ def test_the_cli_refuses_a_30000_point_grid_before_any_batch(tmp_path, monkeypat
     monkeypatch.setattr(evaluators, "run_batch", no_batch)
     monkeypatch.setattr(batch, "run_batch", no_batch)
     args = ["sweep", str(BASELINE), "--set", f"{LICENCE}=0.5,5",
-            "--set", "demand.base=" + ",".join(values(15_000, 400_000, 10)),
+            "--set", f"{BUDGET}=" + ",".join(values(15_000, BUDGET_FROM, BUDGET_STEP)),
             "--reps", "1", "--workers", "1", "--out", str(tmp_path / "never")]
     result = CliRunner().invoke(main, args)
     assert check_outcome(result) == "error"
@@ -273,7 +278,8 @@ IDS = {  # a 1 MB id where the scenario names something, and the key naming it
     "event product": (lambda raw: raw["events"]["h20_launch"].update(product=MEGABYTE),
                       "events.h20_launch.product"),
     "allocation rule": (lambda raw: raw["run"].update(allocation=MEGABYTE), "run.allocation"),
-    "distribution": (lambda raw: raw["demand"]["base"].update(dist=MEGABYTE), "demand.base.dist"),
+    "distribution": (lambda raw: raw["demand"]["budget_usd"].update(dist=MEGABYTE),
+                     "demand.budget_usd.dist"),
     "month": (lambda raw: raw["calendar"].update(start=MEGABYTE), "calendar.start"),
 }
 
@@ -315,7 +321,7 @@ def test_scenario_ids_of_any_text_give_a_bounded_line(tmp_path_factory, text):
 
 OPTIONS = {  # command-line inputs that are echoed when refused (each refused, whatever the text)
     "--set path": lambda text: ["sweep", str(BASELINE), "--set", f"{text}=1,2"],
-    "--set value": lambda text: ["sweep", str(BASELINE), "--set", f"demand.base=1,x{text}"],
+    "--set value": lambda text: ["sweep", str(BASELINE), "--set", f"{BUDGET}=1,x{text}"],
     "--set malformed": lambda text: ["sweep", str(BASELINE), "--set", text],
     "--group": lambda text: ["sensitivity", str(BASELINE), "--group", text.replace("=", "")],
     "--group name": lambda text: ["sensitivity", str(BASELINE), "--group", f"{text}=zz*"],

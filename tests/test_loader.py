@@ -32,11 +32,14 @@ def test_every_shipped_scenario_loads(path):
 
 
 def test_extending_the_baseline_changes_only_what_the_child_sets(baseline, write_scenario):
-    child = load(write_scenario('name = "child"\n[demand]\nbase = 400000\n'))
+    child = load(write_scenario('name = "child"\n[demand]\nbudget_usd = 1.2e10\n'))
     assert child.name == "child"
-    assert child.demand.base.is_fixed and child.demand.base.args == (400000.0,)
+    assert child.demand.budget_usd.is_fixed and child.demand.budget_usd.args == (1.2e10,)
+    assert child.demand.base is None
     # A plain value replacing a cited parameter keeps the citation.
-    assert child.demand.base.evidence == baseline.demand.base.evidence
+    assert child.demand.budget_usd.evidence == baseline.demand.budget_usd.evidence
+    assert child.demand.budget_usd.evidence  # the baseline's budget cites evidence
+    assert child.demand.initial_usd_per_h100e == baseline.demand.initial_usd_per_h100e
     assert child.demand.growth == baseline.demand.growth
     assert child.segments == baseline.segments
 
@@ -45,15 +48,18 @@ def test_demand_is_given_as_h100e_or_as_a_budget_exactly_once(write_scenario):
     # both in one file: refused, naming the key to remove
     err = load_error(write_scenario("[demand]\nbase = 1\nbudget_usd = 1e10\n"))
     assert err.path == "demand.budget_usd" and "exactly one" in str(err)
-    # an override giving one replaces the other
-    assert load(BASELINE, {"demand": {"budget_usd": 1e10}}).demand.base is None
+    # an override giving one replaces the other (the baseline gives a budget)
+    assert load(BASELINE).demand.budget_usd is not None
+    replaced = load(BASELINE, {"demand": {"base": 400000}}).demand
+    assert replaced.budget_usd is None and replaced.base.args == (400000.0,)
     # neither: refused, naming base
     from sim.scenario.convert import to_dataclass
     from sim.scenario.schema import Scenario
     from sim.scenario.validate import validate
 
     raw = to_raw(load(BASELINE))
-    del raw["demand"]["base"]
+    del raw["demand"]["budget_usd"]
+    assert "base" not in raw["demand"]
     with pytest.raises(ScenarioError, match="exactly one") as caught:
         validate(to_dataclass(Scenario, raw, ""))
     assert caught.value.path == "demand.base"
