@@ -24,9 +24,10 @@ What the model guarantees, and what it does not:
   was; nothing is asserted then.
 * Import embargo (every import and grey-market flow, stock and enforcement
   cap scaled by k < 1), with quotas counted in compute and demand in H100e:
-  cumulative imported compute never rises. Units may (a lost H200 can be replaced by several smaller chips),
-  and a quota counted in chips asks for more compute abroad when fewer big
-  imported chips arrive, so neither is asserted.
+  cumulative imported compute never rises. Units may (a lost H200 can be
+  replaced by several smaller chips), and a quota counted in chips asks for
+  more compute abroad when fewer big imported chips arrive, so neither is
+  asserted.
 * A product that is never launched changes nothing.
 """
 
