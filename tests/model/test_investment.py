@@ -217,3 +217,18 @@ def test_a_higher_national_level_never_lowers_end_of_run_domestic_capacity(name)
         smic = np.broadcast_to(model.investor.capacities["foundries.smic"].added.level,
                                (len(levels), reps)).mean(axis=1)
         assert smic[-1] > 1.2 * smic[0]
+
+
+def test_ceilings_are_read_for_when_capacity_comes_on_line_in_each_kind_s_unit():
+    # memory: ceiling 1,200 / 2,400 / 3,600 stacks a year at the ends of 2025-2027, a
+    # 12-month lead; the capacity is stacks a month, read 12 months ahead, never past
+    # the calendar's last month (2027-12)
+    scenario = load(PRIORS, {"memory": {"ceiling_stacks": {"2025": 1200, "2026": 2400,
+                                                           "2027": 3600},
+                                        "lead_months": 12}})
+    model = Model(scenario, 2, seed=1)
+    ceiling = model.investor.capacities["memory"].ceiling
+    np.testing.assert_allclose(ceiling(0), 100.0)  # 2024-01: before the first anchor
+    np.testing.assert_allclose(ceiling(24), 1300.0 / 12)  # 2026-01: a twelfth toward 2,400
+    np.testing.assert_allclose(ceiling(50), 300.0)  # 2028-03 is past the end: 2027-12
+    np.testing.assert_allclose(ceiling(59), 300.0)
