@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import child  # benchmarks/child.py: this script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "baseline.toml"
@@ -31,13 +30,8 @@ def one(reps: int, explain: int, out: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one ``chipsim run`` (which must succeed)."""
     args = [sys.executable, "-m", "sim", "run", str(SCENARIO), "--reps", str(reps),
             "--explain-reps", str(explain), "--out", str(out), "--force"]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=ROOT)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    wall, cpu, _peak = child.measure(args, ROOT)
+    return wall, cpu
 
 
 def main() -> None:

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+import child  # benchmarks/child.py: this script's folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 PERF = ROOT.parent / "shared" / "perf"
@@ -30,14 +29,7 @@ TOY = ("import sys; sys.path.insert(0, {perf!r}); import numpy_limit as pm; "
 
 def measure(args: list[str]) -> tuple[float, float, float]:
     """Wall s, CPU s and peak RSS (MB) of one child process, which must succeed."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=ROOT)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024
+    return child.measure(args, ROOT)
 
 
 def main() -> None:
