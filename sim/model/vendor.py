@@ -272,26 +272,15 @@ class Capacity:
         self.chips = chips  # of which memory (and packaging, once packaged) lets through
         self.banked = banked  # of those, from banked dies
         self.h100e = h100e  # (products, R)
-        self.unpacked = chips  # chips memory lets through, before any packaging limit
 
     def packaged(self, fraction: np.ndarray) -> Capacity:
         """Return this capacity with chips and banked chips cut to ``fraction`` (levels, R)."""
-        out = Capacity(self.wanted, self.chips * fraction[None], self.banked * fraction[None],
-                       self.h100e)
-        out.unpacked = self.unpacked
-        return out
+        return Capacity(self.wanted, self.chips * fraction[None], self.banked * fraction[None],
+                        self.h100e)
 
     def compute(self) -> np.ndarray:
         """H100e the capacity could make, (levels, R)."""
         return (self.chips * self.h100e[:, None]).sum(axis=0)
-
-    def memory_cut(self) -> np.ndarray:
-        """H100e memory kept from being made, (levels, R)."""
-        return ((self.wanted - self.unpacked) * self.h100e[:, None]).sum(axis=0)
-
-    def packaging_cut(self) -> np.ndarray:
-        """H100e packaging kept from being made, (levels, R)."""
-        return ((self.unpacked - self.chips) * self.h100e[:, None]).sum(axis=0)
 
 
 def default_pool(spec: VendorSpec) -> VendorSpec:

@@ -100,8 +100,9 @@ def test_packaging_splits_its_capacity_among_vendors_in_proportion_to_their_chip
     packaging.limit([a, b], 0)  # 200 chips wanted, 100 packaged: half each
     np.testing.assert_allclose(a.capacity.chips[:, 0, 0], [30, 10])
     np.testing.assert_allclose(b.capacity.banked[:, 0, 0], [25, 5])
-    np.testing.assert_allclose(a.capacity.packaging_cut(), [[40]])
-    np.testing.assert_allclose(a.capacity.memory_cut(), [[0]])
+    packaged = (a.capacity.chips * a.capacity.h100e[:, None]).sum(axis=0)
+    np.testing.assert_allclose(60 + 20 - packaged, [[40]])  # H100e packaging kept back
+    np.testing.assert_allclose(a.capacity.wanted[:, 0, 0], [60, 20])  # memory cut nothing
     c = vendor([40, 20])
     packaging.limit([c], 0)  # within capacity: unchanged
     np.testing.assert_allclose(c.capacity.chips[:, 0, 0], [40, 20])
