@@ -46,3 +46,19 @@ def test_unmet_orders_go_offshore_by_share_within_the_national_capacity_pro_rata
     np.testing.assert_allclose((unmet - split)[:, 0], [[50.0, 70.0], [0.0, 20.0]])  # abandoned
     none = offshore_split(unmet, np.zeros_like(shares), np.array([200.0, 60.0]))
     assert np.all(none == 0.0)  # no share: nothing offshore whatever the capacity
+
+
+def test_the_market_keeps_offshore_compute_within_the_national_capacity():
+    from chipsim_testing import PRIORS
+
+    from sim.model.model import Model
+    from sim.scenario import load
+
+    priors = load(PRIORS)
+    tiny = {"offshore": {"capacity": {year: 1.0 for year in priors.offshore.capacity}}}
+    capped = Model(load(PRIORS, tiny), 50, seed=3, levels=["announced"]).run().replicates
+    free = Model(priors, 50, seed=3, levels=["announced"]).run().replicates
+    assert capped["offshore_compute"].max() <= 12.0 * (1 + 1e-9)  # 1 H100e a month at most
+    assert free["offshore_compute"].max() > 1_000.0  # the priors' capacity lets far more through
+    # what the cap keeps from going offshore is abandoned instead: unmet is unchanged
+    np.testing.assert_allclose(capped["unmet_demand_compute"], free["unmet_demand_compute"])
