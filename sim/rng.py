@@ -20,10 +20,17 @@ class Streams:
     def __init__(self, seed: int):
         self.seed = int(seed)
 
-    def generator(self, name: str) -> np.random.Generator:
-        """Return the Generator for stream ``name`` (same name, same numbers)."""
+    def generator(self, name: str, skip: int = 0) -> np.random.Generator:
+        """Return the Generator for stream ``name`` (same name, same numbers).
+
+        ``skip`` advances it past that many draws in constant time: every draw
+        of a parameter is one uniform (:meth:`sim.scenario.dist.Dist.sample`),
+        one step of PCG64, so a block of replications starting at ``skip``
+        draws exactly the rows a full-size run draws there.
+        """
         key = zlib.crc32(name.encode("utf-8"))
-        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
+        bits = np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=(key,)))
+        return np.random.Generator(bits.advance(skip) if skip else bits)
 
 
 class Draws:
@@ -52,5 +59,4 @@ class Draws:
             return np.array(self.pinned[path], dtype=float).reshape(self.count)
         if dist.is_fixed:
             return np.broadcast_to(np.float64(dist.args[0]), (self.count,))
-        full = dist.sample(self.streams.generator(path), self.first + self.count)
-        return full[self.first:]
+        return dist.sample(self.streams.generator(path, self.first), self.count)
