@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,3 +23,25 @@ def measure(args: list[str], cwd: Path) -> tuple[float, float, float]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, after.ru_maxrss / 1024
+
+
+# A wrapper process runs the command and reports its own children's usage, so each
+# run's peak memory is its own (RUSAGE_CHILDREN keeps the largest child ever waited for).
+WRAPPER = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+           "capture_output=True); u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+           "print(u.ru_utime + u.ru_stime, u.ru_maxrss)")
+
+
+def measure_alone(args: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall s, CPU s and peak RSS (MB) of one command, its peak its own (via a wrapper).
+
+    The command runs with ``cwd`` first on PYTHONPATH, so ``-m sim`` imports that
+    checkout. The peak is the largest single process of the command's tree.
+    """
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *args], cwd=cwd, check=True,
+                          capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(cwd)})
+    wall = time.perf_counter() - started
+    cpu, peak_kb = done.stdout.split()
+    return wall, float(cpu), float(peak_kb) / 1024.0

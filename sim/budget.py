@@ -40,7 +40,8 @@ COEFFICIENTS = {
     "rep_level_product": 135.9,      # state per replication, level and product (stocks)
     "rep_level_segment_product": 14.02,  # ... and per segment too (buyer-side import rules)
 }
-GROUP_CELLS = 100_000  # mirrors sim.model.parallel.GROUP_CELLS (levels simulated at once)
+BLOCK_BYTES = 160 * 2**20  # simulation memory of one block of replications (all levels at once)
+READ_BYTES = 3 * 64 * 2**20  # merging blocks: rows read at once, joined and summarised
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ class Size:
 
     @property
     def concurrent_levels(self) -> int:
-        """Quota levels simulated at once in one process (levels are grouped)."""
-        return max(1, min(self.levels, GROUP_CELLS // max(self.replications, 1)))
+        """Quota levels simulated at once: all of them (blocks split replications, not levels)."""
+        return self.levels
 
 
 def features(size: Size) -> dict[str, float]:
@@ -153,30 +154,85 @@ def check_fits(needed: float, what: str, hint: str, key: str = "--reps") -> None
                             f"the {room / GiB:.1f} GiB available; {hint}", key)
 
 
-def tree_bytes(size: Size, workers: int = 1) -> float:
-    """Estimated peak of the whole process tree when ``workers`` processes share the levels.
+def simulation_bytes(size: Size) -> float:
+    """Memory of simulating ``size`` beyond the interpreter and the kept outputs."""
+    return (run_bytes(size) - COEFFICIENTS["base"]
+            - COEFFICIENTS["rep_level_year"] * float(size.replications) * size.levels
+            * size.years)
 
-    Each process simulates its share of the levels (ceil(levels / processes),
-    grouped as in one process); the parent also holds the others' kept
-    outputs once they are merged. Forked children share the interpreter's
-    pages, so counting ``base`` per process errs on the safe side.
+
+def block_replications(scenario, levels: int, budget: float = BLOCK_BYTES) -> int:
+    """Replications a block holds within ``budget`` bytes of simulation memory (at least 1)."""
+    per = simulation_bytes(scenario_size(scenario, 1, levels))
+    return max(1, int(budget // max(per, 1.0)))
+
+
+def blocked_bytes(size: Size, block: int, workers: int = 1, kept: bool = True) -> float:
+    """Estimated peak of a run in blocks of ``block`` replications on ``workers`` processes.
+
+    Each process simulates one block at a time; the parent holds every
+    replication's kept outputs (``kept``; not when they go to disk) and, once
+    blocks are done, reads their spilled rows a few at a time to summarise.
     """
-    processes = max(1, min(workers, size.levels))
-    if processes == 1:
-        return run_bytes(size)
-    share = Size(size.replications, -(-size.levels // processes), size.segments, size.products,
-                 size.months)
-    merged = (COEFFICIENTS["rep_level_year"] * size.replications * size.years
-              * (size.levels - share.levels))
-    return processes * run_bytes(share) + merged
+    block = min(block, size.replications)
+    one = Size(block, size.levels, size.segments, size.products, size.months)
+    held = COEFFICIENTS["rep_level_year"] * float(size.replications) * size.levels * size.years
+    merging = READ_BYTES if block < size.replications else 0.0
+    return (COEFFICIENTS["base"] + max(1, workers) * simulation_bytes(one)
+            + (held if kept else 0.0) + merging)
 
 
-def check_run_fits(scenario, replications: int, levels: int, workers: int = 1) -> None:
+def check_run_fits(scenario, replications: int, levels: int, workers: int = 1,
+                   exact: bool = True) -> None:
     """Refuse a run whose estimated memory (every worker process) exceeds what is available."""
-    needed = tree_bytes(scenario_size(scenario, replications, levels), workers)
+    size = scenario_size(scenario, replications, levels)
+    needed = blocked_bytes(size, block_replications(scenario, levels), workers, exact)
     check_fits(needed, f"a run of {replications:,} replications at {levels} quota level(s)"
                + (f" on {workers} workers" if workers > 1 else ""),
                "use fewer --reps (or quota levels, or --workers), or a machine with more memory")
+
+
+def summary_rows(scenario, levels: int) -> int:
+    """Return an upper bound on a run's summary rows (every metric at every period and level)."""
+    from sim.metrics import ALL, BOUND, MONTH, NATIONAL, QUARTER, YEAR, names
+
+    size = scenario_size(scenario, 1, levels)
+    regions = 1 + size.segments
+    per_level = (len(names(MONTH, NATIONAL)) * size.months
+                 + len(names(QUARTER, NATIONAL)) * (size.months // 3 + 1)
+                 + (len(names(YEAR, ALL)) * regions + len(names(YEAR, BOUND)) * size.segments)
+                 * size.years)
+    return per_level * levels
+
+
+def spill_bytes(scenario, replications: int, levels: int, exact: bool, workers: int = 1) -> float:
+    """Disk a blocked run writes: every row's values (exact), or a block's and the kept values."""
+    rows = summary_rows(scenario, levels)
+    if exact:
+        return 8.0 * rows * replications
+    size = scenario_size(scenario, replications, levels)
+    block = min(replications, block_replications(scenario, levels))
+    return (8.0 * rows * block * (max(1, workers) + 1)
+            + COEFFICIENTS["rep_level_year"] * float(replications) * levels * size.years)
+
+
+def free_disk(folder: str | Path) -> float | None:
+    """Bytes free on the file system of ``folder`` (None when it cannot be told)."""
+    import shutil
+
+    try:
+        return float(shutil.disk_usage(folder).free)
+    except OSError:
+        return None
+
+
+def check_disk_fits(needed: float, folder: str | Path, what: str, hint: str,
+                    key: str = "--reps") -> None:
+    """Raise ScenarioError (exit 2) when ``needed`` bytes exceed the free disk at ``folder``."""
+    room = free_disk(folder)
+    if room is not None and needed * SAFETY > room:
+        raise ScenarioError(f"{what} needs about {needed / GiB:.1f} GiB of disk in {folder}, "
+                            f"more than the {room / GiB:.1f} GiB free; {hint}", key)
 
 
 # Sweeps and sensitivity studies (bytes; measured with benchmarks/bench_memory.py --designs).

@@ -7,16 +7,17 @@ import numbers
 import os
 import reprlib
 import stat
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sim.budget import check_run_fits
+from sim.budget import block_replications, check_disk_fits, check_run_fits, spill_bytes
 from sim.explain.measure import ExplainOptions, blocks, measure
 from sim.explain.runs import with_effects
 from sim.explain.table import Effects
-from sim.model.ensemble import EnsembleResult, simulate
-from sim.model.parallel import auto_workers
+from sim.model.ensemble import Blocking, EnsembleResult, simulate
+from sim.model.parallel import default_workers
 from sim.results.atomic import output_directory
 from sim.results.run_dir import manifest, write_run
 from sim.scenario import Scenario, ScenarioError, load
@@ -24,6 +25,7 @@ from sim.scenario.convert import quota_level
 from sim.scenario.errors import short
 from sim.scenario.loader import os_reason
 
+DEFAULT_BLOCKING = Blocking()  # blocks sized to the memory budget, spilled to TMPDIR
 DEFAULT_SCENARIO = Path("scenarios") / "baseline.toml"
 MAX_REPLICATIONS = 10_000_000  # as chipsim run --reps and --explain-reps
 MAX_SEED = 2**63 - 1  # as chipsim run --seed
@@ -49,12 +51,13 @@ def default_out_dir(scenario: Scenario) -> Path:
 def execute(scenario_file: str | Path, replications: int | None = None, seed: int | None = None,
             levels: list[str] | None = None, out_dir: str | Path | None = None,
             force: bool = False, write: bool = True, workers: int | None = None,
-            explain: ExplainOptions | None = None) -> Run:
+            explain: ExplainOptions | None = None, blocking: Blocking = DEFAULT_BLOCKING) -> Run:
     """Run ``scenario_file``; refuses to overwrite an existing ``out_dir`` unless ``force``.
 
-    ``workers`` processes share the quota levels (default: one per idle CPU for
-    a large run, else 1; see :func:`sim.model.parallel.auto_workers`); the
-    outputs do not depend on it. ``explain`` measures the counterfactual
+    ``workers`` processes share the replication blocks (default: one per CPU
+    for a large run, else 1; see :func:`sim.model.parallel.default_workers`);
+    ``blocking`` sizes the blocks (see :class:`sim.model.ensemble.Blocking`).
+    The outputs depend on neither. ``explain`` measures the counterfactual
     effects too, on the run's seed and levels (None, or 0 replications: not).
     """
     started = time.perf_counter()
@@ -67,8 +70,8 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
     run_seed = scenario.run.seed if seed is None else seed
     chosen = list(levels) if levels else list(scenario.run.quota_levels)
     if workers is None:
-        workers = auto_workers(reps, len(chosen))
-    check_run_fits(scenario, reps, len(chosen), workers)  # refuse before any work (issue 13)
+        workers = default_workers(reps, len(chosen))
+    check_blocked_run(scenario, (reps, len(chosen), workers), blocking)  # before any work
     if explain is not None and explain.replications > 0:
         explain = replace(explain, seed=run_seed, levels=tuple(chosen))
         check_run_fits(scenario, explain.replications * blocks(explain), len(chosen))
@@ -76,7 +79,8 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
         explain = None
     # The output is claimed (checked, locked) before the simulation starts.
     with output_directory(target, force) if write else contextlib.nullcontext() as claim:
-        result = simulate(scenario, reps, run_seed, chosen, workers=workers, narrow=write)
+        result = simulate(scenario, reps, run_seed, chosen, workers=workers, narrow=write,
+                          blocking=blocking)
         effects = measure(scenario, explain) if explain is not None else None
         info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
                         time.perf_counter() - started)
@@ -85,6 +89,23 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
         if write:
             write_run(target, result, info, force, claim, effects)
     return Run(scenario, result, target if write else None, info, effects)
+
+
+def check_blocked_run(scenario: Scenario, size: tuple[int, int, int], blocking: Blocking) -> None:
+    """Refuse (ScenarioError) a run of (replications, levels, workers) too large for memory or disk.
+
+    A run of several blocks spills its summary rows to ``blocking.folder``
+    (default: the temporary directory): every row's values up to the exact
+    limit, a block's at a time above it (see :mod:`sim.model.merge`).
+    """
+    reps, levels, workers = size
+    exact = reps <= blocking.exact_limit
+    check_run_fits(scenario, reps, levels, workers, exact)
+    if reps > (blocking.size or block_replications(scenario, levels)):
+        folder = blocking.folder or tempfile.gettempdir()
+        check_disk_fits(spill_bytes(scenario, reps, levels, exact, workers), folder,
+                        f"a run of {reps:,} replications at {levels} quota level(s)",
+                        "use fewer --reps (or quota levels), or set TMPDIR to a larger disk")
 
 
 # Checks of a run's arguments: sim.run (sim.api) and execute refuse bad ones with the

@@ -8,8 +8,8 @@ a JSON object:
 * ``point``: where to pause; ``simulate`` (before the simulation, output
   claimed), ``replace`` (before the ``nth`` ``os.replace`` into the output),
   ``commit`` (before the staging directory is moved or exchanged into place),
-  ``share`` (every process simulating a share of the levels: the parent and
-  each forked worker of ``run --workers K``), ``batch`` (every pool worker of
+  ``share`` (every process simulating a block of replications: each forked
+  worker of ``run --workers K``), ``batch`` (every pool worker of
   a sweep, before its batch), ``write`` (before a sweep stores its ``nth``
   batch);
 * ``nth``: for ``replace`` and ``write``, which call (1-based);
@@ -92,8 +92,8 @@ def install() -> None:
 
         RunStore.write = write
     elif point == "share":
-        import sim.model.parallel as parallel
-        parallel.run_share = paused_before(parallel.run_share, "share")
+        from sim.model import ensemble
+        ensemble.BlockJob.__call__ = paused_before(ensemble.BlockJob.__call__, "share")
     elif point == "batch":  # by module name, so pool workers can import it
         import hardening_child
 

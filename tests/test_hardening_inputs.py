@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from hardening_support import BASELINE, check_outcome, error_line
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import budget
 from sim.cli import main
+from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parents[1]
 LOADERS = {  # every command that loads a scenario, with cheap options
@@ -149,26 +150,28 @@ sizes = st.builds(budget.Size, st.integers(1, 10**7), st.integers(1, 20), st.int
 @given(sizes, st.sampled_from(["replications", "levels", "segments", "products", "months"]),
        st.integers(1, 1000))
 def test_more_of_anything_never_needs_less_memory(size, field, extra):
-    """At the same number of levels simulated at once; grouping is the exception (below)."""
+    """Every level is simulated at once (blocks split replications, never levels)."""
     bigger = budget.Size(**{**size.__dict__, field: getattr(size, field) + extra})
-    assume(bigger.concurrent_levels == size.concurrent_levels)
     assert budget.run_bytes(bigger) >= budget.run_bytes(size) > 0
 
 
-def test_levels_simulated_a_group_at_a_time_need_less_than_all_at_once():
-    """Past GROUP_CELLS level-replications the levels run in groups, so one more
-    replication can lower the estimate, as it lowers the measured peak."""
-    reps = budget.GROUP_CELLS // 2
-    together = budget.Size(reps, 2, 6, 17, 60)
-    grouped = budget.Size(reps + 1, 2, 6, 17, 60)
-    assert (together.concurrent_levels, grouped.concurrent_levels) == (2, 1)
-    assert budget.run_bytes(grouped) < budget.run_bytes(together)
+def test_a_blocked_run_needs_memory_for_its_blocks_not_its_replications():
+    """Issue 19: blocks bound the simulation's memory; only the kept outputs grow."""
+    size = budget.Size(1_000_000, 1, 6, 17, 60)
+    block = 20_000
+    blocked = budget.blocked_bytes(size, block)
+    assert blocked < budget.run_bytes(size)
+    on_disk = budget.blocked_bytes(size, block, kept=False)
+    ten_times = budget.Size(10_000_000, 1, 6, 17, 60)
+    assert budget.blocked_bytes(ten_times, block, kept=False) == on_disk  # flat
+    assert budget.blocked_bytes(size, block, workers=2) > blocked  # a block per worker
 
 
-def test_workers_multiply_the_estimate_of_the_levels_each_holds():
-    size = budget.Size(100_000, 5, 6, 17, 60)
-    one = budget.tree_bytes(size, 1)
-    assert one == budget.run_bytes(size)
-    five = budget.tree_bytes(size, 5)  # five 1-level models at once
-    assert five >= 5 * budget.run_bytes(budget.Size(100_000, 1, 6, 17, 60)) > one
-    assert budget.tree_bytes(size, 64) == five  # never more processes than levels
+def test_block_replications_fit_the_budget():
+    scenario = load(BASELINE)
+    for levels in (1, 5):
+        reps = budget.block_replications(scenario, levels)
+        size = budget.scenario_size(scenario, reps, levels)
+        assert budget.simulation_bytes(size) <= budget.BLOCK_BYTES
+        bigger = budget.scenario_size(scenario, reps + 1, levels)
+        assert budget.simulation_bytes(bigger) > budget.BLOCK_BYTES

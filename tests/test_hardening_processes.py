@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="finds a command's processes through /proc")
 RUN = ["run", str(BASELINE), "--reps", "40", "--quota", "announced", "--quota", "0.9"]
 WORKERS_RUN = ["run", str(BASELINE), "--reps", "200", "--quota", "announced", "--quota", "0.5",
-               "--quota", "0.9", "--workers", "2"]
+               "--quota", "0.9", "--workers", "2", "--block-reps", "100"]
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
 SWEEP = ["sweep", str(BASELINE), "--set", f"{CEILING}=0.45,0.65", "--sample", "lhs", "--n", "2",
          "--param", "memory.*", "--reps", "8", "--seed", "5", "--quota", "announced",
@@ -96,7 +96,7 @@ def test_sigkill_of_run_workers_leaves_no_process(tmp_path):
     """Issue 13: the forked worker of `run --workers 2` outlived a SIGKILL of its parent."""
     out = tmp_path / "run"
     started = start(WORKERS_RUN + ["--out", str(out)], tmp_path, "share")
-    paused = started.wait_paused(2)  # the parent and its forked worker
+    paused = started.wait_paused(2)  # the two forked workers, one block each
     assert len({name.split("-")[1] for name in paused}) == 2
     started.kill()
     assert survivors(started.tag) == []

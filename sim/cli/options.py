@@ -98,8 +98,12 @@ force_option = click.option(
     "--force", is_flag=True, help="Replace an existing run directory.")
 run_workers_option = click.option(
     "--workers", type=click.IntRange(min=1, max=1024), default=None,
-    help="Processes sharing the quota levels (default: one per idle CPU for a large run, "
-         "else 1). Outputs do not depend on it.")
+    help="Processes sharing the replication blocks (default: one per CPU for a run of "
+         "10,000 level-replications or more, else 1). Outputs do not depend on it.")
+block_option = click.option(
+    "--block-reps", type=click.IntRange(min=1, max=10_000_000), default=None,
+    help="Replications simulated at once (default: as many as about 160 MB of state "
+         "holds). Outputs do not depend on it; memory does.")
 
 explain_reps_option = click.option(
     "--explain-reps", type=click.IntRange(min=0, max=10_000_000), default=None,

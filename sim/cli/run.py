@@ -6,6 +6,7 @@ import click
 
 from sim.cli.explain import explain_options
 from sim.cli.options import (
+    block_option,
     check_outputs,
     explain_reps_option,
     force_option,
@@ -18,6 +19,7 @@ from sim.cli.options import (
     seed_option,
 )
 from sim.cli.report import report_option, write_report_or_fail
+from sim.model.ensemble import Blocking
 from sim.results.summary import headline_table, level_table
 from sim.runner import execute
 from sim.scenario.errors import ScenarioError
@@ -31,9 +33,10 @@ from sim.scenario.errors import ScenarioError
 @out_option
 @force_option
 @run_workers_option
+@block_option
 @explain_reps_option
 @report_option
-def run(scenario, reps, seed, quotas, out, force, workers, explain_reps, report):
+def run(scenario, reps, seed, quotas, out, force, workers, block_reps, explain_reps, report):
     """Simulate SCENARIO (default scenarios/baseline.toml) and write its run directory.
 
     Counterfactual runs on the same draws (--explain-reps) measure what binds and
@@ -42,7 +45,8 @@ def run(scenario, reps, seed, quotas, out, force, workers, explain_reps, report)
     try:
         check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
         done = execute(scenario, reps, seed, list(dict.fromkeys(quotas)) or None, out, force,
-                       workers=workers, explain=explain_options(explain_reps, run_reps=reps))
+                       workers=workers, explain=explain_options(explain_reps, run_reps=reps),
+                       blocking=Blocking(size=block_reps))
     except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline_table(done.result.rows))

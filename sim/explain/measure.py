@@ -15,10 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.budget import block_replications
 from sim.explain.constraints import CONSTRAINTS, Constraint, identity, same
 from sim.explain.draws import BlockDraws
 from sim.explain.table import EffectRow, Effects
 from sim.metrics import COUNTERFACTUAL, metric
+from sim.model.blocks import Block, plan
 from sim.model.model import Model, ModelOptions, calendar_of
 from sim.model.recorder import RecordOptions, RowFilter
 from sim.model.stats import STAT_NAMES, summarise
@@ -64,27 +66,41 @@ def models(options: ExplainOptions) -> int:
     return len(groups([CONSTRAINTS[name] for name in options.constraints]))
 
 
+def block_plan(scenario: Scenario, group: list, options: ExplainOptions) -> list[Block]:
+    """Replication blocks of one counterfactual Model, within the run's memory budget.
+
+    A Model of ``group`` holds ``len(group)`` copies of each replication.
+    """
+    levels = len(options.levels or scenario.run.quota_levels)
+    return plan(options.replications,
+                max(1, block_replications(scenario, levels) // max(len(group), 1)))
+
+
 def run_group(scenario: Scenario, group: list[Constraint | None], options: ExplainOptions,
               amounts: dict[str, float], tick: Callable[[], None] | None = None
               ) -> dict[str, dict[str, np.ndarray]]:
-    """Simulate one Model of ``group``; return block name -> metric -> (L, R, Y) values.
+    """Simulate the Models of ``group``; return block name -> metric -> (L, R, Y) values.
 
-    ``tick`` is called after each month.
+    The replications are simulated a block at a time (:func:`block_plan`), so
+    memory stays within the run's budget; ``tick`` is called after each month.
     """
     structural = group[0] is not None and group[0].structure is not same
     model_scenario = group[0].structure(scenario) if structural else scenario
     transforms = [identity if c is None else c.draws(scenario, amounts[c.id]) for c in group]
     seed = scenario.run.seed if options.seed is None else options.seed
-    draws = BlockDraws(Draws(Streams(seed), options.replications), transforms)
     levels = list(options.levels or scenario.run.quota_levels)
-    model = Model(model_scenario, draws.count, seed, levels, ModelOptions(draws=draws,
-                                                                          record=NO_ROWS))
-    if tick is not None:
-        model.env.process(report_months(model, tick))
-    result = model.run()
+    parts = []
+    for block in block_plan(scenario, group, options):
+        draws = BlockDraws(Draws(Streams(seed), block.count, block.first), transforms)
+        model = Model(model_scenario, draws.count, seed, levels,
+                      ModelOptions(draws=draws, record=NO_ROWS))
+        if tick is not None:
+            model.env.process(report_months(model, tick))
+        result = model.run()
+        parts.append({m: draws.split(result.replicates[m]) for m in MEASURED})
     names = [BASELINE if c is None else c.id for c in group]
-    return {name: {m: draws.split(result.replicates[m])[:, k] for m in MEASURED}
-            for k, name in enumerate(names)}
+    return {name: {m: np.concatenate([part[m][:, k] for part in parts], axis=1)
+                   for m in MEASURED} for k, name in enumerate(names)}
 
 
 def report_months(model: Model, tick: Callable[[], None]):
@@ -102,7 +118,9 @@ def measure(scenario: Scenario, options: ExplainOptions = ExplainOptions()) -> E
                       else c.amount or 0.0) for c in chosen}
     runs: dict[str, dict[str, np.ndarray]] = {}
     planned = groups(chosen)
-    total, done = len(planned) * calendar_of(scenario).months, [0]
+    months = calendar_of(scenario).months
+    total = sum(len(block_plan(scenario, g, options)) for g in planned) * months
+    done = [0]
 
     def tick() -> None:
         done[0] += 1

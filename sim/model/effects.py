@@ -15,6 +15,8 @@ whether its per-replication values were kept narrow.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from sim.metrics import EFFECTS, M, SummaryRow
@@ -24,18 +26,35 @@ from sim.model.stats import summarise
 REFERENCE = "announced"
 
 
-def effect_rows(levels: list[str], years: list[int], replicates: dict[str, np.ndarray],
-                summarise_fn=summarise) -> list[SummaryRow]:
-    """Rows of every level effect for every year, level by level (national)."""
+def effect_values(levels: list[str], years: list[int], replicates: dict[str, np.ndarray]
+                  ) -> Iterator[tuple[str, int, np.ndarray]]:
+    """Each effect's metric name, year and per-replication values (L, R), in row order."""
     if REFERENCE not in levels:
-        return []
+        return
     base = levels.index(REFERENCE)
-    rows = []
     for y, year in enumerate(years):
         for member, (metric, sign) in EFFECTS.items():
             values = narrow(np.asarray(replicates[metric][..., y])).astype(float)
-            stats = summarise_fn(sign * (values - values[base]))
-            name = f"{M.level_effect}.{member}"
-            rows += [SummaryRow(level, name, "national", str(year), stats[i].copy())
-                     for i, level in enumerate(levels)]
+            yield f"{M.level_effect}.{member}", year, sign * (values - values[base])
+
+
+def effect_rows(levels: list[str], years: list[int], replicates: dict[str, np.ndarray],
+                summarise_fn=summarise) -> list[SummaryRow]:
+    """Rows of every level effect for every year, level by level (national)."""
+    rows = []
+    for name, year, values in effect_values(levels, years, replicates):
+        stats = summarise_fn(values)
+        rows += [SummaryRow(level, name, "national", str(year), stats[i].copy())
+                 for i, level in enumerate(levels)]
     return rows
+
+
+def rows_from_stats(levels: list[str], years: list[int], stats: np.ndarray) -> list[SummaryRow]:
+    """Return the rows of :func:`effect_rows` from their statistics, (years x effects x L, k)."""
+    if REFERENCE not in levels:
+        return []
+    stats = stats.reshape(len(years), len(EFFECTS), len(levels), -1)
+    return [SummaryRow(level, f"{M.level_effect}.{member}", "national", str(year),
+                       stats[y, e, i].copy())
+            for y, year in enumerate(years) for e, member in enumerate(EFFECTS)
+            for i, level in enumerate(levels)]

@@ -1,48 +1,130 @@
-"""``simulate``: a scenario's ensemble at every quota level, in level groups if need be.
+"""``simulate``: a scenario's ensemble at every quota level, a block of replications at a time.
 
-Each group is one :class:`sim.model.model.Model` run; groups bound memory and
-spread over worker processes (:mod:`sim.model.parallel`), and merge into
-exactly the result of one run over all levels.
+Each block is one :class:`sim.model.model.Model` run over every level
+(:mod:`sim.model.blocks`); blocks are sized to a memory budget, spread over
+worker processes (:mod:`sim.model.parallel`) and merge into exactly the
+result of one run over all replications (:mod:`sim.model.merge`).
 """
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass, replace
+from pathlib import Path
+
 import numpy as np
 
+from sim.model.blocks import Block, RowSpill, SpillDir, Spilled, plan
 from sim.model.effects import effect_rows
+from sim.model.merge import EXACT_LIMIT, Merge, MergeOptions
 from sim.model.model import EnsembleResult, Model, ModelOptions, calendar_of
-from sim.model.parallel import run_grouped
+from sim.model.parallel import PARALLEL_CELLS, run_blocks
 from sim.model.recorder import RecordOptions
 from sim.scenario.schema import Scenario
 
-__all__ = ["EnsembleResult", "calendar_of", "simulate"]
+__all__ = ["Blocking", "EnsembleResult", "calendar_of", "simulate"]
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """How a run is split: ``size`` replications a block (None: by the memory budget).
+
+    ``folder``: where blocks spill their rows (None: the system's temporary
+    directory); ``exact_limit``: above this many replications summary rows
+    come from sketches (:mod:`sim.model.merge`).
+    """
+
+    size: int | None = None
+    folder: Path | None = None
+    exact_limit: int = EXACT_LIMIT
+
+
+@dataclass(frozen=True)
+class BlockJob:
+    """What every block of a run shares; called with a block, simulates it."""
+
+    scenario: Scenario
+    seed: int | None
+    levels: tuple[str, ...]
+    record: RecordOptions
+    first: int
+    pinned: dict[str, np.ndarray] | None
+    spill: SpillDir | None = None
+
+    def __call__(self, block: Block) -> tuple[EnsembleResult, Spilled | None]:
+        """Simulate ``block``; its rows are spilled when the run has a spill directory."""
+        pinned = None if self.pinned is None else {
+            k: np.asarray(v)[block.first - self.first:][:block.count]
+            for k, v in self.pinned.items()}
+        spill = RowSpill(self.spill.file(block)) if self.spill is not None else None
+        record = self.record if spill is None else replace(self.record, summarise=spill,
+                                                           width=1)
+        options = ModelOptions(first=block.first, pinned=pinned, record=record)
+        result = Model(self.scenario, block.count, self.seed, list(self.levels), options).run()
+        return result, None if spill is None else Spilled.of(result.rows, spill, block.count)
 
 
 def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
              levels: list[str] | None = None, first: int = 0, keep: tuple[str, ...] = (),
              pinned: dict[str, np.ndarray] | None = None, workers: int = 1,
-             narrow: bool = False) -> EnsembleResult:
+             narrow: bool = False, blocking: Blocking = Blocking()) -> EnsembleResult:
     """Run replications ``first .. first + replications`` at every quota level.
 
     ``keep`` names national quarterly metrics (e.g. ``vendor_units.huawei``) to
     keep per replication; ``pinned`` sets parameter paths to given
     per-replication values instead of drawing them (see :class:`sim.rng.Draws`).
-    ``workers`` > 1 shares the quota levels among that many processes, and a
-    large run simulates its levels a group at a time to bound memory (see
-    :mod:`sim.model.parallel`); the result is the same, bit for bit.
-    ``narrow`` keeps the national per-replication values (``replicates``) as
-    a run directory stores them, float32 (see
-    :func:`sim.model.recorder.narrow`). The rows end with each level's
-    paired effect against the announced quotas (:mod:`sim.model.effects`).
+    The run is simulated in blocks of replications (``blocking``; by default
+    sized to :data:`sim.model.blocks.BLOCK_BYTES`), ``workers`` processes
+    sharing them; the result is the same, bit for bit, for any blocking and
+    worker count. ``narrow`` keeps the national per-replication values
+    (``replicates``) as a run directory stores them, float32 (see
+    :func:`sim.model.recorder.narrow`). The rows end with each level's paired
+    effect against the announced quotas (:mod:`sim.model.effects`).
     """
     levels = list(levels or scenario.run.quota_levels)
     count = replications or scenario.run.replications
+    blocks = split(scenario, count, len(levels), (first, workers, blocking))
+    job = BlockJob(scenario, seed, tuple(levels), RecordOptions(keep=tuple(keep), narrow=narrow),
+                   first, pinned)
+    if len(blocks) == 1:
+        result, _ = job(blocks[0])
+        result.rows.extend(effect_rows(result.levels, result.years, result.replicates))
+        return result
+    options = MergeOptions(count, first, count <= blocking.exact_limit)
+    return merged(replace(job, spill=SpillDir(blocking.folder)), blocks, workers, options)
 
-    def one_group(group: list[str], shared: dict | None) -> EnsembleResult:
-        record = RecordOptions(keep=tuple(keep), narrow=narrow, shared=shared)
-        options = ModelOptions(first=first, pinned=pinned, record=record)
-        return Model(scenario, count, seed, group, options).run()
 
-    result = run_grouped(one_group, levels, count, workers)
-    result.rows.extend(effect_rows(result.levels, result.years, result.replicates))
+def split(scenario: Scenario, count: int, levels: int, how: tuple) -> list[Block]:
+    """Return the run's blocks: within the memory budget, and one per worker at least."""
+    from sim.budget import block_replications
+
+    first, workers, blocking = how
+    size = blocking.size or block_replications(scenario, levels)
+    if workers > 1 and count * levels >= PARALLEL_CELLS:
+        size = min(size, -(-count // workers))
+    return plan(count, size, first)
+
+
+def merged(job: BlockJob, blocks: list[Block], workers: int,
+           options: MergeOptions) -> EnsembleResult:
+    """Run ``blocks`` (spilling their rows to ``job.spill``) and merge them into one result.
+
+    A sketched run keeps its per-replication arrays on disk in the spill
+    directory, removed when the result is no longer referenced.
+    """
+    spill = job.spill
+    assert spill is not None
+    merge = Merge(replace(options, folder=None if options.exact else spill.path))
+    try:
+        run_blocks(job, blocks, workers, lambda block, done: merge.add(block, *done))
+        result = merge.result()
+    except BaseException:
+        merge.discard()
+        spill.remove()
+        raise
+    merge.discard()
+    if options.exact:
+        spill.remove()
+    else:
+        weakref.finalize(result, spill.remove)
     return result

@@ -1,33 +1,29 @@
-"""Quota levels in groups and in worker processes.
+"""Replication blocks in one process or in worker processes.
 
-Draws never depend on the quota level and every level's arrays evolve
-independently, so a run split by level into groups, each simulated on its
-own, merges into exactly (bit for bit) the result of one run over all levels.
-Groups bound memory (at most :data:`GROUP_CELLS` level-replications are
-simulated at once) and spread work over worker processes, forked where the
-platform allows it; elsewhere the groups run one after another.
+Blocks are the unit of parallel work (:mod:`sim.model.blocks`): each worker
+simulates every ``workers``-th block and sends each result back as it is
+done; the parent takes them in block order, so the merged result does not
+depend on the worker count. Workers are forked where the platform allows;
+elsewhere the blocks run one after another.
+
+The default worker count is one per CPU this process may use (its CPU
+affinity), whatever the machine's load: the count, and so the blocking and
+the CPU time, never depend on what else runs. On a busy machine the workers
+share the CPUs with that other work, so the wall time grows with the load
+as any process's does.
 """
 
 from __future__ import annotations
 
-import gc
-import math
 import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Callable
-from dataclasses import replace
-
-import numpy as np
 
 from sim.lifeline import adopt_forked, lifeline
-from sim.model.levels import YearSlabs
-from sim.model.state import release_free_memory
 
-GROUP_CELLS = 100_000  # level-replications simulated at once (about 0.8 GB at the peak, baseline)
-PARALLEL_CELLS = 10_000  # below this a run is quicker in one process than split
-LEVEL_AXIS_FIELDS = ("replicates", "conservation", "kept")
+PARALLEL_CELLS = 10_000  # below this many level-replications a run is quicker in one process
 
 
 def available_cpus() -> int:
@@ -43,112 +39,40 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def idle_cpus() -> int:
-    """CPUs not busy with other work, judged by the 1-minute load average (at least 1).
-
-    On a machine already busy, extra workers only add to the contention: each
-    repeats the levels' shared months, so splitting costs some CPU time.
-    """
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on this platform
-        load = 0.0
-    return max(1, int(available_cpus() - load + 0.5))
-
-
-def auto_workers(replications: int, levels: int) -> int:
-    """Default worker count: one per idle CPU (at most one per level) for a large run, else 1.
-
-    Workers run at once, so together they stay within :data:`GROUP_CELLS`
-    level-replications: a run too large for that runs its groups one after
-    another in one process, bounding the memory of the whole process tree.
-    """
-    if levels < 2 or replications * levels < PARALLEL_CELLS or not can_fork():
+def default_workers(replications: int, levels: int) -> int:
+    """One worker per CPU this process may use, for a run large enough to split; else 1."""
+    if replications * levels < PARALLEL_CELLS or not can_fork():
         return 1
-    return max(1, min(idle_cpus(), levels, GROUP_CELLS // max(replications, 1)))
+    return max(1, min(available_cpus(), replications))
 
 
-def level_groups(levels: list[str], replications: int, workers: int) -> list[list[str]]:
-    """Contiguous groups of levels: one per worker at least, each within GROUP_CELLS."""
-    per_group = max(1, GROUP_CELLS // max(replications, 1))
-    parts = min(len(levels), max(workers, math.ceil(len(levels) / per_group)))
-    size, extra = divmod(len(levels), parts)
-    groups, start = [], 0
-    for part in range(parts):
-        stop = start + size + (part < extra)
-        groups.append(levels[start:stop])
-        start = stop
-    return groups
+def run_blocks(job: Callable, blocks: list, workers: int, take: Callable) -> None:
+    """``take(block, job(block))`` for every block, in block order.
 
-
-def run_grouped(task: Callable, levels: list[str], replications: int, workers: int):
-    """``task(levels, shared)`` for every level group, merged as one result over all levels.
-
-    ``shared`` is None or the first group's per-replication values (metric
-    -> :class:`YearSlabs`), whose one-row years a task may hold instead of
-    equal arrays of its own.
+    With ``workers`` > 1 (and fork available) the jobs run in that many
+    forked workers; each sends its results as they are done, and a worker
+    waits until the parent has taken its last one (so at most one result per
+    worker is in flight).
     """
-    groups = level_groups(levels, replications, workers)
-    if len(groups) == 1:
-        return task(groups[0], None)
-    workers = min(workers, len(groups)) if can_fork() else 1
-    shares = [list(range(w, len(groups), workers)) for w in range(workers)]
-    done = run_workers(lambda share: run_share(task, [groups[g] for g in share]), shares)
-    ordered = [None] * len(groups)
-    for share, results in zip(shares, done, strict=True):
-        for g, result in zip(share, results, strict=True):
-            ordered[g] = result
-    del done
-    merged = merge(ordered)
-    release_free_memory()
-    return merged
-
-
-def run_share(task: Callable, groups: list[list[str]]) -> list:
-    """``task(group)`` for each group in turn, holding the years levels share once.
-
-    Per-replication values of a group done are kept as :class:`YearSlabs`:
-    the years before the levels part are the same in every group, and each
-    later group holds them as the first group's arrays.
-    """
-    results = []
-    for group in groups:
-        result = passed(task, group, results[0].replicates if results else None)
-        result.replicates = {m: YearSlabs(v) for m, v in result.replicates.items()}
-        if results:
-            for metric, slabs in result.replicates.items():
-                slabs.share(results[0].replicates[metric])
-        results.append(result)
-    return results
-
-
-def passed(task: Callable, group: list[str], shared: dict | None = None):
-    """Run ``task(group, shared)``, then return the memory its pass freed to the system."""
-    result = task(group, shared)
-    gc.collect()  # the finished Model is held in reference cycles (its processes' frames)
-    release_free_memory()
-    return result
-
-
-def run_workers(job: Callable, shares: list) -> list:
-    """``job(share)`` for each share: the first here, the others in forked children."""
-    if len(shares) == 1:
-        return [job(shares[0])]
+    workers = min(workers, len(blocks)) if can_fork() else 1
+    if workers <= 1:
+        for block in blocks:
+            take(block, job(block))
+        return
     context = multiprocessing.get_context("fork")
     sys.stdout.flush()  # a child must not inherit (and flush again) buffered output
     sys.stderr.flush()
     children = []
     try:
-        for share in shares[1:]:
+        for w in range(workers):
             receiver, sender = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(job, share, sender, lifeline()),
-                                    daemon=True)
+            child = context.Process(target=_child, args=(job, blocks[w::workers], sender,
+                                                         lifeline()), daemon=True)
             child.start()
             sender.close()
             children.append((child, receiver))
-        results = [job(shares[0])]
-        results += [_collect(child, receiver) for child, receiver in children]
-        return results
+        for index, block in enumerate(blocks):
+            take(block, _collect(*children[index % workers]))
     finally:
         for child, receiver in children:
             receiver.close()
@@ -157,15 +81,16 @@ def run_workers(job: Callable, shares: list) -> list:
             child.join()
 
 
-def _child(job: Callable, share, sender, line=None) -> None:
-    """Run ``job(share)`` in a worker and send back ("ok", result) or ("error", exception).
+def _child(job: Callable, blocks: list, sender, line=None) -> None:
+    """Run ``job(block)`` for each block, sending ("ok", result) or ("error", exception).
 
     ``line``: the parent's lifeline; the worker exits as soon as the parent dies.
     """
     if line is not None:
         adopt_forked(line)
     try:
-        sender.send(("ok", job(share)))
+        for block in blocks:
+            sender.send(("ok", job(block)))
     except BaseException as err:  # reported to the parent, which raises it
         try:
             sender.send(("error", err))
@@ -187,45 +112,3 @@ def _collect(child, receiver):
     if status == "error":
         raise payload
     return payload
-
-
-def merge(results: list):
-    """One result over all levels from per-group results, in group order.
-
-    Per-level arrays are joined one at a time and dropped from the group
-    results as they go, so the merge holds little more than its output.
-    """
-    first = results[0]
-    merged = {}
-    for name in LEVEL_AXIS_FIELDS:
-        parts = [getattr(r, name) for r in results]
-        merged[name] = {key: np.concatenate([as_array(part.pop(key)) for part in parts])
-                        for key in list(parts[0])}
-    return replace(first, rows=interleave([r.rows for r in results],
-                                          [len(r.levels) for r in results]),
-                   levels=[level for r in results for level in r.levels], **merged)
-
-
-def as_array(values) -> np.ndarray:
-    """Return per-level values as an array, from :class:`YearSlabs` if need be."""
-    return values.array() if isinstance(values, YearSlabs) else values
-
-
-def interleave(row_lists: list[list[tuple]], sizes: list[int]) -> list[tuple]:
-    """Merge rows emitted per group (``size`` levels per row block) into one run's order.
-
-    A run emits, for each (metric, region, period), one row per level, in level
-    order; every group emits the same blocks in the same order.
-    """
-    blocks = {len(rows) // size for rows, size in zip(row_lists, sizes, strict=True)}
-    if len(blocks) != 1:
-        raise RuntimeError("level groups emitted different numbers of summary rows")
-    merged = []
-    for b in range(blocks.pop()):
-        parts = [rows[b * size:(b + 1) * size] for rows, size in
-                 zip(row_lists, sizes, strict=True)]
-        if len({(row.metric, row.region, row.period) for part in parts for row in part}) != 1:
-            raise RuntimeError("level groups emitted summary rows in different orders")
-        for part in parts:
-            merged.extend(part)
-    return merged

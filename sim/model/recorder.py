@@ -53,14 +53,11 @@ class RecordOptions:
     the six of :data:`sim.model.stats.STAT_NAMES`; experiments summarise each
     point's replications apart). ``keep`` names national quarterly metrics
     kept per replication; ``narrow`` keeps annual per-replication values as
-    float32 (see :func:`narrow`); ``shared`` is another level group's
-    per-replication values (metric -> :class:`sim.model.levels.YearSlabs`)
-    whose equal years are held once.
+    float32 (see :func:`narrow`).
     """
 
     keep: tuple[str, ...] = ()
     narrow: bool = False
-    shared: dict | None = None
     rows: RowFilter = RowFilter()
     summarise: Callable[[np.ndarray], np.ndarray] = summarise
     width: int = len(STAT_NAMES)
@@ -191,9 +188,6 @@ class Recorder:
         """Keep the national values (row 0) per replication; return the statistics."""
         national = values[0]
         kept = narrow(national) if self.options.narrow else national
-        shared = (self.options.shared or {}).get(metric)
-        if shared is not None:  # a year equal to another group's is held once
-            kept = shared.same_year(len(self.per_replication[metric]), kept)
         self.per_replication[metric].append(kept.copy() if kept is national else kept)
         if not self.options.rows.any_of(metric):  # no row of it is wanted
             return np.full((*values.shape[:-1], self.options.width), np.nan)

@@ -12,7 +12,9 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from sim.results.claim import OutputRefused, claimed
 from sim.results.marker import MARKER, marker_bytes, why_not_replaceable
@@ -31,6 +33,14 @@ def write_bytes(path: str | Path, data: bytes) -> None:
 
     An OSError always names a path (a full disk while writing names ``path``).
     """
+    write_stream(path, lambda handle: handle.write(data))
+
+
+def write_stream(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write(handle)`` on a temporary file, then rename it to ``path`` atomically.
+
+    For outputs too large to build in memory first; errors as :func:`write_bytes`.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +49,7 @@ def write_bytes(path: str | Path, data: bytes) -> None:
         raise named(err, path) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())

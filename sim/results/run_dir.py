@@ -7,6 +7,7 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -14,7 +15,8 @@ from sim.explain.table import FILENAME as EFFECTS_FILE
 from sim.explain.table import Effects, effects_csv
 from sim.model.ensemble import EnsembleResult
 from sim.model.recorder import narrow
-from sim.results.atomic import staged_directory, staging, write_bytes, write_text
+from sim.model.store import DiskArray
+from sim.results.atomic import staged_directory, staging, write_stream, write_text
 from sim.results.claim import Claim
 from sim.results.fields import manifest_fields
 from sim.results.provenance import git_commit as provenance_git_commit
@@ -43,20 +45,44 @@ def npz_archive(members: Iterable[tuple[str, np.ndarray]]) -> io.BytesIO:
     Only the archive and one member are in memory at once.
     """
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, array in members:
-            add_member(archive, name, array)
+    write_npz(buffer, members)
     return buffer
 
 
-def add_member(archive: zipfile.ZipFile, name: str, array: np.ndarray) -> None:
-    """Store ``array`` as ``name.npy`` with a fixed timestamp (one copy of it in memory)."""
+def write_npz(handle: BinaryIO, members: Iterable[tuple[str, np.ndarray]]) -> None:
+    """Write the archive of :func:`npz_bytes` to an open binary file, member by member."""
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in members:
+            add_member(archive, name, array)
+
+
+def add_member(archive: zipfile.ZipFile, name: str, array) -> None:
+    """Store ``array`` as ``name.npy`` with a fixed timestamp (one copy of it in memory).
+
+    A :class:`sim.model.store.DiskArray` is streamed from its file instead,
+    a chunk at a time.
+    """
+    if isinstance(array, DiskArray):
+        stream_member(archive, name, array)
+        return
     member = io.BytesIO()
     np.save(member, array, allow_pickle=False)
     info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_STORED
     with member.getbuffer() as data:
         archive.writestr(info, data)
+
+
+def stream_member(archive: zipfile.ZipFile, name: str, array: DiskArray) -> None:
+    """Store a disk array as ``name.npy`` without holding it in memory (zip64 entry)."""
+    info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    header = {"descr": np.lib.format.dtype_to_descr(array.dtype), "fortran_order": False,
+              "shape": array.shape}
+    with archive.open(info, "w", force_zip64=True) as out:
+        np.lib.format.write_array_header_2_0(out, header)
+        for chunk in array.chunks():
+            out.write(memoryview(chunk).cast("B"))
 
 
 def replicate_arrays(result: EnsembleResult) -> dict[str, np.ndarray]:
@@ -118,8 +144,8 @@ def write_run(target: str | Path, result: EnsembleResult, info: dict, force: boo
               else staged_directory(target, force, "run"))
     with stager as stage:
         write_text(stage / "summary.csv", summary_csv(result.rows))
-        archive = npz_archive(replicate_members(result))
-        write_bytes(stage / "replications.npz", archive.getbuffer())
+        write_stream(stage / "replications.npz",
+                     lambda handle: write_npz(handle, replicate_members(result)))
         if effects is not None:
             write_text(stage / EFFECTS_FILE, effects_csv(effects.rows))
         write_text(stage / "manifest.json", json.dumps(info, indent=2, sort_keys=True) + "\n")

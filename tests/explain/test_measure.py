@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 from chipsim_testing import BASELINE, SCENARIOS, SEED
@@ -77,3 +79,14 @@ def test_elasticity_is_undefined_for_structural_changes_and_empty_bases():
     assert elasticity(10.0, 100.0, 0.1) == pytest.approx(1.0)
     assert np.isnan(elasticity(10.0, 100.0, None))
     assert np.isnan(elasticity(10.0, 0.0, 0.1))
+
+
+def test_effects_measured_in_replication_blocks_equal_one_model_each(baseline, monkeypatch):
+    """Issue 19: counterfactual Models run a block of replications at a time, exactly."""
+    measuring = importlib.import_module("sim.explain.measure")  # the module, not the function
+    options = ExplainOptions(N, SEED, LEVELS, constraints=("memory", "demand", "china_rules"))
+    whole = measure(baseline, options)
+    monkeypatch.setattr(measuring, "block_replications", lambda scenario, levels: 50)
+    assert len(measuring.block_plan(baseline, [None, None], options)) == 3  # 25 a block
+    blocked = measure(baseline, options)
+    assert blocked.rows and [repr(r) for r in blocked.rows] == [repr(r) for r in whole.rows]

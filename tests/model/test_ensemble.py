@@ -1,4 +1,4 @@
-"""sim.model.ensemble: simulate() in level groups equals one Model run."""
+"""sim.model.ensemble: simulate() in blocks of replications equals one Model run."""
 
 from __future__ import annotations
 
@@ -6,18 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.model import parallel
-from sim.model.ensemble import simulate
+from sim.model.ensemble import Blocking, simulate
 from sim.model.model import Model
 from sim.scenario import load
 
 TINY = load(Path(__file__).with_name("tiny.toml"))
 
 
-def test_simulate_in_one_level_per_group_equals_one_model_run(monkeypatch):
+def test_simulate_in_blocks_of_two_replications_equals_one_model_run():
     whole = Model(TINY, 5, seed=3).run()
-    monkeypatch.setattr(parallel, "GROUP_CELLS", 5)  # one level of 5 replications a group
-    grouped = simulate(TINY, 5, 3)
+    grouped = simulate(TINY, 5, 3, blocking=Blocking(size=2))
     effects = [r for r in grouped.rows if r.metric.startswith("level_effect")]
     assert {r.quota for r in effects} == {"announced", "1.0"}
     grouped.rows = [r for r in grouped.rows if not r.metric.startswith("level_effect")]

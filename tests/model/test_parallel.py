@@ -1,9 +1,9 @@
 """Splitting a run never changes its numbers.
 
-Quota levels run in worker processes, in memory-bounded groups, and share one
-array row until their quota paths part; the summary statistics come from a
-fast selection instead of ``np.quantile``. Each of these must give exactly
-(bit for bit) what one plain pass gives.
+Replication blocks run in worker processes, quota levels share one array row
+until their quota paths part, and the summary statistics come from a fast
+selection instead of ``np.quantile``. Each of these must give exactly (bit
+for bit) what one plain pass gives.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 
 from sim.cli import main
 from sim.model import parallel
-from sim.model.ensemble import simulate
+from sim.model.ensemble import Blocking, simulate
 from sim.model.stats import QUANTILES, summarise
 from sim.results.run_dir import write_run
 from sim.runner import execute
@@ -58,14 +58,15 @@ def one_pass(scenario):
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_give_the_single_process_result(scenario, one_pass, workers):
-    assert_same(simulate(scenario, REPS, SEED, LEVELS, keep=KEEP, workers=workers), one_pass)
+    blocking = Blocking(size=REPS // 4)  # four blocks, shared round-robin
+    assert_same(simulate(scenario, REPS, SEED, LEVELS, keep=KEEP, workers=workers,
+                         blocking=blocking), one_pass)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_level_groups_give_the_one_pass_result(scenario, one_pass, monkeypatch, workers):
-    monkeypatch.setattr(parallel, "GROUP_CELLS", 2 * REPS)  # two levels a pass at most
-    assert len(parallel.level_groups(LEVELS, REPS, workers)) == 3
-    assert_same(simulate(scenario, REPS, SEED, LEVELS, keep=KEEP, workers=workers), one_pass)
+@pytest.mark.parametrize("size", [1, 7, REPS - 1])
+def test_blocks_of_any_size_give_the_one_pass_result(scenario, one_pass, size):
+    assert_same(simulate(scenario, REPS, SEED, LEVELS, keep=KEEP,
+                         blocking=Blocking(size=size)), one_pass)
 
 
 @pytest.mark.parametrize("lever", ["2023-01", "2025-08", "2027-05"])
@@ -98,7 +99,8 @@ def test_identical_levels_stay_identical(scenario):
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 def test_run_directory_bytes_do_not_depend_on_workers(tmp_path):
     dirs = [execute(BASELINE, REPS, SEED, ["announced", "0.7", "1.0"], tmp_path / f"w{w}",
-                    workers=w).out_dir for w in (1, 2)]
+                    workers=w, blocking=Blocking(size=size)).out_dir
+            for w, size in ((1, None), (2, 13))]
     for name in ("summary.csv", "replications.npz"):
         assert (dirs[0] / name).read_bytes() == (dirs[1] / name).read_bytes(), name
 
@@ -118,31 +120,15 @@ def test_cli_workers_option(tmp_path):
     assert bad.exit_code == 2 and "--workers" in bad.output
 
 
-def test_level_groups_cover_levels_in_order():
-    for count in range(1, 8):
-        levels = [str(i) for i in range(count)]
-        for workers in (1, 2, 3, 8):
-            for reps in (1, 10, 10**6):
-                groups = parallel.level_groups(levels, reps, workers)
-                assert [level for group in groups for level in group] == levels
-                assert all(groups) and len(groups) >= min(workers, count)
-                assert all(len(g) * reps <= parallel.GROUP_CELLS or len(g) == 1
-                           for g in groups)
-
-
-def test_auto_workers_is_one_for_small_runs():
-    assert parallel.auto_workers(100, 5) == 1
-    assert parallel.auto_workers(10**6, 1) == 1
-    assert 1 <= parallel.auto_workers(10**5, 4) <= 4
-
-
-def test_auto_workers_together_stay_within_a_group(monkeypatch):
-    """Workers run at once: together they hold no more than GROUP_CELLS level-replications."""
-    monkeypatch.setattr(parallel, "idle_cpus", lambda: 8)
+def test_default_workers_do_not_depend_on_the_load(monkeypatch):
+    """The count is one per CPU the process may use, busy or quiet (issue 19)."""
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
-    assert parallel.auto_workers(parallel.GROUP_CELLS, 5) == 1
-    assert parallel.auto_workers(parallel.GROUP_CELLS // 3, 5) == 3
-    assert parallel.auto_workers(parallel.GROUP_CELLS // 20, 4) == 4
+    quiet = parallel.default_workers(10_000, 4)
+    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (40.0, 40.0, 40.0))
+    assert parallel.default_workers(10_000, 4) == quiet == 4
+    assert parallel.default_workers(100, 5) == 1  # too small to split
+    assert parallel.default_workers(3, 10_000) == 3  # never more workers than replications
 
 
 def test_narrow_replicates_are_float32_and_write_the_same_bytes(scenario, one_pass, tmp_path):
@@ -161,15 +147,18 @@ def test_narrow_replicates_are_float32_and_write_the_same_bytes(scenario, one_pa
 
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
-def test_a_failing_worker_raises_in_the_caller():
-    def job(share):
-        if share == "bad":
-            raise ValueError("broken share")
-        return share
+def test_a_failing_worker_raises_in_the_caller_and_blocks_come_in_order():
+    def job(block):
+        if block == "bad":
+            raise ValueError("broken block")
+        return block.upper()
 
-    with pytest.raises(ValueError, match="broken share"):
-        parallel.run_workers(job, ["good", "bad"])
-    assert parallel.run_workers(job, ["a", "b", "c"]) == ["a", "b", "c"]
+    taken: list = []
+    with pytest.raises(ValueError, match="broken block"):
+        parallel.run_blocks(job, ["good", "bad"], 2, lambda b, r: taken.append(r))
+    taken.clear()
+    parallel.run_blocks(job, list("abcde"), 2, lambda b, r: taken.append((b, r)))
+    assert taken == [(b, b.upper()) for b in "abcde"]
 
 
 def numpy_summary(values: np.ndarray) -> np.ndarray:
@@ -221,14 +210,3 @@ def test_cpus_fall_back_to_one_where_nothing_can_be_counted(monkeypatch):
     assert parallel.available_cpus() == 1
     monkeypatch.setattr(parallel.os, "cpu_count", lambda: 6)
     assert parallel.available_cpus() == 6
-
-
-def test_idle_cpus_count_every_cpu_where_there_is_no_load_average(monkeypatch):
-    def no_load():
-        raise OSError("no load average here")
-
-    monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
-    monkeypatch.setattr(parallel.os, "getloadavg", no_load)
-    assert parallel.idle_cpus() == 4
-    monkeypatch.setattr(parallel.os, "getloadavg", lambda: (2.6, 0.0, 0.0))
-    assert parallel.idle_cpus() == 1  # 4 - 2.6, rounded
