@@ -41,7 +41,7 @@ COEFFICIENTS = {
     "rep_level_segment_product": 14.02,  # ... and per segment too (buyer-side import rules)
 }
 BLOCK_BYTES = 160 * 2**20  # simulation memory of one block of replications (all levels at once)
-READ_BYTES = 3 * 64 * 2**20  # merging blocks: rows read at once, joined and summarised
+READ_BYTES = 8 * 16 * 2**20  # merging blocks: rows read at once, joined and summarised
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import numpy as np
 from sim.metrics import SummaryRow
 
 BLOCK_BYTES = 160 * 2**20  # simulation memory of one block (the state of its replications)
-READ_BYTES = 64 * 2**20  # values read at once when the spilled rows are summarised
+READ_BYTES = 16 * 2**20  # values read at once when the spilled rows are summarised (x ~8 at the peak)
 FLOAT = np.dtype(np.float64)
 
 

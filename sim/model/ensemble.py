@@ -8,6 +8,7 @@ result of one run over all replications (:mod:`sim.model.merge`).
 
 from __future__ import annotations
 
+import gc
 import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,6 +62,7 @@ class BlockJob:
                                                            width=1)
         options = ModelOptions(first=block.first, pinned=pinned, record=record)
         result = Model(self.scenario, block.count, self.seed, list(self.levels), options).run()
+        gc.collect()  # the finished Model is held in reference cycles (its processes' frames)
         return result, None if spill is None else Spilled.of(result.rows, spill, block.count)
 
 
