@@ -17,9 +17,9 @@ bits whatever the block size or the worker count.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +29,7 @@ import numpy as np
 from sim.metrics import SummaryRow
 
 BLOCK_BYTES = 160 * 2**20  # simulation memory of one block (the state of its replications)
-READ_BYTES = 16 * 2**20  # values read at once when the spilled rows are summarised (x ~8 at the peak)
+READ_BYTES = 16 * 2**20  # spilled values read at once to summarise (about x8 at the peak)
 FLOAT = np.dtype(np.float64)
 
 
@@ -142,13 +142,20 @@ def summary_rows(spilled: Spilled, stats: np.ndarray) -> list[SummaryRow]:
 
 @dataclass
 class SpillDir:
-    """Where blocks spill: a private directory, removed with everything in it."""
+    """Where blocks spill: a private directory, removed with everything in it.
+
+    Its name carries the process id; a run killed before it could clean up
+    (SIGKILL, power loss) leaves it behind, and the next blocked run in the
+    same folder removes it (:func:`remove_stale`).
+    """
 
     parent: Path | None = None
     path: Path = field(init=False)
 
     def __post_init__(self) -> None:
-        self.path = Path(tempfile.mkdtemp(prefix="chipsim-blocks-", dir=self.parent))
+        parent = Path(self.parent or tempfile.gettempdir())
+        remove_stale(parent)
+        self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent))
 
     def file(self, block: Block) -> Path:
         """Return the spill file of ``block``."""
@@ -156,7 +163,26 @@ class SpillDir:
 
     def remove(self) -> None:
         """Delete the directory and its files."""
-        for item in self.path.glob("*"):
-            item.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            os.rmdir(self.path)
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+PREFIX = "chipsim-blocks-"
+
+
+def remove_stale(parent: Path) -> None:
+    """Delete spill directories in ``parent`` left by processes that no longer run."""
+    for folder in parent.glob(f"{PREFIX}*"):
+        pid = folder.name[len(PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user's counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -70,3 +72,14 @@ def test_a_spill_directory_is_private_and_removed(tmp_path):
     assert path.parent.parent == tmp_path and path.name == "block-000003.f64"
     spill.remove()
     assert not path.parent.exists()
+
+
+def test_a_killed_runs_spill_directory_is_removed_by_the_next_run(tmp_path):
+    dead = tmp_path / f"{blocks.PREFIX}999999999-abc"  # no such process
+    dead.mkdir()
+    (dead / "block-000000.f64").write_bytes(b"x")
+    mine = tmp_path / f"{blocks.PREFIX}{os.getpid()}-def"  # a run still going
+    mine.mkdir()
+    spill = SpillDir(tmp_path)
+    assert not dead.exists() and mine.exists() and spill.path.exists()
+    spill.remove()
