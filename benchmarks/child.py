@@ -45,3 +45,46 @@ def measure_alone(args: list[str], cwd: Path) -> tuple[float, float, float]:
     wall = time.perf_counter() - started
     cpu, peak_kb = done.stdout.split()
     return wall, float(cpu), float(peak_kb) / 1024.0
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory (MB) of process ``root`` and all its descendants now (Linux /proc)."""
+    parents, rss = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [p for p, pp in parents.items() if pp == parent and p not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(rss.get(p, 0) for p in tree) / 2**20
+
+
+def measure_tree(args: list[str], cwd: Path, every: float = 1.0) -> tuple[float, float, float]:
+    """Wall s, CPU s and the peak summed RSS (MB) of a command's whole process tree.
+
+    The tree's memory is sampled every ``every`` seconds (workers included), so a
+    peak shorter than that may be missed; CPU is the tree's user + system time.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONPATH": str(cwd)})
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mb(process.pid))
+        time.sleep(every)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, args)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return time.perf_counter() - started, cpu, peak
