@@ -95,10 +95,14 @@ class Market:
     def clear_imports(self) -> ImportResult:
         """Clear this month's import need (every segment) against every product's supply."""
         need = np.stack([s.import_need for s in self.segments])
-        months = np.stack([s.stockpile_months for s in self.segments])[:, None, :]
-        domestic_units = ratio(np.stack([s.wanted_domestic for s in self.segments]),
-                               self.mix[0], 0.0)
-        return clear_imports(self.channels, self.rules, need, (months * need, domestic_units))
+
+        def ahead() -> np.ndarray:  # needed only while some segment buys ahead
+            return np.stack([s.stockpile_months for s in self.segments])[:, None, :] * need
+
+        def domestic_units() -> np.ndarray:  # needed only while a product is bundled
+            return ratio(np.stack([s.wanted_domestic for s in self.segments]), self.mix[0], 0.0)
+
+        return clear_imports(self.channels, self.rules, need, (ahead, domestic_units))
 
     def imports_for(self, segment) -> tuple[np.ndarray, np.ndarray]:
         """Return what ``segment`` got this month: H100e for its need, and bought ahead."""
