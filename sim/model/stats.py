@@ -46,7 +46,9 @@ def summarise(values: np.ndarray) -> np.ndarray:
 def sort_keys(values: np.ndarray) -> np.ndarray:
     """Integers ordered like the float64 ``values`` (-0.0 just before 0.0)."""
     bits = values.view(np.int64)
-    return bits ^ ((bits >> 63) & _MAGNITUDE)
+    keys = np.right_shift(bits, 63)  # -1 where the sign bit is set, else 0
+    np.bitwise_and(keys, _MAGNITUDE, out=keys)
+    return np.bitwise_xor(keys, bits, out=keys)
 
 
 def from_keys(keys: np.ndarray) -> np.ndarray:
