@@ -88,10 +88,15 @@ class ImportRules:
     def set_row(self, table: list[np.ndarray], p: int, s: int, values) -> None:
         """Set segment ``s``'s row of product ``p`` in ``table`` to ``values`` (R,) or a scalar.
 
-        A compact (S, 1) table becomes (S, R) on its first change.
+        A compact (S, 1) table stays compact while every row holds one value
+        for all replications, and becomes (S, R) on the first row that does not.
         """
         self.willing.pop(p, None)
-        if table[p].shape[1] != self.count:
+        values = compact(np.asarray(values, dtype=float))
+        if table[p].shape[1] == 1 and values.size == 1:
+            table[p][s, 0] = values.reshape(())
+            return
+        if table[p].shape[1] == 1:
             table[p] = np.repeat(table[p], self.count, axis=1)
         table[p][s] = values
 
@@ -138,7 +143,7 @@ class ImportRules:
         p = rule.product
         self.willing.pop(p, None)
         if rule.kind == "customs":
-            self.customs[p] = np.where(mask, rule.value, self.customs[p])
+            self.customs[p] = compact(np.where(mask, rule.value, self.customs[p]))
         elif rule.kind == "approval":
             self.approve(rule, mask)
         else:
@@ -186,6 +191,14 @@ class ImportRules:
                 seen.add(id(account))
                 shared = [t for t, a in self.accounts[p].items() if a is account]
                 account.take(units[shared].sum(axis=0))
+
+
+def compact(values: np.ndarray) -> np.ndarray:
+    """``values`` as one element (1,) when all its elements have the same bits, else as is."""
+    flat = values.reshape(-1)
+    if flat.size > 1 and not (flat.view(np.int64) == flat.view(np.int64)[0]).all():
+        return values
+    return flat[:1].copy()
 
 
 def previous_values(events: dict[str, Event], product: str, kind: str, start: float):
