@@ -29,16 +29,16 @@ def summarise(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     rows = np.ascontiguousarray(values.reshape(-1, values.shape[-1]))
     out = np.empty((rows.shape[0], len(STAT_NAMES)))
-    holes = np.isnan(rows).any(axis=1)
+    out[:, 0] = rows.mean(axis=1)  # each row's mean is its own: the same in any subset
+    holes = np.isnan(out[:, 0])  # a row holding NaN has a NaN mean (so may one without)
+    if holes.any():
+        holes[holes] = np.isnan(rows[holes]).any(axis=1)
     if not holes.any():
-        out[:, 0] = rows.mean(axis=1)
         out[:, 1:] = quantiles(rows)
     else:
         whole = ~holes
         if whole.any():
-            full = rows[whole]
-            out[whole, 0] = full.mean(axis=1)
-            out[whole, 1:] = quantiles(full)
+            out[whole, 1:] = quantiles(rows[whole])
         out[holes] = summarise_holes(rows[holes])
     return out.reshape(*values.shape[:-1], len(STAT_NAMES))
 
