@@ -9,6 +9,7 @@ together instead of one by one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,6 +19,9 @@ STAT_NAMES = ("mean", "p05", "p25", "p50", "p75", "p95")
 
 _Q = np.array(QUANTILES)
 _MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
+_BITS = 11  # 2**_BITS buckets a row when selecting order statistics
+_LIMIT = 2048  # a chosen bucket holding more keys sends its row to np.partition
+_CHUNK = 1 << 20  # values selected at once
 
 
 def summarise(values: np.ndarray) -> np.ndarray:
@@ -81,13 +85,114 @@ def lerp(low: np.ndarray, high: np.ndarray, gamma: np.ndarray) -> np.ndarray:
 
 
 def quantiles(rows: np.ndarray) -> np.ndarray:
-    """:data:`QUANTILES` of every row of a NaN-free (M, R) array: (M, 5)."""
+    """:data:`QUANTILES` of every row of a NaN-free (M, R) array: (M, 5).
+
+    Rows are taken a block at a time (about :data:`_CHUNK` values), which
+    bounds the work arrays; each row's statistics are its own.
+    """
     count = rows.shape[1]
+    ranks, low, high, gamma = picks_of(count)
+    out = np.empty((rows.shape[0], len(QUANTILES)))
+    step = max(1, _CHUNK // max(count, 1))
+    for start in range(0, rows.shape[0], step):
+        chosen = order_statistics(sort_keys(rows[start:start + step]), ranks)
+        out[start:start + step] = lerp(from_keys(chosen[:, low]), from_keys(chosen[:, high]),
+                                       gamma)
+    return out
+
+
+@functools.lru_cache(maxsize=64)
+def picks_of(count: int) -> tuple[np.ndarray, ...]:
+    """Return the ranks to select for ``count`` values, where the neighbours are, and weights.
+
+    The ranks are sorted and distinct; numpy's lower and upper neighbours
+    (:func:`positions`) are ``ranks[low]`` and ``ranks[high]``. Read-only:
+    the arrays are shared.
+    """
     lower, upper, gamma = positions(count)
-    kth = np.unique(np.concatenate([lower, upper]) % count)
-    keys = sort_keys(rows)
-    keys.partition(kth, axis=1)
-    return lerp(from_keys(keys[:, lower]), from_keys(keys[:, upper]), gamma)
+    ranks = np.unique(np.concatenate([lower, upper]) % count)
+    out = (ranks, np.searchsorted(ranks, lower % count), np.searchsorted(ranks, upper % count),
+           gamma)
+    for array in out:
+        array.setflags(write=False)
+    return out
+
+
+def order_statistics(keys: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Return the ``ranks``-th smallest (sorted, distinct) of each row of ``keys`` (M, R): (M, K).
+
+    Exact, and the same values as ``np.partition`` (the order is total): each
+    row's keys fall in 2**:data:`_BITS` equal buckets spanning its range; a
+    histogram finds the bucket holding each rank, and only those buckets'
+    keys are sorted. A row whose buckets are single keys is read off the
+    histogram; a row with a chosen bucket over :data:`_LIMIT` keys (many
+    ties) is partitioned. ``keys`` is overwritten.
+    """
+    if keys.shape[1] < 2 * _LIMIT:  # too few to gain from bucketing
+        keys.partition(ranks, axis=1)
+        return keys[:, ranks]
+    rows, count = keys.shape
+    buckets, start, shift = bucket_keys(keys)
+    hist = np.bincount(buckets.reshape(-1), minlength=rows << _BITS)
+    ends = np.cumsum(hist)  # keys in buckets up to each (all rows in turn)
+    before = np.arange(rows)[:, None] * count  # keys of the rows before
+    chosen = np.searchsorted(ends, ranks[None, :] + before, side="right")  # (M, K) buckets
+    size = hist[chosen]
+    within = ranks[None, :] - (ends[chosen] - size - before)  # rank in its bucket
+    out = np.empty((rows, len(ranks)), dtype=np.int64)
+    exact = shift == 0  # a bucket is one key: start + bucket number
+    local = (chosen[exact] - (np.flatnonzero(exact) << _BITS)[:, None]).astype(np.uint64)
+    out[exact] = (start[exact, None] + local).view(np.int64)
+    tied = (size > _LIMIT).any(axis=1) & ~exact
+    if tied.any():
+        part = keys[tied]
+        part.partition(ranks, axis=1)
+        out[tied] = part[:, ranks]
+    sort = ~exact & ~tied
+    if sort.any():
+        out[sort] = sorted_picks(keys, buckets, (chosen, size, within), sort)
+    return out
+
+
+def bucket_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each key's bucket (numbered across rows), each row's smallest key and shift.
+
+    A row's bucket of key k is ``(k - smallest) >> shift`` (unsigned, so no
+    overflow), below 2**:data:`_BITS`; row i's buckets are numbered from
+    ``i << _BITS``.
+    """
+    start = keys.min(axis=1).view(np.uint64)
+    span = keys.max(axis=1).view(np.uint64) - start
+    # bit length of span, or one more where the float rounds up: buckets stay in range
+    shift = np.maximum(np.frexp(span.astype(np.float64))[1] - _BITS, 0).astype(np.uint64)
+    buckets = np.subtract(keys.view(np.uint64), start[:, None])
+    np.right_shift(buckets, shift[:, None], out=buckets)
+    buckets = buckets.view(np.int64)
+    buckets += (np.arange(keys.shape[0], dtype=np.int64) << _BITS)[:, None]
+    return buckets, start, shift
+
+
+def sorted_picks(keys: np.ndarray, buckets: np.ndarray, picks: tuple,
+                 rows: np.ndarray) -> np.ndarray:
+    """Return the picked ranks of ``rows`` (a mask) from their chosen buckets' keys, sorted.
+
+    ``picks`` are the bucket of each rank, the bucket's size and the rank
+    within it, (M, K) each. Returns (rows chosen, K).
+    """
+    chosen, size, within = (p[rows] for p in picks)
+    wanted = np.zeros(buckets.shape[0] << _BITS, dtype=bool)  # by bucket: those of ``rows``
+    wanted[chosen] = True
+    mask = wanted[buckets]  # False on the other rows
+    counts = np.count_nonzero(mask, axis=1)[rows]
+    padded = np.full((len(counts), counts.max()), np.iinfo(np.int64).max)
+    row = np.repeat(np.arange(len(counts)), counts)
+    column = np.arange(row.size) - (np.cumsum(counts) - counts)[row]
+    padded[row, column] = keys[mask]  # row-major: each row's keys together
+    padded.sort(axis=1)
+    first = np.ones(chosen.shape, dtype=bool)  # first rank of its bucket
+    first[:, 1:] = chosen[:, 1:] != chosen[:, :-1]
+    earlier = np.cumsum(np.where(first, size, 0), axis=1) - size  # keys of earlier buckets
+    return np.take_along_axis(padded, earlier + within, axis=1)
 
 
 def summarise_holes(rows: np.ndarray) -> np.ndarray:
