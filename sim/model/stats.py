@@ -95,7 +95,7 @@ def quantiles(rows: np.ndarray) -> np.ndarray:
     out = np.empty((rows.shape[0], len(QUANTILES)))
     step = max(1, _CHUNK // max(count, 1))
     for start in range(0, rows.shape[0], step):
-        chosen = order_statistics(sort_keys(rows[start:start + step]), ranks)
+        chosen = order_statistics(rows[start:start + step], ranks)
         out[start:start + step] = lerp(from_keys(chosen[:, low]), from_keys(chosen[:, high]),
                                        gamma)
     return out
@@ -118,22 +118,23 @@ def picks_of(count: int) -> tuple[np.ndarray, ...]:
     return out
 
 
-def order_statistics(keys: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """Return the ``ranks``-th smallest (sorted, distinct) of each row of ``keys`` (M, R): (M, K).
+def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Return the ``ranks``-th smallest (sorted, distinct) of each row of ``values`` (M, R).
 
-    Exact, and the same values as ``np.partition`` (the order is total): each
-    row's keys fall in 2**:data:`_BITS` equal buckets spanning its range; a
-    histogram finds the bucket holding each rank, and only those buckets'
-    keys are sorted. A row whose buckets are single keys is read off the
-    histogram; a row with a chosen bucket over :data:`_LIMIT` keys (many
-    ties) is partitioned. ``keys`` is overwritten.
+    As :func:`sort_keys` keys, (M, K): exact, and what ``np.partition`` of
+    the keys gives (the order is total). Each row's keys fall in
+    2**:data:`_BITS` equal buckets spanning its range; a histogram finds the
+    bucket holding each rank, and only those buckets' keys are sorted. A row
+    whose buckets are single keys is read off the histogram; a row with a
+    chosen bucket over :data:`_LIMIT` keys (many ties) is partitioned.
     """
+    keys = sort_keys(values)
     if keys.shape[1] < 2 * _LIMIT:  # too few to gain from bucketing
         keys.partition(ranks, axis=1)
         return keys[:, ranks]
     rows, count = keys.shape
-    buckets, start, shift = bucket_keys(keys)
-    hist = np.bincount(buckets.reshape(-1), minlength=rows << _BITS)
+    start, shift = bucket_keys(keys)  # keys become their buckets
+    hist = np.bincount(keys.reshape(-1), minlength=rows << _BITS)
     ends = np.cumsum(hist)  # keys in buckets up to each (all rows in turn)
     before = np.arange(rows)[:, None] * count  # keys of the rows before
     chosen = np.searchsorted(ends, ranks[None, :] + before, side="right")  # (M, K) buckets
@@ -145,34 +146,34 @@ def order_statistics(keys: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     out[exact] = (start[exact, None] + local).view(np.int64)
     tied = (size > _LIMIT).any(axis=1) & ~exact
     if tied.any():
-        part = keys[tied]
+        part = sort_keys(values[tied])
         part.partition(ranks, axis=1)
         out[tied] = part[:, ranks]
     sort = ~exact & ~tied
     if sort.any():
-        out[sort] = sorted_picks(keys, buckets, (chosen, size, within), sort)
+        out[sort] = sorted_picks(values, keys, (chosen, size, within), sort)
     return out
 
 
-def bucket_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each key's bucket (numbered across rows), each row's smallest key and shift.
+def bucket_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Turn ``keys`` (M, R) into their buckets, numbered across rows; return start and shift.
 
-    A row's bucket of key k is ``(k - smallest) >> shift`` (unsigned, so no
-    overflow), below 2**:data:`_BITS`; row i's buckets are numbered from
-    ``i << _BITS``.
+    A row's bucket of key k is ``(k - start) >> shift`` (unsigned, so no
+    overflow), with ``start`` the row's smallest key; it is below
+    2**:data:`_BITS`, and row i's buckets are numbered from ``i << _BITS``.
     """
     start = keys.min(axis=1).view(np.uint64)
     span = keys.max(axis=1).view(np.uint64) - start
     # bit length of span, or one more where the float rounds up: buckets stay in range
     shift = np.maximum(np.frexp(span.astype(np.float64))[1] - _BITS, 0).astype(np.uint64)
-    buckets = np.subtract(keys.view(np.uint64), start[:, None])
+    buckets = keys.view(np.uint64)
+    np.subtract(buckets, start[:, None], out=buckets)
     np.right_shift(buckets, shift[:, None], out=buckets)
-    buckets = buckets.view(np.int64)
-    buckets += (np.arange(keys.shape[0], dtype=np.int64) << _BITS)[:, None]
-    return buckets, start, shift
+    keys += (np.arange(keys.shape[0], dtype=np.int64) << _BITS)[:, None]
+    return start, shift
 
 
-def sorted_picks(keys: np.ndarray, buckets: np.ndarray, picks: tuple,
+def sorted_picks(values: np.ndarray, buckets: np.ndarray, picks: tuple,
                  rows: np.ndarray) -> np.ndarray:
     """Return the picked ranks of ``rows`` (a mask) from their chosen buckets' keys, sorted.
 
@@ -187,7 +188,7 @@ def sorted_picks(keys: np.ndarray, buckets: np.ndarray, picks: tuple,
     padded = np.full((len(counts), counts.max()), np.iinfo(np.int64).max)
     row = np.repeat(np.arange(len(counts)), counts)
     column = np.arange(row.size) - (np.cumsum(counts) - counts)[row]
-    padded[row, column] = keys[mask]  # row-major: each row's keys together
+    padded[row, column] = sort_keys(values[mask])  # row-major: each row's keys together
     padded.sort(axis=1)
     first = np.ones(chosen.shape, dtype=bool)  # first rank of its bucket
     first[:, 1:] = chosen[:, 1:] != chosen[:, :-1]
