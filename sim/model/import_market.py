@@ -30,11 +30,16 @@ class ImportResult:
     usd: np.ndarray
     kw: np.ndarray
     by_product: dict[str, np.ndarray]  # national units (L, R)
+    rushing: bool = True  # False: nothing was bought ahead (``rushed`` is zeros)
 
     @property
     def h100e(self) -> np.ndarray:
-        """H100e delivered per segment, (S, L, R)."""
-        return self.got + self.rushed
+        """H100e delivered per segment, (S, L, R): do not modify (it may be ``got``).
+
+        With nothing bought ahead, ``got + 0.0`` is ``got`` bit for bit: a
+        running sum that starts at 0.0 is never -0.0 (see :class:`Sums`).
+        """
+        return self.got + self.rushed if self.rushing else self.got
 
 
 def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
@@ -104,7 +109,8 @@ class Sums:
     Each starts at 0.0 and adds the products' terms in merit order. A sum is
     made by its first term as ``term + 0.0`` (what adding it to zeros gives,
     bit for bit: -0.0 becomes 0.0), in place when the caller gives the
-    term away (``owned``).
+    term away (``owned``). So a sum is never -0.0 (x + y is -0.0 only when
+    both are).
     """
 
     FIELDS = ("got", "rushed", "units", "usd", "kw")
@@ -123,7 +129,7 @@ class Sums:
         """Return the month's :class:`ImportResult` (zeros for a sum with no term)."""
         values = [self.sums.get(name) for name in self.FIELDS]
         return ImportResult(*[np.zeros_like(need) if v is None else v for v in values],
-                            by_product)
+                            by_product, rushing="rushed" in self.sums)
 
 
 def clear_product(p: int, offer: tuple, rules: ImportRules, orders: Orders,

@@ -139,3 +139,17 @@ def test_grey_channels_are_told_the_unmet_share_of_national_need_after_clearing(
     np.testing.assert_allclose(smuggled.scarcity, [[0.4]])
     clear(channels, rules, [0, 0])  # no need at all: no scarcity
     np.testing.assert_allclose(smuggled.scarcity, [[0.0]])
+
+
+def test_sums_start_from_zero_so_none_is_minus_zero_and_h100e_is_got_plus_rushed():
+    """A running sum starts at 0.0: -0.0 terms leave +0.0, as adding to zeros would."""
+    product = Channel("x", units=0.0, h100e=1.0, price=10)
+    other = Channel("y", units=100, h100e=1.0, price=20)
+    channels, rules = setup(product, other)
+    need = np.array([-0.0, 4.0])[:, None, None]
+    out = clear_imports(channels, rules, need, (np.zeros_like(need), np.zeros_like(need)))
+    for values in (out.got, out.rushed, out.units, out.usd, out.kw):
+        assert not np.signbit(values).any()
+    assert not out.rushing
+    assert (out.h100e.view(np.int64) == (out.got + out.rushed).view(np.int64)).all()
+    np.testing.assert_array_equal(out.got[:, 0, 0], [0.0, 4.0])
