@@ -54,9 +54,10 @@ def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
     A product no segment may buy, or with nothing on offer, in any
     replication of the run is skipped. Skipping gives every replication the
     numbers clearing would: with no buyer or no supply, clearing grants 0.0
-    everywhere, and adding 0.0 to a running sum (which starts at 0.0, so is
-    never -0.0) changes no bit. So a replication's numbers do not depend on
-    which replications share its run (tests/model/test_grouping.py).
+    everywhere (the need, demand less its domestic share, is never -0.0),
+    and adding 0.0 to a running sum (which starts at 0.0, so is never -0.0)
+    changes no bit. So a replication's numbers do not depend on which
+    replications share its run (tests/model/test_grouping.py).
     """
     orders = Orders(need.copy(), need, limits, np.empty_like(need))
     sums = Sums()
@@ -140,8 +141,8 @@ def clear_product(p: int, offer: tuple, rules: ImportRules, orders: Orders,
     national units delivered, (L, R). Steps a product does not need (buying
     ahead, approvals, bundling) are skipped when inactive in every
     replication: each then leaves every value as it is, bit for bit (a rate
-    of 0.0 adds 0.0 to asks; x / x is 1.0 exactly; a bundle of 0 selects the
-    ask itself).
+    of 0.0 adds 0.0 to asks; x / x is 1.0 exactly for the finite asks; a
+    bundle of 0 selects the ask itself).
     """
     channel, available = offer
     h100e, remaining = channel.h100e, orders.remaining
