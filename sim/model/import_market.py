@@ -159,7 +159,24 @@ def clear_product(p: int, offer: tuple, rules: ImportRules, orders: Orders,
     fraction = ratio(available * h100e, total, 1.0)
     np.minimum(fraction, 1.0, out=fraction)
     granted *= fraction
+    meet_need(granted, share, remaining, sums)
     per_unit = 1.0 / np.maximum(h100e, 1e-12)
+    national = total * fraction * per_unit
+    channel.take(national)
+    units = np.multiply(granted, per_unit, out=granted)
+    if channel.approval:  # products without approvals keep no accounts
+        rules.use_approvals(p, units)
+    add_flows(units, channel, sums, orders.scratch)
+    return national
+
+
+def meet_need(granted: np.ndarray, share: np.ndarray | None, remaining: np.ndarray,
+              sums: Sums) -> None:
+    """Count ``granted`` (S, L, R) against the remaining need, in place, and in ``sums``.
+
+    All of it meets need, or (buying ahead) ``share`` of it, the rest being
+    held; ``share`` is given away.
+    """
     if share is None:
         remaining -= granted
         sums.add("got", granted)
@@ -168,13 +185,6 @@ def clear_product(p: int, offer: tuple, rules: ImportRules, orders: Orders,
         remaining -= got
         sums.add("rushed", granted - got, owned=True)
         sums.add("got", got, owned=True)
-    national = total * fraction * per_unit
-    channel.take(national)
-    units = np.multiply(granted, per_unit, out=granted)
-    if channel.approval:  # products without approvals keep no accounts
-        rules.use_approvals(p, units)
-    add_flows(units, channel, sums, orders.scratch)
-    return national
 
 
 def add_flows(units: np.ndarray, channel, sums: Sums, scratch: np.ndarray) -> None:
