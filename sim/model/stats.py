@@ -20,7 +20,8 @@ STAT_NAMES = ("mean", "p05", "p25", "p50", "p75", "p95")
 _Q = np.array(QUANTILES)
 _MAGNITUDE = np.int64(0x7FFFFFFFFFFFFFFF)
 _BITS = 11  # 2**_BITS buckets a row when selecting order statistics
-_LIMIT = 2048  # a chosen bucket holding more keys sends its row to np.partition
+_FEWEST = 4096  # rows of fewer values are partitioned: bucketing would not pay
+_SHARE = 4  # chosen buckets holding over 1/_SHARE of a row's keys: it is partitioned
 _CHUNK = 1 << 20  # values selected at once
 
 
@@ -122,41 +123,78 @@ def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     """Return the ``ranks``-th smallest (sorted, distinct) of each row of ``values`` (M, R).
 
     As :func:`sort_keys` keys, (M, K): exact, and what ``np.partition`` of
-    the keys gives (the order is total). Each row's keys fall in
-    2**:data:`_BITS` equal buckets spanning its range; a histogram finds the
-    bucket holding each rank, and only those buckets' keys are sorted. A row
-    whose buckets are single keys is read off the histogram; a row with a
-    chosen bucket over :data:`_LIMIT` keys (many ties) is partitioned.
+    the keys gives (the order is total). Rows of under :data:`_FEWEST`
+    values are partitioned; the others are selected by :func:`select`.
     """
     keys = sort_keys(values)
-    if keys.shape[1] < 2 * _LIMIT:  # too few to gain from bucketing
+    if keys.shape[1] < _FEWEST:
         keys.partition(ranks, axis=1)
         return keys[:, ranks]
+    source = (lambda rows: sort_keys(values[rows]), lambda mask: sort_keys(values[mask]))
+    return select(keys, ranks, source, narrow=True)
+
+
+def select(keys: np.ndarray, ranks: np.ndarray, source: tuple, narrow: bool) -> np.ndarray:
+    """Select ``ranks`` of each row of ``keys`` (M, R) by buckets; ``keys`` is overwritten.
+
+    Each row's keys fall in 2**:data:`_BITS` equal buckets spanning its
+    range; a histogram finds the bucket holding each rank, and only those
+    buckets' keys are sorted. A row whose buckets are single keys is read
+    off the histogram. A row whose chosen buckets hold over 1/:data:`_SHARE`
+    of its keys (ties, or a tight cluster) is selected again within the
+    chosen buckets' range (``narrow``), else partitioned. ``source`` gives
+    the keys of given rows and of a mask's elements, (rows, R) and row-major.
+    """
     rows, count = keys.shape
-    start, shift = bucket_keys(keys)  # keys become their buckets
+    start, shift, span = bucket_keys(keys)  # keys become their buckets
     hist = np.bincount(keys.reshape(-1), minlength=rows << _BITS)
     ends = np.cumsum(hist)  # keys in buckets up to each (all rows in turn)
     before = np.arange(rows)[:, None] * count  # keys of the rows before
     chosen = np.searchsorted(ends, ranks[None, :] + before, side="right")  # (M, K) buckets
     size = hist[chosen]
-    within = ranks[None, :] - (ends[chosen] - size - before)  # rank in its bucket
-    out = np.empty((rows, len(ranks)), dtype=np.int64)
-    exact = shift == 0  # a bucket is one key: start + bucket number
-    local = (chosen[exact] - (np.flatnonzero(exact) << _BITS)[:, None]).astype(np.uint64)
-    out[exact] = (start[exact, None] + local).view(np.int64)
-    tied = (size > _LIMIT).any(axis=1) & ~exact
+    place = ranks[None, :] - (ends[chosen] - size - before)  # rank in its bucket
+    local = (chosen - (np.arange(rows) << _BITS)[:, None]).astype(np.uint64)  # bucket in row
+    out = (start[:, None] + local).view(np.int64)  # right where a bucket is one key
+    first = np.ones(chosen.shape, dtype=bool)  # first rank of its bucket
+    first[:, 1:] = chosen[:, 1:] != chosen[:, :-1]
+    earlier = np.cumsum(np.where(first, size, 0), axis=1)  # keys of buckets up to each
+    place += earlier - size  # rank among the row's chosen buckets' keys
+    tied = (earlier[:, -1] > count // _SHARE) & (shift != 0)
     if tied.any():
-        part = sort_keys(values[tied])
-        part.partition(ranks, axis=1)
-        out[tied] = part[:, ranks]
-    sort = ~exact & ~tied
+        out[tied] = (narrowed(source[0](tied), ranks, (start, shift, span, local), tied) if narrow
+                     else np.partition(source[0](tied), ranks, axis=1)[:, ranks])
+    sort = ~tied & (shift != 0)
     if sort.any():
-        out[sort] = sorted_picks(values, keys, (chosen, size, within), sort)
+        out[sort] = sorted_picks(source[1], keys, (chosen, place), sort)
     return out
 
 
-def bucket_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Turn ``keys`` (M, R) into their buckets, numbered across rows; return start and shift.
+def narrowed(keys: np.ndarray, ranks: np.ndarray, buckets: tuple, rows: np.ndarray):
+    """Select ``ranks`` of ``keys`` (the rows ``rows`` of a selection) within their buckets.
+
+    Where the chosen buckets span under a quarter of the row's range (a
+    cluster, stretched by outliers), keys below the first chosen bucket or
+    above the last are clamped to its bounds, which leaves the keys at the
+    chosen ranks in place, and the row is selected again over that range
+    only. Other rows (ties) are partitioned.
+    """
+    start, shift, span, local = (b[rows] for b in buckets)
+    low = local[:, 0] << shift  # offsets from start; the last bucket's top within span
+    high = np.minimum((local[:, -1] << shift) + ((np.uint64(1) << shift) - np.uint64(1)), span)
+    narrow = high - low < span >> np.uint64(2)
+    out = np.empty((len(keys), len(ranks)), dtype=np.int64)
+    if (~narrow).any():
+        out[~narrow] = np.partition(keys[~narrow], ranks, axis=1)[:, ranks]
+    if narrow.any():
+        clamped = np.clip(keys[narrow], (start + low)[narrow].view(np.int64)[:, None],
+                          (start + high)[narrow].view(np.int64)[:, None])
+        source = (lambda part: clamped[part], lambda mask: clamped[mask])
+        out[narrow] = select(clamped.copy(), ranks, source, narrow=False)
+    return out
+
+
+def bucket_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Turn ``keys`` (M, R) into their buckets, numbered across rows: start, shift, span.
 
     A row's bucket of key k is ``(k - start) >> shift`` (unsigned, so no
     overflow), with ``start`` the row's smallest key; it is below
@@ -170,17 +208,17 @@ def bucket_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     np.subtract(buckets, start[:, None], out=buckets)
     np.right_shift(buckets, shift[:, None], out=buckets)
     keys += (np.arange(keys.shape[0], dtype=np.int64) << _BITS)[:, None]
-    return start, shift
+    return start, shift, span
 
 
-def sorted_picks(values: np.ndarray, buckets: np.ndarray, picks: tuple,
-                 rows: np.ndarray) -> np.ndarray:
+def sorted_picks(picked, buckets: np.ndarray, picks: tuple, rows: np.ndarray) -> np.ndarray:
     """Return the picked ranks of ``rows`` (a mask) from their chosen buckets' keys, sorted.
 
-    ``picks`` are the bucket of each rank, the bucket's size and the rank
-    within it, (M, K) each. Returns (rows chosen, K).
+    ``picks`` are each rank's bucket and its place among the chosen buckets'
+    keys of its row in order, (M, K) each; ``picked(mask)`` gives the keys
+    at a mask, row-major. Returns (rows chosen, K).
     """
-    chosen, size, within = (p[rows] for p in picks)
+    chosen, place = (p[rows] for p in picks)
     wanted = np.zeros(buckets.shape[0] << _BITS, dtype=bool)  # by bucket: those of ``rows``
     wanted[chosen] = True
     mask = wanted[buckets]  # False on the other rows
@@ -188,12 +226,9 @@ def sorted_picks(values: np.ndarray, buckets: np.ndarray, picks: tuple,
     padded = np.full((len(counts), counts.max()), np.iinfo(np.int64).max)
     row = np.repeat(np.arange(len(counts)), counts)
     column = np.arange(row.size) - (np.cumsum(counts) - counts)[row]
-    padded[row, column] = sort_keys(values[mask])  # row-major: each row's keys together
+    padded[row, column] = picked(mask)  # row-major: each row's keys together
     padded.sort(axis=1)
-    first = np.ones(chosen.shape, dtype=bool)  # first rank of its bucket
-    first[:, 1:] = chosen[:, 1:] != chosen[:, :-1]
-    earlier = np.cumsum(np.where(first, size, 0), axis=1) - size  # keys of earlier buckets
-    return np.take_along_axis(padded, earlier + within, axis=1)
+    return np.take_along_axis(padded, place, axis=1)
 
 
 def summarise_holes(rows: np.ndarray) -> np.ndarray:

@@ -89,7 +89,11 @@ def test_summaries_of_float32_or_integer_values_equal_those_of_float64():
 
 
 def rows_of_every_kind(count: int) -> np.ndarray:
-    """Rows that take each path of :func:`order_statistics` (bucketed, one key a bucket, tied)."""
+    """Rows that take each path of :func:`order_statistics`.
+
+    Bucketed then sorted, one key a bucket, tied (partitioned), and a
+    cluster stretched by outliers (selected again over the cluster).
+    """
     rng = np.random.default_rng(19)
     return np.stack([
         rng.lognormal(0.0, 3.0, count),  # spread over many octaves: bucketed, then sorted
@@ -100,6 +104,7 @@ def rows_of_every_kind(count: int) -> np.ndarray:
         rng.integers(0, 2, count).astype(float),  # two keys, thousands each: partitioned
         rng.choice([np.inf, -np.inf, 0.0, -0.0, 5e-324, -1e308], count),  # extremes, -0.0
         np.where(rng.random(count) < 0.6, 0.0, rng.random(count)),  # a tied bucket among others
+        np.where(rng.random(count) < 0.01, 0.0, rng.normal(0.5, 0.05, count)),  # narrowed
     ])
 
 
@@ -121,3 +126,22 @@ def test_quantiles_are_numpys_bit_for_bit():
         expected = np.quantile(rows, QUANTILE_LEVELS, axis=1).T
         got = quantiles(rows)
     np.testing.assert_array_equal(bits(got), bits(expected))
+
+
+def test_a_cluster_stretched_by_outliers_is_selected_again_over_the_cluster(monkeypatch):
+    from sim.model import stats
+
+    rows = rows_of_every_kind(6000)
+    ranks = stats.picks_of(6000)[0]  # the quantiles' ranks: 5% to 95%
+    again = []
+    select = stats.select
+
+    def spying(keys, ranks, source, narrow):
+        if not narrow:
+            again.append(len(keys))
+        return select(keys, ranks, source, narrow)
+
+    monkeypatch.setattr(stats, "select", spying)
+    got = order_statistics(rows, ranks)
+    assert again and again[0] >= 1  # some rows were narrowed to their cluster
+    np.testing.assert_array_equal(got, np.sort(sort_keys(rows), axis=1)[:, ranks])
