@@ -30,36 +30,47 @@ class ImportResult:
     usd: np.ndarray
     kw: np.ndarray
     by_product: dict[str, np.ndarray]  # national units (L, R)
+    rushing: bool = True  # False: nothing was bought ahead (``rushed`` is zeros)
 
     @property
     def h100e(self) -> np.ndarray:
-        """H100e delivered per segment, (S, L, R)."""
-        return self.got + self.rushed
+        """H100e delivered per segment, (S, L, R): do not modify (it may be ``got``).
+
+        With nothing bought ahead, ``got + 0.0`` is ``got`` bit for bit: a
+        running sum that starts at 0.0 is never -0.0 (see :class:`Sums`).
+        """
+        return self.got + self.rushed if self.rushing else self.got
 
 
 def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
-                  limits: tuple[np.ndarray, np.ndarray]) -> ImportResult:
+                  limits: tuple) -> ImportResult:
     """Clear every product in merit order against ``need`` (S, L, R) H100e.
 
     ``limits`` are, per segment (S, L, R), the H100e it would buy ahead of a
     restriction over the whole window, and its domestic orders in units
-    (which bound a bundled product's imports).
+    (which bound a bundled product's imports); either may be a function
+    returning the array, called only if a product needs it.
+
+    A product no segment may buy, or with nothing on offer, in any
+    replication of the run is skipped. Skipping gives every replication the
+    numbers clearing would: with no buyer or no supply, clearing grants 0.0
+    everywhere (the need, demand less its domestic share, is never -0.0),
+    and adding 0.0 to a running sum (which starts at 0.0, so is never -0.0)
+    changes no bit. So a replication's numbers do not depend on which
+    replications share its run (tests/model/test_grouping.py).
     """
-    ahead, domestic_units = limits
-    remaining = need.copy()
-    zeros = np.zeros_like(need)
-    out = ImportResult(zeros, zeros.copy(), zeros.copy(), zeros.copy(), zeros.copy(), {})
-    orders = Orders(remaining, need, ahead, domestic_units,
-                    (np.empty_like(need), np.empty_like(need)))
+    orders = Orders(need.copy(), need, limits, np.empty_like(need))
+    sums = Sums()
+    by_product = {}
     for p in sorted(range(len(channels)), key=lambda i: channels[i].merit, reverse=True):
         channel = channels[p]
-        available = channel.available()
-        if not available.any() or not rules.anyone_may_buy(p):
-            out.by_product[channel.name] = np.zeros(need.shape[1:])
+        available = channel.available() if rules.anyone_may_buy(p) else None
+        if available is None or not available.any():
+            by_product[channel.name] = np.zeros(need.shape[1:])
             continue
-        out.by_product[channel.name] = clear_product(p, channel, rules, orders, available, out)
-    tell_scarcity(channels, remaining, need)
-    return out
+        by_product[channel.name] = clear_product(p, (channel, available), rules, orders, sums)
+    tell_scarcity(channels, orders.remaining, need)
+    return sums.result(need, by_product)
 
 
 def tell_scarcity(channels: list, remaining: np.ndarray, need: np.ndarray) -> None:
@@ -70,72 +81,137 @@ def tell_scarcity(channels: list, remaining: np.ndarray, need: np.ndarray) -> No
     """
     responding = [c for c in channels if c.responds]
     if responding:
-        scarcity = np.clip(ratio(remaining.sum(axis=0), need.sum(axis=0), 0.0), 0.0, 1.0)
+        scarcity = ratio(remaining.sum(axis=0), need.sum(axis=0), 0.0)
+        np.clip(scarcity, 0.0, 1.0, out=scarcity)
         for channel in responding:
             channel.scarcity = scarcity
 
 
-@dataclass
 class Orders:
     """What the segments still want this month, and what bounds their asks (S, L, R)."""
 
-    remaining: np.ndarray  # updated in place as products clear
-    need: np.ndarray
-    ahead: np.ndarray
-    domestic_units: np.ndarray
-    scratch: tuple[np.ndarray, np.ndarray]  # two (S, L, R) work arrays
+    def __init__(self, remaining: np.ndarray, need: np.ndarray, limits: tuple,
+                 scratch: np.ndarray):
+        self.remaining = remaining  # updated in place as products clear
+        self.need = need
+        self.limits = list(limits)  # arrays, or functions giving them (called once)
+        self.scratch = scratch  # an (S, L, R) work array
+
+    def limit(self, i: int) -> np.ndarray:
+        """Limit ``i``: 0 the H100e bought ahead over the window, 1 the domestic units."""
+        if callable(self.limits[i]):
+            self.limits[i] = self.limits[i]()
+        return self.limits[i]
 
 
-def clear_product(p: int, channel, rules: ImportRules, orders: Orders, available: np.ndarray,
-                  out: ImportResult) -> np.ndarray:
-    """Clear product ``p``: update the remaining need (in ``orders``) and ``out``.
+class Sums:
+    """The month's running sums (S, L, R) by field of :class:`ImportResult`.
 
-    Returns the national units delivered, (L, R). Steps a product does not
-    need (buying ahead, approvals, bundling) are skipped when inactive.
+    Each starts at 0.0 and adds the products' terms in merit order. A sum is
+    made by its first term as ``term + 0.0`` (what adding it to zeros gives,
+    bit for bit: -0.0 becomes 0.0), in place when the caller gives the
+    term away (``owned``). So a sum is never -0.0 (x + y is -0.0 only when
+    both are).
     """
+
+    FIELDS = ("got", "rushed", "units", "usd", "kw")
+
+    def __init__(self):
+        self.sums: dict[str, np.ndarray] = {}
+
+    def add(self, name: str, term: np.ndarray, owned: bool = False) -> None:
+        """Add ``term`` to the sum ``name``."""
+        if name in self.sums:
+            self.sums[name] += term
+        else:
+            self.sums[name] = np.add(term, 0.0, out=term if owned else None)
+
+    def result(self, need: np.ndarray, by_product: dict) -> ImportResult:
+        """Return the month's :class:`ImportResult` (zeros for a sum with no term)."""
+        values = [self.sums.get(name) for name in self.FIELDS]
+        return ImportResult(*[np.zeros_like(need) if v is None else v for v in values],
+                            by_product, rushing="rushed" in self.sums)
+
+
+def clear_product(p: int, offer: tuple, rules: ImportRules, orders: Orders,
+                  sums: Sums) -> np.ndarray:
+    """Clear product ``p`` (``offer``: its channel and units available (L, R)).
+
+    Updates the remaining need (in ``orders``) and ``sums``; returns the
+    national units delivered, (L, R). Steps a product does not need (buying
+    ahead, approvals, bundling) are skipped when inactive in every
+    replication: each then leaves every value as it is, bit for bit (a rate
+    of 0.0 adds 0.0 to asks; x / x is 1.0 exactly for the finite asks; a
+    bundle of 0 selects the ask itself).
+    """
+    channel, available = offer
     h100e, remaining = channel.h100e, orders.remaining
     willing = rules.willingness(p)[:, None, :]
-    regular = remaining * willing
+    asked = remaining * willing  # the regular asks; buying ahead is added on top
     rush_rate = rules.rush[p]
-    rushing = bool(rush_rate.any())
-    asked = regular + (rush_rate[:, None, :] * willing) * orders.ahead if rushing else regular
-    allowed = limit_asks(p, asked, rules, orders, h100e)
-    supply = available * h100e
-    total = allowed.sum(axis=0)
-    fraction = np.minimum(ratio(supply, total, 1.0), 1.0)
-    granted = allowed * fraction
-    got = granted * ratio(regular, asked, 0.0) if rushing else granted
-    remaining -= got
-    out.got += got
-    if rushing:
-        out.rushed += granted - got
+    share = None  # of each grant meeting need, when some segment buys ahead
+    if rush_rate.any():
+        regular = asked
+        asked = regular + (rush_rate[:, None, :] * willing) * orders.limit(0)
+        share = ratio(regular, asked, 0.0)
+    granted = limit_asks(p, asked, rules, orders, h100e)  # in place: asks within limits
+    total = granted.sum(axis=0)
+    fraction = ratio(available * h100e, total, 1.0)
+    np.minimum(fraction, 1.0, out=fraction)
+    granted *= fraction
+    meet_need(granted, share, remaining, sums)
     per_unit = 1.0 / np.maximum(h100e, 1e-12)
     national = total * fraction * per_unit
     channel.take(national)
-    add_flows(granted * per_unit, channel, out, orders.scratch[0])
+    units = np.multiply(granted, per_unit, out=granted)
     if channel.approval:  # products without approvals keep no accounts
-        rules.use_approvals(p, granted * per_unit)
+        rules.use_approvals(p, units)
+    add_flows(units, channel, sums, orders.scratch)
     return national
 
 
-def add_flows(units: np.ndarray, channel, out: ImportResult, scratch: np.ndarray) -> None:
-    """Add ``units`` (S, L, R) of ``channel`` to the month's units, dollars and kW."""
-    out.units += units
-    np.multiply(units, channel.price, out=scratch)
-    out.usd += scratch
-    np.multiply(units, channel.power_kw, out=scratch)
-    out.kw += scratch
+def meet_need(granted: np.ndarray, share: np.ndarray | None, remaining: np.ndarray,
+              sums: Sums) -> None:
+    """Count ``granted`` (S, L, R) against the remaining need, in place, and in ``sums``.
+
+    All of it meets need, or (buying ahead) ``share`` of it, the rest being
+    held; ``share`` is given away.
+    """
+    if share is None:
+        remaining -= granted
+        sums.add("got", granted)
+    else:
+        got = np.multiply(granted, share, out=share)
+        remaining -= got
+        sums.add("rushed", granted - got, owned=True)
+        sums.add("got", got, owned=True)
+
+
+def add_flows(units: np.ndarray, channel, sums: Sums, scratch: np.ndarray) -> None:
+    """Add ``units`` (S, L, R) of ``channel`` to the month's units, dollars and kW.
+
+    ``units`` is given away: it may become the sum of units.
+    """
+    for name, per_unit in (("usd", channel.price), ("kw", channel.power_kw)):
+        if name in sums.sums:
+            sums.add(name, np.multiply(units, per_unit, out=scratch))
+        else:
+            sums.add(name, np.multiply(units, per_unit), owned=True)
+    sums.add("units", units, owned=True)
 
 
 def limit_asks(p: int, asked: np.ndarray, rules: ImportRules, orders: Orders,
                h100e: np.ndarray) -> np.ndarray:
-    """Asks within each segment's approved quantity and bundling limit (H100e, S, L, R)."""
-    allowed = asked
+    """Bring ``asked`` within each segment's approved quantity and bundling limit, in place.
+
+    H100e, (S, L, R); returns ``asked``.
+    """
     approved = rules.approved_units(p, orders.need.shape[1:])
     if approved is not None:
-        allowed = np.minimum(allowed, approved * h100e)
-    bundle = rules.bundle[p]
+        np.minimum(asked, np.multiply(approved, h100e, out=approved), out=asked)
+    bundle = rules.bundle[p][:, None, :]
     if bundle.any():
-        cap = ratio(orders.domestic_units, bundle[:, None, :], np.inf) * h100e
-        allowed = np.where(bundle[:, None, :] > 0, np.minimum(allowed, cap), allowed)
-    return allowed
+        cap = ratio(orders.limit(1), bundle, np.inf)
+        cap *= h100e
+        np.minimum(asked, cap, out=asked, where=bundle > 0)
+    return asked

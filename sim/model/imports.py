@@ -38,8 +38,10 @@ class ImportChannel:
         self.approval = spec.approval
         # buyers' order of preference: licensed before smuggled, then H100e per dollar
         self.merit = (not grey, spec.h100e.central / max(spec.price_usd.central, 1.0))
-        self.licence = np.full(draw.count, float(spec.licence))
-        self.cap = np.full(draw.count, np.inf)
+        # licence share and volume cap: one value for every replication until a rule
+        # sets them per replication ((1,) then (R,)); no cap (inf) until a cap rule fires
+        self.licence = np.full(1, float(spec.licence))
+        self.cap = np.full(1, np.inf)
         self.stockpile = draw(f"{here}.stockpile_units", spec.stockpile_units)
         self.stock_step = cal.steps_of(parse_month(spec.stockpile_date or cal.label(0)))
         self.stock = levels.stock(replications=draw.count)
@@ -88,8 +90,11 @@ class ImportChannel:
         flow = self.offered.at(self.month)[None, :]
         if self.responds:
             flow = self.grey_flow(flow)
-        licensed = (flow + self.stock.level) * self.licence
-        return np.minimum(licensed, self.cap[None, :])
+        licensed = flow + self.stock.level
+        licensed *= self.licence
+        if self.cap.shape[0] == 1 and self.cap[0] == np.inf:  # min(x, inf) is x, bit for bit
+            return licensed
+        return np.minimum(licensed, self.cap[None, :], out=licensed)
 
     def grey_flow(self, flow: np.ndarray) -> np.ndarray:
         """Return a grey channel's flow this month: ``min(flow x (1 + response x s), cap)``.

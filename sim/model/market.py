@@ -95,10 +95,14 @@ class Market:
     def clear_imports(self) -> ImportResult:
         """Clear this month's import need (every segment) against every product's supply."""
         need = np.stack([s.import_need for s in self.segments])
-        months = np.stack([s.stockpile_months for s in self.segments])[:, None, :]
-        domestic_units = ratio(np.stack([s.wanted_domestic for s in self.segments]),
-                               self.mix[0], 0.0)
-        return clear_imports(self.channels, self.rules, need, (months * need, domestic_units))
+
+        def ahead() -> np.ndarray:  # needed only while some segment buys ahead
+            return np.stack([s.stockpile_months for s in self.segments])[:, None, :] * need
+
+        def domestic_units() -> np.ndarray:  # needed only while a product is bundled
+            return ratio(np.stack([s.wanted_domestic for s in self.segments]), self.mix[0], 0.0)
+
+        return clear_imports(self.channels, self.rules, need, (ahead, domestic_units))
 
     def imports_for(self, segment) -> tuple[np.ndarray, np.ndarray]:
         """Return what ``segment`` got this month: H100e for its need, and bought ahead."""
@@ -152,8 +156,9 @@ class Market:
     def plan(self) -> None:
         """Set ``utilisation``: the share of capacity to start so vendors meet open orders."""
         capacity = [v.capacity for v in self.vendors]
-        compute = total(c.compute() for c in capacity)
-        weights = [ratio(c.compute(), compute, 0.0) for c in capacity]
+        computes = [c.compute() for c in capacity]
+        compute = total(computes)
+        weights = [ratio(x, compute, 0.0) for x in computes]
         keep = total(v.inventory_months * w for v, w in zip(self.vendors, weights, strict=True))
         open_orders = total(s.backlog.total() for s in self.segments)
         made = total(((v.in_progress() + v.finished.level) * c.h100e[:, None]).sum(axis=0)
@@ -191,8 +196,10 @@ def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None
     sought = unmet * shares
     if cap is None:
         return sought
-    fraction = np.minimum(ratio(cap, sought.sum(axis=0), 1.0), 1.0)
-    return sought * fraction
+    fraction = ratio(cap, sought.sum(axis=0), 1.0)
+    np.minimum(fraction, 1.0, out=fraction)
+    sought *= fraction
+    return sought
 
 
 def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,

@@ -60,22 +60,45 @@ class Rule:
 
 
 class ImportRules:
-    """The buyer-side state of every import product, per segment and replication."""
+    """The buyer-side state of every import product, per segment and replication.
+
+    Tables are stored compact: a product's guidance, bar, bundle or buy-ahead
+    rate is (S, 1), one value a segment for every replication, until a rule
+    sets some row (:meth:`set_row`), and (S, R) from then on; customs is (1,)
+    or (R,). Readers broadcast them; every element is the value a full table
+    would hold, so results do not depend on which form is stored.
+    """
 
     def __init__(self, products: list, segments: list[str], levels: LevelRows, count: int):
         self.products = products  # ImportChannel objects (name, guidance, approval, grey)
         self.segments = segments
         self.levels = levels
-        shape = (len(segments), count)
-        self.guidance = [np.full(shape, p.initial_guidance) for p in products]
-        self.bar = [np.ones(shape) for _ in products]
-        self.customs = [np.ones(count) for _ in products]
-        self.bundle = [np.zeros(shape) for _ in products]
-        self.rush = [np.zeros(shape) for _ in products]  # months of need bought a month
+        self.count = count
+        column = (len(segments), 1)
+        self.guidance = [np.full(column, float(p.initial_guidance)) for p in products]
+        self.bar = [np.ones(column) for _ in products]
+        self.customs = [np.ones(1) for _ in products]
+        self.bundle = [np.zeros(column) for _ in products]
+        self.rush = [np.zeros(column) for _ in products]  # months of need bought a month
         self.accounts: list[dict[int, Stock]] = [{} for _ in products]  # segment -> account
         self.rules: dict[str, Rule] = {}  # buyer-side rules by timeline key
         self.willing: dict[int, np.ndarray] = {}  # cache of willingness(p), cleared on change
         self.windows: dict[str, Rule] = {}  # rules of either side with a buy-ahead window
+
+    def set_row(self, table: list[np.ndarray], p: int, s: int, values) -> None:
+        """Set segment ``s``'s row of product ``p`` in ``table`` to ``values`` (R,) or a scalar.
+
+        A compact (S, 1) table stays compact while every row holds one value
+        for all replications, and becomes (S, R) on the first row that does not.
+        """
+        self.willing.pop(p, None)
+        values = compact(np.asarray(values, dtype=float))
+        if table[p].shape[1] == 1 and values.size == 1:
+            table[p][s, 0] = values.reshape(())
+            return
+        if table[p].shape[1] == 1:
+            table[p] = np.repeat(table[p], self.count, axis=1)
+        table[p][s] = values
 
     def hold(self, rule: Rule, buyer_side: bool) -> None:
         """Keep ``rule``: applied here if it is buyer-side; its buy-ahead window either way."""
@@ -112,20 +135,21 @@ class ImportRules:
         rate = np.divide(1.0, rule.window, out=np.zeros(rule.window.shape, dtype=float),
                          where=rule.window > 0) if opening else 0.0
         for s in rule.segments:
-            self.rush[rule.product][s] = np.where(mask, rate, self.rush[rule.product][s])
+            row = np.where(mask, rate, self.rush[rule.product][s])
+            self.set_row(self.rush, rule.product, s, row)
 
     def apply(self, rule: Rule, mask: np.ndarray) -> None:
         """Apply ``rule`` to the replications in ``mask``."""
         p = rule.product
         self.willing.pop(p, None)
         if rule.kind == "customs":
-            self.customs[p] = np.where(mask, rule.value, self.customs[p])
+            self.customs[p] = compact(np.where(mask, rule.value, self.customs[p]))
         elif rule.kind == "approval":
             self.approve(rule, mask)
         else:
             table = {"guidance": self.guidance, "bar": self.bar, "bundle": self.bundle}[rule.kind]
             for s in rule.segments:
-                table[p][s] = np.where(mask, rule.value, table[p][s])
+                self.set_row(table, p, s, np.where(mask, rule.value, table[p][s]))
 
     def approve(self, rule: Rule, mask: np.ndarray) -> None:
         """Add the approved units to the account shared by the rule's segments."""
@@ -138,7 +162,7 @@ class ImportRules:
             accounts[s] = account
 
     def willingness(self, p: int) -> np.ndarray:
-        """Share of remaining import need each segment places with product ``p``, (S, R)."""
+        """Share of remaining import need each segment places with ``p``, (S, R) or (S, 1)."""
         if p not in self.willing:
             self.willing[p] = (self.bar[p] if self.products[p].grey else
                                self.guidance[p] * self.bar[p] * self.customs[p][None, :])
@@ -167,6 +191,14 @@ class ImportRules:
                 seen.add(id(account))
                 shared = [t for t, a in self.accounts[p].items() if a is account]
                 account.take(units[shared].sum(axis=0))
+
+
+def compact(values: np.ndarray) -> np.ndarray:
+    """``values`` as one element (1,) when all its elements have the same bits, else as is."""
+    flat = values.reshape(-1)
+    if flat.size > 1 and not (flat.view(np.int64) == flat.view(np.int64)[0]).all():
+        return values
+    return flat[:1].copy()
 
 
 def previous_values(events: dict[str, Event], product: str, kind: str, start: float):

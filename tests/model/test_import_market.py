@@ -56,7 +56,7 @@ def test_buyers_take_the_best_value_first_then_the_next_product():
 def test_guidance_withholds_need_even_when_supply_is_left():
     product = Channel("x", units=100, h100e=0.5, price=10)
     channels, rules = setup(product)
-    rules.guidance[0][1] = 0.25  # segment 1 is discouraged
+    rules.set_row(rules.guidance, 0, 1, 0.25)  # segment 1 is discouraged
     out = clear(channels, rules, [10, 20])
     np.testing.assert_allclose(out.got[:, 0, 0], [10, 5])
     np.testing.assert_allclose(out.units[:, 0, 0], [20, 10])
@@ -85,7 +85,7 @@ def test_an_approved_quantity_caps_a_product_that_needs_approval():
 def test_a_bundle_caps_imports_at_domestic_orders_over_the_ratio():
     product = Channel("x", units=100, h100e=1.0, price=10)
     channels, rules = setup(product)
-    rules.bundle[0][0] = 2.0  # two domestic chips per imported chip
+    rules.set_row(rules.bundle, 0, 0, 2.0)  # two domestic chips per imported chip
     out = clear(channels, rules, [10, 10], domestic_units=[8, 0])
     np.testing.assert_allclose(out.got[:, 0, 0], [4, 10])
 
@@ -93,7 +93,7 @@ def test_a_bundle_caps_imports_at_domestic_orders_over_the_ratio():
 def test_chips_bought_ahead_are_kept_apart_from_those_meeting_need():
     product = Channel("x", units=100, h100e=1.0, price=10)
     channels, rules = setup(product)
-    rules.rush[0][0] = 0.5  # half the window's stockpile a month
+    rules.set_row(rules.rush, 0, 0, 0.5)  # half the window's stockpile a month
     need = np.array([4.0, 4.0])[:, None, None]
     ahead = np.array([12.0, 0.0])[:, None, None]
     out = clear_imports(channels, rules, need, (ahead, np.zeros_like(need)))
@@ -105,8 +105,8 @@ def test_chips_bought_ahead_are_kept_apart_from_those_meeting_need():
 def test_buying_ahead_is_held_back_by_guidance_like_the_need_itself():
     product = Channel("x", units=100, h100e=1.0, price=10)
     channels, rules = setup(product)
-    rules.rush[0][0] = 0.5
-    rules.guidance[0][0] = 0.5  # segment 0 told to buy half as much
+    rules.set_row(rules.rush, 0, 0, 0.5)
+    rules.set_row(rules.guidance, 0, 0, 0.5)  # segment 0 told to buy half as much
     need = np.array([4.0, 4.0])[:, None, None]
     ahead = np.array([12.0, 0.0])[:, None, None]
     out = clear_imports(channels, rules, need, (ahead, np.zeros_like(need)))
@@ -119,7 +119,8 @@ def test_what_several_products_deliver_is_need_met_plus_bought_ahead():
     first = Channel("a", units=5, h100e=1.0, price=10)
     second = Channel("b", units=100, h100e=1.0, price=20)
     channels, rules = setup(first, second)
-    rules.rush[0][0] = rules.rush[1][0] = 0.5
+    rules.set_row(rules.rush, 0, 0, 0.5)
+    rules.set_row(rules.rush, 1, 0, 0.5)
     need = np.array([4.0, 4.0])[:, None, None]
     ahead = np.array([12.0, 0.0])[:, None, None]
     out = clear_imports(channels, rules, need, (ahead, np.zeros_like(need)))
@@ -138,3 +139,17 @@ def test_grey_channels_are_told_the_unmet_share_of_national_need_after_clearing(
     np.testing.assert_allclose(smuggled.scarcity, [[0.4]])
     clear(channels, rules, [0, 0])  # no need at all: no scarcity
     np.testing.assert_allclose(smuggled.scarcity, [[0.0]])
+
+
+def test_sums_start_from_zero_so_none_is_minus_zero_and_h100e_is_got_plus_rushed():
+    """A running sum starts at 0.0: -0.0 terms leave +0.0, as adding to zeros would."""
+    product = Channel("x", units=0.0, h100e=1.0, price=10)
+    other = Channel("y", units=100, h100e=1.0, price=20)
+    channels, rules = setup(product, other)
+    need = np.array([-0.0, 4.0])[:, None, None]
+    out = clear_imports(channels, rules, need, (np.zeros_like(need), np.zeros_like(need)))
+    for values in (out.got, out.rushed, out.units, out.usd, out.kw):
+        assert not np.signbit(values).any()
+    assert not out.rushing
+    assert (out.h100e.view(np.int64) == (out.got + out.rushed).view(np.int64)).all()
+    np.testing.assert_array_equal(out.got[:, 0, 0], [0.0, 4.0])

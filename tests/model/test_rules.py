@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 from small import calendar, date, draws, fixed
 
-from sim.model.rules import ImportRules, build_rules, opens, previous_values
+from sim.model.rules import ImportRules, build_rules, compact, opens, previous_values
 from sim.model.state import LevelRows
 from sim.scenario.dist import Dist
 from sim.scenario.schema import Event
@@ -80,3 +80,21 @@ def test_an_approval_is_shared_by_its_segments_and_used_by_deliveries():
     r.use_approvals(0, np.array([[[30.0, 0.0]], [[20.0, 0.0]], [[0.0, 0.0]]]))
     left = r.approved_units(0, (1, 2))[:, 0]
     np.testing.assert_allclose(left, [[50, 100], [50, 100], [0, 0]])
+
+
+def test_tables_stay_one_value_a_segment_until_a_rule_sets_replications_apart():
+    r = rules_for([channel(guidance=0.5)])
+    assert r.guidance[0].shape == (3, 1) and r.customs[0].shape == (1,)
+    r.set_row(r.guidance, 0, 1, np.array([0.25, 0.25]))  # the same for every replication
+    assert r.guidance[0].shape == (3, 1)
+    np.testing.assert_array_equal(r.willingness(0)[:, 0], [0.5, 0.25, 0.5])
+    r.set_row(r.guidance, 0, 2, np.array([0.0, 1.0]))  # replications part
+    assert r.guidance[0].shape == (3, 2)
+    np.testing.assert_array_equal(r.willingness(0), [[0.5, 0.5], [0.25, 0.25], [0.0, 1.0]])
+
+
+def test_compact_keeps_one_element_only_when_every_bit_agrees():
+    assert compact(np.array([2.0, 2.0, 2.0])).tolist() == [2.0]
+    assert compact(np.array(3.0)).shape == (1,)
+    assert compact(np.array([0.0, -0.0])).shape == (2,)  # equal, but not the same bits
+    assert compact(np.array([np.nan, np.nan])).shape == (1,)

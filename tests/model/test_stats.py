@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sim.model.recorder import narrow
-from sim.model.stats import summarise, total
+from sim.model.stats import order_statistics, quantiles, sort_keys, summarise, total
 
+QUANTILE_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
                    st.sampled_from([0.0, -0.0, 1.0, 1e-300, -2.5, np.nan]))
 
@@ -85,3 +86,62 @@ def test_summaries_of_float32_or_integer_values_equal_those_of_float64():
     expected = summarise(wide)
     assert np.array_equal(summarise(wide.astype(np.float32)), expected)
     assert np.array_equal(summarise(np.array([[4, 1, 0, 2, 3]])), expected[1:])
+
+
+def rows_of_every_kind(count: int) -> np.ndarray:
+    """Rows that take each path of :func:`order_statistics`.
+
+    Bucketed then sorted, one key a bucket, tied (partitioned), and a
+    cluster stretched by outliers (selected again over the cluster).
+    """
+    rng = np.random.default_rng(19)
+    return np.stack([
+        rng.lognormal(0.0, 3.0, count),  # spread over many octaves: bucketed, then sorted
+        rng.standard_normal(count),  # negative and positive keys
+        np.where(rng.random(count) < 0.01, 1e300, rng.random(count)),  # an outlier's range
+        np.full(count, 2.5),  # one key: read off the histogram
+        1.0 + rng.integers(0, 100, count) * np.finfo(float).eps,  # a span under the buckets
+        rng.integers(0, 2, count).astype(float),  # two keys, thousands each: partitioned
+        rng.choice([np.inf, -np.inf, 0.0, -0.0, 5e-324, -1e308], count),  # extremes, -0.0
+        np.where(rng.random(count) < 0.6, 0.0, rng.random(count)),  # a tied bucket among others
+        np.where(rng.random(count) < 0.01, 0.0, rng.normal(0.5, 0.05, count)),  # narrowed
+    ])
+
+
+def test_order_statistics_pick_what_a_full_sort_puts_at_each_rank():
+    rows = rows_of_every_kind(6000)
+    ranks = np.array([0, 1, 299, 300, 2999, 3000, 5699, 5700, 5999])
+    keys = sort_keys(rows)
+    expected = np.sort(keys, axis=1)[:, ranks]
+    np.testing.assert_array_equal(order_statistics(rows, ranks), expected)
+    for row in range(len(rows)):  # each row alone: the same (rows do not interact)
+        np.testing.assert_array_equal(order_statistics(rows[row:row + 1], ranks),
+                                      expected[row:row + 1])
+
+
+def test_quantiles_are_numpys_bit_for_bit():
+    rows = rows_of_every_kind(5001)
+    rows[rows == 0] = 0.0  # -0.0 sorts before 0.0 here; numpy keeps either
+    with np.errstate(invalid="ignore"):
+        expected = np.quantile(rows, QUANTILE_LEVELS, axis=1).T
+        got = quantiles(rows)
+    np.testing.assert_array_equal(bits(got), bits(expected))
+
+
+def test_a_cluster_stretched_by_outliers_is_selected_again_over_the_cluster(monkeypatch):
+    from sim.model import stats
+
+    rows = rows_of_every_kind(6000)
+    ranks = stats.picks_of(6000)[0]  # the quantiles' ranks: 5% to 95%
+    again = []
+    select = stats.select
+
+    def spying(keys, ranks, source, narrow):
+        if not narrow:
+            again.append(len(keys))
+        return select(keys, ranks, source, narrow)
+
+    monkeypatch.setattr(stats, "select", spying)
+    got = order_statistics(rows, ranks)
+    assert again and again[0] >= 1  # some rows were narrowed to their cluster
+    np.testing.assert_array_equal(got, np.sort(sort_keys(rows), axis=1)[:, ranks])
