@@ -147,29 +147,39 @@ class Backlog:
 class Pipeline:
     """Work in progress: units started in month ``t`` finish in month ``t + lead``.
 
-    A ring holds each recent month's starts; month ``t`` finishes, for each
-    replication, what it started ``lead`` months before (``lead`` (R,) whole
-    months, 1 to ``depth - 1``). Invariant: ``added - taken`` equals
+    A ring holds each recent month's starts, laid out (levels, depth, R) so
+    that one (R,) index picks every level's slot; month ``t`` finishes, for
+    each replication, what it started ``lead`` months before (``lead`` (R,)
+    whole months, 1 to ``depth - 1``). Invariant: ``added - taken`` equals
     :meth:`level`, the units in progress.
     """
 
     def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray):
-        self.starts = np.zeros((depth, *shape))
+        count = shape[-1]
+        self.ring = np.zeros((shape[0], depth, count))
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
+        # flat index, within one level's (depth, R) ring, of the slot written ``lead`` months
+        # before a month whose slot is 0; month t adds (t % depth) * R, modulo depth * R
+        self.due = (-self.lead % depth) * count + np.arange(count)
         self.added = np.zeros(shape)
         self.taken = np.zeros(shape)
         self.wip = np.zeros(shape)
 
+    @property
+    def depth(self) -> int:
+        """Months the ring holds."""
+        return self.ring.shape[1]
+
     def start(self, t: int, units: np.ndarray) -> None:
         """File ``units`` (levels, R) started in month ``t``."""
-        self.starts[t % len(self.starts)] = units
+        self.ring[:, t % self.depth] = units
         self.added += units
         self.wip += units
 
     def prefill(self, units: np.ndarray) -> None:
         """Fill every month before the first with ``units`` started (levels, R)."""
-        for back in range(1, len(self.starts)):
-            self.starts[-back] = units
+        for back in range(1, self.depth):
+            self.ring[:, -back] = units
         waiting = self.lead.astype(float)  # months of starts still in progress at month 0
         self.added += units * waiting
         self.wip += units * waiting
@@ -177,9 +187,10 @@ class Pipeline:
     def finish(self, t: int) -> np.ndarray:
         """Return what finishes in month ``t`` (started ``lead`` months before), (levels, R)."""
         # a slot not yet written in the first months holds zeros
-        slot = ((t - self.lead) % len(self.starts))[None, None, :]
-        due = np.take_along_axis(self.starts, np.broadcast_to(slot, (1, *self.wip.shape)),
-                                 axis=0)[0]
+        size = self.ring[0].size
+        index = self.due + (t % self.depth) * self.ring.shape[2]
+        index[index >= size] -= size
+        due = self.ring.reshape(len(self.ring), size).take(index, axis=1)
         self.taken += due
         self.wip -= due
         return due
@@ -194,7 +205,7 @@ class Pipeline:
 
     def expand(self, levels: int) -> None:
         """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
-        self.starts = np.repeat(self.starts, levels, axis=1)
+        self.ring = np.repeat(self.ring, levels, axis=0)
         for name in ("added", "taken", "wip"):
             setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
 

@@ -143,6 +143,17 @@ class Vendor:
         self.made_at = {f: np.array([[not p.foundries or f in p.foundries]
                                      for p in self.products], dtype=float)
                         for f in self.shares}
+        # constants of the capacity sums, stacked once: (products, R) each
+        self.per_wafer = np.stack([np.broadcast_to(p.per_wafer, (draw.count,))
+                                   for p in self.products])
+        self.uses_dies = np.stack([p.dies_per_chip > 0 for p in self.products])
+        self.per_chip = np.stack([np.maximum(p.dies_per_chip, 1e-12) for p in self.products])
+        self.members = {name: [i for i, p in enumerate(self.products) if p.memory == name]
+                        for name in self.pools}
+        self.stacks = {name: np.stack([self.products[i].stacks for i in members])[:, None]
+                       for name, members in self.members.items() if members}
+        self.parts: tuple | None = None  # (products in production, wafer parts by foundry)
+        self.h100e: tuple | None = None  # (each product's H100e row, stacked)
 
     def produce(self, clock, plan):
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
@@ -166,57 +177,87 @@ class Vendor:
         are (R,) or, once investment adds to them, (levels, R); the level
         axis is 1 while no foundry's wafers have one.
         """
-        weights = np.stack([p.mix * p.active for p in self.products])
         curves = np.stack([p.yield_at(t) for p in self.products])
-        per_wafer = np.stack([np.broadcast_to(p.per_wafer, curves.shape[1:])
-                              for p in self.products])
-        total = np.zeros_like(curves)[:, None]
-        for fname, (foundry, share) in self.shares.items():
-            here = self.made_at[fname]
+        wafers = {f: np.atleast_2d(foundry.wafers * share)  # (1 or levels, R)
+                  for f, (foundry, share) in self.shares.items()}
+        rows = max((w.shape[0] for w in wafers.values()), default=1)
+        total = np.zeros((len(self.products), rows, curves.shape[1]))
+        term = np.empty_like(total)
+        parts = self.wafer_parts()
+        for fname, (foundry, _) in self.shares.items():
+            yields = np.minimum(1.0, curves * foundry.yield_factor)
+            # ((part x wafers) x per wafer) x yield, foundry by foundry in the same order
+            # as ever, added to zeros: the same bits as before
+            np.multiply(parts[fname][:, None], wafers[fname][None], out=term)
+            term *= self.per_wafer[:, None]
+            term *= yields[:, None]
+            total += term
+        return total
+
+    def active(self) -> np.ndarray:
+        """Which products are in production, (products, R) bool."""
+        return np.stack([p.active for p in self.products])
+
+    def wafer_parts(self) -> dict[str, np.ndarray]:
+        """Each foundry's share of the vendor's wafers per product, (products, R).
+
+        Products in production made there share them by mix weight. Worked
+        out again only when some product enters or leaves production.
+        """
+        active = self.active()
+        if self.parts is not None and np.array_equal(active, self.parts[0]):
+            return self.parts[1]
+        weights = np.stack([p.mix * a for p, a in zip(self.products, active, strict=True)])
+        parts = {}
+        for fname, here in self.made_at.items():
             mine = weights * here
             weight = mine.sum(axis=0)
-            part = np.divide(mine, weight, out=np.zeros_like(mine), where=weight > 0)
-            yields = np.minimum(1.0, curves * foundry.yield_factor)
-            wafers = np.atleast_2d(foundry.wafers * share)  # (1 or levels, R)
-            # same order of products as before investment, so results do not move
-            total = total + part[:, None] * wafers[None] * per_wafer[:, None] * yields[:, None]
-        return total
+            parts[fname] = np.divide(mine, weight, out=np.zeros_like(mine), where=weight > 0)
+        self.parts = (active, parts)
+        return parts
 
     def banked_chips(self) -> np.ndarray:
         """Chips this month's packaging could make from banked dies, (products, levels, R)."""
-        users = np.stack([p.active & (p.dies_per_chip > 0) for p in self.products])
+        users = self.active() & self.uses_dies
+        shape = (len(self.products), *self.banked.level.shape)
+        if not users.any():  # nothing packaged from banked dies: zeros, as the sum below gives
+            return np.zeros(shape)
         count = users.sum(axis=0)
         dies = np.minimum(self.banked.level, self.banked_per_month)
         each = np.divide(dies, count, out=np.zeros_like(dies), where=count > 0)
-        per_chip = np.stack([np.maximum(p.dies_per_chip, 1e-12) for p in self.products])
-        return np.where(users[:, None], each[None] / per_chip[:, None], 0.0)
+        return np.where(users[:, None], each[None] / self.per_chip[:, None], 0.0)
 
     def capacity_at(self, t: int) -> Capacity:
         """Work out this month's capacity: candidates, and what memory lets through."""
         banked = self.banked_chips()
         wanted = self.candidates_at(t) + banked
-        h100e = np.stack([p.h100e_at(t) for p in self.products])
+        h100e = self.h100e_at(t)
         fraction = np.ones_like(wanted)
         for name, pool in self.pools.items():
-            members = [i for i, p in enumerate(self.products) if p.memory == name]
+            members = self.members[name]
             if members:
                 fraction[members] = self.memory_fraction(pool, members, wanted, h100e)
         return Capacity(wanted, wanted * fraction, banked * fraction, h100e)
 
+    def h100e_at(self, t: int) -> np.ndarray:
+        """Return every product's performance per chip in month ``t``, H100e (products, R)."""
+        rows = [p.h100e_at(t) for p in self.products]
+        if self.h100e is None or any(a is not b for a, b in zip(rows, self.h100e[0], strict=True)):
+            self.h100e = (rows, np.stack(rows))
+        return self.h100e[1]
+
     def memory_fraction(self, pool: MemoryPool, members: list[int], wanted: np.ndarray,
                         h100e: np.ndarray) -> np.ndarray:
         """Return the share of ``members``' wanted chips their pool allows, (members, L, R)."""
-        stacks = np.stack([self.products[i].stacks for i in members])[:, None]
+        stacks = self.stacks[pool.name]
         need = wanted[members] * stacks
         if pool.free:
             return np.ones_like(need)
         if len(members) == 1:  # one product: it gets what the pool holds, up to its need
             return np.minimum(ratio(pool.available()[None], need, 1.0), 1.0)
-        value = np.broadcast_to(h100e[members][:, None] / np.maximum(stacks, 1e-12), need.shape)
+        value = h100e[members][:, None] / np.maximum(stacks, 1e-12)  # (members, 1, R)
         limit = np.broadcast_to(pool.available(), need.shape[1:])
-        flat = len(members), -1
-        granted = self.rule(need.reshape(flat), value.reshape(flat),
-                            limit.reshape(-1)).reshape(need.shape)
+        granted = self.rule(need, value, limit)
         return np.divide(granted, need, out=np.ones_like(need), where=need > 0)
 
     def start(self, t: int, utilisation: np.ndarray) -> None:
@@ -246,7 +287,7 @@ class Vendor:
         orders it covers.
         """
         cap = self.capacity
-        covered = np.zeros((len(self.work[0].starts), *utilisation.shape))
+        covered = np.zeros((self.work[0].depth, *utilisation.shape))
         for i, (p, work) in enumerate(zip(self.products, self.work, strict=True)):
             work.prefill(cap.chips[i] * utilisation)
             monthly = cap.chips[i] * utilisation * cap.h100e[i]
