@@ -58,7 +58,7 @@ class Capacity:
         self.base = base
         self.ceiling = ceiling
         self.lead = np.clip(whole_months(lead), 1, MAX_LEAD)
-        self.added = levels.stock(replications=count)
+        self.added = levels.stock(replications=count, track=True)
         self.pipeline = levels.hold(Pipeline(int(self.lead.max()) + 1, (levels.rows, count),
                                              self.lead))
 

@@ -48,7 +48,9 @@ class Ledger:
         segments, self.replications = next(iter(initial.values())).shape
         self.stocks: dict[str, Stock] = {}
         for kind, units in initial.items():  # "domestic", "import": units (segments, R)
-            self.stocks[kind] = levels.stock(segments, replications=self.replications)
+            # only ever put to: no totals (added would equal level bit for bit)
+            self.stocks[kind] = levels.stock(segments, replications=self.replications,
+                                             track=False)
             self.stocks[kind].put(units[:, None])
         self.year: dict[str, np.ndarray] = {}
         self.quarter: dict[str, np.ndarray] = {}

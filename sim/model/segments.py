@@ -132,7 +132,7 @@ class BuyerSegment:
         self.levels: LevelRows = options.levels
         self.book = self.levels.hold(OrderBook((self.levels.rows, draw.count)))
         self.backlog = self.levels.hold(
-            Backlog(options.backlog_months, (self.levels.rows, draw.count)))
+            Backlog(options.backlog_months, (self.levels.rows, draw.count), self.levels.track))
         self.held = self.levels.stock(replications=draw.count)  # bought ahead, H100e
         self.month = 0
         self.needed: np.ndarray | None = None  # this month's demand, H100e (R,) or (levels, R)

@@ -29,46 +29,60 @@ class Stock:
     level axis; None for a stock the quota cannot change). Invariant, checked
     by :meth:`imbalance`: ``level == added - taken`` up to rounding, and
     ``level >= 0``. Methods update ``level`` with exactly the arithmetic their
-    docstrings give, so results do not depend on the bookkeeping.
+    docstrings give, so results do not depend on the bookkeeping. A stock made
+    with ``track=False`` keeps no totals (``added`` and ``taken`` are None):
+    the same levels, two arrays fewer to hold and update.
     """
 
-    def __init__(self, shape: tuple[int, ...], level_axis: int | None = None):
+    def __init__(self, shape: tuple[int, ...], level_axis: int | None = None,
+                 track: bool = True):
         self.level = np.zeros(shape)
-        self.added = np.zeros(shape)
-        self.taken = np.zeros(shape)
+        self.added = np.zeros(shape) if track else None
+        self.taken = np.zeros(shape) if track else None
         self.level_axis = level_axis
 
     def put(self, amount: np.ndarray) -> None:
         """``level += amount`` (broadcast to the stock's shape)."""
         self.level += amount
-        self.added += amount
+        if self.added is not None:
+            self.added += amount
 
     def put_row(self, index: int, amount: np.ndarray) -> None:
         """``level[index] += amount``: add to one row of the leading axis."""
         self.level[index] += amount
-        self.added[index] += amount
+        if self.added is not None:
+            self.added[index] += amount
 
     def take_fraction(self, fraction: np.ndarray) -> np.ndarray:
         """Take ``level * fraction`` out; return it (``level -= taken``)."""
         taken = self.level * fraction
         self.level -= taken
-        self.taken += taken
+        if self.taken is not None:
+            self.taken += taken
         return taken
 
     def keep_fraction(self, keep: np.ndarray) -> None:
         """``level = level * keep``: the rest leaves (sold or used)."""
         before = self.level
         self.level = before * keep
-        self.taken += before - self.level
+        if self.taken is not None:
+            self.taken += before - self.level
 
     def take(self, amount: np.ndarray) -> None:
-        """``level = max(level - amount, 0)``: take ``amount``, or all there is."""
+        """``level = max(level - amount, 0)``: take ``amount``, or all there is.
+
+        ``level`` becomes a new array (an old one handed out is not changed).
+        """
         before = self.level
-        self.level = np.maximum(before - amount, 0.0)
-        self.taken += before - self.level
+        after = before - amount
+        self.level = np.maximum(after, 0.0, out=after)
+        if self.taken is not None:
+            self.taken += before - self.level
 
     def imbalance(self) -> np.ndarray:
         """Return ``added - taken - level``: zero up to rounding (the conservation check)."""
+        if self.added is None:
+            raise ValueError("this stock keeps no totals (made with track=False)")
         return self.added - self.taken - self.level
 
     def expand(self, levels: int) -> None:
@@ -76,7 +90,9 @@ class Stock:
         if self.level_axis is None:
             return
         for name in ("level", "added", "taken"):
-            setattr(self, name, np.repeat(getattr(self, name), levels, axis=self.level_axis))
+            if getattr(self, name) is not None:
+                setattr(self, name, np.repeat(getattr(self, name), levels,
+                                              axis=self.level_axis))
 
 
 class Backlog:
@@ -84,15 +100,16 @@ class Backlog:
 
     Bucket ``(head + age) % months`` holds orders of that age, so ageing
     moves the head instead of the data. Invariants: every bucket >= 0, and
-    ``filed - served - lapsed`` equals what waits (:meth:`imbalance`).
+    ``filed - served - lapsed`` equals what waits (:meth:`imbalance`). With
+    ``track=False`` the three totals are not kept (None).
     """
 
-    def __init__(self, months: int, shape: tuple[int, int]):
+    def __init__(self, months: int, shape: tuple[int, int], track: bool = True):
         self.buckets = np.zeros((months, *shape))
         self.head = 0
-        self.filed = np.zeros(shape)
-        self.served = np.zeros(shape)
-        self.lapsed = np.zeros(shape)
+        self.filed = np.zeros(shape) if track else None
+        self.served = np.zeros(shape) if track else None
+        self.lapsed = np.zeros(shape) if track else None
 
     def slot(self, age: int) -> int:
         """Return the bucket holding orders of ``age`` months."""
@@ -107,13 +124,15 @@ class Backlog:
             np.minimum(bucket, left, out=served)
             bucket -= served
             left -= served
-        self.served += got - left
+        if self.served is not None:
+            self.served += got - left
         return left
 
     def prefill(self, age: int, orders: np.ndarray) -> None:
         """File ``orders`` as placed ``age`` months ago (a run that starts mid-stream)."""
         self.buckets[self.slot(age)] += orders
-        self.filed += orders
+        if self.filed is not None:
+            self.filed += orders
 
     def oldest(self) -> np.ndarray:
         """Orders that lapse at the next :meth:`age` (a copy)."""
@@ -122,9 +141,10 @@ class Backlog:
     def age(self, new: np.ndarray) -> None:
         """Age every order a month: the oldest lapse and ``new`` are filed as age 0."""
         self.head = self.slot(len(self.buckets) - 1)
-        self.lapsed += self.buckets[self.head]
+        if self.lapsed is not None:
+            self.lapsed += self.buckets[self.head]
+            self.filed += new
         self.buckets[self.head] = new
-        self.filed += new
 
     def total(self) -> np.ndarray:
         """Orders waiting, summed youngest to oldest."""
@@ -135,13 +155,16 @@ class Backlog:
 
     def imbalance(self) -> np.ndarray:
         """``filed - served - lapsed - waiting``: zero up to rounding."""
+        if self.filed is None:
+            raise ValueError("this backlog keeps no totals (made with track=False)")
         return self.filed - self.served - self.lapsed - self.total()
 
     def expand(self, levels: int) -> None:
         """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
         self.buckets = np.repeat(self.buckets, levels, axis=1)
         for name in ("filed", "served", "lapsed"):
-            setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+            if getattr(self, name) is not None:
+                setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
 
 
 class Pipeline:
@@ -216,17 +239,25 @@ class LevelRows:
     Stocks made through :meth:`stock` and holders passed to :meth:`hold` get
     every level's row when :meth:`part` runs (the model calls it at the
     start of the first month in which some quota path differs between levels).
+    ``track`` False: stocks and backlogs keep no balancing totals unless the
+    results need them (the model's runs; tests of the totals build their own).
     """
 
-    def __init__(self, levels: int, part_step: int | None):
+    def __init__(self, levels: int, part_step: int | None, track: bool = True):
         self.levels = levels
         self.part_step = part_step
         self.rows = levels if part_step == 0 or levels == 1 else 1
         self.holders: list = []
+        self.track = track  # stocks keep their balancing totals unless told otherwise
 
-    def stock(self, *lead: int, replications: int) -> Stock:
-        """Make a :class:`Stock` of shape ``(*lead, rows, R)`` that will part with the levels."""
-        return self.hold(Stock((*lead, self.rows, replications), level_axis=len(lead)))
+    def stock(self, *lead: int, replications: int, track: bool | None = None) -> Stock:
+        """Make a :class:`Stock` of shape ``(*lead, rows, R)`` that will part with the levels.
+
+        ``track``: keep the stock's totals (default: as :attr:`track` says).
+        """
+        track = self.track if track is None else track
+        return self.hold(Stock((*lead, self.rows, replications), level_axis=len(lead),
+                               track=track))
 
     def hold(self, holder):
         """Register ``holder`` (it has ``expand(levels)``); return it."""

@@ -134,7 +134,8 @@ class Vendor:
         self.banked.put(draw(f"{here}.banked_dies", spec.banked_dies)[None, :])
         self.banked_per_month = draw(f"{here}.banked_dies_per_month", spec.banked_dies_per_month)
         self.inventory_months = draw(f"{here}.inventory_months", spec.inventory_months)
-        self.finished = levels.stock(len(self.products), replications=draw.count)
+        # finished chips delivered (taken) are a conservation total: always kept
+        self.finished = levels.stock(len(self.products), replications=draw.count, track=True)
         depth = int(max(p.lead.max() for p in self.products)) + 1
         self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead))
                      for p in self.products]
