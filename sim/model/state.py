@@ -174,10 +174,12 @@ class Pipeline:
     that one (R,) index picks every level's slot; month ``t`` finishes, for
     each replication, what it started ``lead`` months before (``lead`` (R,)
     whole months, 1 to ``depth - 1``). Invariant: ``added - taken`` equals
-    :meth:`level`, the units in progress.
+    :meth:`level`, the units in progress. ``added`` (units started) is always
+    kept; ``taken`` only with ``track`` (else None).
     """
 
-    def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray):
+    def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray,
+                 track: bool = True):
         count = shape[-1]
         self.ring = np.zeros((shape[0], depth, count))
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
@@ -185,7 +187,7 @@ class Pipeline:
         # before a month whose slot is 0; month t adds (t % depth) * R, modulo depth * R
         self.due = (-self.lead % depth) * count + np.arange(count)
         self.added = np.zeros(shape)
-        self.taken = np.zeros(shape)
+        self.taken = np.zeros(shape) if track else None
         self.wip = np.zeros(shape)
 
     @property
@@ -214,7 +216,8 @@ class Pipeline:
         index = self.due + (t % self.depth) * self.ring.shape[2]
         index[index >= size] -= size
         due = self.ring.reshape(len(self.ring), size).take(index, axis=1)
-        self.taken += due
+        if self.taken is not None:
+            self.taken += due
         self.wip -= due
         return due
 
@@ -224,13 +227,16 @@ class Pipeline:
 
     def imbalance(self) -> np.ndarray:
         """Return ``added - taken - in progress``: zero up to rounding."""
+        if self.taken is None:
+            raise ValueError("this pipeline keeps no total taken (made with track=False)")
         return self.added - self.taken - self.wip
 
     def expand(self, levels: int) -> None:
         """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
         self.ring = np.repeat(self.ring, levels, axis=0)
         for name in ("added", "taken", "wip"):
-            setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+            if getattr(self, name) is not None:
+                setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
 
 
 class LevelRows:

@@ -137,8 +137,9 @@ class Vendor:
         # finished chips delivered (taken) are a conservation total: always kept
         self.finished = levels.stock(len(self.products), replications=draw.count, track=True)
         depth = int(max(p.lead.max() for p in self.products)) + 1
-        self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead))
-                     for p in self.products]
+        # chips started (added) are a conservation total; chips finished are kept as tracked
+        self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead,
+                                          levels.track)) for p in self.products]
         self.capacity: Capacity | None = None
         # foundry -> which products are made there, (products, 1)
         self.made_at = {f: np.array([[not p.foundries or f in p.foundries]
