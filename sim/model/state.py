@@ -183,9 +183,6 @@ class Pipeline:
         count = shape[-1]
         self.ring = np.zeros((shape[0], depth, count))
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
-        # flat index, within one level's (depth, R) ring, of the slot written ``lead`` months
-        # before a month whose slot is 0; month t adds (t % depth) * R, modulo depth * R
-        self.due = (-self.lead % depth) * count + np.arange(count)
         self.added = np.zeros(shape)
         self.taken = np.zeros(shape) if track else None
         self.wip = np.zeros(shape)
@@ -211,11 +208,13 @@ class Pipeline:
 
     def finish(self, t: int) -> np.ndarray:
         """Return what finishes in month ``t`` (started ``lead`` months before), (levels, R)."""
-        # a slot not yet written in the first months holds zeros
-        size = self.ring[0].size
-        index = self.due + (t % self.depth) * self.ring.shape[2]
-        index[index >= size] -= size
-        due = self.ring.reshape(len(self.ring), size).take(index, axis=1)
+        # a slot not yet written in the first months holds zeros; replication r's slot
+        # is element slot * R + r of a level's flattened (depth, R) ring
+        count = self.ring.shape[2]
+        index = (t - self.lead) % self.depth
+        index *= count
+        index += columns(count)
+        due = self.ring.reshape(len(self.ring), -1).take(index, axis=1)
         if self.taken is not None:
             self.taken += due
         self.wip -= due
@@ -237,6 +236,18 @@ class Pipeline:
         for name in ("added", "taken", "wip"):
             if getattr(self, name) is not None:
                 setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+
+
+_COLUMNS: dict[int, np.ndarray] = {}
+
+
+def columns(count: int) -> np.ndarray:
+    """``arange(count)``, made once per count and shared (read-only)."""
+    if count not in _COLUMNS:
+        _COLUMNS.clear()  # one run's count at a time
+        _COLUMNS[count] = np.arange(count)
+        _COLUMNS[count].flags.writeable = False
+    return _COLUMNS[count]
 
 
 class LevelRows:

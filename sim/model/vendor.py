@@ -145,17 +145,8 @@ class Vendor:
         self.made_at = {f: np.array([[not p.foundries or f in p.foundries]
                                      for p in self.products], dtype=float)
                         for f in self.shares}
-        # constants of the capacity sums, stacked once: (products, R) each
-        self.per_wafer = np.stack([np.broadcast_to(p.per_wafer, (draw.count,))
-                                   for p in self.products])
-        self.uses_dies = np.stack([p.dies_per_chip > 0 for p in self.products])
-        self.per_chip = np.stack([np.maximum(p.dies_per_chip, 1e-12) for p in self.products])
         self.members = {name: [i for i, p in enumerate(self.products) if p.memory == name]
                         for name in self.pools}
-        self.stacks = {name: np.stack([self.products[i].stacks for i in members])[:, None]
-                       for name, members in self.members.items() if members}
-        self.parts: tuple | None = None  # (products in production, wafer parts by foundry)
-        self.h100e: tuple | None = None  # (each product's H100e row, stacked)
 
     def produce(self, clock, plan):
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
@@ -179,61 +170,44 @@ class Vendor:
         are (R,) or, once investment adds to them, (levels, R); the level
         axis is 1 while no foundry's wafers have one.
         """
+        count = len(self.products[0].active)
+        weights = np.stack([p.mix * p.active for p in self.products])
         curves = np.stack([p.yield_at(t) for p in self.products])
+        per_wafer = np.stack([np.broadcast_to(p.per_wafer, (count,)) for p in self.products])
         wafers = {f: np.atleast_2d(foundry.wafers * share)  # (1 or levels, R)
                   for f, (foundry, share) in self.shares.items()}
         rows = max((w.shape[0] for w in wafers.values()), default=1)
-        total = np.zeros((len(self.products), rows, curves.shape[1]))
+        total = np.zeros((len(self.products), rows, count))
         term = np.empty_like(total)
-        parts = self.wafer_parts()
         for fname, (foundry, _) in self.shares.items():
+            mine = weights * self.made_at[fname]
+            weight = mine.sum(axis=0)
+            part = np.divide(mine, weight, out=np.zeros_like(mine), where=weight > 0)
             yields = np.minimum(1.0, curves * foundry.yield_factor)
-            # ((part x wafers) x per wafer) x yield, foundry by foundry in the same order
-            # as ever, added to zeros: the same bits as before
-            np.multiply(parts[fname][:, None], wafers[fname][None], out=term)
-            term *= self.per_wafer[:, None]
+            # ((part x wafers) x per wafer) x yield, foundry by foundry in the order of
+            # old, added to zeros in place: the same bits as a sum of new arrays
+            np.multiply(part[:, None], wafers[fname][None], out=term)
+            term *= per_wafer[:, None]
             term *= yields[:, None]
             total += term
         return total
 
-    def active(self) -> np.ndarray:
-        """Which products are in production, (products, R) bool."""
-        return np.stack([p.active for p in self.products])
-
-    def wafer_parts(self) -> dict[str, np.ndarray]:
-        """Each foundry's share of the vendor's wafers per product, (products, R).
-
-        Products in production made there share them by mix weight. Worked
-        out again only when some product enters or leaves production.
-        """
-        active = self.active()
-        if self.parts is not None and np.array_equal(active, self.parts[0]):
-            return self.parts[1]
-        weights = np.stack([p.mix * a for p, a in zip(self.products, active, strict=True)])
-        parts = {}
-        for fname, here in self.made_at.items():
-            mine = weights * here
-            weight = mine.sum(axis=0)
-            parts[fname] = np.divide(mine, weight, out=np.zeros_like(mine), where=weight > 0)
-        self.parts = (active, parts)
-        return parts
-
     def banked_chips(self) -> np.ndarray:
         """Chips this month's packaging could make from banked dies, (products, levels, R)."""
-        users = self.active() & self.uses_dies
-        shape = (len(self.products), *self.banked.level.shape)
-        if not users.any():  # nothing packaged from banked dies: zeros, as the sum below gives
-            return np.zeros(shape)
+        users = np.stack([p.active & (p.dies_per_chip > 0) for p in self.products])
+        if not users.any():  # no product packages banked dies: zeros, as below
+            return np.zeros((len(self.products), *self.banked.level.shape))
         count = users.sum(axis=0)
         dies = np.minimum(self.banked.level, self.banked_per_month)
         each = np.divide(dies, count, out=np.zeros_like(dies), where=count > 0)
-        return np.where(users[:, None], each[None] / self.per_chip[:, None], 0.0)
+        per_chip = np.stack([np.maximum(p.dies_per_chip, 1e-12) for p in self.products])
+        return np.where(users[:, None], each[None] / per_chip[:, None], 0.0)
 
     def capacity_at(self, t: int) -> Capacity:
         """Work out this month's capacity: candidates, and what memory lets through."""
         banked = self.banked_chips()
         wanted = self.candidates_at(t) + banked
-        h100e = self.h100e_at(t)
+        h100e = np.stack([p.h100e_at(t) for p in self.products])
         fraction = np.ones_like(wanted)
         for name, pool in self.pools.items():
             members = self.members[name]
@@ -241,17 +215,10 @@ class Vendor:
                 fraction[members] = self.memory_fraction(pool, members, wanted, h100e)
         return Capacity(wanted, wanted * fraction, banked * fraction, h100e)
 
-    def h100e_at(self, t: int) -> np.ndarray:
-        """Return every product's performance per chip in month ``t``, H100e (products, R)."""
-        rows = [p.h100e_at(t) for p in self.products]
-        if self.h100e is None or any(a is not b for a, b in zip(rows, self.h100e[0], strict=True)):
-            self.h100e = (rows, np.stack(rows))
-        return self.h100e[1]
-
     def memory_fraction(self, pool: MemoryPool, members: list[int], wanted: np.ndarray,
                         h100e: np.ndarray) -> np.ndarray:
         """Return the share of ``members``' wanted chips their pool allows, (members, L, R)."""
-        stacks = self.stacks[pool.name]
+        stacks = np.stack([self.products[i].stacks for i in members])[:, None]
         need = wanted[members] * stacks
         if pool.free:
             return np.ones_like(need)
