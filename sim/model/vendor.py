@@ -145,8 +145,10 @@ class Vendor:
         self.made_at = {f: np.array([[not p.foundries or f in p.foundries]
                                      for p in self.products], dtype=float)
                         for f in self.shares}
-        self.members = {name: [i for i, p in enumerate(self.products) if p.memory == name]
-                        for name in self.pools}
+        # pool -> the products drawing on it: a slice (a view, not a copy) when they are
+        # listed together, else their indices; None when none does
+        self.members = {name: members_of([i for i, p in enumerate(self.products)
+                                          if p.memory == name]) for name in self.pools}
 
     def produce(self, clock, plan):
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
@@ -156,7 +158,8 @@ class Vendor:
             self.capacity = self.capacity_at(month.t)
             month.done("capacity")
             yield month.after("warmed")
-            self.finished.put(np.stack([w.finish(month.t) for w in self.work]))
+            for i, work in enumerate(self.work):  # row by row: the same sums as one stack
+                self.finished.put_row(i, work.finish(month.t))
             month.done("completed")
             yield month.after("planned")
             self.start(month.t, plan.utilisation)
@@ -211,20 +214,25 @@ class Vendor:
         fraction = np.ones_like(wanted)
         for name, pool in self.pools.items():
             members = self.members[name]
-            if members:
+            if members is not None:
                 fraction[members] = self.memory_fraction(pool, members, wanted, h100e)
         return Capacity(wanted, wanted * fraction, banked * fraction, h100e)
 
     def memory_fraction(self, pool: MemoryPool, members: list[int], wanted: np.ndarray,
                         h100e: np.ndarray) -> np.ndarray:
-        """Return the share of ``members``' wanted chips their pool allows, (members, L, R)."""
-        stacks = np.stack([self.products[i].stacks for i in members])[:, None]
-        need = wanted[members] * stacks
+        """Return the share of ``members``' wanted chips their pool allows, (members, L, R).
+
+        ``members``: the products' indices, a list or a slice.
+        """
+        picked = (self.products[members] if isinstance(members, slice)
+                  else [self.products[i] for i in members])
+        stacks = np.stack([p.stacks for p in picked])
+        need = wanted[members] * stacks[:, None]
         if pool.free:
             return np.ones_like(need)
-        if len(members) == 1:  # one product: it gets what the pool holds, up to its need
+        if len(need) == 1:  # one product: it gets what the pool holds, up to its need
             return np.minimum(ratio(pool.available()[None], need, 1.0), 1.0)
-        value = h100e[members][:, None] / np.maximum(stacks, 1e-12)  # (members, 1, R)
+        value = h100e[members][:, None] / np.maximum(stacks[:, None], 1e-12)  # (members, 1, R)
         limit = np.broadcast_to(pool.available(), need.shape[1:])
         granted = self.rule(need, value, limit)
         return np.divide(granted, need, out=np.ones_like(need), where=need > 0)
@@ -271,6 +279,15 @@ class Vendor:
     def deliver(self, fraction: np.ndarray) -> np.ndarray:
         """Hand ``fraction`` (levels, R) of every product's finished stock to the market."""
         return self.finished.take_fraction(fraction[None])
+
+
+def members_of(indices: list[int]) -> slice | list[int] | None:
+    """Return ``indices`` as a slice when they run consecutively (None when there are none)."""
+    if not indices:
+        return None
+    if indices == list(range(indices[0], indices[-1] + 1)):
+        return slice(indices[0], indices[-1] + 1)
+    return indices
 
 
 class Capacity:

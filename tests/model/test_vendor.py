@@ -180,3 +180,11 @@ def test_wafers_go_to_the_products_in_production_when_production_changes():
     np.testing.assert_allclose(alone[:, 1], both)
     vendor.products[0].active[0] = True
     np.testing.assert_array_equal(vendor.candidates_at(0)[:, 0, 0], both)
+
+
+def test_pool_members_are_a_slice_when_listed_together():
+    from sim.model.vendor import members_of
+
+    assert members_of([]) is None
+    assert members_of([1, 2, 3]) == slice(1, 4)
+    assert members_of([0, 2]) == [0, 2]
