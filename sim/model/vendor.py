@@ -141,6 +141,8 @@ class Vendor:
         self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead,
                                           levels.track)) for p in self.products]
         self.capacity: Capacity | None = None
+        # whether any product packages banked dies in any replication
+        self.packs_dies = any(bool(np.any(p.dies_per_chip > 0)) for p in self.products)
         # foundry -> which products are made there, (products, 1)
         self.made_at = {f: np.array([[not p.foundries or f in p.foundries]
                                      for p in self.products], dtype=float)
@@ -214,7 +216,7 @@ class Vendor:
         fraction = np.ones_like(wanted)
         for name, pool in self.pools.items():
             members = self.members[name]
-            if members is not None:
+            if members is not None and not pool.free:  # a free pool leaves the ones
                 fraction[members] = self.memory_fraction(pool, members, wanted, h100e)
         return Capacity(wanted, wanted * fraction, banked * fraction, h100e)
 
@@ -243,9 +245,10 @@ class Vendor:
         units = cap.chips * utilisation[None]
         for i in range(len(self.products)):
             self.work[i].start(t, units[i])
-        dies = sum(cap.banked[i] * utilisation * p.dies_per_chip
-                   for i, p in enumerate(self.products))
-        self.banked.take(dies)
+        if self.packs_dies:  # else every product's term is 0: taking 0 leaves the stock
+            dies = sum(cap.banked[i] * utilisation * p.dies_per_chip
+                       for i, p in enumerate(self.products))
+            self.banked.take(dies)
         for name, pool in self.pools.items():
             stacks = sum(units[i] * p.stacks for i, p in enumerate(self.products)
                          if p.memory == name)
