@@ -171,9 +171,10 @@ def accumulate(sums: dict[str, np.ndarray], key: str, value: np.ndarray) -> None
 
     A sum with one level row grows to ``value``'s levels (the rows were equal).
     """
-    if key not in sums:
+    held = sums.get(key)
+    if held is None:
         sums[key] = 0.0 + value
-    elif sums[key].shape == np.broadcast_shapes(sums[key].shape, value.shape):
-        sums[key] += value
+    elif held.shape == value.shape or held.shape == np.broadcast_shapes(held.shape, value.shape):
+        held += value
     else:
-        sums[key] = sums[key] + value
+        sums[key] = held + value
