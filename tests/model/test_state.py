@@ -160,3 +160,23 @@ def test_level_rows_make_stocks_with_or_without_totals_as_asked():
     kept = rows.stock(replications=4, track=True)
     rows.part()
     assert kept.added.shape == (2, 4) and kept.taken.shape == (2, 4)
+
+
+def test_a_prefilled_pipeline_finishes_the_prefill_until_its_own_starts_arrive():
+    lead = np.array([1, 3, 2])
+    pipe = Pipeline(4, (2, 3), lead)
+    before = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    pipe.prefill(before)
+    np.testing.assert_array_equal(pipe.level(), before * lead)
+    for t in range(5):
+        due = pipe.finish(t)
+        expected = np.where(t < lead, before, 10.0 * (t - lead + 1))
+        np.testing.assert_array_equal(due, expected)
+        pipe.start(t, np.full((2, 3), 10.0 * (t + 1)))
+    np.testing.assert_allclose(pipe.imbalance(), 0.0)
+
+
+@pytest.mark.parametrize("lead", [[0, 1], [1, 4]])
+def test_a_pipeline_refuses_leads_outside_one_to_depth_less_one(lead):
+    with pytest.raises(ValueError, match="leads must be whole months from 1 to 3"):
+        Pipeline(4, (1, 2), np.array(lead))
