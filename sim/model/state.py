@@ -29,16 +29,17 @@ class Stock:
     level axis; None for a stock the quota cannot change). Invariant, checked
     by :meth:`imbalance`: ``level == added - taken`` up to rounding, and
     ``level >= 0``. Methods update ``level`` with exactly the arithmetic their
-    docstrings give, so results do not depend on the bookkeeping. A stock made
-    with ``track=False`` keeps no totals (``added`` and ``taken`` are None):
-    the same levels, two arrays fewer to hold and update.
+    docstrings give, so results do not depend on the bookkeeping. ``track``
+    names the totals kept (True: both, False: none); a total not kept is None:
+    the same levels, an array fewer to hold and update.
     """
 
     def __init__(self, shape: tuple[int, ...], level_axis: int | None = None,
-                 track: bool = True):
+                 track: bool | tuple[str, ...] = True):
+        kept = ("added", "taken") if track is True else track or ()
         self.level = np.zeros(shape)
-        self.added = np.zeros(shape) if track else None
-        self.taken = np.zeros(shape) if track else None
+        self.added = np.zeros(shape) if "added" in kept else None
+        self.taken = np.zeros(shape) if "taken" in kept else None
         self.level_axis = level_axis
 
     def put(self, amount: np.ndarray) -> None:
@@ -81,7 +82,7 @@ class Stock:
 
     def imbalance(self) -> np.ndarray:
         """Return ``added - taken - level``: zero up to rounding (the conservation check)."""
-        if self.added is None:
+        if self.added is None or self.taken is None:
             raise ValueError("this stock keeps no totals (made with track=False)")
         return self.added - self.taken - self.level
 
@@ -263,10 +264,12 @@ class LevelRows:
         self.holders: list = []
         self.track = track  # stocks keep their balancing totals unless told otherwise
 
-    def stock(self, *lead: int, replications: int, track: bool | None = None) -> Stock:
+    def stock(self, *lead: int, replications: int,
+              track: bool | tuple[str, ...] | None = None) -> Stock:
         """Make a :class:`Stock` of shape ``(*lead, rows, R)`` that will part with the levels.
 
-        ``track``: keep the stock's totals (default: as :attr:`track` says).
+        ``track``: the stock's totals to keep (see :class:`Stock`; default: as
+        :attr:`track` says).
         """
         track = self.track if track is None else track
         return self.hold(Stock((*lead, self.rows, replications), level_axis=len(lead),

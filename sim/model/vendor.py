@@ -58,7 +58,7 @@ class Product:
         self.stacks = draw(f"{here}.hbm_stacks", spec.hbm_stacks)
         self.dies_per_chip = draw(f"{here}.banked_dies_per_chip", spec.banked_dies_per_chip)
         self.lead = np.clip(whole_months(draw(f"{here}.lead_months", spec.lead_months)),
-                            1, MAX_LEAD)
+                            1, MAX_LEAD).astype(np.int16)  # whole months: int16 holds them
         self.cached: tuple[int, np.ndarray] = (-1, np.zeros(0))  # (year index, H100e)
 
     def dated(self) -> dict[str, np.ndarray]:
@@ -135,7 +135,8 @@ class Vendor:
         self.banked_per_month = draw(f"{here}.banked_dies_per_month", spec.banked_dies_per_month)
         self.inventory_months = draw(f"{here}.inventory_months", spec.inventory_months)
         # finished chips delivered (taken) are a conservation total: always kept
-        self.finished = levels.stock(len(self.products), replications=draw.count, track=True)
+        self.finished = levels.stock(len(self.products), replications=draw.count,
+                                     track=True if levels.track else ("taken",))
         depth = int(max(p.lead.max() for p in self.products)) + 1
         # chips started (added) are a conservation total; chips finished are kept as tracked
         self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead,

@@ -180,3 +180,13 @@ def test_a_prefilled_pipeline_finishes_the_prefill_until_its_own_starts_arrive()
 def test_a_pipeline_refuses_leads_outside_one_to_depth_less_one(lead):
     with pytest.raises(ValueError, match="leads must be whole months from 1 to 3"):
         Pipeline(4, (1, 2), np.array(lead))
+
+
+def test_a_stock_keeps_only_the_totals_it_is_told_to():
+    stock = Stock((2,), track=("taken",))
+    stock.put(np.array([3.0, 1.0]))
+    stock.take(np.array([1.0, 2.0]))
+    assert stock.added is None
+    np.testing.assert_array_equal(stock.taken, [1.0, 1.0])
+    with pytest.raises(ValueError, match="keeps no totals"):
+        stock.imbalance()
