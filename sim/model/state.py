@@ -200,7 +200,8 @@ class Pipeline:
     def slots_of(self, t: int) -> np.ndarray:
         """Each replication's slot for month ``t``, (R,) (kept from finish to start)."""
         if self.slots[0] != t:
-            self.slots = (t, self.offset + t % self.lead)
+            # as intp: numpy indexes with it without a conversion per use
+            self.slots = (t, np.add(self.offset, t % self.lead, dtype=np.intp))
         return self.slots[1]
 
     def start(self, t: int, units: np.ndarray) -> None:
