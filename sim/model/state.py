@@ -171,60 +171,58 @@ class Backlog:
 class Pipeline:
     """Work in progress: units started in month ``t`` finish in month ``t + lead``.
 
-    Each replication keeps its own ring of ``lead`` months (``lead`` (R,)
-    whole months, 1 to ``depth - 1``), all rings end to end along one axis,
-    (levels, sum of leads): month ``t``'s slot of replication ``r`` is
-    ``offset[r] + t % lead[r]``. Month ``t`` finishes what that slot holds,
-    the units started ``lead`` months before, and its starts then take the
-    slot, so within a month :meth:`finish` comes before :meth:`start` (as the
-    vendors and the investor call them). Invariant: ``added - taken`` equals
+    A ring holds each recent month's starts, laid out (levels, depth, R) so
+    that one (R,) index picks every level's slot; month ``t`` finishes, for
+    each replication, what it started ``lead`` months before (``lead`` (R,)
+    whole months, 1 to ``depth - 1``). Invariant: ``added - taken`` equals
     :meth:`level`, the units in progress. ``added`` (units started) is always
     kept; ``taken`` only with ``track`` (else None).
+
+    (A ring per replication of its own lead's months, end to end, holds a
+    third less at the baseline's leads but writes each start scattered: it
+    cost more CPU than it saved memory, and blocks bound memory anyway.)
     """
 
     def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray,
                  track: bool = True):
-        self.depth = depth  # one more than the longest lead
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
         if self.lead.size and not 1 <= self.lead.min() <= self.lead.max() < depth:
             raise ValueError(f"leads must be whole months from 1 to {depth - 1}")
-        ends = np.cumsum(self.lead)
-        small = ends.size == 0 or ends[-1] < 2**31
-        self.offset = (ends - self.lead).astype(np.int32 if small else np.int64)
-        self.ring = np.zeros((shape[0], int(ends[-1]) if ends.size else 0))
-        self.slots: tuple[int, np.ndarray | None] = (-1, None)  # (month, its slots)
+        self.ring = np.zeros((shape[0], depth, shape[-1]))
         self.added = np.zeros(shape)
         self.taken = np.zeros(shape) if track else None
         self.wip = np.zeros(shape)
 
-    def slots_of(self, t: int) -> np.ndarray:
-        """Each replication's slot for month ``t``, (R,) (kept from finish to start)."""
-        if self.slots[0] != t:
-            # as intp: numpy indexes with it without a conversion per use
-            self.slots = (t, np.add(self.offset, t % self.lead, dtype=np.intp))
-        return self.slots[1]
+    @property
+    def depth(self) -> int:
+        """Months the ring holds."""
+        return self.ring.shape[1]
 
     def start(self, t: int, units: np.ndarray) -> None:
         """File ``units`` (levels, R) started in month ``t``."""
-        slots = self.slots_of(t)
-        units = np.broadcast_to(units, (len(self.ring), len(slots)))
-        for row, values in zip(self.ring, units, strict=True):  # faster by row than at once
-            row[slots] = values
-        self.slots = (-1, None)  # the month's last use: hold no (R,) index between months
+        self.ring[:, t % self.depth] = units
         self.added += units
         self.wip += units
 
     def prefill(self, units: np.ndarray) -> None:
         """Fill every month before the first with ``units`` started (levels, R)."""
-        self.ring[:] = np.repeat(units, self.lead, axis=1)  # every slot of each replication
+        for back in range(1, self.depth):
+            self.ring[:, -back] = units
         waiting = self.lead.astype(float)  # months of starts still in progress at month 0
         self.added += units * waiting
         self.wip += units * waiting
 
     def finish(self, t: int) -> np.ndarray:
         """Return what finishes in month ``t`` (started ``lead`` months before), (levels, R)."""
-        # a slot never written holds zeros; slots are in range, so "clip" only skips the check
-        due = self.ring.take(self.slots_of(t), axis=1, mode="clip")
+        # a slot not yet written in the first months holds zeros; replication r's slot
+        # is element slot * R + r of a level's flattened (depth, R) ring: always in
+        # range, so "clip" only skips numpy's bounds check
+        count = self.ring.shape[2]
+        index = np.subtract(t, self.lead, dtype=np.intp)
+        index %= self.depth
+        index *= count
+        index += columns(count)
+        due = self.ring.reshape(len(self.ring), -1).take(index, axis=1, mode="clip")
         if self.taken is not None:
             self.taken += due
         self.wip -= due
@@ -246,6 +244,18 @@ class Pipeline:
         for name in ("added", "taken", "wip"):
             if getattr(self, name) is not None:
                 setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+
+
+_COLUMNS: dict[int, np.ndarray] = {}
+
+
+def columns(count: int) -> np.ndarray:
+    """``arange(count)``, made once per count and shared (read-only)."""
+    if count not in _COLUMNS:
+        _COLUMNS.clear()  # one run's count at a time
+        _COLUMNS[count] = np.arange(count)
+        _COLUMNS[count].flags.writeable = False
+    return _COLUMNS[count]
 
 
 class LevelRows:
