@@ -57,8 +57,8 @@ class Capacity:
                  lead: np.ndarray, levels: LevelRows, count: int):
         self.base = base
         self.ceiling = ceiling
-        self.lead = np.clip(whole_months(lead), 1, MAX_LEAD)
-        self.added = levels.stock(replications=count)
+        self.lead = np.clip(whole_months(lead), 1, MAX_LEAD).astype(np.int16)  # whole months
+        self.added = levels.stock(replications=count, track=True)
         self.pipeline = levels.hold(Pipeline(int(self.lead.max()) + 1, (levels.rows, count),
                                              self.lead))
 

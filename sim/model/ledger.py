@@ -48,7 +48,9 @@ class Ledger:
         segments, self.replications = next(iter(initial.values())).shape
         self.stocks: dict[str, Stock] = {}
         for kind, units in initial.items():  # "domestic", "import": units (segments, R)
-            self.stocks[kind] = levels.stock(segments, replications=self.replications)
+            # only ever put to: no totals (added would equal level bit for bit)
+            self.stocks[kind] = levels.stock(segments, replications=self.replications,
+                                             track=False)
             self.stocks[kind].put(units[:, None])
         self.year: dict[str, np.ndarray] = {}
         self.quarter: dict[str, np.ndarray] = {}
@@ -169,9 +171,10 @@ def accumulate(sums: dict[str, np.ndarray], key: str, value: np.ndarray) -> None
 
     A sum with one level row grows to ``value``'s levels (the rows were equal).
     """
-    if key not in sums:
+    held = sums.get(key)
+    if held is None:
         sums[key] = 0.0 + value
-    elif sums[key].shape == np.broadcast_shapes(sums[key].shape, value.shape):
-        sums[key] += value
+    elif held.shape == value.shape or held.shape == np.broadcast_shapes(held.shape, value.shape):
+        held += value
     else:
-        sums[key] = sums[key] + value
+        sums[key] = held + value

@@ -101,7 +101,9 @@ class Model:
         targets = {name: quota_paths(cal, s.quota.points if s.quota else None, self.levels,
                                      scenario.run.lever_start, name in scenario.lever_reach())
                    for name, s in scenario.segments.items()}
-        self.rows = LevelRows(len(self.levels), first_divergence(list(targets.values())))
+        # stocks keep only the totals the results need (conservation): no per-replication history
+        self.rows = LevelRows(len(self.levels), first_divergence(list(targets.values())),
+                              track=False)
         self.foundries = {n: Foundry(n, s, cal, draw) for n, s in scenario.foundries.items()}
         works = Works(self.foundries, self.rows, HBM_RULES[scenario.memory.allocation])
         self.vendors = [Vendor(n, default_pool(s), cal, draw, works)

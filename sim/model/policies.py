@@ -33,9 +33,11 @@ def quota_first(orders: np.ndarray, supply: np.ndarray, bound: np.ndarray,
 ALLOCATION_RULES = {"pro_rata": pro_rata, "quota_first": quota_first}
 
 
-# HBM rules: ``rule(need, value, stock) -> granted`` with ``need`` (products, R)
-# stacks wanted, ``value`` (products, R) H100e per stack, ``stock`` (R,) stacks.
-# Invariants: ``0 <= granted <= need`` and ``granted.sum(0) <= stock``.
+# HBM rules: ``rule(need, value, stock) -> granted`` with ``need`` (products, ...)
+# stacks wanted, ``value`` H100e per stack and ``stock`` stacks, both broadcastable
+# to ``need`` and ``need[0]`` (e.g. need (products, levels, R), value (products, 1, R),
+# stock (levels, R)); every column is worked out on its own, so the shapes change no
+# value. Invariants: ``0 <= granted <= need`` and ``granted.sum(0) <= stock``.
 
 
 def hbm_pro_rata(need: np.ndarray, value: np.ndarray, stock: np.ndarray) -> np.ndarray:
@@ -57,7 +59,8 @@ def hbm_value_first(need: np.ndarray, value: np.ndarray, stock: np.ndarray) -> n
         for q in range(len(need)):
             if q != p:
                 first = value[q] >= value[p] if q < p else value[q] > value[p]
-                ahead += np.where(first, need[q], 0.0)
+                # ahead (never -0.0) + 0.0 is ahead: adding only where first is the same
+                np.add(ahead, need[q], out=ahead, where=first)
         np.clip(stock - ahead, 0.0, need[p], out=granted[p])
     return granted
 

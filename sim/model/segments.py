@@ -132,7 +132,7 @@ class BuyerSegment:
         self.levels: LevelRows = options.levels
         self.book = self.levels.hold(OrderBook((self.levels.rows, draw.count)))
         self.backlog = self.levels.hold(
-            Backlog(options.backlog_months, (self.levels.rows, draw.count)))
+            Backlog(options.backlog_months, (self.levels.rows, draw.count), self.levels.track))
         self.held = self.levels.stock(replications=draw.count)  # bought ahead, H100e
         self.month = 0
         self.needed: np.ndarray | None = None  # this month's demand, H100e (R,) or (levels, R)
@@ -187,11 +187,12 @@ class BuyerSegment:
         ``got`` met the import need; ``rushed`` was bought ahead and is held.
         """
         self.held.put(rushed)
-        missing = np.maximum(self.import_need - got, 0.0)
+        missing = np.subtract(self.import_need, got)
+        np.maximum(missing, 0.0, out=missing)
         drawn = np.minimum(missing, self.held.level)
         self.held.take(drawn)
         self.book.filled += got + drawn
-        missing = missing - drawn
+        missing -= drawn  # a new array of this month's: changed in place
         self.wanted_domestic = self.wanted_domestic + self.substitution * missing
         self.lost = (1.0 - self.substitution) * missing
 

@@ -29,46 +29,61 @@ class Stock:
     level axis; None for a stock the quota cannot change). Invariant, checked
     by :meth:`imbalance`: ``level == added - taken`` up to rounding, and
     ``level >= 0``. Methods update ``level`` with exactly the arithmetic their
-    docstrings give, so results do not depend on the bookkeeping.
+    docstrings give, so results do not depend on the bookkeeping. ``track``
+    names the totals kept (True: both, False: none); a total not kept is None:
+    the same levels, an array fewer to hold and update.
     """
 
-    def __init__(self, shape: tuple[int, ...], level_axis: int | None = None):
+    def __init__(self, shape: tuple[int, ...], level_axis: int | None = None,
+                 track: bool | tuple[str, ...] = True):
+        kept = ("added", "taken") if track is True else track or ()
         self.level = np.zeros(shape)
-        self.added = np.zeros(shape)
-        self.taken = np.zeros(shape)
+        self.added = np.zeros(shape) if "added" in kept else None
+        self.taken = np.zeros(shape) if "taken" in kept else None
         self.level_axis = level_axis
 
     def put(self, amount: np.ndarray) -> None:
         """``level += amount`` (broadcast to the stock's shape)."""
         self.level += amount
-        self.added += amount
+        if self.added is not None:
+            self.added += amount
 
     def put_row(self, index: int, amount: np.ndarray) -> None:
         """``level[index] += amount``: add to one row of the leading axis."""
         self.level[index] += amount
-        self.added[index] += amount
+        if self.added is not None:
+            self.added[index] += amount
 
     def take_fraction(self, fraction: np.ndarray) -> np.ndarray:
         """Take ``level * fraction`` out; return it (``level -= taken``)."""
         taken = self.level * fraction
         self.level -= taken
-        self.taken += taken
+        if self.taken is not None:
+            self.taken += taken
         return taken
 
     def keep_fraction(self, keep: np.ndarray) -> None:
         """``level = level * keep``: the rest leaves (sold or used)."""
         before = self.level
         self.level = before * keep
-        self.taken += before - self.level
+        if self.taken is not None:
+            self.taken += before - self.level
 
     def take(self, amount: np.ndarray) -> None:
-        """``level = max(level - amount, 0)``: take ``amount``, or all there is."""
+        """``level = max(level - amount, 0)``: take ``amount``, or all there is.
+
+        ``level`` becomes a new array (an old one handed out is not changed).
+        """
         before = self.level
-        self.level = np.maximum(before - amount, 0.0)
-        self.taken += before - self.level
+        after = before - amount
+        self.level = np.maximum(after, 0.0, out=after)
+        if self.taken is not None:
+            self.taken += before - self.level
 
     def imbalance(self) -> np.ndarray:
         """Return ``added - taken - level``: zero up to rounding (the conservation check)."""
+        if self.added is None or self.taken is None:
+            raise ValueError("this stock keeps no totals (made with track=False)")
         return self.added - self.taken - self.level
 
     def expand(self, levels: int) -> None:
@@ -76,7 +91,9 @@ class Stock:
         if self.level_axis is None:
             return
         for name in ("level", "added", "taken"):
-            setattr(self, name, np.repeat(getattr(self, name), levels, axis=self.level_axis))
+            if getattr(self, name) is not None:
+                setattr(self, name, np.repeat(getattr(self, name), levels,
+                                              axis=self.level_axis))
 
 
 class Backlog:
@@ -84,15 +101,16 @@ class Backlog:
 
     Bucket ``(head + age) % months`` holds orders of that age, so ageing
     moves the head instead of the data. Invariants: every bucket >= 0, and
-    ``filed - served - lapsed`` equals what waits (:meth:`imbalance`).
+    ``filed - served - lapsed`` equals what waits (:meth:`imbalance`). With
+    ``track=False`` the three totals are not kept (None).
     """
 
-    def __init__(self, months: int, shape: tuple[int, int]):
+    def __init__(self, months: int, shape: tuple[int, int], track: bool = True):
         self.buckets = np.zeros((months, *shape))
         self.head = 0
-        self.filed = np.zeros(shape)
-        self.served = np.zeros(shape)
-        self.lapsed = np.zeros(shape)
+        self.filed = np.zeros(shape) if track else None
+        self.served = np.zeros(shape) if track else None
+        self.lapsed = np.zeros(shape) if track else None
 
     def slot(self, age: int) -> int:
         """Return the bucket holding orders of ``age`` months."""
@@ -107,13 +125,15 @@ class Backlog:
             np.minimum(bucket, left, out=served)
             bucket -= served
             left -= served
-        self.served += got - left
+        if self.served is not None:
+            self.served += got - left
         return left
 
     def prefill(self, age: int, orders: np.ndarray) -> None:
         """File ``orders`` as placed ``age`` months ago (a run that starts mid-stream)."""
         self.buckets[self.slot(age)] += orders
-        self.filed += orders
+        if self.filed is not None:
+            self.filed += orders
 
     def oldest(self) -> np.ndarray:
         """Orders that lapse at the next :meth:`age` (a copy)."""
@@ -122,9 +142,10 @@ class Backlog:
     def age(self, new: np.ndarray) -> None:
         """Age every order a month: the oldest lapse and ``new`` are filed as age 0."""
         self.head = self.slot(len(self.buckets) - 1)
-        self.lapsed += self.buckets[self.head]
+        if self.lapsed is not None:
+            self.lapsed += self.buckets[self.head]
+            self.filed += new
         self.buckets[self.head] = new
-        self.filed += new
 
     def total(self) -> np.ndarray:
         """Orders waiting, summed youngest to oldest."""
@@ -135,52 +156,75 @@ class Backlog:
 
     def imbalance(self) -> np.ndarray:
         """``filed - served - lapsed - waiting``: zero up to rounding."""
+        if self.filed is None:
+            raise ValueError("this backlog keeps no totals (made with track=False)")
         return self.filed - self.served - self.lapsed - self.total()
 
     def expand(self, levels: int) -> None:
         """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
         self.buckets = np.repeat(self.buckets, levels, axis=1)
         for name in ("filed", "served", "lapsed"):
-            setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+            if getattr(self, name) is not None:
+                setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
 
 
 class Pipeline:
     """Work in progress: units started in month ``t`` finish in month ``t + lead``.
 
-    A ring holds each recent month's starts; month ``t`` finishes, for each
-    replication, what it started ``lead`` months before (``lead`` (R,) whole
-    months, 1 to ``depth - 1``). Invariant: ``added - taken`` equals
-    :meth:`level`, the units in progress.
+    A ring holds each recent month's starts, laid out (levels, depth, R) so
+    that one (R,) index picks every level's slot; month ``t`` finishes, for
+    each replication, what it started ``lead`` months before (``lead`` (R,)
+    whole months, 1 to ``depth - 1``). Invariant: ``added - taken`` equals
+    :meth:`level`, the units in progress. ``added`` (units started) is always
+    kept; ``taken`` only with ``track`` (else None).
+
+    (A ring per replication of its own lead's months, end to end, holds a
+    third less at the baseline's leads but writes each start scattered: it
+    cost more CPU than it saved memory, and blocks bound memory anyway.)
     """
 
-    def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray):
-        self.starts = np.zeros((depth, *shape))
+    def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray,
+                 track: bool = True):
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
+        if self.lead.size and not 1 <= self.lead.min() <= self.lead.max() < depth:
+            raise ValueError(f"leads must be whole months from 1 to {depth - 1}")
+        self.ring = np.zeros((shape[0], depth, shape[-1]))
         self.added = np.zeros(shape)
-        self.taken = np.zeros(shape)
+        self.taken = np.zeros(shape) if track else None
         self.wip = np.zeros(shape)
+
+    @property
+    def depth(self) -> int:
+        """Months the ring holds."""
+        return self.ring.shape[1]
 
     def start(self, t: int, units: np.ndarray) -> None:
         """File ``units`` (levels, R) started in month ``t``."""
-        self.starts[t % len(self.starts)] = units
+        self.ring[:, t % self.depth] = units
         self.added += units
         self.wip += units
 
     def prefill(self, units: np.ndarray) -> None:
         """Fill every month before the first with ``units`` started (levels, R)."""
-        for back in range(1, len(self.starts)):
-            self.starts[-back] = units
+        for back in range(1, self.depth):
+            self.ring[:, -back] = units
         waiting = self.lead.astype(float)  # months of starts still in progress at month 0
         self.added += units * waiting
         self.wip += units * waiting
 
     def finish(self, t: int) -> np.ndarray:
         """Return what finishes in month ``t`` (started ``lead`` months before), (levels, R)."""
-        # a slot not yet written in the first months holds zeros
-        slot = ((t - self.lead) % len(self.starts))[None, None, :]
-        due = np.take_along_axis(self.starts, np.broadcast_to(slot, (1, *self.wip.shape)),
-                                 axis=0)[0]
-        self.taken += due
+        # a slot not yet written in the first months holds zeros; replication r's slot
+        # is element slot * R + r of a level's flattened (depth, R) ring: always in
+        # range, so "clip" only skips numpy's bounds check
+        count = self.ring.shape[2]
+        index = np.subtract(t, self.lead, dtype=np.intp)
+        index %= self.depth
+        index *= count
+        index += columns(count)
+        due = self.ring.reshape(len(self.ring), -1).take(index, axis=1, mode="clip")
+        if self.taken is not None:
+            self.taken += due
         self.wip -= due
         return due
 
@@ -190,13 +234,28 @@ class Pipeline:
 
     def imbalance(self) -> np.ndarray:
         """Return ``added - taken - in progress``: zero up to rounding."""
+        if self.taken is None:
+            raise ValueError("this pipeline keeps no total taken (made with track=False)")
         return self.added - self.taken - self.wip
 
     def expand(self, levels: int) -> None:
         """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
-        self.starts = np.repeat(self.starts, levels, axis=1)
+        self.ring = np.repeat(self.ring, levels, axis=0)
         for name in ("added", "taken", "wip"):
-            setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+            if getattr(self, name) is not None:
+                setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
+
+
+_COLUMNS: dict[int, np.ndarray] = {}
+
+
+def columns(count: int) -> np.ndarray:
+    """``arange(count)``, made once per count and shared (read-only)."""
+    if count not in _COLUMNS:
+        _COLUMNS.clear()  # one run's count at a time
+        _COLUMNS[count] = np.arange(count)
+        _COLUMNS[count].flags.writeable = False
+    return _COLUMNS[count]
 
 
 class LevelRows:
@@ -205,17 +264,27 @@ class LevelRows:
     Stocks made through :meth:`stock` and holders passed to :meth:`hold` get
     every level's row when :meth:`part` runs (the model calls it at the
     start of the first month in which some quota path differs between levels).
+    ``track`` False: stocks and backlogs keep no balancing totals unless the
+    results need them (the model's runs; tests of the totals build their own).
     """
 
-    def __init__(self, levels: int, part_step: int | None):
+    def __init__(self, levels: int, part_step: int | None, track: bool = True):
         self.levels = levels
         self.part_step = part_step
         self.rows = levels if part_step == 0 or levels == 1 else 1
         self.holders: list = []
+        self.track = track  # stocks keep their balancing totals unless told otherwise
 
-    def stock(self, *lead: int, replications: int) -> Stock:
-        """Make a :class:`Stock` of shape ``(*lead, rows, R)`` that will part with the levels."""
-        return self.hold(Stock((*lead, self.rows, replications), level_axis=len(lead)))
+    def stock(self, *lead: int, replications: int,
+              track: bool | tuple[str, ...] | None = None) -> Stock:
+        """Make a :class:`Stock` of shape ``(*lead, rows, R)`` that will part with the levels.
+
+        ``track``: the stock's totals to keep (see :class:`Stock`; default: as
+        :attr:`track` says).
+        """
+        track = self.track if track is None else track
+        return self.hold(Stock((*lead, self.rows, replications), level_axis=len(lead),
+                               track=track))
 
     def hold(self, holder):
         """Register ``holder`` (it has ``expand(levels)``); return it."""

@@ -58,7 +58,7 @@ class Product:
         self.stacks = draw(f"{here}.hbm_stacks", spec.hbm_stacks)
         self.dies_per_chip = draw(f"{here}.banked_dies_per_chip", spec.banked_dies_per_chip)
         self.lead = np.clip(whole_months(draw(f"{here}.lead_months", spec.lead_months)),
-                            1, MAX_LEAD)
+                            1, MAX_LEAD).astype(np.int16)  # whole months: int16 holds them
         self.cached: tuple[int, np.ndarray] = (-1, np.zeros(0))  # (year index, H100e)
 
     def dated(self) -> dict[str, np.ndarray]:
@@ -134,15 +134,24 @@ class Vendor:
         self.banked.put(draw(f"{here}.banked_dies", spec.banked_dies)[None, :])
         self.banked_per_month = draw(f"{here}.banked_dies_per_month", spec.banked_dies_per_month)
         self.inventory_months = draw(f"{here}.inventory_months", spec.inventory_months)
-        self.finished = levels.stock(len(self.products), replications=draw.count)
+        # finished chips delivered (taken) are a conservation total: always kept
+        self.finished = levels.stock(len(self.products), replications=draw.count,
+                                     track=True if levels.track else ("taken",))
         depth = int(max(p.lead.max() for p in self.products)) + 1
-        self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead))
-                     for p in self.products]
+        # chips started (added) are a conservation total; chips finished are kept as tracked
+        self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead,
+                                          levels.track)) for p in self.products]
         self.capacity: Capacity | None = None
+        # whether any product packages banked dies in any replication
+        self.packs_dies = any(bool(np.any(p.dies_per_chip > 0)) for p in self.products)
         # foundry -> which products are made there, (products, 1)
         self.made_at = {f: np.array([[not p.foundries or f in p.foundries]
                                      for p in self.products], dtype=float)
                         for f in self.shares}
+        # pool -> the products drawing on it: a slice (a view, not a copy) when they are
+        # listed together, else their indices; None when none does
+        self.members = {name: members_of([i for i, p in enumerate(self.products)
+                                          if p.memory == name]) for name in self.pools}
 
     def produce(self, clock, plan):
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
@@ -152,7 +161,8 @@ class Vendor:
             self.capacity = self.capacity_at(month.t)
             month.done("capacity")
             yield month.after("warmed")
-            self.finished.put(np.stack([w.finish(month.t) for w in self.work]))
+            for i, work in enumerate(self.work):  # row by row: the same sums as one stack
+                self.finished.put_row(i, work.finish(month.t))
             month.done("completed")
             yield month.after("planned")
             self.start(month.t, plan.utilisation)
@@ -166,25 +176,33 @@ class Vendor:
         are (R,) or, once investment adds to them, (levels, R); the level
         axis is 1 while no foundry's wafers have one.
         """
+        count = len(self.products[0].active)
         weights = np.stack([p.mix * p.active for p in self.products])
         curves = np.stack([p.yield_at(t) for p in self.products])
-        per_wafer = np.stack([np.broadcast_to(p.per_wafer, curves.shape[1:])
-                              for p in self.products])
-        total = np.zeros_like(curves)[:, None]
-        for fname, (foundry, share) in self.shares.items():
-            here = self.made_at[fname]
-            mine = weights * here
+        per_wafer = np.stack([np.broadcast_to(p.per_wafer, (count,)) for p in self.products])
+        wafers = {f: np.atleast_2d(foundry.wafers * share)  # (1 or levels, R)
+                  for f, (foundry, share) in self.shares.items()}
+        rows = max((w.shape[0] for w in wafers.values()), default=1)
+        total = np.zeros((len(self.products), rows, count))
+        term = np.empty_like(total)
+        for fname, (foundry, _) in self.shares.items():
+            mine = weights * self.made_at[fname]
             weight = mine.sum(axis=0)
             part = np.divide(mine, weight, out=np.zeros_like(mine), where=weight > 0)
             yields = np.minimum(1.0, curves * foundry.yield_factor)
-            wafers = np.atleast_2d(foundry.wafers * share)  # (1 or levels, R)
-            # same order of products as before investment, so results do not move
-            total = total + part[:, None] * wafers[None] * per_wafer[:, None] * yields[:, None]
+            # ((part x wafers) x per wafer) x yield, foundry by foundry in the order of
+            # old, added to zeros in place: the same bits as a sum of new arrays
+            np.multiply(part[:, None], wafers[fname][None], out=term)
+            term *= per_wafer[:, None]
+            term *= yields[:, None]
+            total += term
         return total
 
     def banked_chips(self) -> np.ndarray:
         """Chips this month's packaging could make from banked dies, (products, levels, R)."""
         users = np.stack([p.active & (p.dies_per_chip > 0) for p in self.products])
+        if not users.any():  # no product packages banked dies: zeros, as below
+            return np.zeros((len(self.products), *self.banked.level.shape))
         count = users.sum(axis=0)
         dies = np.minimum(self.banked.level, self.banked_per_month)
         each = np.divide(dies, count, out=np.zeros_like(dies), where=count > 0)
@@ -198,25 +216,28 @@ class Vendor:
         h100e = np.stack([p.h100e_at(t) for p in self.products])
         fraction = np.ones_like(wanted)
         for name, pool in self.pools.items():
-            members = [i for i, p in enumerate(self.products) if p.memory == name]
-            if members:
+            members = self.members[name]
+            if members is not None and not pool.free:  # a free pool leaves the ones
                 fraction[members] = self.memory_fraction(pool, members, wanted, h100e)
         return Capacity(wanted, wanted * fraction, banked * fraction, h100e)
 
     def memory_fraction(self, pool: MemoryPool, members: list[int], wanted: np.ndarray,
                         h100e: np.ndarray) -> np.ndarray:
-        """Return the share of ``members``' wanted chips their pool allows, (members, L, R)."""
-        stacks = np.stack([self.products[i].stacks for i in members])[:, None]
-        need = wanted[members] * stacks
+        """Return the share of ``members``' wanted chips their pool allows, (members, L, R).
+
+        ``members``: the products' indices, a list or a slice.
+        """
+        picked = (self.products[members] if isinstance(members, slice)
+                  else [self.products[i] for i in members])
+        stacks = np.stack([p.stacks for p in picked])
+        need = wanted[members] * stacks[:, None]
         if pool.free:
             return np.ones_like(need)
-        if len(members) == 1:  # one product: it gets what the pool holds, up to its need
+        if len(need) == 1:  # one product: it gets what the pool holds, up to its need
             return np.minimum(ratio(pool.available()[None], need, 1.0), 1.0)
-        value = np.broadcast_to(h100e[members][:, None] / np.maximum(stacks, 1e-12), need.shape)
+        value = h100e[members][:, None] / np.maximum(stacks[:, None], 1e-12)  # (members, 1, R)
         limit = np.broadcast_to(pool.available(), need.shape[1:])
-        flat = len(members), -1
-        granted = self.rule(need.reshape(flat), value.reshape(flat),
-                            limit.reshape(-1)).reshape(need.shape)
+        granted = self.rule(need, value, limit)
         return np.divide(granted, need, out=np.ones_like(need), where=need > 0)
 
     def start(self, t: int, utilisation: np.ndarray) -> None:
@@ -225,9 +246,10 @@ class Vendor:
         units = cap.chips * utilisation[None]
         for i in range(len(self.products)):
             self.work[i].start(t, units[i])
-        dies = sum(cap.banked[i] * utilisation * p.dies_per_chip
-                   for i, p in enumerate(self.products))
-        self.banked.take(dies)
+        if self.packs_dies:  # else every product's term is 0: taking 0 leaves the stock
+            dies = sum(cap.banked[i] * utilisation * p.dies_per_chip
+                       for i, p in enumerate(self.products))
+            self.banked.take(dies)
         for name, pool in self.pools.items():
             stacks = sum(units[i] * p.stacks for i, p in enumerate(self.products)
                          if p.memory == name)
@@ -246,7 +268,7 @@ class Vendor:
         orders it covers.
         """
         cap = self.capacity
-        covered = np.zeros((len(self.work[0].starts), *utilisation.shape))
+        covered = np.zeros((self.work[0].depth, *utilisation.shape))
         for i, (p, work) in enumerate(zip(self.products, self.work, strict=True)):
             work.prefill(cap.chips[i] * utilisation)
             monthly = cap.chips[i] * utilisation * cap.h100e[i]
@@ -261,6 +283,15 @@ class Vendor:
     def deliver(self, fraction: np.ndarray) -> np.ndarray:
         """Hand ``fraction`` (levels, R) of every product's finished stock to the market."""
         return self.finished.take_fraction(fraction[None])
+
+
+def members_of(indices: list[int]) -> slice | list[int] | None:
+    """Return ``indices`` as a slice when they run consecutively (None when there are none)."""
+    if not indices:
+        return None
+    if indices == list(range(indices[0], indices[-1] + 1)):
+        return slice(indices[0], indices[-1] + 1)
+    return indices
 
 
 class Capacity:

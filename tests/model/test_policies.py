@@ -71,3 +71,14 @@ def test_hbm_rules_grant_within_need_and_stock(need, value, stock):
         got = rule(need, value, stock)
         assert (got >= -1e-9).all() and (got <= need * (1 + 1e-12) + 1e-9).all()
         assert (got.sum(0) <= stock * (1 + 1e-9) + 1e-6).all()
+
+
+@given(hnp.arrays(float, (3, 2, 4), elements=st.floats(0, 100)),
+       hnp.arrays(float, (3, 1, 4), elements=st.sampled_from([0.5, 1.0, 2.0])),
+       hnp.arrays(float, (2, 4), elements=st.floats(0, 300)))
+def test_hbm_rules_give_the_same_bits_for_levels_as_axes_or_as_flat_columns(need, value, stock):
+    """A vendor passes (products, levels, R) with value (products, 1, R): no reshaped copies."""
+    for rule in HBM_RULES.values():
+        flat = rule(need.reshape(3, -1), np.broadcast_to(value, need.shape).reshape(3, -1),
+                    stock.reshape(-1))
+        np.testing.assert_array_equal(rule(need, value, stock), flat.reshape(need.shape))

@@ -169,3 +169,22 @@ def test_foundry_wafers_with_a_level_axis_give_candidates_by_level():
                                                [375 * 40 * 0.4, 750 * 40 * 0.4]])
     np.testing.assert_allclose(got[:, 1, 1], got[:, 0, 1])
     assert vendor.capacity_at(0).chips.shape == (3, 2, 2)
+
+
+def test_wafers_go_to_the_products_in_production_when_production_changes():
+    vendor = make_vendor(LevelRows(1, None))
+    both = vendor.candidates_at(0)[:, 0, 0]
+    vendor.products[0].active[0] = False  # a leaves production in replication 0 only
+    alone = vendor.candidates_at(0)[:, 0]
+    np.testing.assert_allclose(alone[:, 0], [0.0, 500 * 40 * 0.4, 0.0])  # b takes all 500
+    np.testing.assert_allclose(alone[:, 1], both)
+    vendor.products[0].active[0] = True
+    np.testing.assert_array_equal(vendor.candidates_at(0)[:, 0, 0], both)
+
+
+def test_pool_members_are_a_slice_when_listed_together():
+    from sim.model.vendor import members_of
+
+    assert members_of([]) is None
+    assert members_of([1, 2, 3]) == slice(1, 4)
+    assert members_of([0, 2]) == [0, 2]
