@@ -99,7 +99,8 @@ def report(got: np.ndarray, exact: np.ndarray, bound: np.ndarray) -> None:
         defined = ~np.isnan(exact[:, j])
         nonzero = defined & (exact[:, j] != 0)
         rel = err[nonzero] / np.abs(exact[nonzero, j])
-        ratio = np.nanmax(np.where(bound[:, j] > 0, err / bound[:, j], 0)) if j else np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.nanmax(np.where(bound[:, j] > 0, err / bound[:, j], 0)) if j else np.nan
         same = int((got[defined, j] == exact[defined, j]).sum())
         print(f"{name:5} {rel.max():10.3g} {np.median(rel):10.3g} {err[defined].max():10.3g}"
               f" {np.median(err[defined]):10.3g} {ratio:14.3f} {same:6d}/{defined.sum()}")

@@ -49,6 +49,7 @@ from sim.model.stats import STAT_NAMES, from_keys, lerp, positions, sort_keys
 ALPHA = 0.001  # default relative accuracy of the histogram rows
 EXACT = 32  # a row with at most this many distinct values is kept exactly
 CHUNK = 1 << 18  # values handled at once in add(): bounds its temporaries
+GROUP = 64  # rows per histogram store (bounds the copy when new buckets are inserted)
 _EMPTY = np.iinfo(np.int64).max  # padding of the exact tables (above every float's key)
 _EXPONENTS = 2048  # exponent fields of float64 (0 and 2047 excepted)
 _SHIFT = 1075  # a finite float is M * 2**(e - _SHIFT), e its exponent field (1 if 0)
@@ -92,20 +93,28 @@ class _Scale:
 
 
 class _Sparse:
-    """Sorted unique int64 keys with int64 sums; entries summing to 0 dropped if ``drop_zero``.
+    """Sorted unique keys with integer sums; entries summing to 0 dropped if ``drop_zero``.
 
-    Invariant: the content is the per-key total of everything added, whatever the order.
+    Invariant: the content is the per-key total of everything added, whatever the
+    order. int32 values (non-negative counts) turn int64 once their total passes
+    2**31 - 1, so the dtype too depends only on what was added.
     """
 
-    def __init__(self, drop_zero: bool = False):
-        self.keys = np.empty(0, np.int64)
-        self.values = np.empty(0, np.int64)
+    def __init__(self, key_dtype=np.int64, value_dtype=np.int64, drop_zero: bool = False):
+        self.keys = np.empty(0, key_dtype)
+        self.values = np.empty(0, value_dtype)
         self.drop_zero = drop_zero
+        self.total = 0  # sum of the values added while they are int32
 
     def add(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Add ``values`` at the sorted unique ``keys``."""
         if keys.size == 0:
             return
+        keys = keys.astype(self.keys.dtype, copy=False)
+        if self.values.dtype == np.int32:
+            self.total += int(values.sum())
+            if self.total > np.iinfo(np.int32).max:
+                self.values = self.values.astype(np.int64)
         at = np.searchsorted(self.keys, keys)
         found = at < self.keys.size
         found[found] = self.keys[at[found]] == keys[found]
@@ -118,6 +127,57 @@ class _Sparse:
             keep = self.values != 0
             if not keep.all():
                 self.keys, self.values = self.keys[keep], self.values[keep]
+
+
+class _Histogram:
+    """Bucket counts of the histogram rows: one :class:`_Sparse` store per GROUP rows.
+
+    A store's keys are ``(row - its first row) * span + top + bucket``, int32 when
+    they fit, with int32 counts until its total passes 2**31 - 1. Inserting new
+    buckets copies one group's arrays, not the whole histogram.
+    """
+
+    def __init__(self, rows: int, scale: _Scale):
+        self.span, self.top = scale.span, scale.top
+        small = GROUP * scale.span < np.iinfo(np.int32).max
+        self.groups = [_Sparse(np.int32 if small else np.int64, np.int32)
+                       for _ in range(-(-rows // GROUP))]
+
+    @property
+    def arrays(self) -> list[np.ndarray]:
+        """Every array held."""
+        return [a for group in self.groups for a in (group.keys, group.values)]
+
+    def add(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        """Add ``counts`` at the sorted unique int64 keys ``row * span + top + bucket``."""
+        width = GROUP * self.span
+        cuts = np.searchsorted(keys, np.arange(len(self.groups) + 1) * width).tolist()
+        for g, (first, last) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+            if last > first:
+                self.groups[g].add(keys[first:last] - g * width, counts[first:last])
+
+    def merge(self, other: _Histogram) -> None:
+        """Add the counts of ``other`` (same rows and scale)."""
+        for mine, theirs in zip(self.groups, other.groups, strict=True):
+            mine.add(theirs.keys, theirs.values)
+
+    def buckets(self, rows: np.ndarray, ranks: np.ndarray, held: np.ndarray) -> np.ndarray:
+        """Signed bucket keys of the values at ``ranks`` (m, k) of ``rows`` (sorted).
+
+        ``held`` is each row's number of values in the histogram (0 for exact rows).
+        """
+        out = np.empty(ranks.shape, np.int64)
+        group = rows // GROUP
+        for g in np.unique(group).tolist():
+            pick = group == g
+            local = rows[pick] - g * GROUP
+            count = held[g * GROUP:(g + 1) * GROUP]
+            first = np.cumsum(count) - count  # rank of each row's first entry in the store
+            store = self.groups[g]
+            ends = np.cumsum(store.values, dtype=np.int64)
+            at = np.searchsorted(ends, first[local][:, None] + ranks[pick], side="right")
+            out[pick] = store.keys[at] - local[:, None] * self.span - self.top
+        return out
 
 
 def _aggregate(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -279,7 +339,7 @@ class RowSketch:
         self._table = np.full((self.rows, EXACT), _EMPTY)  # exact rows: sorted value keys
         self._tally = np.zeros((self.rows, EXACT), np.int64)  # ... and their counts
         self._bucketed = np.zeros(self.rows, bool)  # rows kept as histograms
-        self._hist = _Sparse()
+        self._hist = _Histogram(self.rows, self._scale)
 
     @property
     def count(self) -> np.ndarray:
@@ -290,8 +350,7 @@ class RowSketch:
     def nbytes(self) -> int:
         """Bytes held by the sketch's arrays (what grows with occupied buckets)."""
         arrays = (self._count, self._infs, self._low, self._high, self._table, self._tally,
-                  self._bucketed, self._sums.keys, self._sums.values, self._hist.keys,
-                  self._hist.values)
+                  self._bucketed, self._sums.keys, self._sums.values, *self._hist.arrays)
         return sum(a.nbytes for a in arrays)
 
     def add(self, values: np.ndarray) -> None:
@@ -308,9 +367,8 @@ class RowSketch:
         over = [self._add_exact(exact[i:i + step], x) for i in range(0, exact.size, step)]
         self._to_histogram(np.concatenate([np.empty(0, np.intp), *over]))
         hist = np.flatnonzero(self._bucketed)
-        parts = [_histogram(self._scale, hist[i:i + step], x[hist[i:i + step]])
-                 for i in range(0, hist.size, step)]
-        self._hist.add(*_cat(parts))
+        for i in range(0, hist.size, step):
+            self._hist.add(*_histogram(self._scale, hist[i:i + step], x[hist[i:i + step]]))
 
     def _add_plain(self, first: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Count rows ``first...`` (values, min, max, infinities); return their sparse sums."""
@@ -373,7 +431,7 @@ class RowSketch:
                                          other._tally[theirs]))
         self._to_histogram(np.concatenate([np.flatnonzero(other._bucketed & ~self._bucketed),
                                            both[~fits]]))
-        self._hist.add(other._hist.keys, other._hist.values)
+        self._hist.merge(other._hist)
 
     def summarise(self) -> np.ndarray:
         """(rows, 6): mean, p05, p25, p50, p75, p95 (STAT_NAMES); NaN for rows with no value."""
@@ -403,10 +461,7 @@ class RowSketch:
     def _hist_values(self, rows: np.ndarray, ranks: np.ndarray) -> np.ndarray:
         """Bucket representatives at ``ranks`` (m, k) of histogram ``rows``, within min and max."""
         held = np.where(self._bucketed, self._count, 0)
-        first = np.cumsum(held) - held  # rank of each row's first entry in self._hist
-        ends = np.cumsum(self._hist.values)
-        at = np.searchsorted(ends, first[rows][:, None] + ranks, side="right")
-        s = self._hist.keys[at] - rows[:, None] * self._scale.span - self._scale.top
+        s = self._hist.buckets(rows, ranks, held)
         return np.clip(self._scale.values(s), self._low[rows][:, None],
                        self._high[rows][:, None])
 
