@@ -10,20 +10,18 @@ so ``a.merge(b)`` leaves bit for bit the state (and statistics) of one sketch
 that was given both inputs, in any order and any grouping into blocks:
 
 - the count of defined (non-NaN) values, the exact min and max, counts of +-inf;
-- the exact sum of the finite values: integer sums of 53-bit mantissas, split
-  in two 26/27-bit halves, per binary exponent. The mean is that sum divided by
-  the count, correctly rounded (so a constant row's mean is the constant; it may
-  differ from numpy's pairwise ``mean`` in the last bit). Exact for up to 2**36
-  values per row;
+- the exact sum of the finite values, a Python integer (``sum * 2**1074``). The
+  mean is that sum over the count, correctly rounded: a constant row's mean is
+  the constant; it may differ from numpy's pairwise ``mean`` in the last bit;
 - while a row holds at most :data:`EXACT` distinct values: those values (bit
   patterns) and their counts. Its quantiles are then numpy's, bit for bit
-  (constant rows, 0/1 flags, quota targets);
+  (constant rows, 0/1 flags, quota targets, small integer counts);
 - once a row holds more: a DDSketch histogram of counts per logarithmic bucket,
   ``|x|`` in ``(g**(k-1), g**k]`` with ``g = (1 + alpha) / (1 - alpha)``; negative
   values mirrored, exact zeros (and -0.0) in a bucket of their own, +-inf in the
-  outermost buckets. Buckets are stored sparsely as sorted int64 keys
-  ``row * span + bucket`` with int64 counts, so memory is bounded by rows x
-  occupied buckets (about ``ln(max/min) / (2 alpha)`` per row), never by the count.
+  outermost buckets. Only occupied buckets are stored (sorted keys and counts,
+  8 bytes a bucket, per group of rows), so memory is bounded by rows x occupied
+  buckets, about ``ln(max / min) / (2 alpha)`` a row, never by the count.
 
 Error guarantee (histogram rows). numpy's linear quantile is
 ``lerp(x_lo, x_hi, w)`` of the order statistics at ranks ``floor((n-1)q)`` and the
@@ -32,15 +30,18 @@ each order statistic by its bucket's representative ``2 g**k / (g + 1)``, clampe
 to the row's exact min and max; each is within ``alpha * |x|`` of the order
 statistic it replaces (sign and zero always right), hence
 
-    |estimate - numpy| <= alpha * max(|x_lo|, |x_hi|)   (plus ~1e-12 relative rounding).
+    |estimate - numpy| <= alpha * max(|x_lo|, |x_hi|)   (times 1 + 1e-12 for rounding;
+                                                         plus 5e-324 for subnormals).
 
-For ``alpha = 0.001`` this is at most 0.1% of the value, below the Monte Carlo
-error of a quantile at a million replications.
+The error is relative to the value, not to the spread: a share near 0.5 that
+varies by +-0.01 may move by 0.0005 at alpha = 0.001 (choose a smaller alpha
+for such rows; memory grows as 1 / alpha).
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 
 import numpy as np
 
@@ -51,9 +52,7 @@ EXACT = 32  # a row with at most this many distinct values is kept exactly
 CHUNK = 1 << 18  # values handled at once in add(): bounds its temporaries
 GROUP = 64  # rows per histogram store (bounds the copy when new buckets are inserted)
 _EMPTY = np.iinfo(np.int64).max  # padding of the exact tables (above every float's key)
-_EXPONENTS = 2048  # exponent fields of float64 (0 and 2047 excepted)
-_SHIFT = 1075  # a finite float is M * 2**(e - _SHIFT), e its exponent field (1 if 0)
-_HALF = 26  # mantissa M = hi * 2**26 + lo with 0 <= lo < 2**26, |hi| <= 2**27
+_SHIFT = 1074  # every finite float is an integer times 2**-_SHIFT
 
 
 class _Scale:
@@ -93,18 +92,17 @@ class _Scale:
 
 
 class _Sparse:
-    """Sorted unique keys with integer sums; entries summing to 0 dropped if ``drop_zero``.
+    """Sorted unique keys with counts.
 
     Invariant: the content is the per-key total of everything added, whatever the
-    order. int32 values (non-negative counts) turn int64 once their total passes
-    2**31 - 1, so the dtype too depends only on what was added.
+    order. int32 counts turn int64 once their total passes 2**31 - 1, so the
+    dtype too depends only on what was added.
     """
 
-    def __init__(self, key_dtype=np.int64, value_dtype=np.int64, drop_zero: bool = False):
+    def __init__(self, key_dtype, value_dtype):
         self.keys = np.empty(0, key_dtype)
         self.values = np.empty(0, value_dtype)
-        self.drop_zero = drop_zero
-        self.total = 0  # sum of the values added while they are int32
+        self.total = 0  # sum of the counts added while they are int32
 
     def add(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Add ``values`` at the sorted unique ``keys``."""
@@ -123,10 +121,6 @@ class _Sparse:
         if new.any():
             self.keys = np.insert(self.keys, at[new], keys[new])
             self.values = np.insert(self.values, at[new], values[new])
-        if self.drop_zero:
-            keep = self.values != 0
-            if not keep.all():
-                self.keys, self.values = self.keys[keep], self.values[keep]
 
 
 class _Histogram:
@@ -190,13 +184,6 @@ def _aggregate(keys: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.nd
     return keys[start], np.add.reduceat(weights, start)
 
 
-def _cat(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate (keys, values) pairs that are sorted and disjoint, in order."""
-    if not parts:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
 def _compact(keys: np.ndarray, weights: np.ndarray | None, width: int):
     """Find the runs of equal keys in each row of the row-sorted (m, W) ``keys`` (_EMPTY last).
 
@@ -231,33 +218,38 @@ def _distinct_keys(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), _EMPTY, sort_keys(np.ascontiguousarray(x)))
 
 
-def _sums(rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact sums of the finite values of the contiguous (m, B) ``x``: sorted sparse (keys, values).
+def _row_sums(x: np.ndarray) -> list[int]:
+    """Exact sums of the finite values of each row of (m, B) ``x``, as integers ``sum * 2**_SHIFT``.
 
-    A finite value is ``M * 2**(e - _SHIFT)`` with the integer ``M`` (sign, 53-bit
-    mantissa) and ``e`` the exponent field (1 for subnormals), read from its bits.
-    Key ``2 * (row * _EXPONENTS + e) + part``: part 0 sums the low 26 bits of M,
-    part 1 the high bits. The float bincount is exact: every partial sum is an
-    integer below 2**53 (CHUNK < 2**26 values).
+    Rump's extraction: with ``sigma = 2**(E + k)``, ``max|x| < 2**E`` in the row and
+    ``B < 2**k``, ``q = (sigma + x) - sigma`` and ``r = x - q`` are exact and the q
+    are multiples of ``2**(E + k - 53)`` below ``2**E``, so numpy's sum of them is
+    exact. Repeat on r until it is 0: each round takes the next ~53 - k bits.
     """
-    bits = x.view(np.int64)
-    field = (bits >> 52) & 0x7FF
-    whole = bits & ((1 << 52) - 1)
-    whole += np.left_shift(field != 0, 52, dtype=np.int64)  # the implicit leading bit
-    np.copyto(whole, 0, where=field == 0x7FF)  # +-inf and NaN are not summed
-    np.negative(whole, out=whole, where=bits < 0)
-    np.maximum(field, 1, out=field)
-    low = int(field.min())
-    width = int(field.max()) + 1 - low
-    slot = (np.arange(x.shape[0])[:, None] * width + (field - low)).ravel()
-    size = x.shape[0] * width
-    his = np.bincount(slot, (whole >> _HALF).ravel(), size)
-    los = np.bincount(slot, (whole & ((1 << _HALF) - 1)).ravel(), size)
-    base = rows[:, None] * _EXPONENTS + np.arange(low, low + width)
-    keys = np.stack([2 * base, 2 * base + 1], axis=-1).ravel()
-    values = np.stack([los.reshape(base.shape), his.reshape(base.shape)], axis=-1).ravel()
-    keep = values != 0
-    return keys[keep], values[keep].astype(np.int64)
+    x = np.where(np.isfinite(x), x, 0.0)
+    totals = [0] * x.shape[0]
+    k = x.shape[1].bit_length()
+    huge = np.abs(x) >= 2.0 ** (1000 - k)  # sigma would overflow: add these one by one
+    for row, col in zip(*np.nonzero(huge), strict=True):
+        totals[row] += _scaled(float(x[row, col]))
+    x[huge] = 0.0
+    rows = np.arange(x.shape[0])
+    while rows.size:
+        top = np.abs(x).max(axis=1)
+        if not top.all():
+            rows, x, top = rows[top > 0], x[top > 0], top[top > 0]
+        sigma = np.ldexp(1.0, np.frexp(top)[1] + k)[:, None]
+        q = (sigma + x) - sigma
+        x -= q
+        for row, part in zip(rows.tolist(), q.sum(axis=1).tolist(), strict=True):
+            totals[row] += _scaled(part)
+    return totals
+
+
+def _scaled(value: float) -> int:
+    """Scale a finite float to the integer ``value * 2**_SHIFT`` (exactly)."""
+    num, den = value.as_integer_ratio()  # den: a power of two up to 2**1074
+    return (num << _SHIFT) // den
 
 
 def _histogram(scale: _Scale, rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -335,7 +327,7 @@ class RowSketch:
         self._infs = np.zeros((self.rows, 2), np.int64)  # counts of +inf, -inf
         self._low = np.full(self.rows, np.inf)
         self._high = np.full(self.rows, -np.inf)
-        self._sums = _Sparse(drop_zero=True)
+        self._sums = [0] * self.rows  # exact sums of the finite values, times 2**_SHIFT
         self._table = np.full((self.rows, EXACT), _EMPTY)  # exact rows: sorted value keys
         self._tally = np.zeros((self.rows, EXACT), np.int64)  # ... and their counts
         self._bucketed = np.zeros(self.rows, bool)  # rows kept as histograms
@@ -350,8 +342,8 @@ class RowSketch:
     def nbytes(self) -> int:
         """Bytes held by the sketch's arrays (what grows with occupied buckets)."""
         arrays = (self._count, self._infs, self._low, self._high, self._table, self._tally,
-                  self._bucketed, self._sums.keys, self._sums.values, *self._hist.arrays)
-        return sum(a.nbytes for a in arrays)
+                  self._bucketed, *self._hist.arrays)
+        return sum(a.nbytes for a in arrays) + sum(map(sys.getsizeof, self._sums))
 
     def add(self, values: np.ndarray) -> None:
         """Fold in a (rows, B) float64 block of values; NaN values are left out."""
@@ -361,8 +353,8 @@ class RowSketch:
         if x.shape[1] == 0:
             return
         step = max(1, CHUNK // x.shape[1])
-        sums = [self._add_plain(lo, x[lo:lo + step]) for lo in range(0, self.rows, step)]
-        self._sums.add(*_cat(sums))
+        for first in range(0, self.rows, step):
+            self._add_plain(first, x[first:first + step])
         exact = np.flatnonzero(~self._bucketed)
         over = [self._add_exact(exact[i:i + step], x) for i in range(0, exact.size, step)]
         self._to_histogram(np.concatenate([np.empty(0, np.intp), *over]))
@@ -370,8 +362,8 @@ class RowSketch:
         for i in range(0, hist.size, step):
             self._hist.add(*_histogram(self._scale, hist[i:i + step], x[hist[i:i + step]]))
 
-    def _add_plain(self, first: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Count rows ``first...`` (values, min, max, infinities); return their sparse sums."""
+    def _add_plain(self, first: int, x: np.ndarray) -> None:
+        """Count rows ``first...``: values, sums, min, max, infinities."""
         rows = slice(first, first + x.shape[0])
         self._count[rows] += x.shape[1] - np.isnan(x).sum(axis=1)
         low, high = np.fmin.reduce(x, axis=1), np.fmax.reduce(x, axis=1)  # NaN if all NaN
@@ -380,7 +372,7 @@ class RowSketch:
         if np.isinf(low).any() or np.isinf(high).any():
             self._infs[rows, 0] += (x == np.inf).sum(axis=1)
             self._infs[rows, 1] += (x == -np.inf).sum(axis=1)
-        return _sums(np.arange(rows.start, rows.stop), x)
+        self._sums[rows] = map(int.__add__, self._sums[rows], _row_sums(x))
 
     def _add_exact(self, rows: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Fold x's values into the exact tables of ``rows``; return the rows that overflow.
@@ -419,7 +411,7 @@ class RowSketch:
         self._infs += other._infs
         np.minimum(self._low, other._low, out=self._low)
         np.maximum(self._high, other._high, out=self._high)
-        self._sums.add(other._sums.keys, other._sums.values)
+        self._sums = list(map(int.__add__, self._sums, other._sums))
         both = np.flatnonzero(~self._bucketed & ~other._bucketed)
         table, tally, total = _union(self._table[both], self._tally[both],
                                      other._table[both], other._tally[both])
@@ -468,19 +460,13 @@ class RowSketch:
     def _means(self) -> np.ndarray:
         """Correctly rounded means from the exact sums; +-inf / NaN where infinities were added."""
         means = np.full(self.rows, np.nan)
-        keys, values = self._sums.keys, self._sums.values
-        shifts = ((keys >> 1) % _EXPONENTS + (keys & 1) * _HALF).tolist()
-        bounds = np.searchsorted(keys, np.arange(self.rows + 1) * 2 * _EXPONENTS).tolist()
-        values = values.tolist()
         for row in np.flatnonzero(self._count > 0).tolist():
-            plus, minus = self._infs[row]
+            plus, minus = self._infs[row].tolist()
             if plus or minus:
                 means[row] = np.nan if plus and minus else (np.inf if plus else -np.inf)
                 continue
-            a, b = bounds[row], bounds[row + 1]
-            total = sum(v << s for v, s in zip(values[a:b], shifts[a:b], strict=True))
             try:  # int / int is correctly rounded
-                means[row] = total / (int(self._count[row]) << _SHIFT)
+                means[row] = self._sums[row] / (int(self._count[row]) << _SHIFT)
             except OverflowError:
-                means[row] = np.inf if total > 0 else -np.inf
+                means[row] = np.inf if self._sums[row] > 0 else -np.inf
         return means

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.model.sketch import EXACT, RowSketch
+from sim.model.sketch import EXACT, RowSketch, _Sparse
 from sim.model.stats import QUANTILES, STAT_NAMES, positions, summarise
 
 SLACK = 1 + 1e-9  # rounding in the bucket index and representative (documented)
@@ -54,7 +54,7 @@ def bounds(values: np.ndarray, alpha: float) -> np.ndarray:
 def state(sketch: RowSketch) -> list[np.ndarray]:
     """Every array of a sketch's state."""
     return [sketch._count, sketch._infs, sketch._low, sketch._high, sketch._table,
-            sketch._tally, sketch._bucketed, sketch._sums.keys, sketch._sums.values,
+            sketch._tally, sketch._bucketed, np.array(sketch._sums, dtype=object),
             *sketch._hist.arrays, np.array([g.total for g in sketch._hist.groups])]
 
 
@@ -228,3 +228,13 @@ def test_any_values_merge_exactly_and_keep_the_bound(data):
 def test_few_distinct_values_are_exact(values):
     got = sketch_of(values, block=11).summarise()
     np.testing.assert_array_equal(got[:, 1:], summarise(values)[:, 1:])
+
+
+def test_histogram_counts_turn_int64_before_they_could_overflow():
+    """Counts are int32 while a group's total fits, then int64: a function of the total."""
+    store = _Sparse(np.int32, np.int32)
+    store.add(np.array([1, 5]), np.array([2**30, 2**30 - 1]))
+    assert store.values.dtype == np.int32
+    store.add(np.array([1, 3]), np.array([1, 2]))
+    assert store.values.dtype == np.int64 and store.keys.dtype == np.int32
+    assert store.values.tolist() == [2**30 + 1, 2, 2**30 - 1] and store.keys.tolist() == [1, 3, 5]
