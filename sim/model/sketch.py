@@ -74,10 +74,14 @@ class _Scale:
 
     def keys(self, x: np.ndarray) -> np.ndarray:
         """Signed bucket keys of the NaN-free array ``x`` (monotone in ``x``)."""
+        k = np.abs(x)
         with np.errstate(divide="ignore"):
-            k = np.ceil(np.log(np.abs(x)) / self.log_gamma)
+            np.log(k, out=k)
+        k /= self.log_gamma
+        np.ceil(k, out=k)
         np.clip(k, self.kmin - 1, self.top + self.kmin - 1, out=k)
-        s = k.astype(np.int64) - (self.kmin - 1)
+        s = k.astype(np.int64)
+        s -= self.kmin - 1
         np.negative(s, out=s, where=x < 0)
         return s
 
@@ -259,7 +263,8 @@ def _histogram(scale: _Scale, rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarr
     zero key, positive keys) are no larger than the chunk, else by sorting.
     """
     valid = ~np.isnan(x)
-    s = scale.keys(np.where(valid, x, 0.0))
+    whole = valid.all()
+    s = scale.keys(x if whole else np.where(valid, x, 0.0))
     ranges = _ranges(s, valid, scale.top)
     if ranges is None:
         combined = (rows[:, None] * scale.span + scale.top + s)[valid]
@@ -267,11 +272,13 @@ def _histogram(scale: _Scale, rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarr
     neg_low, neg_width, pos_low, base, total = ranges
     slot = s - pos_low[:, None]
     slot += (base + neg_width + 1)[:, None]
-    negative = s < 0
-    slot[negative] = (s - neg_low[:, None] + base[:, None])[negative]
+    if neg_width.any():
+        np.copyto(slot, s - neg_low[:, None] + base[:, None], where=s < 0)
     zero = s == 0
-    slot[zero] = np.broadcast_to((base + neg_width)[:, None], s.shape)[zero]
-    slot[~valid] = total  # an extra last bin, dropped
+    if zero.any():
+        np.copyto(slot, (base + neg_width)[:, None], where=zero)
+    if not whole:
+        np.copyto(slot, total, where=~valid)  # an extra last bin, dropped
     counts = np.bincount(slot.ravel(), minlength=total + 1)[:-1]
     bins = np.flatnonzero(counts)
     row = np.searchsorted(base, bins, side="right") - 1
@@ -289,11 +296,15 @@ def _ranges(s: np.ndarray, valid: np.ndarray, top: int):
     first bin, ``total`` the number of bins; None if that exceeds ``s.size``.
     """
     positive = valid & (s > 0)
-    pos_low = np.where(positive, s, top).min(axis=1)
-    pos_width = np.maximum(np.where(positive, s, 0).max(axis=1) - pos_low + 1, 0)
-    negative = s < 0
-    neg_low = np.where(negative, s, 0).min(axis=1)
-    neg_width = np.maximum(np.where(negative, s, -top).max(axis=1) - neg_low + 1, 0)
+    if positive.all():  # the usual case: one range a row
+        pos_low, neg_low = s.min(axis=1), np.zeros(s.shape[0], np.int64)
+        pos_width, neg_width = s.max(axis=1) - pos_low + 1, neg_low
+    else:
+        pos_low = s.min(axis=1, initial=top, where=positive)
+        pos_width = np.maximum(s.max(axis=1, initial=0, where=positive) - pos_low + 1, 0)
+        negative = s < 0
+        neg_low = s.min(axis=1, initial=0, where=negative)
+        neg_width = np.maximum(s.max(axis=1, initial=-top, where=negative) - neg_low + 1, 0)
     width = neg_width + 1 + pos_width
     total = int(width.sum())
     if total > s.size:
