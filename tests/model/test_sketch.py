@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.model.sketch import EXACT, RowSketch, _Sparse
+from sim.model.sketch import EXACT, RowSketch
+from sim.model.sketch_buckets import Counts
 from sim.model.stats import QUANTILES, STAT_NAMES, positions, summarise
 
 SLACK = 1 + 1e-9  # rounding in the bucket index and representative (documented)
@@ -232,7 +233,7 @@ def test_few_distinct_values_are_exact(values):
 
 def test_histogram_counts_turn_int64_before_they_could_overflow():
     """Counts are int32 while a group's total fits, then int64: a function of the total."""
-    store = _Sparse(np.int32, np.int32)
+    store = Counts(np.int32, np.int32)
     store.add(np.array([1, 5]), np.array([2**30, 2**30 - 1]))
     assert store.values.dtype == np.int32
     store.add(np.array([1, 3]), np.array([1, 2]))
