@@ -9,6 +9,7 @@ mean is the correctly rounded mean; merging equals adding everything to one sket
 
 from __future__ import annotations
 
+import pickle
 import warnings
 from fractions import Fraction
 
@@ -144,7 +145,7 @@ def test_merge_equals_adding_everything_bit_for_bit():
     parts = [sketch_of(values[:, a:b], block=b - a) for a, b in ((0, 20), (20, 2500), (2500, 3000))]
     merged = RowSketch(values.shape[0])
     for part in reversed(parts):
-        merged.merge(part)
+        merged.merge(pickle.loads(pickle.dumps(part)))  # as from a worker process
     assert_same_state(merged, whole)
     parts[0].merge(parts[1])
     parts[0].merge(parts[2])
