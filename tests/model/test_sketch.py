@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from sim.model import sketch, sketch_buckets
 from sim.model.sketch import EXACT, RowSketch
 from sim.model.sketch_buckets import Counts
 from sim.model.stats import QUANTILES, STAT_NAMES, positions, summarise
@@ -240,3 +241,18 @@ def test_histogram_counts_turn_int64_before_they_could_overflow():
     store.add(np.array([1, 3]), np.array([1, 2]))
     assert store.values.dtype == np.int64 and store.keys.dtype == np.int32
     assert store.values.tolist() == [2**30 + 1, 2, 2**30 - 1] and store.keys.tolist() == [1, 3, 5]
+
+
+def test_chunks_and_row_groups_do_not_change_the_statistics(monkeypatch):
+    """Many rows in small chunks and groups (as 1,275 rows in 2**18-value chunks do)."""
+    rng = np.random.default_rng(7)
+    values = np.vstack([mixed_rows(rng, 400) for _ in range(15)])  # 135 rows
+    expected = sketch_of(values, block=100).summarise()
+    monkeypatch.setattr(sketch, "CHUNK", 250)
+    monkeypatch.setattr(sketch_buckets, "GROUP", 4)
+    whole = sketch_of(values, block=100)
+    parts = sketch_of(values[:, :150], block=30)
+    parts.merge(sketch_of(values[:, 150:], block=250))
+    assert_same_state(parts, whole)
+    np.testing.assert_array_equal(whole.summarise(), expected)
+    assert len(whole._hist.groups) == 34
