@@ -1,0 +1,53 @@
+"""sim.model.merge: blocks merged exactly, or by sketches above the exact limit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from chipsim_testing import BASELINE, SEED
+
+from sim.model.ensemble import Blocking, simulate
+from sim.model.sketch import ALPHA
+from sim.model.store import DiskArray
+from sim.results.readers import read_replicates
+from sim.results.run_dir import write_run
+from sim.scenario import load
+
+LEVELS = ["announced", "0.7"]
+REPS = 300
+
+
+@pytest.fixture(scope="module")
+def runs():
+    scenario = load(BASELINE)
+    exact = simulate(scenario, REPS, SEED, LEVELS, narrow=True)
+    sketched = simulate(scenario, REPS, SEED, LEVELS, narrow=True,
+                        blocking=Blocking(size=70, exact_limit=REPS - 1))
+    return exact, sketched
+
+
+def test_sketched_rows_are_the_exact_rows_within_the_sketch_bound(runs):
+    exact, sketched = runs
+    assert [r[:4] for r in sketched.rows] == [r[:4] for r in exact.rows]
+    want = np.array([r.stats for r in exact.rows])
+    got = np.array([r.stats for r in sketched.rows])
+    assert (np.isnan(want) == np.isnan(got)).all()
+    want, got = np.nan_to_num(want), np.nan_to_num(got)
+    # the mean is correctly rounded; quantiles within alpha of the value (sketch docs)
+    np.testing.assert_allclose(got[:, 0], want[:, 0], rtol=1e-15, atol=0)
+    assert (np.abs(got[:, 1:] - want[:, 1:]) <= ALPHA * np.abs(want[:, 1:]) * (1 + 1e-12)).all()
+    assert (got[:, 1:] != want[:, 1:]).any()  # the sketch was used, not the exact path
+
+
+def test_sketched_runs_keep_per_replication_values_exactly_on_disk(runs, tmp_path):
+    exact, sketched = runs
+    for metric, values in exact.replicates.items():
+        held = sketched.replicates[metric]
+        assert isinstance(held, DiskArray)
+        np.testing.assert_array_equal(np.asarray(held), values)
+    for name, values in exact.conservation.items():
+        np.testing.assert_array_equal(np.asarray(sketched.conservation[name]), values)
+    written = write_run(tmp_path / "run", sketched, {}, False)
+    for metric, values in read_replicates(written).items():
+        if metric.startswith("national."):
+            np.testing.assert_array_equal(values, exact.replicates[metric[9:]])
