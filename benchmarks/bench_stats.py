@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 
-from sim.model.state import tune_allocator
 from sim.model.stats import order_statistics, picks_of, sort_keys
 
 ROWS, COUNT, REPEATS = 108, 10_000, 7
@@ -47,7 +46,6 @@ def partitioned(rows: np.ndarray, ranks: np.ndarray) -> np.ndarray:
 
 def main() -> None:
     """Print both methods' CPU time per row and check they agree."""
-    tune_allocator()  # as a run does
     rows = recorder_like(ROWS, COUNT)
     ranks = picks_of(COUNT)[0]
     before, expected = cpu(partitioned, rows, ranks)

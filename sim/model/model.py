@@ -27,7 +27,7 @@ from sim.model.policies import ALLOCATION_RULES, HBM_RULES
 from sim.model.recorder import Recorder, RecordOptions, stack_years
 from sim.model.rules import SUPPLIER_KINDS, ImportRules, build_rules
 from sim.model.segments import BuyerSegment, SegmentOptions, national_demand, quota_paths
-from sim.model.state import LevelRows, first_divergence, release_free_memory, tune_allocator
+from sim.model.state import LevelRows, first_divergence
 from sim.model.timeline import Timeline
 from sim.model.vendor import Vendor, Works, default_pool
 from sim.rng import Draws, Streams
@@ -89,7 +89,6 @@ class Model:
         self.draw = options.draws or Draws(
             Streams(scenario.run.seed if seed is None else seed), replications, options.first,
             dict(options.pinned or {}))
-        tune_allocator()
         self.env = simpy.Environment()
         self.timeline = Timeline(self.env, self.cal.months)
         self.clock = Clock(self.env, self.cal.months, self.timeline)
@@ -214,7 +213,6 @@ class Model:
         for process, phases in processes:
             clock.join(*phases)
             env.process(process)
-        env.process(release_memory(clock, self.cal))
         env.process(clock.tick())
 
     def run(self) -> EnsembleResult:
@@ -256,12 +254,3 @@ def part_levels(timeline: Timeline, rows: LevelRows):
     """SimPy process: when the quota paths first differ, every level gets its own state."""
     yield timeline.on(PART)
     rows.part()
-
-
-def release_memory(clock: Clock, cal: Calendar):
-    """SimPy process: after each quarter is recorded, return freed heap memory to the system."""
-    while True:
-        month = yield clock.next_month()
-        yield month.after("recorded")
-        if cal.is_period_end(month.t, 3):
-            release_free_memory()
