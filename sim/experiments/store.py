@@ -30,6 +30,7 @@ from sim.results.reading import DamagedFile, open_npz, read_json_object
 from sim.results.renames import move_new
 
 RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", *STAT_NAMES)
+KEY_COLUMNS = list(RESULT_COLUMNS[:5])
 
 
 class ResumeMismatch(ExperimentError, ValueError):
@@ -109,7 +110,7 @@ class RunStore:
     def write(self, result: BatchResult) -> None:
         """Store one batch durably (atomic rename, then directory fsync)."""
         buffer = io.BytesIO()
-        np.savez(buffer, points=result.points.astype(np.int64), stats=result.stats,
+        np.savez(buffer, points=result.points.astype(np.int64), stats=compact(result.stats),
                  keys=np.array(result.keys, dtype=str).reshape(-1, 4))
         write_bytes(self.batches / f"b{result.index:06d}.npz", buffer.getvalue())
         _sync_dir(self.batches)
@@ -121,8 +122,13 @@ class RunStore:
         if {"keys", "points", "stats"} - data.keys() or data["keys"].ndim != 2:
             raise DamagedFile(path, "not a batch chipsim wrote (keys, points, stats); delete it "
                               "and --resume recomputes it")
+        stats = data["stats"]
+        if stats.ndim != 3 or stats.shape[2] not in (1, len(STAT_NAMES)):
+            raise DamagedFile(path, f"'stats' has shape {stats.shape}, expected (points, rows, 6) "
+                              "or (points, rows, 1); delete it and --resume recomputes it")
         keys = [tuple(str(x) for x in row) for row in data["keys"]]
-        return BatchResult(index, data["points"], keys, data["stats"])
+        return BatchResult(index, data["points"], keys,
+                           np.repeat(stats, len(STAT_NAMES) // stats.shape[2], axis=2))
 
     def finish(self, count: int, manifest: dict) -> None:
         """Write results.parquet (point order) from batches 0..count-1, then manifest.json."""
@@ -142,7 +148,10 @@ class RunStore:
                                       + [(c, pa.float64()) for c in STAT_NAMES]))
         sink = pa.BufferOutputStream()
         keys0 = None
-        with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        # Keys dictionary-encoded; statistics byte-stream-split (their bytes compress well
+        # apart: a dictionary of floats seldom repeats and hides that from zstd).
+        with pq.ParquetWriter(sink, schema, compression="zstd", use_dictionary=KEY_COLUMNS,
+                              use_byte_stream_split=list(STAT_NAMES)) as writer:
             for index in range(count):
                 result = self.read(index)
                 if keys0 is None:
@@ -151,6 +160,18 @@ class RunStore:
                     raise RuntimeError(f"batch {index} has different summary rows")
                 writer.write_table(batch_table(result, schema), row_group_size=1 << 20)
         return sink.getvalue().to_pybytes()
+
+
+def compact(stats: np.ndarray) -> np.ndarray:
+    """``stats`` (P, K, 6) as stored: only the first column when all six are equal.
+
+    With one replication a point every statistic is the one value (NaN alike),
+    so a batch file holds it once (compared bit for bit); :meth:`RunStore.read` repeats it back.
+    """
+    stats = np.ascontiguousarray(stats, dtype=np.float64)
+    first = stats[..., :1]
+    bits = stats.view(np.uint64)  # bit for bit: -0.0 and 0.0, or two NaNs, stay apart
+    return first if np.array_equal(bits, np.broadcast_to(bits[..., :1], bits.shape)) else stats
 
 
 def parquet_bytes(table, extra: dict[str, tuple[str, str]] | None = None) -> bytes:
