@@ -29,8 +29,8 @@ from sim.experiments import evaluators, study
 from sim.experiments.sweep import SweepOptions, plan, run
 
 BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml")
-TWELVE = ("demand.base", "demand.growth.2026", "demand.growth.2027", "memory.stockpile_stacks",
-          "memory.domestic_stacks.2026", "memory.domestic_stacks.2027",
+TWELVE = ("demand.budget_usd", "demand.growth.2026", "demand.growth.2027",
+          "memory.stockpile_stacks", "memory.domestic_stacks.2026", "memory.domestic_stacks.2027",
           "foundries.smic.capacity.2026", "foundries.smic.expansion_realised",
           "vendors.huawei.products.ascend_910c.yield_curve.ceiling",
           "vendors.huawei.products.ascend_910c.yield_curve.learning_months",
