@@ -10,9 +10,9 @@ Before any work the sweep estimates the disk it needs, points x rows kept x
 bytes a row, and refuses (exit 2, nothing written) when the file system of
 its directory has less room. The peak is reached while results.parquet is
 assembled: the batch files are still there then. Bytes a row are measured
-(``python benchmarks/bench_sweep.py --disk`` prints them): with one
-replication a point the six statistics are equal and both the batch files
-and Parquet store them nearly once.
+(``python benchmarks/bench_sweep.py --disk`` prints them); the estimate takes
+the largest measured, so a sweep whose points share most values (a grid
+over a few parameters) writes several times less than estimated.
 """
 
 from __future__ import annotations
@@ -29,9 +29,12 @@ KEEPS = {"annual": "national values per calendar year (what report and discover 
          "all": "every summary row: every region, quarter and month"}
 DEFAULT_KEEP = "annual"
 NATIONAL = "national"
-# Measured (benchmarks/bench_sweep.py --disk, baseline, 5 quota levels, zstd Parquet):
-PARQUET_ROW = {True: 8.0, False: 48.0}  # bytes a result row, one replication a point or more
-BATCH_ROW = {True: 8.0, False: 48.0}  # bytes a row in a batch file (float64, stored once if equal)
+# Measured (benchmarks/bench_sweep.py --disk, baseline, 5 quota levels, zstd Parquet). A
+# Parquet row took 7-9 B where points share most values (a grid over two parameters: common
+# random numbers) and at most 34.6 B where every value differs (LHS over every parameter, 1 or
+# 20 replications): the estimate is that upper figure, so the refusal errs on the safe side.
+PARQUET_ROW = 36.0
+BATCH_ROW = {True: 16.0, False: 48.0}  # a row in a batch file: 6 float64, or 2 (store.compact)
 KEY_BYTES = 640.0  # a row's key in each batch file (4 fixed-width unicode strings)
 POINT_BYTES = 24.0  # points.csv, per design cell (point x column)
 SAFETY = 1.1  # headroom kept free beside the estimate
@@ -91,14 +94,9 @@ class Footprint:
     columns: int  # design columns (points.csv)
 
     @property
-    def row_bytes(self) -> float:
-        """Bytes a result row takes in results.parquet."""
-        return PARQUET_ROW[self.single]
-
-    @property
     def final(self) -> float:
         """Bytes of the finished directory (results.parquet and points.csv)."""
-        return self.points * (self.rows * self.row_bytes + POINT_BYTES * (self.columns + 1))
+        return self.points * (self.rows * PARQUET_ROW + POINT_BYTES * (self.columns + 1))
 
     def peak(self, stored: int = 0) -> float:
         """Bytes still to write at the peak: batches not yet ``stored``, then the Parquet file."""
@@ -108,9 +106,10 @@ class Footprint:
         return self.final + batch_files
 
     def describe(self) -> str:
-        """One line: points x rows x bytes, the finished size and the peak."""
-        return (f"keeps {self.points:,} points x {self.rows:,} rows x ~{self.row_bytes:.0f} B: "
-                f"about {size(self.final)} on disk (up to {size(self.peak())} while it runs)")
+        """One line: points x rows x bytes a row, the finished size and the peak (upper bounds)."""
+        return (f"keeps {self.points:,} points x {self.rows:,} rows x <= {PARQUET_ROW:.0f} B: "
+                f"results.parquet up to {size(self.final)} (less where points share values), "
+                f"up to {size(self.peak())} on disk while it runs")
 
 
 def size(count: float) -> str:
@@ -141,7 +140,7 @@ def check_disk(footprint: Footprint, target: Path, keep: str, stored: int = 0) -
         return
     option = "--keep" if keep == "all" else "--metric"
     raise ScenarioError(f"a sweep of {footprint.points:,} points x {footprint.rows:,} result "
-                        f"rows a point needs about {size(needed)} of disk in {target.parent}, "
+                        f"rows a point needs up to {size(needed)} of disk in {target.parent}, "
                         f"more than the {size(free)} "
                         "free there; keep fewer rows (--metric M, or the default --keep annual "
                         "instead of --keep all), evaluate fewer points, or choose an --out on a "

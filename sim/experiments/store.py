@@ -123,12 +123,11 @@ class RunStore:
             raise DamagedFile(path, "not a batch chipsim wrote (keys, points, stats); delete it "
                               "and --resume recomputes it")
         stats = data["stats"]
-        if stats.ndim != 3 or stats.shape[2] not in (1, len(STAT_NAMES)):
+        if stats.ndim != 3 or stats.shape[2] not in (2, len(STAT_NAMES)):
             raise DamagedFile(path, f"'stats' has shape {stats.shape}, expected (points, rows, 6) "
-                              "or (points, rows, 1); delete it and --resume recomputes it")
+                              "or (points, rows, 2); delete it and --resume recomputes it")
         keys = [tuple(str(x) for x in row) for row in data["keys"]]
-        return BatchResult(index, data["points"], keys,
-                           np.repeat(stats, len(STAT_NAMES) // stats.shape[2], axis=2))
+        return BatchResult(index, data["points"], keys, expand(stats))
 
     def finish(self, count: int, manifest: dict) -> None:
         """Write results.parquet (point order) from batches 0..count-1, then manifest.json."""
@@ -163,15 +162,26 @@ class RunStore:
 
 
 def compact(stats: np.ndarray) -> np.ndarray:
-    """``stats`` (P, K, 6) as stored: only the first column when all six are equal.
+    """Return ``stats`` (P, K, 6) as stored: (P, K, 2), mean and value, when quantiles agree.
 
-    With one replication a point every statistic is the one value (NaN alike),
-    so a batch file holds it once (compared bit for bit); :meth:`RunStore.read` repeats it back.
+    With one replication a point every quantile is the one value (the mean
+    too, but for its sign at zero: the mean of -0.0 is 0.0), so a batch file
+    holds the mean and the value; :func:`expand` repeats them back. Compared
+    bit for bit, NaN alike (NaN is stored as null).
     """
     stats = np.ascontiguousarray(stats, dtype=np.float64)
-    first = stats[..., :1]
-    bits = stats.view(np.uint64)  # bit for bit: -0.0 and 0.0, or two NaNs, stay apart
-    return first if np.array_equal(bits, np.broadcast_to(bits[..., :1], bits.shape)) else stats
+    quantiles = stats[..., 1:]
+    bits = quantiles.view(np.uint64)
+    same = (bits == bits[..., :1]) | (np.isnan(quantiles) & np.isnan(quantiles[..., :1]))
+    return stats[..., :2] if same.all() else stats
+
+
+def expand(stored: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`compact`: (P, K, 2) or (P, K, 6) -> (P, K, 6)."""
+    if stored.shape[-1] == len(STAT_NAMES):
+        return stored
+    return np.concatenate([stored[..., :1], np.repeat(stored[..., 1:2], len(STAT_NAMES) - 1,
+                                                      axis=-1)], axis=-1)
 
 
 def parquet_bytes(table, extra: dict[str, tuple[str, str]] | None = None) -> bytes:
