@@ -92,13 +92,25 @@ def sweeps(points: int, reps: int, root: Path) -> dict[str, tuple[float, ...]]:
     return times
 
 
-def sobol(n: int, reps: int | None, params: tuple[str, ...]) -> tuple[float, int]:
-    """Wall time and point count of a Sobol study on the default local pool."""
+class CountingPool(evaluators.LocalPool):
+    """The default local pool, summing the CPU seconds its batches report."""
+
+    cpu = 0.0
+
+    def run(self, job, batches):
+        """Yield results as the pool does, adding up each batch's CPU time."""
+        for result in super().run(job, batches):
+            self.cpu += result.cpu_seconds
+            yield result
+
+
+def sobol(n: int, reps: int | None, params: tuple[str, ...]) -> tuple[float, int, float]:
+    """Wall time, point count and batch CPU seconds of a Sobol study on the default pool."""
     started = time.perf_counter()
     chosen = study.plan(study.StudyOptions(BASELINE, n=n, reps=reps, seed=1, params=params))
-    evaluator = evaluators.LocalPool(os.cpu_count())
+    evaluator = CountingPool(os.cpu_count())
     study.run(chosen, evaluator)
-    return time.perf_counter() - started, len(chosen.unit)
+    return time.perf_counter() - started, len(chosen.unit), evaluator.cpu
 
 
 def directory_bytes(path: Path) -> int:
@@ -219,7 +231,7 @@ def throughput(quick: bool) -> None:
               f"batches {batch_cpu:5.1f} s CPU, main {own:4.1f} s CPU)")
     efficiency_lines(times)
     n_all = 64 if quick else 256
-    seconds, count = sobol(n_all, None, ())
+    seconds, count, _ = sobol(n_all, None, ())
     print(f"\n3. Sobol, every uncertain parameter of the baseline, N={n_all}: {count:,} points x "
           f"1 replication in {seconds:.1f} s ({count / seconds:,.0f} points/s)")
 
@@ -244,21 +256,13 @@ def efficiency_lines(times: dict) -> None:
 def sobol_twelve(quick: bool) -> None:
     """Figure 4: Sobol of 12 parameters, N=1024, 100 replications a point (CPU and wall)."""
     n12 = 128 if quick else 1024
-    cpu = children_cpu()
-    seconds, count = sobol(n12, 100, TWELVE)
-    cpu = children_cpu() - cpu
+    seconds, count, cpu = sobol(n12, 100, TWELVE)
     scale = 1024 / n12
     how = "measured" if n12 == 1024 else f"extrapolated from N={n12} ({seconds:.1f} s)"
     print(f"\n4. Sobol, 12 parameters, N=1024, 100 replications per point "
           f"({int(count * scale):,} points, {int(count * scale) * 100:,} replications): "
-          f"{seconds * scale:.0f} s wall, {cpu * scale:.0f} s CPU in the workers, {how} "
-          f"(141 s wall on main before issue 19)")
-
-
-def children_cpu() -> float:
-    """CPU seconds of this process's finished children (the pool's workers)."""
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
+          f"{seconds * scale:.0f} s wall, {cpu * scale:.0f} s CPU in the batches, {how} "
+          f"(141 s wall on main before issue 19); load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -199,6 +199,20 @@ def check_target(target: Path, chosen: Plan, execution: Execution) -> None:
         RunStore(target).check(chosen.settings())
 
 
+def check_room(chosen: Plan, target: Path, execution: Execution, say: Say) -> None:
+    """Say the disk the sweep needs; refuse it (ScenarioError) when the disk cannot hold it.
+
+    A resumed sweep needs room only for the batches it has not stored yet
+    (nothing when it is complete).
+    """
+    store = RunStore(target)
+    if execution.resume and store.complete:
+        return
+    say(f"sweep: {chosen.disk().describe()}")
+    stored = len(store.finished()) if execution.resume else 0
+    footprint.check_disk(chosen.disk(), target, chosen.options.keep, stored)
+
+
 @dataclass
 class Outcome:
     """What a finished ``execute`` tells the user."""
@@ -226,9 +240,7 @@ def execute(options: SweepOptions, execution: Execution | None = None,
         check_target(target, chosen, execution)
         for note in chosen.notes:
             say(note)
-        say(f"sweep: {chosen.disk().describe()}")
-        stored = len(RunStore(target).finished()) if execution.resume else 0
-        footprint.check_disk(chosen.disk(), target, chosen.options.keep, stored)
+        check_room(chosen, target, execution, say)
         evaluator = evaluators.make(execution.workers, execution.scheduler, say)
         try:
             check_sweep_work(chosen, evaluator.workers)
