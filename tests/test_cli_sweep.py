@@ -116,7 +116,7 @@ def test_by_default_a_sweep_keeps_annual_national_values_and_says_its_size(tmp_p
                    "--quota", "0.7", "--workers", 1, "--out", out)
     assert result.exit_code == 0, result.output
     rows = 2 * 17 * 5  # levels x metrics with a national annual value (3 level effects) x years
-    assert f"sweep: keeps 2 points x {rows} rows x <= 36 B: results.parquet up to" in result.output
+    assert f"sweep: keeps 2 points x {rows} rows x <= 30 B: results.parquet up to" in result.output
     table = pq.read_table(out / "results.parquet")
     assert table.num_rows == 2 * rows and set(table["region"].to_pylist()) == {"national"}
     assert set(table["period"].to_pylist()) == {"2023", "2024", "2025", "2026", "2027"}

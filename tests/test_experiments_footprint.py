@@ -41,8 +41,8 @@ def test_the_estimate_is_points_times_rows_times_bytes():
     wanted = footprint.Footprint(points=20_000, rows=425, single=True, batches=16, columns=2)
     assert wanted.final == pytest.approx(20_000 * (425 * footprint.PARQUET_ROW + 3 * 24))
     assert wanted.peak() > wanted.final > wanted.peak(stored=16) - 1
-    assert wanted.describe().startswith("keeps 20,000 points x 425 rows x <= 36 B: "
-                                        "results.parquet up to 307 MB")
+    assert wanted.describe().startswith("keeps 20,000 points x 425 rows x <= 30 B: "
+                                        "results.parquet up to 256 MB")
 
 
 def test_a_full_disk_is_refused_naming_the_option(monkeypatch, tmp_path):

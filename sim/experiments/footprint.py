@@ -29,11 +29,12 @@ KEEPS = {"annual": "national values per calendar year (what report and discover 
          "all": "every summary row: every region, quarter and month"}
 DEFAULT_KEEP = "annual"
 NATIONAL = "national"
-# Measured (benchmarks/bench_sweep.py --disk, baseline, 5 quota levels, zstd Parquet). A
-# Parquet row took 7-9 B where points share most values (a grid over two parameters: common
-# random numbers) and at most 34.6 B where every value differs (LHS over every parameter, 1 or
-# 20 replications): the estimate is that upper figure, so the refusal errs on the safe side.
-PARQUET_ROW = 36.0
+# Measured (benchmarks/bench_sweep.py --disk, baseline, 5 quota levels, zstd level 3): a
+# Parquet row took 7.5 B where points share most values (a grid over two parameters: common
+# random numbers) and at most 23.5 B where every value differs (LHS over every parameter at
+# 1 replication, or over 3 groups at 20): the estimate is that largest figure with a margin,
+# so the refusal errs on the safe side.
+PARQUET_ROW = 30.0
 BATCH_ROW = {True: 16.0, False: 48.0}  # a row in a batch file: 6 float64, or 2 (store.compact)
 KEY_BYTES = 640.0  # a row's key in each batch file (4 fixed-width unicode strings)
 POINT_BYTES = 24.0  # points.csv, per design cell (point x column)
