@@ -16,6 +16,7 @@ that differ in them run as separate ensembles within the batch.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -174,6 +175,10 @@ def run_batch(job: Job, batch: Batch) -> BatchResult:
         elif group_keys != keys:
             raise RuntimeError("points of one experiment produced different summary rows")
         stats[idx] = group_stats
+    # A finished Model is a web of reference cycles (simpy processes and their state) holding
+    # its arrays: collected now, memory stays flat batch after batch (measured: +16 MB a
+    # batch until the next full collection otherwise) for ~30 ms a batch.
+    gc.collect()
     return BatchResult(batch.index, batch.points, keys, stats, time.thread_time() - started)
 
 
