@@ -254,9 +254,12 @@ def check_design_fits(points: int, columns: int, key: str = "--n") -> None:
 
 
 def check_sweep_fits(scenario, points: int, columns: int, rows_per_point: int, levels: int,
-                     workers: int) -> None:
-    """Refuse a sweep whose design, batches in flight or assembled results exceed memory."""
-    batch = run_bytes(scenario_size(scenario, BATCH_REPLICATIONS, levels))
+                     workers: int, batch_replications: int = BATCH_REPLICATIONS) -> None:
+    """Refuse a sweep whose design, batches in flight or assembled results exceed memory.
+
+    A batch simulates ``batch_replications`` (its points x replications) at every level.
+    """
+    batch = run_bytes(scenario_size(scenario, batch_replications, levels))
     needed = (design_bytes(points, columns) + workers * batch
               + RESULT_ROW * float(points) * rows_per_point)
     check_fits(needed, f"a sweep of {points:,} points ({rows_per_point:,} result rows each)",

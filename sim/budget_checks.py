@@ -33,13 +33,9 @@ def check_sweep_design(options) -> None:
 
 def check_sweep_work(chosen, workers: int) -> None:
     """Refuse a planned sweep whose batches in flight or results exceed memory."""
-    from sim.experiments.batch import probe
-
-    keep = set(chosen.options.metrics)
-    rows = sum(1 for metric, _, _ in probe(chosen.job.scenario).rows
-               if not keep or metric in keep) * len(chosen.job.levels)
     budget.check_sweep_fits(chosen.scenario, chosen.design.size, len(chosen.design.columns),
-                            rows, len(chosen.job.levels), workers)
+                            chosen.rows_per_point, len(chosen.job.levels), workers,
+                            chosen.batch_size * chosen.job.replications)
 
 
 def check_study_design(options) -> None:

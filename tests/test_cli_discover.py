@@ -80,6 +80,7 @@ def test_box_n_picks_another_step_and_a_bad_step_exits_2(sweep_dir):
     ("domestic_share_units:p42@2027 >= 0.7", "unknown statistic"),
     ("domestic_share@2027 >= 0.7", "did you mean 'domestic_share_units'"),
     ("domestic_share_units@2031 >= 0.7", "no period '2031'"),
+    ("domestic_share_units@2027Q4 >= 0.7", "national values per year unless run with --keep all"),
 ])
 def test_bad_targets_exit_2(sweep_dir, target, message):
     result = invoke("discover", sweep_dir, "--target", target)

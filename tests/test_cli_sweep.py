@@ -60,6 +60,9 @@ def test_an_lhs_sweep_defaults_and_metric_filter(tmp_path):
     (["--sample", "grid"], "a grid sweep needs at least one --set"),
     (["--param", "nothing.*"], "matches no uncertain parameter"),
     (["--metric", "domestic_share"], "did you mean"),
+    (["--metric", "wafer_starts"], "no national annual value (only quarterly or regional rows); "
+                                   "pass --keep all"),
+    (["--keep", "some"], "'some' is not one of 'annual', 'all'"),
     (["--resume", "--force"], "choose one"),
     (["--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler"),
 ])
@@ -105,3 +108,39 @@ def test_default_directory_and_worker_cap_notes(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "note: --workers 8 is more than the 1 CPUs here: using 1" in result.output
     assert (tmp_path / "outputs" / "baseline-sweep" / "manifest.json").is_file()
+
+
+def test_by_default_a_sweep_keeps_annual_national_values_and_says_its_size(tmp_path):
+    out = tmp_path / "default"
+    result = sweep("--set", f"{CEILING}=0.5,0.6", "--reps", 2, "--quota", "announced",
+                   "--quota", "0.7", "--workers", 1, "--out", out)
+    assert result.exit_code == 0, result.output
+    rows = 2 * 17 * 5  # levels x metrics with a national annual value (3 level effects) x years
+    assert f"sweep: keeps 2 points x {rows} rows x <= 30 B: results.parquet up to" in result.output
+    table = pq.read_table(out / "results.parquet")
+    assert table.num_rows == 2 * rows and set(table["region"].to_pylist()) == {"national"}
+    assert set(table["period"].to_pylist()) == {"2023", "2024", "2025", "2026", "2027"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["keep"] == "annual" and "--keep" not in manifest["command"]
+    every = sweep("--set", f"{CEILING}=0.5,0.6", "--reps", 2, "--quota", "announced",
+                  "--metric", "wafer_starts", "--keep", "all", "--workers", 1, "--out",
+                  tmp_path / "all")
+    assert every.exit_code == 0, every.output
+    assert pq.read_table(tmp_path / "all" / "results.parquet")["period"][0].as_py() == "2023Q1"
+    assert json.loads((tmp_path / "all" / "manifest.json").read_text())["command"].endswith(
+        "--keep all")
+
+
+def test_a_sweep_the_disk_cannot_hold_is_refused_before_anything_is_written(tmp_path,
+                                                                             monkeypatch):
+    from sim.experiments import footprint
+
+    monkeypatch.setattr(footprint, "free_bytes", lambda path: 50_000.0)
+    out = tmp_path / "never"
+    result = sweep("--set", f"{CEILING}=0.5,0.6", "--reps", 2, "--keep", "all", "--workers", 1,
+                   "--out", out)
+    assert result.exit_code == 2, result.output
+    error = result.output.splitlines()[-1]
+    assert error.startswith("Error: ") and ": --keep: a sweep of 2 points x" in error
+    assert "more than the 50 kB free there" in error and "Traceback" not in result.output
+    assert not out.exists() and not list(tmp_path.iterdir())

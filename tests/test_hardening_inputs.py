@@ -113,7 +113,8 @@ def small_machine(monkeypatch):
     (["run", str(BASELINE), "--reps", "10000000"], "a run of 10,000,000 replications"),
     (["sweep", str(BASELINE), "--n", "10000000"], "a design of 10,000,000 points"),
     (["sensitivity", str(BASELINE), "--n", "1000000"], "a design of"),
-    (["sweep", str(BASELINE), "--n", "20000", "--reps", "2"], "a sweep of 20,000 points"),
+    (["sweep", str(BASELINE), "--n", "20000", "--reps", "2", "--keep", "all"],
+     "a sweep of 20,000 points"),
 ], ids=["run", "sweep-design", "sensitivity-design", "sweep-results"])
 def test_work_that_cannot_fit_is_refused_with_the_estimate(tmp_path, small_machine, args, what):
     """Issue 13: --reps 10000000 was OOM-killed; sweep --n 10000000 a MemoryError traceback."""

@@ -22,6 +22,7 @@ from sim.cli.report import report_option, write_report_or_fail
 from sim.experiments import methods
 from sim.experiments.design import SPACES
 from sim.experiments.execution import Execution, ExperimentError, Interrupted
+from sim.experiments.footprint import DEFAULT_KEEP, KEEPS
 from sim.experiments.sweep import DEFAULT_POINTS, DEFAULT_REPS, SweepOptions, execute
 from sim.scenario.errors import ScenarioError
 
@@ -51,9 +52,15 @@ def say(message: str) -> None:
 @click.option("--space", type=click.Choice(SPACES), default="range",
               help="Sample uniformly over declared ranges (range) or by each distribution.")
 @click.option("--metric", "metrics", multiple=True,
-              help="Keep only these metrics in results.parquet. Repeatable.")
+              help="Keep only these metrics in results.parquet (default: every metric). "
+                   "Repeatable.")
+@click.option("--keep", type=click.Choice(list(KEEPS)), default=DEFAULT_KEEP,
+              help="Rows kept in results.parquet: " + "; ".join(f"{k}: {v}" for k, v in
+                                                               KEEPS.items())
+              + f" (default {DEFAULT_KEEP}).")
 @click.option("--batch", type=click.IntRange(min=1), default=None,
-              help="Points per batch (default: about 4096 replications a batch).")
+              help="Points per batch (default: about 20,480 replications x quota levels "
+                   "a batch).")
 @workers_option
 @scheduler_option
 @click.option("--out", type=SafePath(file_okay=False), default=None,
@@ -62,13 +69,13 @@ def say(message: str) -> None:
 @force_option
 @report_option
 @click.pass_context
-def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, metrics, batch,
-          workers, scheduler, out, resume, force, report):
+def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, metrics, keep,
+          batch, workers, scheduler, out, resume, force, report):
     """Evaluate SCENARIO at many points and write RUN_DIR (default outputs/<name>-sweep/)."""
     options = SweepOptions(scenario_file=scenario, sets=tuple(parse_set(s) for s in sets),
                            sample=sample, n=n, reps=reps, seed=seed, quotas=tuple(quotas),
                            params=tuple(params), space=space, batch=batch,
-                           metrics=tuple(metrics))
+                           metrics=tuple(metrics), keep=keep)
     execution = Execution(out=out, resume=resume, force=force, workers=workers,
                           scheduler=scheduler)
     try:

@@ -16,6 +16,7 @@ that differ in them run as separate ensembles within the batch.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -106,9 +107,12 @@ def summarise_points(values: np.ndarray, points: int, reps: int) -> np.ndarray:
 
     ``summarise`` takes its NaN-aware path when its input holds any NaN; each
     point is checked on its own, so it takes the path (and gives the bits) it
-    would in a standalone run with the same array.
+    would in a standalone run with the same array. With one replication a
+    point the statistics are the values themselves (:func:`one_each`).
     """
     lead = values.shape[:-1]
+    if reps == 1:
+        return one_each(values).reshape(*lead, 6 * points)
     per_point = np.moveaxis(values.reshape(*lead, points, reps), -2, 0)  # (P, ..., R)
     has_nan = np.isnan(per_point).reshape(points, -1).any(axis=1)
     out = np.empty((points, *lead, 6))
@@ -116,6 +120,24 @@ def summarise_points(values: np.ndarray, points: int, reps: int) -> np.ndarray:
         if chosen.size:
             out[chosen] = summarise(np.ascontiguousarray(per_point[chosen]))
     return np.moveaxis(out, 0, -2).reshape(*lead, 6 * points)
+
+
+def one_each(values: np.ndarray) -> np.ndarray:
+    """Statistics of each single value, ``(...)`` -> ``(..., 6)``: the value six times.
+
+    Bit for bit what :func:`summarise` gives a one-value sample: its mean and
+    every quantile are the value itself (the mean of -0.0 is 0.0). Non-finite
+    values (NaN: undefined; infinity, whose quantiles numpy interpolates to
+    NaN) go through ``summarise``.
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.repeat(values[..., None], len(STAT_NAMES), axis=-1)
+    out[..., 0] += 0.0  # the mean is a sum from 0.0: -0.0 becomes 0.0, as in summarise
+    odd = ~np.isfinite(values)
+    if odd.any():
+        with np.errstate(invalid="ignore"):  # inf - inf while interpolating
+            out[odd] = summarise(values[odd][:, None])
+    return out
 
 
 def ensemble(scenario: Scenario, draws: PointDraws, levels: tuple[str, ...],
@@ -153,6 +175,10 @@ def run_batch(job: Job, batch: Batch) -> BatchResult:
         elif group_keys != keys:
             raise RuntimeError("points of one experiment produced different summary rows")
         stats[idx] = group_stats
+    # A finished Model is a web of reference cycles (simpy processes and their state) holding
+    # its arrays: collected now, memory stays flat batch after batch (measured: +16 MB a
+    # batch until the next full collection otherwise) for ~30 ms a batch.
+    gc.collect()
     return BatchResult(batch.index, batch.points, keys, stats, time.thread_time() - started)
 
 

@@ -131,7 +131,10 @@ def read_outputs(run_dir: str | Path, target: Target, quota: str, region: str,
                           ("quota", quota), ("region", region)):
         known = set(pc.unique(table[column]).to_pylist())
         if value not in known:
-            raise DiscoverError(f"{path}: no {column} {value!r}" + did_you_mean(value, known))
+            hint = ("; a sweep keeps only national values per year unless run with --keep all"
+                    if column in ("region", "period") else "")
+            raise DiscoverError(f"{path}: no {column} {value!r}" + did_you_mean(value, known)
+                                + hint)
         table = table.filter(pc.equal(table[column], value))
     out = np.full(points, np.nan)
     values = table[target.stat].to_numpy(zero_copy_only=False).astype(float)

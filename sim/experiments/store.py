@@ -30,6 +30,7 @@ from sim.results.reading import DamagedFile, open_npz, read_json_object
 from sim.results.renames import move_new
 
 RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", *STAT_NAMES)
+KEY_COLUMNS = list(RESULT_COLUMNS[:5])
 
 
 class ResumeMismatch(ExperimentError, ValueError):
@@ -109,7 +110,7 @@ class RunStore:
     def write(self, result: BatchResult) -> None:
         """Store one batch durably (atomic rename, then directory fsync)."""
         buffer = io.BytesIO()
-        np.savez(buffer, points=result.points.astype(np.int64), stats=result.stats,
+        np.savez(buffer, points=result.points.astype(np.int64), stats=compact(result.stats),
                  keys=np.array(result.keys, dtype=str).reshape(-1, 4))
         write_bytes(self.batches / f"b{result.index:06d}.npz", buffer.getvalue())
         _sync_dir(self.batches)
@@ -121,8 +122,12 @@ class RunStore:
         if {"keys", "points", "stats"} - data.keys() or data["keys"].ndim != 2:
             raise DamagedFile(path, "not a batch chipsim wrote (keys, points, stats); delete it "
                               "and --resume recomputes it")
+        stats = data["stats"]
+        if stats.ndim != 3 or stats.shape[2] not in (2, len(STAT_NAMES)):
+            raise DamagedFile(path, f"'stats' has shape {stats.shape}, expected (points, rows, 6) "
+                              "or (points, rows, 2); delete it and --resume recomputes it")
         keys = [tuple(str(x) for x in row) for row in data["keys"]]
-        return BatchResult(index, data["points"], keys, data["stats"])
+        return BatchResult(index, data["points"], keys, expand(stats))
 
     def finish(self, count: int, manifest: dict) -> None:
         """Write results.parquet (point order) from batches 0..count-1, then manifest.json."""
@@ -142,7 +147,13 @@ class RunStore:
                                       + [(c, pa.float64()) for c in STAT_NAMES]))
         sink = pa.BufferOutputStream()
         keys0 = None
-        with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        # Keys dictionary-encoded; statistics byte-stream-split, zstd level 3. Measured on
+        # the baseline: 61 MB instead of 87 MB for 20,000 points' national annual rows, 137 MB
+        # instead of 129 MB for 2,000 points' every row (dictionaries of floats win only
+        # where most values repeat).
+        with pq.ParquetWriter(sink, schema, compression="zstd", compression_level=3,
+                              use_dictionary=KEY_COLUMNS,
+                              use_byte_stream_split=list(STAT_NAMES)) as writer:
             for index in range(count):
                 result = self.read(index)
                 if keys0 is None:
@@ -151,6 +162,29 @@ class RunStore:
                     raise RuntimeError(f"batch {index} has different summary rows")
                 writer.write_table(batch_table(result, schema), row_group_size=1 << 20)
         return sink.getvalue().to_pybytes()
+
+
+def compact(stats: np.ndarray) -> np.ndarray:
+    """Return ``stats`` (P, K, 6) as stored: (P, K, 2), mean and value, when quantiles agree.
+
+    With one replication a point every quantile is the one value (the mean
+    too, but for its sign at zero: the mean of -0.0 is 0.0), so a batch file
+    holds the mean and the value; :func:`expand` repeats them back. Compared
+    bit for bit, NaN alike (NaN is stored as null).
+    """
+    stats = np.ascontiguousarray(stats, dtype=np.float64)
+    quantiles = stats[..., 1:]
+    bits = quantiles.view(np.uint64)
+    same = (bits == bits[..., :1]) | (np.isnan(quantiles) & np.isnan(quantiles[..., :1]))
+    return stats[..., :2] if same.all() else stats
+
+
+def expand(stored: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`compact`: (P, K, 2) or (P, K, 6) -> (P, K, 6)."""
+    if stored.shape[-1] == len(STAT_NAMES):
+        return stored
+    return np.concatenate([stored[..., :1], np.repeat(stored[..., 1:2], len(STAT_NAMES) - 1,
+                                                      axis=-1)], axis=-1)
 
 
 def parquet_bytes(table, extra: dict[str, tuple[str, str]] | None = None) -> bytes:

@@ -19,8 +19,8 @@ import numpy as np
 
 from sim.budget_checks import check_sweep_design, check_sweep_work
 from sim.experiments import design as designs
-from sim.experiments import evaluators, methods
-from sim.experiments.batch import Batch, Job, RowFilter, probe
+from sim.experiments import evaluators, footprint, methods
+from sim.experiments.batch import Batch, Job, probe
 from sim.experiments.execution import (
     OUTPUTS,
     Execution,
@@ -44,7 +44,9 @@ from sim.scenario.errors import ScenarioError
 
 DEFAULT_POINTS = 64
 DEFAULT_REPS = 100
-BATCH_REPLICATIONS = 4096  # replications per batch ensemble: big enough to vectorise well
+# Replications x quota levels per batch ensemble: each ensemble costs a fixed ~0.2 s CPU
+# (the model's months), so batches are large (about 230 MB of memory at one level).
+BATCH_CELLS = 20480
 MIN_BATCHES = 16  # ... but a sweep splits into at least this many batches to share out
 FORMAT = 1
 
@@ -64,6 +66,7 @@ class SweepOptions:
     space: str = "range"
     batch: int | None = None
     metrics: tuple[str, ...] = ()
+    keep: str = footprint.DEFAULT_KEEP  # rows kept: see sim.experiments.footprint.KEEPS
 
 
 @dataclass
@@ -77,6 +80,7 @@ class Plan:
     batch_size: int
     notes: list[str] = field(default_factory=list)
     varying: list[str] = field(default_factory=list)  # uncertain paths drawn within a point
+    rows_per_point: int = 0  # result rows a point keeps (every quota level)
 
     @property
     def batch_count(self) -> int:
@@ -98,9 +102,15 @@ class Plan:
                 "sets": [[p, list(v)] for p, v in o.sets], "sample": self.sample,
                 "n": self.n, "seed": self.job.seed, "params": list(o.params), "space": o.space,
                 "replications": self.job.replications, "quota_levels": list(self.job.levels),
-                "metrics": list(o.metrics), "batch_size": self.batch_size,
+                "metrics": list(o.metrics), "keep": o.keep, "batch_size": self.batch_size,
                 "points": self.design.size, "design_sha256": self.design.digest(),
                 "chipsim": versions().get("chipsim")}
+
+    def disk(self) -> footprint.Footprint:
+        """Return the disk this sweep writes (estimated)."""
+        return footprint.Footprint(self.design.size, self.rows_per_point,
+                                   self.job.replications == 1, self.batch_count,
+                                   len(self.design.columns))
 
     @property
     def sample(self) -> str:
@@ -149,19 +159,23 @@ def plan(options: SweepOptions) -> Plan:
         if metric not in seen.names(0):
             raise ScenarioError(f"unknown metric {metric!r}" + did_you_mean(metric, seen.names(0)),
                                 "--metric", file)
-    rows = RowFilter(frozenset(options.metrics)) if options.metrics else RowFilter()
+    footprint.check_keep(options.keep, options.metrics, seen.rows, file)
+    rows = footprint.row_filter(options.keep, options.metrics,
+                                footprint.years_of(seen.names(2)))
     job = Job(base, reps, seed, levels, seen.drawn, rows)
-    size = options.batch or batch_size(design.size, reps)
-    return Plan(options, scenario, design, job, size, notes, varying)
+    size = options.batch or batch_size(design.size, reps, len(levels))
+    return Plan(options, scenario, design, job, size, notes, varying,
+                footprint.rows_per_point(seen.rows, rows, levels))
 
 
-def batch_size(points: int, reps: int) -> int:
-    """Points per batch: about BATCH_REPLICATIONS replications, at least MIN_BATCHES batches.
+def batch_size(points: int, reps: int, levels: int = 1) -> int:
+    """Points per batch: about BATCH_CELLS replication-levels, at least MIN_BATCHES batches.
 
     Depends only on the design, never on the workers, so batches (and so every
     stored byte) are the same whichever evaluator runs them.
     """
-    return max(1, min(math.ceil(BATCH_REPLICATIONS / reps), math.ceil(points / MIN_BATCHES)))
+    per_point = reps * max(levels, 1)
+    return max(1, min(math.ceil(BATCH_CELLS / per_point), math.ceil(points / MIN_BATCHES)))
 
 
 def default_out(scenario: Scenario) -> Path:
@@ -183,6 +197,20 @@ def check_target(target: Path, chosen: Plan, execution: Execution) -> None:
                               "or --force to replace it")
     if target.exists() and execution.resume:
         RunStore(target).check(chosen.settings())
+
+
+def check_room(chosen: Plan, target: Path, execution: Execution, say: Say) -> None:
+    """Say the disk the sweep needs; refuse it (ScenarioError) when the disk cannot hold it.
+
+    A resumed sweep needs room only for the batches it has not stored yet
+    (nothing when it is complete).
+    """
+    store = RunStore(target)
+    if execution.resume and store.complete:
+        return
+    say(f"sweep: {chosen.disk().describe()}")
+    stored = len(store.finished()) if execution.resume else 0
+    footprint.check_disk(chosen.disk(), target, chosen.options.keep, stored)
 
 
 @dataclass
@@ -212,6 +240,7 @@ def execute(options: SweepOptions, execution: Execution | None = None,
         check_target(target, chosen, execution)
         for note in chosen.notes:
             say(note)
+        check_room(chosen, target, execution, say)
         evaluator = evaluators.make(execution.workers, execution.scheduler, say)
         try:
             check_sweep_work(chosen, evaluator.workers)
@@ -330,5 +359,7 @@ def command(o: SweepOptions) -> str:
     parts += [x for m in o.metrics for x in ("--metric", m)]
     if o.space != "range":
         parts += ["--space", o.space]
+    if o.keep != footprint.DEFAULT_KEEP:
+        parts += ["--keep", o.keep]
     return shlex.join(parts)
 
