@@ -46,7 +46,7 @@ extra["vendors"] = {"others": {"products": {f"extra_{k}": copy.deepcopy(prod)
 extra["calendar"] = {"end": end}
 scenario = load("scenarios/baseline.toml", overrides=extra)
 chosen = ["announced", "0.5", "0.7", "0.9", "1.0"][:levels]
-simulate(scenario, reps, 1, chosen, workers=1, narrow=True, blocking=Blocking(size=reps))
+simulate(scenario, reps, 1, chosen, narrow=True, blocking=Blocking(size=reps))
 from sim import budget
 size = budget.scenario_size(scenario, reps, levels)
 print(json.dumps({"size": size.__dict__,

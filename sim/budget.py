@@ -24,21 +24,19 @@ from sim.scenario.errors import ScenarioError
 GiB = 2**30
 SAFETY = 1.1  # headroom kept free beside the estimate (which already covers every peak measured)
 # Measured by benchmarks/bench_memory.py (bytes; see run_bytes for the features).
-# Measured 2026-12-01 on the buyer-driven model (main after issues 10-13): 24 variants,
-# peaks 85-1,245 MiB; fitted by least relative error, then scaled x1.218 so every measured
-# peak is covered (the estimate is up to 1.4x above a measured peak). The coefficients
-# measured before this model underestimated its peaks by up to 1.8x. Re-measure after
-# changing the model.
+# Measured 2026-12-05 after issue 19's state diet (`--quick`: 16 variants, one Model each,
+# peaks 78-948 MiB), fitted by least relative error, then scaled x1.14 so every measured
+# peak is covered. Re-measure after changing the model.
 COEFFICIENTS = {
-    "base": 6.879e7,                 # interpreter, numpy, scipy, simpy, the scenario
-    "rep_month": 33.71,              # per replication-month: draws, paths, market state
-    "rep_month_segment": 3.732,      # ... per buyer segment
+    "base": 5.731e7,                 # interpreter, numpy, scipy, simpy, the scenario
+    "rep_month": 31.6,               # per replication-month: draws, paths, market state
+    "rep_month_segment": 0.8417,     # ... per buyer segment
     "rep_month_product": 0.0,        # ... per product (domestic, import and grey market)
     "rep_month_level": 0.0,          # ... per quota level simulated at once
-    "rep_month_level_segment": 2.398,  # ... per level and segment
-    "rep_level_year": 64.14,         # kept outputs: per replication, level and year
-    "rep_level_product": 135.9,      # state per replication, level and product (stocks)
-    "rep_level_segment_product": 14.02,  # ... and per segment too (buyer-side import rules)
+    "rep_month_level_segment": 2.929,  # ... per level and segment
+    "rep_level_year": 189.8,         # kept outputs: per replication, level and year
+    "rep_level_product": 152.0,      # state per replication, level and product (stocks)
+    "rep_level_segment_product": 7.61,  # ... and per segment too (buyer-side import rules)
 }
 BLOCK_BYTES = 160 * 2**20  # simulation memory of one block of replications (all levels at once)
 READ_BYTES = 8 * 16 * 2**20  # merging blocks: rows read at once, joined and summarised

@@ -79,8 +79,8 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
         explain = None
     # The output is claimed (checked, locked) before the simulation starts.
     with output_directory(target, force) if write else contextlib.nullcontext() as claim:
-        result = simulate(scenario, reps, run_seed, chosen, workers=workers, narrow=write,
-                          blocking=blocking)
+        result = simulate(scenario, reps, run_seed, chosen, narrow=write,
+                          blocking=replace(blocking, workers=workers))
         effects = measure(scenario, explain) if explain is not None else None
         info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
                         time.perf_counter() - started)

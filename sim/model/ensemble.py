@@ -30,12 +30,14 @@ __all__ = ["Blocking", "EnsembleResult", "calendar_of", "simulate"]
 class Blocking:
     """How a run is split: ``size`` replications a block (None: by the memory budget).
 
-    ``folder``: where blocks spill their rows (None: the system's temporary
-    directory); ``exact_limit``: above this many replications summary rows
-    come from sketches (:mod:`sim.model.merge`).
+    ``workers``: processes sharing the blocks; ``folder``: where blocks spill
+    their rows (None: the system's temporary directory); ``exact_limit``:
+    above this many replications summary rows come from sketches
+    (:mod:`sim.model.merge`).
     """
 
     size: int | None = None
+    workers: int = 1
     folder: Path | None = None
     exact_limit: int = EXACT_LIMIT
 
@@ -68,24 +70,24 @@ class BlockJob:
 
 def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
              levels: list[str] | None = None, first: int = 0, keep: tuple[str, ...] = (),
-             pinned: dict[str, np.ndarray] | None = None, workers: int = 1,
-             narrow: bool = False, blocking: Blocking = Blocking()) -> EnsembleResult:
+             pinned: dict[str, np.ndarray] | None = None, narrow: bool = False,
+             blocking: Blocking = Blocking()) -> EnsembleResult:
     """Run replications ``first .. first + replications`` at every quota level.
 
     ``keep`` names national quarterly metrics (e.g. ``vendor_units.huawei``) to
     keep per replication; ``pinned`` sets parameter paths to given
     per-replication values instead of drawing them (see :class:`sim.rng.Draws`).
     The run is simulated in blocks of replications (``blocking``; by default
-    sized to :data:`sim.model.blocks.BLOCK_BYTES`), ``workers`` processes
-    sharing them; the result is the same, bit for bit, for any blocking and
-    worker count. ``narrow`` keeps the national per-replication values
+    sized to :data:`sim.model.blocks.BLOCK_BYTES`) shared by
+    ``blocking.workers`` processes; the result is the same, bit for bit, for
+    any blocking and worker count. ``narrow`` keeps the national per-replication values
     (``replicates``) as a run directory stores them, float32 (see
     :func:`sim.model.recorder.narrow`). The rows end with each level's paired
     effect against the announced quotas (:mod:`sim.model.effects`).
     """
     levels = list(levels or scenario.run.quota_levels)
     count = replications or scenario.run.replications
-    blocks = split(scenario, count, len(levels), (first, workers, blocking))
+    blocks = split(scenario, count, len(levels), first, blocking)
     job = BlockJob(scenario, seed, tuple(levels), RecordOptions(keep=tuple(keep), narrow=narrow),
                    first, pinned)
     if len(blocks) == 1:
@@ -93,17 +95,18 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
         result.rows.extend(effect_rows(result.levels, result.years, result.replicates))
         return result
     options = MergeOptions(count, first, count <= blocking.exact_limit)
-    return merged(replace(job, spill=SpillDir(blocking.folder)), blocks, workers, options)
+    return merged(replace(job, spill=SpillDir(blocking.folder)), blocks, blocking.workers,
+                  options)
 
 
-def split(scenario: Scenario, count: int, levels: int, how: tuple) -> list[Block]:
+def split(scenario: Scenario, count: int, levels: int, first: int,
+          blocking: Blocking) -> list[Block]:
     """Return the run's blocks: within the memory budget, and one per worker at least."""
     from sim.budget import block_replications
 
-    first, workers, blocking = how
     size = blocking.size or block_replications(scenario, levels)
-    if workers > 1 and count * levels >= PARALLEL_CELLS:
-        size = min(size, -(-count // workers))
+    if blocking.workers > 1 and count * levels >= PARALLEL_CELLS:
+        size = min(size, -(-count // blocking.workers))
     return plan(count, size, first)
 
 

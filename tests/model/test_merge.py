@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pytest
 from chipsim_testing import BASELINE, SEED
@@ -17,7 +19,7 @@ LEVELS = ["announced", "0.7"]
 REPS = 300
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per test, so mutation testing credits each test with what it runs
 def runs():
     scenario = load(BASELINE)
     exact = simulate(scenario, REPS, SEED, LEVELS, narrow=True)
@@ -51,3 +53,13 @@ def test_sketched_runs_keep_per_replication_values_exactly_on_disk(runs, tmp_pat
     for metric, values in read_replicates(written).items():
         if metric.startswith("national."):
             np.testing.assert_array_equal(values, exact.replicates[metric[9:]])
+
+
+def test_a_sketched_runs_disk_arrays_go_with_the_result():
+    sketched = simulate(load(BASELINE), 40, SEED, ["announced"],
+                        blocking=Blocking(size=20, exact_limit=39))
+    folder = sketched.replicates["domestic_units"].path.parent
+    assert folder.exists()
+    del sketched
+    gc.collect()
+    assert not folder.exists()

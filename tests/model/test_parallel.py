@@ -58,9 +58,8 @@ def one_pass(scenario):
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_give_the_single_process_result(scenario, one_pass, workers):
-    blocking = Blocking(size=REPS // 4)  # four blocks, shared round-robin
-    assert_same(simulate(scenario, REPS, SEED, LEVELS, keep=KEEP, workers=workers,
-                         blocking=blocking), one_pass)
+    blocking = Blocking(size=REPS // 4, workers=workers)  # four blocks, shared round-robin
+    assert_same(simulate(scenario, REPS, SEED, LEVELS, keep=KEEP, blocking=blocking), one_pass)
 
 
 @pytest.mark.parametrize("size", [1, 7, REPS - 1])

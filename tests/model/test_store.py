@@ -39,6 +39,8 @@ def test_a_disk_array_reads_replication_ranges_and_chunks(tmp_path, monkeypatch)
     array = DiskArray(tmp_path / "a", WHOLE.shape, WHOLE.dtype)
     array.put(0, WHOLE)
     np.testing.assert_array_equal(array.replications(2, 5), WHOLE[:, 2:5])
+    np.testing.assert_array_equal(array[1, 3], WHOLE[1, 3])
+    assert np.asarray(array, dtype=np.float64).dtype == np.float64
     monkeypatch.setattr("sim.model.store.CHUNK_BYTES", 20)  # five float32 a chunk
     chunks = list(array.chunks())
     assert len(chunks) == -(-WHOLE.size // 5)
