@@ -110,7 +110,8 @@ def small_machine(monkeypatch):
 
 
 @pytest.mark.parametrize("args, what", [
-    (["run", str(BASELINE), "--reps", "10000000"], "a run of 10,000,000 replications"),
+    (["run", str(BASELINE), "--reps", "10000000", "--block-reps", "10000000"],
+     "a run of 10,000,000 replications"),  # in blocks, 10M fit (issue 19); in one, not
     (["sweep", str(BASELINE), "--n", "10000000"], "a design of 10,000,000 points"),
     (["sensitivity", str(BASELINE), "--n", "1000000"], "a design of"),
     (["sweep", str(BASELINE), "--n", "20000", "--reps", "2", "--keep", "all"],
