@@ -181,10 +181,14 @@ def blocked_bytes(size: Size, block: int, workers: int = 1, kept: bool = True) -
 
 
 def check_run_fits(scenario, replications: int, levels: int, workers: int = 1,
-                   exact: bool = True) -> None:
-    """Refuse a run whose estimated memory (every worker process) exceeds what is available."""
+                   exact: bool = True, block: int | None = None) -> None:
+    """Refuse a run whose estimated memory (every worker process) exceeds what is available.
+
+    ``block``: replications a block (None: :func:`block_replications`);
+    ``exact``: whether every replication's kept outputs are held in memory.
+    """
     size = scenario_size(scenario, replications, levels)
-    needed = blocked_bytes(size, block_replications(scenario, levels), workers, exact)
+    needed = blocked_bytes(size, block or block_replications(scenario, levels), workers, exact)
     check_fits(needed, f"a run of {replications:,} replications at {levels} quota level(s)"
                + (f" on {workers} workers" if workers > 1 else ""),
                "use fewer --reps (or quota levels, or --workers), or a machine with more memory")

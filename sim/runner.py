@@ -100,7 +100,7 @@ def check_blocked_run(scenario: Scenario, size: tuple[int, int, int], blocking: 
     """
     reps, levels, workers = size
     exact = reps <= blocking.exact_limit
-    check_run_fits(scenario, reps, levels, workers, exact)
+    check_run_fits(scenario, reps, levels, workers, exact, blocking.size)
     if reps > (blocking.size or block_replications(scenario, levels)):
         folder = blocking.folder or tempfile.gettempdir()
         check_disk_fits(spill_bytes(scenario, reps, levels, exact, workers), folder,
