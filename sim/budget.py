@@ -38,7 +38,7 @@ COEFFICIENTS = {
     "rep_level_product": 152.0,      # state per replication, level and product (stocks)
     "rep_level_segment_product": 7.61,  # ... and per segment too (buyer-side import rules)
 }
-BLOCK_BYTES = 160 * 2**20  # simulation memory of one block of replications (all levels at once)
+BLOCK_BYTES = 200 * 2**20  # simulation memory of one block of replications (all levels at once)
 READ_BYTES = 8 * 16 * 2**20  # merging blocks: rows read at once, joined and summarised
 
 

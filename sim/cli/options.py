@@ -102,7 +102,7 @@ run_workers_option = click.option(
          "10,000 level-replications or more, else 1). Outputs do not depend on it.")
 block_option = click.option(
     "--block-reps", type=click.IntRange(min=1, max=10_000_000), default=None,
-    help="Replications simulated at once (default: as many as about 160 MB of state "
+    help="Replications simulated at once (default: as many as about 200 MB of state "
          "holds). Outputs do not depend on it; memory does.")
 
 explain_reps_option = click.option(

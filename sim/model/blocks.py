@@ -28,7 +28,6 @@ import numpy as np
 
 from sim.metrics import SummaryRow
 
-BLOCK_BYTES = 160 * 2**20  # simulation memory of one block (the state of its replications)
 READ_BYTES = 16 * 2**20  # spilled values read at once to summarise (about x8 at the peak)
 FLOAT = np.dtype(np.float64)
 

@@ -78,7 +78,7 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     keep per replication; ``pinned`` sets parameter paths to given
     per-replication values instead of drawing them (see :class:`sim.rng.Draws`).
     The run is simulated in blocks of replications (``blocking``; by default
-    sized to :data:`sim.model.blocks.BLOCK_BYTES`) shared by
+    sized to :data:`sim.budget.BLOCK_BYTES`) shared by
     ``blocking.workers`` processes; the result is the same, bit for bit, for
     any blocking and worker count. ``narrow`` keeps the national per-replication values
     (``replicates``) as a run directory stores them, float32 (see
