@@ -28,11 +28,12 @@ CONFIGS = {  # name: (replications, levels, workers; None: chipsim's default)
     "10k x 5": (10_000, FIVE, 1),
     "100k x 5": (100_000, FIVE, 1),
     "100k x 1": (100_000, ONE, 1),
+    "4 x 10k": (10_000, ("0.5", "0.7", "0.9", "1.0"), 1),
     "4 x 10k default workers": (10_000, ("0.5", "0.7", "0.9", "1.0"), None),
     "1M": (1_000_000, ONE, 1),
     "10M": (10_000_000, ONE, None),
 }
-DEFAULT = ("10k x 5", "100k x 5", "100k x 1", "4 x 10k default workers")
+DEFAULT = ("4 x 10k", "4 x 10k default workers", "10k x 5", "100k x 5", "100k x 1")
 
 
 def command(reps: int, levels: tuple[str, ...], workers: int | None, out: str) -> list[str]:
