@@ -54,8 +54,8 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
             explain: ExplainOptions | None = None, blocking: Blocking = DEFAULT_BLOCKING) -> Run:
     """Run ``scenario_file``; refuses to overwrite an existing ``out_dir`` unless ``force``.
 
-    ``workers`` processes share the replication blocks (default: one per CPU
-    for a large run, else 1; see :func:`sim.model.parallel.default_workers`);
+    ``workers`` processes share the replication blocks (default: one per CPU,
+    at most one per block; see :func:`sim.model.parallel.default_workers`);
     ``blocking`` sizes the blocks (see :class:`sim.model.ensemble.Blocking`).
     The outputs depend on neither. ``explain`` measures the counterfactual
     effects too, on the run's seed and levels (None, or 0 replications: not).
@@ -70,7 +70,8 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
     run_seed = scenario.run.seed if seed is None else seed
     chosen = list(levels) if levels else list(scenario.run.quota_levels)
     if workers is None:
-        workers = default_workers(reps, len(chosen))
+        workers = default_workers(-(-reps // (blocking.size
+                                              or block_replications(scenario, len(chosen)))))
     check_blocked_run(scenario, (reps, len(chosen), workers), blocking)  # before any work
     if explain is not None and explain.replications > 0:
         explain = replace(explain, seed=run_seed, levels=tuple(chosen))

@@ -98,8 +98,8 @@ force_option = click.option(
     "--force", is_flag=True, help="Replace an existing run directory.")
 run_workers_option = click.option(
     "--workers", type=click.IntRange(min=1, max=1024), default=None,
-    help="Processes sharing the replication blocks (default: one per CPU for a run of "
-         "10,000 level-replications or more, else 1). Outputs do not depend on it.")
+    help="Processes sharing the replication blocks (default: one per CPU, at most one per "
+         "block the run needs for memory). Outputs do not depend on it.")
 block_option = click.option(
     "--block-reps", type=click.IntRange(min=1, max=10_000_000), default=None,
     help="Replications simulated at once (default: as many as about 200 MB of state "

@@ -7,8 +7,9 @@ depend on the worker count. Workers are forked where the platform allows;
 elsewhere the blocks run one after another.
 
 The default worker count is one per CPU this process may use (its CPU
-affinity), whatever the machine's load: the count, and so the blocking and
-the CPU time, never depend on what else runs. On a busy machine the workers
+affinity), at most one per block the run needs for memory, whatever the
+machine's load: the count, and so the blocking and the CPU time, never
+depend on what else runs. On a busy machine the workers
 share the CPUs with that other work, so the wall time grows with the load
 as any process's does.
 """
@@ -39,11 +40,17 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def default_workers(replications: int, levels: int) -> int:
-    """One worker per CPU this process may use, for a run large enough to split; else 1."""
-    if replications * levels < PARALLEL_CELLS or not can_fork():
+def default_workers(blocks: int) -> int:
+    """One worker per CPU this process may use, at most one per block (1 without fork).
+
+    ``blocks``: the blocks the run needs for memory. A run of one block is one
+    process: splitting it for workers would add the spill of its rows to
+    disk (about a quarter more CPU at 4 levels x 10,000 replications) for
+    the wall time it saves; ``--workers`` asks for that explicitly.
+    """
+    if blocks < 2 or not can_fork():
         return 1
-    return max(1, min(available_cpus(), replications))
+    return max(1, min(available_cpus(), blocks))
 
 
 def run_blocks(job: Callable, blocks: list, workers: int, take: Callable) -> None:

@@ -123,11 +123,11 @@ def test_default_workers_do_not_depend_on_the_load(monkeypatch):
     """The count is one per CPU the process may use, busy or quiet (issue 19)."""
     monkeypatch.setattr(parallel, "available_cpus", lambda: 4)
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
-    quiet = parallel.default_workers(10_000, 4)
+    quiet = parallel.default_workers(12)
     monkeypatch.setattr(parallel.os, "getloadavg", lambda: (40.0, 40.0, 40.0))
-    assert parallel.default_workers(10_000, 4) == quiet == 4
-    assert parallel.default_workers(100, 5) == 1  # too small to split
-    assert parallel.default_workers(3, 10_000) == 3  # never more workers than replications
+    assert parallel.default_workers(12) == quiet == 4
+    assert parallel.default_workers(1) == 1  # one block: one process, nothing spilled
+    assert parallel.default_workers(3) == 3  # never more workers than blocks
 
 
 def test_narrow_replicates_are_float32_and_write_the_same_bytes(scenario, one_pass, tmp_path):
