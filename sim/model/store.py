@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 CHUNK_BYTES = 16 * 2**20  # bytes read at once when a disk array is streamed
+COPY_REPLICATIONS = 65_536  # replications copied at once when a disk array is widened
 
 
 class DiskArray:
@@ -109,8 +110,8 @@ class ReplicationStore:
         else:
             fresh = DiskArray(self.folder / f"{name}.{np.dtype(dtype).name}", shape, dtype)
             if held is not None:
-                for start in range(0, self.replications, 65_536):
-                    stop = min(self.replications, start + 65_536)
+                for start in range(0, self.replications, COPY_REPLICATIONS):
+                    stop = min(self.replications, start + COPY_REPLICATIONS)
                     fresh.put(start, held.replications(start, stop))
                 held.path.unlink(missing_ok=True)
         self.arrays[name] = fresh

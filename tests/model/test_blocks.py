@@ -82,4 +82,8 @@ def test_a_killed_runs_spill_directory_is_removed_by_the_next_run(tmp_path):
     mine.mkdir()
     spill = SpillDir(tmp_path)
     assert not dead.exists() and mine.exists() and spill.path.exists()
+    assert spill.path.name.startswith(f"{blocks.PREFIX}{os.getpid()}-")
     spill.remove()
+    spill.remove()  # removing what is gone is no error
+    assert not spill.path.exists()
+    assert blocks.alive(os.getpid()) and not blocks.alive(999_999_999)
