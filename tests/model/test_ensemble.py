@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.model.ensemble import Blocking, simulate
-from sim.model.model import Model
+from sim.model.model import Model, ModelOptions
 from sim.scenario import load
 
 TINY = load(Path(__file__).with_name("tiny.toml"))
@@ -32,3 +32,16 @@ def test_a_block_of_replications_draws_the_same_rows_as_the_whole_run():
     tail = simulate(baseline, 2, 11, ["0.7"], first=4)
     np.testing.assert_array_equal(tail.replicates["domestic_share_units"],
                                   whole.replicates["domestic_share_units"][:, 4:])
+
+
+def test_blocks_take_their_own_rows_of_pinned_values_with_the_runs_seed_and_levels():
+    """Calibration pins parameters per replication: each block must take its own rows."""
+    baseline = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
+    pinned = {"demand.budget_usd": np.linspace(9e9, 1.6e10, 9)}
+    levels = ["0.7", "announced"]
+    whole = Model(baseline, 9, 7, levels, ModelOptions(first=3, pinned=pinned)).run()
+    blocked = simulate(baseline, 9, 7, levels, first=3, pinned=pinned,
+                       blocking=Blocking(size=4))
+    assert blocked.levels == levels
+    for key, values in whole.replicates.items():
+        np.testing.assert_array_equal(blocked.replicates[key], values, err_msg=key)
