@@ -16,7 +16,7 @@ from sim.budget import block_replications, check_disk_fits, check_run_fits, spil
 from sim.explain.measure import ExplainOptions, blocks, measure
 from sim.explain.runs import with_effects
 from sim.explain.table import Effects
-from sim.model.ensemble import Blocking, EnsembleResult, simulate
+from sim.model.ensemble import Blocking, EnsembleResult, simulate, split
 from sim.model.parallel import default_workers
 from sim.results.atomic import output_directory
 from sim.results.run_dir import manifest, write_run
@@ -95,14 +95,16 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
 def check_blocked_run(scenario: Scenario, size: tuple[int, int, int], blocking: Blocking) -> None:
     """Refuse (ScenarioError) a run of (replications, levels, workers) too large for memory or disk.
 
+    The check uses the blocks the run will simulate (:func:`sim.model.ensemble.split`).
     A run of several blocks spills its summary rows to ``blocking.folder``
     (default: the temporary directory): every row's values up to the exact
     limit, a block's at a time above it (see :mod:`sim.model.merge`).
     """
     reps, levels, workers = size
     exact = reps <= blocking.exact_limit
-    check_run_fits(scenario, reps, levels, workers, exact, blocking.size)
-    if reps > (blocking.size or block_replications(scenario, levels)):
+    blocks = split(scenario, reps, levels, 0, replace(blocking, workers=workers))
+    check_run_fits(scenario, reps, levels, min(workers, len(blocks)), exact, blocks[0].count)
+    if len(blocks) > 1 or not exact:
         folder = blocking.folder or tempfile.gettempdir()
         check_disk_fits(spill_bytes(scenario, reps, levels, exact, workers), folder,
                         f"a run of {reps:,} replications at {levels} quota level(s)",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.metrics import SummaryRow
+from sim.results.atomic import scratch
 
 READ_BYTES = 16 * 2**20  # spilled values read at once to summarise (about x8 at the peak)
 FLOAT = np.dtype(np.float64)
@@ -64,7 +66,7 @@ class RowSpill:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.file = open(self.path, "wb")  # noqa: SIM115 (closed by close())
+        self.file = scratch(self.path)  # closed by close()
         self.rows = 0
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
@@ -154,7 +156,7 @@ class SpillDir:
     def __post_init__(self) -> None:
         parent = Path(self.parent or tempfile.gettempdir())
         remove_stale(parent)
-        self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=parent))
+        self.path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{HOST}-{os.getpid()}-", dir=parent))
 
     def file(self, block: Block) -> Path:
         """Return the spill file of ``block``."""
@@ -166,12 +168,18 @@ class SpillDir:
 
 
 PREFIX = "chipsim-blocks-"
+HOST = "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:32] or "host"
 
 
 def remove_stale(parent: Path) -> None:
-    """Delete spill directories in ``parent`` left by processes that no longer run."""
-    for folder in parent.glob(f"{PREFIX}*"):
-        pid = folder.name[len(PREFIX):].split("-", 1)[0]
+    """Delete spill directories in ``parent`` left by processes of this host no longer running.
+
+    Only this host's directories are judged (a TMPDIR shared between
+    machines or containers holds others' live runs).
+    """
+    mine = f"{PREFIX}{HOST}-"
+    for folder in parent.glob(f"{mine}*"):
+        pid = folder.name[len(mine):].split("-", 1)[0]
         if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -9,6 +9,7 @@ result of one run over all replications (:mod:`sim.model.merge`).
 from __future__ import annotations
 
 import gc
+import shutil
 import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -87,10 +88,12 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     """
     levels = list(levels or scenario.run.quota_levels)
     count = replications or scenario.run.replications
+    if pinned is not None:  # one value per replication (a scalar for one), as Draws takes them
+        pinned = {k: np.array(v, dtype=float).reshape(count) for k, v in pinned.items()}
     blocks = split(scenario, count, len(levels), first, blocking)
     job = BlockJob(scenario, seed, tuple(levels), RecordOptions(keep=tuple(keep), narrow=narrow),
                    first, pinned)
-    if len(blocks) == 1:
+    if len(blocks) == 1 and count <= blocking.exact_limit:  # exact or sketched by count alone
         result, _ = job(blocks[0])
         result.rows.extend(effect_rows(result.levels, result.years, result.replicates))
         return result
@@ -115,11 +118,11 @@ def merged(job: BlockJob, blocks: list[Block], workers: int,
     """Run ``blocks`` (spilling their rows to ``job.spill``) and merge them into one result.
 
     A sketched run keeps its per-replication arrays on disk in the spill
-    directory, removed when the result is no longer referenced.
+    directory, removed when no array of it is referenced any more.
     """
     spill = job.spill
     assert spill is not None
-    merge = Merge(replace(options, folder=None if options.exact else spill.path))
+    merge = Merge(replace(options, folder=None if options.exact else spill))
     try:
         run_blocks(job, blocks, workers, lambda block, done: merge.add(block, *done))
         result = merge.result()
@@ -130,6 +133,6 @@ def merged(job: BlockJob, blocks: list[Block], workers: int,
     merge.discard()
     if options.exact:
         spill.remove()
-    else:
-        weakref.finalize(result, spill.remove)
+    else:  # the disk arrays hold the directory; it goes when the last of them does
+        weakref.finalize(spill, shutil.rmtree, spill.path, True)
     return result

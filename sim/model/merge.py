@@ -5,18 +5,18 @@ Blocks arrive in block order (:func:`sim.model.parallel.run_blocks`). Up to
 summarised at the end over all replications at once (:func:`exact_stats`):
 the statistics are bit for bit those of one unblocked run. Above it, the
 spilled rows of each block are folded into mergeable sketches
-(:class:`sim.model.sketch.RowSketch`) and deleted, so disk and memory stay
-flat; the national per-replication values are still kept exactly (on disk).
+(:class:`sim.model.sketch.RowSketch`) and deleted, so the spill and memory
+stay flat; the national per-replication values are still kept exactly, on
+disk (about 400 bytes a replication and level).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from sim.model.blocks import Block, Spilled, exact_stats, same_rows, summary_rows
+from sim.model.blocks import Block, SpillDir, Spilled, exact_stats, same_rows, summary_rows
 from sim.model.effects import effect_rows, effect_values, rows_from_stats
 from sim.model.model import EnsembleResult
 from sim.model.stats import STAT_NAMES, summarise
@@ -31,14 +31,15 @@ PER_REPLICATION = ("replicates", "conservation", "kept")
 class MergeOptions:
     """How blocks merge: ``replications`` from ``first``, exactly or by sketches.
 
-    ``folder``: where per-replication arrays are kept when they go to disk
-    (sketched runs); None keeps them in memory.
+    ``folder``: the spill directory (:class:`sim.model.blocks.SpillDir`) that
+    keeps per-replication arrays when they go to disk (sketched runs); None
+    keeps them in memory.
     """
 
     replications: int
     first: int = 0
     exact: bool = True
-    folder: Path | None = None
+    folder: SpillDir | None = None
 
 
 class Merge:
@@ -56,6 +57,7 @@ class Merge:
         """Take a finished block (the next in block order)."""
         if self.spilled:
             same_rows(self.spilled[0], spilled)
+            spilled.labels = self.spilled[0].labels  # held once, not once a block
         if self.head is None:
             self.head = result
         for field in PER_REPLICATION:

@@ -57,9 +57,9 @@ def run_blocks(job: Callable, blocks: list, workers: int, take: Callable) -> Non
     """``take(block, job(block))`` for every block, in block order.
 
     With ``workers`` > 1 (and fork available) the jobs run in that many
-    forked workers; each sends its results as they are done, and a worker
-    waits until the parent has taken its last one (so at most one result per
-    worker is in flight).
+    forked workers; each sends its results as they are done. A result larger
+    than the pipe's buffer (64 KiB) waits until the parent receives it, so
+    a worker runs at most about one block ahead of the parent.
     """
     workers = min(workers, len(blocks)) if can_fork() else 1
     if workers <= 1:

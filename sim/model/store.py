@@ -5,7 +5,7 @@ conservation sums, kept quarterly values) has the replication axis second:
 (levels, R, ...). The store places each block's part at its replications,
 so the joined array does not depend on the blocking. In memory the arrays
 are allocated once, at their full size (no concatenation copies); on disk
-(runs above :data:`sim.model.blocks` 's exact limit) each is a raw C-order
+(runs above :data:`sim.model.merge.EXACT_LIMIT`) each is a raw C-order
 file written in place, so memory does not grow with the replications.
 """
 
@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+
+from sim.results.atomic import scratch
 
 CHUNK_BYTES = 16 * 2**20  # bytes read at once when a disk array is streamed
 COPY_REPLICATIONS = 65_536  # replications copied at once when a disk array is widened
@@ -28,9 +30,10 @@ class DiskArray:
     reading it all does not grow the process's resident memory.
     """
 
-    def __init__(self, path: Path, shape: tuple[int, ...], dtype: np.dtype):
+    def __init__(self, path: Path, shape: tuple[int, ...], dtype: np.dtype, owner=None):
         self.path, self.shape, self.dtype = Path(path), tuple(shape), np.dtype(dtype)
-        with open(self.path, "wb") as handle:
+        self.owner = owner  # what removes the file's directory once no array holds it
+        with scratch(self.path) as handle:
             handle.truncate(int(np.prod(shape)) * self.dtype.itemsize)
 
     @property
@@ -83,7 +86,12 @@ class DiskArray:
 class ReplicationStore:
     """Named (levels, R, ...) arrays filled block by block, in memory or in ``folder``."""
 
-    def __init__(self, replications: int, first: int = 0, folder: Path | None = None):
+    def __init__(self, replications: int, first: int = 0, folder=None):
+        """Hold arrays of ``replications`` from ``first``, in memory or on disk.
+
+        ``folder``: None (in memory), a directory, or an object with a
+        ``path`` (kept alive by every disk array, e.g. a spill directory).
+        """
         self.replications, self.first, self.folder = replications, first, folder
         self.arrays: dict[str, np.ndarray | DiskArray] = {}
 
@@ -108,7 +116,9 @@ class ReplicationStore:
             if held is not None:
                 fresh[...] = held
         else:
-            fresh = DiskArray(self.folder / f"{name}.{np.dtype(dtype).name}", shape, dtype)
+            where = Path(getattr(self.folder, "path", self.folder))
+            fresh = DiskArray(where / f"{name}.{np.dtype(dtype).name}", shape, dtype,
+                              self.folder)
             if held is not None:
                 for start in range(0, self.replications, COPY_REPLICATIONS):
                     stop = min(self.replications, start + COPY_REPLICATIONS)

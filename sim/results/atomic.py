@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -60,6 +61,24 @@ def write_stream(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
         if isinstance(err, OSError) and err.filename is None:
             raise named(err, path) from None
         raise
+
+
+def scratch(path: str | Path, mode: str = "wb") -> BinaryIO:
+    """Open a working file that is not an output (a blocked run's spill) for writing in place.
+
+    Scratch files live in their owner's private temporary directory and are
+    deleted by it; they never become an output, so they need no
+    temp-and-rename. Outputs go through :func:`write_stream` and the others.
+    """
+    return open(path, mode)  # noqa: SIM115 (the caller closes it)
+
+
+def zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
+    """Open one member of ``archive`` for writing (zip64, size unknown beforehand).
+
+    The archive itself is written through :func:`write_stream`.
+    """
+    return archive.open(info, "w", force_zip64=True)
 
 
 def named(err: OSError, path: Path) -> OSError:

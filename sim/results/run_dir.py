@@ -16,7 +16,7 @@ from sim.explain.table import Effects, effects_csv
 from sim.model.ensemble import EnsembleResult
 from sim.model.recorder import narrow
 from sim.model.store import DiskArray
-from sim.results.atomic import staged_directory, staging, write_stream, write_text
+from sim.results.atomic import staged_directory, staging, write_stream, write_text, zip_member
 from sim.results.claim import Claim
 from sim.results.fields import manifest_fields
 from sim.results.provenance import git_commit as provenance_git_commit
@@ -79,7 +79,7 @@ def stream_member(archive: zipfile.ZipFile, name: str, array: DiskArray) -> None
     info.compress_type = zipfile.ZIP_STORED
     header = {"descr": np.lib.format.dtype_to_descr(array.dtype), "fortran_order": False,
               "shape": array.shape}
-    with archive.open(info, "w", force_zip64=True) as out:
+    with zip_member(archive, info) as out:
         np.lib.format.write_array_header_2_0(out, header)
         for chunk in array.chunks():
             out.write(memoryview(chunk).cast("B"))
@@ -104,7 +104,8 @@ def replicate_members(result: EnsembleResult) -> Iterator[tuple[str, np.ndarray]
         elif name == "years":
             yield name, np.array(result.years)
         else:
-            yield name, narrow(result.replicates[names[name]])
+            values = result.replicates[names[name]]  # on disk: as blocks narrowed it
+            yield name, values if isinstance(values, DiskArray) else narrow(values)
 
 
 def versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:

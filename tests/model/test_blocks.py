@@ -75,14 +75,17 @@ def test_a_spill_directory_is_private_and_removed(tmp_path):
 
 
 def test_a_killed_runs_spill_directory_is_removed_by_the_next_run(tmp_path):
-    dead = tmp_path / f"{blocks.PREFIX}999999999-abc"  # no such process
+    here = f"{blocks.PREFIX}{blocks.HOST}-"
+    dead = tmp_path / f"{here}999999999-abc"  # no such process
     dead.mkdir()
     (dead / "block-000000.f64").write_bytes(b"x")
-    mine = tmp_path / f"{blocks.PREFIX}{os.getpid()}-def"  # a run still going
+    mine = tmp_path / f"{here}{os.getpid()}-def"  # a run still going
     mine.mkdir()
+    elsewhere = tmp_path / f"{blocks.PREFIX}otherhost-999999999-ghi"  # another machine's
+    elsewhere.mkdir()
     spill = SpillDir(tmp_path)
-    assert not dead.exists() and mine.exists() and spill.path.exists()
-    assert spill.path.name.startswith(f"{blocks.PREFIX}{os.getpid()}-")
+    assert not dead.exists() and mine.exists() and elsewhere.exists() and spill.path.exists()
+    assert spill.path.name.startswith(f"{here}{os.getpid()}-")
     spill.remove()
     spill.remove()  # removing what is gone is no error
     assert not spill.path.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.model.ensemble import Blocking, simulate
 from sim.model.model import Model, ModelOptions
@@ -45,3 +46,11 @@ def test_blocks_take_their_own_rows_of_pinned_values_with_the_runs_seed_and_leve
     assert blocked.levels == levels
     for key, values in whole.replicates.items():
         np.testing.assert_array_equal(blocked.replicates[key], values, err_msg=key)
+
+
+def test_a_pinned_scalar_pins_a_one_replication_run_and_a_wrong_length_is_refused():
+    baseline = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
+    one = simulate(baseline, 1, 7, ["announced"], pinned={"demand.budget_usd": 1.2e10})
+    assert one.replicates["domestic_units"].shape == (1, 1, 5)
+    with pytest.raises(ValueError):
+        simulate(baseline, 3, 7, ["announced"], pinned={"demand.budget_usd": np.ones(4)})

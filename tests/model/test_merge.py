@@ -55,11 +55,25 @@ def test_sketched_runs_keep_per_replication_values_exactly_on_disk(runs, tmp_pat
             np.testing.assert_array_equal(values, exact.replicates[metric[9:]])
 
 
-def test_a_sketched_runs_disk_arrays_go_with_the_result():
+def test_a_sketched_runs_disk_arrays_go_with_the_last_of_them():
     sketched = simulate(load(BASELINE), 40, SEED, ["announced"],
                         blocking=Blocking(size=20, exact_limit=39))
-    folder = sketched.replicates["domestic_units"].path.parent
-    assert folder.exists()
+    kept = sketched.replicates
+    folder = kept["domestic_units"].path.parent
     del sketched
     gc.collect()
+    assert folder.exists()  # the arrays still held keep their files
+    assert np.asarray(kept["domestic_units"]).shape == (1, 40, 5)
+    del kept
+    gc.collect()
     assert not folder.exists()
+
+
+def test_a_run_over_the_exact_limit_is_sketched_whatever_its_blocks():
+    """Exact or sketched is decided by the replications alone, not by the blocking."""
+    scenario = load(BASELINE)
+    one, two = (simulate(scenario, 40, SEED, ["announced"],
+                         blocking=Blocking(size=size, exact_limit=39)) for size in (40, 20))
+    assert [r[:4] for r in one.rows] == [r[:4] for r in two.rows]
+    np.testing.assert_array_equal([r.stats for r in one.rows], [r.stats for r in two.rows])
+    assert isinstance(one.replicates["domestic_units"], DiskArray)
