@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model.ensemble import Blocking, simulate
+from sim.model.ensemble import Blocking, simulate, split
 from sim.model.model import Model, ModelOptions
 from sim.scenario import load
 
@@ -54,3 +54,16 @@ def test_a_pinned_scalar_pins_a_one_replication_run_and_a_wrong_length_is_refuse
     assert one.replicates["domestic_units"].shape == (1, 1, 5)
     with pytest.raises(ValueError):
         simulate(baseline, 3, 7, ["announced"], pinned={"demand.budget_usd": np.ones(4)})
+
+
+def test_a_run_splits_into_budget_blocks_and_for_workers_only_when_large():
+    baseline = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
+    budget = split(baseline, 100_000, 1, 0, Blocking())
+    assert len(budget) == 4 and {b.count for b in budget} == {25_000}  # 31,709 a block
+    assert [b.count for b in split(baseline, 10_000, 4, 0, Blocking(workers=2))] == [5_000] * 2
+    assert [b.count for b in split(baseline, 10_000, 4, 0, Blocking(workers=3))] == [
+        3_334, 3_333, 3_333]
+    assert len(split(baseline, 2_500, 4, 0, Blocking(workers=2))) == 2  # 10,000 cells: split
+    assert len(split(baseline, 2_499, 4, 0, Blocking(workers=2))) == 1  # too small to split
+    assert len(split(baseline, 2_500, 4, 0, Blocking(workers=1))) == 1
+    assert [b.count for b in split(baseline, 7, 1, 5, Blocking(size=3))] == [3, 2, 2]
