@@ -77,3 +77,9 @@ def test_a_run_over_the_exact_limit_is_sketched_whatever_its_blocks():
     assert [r[:4] for r in one.rows] == [r[:4] for r in two.rows]
     np.testing.assert_array_equal([r.stats for r in one.rows], [r.stats for r in two.rows])
     assert isinstance(one.replicates["domestic_units"], DiskArray)
+
+
+def test_a_run_of_exactly_the_limit_is_exact():
+    at_limit = simulate(load(BASELINE), 40, SEED, ["announced"],
+                        blocking=Blocking(size=20, exact_limit=40))
+    assert isinstance(at_limit.replicates["domestic_units"], np.ndarray)
