@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.model.blocks import READ_BYTES as SPILL_READ
 from sim.scenario.errors import ScenarioError
 
 GiB = 2**30
@@ -39,7 +40,6 @@ COEFFICIENTS = {
     "rep_level_segment_product": 7.61,  # ... and per segment too (buyer-side import rules)
 }
 BLOCK_BYTES = 200 * 2**20  # simulation memory of one block of replications (all levels at once)
-READ_BYTES = 8 * 16 * 2**20  # merging blocks: rows read at once, joined and summarised
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def blocked_bytes(size: Size, block: int, workers: int = 1, kept: bool = True) -
     block = min(block, size.replications)
     one = Size(block, size.levels, size.segments, size.products, size.months)
     held = COEFFICIENTS["rep_level_year"] * float(size.replications) * size.levels * size.years
-    merging = READ_BYTES if block < size.replications else 0.0
+    merging = 8 * SPILL_READ if block < size.replications else 0.0  # read, joined, summarised
     return (COEFFICIENTS["base"] + max(1, workers) * simulation_bytes(one)
             + (held if kept else 0.0) + merging)
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sim.budget import block_replications, check_disk_fits, check_run_fits, spill_bytes
+from sim.budget import check_disk_fits, check_run_fits, spill_bytes
 from sim.explain.measure import ExplainOptions, blocks, measure
 from sim.explain.runs import with_effects
 from sim.explain.table import Effects
@@ -70,8 +70,7 @@ def execute(scenario_file: str | Path, replications: int | None = None, seed: in
     run_seed = scenario.run.seed if seed is None else seed
     chosen = list(levels) if levels else list(scenario.run.quota_levels)
     if workers is None:
-        workers = default_workers(-(-reps // (blocking.size
-                                              or block_replications(scenario, len(chosen)))))
+        workers = default_workers(len(split(scenario, reps, len(chosen), 0, blocking)))
     check_blocked_run(scenario, (reps, len(chosen), workers), blocking)  # before any work
     if explain is not None and explain.replications > 0:
         explain = replace(explain, seed=run_seed, levels=tuple(chosen))

@@ -19,6 +19,7 @@ import numpy as np
 from sim.model.blocks import Block, SpillDir, Spilled, exact_stats, same_rows, summary_rows
 from sim.model.effects import effect_rows, effect_values, rows_from_stats
 from sim.model.model import EnsembleResult
+from sim.model.sketch import RowSketch
 from sim.model.stats import STAT_NAMES, summarise
 from sim.model.store import ReplicationStore
 
@@ -74,8 +75,6 @@ class Merge:
 
     def fold(self, spilled: Spilled) -> None:
         """Add a block's spilled rows to the sketches, :data:`SKETCH_ROWS` rows at a time."""
-        from sim.model.sketch import RowSketch
-
         assert self.sketches is not None
         for part, start in enumerate(range(0, spilled.rows, SKETCH_ROWS)):
             stop = min(spilled.rows, start + SKETCH_ROWS)
@@ -85,8 +84,6 @@ class Merge:
 
     def fold_effects(self, result: EnsembleResult) -> None:
         """Add a block's paired level effects to their sketch."""
-        from sim.model.sketch import RowSketch
-
         values = [diff for _, _, diff in effect_values(result.levels, result.years,
                                                         result.replicates)]
         if not values:
