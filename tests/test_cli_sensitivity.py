@@ -21,7 +21,7 @@ def test_sobol_writes_ranked_indices(tmp_path):
                          "--out", out)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "sensitivity.csv").open()))
-    assert list(rows[0]) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(rows[0]) == ["parameter", "S1", "S1_conf", "ST", "ST_conf", "flags"]
     assert {r["parameter"] for r in rows} == {"memory.stockpile_stacks", "memory.rush_stacks",
                                               "memory.domestic_stacks.2025",
                                               "memory.ceiling_stacks.2026",
@@ -41,7 +41,7 @@ def test_morris_writes_mu_star_and_sigma(tmp_path):
                          "--period", "2026", "--workers", 1, "--out", out)
     assert result.exit_code == 0, result.output
     header = (out / "sensitivity.csv").read_text().splitlines()[0]
-    assert header == "parameter,mu_star,mu_star_conf,sigma"
+    assert header == "parameter,mu_star,mu_star_conf,sigma,flags"
 
 
 @pytest.mark.parametrize("args,message", [

@@ -84,32 +84,3 @@ def test_a_scenario_study_ranks_the_hbm_parameters():
     assert facts["points"] == 80
     text = sensitivity.csv_text(rows, "sobol")
     assert text.splitlines()[0] == "parameter,S1,S1_conf,ST,ST_conf"
-
-
-def sobol_rows(*values):
-    return [{"parameter": f"x{i}", "S1": s1, "S1_conf": c1, "ST": st, "ST_conf": ct}
-            for i, (s1, c1, st, ct) in enumerate(values)]
-
-
-def test_adequate_intervals_give_no_warning():
-    rows = sobol_rows((0.5, 0.03, 0.6, 0.04), (0.2, 0.03, 0.3, 0.04), (0.0, 0.01, 0.01, 0.02))
-    assert sensitivity.adequacy("sobol", rows, 256, 3) is None
-
-
-def test_small_n_is_warned_with_a_suggested_n():
-    """Intervals narrow as 1/sqrt(N): a widest interval of 0.2 needs (0.2/0.05)^2 = 16x N."""
-    rows = sobol_rows((0.5, 0.1, 0.6, 0.2), (-0.3, 0.1, 0.3, 0.15), (0.0, 0.01, 0.01, 0.02))
-    text = sensitivity.adequacy("sobol", rows, 64, 3)
-    assert text.startswith("warning: N=64 is too small for 3 factors")
-    assert "first-order index negative beyond its interval for x1" in text
-    assert "try --n 1024 (5,120 points)" in text
-    wide = sobol_rows((0.1, 0.05, 0.1, 0.3), (0.05, 0.05, 0.05, 0.1))
-    assert "interval wider than the index for x0" in sensitivity.adequacy("sobol", wide, 8, 2)
-
-
-def test_morris_warns_when_the_leading_effect_is_not_told_from_zero():
-    rows = [{"parameter": "a", "mu_star": 1.0, "mu_star_conf": 1.5, "sigma": 1.0},
-            {"parameter": "b", "mu_star": 0.1, "mu_star_conf": 0.05, "sigma": 0.1}]
-    text = sensitivity.adequacy("morris", rows, 10, 2)
-    assert text.startswith("warning: 10 trajectories is too small for 2 factors")
-    assert "try --n 90 (270 points)" in text  # 10 x (1.5 / 0.5)^2

@@ -19,9 +19,9 @@ from sim.cli.options import (
     set_option,
     workers_option,
 )
-from sim.experiments import methods, sensitivity
+from sim.experiments import diagnostics, methods, sensitivity
 from sim.experiments.execution import Execution, ExperimentError, Interrupted
-from sim.experiments.study import DEFAULT_REPS, StudyOptions, execute
+from sim.experiments.study import DEFAULT_REPS, FILES, StudyOptions, execute
 from sim.scenario.errors import ScenarioError, echo
 
 SHOWN = 30  # parameters printed; sensitivity.csv has them all
@@ -90,11 +90,15 @@ def sensitivity_command(ctx, scenario, method, n, reps, seed, metric, region, pe
     except (ScenarioError, ExperimentError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline(done))
-    click.echo(sensitivity.table(done.analysis.rows, method, SHOWN))
+    flags = done.analysis.warnings
+    click.echo(sensitivity.table(done.analysis.rows, method, SHOWN,
+                                 diagnostics.codes_by_parameter(flags)))
     if len(done.analysis.rows) > SHOWN:
         click.echo(f"  ... {len(done.analysis.rows) - SHOWN} more in sensitivity.csv")
-    click.echo(f"\nWrote {done.out_dir}/ (sensitivity.csv, sample.parquet, outputs.parquet, "
-               f"manifest.json) in {done.analysis.facts['wall_time_s']:.1f} s")
+    if flags:
+        click.echo("\n" + diagnostics.printed(flags))
+    click.echo(f"\nWrote {done.out_dir}/ ({', '.join(FILES)}) in "
+               f"{done.analysis.facts['wall_time_s']:.1f} s")
 
 
 def headline(done) -> str:

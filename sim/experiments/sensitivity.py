@@ -13,13 +13,13 @@ from __future__ import annotations
 import csv
 import fnmatch
 import io
-import math
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.experiments import methods, samplers
+from sim.experiments.diagnostics import FLAGS_COLUMN, ranked
 from sim.experiments.parameters import ParamSpec
 from sim.scenario.errors import echo
 
@@ -127,32 +127,29 @@ def analyse(method: str, factors: Factors, unit: np.ndarray, y: np.ndarray, seed
             for i, name in enumerate(factors.names)]
 
 
-def ranked(rows: list[dict], method: str) -> list[dict]:
-    """Rows by importance (the method's key: total index, or mu*), largest first."""
-    key = methods.method(method).key
-    return sorted(rows, key=lambda r: (-_finite(r[key]), r["parameter"]))
+def csv_text(rows: list[dict], method: str, flags: dict[str, str] | None = None) -> str:
+    """sensitivity.csv: ``parameter``, the method's columns (6 significant digits), ``flags``.
 
-
-def _finite(x: float) -> float:
-    return x if math.isfinite(x) else -math.inf
-
-
-def csv_text(rows: list[dict], method: str) -> str:
-    """sensitivity.csv: ``parameter`` then the method's columns, ranked, 6 significant digits."""
+    Rows are ranked; ``flags`` maps a parameter to its warning codes
+    (:func:`sim.experiments.diagnostics.codes_by_parameter`), empty when none.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     columns = methods.method(method).columns
-    writer.writerow(["parameter", *columns])
+    writer.writerow(["parameter", *columns, FLAGS_COLUMN])
     for row in ranked(rows, method):
-        writer.writerow([row["parameter"], *(f"{row[c]:.6g}" for c in columns)])
+        writer.writerow([row["parameter"], *(f"{row[c]:.6g}" for c in columns),
+                         (flags or {}).get(row["parameter"], "")])
     return out.getvalue()
 
 
-def table(rows: list[dict], method: str, limit: int | None = None) -> str:
+def table(rows: list[dict], method: str, limit: int | None = None,
+          flags: dict[str, str] | None = None) -> str:
     """Format the ranked indices as a text table (``limit`` rows at most).
 
     Each column of the method is shown with its interval when it has one
     (``S1 ±S1_conf``); Sobol indices to 3 decimals, Morris effects to 4 digits.
+    ``flags`` (parameter -> warning codes) adds a last column naming them.
     """
     chosen = methods.method(method)
     shown = ranked(rows, method)[:limit]
@@ -163,57 +160,10 @@ def table(rows: list[dict], method: str, limit: int | None = None) -> str:
     head = f"{'rank':>4}  {'parameter':<{width}}"
     for name, conf in pairs:
         head += f"  {name.replace('_star', '*'):>{size}}" + (f" {'(95% CI)':>9}" if conf else "")
-    lines = [head]
+    lines = [head + (f"  {FLAGS_COLUMN}" if flags else "")]
     for i, r in enumerate(shown, 1):
         line = f"{i:>4}  {r['parameter']:<{width}}"
         for name, conf in pairs:
             line += f"  {r[name]:{spec}}" + (f" ±{r[conf]:<8.3g}" if conf else "")
-        lines.append(line)
+        lines.append(line + (f"  {flags.get(r['parameter'], '')}" if flags else ""))
     return "\n".join(line.rstrip() for line in lines)
-
-
-GOOD_WIDTH = 0.05  # Sobol: 95% intervals of about ±0.05 (5% of the variance) tell factors apart
-LEADING = 3  # factors whose intervals must be narrower than their indices ...
-MINOR = 0.1  # ... unless their index is below this share of the largest (they hardly matter)
-
-
-def adequacy(method: str, rows: list[dict], n: int, factors: int) -> str | None:
-    """Warn when N is too small for the factors, with a suggested N (None: adequate).
-
-    Too small means: a first-order index negative beyond its interval (Sobol),
-    or an interval wider than its index for one of the LEADING factors (those
-    with at least MINOR times the largest index). The
-    suggestion scales N by the square of how much the widest interval must
-    shrink (intervals narrow as 1/sqrt(N)): to about ±GOOD_WIDTH for Sobol
-    (rounded up to a power of 2), to half of mu* for Morris.
-    """
-    chosen = methods.method(method)
-    order = [r for r in ranked(rows, method) if math.isfinite(r[chosen.key])]
-    if not order:
-        return None
-    top = [r for r in order[:LEADING] if r[chosen.key] >= MINOR * order[0][chosen.key]]
-    conf = f"{chosen.key}_conf"
-    wide = [r["parameter"] for r in top if r[conf] > r[chosen.key]]
-    first = chosen.first_order
-    negative = [r["parameter"] for r in rows if first and r[first] + r[f"{first}_conf"] < 0]
-    if not wide and not negative:
-        return None
-    if chosen.additive:
-        widest = max(max(r[f"{first}_conf"], r[conf]) for r in rows)
-        better = 2 ** math.ceil(math.log2(max(n * (widest / GOOD_WIDTH) ** 2, 2 * n)))
-    else:
-        widest = max(r[conf] / max(r[chosen.key] / 2, 1e-12) for r in top)
-        better = max(math.ceil(n * widest ** 2), 2 * n)
-    why = []
-    if negative:
-        why.append(f"first-order index negative beyond its interval for {_names(negative)}")
-    if wide:
-        why.append(f"interval wider than the index for {_names(wide)}")
-    points = better * chosen.points_per_n(factors)
-    return (f"warning: {chosen.size(n)} is too small for {factors} factors ({'; '.join(why)}); "
-            f"try --n {better} ({points:,} points)")
-
-
-def _names(names: list[str], most: int = 3) -> str:
-    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most
-                                      else "")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.budget_checks import check_study_design
-from sim.experiments import evaluators, methods, sensitivity
+from sim.experiments import diagnostics, evaluators, methods, sensitivity
 from sim.experiments.batch import Batch, Job, Probe, RowFilter, probe
 from sim.experiments.design import Space, parse_sets, replications, varying_within
 from sim.experiments.execution import OUTPUTS, Execution, Interrupted, Say, quiet
@@ -39,7 +39,8 @@ from sim.scenario.errors import ScenarioError
 
 DEFAULT_REPS = 100
 STUDY_STREAM = "experiments.sensitivity"  # design stream: never a parameter path
-FILES = ("sensitivity.csv", "sample.parquet", "outputs.parquet", "manifest.json")
+FILES = ("sensitivity.csv", diagnostics.WARNINGS_FILE, "sample.parquet", "outputs.parquet",
+         "manifest.json")
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ class Analysis:
     rows: list[dict]
     facts: dict
     stats: np.ndarray  # (points, 6), STAT_NAMES order
-    warning: str | None = None
+    warnings: list[diagnostics.Flag] = field(default_factory=list)  # where the indices are weak
 
 
 def evaluate(study: Study, evaluator, progress: Progress | None = None) -> Analysis:
@@ -176,8 +177,7 @@ def evaluate(study: Study, evaluator, progress: Progress | None = None) -> Analy
                                study.job.seed, study.options.levels)
     facts = {"points": len(y), "wall_time_s": round(time.perf_counter() - started, 3),
              "output_mean": float(np.mean(y)), "output_std": float(np.std(y))}
-    warning = sensitivity.adequacy(study.options.method, rows, study.n, study.factors.count)
-    return Analysis(rows, facts, stats, warning)
+    return Analysis(rows, facts, stats, diagnostics.diagnose(study.options.method, rows, study.n))
 
 
 def run(study: Study, evaluator, progress: Progress | None = None) -> tuple[list[dict], dict]:
@@ -242,8 +242,6 @@ def execute(options: StudyOptions, execution: Execution | None = None,
             raise Interrupted(f"interrupted: nothing written to {target}/") from None
         finally:
             evaluator.close()
-        if analysis.warning:
-            say(analysis.warning)
         write(study, analysis, claim.target, execution.force, evaluator.describe())
     return Outcome(study, analysis, target)
 
@@ -254,8 +252,10 @@ def write(study: Study, analysis: Analysis, target: Path, force: bool, evaluator
     ``target`` is claimed by the caller (sim.results.atomic.output_directory).
     """
     with staging(target, force, "sensitivity") as stage:
+        codes = diagnostics.codes_by_parameter(analysis.warnings)
         write_text(stage / "sensitivity.csv", sensitivity.csv_text(analysis.rows,
-                                                                   study.options.method))
+                                                                   study.options.method, codes))
+        write_text(stage / diagnostics.WARNINGS_FILE, diagnostics.warnings_csv(analysis.warnings))
         write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study),
                                                             sample_docs(study)))
         write_bytes(stage / "outputs.parquet", parquet_bytes(outputs_table(analysis.stats)))

@@ -7,6 +7,7 @@ from functools import partial
 
 import numpy as np
 
+from sim.experiments.diagnostics import diagnose
 from sim.report.data import RunData, SweepData
 from sim.report.document import FigureBlock, Section, Table
 from sim.report.figures.sensitivity import (
@@ -116,9 +117,10 @@ def tornado_reading(rows: list[tuple], overall: float, label: str) -> str:
 def sensitivity_reading(rows: list[dict], label: str, n: int | None = None) -> str:
     """Top parameters by the method's key (total effect, or mu*), with their intervals.
 
-    With too small a sample the indices are noise: when an index's 95% interval
-    is wider than the index, or the first-order indices do not add up to a
-    share between 0 and 1, the reading says so instead of drawing conclusions.
+    Where the statistics are weak (:func:`sim.experiments.diagnostics.diagnose`:
+    S1 above ST, first-order indices adding up past 1, negative indices, wide
+    intervals, too small an N) the reading quotes the warnings, in the words
+    the command line printed, instead of drawing conclusions.
     """
     method = sensitivity_method(rows)
     values = column(rows, method.key)
@@ -128,22 +130,11 @@ def sensitivity_reading(rows: list[dict], label: str, n: int | None = None) -> s
                     for i in order)
     text = (f"Ranked by {method.label} {method.bars[0].label}, the inputs that move {label} "
             f"most are {top}.")
-    wide = [i for i in order if np.isfinite(conf[i]) and conf[i] > abs(values[i])]
+    flags = diagnose(method.name, rows, int(n) if isinstance(n, int | float) and n else None)
+    if flags:
+        return (text + f" CAUTION, {len(flags)} warning{'s' if len(flags) > 1 else ''} on these "
+                "statistics: " + " ".join(flag.sentence for flag in flags))
     first = float(np.nansum(column(rows, method.first_order))) if method.additive else 0.0
-    outside = method.additive and not 0.0 <= first <= 1.0
-    if wide or outside:
-        size = f"N={n}" if n else "this sample size"
-        parts = []
-        if wide:
-            verb = "has" if len(wide) == 1 else "have"
-            parts.append(f"{len(wide)} of these {len(order)} {verb} a 95% interval wider than "
-                         "the index itself")
-        if outside:
-            parts.append(f"the first-order indices add up to {first:.2f}, outside the 0 to 1 a "
-                         "share of variance must lie in")
-        return (text + f" CAUTION, small sample ({size}): " + " and ".join(parts)
-                + ". At this size the indices are sampling noise, not findings; rerun with a "
-                "larger --n before reading the ranking.")
     return text + " " + method.reading.format(first=first, rest=max(0.0, 1 - first))
 
 

@@ -25,7 +25,8 @@ KINDS = ("run", "sweep", "sensitivity")
 FILES = {
     "run": {"summary.csv", "replications.npz", "effects.csv", "manifest.json"},
     "sweep": {"points.csv", "results.parquet", "manifest.json"},
-    "sensitivity": {"sensitivity.csv", "sample.parquet", "outputs.parquet", "manifest.json"},
+    "sensitivity": {"sensitivity.csv", "sensitivity_warnings.csv", "sample.parquet",
+                    "outputs.parquet", "manifest.json"},
 }
 ADDED = ("report.html", "report.pdf", "discover.csv", "diff-vs-*.html", ".*.tmp")
 BATCH_FILES = ("b[0-9][0-9][0-9][0-9][0-9][0-9].npz", "settings.json", ".*.tmp")
