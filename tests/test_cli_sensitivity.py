@@ -74,3 +74,27 @@ def test_a_local_dask_cluster_gives_the_same_indices(tmp_path):
     evaluator = manifest["evaluator"]
     assert evaluator["kind"] == "dask" and evaluator["workers"] == 2
     assert 1 <= len(evaluator["workers_used"]) <= 2 and evaluator["workers_lost"] == []
+
+
+def test_the_cli_the_table_and_the_report_carry_the_same_warnings(tmp_path):
+    """A tiny design is weak: its warnings read the same on stdout, in the files, in the report."""
+    from sim.experiments import diagnostics
+    from sim.report.data import load
+    from sim.report.experiments import outcome_label, sensitivity_reading
+
+    out = tmp_path / "weak"
+    result = sensitivity("--param", "memory.*", "--n", 4, "--reps", 2, "--workers", 1,
+                         "--out", out)
+    assert result.exit_code == 0, result.output
+    stored = list(csv.DictReader((out / diagnostics.WARNINGS_FILE).open()))
+    assert stored and [list(r) for r in stored][0] == list(diagnostics.WARNINGS_COLUMNS)
+    printed = [line[4:] for line in result.stdout.splitlines() if line.startswith("  - ")]
+    assert printed == [r["sentence"] for r in stored]
+    data = load(out)
+    reading = sensitivity_reading(data.sensitivity, outcome_label(data, "2027"),
+                                  data.manifest["n"])
+    assert all(r["sentence"] in reading for r in stored)
+    flagged = {name for r in stored for name in r["parameters"].split()}
+    rows = list(csv.DictReader((out / "sensitivity.csv").open()))
+    assert {r["parameter"] for r in rows if r["flags"]} == flagged
+    assert diagnostics.WARNINGS_FILE in json.loads((out / "manifest.json").read_text())["files"]
