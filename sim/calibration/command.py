@@ -67,9 +67,9 @@ def execute(options: CalibrateOptions) -> Outcome:
     check_calibration_fits(scenario, targets, chosen, options.settings)
     from sim.experiments.progress import Progress
 
-    def progress() -> Progress:  # made when the draws start, so a bar never waits at 0
-        return Progress(options.settings.draws, label="calibration", unit="draws",
-                        enabled=options.progress, interval=5.0)
+    def progress(total: int, unit: str) -> Progress:  # made as a step starts: no bar at 0
+        return Progress(total, label="calibration", unit=unit, enabled=options.progress,
+                        interval=5.0)
 
     def stage(text: str) -> None:
         if options.progress:

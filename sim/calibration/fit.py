@@ -162,9 +162,9 @@ def calibrate(scenario_file: str | Path, targets_file: str | Path,
               settings: Settings = Settings(), progress=None, stage=None) -> Calibration:
     """Fit ``params`` of the scenario to the targets; nothing is written here.
 
-    ``progress`` (an ``experiments.progress.Progress`` over ``settings.draws``,
-    or a callable making one when the draws start) is advanced as the ABC
-    draws are simulated; ``stage(text)``, when given, is told each step first.
+    ``progress(total, unit)``, when given, makes an ``experiments.progress.Progress``
+    as each long step starts (the screening, over parameters; the ABC draws,
+    over ``settings.draws``); ``stage(text)``, when given, is told each step first.
     """
     say = stage or (lambda text: None)
     scenario = load(scenario_file)
@@ -175,11 +175,12 @@ def calibrate(scenario_file: str | Path, targets_file: str | Path,
         f"({settings.replications:,} replications)")
     before_run = measure.run(scenario, targets, settings.replications, seed)
     say(f"screening which of {len(priors)} parameters move which targets")
-    effects = sampling.effects(scenario, targets, priors, settings.screen, seed)
+    effects = sampling.effects(scenario, targets, priors, settings.screen, seed,
+                               progress(len(priors), "parameters") if progress else None)
     fit_targets, links = screen(targets, list(priors), effects)
     say(f"simulating {settings.draws:,} parameter draws")
     abc = rejection_abc(scenario, fit_targets, {p: priors[p] for p in links}, settings, seed,
-                        progress() if callable(progress) else progress)
+                        progress(settings.draws, "draws") if progress else None)
     accepted, epsilon = abc.accepted, abc.epsilon
     weighed = adjust.weigh(abc.dist[accepted], epsilon, len(fit_targets), settings.adjust)
     fitted = [fit_marginal(p, priors[p], abc, weighed, fit_targets, names)

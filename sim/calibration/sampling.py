@@ -34,21 +34,28 @@ def latin_hypercube(priors: dict[str, Dist], n: int,
 
 
 def effects(scenario: Scenario, targets: list[Target], priors: dict[str, Dist],
-            replications: int, seed: int) -> np.ndarray:
+            replications: int, seed: int, progress=None) -> np.ndarray:
     """How far each parameter moves each target, (targets, parameters).
 
     The parameter is pinned at its prior's 5th and then 95th percentile in two
     runs with common random numbers; the effect is the mean absolute change of
-    the target's value, in units of the target's half-width.
+    the target's value, in units of the target's half-width. ``progress`` (an
+    ``experiments.progress.Progress`` over the parameters) counts each one done.
     """
     scale = np.array([t.scale for t in targets])[:, None]
     out = np.zeros((len(targets), len(priors)))
-    for j, (path, dist) in enumerate(priors.items()):
-        ends = [matrix(run(scenario, targets, replications, seed,
-                           pinned={path: np.full(replications, float(x))}), targets)
-                for x in dist.ppf(np.array(EXTREMES))]
-        change = np.abs(ends[1] - ends[0]) / scale
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            out[:, j] = np.nan_to_num(np.nanmean(change, axis=1), nan=0.0)
+    try:
+        for j, (path, dist) in enumerate(priors.items()):
+            ends = [matrix(run(scenario, targets, replications, seed,
+                               pinned={path: np.full(replications, float(x))}), targets)
+                    for x in dist.ppf(np.array(EXTREMES))]
+            change = np.abs(ends[1] - ends[0]) / scale
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                out[:, j] = np.nan_to_num(np.nanmean(change, axis=1), nan=0.0)
+            if progress is not None:
+                progress.update(1)
+    finally:
+        if progress is not None:
+            progress.close()
     return out

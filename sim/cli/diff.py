@@ -32,6 +32,7 @@ def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output)
     """Compare RUN_B against RUN_A (same seed): paired differences and their drivers."""
     from pathlib import Path
 
+    from sim.experiments.progress import Meter
     from sim.report.diff import compare, summary_text
     from sim.results.claim import run_inputs
 
@@ -41,7 +42,8 @@ def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output)
             check_outputs(None, {"--output" if output else "RUN_B/diff-vs-RUN_A.html":
                                  str(target)}, inputs=run_inputs([run_a, run_b]),
                           input_dirs=[run_a, run_b], adds=DIFF_ADDS)
-        result = compare(run_a, run_b, level, year, depth, drivers, driver_reps)
+        result = compare(run_a, run_b, level, year, depth, drivers, driver_reps,
+                         Meter("diff (driver reruns)"))
         click.echo(summary_text(result))
         if report:
             from sim.report.diff_doc import write_diff_report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from sim.cli.options import SafePath, amount_option, check_outputs, input_error
+from sim.experiments.progress import Meter
 from sim.explain.measure import DEFAULT_REPS, ExplainOptions
 from sim.scenario.errors import ScenarioError
 
@@ -18,25 +19,8 @@ def explain_options(reps: int | None, amount: float | None = None,
     """
     if reps is None:
         reps = min(DEFAULT_REPS, run_reps) if run_reps else DEFAULT_REPS
-    return ExplainOptions(replications=reps, amount=amount, progress=ProgressBar())
-
-
-class ProgressBar:
-    """Progress of the counterfactual runs in months simulated (made on the first report)."""
-
-    def __init__(self):
-        self.bar = None
-
-    def __call__(self, done: int, total: int) -> None:
-        """Show ``done`` of ``total`` months simulated; close the bar at the end."""
-        from sim.experiments.progress import Progress
-
-        if self.bar is None:
-            self.bar = Progress(total, label="explaining (counterfactual runs)", unit="months",
-                                interval=5.0)
-        self.bar.update(done - self.bar.done)
-        if done >= total:
-            self.bar.close()
+    return ExplainOptions(replications=reps, amount=amount,
+                          progress=Meter("explaining (counterfactual runs)", "months"))
 
 
 @click.command()

@@ -19,6 +19,7 @@ from sim.cli.options import (
     seed_option,
 )
 from sim.cli.report import report_option, write_report_or_fail
+from sim.experiments.progress import Meter
 from sim.model.ensemble import Blocking
 from sim.results.summary import headline_table, level_table
 from sim.runner import execute
@@ -46,7 +47,7 @@ def run(scenario, reps, seed, quotas, out, force, workers, block_reps, explain_r
         check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
         done = execute(scenario, reps, seed, list(dict.fromkeys(quotas)) or None, out, force,
                        workers=workers, explain=explain_options(explain_reps, run_reps=reps),
-                       blocking=Blocking(size=block_reps))
+                       blocking=Blocking(size=block_reps, progress=Meter("simulating")))
     except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline_table(done.result.rows))

@@ -1,34 +1,56 @@
-"""Progress of an experiment: a tqdm bar on a terminal, plain periodic lines otherwise."""
+"""Progress of a long wait, on stderr: a tqdm bar on a terminal, sparse plain lines otherwise.
+
+Every command that can wait more than a couple of seconds shows it here, and
+only on stderr, so what goes to stdout and into files is the same with or
+without it. ``CHIPSIM_PROGRESS`` chooses: ``auto`` (the default: a bar on a
+terminal, plain lines elsewhere), ``lines`` (plain lines even on a terminal,
+from the first update: for logs and tests) or ``off``.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import timedelta
+
+ENV = "CHIPSIM_PROGRESS"
+MODES = ("auto", "lines", "off")
+QUIET = 2.0  # seconds a wait may last before its progress shows (commands that are often quick)
+
+
+def mode() -> str:
+    """Return the progress mode ``CHIPSIM_PROGRESS`` asks for (unset or unknown: auto)."""
+    chosen = os.environ.get(ENV, "auto").strip().lower()
+    return chosen if chosen in MODES else "auto"
 
 
 class Progress:
     """Counts points done; shows points done, rate and ETA.
 
     On a terminal a tqdm bar; otherwise a plain line at most every ``interval``
-    seconds and one at the end (logs stay readable).
+    seconds and one at the end (logs stay readable). With ``delay`` neither
+    shows before the wait has lasted that long, and the closing plain line
+    only follows an earlier one: a quick command stays silent.
     """
 
     def __init__(self, total: int, done: int = 0, label: str = "points", stream=None,
                  interval: float = 10.0, bar: bool | None = None, enabled: bool = True,
-                 unit: str = "points"):
+                 unit: str = "points", delay: float = 0.0):
         self.total, self.done, self.label, self.unit = total, done, label, unit
         self.stream = stream if stream is not None else sys.stderr
-        self.interval, self.enabled = interval, enabled
+        chosen = mode()
+        self.interval, self.enabled = interval, enabled and chosen != "off"
+        self.delay = 0.0 if chosen == "lines" else delay
         self.start, self.start_done = time.monotonic(), done
-        self.last = self.start
+        self.last, self.shown = self.start, False
         use_bar = self.stream.isatty() if bar is None else bar
         self.bar = None
-        if enabled and use_bar:
+        if self.enabled and use_bar and chosen != "lines":
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, initial=done, unit=unit, desc=label, file=self.stream,
-                            dynamic_ncols=True, smoothing=0.1)
+                            dynamic_ncols=True, smoothing=0.1, delay=self.delay)
 
     def update(self, points: int) -> None:
         """Record ``points`` more points done."""
@@ -36,10 +58,17 @@ class Progress:
         if self.bar is not None:
             self.bar.update(points)
             return
-        now = time.monotonic()
-        if self.enabled and (now - self.last >= self.interval or self.done >= self.total):
-            self.last = now
-            print(self.line(now), file=self.stream, flush=True)
+        if self.enabled and self.due(time.monotonic()):
+            self.last, self.shown = time.monotonic(), True
+            print(self.line(self.last), file=self.stream, flush=True)
+
+    def due(self, now: float) -> bool:
+        """Whether a plain line is due: the first once ``delay`` has passed, then as usual."""
+        if now - self.start < self.delay:
+            return False
+        if self.delay and not self.shown:
+            return True
+        return now - self.last >= self.interval or self.done >= self.total
 
     def line(self, now: float | None = None) -> str:
         """Format the plain progress line: done/total, percent, rate, ETA."""
@@ -56,3 +85,30 @@ class Progress:
         """End the bar."""
         if self.bar is not None:
             self.bar.close()
+
+
+class Meter:
+    """A ``(done, total)`` callback showing a :class:`Progress`, made on its first call.
+
+    For work that learns its total as it starts (a run's blocks, the
+    counterfactual runs, a diff's reruns); the progress closes when done
+    reaches total.
+    """
+
+    def __init__(self, label: str, unit: str = "months", interval: float = 5.0,
+                 delay: float = QUIET):
+        self.label, self.unit, self.interval, self.delay = label, unit, interval, delay
+        self.bar: Progress | None = None
+        self.closed = False
+
+    def __call__(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total``; close the progress at the end (later calls do nothing)."""
+        if self.closed:
+            return
+        if self.bar is None:
+            self.bar = Progress(total, label=self.label, unit=self.unit, interval=self.interval,
+                                delay=self.delay)
+        self.bar.update(done - self.bar.done)
+        if done >= total:
+            self.bar.close()
+            self.closed = True

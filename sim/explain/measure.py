@@ -21,6 +21,7 @@ from sim.explain.draws import BlockDraws
 from sim.explain.table import EffectRow, Effects
 from sim.metrics import COUNTERFACTUAL, metric
 from sim.model.blocks import Block, plan
+from sim.model.ensemble import month_ticks
 from sim.model.model import Model, ModelOptions, calendar_of
 from sim.model.recorder import RecordOptions, RowFilter
 from sim.model.stats import STAT_NAMES, summarise
@@ -95,20 +96,12 @@ def run_group(scenario: Scenario, group: list[Constraint | None], options: Expla
         model = Model(model_scenario, draws.count, seed, levels,
                       ModelOptions(draws=draws, record=NO_ROWS))
         if tick is not None:
-            model.env.process(report_months(model, tick))
+            model.env.process(month_ticks(model, tick))
         result = model.run()
         parts.append({m: draws.split(result.replicates[m]) for m in MEASURED})
     names = [BASELINE if c is None else c.id for c in group]
     return {name: {m: np.concatenate([part[m][:, k] for part in parts], axis=1)
                    for m in MEASURED} for k, name in enumerate(names)}
-
-
-def report_months(model: Model, tick: Callable[[], None]):
-    """SimPy process: call ``tick()`` as each month is recorded."""
-    while True:
-        month = yield model.clock.next_month()
-        yield month.after("recorded")
-        tick()
 
 
 def measure(scenario: Scenario, options: ExplainOptions = ExplainOptions()) -> Effects:
@@ -129,6 +122,8 @@ def measure(scenario: Scenario, options: ExplainOptions = ExplainOptions()) -> E
 
     for group in planned:
         runs |= run_group(scenario, group, options, amounts, tick)
+    if options.progress is not None:  # a Model's last month may end its run before it ticks
+        options.progress(total, total)
     levels = list(options.levels or scenario.run.quota_levels)
     years = [str(y) for y in calendar_of(scenario).years]
     rows = []

@@ -11,7 +11,8 @@ from __future__ import annotations
 import gc
 import shutil
 import weakref
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from sim.model.blocks import Block, RowSpill, SpillDir, Spilled, plan
 from sim.model.effects import effect_rows
 from sim.model.merge import EXACT_LIMIT, Merge, MergeOptions
 from sim.model.model import EnsembleResult, Model, ModelOptions, calendar_of
-from sim.model.parallel import PARALLEL_CELLS, run_blocks
+from sim.model.parallel import PARALLEL_CELLS, run_blocks, shared_counter, workers_used
 from sim.model.recorder import RecordOptions
 from sim.scenario.schema import Scenario
 
@@ -34,13 +35,58 @@ class Blocking:
     ``workers``: processes sharing the blocks; ``folder``: where blocks spill
     their rows (None: the system's temporary directory); ``exact_limit``:
     above this many replications summary rows come from sketches
-    (:mod:`sim.model.merge`).
+    (:mod:`sim.model.merge`); ``progress``: called with (block-months
+    simulated, block-months in all) as the run goes (see :class:`Ticks`; it
+    changes no result).
     """
 
     size: int | None = None
     workers: int = 1
     folder: Path | None = None
     exact_limit: int = EXACT_LIMIT
+    progress: Callable[[int, int], None] | None = field(default=None, compare=False)
+
+
+class Ticks:
+    """Progress of a run in block-months, for :attr:`Blocking.progress`.
+
+    Each block reports its months as they are recorded (:func:`month_ticks`):
+    here, or, from worker processes, into a ``shared`` counter the parent
+    reads while it waits (:func:`sim.model.parallel.run_blocks`). A finished
+    block counts all its months.
+    """
+
+    def __init__(self, report: Callable[[int, int], None], blocks: int, months: int,
+                 shared=None):
+        self.report, self.months, self.shared = report, months, shared
+        self.total, self.done, self.finished = blocks * months, 0, 0
+
+    def month(self) -> None:
+        """Count one month simulated (in this process, or in a worker: into ``shared``)."""
+        if self.shared is not None:
+            with self.shared.get_lock():
+                self.shared.value += 1
+            return
+        self.done += 1
+        self.show()
+
+    def show(self) -> None:
+        """Report the months counted so far (in the parent process)."""
+        done = self.shared.value if self.shared is not None else self.done
+        self.report(min(max(done, self.finished), self.total), self.total)
+
+    def block(self) -> None:
+        """Count a finished block."""
+        self.finished += self.months
+        self.show()
+
+
+def month_ticks(model: Model, tick: Callable[[], None]):
+    """SimPy process: call ``tick()`` as each month is recorded (it only reads the clock)."""
+    while True:
+        month = yield model.clock.next_month()
+        yield month.after("recorded")
+        tick()
 
 
 @dataclass(frozen=True)
@@ -54,6 +100,7 @@ class BlockJob:
     first: int
     pinned: dict[str, np.ndarray] | None
     spill: SpillDir | None = None
+    tick: Callable[[], None] | None = None  # called each month (blocks run in this process)
 
     def __call__(self, block: Block) -> tuple[EnsembleResult, Spilled | None]:
         """Simulate ``block``; its rows are spilled when the run has a spill directory."""
@@ -64,7 +111,10 @@ class BlockJob:
         record = self.record if spill is None else replace(self.record, summarise=spill,
                                                            width=1)
         options = ModelOptions(first=block.first, pinned=pinned, record=record)
-        result = Model(self.scenario, block.count, self.seed, list(self.levels), options).run()
+        model = Model(self.scenario, block.count, self.seed, list(self.levels), options)
+        if self.tick is not None:
+            model.env.process(month_ticks(model, self.tick))
+        result = model.run()
         gc.collect()  # the finished Model is held in reference cycles (its processes' frames)
         return result, None if spill is None else Spilled.of(result.rows, spill, block.count)
 
@@ -91,15 +141,20 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     if pinned is not None:  # one value per replication (a scalar for one), as Draws takes them
         pinned = {k: np.array(v, dtype=float).reshape(count) for k, v in pinned.items()}
     blocks = split(scenario, count, len(levels), first, blocking)
+    ticks = None if blocking.progress is None else Ticks(
+        blocking.progress, len(blocks), calendar_of(scenario).months,
+        shared_counter() if workers_used(blocking.workers, len(blocks)) > 1 else None)
     job = BlockJob(scenario, seed, tuple(levels), RecordOptions(keep=tuple(keep), narrow=narrow),
-                   first, pinned)
+                   first, pinned, tick=None if ticks is None else ticks.month)
     if len(blocks) == 1 and count <= blocking.exact_limit:  # exact or sketched by count alone
         result, _ = job(blocks[0])
         result.rows.extend(effect_rows(result.levels, result.years, result.replicates))
+        if ticks is not None:
+            ticks.block()
         return result
     options = MergeOptions(count, first, count <= blocking.exact_limit)
     return merged(replace(job, spill=SpillDir(blocking.folder)), blocks, blocking.workers,
-                  options)
+                  options, ticks)
 
 
 def split(scenario: Scenario, count: int, levels: int, first: int,
@@ -114,8 +169,10 @@ def split(scenario: Scenario, count: int, levels: int, first: int,
 
 
 def merged(job: BlockJob, blocks: list[Block], workers: int,
-           options: MergeOptions) -> EnsembleResult:
+           options: MergeOptions, ticks: Ticks | None = None) -> EnsembleResult:
     """Run ``blocks`` (spilling their rows to ``job.spill``) and merge them into one result.
+
+    ``ticks`` counts each block as it is merged.
 
     A sketched run keeps its per-replication arrays on disk in the spill
     directory, removed when no array of it is referenced any more.
@@ -124,7 +181,8 @@ def merged(job: BlockJob, blocks: list[Block], workers: int,
     assert spill is not None
     merge = Merge(replace(options, folder=None if options.exact else spill))
     try:
-        run_blocks(job, blocks, workers, lambda block, done: merge.add(block, *done))
+        run_blocks(job, blocks, workers, lambda block, done: taken(merge, block, done, ticks),
+                   None if ticks is None else ticks.show)
         result = merge.result()
     except BaseException:
         merge.discard()
@@ -136,3 +194,10 @@ def merged(job: BlockJob, blocks: list[Block], workers: int,
     else:  # the disk arrays hold the directory; it goes when the last of them does
         weakref.finalize(spill, shutil.rmtree, spill.path, True)
     return result
+
+
+def taken(merge: Merge, block: Block, done: tuple, ticks: Ticks | None) -> None:
+    """Merge a finished block's result, then count it."""
+    merge.add(block, *done)
+    if ticks is not None:
+        ticks.block()

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from sim.lifeline import adopt_forked, lifeline
 
+WAIT_POLL = 0.25  # seconds between progress reports while the parent waits for a worker
 PARALLEL_CELLS = 10_000  # below this many level-replications a run is quicker in one process
 
 
@@ -53,15 +54,28 @@ def default_workers(blocks: int) -> int:
     return max(1, min(available_cpus(), blocks))
 
 
-def run_blocks(job: Callable, blocks: list, workers: int, take: Callable) -> None:
+def workers_used(workers: int, blocks: int) -> int:
+    """Return the processes :func:`run_blocks` uses: 1 means the blocks run in this one."""
+    return min(workers, blocks) if can_fork() else 1
+
+
+def shared_counter():
+    """Return an integer the forked workers can add to and the parent read (progress)."""
+    return multiprocessing.get_context("fork").Value("q", 0)
+
+
+def run_blocks(job: Callable, blocks: list, workers: int, take: Callable,
+               waiting: Callable[[], None] | None = None) -> None:
     """``take(block, job(block))`` for every block, in block order.
 
     With ``workers`` > 1 (and fork available) the jobs run in that many
     forked workers; each sends its results as they are done. A result larger
     than the pipe's buffer (64 KiB) waits until the parent receives it, so
-    a worker runs at most about one block ahead of the parent.
+    a worker runs at most about one block ahead of the parent. ``waiting()``
+    is called every WAIT_POLL seconds while the parent waits for a worker
+    (to show progress).
     """
-    workers = min(workers, len(blocks)) if can_fork() else 1
+    workers = workers_used(workers, len(blocks))
     if workers <= 1:
         for block in blocks:
             take(block, job(block))
@@ -79,7 +93,7 @@ def run_blocks(job: Callable, blocks: list, workers: int, take: Callable) -> Non
             sender.close()
             children.append((child, receiver))
         for index, block in enumerate(blocks):
-            take(block, _collect(*children[index % workers]))
+            take(block, _collect(*children[index % workers], waiting))
     finally:
         for child, receiver in children:
             receiver.close()
@@ -107,8 +121,13 @@ def _child(job: Callable, blocks: list, sender, line=None) -> None:
         sender.close()
 
 
-def _collect(child, receiver):
-    """Return what a worker sent, re-raise its exception, or fail if it died."""
+def _collect(child, receiver, waiting: Callable[[], None] | None = None):
+    """Return what a worker sent, re-raise its exception, or fail if it died.
+
+    ``waiting()`` is called every WAIT_POLL seconds until the worker sends.
+    """
+    while waiting is not None and not receiver.poll(WAIT_POLL):
+        waiting()
     try:
         status, payload = receiver.recv()
     except EOFError:

@@ -85,8 +85,11 @@ def choose(a: RunData, b: RunData, level: str | None, year: int | None) -> tuple
 
 def compare(run_a, run_b, level: str | None = None, year: int | None = None,
             depth: int | None = None, drivers: str = "auto",
-            driver_reps: int | None = None) -> DiffResult:
-    """Paired differences for every headline metric, then the driver breakdown."""
+            driver_reps: int | None = None, progress=None) -> DiffResult:
+    """Paired differences for every headline metric, then the driver breakdown.
+
+    ``progress(done, total)``, when given, follows the driver reruns.
+    """
     a, b = load(run_a, check=False), load(run_b, check=False)
     check_comparable(a, b)  # runs that cannot be paired are refused as such first
     check_parts(a)  # then a part that disagrees with its manifest (DamagedFile)
@@ -109,7 +112,7 @@ def compare(run_a, run_b, level: str | None = None, year: int | None = None,
         metrics = [m for m in HEADLINE_METRICS if f"national.{m}" in a.replicates]
         found = breakdown(tree_a, tree_b, groups, int(a.manifest["seed"]),
                           min(pairs, driver_reps or DRIVER_REPS), level, year, metrics,
-                          "auto" if drivers == "auto" else drivers)
+                          "auto" if drivers == "auto" else drivers, progress)
         notes += reproduction_notes(a, b, found, level, year, metrics)
     elif not changed:
         notes.append("The two scenarios are identical (apart from names and evidence ids).")

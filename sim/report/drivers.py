@@ -13,11 +13,12 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.ensemble import simulate
+from sim.model.ensemble import Blocking, simulate
 from sim.report.paired import Interval, mean_interval
 from sim.scenario.convert import to_dataclass
 from sim.scenario.errors import ScenarioError
@@ -28,6 +29,7 @@ from sim.scenario.validate import validate
 IGNORED = ("name", "description", "extends", "calendar", "run.seed", "run.replications",
            "run.quota_levels")
 SHAPLEY_MAX_GROUPS = 6
+OnProgress = Callable[[int, int], None]  # called with (done, total)
 
 
 def is_leaf(node) -> bool:
@@ -118,9 +120,12 @@ class Breakdown:
 
 
 def values(scenario: Scenario, seed: int, reps: int, level: str, year: int,
-           metrics: list[str]) -> np.ndarray:
-    """Per-replication values (metrics, R) of one scenario at one level and year."""
-    result = simulate(scenario, reps, seed, [level])
+           metrics: list[str], progress: OnProgress | None = None) -> np.ndarray:
+    """Per-replication values (metrics, R) of one scenario at one level and year.
+
+    ``progress(done, total)`` follows the simulation (it changes no value).
+    """
+    result = simulate(scenario, reps, seed, [level], blocking=Blocking(progress=progress))
     index = result.years.index(year)
     return np.stack([result.replicates[m][0, :, index].astype(float) for m in metrics])
 
@@ -130,20 +135,40 @@ def shapley_weights(size: int, groups: int) -> float:
     return math.factorial(size) * math.factorial(groups - size - 1) / math.factorial(groups)
 
 
+def planned_runs(names: list[str], method: str) -> int:
+    """Return how many reruns a breakdown makes: every subset (Shapley), or none, each, all."""
+    if method == "shapley":
+        return 2 ** len(names)
+    return len({frozenset(), frozenset(names), *(frozenset([g]) for g in names)})
+
+
+def rerun_progress(progress: OnProgress | None, runs: int, index: int) -> OnProgress | None:
+    """Map the ``index``-th rerun's (done, total) onto all ``runs`` reruns, in those units."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(index * total + done, runs * total)
+
+
 def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]], seed: int, reps: int,
-              level: str, year: int, metrics: list[str], method: str = "auto") -> Breakdown:
-    """Rerun the model with groups switched from A to B and attribute B - A to the groups."""
+              level: str, year: int, metrics: list[str], method: str = "auto",
+              progress: OnProgress | None = None) -> Breakdown:
+    """Rerun the model with groups switched from A to B and attribute B - A to the groups.
+
+    ``progress(done, total)`` follows the reruns, in block-months of the model.
+    """
     names = list(groups)
     if method == "auto":
         method = "shapley" if len(names) <= SHAPLEY_MAX_GROUPS else "one-at-a-time"
     cache: dict[frozenset, np.ndarray] = {}
+    runs = planned_runs(names, method)
 
     def f(subset: frozenset) -> np.ndarray:
         if subset not in cache:
             paths = [p for g in names if g in subset for p in groups[g]]
             what = "scenario A with " + (", ".join(sorted(subset)) or "nothing") + " from B"
             cache[subset] = values(scenario_of(hybrid_tree(tree_a, tree_b, paths), what),
-                                   seed, reps, level, year, metrics)
+                                   seed, reps, level, year, metrics,
+                                   rerun_progress(progress, runs, len(cache)))
         return cache[subset]
 
     empty, full = frozenset(), frozenset(names)
