@@ -56,6 +56,7 @@ def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root):
     accepted = int(re.search(r"\((\d+) of 400 draws accepted", result.output).group(1))
     assert ("warning: only" in result.output) == (accepted < 100)
     assert "calibration: 400/400 draws (100%)" in result.output  # the progress line
+    assert "calibration: 1/1 parameters (100%)" in result.stderr  # the screening's
     assert "effective sample size" in result.output
 
 
