@@ -5,6 +5,7 @@ Runs here are small (tens to hundreds of replications) so the suite stays fast.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from chipsim_testing import BASELINE, SEED, SMALL
 
 from sim.model.ensemble import EnsembleResult, simulate
 from sim.scenario import Scenario, load
+
+# Progress lines depend on time (they appear once a wait passes 2 s), so a test reading
+# a command's mixed output would change with the machine's load: off unless a test asks.
+os.environ.setdefault("CHIPSIM_PROGRESS", "off")
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,8 @@ def invoke(root, targets_text, *args):
                                      *args])
 
 
-def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root):
+def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root, monkeypatch):
+    monkeypatch.setenv("CHIPSIM_PROGRESS", "lines")  # progress shown, whatever the time taken
     out = root / "scenarios" / "fitted.toml"
     figure = root / "hindcast.png"
     result = invoke(root, MOVED + STUCK, "--params", "demand.growth.2024", *QUICK,
