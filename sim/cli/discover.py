@@ -32,7 +32,8 @@ from sim.scenario.errors import ScenarioError
 def discover(run_dir, target_text, quota, region, find, min_density, step, boxes):
     """Find the regions of RUN_DIR's inputs where the target is missed; write discover.csv."""
     options = DiscoverOptions(run_dir=run_dir, target=target_text, quota=quota, region=region,
-                              find=find, min_density=min_density, boxes=boxes, box=step)
+                              find=find, min_density=min_density, boxes=boxes, box=step,
+                              progress=True)
     try:
         check_outputs(None, {"RUN_DIR/discover.csv": str(Path(run_dir) / "discover.csv")},
                       input_dirs=[run_dir], adds=("discover.csv",))

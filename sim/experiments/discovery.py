@@ -27,6 +27,7 @@ import numpy as np
 from sim.calendar import parse_month
 from sim.experiments import features, prim, targets
 from sim.experiments.execution import ExperimentError
+from sim.experiments.progress import QUIET, Progress
 from sim.experiments.targets import Target
 from sim.results.atomic import write_text
 from sim.results.readers import check_sweep_manifest, read_csv_rows, read_manifest, read_results
@@ -146,18 +147,25 @@ def read_outputs(run_dir: str | Path, target: Target, quota: str, region: str,
 
 
 def discover(inputs: Inputs, cases: np.ndarray, boxes: int = 2,
-             min_density: float | None = None, step: int | None = None) -> list[Found]:
+             min_density: float | None = None, step: int | None = None,
+             shown: bool = False) -> list[Found]:
     """PRIM with covering: up to ``boxes`` boxes, each over the points still uncovered.
 
     ``step`` picks the first box's trajectory step instead of the rule (module
-    docstring); an out-of-range step raises DiscoverError.
+    docstring); an out-of-range step raises DiscoverError. ``shown``: progress
+    of each box's PRIM runs on stderr (a long wait: the resampling reruns PRIM).
     """
     x, found = inputs.x, []
     rng = Streams(inputs.seed).generator(STREAM)
     left = np.ones(len(cases), dtype=bool)
     while len(found) < boxes and cases[left].sum() >= MIN_CASES and not cases[left].all():
         search = prim.Search.of(x, cases, left)
-        item = find(search, min_density, step if not found else None, rng)
+        progress = Progress(1 + prim.RESAMPLES, label=f"discover (box {len(found) + 1})",
+                            unit="PRIM runs", interval=5.0, delay=QUIET, enabled=shown)
+        try:
+            item = find(search, min_density, step if not found else None, rng, progress)
+        finally:
+            progress.close()
         if item is None or (found and not item.beats_base):
             break  # nothing restricted, or no better than chance: covering has run out
         found.append(item)
@@ -166,9 +174,14 @@ def discover(inputs: Inputs, cases: np.ndarray, boxes: int = 2,
 
 
 def find(search: prim.Search, min_density: float | None, step: int | None,
-         rng: np.random.Generator) -> Found | None:
-    """One box: trajectory, significant box of each step, the chosen one and its tests."""
+         rng: np.random.Generator, progress: Progress | None = None) -> Found | None:
+    """One box: trajectory, significant box of each step, the chosen one and its tests.
+
+    ``progress`` counts the PRIM runs: the trajectory, then each resample's.
+    """
     steps = prim.trajectory(search)
+    if progress is not None:
+        progress.update(1)
     if step is not None and not 0 <= step < len(steps):
         raise DiscoverError(f"--box {step}: the trajectory has steps 0 to {len(steps) - 1}")
     reported = [prim.significant(search, s) for s in steps]
@@ -184,6 +197,8 @@ def find(search: prim.Search, min_density: float | None, step: int | None,
     def pick(sub: prim.Search, sub_steps: list[prim.Box]) -> prim.Box:
         """Report the rule's box on a resampled subset."""
         boxes = [prim.significant(sub, s)[0] for s in sub_steps]
+        if progress is not None:
+            progress.update(1)
         return boxes[rule(sub, boxes, min_density)]
 
     return Found(chosen, index, steps, prim.quasi_p(search, chosen), dropped,
@@ -219,6 +234,7 @@ class DiscoverOptions:
     min_density: float | None = None
     boxes: int = 2
     box: int | None = None  # trajectory step of the first box (None: the rule)
+    progress: bool = False  # the PRIM runs' progress on stderr (the command line's)
 
 
 @dataclass
@@ -250,7 +266,8 @@ def execute(options: DiscoverOptions) -> Discovery:
     met = target.met(outputs)
     cases = ((~met if options.find == "missed" else met) & defined)[defined]
     inputs.x = inputs.x[defined]
-    found = discover(inputs, cases, options.boxes, options.min_density, options.box)
+    found = discover(inputs, cases, options.boxes, options.min_density, options.box,
+                     options.progress)
     scores = feature_scores(inputs, cases)
     out = Path(options.run_dir) / "discover.csv"
     done = Discovery(target, options, inputs, cases, found, scores, int((~defined).sum()), out)
