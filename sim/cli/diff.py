@@ -48,6 +48,6 @@ def diff(run_a, run_b, level, year, depth, drivers, driver_reps, report, output)
         if report:
             from sim.report.diff_doc import write_diff_report
 
-            click.echo(f"Wrote {write_diff_report(result, target)}")
+            click.echo(f"Wrote {write_diff_report(result, target, progress=True)}")
     except (ScenarioError, OSError) as err:
         raise input_error(err) from None

@@ -128,11 +128,19 @@ def drivers_reading(result: DiffResult) -> str:
                 " " + n for n in result.notes if n.startswith("Switched alone")))
 
 
-def write_diff_report(result: DiffResult, target: str | Path) -> Path:
-    """Write the comparison as one self-contained HTML file (atomically); returns its path."""
+def write_diff_report(result: DiffResult, target: str | Path, progress: bool = False) -> Path:
+    """Write the comparison as one self-contained HTML file (atomically); returns its path.
+
+    ``progress``: show the figures being drawn on stderr, as ``chipsim report`` does.
+    """
     from sim.report.html import render_html
+    from sim.report.writer import meter
     from sim.results.atomic import write_text
 
-    target = Path(target)
-    write_text(target, render_html(diff_document(result)))
+    target, doc = Path(target), diff_document(result)
+    bar = meter(doc, ["html"], progress)
+    try:
+        write_text(target, render_html(doc, tick=bar.update))
+    finally:
+        bar.close()
     return target
