@@ -137,3 +137,23 @@ def test_diff_driver_reruns_show_progress_on_stderr_only(tmp_path, monkeypatch):
     assert "diff (driver reruns): " in forced.stderr and "(100%)" in forced.stderr
     assert "driver reruns" not in forced.stdout and quiet.stderr == ""
     assert forced.stdout == quiet.stdout
+
+
+def test_discover_counts_each_box_s_prim_runs_and_finds_the_same_box(monkeypatch, capsys):
+    """A box planted in noise: the trajectory and the resampling runs are counted, on stderr."""
+    from sim.experiments import discovery, prim
+
+    rng = np.random.default_rng(4)
+    x = rng.random((400, 3))
+    cases = (x[:, 0] < 0.3) & (x[:, 2] > 0.6)
+    inputs = discovery.Inputs(["a", "b", "c"], ["number"] * 3, [True] * 3, x, [], 3)
+    monkeypatch.setenv(ENV, "lines")
+    shown = discovery.discover(inputs, cases, boxes=1, min_density=0.85, shown=True)
+    captured = capsys.readouterr()
+    runs = 1 + prim.RESAMPLES
+    assert f"discover (box 1): {runs}/{runs} PRIM runs (100%)" in captured.err
+    assert captured.out == ""
+    quiet = discovery.discover(inputs, cases, boxes=1, min_density=0.85)
+    assert capsys.readouterr().err == ""
+    np.testing.assert_array_equal(shown[0].stability, quiet[0].stability)
+    assert shown[0].box.restricted(x) == quiet[0].box.restricted(x)
