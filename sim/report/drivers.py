@@ -149,6 +149,24 @@ def rerun_progress(progress: OnProgress | None, runs: int, index: int) -> OnProg
     return lambda done, total: progress(index * total + done, runs * total)
 
 
+def contributions(names: list[str], f, method: str) -> dict[str, np.ndarray]:
+    """Each group's per-replication contribution: its Shapley value, or it switched alone.
+
+    ``f(subset)`` gives the values (metrics, R) with ``subset``'s groups from B.
+    """
+    empty = frozenset()
+    if method != "shapley":
+        return {g: f(frozenset([g])) - f(empty) for g in names}
+    out = {}
+    for g in names:
+        others = [x for x in names if x != g]
+        out[g] = sum(shapley_weights(size, len(names)) * (f(frozenset(combo) | {g})
+                                                        - f(frozenset(combo)))
+                     for size in range(len(others) + 1)
+                     for combo in itertools.combinations(others, size))
+    return out
+
+
 def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]], seed: int, reps: int,
               level: str, year: int, metrics: list[str], method: str = "auto",
               progress: OnProgress | None = None) -> Breakdown:
@@ -172,17 +190,7 @@ def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]], seed: in
         return cache[subset]
 
     empty, full = frozenset(), frozenset(names)
-    per_rep = {g: np.zeros((len(metrics), reps)) for g in names}
-    if method == "shapley":
-        for g in names:
-            others = [x for x in names if x != g]
-            for size in range(len(others) + 1):
-                for combo in itertools.combinations(others, size):
-                    s = frozenset(combo)
-                    per_rep[g] += shapley_weights(size, len(names)) * (f(s | {g}) - f(s))
-    else:
-        for g in names:
-            per_rep[g] = f(frozenset([g])) - f(empty)
+    per_rep = contributions(names, f, method)
     total = f(full) - f(empty)
     rest = total - sum(per_rep.values()) if names else total
     alone = {g: {m: mean_interval((f(frozenset([g])) - f(empty))[i])
