@@ -12,6 +12,7 @@ from sim.explain.binds import ranking
 from sim.model.segments import QUOTA_DEADLINE
 from sim.report import readings
 from sim.report.assumptions import assumption_table, source_table
+from sim.report.changes import jump_reading
 from sim.report.data import RunData
 from sim.report.document import Document, FigureBlock, Section, TextBlock
 from sim.report.experiments import experiment_sections, sweep_headline
@@ -97,7 +98,8 @@ def run_sections(data: RunData, source: str) -> list[Section]:
     sections.append(Section("appendix-fans", "Appendix: every level's monthly path", [FigureBlock(
         "fan", "Domestic share by month, every quota level",
         partial(fan_chart, summary, levels, data.targets, source, lever_x),
-        readings.fan_reading(summary, levels, data.targets, years),
+        " ".join(filter(None, [readings.fan_reading(summary, levels, data.targets, years),
+                               jump_reading(summary, scenario, reference_level(levels))])),
         "Fan charts of the monthly domestic share per quota level")]))
     return [s for s in sections if s is not None]
 
