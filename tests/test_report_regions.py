@@ -74,9 +74,11 @@ def made_summary(seed: int = 1) -> Summary:
 
 
 def band(summary: Summary, level: str, year: str, region: str = "national") -> str:
-    """The cell the tables should hold: median, then the 90% band."""
+    """The cell the tables should hold: median, then the 90% band (in brackets for regions)."""
     p50, p05, p95 = (summary.value(M.domestic_share_units, level, year, region, s)
                      for s in ("p50", "p05", "p95"))
+    if region != "national":
+        return f"{pct(p50)} ({p05 * 100:.0f}–{pct(p95)})"
     return f"{pct(p50)}\n{pct(p05)}–{pct(p95)}"
 
 
@@ -105,9 +107,20 @@ def test_the_quota_table_shows_each_quota_and_its_chance_of_being_met():
         for year, cell in zip(YEARS, row[1:], strict=True):
             target = summary.value(M.quota_target, level, year, segment, "mean")
             met = summary.value(M.quota_compliance, level, year, segment, "mean")
-            expected = "no quota" if target == 0 else f"quota {pct(target)}\nmet {chance(met)}"
+            expected = "no quota" if target == 0 else f"quota {pct(target)}, met {chance(met)}"
             assert cell == expected
     assert quotas_table(Summary([]), LEVELS, YEARS) is None
+    assert table.columns[1:] == YEARS  # a quota is in force somewhere in each year
+    rows = [r for r in summary_rows(summary) if not (r["metric"] == M.quota_target
+                                                      and r["period"] == YEARS[0])]
+    assert quotas_table(Summary(rows), LEVELS, YEARS).columns[1:] == YEARS[1:]
+
+
+def summary_rows(summary: Summary) -> list[dict]:
+    """A summary's rows back as dicts."""
+    return [dict(quota=k[0], metric=k[1], region=k[2], period=k[3],
+                 **dict(zip(STATS, map(float, v), strict=True)))
+            for k, v in summary.index.items()]
 
 
 def test_the_share_by_year_table_equals_the_summary():

@@ -20,7 +20,7 @@ from sim.explain.table import Effects
 from sim.metrics import SEGMENT_NAMES, M
 from sim.report.data import Summary
 from sim.report.document import Table
-from sim.report.figures.market import pretty
+from sim.report.figures.market import pretty, quota_years
 from sim.report.levels import elasticity, reference_level, segment_name, under
 from sim.report.meaning import event_text
 from sim.report.readings import and_join
@@ -45,12 +45,19 @@ def segment_label(segment: str) -> str:
 
 
 def share_cell(summary: Summary, level: str, year: str, region: str = NATIONAL,
-               metric: str = M.domestic_share_units) -> str:
-    r""""76%\\n66–87%": the median, then the 90% band; "n/a" when nothing was delivered."""
-    p50, p05, p95 = (summary.value(metric, level, year, region, s) for s in ("p50", "p05", "p95"))
+               one_line: bool = False) -> str:
+    """Write the median share, then its 90% band below it; "n/a" when nothing was delivered.
+
+    ``one_line``: the band in brackets on the same line, for the long region
+    tables, whose rows become cards on a phone (a line saved per cell).
+    """
+    p50, p05, p95 = (summary.value(M.domestic_share_units, level, year, region, s)
+                     for s in ("p50", "p05", "p95"))
     if not math.isfinite(p50):
         return "n/a"
-    return f"{pct(p50)}\n{pct(p05)}–{pct(p95)}"
+    if one_line:
+        return f"{pct(p50)} ({p05 * 100:.0f}\u2013{pct(p95)})"
+    return f"{pct(p50)}\n{pct(p05)}\u2013{pct(p95)}"
 
 
 def over(replications: int | None) -> str:
@@ -80,28 +87,32 @@ def regions_table(summary: Summary, levels: list[str], years: list[str],
     for segment in segments(summary):
         for level in levels:
             rows.append([f"{segment_label(segment)}\n{level_label(level)}",
-                         *(share_cell(summary, level, y, segment) for y in years)])
+                         *(share_cell(summary, level, y, segment, True) for y in years)])
             anchors.append(f"region-{segment}-{level}")
     note = (f"Domestic share of the AI chips each segment (region) receives in the year "
-            f"(units): {BAND_NOTE.format(reps=over(replications))}. n/a: no chip delivered "
-            "in any replication.")
+            f"(units): median over {over(replications)}, with the 90% band (5th to 95th "
+            "percentile) in brackets. n/a: no chip delivered in any replication.")
     return Table("regions", "Domestic share by region and year, every quota level",
                  [LEVEL_COLUMN, *years], rows, note=note, anchors=anchors)
 
 
 def quota_cell(summary: Summary, level: str, year: str, segment: str) -> str:
-    r""""quota 50%\\nmet 98%"; "no quota" when none is in force at the year's end."""
+    """Write "quota 50%, met 98%"; "no quota" when none is in force at the year's end."""
     target = summary.value(M.quota_target, level, year, segment, "mean")
     met = summary.value(M.quota_compliance, level, year, segment, "mean")
     if not math.isfinite(target) or target <= 0:
         return "no quota"
-    return f"quota {pct(target)}\nmet {chance(met) if math.isfinite(met) else 'n/a'}"
+    return f"quota {pct(target)}, met {chance(met) if math.isfinite(met) else 'n/a'}"
 
 
 def quotas_table(summary: Summary, levels: list[str], years: list[str]) -> Table | None:
-    """Each quota-bound segment's quota and the probability it is met, by year and level."""
+    """Each quota-bound segment's quota and the probability it is met, by year and level.
+
+    Only years with a quota in force somewhere are shown (the others say nothing).
+    """
     bound = [s for s in segments(summary) if s in summary.regions(M.quota_target)]
-    if not bound:
+    years = [y for y in years if y in quota_years(summary, levels)]
+    if not bound or not years:
         return None
     rows = [[f"{segment_label(s)}\n{level_label(level)}",
              *(quota_cell(summary, level, y, s) for y in years)]
@@ -109,7 +120,7 @@ def quotas_table(summary: Summary, levels: list[str], years: list[str]) -> Table
     note = ("Quota: the segment's quota at the year's end (mean over replications). Met: the "
             "probability that the segment's domestic share that year, counted as its rule "
             "says (chips or compute), reaches the quota times its enforcement. Segments "
-            "without a quota are not listed.")
+            "without a quota, and years without one anywhere, are not listed.")
     return Table("region-quotas", "Each region's quota and the chance it is met",
                  [LEVEL_COLUMN, *years], rows, note=note)
 
