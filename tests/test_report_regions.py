@@ -167,6 +167,9 @@ def test_what_limits_a_region_is_said_to_be_measured_nationally_only(report_run)
     assert "barred" in rows["State-funded DCs"][2]
     assert "do not reach" in rows["Private hyperscalers"][1]
     assert rows["Beijing"][2] == "none of its own"
+    unknown = limits_table(data.summary, ["announced"], "2027", None, None)
+    assert all(r[2].startswith("unknown") and r[3].startswith("not measured")
+               for r in unknown.rows)
 
 
 def rows_summary(result) -> Summary:

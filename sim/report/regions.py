@@ -150,12 +150,15 @@ def limits_row(summary: Summary, segment: str, context: tuple) -> list[str]:
     met = summary.value(M.quota_compliance, level, year, segment, "mean")
     quota = (f"{pct(target)} in {year}, met with probability {chance(met)}"
              if math.isfinite(target) and target > 0 else "none")
-    reach = scenario is not None and segment in scenario.lever_reach()
-    quota += "; quota levels replace it" if reach else "; quota levels do not reach it"
+    if scenario is not None:
+        reach = segment in scenario.lever_reach()
+        quota += "; quota levels replace it" if reach else "; quota levels do not reach it"
     rules = segment_rules(scenario, segment)
-    own = "; ".join(rules) if rules else "none of its own"
+    own = "; ".join(rules) if rules else (
+        "none of its own" if scenario is not None else "unknown (no scenario in the manifest)")
+    measured = national_limits(effects, level, year)
     return [segment_label(segment), quota, own,
-            f"national only: {national_limits(effects, level, year)}"]
+            f"national only: {measured}" if effects else measured]
 
 
 def limits_table(summary: Summary, levels: list[str], year: str,
