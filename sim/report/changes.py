@@ -162,8 +162,11 @@ def year_change_reading(summary: Summary, scenario: Scenario | None, level: str,
     if not product or not b > a:
         return text + "."
     name = pretty(product, PRODUCT_NAMES)
-    text += (f"; most of the growth in imports is {name}, from {format_value(M.imports_units, a)} "
-             f"to {format_value(M.imports_units, b)} chips.")
+    rise = mean(M.imports_units, last) - mean(M.imports_units, first)
+    lead = ("most of the growth in imports is" if rise > 0 and b - a >= rise / 2
+            else "the import that grows most is")
+    text += (f"; {lead} {name}, from {format_value(M.imports_units, a)} to "
+             f"{format_value(M.imports_units, b)} chips.")
     if scenario is not None:
         opening = rules_in(scenario, parse_month(f"{first}-01"), parse_month(f"{last}-12"),
                            opening=True, product=product)
