@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.metrics import format_plain
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 from sim.scenario.tree import parameters
@@ -31,9 +32,9 @@ class Evidence:
     def figure(self) -> str:
         """Return the figure as text: a value, a range, or the note."""
         if self.value is not None:
-            return f"{self.value:g}"
+            return format_plain(self.value)
         if self.low is not None:
-            return f"{self.low:g}-{self.high:g}"
+            return f"{format_plain(self.low)}-{format_plain(self.high)}"
         return self.note
 
 

@@ -197,6 +197,22 @@ FORMATS = {"ratio": _ratio, "percent": _percent, "count": _compact, "compute": _
            "power": _power, "usd": _usd}
 
 
+def format_plain(value: float) -> str:
+    """Write a number as the CLI prints one: "13,986", "0.5", "2.25"; never "1.399e+04".
+
+    Four significant digits below 1,000, whole numbers with thousands
+    separators from there; tiny values positionally ("0.00012").
+    """
+    if not math.isfinite(value):
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if value != 0 and abs(value) < 1e-3:
+        return np.format_float_positional(value, precision=4, unique=False, fractional=False,
+                                          trim="-")
+    return f"{value:.4g}"
+
+
 def format_value(name: str, value: float) -> str:
     """``value`` of metric ``name`` as text, ``n/a`` when undefined."""
     if value is None or not math.isfinite(value):

@@ -21,9 +21,11 @@ REPORT_REPS = 150
 EXPLAIN_REPS = 40
 REPORT_LEVELS = ["announced", "0.5", "1.0"]
 # The figures a baseline run report holds, in page order: the levels section
-# (what limits deliveries, paired differences), the last year's distribution
-# (its levels differ), compliance, supply, the timeline and the appendix of fans.
-REPORT_FIGURES = ["limits", "levels", "ecdf", "compliance", "supply", "timeline", "fan"]
+# (what limits deliveries, paired differences), the regions, the last year's
+# distribution (its levels differ), compliance, supply, unmet demand, the timeline
+# and the appendix of fans.
+REPORT_FIGURES = ["limits", "levels", "regions", "ecdf", "compliance", "supply", "unmet",
+                  "timeline", "fan"]
 _MADE: dict = {}
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from sim.calendar import format_month
 from sim.experiments import prim
 from sim.experiments.discovery import Discovery, Found, Inputs
+from sim.metrics import format_plain
 
 LABEL_DROP = {"vendors", "products", "foundries", "fabs", "segments", "imports", "events",
               "grey_market", "memory", "yield_curve"}
@@ -46,7 +47,7 @@ def shown(inputs: Inputs, j: int, value: float, side: str) -> str:
         return limit(inputs, j, value, side)
     if inputs.shares[j]:
         return f"{value:.1%}"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return format_plain(value)
 
 
 def sides(found: Found, search_low: np.ndarray, search_high: np.ndarray, j: int) -> list[str]:

@@ -12,6 +12,7 @@ from sim.explain.binds import ranking
 from sim.model.segments import QUOTA_DEADLINE
 from sim.report import readings
 from sim.report.assumptions import assumption_table, source_table
+from sim.report.changes import jump_reading
 from sim.report.data import RunData
 from sim.report.document import Document, FigureBlock, Section, TextBlock
 from sim.report.experiments import experiment_sections, sweep_headline
@@ -32,6 +33,7 @@ from sim.report.levels import (
 )
 from sim.report.style import level_label
 from sim.report.timeline import timeline_reading
+from sim.report.yearly import region_section, unmet_section, year_section
 from sim.results.why import why_levels
 
 LIMITS_KEY = "limits"  # the figure block of what limits deliveries
@@ -70,7 +72,9 @@ def run_sections(data: RunData, source: str) -> list[Section]:
     scenario = data.scenario()
     lever = scenario.run.lever_start if scenario else None
     lever_x = parse_month(lever) / 12 if lever else None
-    sections = [levels_section(data, levels, years, source, lever),
+    sections = [year_section(data, levels, years),
+                levels_section(data, levels, years, source, lever),
+                region_section(data, levels, years, source),
                 distribution_section(data, years[-1], source)]
     if summary.regions("quota_compliance"):
         sections.append(Section("quotas", "Quota compliance", [FigureBlock(
@@ -83,6 +87,7 @@ def run_sections(data: RunData, source: str) -> list[Section]:
         readings.supply_reading(summary, levels[0], years[-1]),
         "Stacked quarterly deliveries by vendor and product; demand, unmet demand (offshore "
         "and abandoned) and orders waiting")]))
+    sections.append(unmet_section(data, levels, years, source))
     if scenario is not None and "announced" in levels:
         projection = summary.series(readings.UNITS, "announced", kind="month")
         sections.append(Section("timeline", "Policy timeline", [FigureBlock(
@@ -93,9 +98,10 @@ def run_sections(data: RunData, source: str) -> list[Section]:
     sections.append(Section("appendix-fans", "Appendix: every level's monthly path", [FigureBlock(
         "fan", "Domestic share by month, every quota level",
         partial(fan_chart, summary, levels, data.targets, source, lever_x),
-        readings.fan_reading(summary, levels, data.targets, years),
+        " ".join(filter(None, [readings.fan_reading(summary, levels, data.targets, years),
+                               jump_reading(summary, scenario, reference_level(levels))])),
         "Fan charts of the monthly domestic share per quota level")]))
-    return sections
+    return [s for s in sections if s is not None]
 
 
 def levels_section(data: RunData, levels: list[str], years: list[str], source: str,

@@ -8,6 +8,7 @@ from functools import partial
 import numpy as np
 
 from sim.experiments.diagnostics import diagnose
+from sim.metrics import format_plain
 from sim.report.data import RunData, SweepData
 from sim.report.document import FigureBlock, Section, Table
 from sim.report.figures.sensitivity import (
@@ -211,5 +212,5 @@ def box_table(rows: list[dict]) -> Table | None:
 def limit(value) -> str:
     """Return a box limit as text ("" when open)."""
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:,.4g}"
+        return "" if math.isnan(value) else format_plain(value)
     return str(value or "")

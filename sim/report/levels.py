@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.explain.binds import TARGET, THRESHOLD, Binding, ranking
 from sim.explain.table import Effects
-from sim.metrics import EFFECT_LABELS, EFFECTS, M, format_value
+from sim.metrics import EFFECTS, M, format_value
 from sim.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.document import Table
@@ -173,20 +173,30 @@ def effects_sentence(summary: Summary, levels: list[str], year: str) -> str:
         return ""
     level = max(numeric, key=float)
     parts = []
-    for member, (metric, _) in EFFECTS.items():
+    for member, (metric, sign) in EFFECTS.items():
         value = summary.value(f"{M.level_effect}.{member}", level, year, stat="mean")
         if math.isfinite(value):
-            unit = " H100e" if metric_entry(metric).unit == "H100e" else " chips"
-            parts.append(f"{EFFECT_LABELS[member].lower()} {signed(value)}{unit}")
+            parts.append(change_words(metric, sign * value))
     if not parts:
         return ""
-    return (f" Against announced quotas, the {level_label(level).lower()} means on average: "
-            + ", ".join(parts) + ".")
+    return (f" Against announced quotas, at the {level_label(level).lower()} on average "
+            + and_join(parts) + ".")
 
 
-def signed(value: float) -> str:
-    """"+27.0k" / "−15" (a count of chips or H100e, with its sign)."""
-    return ("\u2212" if value < 0 else "+") + chips(value)
+def change_words(metric: str, change: float) -> str:
+    """Say a change of a metric with its direction in words, never a bare sign.
+
+    "imported chips fall by 13.9k", "unmet demand rises by 97.4k H100e",
+    "domestic chips do not change" (the change rounds to nothing).
+    """
+    entry = metric_entry(metric)
+    noun = entry.label.lower()
+    plural = noun.endswith("s")
+    if chips(change) == "0":
+        return f"{noun} {'do' if plural else 'does'} not change"
+    verb = ("rise" if change > 0 else "fall") + ("" if plural else "s")
+    unit = " H100e" if entry.unit == "H100e" else ""
+    return f"{noun} {verb} by {chips(change)}{unit}"
 
 
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

@@ -11,6 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from sim.metrics import SEGMENT_NAMES
 from sim.report.data import Summary
 from sim.report.figures.axes import legend_axes, year_axis
 from sim.report.style import (
@@ -26,9 +27,6 @@ from sim.report.style import (
     thousands_axis,
 )
 
-SEGMENT_NAMES = {"beijing": "Beijing", "shanghai": "Shanghai", "guiyang": "Guiyang (Guizhou)",
-                 "other_major": "Other major cities", "state_funded": "State-funded DCs",
-                 "private": "Private hyperscalers"}
 VENDOR_NAMES = {"huawei": "Huawei", "cambricon": "Cambricon", "kunlunxin": "Kunlunxin",
                 "t_head": "T-Head", "others": "Other domestic"}
 # Domestic vendors are solid, imports hatched; within each, no colour repeats before all are used.

@@ -32,36 +32,28 @@ def column(rows: list[dict], name: str) -> np.ndarray:
                      for r in rows])
 
 
-def short_path(path: str, compact: bool) -> str:
-    """Return a parameter path shortened for a narrow axis: keep the last three parts."""
-    parts = str(path).split(".")
-    keep = 2 if compact else 3
-    return path if len(parts) <= keep else "…" + ".".join(parts[-keep:])
+LABEL_CHARS = {True: 22, False: 40}  # longest label line, narrow and wide figures
 
 
 def short_labels(paths: list[str], compact: bool) -> list[str]:
-    """Shortened paths that stay distinct: parts are added until no two labels are equal.
+    """Whole parameter paths, never cut short: broken at dots onto lines that fit the axis."""
+    return [dotted_lines(str(p), LABEL_CHARS[compact]) for p in paths]
 
-    Narrow figures also break a long label at a dot onto a second line.
+
+def dotted_lines(label: str, limit: int) -> str:
+    """Break a dotted path after its dots into lines of at most ``limit`` characters.
+
+    A part longer than the limit keeps a line of its own; nothing is dropped.
     """
-    keep = 2 if compact else 3
-    longest = max((len(str(p).split(".")) for p in paths), default=1)
-    while True:
-        labels = [str(p) if len(str(p).split(".")) <= keep else
-                  "…" + ".".join(str(p).split(".")[-keep:]) for p in paths]
-        if len(set(labels)) == len(set(map(str, paths))) or keep >= longest:
-            break
-        keep += 1
-    return [two_lines(label) for label in labels] if compact else labels
-
-
-def two_lines(label: str, limit: int = 26) -> str:
-    """Break a long dotted label once, at the dot nearest its middle."""
-    if len(label) <= limit or "." not in label:
-        return label
-    dots = [i for i, ch in enumerate(label) if ch == "."]
-    cut = min(dots, key=lambda i: abs(i - len(label) / 2))
-    return label[:cut + 1] + "\n" + label[cut + 1:]
+    lines, line = [], ""
+    for part in label.split("."):
+        piece = f".{part}" if line else part
+        if line and len(line) + len(piece) > limit:
+            lines.append(line + ".")
+            line = part
+        else:
+            line += piece
+    return "\n".join([*lines, line])
 
 
 def round_percent_ticks(axis, nbins: int = 6) -> None:
