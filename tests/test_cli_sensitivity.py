@@ -21,7 +21,7 @@ def test_sobol_writes_ranked_indices(tmp_path):
                          "--out", out)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "sensitivity.csv").open()))
-    assert list(rows[0]) == ["parameter", "S1", "S1_conf", "ST", "ST_conf", "flags"]
+    assert list(rows[0]) == ["parameter", "S1", "S1_conf", "ST", "ST_conf", "warnings"]
     assert {r["parameter"] for r in rows} == {"memory.stockpile_stacks", "memory.rush_stacks",
                                               "memory.domestic_stacks.2025",
                                               "memory.ceiling_stacks.2026",
@@ -41,7 +41,7 @@ def test_morris_writes_mu_star_and_sigma(tmp_path):
                          "--period", "2026", "--workers", 1, "--out", out)
     assert result.exit_code == 0, result.output
     header = (out / "sensitivity.csv").read_text().splitlines()[0]
-    assert header == "parameter,mu_star,mu_star_conf,sigma,flags"
+    assert header == "parameter,mu_star,mu_star_conf,sigma,warnings"
 
 
 @pytest.mark.parametrize("args,message", [
@@ -96,5 +96,5 @@ def test_the_cli_the_table_and_the_report_carry_the_same_warnings(tmp_path):
     assert all(r["sentence"] in reading for r in stored)
     flagged = {name for r in stored for name in r["parameters"].split()}
     rows = list(csv.DictReader((out / "sensitivity.csv").open()))
-    assert {r["parameter"] for r in rows if r["flags"]} == flagged
+    assert {r["parameter"] for r in rows if r["warnings"]} == flagged
     assert diagnostics.WARNINGS_FILE in json.loads((out / "manifest.json").read_text())["files"]

@@ -131,7 +131,7 @@ def test_warnings_read_back_from_sensitivity_csv_are_the_same_words():
     header, *lines = [line.split(",") for line in text.splitlines()]
     stored = [dict(zip(header, line, strict=True)) for line in lines]
     assert dg.diagnose("sobol", stored, 64) == flags
-    by_name = {r["parameter"]: r["flags"] for r in stored}
+    by_name = {r["parameter"]: r["warnings"] for r in stored}
     assert by_name["x0"] == dg.S1_ABOVE_ST and by_name["x2"] == dg.NEGATIVE
 
 

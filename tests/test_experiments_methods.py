@@ -48,7 +48,7 @@ def test_each_method_designs_analyses_and_names_its_columns(method):
     assert len(unit) == 8 * method.points_per_n(3)
     rows = sensitivity.analyse(method.name, f, unit, unit @ np.array([3.0, 1.0, 0.0]), seed=1)
     header = sensitivity.csv_text(rows, method.name).splitlines()[0].split(",")
-    assert header == ["parameter", *method.columns, "flags"]
+    assert header == ["parameter", *method.columns, "warnings"]
     assert methods.method_of_columns(header) is method
     assert [r["parameter"] for r in sensitivity.ranked(rows, method.name)][0] == "x0"
     assert method.out_dir("baseline") == f"baseline-{method.name}"

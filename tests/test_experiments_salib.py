@@ -77,7 +77,7 @@ def test_the_stored_sample_and_outputs_reproduce_the_indices_with_salib(tmp_path
                                conf_level=0.95, num_levels=4, seed=manifest["seed"])
     stored = pd.read_csv(out / "sensitivity.csv").set_index("parameter")
     for i, name in enumerate(manifest["factors"]):
-        for column in stored.columns.drop("flags"):
+        for column in stored.columns.drop("warnings"):
             assert stored.loc[name, column] == pytest.approx(found[column][i], rel=1e-5,
                                                              abs=1e-12)
     assert np.all((unit >= 0) & (unit <= 1)) and len(sample) == len(y)

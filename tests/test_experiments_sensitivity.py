@@ -83,4 +83,4 @@ def test_a_scenario_study_ranks_the_hbm_parameters():
     assert later["ST"] > early["ST"]
     assert facts["points"] == 80
     text = sensitivity.csv_text(rows, "sobol")
-    assert text.splitlines()[0] == "parameter,S1,S1_conf,ST,ST_conf,flags"
+    assert text.splitlines()[0] == "parameter,S1,S1_conf,ST,ST_conf,warnings"

@@ -3,7 +3,7 @@
 :func:`diagnose` judges a study's index rows (sensitivity.csv's rows, or the
 analysis' own) and returns :class:`Flag` values, each a code and one sentence.
 The command line prints those sentences, the report quotes them and the
-directory keeps them (sensitivity_warnings.csv; a ``flags`` column of
+directory keeps them (sensitivity_warnings.csv; a ``warnings`` column of
 sensitivity.csv holds each parameter's codes), so every reader meets the same
 words. Values are judged as sensitivity.csv writes them (6 significant
 digits), so a warning computed from the analysis and one computed from the
@@ -57,7 +57,7 @@ MINOR = 0.1  # ... unless their index is below this share of the largest (they h
 NAMED = 3  # parameters a sentence names before "and N more"
 WARNINGS_FILE = "sensitivity_warnings.csv"
 WARNINGS_COLUMNS = ("code", "parameters", "sentence")
-FLAGS_COLUMN = "flags"  # sensitivity.csv: each parameter's codes, space-separated
+CODES_COLUMN = "warnings"  # sensitivity.csv: each parameter's codes ("flags" is df.flags in pandas)
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ def _small_n(method: methods.Method, rows: list[dict], n: int) -> Flag | None:
 
 
 def codes_by_parameter(flags: list[Flag]) -> dict[str, str]:
-    """Each flagged parameter's codes, space-separated (sensitivity.csv's ``flags`` column)."""
+    """Each flagged parameter's codes, space-separated (sensitivity.csv's ``warnings`` column)."""
     out: dict[str, list[str]] = {}
     for flag in flags:
         for name in flag.parameters:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.experiments import methods, samplers
-from sim.experiments.diagnostics import FLAGS_COLUMN, ranked
+from sim.experiments.diagnostics import CODES_COLUMN, ranked
 from sim.experiments.parameters import ParamSpec
 from sim.scenario.errors import echo
 
@@ -128,7 +128,7 @@ def analyse(method: str, factors: Factors, unit: np.ndarray, y: np.ndarray, seed
 
 
 def csv_text(rows: list[dict], method: str, flags: dict[str, str] | None = None) -> str:
-    """sensitivity.csv: ``parameter``, the method's columns (6 significant digits), ``flags``.
+    """sensitivity.csv: ``parameter``, the method's columns (6 significant digits), ``warnings``.
 
     Rows are ranked; ``flags`` maps a parameter to its warning codes
     (:func:`sim.experiments.diagnostics.codes_by_parameter`), empty when none.
@@ -136,7 +136,7 @@ def csv_text(rows: list[dict], method: str, flags: dict[str, str] | None = None)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     columns = methods.method(method).columns
-    writer.writerow(["parameter", *columns, FLAGS_COLUMN])
+    writer.writerow(["parameter", *columns, CODES_COLUMN])
     for row in ranked(rows, method):
         writer.writerow([row["parameter"], *(f"{row[c]:.6g}" for c in columns),
                          (flags or {}).get(row["parameter"], "")])
@@ -160,7 +160,7 @@ def table(rows: list[dict], method: str, limit: int | None = None,
     head = f"{'rank':>4}  {'parameter':<{width}}"
     for name, conf in pairs:
         head += f"  {name.replace('_star', '*'):>{size}}" + (f" {'(95% CI)':>9}" if conf else "")
-    lines = [head + (f"  {FLAGS_COLUMN}" if flags else "")]
+    lines = [head + (f"  {CODES_COLUMN}" if flags else "")]
     for i, r in enumerate(shown, 1):
         line = f"{i:>4}  {r['parameter']:<{width}}"
         for name, conf in pairs:
