@@ -8,6 +8,7 @@ import click
 
 from sim.results.claim import check_outputs  # noqa: F401  (re-exported for the commands)
 from sim.scenario.errors import PATH, ScenarioError, one_line, printable, short
+from sim.scenario.shipped import DEFAULT
 
 
 class InputError(click.ClickException):
@@ -79,9 +80,30 @@ def claim_output(target, force: bool, hint: str = "pass --force to replace it"):
     return claim
 
 
+class ScenarioFile(SafePath):
+    """A scenario file: a path that exists, else a shipped scenario's name (``baseline``).
+
+    Resolved by :func:`sim.scenario.shipped.existing_scenario`, as ``sim.run``
+    resolves its ``scenario``; a missing file is an input error (exit 2)
+    listing the shipped scenarios.
+    """
+
+    def __init__(self):
+        super().__init__(dir_okay=False)
+
+    def convert(self, value, param, ctx):
+        """Return the resolved path as text, or fail with the one-line message."""
+        from sim.scenario.shipped import existing_scenario
+
+        text = super().convert(value, param, ctx)
+        try:
+            return str(existing_scenario(text))
+        except ScenarioError as err:
+            raise InputError(str(err)) from None
+
+
 scenario_argument = click.argument(
-    "scenario", required=False, default="scenarios/baseline.toml",
-    type=SafePath(dir_okay=False))
+    "scenario", required=False, default=DEFAULT, type=ScenarioFile())
 reps_option = click.option(
     "--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
     help="Replications (default: the scenario's run.replications).")

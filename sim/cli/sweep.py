@@ -7,6 +7,7 @@ import click
 from sim.cli import interrupted_status
 from sim.cli.options import (
     SafePath,
+    ScenarioFile,
     check_outputs,
     force_option,
     input_error,
@@ -35,7 +36,7 @@ def say(message: str) -> None:
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=ScenarioFile())
 @set_option
 @click.option("--sample", type=click.Choice(list(methods.SAMPLERS)), default=None,
               help="Design: " + "; ".join(f"{s.name}: {s.summary}" for s in
