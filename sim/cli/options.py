@@ -39,6 +39,27 @@ class QuotaLevel(click.ParamType):
             self.fail(f'expected "announced" or a share in [0, 1], got {value!r}', param, ctx)
 
 
+class Count(click.ParamType):
+    """An integer in [low, high], refused in ``sim.run``'s words (:func:`sim.runner.count`)."""
+
+    name = "integer"
+
+    def __init__(self, low: int, high: int):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        """Return the integer, or fail with a usage error (exit 2) naming the range."""
+        from sim.runner import count, shown
+
+        try:
+            number = value if isinstance(value, int) else int(str(value).strip())
+            return count(number, "", self.low, self.high)
+        except ValueError as err:  # ScenarioError is a ValueError; int() raises one too
+            message = err.message if isinstance(err, ScenarioError) else (
+                f"expected an integer from {self.low:,} to {self.high:,}, got {shown(value)}")
+            self.fail(message, param, ctx)
+
+
 class SafePath(click.Path):
     """A click.Path that refuses NUL bytes (os.stat would raise ValueError)."""
 
@@ -105,10 +126,10 @@ class ScenarioFile(SafePath):
 scenario_argument = click.argument(
     "scenario", required=False, default=DEFAULT, type=ScenarioFile())
 reps_option = click.option(
-    "--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
+    "--reps", type=Count(1, 10_000_000), default=None,
     help="Replications (default: the scenario's run.replications).")
 seed_option = click.option(
-    "--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
+    "--seed", type=Count(0, 2**63 - 1), default=None,
     help="Root random seed (default: the scenario's run.seed).")
 quota_option = click.option(
     "--quota", "quotas", type=QuotaLevel(), multiple=True,
@@ -128,7 +149,7 @@ block_option = click.option(
          "holds). Outputs do not depend on it; memory does.")
 
 explain_reps_option = click.option(
-    "--explain-reps", type=click.IntRange(min=0, max=10_000_000), default=None,
+    "--explain-reps", type=Count(0, 10_000_000), default=None,
     help="Replications of the counterfactual effects that explain the run (default 1,000, "
          "or --reps when fewer; 0: no explanation).")
 amount_option = click.option(
