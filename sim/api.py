@@ -27,6 +27,7 @@ from pathlib import Path
 from sim.explain.measure import DEFAULT_REPS, ExplainOptions
 from sim.explain.table import effects_csv
 from sim.metrics import NATIONAL, M
+from sim.results.dictionary import dictionary_csv
 from sim.results.run_dir import write_run
 from sim.results.summary import summary_csv
 from sim.runner import Run, check_arguments, execute
@@ -52,16 +53,25 @@ class Result:
     def summary(self):
         """summary.csv as a pandas DataFrame: the same columns, the same values.
 
-        ``quota`` and ``period`` are text (``"0.5"``, ``"2025Q3"``); an
-        undefined statistic is NaN, as an empty cell is in the file.
+        ``quota`` and ``period`` are text (``"0.5"``, ``"2025Q3"``), ``unit``
+        the row's unit (``share``, ``H100e`` ...); an undefined statistic is
+        NaN, as an empty cell is in the file. :attr:`dictionary` describes each metric.
         """
         if self._summary is None:
             import pandas as pd  # imported here: pandas is only needed for this view
 
             text = summary_csv(self.run.result.rows)
-            self._summary = pd.read_csv(io.StringIO(text), dtype={"quota": str, "period": str,
-                                                                 "metric": str, "region": str})
+            self._summary = pd.read_csv(io.StringIO(text), dtype={
+                "quota": str, "period": str, "metric": str, "region": str, "unit": str})
         return self._summary
+
+    @property
+    def dictionary(self):
+        """dictionary.csv as a pandas DataFrame: metric, unit, kind, label, description."""
+        import pandas as pd
+
+        names = [row.metric for row in self.run.result.rows]
+        return pd.read_csv(io.StringIO(dictionary_csv(names)), dtype=str)
 
     @property
     def effects(self):
@@ -120,7 +130,7 @@ class Result:
                 "<p>.summary (DataFrame), .effects, .manifest, .save(directory)</p>")
 
     def save(self, out_dir: str | Path, force: bool = False) -> Path:
-        """Write the run directory (summary.csv, replications.npz, effects.csv, manifest.json).
+        """Write the run directory (summary.csv, dictionary.csv, replications.npz, effects.csv ...).
 
         Raises ScenarioError when ``out_dir`` exists and ``force`` is false (or
         it is not a run directory chipsim wrote), OSError when it cannot be written.
