@@ -59,7 +59,7 @@ def test_summary_has_exactly_the_columns_in_order(finished):
     _, out = finished
     header = (out / "summary.csv").read_text("utf-8").splitlines()[0]
     assert header.split(",") == list(COLUMNS) == [
-        "quota", "metric", "region", "period", "unit", "mean", "p05", "p25", "p50", "p75",
+        "quota", "metric", "unit", "region", "period", "mean", "p05", "p25", "p50", "p75",
         "p95"]
 
 
@@ -83,7 +83,7 @@ def test_summary_numbers_are_plain_and_quantiles_ordered(finished):
     _, out = finished
     lines = (out / "summary.csv").read_text("utf-8").splitlines()[1:]
     for line in lines:
-        cells = line.split(",")[5:]  # after quota, metric, region, period, unit
+        cells = line.split(",")[5:]  # after quota, metric, unit, region, period
         assert len(cells) == 6
         for cell in cells:
             assert cell == "" or NUMBER.match(cell), line

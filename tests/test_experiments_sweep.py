@@ -38,7 +38,7 @@ def test_a_sweep_writes_points_results_and_manifest(small_plan, tmp_path):
     header = (out / "points.csv").read_text().splitlines()[0].split(",")
     assert header[0] == "point" and header[1].endswith("yield_curve.ceiling")
     table = pq.read_table(out / "results.parquet")
-    assert table.column_names == ["point", "quota", "metric", "region", "period", "unit", "mean",
+    assert table.column_names == ["point", "quota", "metric", "unit", "region", "period", "mean",
                                   "p05", "p25", "p50", "p75", "p95"]
     points = table["point"].to_numpy()
     assert np.all(np.diff(points) >= 0) and set(points) == set(range(small_plan.design.size))

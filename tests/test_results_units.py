@@ -68,7 +68,7 @@ def test_every_metric_has_one_unit_its_registry_gives():
 
 def test_summary_rows_carry_their_metric_unit(run_dir):
     table = pd.read_csv(run_dir / "summary.csv", dtype=str)
-    assert list(table.columns[:5]) == ["quota", "metric", "region", "period", "unit"]
+    assert list(table.columns[:5]) == ["quota", "metric", "unit", "region", "period"]
     assert (table["unit"] == table["metric"].map(unit_of)).all()
     assert table["unit"].notna().all() and "units or H100e" not in set(table["unit"])
 
@@ -102,7 +102,7 @@ def test_a_sweep_results_table_has_units_and_a_dictionary(tmp_path):
     invoke("sweep", BASELINE, "--set", f"{CEILING}=0.5,0.6", "--reps", 2, "--quota", "announced",
            "--workers", 1, "--out", out)
     table = pq.read_table(out / "results.parquet").to_pandas()
-    assert list(table.columns[:6]) == ["point", "quota", "metric", "region", "period", "unit"]
+    assert list(table.columns[:6]) == ["point", "quota", "metric", "unit", "region", "period"]
     assert (table["unit"] == table["metric"].map(unit_of)).all()
     check_dictionary(out, set(table["metric"]))
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))

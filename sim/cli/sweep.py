@@ -90,7 +90,8 @@ def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, met
     if done.info["already_complete"]:
         click.echo(f"{done.out_dir}/ is already complete: nothing to do")
         return
-    click.echo(f"Wrote {done.out_dir}/ (points.csv, results.parquet, manifest.json): "
+    click.echo(f"Wrote {done.out_dir}/ (points.csv, results.parquet, dictionary.csv, "
+               "manifest.json): "
                f"{done.plan.design.size} points, {done.info['computed']} batches computed in "
                f"{done.info['wall_time_s']:.1f} s")
     if report:

@@ -32,7 +32,7 @@ from sim.results.readers import read_manifest as read_checked_manifest
 from sim.results.reading import DamagedFile, open_npz, read_json_object
 from sim.results.renames import move_new
 
-RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", "unit", *STAT_NAMES)
+RESULT_COLUMNS = ("point", "quota", "metric", "unit", "region", "period", *STAT_NAMES)
 KEY_COLUMNS = list(RESULT_COLUMNS[:6])  # text: point's keys and the metric's unit
 
 
@@ -217,7 +217,7 @@ def batch_table(result: BatchResult, schema):
     import pyarrow as pa
 
     points, rows = len(result.points), len(result.keys)
-    keys = np.array([(*key, unit_of(key[1])) for key in result.keys],
+    keys = np.array([(key[0], key[1], unit_of(key[1]), *key[2:]) for key in result.keys],
                     dtype=object).reshape(rows, 5)
     stats = result.stats.reshape(points * rows, 6)
     columns = [pa.array(np.repeat(result.points.astype(np.int64), rows))]

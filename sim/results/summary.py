@@ -13,7 +13,7 @@ from sim.model.stats import STAT_NAMES
 from sim.results.levels import index_of, run_table, years_of
 from sim.results.why import reach_text, why_levels
 
-COLUMNS = ("quota", "metric", "region", "period", "unit", *STAT_NAMES)
+COLUMNS = ("quota", "metric", "unit", "region", "period", *STAT_NAMES)
 
 
 def summary_csv(rows: list[SummaryRow]) -> str:
@@ -22,7 +22,7 @@ def summary_csv(rows: list[SummaryRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([row.quota, row.metric, row.region, row.period, unit_of(row.metric),
+        writer.writerow([row.quota, row.metric, unit_of(row.metric), row.region, row.period,
                          *(format_number(x) for x in row.stats)])
     return out.getvalue()
 
