@@ -112,7 +112,7 @@ class Result:
         for level, year, mid, low, high in self.headline():
             lines.append(f"  {year} national {HEADLINE} at {level}: {percent(mid)} "
                          f"({percent(low)}-{percent(high)}, 5th-95th percentile)")
-        lines.append("  .summary (DataFrame), .effects, .manifest, .save(directory)")
+        lines.append("  .summary, .dictionary (DataFrames), .effects, .manifest, .save(directory)")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -127,7 +127,7 @@ class Result:
                                                        "95th pct"))
         return (f'<table class="chipsim-result"><caption>{caption}<br>national {HEADLINE}'
                 f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-                "<p>.summary (DataFrame), .effects, .manifest, .save(directory)</p>")
+                "<p>.summary, .dictionary (DataFrames), .effects, .manifest, .save(directory)</p>")
 
     def save(self, out_dir: str | Path, force: bool = False) -> Path:
         """Write the run directory (summary.csv, dictionary.csv, replications.npz, effects.csv ...).

@@ -416,3 +416,14 @@ def test_repr_html_is_a_small_valid_table(small_result):
     assert {"0.7", "announced"} <= set(checker.cells)
     assert sum(c.endswith("%") for c in checker.cells) == 2 * 3  # median, 5th, 95th per level
     assert small_result.summary.shape[0] == len(small_result.result.rows)
+
+
+def test_result_dictionary_is_the_saved_dictionary(small_result, tmp_path):
+    import pandas as pd
+
+    table = small_result.dictionary
+    assert list(table["metric"]) == list(dict.fromkeys(small_result.summary["metric"]))
+    units = dict(zip(table["metric"], table["unit"], strict=True))
+    assert (small_result.summary["metric"].map(units) == small_result.summary["unit"]).all()
+    out = small_result.save(tmp_path / "run")
+    assert pd.read_csv(out / "dictionary.csv", dtype=str).equals(table)
