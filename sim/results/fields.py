@@ -28,7 +28,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "period": ("period", 'a year "2025", a quarter "2025Q2" or a month "2025-06": filter on '
                          'the form you need'),
     "unit": ("name", "unit of the row's statistics: the metric's unit from the registry "
-                     "(share, H100e, units, MW, USD ...; dictionary.csv describes each metric)"),
+                     "(share, H100e, units, MW, USD and others; dictionary.csv describes each "
+                     "metric)"),
     **{name: (STAT_UNIT, STAT_WORDS[name]) for name in STAT_NAMES},
 }
 
