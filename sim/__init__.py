@@ -1,7 +1,9 @@
 """chipsim: a SimPy Monte Carlo model of China's datacenter AI-chip procurement.
 
-``sim.run(scenario, reps=..., seed=..., quota=...)`` runs a scenario from
-Python and returns a result whose ``.summary`` is a pandas DataFrame (see
+``sim.run(scenario, reps=..., seed=..., quota=...)`` runs a scenario (a file,
+or a shipped name such as ``"baseline"``: the scenarios are installed with the
+package) from Python and returns a result that shows itself in a few lines
+(a small table in Jupyter) and whose ``.summary`` is a pandas DataFrame (see
 :mod:`sim.api`). Bad arguments raise :class:`sim.ScenarioError` (a
 ValueError whose ``str()`` is the CLI's one-line message), before any work.
 Both are imported on first use, so ``import sim`` stays light.

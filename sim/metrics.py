@@ -148,6 +148,33 @@ def metric(name: str) -> Metric:
     return family
 
 
+def unit_of(name: str) -> str:
+    """Return the unit of metric ``name``, a family member's included.
+
+    A ``level_effect`` member has the unit of the metric it differences
+    (:data:`EFFECTS`); every other member has its family's unit.
+    """
+    family, _, member = name.partition(".")
+    if family == M.level_effect and member in EFFECTS:
+        return metric(EFFECTS[member][0]).unit
+    return metric(name).unit
+
+
+def describe(name: str) -> tuple[str, str]:
+    """Return the label and description of metric ``name``, a family member's included."""
+    entry = metric(name)
+    family, _, member = name.partition(".")
+    if not member or not entry.family:
+        return entry.label, entry.description
+    if family == M.level_effect and member in EFFECTS:
+        base, sign = EFFECTS[member]
+        first, second = ("the announced quotas", "the level") if sign < 0 else (
+            "the level", "the announced quotas")
+        return EFFECT_LABELS[member], (f"{base} at {first} minus {base} at {second}: the "
+                                       "paired difference over the same draws")
+    return f"{entry.label}: {member}", f"{entry.description}: {member}"
+
+
 def names(period: str, regions: str, family: bool = False) -> tuple[str, ...]:
     """Names of the metrics emitted for ``period`` in ``regions``, in registry order."""
     return tuple(m.name for m in REGISTRY

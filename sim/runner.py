@@ -6,7 +6,6 @@ import contextlib
 import numbers
 import os
 import reprlib
-import stat
 import tempfile
 import time
 from dataclasses import dataclass, replace
@@ -22,11 +21,10 @@ from sim.results.atomic import output_directory
 from sim.results.run_dir import manifest, write_run
 from sim.scenario import Scenario, ScenarioError, load
 from sim.scenario.convert import quota_level
-from sim.scenario.errors import short
-from sim.scenario.loader import os_reason
+from sim.scenario.shipped import DEFAULT, existing_scenario
 
 DEFAULT_BLOCKING = Blocking()  # blocks sized to the memory budget, spilled to TMPDIR
-DEFAULT_SCENARIO = Path("scenarios") / "baseline.toml"
+DEFAULT_SCENARIO = Path(DEFAULT)
 MAX_REPLICATIONS = 10_000_000  # as chipsim run --reps and --explain-reps
 MAX_SEED = 2**63 - 1  # as chipsim run --seed
 LEVEL_EXPECTED = 'expected "announced" or a share in [0, 1]'
@@ -179,7 +177,13 @@ def quota_levels(value, key: str = "quota") -> list[str] | None:
 
 
 def scenario_path(value, key: str = "scenario") -> Path:
-    """Return ``value`` as the path of an existing regular file, else raise ScenarioError."""
+    """Return the regular file ``value`` names, else raise ScenarioError.
+
+    A path that exists wins; otherwise a shipped scenario's name (``baseline``,
+    ``baseline.toml``, ``scenarios/baseline.toml``) is the shipped file
+    (:func:`sim.scenario.shipped.find_scenario`). A missing file's message
+    lists the shipped scenarios.
+    """
     if not isinstance(value, str | os.PathLike):
         raise ScenarioError("expected the path of a scenario file (str or os.PathLike), got "
                             f"{typed(value)}", key)
@@ -189,14 +193,7 @@ def scenario_path(value, key: str = "scenario") -> Path:
     if not text or "\x00" in text:
         raise ScenarioError("expected the path of a scenario file, got "
                             f"{shown(text)}{' (a NUL byte)' if text else ''}", key)
-    try:
-        info = os.stat(text)
-    except OSError as exc:
-        raise ScenarioError(os_reason(exc), file=short(text)) from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ScenarioError("cannot read: not a regular file (a FIFO, device or directory)",
-                            file=short(text))
-    return Path(text)
+    return existing_scenario(text)
 
 
 def check_arguments(scenario, reps, seed, quota, explain_reps) -> tuple:

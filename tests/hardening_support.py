@@ -24,7 +24,7 @@ from sim.scenario.loader import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
-RUN_FILES = {"summary.csv", "replications.npz", "manifest.json"}
+RUN_FILES = {"summary.csv", "dictionary.csv", "replications.npz", "manifest.json"}
 MONTH = re.compile(r"^\d{4}-\d{2}$", re.ASCII)
 
 

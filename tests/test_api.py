@@ -307,3 +307,123 @@ def test_cli_and_api_accept_the_same_levels_and_write_them_alike(value):
     assert (cli is None) == (api is None) == (not good_level(value)), value
     if cli is not None:
         assert api == [cli]
+
+
+# Issue 20: the API refuses what the CLI refuses, in the CLI's words; float, list and
+# duplicate levels are normalised as --quota is; a result shows itself in a few lines.
+
+def cli_error(option: str, value: str) -> str:
+    """The words after "Invalid value for '<option>': " that chipsim run prints."""
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    result = CliRunner().invoke(main, ["run", str(BASELINE), option, value, "--out", "unused"])
+    assert result.exit_code == 2, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("Error:"))
+    prefix = f"Error: Invalid value for '{option}': "
+    assert line.startswith(prefix), line
+    return line[len(prefix):]
+
+
+# (CLI option, text on the command line, sim.run keyword, the same value in Python)
+SAME_VALUE = [
+    ("--quota", "70%", "quota", "70%"), ("--quota", "1.5", "quota", "1.5"),
+    ("--quota", "-0.2", "quota", "-0.2"), ("--quota", "nan", "quota", "nan"),
+    ("--reps", "0", "reps", 0), ("--reps", "-5", "reps", -5),
+    ("--seed", "-1", "seed", -1), ("--seed", str(2**63), "seed", 2**63),
+    ("--explain-reps", "-1", "explain_reps", -1),
+]
+# values Python can give and a command line cannot (a bool, a float): the same expectation
+TYPED_VALUE = [("--reps", "2.0", "reps", 2.0), ("--reps", "True", "reps", True),
+               ("--seed", "x", "seed", "x"), ("--seed", "1.5", "seed", 1.5),
+               ("--quota", "True", "quota", True)]
+
+
+@pytest.mark.parametrize(("option", "text", "key", "value"), SAME_VALUE,
+                         ids=[f"{k}={t}" for _, t, k, _ in SAME_VALUE])
+def test_api_refuses_with_the_cli_message(option, text, key, value, no_simulation):
+    err = call(**{key: value})
+    assert isinstance(err, sim.ScenarioError), f"{key}={value!r} was simulated"
+    assert str(err) == f"{key}: {cli_error(option, text)}"
+
+
+@pytest.mark.parametrize(("option", "text", "key", "value"), TYPED_VALUE,
+                         ids=[f"{k}={t}" for _, t, k, _ in TYPED_VALUE])
+def test_api_refuses_a_wrong_type_with_the_cli_expectation(option, text, key, value,
+                                                          no_simulation):
+    err = call(**{key: value})
+    assert isinstance(err, sim.ScenarioError), f"{key}={value!r} was simulated"
+    expected = cli_error(option, text).split(", got ")[0]
+    assert str(err).startswith(f"{key}: {expected}"), str(err)
+    assert f"got {type(value).__name__} {value!r}" in str(err)  # the type the CLI cannot give
+
+
+@pytest.mark.parametrize(("quota", "levels"), [
+    (0.7, ["0.7"]), ("0.70", ["0.7"]), ([0.7, "0.70", "0.7"], ["0.7"]),
+    (["announced", 0.5, "announced", "0.50"], ["announced", "0.5"]),
+    ((1, "1.0", 1.0), ["1.0"]), ([0, "0.0", -0.0], ["0.0"]),
+])
+def test_float_list_and_duplicate_levels_are_normalised_once(quota, levels, no_simulation):
+    done = call(quota=quota)
+    assert isinstance(done, Simulated) and done.levels == levels
+    # the CLI writes each of these levels alike
+    assert [QuotaLevel().convert(str(x), None, None) for x in levels] == levels
+
+
+@pytest.fixture(scope="module")
+def small_result():
+    return sim.run(reps=12, seed=3, quota=[0.7, "announced", "0.70"], explain_reps=0)
+
+
+def test_repr_is_short_and_names_the_run(small_result):
+    text = repr(small_result)
+    assert len(text.encode()) < 2048 and len(text.splitlines()) <= 6, text
+    assert "baseline" in text and "12 replications" in text and "seed 3" in text
+    years = {r.period for r in small_result.result.rows if r.period.isdigit()}
+    for level in ("0.7", "announced"):  # one line per level, with its last-year share
+        line = next(x for x in text.splitlines() if f"at {level}:" in x)
+        assert max(years) in line and "%" in line
+    assert str(small_result) == text
+
+
+def test_repr_html_is_a_small_valid_table(small_result):
+    from html.parser import HTMLParser
+
+    class Checker(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open, self.cells, self.tables = [], [], 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in ("br", "hr", "img", "meta", "col"):  # void elements never close
+                self.open.append(tag)
+            self.tables += tag == "table"
+
+        def handle_endtag(self, tag):
+            assert self.open and self.open.pop() == tag, (tag, self.open)
+
+        def handle_data(self, data):
+            if self.open and self.open[-1] == "td":
+                self.cells.append(data)
+
+    markup = small_result._repr_html_()
+    assert len(markup.encode()) < 2048
+    checker = Checker()
+    checker.feed(markup)
+    checker.close()
+    assert checker.open == [] and checker.tables == 1
+    assert {"0.7", "announced"} <= set(checker.cells)
+    assert sum(c.endswith("%") for c in checker.cells) == 2 * 3  # median, 5th, 95th per level
+    assert small_result.summary.shape[0] == len(small_result.result.rows)
+
+
+def test_result_dictionary_is_the_saved_dictionary(small_result, tmp_path):
+    import pandas as pd
+
+    table = small_result.dictionary
+    assert list(table["metric"]) == list(dict.fromkeys(small_result.summary["metric"]))
+    units = dict(zip(table["metric"], table["unit"], strict=True))
+    assert (small_result.summary["metric"].map(units) == small_result.summary["unit"]).all()
+    out = small_result.save(tmp_path / "run")
+    assert pd.read_csv(out / "dictionary.csv", dtype=str).equals(table)

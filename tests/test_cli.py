@@ -47,10 +47,11 @@ def finished(tmp_path_factory):
 
 # -------------------------------------------------------------------- outputs ----
 
-def test_run_writes_exactly_its_four_files(finished):
+def test_run_writes_exactly_its_five_files(finished):
     _, out = finished
     assert sorted(p.name for p in out.iterdir()) == [
-        ".chipsim-output", "effects.csv", "manifest.json", "replications.npz", "summary.csv"]
+        ".chipsim-output", "dictionary.csv", "effects.csv", "manifest.json", "replications.npz",
+        "summary.csv"]
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no staging leftovers
 
 
@@ -58,7 +59,8 @@ def test_summary_has_exactly_the_columns_in_order(finished):
     _, out = finished
     header = (out / "summary.csv").read_text("utf-8").splitlines()[0]
     assert header.split(",") == list(COLUMNS) == [
-        "quota", "metric", "region", "period", "mean", "p05", "p25", "p50", "p75", "p95"]
+        "quota", "metric", "unit", "region", "period", "mean", "p05", "p25", "p50", "p75",
+        "p95"]
 
 
 def test_summary_rows_cover_levels_metrics_regions_and_years(finished, baseline):
@@ -81,7 +83,7 @@ def test_summary_numbers_are_plain_and_quantiles_ordered(finished):
     _, out = finished
     lines = (out / "summary.csv").read_text("utf-8").splitlines()[1:]
     for line in lines:
-        cells = line.split(",")[4:]
+        cells = line.split(",")[5:]  # after quota, metric, unit, region, period
         assert len(cells) == 6
         for cell in cells:
             assert cell == "" or NUMBER.match(cell), line
@@ -285,6 +287,6 @@ def test_python_dash_m_sim_help(args):
 def test_manifest_lists_the_run_files(finished):
     _, out = finished
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert manifest["files"] == ["summary.csv", "replications.npz", "effects.csv",
-                                 "manifest.json"]
+    assert manifest["files"] == ["summary.csv", "dictionary.csv", "replications.npz",
+                                 "effects.csv", "manifest.json"]
     assert manifest["explain"]["replications"] == REPS  # the run's, when below 1,000

@@ -32,13 +32,14 @@ def reference(small_plan, tmp_path_factory):
 def test_a_sweep_writes_points_results_and_manifest(small_plan, tmp_path):
     out = tmp_path / "sweep"
     run(small_plan, out, evaluators.Sequential())
-    assert sorted(p.name for p in out.iterdir()) == [".chipsim-output", "manifest.json",
-                                                    "points.csv", "results.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [".chipsim-output", "dictionary.csv",
+                                                    "manifest.json", "points.csv",
+                                                    "results.parquet"]
     header = (out / "points.csv").read_text().splitlines()[0].split(",")
     assert header[0] == "point" and header[1].endswith("yield_curve.ceiling")
     table = pq.read_table(out / "results.parquet")
-    assert table.column_names == ["point", "quota", "metric", "region", "period", "mean", "p05",
-                                  "p25", "p50", "p75", "p95"]
+    assert table.column_names == ["point", "quota", "metric", "unit", "region", "period", "mean",
+                                  "p05", "p25", "p50", "p75", "p95"]
     points = table["point"].to_numpy()
     assert np.all(np.diff(points) >= 0) and set(points) == set(range(small_plan.design.size))
     manifest = json.loads((out / "manifest.json").read_text())

@@ -48,9 +48,9 @@ def test_every_file_is_written_under_a_temporary_name_and_renamed(tmp_path, monk
     lock = tmp_path / ".run.lock"  # the claim's lock file: created empty, never written
     assert [p for p in monitor.direct_writes(tmp_path) if p != lock] == []
     files = [(src, dst) for src, dst in monitor.renamed if dst.name in
-             (MARKER, "summary.csv", "replications.npz", "manifest.json")]
-    assert [dst.name for _, dst in files] == [MARKER, "summary.csv", "replications.npz",
-                                              "manifest.json"]
+             (MARKER, "summary.csv", "dictionary.csv", "replications.npz", "manifest.json")]
+    assert [dst.name for _, dst in files] == [MARKER, "summary.csv", "dictionary.csv",
+                                              "replications.npz", "manifest.json"]
     for src, dst in files:  # a hidden temporary beside the file, inside the staging dir
         assert src.parent == dst.parent and src.name.startswith(f".{dst.name}.")
         assert dst.parent.name.endswith(".staging")

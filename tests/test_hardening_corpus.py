@@ -89,7 +89,7 @@ def test_cli_case(name, tmp_path):
         out = tmp_path / case["out"]
         check_run_dir(out)
         with open(out / "summary.csv", encoding="utf-8") as handle:
-            keys = [tuple(r[:4]) for r in csv.reader(handle)]
+            keys = [tuple(r[:5]) for r in csv.reader(handle)]  # quota ... period (and unit)
         assert len(keys) == len(set(keys))
         assert {k[0] for k in keys[1:]} == set(case["levels"])
 

@@ -99,11 +99,11 @@ CASES = {
         "summary.csv", lambda p, s: rewrite_csv(p, lambda r: r[0] != "0.9"),
         "at quota level '0.9' is missing"),
     "summary-last-year-cut": (
-        "summary.csv", lambda p, s: rewrite_csv(p, lambda r: not r[3].startswith("2027")),
+        "summary.csv", lambda p, s: rewrite_csv(p, lambda r: not r[4].startswith("2027")),
         "national 2027 row"),
     "summary-one-row-cut": (
         "summary.csv", lambda p, s: rewrite_csv(
-            p, lambda r: r[:4] != ["0.9", "imports_units", "national", "2025"]),
+            p, lambda r: r[:5] != ["0.9", "imports_units", "units", "national", "2025"]),
         "national 2025 row of imports_units at quota level '0.9' is missing"),
     "summary-of-another-run": (
         "summary.csv", lambda p, s: shutil.copy(s["levels"] / "summary.csv", p),

@@ -11,6 +11,7 @@ from sim.cli.options import (
     FiniteFloatRange,
     InputError,
     SafePath,
+    ScenarioFile,
     force_option,
     input_error,
     seed_option,
@@ -21,7 +22,7 @@ DEFAULTS = Settings()
 
 
 @click.command("calibrate")
-@click.argument("scenario", type=SafePath(dir_okay=False))
+@click.argument("scenario", type=ScenarioFile())
 @click.option("--targets", type=SafePath(dir_okay=False), default=None,
               help="Targets file (default: seeds/targets.toml).")
 @click.option("--params", default=None,

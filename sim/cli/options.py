@@ -8,6 +8,7 @@ import click
 
 from sim.results.claim import check_outputs  # noqa: F401  (re-exported for the commands)
 from sim.scenario.errors import PATH, ScenarioError, one_line, printable, short
+from sim.scenario.shipped import DEFAULT
 
 
 class InputError(click.ClickException):
@@ -36,6 +37,27 @@ class QuotaLevel(click.ParamType):
             return quota_level_text(value, "--quota")
         except ScenarioError:
             self.fail(f'expected "announced" or a share in [0, 1], got {value!r}', param, ctx)
+
+
+class Count(click.ParamType):
+    """An integer in [low, high], refused in ``sim.run``'s words (:func:`sim.runner.count`)."""
+
+    name = "integer"
+
+    def __init__(self, low: int, high: int):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        """Return the integer, or fail with a usage error (exit 2) naming the range."""
+        from sim.runner import count, shown
+
+        try:
+            number = value if isinstance(value, int) else int(str(value).strip())
+            return count(number, "", self.low, self.high)
+        except ValueError as err:  # ScenarioError is a ValueError; int() raises one too
+            message = err.message if isinstance(err, ScenarioError) else (
+                f"expected an integer from {self.low:,} to {self.high:,}, got {shown(value)}")
+            self.fail(message, param, ctx)
 
 
 class SafePath(click.Path):
@@ -79,14 +101,35 @@ def claim_output(target, force: bool, hint: str = "pass --force to replace it"):
     return claim
 
 
+class ScenarioFile(SafePath):
+    """A scenario file: a path that exists, else a shipped scenario's name (``baseline``).
+
+    Resolved by :func:`sim.scenario.shipped.existing_scenario`, as ``sim.run``
+    resolves its ``scenario``; a missing file is an input error (exit 2)
+    listing the shipped scenarios.
+    """
+
+    def __init__(self):
+        super().__init__(dir_okay=False)
+
+    def convert(self, value, param, ctx):
+        """Return the resolved path as text, or fail with the one-line message."""
+        from sim.scenario.shipped import existing_scenario
+
+        text = super().convert(value, param, ctx)
+        try:
+            return str(existing_scenario(text))
+        except ScenarioError as err:
+            raise InputError(str(err)) from None
+
+
 scenario_argument = click.argument(
-    "scenario", required=False, default="scenarios/baseline.toml",
-    type=SafePath(dir_okay=False))
+    "scenario", required=False, default=DEFAULT, type=ScenarioFile())
 reps_option = click.option(
-    "--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
+    "--reps", type=Count(1, 10_000_000), default=None,
     help="Replications (default: the scenario's run.replications).")
 seed_option = click.option(
-    "--seed", type=click.IntRange(min=0, max=2**63 - 1), default=None,
+    "--seed", type=Count(0, 2**63 - 1), default=None,
     help="Root random seed (default: the scenario's run.seed).")
 quota_option = click.option(
     "--quota", "quotas", type=QuotaLevel(), multiple=True,
@@ -106,7 +149,7 @@ block_option = click.option(
          "holds). Outputs do not depend on it; memory does.")
 
 explain_reps_option = click.option(
-    "--explain-reps", type=click.IntRange(min=0, max=10_000_000), default=None,
+    "--explain-reps", type=Count(0, 10_000_000), default=None,
     help="Replications of the counterfactual effects that explain the run (default 1,000, "
          "or --reps when fewer; 0: no explanation).")
 amount_option = click.option(

@@ -38,7 +38,10 @@ from sim.scenario.errors import ScenarioError
 @explain_reps_option
 @report_option
 def run(scenario, reps, seed, quotas, out, force, workers, block_reps, explain_reps, report):
-    """Simulate SCENARIO (default scenarios/baseline.toml) and write its run directory.
+    """Simulate SCENARIO (a file or a shipped name such as baseline) and write its run directory.
+
+    SCENARIO defaults to scenarios/baseline.toml, or the shipped baseline where
+    the working directory has none.
 
     Counterfactual runs on the same draws (--explain-reps) measure what binds and
     what holds the quota levels back; chipsim explain RUN_DIR adds them later.

@@ -9,6 +9,7 @@ from sim.cli.options import (
     InputError,
     QuotaLevel,
     SafePath,
+    ScenarioFile,
     check_outputs,
     force_option,
     input_error,
@@ -44,7 +45,7 @@ def say(message: str) -> None:
 
 
 @click.command()
-@click.argument("scenario", type=SafePath(dir_okay=False))
+@click.argument("scenario", type=ScenarioFile())
 @click.option("--method", type=click.Choice(list(methods.METHODS)), default=methods.SOBOL.name,
               show_default=True,
               help="Sobol indices (S1, ST with bootstrap CIs) or Morris screening.")

@@ -7,6 +7,7 @@ import click
 from sim.cli import interrupted_status
 from sim.cli.options import (
     SafePath,
+    ScenarioFile,
     check_outputs,
     force_option,
     input_error,
@@ -35,7 +36,7 @@ def say(message: str) -> None:
 
 
 @click.command()
-@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.argument("scenario", type=ScenarioFile())
 @set_option
 @click.option("--sample", type=click.Choice(list(methods.SAMPLERS)), default=None,
               help="Design: " + "; ".join(f"{s.name}: {s.summary}" for s in
@@ -89,7 +90,8 @@ def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, met
     if done.info["already_complete"]:
         click.echo(f"{done.out_dir}/ is already complete: nothing to do")
         return
-    click.echo(f"Wrote {done.out_dir}/ (points.csv, results.parquet, manifest.json): "
+    click.echo(f"Wrote {done.out_dir}/ (points.csv, results.parquet, dictionary.csv, "
+               "manifest.json): "
                f"{done.plan.design.size} points, {done.info['computed']} batches computed in "
                f"{done.info['wall_time_s']:.1f} s")
     if report:

@@ -21,16 +21,19 @@ import numpy as np
 
 from sim.experiments.batch import BatchResult
 from sim.experiments.execution import ExperimentError
+from sim.metrics import unit_of
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import replace_directory, write_bytes, write_text
+from sim.results.dictionary import FILE as DICTIONARY
+from sim.results.dictionary import dictionary_csv
 from sim.results.fields import documented
 from sim.results.marker import MARKER, marker_bytes
 from sim.results.readers import read_manifest as read_checked_manifest
 from sim.results.reading import DamagedFile, open_npz, read_json_object
 from sim.results.renames import move_new
 
-RESULT_COLUMNS = ("point", "quota", "metric", "region", "period", *STAT_NAMES)
-KEY_COLUMNS = list(RESULT_COLUMNS[:5])
+RESULT_COLUMNS = ("point", "quota", "metric", "unit", "region", "period", *STAT_NAMES)
+KEY_COLUMNS = list(RESULT_COLUMNS[:6])  # text: point's keys and the metric's unit
 
 
 class ResumeMismatch(ExperimentError, ValueError):
@@ -130,8 +133,10 @@ class RunStore:
         return BatchResult(index, data["points"], keys, expand(stats))
 
     def finish(self, count: int, manifest: dict) -> None:
-        """Write results.parquet (point order) from batches 0..count-1, then manifest.json."""
-        write_bytes(self.root / "results.parquet", self.parquet(count))
+        """Write results.parquet (point order) from batches 0..count-1, dictionary.csv, manifest."""
+        data, keys = self.assemble(count)
+        write_bytes(self.root / "results.parquet", data)
+        write_text(self.root / DICTIONARY, dictionary_csv(key[1] for key in keys))
         write_text(self.root / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True)
                    + "\n")
         _sync_dir(self.root)
@@ -139,11 +144,15 @@ class RunStore:
 
     def parquet(self, count: int) -> bytes:
         """Assemble the stored batches into Parquet bytes, one row group per batch."""
+        return self.assemble(count)[0]
+
+    def assemble(self, count: int) -> tuple[bytes, list[tuple[str, ...]]]:
+        """Return the Parquet bytes of the stored batches and their summary rows' keys."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         schema = documented(pa.schema([("point", pa.int64())]
-                                      + [(c, pa.string()) for c in RESULT_COLUMNS[1:5]]
+                                      + [(c, pa.string()) for c in RESULT_COLUMNS[1:6]]
                                       + [(c, pa.float64()) for c in STAT_NAMES]))
         sink = pa.BufferOutputStream()
         keys0 = None
@@ -161,7 +170,7 @@ class RunStore:
                 elif result.keys != keys0:
                     raise RuntimeError(f"batch {index} has different summary rows")
                 writer.write_table(batch_table(result, schema), row_group_size=1 << 20)
-        return sink.getvalue().to_pybytes()
+        return sink.getvalue().to_pybytes(), keys0 or []
 
 
 def compact(stats: np.ndarray) -> np.ndarray:
@@ -208,12 +217,13 @@ def batch_table(result: BatchResult, schema):
     import pyarrow as pa
 
     points, rows = len(result.points), len(result.keys)
-    keys = np.array(result.keys, dtype=object).reshape(rows, 4)
+    keys = np.array([(key[0], key[1], unit_of(key[1]), *key[2:]) for key in result.keys],
+                    dtype=object).reshape(rows, 5)
     stats = result.stats.reshape(points * rows, 6)
     columns = [pa.array(np.repeat(result.points.astype(np.int64), rows))]
     index = pa.array(np.tile(np.arange(rows, dtype=np.int32), points))
     columns += [pa.DictionaryArray.from_arrays(index, pa.array(keys[:, j].tolist(), pa.string()))
-                .cast(pa.string()) for j in range(4)]
+                .cast(pa.string()) for j in range(5)]
     columns += [pa.array(stats[:, j], mask=np.isnan(stats[:, j])) for j in range(6)]
     return pa.Table.from_arrays(columns, schema=schema)
 

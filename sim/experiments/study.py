@@ -28,8 +28,11 @@ from sim.experiments.parameters import apply, check_point, uncertain
 from sim.experiments.progress import Progress
 from sim.experiments.store import parquet_bytes
 from sim.experiments.sweep import batch_size
+from sim.metrics import unit_of
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import output_directory, staging, write_bytes, write_text
+from sim.results.dictionary import FILE as DICTIONARY
+from sim.results.dictionary import dictionary_csv
 from sim.results.provenance import provenance
 from sim.rng import Streams
 from sim.scenario import Scenario, load
@@ -40,7 +43,7 @@ from sim.scenario.errors import ScenarioError
 DEFAULT_REPS = 100
 STUDY_STREAM = "experiments.sensitivity"  # design stream: never a parameter path
 FILES = ("sensitivity.csv", diagnostics.WARNINGS_FILE, "sample.parquet", "outputs.parquet",
-         "manifest.json")
+         DICTIONARY, "manifest.json")
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,9 @@ def write(study: Study, analysis: Analysis, target: Path, force: bool, evaluator
         write_text(stage / diagnostics.WARNINGS_FILE, diagnostics.warnings_csv(analysis.warnings))
         write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study),
                                                             sample_docs(study)))
-        write_bytes(stage / "outputs.parquet", parquet_bytes(outputs_table(analysis.stats)))
+        unit = unit_of(study.options.metric)
+        write_bytes(stage / "outputs.parquet", parquet_bytes(outputs_table(analysis.stats, unit)))
+        write_text(stage / DICTIONARY, dictionary_csv([study.options.metric]))
         text = json.dumps(manifest(study, analysis.facts, evaluator), indent=2, sort_keys=True)
         write_text(stage / "manifest.json", text + "\n")
 
@@ -291,11 +296,13 @@ def sample_docs(study: Study) -> dict[str, tuple[str, str]]:
     return out
 
 
-def outputs_table(stats: np.ndarray):
-    """Tabulate the output row's six statistics per point, in design order."""
+def outputs_table(stats: np.ndarray, unit: str):
+    """Tabulate the output row's six statistics per point, in design order, in ``unit``."""
     import pyarrow as pa
 
-    columns = {"point": pa.array(np.arange(len(stats), dtype=np.int64))}
+    columns = {"point": pa.array(np.arange(len(stats), dtype=np.int64)),
+               "unit": pa.DictionaryArray.from_arrays(np.zeros(len(stats), np.int32), [unit])
+               .cast(pa.string())}
     columns.update({name: pa.array(stats[:, k]) for k, name in enumerate(STAT_NAMES)})
     return pa.table(columns)
 

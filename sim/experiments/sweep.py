@@ -34,6 +34,7 @@ from sim.experiments.parameters import apply
 from sim.experiments.progress import Progress
 from sim.experiments.store import RunStore
 from sim.results.claim import claimed
+from sim.results.dictionary import FILE as DICTIONARY
 from sim.results.marker import why_not_replaceable
 from sim.results.provenance import provenance
 from sim.results.run_dir import versions
@@ -341,7 +342,7 @@ def manifest(plan: Plan, evaluator, wall: float, cpu: float, resumed: bool) -> d
         "batch_cpu_seconds": round(cpu, 3),
         "calendar": {"start": plan.scenario.calendar.start, "end": plan.scenario.calendar.end},
         **provenance(plan.options.scenario_file),
-        "files": ["points.csv", "results.parquet", "manifest.json"],
+        "files": ["points.csv", "results.parquet", DICTIONARY, "manifest.json"],
     }
 
 

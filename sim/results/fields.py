@@ -4,7 +4,8 @@ Parquet files get them as field metadata (``description`` and ``unit`` on each
 field) and the metric registry as schema metadata (``chipsim.metrics``: each
 metric's unit, kind, periods and description), because one statistic column
 holds many metrics. A run's summary.csv cannot hold metadata, so its manifest
-carries the same under ``fields``.
+carries the same under ``fields``. Where any reader looks, the tables' tidy
+``unit`` column and dictionary.csv (:mod:`sim.results.dictionary`) carry the units.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ STAT_WORDS = {"mean": "mean over replications", "p05": "5th percentile over repl
               "p25": "25th percentile over replications", "p50": "median over replications",
               "p75": "75th percentile over replications",
               "p95": "95th percentile over replications"}
-STAT_UNIT = "the row's metric's unit (see chipsim.metrics); null or empty: undefined"
+STAT_UNIT = "the row's unit column (dictionary.csv lists each metric's); null or empty: undefined"
 COLUMNS: dict[str, tuple[str, str]] = {
     "point": ("index", "design point (row of points.csv or sample.parquet)"),
     "quota": ("level", '"announced" or a uniform quota level as a decimal ("0.5")'),
@@ -26,6 +27,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "region": ("name", '"national" or a buyer segment id'),
     "period": ("period", 'a year "2025", a quarter "2025Q2" or a month "2025-06": filter on '
                          'the form you need'),
+    "unit": ("name", "unit of the row's statistics: the metric's unit from the registry "
+                     "(share, H100e, units, MW, USD and others; dictionary.csv describes each "
+                     "metric)"),
     **{name: (STAT_UNIT, STAT_WORDS[name]) for name in STAT_NAMES},
 }
 

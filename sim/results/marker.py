@@ -17,16 +17,17 @@ import os
 import stat
 from pathlib import Path
 
+from sim.results.dictionary import FILE as DICTIONARY
 from sim.results.reading import DamagedFile, read_json_object
 
 MARKER = ".chipsim-output"
 KINDS = ("run", "sweep", "sensitivity")
 # Files each kind writes, and files later commands add (report, discover, diff).
 FILES = {
-    "run": {"summary.csv", "replications.npz", "effects.csv", "manifest.json"},
-    "sweep": {"points.csv", "results.parquet", "manifest.json"},
+    "run": {"summary.csv", DICTIONARY, "replications.npz", "effects.csv", "manifest.json"},
+    "sweep": {"points.csv", "results.parquet", DICTIONARY, "manifest.json"},
     "sensitivity": {"sensitivity.csv", "sensitivity_warnings.csv", "sample.parquet",
-                    "outputs.parquet", "manifest.json"},
+                    "outputs.parquet", DICTIONARY, "manifest.json"},
 }
 ADDED = ("report.html", "report.pdf", "discover.csv", "diff-vs-*.html", ".*.tmp")
 BATCH_FILES = ("b[0-9][0-9][0-9][0-9][0-9][0-9].npz", "settings.json", ".*.tmp")

@@ -1,4 +1,7 @@
-"""A run directory: summary.csv, replications.npz, effects.csv and manifest.json (last)."""
+"""A run directory: summary.csv, dictionary.csv, replications.npz, effects.csv, manifest.json.
+
+manifest.json is written last.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from sim.model.recorder import narrow
 from sim.model.store import DiskArray
 from sim.results.atomic import staged_directory, staging, write_stream, write_text, zip_member
 from sim.results.claim import Claim
+from sim.results.dictionary import FILE as DICTIONARY_FILE
+from sim.results.dictionary import dictionary_csv
 from sim.results.fields import manifest_fields
 from sim.results.provenance import git_commit as provenance_git_commit
 from sim.results.provenance import provenance
@@ -128,7 +133,7 @@ def manifest(scenario: Scenario, scenario_file: str, seed: int, replications: in
         "calendar": {"start": scenario.calendar.start, "end": scenario.calendar.end},
         **provenance(scenario_file), "wall_time_s": round(wall_time, 3),
         "fields": {"summary.csv": manifest_fields(COLUMNS)},
-        "files": ["summary.csv", "replications.npz", "manifest.json"],
+        "files": ["summary.csv", DICTIONARY_FILE, "replications.npz", "manifest.json"],
     }
 
 
@@ -145,6 +150,10 @@ def write_run(target: str | Path, result: EnsembleResult, info: dict, force: boo
               else staged_directory(target, force, "run"))
     with stager as stage:
         write_text(stage / "summary.csv", summary_csv(result.rows))
+        names = [row.metric for row in result.rows]
+        if effects is not None:
+            names += [row.metric for row in effects.rows]
+        write_text(stage / DICTIONARY_FILE, dictionary_csv(names))
         write_stream(stage / "replications.npz",
                      lambda handle: write_npz(handle, replicate_members(result)))
         if effects is not None:

@@ -8,21 +8,21 @@ import math
 import textwrap
 
 from sim.explain.table import Effects
-from sim.metrics import M, SummaryRow, format_number
+from sim.metrics import M, SummaryRow, format_number, unit_of
 from sim.model.stats import STAT_NAMES
 from sim.results.levels import index_of, run_table, years_of
 from sim.results.why import reach_text, why_levels
 
-COLUMNS = ("quota", "metric", "region", "period", *STAT_NAMES)
+COLUMNS = ("quota", "metric", "unit", "region", "period", *STAT_NAMES)
 
 
 def summary_csv(rows: list[SummaryRow]) -> str:
-    """Return the CSV text of summary rows."""
+    """Return the CSV text of summary rows; ``unit`` is the row's metric's (sim.metrics.unit_of)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([row.quota, row.metric, row.region, row.period,
+        writer.writerow([row.quota, row.metric, unit_of(row.metric), row.region, row.period,
                          *(format_number(x) for x in row.stats)])
     return out.getvalue()
 
