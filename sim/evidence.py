@@ -83,15 +83,18 @@ class Evidence:
         first = [self.publication] if self.publication else []
         return first + ([self.via] if self.via else []) + list(self.also)
 
+    def citation_lines(self) -> list[str]:
+        """Return the citation, then "via ..." and "also ..." lines; an assumption's basis."""
+        if self.publication is None:
+            return [f"chipsim assumption: {self.basis}"]
+        return ([self.publication.citation()]
+                + ([f"via {self.via.citation()}"] if self.via is not None else [])
+                + [f"also {p.citation()}" for p in self.also])
+
     @property
     def source(self) -> str:
-        """One line: the citation (with its relay and the others), or an assumption's basis."""
-        if self.publication is None:
-            return f"chipsim assumption: {self.basis}"
-        text = self.publication.citation()
-        if self.via is not None:
-            text += "; via " + self.via.citation()
-        return text + "".join("; also " + p.citation() for p in self.also)
+        """Return the citation lines as one line."""
+        return "; ".join(self.citation_lines())
 
 
 def registry_path(scenario_file: str | Path | None = None) -> Path:
