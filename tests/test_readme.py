@@ -102,3 +102,21 @@ def test_choices_shown_are_the_options_choices(name):
         for flag in option.opts:
             for shown in re.findall(rf"{re.escape(flag)} ([\w.-]+(?:\|[\w.-]+)+)", synopsis):
                 assert set(shown.split("|")) == set(option.type.choices), (name, flag)
+
+
+def listed_sections() -> list[str]:
+    """The section titles the README lists under the example (``- **Title**: ...``)."""
+    after = readme().split(SECTIONS_START, 1)[1]
+    bullets = re.split(r"\n\s*\n", after.split("\n", 1)[1].lstrip("\n"), maxsplit=1)[0]
+    return re.findall(r"^- \*\*(.+?)\*\*", bullets, re.MULTILINE)
+
+
+def test_the_readme_lists_the_report_sections_in_order(report_run):  # noqa: F811
+    from sim.report.build import build_report
+    from sim.report.data import load
+
+    titles = [section.title for section in build_report(load(report_run)).sections]
+    assert len(titles) >= 5
+    assert listed_sections() == titles, (
+        "README's list of report sections differs from the sections sim/report/build.py "
+        f"makes for a baseline run: {titles}")
