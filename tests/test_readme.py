@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 import click
 import pytest
@@ -120,3 +122,28 @@ def test_the_readme_lists_the_report_sections_in_order(report_run):  # noqa: F81
     assert listed_sections() == titles, (
         "README's list of report sections differs from the sections sim/report/build.py "
         f"makes for a baseline run: {titles}")
+
+
+def shipped_table() -> dict[str, str]:
+    """docs/scenarios.md's table of shipped scenarios: file name -> what it is."""
+    text = SCENARIOS_DOC.read_text("utf-8").split("## The shipped scenarios", 1)[1]
+    text = text.split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `([\w.-]+\.toml)` \| (.+?) \|$", text, re.MULTILINE))
+
+
+def readme_shipped() -> dict[str, str]:
+    """The README's "Shipped:" sentence: file name -> its parenthesised description."""
+    text = readme().split("\nShipped: ", 1)[1].split("\n\n", 1)[0]
+    return dict(re.findall(r"`([\w.-]+\.toml)`\s+\(([^()]*(?:\([^()]*\)[^()]*)*)\)", text))
+
+
+def test_every_shipped_scenario_is_described_in_the_docs_and_the_readme():
+    shipped = sorted(p.name for p in SCENARIOS.glob("*.toml"))
+    assert "horizon-2030.toml" in shipped and "national-quota-2030.toml" in shipped
+    for described in (shipped_table(), readme_shipped()):
+        assert sorted(described) == shipped
+        assert all(len(text.split()) >= 3 for text in described.values()), described
+    for name, text in shipped_table().items():
+        parent = tomllib.loads((SCENARIOS / name).read_text("utf-8")).get("extends")
+        if parent:
+            assert Path(parent).stem in text, f"docs/scenarios.md: {name} extends {parent}"
