@@ -281,3 +281,15 @@ def test_a_well_formed_entry_loads(tmp_path):
     registry = load_registry(path)
     assert registry["Z1"].source == "Reuters, 2025-11, \u201cA headline\u201d"
     assert registry["A1"].source == "chipsim assumption: from Z1"
+
+
+def test_params_refuses_a_malformed_registry_naming_the_key(tmp_path):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "seeds").mkdir()
+    scenario = tmp_path / "scenarios" / "mine.toml"
+    scenario.write_text(f'extends = "{BASELINE.as_posix()}"\n', encoding="utf-8")
+    text = REGISTRY.read_text("utf-8").replace('date = "2025-05"', 'date = "May 2025"', 1)
+    (tmp_path / "seeds" / "evidence.toml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["params", str(scenario)])
+    assert result.exit_code == 2
+    assert "evidence.toml: evidence.S1.date: 'May 2025' is not a date" in result.output
