@@ -141,6 +141,8 @@ def entry_of(ident: str, raw, where: str) -> Evidence:
     if numbers["low"] is not None and numbers["low"] > numbers["high"]:
         raise ScenarioError(f"low ({numbers['low']:g}) exceeds high ({numbers['high']:g})",
                             where)
+    if numbers["value"] is None and numbers["low"] is None and not text["note"]:
+        raise ScenarioError("missing: give a value, a low and high range, or a note", where)
     cited = citations(entry, text["kind"], where)
     if text["kind"] == ASSUMPTION and not text["basis"]:
         raise ScenarioError("missing: an assumption states what it rests on", f"{where}.basis")

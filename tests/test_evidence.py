@@ -136,7 +136,7 @@ OUTLETS = ("The Financial News (파이낸셜뉴스)", "BusinessPost (비즈니�
            "Money Today (머니투데이)", "Korean-language news report (outlet not named")
 HEADLINE = "중국 AI 반도체로 '딥시크 충격' 재현 노린다, 화웨이 SMIC 내년 성과에 주목"
 HEX_ID = re.compile(r"\b[0-9a-f]{16}\b")
-ENTRY = ('[evidence.Z1]\nclaim = "c"\nunit = "u"\nyear = "2025"\nkind = "pack"\n'
+ENTRY = ('[evidence.Z1]\nclaim = "c"\nunit = "u"\nyear = "2025"\nkind = "pack"\nnote = "n"\n'
          'publisher = "Reuters"\ndate = "2025-11"\ntitle = "A headline"\n')
 
 
@@ -257,6 +257,8 @@ def test_seeds_readme_documents_every_field_and_the_seed_articles(registry):
      "evidence.Z1.link: 'http://x.org/a' is not a link"),
     (("kind = \"pack\"", "kind = \"assumption\""), "evidence.Z1.date: an assumption cites no"),
     (("kind = \"pack\"", "kind = \"rumour\""), "evidence.Z1.kind: 'rumour' is not a kind"),
+    (("unit = \"u\"\n", "unit = \"u\"\nlow = 2\nhigh = 1\n"), "evidence.Z1: low .2. exceeds high"),
+    (("note = \"n\"\n", ""), "evidence.Z1: missing: give a value"),
     (("title = \"A headline\"\n", "title = \"A\"\nsource = \"FT\"\n"),
      "evidence.Z1.source: unknown key"),
     (("title = \"A headline\"\n", "title = \"A\"\n[evidence.Z1.via]\npublisher = \"X\"\n"
@@ -277,7 +279,7 @@ def test_registry_errors_name_the_key_path(tmp_path, change, where):
 def test_a_well_formed_entry_loads(tmp_path):
     path = tmp_path / "evidence.toml"
     path.write_text(ENTRY + '[evidence.A1]\nclaim = "c"\nunit = "u"\nyear = "2025"\n'
-                    'kind = "assumption"\nbasis = "from Z1"\n', encoding="utf-8")
+                    'value = 1\nkind = "assumption"\nbasis = "from Z1"\n', encoding="utf-8")
     registry = load_registry(path)
     assert registry["Z1"].source == "Reuters, 2025-11, \u201cA headline\u201d"
     assert registry["A1"].source == "chipsim assumption: from Z1"
