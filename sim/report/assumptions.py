@@ -78,7 +78,7 @@ def source_table(scenario: Scenario, registry: dict[str, Evidence]) -> Table:
             "chipsim's own judgements where no published figure exists; their source says what "
             "they rest on.")
     if not registry:
-        note += " The evidence registry (seeds/evidence.toml) was not found."
+        note += " The evidence registry (seeds/evidence.toml) was not found or could not be read."
     elif missing:
         note += f" Not in the registry: {', '.join(missing)}."
     return Table("sources", "Sources: the evidence each parameter cites",
