@@ -12,7 +12,8 @@ from sim.scenario.tree import parameters
 
 @click.command()
 @scenario_argument
-@click.option("--sources", is_flag=True, help="Also print each evidence entry's source.")
+@click.option("--sources", is_flag=True,
+              help="Also print each evidence entry's source: publisher, date, title, relay.")
 def params(scenario, sources):
     """List SCENARIO's parameters, values and evidence ids."""
     try:
@@ -26,6 +27,9 @@ def params(scenario, sources):
         if sources:
             for ident in param.evidence:
                 entry = registry.get(ident)
-                click.echo(f"{'':<60}{ident}: {entry.source if entry else 'NOT IN REGISTRY'}")
+                lines = entry.citation_lines() if entry else ["NOT IN REGISTRY"]
+                click.echo(f"{'':<60}{ident}: {lines[0]}")
+                for line in lines[1:]:
+                    click.echo(f"{'':<{62 + len(ident)}}{line}")
     for problem in citation_problems(loaded, registry):
         click.echo(f"warning: {problem}", err=True)

@@ -55,7 +55,11 @@ def id_key(ident: str) -> tuple:
 
 
 def source_table(scenario: Scenario, registry: dict[str, Evidence]) -> Table:
-    """Every evidence id the scenario cites: what it says, its figure and its source."""
+    """Every evidence id the scenario cites: what it says, its figure and its citation.
+
+    The Source cell holds the citation (publisher, date, title or [description],
+    author, link), then one line per relaying or further publication.
+    """
     cited = sorted({i for p in parameters(scenario) for i in p.evidence}, key=id_key)
     rows, missing = [], []
     for ident in cited:
@@ -66,11 +70,15 @@ def source_table(scenario: Scenario, registry: dict[str, Evidence]) -> Table:
             continue
         figure = entry.figure()
         unit = f" {entry.unit}" if entry.unit and figure else ""
-        rows.append([ident, entry.claim, f"{figure}{unit}", entry.year, entry.source])
-    note = ("Assumptions (ids A…) are chipsim's own judgements where no published figure "
-            "exists.")
+        rows.append([ident, entry.claim, f"{figure}{unit}", entry.year,
+                     "\n".join(entry.citation_lines())])
+    note = ("Each source gives the publisher, the date and the title as published in quotation "
+            "marks, or, where the title is not known, a short description in square brackets; "
+            "\u201cvia\u201d names the publication that relayed it. Assumptions (ids A…) are "
+            "chipsim's own judgements where no published figure exists; their source says what "
+            "they rest on.")
     if not registry:
-        note += " The evidence registry (seeds/evidence.toml) was not found."
+        note += " The evidence registry (seeds/evidence.toml) was not found or could not be read."
     elif missing:
         note += f" Not in the registry: {', '.join(missing)}."
     return Table("sources", "Sources: the evidence each parameter cites",
