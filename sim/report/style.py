@@ -249,7 +249,7 @@ def add_source(fig: Figure, source: str) -> None:
 
     Drawn as the figure's supxlabel so the constrained layout keeps room for it.
     """
-    chars = max(30, int(fig.get_figwidth() * 72 / (0.55 * MIN_FONT_PT)))
+    chars = max(30, int((fig.get_figwidth() - 0.1) * 72 / (0.62 * MIN_FONT_PT)))
     fig.supxlabel("\n".join(textwrap.wrap(source, chars)), x=0.005, ha="left",
                   fontsize=MIN_FONT_PT, color=GREY, linespacing=1.25)
 
@@ -267,11 +267,15 @@ def fit(text: str, inches: float, fontsize: float) -> str:
     return "\n".join(textwrap.wrap(text, chars)) if len(text) > chars else text
 
 
-def panel_title(ax, text: str, compact: bool, size: float | None = None) -> None:
-    """Set a bold left-aligned panel title, wrapped to the panel's width in narrow figures."""
+def panel_title(ax, text: str, compact: bool, size: float | None = None,
+                inches: float | None = None) -> None:
+    """Set a bold left-aligned panel title, wrapped in narrow figures to ``inches``.
+
+    ``inches`` defaults to the figure's width less 0.7 in (the tick labels).
+    """
     size = max(size or 11.0, MIN_FONT_PT)
     if compact:
-        text = fit(text, ax.figure.get_figwidth() - 0.7, size * 1.08)  # bold runs wider
+        text = fit(text, inches or ax.figure.get_figwidth() - 0.7, size * 1.08)  # bold: wider
     ax.set_title(text, fontweight="bold", loc="left", fontsize=size)
 
 
