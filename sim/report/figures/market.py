@@ -176,7 +176,8 @@ def supply_demand(summary: Summary, level: str, source: str, compact: bool = Fal
     Stacked bars are means over replications (means add up; medians do not).
     """
     fig = new_figure(COMPACT if compact else WIDE, 10.2 if compact else 7.0)
-    grid = fig.add_gridspec(4, 1, height_ratios=[0.42 if compact else 0.22, 1.35, 0.08, 1.5 if compact else 1])
+    grid = fig.add_gridspec(4, 1, height_ratios=[0.42 if compact else 0.22, 1.35, 0.08,
+                                                  1.5 if compact else 1])
     top = fig.add_subplot(grid[1])
     bottom = fig.add_subplot(grid[3], sharex=top)
     handles = stacked_supply(top, summary, level)
