@@ -318,7 +318,7 @@ def drawn_texts(fig: Figure) -> list:
 
 
 def min_font_size(fig: Figure) -> float:
-    """The smallest font size (points) among the texts ``fig`` draws (inf when none)."""
+    """Return the smallest font size (points) among the texts ``fig`` draws (inf: none)."""
     return min((t.get_fontsize() for t in drawn_texts(fig)), default=math.inf)
 
 
