@@ -1,9 +1,10 @@
 """The report as a PDF (A4) through matplotlib's PdfPages: same content as the HTML.
 
 Pages: a cover (headline, run facts, contents), one portrait page per figure
-with its reading, tables on landscape pages (as many as they need, header
-repeated; a parameter name is only ever broken at a dot), a page for a
-section that is only text, and the run manifest. Figures are placed as
+with its reading, tables on landscape pages in TABLE_FONT (as many as they
+need, rows spread evenly, header repeated; a parameter name is only ever
+broken at a dot), and the run manifest. A section that is only text is
+printed above the next page's content, never on a page of its own. Figures are placed as
 200-dpi images so each page keeps the figure's own layout.
 """
 
@@ -31,10 +32,11 @@ TEXT_WIDTH = LANDSCAPE[0] - 2 * MARGIN  # tables are set on landscape pages
 WIDTHS = {"assumptions": (2.95, 2.35, 1.3, 2.6, 1.29),
           "sources": (0.4, 5.0, 1.5, 0.45, 3.14),
           "quota-levels": (1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 1.05, 0.95, 0.6, 2.39)}
-TABLE_FONT = 6.0  # points
-ROW_LINE = 0.1  # inches per 6-pt table line
-ROW_PAD = 0.035  # inches between rows
-CHARS_PER_INCH = 19.5  # 6-pt DejaVu Sans, with a margin
+TABLE_FONT = 8.5  # points: tables wrap and run over more pages rather than shrink
+ROW_LINE = 0.1 * TABLE_FONT / 6  # inches per table line (1.2 line spacing)
+ROW_PAD = 0.045  # inches between rows
+CHARS_PER_INCH = 19.5 * 6 / TABLE_FONT  # DejaVu Sans at TABLE_FONT, with a margin
+PROSE_EM = 0.55  # the average width of a prose character, in ems (DejaVu Sans)
 
 
 def page(size: tuple[float, float] = PAGE) -> Figure:
@@ -50,7 +52,12 @@ def inch(fig: Figure, x: float, y_from_top: float) -> tuple[float, float]:
 
 def write(fig: Figure, x: float, y: float, text: str, width: int, size: float = 9.0,
           **kw) -> float:
-    """Write wrapped text from (x, y) inches (top-left); return the y below it."""
+    """Write wrapped text from (x, y) inches (top-left); return the y below it.
+
+    ``width`` (characters) is cut to what fits between x and the right margin.
+    """
+    room = fig.get_size_inches()[0] - x - MARGIN
+    width = max(10, min(width, int(room * 72 / (PROSE_EM * size))))
     lines = [line for para in text.split("\n") for line in (textwrap.wrap(para, width) or [""])]
     fig.text(*inch(fig, x, y), "\n".join(lines), va="top", ha="left", fontsize=size,
              linespacing=1.35, **kw)
@@ -90,7 +97,7 @@ def figure_page(section: str, block: FigureBlock, intro: str = "") -> Figure:
         y = write(fig, MARGIN, y, intro, 100, 9.5)
     y = write(fig, MARGIN, y, block.title, 70, 13, fontweight="bold")
     png, width, height = figure_png(block, compact=False, dpi=PDF_DPI)
-    reading_lines = len(textwrap.wrap(block.reading, 100)) + 1
+    reading_lines = len(textwrap.wrap(block.reading, 95)) + 1
     room = PAGE[1] - y - MARGIN - reading_lines * LINE * 1.05 - 0.2
     w = PAGE[0] - 2 * MARGIN
     h = w * height / width
@@ -143,12 +150,26 @@ def wrapped_row(row: list[str], widths: tuple[float, ...], columns: list[str],
 
 
 def paginate(table: Table, first_room: float, room: float) -> list[list[list[list[str]]]]:
-    """Rows (wrapped) split into pages by height: the first page has less room."""
+    """Rows (wrapped) split into pages by height: the first page has less room.
+
+    The rows are spread evenly over the pages they need, so the last page is
+    not a nearly blank one holding a few rows.
+    """
     widths = widths_of(table)
+    rows = [wrapped_row(row, widths, table.columns) for row in table.rows]
+    heights = [max(len(c) for c in cells) * ROW_LINE + ROW_PAD for cells in rows]
+    pages = fill(rows, heights, first_room, room)
+    if len(pages) > 1:
+        share = sum(heights) / len(pages) + max(heights)
+        even = fill(rows, heights, min(first_room, share), min(room, share))
+        pages = even if len(even) == len(pages) else pages
+    return pages
+
+
+def fill(rows: list, heights: list[float], first_room: float, room: float) -> list[list]:
+    """Put rows on pages in order, a new page when the next row does not fit."""
     pages, current, used, limit = [], [], 0.0, first_room
-    for row in table.rows:
-        cells = wrapped_row(row, widths, table.columns)
-        height = max(len(c) for c in cells) * ROW_LINE + ROW_PAD
+    for cells, height in zip(rows, heights, strict=True):
         if current and used + height > limit:
             pages.append(current)
             current, used, limit = [], 0.0, room
@@ -210,10 +231,11 @@ def _rule(fig: Figure, y: float):
     return Line2D([x0, x1], [yy, yy], transform=fig.transFigure, color="#DDDDDD", lw=0.5)
 
 
-def manifest_page(doc: Document) -> Figure:
-    """Return the run's facts; the resolved scenario itself is the assumptions table."""
+def manifest_page(doc: Document, carried: str = "") -> Figure:
+    """Return the run's facts (after ``carried`` text); the scenario is the assumptions table."""
     fig = page()
-    y = write(fig, MARGIN, MARGIN, "Run manifest", 60, 13, fontweight="bold")
+    y = write(fig, MARGIN, MARGIN, carried, 100, 10) if carried else MARGIN
+    y = write(fig, MARGIN, y, "Run manifest", 60, 13, fontweight="bold")
     for key, value in doc.facts:
         fig.text(*inch(fig, MARGIN, y), key, va="top", fontsize=8.5, color=GREY)
         y = write(fig, MARGIN + 1.4, y, value, 88, 8.5)
@@ -223,21 +245,16 @@ def manifest_page(doc: Document) -> Figure:
     return fig
 
 
-def text_page(title: str, text: str) -> Figure:
-    """Return a page for a section that is only text."""
-    fig = page()
-    y = write(fig, MARGIN, MARGIN, title.upper(), 80, 8, color=GREY)
-    write(fig, MARGIN, y, text, 100, 10)
-    return fig
-
-
 def pages(doc: Document, tick=None):
     """Every page of the report, in order (figures drawn one at a time; ``tick(1)`` after each)."""
     yield cover(doc)
+    carried = ""  # sections that are only text, printed above the next page's content
     for section in doc.sections:
         if section.intro and not section.blocks:
-            yield text_page(section.title, section.intro)
-        intro = section.intro
+            carried = " ".join(t for t in (carried, f"{section.title}: {section.intro}") if t)
+            continue
+        intro = " ".join(t for t in (carried, section.intro) if t)
+        carried = ""
         for block in section.blocks:
             if isinstance(block, TextBlock):  # printed above the next block's page
                 intro = " ".join(t for t in (intro, f"{block.title}: {block.text}") if t)
@@ -249,9 +266,9 @@ def pages(doc: Document, tick=None):
             else:
                 yield from table_pages(block, intro)
             intro = ""
-        if intro and section.blocks:
-            yield text_page(section.title, intro)
-    yield manifest_page(doc)
+        if intro and section.blocks:  # text after the section's last figure or table
+            carried = f"{section.title}: {intro}"
+    yield manifest_page(doc, carried)
 
 
 def render_pdf(doc: Document, tick=None) -> bytes:
