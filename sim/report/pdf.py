@@ -3,8 +3,8 @@
 Pages: a cover (headline, run facts, contents), one portrait page per figure
 with its reading, tables on landscape pages in TABLE_FONT (as many as they
 need, rows spread evenly, header repeated; a parameter name is only ever
-broken at a dot), and the run manifest. A section that is only text is
-printed above the next page's content, never on a page of its own. Figures are placed as
+broken at a dot). The run manifest is on the cover. A section that is only
+text is printed above the next page's content, never on a page of its own. Figures are placed as
 200-dpi images so each page keeps the figure's own layout.
 """
 
@@ -78,13 +78,11 @@ def cover(doc: Document) -> Figure:
                                       (y + 0.05 - top) / PAGE[1], boxstyle="round,pad=0.004",
                                       transform=fig.transFigure, facecolor="#EEF5FB",
                                       edgecolor="#0072B2", lw=1.2, zorder=-1))
-    y = write(fig, MARGIN, y + 0.45, "Run", 40, 12, fontweight="bold")
-    for key, value in doc.facts:
-        fig.text(*inch(fig, MARGIN, y), key, va="top", fontsize=8.5, color=GREY)
-        y = write(fig, MARGIN + 1.4, y, value, 88, 8.5)
+    y = write(fig, MARGIN, y + 0.45, "Run manifest", 40, 12, fontweight="bold")
+    y = manifest_facts(fig, doc, y)
     y = write(fig, MARGIN, y + 0.3, "Contents", 40, 12, fontweight="bold")
     entries = [f"{s.title}: " + ", ".join(b.title for b in s.blocks) for s in doc.sections]
-    for i, entry in enumerate(entries + ["Run manifest"], start=1):
+    for i, entry in enumerate(entries, start=1):
         y = write(fig, MARGIN, y, f"{i}. {entry}", 110, 9)
     return fig
 
@@ -159,11 +157,14 @@ def paginate(table: Table, first_room: float, room: float) -> list[list[list[lis
     rows = [wrapped_row(row, widths, table.columns) for row in table.rows]
     heights = [max(len(c) for c in cells) * ROW_LINE + ROW_PAD for cells in rows]
     pages = fill(rows, heights, first_room, room)
-    if len(pages) > 1:
-        share = sum(heights) / len(pages) + max(heights)
-        even = fill(rows, heights, min(first_room, share), min(room, share))
-        pages = even if len(even) == len(pages) else pages
-    return pages
+    low, high = max(heights, default=0.0), room  # the smallest page height keeping the count
+    for _ in range(30 if len(pages) > 1 else 0):
+        middle = (low + high) / 2
+        if len(fill(rows, heights, min(first_room, middle), middle)) > len(pages):
+            low = middle
+        else:
+            high = middle
+    return fill(rows, heights, min(first_room, high), high) if len(pages) > 1 else pages
 
 
 def fill(rows: list, heights: list[float], first_room: float, room: float) -> list[list]:
@@ -231,17 +232,22 @@ def _rule(fig: Figure, y: float):
     return Line2D([x0, x1], [yy, yy], transform=fig.transFigure, color="#DDDDDD", lw=0.5)
 
 
-def manifest_page(doc: Document, carried: str = "") -> Figure:
-    """Return the run's facts (after ``carried`` text); the scenario is the assumptions table."""
-    fig = page()
-    y = write(fig, MARGIN, MARGIN, carried, 100, 10) if carried else MARGIN
-    y = write(fig, MARGIN, y, "Run manifest", 60, 13, fontweight="bold")
+def manifest_facts(fig: Figure, doc: Document, y: float) -> float:
+    """Write the run's facts from y (inches); the resolved scenario is the assumptions table."""
     for key, value in doc.facts:
         fig.text(*inch(fig, MARGIN, y), key, va="top", fontsize=8.5, color=GREY)
         y = write(fig, MARGIN + 1.4, y, value, 88, 8.5)
-    write(fig, MARGIN, y + 0.2, "Every parameter of the resolved scenario stored in "
-          "manifest.json appears with its value in the assumptions table; the file itself "
-          "sits in the run directory.", 110, 8.5, color=GREY)
+    return write(fig, MARGIN, y + 0.1, "Every parameter of the resolved scenario stored in "
+                 "manifest.json appears with its value in the assumptions table; the file "
+                 "itself sits in the run directory.", 110, 8.5, color=GREY)
+
+
+def closing_page(doc: Document, carried: str) -> Figure:
+    """Return a last page for text that follows every figure and table, with the run's facts."""
+    fig = page()
+    y = write(fig, MARGIN, MARGIN, carried, 100, 10)
+    y = write(fig, MARGIN, y + 0.2, "Run manifest", 60, 13, fontweight="bold")
+    manifest_facts(fig, doc, y)
     return fig
 
 
@@ -268,7 +274,8 @@ def pages(doc: Document, tick=None):
             intro = ""
         if intro and section.blocks:  # text after the section's last figure or table
             carried = f"{section.title}: {intro}"
-    yield manifest_page(doc, carried)
+    if carried:  # the cover holds the run manifest; only trailing text needs a page
+        yield closing_page(doc, carried)
 
 
 def render_pdf(doc: Document, tick=None) -> bytes:
