@@ -1,38 +1,129 @@
-"""The PDF report: its page plan, each figure's title and the headline in its text."""
+"""The PDF report: its page plan, each figure's title and the headline in its text; tables in
+at least 8 pt, no blank or nearly blank page, figure text legible at print size (issue 20)."""
 
 from __future__ import annotations
+
+import re
+import shutil
+import subprocess
 
 import pytest
 from report_fixtures import REPORT_FIGURES, report_pdf, report_run  # noqa: F401
 
 from sim.report.build import build_report
 from sim.report.data import load
-from sim.report.pdf import table_page_count
+from sim.report.document import Document, FigureBlock, Section, TextBlock
+from sim.report.pdf import PDF_DPI, TABLE_FONT, pages, render_pdf, table_page_count
+from sim.report.render import render_figure
+from sim.report.style import PRINT_MIN_PT, new_figure
 
 pypdf = pytest.importorskip("pypdf")
 
+TABLE_MIN_PT = 8.0
+INKED_ROWS_MIN = 0.25  # a page's share of pixel rows holding ink: the old blank pages had 0.17
+FONT = re.compile(rb"/F\d+ ([\d.]+) Tf")
+PLACED = re.compile(rb"([\d.]+) 0 0 -?([\d.]+) [\d.]+ [\d.]+ cm /(\w+) Do")
 
-def test_pdf_pages_cover_figures_tables_manifest(report_run, report_pdf):  # noqa: F811
+
+def test_pdf_pages_cover_figures_tables_and_the_manifest(report_run, report_pdf):  # noqa: F811
     doc = build_report(load(report_run))
     pages = [p.extract_text().replace("\n", " ") for p in pypdf.PdfReader(report_pdf).pages]
     figures, tables = doc.figures(), doc.tables()
     assert [f.key for f in figures] == REPORT_FIGURES
-    assert [t.key for t in tables] == ["quota-levels", "assumptions", "sources"]
+    assert [t.key for t in tables][-2:] == ["assumptions", "sources"]
     counts = [table_page_count(t) for t in tables]
-    assert all(n >= 2 for n in counts[1:])  # 150+ parameters do not fit on one page
-    assert len(pages) == 1 + len(figures) + sum(counts) + 1
-    assert doc.headline.split(" (")[0] in pages[0]
+    assert all(n >= 2 for n in counts[-2:])  # 150+ parameters do not fit on one page
+    assert len(pages) == 1 + len(figures) + sum(counts)
+    assert doc.headline.split(" (")[0] in pages[0] and "Run manifest" in pages[0]
     expected = []  # the title each page must carry, in document order
     for section in doc.sections:
         if section.intro and not section.blocks:
-            expected.append(section.title)
+            expected.append(section.title)  # carried onto the next page
         for block in section.blocks:
             n = table_page_count(block) if block in tables else 1
             expected += [block.title] * n
-    assert len(expected) == len(pages) - 2
-    for title, text in zip(expected, pages[1:-1], strict=True):
-        assert title in text
-    assert pages[-1].startswith("Run manifest")
+    shown = [t for t in expected if t]
+    text = " ".join(pages[1:])
+    assert all(title in text for title in shown)
+    titled = [b.title for s in doc.sections for b in s.blocks if not isinstance(b, TextBlock)]
+    pages_of = [t for b in titled for t in [b] * (table_page_count(next(
+        x for x in tables if x.title == b)) if b in [x.title for x in tables] else 1)]
+    for title, page_text in zip(pages_of, pages[1:], strict=True):
+        assert title in page_text
     # every parameter path is printed (wrapped cells may split a path across lines)
     squashed = "".join(pages).replace(" ", "")
-    assert all(row[0].replace(" ", "")[:20] in squashed for row in tables[1].rows)
+    assert all(row[0].replace(" ", "")[:20] in squashed for row in tables[-2].rows)
+
+
+def test_every_text_in_the_pdf_is_at_least_8_pt(report_pdf):  # noqa: F811
+    """Tables (and all prose) are set in at least 8 pt: the sizes the PDF's text operators use."""
+    sizes = set()
+    for page in pypdf.PdfReader(report_pdf).pages:
+        sizes |= {float(s) for s in FONT.findall(page.get_contents().get_data())}
+    assert sizes and min(sizes) >= TABLE_MIN_PT, sorted(sizes)
+    assert TABLE_FONT in sizes  # the tables' own size is among them
+
+
+def inked_rows(pdf_path, tmp_path) -> list[float]:
+    """Each page's share of pixel rows holding any ink (poppler's pdftoppm at 30 dpi)."""
+    import numpy as np
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(pdf_path), str(tmp_path / "p")],
+                   check=True)
+    shares = []
+    for image in sorted(tmp_path.glob("p-*.png")):
+        pixels = np.asarray(Image.open(image))
+        shares.append(float((pixels < 200).any(axis=1).mean()))
+    return shares
+
+
+@pytest.fixture
+def pdftoppm():
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftoppm) not installed")
+
+
+def test_no_page_is_blank_or_nearly_blank(report_pdf, tmp_path, pdftoppm):  # noqa: F811
+    shares = inked_rows(report_pdf, tmp_path)
+    assert len(shares) == len(pypdf.PdfReader(report_pdf).pages)
+    assert min(shares) >= INKED_ROWS_MIN, [round(s, 2) for s in shares]
+
+
+def text_only_document() -> Document:
+    """A report whose middle section is only text (the 2027 distribution, when not drawn)."""
+    def chart(compact: bool):
+        fig = new_figure(10, 4)
+        fig.add_subplot().plot([0, 1], [0, 1])
+        return fig
+
+    figure = FigureBlock("chart", "A chart", chart, "It rises.")
+    return Document("T", "", "Headline.", "Note.", [("Seed", "1")], sections=[
+        Section("first", "First", [figure]),
+        Section("distribution", "The 2027 share", [], intro="Every level has one curve."),
+        Section("last", "Last", [FigureBlock("again", "Another chart", chart, "It rises.")])])
+
+
+def test_a_section_of_text_only_gets_no_page_of_its_own(tmp_path, pdftoppm):
+    doc = text_only_document()
+    assert len(list(pages(doc))) == 3  # cover and two figure pages
+    path = tmp_path / "r.pdf"
+    path.write_bytes(render_pdf(doc))
+    texts = [p.extract_text() for p in pypdf.PdfReader(path).pages]
+    assert "Every level has one curve." in texts[2] and "Another chart" in texts[2]
+    assert min(inked_rows(path, tmp_path)[1:]) >= INKED_ROWS_MIN  # (a one-line cover aside)
+
+
+def test_figure_text_is_legible_at_print_size(report_run, report_pdf):  # noqa: F811
+    """Each placed figure's smallest text x its print scale is at least PRINT_MIN_PT."""
+    doc = build_report(load(report_run))
+    reader = pypdf.PdfReader(report_pdf)
+    placed = []
+    for page in reader.pages:
+        placed += [float(w) for w, _, _ in PLACED.findall(page.get_contents().get_data())]
+    figures = doc.figures()
+    assert len(placed) == len(figures)
+    for width_pt, block in zip(placed, figures, strict=True):
+        drawn = render_figure(block, compact=False, dpi=PDF_DPI)
+        scale = width_pt / (drawn.width / PDF_DPI * 72)  # printed size / drawn size
+        assert drawn.min_font_pt * scale >= PRINT_MIN_PT, (block.key, scale)
