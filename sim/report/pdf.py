@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from sim.report.document import Document, FigureBlock, Table, TextBlock
-from sim.report.render import figure_png
-from sim.report.style import GREY, house_style
+from sim.report.render import render_figure
+from sim.report.style import GREY, PRINT_MIN_PT, house_style
 
 PAGE = (8.27, 11.69)
 LANDSCAPE = (11.69, 8.27)
@@ -37,6 +37,7 @@ ROW_LINE = 0.1 * TABLE_FONT / 6  # inches per table line (1.2 line spacing)
 ROW_PAD = 0.045  # inches between rows
 CHARS_PER_INCH = 19.5 * 6 / TABLE_FONT  # DejaVu Sans at TABLE_FONT, with a margin
 PROSE_EM = 0.55  # the average width of a prose character, in ems (DejaVu Sans)
+READING_SIZES = (9.5, 9.0, 8.5)  # a figure's reading, smaller only so the figure prints legibly
 
 
 def page(size: tuple[float, float] = PAGE) -> Figure:
@@ -94,19 +95,31 @@ def figure_page(section: str, block: FigureBlock, intro: str = "") -> Figure:
     if intro:
         y = write(fig, MARGIN, y, intro, 100, 9.5)
     y = write(fig, MARGIN, y, block.title, 70, 13, fontweight="bold")
-    png, width, height = figure_png(block, compact=False, dpi=PDF_DPI)
-    reading_lines = len(textwrap.wrap(block.reading, 95)) + 1
-    room = PAGE[1] - y - MARGIN - reading_lines * LINE * 1.05 - 0.2
-    w = PAGE[0] - 2 * MARGIN
-    h = w * height / width
-    if h > room:
-        w, h = w * room / h, room
+    drawn = render_figure(block, compact=False, dpi=PDF_DPI)
+    for size in READING_SIZES:  # the largest reading that leaves the figure legible
+        w, h = placement(drawn.width, drawn.height, y, block.reading, size)
+        if drawn.min_font_pt * w * PDF_DPI / drawn.width >= PRINT_MIN_PT:  # printed size
+            break
     left = (PAGE[0] - w) / 2
     ax = fig.add_axes((left / PAGE[0], 1 - (y + h) / PAGE[1], w / PAGE[0], h / PAGE[1]))
-    ax.imshow(mpimg.imread(io.BytesIO(png), format="png"), interpolation="none")
+    ax.imshow(mpimg.imread(io.BytesIO(drawn.png), format="png"), interpolation="none")
     ax.set_axis_off()
-    write(fig, MARGIN, y + h + 0.2, block.reading, 100, 9.5)
+    write(fig, MARGIN, y + h + 0.2, block.reading, 110, size)
     return fig
+
+
+def placement(width: int, height: int, y: float, reading: str, size: float
+              ) -> tuple[float, float]:
+    """Width and height (inches) of a figure set from y, the page width or the height left.
+
+    The height left is what the reading below it, in ``size`` points, leaves.
+    """
+    w = PAGE[0] - 2 * MARGIN
+    chars = int(w * 72 / (PROSE_EM * size))
+    lines = len(textwrap.wrap(reading, chars)) + 1
+    room = PAGE[1] - y - MARGIN - lines * LINE * size / 9.0 * 1.05 - 0.2
+    h = w * height / width
+    return (w * room / h, room) if h > room else (w, h)
 
 
 def wrap_name(name: str, chars: int) -> list[str]:

@@ -47,7 +47,7 @@ def level_differences(summary: Summary, diffs: Differences, source: str,
         fig = new_figure(COMPACT, 6.4 + (5.0 if effects else 0))
     else:
         heights = [0.2, 1.1, 1.0] + ([0.9] if effects else [])
-        fig = new_figure(WIDE, 7.0 + (2.6 if effects else 0))
+        fig = new_figure(WIDE, 6.6 + (2.5 if effects else 0))
     grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
     top = fig.add_subplot(grid[1])
     series = summary.series(M.domestic_share_units, diffs.reference, kind="month")

@@ -278,7 +278,7 @@ def draw_mark(ax, y: int, mark: Mark, label: str, below: bool = False) -> None:
                     fontweight="bold")
 
 
-KEY_CHARS = {True: 36, False: 44}  # characters of text per key line: phone, desktop column
+KEY_CHARS = {True: 33, False: 40}  # characters of text per key line: phone, desktop column
 KEY_ROW = 0.21  # inches per key line (10 pt)
 KEY_HEAD = 1.1  # inches of "14  2026-01" and a gap, at 10 pt
 
