@@ -66,6 +66,7 @@ details.fold > summary { cursor: pointer; color: var(--accent); font-weight: 600
                          padding: .4rem 0; }
 @media (max-width: 760px) {  /* PHONE_MAX_CSS: phones and narrow windows, compact figures */
   main { padding: .8rem .7rem 2rem; }
+  figure img { max-width: 34rem; margin: 0 auto; }  /* compact drawings: tablets get phone size */
   h1 { font-size: 1.35rem; }
   .headline .big { font-size: 1.15rem; }
   nav.toc ol { columns: 1; }
