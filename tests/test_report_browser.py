@@ -169,3 +169,20 @@ def test_the_phone_page_is_not_tens_of_thousands_of_pixels_long(browser, report_
     page.close()
     print(f"page height at {VIEWPORTS['phone']} px: {height:,} px")
     assert 2_000 < height < PHONE_PAGE_MAX_PX
+
+
+def test_an_evidence_link_opens_the_folded_sources_table(browser, report_html):  # noqa: F811
+    """Long tables are folded; following a link into one unfolds it at the linked row."""
+    page = opened(browser, report_html, VIEWPORTS["phone"], unfold=False)
+    page.evaluate("() => { document.querySelector('table#assumptions')"
+                  ".closest('details').open = true; }")
+    link = page.locator('table#assumptions a[href^="#ev-"]').first
+    target = link.get_attribute("href")
+    assert page.evaluate(f"() => document.querySelector('{target}').closest('details').open") \
+        is False
+    link.click()
+    page.wait_for_timeout(200)
+    shown = page.evaluate(f"""() => {{ const row = document.querySelector('{target}');
+        return [row.closest('details').open, Math.round(row.getBoundingClientRect().top)]; }}""")
+    page.close()
+    assert shown[0] is True and 0 <= shown[1] < 900
