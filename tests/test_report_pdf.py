@@ -35,21 +35,16 @@ def test_pdf_pages_cover_figures_tables_and_the_manifest(report_run, report_pdf)
     assert all(n >= 2 for n in counts[-2:])  # 150+ parameters do not fit on one page
     assert len(pages) == 1 + len(figures) + sum(counts)
     assert doc.headline.split(" (")[0] in pages[0] and "Run manifest" in pages[0]
-    expected = []  # the title each page must carry, in document order
+    expected = []  # the title each page after the cover carries, in document order
     for section in doc.sections:
-        if section.intro and not section.blocks:
-            expected.append(section.title)  # carried onto the next page
         for block in section.blocks:
-            n = table_page_count(block) if block in tables else 1
-            expected += [block.title] * n
-    shown = [t for t in expected if t]
-    text = " ".join(pages[1:])
-    assert all(title in text for title in shown)
-    titled = [b.title for s in doc.sections for b in s.blocks if not isinstance(b, TextBlock)]
-    pages_of = [t for b in titled for t in [b] * (table_page_count(next(
-        x for x in tables if x.title == b)) if b in [x.title for x in tables] else 1)]
-    for title, page_text in zip(pages_of, pages[1:], strict=True):
-        assert title in page_text
+            if not isinstance(block, TextBlock):  # text blocks print above the next page
+                expected += [block.title] * (table_page_count(block) if block in tables else 1)
+    assert len(expected) == len(pages) - 1
+    for title, text in zip(expected, pages[1:], strict=True):
+        assert title in text
+    carried = [s for s in doc.sections if s.intro and not s.blocks]  # on the next page
+    assert all(s.title in " ".join(pages[1:]) for s in carried)
     # every parameter path is printed (wrapped cells may split a path across lines)
     squashed = "".join(pages).replace(" ", "")
     assert all(row[0].replace(" ", "")[:20] in squashed for row in tables[-2].rows)
