@@ -12,8 +12,20 @@ from report_fixtures import REPORT_FIGURES, report_pdf, report_run  # noqa: F401
 
 from sim.report.build import build_report
 from sim.report.data import load
-from sim.report.document import Document, FigureBlock, Section, TextBlock
-from sim.report.pdf import PDF_DPI, TABLE_FONT, pages, render_pdf, table_page_count
+from sim.report.document import Document, FigureBlock, Section, Table, TextBlock
+from sim.report.pdf import (
+    CHARS_PER_INCH,
+    PDF_DPI,
+    TABLE_FONT,
+    TEXT_WIDTH,
+    column_needs,
+    column_parts,
+    pages,
+    render_pdf,
+    table_page_count,
+    widths_of,
+    wrapped_row,
+)
 from sim.report.render import render_figure
 from sim.report.style import PRINT_MIN_PT, new_figure
 
@@ -122,3 +134,37 @@ def test_figure_text_is_legible_at_print_size(report_run, report_pdf):  # noqa: 
         drawn = render_figure(block, compact=False, dpi=PDF_DPI)
         scale = width_pt / (drawn.width / PDF_DPI * 72)  # printed size / drawn size
         assert drawn.min_font_pt * scale >= PRINT_MIN_PT, (block.key, scale)
+
+
+def test_every_table_cell_fits_its_column(report_run):  # noqa: F811
+    """At TABLE_FONT, each wrapped line of each table is narrower than its column."""
+    for table in build_report(load(report_run)).tables():
+        for part in column_parts(table):
+            widths = widths_of(part)
+            assert sum(widths) <= TEXT_WIDTH + 1e-6
+            for row in part.rows:
+                for lines, width in zip(wrapped_row(row, widths, part.columns), widths,
+                                        strict=True):
+                    too_wide = [x for x in lines if len(x) / CHARS_PER_INCH > width
+                                and " " in x]  # a single word longer than a column stays
+                    assert too_wide == [], (table.key, too_wide)
+
+
+def test_a_table_too_wide_for_the_page_is_split_by_columns_not_shrunk(tmp_path):
+    columns = ["Level"] + [f"Column {k} with a long heading" for k in range(14)]
+    rows = [[f"level {r}"] + [f"segment_{k}_identifier {r * k:,}\u2013{r * k + 9:,}"
+                              for k in range(14)] for r in range(6)]
+    table = Table("wide", "A wide table", columns, rows, note="Ranges in units.")
+    parts = column_parts(table)
+    assert len(parts) >= 2
+    assert all(p.columns[0] == "Level" for p in parts)  # the first column on every part
+    assert [c for p in parts for c in p.columns[1:]] == columns[1:]  # every column once
+    assert all(sum(least for least, _ in column_needs(p)) <= TEXT_WIDTH for p in parts)
+    assert table_page_count(table) == len(parts)
+    doc = Document("T", "", "Headline.", "Note.", [("Seed", "1")],
+                   sections=[Section("s", "Wide", [table])])
+    path = tmp_path / "wide.pdf"
+    path.write_bytes(render_pdf(doc))
+    sizes = {float(x) for page in pypdf.PdfReader(path).pages
+             for x in FONT.findall(page.get_contents().get_data())}
+    assert min(sizes) >= TABLE_MIN_PT and TABLE_FONT in sizes

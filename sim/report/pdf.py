@@ -30,8 +30,7 @@ PDF_DPI = 200
 TEXT_WIDTH = LANDSCAPE[0] - 2 * MARGIN  # tables are set on landscape pages
 # Table column widths in inches (they sum to the landscape text width, 10.49 in).
 WIDTHS = {"assumptions": (2.95, 2.35, 1.3, 2.6, 1.29),
-          "sources": (0.4, 5.0, 1.5, 0.45, 3.14),
-          "quota-levels": (1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 1.05, 0.95, 0.6, 2.39)}
+          "sources": (0.4, 5.0, 1.5, 0.45, 3.14)}  # other tables: fitted to their content
 TABLE_FONT = 8.5  # points: tables wrap and run over more pages rather than shrink
 ROW_LINE = 0.1 * TABLE_FONT / 6  # inches per table line (1.2 line spacing)
 ROW_PAD = 0.045  # inches between rows
@@ -140,18 +139,72 @@ def wrap_cell(text: str, inches: float, column: str, bold: bool = False) -> list
     for line in text.split("\n"):
         if column == "Parameter":
             out += wrap_name(line, chars)
-        else:
-            out += textwrap.wrap(line, chars, break_long_words=False,
-                                 break_on_hyphens=False) or [""]
+        else:  # a range "381k–1.2M" may break after its dash
+            wrapped = textwrap.wrap(line.replace(DASH, DASH + " "), chars,
+                                    break_long_words=False, break_on_hyphens=False)
+            out += [part.replace(DASH + " ", DASH) for part in wrapped] or [""]
     return out or [""]
 
 
+DASH = "\u2013"
+GAP = 0.1  # inches between columns
+
+
+def words(text: str) -> list[str]:
+    """Return the unbreakable pieces of a cell (a range breaks after its dash)."""
+    return text.replace(DASH, DASH + " ").split()
+
+
+def column_needs(table: Table) -> list[tuple[float, float]]:
+    """Per column, in inches: the least width (its longest word) and its longest line's."""
+    needs = []
+    for k, column in enumerate(table.columns):
+        cells = [row[k] for row in table.rows] + [column]
+        lines = [line for cell in cells for line in cell.split("\n")]
+        least = max((len(w) for line in lines for w in words(line)), default=1)
+        longest = max((len(line) for line in lines), default=1)
+        needs.append(((least + 1) / CHARS_PER_INCH + GAP, (longest + 1) / CHARS_PER_INCH + GAP))
+    return needs
+
+
 def widths_of(table: Table) -> tuple[float, ...]:
-    """Column widths in inches: the table's own, else equal shares of the text width."""
+    """Column widths in inches: the table's own, else fitted to its content.
+
+    Each column gets at least its longest word; the rest of the text width goes
+    to the columns whose lines are longer, in proportion to what they lack.
+    """
     widths = WIDTHS.get(table.key)
-    if widths is None or len(widths) != len(table.columns):
-        widths = tuple(TEXT_WIDTH / len(table.columns) for _ in table.columns)
-    return widths
+    if widths is not None and len(widths) == len(table.columns):
+        return widths
+    needs = column_needs(table)
+    spare = TEXT_WIDTH - sum(least for least, _ in needs)
+    lack = [max(longest - least, 0.0) for least, longest in needs]
+    share = [x / sum(lack) if sum(lack) > 0 else 1 / len(needs) for x in lack]
+    return tuple(least + max(spare, 0.0) * part for (least, _), part in zip(needs, share,
+                                                                             strict=True))
+
+
+def column_parts(table: Table) -> list[Table]:
+    """Return the table, or its parts split by columns (the first repeated) when it cannot fit.
+
+    A table is never set smaller than TABLE_FONT: columns that do not fit the
+    page's width beside the first go to a second part, and so on.
+    """
+    needs = column_needs(table)
+    if table.key in WIDTHS or sum(least for least, _ in needs) <= TEXT_WIDTH:
+        return [table]
+    groups, used = [[]], needs[0][0]
+    for k in range(1, len(needs)):
+        if groups[-1] and used + needs[k][0] > TEXT_WIDTH:
+            groups.append([])
+            used = needs[0][0]
+        groups[-1].append(k)
+        used += needs[k][0]
+    return [Table(table.key, f"{table.title} (part {i} of {len(groups)})",
+                  [table.columns[0]] + [table.columns[k] for k in group],
+                  [[row[0]] + [row[k] for k in group] for row in table.rows],
+                  table.note if i == 1 else "", table.anchors)
+            for i, group in enumerate(groups, start=1)]
 
 
 def wrapped_row(row: list[str], widths: tuple[float, ...], columns: list[str],
@@ -202,12 +255,19 @@ def table_chunks(table: Table) -> list:
 
 
 def table_page_count(table: Table) -> int:
-    """How many pages the table takes."""
-    return len(table_chunks(table))
+    """How many pages the table takes (all its parts, when it is split by columns)."""
+    return sum(len(table_chunks(part)) for part in column_parts(table))
 
 
 def table_pages(table: Table, intro: str = "") -> list[Figure]:
-    """Lay out the table over as many landscape pages as its rows need, header repeated."""
+    """Lay out the table (each of its column parts) over the landscape pages it needs."""
+    parts = column_parts(table)
+    return [fig for i, part in enumerate(parts) for fig in part_pages(part, intro if i == 0
+                                                                        else "")]
+
+
+def part_pages(table: Table, intro: str = "") -> list[Figure]:
+    """Lay out a table over as many landscape pages as its rows need, header repeated."""
     widths = widths_of(table)
     header = wrapped_row(table.columns, widths, table.columns, bold=True)
     figures = []
