@@ -88,7 +88,7 @@ details.fold > summary { cursor: pointer; color: var(--accent); font-weight: 600
 """
 
 PHONE = f"(max-width: {PHONE_MAX_CSS}px)"
-FOLD_ROWS = 25  # tables longer than this are folded, with their row count in the summary
+FOLD_ROWS = 60  # tables longer than this (assumptions, sources) are folded, with their row count
 FOLDED_SECTIONS = ("appendix",)  # sections whose key starts so are folded whole
 
 

@@ -34,9 +34,9 @@ def render_figure(block: FigureBlock, compact: bool = False, dpi: int | None = N
     dpi = dpi or (COMPACT_DPI if compact else WIDE_DPI)
     with house_style():
         fig = block.make(compact=compact)
-        smallest = min_font_size(fig)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        smallest = min_font_size(fig, drawn=True)  # saving drew it
     data = palette_png(buffer.getvalue())
     return Rendered(data, *png_size(data), dpi, smallest)
 

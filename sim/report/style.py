@@ -295,17 +295,18 @@ def chance(p: float) -> str:
 
 
 
-def drawn_texts(fig: Figure) -> list:
+def drawn_texts(fig: Figure, drawn: bool = False) -> list:
     """Every text the figure draws: titles, labels, tick labels, legends, annotations.
 
-    The figure is drawn first (tick labels get their text at draw time); texts
-    that are hidden, empty, or belong to an axes drawn without its axis
-    (a legend-only axes) are left out.
+    The figure is drawn first unless ``drawn`` says it just was (tick labels
+    get their text at draw time); texts that are hidden, empty, or belong to an
+    axes drawn without its axis (a legend-only axes) are left out.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
-    FigureCanvasAgg(fig).draw()
+    if not drawn:
+        FigureCanvasAgg(fig).draw()
     hidden_axes = [ax for ax in fig.axes if not ax.axison]
     hidden = {id(t) for ax in hidden_axes for axis in (ax.xaxis, ax.yaxis)
               for t in axis.findobj(Text)}
@@ -317,9 +318,9 @@ def drawn_texts(fig: Figure) -> list:
     return [t for t in fig.findobj(Text) if shown(t)]
 
 
-def min_font_size(fig: Figure) -> float:
+def min_font_size(fig: Figure, drawn: bool = False) -> float:
     """Return the smallest font size (points) among the texts ``fig`` draws (inf: none)."""
-    return min((t.get_fontsize() for t in drawn_texts(fig)), default=math.inf)
+    return min((t.get_fontsize() for t in drawn_texts(fig, drawn)), default=math.inf)
 
 
 def small_texts(fig: Figure, floor: float = MIN_FONT_PT) -> list[tuple[float, str]]:
