@@ -40,7 +40,8 @@ def fan_chart(summary: Summary, levels: list[str], targets: list[Target], source
     Bands are the replications' 50% (p25-p75) and 90% (p05-p95) ranges; calibration
     figures are annual, so each is drawn across its year.
     """
-    fig = new_figure(COMPACT if compact else WIDE, 1.3 + (1.75 if compact else 2.0) * len(levels))
+    fig = new_figure(COMPACT if compact else WIDE, (2.2 if compact else 1.3)
+                     + 2.0 * len(levels))
     grid = fig.add_gridspec(len(levels) + 1, 2, height_ratios=[0.5 if compact else 0.3]
                             + [1] * len(levels))
     reference = levels[0]
