@@ -34,7 +34,7 @@ pypdf = pytest.importorskip("pypdf")
 TABLE_MIN_PT = 8.0
 INKED_ROWS_MIN = 0.25  # a page's share of pixel rows holding ink: the old blank pages had 0.17
 FONT = re.compile(rb"/F\d+ ([\d.]+) Tf")
-PLACED = re.compile(rb"([\d.]+) 0 0 -?([\d.]+) [\d.]+ [\d.]+ cm /(\w+) Do")
+PLACED = re.compile(rb"([\d.]+) 0 0 -?([\d.]+) [\d.]+ [\d.]+ cm\s+/(\w+) Do")
 
 
 def test_pdf_pages_cover_figures_tables_and_the_manifest(report_run, report_pdf):  # noqa: F811
