@@ -207,3 +207,51 @@ def test_scripts_are_named_from_unicode():
 def test_the_ci_installs_the_font():
     ci = (SCENARIOS.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert style.FONT_PACKAGE in ci
+
+
+# Issue 20: the smallest text a figure draws, found by walking its text artists.
+
+def hand_made_figure():
+    """A figure whose every kind of text has a known size; the smallest, 6.5 pt, is a bar label."""
+    fig = style.new_figure(4, 3)
+    ax = fig.add_subplot()
+    bars = ax.bar([0, 1], [1, 2], label="bars")
+    ax.set_title("Title", fontsize=12)
+    ax.set_xlabel("x", fontsize=11)
+    ax.tick_params(labelsize=10.5)
+    ax.legend(fontsize=9).set_title("Legend", prop={"size": 8.5})
+    ax.annotate("note", (0, 1), fontsize=7.5)
+    ax.bar_label(bars, fontsize=6.5)
+    ax.text(0.5, 0.5, "hidden", fontsize=3, visible=False)
+    ax.text(0.5, 0.5, "   ", fontsize=2)  # draws nothing
+    fig.suptitle("Figure title", fontsize=13)
+    return fig
+
+
+def test_min_font_size_finds_the_smallest_drawn_text():
+    fig = hand_made_figure()
+    assert style.min_font_size(fig) == 6.5
+    small = style.small_texts(fig, floor=9)
+    assert sorted(size for size, _ in small) == [6.5, 6.5, 7.5, 8.5]
+    assert {text for _, text in small} >= {"note", "Legend"}
+
+
+def test_min_font_size_sees_tick_labels_and_ignores_legend_only_axes():
+    fig = style.new_figure(4, 3)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.tick_params(axis="y", labelsize=5)
+    assert style.min_font_size(fig) == 5
+    off = fig.add_subplot(2, 1, 2)
+    off.set_axis_off()  # its (default-size) tick labels are never drawn
+    off.tick_params(labelsize=1)
+    assert style.min_font_size(fig) == 5
+
+
+@pytest.mark.parametrize("compact", [False, True], ids=["wide", "compact"])
+def test_every_report_figure_is_at_least_min_font_pt(cjk_doc, compact):
+    """Every figure of a report, in both layouts: no text below MIN_FONT_PT (10 pt)."""
+    for figure in cjk_doc.figures():
+        with style.house_style():
+            fig = figure.make(compact=compact)
+            assert style.small_texts(fig) == [], figure.key

@@ -1,7 +1,12 @@
 """One self-contained HTML file: inline CSS, images as base64 PNG, no external URL.
 
 Each figure is drawn twice, wide for desktops and compact for phones, and the
-browser picks one through <picture>; neither layout needs zooming to read.
+browser picks one through <picture> (the compact drawing up to PHONE_MAX_CSS px
+wide, so text of MIN_FONT_PT is at least 10 CSS px in either layout; see
+sim/report/style.py). Each <img> carries its drawings' smallest text in image
+pixels (data-font-wide, data-font-compact), which the browser test scales by
+the displayed width. The appendix and long tables are folded into <details>,
+so a phone page is not tens of thousands of pixels long.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ import base64
 from html import escape
 
 from sim.report.document import Document, FigureBlock, Section, Table, TextBlock
-from sim.report.render import figure_png
+from sim.report.render import render_figure
+from sim.report.style import PHONE_MAX_CSS
 
 CSS = """
 :root { --ink:#1d1d1f; --muted:#5b5b60; --rule:#d9d9de; --accent:#0072B2; --bg:#ffffff;
@@ -56,8 +62,11 @@ dl.facts dd { margin: 0; word-break: break-word; }
 details pre { overflow-x: auto; font-size: .75rem; background: #f6f6f8; padding: .8rem;
               border-radius: 4px; max-height: 70vh; }
 footer { color: var(--muted); font-size: .8rem; margin-top: 3rem; }
-@media (max-width: 640px) {
+details.fold > summary { cursor: pointer; color: var(--accent); font-weight: 600;
+                         padding: .4rem 0; }
+@media (max-width: 760px) {  /* PHONE_MAX_CSS: phones and narrow windows, compact figures */
   main { padding: .8rem .7rem 2rem; }
+  figure img { max-width: 34rem; margin: 0 auto; }  /* compact drawings: tablets get phone size */
   h1 { font-size: 1.35rem; }
   .headline .big { font-size: 1.15rem; }
   nav.toc ol { columns: 1; }
@@ -78,7 +87,9 @@ footer { color: var(--muted); font-size: .8rem; margin-top: 3rem; }
 }
 """
 
-PHONE = "(max-width: 640px)"
+PHONE = f"(max-width: {PHONE_MAX_CSS}px)"
+FOLD_ROWS = 60  # tables longer than this (assumptions, sources) are folded, with their row count
+FOLDED_SECTIONS = ("appendix",)  # sections whose key starts so are folded whole
 
 
 def data_uri(png: bytes) -> str:
@@ -91,16 +102,19 @@ def figure_html(block: FigureBlock, tick=None) -> str:
 
     ``tick(n)``, when given, is called after each of the two renderings.
     """
-    wide, width, height = figure_png(block, compact=False)
+    wide = render_figure(block, compact=False)
     if tick:
         tick(1)
-    compact, _, _ = figure_png(block, compact=True)
+    compact = render_figure(block, compact=True)
     if tick:
         tick(1)
     alt = escape(block.alt or block.title)
     return (f'<figure id="fig-{escape(block.key)}">\n<h3>{escape(block.title)}</h3>\n'
-            f'<picture><source media="{PHONE}" srcset="{data_uri(compact)}">'
-            f'<img src="{data_uri(wide)}" alt="{alt}" width="{width}" height="{height}">'
+            f'<picture><source media="{PHONE}" srcset="{data_uri(compact.png)}">'
+            f'<img src="{data_uri(wide.png)}" alt="{alt}" width="{wide.width}" '
+            f'height="{wide.height}" data-font-wide="{wide.min_font_px:.2f}" '
+            f'data-width-wide="{wide.width}" data-font-compact="{compact.min_font_px:.2f}" '
+            f'data-width-compact="{compact.width}">'
             f'</picture>\n<figcaption>{escape(block.reading)}</figcaption>\n</figure>')
 
 
@@ -130,10 +144,13 @@ def table_html(table: Table) -> str:
         body.append(f"<tr{anchor}>" + "".join(cell(v, c) for v, c in
                                               zip(row, table.columns, strict=True)) + "</tr>")
     note = f'<p class="table-note">{escape(table.note)}</p>' if table.note else ""
-    return (f'<h3 id="tab-{escape(table.key)}">{escape(table.title)}</h3>\n{note}\n'
-            f'<div class="table-wrap"><table id="{escape(table.key)}">'
-            f'<thead><tr>{head}</tr></thead>\n<tbody>\n'
-            + "\n".join(body) + "\n</tbody></table></div>")
+    grid = (f'<div class="table-wrap"><table id="{escape(table.key)}">'
+            f'<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(body)
+            + "\n</tbody></table></div>")
+    if len(table.rows) > FOLD_ROWS:
+        grid = (f'<details class="fold"><summary>Show all {len(table.rows)} rows</summary>\n'
+                f"{grid}\n</details>")
+    return f'<h3 id="tab-{escape(table.key)}">{escape(table.title)}</h3>\n{note}\n{grid}'
 
 
 def text_html(block: TextBlock) -> str:
@@ -147,6 +164,10 @@ def section_html(section: Section, tick=None) -> str:
     parts = [f'<section id="{escape(section.key)}">', f"<h2>{escape(section.title)}</h2>"]
     if section.intro:
         parts.append(f"<p>{escape(section.intro)}</p>")
+    folded = section.key.startswith(FOLDED_SECTIONS) and section.blocks
+    if folded:
+        parts.append(f'<details class="fold"><summary>Show {escape(fold_summary(section))}'
+                     "</summary>")
     for block in section.blocks:
         if isinstance(block, FigureBlock):
             parts.append(figure_html(block, tick))
@@ -154,8 +175,17 @@ def section_html(section: Section, tick=None) -> str:
             parts.append(text_html(block))
         else:
             parts.append(table_html(block))
-    parts.append("</section>")
+    parts.append("</details></section>" if folded else "</section>")
     return "\n".join(parts)
+
+
+def fold_summary(section: Section) -> str:
+    """Return what a folded section holds: "2 figures" or "1 figure, 1 table"."""
+    counts = {}
+    for block in section.blocks:
+        kind = {FigureBlock: "figure", Table: "table"}.get(type(block), "text")
+        counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in counts.items())
 
 
 def manifest_html(doc: Document) -> str:

@@ -1,9 +1,10 @@
 """The report as a PDF (A4) through matplotlib's PdfPages: same content as the HTML.
 
 Pages: a cover (headline, run facts, contents), one portrait page per figure
-with its reading, tables on landscape pages (as many as they need, header
-repeated; a parameter name is only ever broken at a dot), a page for a
-section that is only text, and the run manifest. Figures are placed as
+with its reading, tables on landscape pages in TABLE_FONT (as many as they
+need, rows spread evenly, header repeated; a parameter name is only ever
+broken at a dot). The run manifest is on the cover. A section that is only
+text is printed above the next page's content, never on a page of its own. Figures are placed as
 200-dpi images so each page keeps the figure's own layout.
 """
 
@@ -18,8 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
 from sim.report.document import Document, FigureBlock, Table, TextBlock
-from sim.report.render import figure_png
-from sim.report.style import GREY, house_style
+from sim.report.render import render_figure
+from sim.report.style import GREY, PRINT_MIN_PT, house_style
 
 PAGE = (8.27, 11.69)
 LANDSCAPE = (11.69, 8.27)
@@ -29,12 +30,13 @@ PDF_DPI = 200
 TEXT_WIDTH = LANDSCAPE[0] - 2 * MARGIN  # tables are set on landscape pages
 # Table column widths in inches (they sum to the landscape text width, 10.49 in).
 WIDTHS = {"assumptions": (2.95, 2.35, 1.3, 2.6, 1.29),
-          "sources": (0.4, 5.0, 1.5, 0.45, 3.14),
-          "quota-levels": (1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 1.05, 0.95, 0.6, 2.39)}
-TABLE_FONT = 6.0  # points
-ROW_LINE = 0.1  # inches per 6-pt table line
-ROW_PAD = 0.035  # inches between rows
-CHARS_PER_INCH = 19.5  # 6-pt DejaVu Sans, with a margin
+          "sources": (0.4, 5.0, 1.5, 0.45, 3.14)}  # other tables: fitted to their content
+TABLE_FONT = 8.5  # points: tables wrap and run over more pages rather than shrink
+ROW_LINE = 0.1 * TABLE_FONT / 6  # inches per table line (1.2 line spacing)
+ROW_PAD = 0.045  # inches between rows
+CHARS_PER_INCH = 19.5 * 6 / TABLE_FONT  # DejaVu Sans at TABLE_FONT, with a margin
+PROSE_EM = 0.55  # the average width of a prose character, in ems (DejaVu Sans)
+READING_SIZES = (9.5, 9.0, 8.5)  # a figure's reading, smaller only so the figure prints legibly
 
 
 def page(size: tuple[float, float] = PAGE) -> Figure:
@@ -50,7 +52,12 @@ def inch(fig: Figure, x: float, y_from_top: float) -> tuple[float, float]:
 
 def write(fig: Figure, x: float, y: float, text: str, width: int, size: float = 9.0,
           **kw) -> float:
-    """Write wrapped text from (x, y) inches (top-left); return the y below it."""
+    """Write wrapped text from (x, y) inches (top-left); return the y below it.
+
+    ``width`` (characters) is cut to what fits between x and the right margin.
+    """
+    room = fig.get_size_inches()[0] - x - MARGIN
+    width = max(10, min(width, int(room * 72 / (PROSE_EM * size))))
     lines = [line for para in text.split("\n") for line in (textwrap.wrap(para, width) or [""])]
     fig.text(*inch(fig, x, y), "\n".join(lines), va="top", ha="left", fontsize=size,
              linespacing=1.35, **kw)
@@ -71,13 +78,11 @@ def cover(doc: Document) -> Figure:
                                       (y + 0.05 - top) / PAGE[1], boxstyle="round,pad=0.004",
                                       transform=fig.transFigure, facecolor="#EEF5FB",
                                       edgecolor="#0072B2", lw=1.2, zorder=-1))
-    y = write(fig, MARGIN, y + 0.45, "Run", 40, 12, fontweight="bold")
-    for key, value in doc.facts:
-        fig.text(*inch(fig, MARGIN, y), key, va="top", fontsize=8.5, color=GREY)
-        y = write(fig, MARGIN + 1.4, y, value, 88, 8.5)
+    y = write(fig, MARGIN, y + 0.45, "Run manifest", 40, 12, fontweight="bold")
+    y = manifest_facts(fig, doc, y)
     y = write(fig, MARGIN, y + 0.3, "Contents", 40, 12, fontweight="bold")
     entries = [f"{s.title}: " + ", ".join(b.title for b in s.blocks) for s in doc.sections]
-    for i, entry in enumerate(entries + ["Run manifest"], start=1):
+    for i, entry in enumerate(entries, start=1):
         y = write(fig, MARGIN, y, f"{i}. {entry}", 110, 9)
     return fig
 
@@ -89,19 +94,31 @@ def figure_page(section: str, block: FigureBlock, intro: str = "") -> Figure:
     if intro:
         y = write(fig, MARGIN, y, intro, 100, 9.5)
     y = write(fig, MARGIN, y, block.title, 70, 13, fontweight="bold")
-    png, width, height = figure_png(block, compact=False, dpi=PDF_DPI)
-    reading_lines = len(textwrap.wrap(block.reading, 100)) + 1
-    room = PAGE[1] - y - MARGIN - reading_lines * LINE * 1.05 - 0.2
-    w = PAGE[0] - 2 * MARGIN
-    h = w * height / width
-    if h > room:
-        w, h = w * room / h, room
+    drawn = render_figure(block, compact=False, dpi=PDF_DPI)
+    for size in READING_SIZES:  # the largest reading that leaves the figure legible
+        w, h = placement(drawn.width, drawn.height, y, block.reading, size)
+        if drawn.min_font_pt * w * PDF_DPI / drawn.width >= PRINT_MIN_PT:  # printed size
+            break
     left = (PAGE[0] - w) / 2
     ax = fig.add_axes((left / PAGE[0], 1 - (y + h) / PAGE[1], w / PAGE[0], h / PAGE[1]))
-    ax.imshow(mpimg.imread(io.BytesIO(png), format="png"), interpolation="none")
+    ax.imshow(mpimg.imread(io.BytesIO(drawn.png), format="png"), interpolation="none")
     ax.set_axis_off()
-    write(fig, MARGIN, y + h + 0.2, block.reading, 100, 9.5)
+    write(fig, MARGIN, y + h + 0.2, block.reading, 110, size)
     return fig
+
+
+def placement(width: int, height: int, y: float, reading: str, size: float
+              ) -> tuple[float, float]:
+    """Width and height (inches) of a figure set from y, the page width or the height left.
+
+    The height left is what the reading below it, in ``size`` points, leaves.
+    """
+    w = PAGE[0] - 2 * MARGIN
+    chars = int(w * 72 / (PROSE_EM * size))
+    lines = len(textwrap.wrap(reading, chars)) + 1
+    room = PAGE[1] - y - MARGIN - lines * LINE * size / 9.0 * 1.05 - 0.2
+    h = w * height / width
+    return (w * room / h, room) if h > room else (w, h)
 
 
 def wrap_name(name: str, chars: int) -> list[str]:
@@ -122,18 +139,72 @@ def wrap_cell(text: str, inches: float, column: str, bold: bool = False) -> list
     for line in text.split("\n"):
         if column == "Parameter":
             out += wrap_name(line, chars)
-        else:
-            out += textwrap.wrap(line, chars, break_long_words=False,
-                                 break_on_hyphens=False) or [""]
+        else:  # a range "381k–1.2M" may break after its dash
+            wrapped = textwrap.wrap(line.replace(DASH, DASH + " "), chars,
+                                    break_long_words=False, break_on_hyphens=False)
+            out += [part.replace(DASH + " ", DASH) for part in wrapped] or [""]
     return out or [""]
 
 
+DASH = "\u2013"
+GAP = 0.1  # inches between columns
+
+
+def words(text: str) -> list[str]:
+    """Return the unbreakable pieces of a cell (a range breaks after its dash)."""
+    return text.replace(DASH, DASH + " ").split()
+
+
+def column_needs(table: Table) -> list[tuple[float, float]]:
+    """Per column, in inches: the least width (its longest word) and its longest line's."""
+    needs = []
+    for k, column in enumerate(table.columns):
+        cells = [row[k] for row in table.rows] + [column]
+        lines = [line for cell in cells for line in cell.split("\n")]
+        least = max((len(w) for line in lines for w in words(line)), default=1)
+        longest = max((len(line) for line in lines), default=1)
+        needs.append(((least + 1) / CHARS_PER_INCH + GAP, (longest + 1) / CHARS_PER_INCH + GAP))
+    return needs
+
+
 def widths_of(table: Table) -> tuple[float, ...]:
-    """Column widths in inches: the table's own, else equal shares of the text width."""
+    """Column widths in inches: the table's own, else fitted to its content.
+
+    Each column gets at least its longest word; the rest of the text width goes
+    to the columns whose lines are longer, in proportion to what they lack.
+    """
     widths = WIDTHS.get(table.key)
-    if widths is None or len(widths) != len(table.columns):
-        widths = tuple(TEXT_WIDTH / len(table.columns) for _ in table.columns)
-    return widths
+    if widths is not None and len(widths) == len(table.columns):
+        return widths
+    needs = column_needs(table)
+    spare = TEXT_WIDTH - sum(least for least, _ in needs)
+    lack = [max(longest - least, 0.0) for least, longest in needs]
+    share = [x / sum(lack) if sum(lack) > 0 else 1 / len(needs) for x in lack]
+    return tuple(least + max(spare, 0.0) * part for (least, _), part in zip(needs, share,
+                                                                             strict=True))
+
+
+def column_parts(table: Table) -> list[Table]:
+    """Return the table, or its parts split by columns (the first repeated) when it cannot fit.
+
+    A table is never set smaller than TABLE_FONT: columns that do not fit the
+    page's width beside the first go to a second part, and so on.
+    """
+    needs = column_needs(table)
+    if table.key in WIDTHS or sum(least for least, _ in needs) <= TEXT_WIDTH:
+        return [table]
+    groups, used = [[]], needs[0][0]
+    for k in range(1, len(needs)):
+        if groups[-1] and used + needs[k][0] > TEXT_WIDTH:
+            groups.append([])
+            used = needs[0][0]
+        groups[-1].append(k)
+        used += needs[k][0]
+    return [Table(table.key, f"{table.title} (part {i} of {len(groups)})",
+                  [table.columns[0]] + [table.columns[k] for k in group],
+                  [[row[0]] + [row[k] for k in group] for row in table.rows],
+                  table.note if i == 1 else "", table.anchors)
+            for i, group in enumerate(groups, start=1)]
 
 
 def wrapped_row(row: list[str], widths: tuple[float, ...], columns: list[str],
@@ -143,12 +214,29 @@ def wrapped_row(row: list[str], widths: tuple[float, ...], columns: list[str],
 
 
 def paginate(table: Table, first_room: float, room: float) -> list[list[list[list[str]]]]:
-    """Rows (wrapped) split into pages by height: the first page has less room."""
+    """Rows (wrapped) split into pages by height: the first page has less room.
+
+    The rows are spread evenly over the pages they need, so the last page is
+    not a nearly blank one holding a few rows.
+    """
     widths = widths_of(table)
+    rows = [wrapped_row(row, widths, table.columns) for row in table.rows]
+    heights = [max(len(c) for c in cells) * ROW_LINE + ROW_PAD for cells in rows]
+    pages = fill(rows, heights, first_room, room)
+    low, high = max(heights, default=0.0), room  # the smallest page height keeping the count
+    for _ in range(30 if len(pages) > 1 else 0):
+        middle = (low + high) / 2
+        if len(fill(rows, heights, min(first_room, middle), middle)) > len(pages):
+            low = middle
+        else:
+            high = middle
+    return fill(rows, heights, min(first_room, high), high) if len(pages) > 1 else pages
+
+
+def fill(rows: list, heights: list[float], first_room: float, room: float) -> list[list]:
+    """Put rows on pages in order, a new page when the next row does not fit."""
     pages, current, used, limit = [], [], 0.0, first_room
-    for row in table.rows:
-        cells = wrapped_row(row, widths, table.columns)
-        height = max(len(c) for c in cells) * ROW_LINE + ROW_PAD
+    for cells, height in zip(rows, heights, strict=True):
         if current and used + height > limit:
             pages.append(current)
             current, used, limit = [], 0.0, room
@@ -167,12 +255,19 @@ def table_chunks(table: Table) -> list:
 
 
 def table_page_count(table: Table) -> int:
-    """How many pages the table takes."""
-    return len(table_chunks(table))
+    """How many pages the table takes (all its parts, when it is split by columns)."""
+    return sum(len(table_chunks(part)) for part in column_parts(table))
 
 
 def table_pages(table: Table, intro: str = "") -> list[Figure]:
-    """Lay out the table over as many landscape pages as its rows need, header repeated."""
+    """Lay out the table (each of its column parts) over the landscape pages it needs."""
+    parts = column_parts(table)
+    return [fig for i, part in enumerate(parts) for fig in part_pages(part, intro if i == 0
+                                                                        else "")]
+
+
+def part_pages(table: Table, intro: str = "") -> list[Figure]:
+    """Lay out a table over as many landscape pages as its rows need, header repeated."""
     widths = widths_of(table)
     header = wrapped_row(table.columns, widths, table.columns, bold=True)
     figures = []
@@ -210,34 +305,35 @@ def _rule(fig: Figure, y: float):
     return Line2D([x0, x1], [yy, yy], transform=fig.transFigure, color="#DDDDDD", lw=0.5)
 
 
-def manifest_page(doc: Document) -> Figure:
-    """Return the run's facts; the resolved scenario itself is the assumptions table."""
-    fig = page()
-    y = write(fig, MARGIN, MARGIN, "Run manifest", 60, 13, fontweight="bold")
+def manifest_facts(fig: Figure, doc: Document, y: float) -> float:
+    """Write the run's facts from y (inches); the resolved scenario is the assumptions table."""
     for key, value in doc.facts:
         fig.text(*inch(fig, MARGIN, y), key, va="top", fontsize=8.5, color=GREY)
         y = write(fig, MARGIN + 1.4, y, value, 88, 8.5)
-    write(fig, MARGIN, y + 0.2, "Every parameter of the resolved scenario stored in "
-          "manifest.json appears with its value in the assumptions table; the file itself "
-          "sits in the run directory.", 110, 8.5, color=GREY)
-    return fig
+    return write(fig, MARGIN, y + 0.1, "Every parameter of the resolved scenario stored in "
+                 "manifest.json appears with its value in the assumptions table; the file "
+                 "itself sits in the run directory.", 110, 8.5, color=GREY)
 
 
-def text_page(title: str, text: str) -> Figure:
-    """Return a page for a section that is only text."""
+def closing_page(doc: Document, carried: str) -> Figure:
+    """Return a last page for text that follows every figure and table, with the run's facts."""
     fig = page()
-    y = write(fig, MARGIN, MARGIN, title.upper(), 80, 8, color=GREY)
-    write(fig, MARGIN, y, text, 100, 10)
+    y = write(fig, MARGIN, MARGIN, carried, 100, 10)
+    y = write(fig, MARGIN, y + 0.2, "Run manifest", 60, 13, fontweight="bold")
+    manifest_facts(fig, doc, y)
     return fig
 
 
 def pages(doc: Document, tick=None):
     """Every page of the report, in order (figures drawn one at a time; ``tick(1)`` after each)."""
     yield cover(doc)
+    carried = ""  # sections that are only text, printed above the next page's content
     for section in doc.sections:
         if section.intro and not section.blocks:
-            yield text_page(section.title, section.intro)
-        intro = section.intro
+            carried = " ".join(t for t in (carried, f"{section.title}: {section.intro}") if t)
+            continue
+        intro = " ".join(t for t in (carried, section.intro) if t)
+        carried = ""
         for block in section.blocks:
             if isinstance(block, TextBlock):  # printed above the next block's page
                 intro = " ".join(t for t in (intro, f"{block.title}: {block.text}") if t)
@@ -249,9 +345,10 @@ def pages(doc: Document, tick=None):
             else:
                 yield from table_pages(block, intro)
             intro = ""
-        if intro and section.blocks:
-            yield text_page(section.title, intro)
-    yield manifest_page(doc)
+        if intro and section.blocks:  # text after the section's last figure or table
+            carried = f"{section.title}: {intro}"
+    if carried:  # the cover holds the run manifest; only trailing text needs a page
+        yield closing_page(doc, carried)
 
 
 def render_pdf(doc: Document, tick=None) -> bytes:

@@ -3,24 +3,49 @@
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from sim.report.document import FigureBlock
-from sim.report.style import house_style
+from sim.report.style import house_style, min_font_size
 
 WIDE_DPI = 150
 COMPACT_DPI = 170  # phones: 4.6 in x 170 dpi is about 2x a 390-pixel screen
 
 
-def figure_png(block: FigureBlock, compact: bool = False, dpi: int | None = None
-               ) -> tuple[bytes, int, int]:
-    """Return the block's figure as PNG bytes with its pixel width and height."""
+@dataclass(frozen=True)
+class Rendered:
+    """A figure drawn to PNG, with its smallest text (so a page can check it is legible)."""
+
+    png: bytes
+    width: int
+    height: int
+    dpi: int
+    min_font_pt: float
+
+    @property
+    def min_font_px(self) -> float:
+        """The smallest text's size in the image's own pixels (points x dpi / 72)."""
+        return self.min_font_pt * self.dpi / 72
+
+
+def render_figure(block: FigureBlock, compact: bool = False, dpi: int | None = None
+                  ) -> Rendered:
+    """Draw the block's figure to PNG in the house style, noting its smallest text."""
     dpi = dpi or (COMPACT_DPI if compact else WIDE_DPI)
     with house_style():
         fig = block.make(compact=compact)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+        smallest = min_font_size(fig, drawn=True)  # saving drew it
     data = palette_png(buffer.getvalue())
-    return data, *png_size(data)
+    return Rendered(data, *png_size(data), dpi, smallest)
+
+
+def figure_png(block: FigureBlock, compact: bool = False, dpi: int | None = None
+               ) -> tuple[bytes, int, int]:
+    """Return the block's figure as PNG bytes with its pixel width and height."""
+    drawn = render_figure(block, compact, dpi)
+    return drawn.png, drawn.width, drawn.height
 
 
 def palette_png(data: bytes) -> bytes:

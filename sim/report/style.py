@@ -37,9 +37,25 @@ LEVEL_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 1)), (0, 
 WIDE = 10.0
 COMPACT = 4.6
 
+# The smallest text a figure may hold, in points, in either layout. A figure W
+# inches wide shown D CSS pixels wide draws a p-point text p * D / (72 * W) px
+# high, whatever its dpi. The HTML shows compact drawings up to PHONE_MAX_CSS
+# viewports and wide ones above (sim/report/html.py):
+# - compact, 4.6 in on a 360-px phone (main's padding and the image's border
+#   leave 335 px): 1 pt = 335 / (72 * 4.6) = 1.01 px; on a 390-px phone 1.10 px;
+# - wide, 10 in from a 761-px viewport (729 px shown): 1 pt = 1.01 px; at
+#   1280 px (1086 px shown, main is 1120 px wide) 1.51 px;
+# - print: the PDF sets a 10-in figure 7.07 in wide (A4 less margins), so a
+#   10-pt text prints at 7.1 pt.
+# So 10 pt is at least 10 CSS px on every screen from 360 px and 7 pt on paper.
+MIN_FONT_PT = 10.0
+PHONE_MAX_CSS = 760  # the widest viewport served the compact drawings
+PRINT_MIN_PT = 7.0  # the smallest figure text on paper (PDF), in points
+
 RC = {
-    "font.size": 10, "axes.titlesize": 10.5, "axes.labelsize": 9.5, "xtick.labelsize": 9,
-    "ytick.labelsize": 9, "legend.fontsize": 8.5, "figure.titlesize": 12.5,
+    "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 10,
+    "ytick.labelsize": 10, "legend.fontsize": 10, "legend.title_fontsize": 10,
+    "figure.titlesize": 12.5,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
     "grid.color": "#DDDDDD", "grid.linewidth": 0.6, "axes.axisbelow": True,
     "figure.dpi": 100, "savefig.dpi": 150, "font.family": "DejaVu Sans",
@@ -233,9 +249,9 @@ def add_source(fig: Figure, source: str) -> None:
 
     Drawn as the figure's supxlabel so the constrained layout keeps room for it.
     """
-    chars = max(40, int(fig.get_figwidth() * 17))
+    chars = max(30, int((fig.get_figwidth() - 0.1) * 72 / (0.62 * MIN_FONT_PT)))
     fig.supxlabel("\n".join(textwrap.wrap(source, chars)), x=0.005, ha="left",
-                  fontsize=7, color=GREY, linespacing=1.3)
+                  fontsize=MIN_FONT_PT, color=GREY, linespacing=1.25)
 
 
 def add_title(fig: Figure, title: str) -> None:
@@ -251,11 +267,15 @@ def fit(text: str, inches: float, fontsize: float) -> str:
     return "\n".join(textwrap.wrap(text, chars)) if len(text) > chars else text
 
 
-def panel_title(ax, text: str, compact: bool, size: float | None = None) -> None:
-    """Set a bold left-aligned panel title, wrapped to the panel's width in narrow figures."""
-    size = size or (9.5 if compact else 10.5)
+def panel_title(ax, text: str, compact: bool, size: float | None = None,
+                inches: float | None = None) -> None:
+    """Set a bold left-aligned panel title, wrapped in narrow figures to ``inches``.
+
+    ``inches`` defaults to the figure's width less 0.7 in (the tick labels).
+    """
+    size = max(size or 11.0, MIN_FONT_PT)
     if compact:
-        text = fit(text, ax.figure.get_figwidth() - 0.7, size * 1.08)  # bold runs wider
+        text = fit(text, inches or ax.figure.get_figwidth() - 0.7, size * 1.08)  # bold: wider
     ax.set_title(text, fontweight="bold", loc="left", fontsize=size)
 
 
@@ -273,3 +293,37 @@ def chance(p: float) -> str:
         return ">99%"
     return shown
 
+
+
+def drawn_texts(fig: Figure, drawn: bool = False) -> list:
+    """Every text the figure draws: titles, labels, tick labels, legends, annotations.
+
+    The figure is drawn first unless ``drawn`` says it just was (tick labels
+    get their text at draw time); texts that are hidden, empty, or belong to an
+    axes drawn without its axis (a legend-only axes) are left out.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    if not drawn:
+        FigureCanvasAgg(fig).draw()
+    hidden_axes = [ax for ax in fig.axes if not ax.axison]
+    hidden = {id(t) for ax in hidden_axes for axis in (ax.xaxis, ax.yaxis)
+              for t in axis.findobj(Text)}
+
+    def shown(text) -> bool:
+        return (text.get_visible() and text.get_text().strip() != ""
+                and id(text) not in hidden and text.get_alpha() != 0)
+
+    return [t for t in fig.findobj(Text) if shown(t)]
+
+
+def min_font_size(fig: Figure, drawn: bool = False) -> float:
+    """Return the smallest font size (points) among the texts ``fig`` draws (inf: none)."""
+    return min((t.get_fontsize() for t in drawn_texts(fig, drawn)), default=math.inf)
+
+
+def small_texts(fig: Figure, floor: float = MIN_FONT_PT) -> list[tuple[float, str]]:
+    """(size, text) of every drawn text smaller than ``floor`` points: empty when legible."""
+    return sorted((t.get_fontsize(), t.get_text()[:40]) for t in drawn_texts(fig)
+                  if t.get_fontsize() < floor - 1e-9)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+SHORT_LABELS = 6  # at most this many year labels on a narrow panel (10-pt '23 is 0.25 in)
+
 
 def year_axis(ax, years: tuple[int, int], short: bool = False) -> None:
     """X in decimal years: gridlines at year boundaries, each year's label centred on it.
 
-    ``short`` writes '23 instead of 2023, for narrow panels.
+    ``short`` writes '23 instead of 2023, for narrow panels, and labels every
+    second (third...) year when more than SHORT_LABELS years would crowd them.
     """
     first, last = years
     ax.set_xlim(first, last + 1)
     ax.set_xticks(range(first, last + 2))
     ax.set_xticklabels([])
-    labels = [f"'{y % 100:02d}" if short else str(y) for y in range(first, last + 1)]
+    step = -(-(last - first + 1) // SHORT_LABELS) if short else 1
+    labels = [(f"'{y % 100:02d}" if short else str(y)) if (y - first) % step == 0 else ""
+              for y in range(first, last + 1)]
     ax.set_xticks([y + 0.5 for y in range(first, last + 1)], labels, minor=True)
     ax.tick_params(axis="x", which="minor", length=0)
     ax.tick_params(axis="x", which="major", length=4)

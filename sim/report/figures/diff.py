@@ -17,6 +17,7 @@ from sim.report.paired import SHARES, PairedStat
 from sim.report.style import (
     COMPACT,
     GREY,
+    MIN_FONT_PT,
     OKABE_ITO,
     WIDE,
     add_source,
@@ -47,7 +48,7 @@ def paired_forest(stats: list[PairedStat], names: tuple[str, str], source: str,
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, [f"{metric_entry(s.metric).label}," + ("\n" if compact else " ")
                       + level_label(s.level).lower() for s in rows],
-                  fontsize=8 if compact else 9)
+                  fontsize=MIN_FONT_PT)
     ax.grid(axis="y", visible=False)
     year = rows[0].year if rows else ""
     label = f"Mean B − A, percentage points ({year}; paired 95% interval)"
@@ -84,7 +85,7 @@ def driver_bars(found: Breakdown, metric: str, source: str, names: dict[str, str
         ax.plot([found.alone[g][metric].mean * scale for g in found.groups],
                 y[:len(found.groups)], "D", color="black", mfc="white", ms=6,
                 label="Switched alone (the rest as in A)")
-        ax.legend(loc="best", frameon=True, framealpha=0.9, fontsize=8)
+        ax.legend(loc="best", frameon=True, framealpha=0.9, fontsize=MIN_FONT_PT)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, labels)
     ax.grid(axis="y", visible=False)

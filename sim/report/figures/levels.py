@@ -15,9 +15,11 @@ from sim.report.levels import Differences
 from sim.report.style import (
     COMPACT,
     GREY,
+    MIN_FONT_PT,
     WIDE,
     add_source,
     add_title,
+    fit,
     level_label,
     level_style,
     new_figure,
@@ -45,7 +47,7 @@ def level_differences(summary: Summary, diffs: Differences, source: str,
         fig = new_figure(COMPACT, 6.4 + (5.0 if effects else 0))
     else:
         heights = [0.2, 1.1, 1.0] + ([0.9] if effects else [])
-        fig = new_figure(WIDE, 7.0 + (2.6 if effects else 0))
+        fig = new_figure(WIDE, 6.6 + (2.5 if effects else 0))
     grid = fig.add_gridspec(len(heights), 1, height_ratios=heights)
     top = fig.add_subplot(grid[1])
     series = summary.series(M.domestic_share_units, diffs.reference, kind="month")
@@ -95,7 +97,7 @@ def draw_differences(ax, diffs: Differences, levels: list[str], compact: bool,
     panel_title(ax, "Each level minus " + level_label(diffs.reference).lower()
                 + " (dot: mean; bar: 90% of replications)", compact)
     ax.legend(loc="upper left", ncols=2 if compact else len(levels), frameon=True,
-              framealpha=0.9, fontsize=7.5 if compact else 8.5)
+              framealpha=0.9, fontsize=MIN_FONT_PT)
     shown = [diffs.stats[lv][keep] for lv in levels]
     low = min(np.nanmin(np.append(s[:, 1], 0.0)) for s in shown)
     high = max(np.nanmax(np.append(s[:, 3], 0.0)) for s in shown)
@@ -127,7 +129,7 @@ def draw_effects(fig, spec, summary: Summary, levels: list[str], effects: list[s
         for yi, (mean, _, high) in zip(y, stats, strict=True):
             ax.annotate(("\u2212" if mean < 0 else "+") + si_number(abs(mean)),
                         (max(mean, high, 0), yi), xytext=(3, 0), textcoords="offset points",
-                        va="center", ha="left", fontsize=7.5)
+                        va="center", ha="left", fontsize=MIN_FONT_PT)
         ax.axvline(0, color="black", lw=0.8)
         ax.margins(x=0.18)  # room for the value labels
         ax.set_yticks(y, [level_label(lv) for lv in shown] if (compact or k == 0) else [])
@@ -136,7 +138,8 @@ def draw_effects(fig, spec, summary: Summary, levels: list[str], effects: list[s
         ax.xaxis.set_major_locator(_few_ticks())
         ax.tick_params(axis="x", labelbottom=True)
         unit = "chips" if in_chips else "H100e"
-        ax.set_title(f"{EFFECT_LABELS[member]}, {year} ({unit})", fontsize=9, loc="left")
+        ax.set_title(fit(f"{EFFECT_LABELS[member]}, {year} ({unit})", 3.8 if compact else 2.3,
+                     MIN_FONT_PT), fontsize=MIN_FONT_PT, loc="left")
 
 
 def _few_ticks():

@@ -24,12 +24,14 @@ from sim.report.figures.axes import legend_axes
 from sim.report.style import (
     COMPACT,
     GREY,
+    MIN_FONT_PT,
     OKABE_ITO,
     WIDE,
     add_source,
     add_title,
     level_label,
     new_figure,
+    panel_title,
 )
 
 # The last year is the darkest; earlier years are lighter (the legend names them).
@@ -70,7 +72,7 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
     names = shown_limits(effects, level, years)
     values = limit_values(effects, level, years)
     rows = max(len(names), 1)
-    per_row = (0.26 * len(years) + 0.2) * (1.15 if compact else 1.0)
+    per_row = (0.26 * len(years) + 0.2) * (1.3 if compact else 1.1)
     fig = new_figure(COMPACT if compact else WIDE, (2.0 if compact else 1.6) + rows * per_row)
     grid = fig.add_gridspec(2, 1, height_ratios=[0.14 if compact else 0.07, 1])
     ax = fig.add_subplot(grid[1])
@@ -85,7 +87,7 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
         for yi, b in zip(y - offset, found, strict=True):
             if b is None:
                 ax.annotate("not measured", (0, yi), xytext=(3, 0), textcoords="offset points",
-                            va="center", ha="left", fontsize=7, color=GREY)
+                            va="center", ha="left", fontsize=MIN_FONT_PT, color=GREY)
                 continue
             ends = [v for v in (b.low, b.high) if math.isfinite(v)]
             if len(ends) == 2:
@@ -97,7 +99,7 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
                                                max(b.elasticity, *ends, 0.0), yi),
                         xytext=(-3 if negative else 3, 0), textcoords="offset points",
                         va="center", ha="right" if negative else "left",
-                        fontsize=7 if compact else 7.5,
+                        fontsize=MIN_FONT_PT,
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4,
                               "alpha": 0.85})
     ax.axvline(0, color="black", lw=0.8)
@@ -107,13 +109,12 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
     ax.set_xlim(min(lows) - (room if min(lows) < 0 else 0.05 * span), max(highs) + room)
     ax.set_ylim(-0.6, len(names) - 0.4)
     ax.set_yticks(y, [row_label(effects, level, years, name, compact) for name in names])
-    ax.tick_params(axis="y", length=0, labelsize=8 if compact else 9)
+    ax.tick_params(axis="y", length=0, labelsize=MIN_FONT_PT)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("Elasticity of delivered compute\n(% change in H100e delivered per 1% "
+    ax.set_xlabel("Elasticity of delivered compute\n(% change in H100e delivered\nper 1% "
                   "relaxation)" if compact else "Elasticity of delivered compute: % change "
                   "in H100e delivered per 1% relaxation (0: no effect)")
-    ax.set_title(f"{level_label(level)}, {' and '.join(years)}", fontweight="bold", loc="left",
-                 fontsize=9.5 if compact else 10.5)
+    panel_title(ax, f"{level_label(level)}, {' and '.join(years)}", compact, inches=2.7)
     handles = [Patch(color=year_colour(len(years) - 1 - k), label=f"{year} (mean)")
                for k, year in enumerate(years)]
     handles += [Line2D([], [], color="black", lw=0.9, label="90% of replications"),

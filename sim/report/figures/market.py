@@ -17,10 +17,12 @@ from sim.report.figures.axes import legend_axes, year_axis
 from sim.report.style import (
     COMPACT,
     GREY,
+    MIN_FONT_PT,
     OKABE_ITO,
     WIDE,
     add_source,
     add_title,
+    fit,
     level_label,
     new_figure,
     percent_axis,
@@ -71,7 +73,8 @@ def quota_years(summary: Summary, levels: list[str]) -> list[str]:
 ENFORCEMENT_NOTE = ("A segment meets its quota when its domestic share that year, counted in "
                     "chips or in compute as its rule says, reaches the quota times the "
                     "segment's enforcement (drawn per replication), so even a 100% quota can "
-                    "be met. Cells: probability of meeting it; below, the quota at year end.")
+                    "be met. Cells: probability of meeting it; below, in brackets, the quota at "
+                    "year end.")
 
 
 def compliance_heatmap(summary: Summary, levels: list[str], source: str,
@@ -86,10 +89,10 @@ def compliance_heatmap(summary: Summary, levels: list[str], source: str,
     ncols = 1 if compact else min(2, len(levels))
     nrows = math.ceil(len(levels) / ncols)
     width = COMPACT if compact else WIDE
-    fig = new_figure(width, 1.9 + nrows * (2.2 if compact else 2.3))
+    fig = new_figure(width, 1.9 + nrows * (2.9 if compact else 2.3))
     grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[0.42 if compact else 0.16]
                             + [1] * nrows)
-    cell = cell_points(width, ncols, len(years))
+    cell = cell_points(width, ncols, len(years), names_inches(compact))
     image, panels = None, []
     for i, level in enumerate(levels):
         ax = fig.add_subplot(grid[1 + i // ncols, i % ncols])
@@ -98,11 +101,11 @@ def compliance_heatmap(summary: Summary, levels: list[str], source: str,
         keep = [all_years.index(y) for y in years if y in all_years]
         image = draw_compliance(ax, segments, [all_years[j] for j in keep], prob[:, keep],
                                 target[:, keep], colormaps["cividis"], cell,
-                                show_names=compact or i % ncols == 0)
+                                show_names=compact or i % ncols == 0, compact=compact)
         ax.set_title(level_label(level), fontweight="bold")
-    note = "\n".join(textwrap.wrap(ENFORCEMENT_NOTE, 62 if compact else 150))
+    note = "\n".join(textwrap.wrap(ENFORCEMENT_NOTE, 48 if compact else 120))
     legend_axes(fig, grid[0, :], [Patch(color=NO_QUOTA, label="No quota in force that year")],
-                ncols=1).get_legend().set_title(note, prop={"size": 7.5 if compact else 8})
+                ncols=1).get_legend().set_title(note, prop={"size": MIN_FONT_PT})
     if image is not None:
         bar = fig.colorbar(image, ax=panels, shrink=0.6, aspect=40, location="bottom")
         bar.set_label("Probability the segment meets its quota")
@@ -113,23 +116,33 @@ def compliance_heatmap(summary: Summary, levels: list[str], source: str,
 
 
 NAMES_INCHES = 1.5  # room for the segment names left of the first panel column
-EM = 6.6  # width of "quota 100%" in ems (DejaVu Sans), with a little air
+NAME_CHARS = 12  # phones: segment names wrapped to lines this long (1.05 in at 10 pt)
+BIG = 11.0  # the probability, bold; the quota below it is set in MIN_FONT_PT
 
 
-def cell_points(width: float, ncols: int, years: int) -> float:
+def names_inches(compact: bool) -> float:
+    """Room for the segment names: narrower on phones, where they wrap."""
+    return NAME_CHARS * 0.62 * MIN_FONT_PT / 72 + 0.1 if compact else NAMES_INCHES
+
+
+def cell_points(width: float, ncols: int, years: int, names: float = NAMES_INCHES) -> float:
     """Width of one heatmap cell in points, a little under what the layout gives it."""
-    panels = width - NAMES_INCHES - 0.25 * ncols  # names, and the gaps between panels
+    panels = width - names - 0.25 * ncols  # names, and the gaps between panels
     return 72 * panels / ncols / max(years, 1) * 0.92
 
 
-def draw_compliance(ax, segments, years, prob, target, cmap, cell: float, show_names: bool):
-    """One heatmap panel; each cell shows the probability and, below, the quota."""
+def draw_compliance(ax, segments, years, prob, target, cmap, cell: float, show_names: bool,
+                    compact: bool = False):
+    """One heatmap panel; each cell shows the probability and, below in brackets, the quota.
+
+    Both are at least MIN_FONT_PT; ``cell`` (points) is what the layout gives a cell.
+    """
     shown = np.where(target > 0, prob, np.nan)
     image = ax.imshow(shown, cmap=cmap, vmin=0, vmax=1, aspect="auto")
     ax.imshow(np.where(np.isnan(shown), 1.0, np.nan), cmap=ListedColormap([NO_QUOTA]),
               aspect="auto", vmin=0, vmax=1)
-    big = min(10.0, cell / 3.4)  # "100%" in bold
-    small = min(8.0, cell / EM)  # "quota 100%"
+    big = BIG if cell > 3.4 * BIG else MIN_FONT_PT  # "100%" in bold
+    small = MIN_FONT_PT  # "(100%)"
     for (r, c), p in np.ndenumerate(shown):
         if np.isnan(p):
             ax.text(c, r, "–", ha="center", va="center", fontsize=big, color=GREY)
@@ -137,11 +150,11 @@ def draw_compliance(ax, segments, years, prob, target, cmap, cell: float, show_n
         colour = "white" if p < 0.55 else "black"
         ax.text(c, r - 0.12, f"{p:.0%}", ha="center", va="center", fontsize=big,
                 fontweight="bold", color=colour)
-        ax.text(c, r + 0.28, f"quota {target[r, c]:.0%}", ha="center", va="center",
+        ax.text(c, r + 0.28, f"({target[r, c]:.0%})", ha="center", va="center",
                 fontsize=small, color=colour)
     ax.set_xticks(range(len(years)), years)
     ax.set_yticks(range(len(segments)),
-                  [pretty(s, SEGMENT_NAMES) for s in segments] if show_names else [])
+                  [segment_name(s, compact) for s in segments] if show_names else [])
     ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():
@@ -149,13 +162,20 @@ def draw_compliance(ax, segments, years, prob, target, cmap, cell: float, show_n
     return image
 
 
+def segment_name(segment: str, compact: bool) -> str:
+    """Return the segment's name, wrapped to NAME_CHARS-long lines on phones."""
+    name = pretty(segment, SEGMENT_NAMES)
+    return "\n".join(textwrap.wrap(name, NAME_CHARS)) if compact else name
+
+
 def supply_demand(summary: Summary, level: str, source: str, compact: bool = False) -> Figure:
     """Quarterly deliveries (domestic by vendor, imports by product) and demand, unmet demand.
 
     Stacked bars are means over replications (means add up; medians do not).
     """
-    fig = new_figure(COMPACT if compact else WIDE, 8.4 if compact else 7.0)
-    grid = fig.add_gridspec(4, 1, height_ratios=[0.42 if compact else 0.22, 1.35, 0.08, 1])
+    fig = new_figure(COMPACT if compact else WIDE, 10.2 if compact else 7.0)
+    grid = fig.add_gridspec(4, 1, height_ratios=[0.42 if compact else 0.22, 1.35, 0.08,
+                                                  1.5 if compact else 1])
     top = fig.add_subplot(grid[1])
     bottom = fig.add_subplot(grid[3], sharex=top)
     handles = stacked_supply(top, summary, level)
@@ -164,7 +184,7 @@ def supply_demand(summary: Summary, level: str, source: str, compact: bool = Fal
     thousands_axis(top.yaxis)
     top.set_title("Chips delivered (imports hatched)" if compact else
                   "Chips delivered: domestic by vendor (solid), imports by product (hatched)",
-                  fontweight="bold", loc="left", fontsize=9.5 if compact else 10.5)
+                  fontweight="bold", loc="left", fontsize=11)
     demand_panel(bottom, summary, level, compact)
     years = sorted({int(p[:4]) for p in summary.series("demand_compute", level,
                                                         kind="quarter").periods})
@@ -220,6 +240,10 @@ def demand_panel(ax, summary: Summary, level: str, compact: bool) -> None:
     ax.set_ylabel("H100-equivalents per quarter")
     ax.set_ylim(bottom=0)
     thousands_axis(ax.yaxis)
-    ax.set_title("Compute demand, unmet demand and orders waiting", fontweight="bold", loc="left",
-                 fontsize=9.5 if compact else 10.5)
-    ax.legend(loc="upper left", frameon=True, framealpha=0.9, ncols=1 if compact else 3)
+    ax.set_title(fit("Compute demand, unmet demand and orders waiting", 3.1, 11.9) if compact
+                 else "Compute demand, unmet demand and orders waiting", fontweight="bold",
+                 loc="left", fontsize=11)
+    if compact:  # below the panel, clear of the lines
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False, ncols=1)
+    else:
+        ax.legend(loc="upper left", frameon=True, framealpha=0.9, ncols=3)

@@ -21,6 +21,7 @@ from sim.report.figures.market import PRODUCT_NAMES, SEGMENT_NAMES, pretty
 from sim.report.figures.share import BAND, draw_fan
 from sim.report.style import (
     COMPACT,
+    MIN_FONT_PT,
     OKABE_ITO,
     WIDE,
     add_source,
@@ -158,11 +159,11 @@ def policy_timeline(scenario: Scenario, projection: Series, source: str,
     lines = key_lines(numbered, KEY_CHARS[compact])
     key_rows = len(lines) if compact else (len(lines) + 1) // 2
     width = COMPACT if compact else WIDE
-    lane_height = 0.42 if compact else 0.3
-    fig = new_figure(width, 2.6 + lane_height * len(lanes) + 0.19 * key_rows + 0.9)
+    lane_height = 0.7 if compact else 0.34
+    fig = new_figure(width, 2.6 + lane_height * len(lanes) + KEY_ROW * key_rows + 0.9)
     grid = fig.add_gridspec(4, 1, height_ratios=[0.5 if compact else 0.18, 1.9,
                                                  lane_height * len(lanes) + 0.3,
-                                                 0.19 * key_rows + 0.1])
+                                                 KEY_ROW * key_rows + 0.1])
     top = fig.add_subplot(grid[1])
     lanes_ax = fig.add_subplot(grid[2], sharex=top)
     draw_projection(top, projection, numbered)
@@ -189,7 +190,7 @@ def draw_projection(ax, projection: Series, numbered: list[Mark]) -> None:
     ax.set_ylabel("Domestic share\nof chips")
 
 
-LABEL_CHAR_INCHES = 0.055  # a bold 7-pt digit, comma or space, on average (about 4 pt)
+LABEL_CHAR_INCHES = 0.08  # a bold 10-pt digit, comma or space, on average (about 5.7 pt)
 
 
 def draw_lanes(ax, scenario, lanes, marks, span: tuple[int, int], inline: bool) -> None:
@@ -214,11 +215,11 @@ def draw_lanes(ax, scenario, lanes, marks, span: tuple[int, int], inline: bool) 
     for lane, x, label in number_labels(marks, char_years):
         ax.annotate(label, (x, rows[lane]), xytext=(0, -6 if inline else 5),
                     textcoords="offset points", ha="center", va="top" if inline else "bottom",
-                    fontsize=7, fontweight="bold")
+                    fontsize=MIN_FONT_PT, fontweight="bold")
     ax.set_yticks(range(len(lanes)), [] if inline else lanes)
     if inline:
         for lane, y in rows.items():
-            ax.text(month_x(first) + 0.03, y - 0.3, lane, fontsize=7, color="#333333",
+            ax.text(month_x(first) + 0.03, y - 0.3, lane, fontsize=MIN_FONT_PT, color="#333333",
                     va="bottom", ha="left")
         ax.tick_params(axis="y", length=0)
     ax.set_ylim(len(lanes) - 0.4, -0.75 if inline else -0.6)
@@ -273,10 +274,13 @@ def draw_mark(ax, y: int, mark: Mark, label: str, below: bool = False) -> None:
     ax.plot([x], [y], marker=style[0], color=style[1], ms=6.5, mec="black", mew=0.5)
     if mark.kind != "fab" and label:
         ax.annotate(label, (x, y), xytext=(0, -6 if below else 5), textcoords="offset points",
-                    ha="center", va="top" if below else "bottom", fontsize=7, fontweight="bold")
+                    ha="center", va="top" if below else "bottom", fontsize=MIN_FONT_PT,
+                    fontweight="bold")
 
 
-KEY_CHARS = {True: 50, False: 62}  # characters of text per key line: phone, desktop column
+KEY_CHARS = {True: 33, False: 40}  # characters of text per key line: phone, desktop column
+KEY_ROW = 0.21  # inches per key line (10 pt)
+KEY_HEAD = 1.1  # inches of "14  2026-01" and a gap, at 10 pt
 
 
 def key_lines(numbered: list[Mark], chars: int) -> list[tuple[str, str]]:
@@ -293,8 +297,9 @@ def draw_key(ax, lines: list[tuple[str, str]], columns: int) -> None:
     """Write the key lines in ``columns`` columns: number and month, then what changed."""
     ax.set_axis_off()
     per_column = max(1, -(-len(lines) // columns))
-    size = 7 if columns == 1 else 7.5
-    indent = 0.2 / columns  # the text starts after "14  2026-01"
+    size = MIN_FONT_PT
+    inches = ax.get_position().width * ax.figure.get_figwidth()
+    indent = KEY_HEAD * size / 10 / max(inches, 1.0)  # the text starts after "14  2026-01"
     for i, (head, text) in enumerate(lines):
         column, row = divmod(i, per_column)
         x, y = column / columns, 1 - (row + 0.5) / per_column

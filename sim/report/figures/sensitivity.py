@@ -14,6 +14,7 @@ from sim.report.figures.axes import legend_axes
 from sim.report.style import (
     COMPACT,
     GREY,
+    MIN_FONT_PT,
     OKABE_ITO,
     WIDE,
     add_source,
@@ -110,7 +111,7 @@ def sensitivity_bars(rows: list[dict], outcome: str, source: str,
         lows = [column(chosen, b.column) - np.nan_to_num(column(chosen, b.conf))
                 for b in method.bars]
         ax.set_xlim(left=min(0.0, float(np.nanmin(np.concatenate(lows)))) - 0.02)
-    ax.set_yticks(y, labels, fontsize=7.5 if compact else 9)
+    ax.set_yticks(y, labels, fontsize=MIN_FONT_PT)
     ax.grid(axis="y", visible=False)
     handles, _ = ax.get_legend_handles_labels()
     legend_axes(fig, grid[0], handles, ncols=max(1, min(len(handles), 2 if compact else 4)))
@@ -177,7 +178,7 @@ def sweep_tornado(rows: list[tuple], overall: float, outcome: str, source: str,
                 error_kw={"lw": 0.8, "capsize": 2})
     ax.axvline(overall, color=GREY, lw=1)
     ax.set_yticks(y, short_labels([r[0] for r in chosen], compact),
-                  fontsize=7.5 if compact else 9)
+                  fontsize=MIN_FONT_PT)
     ax.grid(axis="y", visible=False)
     if is_share:
         round_percent_ticks(ax.xaxis, 4 if compact else 7)
@@ -214,7 +215,7 @@ def prim_tradeoff(rows: list[dict], source: str, compact: bool = False) -> Figur
             "vermillion"], mec="black", mew=0.6, zorder=4, ls="")
         ax.annotate(f"Box {number:g}" if isinstance(number, float) else f"Box {number}",
                     (box["coverage"], box["density"]), xytext=(8 if i % 2 == 0 else -8, -14),
-                    textcoords="offset points", fontsize=8.5, fontweight="bold",
+                    textcoords="offset points", fontsize=MIN_FONT_PT, fontweight="bold",
                     ha="left" if i % 2 == 0 else "right")
     ax.set(xlim=(0, 1.04), ylim=(0, 1.06), xlabel="Coverage (share of the cases of interest "
            "inside the box)", ylabel="Density (share of the box's points that are cases)")

@@ -12,6 +12,7 @@ from sim.report.figures.axes import legend_axes, year_axis
 from sim.report.style import (
     COMPACT,
     GREY,
+    MIN_FONT_PT,
     OKABE_ITO,
     WIDE,
     add_source,
@@ -39,7 +40,8 @@ def fan_chart(summary: Summary, levels: list[str], targets: list[Target], source
     Bands are the replications' 50% (p25-p75) and 90% (p05-p95) ranges; calibration
     figures are annual, so each is drawn across its year.
     """
-    fig = new_figure(COMPACT if compact else WIDE, 1.3 + (1.75 if compact else 2.0) * len(levels))
+    fig = new_figure(COMPACT if compact else WIDE, (2.2 if compact else 1.3)
+                     + 2.0 * len(levels))
     grid = fig.add_gridspec(len(levels) + 1, 2, height_ratios=[0.5 if compact else 0.3]
                             + [1] * len(levels))
     reference = levels[0]
@@ -97,7 +99,7 @@ def draw_targets(ax, targets: list[Target]) -> None:
             ax.vlines(x, target.low, target.high, color="black", lw=2.2)
         ax.plot([x], [target.centre], marker="D", color="black", ms=5, mfc=OKABE_ITO["yellow"])
         ax.annotate(target.label, (x, target.centre), xytext=(0, -11),
-                    textcoords="offset points", ha="center", va="top", fontsize=7.5)
+                    textcoords="offset points", ha="center", va="top", fontsize=MIN_FONT_PT)
 
 
 def fan_legend(levels, reference, targets, lever_start, compact: bool = False) -> list:
@@ -203,10 +205,10 @@ def reach_bars(ax, values: dict[str, np.ndarray], thresholds, year: int) -> None
         style = level_style(i)
         bars = ax.bar(xs, probs, width * 0.92, color=style["color"], label=level,
                       hatch=HATCHES[i % len(HATCHES)], edgecolor="white", lw=0.3)
-        ax.bar_label(bars, labels=[chance(p) for p in probs], fontsize=6.5, padding=1,
-                     rotation=90 if count > 3 else 0)
+        ax.bar_label(bars, labels=[chance(p) for p in probs], fontsize=MIN_FONT_PT, padding=1,
+                     rotation=90 if count > 2 else 0)
     ax.set_xticks(range(len(thresholds)), [f"≥ {t:.0%}" for t in thresholds])
-    ax.set(ylim=(0, 1.18), xlabel=f"National domestic share target, {year}",
+    ax.set(ylim=(0, 1.3 if count > 2 else 1.15), xlabel=f"National domestic share target, {year}",
            ylabel="Probability of reaching it")
     ax.set_yticks(np.linspace(0, 1, 6))
     percent_axis(ax.yaxis)
