@@ -44,13 +44,20 @@ def page(report_html):  # noqa: F811
 
 def test_html_is_self_contained(page):
     html, parser = page
+    cites = 0
     for tag, attrs in parser.tags:
         for name in ("src", "href", "srcset", "poster", "data"):
             value = attrs.get(name) or ""
+            if tag == "a" and name == "href" and attrs.get("class") == "cite":
+                cites += 1  # a citation the reader may follow: never loaded by the page
+                assert value.startswith("https://") and attrs.get("rel") == "noreferrer"
+                continue
             assert not URL.match(value), f"<{tag} {name}={value[:60]}> points outside"
             assert not value.startswith(("file:", "ftp:")), value[:60]
     assert not re.search(r"url\(\s*['\"]?(https?:)?//", html, re.I)
-    assert "http://" not in html and "https://" not in html
+    assert "http://" not in html
+    # every https address is a citation link, shown as its own text
+    assert html.count("https://") == 2 * cites
     assert not any(tag in ("script", "link", "iframe") for tag, _ in parser.tags)
 
 
@@ -133,3 +140,16 @@ def test_run_with_report_flag_writes_report_html(tmp_path):
     html = (out / "report.html").read_text("utf-8")
     assert "Under announced quotas the median domestic share of chips is" in html
     assert "90% quota" in html
+
+
+def test_citation_addresses_become_links_and_long_relays_wrap():
+    from sim.report.html import cell
+
+    plain = cell("NVIDIA, 2023, “H100”, https://www.nvidia.com/h100/.", "Source")
+    assert '<a class="cite" href="https://www.nvidia.com/h100/" rel="noreferrer">' in plain
+    assert plain.endswith("</a>.</td>")  # the full stop stays text
+    assert cell("a <b> & c", "Source") == '<td data-label="Source">a &lt;b&gt; &amp; c</td>'
+    band = cell("76%\n66%-85%", "2027")
+    assert '<span class="band">66%-85%</span>' in band
+    relay = cell("IDC, 2026-04\nvia BusinessPost, 2025, a long headline that wraps", "Source")
+    assert '<span class="band long">via BusinessPost' in relay

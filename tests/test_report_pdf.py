@@ -13,15 +13,13 @@ from report_fixtures import REPORT_FIGURES, report_pdf, report_run  # noqa: F401
 from sim.report.build import build_report
 from sim.report.data import load
 from sim.report.document import Document, FigureBlock, Section, Table, TextBlock
-from sim.report.pdf import (
+from sim.report.pdf import PDF_DPI, pages, render_pdf
+from sim.report.pdf_tables import (
     CHARS_PER_INCH,
-    PDF_DPI,
     TABLE_FONT,
     TEXT_WIDTH,
     column_needs,
     column_parts,
-    pages,
-    render_pdf,
     table_page_count,
     widths_of,
     wrapped_row,
@@ -47,16 +45,24 @@ def test_pdf_pages_cover_figures_tables_and_the_manifest(report_run, report_pdf)
     assert {"share-by-year", "quota-levels", "regions", "unmet"} <= set(keys)
     counts = [table_page_count(t) for t in tables]
     assert all(n >= 2 for n in counts[-2:])  # 150+ parameters do not fit on one page
-    assert len(pages) == 1 + len(figures) + sum(counts)
     assert doc.headline.split(" (")[0] in pages[0] and "Run manifest" in pages[0]
-    expected = []  # the title each page after the cover carries, in document order
+    expected = []  # the titles each page after the cover carries, in document order
     for section in doc.sections:
         for block in section.blocks:
-            if not isinstance(block, TextBlock):  # text blocks print above the next page
-                expected += [block.title] * (table_page_count(block) if block in tables else 1)
+            if isinstance(block, TextBlock):  # text prints above the next page or below a table
+                continue
+            if isinstance(block, Table) and expected and block.title in pages[len(expected)]:
+                expected[-1].append(block.title)  # a short table set below its figure
+                continue
+            count = table_page_count(block) if block in tables else 1
+            expected += [[block.title] for _ in range(count)]
     assert len(expected) == len(pages) - 1
-    for title, text in zip(expected, pages[1:], strict=True):
-        assert title in text
+    for titles, text in zip(expected, pages[1:], strict=True):
+        assert all(title in text for title in titles)
+    shared = [t for titles in expected for t in titles[1:]]
+    unmet = next(t for t in tables if t.key == "unmet")
+    assert unmet.title in shared  # five rows: on the unmet figure's page, not a page of its own
+    assert len(pages) == 1 + len(figures) + sum(counts) - len(shared)
     carried = [s for s in doc.sections if s.intro and not s.blocks]  # on the next page
     assert all(s.title in " ".join(pages[1:]) for s in carried)
     # every parameter path is printed (wrapped cells may split a path across lines)
@@ -170,3 +176,27 @@ def test_a_table_too_wide_for_the_page_is_split_by_columns_not_shrunk(tmp_path):
     sizes = {float(x) for page in pypdf.PdfReader(path).pages
              for x in FONT.findall(page.get_contents().get_data())}
     assert min(sizes) >= TABLE_MIN_PT and TABLE_FONT in sizes
+
+
+def test_a_short_narrow_table_shares_its_figure_page_and_a_wide_one_does_not():
+    from sim.report.pdf_tables import PAGE, page, table_below
+
+    short = Table("t", "Short", ["Year", "Value"], [["2026", "1.0k"], ["2027", "2.0k"]])
+    fig = page()
+    end = table_below(fig, 3.0, short)
+    assert end is not None and 3.0 < end < PAGE[1]
+    wide = Table("w", "Wide", [f"column {k}" for k in range(12)], [["x" * 12] * 12])
+    assert table_below(page(), 3.0, wide) is None  # 12 columns of 12 characters: too wide
+    assert table_below(page(), PAGE[1] - 1.0, short) is None  # no room left below
+
+
+def test_text_after_a_table_prints_below_its_rows_when_it_fits():
+    from sim.report.pdf_tables import table_pages
+
+    table = Table("t", "Short", ["Year", "Value"], [["2026", "1.0k"]])
+    figures, left = table_pages(table, "", "What it means: a sentence.")
+    assert len(figures) == 1 and left == ""
+    assert any("What it means" in t.get_text() for t in figures[0].texts)
+    long = "word " * 20_000  # far more than a page holds
+    figures, left = table_pages(table, "", long)
+    assert left == long  # carried to the next page, not crammed below the rows

@@ -33,7 +33,7 @@ from sim.report.regions import (
     share_by_year_table,
 )
 from sim.report.style import COMPACT, WIDE, chance, house_style, pct
-from sim.report.unmet import unmet_reading, unmet_table, unmet_year
+from sim.report.unmet import unmet_reading, unmet_story, unmet_table, unmet_year
 from sim.scenario import load as load_scenario
 
 YEARS = ["2026", "2027"]
@@ -145,6 +145,8 @@ def test_unmet_numbers_add_up_and_are_read_from_the_summary():
     text = unmet_reading(summary, LEVELS, YEARS)
     last = unmet_year(summary, "announced", YEARS[-1])
     assert f"{pct(last.unmet / last.demand)} in {YEARS[-1]}" in text
+    text = unmet_story(summary, LEVELS, YEARS)
+    assert f"({pct(last.abandoned / last.demand)}) abandoned" in text
     other = unmet_year(summary, "0.5", YEARS[-1])
     assert f"{pct(other.unmet / other.demand)} (50% quota)" in text
 

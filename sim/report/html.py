@@ -12,6 +12,7 @@ so a phone page is not tens of thousands of pixels long.
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 
 from sim.report.document import Document, FigureBlock, Section, Table, TextBlock
@@ -54,6 +55,8 @@ td code, .param { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font
                   word-break: break-word; }
 .table-note { color: var(--muted); font-size: .88rem; }
 td .band { color: var(--muted); font-size: .76rem; white-space: nowrap; }
+td .band.long { white-space: normal; overflow-wrap: anywhere; }
+a.cite { overflow-wrap: anywhere; }
 table.levels td:first-child { font-weight: 600; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem;
            font-size: .92rem; }
@@ -128,11 +131,27 @@ def cell(text: str, column: str) -> str:
         return f"<td{label}>" + ", ".join(links) + "</td>"
     if column == "Parameter":
         return f'<td class="param"{label}>{escape(text).replace(".", ".<wbr>")}</td>'
-    if "\n" in text:  # a value, then its band in small type
+    if "\n" in text:  # a value, then its band (or a citation's relays) in small type
         first, rest = text.split("\n", 1)
-        return (f'<td{label}>{escape(first)}<br><span class="band">'
-                f'{escape(rest).replace(chr(10), "<br>")}</span></td>')
-    return f"<td{label}>{escape(text)}</td>"
+        kind = "band" if len(rest) <= BAND_CHARS else "band long"
+        return (f'<td{label}>{linked(first)}<br><span class="{kind}">'
+                f'{linked(rest).replace(chr(10), "<br>")}</span></td>')
+    return f"<td{label}>{linked(text)}</td>"
+
+
+BAND_CHARS = 24  # a longer second line (a citation, not a number band) wraps
+LINK = re.compile(r"https://[^\s<>\"']+")
+
+
+def linked(text: str) -> str:
+    """Escape ``text``, making each https address a link (a citation opens its publication)."""
+    out, last = [], 0
+    for match in LINK.finditer(text):
+        url = match.group(0).rstrip(".,;)")
+        out += [escape(text[last:match.start()]),
+                f'<a class="cite" href="{escape(url)}" rel="noreferrer">{escape(url)}</a>']
+        last = match.start() + len(url)
+    return "".join(out) + escape(text[last:])
 
 
 def table_html(table: Table) -> str:

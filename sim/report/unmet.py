@@ -76,13 +76,20 @@ def unmet_table(summary: Summary, level: str, years: list[str]) -> Table:
 
 
 def unmet_reading(summary: Summary, levels: list[str], years: list[str]) -> str:
-    """Say the unmet share of demand by year (reference level), its split, and each level."""
+    """Say the unmet share of demand by year at the reference level (the figure's reading)."""
     level = reference_level(levels)
     story = [unmet_year(summary, level, y) for y in years]
     by_year = ", ".join(f"{pct(u.share(u.unmet))} in {u.year}" for u in story)
-    last = story[-1]
-    text = (f"{under(level).capitalize()}, the share of compute demand that goes unmet is "
-            f"{by_year}. In {last.year}, of {amount(M.demand_compute, last.demand)} "
+    return (f"{under(level).capitalize()}, the share of compute demand that goes unmet is "
+            f"{by_year}. Means over replications; bars and lines are shares of the year's mean "
+            "demand.")
+
+
+def unmet_story(summary: Summary, levels: list[str], years: list[str]) -> str:
+    """Say where the last year's unmet demand goes, what still waits, and every level's share."""
+    level = reference_level(levels)
+    last = unmet_year(summary, level, years[-1])
+    text = (f"In {last.year}, {under(level)}, of {amount(M.demand_compute, last.demand)} "
             f"H100-equivalents demanded, {amount(M.unmet_demand_compute, last.unmet)} go unmet: "
             f"{amount(M.offshore_compute, last.offshore)} ({pct(last.share(last.offshore))} of "
             f"demand) served by compute rented abroad and "
@@ -95,5 +102,4 @@ def unmet_reading(summary: Summary, levels: list[str], years: list[str]) -> str:
         shown = [unmet_year(summary, lv, last.year) for lv in others]
         parts = [f"{pct(u.share(u.unmet))} ({level_label(u.level).lower()})" for u in shown]
         text += f" In {last.year} the unmet share at the other levels: {', '.join(parts)}."
-    return text + (" Means over replications; bars and lines are shares of the year's mean "
-                   "demand.")
+    return text

@@ -22,9 +22,10 @@ from sim.report.regions import (
     segments,
     share_by_year_table,
 )
-from sim.report.unmet import has_unmet, unmet_reading, unmet_table
+from sim.report.unmet import has_unmet, unmet_reading, unmet_story, unmet_table
 
 WHY_KEY = "share-changes"
+UNMET_KEY = "unmet-story"  # the text below the unmet table
 
 
 def ordered(levels: list[str]) -> list[str]:
@@ -85,4 +86,6 @@ def unmet_section(data: RunData, levels: list[str], years: list[str], source: st
                     unmet_reading(summary, levels, years),
                     "Bars: unmet demand served offshore and abandoned as shares of demand, by "
                     "year; lines: orders waiting, and the unmet share at every quota level"),
-        unmet_table(summary, reference(levels), years)])
+        unmet_table(summary, reference(levels), years),
+        TextBlock(UNMET_KEY, f"Where {years[-1]}'s unmet demand goes",
+                  unmet_story(summary, levels, years))])
