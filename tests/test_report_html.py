@@ -153,3 +153,9 @@ def test_citation_addresses_become_links_and_long_relays_wrap():
     assert '<span class="band">66%-85%</span>' in band
     relay = cell("IDC, 2026-04\nvia BusinessPost, 2025, a long headline that wraps", "Source")
     assert '<span class="band long">via BusinessPost' in relay
+
+
+def test_every_element_id_is_unique(page):
+    html, parser = page
+    ids = [attrs["id"] for _, attrs in parser.tags if attrs.get("id")]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

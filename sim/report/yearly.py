@@ -46,7 +46,7 @@ def year_section(data: RunData, levels: list[str], years: list[str]) -> Section:
     why = [w for w in why if w]
     if why:
         blocks.append(TextBlock(WHY_KEY, "Why the share moves", " ".join(why)))
-    return Section("share-by-year", "Domestic share by year", blocks, intro=(
+    return Section("by-year", "Domestic share by year", blocks, intro=(
         "The answer year by year: the national domestic share of AI chips delivered, at "
         "each quota level; the regions follow below."))
 
@@ -80,7 +80,7 @@ def unmet_section(data: RunData, levels: list[str], years: list[str], source: st
     summary, levels = data.summary, ordered(levels)
     if not has_unmet(summary):
         return None
-    return Section("unmet", "Unmet demand", [
+    return Section("unmet-demand", "Unmet demand", [
         FigureBlock("unmet", "How much demand goes unmet",
                     partial(unmet_chart, summary, levels, years, source),
                     unmet_reading(summary, levels, years),
