@@ -19,13 +19,13 @@ result in words and writes discover.csv.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.calendar import parse_month
-from sim.experiments import features, prim, targets
+from sim.experiments import features, findings, prim, targets
+from sim.experiments.discovered import DiscoverOptions, Discovery, Found, Inputs
 from sim.experiments.execution import ExperimentError
 from sim.experiments.progress import QUIET, Progress
 from sim.experiments.targets import Target
@@ -35,53 +35,12 @@ from sim.results.reading import DamagedFile
 from sim.rng import Streams
 from sim.scenario.convert import did_you_mean
 
-LABEL_DROP = {"vendors", "products", "foundries", "fabs", "segments", "imports", "events",
-              "grey_market", "memory", "yield_curve"}
 MIN_CASES = 5  # covering stops when fewer cases of interest are left uncovered
 STREAM = "experiments.discover"  # resampling and feature-scoring stream: never a parameter path
 
 
 class DiscoverError(ExperimentError, ValueError):
     """A bad RUN_DIR, target, quota level or region."""
-
-
-@dataclass
-class Inputs:
-    """A sweep's varied parameters as numbers (months as ordinals, flags as 0/1)."""
-
-    paths: list[str]
-    kinds: list[str]
-    shares: list[bool]
-    x: np.ndarray
-    skipped: list[str]
-    seed: int = 0  # the sweep's seed (resampling and feature scoring derive from it)
-
-
-@dataclass
-class Found:
-    """One discovered box: the reported box, the step it came from and its statistics.
-
-    ``box`` statistics are over the points searched (those earlier boxes
-    left), coverage and mass over all points; ``quasi_p`` maps each remaining
-    limit ``(axis, side)`` to its quasi-p value, ``dropped`` lists the limits
-    dropped as not significant, ``stability`` is (axes, 3): how often
-    resampling reproduced each restriction at the closest coverage, at the
-    closest density (EMA's two measures) and in the box the rule reports.
-    """
-
-    box: prim.Box
-    step: int
-    trajectory: list[prim.Box]
-    quasi_p: dict
-    dropped: list
-    stability: np.ndarray
-    base_rate: float
-    base_p: float
-
-    @property
-    def beats_base(self) -> bool:
-        """True when the density beats the base rate (binomial test at 5%)."""
-        return self.base_p <= prim.SIGNIFICANCE
 
 
 def read_inputs(run_dir: str | Path) -> Inputs:
@@ -222,39 +181,8 @@ def feature_scores(inputs: Inputs, cases: np.ndarray) -> np.ndarray | None:
         return features.scores(inputs.x, cases, inputs.seed)
 
 
-@dataclass(frozen=True)
-class DiscoverOptions:
-    """A discovery as asked for on the command line."""
-
-    run_dir: str
-    target: str  # METRIC[:STAT]@PERIOD OP VALUE
-    quota: str = "announced"
-    region: str = "national"
-    find: str = "missed"  # or "met"
-    min_density: float | None = None
-    boxes: int = 2
-    box: int | None = None  # trajectory step of the first box (None: the rule)
-    progress: bool = False  # the PRIM runs' progress on stderr (the command line's)
-
-
-@dataclass
-class Discovery:
-    """What a discovery found, ready to be told."""
-
-    target: Target
-    options: DiscoverOptions
-    inputs: Inputs
-    cases: np.ndarray
-    found: list[Found]
-    scores: np.ndarray | None
-    undefined: int
-    out: Path
-
-
 def execute(options: DiscoverOptions) -> Discovery:
     """Read the sweep, mark the points, find the boxes, write discover.csv (DiscoverError)."""
-    from sim.experiments import findings
-
     target = targets.parse(options.target)
     inputs = read_inputs(options.run_dir)
     outputs = read_outputs(options.run_dir, target, options.quota, options.region,

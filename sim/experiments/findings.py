@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.calendar import format_month
 from sim.experiments import prim
-from sim.experiments.discovery import Discovery, Found, Inputs
+from sim.experiments.discovered import Discovery, Found, Inputs
 from sim.metrics import format_plain
 
 LABEL_DROP = {"vendors", "products", "foundries", "fabs", "segments", "imports", "events",

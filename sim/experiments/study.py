@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.budget_checks import check_study_design
 from sim.experiments import diagnostics, evaluators, methods, sensitivity
 from sim.experiments.batch import Batch, Job, Probe, RowFilter, probe
+from sim.experiments.budget_checks import check_study_design
 from sim.experiments.design import Space, parse_sets, replications, varying_within
 from sim.experiments.execution import OUTPUTS, Execution, Interrupted, Say, quiet
 from sim.experiments.parameters import apply, check_point, uncertain

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.budget_checks import check_sweep_design, check_sweep_work
 from sim.experiments import design as designs
 from sim.experiments import evaluators, footprint, methods
 from sim.experiments.batch import Batch, Job, probe
+from sim.experiments.budget_checks import check_sweep_design, check_sweep_work
 from sim.experiments.execution import (
     OUTPUTS,
     Execution,
@@ -234,7 +234,7 @@ def execute(options: SweepOptions, execution: Execution | None = None,
     """
     execution = execution or Execution()
     check_execution(execution)
-    check_sweep_design(options)  # memory, before the design is drawn
+    check_sweep_design(options, DEFAULT_POINTS)  # memory, before the design is drawn
     chosen = plan(options)
     target = Path(execution.out) if execution.out else default_out(chosen.scenario)
     with claimed(target):  # path checked, locked for the whole sweep, leftovers recovered

@@ -18,6 +18,7 @@ import numpy as np
 from sim.evidence import Evidence
 from sim.explain.table import FILENAME as EFFECTS_FILE
 from sim.explain.table import Effects
+from sim.report.sources import Target, registry_for, targets_for
 from sim.results.readers import (
     check_listed_files,
     check_run_parts,
@@ -101,25 +102,6 @@ class Summary:
     def metrics_like(self, prefix: str) -> list[str]:
         """Metrics named ``prefix.<part>`` (vendor_units.huawei ...), in file order."""
         return [m for m in self.metrics if m.startswith(prefix + ".")]
-
-
-@dataclass(frozen=True)
-class Target:
-    """An observed calibration figure: a value or a low-high range."""
-
-    label: str
-    metric: str
-    region: str
-    period: str
-    value: float | None = None
-    low: float | None = None
-    high: float | None = None
-    tolerance: float = 0.0
-
-    @property
-    def centre(self) -> float:
-        """The value, or the middle of the range."""
-        return self.value if self.value is not None else (self.low + self.high) / 2
 
 
 @dataclass
@@ -214,8 +196,6 @@ def load(path: str | Path, check: bool = True) -> RunData:
     disagrees with the manifest (:func:`check_parts`), raises DamagedFile;
     ``check=False`` leaves the parts to the caller's own :func:`check_parts`.
     """
-    from sim.report.sources import registry_for, targets_for
-
     path = Path(path)
     if not path.is_dir():
         raise RunDirError("not a directory", file=str(path))

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from sim.report.data import Summary, Target
+from sim.report.data import Summary
 from sim.report.figures.market import (
     PRODUCT_NAMES,
     SEGMENT_NAMES,
@@ -25,6 +25,7 @@ from sim.report.figures.share import (
     ecdf_groups,
     reach_probabilities,
 )
+from sim.report.sources import Target
 from sim.report.style import chance, level_label, pct, si_number
 from sim.results.levels import mean_compliance
 

@@ -7,18 +7,37 @@ then under the working directory, then beside the installed package.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import sim
 from sim.calibration.targets import Target as CalibrationTarget
 from sim.calibration.targets import load_targets
 from sim.evidence import Evidence, load_registry
-from sim.report.data import Target
 from sim.scenario.convert import to_dataclass
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 
 SEEDS = Path("seeds")
+
+
+@dataclass(frozen=True)
+class Target:
+    """An observed calibration figure: a value or a low-high range."""
+
+    label: str
+    metric: str
+    region: str
+    period: str
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    tolerance: float = 0.0
+
+    @property
+    def centre(self) -> float:
+        """The value, or the middle of the range."""
+        return self.value if self.value is not None else (self.low + self.high) / 2
 
 
 def seeds_file(name: str, scenario_file: str | None) -> Path | None:

@@ -7,8 +7,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.report.data import Series, Summary, Target, period_x
+from sim.report.data import Series, Summary, period_x
 from sim.report.figures.axes import legend_axes, year_axis
+from sim.report.sources import Target
 from sim.report.style import (
     COMPACT,
     GREY,

@@ -10,23 +10,25 @@ from __future__ import annotations
 import math
 
 from sim import budget
+from sim.experiments import methods
+from sim.experiments.parameters import uncertain
+from sim.scenario import load
 
 
 def design_columns(scenario_file: str, params: tuple[str, ...], extra: int = 0) -> int:
     """Upper bound of a design's columns: uncertain parameters matched, plus ``extra``."""
-    from sim.experiments.parameters import uncertain
-    from sim.scenario import load
-
     return len(uncertain(load(scenario_file), params)) + extra
 
 
-def check_sweep_design(options) -> None:
-    """Refuse a sweep design (``SweepOptions``) too large to draw, before it is drawn."""
-    from sim.experiments.sweep import DEFAULT_POINTS
+def check_sweep_design(options, default_points: int) -> None:
+    """Refuse a sweep design (``SweepOptions``) too large to draw, before it is drawn.
 
+    ``default_points`` is the sweep's own default for ``options.n`` (points
+    sampled per combination of --set lists).
+    """
     combos = math.prod(len(values) for _, values in options.sets)
     grid = (options.sample or ("grid" if options.sets else "lhs")) == "grid"
-    points = combos if grid else combos * (options.n or DEFAULT_POINTS)
+    points = combos if grid else combos * (options.n or default_points)
     budget.check_design_fits(points, design_columns(options.scenario_file, options.params,
                                                     len(options.sets)))
 
@@ -40,8 +42,6 @@ def check_sweep_work(chosen, workers: int) -> None:
 
 def check_study_design(options) -> None:
     """Refuse a sensitivity design (``StudyOptions``) too large to draw, before it is drawn."""
-    from sim.experiments import methods
-
     method = methods.METHODS[options.method]
     factors = design_columns(options.scenario_file, options.params)
     n = options.n or method.default_n

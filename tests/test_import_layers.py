@@ -1,0 +1,115 @@
+"""No import circles among the modules of ``sim``.
+
+Every ``import`` statement counts, at module level or inside a function: a
+function-level import hides a circle from Python's loader but not from a
+reader, who still cannot understand one module without the other. The graph is
+read from the source with ``ast`` (nothing is imported), and its strongly
+connected components of more than one module are the circles. Run this file as
+a script to print them (``python3 tests/test_import_layers.py``).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "sim"
+
+
+def module_name(path: Path) -> str:
+    """``sim/report/data.py`` -> ``sim.report.data``; packages by their ``__init__``."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    """Every module of the package by dotted name."""
+    return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def resolve(current: str, is_package: bool, node: ast.ImportFrom) -> str:
+    """The absolute module an ``ImportFrom`` names, relative levels resolved."""
+    if not node.level:
+        return node.module or ""
+    base = current.split(".") if is_package else current.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def targets(current: str, path: Path, known: set[str]) -> set[str]:
+    """The ``sim`` modules that ``current`` imports anywhere in its source."""
+    found: set[str] = set()
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = resolve(current, path.name == "__init__.py", node)
+            names = {f"{base}.{alias.name}" for alias in node.names}
+            found.update(names & known)
+            if names - known:  # a name defined in ``base`` itself
+                found.add(base)
+    return {name for name in found if name in known and name != current}
+
+
+def graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports (module- and function-level)."""
+    table = modules()
+    known = set(table)
+    return {name: targets(name, path, known) for name, path in table.items()}
+
+
+def circles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in sorted(edges[node]):
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                other = stack.pop()
+                component.append(other)
+                if other == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return sorted(found)
+
+
+def test_no_module_of_sim_imports_itself_through_others():
+    found = circles(graph())
+    assert not found, "import circles (function-level imports count): " + "; ".join(
+        " <-> ".join(component) for component in found)
+
+
+def test_the_reader_sees_function_level_imports():
+    edges = graph()
+    assert "sim.runner" in edges and edges["sim.runner"], "sim.runner imports nothing?"
+    source = "def f():\n    from sim import rng\n"
+    tree = ast.parse(source)
+    assert any(isinstance(node, ast.ImportFrom) for node in ast.walk(tree))
+
+
+if __name__ == "__main__":
+    for component in circles(graph()):
+        print(" <-> ".join(component))
