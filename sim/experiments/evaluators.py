@@ -12,11 +12,8 @@ that loses them all, ends the run with ``NoWorkers`` instead of waiting forever.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import multiprocessing
 import os
-import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
@@ -25,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from sim import lifeline
 from sim.experiments.batch import Batch, BatchResult, Job, run_batch
 from sim.experiments.execution import ExperimentError, Say, quiet
+from sim.experiments.memory_policy import restore_malloc
 
 POOL_RESTARTS = 3  # a local pool whose workers keep dying gives up after this many restarts
 DASK_RETRIES = 2  # retries of a batch that raised (a lost worker's tasks are rescheduled anyway)
@@ -171,26 +169,6 @@ def _stop(pool: ProcessPoolExecutor, now: bool = True) -> None:
             process.terminate()
     for process in processes:
         process.join(timeout=5)
-
-
-@functools.cache
-def restore_malloc() -> bool:
-    """Undo, in a Dask worker, the glibc setting that makes this model ~50% slower.
-
-    Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``; setting it turns
-    off glibc's adaptive mmap threshold, so every large numpy array is mapped
-    and unmapped afresh (page faults). Fixed thresholds at glibc's adaptive
-    ceiling (32 MiB mmap, 64 MiB trim) restore the speed. Runs once a process.
-    """
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    mmap_threshold, trim_threshold = -3, -1  # mallopt parameter numbers (malloc.h)
-    return bool(libc.mallopt(mmap_threshold, 32 * 2**20) and libc.mallopt(trim_threshold,
-                                                                         64 * 2**20))
 
 
 def dask_batch(job: Job, batch: Batch) -> BatchResult:
