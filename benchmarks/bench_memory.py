@@ -29,7 +29,7 @@ from sim import budget
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import copy, json, resource, sys
-from sim.model.ensemble import Blocking, simulate
+from sim.model.ensemble import Blocking, SimulateOptions, simulate
 from sim.scenario import load
 reps, levels, segments, products, end = json.loads(sys.argv[1])
 from sim.scenario.loader import resolve
@@ -46,7 +46,7 @@ extra["vendors"] = {"others": {"products": {f"extra_{k}": copy.deepcopy(prod)
 extra["calendar"] = {"end": end}
 scenario = load("scenarios/baseline.toml", overrides=extra)
 chosen = ["announced", "0.5", "0.7", "0.9", "1.0"][:levels]
-simulate(scenario, reps, 1, chosen, narrow=True, blocking=Blocking(size=reps))
+simulate(scenario, reps, 1, chosen, SimulateOptions(narrow=True, blocking=Blocking(size=reps)))
 from sim import budget
 size = budget.scenario_size(scenario, reps, levels)
 print(json.dumps({"size": size.__dict__,

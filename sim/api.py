@@ -30,7 +30,7 @@ from sim.metrics import NATIONAL, M
 from sim.results.dictionary import dictionary_csv
 from sim.results.run_dir import write_run
 from sim.results.summary import summary_csv
-from sim.runner import Run, check_arguments, execute
+from sim.runner import Run, RunOptions, check_arguments, execute
 from sim.scenario.shipped import DEFAULT
 
 HEADLINE = M.domestic_share_units  # the share a result's repr shows, as chipsim run's first table
@@ -171,5 +171,6 @@ def run(scenario: str | Path = DEFAULT, reps: int | None = None,
                                                                  explain_reps)
     if explain_reps is None:
         explain_reps = min(DEFAULT_REPS, reps) if reps else DEFAULT_REPS
-    return Result(execute(scenario, reps, seed, levels, write=False, workers=1,
-                          explain=ExplainOptions(replications=explain_reps)))
+    options = RunOptions(replications=reps, seed=seed, levels=levels, write=False, workers=1,
+                         explain=ExplainOptions(replications=explain_reps))
+    return Result(execute(scenario, options))

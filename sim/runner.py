@@ -15,12 +15,13 @@ from sim.budget import check_disk_fits, check_run_fits, spill_bytes
 from sim.explain.measure import ExplainOptions, blocks, measure
 from sim.explain.runs import with_effects
 from sim.explain.table import Effects
-from sim.model.ensemble import Blocking, EnsembleResult, simulate, split
+from sim.model.ensemble import Blocking, EnsembleResult, SimulateOptions, simulate, split
 from sim.model.parallel import default_workers
 from sim.results.atomic import output_directory
 from sim.results.run_dir import manifest, write_run
 from sim.scenario import Scenario, ScenarioError, load
 from sim.scenario.convert import quota_level
+from sim.scenario.settings import RunSettings, resolve
 from sim.scenario.shipped import DEFAULT, existing_scenario
 
 DEFAULT_BLOCKING = Blocking()  # blocks sized to the memory budget, spilled to TMPDIR
@@ -46,47 +47,76 @@ def default_out_dir(scenario: Scenario) -> Path:
     return Path("outputs") / scenario.name
 
 
-def execute(scenario_file: str | Path, replications: int | None = None, seed: int | None = None,
-            levels: list[str] | None = None, out_dir: str | Path | None = None,
-            force: bool = False, write: bool = True, workers: int | None = None,
-            explain: ExplainOptions | None = None, blocking: Blocking = DEFAULT_BLOCKING) -> Run:
-    """Run ``scenario_file``; refuses to overwrite an existing ``out_dir`` unless ``force``.
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """How :func:`execute` runs a scenario file; None: the scenario's own setting.
 
-    ``workers`` processes share the replication blocks (default: one per CPU,
-    at most one per block; see :func:`sim.model.parallel.default_workers`);
-    ``blocking`` sizes the blocks (see :class:`sim.model.ensemble.Blocking`).
-    The outputs depend on neither. ``explain`` measures the counterfactual
-    effects too, on the run's seed and levels (None, or 0 replications: not).
+    ``replications``, ``seed`` and ``levels`` unset are the scenario's
+    (:func:`sim.scenario.settings.resolve`). ``out_dir`` defaults to
+    outputs/<scenario name>/, replaced only with ``force``; ``write=False``
+    writes nothing. ``workers`` processes share the replication blocks
+    (default: one per CPU, at most one per block; see
+    :func:`sim.model.parallel.default_workers`); ``blocking`` sizes the blocks
+    (see :class:`sim.model.ensemble.Blocking`); the outputs depend on neither.
+    ``explain`` measures the counterfactual effects too, on the run's seed and
+    levels (None, or 0 replications: not).
+    """
+
+    replications: int | None = None
+    seed: int | None = None
+    levels: list[str] | tuple[str, ...] | None = None
+    out_dir: str | Path | None = None
+    force: bool = False
+    write: bool = True
+    workers: int | None = None
+    explain: ExplainOptions | None = None
+    blocking: Blocking = DEFAULT_BLOCKING
+
+
+def execute(scenario_file: str | Path, options: RunOptions = RunOptions()) -> Run:
+    """Run ``scenario_file`` as ``options`` say; write its run directory unless told not to.
+
+    An existing output directory is replaced only with ``options.force``; bad
+    options raise ScenarioError before any work.
     """
     started = time.perf_counter()
-    replications = count(replications, "replications", 1, MAX_REPLICATIONS)  # before any work
-    seed = count(seed, "seed", 0, MAX_SEED)
-    levels = quota_levels(levels or None, "levels")  # none (or empty): the scenario's
+    replications = count(options.replications, "replications", 1, MAX_REPLICATIONS)
+    seed = count(options.seed, "seed", 0, MAX_SEED)
+    levels = quota_levels(options.levels or None, "levels")  # none (or empty): the scenario's
     scenario = load(scenario_file)
-    target = Path(out_dir) if out_dir else default_out_dir(scenario)
-    reps = replications or scenario.run.replications
-    run_seed = scenario.run.seed if seed is None else seed
-    chosen = list(levels) if levels else list(scenario.run.quota_levels)
-    if workers is None:
-        workers = default_workers(len(split(scenario, reps, len(chosen), 0, blocking)))
-    check_blocked_run(scenario, (reps, len(chosen), workers), blocking)  # before any work
-    if explain is not None and explain.replications > 0:
-        explain = replace(explain, seed=run_seed, levels=tuple(chosen))
-        check_run_fits(scenario, explain.replications * blocks(explain), len(chosen))
-    else:
-        explain = None
+    settings = resolve(scenario, replications, seed, levels)  # the defaults, once
+    blocking, explain = planned(scenario, settings, options)  # checked before any work
+    target = Path(options.out_dir) if options.out_dir else default_out_dir(scenario)
+    reps, chosen = settings.replications, list(settings.levels)
     # The output is claimed (checked, locked) before the simulation starts.
-    with output_directory(target, force) if write else contextlib.nullcontext() as claim:
-        result = simulate(scenario, reps, run_seed, chosen, narrow=write,
-                          blocking=replace(blocking, workers=workers))
+    with output_directory(target, options.force) if options.write else \
+            contextlib.nullcontext() as claim:
+        result = simulate(scenario, reps, settings.seed, chosen,
+                          SimulateOptions(narrow=options.write, blocking=blocking))
         effects = measure(scenario, explain) if explain is not None else None
-        info = manifest(scenario, str(scenario_file), run_seed, reps, chosen,
+        info = manifest(scenario, str(scenario_file), settings.seed, reps, chosen,
                         time.perf_counter() - started)
         if explain is not None:
             info = with_effects(info, explain)
-        if write:
-            write_run(target, result, info, force, claim, effects)
-    return Run(scenario, result, target if write else None, info, effects)
+        if options.write:
+            write_run(target, result, info, options.force, claim, effects)
+    return Run(scenario, result, target if options.write else None, info, effects)
+
+
+def planned(scenario: Scenario, settings: RunSettings,
+            options: RunOptions) -> tuple[Blocking, ExplainOptions | None]:
+    """Return the run's blocking (with its workers) and explanation, refusing one too large."""
+    reps, levels = settings.replications, len(settings.levels)
+    workers = options.workers
+    if workers is None:
+        workers = default_workers(len(split(scenario, reps, levels, 0, options.blocking)))
+    check_blocked_run(scenario, (reps, levels, workers), options.blocking)
+    explain = options.explain
+    if explain is None or explain.replications <= 0:
+        return replace(options.blocking, workers=workers), None
+    explain = replace(explain, seed=settings.seed, levels=settings.levels)
+    check_run_fits(scenario, explain.replications * blocks(explain), levels)
+    return replace(options.blocking, workers=workers), explain
 
 
 def check_blocked_run(scenario: Scenario, size: tuple[int, int, int], blocking: Blocking) -> None:

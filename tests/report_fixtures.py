@@ -15,7 +15,7 @@ from chipsim_testing import BASELINE, SEED
 
 from sim.explain.measure import ExplainOptions
 from sim.report.writer import write_report
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 
 REPORT_REPS = 150
 EXPLAIN_REPS = 40
@@ -34,8 +34,9 @@ def report_run(tmp_path_factory):
     """A baseline run directory at REPORT_LEVELS, REPORT_REPS replications, with effects.csv."""
     if "run" not in _MADE:
         out = tmp_path_factory.mktemp("report") / "baseline"
-        execute(BASELINE, REPORT_REPS, SEED, REPORT_LEVELS, out,
-                explain=ExplainOptions(replications=EXPLAIN_REPS))
+        execute(BASELINE, RunOptions(replications=REPORT_REPS, seed=SEED, levels=REPORT_LEVELS,
+                                     out_dir=out,
+                                     explain=ExplainOptions(replications=EXPLAIN_REPS)))
         _MADE["run"] = out
     return _MADE["run"]
 

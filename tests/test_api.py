@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 import sim
 import sim.runner as runner
 from sim.cli.options import QuotaLevel
+from sim.runner import RunOptions
 from sim.scenario import load as real_load
 
 MAX_REPS = 10_000_000
@@ -61,7 +62,7 @@ def no_simulation(monkeypatch):
         loads.append(path)
         return cached_load(str(path))
 
-    def simulate(scenario, reps, seed, levels, **kwargs):
+    def simulate(scenario, reps, seed, levels, options=None):
         raise Simulated(reps, seed, levels)
 
     def measure(*args, **kwargs):
@@ -191,9 +192,9 @@ def test_numpy_arguments_run_and_save_a_manifest_diff_accepts(tmp_path):
 def test_execute_keeps_the_same_contract(no_simulation):
     """The runner the API and the CLI share refuses the same values (reps=0 was 10,000)."""
     with pytest.raises(sim.ScenarioError, match="replications: expected an integer from 1"):
-        runner.execute(BASELINE, 0, write=False)
+        runner.execute(BASELINE, RunOptions(replications=0, write=False))
     with pytest.raises(sim.ScenarioError, match=r"levels\[0\]: expected \"announced\""):
-        runner.execute(BASELINE, 3, 1, ["nan"], write=False)
+        runner.execute(BASELINE, RunOptions(replications=3, seed=1, levels=["nan"], write=False))
     assert no_simulation == []
 
 

@@ -17,7 +17,7 @@ from sim.calibration.posterior import fit
 from sim.calibration.targets import load_targets
 from sim.calibration.writer import calibrated_text, toml_key, toml_value, write_calibrated
 from sim.evidence import load_registry
-from sim.model.ensemble import simulate
+from sim.model.ensemble import SimulateOptions, simulate
 from sim.scenario import ScenarioError, load
 from sim.scenario.dist import Dist
 from sim.scenario.dump import dist_raw
@@ -72,7 +72,8 @@ def test_parameters_are_recovered_from_targets_the_model_made(tmp_path):
     scenario_file = deterministic_scenario(root, TRUTH)
     scenario = load(scenario_file)
     pinned = {k: np.full(3, v) for k, v in TRUTH.items()}
-    made = simulate(scenario, 3, SEED, ["announced"], keep=("import_units.h20",), pinned=pinned)
+    made = simulate(scenario, 3, SEED, ["announced"],
+                    options=SimulateOptions(keep=("import_units.h20",), pinned=pinned))
     rows = []
     for name, metric, period, evidence in OBSERVED:
         value = float(measure.term_values(made, metric, period)[0])

@@ -9,7 +9,7 @@ from chipsim_testing import BASELINE, ROOT, SEED
 from sim.calibration import distance, measure
 from sim.calibration.measure import Check
 from sim.calibration.targets import Target, load_targets
-from sim.model.ensemble import simulate
+from sim.model.ensemble import SimulateOptions, simulate
 from sim.scenario import load
 from sim.scenario.dump import dist_raw
 from sim.scenario.tree import nested
@@ -34,7 +34,7 @@ def priors():
 def run(priors):
     keep = ("domestic_units", "imports_units", "import_units.h20",
             *(f"vendor_units.{v}" for v in priors.vendors))
-    return simulate(priors, REPS, SEED, ["announced"], keep=keep)
+    return simulate(priors, REPS, SEED, ["announced"], options=SimulateOptions(keep=keep))
 
 
 def test_a_year_of_a_quarterly_metric_sums_its_quarters_per_replication(run):
@@ -74,7 +74,8 @@ def test_kept_metrics_ask_only_for_quarterly_series():
 def test_pinning_a_parameter_equals_fixing_it_in_the_scenario(priors):
     path, value = "demand.growth.2024", 0.93
     fixed = load(PRIORS, nested(path, dist_raw(priors.demand.growth["2024"].with_value(value))))
-    pinned = simulate(priors, 50, SEED, ["announced"], pinned={path: np.full(50, value)})
+    pinned = simulate(priors, 50, SEED, ["announced"],
+                      options=SimulateOptions(pinned={path: np.full(50, value)}))
     plain = simulate(fixed, 50, SEED, ["announced"])
     for metric, array in plain.replicates.items():
         np.testing.assert_array_equal(pinned.replicates[metric], array)
@@ -85,7 +86,7 @@ def test_pinned_values_land_in_their_replications():
     h100e = load(PRIORS, {"demand": {"base": 500_000}})
     values = np.linspace(0.4, 1.3, 40)
     result = simulate(h100e, 40, SEED, ["announced"],
-                      pinned={"demand.growth.2024": values})
+                      options=SimulateOptions(pinned={"demand.growth.2024": values}))
     demand = result.replicates["demand_compute"][0]
     np.testing.assert_allclose(demand[:, 1] / demand[:, 0], 1 + values, rtol=1e-9)
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sim.cli import main
 from sim.report.diff import compare
 from sim.report.drivers import changed_paths, group_paths, hybrid_tree
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 
 REPS = 150
 LEVELS = ["announced", "1.0"]
@@ -24,7 +24,7 @@ H200_BLOCKED = "[events.h200_allowed]\nenabled = false\n"
 
 
 def run(path, out, reps=REPS, seed=SEED, levels=LEVELS):
-    execute(path, reps, seed, levels, out)
+    execute(path, RunOptions(replications=reps, seed=seed, levels=levels, out_dir=out))
     return out
 
 

@@ -32,7 +32,7 @@ import numpy as np
 from chipsim_testing import BASELINE
 
 from sim.calendar import format_month, parse_month
-from sim.model.ensemble import simulate
+from sim.model.ensemble import SimulateOptions, simulate
 from sim.scenario import Dist, Scenario, load
 
 REPLICATIONS = 2000  # under a second at one level; the standard errors below need it
@@ -101,7 +101,8 @@ def quarter_months(label: str) -> tuple[int, int]:
 
 def quarterly(scenario: Scenario) -> tuple[list[str], np.ndarray]:
     """Quarter labels and per-replication national domestic units, (R, quarters), announced."""
-    run = simulate(scenario, REPLICATIONS, SEED, ["announced"], keep=("domestic_units",))
+    run = simulate(scenario, REPLICATIONS, SEED, ["announced"],
+                   options=SimulateOptions(keep=("domestic_units",)))
     return run.quarters, run.kept["domestic_units"][0]
 
 

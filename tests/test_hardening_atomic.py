@@ -27,7 +27,7 @@ from hardening_support import (
 import sim.results.atomic as atomic
 from sim.cli import main
 from sim.results.marker import MARKER
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 
 RUN = ["--reps", "5", "--quota", "announced", "--quota", "1.0"]
 
@@ -44,7 +44,7 @@ def test_every_file_is_written_under_a_temporary_name_and_renamed(tmp_path, monk
     monkeypatch.setattr(atomic, "move_new", lambda src, dst: (moved.append((src, dst)),
                                                              real_move(src, dst)))
     out = tmp_path / "run"
-    execute(BASELINE, 5, 1, ["announced"], out)
+    execute(BASELINE, RunOptions(replications=5, seed=1, levels=["announced"], out_dir=out))
     lock = tmp_path / ".run.lock"  # the claim's lock file: created empty, never written
     assert [p for p in monitor.direct_writes(tmp_path) if p != lock] == []
     files = [(src, dst) for src, dst in monitor.renamed if dst.name in
@@ -90,7 +90,7 @@ def test_interrupted_write_leaves_no_output(tmp_path, monkeypatch, failing_call,
     fail_nth_rename(monkeypatch, failing_call, exc)
     out = tmp_path / "run"
     with pytest.raises(type(exc)):
-        execute(BASELINE, 5, 1, ["announced"], out)
+        execute(BASELINE, RunOptions(replications=5, seed=1, levels=["announced"], out_dir=out))
     assert not out.exists()
     assert staging_leftovers(tmp_path) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no lock file either
@@ -100,13 +100,14 @@ def test_interrupted_write_leaves_no_output(tmp_path, monkeypatch, failing_call,
 def test_failed_force_replacement_keeps_the_previous_run(tmp_path, monkeypatch, exchange, calls):
     """Every rename of a --force replacement failing in turn: the previous run stays whole."""
     out = tmp_path / "run"
-    execute(BASELINE, 5, 1, ["announced"], out)
+    execute(BASELINE, RunOptions(replications=5, seed=1, levels=["announced"], out_dir=out))
     before = snapshot(out)
     for failing_call in range(1, calls + 1):
         with monkeypatch.context() as patch:
             fail_nth_rename(patch, failing_call, OSError(errno.EIO, "I/O error"), exchange)
             with pytest.raises(OSError):
-                execute(BASELINE, 5, 2, ["announced"], out, force=True)
+                execute(BASELINE, RunOptions(replications=5, seed=2, levels=["announced"],
+                                             out_dir=out, force=True))
         assert snapshot(out) == before, failing_call
         assert staging_leftovers(tmp_path) == []
 
@@ -157,7 +158,8 @@ def test_force_refuses_the_working_directory(tmp_path):
 def test_force_replaces_a_finished_run_and_an_empty_directory(tmp_path):
     for target in (tmp_path / "run", tmp_path / "empty"):
         if target.name == "run":
-            execute(BASELINE, 5, 1, ["announced"], target)
+            execute(BASELINE, RunOptions(replications=5, seed=1, levels=["announced"],
+                                         out_dir=target))
         else:
             target.mkdir()
         result = CliRunner().invoke(main, ["run", str(BASELINE), *RUN, "--out", str(target),

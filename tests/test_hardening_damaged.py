@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from hardening_support import BASELINE, check_outcome, error_line
 
 from sim.cli import main
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = tomllib.loads((CORPUS / "index.toml").read_text("utf-8"))["damaged"]
@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def sources(tmp_path_factory) -> dict[str, Path]:
     """A finished run, a finished sweep and an unfinished sweep to copy from."""
     base = tmp_path_factory.mktemp("damaged")
-    run = execute(BASELINE, 20, 7, ["announced", "0.9"], base / "run").out_dir
+    run = execute(BASELINE, RunOptions(replications=20, seed=7, levels=["announced", "0.9"],
+                                       out_dir=base / "run")).out_dir
     assert CliRunner().invoke(main, SWEEP + ["--out", str(base / "sweep")]).exit_code == 0
     import sim.experiments.store as store
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from sim.model.ensemble import simulate
 from sim.results.summary import read_summary
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 from sim.scenario import load
 
 
@@ -76,7 +76,8 @@ def run_extreme(tmp_path, switches, calendar, reps, levels):
         SWITCHES[name](raw)
     raw = trimmed(raw, *calendar)
     path = write_scenario(tmp_path / "extreme.toml", raw)
-    return execute(path, reps, 7, levels, tmp_path / "out", force=True)
+    return execute(path, RunOptions(replications=reps, seed=7, levels=levels,
+                                    out_dir=tmp_path / "out", force=True))
 
 
 def check_sensible(done) -> None:

@@ -31,7 +31,7 @@ from sim.report.data import load
 from sim.report.diff import compare
 from sim.results.reading import DamagedFile
 from sim.results.run_dir import npz_bytes
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 
 LEVELS = ["announced", "0.9"]
 REPS = 20
@@ -43,10 +43,14 @@ def sources(tmp_path_factory) -> dict[str, Path]:
     other levels."""
     base = tmp_path_factory.mktemp("round3")
     explain = ExplainOptions(replications=4)
-    return {"run": execute(BASELINE, REPS, 7, LEVELS, base / "run", explain=explain).out_dir,
-            "fewer": execute(BASELINE, 12, 7, LEVELS, base / "fewer", explain=explain).out_dir,
-            "levels": execute(BASELINE, REPS, 7, ["announced", "0.5"], base / "levels",
-                              explain=explain).out_dir}
+    return {"run": execute(BASELINE, RunOptions(replications=REPS, seed=7, levels=LEVELS,
+                                                out_dir=base / "run", explain=explain)).out_dir,
+            "fewer": execute(BASELINE, RunOptions(replications=12, seed=7, levels=LEVELS,
+                                                  out_dir=base / "fewer", explain=explain)).out_dir,
+            "levels": execute(BASELINE, RunOptions(replications=REPS, seed=7,
+                                                   levels=["announced", "0.5"],
+                                                   out_dir=base / "levels",
+                                                   explain=explain)).out_dir}
 
 
 def rewrite_csv(path: Path, keep) -> None:
@@ -241,8 +245,9 @@ def test_a_run_over_part_years_passes(tmp_path):
     raw = trimmed(baseline_raw(), "2025-07", "2026-03")
     raw["calendar"] = {"start": "2025-07", "end": "2026-03"}
     scenario = write_scenario(tmp_path / "part.toml", raw)
-    out = execute(scenario, 5, 3, ["announced"], tmp_path / "part",
-                  explain=ExplainOptions(replications=3)).out_dir
+    out = execute(scenario, RunOptions(replications=5, seed=3, levels=["announced"],
+                                       out_dir=tmp_path / "part",
+                                       explain=ExplainOptions(replications=3))).out_dir
     data = load(out)
     assert [int(y) for y in data.replicates["years"]] == [2025, 2026]
     assert data.effects.periods() == ["2025", "2026"]

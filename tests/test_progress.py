@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.experiments import progress
-from sim.experiments.progress import ENV, Meter, Progress
+from sim.experiments.progress import ENV, Display, Meter, Progress
 from sim.model import parallel
-from sim.model.ensemble import Blocking, calendar_of, simulate
+from sim.model.ensemble import Blocking, SimulateOptions, calendar_of, simulate
 from sim.scenario import load
 
 
@@ -33,7 +33,7 @@ def clock(monkeypatch):
 
 def test_a_wait_shorter_than_the_delay_shows_nothing(clock):
     stream = io.StringIO()
-    bar = Progress(10, label="x", stream=stream, delay=2.0)
+    bar = Progress(10, display=Display(label="x", delay=2.0, stream=stream))
     clock[0] += 1.9
     bar.update(10)
     bar.close()
@@ -42,7 +42,8 @@ def test_a_wait_shorter_than_the_delay_shows_nothing(clock):
 
 def test_a_longer_wait_shows_a_first_line_after_the_delay_then_sparse_ones(clock):
     stream = io.StringIO()
-    bar = Progress(10, label="simulating", stream=stream, delay=2.0, interval=5.0, unit="months")
+    bar = Progress(10, Display(label="simulating", unit="months", interval=5.0, delay=2.0,
+                               stream=stream))
     bar.update(1)
     clock[0] += 2.5
     bar.update(1)  # the first line: the delay has passed
@@ -59,7 +60,7 @@ def test_a_longer_wait_shows_a_first_line_after_the_delay_then_sparse_ones(clock
 def test_the_environment_forces_plain_lines_or_silence(clock, monkeypatch, chosen, shown):
     monkeypatch.setenv(ENV, chosen)
     stream = io.StringIO()
-    bar = Progress(5, label="x", stream=stream, delay=2.0, bar=True)  # a bar would be tqdm
+    bar = Progress(5, Display(label="x", delay=2.0, bar=True, stream=stream))  # a bar: tqdm
     assert bar.bar is None
     bar.update(5)
     assert stream.getvalue().startswith("x: 5/5 points (100%)") is shown
@@ -82,9 +83,11 @@ def test_a_run_reports_its_months_and_gives_the_same_numbers(workers):
     scenario = load(BASELINE)
     seen = []
     blocking = Blocking(size=20, workers=workers)
-    plain = simulate(scenario, 60, SEED, ["announced", "1.0"], blocking=blocking)
-    followed = simulate(scenario, 60, SEED, ["announced", "1.0"], blocking=Blocking(
-        size=20, workers=workers, progress=lambda done, total: seen.append((done, total))))
+    plain = simulate(scenario, 60, SEED, ["announced", "1.0"],
+                     options=SimulateOptions(blocking=blocking))
+    followed = simulate(scenario, 60, SEED, ["announced", "1.0"], options=SimulateOptions(
+        blocking=Blocking(size=20, workers=workers,
+                          progress=lambda done, total: seen.append((done, total)))))
     total = 3 * calendar_of(scenario).months  # three blocks of 20
     assert seen[-1] == (total, total) and {t for _, t in seen} == {total}
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)

@@ -24,7 +24,7 @@ from sim.report.build import build_report
 from sim.report.data import load
 from sim.report.render import figure_png
 from sim.report.writer import write_report
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 
 # Vendor and segment ids of the baseline, renamed into Han, kana and Hangul.
 RENAMES = {"huawei": "华为", "cambricon": "寒武纪", "others": "その他",
@@ -59,8 +59,8 @@ def cjk_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cjk")
     scenario = write_cjk_scenario(folder)
     out = folder / "run"
-    execute(scenario, 60, SEED, ["announced", "0.5"], out,
-            explain=ExplainOptions(replications=20))
+    execute(scenario, RunOptions(replications=60, seed=SEED, levels=["announced", "0.5"],
+                                 out_dir=out, explain=ExplainOptions(replications=20)))
     return out
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from chipsim_testing import BASELINE, SEED, SMALL
 
-from sim.model.ensemble import simulate
+from sim.model.ensemble import SimulateOptions, simulate
 from sim.results.run_dir import read_manifest
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 from sim.scenario import load
 
 REPS = 100
@@ -21,7 +21,8 @@ FILES = ("summary.csv", "replications.npz")
 def runs(tmp_path_factory):
     """Three runs of the baseline: seeds 11, 11 and 12."""
     root = tmp_path_factory.mktemp("repro")
-    return [execute(BASELINE, REPS, seed, None, root / f"run{i}").out_dir
+    return [execute(BASELINE, RunOptions(replications=REPS, seed=seed, levels=None,
+                                         out_dir=root / f"run{i}")).out_dir
             for i, seed in enumerate((11, 11, 12))]
 
 
@@ -61,7 +62,7 @@ def test_global_random_state_is_neither_used_nor_touched(baseline):
 
 def test_a_block_of_replications_equals_the_same_rows_of_a_full_run(baseline):
     full = simulate(baseline, 30, 5, ["announced", "1.0"])
-    block = simulate(baseline, 10, 5, ["announced", "1.0"], first=20)
+    block = simulate(baseline, 10, 5, ["announced", "1.0"], options=SimulateOptions(first=20))
     for metric, values in full.replicates.items():
         assert np.array_equal(values[:, 20:], block.replicates[metric], equal_nan=True), metric
 

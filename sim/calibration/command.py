@@ -65,11 +65,11 @@ def execute(options: CalibrateOptions) -> Outcome:
         else DEFAULT_PARAMS
     check_paths(scenario, out, options.figure, options.force, targets)
     check_calibration_fits(scenario, targets, chosen, options.settings)
-    from sim.experiments.progress import Progress
+    from sim.experiments.progress import Display, Progress
 
     def progress(total: int, unit: str) -> Progress:  # made as a step starts: no bar at 0
-        return Progress(total, label="calibration", unit=unit, enabled=options.progress,
-                        interval=5.0)
+        return Progress(total, Display(label="calibration", unit=unit, interval=5.0),
+                        enabled=options.progress)
 
     def stage(text: str) -> None:
         if options.progress:

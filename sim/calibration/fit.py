@@ -35,6 +35,7 @@ from sim.scenario.convert import did_you_mean
 from sim.scenario.dist import Dist
 from sim.scenario.dump import dist_raw
 from sim.scenario.loader import merge
+from sim.scenario.settings import resolve
 from sim.scenario.tree import nested, parameters
 
 DEFAULT_PARAMS = (  # the most influential uncertain inputs on the targets (docs/calibration.md)
@@ -170,7 +171,7 @@ def calibrate(scenario_file: str | Path, targets_file: str | Path,
     scenario = load(scenario_file)
     targets = load_targets(targets_file, scenario, load_registry(registry_path(scenario_file)))
     priors = choose(scenario, params)
-    seed = scenario.run.seed if settings.seed is None else settings.seed
+    seed = resolve(scenario, seed=settings.seed).seed
     say(f"checking the scenario against {len(targets)} targets "
         f"({settings.replications:,} replications)")
     before_run = measure.run(scenario, targets, settings.replications, seed)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.calibration.targets import QUARTER, Target
-from sim.model.ensemble import EnsembleResult, simulate
+from sim.model.ensemble import EnsembleResult, SimulateOptions, simulate
 from sim.model.recorder import ANNUAL
 from sim.scenario.schema import Scenario
 
@@ -61,8 +61,8 @@ def term_is_annual(term: str) -> bool:
 def run(scenario: Scenario, targets: list[Target], replications: int, seed: int,
         first: int = 0, pinned: dict[str, np.ndarray] | None = None) -> EnsembleResult:
     """Simulate the history level, keeping what the targets need."""
-    return simulate(scenario, replications, seed, [HISTORY_LEVEL], first,
-                    kept_metrics(targets), pinned)
+    return simulate(scenario, replications, seed, [HISTORY_LEVEL],
+                    SimulateOptions(first=first, keep=kept_metrics(targets), pinned=pinned))
 
 
 def term_values(result: EnsembleResult, term: str, period: str) -> np.ndarray:

@@ -22,7 +22,7 @@ from sim.cli.report import report_option, write_report_or_fail
 from sim.experiments.progress import Meter
 from sim.model.ensemble import Blocking
 from sim.results.summary import headline_table, level_table
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 from sim.scenario.errors import ScenarioError
 
 
@@ -48,9 +48,12 @@ def run(scenario, reps, seed, quotas, out, force, workers, block_reps, explain_r
     """
     try:
         check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
-        done = execute(scenario, reps, seed, list(dict.fromkeys(quotas)) or None, out, force,
-                       workers=workers, explain=explain_options(explain_reps, run_reps=reps),
-                       blocking=Blocking(size=block_reps, progress=Meter("simulating")))
+        options = RunOptions(replications=reps, seed=seed,
+                             levels=list(dict.fromkeys(quotas)) or None, out_dir=out,
+                             force=force, workers=workers,
+                             explain=explain_options(explain_reps, run_reps=reps),
+                             blocking=Blocking(size=block_reps, progress=Meter("simulating")))
+        done = execute(scenario, options)
     except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline_table(done.result.rows))

@@ -31,6 +31,7 @@ from sim.model.stats import STAT_NAMES, summarise
 from sim.rng import Draws, Streams
 from sim.scenario.dist import Dist
 from sim.scenario.schema import Scenario
+from sim.scenario.settings import resolve
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ class Probe:
 def probe(scenario: Scenario) -> Probe:
     """Run one replication at one quota level, noting draws and summary rows."""
     draws = _Recording(Streams(0), 1)
-    result = Model(scenario, 1, levels=[scenario.run.quota_levels[0]],
+    result = Model(scenario, 1, levels=list(resolve(scenario).levels[:1]),
                    options=ModelOptions(draws=draws)).run()
     return Probe(frozenset(draws.seen), frozenset((r.metric, r.region, r.period)
                                                    for r in result.rows))

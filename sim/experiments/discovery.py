@@ -27,7 +27,7 @@ from sim.calendar import parse_month
 from sim.experiments import features, findings, prim, targets
 from sim.experiments.discovered import DiscoverOptions, Discovery, Found, Inputs
 from sim.experiments.execution import ExperimentError
-from sim.experiments.progress import QUIET, Progress
+from sim.experiments.progress import QUIET, Display, Progress
 from sim.experiments.targets import Target
 from sim.results.atomic import write_text
 from sim.results.readers import check_sweep_manifest, read_csv_rows, read_manifest, read_results
@@ -119,8 +119,9 @@ def discover(inputs: Inputs, cases: np.ndarray, boxes: int = 2,
     left = np.ones(len(cases), dtype=bool)
     while len(found) < boxes and cases[left].sum() >= MIN_CASES and not cases[left].all():
         search = prim.Search.of(x, cases, left)
-        progress = Progress(1 + prim.RESAMPLES, label=f"discover (box {len(found) + 1})",
-                            unit="PRIM runs", interval=5.0, delay=QUIET, enabled=shown)
+        display = Display(label=f"discover (box {len(found) + 1})", unit="PRIM runs",
+                          interval=5.0, delay=QUIET)
+        progress = Progress(1 + prim.RESAMPLES, display, enabled=shown)
         try:
             item = find(search, min_density, step if not found else None, rng, progress)
         finally:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TextIO
 
 ENV = "CHIPSIM_PROGRESS"
 MODES = ("auto", "lines", "off")
@@ -25,32 +27,50 @@ def mode() -> str:
     return chosen if chosen in MODES else "auto"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Display:
+    """How a :class:`Progress` shows: what it counts and how often it speaks.
+
+    ``label`` and ``unit`` name the wait and what it counts; plain lines come
+    at most every ``interval`` seconds, none before ``delay`` seconds;
+    ``bar`` forces a tqdm bar on or off (None: on a terminal); ``stream`` is
+    where it writes (None: stderr).
+    """
+
+    label: str = "points"
+    unit: str = "points"
+    interval: float = 10.0
+    delay: float = 0.0
+    bar: bool | None = None
+    stream: TextIO | None = field(default=None, compare=False)
+
+
 class Progress:
     """Counts points done; shows points done, rate and ETA.
 
-    On a terminal a tqdm bar; otherwise a plain line at most every ``interval``
-    seconds and one at the end (logs stay readable). With ``delay`` neither
-    shows before the wait has lasted that long, and the closing plain line
-    only follows an earlier one: a quick command stays silent.
+    On a terminal a tqdm bar; otherwise a plain line at most every
+    ``display.interval`` seconds and one at the end (logs stay readable). With
+    ``display.delay`` neither shows before the wait has lasted that long, and
+    the closing plain line only follows an earlier one: a quick command stays
+    silent. ``done`` points count as done from the start.
     """
 
-    def __init__(self, total: int, done: int = 0, label: str = "points", stream=None,
-                 interval: float = 10.0, bar: bool | None = None, enabled: bool = True,
-                 unit: str = "points", delay: float = 0.0):
-        self.total, self.done, self.label, self.unit = total, done, label, unit
-        self.stream = stream if stream is not None else sys.stderr
+    def __init__(self, total: int, display: Display = Display(), enabled: bool = True,
+                 done: int = 0):
+        self.total, self.done, self.label, self.unit = total, done, display.label, display.unit
+        self.stream = display.stream if display.stream is not None else sys.stderr
         chosen = mode()
-        self.interval, self.enabled = interval, enabled and chosen != "off"
-        self.delay = 0.0 if chosen == "lines" else delay
+        self.interval, self.enabled = display.interval, enabled and chosen != "off"
+        self.delay = 0.0 if chosen == "lines" else display.delay
         self.start, self.start_done = time.monotonic(), done
         self.last, self.shown = self.start, False
-        use_bar = self.stream.isatty() if bar is None else bar
+        use_bar = self.stream.isatty() if display.bar is None else display.bar
         self.bar = None
         if self.enabled and use_bar and chosen != "lines":
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, initial=done, unit=unit, desc=label, file=self.stream,
-                            dynamic_ncols=True, smoothing=0.1, delay=self.delay)
+            self.bar = tqdm(total=total, initial=done, unit=self.unit, desc=self.label,
+                            file=self.stream, dynamic_ncols=True, smoothing=0.1, delay=self.delay)
 
     def update(self, points: int) -> None:
         """Record ``points`` more points done."""
@@ -97,7 +117,7 @@ class Meter:
 
     def __init__(self, label: str, unit: str = "months", interval: float = 5.0,
                  delay: float = QUIET):
-        self.label, self.unit, self.interval, self.delay = label, unit, interval, delay
+        self.display = Display(label=label, unit=unit, interval=interval, delay=delay)
         self.bar: Progress | None = None
         self.closed = False
 
@@ -106,8 +126,7 @@ class Meter:
         if self.closed:
             return
         if self.bar is None:
-            self.bar = Progress(total, label=self.label, unit=self.unit, interval=self.interval,
-                                delay=self.delay)
+            self.bar = Progress(total, self.display)
         self.bar.update(done - self.bar.done)
         if done >= total:
             self.bar.close()

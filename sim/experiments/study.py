@@ -25,7 +25,7 @@ from sim.experiments.budget_checks import check_study_design
 from sim.experiments.design import Space, parse_sets, replications, varying_within
 from sim.experiments.execution import OUTPUTS, Execution, Interrupted, Say, quiet
 from sim.experiments.parameters import apply, check_point, uncertain
-from sim.experiments.progress import Progress
+from sim.experiments.progress import Display, Progress
 from sim.experiments.store import parquet_bytes
 from sim.experiments.sweep import batch_size
 from sim.metrics import unit_of
@@ -39,6 +39,7 @@ from sim.scenario import Scenario, load
 from sim.scenario.convert import did_you_mean
 from sim.scenario.dump import scenario_hash, to_raw
 from sim.scenario.errors import ScenarioError
+from sim.scenario.settings import resolve
 
 DEFAULT_REPS = 100
 STUDY_STREAM = "experiments.sensitivity"  # design stream: never a parameter path
@@ -126,7 +127,7 @@ def plan(options: StudyOptions) -> Study:
         raise ScenarioError(str(exc), "--group", file) from None
     seen = probe(base)
     check_output(options, seen, base, file)
-    seed = scenario.run.seed if options.seed is None else options.seed
+    seed = resolve(scenario, seed=options.seed).seed
     n = options.n or methods.method(options.method).default_n
     unit = sensitivity.design(options.method, factors, n, Streams(seed).generator(STUDY_STREAM),
                               options.levels)
@@ -238,7 +239,8 @@ def execute(options: StudyOptions, execution: Execution | None = None,
         say(f"{study.method.name}: {study.factors.count} factors, {len(study.unit)} points x "
             f"{study.job.replications} replications, {evaluator.name} with "
             f"{evaluator.workers} worker(s)")
-        progress = Progress(len(study.unit), label=study.method.name, enabled=execution.progress)
+        progress = Progress(len(study.unit), Display(label=study.method.name),
+                            enabled=execution.progress)
         try:
             analysis = evaluate(study, evaluator, progress)
         except KeyboardInterrupt:

@@ -31,7 +31,7 @@ from sim.experiments.execution import (
     quiet,
 )
 from sim.experiments.parameters import apply
-from sim.experiments.progress import Progress
+from sim.experiments.progress import Display, Progress
 from sim.experiments.store import RunStore
 from sim.results.claim import claimed
 from sim.results.dictionary import FILE as DICTIONARY
@@ -42,6 +42,7 @@ from sim.scenario import Scenario, load
 from sim.scenario.convert import did_you_mean
 from sim.scenario.dump import scenario_hash, to_raw
 from sim.scenario.errors import ScenarioError
+from sim.scenario.settings import resolve
 
 DEFAULT_POINTS = 64
 DEFAULT_REPS = 100
@@ -148,14 +149,14 @@ def plan(options: SweepOptions) -> Plan:
              f"{spec.dist.describe()}" for spec, values in sets for v in values
              if spec.outside_declared(v)]
     n = (options.n or DEFAULT_POINTS) if sampler.samples else 1
-    seed = scenario.run.seed if options.seed is None else options.seed
+    settings = resolve(scenario, seed=options.seed, levels=options.quotas)  # unset: the scenario's
+    seed, levels = settings.seed, settings.levels
     design = designs.build(scenario, sets, sampler.name, n, seed, options.params, options.space,
                            file)
     base = apply(scenario, design.fixed) if design.fixed else scenario
     seen = probe(base)
     varying = designs.varying_within(base, {s.path for s in design.columns}, seen.drawn)
     reps = designs.replications(options.reps, varying, DEFAULT_REPS, notes)
-    levels = tuple(options.quotas) or tuple(scenario.run.quota_levels)
     for metric in options.metrics:
         if metric not in seen.names(0):
             raise ScenarioError(f"unknown metric {metric!r}" + did_you_mean(metric, seen.names(0)),
@@ -259,7 +260,7 @@ def execute(options: SweepOptions, execution: Execution | None = None,
 
 def evaluate(chosen: Plan, target: Path, evaluator, execution: Execution) -> dict:
     """Run the sweep; on Ctrl-C or a failure say what is saved and how to finish."""
-    progress = Progress(chosen.design.size, label="sweep", enabled=execution.progress)
+    progress = Progress(chosen.design.size, Display(label="sweep"), enabled=execution.progress)
     try:
         return run(chosen, target, evaluator, execution.resume, execution.force, progress)
     except KeyboardInterrupt:

@@ -27,6 +27,7 @@ from sim.model.recorder import RecordOptions, RowFilter
 from sim.model.stats import STAT_NAMES, summarise
 from sim.rng import Draws, Streams
 from sim.scenario.schema import Scenario
+from sim.scenario.settings import resolve
 
 DEFAULT_REPS = 1000  # replications of the explanation (chipsim run --explain-reps)
 BASELINE = "baseline"
@@ -72,7 +73,7 @@ def block_plan(scenario: Scenario, group: list, options: ExplainOptions) -> list
 
     A Model of ``group`` holds ``len(group)`` copies of each replication.
     """
-    levels = len(options.levels or scenario.run.quota_levels)
+    levels = len(resolve(scenario, levels=options.levels).levels)
     return plan(options.replications,
                 max(1, block_replications(scenario, levels) // max(len(group), 1)))
 
@@ -88,8 +89,8 @@ def run_group(scenario: Scenario, group: list[Constraint | None], options: Expla
     structural = group[0] is not None and group[0].structure is not same
     model_scenario = group[0].structure(scenario) if structural else scenario
     transforms = [identity if c is None else c.draws(scenario, amounts[c.id]) for c in group]
-    seed = scenario.run.seed if options.seed is None else options.seed
-    levels = list(options.levels or scenario.run.quota_levels)
+    settings = resolve(scenario, seed=options.seed, levels=options.levels)  # unset: the scenario's
+    seed, levels = settings.seed, list(settings.levels)
     parts = []
     for block in block_plan(scenario, group, options):
         draws = BlockDraws(Draws(Streams(seed), block.count, block.first), transforms)
@@ -124,7 +125,7 @@ def measure(scenario: Scenario, options: ExplainOptions = ExplainOptions()) -> E
         runs |= run_group(scenario, group, options, amounts, tick)
     if options.progress is not None:  # a Model's last month may end its run before it ticks
         options.progress(total, total)
-    levels = list(options.levels or scenario.run.quota_levels)
+    levels = list(resolve(scenario, levels=options.levels).levels)
     years = [str(y) for y in calendar_of(scenario).years]
     rows = []
     for c in chosen:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import shutil
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,8 +24,9 @@ from sim.model.model import EnsembleResult, Model, ModelOptions, calendar_of
 from sim.model.parallel import PARALLEL_CELLS, run_blocks, shared_counter, workers_used
 from sim.model.recorder import RecordOptions
 from sim.scenario.schema import Scenario
+from sim.scenario.settings import resolve
 
-__all__ = ["Blocking", "EnsembleResult", "calendar_of", "simulate"]
+__all__ = ["Blocking", "EnsembleResult", "SimulateOptions", "calendar_of", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class BlockJob:
     """What every block of a run shares; called with a block, simulates it."""
 
     scenario: Scenario
-    seed: int | None
+    seed: int
     levels: tuple[str, ...]
     record: RecordOptions
     first: int
@@ -119,42 +120,58 @@ class BlockJob:
         return result, None if spill is None else Spilled.of(result.rows, spill, block.count)
 
 
-def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-             levels: list[str] | None = None, first: int = 0, keep: tuple[str, ...] = (),
-             pinned: dict[str, np.ndarray] | None = None, narrow: bool = False,
-             blocking: Blocking = Blocking()) -> EnsembleResult:
-    """Run replications ``first .. first + replications`` at every quota level.
+@dataclass(frozen=True, kw_only=True)
+class SimulateOptions:
+    """What :func:`simulate` records and how it splits the run, beyond the run's settings.
 
+    ``first`` offsets the replications (``first .. first + replications``);
     ``keep`` names national quarterly metrics (e.g. ``vendor_units.huawei``) to
     keep per replication; ``pinned`` sets parameter paths to given
-    per-replication values instead of drawing them (see :class:`sim.rng.Draws`).
-    The run is simulated in blocks of replications (``blocking``; by default
-    sized to :data:`sim.budget.BLOCK_BYTES`) shared by
-    ``blocking.workers`` processes; the result is the same, bit for bit, for
-    any blocking and worker count. ``narrow`` keeps the national per-replication values
-    (``replicates``) as a run directory stores them, float32 (see
-    :func:`sim.model.recorder.narrow`). The rows end with each level's paired
-    effect against the announced quotas (:mod:`sim.model.effects`).
+    per-replication values instead of drawing them (see :class:`sim.rng.Draws`);
+    ``narrow`` keeps the national per-replication values (``replicates``) as a
+    run directory stores them, float32 (see :func:`sim.model.recorder.narrow`);
+    ``blocking`` splits the run into blocks of replications (by default sized
+    to :data:`sim.budget.BLOCK_BYTES`) shared by ``blocking.workers`` processes.
     """
-    levels = list(levels or scenario.run.quota_levels)
-    count = replications or scenario.run.replications
+
+    first: int = 0
+    keep: tuple[str, ...] = ()
+    pinned: Mapping[str, np.ndarray] | None = None
+    narrow: bool = False
+    blocking: Blocking = Blocking()
+
+
+def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
+             levels: list[str] | None = None,
+             options: SimulateOptions = SimulateOptions()) -> EnsembleResult:
+    """Run replications ``options.first ..`` onwards at every quota level.
+
+    Unset replications, seed and levels are the scenario's
+    (:func:`sim.scenario.settings.resolve`). The result is the same, bit for
+    bit, for any blocking and worker count. The rows end with each level's
+    paired effect against the announced quotas (:mod:`sim.model.effects`).
+    """
+    settings = resolve(scenario, replications, seed, levels)
+    levels, count = list(settings.levels), settings.replications
+    first, pinned, blocking = options.first, options.pinned, options.blocking
     if pinned is not None:  # one value per replication (a scalar for one), as Draws takes them
         pinned = {k: np.array(v, dtype=float).reshape(count) for k, v in pinned.items()}
     blocks = split(scenario, count, len(levels), first, blocking)
     ticks = None if blocking.progress is None else Ticks(
         blocking.progress, len(blocks), calendar_of(scenario).months,
         shared_counter() if workers_used(blocking.workers, len(blocks)) > 1 else None)
-    job = BlockJob(scenario, seed, tuple(levels), RecordOptions(keep=tuple(keep), narrow=narrow),
-                   first, pinned, tick=None if ticks is None else ticks.month)
+    record = RecordOptions(keep=tuple(options.keep), narrow=options.narrow)
+    job = BlockJob(scenario, settings.seed, settings.levels, record, first, pinned,
+                   tick=None if ticks is None else ticks.month)
     if len(blocks) == 1 and count <= blocking.exact_limit:  # exact or sketched by count alone
         result, _ = job(blocks[0])
         result.rows.extend(effect_rows(result.levels, result.years, result.replicates))
         if ticks is not None:
             ticks.block()
         return result
-    options = MergeOptions(count, first, count <= blocking.exact_limit)
+    merge = MergeOptions(count, first, count <= blocking.exact_limit)
     return merged(replace(job, spill=SpillDir(blocking.folder)), blocks, blocking.workers,
-                  options, ticks)
+                  merge, ticks)
 
 
 def split(scenario: Scenario, count: int, levels: int, first: int,

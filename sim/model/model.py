@@ -32,6 +32,7 @@ from sim.model.timeline import Timeline
 from sim.model.vendor import Vendor, Works, default_pool
 from sim.rng import Draws, Streams
 from sim.scenario.schema import Scenario
+from sim.scenario.settings import resolve
 
 PART = "levels.part"  # the timeline entry at which the quota levels' state parts
 
@@ -84,11 +85,11 @@ class Model:
     def __init__(self, scenario: Scenario, replications: int, seed: int | None = None,
                  levels: list[str] | None = None, options: ModelOptions = ModelOptions()):
         self.scenario = scenario
-        self.levels = list(levels or scenario.run.quota_levels)
+        settings = resolve(scenario, seed=seed, levels=levels)  # unset: the scenario's
+        self.levels = list(settings.levels)
         self.cal = calendar_of(scenario)
         self.draw = options.draws or Draws(
-            Streams(scenario.run.seed if seed is None else seed), replications, options.first,
-            dict(options.pinned or {}))
+            Streams(settings.seed), replications, options.first, dict(options.pinned or {}))
         self.env = simpy.Environment()
         self.timeline = Timeline(self.env, self.cal.months)
         self.clock = Clock(self.env, self.cal.months, self.timeline)

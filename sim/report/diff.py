@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sim.report.data import RunData, RunDirError, check_parts, load
-from sim.report.drivers import Breakdown, breakdown, changed_paths, group_paths
+from sim.report.drivers import Breakdown, Reruns, breakdown, changed_paths, group_paths
 from sim.report.meaning import group_name
 from sim.report.paired import HEADLINE_METRICS, PairedStat, format_diff, format_value, paired_table
 from sim.report.style import level_label
@@ -110,9 +110,10 @@ def compare(run_a, run_b, level: str | None = None, year: int | None = None,
     found = None
     if changed and drivers != "none":
         metrics = [m for m in HEADLINE_METRICS if f"national.{m}" in a.replicates]
-        found = breakdown(tree_a, tree_b, groups, int(a.manifest["seed"]),
-                          min(pairs, driver_reps or DRIVER_REPS), level, year, metrics,
-                          "auto" if drivers == "auto" else drivers, progress)
+        reruns = Reruns(seed=int(a.manifest["seed"]), reps=min(pairs, driver_reps or DRIVER_REPS),
+                        level=level, year=year, metrics=tuple(metrics),
+                        method="auto" if drivers == "auto" else drivers, progress=progress)
+        found = breakdown(tree_a, tree_b, groups, reruns)
         notes += reproduction_notes(a, b, found, level, year, metrics)
     elif not changed:
         notes.append("The two scenarios are identical (apart from names and evidence ids).")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model.ensemble import Blocking, simulate
+from sim.model.ensemble import Blocking, SimulateOptions, simulate
 from sim.report.paired import Interval, mean_interval
 from sim.scenario.convert import to_dataclass
 from sim.scenario.errors import ScenarioError
@@ -119,15 +119,35 @@ class Breakdown:
     alone: dict[str, dict[str, Interval]] = field(default_factory=dict)  # group switched alone
 
 
-def values(scenario: Scenario, seed: int, reps: int, level: str, year: int,
-           metrics: list[str], progress: OnProgress | None = None) -> np.ndarray:
-    """Per-replication values (metrics, R) of one scenario at one level and year.
+@dataclass(frozen=True, kw_only=True)
+class Reruns:
+    """How :func:`breakdown` reruns the model, and what it reads from each rerun.
 
-    ``progress(done, total)`` follows the simulation (it changes no value).
+    Each rerun simulates ``reps`` replications on ``seed`` at one quota
+    ``level`` and reads ``metrics`` in ``year``. ``method`` is "shapley",
+    "one-at-a-time" or "auto" (Shapley up to :data:`SHAPLEY_MAX_GROUPS`
+    groups); ``progress(done, total)`` follows the reruns, in block-months of
+    the model (it changes no value).
     """
-    result = simulate(scenario, reps, seed, [level], blocking=Blocking(progress=progress))
-    index = result.years.index(year)
-    return np.stack([result.replicates[m][0, :, index].astype(float) for m in metrics])
+
+    seed: int
+    reps: int
+    level: str
+    year: int
+    metrics: tuple[str, ...]
+    method: str = "auto"
+    progress: OnProgress | None = field(default=None, compare=False)
+
+
+def values(scenario: Scenario, reruns: Reruns, progress: OnProgress | None = None) -> np.ndarray:
+    """Per-replication values (metrics, R) of one scenario at the reruns' level and year.
+
+    ``progress(done, total)`` follows this simulation (it changes no value).
+    """
+    result = simulate(scenario, reruns.reps, reruns.seed, [reruns.level],
+                      SimulateOptions(blocking=Blocking(progress=progress)))
+    index = result.years.index(reruns.year)
+    return np.stack([result.replicates[m][0, :, index].astype(float) for m in reruns.metrics])
 
 
 def shapley_weights(size: int, groups: int) -> float:
@@ -167,14 +187,10 @@ def contributions(names: list[str], f, method: str) -> dict[str, np.ndarray]:
     return out
 
 
-def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]], seed: int, reps: int,
-              level: str, year: int, metrics: list[str], method: str = "auto",
-              progress: OnProgress | None = None) -> Breakdown:
-    """Rerun the model with groups switched from A to B and attribute B - A to the groups.
-
-    ``progress(done, total)`` follows the reruns, in block-months of the model.
-    """
-    names = list(groups)
+def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]],
+              reruns: Reruns) -> Breakdown:
+    """Rerun the model with groups switched from A to B and attribute B - A to the groups."""
+    names, metrics, method = list(groups), reruns.metrics, reruns.method
     if method == "auto":
         method = "shapley" if len(names) <= SHAPLEY_MAX_GROUPS else "one-at-a-time"
     cache: dict[frozenset, np.ndarray] = {}
@@ -185,8 +201,7 @@ def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]], seed: in
             paths = [p for g in names if g in subset for p in groups[g]]
             what = "scenario A with " + (", ".join(sorted(subset)) or "nothing") + " from B"
             cache[subset] = values(scenario_of(hybrid_tree(tree_a, tree_b, paths), what),
-                                   seed, reps, level, year, metrics,
-                                   rerun_progress(progress, runs, len(cache)))
+                                   reruns, rerun_progress(reruns.progress, runs, len(cache)))
         return cache[subset]
 
     empty, full = frozenset(), frozenset(names)

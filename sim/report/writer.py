@@ -28,11 +28,11 @@ def targets(run_dir: Path, fmt: str, output: str | Path | None) -> dict[str, Pat
 
 def meter(doc: Document, kinds: list[str], shown: bool):
     """Return a progress meter over the figure renderings the formats need (stderr)."""
-    from sim.experiments.progress import Progress
+    from sim.experiments.progress import Display, Progress
 
     total = len(doc.figures()) * sum(RENDERINGS[k] for k in kinds)
-    bar = Progress(total, label=f"report ({' + '.join(kinds)})", unit="figures",
-                   interval=2.0, enabled=shown)
+    display = Display(label=f"report ({' + '.join(kinds)})", unit="figures", interval=2.0)
+    bar = Progress(total, display, enabled=shown)
     if shown and bar.bar is None:  # plain lines: say at once what is being done
         print(f"{bar.label}: drawing {total} figures", file=bar.stream, flush=True)
     return bar

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.model.ensemble import Blocking, simulate, split
+from sim.model.ensemble import Blocking, SimulateOptions, simulate, split
 from sim.model.model import Model, ModelOptions
 from sim.scenario import load
 
@@ -16,7 +16,7 @@ TINY = load(Path(__file__).with_name("tiny.toml"))
 
 def test_simulate_in_blocks_of_two_replications_equals_one_model_run():
     whole = Model(TINY, 5, seed=3).run()
-    grouped = simulate(TINY, 5, 3, blocking=Blocking(size=2))
+    grouped = simulate(TINY, 5, 3, options=SimulateOptions(blocking=Blocking(size=2)))
     effects = [r for r in grouped.rows if r.metric.startswith("level_effect")]
     assert {r.quota for r in effects} == {"announced", "1.0"}
     grouped.rows = [r for r in grouped.rows if not r.metric.startswith("level_effect")]
@@ -30,7 +30,7 @@ def test_simulate_in_blocks_of_two_replications_equals_one_model_run():
 def test_a_block_of_replications_draws_the_same_rows_as_the_whole_run():
     baseline = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
     whole = simulate(baseline, 6, 11, ["0.7"])
-    tail = simulate(baseline, 2, 11, ["0.7"], first=4)
+    tail = simulate(baseline, 2, 11, ["0.7"], options=SimulateOptions(first=4))
     np.testing.assert_array_equal(tail.replicates["domestic_share_units"],
                                   whole.replicates["domestic_share_units"][:, 4:])
 
@@ -41,8 +41,8 @@ def test_blocks_take_their_own_rows_of_pinned_values_with_the_runs_seed_and_leve
     pinned = {"demand.budget_usd": np.linspace(9e9, 1.6e10, 9)}
     levels = ["0.7", "announced"]
     whole = Model(baseline, 9, 7, levels, ModelOptions(first=3, pinned=pinned)).run()
-    blocked = simulate(baseline, 9, 7, levels, first=3, pinned=pinned,
-                       blocking=Blocking(size=4))
+    blocked = simulate(baseline, 9, 7, levels,
+                       options=SimulateOptions(first=3, pinned=pinned, blocking=Blocking(size=4)))
     assert blocked.levels == levels
     for key, values in whole.replicates.items():
         np.testing.assert_array_equal(blocked.replicates[key], values, err_msg=key)
@@ -50,10 +50,12 @@ def test_blocks_take_their_own_rows_of_pinned_values_with_the_runs_seed_and_leve
 
 def test_a_pinned_scalar_pins_a_one_replication_run_and_a_wrong_length_is_refused():
     baseline = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
-    one = simulate(baseline, 1, 7, ["announced"], pinned={"demand.budget_usd": 1.2e10})
+    one = simulate(baseline, 1, 7, ["announced"],
+                   options=SimulateOptions(pinned={"demand.budget_usd": 1.2e10}))
     assert one.replicates["domestic_units"].shape == (1, 1, 5)
     with pytest.raises(ValueError):
-        simulate(baseline, 3, 7, ["announced"], pinned={"demand.budget_usd": np.ones(4)})
+        simulate(baseline, 3, 7, ["announced"],
+                 options=SimulateOptions(pinned={"demand.budget_usd": np.ones(4)}))
 
 
 def test_a_run_splits_into_budget_blocks_and_for_workers_only_when_large():

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.calendar import parse_month
 from sim.model import import_market
-from sim.model.ensemble import simulate
+from sim.model.ensemble import SimulateOptions, simulate
 from sim.scenario import load
 
 BASELINE = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
@@ -64,10 +64,11 @@ def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 
 def assert_blocks_match(scenario, pinned: dict | None) -> None:
     """Every block of :data:`BLOCKS` gives the whole run's replications, bit for bit."""
-    whole = simulate(scenario, COUNT, SEED, LEVELS, pinned=pinned)
+    whole = simulate(scenario, COUNT, SEED, LEVELS, options=SimulateOptions(pinned=pinned))
     for start, stop in BLOCKS:
         part_pinned = {k: v[start:stop] for k, v in (pinned or {}).items()}
-        part = simulate(scenario, stop - start, SEED, LEVELS, first=start, pinned=part_pinned)
+        part = simulate(scenario, stop - start, SEED, LEVELS,
+                        options=SimulateOptions(first=start, pinned=part_pinned))
         assert part.replicates.keys() == whole.replicates.keys()
         for key, values in whole.replicates.items():  # (levels, R, years)
             assert same_bits(part.replicates[key], values[:, start:stop]), (key, start)
@@ -90,10 +91,11 @@ def test_blocks_equal_the_whole_run_when_skipped_paths_differ_between_blocks(mon
 
     monkeypatch.setattr(import_market, "clear_product", counting)
     pinned = pinned_paths()
-    simulate(BASELINE, 1, SEED, LEVELS, pinned={k: v[:1] for k, v in pinned.items()})
+    simulate(BASELINE, 1, SEED, LEVELS,
+             options=SimulateOptions(pinned={k: v[:1] for k, v in pinned.items()}))
     alone = len(cleared)
     cleared.clear()
-    simulate(BASELINE, COUNT, SEED, LEVELS, pinned=pinned)
+    simulate(BASELINE, COUNT, SEED, LEVELS, options=SimulateOptions(pinned=pinned))
     assert len(cleared) > alone  # replication 0 alone skips products the whole run clears
     assert_blocks_match(BASELINE, pinned)
 

@@ -20,10 +20,10 @@ from hypothesis.extra import numpy as hnp
 
 from sim.cli import main
 from sim.model import parallel
-from sim.model.ensemble import Blocking, simulate
+from sim.model.ensemble import Blocking, SimulateOptions, simulate
 from sim.model.stats import QUANTILES, summarise
 from sim.results.run_dir import write_run
-from sim.runner import execute
+from sim.runner import RunOptions, execute
 from sim.scenario import load
 
 LEVELS = ["announced", "0.5", "0.7", "0.9", "1.0"]
@@ -52,20 +52,21 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def one_pass(scenario):
-    return simulate(scenario, REPS, SEED, LEVELS, keep=KEEP)
+    return simulate(scenario, REPS, SEED, LEVELS, options=SimulateOptions(keep=KEEP))
 
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_give_the_single_process_result(scenario, one_pass, workers):
     blocking = Blocking(size=REPS // 4, workers=workers)  # four blocks, shared round-robin
-    assert_same(simulate(scenario, REPS, SEED, LEVELS, keep=KEEP, blocking=blocking), one_pass)
+    assert_same(simulate(scenario, REPS, SEED, LEVELS,
+                         options=SimulateOptions(keep=KEEP, blocking=blocking)), one_pass)
 
 
 @pytest.mark.parametrize("size", [1, 7, REPS - 1])
 def test_blocks_of_any_size_give_the_one_pass_result(scenario, one_pass, size):
-    assert_same(simulate(scenario, REPS, SEED, LEVELS, keep=KEEP,
-                         blocking=Blocking(size=size)), one_pass)
+    blocked = SimulateOptions(keep=KEEP, blocking=Blocking(size=size))
+    assert_same(simulate(scenario, REPS, SEED, LEVELS, options=blocked), one_pass)
 
 
 @pytest.mark.parametrize("lever", ["2023-01", "2025-08", "2027-05"])
@@ -97,8 +98,10 @@ def test_identical_levels_stay_identical(scenario):
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 def test_run_directory_bytes_do_not_depend_on_workers(tmp_path):
-    dirs = [execute(BASELINE, REPS, SEED, ["announced", "0.7", "1.0"], tmp_path / f"w{w}",
-                    workers=w, blocking=Blocking(size=size)).out_dir
+    dirs = [execute(BASELINE, RunOptions(replications=REPS, seed=SEED,
+                                         levels=["announced", "0.7", "1.0"],
+                                         out_dir=tmp_path / f"w{w}", workers=w,
+                                         blocking=Blocking(size=size))).out_dir
             for w, size in ((1, None), (2, 13))]
     for name in ("summary.csv", "replications.npz"):
         assert (dirs[0] / name).read_bytes() == (dirs[1] / name).read_bytes(), name
@@ -131,7 +134,8 @@ def test_default_workers_do_not_depend_on_the_load(monkeypatch):
 
 
 def test_narrow_replicates_are_float32_and_write_the_same_bytes(scenario, one_pass, tmp_path):
-    narrowed = simulate(scenario, REPS, SEED, LEVELS, keep=KEEP, narrow=True)
+    narrowed = simulate(scenario, REPS, SEED, LEVELS,
+                        options=SimulateOptions(keep=KEEP, narrow=True))
     assert [r[:4] for r in narrowed.rows] == [r[:4] for r in one_pass.rows]
     for x, y in zip(narrowed.rows, one_pass.rows, strict=True):
         np.testing.assert_array_equal(x[4], y[4])
