@@ -1,10 +1,12 @@
 """Does ``restore_malloc`` (glibc mallopt in Dask workers) still pay? CPU and peak RSS.
 
-    python benchmarks/bench_malloc.py                # 3 settings x 2 repeats, about 2 minutes
-    python benchmarks/bench_malloc.py --points 8 --reps 200 --repeats 1
+    python benchmarks/bench_malloc.py                # 3 settings x 2 repeats, about 1 minute
+    python benchmarks/bench_malloc.py --points 8 --reps 500 --repeats 1
 
-Each setting runs the same small sweep's batches in a fresh child process, as
-a Dask worker runs them (``run_batch`` in one process):
+Each setting runs the same small sweep's batches (one varied parameter, so
+every point is ``--reps`` replications; a batch of a quarter of the points)
+in a fresh child process, as a Dask worker runs them (``run_batch`` in one
+process):
   plain     no MALLOC_TRIM_THRESHOLD_ (a local pool's worker);
   dask      MALLOC_TRIM_THRESHOLD_=65536, as Dask starts its workers;
   restored  the same environment, then ``restore_malloc()`` (mallopt) first.
@@ -50,8 +52,8 @@ def child(points: int, reps: int, restore: bool) -> dict:
 def main() -> None:
     """Run every setting ``--repeats`` times, alternating, and print one line each."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--points", type=int, default=8)
-    parser.add_argument("--reps", type=int, default=500)
+    parser.add_argument("--points", type=int, default=4)
+    parser.add_argument("--reps", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--child", choices=sorted(SETTINGS))
     args = parser.parse_args()
