@@ -6,12 +6,13 @@ whose environment Dask sets to a slow allocator; :func:`restore_malloc`
 undoes that, once per worker process, before its first batch
 (:func:`sim.experiments.evaluators.dask_batch`).
 
-Measured (``benchmarks/bench_malloc.py --points 4 --reps 5000``: four
-5,000-replication ensembles in one process, December 2026, 2 shared cores):
-with Dask's ``MALLOC_TRIM_THRESHOLD_=65536`` 2.93-2.94 s CPU and ~160,000
-minor page faults; restored 2.45-2.58 s and ~12,000 faults; without the
-variable (a local pool's worker) 2.44-2.80 s and ~22,000. Peak RSS is the same
-in all three (147 MiB). It pays (12-17% CPU under Dask), so it stays, here.
+Measured (``benchmarks/bench_malloc.py``: four 5,000-replication ensembles
+in one process, two runs of two repeats, December 2026, 2 shared cores): with
+Dask's ``MALLOC_TRIM_THRESHOLD_=65536`` 2.71-2.94 s CPU and 155,000-183,000
+minor page faults; restored 2.39-2.58 s and 12,000 faults; without the
+variable (a local pool's worker) 2.37-2.80 s and 19,000-25,000. Peak RSS is
+the same in all three (147 MiB). It pays (about 10-15% CPU under Dask), so it
+stays, here.
 """
 
 from __future__ import annotations
