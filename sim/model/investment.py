@@ -106,9 +106,9 @@ class Investor:
         """SimPy process: after the month is planned, commit and bring next month's arrivals."""
         while True:
             month = yield clock.next_month()
-            yield month.after("planned")
+            yield month.turn("invested")
             self.step(month.t, *market.order_book)
-            month.done("started")
+            month.done("invested")
 
     def step(self, t: int, orders: np.ndarray, capacity: np.ndarray) -> None:
         """Update the averages, commit in month ``t`` and add what arrives in ``t + 1``.

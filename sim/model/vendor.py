@@ -157,14 +157,14 @@ class Vendor:
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
         while True:
             month = yield clock.next_month()
-            yield month.after("produced")
+            yield month.turn("capacity")
             self.capacity = self.capacity_at(month.t)
             month.done("capacity")
-            yield month.after("warmed")
+            yield month.turn("completed")
             for i, work in enumerate(self.work):  # row by row: the same sums as one stack
                 self.finished.put_row(i, work.finish(month.t))
             month.done("completed")
-            yield month.after("planned")
+            yield month.turn("started")
             self.start(month.t, plan.utilisation)
             month.done("started")
 

@@ -42,14 +42,14 @@ def test_an_imported_pool_is_free_until_the_controls_then_holds_its_shares():
     def watch_pools():
         while True:
             month = yield world.clock.next_month()
-            yield month.after("produced")
+            yield month.after("supplied")
             levels.append((a.free, a.available().item(), b.available().item()))
             month.done("recorded")
 
     for key, steps in supply.dated().items():
         world.timeline.add(key, steps)
         world.env.process(supply.watch(world.timeline, key))
-    world.clock.join("produced", "recorded")
+    world.clock.join("supplied", "recorded")
     world.run(supply.supply(world.clock), watch_pools())
     # Feb: the stock held at the announcement; Mar: the rush, controls, domestic output
     assert levels[0] == (True, 0.0, 0.0)
