@@ -104,7 +104,7 @@ class Model:
         self.rows = LevelRows(len(self.levels), first_divergence(list(targets.values())),
                               track=False)
         self.foundries = {n: Foundry(n, s, cal, draw) for n, s in scenario.foundries.items()}
-        works = Works(self.foundries, self.rows, HBM_RULES[scenario.memory.allocation])
+        works = Works(self.foundries, self.rows, HBM_RULES[scenario.memory.allocation], self.env)
         self.vendors = [Vendor(n, default_pool(s), cal, draw, works)
                         for n, s in scenario.vendors.items()]
         self.hbm = HbmSupply(scenario.memory, cal, draw, self.memory_pools())
