@@ -3,15 +3,16 @@
 A vendor's work in progress is a :class:`Deliveries`: chips started in month
 ``t`` are sent as SimPy timeouts, one per distinct lead among the
 replications (a replication's lead is drawn, (R,) whole months), each
-carrying the units and the mask of the replications with that lead. A
-timeout fires at SimPy time ``t + lead``, at the start of that month before
-the clock opens it, and its units join what is due; the vendor takes what is
-due when it completes the month (``completed`` in :data:`sim.model.month.MONTH`).
+carrying the units of the replications with that lead. A timeout fires at
+SimPy time ``t + lead``, at the start of that month before the clock opens
+it, and its units become due; the vendor takes what is due when it
+completes the month (``completed`` in :data:`sim.model.month.MONTH`).
 
 Each replication receives exactly one arrival a month (from the month its
 lead reaches back to), so arrivals are copied into what is due, never
 summed: the values are those the ring of :class:`sim.model.state.Pipeline`
-gave, bit for bit.
+gave, bit for bit, at the same cost (the units are copied once when sent
+and once when they arrive).
 """
 
 from __future__ import annotations
@@ -37,39 +38,43 @@ class Deliveries:
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
         if self.lead.size and not 1 <= self.lead.min() <= self.lead.max() < depth:
             raise ValueError(f"leads must be whole months from 1 to {depth - 1}")
-        # one timeout per distinct lead: (lead, mask of the replications with it)
-        self.groups = [(int(months), self.lead == months) for months in np.unique(self.lead)]
+        # one timeout per distinct lead: (lead, the replications with it: their columns)
+        leads = np.unique(self.lead)
+        self.groups = [(int(months), slice(None) if len(leads) == 1
+                        else np.flatnonzero(self.lead == months)) for months in leads]
         self.due = np.zeros(shape)  # arrived this month, not yet taken
         self.added = np.zeros(shape)
         self.taken = np.zeros(shape) if track else None
         self.wip = np.zeros(shape)
 
-    def send(self, units: np.ndarray, after: int, mask: np.ndarray) -> None:
-        """Let ``units`` (rows, R) arrive for the ``mask`` replications ``after`` months on."""
+    def send(self, units: np.ndarray, after: int, columns) -> None:
+        """Let ``units`` (rows, R) arrive ``after`` months on, for the replications ``columns``.
+
+        What is sent is a copy (the caller's array may change while it waits).
+        """
+        part = np.array(units[:, columns], dtype=float)
         if after == 0:
-            np.copyto(self.due, units, where=mask)
+            self.due[:, columns] = part
         else:
-            self.env.timeout(after, (units, mask)).callbacks.append(self.arrive)
+            self.env.timeout(after, (part, columns)).callbacks.append(self.arrive)
 
     def arrive(self, event: simpy.Event) -> None:
-        """SimPy callback: a timeout's units join what is due, for its replications."""
-        units, mask = event.value
-        np.copyto(self.due, units, where=mask)
+        """SimPy callback: a timeout's units are due now, for its replications."""
+        part, columns = event.value
+        self.due[:, columns] = part
 
     def start(self, t: int, units: np.ndarray) -> None:
         """Start ``units`` (levels, R) in month ``t`` (now): each arrives after its lead."""
-        units = np.array(units, dtype=float)  # in transit: the caller's array may change
         self.added += units
         self.wip += units
-        for months, mask in self.groups:
-            self.send(units, months, mask)
+        for months, columns in self.groups:
+            self.send(units, months, columns)
 
     def prefill(self, units: np.ndarray) -> None:
         """As if ``units`` (levels, R) had been started every month before the first (now)."""
-        units = np.array(units, dtype=float)
-        for months, mask in self.groups:  # started ``back`` months ago: due in months - back
+        for months, columns in self.groups:  # started ``back`` months ago: due in months - back
             for after in range(months):
-                self.send(units, after, mask)
+                self.send(units, after, columns)
         waiting = self.lead.astype(float)  # months of starts still in progress at month 0
         self.added += units * waiting
         self.wip += units * waiting
