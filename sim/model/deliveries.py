@@ -10,9 +10,9 @@ completes the month (``completed`` in :data:`sim.model.month.MONTH`).
 
 Each replication receives exactly one arrival a month (from the month its
 lead reaches back to), so arrivals are copied into what is due, never
-summed: the values are those the ring of :class:`sim.model.state.Pipeline`
-gave, bit for bit, at the same cost (the units are copied once when sent
-and once when they arrive).
+summed: the values are those of the ring indexed by month that it replaced
+(``Pipeline``, until issue 22), bit for bit, at the same cost (the units are
+copied once when sent and once when they arrive).
 """
 
 from __future__ import annotations
@@ -32,8 +32,11 @@ class Deliveries:
     """
 
     def __init__(self, env: simpy.Environment, depth: int, shape: tuple[int, int],
-                 lead: np.ndarray, track: bool = True):
+                 lead: np.ndarray, track: bool = True, receive=None):
         self.env = env
+        # None: arrivals wait in ``due`` for :meth:`finish`; else they are finished as they
+        # arrive and handed on, ``receive(units, columns)``
+        self.receive = receive
         self.depth = depth
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
         if self.lead.size and not 1 <= self.lead.min() <= self.lead.max() < depth:
@@ -61,7 +64,13 @@ class Deliveries:
     def arrive(self, event: simpy.Event) -> None:
         """SimPy callback: a timeout's units are due now, for its replications."""
         part, columns = event.value
-        self.due[:, columns] = part
+        if self.receive is None:
+            self.due[:, columns] = part
+            return
+        if self.taken is not None:
+            self.taken[:, columns] += part
+        self.wip[:, columns] -= part
+        self.receive(part, columns)
 
     def start(self, t: int, units: np.ndarray) -> None:
         """Start ``units`` (levels, R) in month ``t`` (now): each arrives after its lead."""

@@ -111,7 +111,7 @@ class Model:
         packaging = (investment.Packaging(scenario.packaging, cal, draw)
                      if scenario.packaging.capacity else None)
         self.investor = investment.build(scenario, cal, draw, self.rows,
-                                         (self.foundries, self.hbm, packaging))
+                                         (self.foundries, self.hbm, packaging), self.env)
         self.channels = self.import_channels()
         self.segments, shares = self.buyer_segments(targets)
         self.rules = ImportRules(self.channels, [s.name for s in self.segments], self.rows,

@@ -7,8 +7,10 @@ and reports the step done, and the Model joins each process to the steps
 declared for it; the table in docs/model.md is :func:`table` (a test checks
 both the running order and the document against this tuple).
 
-What varies in time is not here: dated entries are timeline events
-(:mod:`sim.model.timeline`), fired before a month begins.
+What varies in time is not here but in SimPy events, fired at the start of
+a month before the clock opens it: dated entries (:mod:`sim.model.timeline`),
+and chips and capacity arriving after their lead times
+(:mod:`sim.model.deliveries`).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ MONTH: tuple[Step, ...] = (
          "the month to the ledger"),
     Step("invested", "Investor.invest",
          "(when a scenario gives ceilings) averages the month's shortfall, commits new "
-         "capacity, adds what arrives next month"),
+         "capacity, sent on its lead time"),
     Step("started", "Vendor.produce",
          "starts that share of every product's capacity, using memory and banked dies"),
     Step("recorded", "Recorder.record",

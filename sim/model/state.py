@@ -47,6 +47,12 @@ class Stock:
         if self.added is not None:
             self.added += amount
 
+    def put_columns(self, amount: np.ndarray, columns) -> None:
+        """``level[..., columns] += amount``: add for some replications only."""
+        self.level[..., columns] += amount
+        if self.added is not None:
+            self.added[..., columns] += amount
+
     def put_row(self, index: int, amount: np.ndarray) -> None:
         """``level[index] += amount``: add to one row of the leading axis."""
         self.level[index] += amount
@@ -165,96 +171,6 @@ class Backlog:
         for name in ("filed", "served", "lapsed"):
             if getattr(self, name) is not None:
                 setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
-
-
-class Pipeline:
-    """Work in progress: units started in month ``t`` finish in month ``t + lead``.
-
-    A ring holds each recent month's starts, laid out (levels, depth, R) so
-    that one (R,) index picks every level's slot; month ``t`` finishes, for
-    each replication, what it started ``lead`` months before (``lead`` (R,)
-    whole months, 1 to ``depth - 1``). Invariant: ``added - taken`` equals
-    :meth:`level`, the units in progress. ``added`` (units started) is always
-    kept; ``taken`` only with ``track`` (else None).
-
-    (A ring per replication of its own lead's months, end to end, holds a
-    third less at the baseline's leads but writes each start scattered: it
-    cost more CPU than it saved memory, and blocks bound memory anyway.)
-    """
-
-    def __init__(self, depth: int, shape: tuple[int, int], lead: np.ndarray,
-                 track: bool = True):
-        self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
-        if self.lead.size and not 1 <= self.lead.min() <= self.lead.max() < depth:
-            raise ValueError(f"leads must be whole months from 1 to {depth - 1}")
-        self.ring = np.zeros((shape[0], depth, shape[-1]))
-        self.added = np.zeros(shape)
-        self.taken = np.zeros(shape) if track else None
-        self.wip = np.zeros(shape)
-
-    @property
-    def depth(self) -> int:
-        """Months the ring holds."""
-        return self.ring.shape[1]
-
-    def start(self, t: int, units: np.ndarray) -> None:
-        """File ``units`` (levels, R) started in month ``t``."""
-        self.ring[:, t % self.depth] = units
-        self.added += units
-        self.wip += units
-
-    def prefill(self, units: np.ndarray) -> None:
-        """Fill every month before the first with ``units`` started (levels, R)."""
-        for back in range(1, self.depth):
-            self.ring[:, -back] = units
-        waiting = self.lead.astype(float)  # months of starts still in progress at month 0
-        self.added += units * waiting
-        self.wip += units * waiting
-
-    def finish(self, t: int) -> np.ndarray:
-        """Return what finishes in month ``t`` (started ``lead`` months before), (levels, R)."""
-        # a slot not yet written in the first months holds zeros; replication r's slot
-        # is element slot * R + r of a level's flattened (depth, R) ring: always in
-        # range, so "clip" only skips numpy's bounds check
-        count = self.ring.shape[2]
-        index = np.subtract(t, self.lead, dtype=np.intp)
-        index %= self.depth
-        index *= count
-        index += columns(count)
-        due = self.ring.reshape(len(self.ring), -1).take(index, axis=1, mode="clip")
-        if self.taken is not None:
-            self.taken += due
-        self.wip -= due
-        return due
-
-    def level(self) -> np.ndarray:
-        """Units in progress, (levels, R)."""
-        return self.wip
-
-    def imbalance(self) -> np.ndarray:
-        """Return ``added - taken - in progress``: zero up to rounding."""
-        if self.taken is None:
-            raise ValueError("this pipeline keeps no total taken (made with track=False)")
-        return self.added - self.taken - self.wip
-
-    def expand(self, levels: int) -> None:
-        """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
-        self.ring = np.repeat(self.ring, levels, axis=0)
-        for name in ("added", "taken", "wip"):
-            if getattr(self, name) is not None:
-                setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))
-
-
-_COLUMNS: dict[int, np.ndarray] = {}
-
-
-def columns(count: int) -> np.ndarray:
-    """``arange(count)``, made once per count and shared (read-only)."""
-    if count not in _COLUMNS:
-        _COLUMNS.clear()  # one run's count at a time
-        _COLUMNS[count] = np.arange(count)
-        _COLUMNS[count].flags.writeable = False
-    return _COLUMNS[count]
 
 
 class LevelRows:

@@ -240,7 +240,7 @@ def test_stacks_added_by_investment_reach_the_pools_by_level_from_the_controls()
                   domestic_stacks={"2025": fixed(120)})
     supply = HbmSupply(spec, world.cal, draws(1), [(a, np.array([1.0]), np.array([1.0]))])
     supply.growth = Capacity(supply.monthly, lambda t: np.array([1e9]), np.array([1.0]),
-                             LevelRows(2, 0), 1)
+                             LevelRows(2, 0), 1, world.env)
     supply.growth.added.put(np.array([[3.0], [7.0]]))  # stacks a month added, by level
     supply.deliver(0)  # before the controls: nothing domestic
     np.testing.assert_allclose(a.flow.level, [[0.0], [0.0]])
