@@ -1,21 +1,23 @@
 """Deliveries after a lead time, carried by SimPy: work started now arrives ``lead`` months on.
 
-A vendor's work in progress is a :class:`Deliveries`: chips started in month
-``t`` are sent as SimPy timeouts, one per distinct lead among the
-replications (a replication's lead is drawn, (R,) whole months), each
-carrying the units of the replications with that lead. A timeout fires at
-SimPy time ``t + lead``, at the start of that month before the clock opens
-it, and its units become due; the vendor takes what is due when it
-completes the month (``completed`` in :data:`sim.model.month.MONTH`).
+Chips a vendor starts and capacity the investor commits are :class:`Deliveries`.
+Units started in month ``t`` go, replication by replication, into the
+delivery of month ``t + lead`` (a replication's lead is drawn, (R,) whole
+months); each month that has a delivery on its way has one SimPy timeout,
+which fires at the start of that month, before the clock opens it. Then the
+month's delivery is due: a vendor takes it when it completes the month
+(``completed`` in :data:`sim.model.month.MONTH`); capacity is handed on as
+it arrives (``receive``), into the investor's added stock.
 
-Each replication receives exactly one arrival a month (from the month its
-lead reaches back to), so arrivals are copied into what is due, never
-summed: the values are those of the ring indexed by month that it replaced
-(``Pipeline``, until issue 22), bit for bit, at the same cost (the units are
-copied once when sent and once when they arrive).
+Each replication's units fill its own column of one delivery a month (from
+the month its lead reaches back to), so they are copied, never summed: the
+values are those of the ring indexed by month that this replaced
+(``Pipeline``, until issue 22), bit for bit, at about its cost.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import simpy
@@ -27,50 +29,55 @@ class Deliveries:
     ``lead`` (R,) whole months, 1 to ``depth - 1``. Invariant: ``added -
     taken`` equals :meth:`level`, the units in progress. ``added`` (units
     started) is always kept; ``taken`` only with ``track`` (else None).
-    Units in transit keep the rows they were started with; when the quota
-    levels part (:meth:`expand`) they arrive into every level's row.
+    ``receive``: None, deliveries wait in ``due`` until :meth:`finish`; else
+    they are finished as they arrive and handed to ``receive(units)``.
     """
 
     def __init__(self, env: simpy.Environment, depth: int, shape: tuple[int, int],
-                 lead: np.ndarray, track: bool = True, receive=None):
+                 lead: np.ndarray, track: bool = True,
+                 receive: Callable[[np.ndarray], None] | None = None):
         self.env = env
-        # None: arrivals wait in ``due`` for :meth:`finish`; else they are finished as they
-        # arrive and handed on, ``receive(units, columns)``
         self.receive = receive
         self.depth = depth
         self.lead = np.broadcast_to(np.asarray(lead), shape[-1:])
         if self.lead.size and not 1 <= self.lead.min() <= self.lead.max() < depth:
             raise ValueError(f"leads must be whole months from 1 to {depth - 1}")
-        # one timeout per distinct lead: (lead, the replications with it: their columns)
+        # (lead, the replications with it: their columns), one entry per distinct lead
         leads = np.unique(self.lead)
         self.groups = [(int(months), slice(None) if len(leads) == 1
                         else np.flatnonzero(self.lead == months)) for months in leads]
-        self.due = np.zeros(shape)  # arrived this month, not yet taken
+        self.on_way: dict = {}  # SimPy time a delivery is due -> its units, (rows, R)
+        self.due = np.zeros(shape)  # delivered this month, not yet taken
         self.added = np.zeros(shape)
         self.taken = np.zeros(shape) if track else None
         self.wip = np.zeros(shape)
 
     def send(self, units: np.ndarray, after: int, columns) -> None:
-        """Let ``units`` (rows, R) arrive ``after`` months on, for the replications ``columns``.
+        """Put ``units`` (rows, R) of replications ``columns`` on the delivery ``after`` months on.
 
-        What is sent is a copy (the caller's array may change while it waits).
+        They are copied (the caller's array may change while they wait); the
+        first units for a month start its SimPy timeout.
         """
-        part = np.array(units[:, columns], dtype=float)
         if after == 0:
-            self.due[:, columns] = part
-        else:
-            self.env.timeout(after, (part, columns)).callbacks.append(self.arrive)
+            self.due[:, columns] = units[:, columns]
+            return
+        when = self.env.now + after
+        delivery = self.on_way.get(when)
+        if delivery is None:
+            delivery = self.on_way[when] = np.zeros(self.due.shape)
+            self.env.timeout(after, when).callbacks.append(self.arrive)
+        delivery[:, columns] = units[:, columns]
 
     def arrive(self, event: simpy.Event) -> None:
-        """SimPy callback: a timeout's units are due now, for its replications."""
-        part, columns = event.value
+        """SimPy callback: the month's delivery has come; it is due (or handed on)."""
+        delivery = self.on_way.pop(event.value)
         if self.receive is None:
-            self.due[:, columns] = part
+            self.due = delivery
             return
         if self.taken is not None:
-            self.taken[:, columns] += part
-        self.wip[:, columns] -= part
-        self.receive(part, columns)
+            self.taken += delivery
+        self.wip -= delivery
+        self.receive(delivery)
 
     def start(self, t: int, units: np.ndarray) -> None:
         """Start ``units`` (levels, R) in month ``t`` (now): each arrives after its lead."""
@@ -111,6 +118,8 @@ class Deliveries:
 
     def expand(self, levels: int) -> None:
         """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
+        self.on_way = {when: np.repeat(units, levels, axis=0)
+                       for when, units in self.on_way.items()}
         for name in ("due", "added", "taken", "wip"):
             if getattr(self, name) is not None:
                 setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))

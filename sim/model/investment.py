@@ -65,7 +65,7 @@ class Capacity:
         # commitments on their way: each comes on line (into ``added``) when its lead is up
         self.pipeline = levels.hold(Deliveries(env, int(self.lead.max()) + 1,
                                                (levels.rows, count), self.lead,
-                                               receive=self.added.put_columns))
+                                               receive=self.added.put))
 
     def commit(self, t: int, wanted: np.ndarray, response: np.ndarray) -> np.ndarray:
         """Commit ``response`` of the gap to ``wanted x current``, within the ceiling; return it.

@@ -47,12 +47,6 @@ class Stock:
         if self.added is not None:
             self.added += amount
 
-    def put_columns(self, amount: np.ndarray, columns) -> None:
-        """``level[..., columns] += amount``: add for some replications only."""
-        self.level[..., columns] += amount
-        if self.added is not None:
-            self.added[..., columns] += amount
-
     def put_row(self, index: int, amount: np.ndarray) -> None:
         """``level[index] += amount``: add to one row of the leading axis."""
         self.level[index] += amount

@@ -65,7 +65,7 @@ def test_each_replication_s_starts_arrive_after_its_own_lead_bit_for_bit(leads, 
     np.testing.assert_allclose(work.imbalance(), 0.0, atol=1e-12)
 
 
-def test_started_units_wait_in_simpy_one_timeout_per_distinct_lead():
+def test_started_units_wait_in_simpy_one_timeout_per_month_a_delivery_is_due():
     env = simpy.Environment()
     work = Deliveries(env, 4, (1, 4), np.array([1, 3, 3, 1]))
     work.start(0, np.array([[1.0, 2.0, 3.0, 4.0]]))
@@ -115,10 +115,10 @@ def test_without_totals_the_same_units_arrive_and_wait():
 def test_arrivals_handed_on_as_they_come_are_finished_then():
     env, got = simpy.Environment(), []
     work = Deliveries(env, 3, (1, 2), np.array([1, 2]),
-                      receive=lambda units, columns: got.append((env.now, units.tolist())))
+                      receive=lambda units: got.append((env.now, units.tolist())))
     work.start(0, np.array([[5.0, 7.0]]))
     env.run()
-    assert got == [(1, [[5.0]]), (2, [[7.0]])]
+    assert got == [(1, [[5.0, 0.0]]), (2, [[0.0, 7.0]])]
     np.testing.assert_array_equal(work.level(), 0.0)
     np.testing.assert_array_equal(work.taken, [[5.0, 7.0]])
 
