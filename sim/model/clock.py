@@ -2,22 +2,22 @@
 
 The month is the accounting period. At the start of month ``t`` (SimPy time
 ``t``) the clock fires the timeline's events dated ``t``, then opens a
-:class:`Month`, whose phase events say what has happened so far:
+:class:`Month`, with an event per step of :data:`sim.model.month.MONTH`, the
+month's order declared once (begun -> produced -> supplied -> offered ->
+ordered -> capacity -> warmed -> imported -> completed -> redirected ->
+delivered -> planned -> invested -> started -> recorded).
 
-    begun -> produced (wafers, memory) -> capacity; offered (import supply);
-          ordered -> warmed (first month only: work in progress filled)
-          -> completed (work finished) -> imported -> redirected
-          -> delivered -> planned -> started -> recorded
+An actor's process joins the steps declared for it (:meth:`Clock.start`),
+waits for its turn at each (:meth:`Month.turn`: the step before it done) and
+reports it (:meth:`Month.done`). A step's event succeeds once every actor
+that joined it has reported it done, or, if no actor joined it, as soon as
+the step before it is done. When the month is recorded the clock waits one
+time unit and opens the next. No actor waits on a time offset: within a
+month, order comes from these events alone.
 
-A phase's event succeeds once every actor that joined the phase has reported
-it done (:meth:`Month.done`), or, if no actor joined it, as soon as the phase
-before it is done; actors wait on the phases they need. When the
-month is recorded the clock waits one time unit and opens the next. No actor
-waits on a time offset: within a month, order comes from these events alone.
-
-Should an actor stop reporting a phase, no event is left and SimPy's run
+Should an actor stop reporting a step, no event is left and SimPy's run
 simply ends early; :meth:`Clock.check` turns that into an error naming the
-month and the phase that stalled.
+month and the step that stalled.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from collections.abc import Callable
 
 import simpy
 
-PHASES = ("begun", "produced", "capacity", "offered", "ordered", "warmed", "completed",
-          "imported", "redirected", "delivered", "planned", "started", "recorded")
+from sim.model.month import STEPS, steps_of
+
+PHASES = STEPS  # the month's steps, in order, from its one declaration
+BEFORE = dict(zip(PHASES[1:], PHASES, strict=False))  # step -> the step before it
 
 
 class Month:
@@ -50,6 +52,10 @@ class Month:
     def after(self, phase: str) -> simpy.Event:
         """Return the event of ``phase`` being done this month."""
         return self.events[phase]
+
+    def turn(self, step: str) -> simpy.Event:
+        """Return the event of ``step``'s turn: the step before it done this month."""
+        return self.events[BEFORE[step]]
 
     def done(self, phase: str) -> None:
         """Report one actor's part of ``phase`` done; the last report triggers its event."""
@@ -117,6 +123,19 @@ class Clock:
         if unknown:
             raise ValueError(f"unknown phases {unknown}; a month has {', '.join(PHASES)}")
         self.members.update(phases)
+
+    def start(self, process) -> None:
+        """Join ``process`` (an actor's SimPy generator) to its declared steps and start it.
+
+        Its steps are those :data:`sim.model.month.MONTH` gives its qualified
+        name (``Vendor.produce``); a process the month does not name is an error.
+        """
+        steps = steps_of(process.__qualname__)
+        if not steps:
+            raise ValueError(f"{process.__qualname__} does no step of the month "
+                             "(sim.model.month.MONTH)")
+        self.join(*steps)
+        self.env.process(process)
 
     def next_month(self) -> simpy.Event:
         """Return the event of the next month beginning (its value is the :class:`Month`)."""

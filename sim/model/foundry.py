@@ -61,6 +61,7 @@ class Foundry:
         """SimPy process: at each month's start, publish its AI wafer starts."""
         while True:
             month = yield clock.next_month()
+            yield month.turn("produced")
             self.wafers = self.wafers_at(month.t)
             month.done("produced")
 

@@ -82,6 +82,7 @@ class ImportChannel:
         """SimPy process: at each month's start, publish the month's supply."""
         while True:
             month = yield clock.next_month()
+            yield month.turn("offered")
             self.month = month.t
             month.done("offered")
 

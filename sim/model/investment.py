@@ -15,8 +15,9 @@ national capacity, both H100e a month), the investor
    month), within the room its ceiling leaves:
    ``base(t) + added + in pipeline + commitment <= ceiling(t + L)``, the plan's
    ceiling for when the capacity comes on line (``L``: the kind's central lead);
-4. moves the commitments due next month from the pipeline into the added
-   stock, where they stay (no retirement).
+4. sends the commitment on its lead time: a SimPy timeout
+   (:class:`sim.model.deliveries.Deliveries`) brings it into the added stock
+   when its month comes, where it stays (no retirement).
 
 More orders never lower a gap, so a quota that raises orders raises later
 capacity until the ceilings bind.
@@ -31,11 +32,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import simpy
 
 from sim.calendar import Calendar
 from sim.model import paths
+from sim.model.deliveries import Deliveries
 from sim.model.foundry import Foundry, years
-from sim.model.state import LevelRows, Pipeline
+from sim.model.state import LevelRows
 from sim.model.stats import ratio, total
 from sim.model.vendor import whole_months
 from sim.rng import Draws
@@ -54,13 +57,15 @@ class Capacity:
     """
 
     def __init__(self, base: Callable[[int], np.ndarray], ceiling: Callable[[int], np.ndarray],
-                 lead: np.ndarray, levels: LevelRows, count: int):
+                 lead: np.ndarray, levels: LevelRows, count: int, env: simpy.Environment):
         self.base = base
         self.ceiling = ceiling
         self.lead = np.clip(whole_months(lead), 1, MAX_LEAD).astype(np.int16)  # whole months
         self.added = levels.stock(replications=count, track=True)
-        self.pipeline = levels.hold(Pipeline(int(self.lead.max()) + 1, (levels.rows, count),
-                                             self.lead))
+        # commitments on their way: each comes on line (into ``added``) when its lead is up
+        self.pipeline = levels.hold(Deliveries(env, int(self.lead.max()) + 1,
+                                               (levels.rows, count), self.lead,
+                                               receive=self.added.put))
 
     def commit(self, t: int, wanted: np.ndarray, response: np.ndarray) -> np.ndarray:
         """Commit ``response`` of the gap to ``wanted x current``, within the ceiling; return it.
@@ -75,10 +80,6 @@ class Capacity:
         commitment = np.minimum(response * gap, room)
         self.pipeline.start(t, commitment)
         return commitment
-
-    def arrive(self, t: int) -> None:
-        """Add the commitments that become capacity in month ``t`` to the stock."""
-        self.added.put(self.pipeline.finish(t))
 
     def at(self, t: int) -> np.ndarray:
         """Capacity in month ``t``: base plus what investment added, (levels, R)."""
@@ -103,15 +104,15 @@ class Investor:
         self.capacity: np.ndarray | None = None  # smoothed national capacity, H100e a month
 
     def invest(self, clock, market):
-        """SimPy process: after the month is planned, commit and bring next month's arrivals."""
+        """SimPy process: after the month is planned, commit capacity (on line after its lead)."""
         while True:
             month = yield clock.next_month()
-            yield month.after("planned")
+            yield month.turn("invested")
             self.step(month.t, *market.order_book)
-            month.done("started")
+            month.done("invested")
 
     def step(self, t: int, orders: np.ndarray, capacity: np.ndarray) -> None:
-        """Update the averages, commit in month ``t`` and add what arrives in ``t + 1``.
+        """Update the averages and commit in month ``t`` (SimPy brings it on line later).
 
         ``orders`` and ``capacity`` are this month's new domestic orders and
         national capacity, H100e (levels, R).
@@ -121,7 +122,6 @@ class Investor:
         wanted = ratio(self.orders, self.capacity, 1.0)
         for capacity_of_kind in self.capacities.values():
             capacity_of_kind.commit(t, wanted, self.response)
-            capacity_of_kind.arrive(t + 1)
 
 
 def smoothed(average: np.ndarray | None, value: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -158,7 +158,8 @@ class Packaging:
 
 
 def build(scenario, cal: Calendar, draw: Draws, levels: LevelRows,
-          parts: tuple[dict[str, Foundry], object, Packaging | None]) -> Investor | None:
+          parts: tuple[dict[str, Foundry], object, Packaging | None],
+          env: simpy.Environment) -> Investor | None:
     """Make the investor and wire each capacity into its actor; None when nothing can grow.
 
     ``parts`` are the foundries, the HBM supply and the packaging (None: unlimited).
@@ -172,7 +173,7 @@ def build(scenario, cal: Calendar, draw: Draws, levels: LevelRows,
         lead_months = draw(f"{here.rsplit('.', 1)[0]}.lead_months", lead)
         ahead = int(np.floor(lead.central + 0.5))  # plans bound capacity when it comes on line
         return Capacity(base, lambda t: limit.at(min(t + ahead, cal.months - 1)) / per,
-                        lead_months, levels, count)
+                        lead_months, levels, count, env)
 
     for name, spec in scenario.foundries.items():
         if spec.ceiling:

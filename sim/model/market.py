@@ -76,18 +76,19 @@ class Market:
         """SimPy process: imports, then domestic deliveries, then the production plan."""
         while True:
             month = yield clock.next_month()
-            yield month.after("capacity") & month.after("ordered")
+            yield month.turn("warmed")
             if self.packaging is not None:  # vendors' chips within national packaging
                 self.packaging.limit(self.vendors, month.t)
             if month.t == 0:
                 self.warm_start()
             month.done("warmed")
-            yield month.after("offered")
+            yield month.turn("imported")
             self.imports = self.clear_imports()
             month.done("imported")
-            yield month.after("redirected") & month.after("completed")
+            yield month.turn("delivered")
             self.pending = self.clear_domestic(month.t)
             month.done("delivered")
+            yield month.turn("planned")
             self.plan()
             self.settle()
             month.done("planned")

@@ -151,8 +151,9 @@ class HbmSupply:
         """SimPy process: at each month's start, bring the month's memory into the pools."""
         while True:
             month = yield clock.next_month()
+            yield month.turn("supplied")
             self.deliver(month.t)
-            month.done("produced")
+            month.done("supplied")
 
     def monthly(self, t: int) -> np.ndarray:
         """Domestic stacks a month the scenario's path gives for month ``t``, (R,)."""

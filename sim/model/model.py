@@ -105,14 +105,14 @@ class Model:
         self.rows = LevelRows(len(self.levels), first_divergence(list(targets.values())),
                               track=False)
         self.foundries = {n: Foundry(n, s, cal, draw) for n, s in scenario.foundries.items()}
-        works = Works(self.foundries, self.rows, HBM_RULES[scenario.memory.allocation])
+        works = Works(self.foundries, self.rows, HBM_RULES[scenario.memory.allocation], self.env)
         self.vendors = [Vendor(n, default_pool(s), cal, draw, works)
                         for n, s in scenario.vendors.items()]
         self.hbm = HbmSupply(scenario.memory, cal, draw, self.memory_pools())
         packaging = (investment.Packaging(scenario.packaging, cal, draw)
                      if scenario.packaging.capacity else None)
         self.investor = investment.build(scenario, cal, draw, self.rows,
-                                         (self.foundries, self.hbm, packaging))
+                                         (self.foundries, self.hbm, packaging), self.env)
         self.channels = self.import_channels()
         self.segments, shares = self.buyer_segments(targets)
         self.rules = ImportRules(self.channels, [s.name for s in self.segments], self.rows,
@@ -190,7 +190,7 @@ class Model:
         return [*self.foundries.values(), *products, self.hbm, *self.channels, self.rules]
 
     def start(self) -> None:
-        """Schedule the timeline, join every actor to its phases and start the processes."""
+        """Schedule the timeline, join every actor to its steps of the month and start it."""
         env, clock = self.env, self.clock
         for actor in self.watchers():
             for key, steps in actor.dated().items():
@@ -200,20 +200,16 @@ class Model:
             self.timeline.add(PART, np.asarray(self.rows.part_step))
             env.process(part_levels(self.timeline, self.rows))
         market = self.market
-        processes = ([(f.produce(clock), ("produced",)) for f in self.foundries.values()]
-                     + [(self.hbm.supply(clock), ("produced",))]
-                     + [(v.produce(clock, market), ("completed", "capacity", "started"))
-                        for v in self.vendors]
-                     + [(c.offer(clock), ("offered",)) for c in self.channels]
-                     + [(s.procure(clock, market), ("ordered", "redirected"))
-                        for s in self.segments]
-                     + [(market.clear(clock), ("warmed", "imported", "delivered", "planned")),
-                        (self.recorder.record(clock), ("recorded",))])
+        processes = ([f.produce(clock) for f in self.foundries.values()]
+                     + [self.hbm.supply(clock)]
+                     + [c.offer(clock) for c in self.channels]
+                     + [s.procure(clock, market) for s in self.segments]
+                     + [v.produce(clock, market) for v in self.vendors]
+                     + [market.clear(clock), self.recorder.record(clock)])
         if self.investor is not None:
-            processes.append((self.investor.invest(clock, market), ("started",)))
-        for process, phases in processes:
-            clock.join(*phases)
-            env.process(process)
+            processes.append(self.investor.invest(clock, market))
+        for process in processes:  # each joins the steps sim.model.month.MONTH gives it
+            clock.start(process)
         env.process(clock.tick())
 
     def run(self) -> EnsembleResult:

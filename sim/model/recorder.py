@@ -90,7 +90,7 @@ class Recorder:
         """SimPy process: once vendors have started the month's work, emit the periods that end."""
         while True:
             month = yield clock.next_month()
-            yield month.after("started")
+            yield month.turn("recorded")
             self.record_month(month.t)
             month.done("recorded")
 

@@ -174,9 +174,10 @@ class BuyerSegment:
         """SimPy process: order, then settle imports once they have cleared."""
         while True:
             month = yield clock.next_month()
+            yield month.turn("ordered")
             self.order(month.t, market.mix, market.price)
             month.done("ordered")
-            yield month.after("imported")
+            yield month.turn("redirected")
             got, rushed = market.imports_for(self)
             self.receive_imports(got, rushed)
             month.done("redirected")

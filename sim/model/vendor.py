@@ -16,12 +16,14 @@ from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
+import simpy
 
 from sim.calendar import Calendar, parse_month
 from sim.model import paths
+from sim.model.deliveries import Deliveries
 from sim.model.foundry import Foundry
 from sim.model.memory import DEFAULT_POOL, MemoryPool
-from sim.model.state import LevelRows, Pipeline
+from sim.model.state import LevelRows
 from sim.model.stats import ratio
 from sim.rng import Draws
 from sim.scenario.dist import Dist
@@ -100,7 +102,7 @@ def yield_curve(spec: ProductSpec, here: str, draw: Draws) -> tuple[np.ndarray, 
 
 
 class Works(NamedTuple):
-    """What a vendor works with: the foundries, the level rows of its stocks, its memory rule.
+    """What a vendor works with: foundries, level rows of its stocks, memory rule, environment.
 
     ``memory_rule`` is an HBM rule from :data:`sim.model.policies.HBM_RULES`
     (``[memory] allocation``): how each pool's stacks are shared among the
@@ -110,19 +112,21 @@ class Works(NamedTuple):
     foundries: dict[str, Foundry]
     levels: LevelRows
     memory_rule: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+    env: simpy.Environment  # where chips started are delivered after their lead times
 
 
 class Vendor:
     """A domestic designer: capacity from wafers, banked dies and memory; builds to orders.
 
     Stocks: ``finished`` chips (products, levels, R), work in progress per
-    product (a :class:`Pipeline`), banked dies (levels, R) and its memory
-    pools. Invariant: chips started = in progress + finished + delivered.
+    product (:class:`~sim.model.deliveries.Deliveries`: SimPy delivers it after
+    its lead time), banked dies (levels, R) and its memory pools. Invariant:
+    chips started = in progress + finished + delivered.
     """
 
     def __init__(self, name: str, spec: VendorSpec, cal: Calendar, draw: Draws, works: Works):
         self.name = name
-        foundries, levels, self.rule = works
+        foundries, levels, self.rule, _ = works
         here = f"vendors.{name}"
         self.products = [Product(p, s, f"{here}.products.{p}", cal, draw)
                          for p, s in spec.products.items()]
@@ -139,8 +143,8 @@ class Vendor:
                                      track=True if levels.track else ("taken",))
         depth = int(max(p.lead.max() for p in self.products)) + 1
         # chips started (added) are a conservation total; chips finished are kept as tracked
-        self.work = [levels.hold(Pipeline(depth, (levels.rows, draw.count), p.lead,
-                                          levels.track)) for p in self.products]
+        self.work = [levels.hold(Deliveries(works.env, depth, (levels.rows, draw.count), p.lead,
+                                            levels.track)) for p in self.products]
         self.capacity: Capacity | None = None
         # whether any product packages banked dies in any replication
         self.packs_dies = any(bool(np.any(p.dies_per_chip > 0)) for p in self.products)
@@ -157,14 +161,14 @@ class Vendor:
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
         while True:
             month = yield clock.next_month()
-            yield month.after("produced")
+            yield month.turn("capacity")
             self.capacity = self.capacity_at(month.t)
             month.done("capacity")
-            yield month.after("warmed")
+            yield month.turn("completed")
             for i, work in enumerate(self.work):  # row by row: the same sums as one stack
                 self.finished.put_row(i, work.finish(month.t))
             month.done("completed")
-            yield month.after("planned")
+            yield month.turn("started")
             self.start(month.t, plan.utilisation)
             month.done("started")
 

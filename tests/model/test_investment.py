@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import simpy
 from chipsim_testing import PRIORS, SCENARIOS
 from small import calendar, draws, fixed
 
@@ -30,13 +31,14 @@ def constant(*values: float):
 def test_commitments_close_a_share_of_the_gap_within_the_ceiling_after_the_lead():
     # two replications: base 100; ceilings 150 and 120; leads 1 and 2 months; the
     # orders need 1.5 x the capacity in place; half the gap is committed a month
+    env = simpy.Environment()
     cap = Capacity(constant(100, 100), constant(150, 120), np.array([1.0, 2.0]),
-                   LevelRows(1, None), 2)
+                   LevelRows(1, None), 2, env)
     wanted, response = np.full((1, 2), 1.5), np.array([0.5, 0.5])
     committed, added = [], []
     for t in range(4):
         committed.append(cap.commit(t, wanted, response)[0].copy())
-        cap.arrive(t + 1)
+        env.run(until=env.timeout(1))  # month t + 1: what comes on line then has arrived
         added.append(cap.added.level[0].copy())
     # rep 0 (lead 1): gap 100 x 0.5 = 50, half is 25; then 125 x 0.5 = 62.5, half
     # 31.25 but the ceiling leaves 150 - 125 = 25; then no room.  Rep 1 (lead 2):
@@ -51,27 +53,32 @@ def test_commitments_close_a_share_of_the_gap_within_the_ceiling_after_the_lead(
 def test_commitments_under_way_count_against_the_gap():
     # lead 3: the first commitment (half of the gap 100) is still in the pipeline,
     # so the next month commits half of what is left of the gap, 100 - 50 = 50
-    cap = Capacity(constant(100), constant(1e9), np.array([3.0]), LevelRows(1, None), 1)
+    cap = Capacity(constant(100), constant(1e9), np.array([3.0]), LevelRows(1, None), 1,
+                   simpy.Environment())
     wanted, response = np.full((1, 1), 2.0), np.array([0.5])
     assert [float(cap.commit(t, wanted, response)[0, 0]) for t in range(3)] == [50, 25, 12.5]
 
 
 def test_orders_no_higher_than_capacity_commit_nothing():
-    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1)
+    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1,
+                   simpy.Environment())
     assert cap.commit(0, np.full((1, 1), 0.8), np.array([1.0]))[0, 0] == 0.0
 
 
 def test_a_ceiling_below_the_base_commits_nothing():
-    cap = Capacity(constant(100), constant(80), np.array([1.0]), LevelRows(1, None), 1)
+    cap = Capacity(constant(100), constant(80), np.array([1.0]), LevelRows(1, None), 1,
+                   simpy.Environment())
     assert cap.commit(0, np.full((1, 1), 2.0), np.array([0.5]))[0, 0] == 0.0
 
 
 def test_orders_and_capacity_are_exponential_averages_started_by_the_first_month():
-    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1)
+    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1,
+                   simpy.Environment())
     investor = Investor({"x": cap}, np.array([0.5]), np.array([2.0]))
     orders = []
     for t, new in enumerate([300.0, 300.0, 100.0]):
         investor.step(t, np.array([[new]]), np.array([[100.0]]))
+        cap.pipeline.env.run(until=cap.pipeline.env.timeout(1))  # SimPy: the next month
         orders.append(float(investor.orders[0, 0]))
     assert orders == [300.0, 300.0, 200.0]
     # wanted 3, 3, 2 x the capacity in place (100, then 200 and 400 as each month's
@@ -81,7 +88,8 @@ def test_orders_and_capacity_are_exponential_averages_started_by_the_first_month
 
 
 def test_capacity_is_averaged_like_orders():
-    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1)
+    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1,
+                   simpy.Environment())
     investor = Investor({"x": cap}, np.array([0.0]), np.array([2.0]))
     for t, capacity in enumerate([100.0, 300.0]):
         investor.step(t, np.array([[100.0]]), np.array([[capacity]]))

@@ -42,14 +42,14 @@ def test_an_imported_pool_is_free_until_the_controls_then_holds_its_shares():
     def watch_pools():
         while True:
             month = yield world.clock.next_month()
-            yield month.after("produced")
+            yield month.after("supplied")
             levels.append((a.free, a.available().item(), b.available().item()))
             month.done("recorded")
 
     for key, steps in supply.dated().items():
         world.timeline.add(key, steps)
         world.env.process(supply.watch(world.timeline, key))
-    world.clock.join("produced", "recorded")
+    world.clock.join("supplied", "recorded")
     world.run(supply.supply(world.clock), watch_pools())
     # Feb: the stock held at the announcement; Mar: the rush, controls, domestic output
     assert levels[0] == (True, 0.0, 0.0)
@@ -240,7 +240,7 @@ def test_stacks_added_by_investment_reach_the_pools_by_level_from_the_controls()
                   domestic_stacks={"2025": fixed(120)})
     supply = HbmSupply(spec, world.cal, draws(1), [(a, np.array([1.0]), np.array([1.0]))])
     supply.growth = Capacity(supply.monthly, lambda t: np.array([1e9]), np.array([1.0]),
-                             LevelRows(2, 0), 1)
+                             LevelRows(2, 0), 1, world.env)
     supply.growth.added.put(np.array([[3.0], [7.0]]))  # stacks a month added, by level
     supply.deliver(0)  # before the controls: nothing domestic
     np.testing.assert_allclose(a.flow.level, [[0.0], [0.0]])

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.model.state import Backlog, LevelRows, Pipeline, Stock, first_divergence
+from sim.model.state import Backlog, LevelRows, Stock, first_divergence
 
 
 def test_a_stock_takes_a_fraction_and_keeps_its_balance():
@@ -98,39 +98,11 @@ def test_the_first_divergence_is_the_first_month_some_path_differs():
     assert first_divergence([np.array([[0.0], [-0.0]])]) == 0  # compared bit for bit
 
 
-def reference_finish(starts: list[np.ndarray], lead: np.ndarray, t: int) -> np.ndarray:
-    """What month ``t`` finishes, from the starts of every month so far (zeros before 0)."""
-    due = np.zeros_like(starts[0])
-    for r, back in enumerate(lead):
-        if t - back >= 0:
-            due[:, r] = starts[t - back][:, r]
-    return due
-
-
-@given(st.lists(st.integers(1, 6), min_size=5, max_size=5), st.integers(0, 20))
-def test_a_pipeline_finishes_each_replication_s_starts_after_its_own_lead(leads, part):
-    lead = np.array(leads)
-    pipe = Pipeline(int(lead.max()) + 1, (1, 5), lead)
-    rng = np.random.default_rng(part)
-    starts = []
-    for t in range(24):
-        if t == part:
-            pipe.expand(3)
-            starts = [np.repeat(s, 3, axis=0) for s in starts]
-        units = rng.random((3 if t >= part else 1, 5))
-        np.testing.assert_array_equal(pipe.finish(t), reference_finish(starts + [units], lead, t))
-        pipe.start(t, units)
-        starts.append(units)
-    np.testing.assert_allclose(pipe.imbalance(), 0.0, atol=1e-12)
-
-
 def test_stocks_and_backlogs_without_totals_hold_the_same_levels_bit_for_bit():
     rng = np.random.default_rng(1)
     kept, bare = Stock((2, 3)), Stock((2, 3), track=False)
     orders, loose = Backlog(3, (2, 3)), Backlog(3, (2, 3), track=False)
-    lead = np.array([1, 2, 3])
-    pipes = Pipeline(4, (2, 3), lead), Pipeline(4, (2, 3), lead, track=False)
-    for t in range(8):
+    for _ in range(8):
         amount, fraction, new = rng.random((2, 3)), rng.random((2, 3)), rng.random((2, 3))
         for stock in (kept, bare):
             stock.put(amount)
@@ -140,16 +112,11 @@ def test_stocks_and_backlogs_without_totals_hold_the_same_levels_bit_for_bit():
         served = [backlog.serve(amount) for backlog in (orders, loose)]
         for backlog in (orders, loose):
             backlog.age(new)
-        done = [pipe.finish(t) for pipe in pipes]
-        for pipe in pipes:
-            pipe.start(t, new)
         np.testing.assert_array_equal(bare.level, kept.level)
         np.testing.assert_array_equal(loose.buckets, orders.buckets)
         np.testing.assert_array_equal(served[1], served[0])
-        np.testing.assert_array_equal(done[1], done[0])
-        np.testing.assert_array_equal(pipes[1].level(), pipes[0].level())
-    assert bare.added is None and loose.filed is None and pipes[1].taken is None
-    for untracked in (bare, loose, pipes[1]):
+    assert bare.added is None and loose.filed is None
+    for untracked in (bare, loose):
         with pytest.raises(ValueError, match="track=False"):
             untracked.imbalance()
 
@@ -160,26 +127,6 @@ def test_level_rows_make_stocks_with_or_without_totals_as_asked():
     kept = rows.stock(replications=4, track=True)
     rows.part()
     assert kept.added.shape == (2, 4) and kept.taken.shape == (2, 4)
-
-
-def test_a_prefilled_pipeline_finishes_the_prefill_until_its_own_starts_arrive():
-    lead = np.array([1, 3, 2])
-    pipe = Pipeline(4, (2, 3), lead)
-    before = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    pipe.prefill(before)
-    np.testing.assert_array_equal(pipe.level(), before * lead)
-    for t in range(5):
-        due = pipe.finish(t)
-        expected = np.where(t < lead, before, 10.0 * (t - lead + 1))
-        np.testing.assert_array_equal(due, expected)
-        pipe.start(t, np.full((2, 3), 10.0 * (t + 1)))
-    np.testing.assert_allclose(pipe.imbalance(), 0.0)
-
-
-@pytest.mark.parametrize("lead", [[0, 1], [1, 4]])
-def test_a_pipeline_refuses_leads_outside_one_to_depth_less_one(lead):
-    with pytest.raises(ValueError, match="leads must be whole months from 1 to 3"):
-        Pipeline(4, (1, 2), np.array(lead))
 
 
 def test_a_stock_keeps_only_the_totals_it_is_told_to():

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import simpy
 from small import calendar, draws, fixed
 
 from sim.model.policies import HBM_RULES
@@ -51,7 +52,8 @@ def make_vendor(levels: LevelRows, wafers: float = 1000, memory: float | None = 
                       memory={"hbm": MemorySource()}, banked_dies=fixed(100),
                       banked_dies_per_month=fixed(30), inventory_months=fixed(0))
     fabs = {"smic": foundry(wafers, factor=2.0), "other": foundry(0)}
-    vendor = Vendor("v", spec, CAL, draws(2), Works(fabs, levels, HBM_RULES["value_first"]))
+    vendor = Vendor("v", spec, CAL, draws(2), Works(fabs, levels, HBM_RULES["value_first"],
+                                                         simpy.Environment()))
     for p in vendor.products[:2]:
         p.active[:] = True
     if memory is not None:
@@ -100,7 +102,8 @@ def pooled_pair(rule: str) -> Vendor:
                       memory={"hbm": MemorySource()})
     levels = LevelRows(1, None)
     vendor = Vendor("v", spec, CAL, draws(2),
-                    Works({"smic": foundry(1000, factor=2.0)}, levels, HBM_RULES[rule]))
+                    Works({"smic": foundry(1000, factor=2.0)}, levels, HBM_RULES[rule],
+                          simpy.Environment()))
     for p in vendor.products:
         p.active[:] = True
     pool = vendor.pools["hbm"]
@@ -129,7 +132,10 @@ def test_started_chips_finish_after_their_lead_time_and_use_memory_and_dies():
     stacks = 0.5 * (2015 + 6000) * 8
     np.testing.assert_allclose(vendor.pools["hbm"].flow.level[0], 1e9 - stacks)
     np.testing.assert_allclose(vendor.banked.level[0], 100 - 0.5 * 15 * 2)
+    env = vendor.work[0].env  # SimPy delivers the chips: month t is time t to t + 1
+    env.run(until=1.5)
     assert [w.finish(1).sum() for w in vendor.work] == [0.0, 0.0, 0.0]
+    env.run(until=2.5)
     done = [w.finish(2)[0, 0] for w in vendor.work]
     np.testing.assert_allclose(done, [0.5 * 2015, 3000, 0])
     for w in vendor.work:
