@@ -89,7 +89,7 @@ def redelivering(hook):
 def deliver_again(signum: int) -> None:
     """Deliver ``signum`` to the main thread again, unless the command has ended meanwhile."""
     if _owner == os.getpid():
-        _thread.interrupt_main(signum)
+        _thread.interrupt_main(signal.Signals(signum))
 
 
 _forking = threading.local()  # per forking thread: SIGTERM blocked by before_fork
@@ -212,7 +212,7 @@ class LazyGroup(click.Group):
         except click.ClickException as err:  # click's usage errors echo values: bound them
             from sim.scenario.errors import one_line
 
-            err.message = one_line(err.message)
+            err.message = one_line(err.message)  # type: ignore[misc]  # click's Final
             raise
         except click.exceptions.Exit:
             raise
