@@ -44,6 +44,7 @@ class Terminated(KeyboardInterrupt):
 
 
 _owner: int | None = None  # the process whose handlers these are (forked workers inherit them)
+_fork_hooks = False  # whether os.register_at_fork has been called (once a process)
 _received: list[int] = []  # signals this command received, in order
 
 
@@ -130,14 +131,14 @@ def signals_handled():
     ignored; one whose exception is swallowed is delivered again
     (:func:`redelivering`); the previous handlers are put back at the end.
     """
-    global _owner
+    global _owner, _fork_hooks
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    if not getattr(signals_handled, "registered", False) and hasattr(os, "register_at_fork"):
+    if not _fork_hooks and hasattr(os, "register_at_fork"):
         os.register_at_fork(before=before_fork, after_in_parent=after_fork_parent,
                             after_in_child=after_fork_child)
-        signals_handled.registered = True
+        _fork_hooks = True
     previous = {s: signal.getsignal(s) for s in HANDLED}
     mine = [s for s, h in previous.items() if h not in (signal.SIG_IGN, None)]
     _owner = os.getpid()
