@@ -102,12 +102,13 @@ def compare(run_a, run_b, level: str | None = None, year: int | None = None,
     check_comparable(a, b)  # runs that cannot be paired are refused as such first
     check_parts(a)  # then a part that disagrees with its manifest (DamagedFile)
     check_parts(b)
+    assert a.replicates is not None and b.replicates is not None  # check_comparable
     level, year = choose(a, b, level, year)
-    ra, rb = replicates_of(a), replicates_of(b)
-    levels = [str(x) for x in ra["quota_levels"] if str(x) in {str(y) for y in rb["quota_levels"]}]
-    stats = paired_table(ra, rb, levels, year)
-    pairs = min(ra["national.domestic_share_units"].shape[1],
-                rb["national.domestic_share_units"].shape[1])
+    levels = [str(x) for x in a.replicates["quota_levels"]
+              if str(x) in {str(y) for y in b.replicates["quota_levels"]}]
+    stats = paired_table(a.replicates, b.replicates, levels, year)
+    pairs = min(a.replicates["national.domestic_share_units"].shape[1],
+                b.replicates["national.domestic_share_units"].shape[1])
     notes = []
     if a.manifest.get("replications") != b.manifest.get("replications"):
         notes.append(f"The runs have different replication counts; the first {pairs} of each "
@@ -117,7 +118,7 @@ def compare(run_a, run_b, level: str | None = None, year: int | None = None,
     groups = group_paths(changed, depth or auto_depth(changed))
     found = None
     if changed and drivers != "none":
-        metrics = [m for m in HEADLINE_METRICS if f"national.{m}" in ra]
+        metrics = [m for m in HEADLINE_METRICS if f"national.{m}" in a.replicates]
         found = breakdown(tree_a, tree_b, groups, int(a.manifest["seed"]),
                           min(pairs, driver_reps or DRIVER_REPS), level, year, metrics,
                           "auto" if drivers == "auto" else drivers, progress)
