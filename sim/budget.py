@@ -290,7 +290,7 @@ def check_calibration_fits(scenario, draws: int, replications: int, chunk: int,
                            columns: int) -> None:
     """Refuse a calibration whose estimated peak exceeds the memory available (ScenarioError)."""
     stages = calibration_bytes(scenario, draws, replications, chunk, columns)
-    key = max(stages, key=stages.get)
+    key = max(stages, key=stages.__getitem__)
     check_fits(stages[key], f"a calibration of {draws:,} draws with {replications:,}-replication "
                "checks", "use a smaller --n or --reps (or fewer --params), or a machine with "
                "more memory", key)

@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from sim.metrics import format_plain
 from sim.scenario.errors import ScenarioError, echo
@@ -75,7 +76,7 @@ class Evidence:
         """Return the figure as text: a value, a range, or the note."""
         if self.value is not None:
             return format_plain(self.value)
-        if self.low is not None:
+        if self.low is not None and self.high is not None:  # both or neither (entry_of)
             return f"{format_plain(self.low)}-{format_plain(self.high)}"
         return self.note
 
@@ -131,17 +132,18 @@ ENTRY_KEYS = ({f.name for f in fields(Evidence)} - {"id", "publication"}) | PUBL
 def entry_of(ident: str, raw, where: str) -> Evidence:
     """Check one ``[evidence.<ID>]`` table and return its entry."""
     entry = table_of(raw, where, ENTRY_KEYS)
-    text = {k: text_of(entry, k, where, required=k in ("claim", "unit", "year", "kind"))
-            for k in ("claim", "unit", "year", "kind", "note", "basis")}
+    required = ("claim", "unit", "year", "kind")
+    text: dict[str, Any] = {k: text_of(entry, k, where, required=k in required)
+                            for k in (*required, "note", "basis")}
     if text["kind"] not in KINDS:
         raise ScenarioError(f"{echo(text['kind'])} is not a kind (expected one of: "
                             f"{', '.join(KINDS)})", f"{where}.kind")
-    numbers = {k: number_of(entry, k, where) for k in NUMBERS}
-    if (numbers["low"] is None) != (numbers["high"] is None):
+    numbers: dict[str, Any] = {k: number_of(entry, k, where) for k in NUMBERS}
+    low, high = numbers["low"], numbers["high"]
+    if (low is None) != (high is None):
         raise ScenarioError("low and high go together (a range gives both)", where)
-    if numbers["low"] is not None and numbers["low"] > numbers["high"]:
-        raise ScenarioError(f"low ({numbers['low']:g}) exceeds high ({numbers['high']:g})",
-                            where)
+    if low is not None and low > high:
+        raise ScenarioError(f"low ({low:g}) exceeds high ({high:g})", where)
     if numbers["value"] is None and numbers["low"] is None and not text["note"]:
         raise ScenarioError("missing: give a value, a low and high range, or a note", where)
     cited = citations(entry, text["kind"], where)

@@ -134,7 +134,7 @@ def marginal(path: str, prior: Dist, sample: np.ndarray, targets: tuple[str, ...
              accepted: np.ndarray | None = None) -> Marginal:
     """Fit one parameter; its evidence is the prior's ids plus the targets' ids."""
     evidence = tuple(dict.fromkeys(prior.evidence + target_evidence))
-    prior_band = prior.ppf(np.array([0.05, 0.5, 0.95]))
+    low, mid, high = (float(x) for x in prior.ppf(np.array([0.05, 0.5, 0.95])))
     return Marginal(path, prior, fit(prior, sample, evidence, weights),
-                    tuple(float(x) for x in prior_band), percentiles(sample, weights), targets,
+                    (low, mid, high), percentiles(sample, weights), targets,
                     sample, sample if accepted is None else accepted, weights)

@@ -198,6 +198,7 @@ def parse_figure(raw: dict, here: str) -> tuple[float, float, float, float]:
         raise ScenarioError("expected a value or a low/high range", f"{here}.value")
     low = number(raw["low"], f"{here}.low") if "low" in raw else value
     high = number(raw["high"], f"{here}.high") if "high" in raw else value
+    assert low is not None and high is not None  # a value or both bounds, checked above
     if low > high:
         raise ScenarioError(f"low ({low:g}) exceeds high ({high:g})", f"{here}.low")
     value = (low + high) / 2.0 if value is None else value

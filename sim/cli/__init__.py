@@ -44,6 +44,7 @@ class Terminated(KeyboardInterrupt):
 
 
 _owner: int | None = None  # the process whose handlers these are (forked workers inherit them)
+_fork_hooks = False  # whether os.register_at_fork has been called (once a process)
 _received: list[int] = []  # signals this command received, in order
 
 
@@ -89,7 +90,7 @@ def redelivering(hook):
 def deliver_again(signum: int) -> None:
     """Deliver ``signum`` to the main thread again, unless the command has ended meanwhile."""
     if _owner == os.getpid():
-        _thread.interrupt_main(signum)
+        _thread.interrupt_main(signal.Signals(signum))
 
 
 _forking = threading.local()  # per forking thread: SIGTERM blocked by before_fork
@@ -130,14 +131,14 @@ def signals_handled():
     ignored; one whose exception is swallowed is delivered again
     (:func:`redelivering`); the previous handlers are put back at the end.
     """
-    global _owner
+    global _owner, _fork_hooks
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    if not getattr(signals_handled, "registered", False) and hasattr(os, "register_at_fork"):
+    if not _fork_hooks and hasattr(os, "register_at_fork"):
         os.register_at_fork(before=before_fork, after_in_parent=after_fork_parent,
                             after_in_child=after_fork_child)
-        signals_handled.registered = True
+        _fork_hooks = True
     previous = {s: signal.getsignal(s) for s in HANDLED}
     mine = [s for s, h in previous.items() if h not in (signal.SIG_IGN, None)]
     _owner = os.getpid()
@@ -212,7 +213,7 @@ class LazyGroup(click.Group):
         except click.ClickException as err:  # click's usage errors echo values: bound them
             from sim.scenario.errors import one_line
 
-            err.message = one_line(err.message)
+            err.message = one_line(err.message)  # type: ignore[misc]  # click's Final
             raise
         except click.exceptions.Exit:
             raise

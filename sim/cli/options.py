@@ -163,7 +163,7 @@ def input_error(err: Exception) -> InputError:
     found = _input_error(err)
     notes = getattr(err, "__notes__", None)
     if notes:
-        found.message = one_line("; ".join([found.message, *notes]))
+        found.message = one_line("; ".join([found.message, *notes]))  # type: ignore[misc]
     return found
 
 

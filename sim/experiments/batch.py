@@ -160,7 +160,8 @@ def run_batch(job: Job, batch: Batch) -> BatchResult:
     groups: dict[tuple, list[int]] = {}
     for i in range(len(batch.points)):
         groups.setdefault(tuple((p, _plain(v[i])) for p, v in structural.items()), []).append(i)
-    keys, stats = None, None
+    keys: list | None = None
+    stats: np.ndarray | None = None
     for setting, members in groups.items():
         idx = np.array(members)
         scenario = apply(job.scenario, dict(setting)) if setting else job.scenario
@@ -170,7 +171,7 @@ def run_batch(job: Job, batch: Batch) -> BatchResult:
         missed = set(drawn) - draws.seen
         if missed:
             raise RuntimeError(f"the model did not draw {sorted(missed)}; cannot pin them")
-        if keys is None:
+        if keys is None or stats is None:
             keys = group_keys
             stats = np.empty((len(batch.points), len(keys), 6))
         elif group_keys != keys:
@@ -180,6 +181,7 @@ def run_batch(job: Job, batch: Batch) -> BatchResult:
     # its arrays: collected now, memory stays flat batch after batch (measured: +16 MB a
     # batch until the next full collection otherwise) for ~30 ms a batch.
     gc.collect()
+    assert keys is not None and stats is not None  # a batch has points (Study, sweep.Batches)
     return BatchResult(batch.index, batch.points, keys, stats, time.thread_time() - started)
 
 

@@ -48,6 +48,7 @@ class Space:
     def column(self, spec: ParamSpec, u: np.ndarray) -> np.ndarray:
         """Map one coordinate for one parameter."""
         dist = spec.dist
+        assert dist is not None  # a sampled parameter has a distribution (uncertain)
         low, high = dist.bounds
         if self.mode == "range":
             if dist.is_date:
@@ -140,7 +141,7 @@ def build(scenario: Scenario, sets: list[tuple[ParamSpec, list]], sample: str, n
     sampled: list[ParamSpec] = []
     unit_rows = np.zeros((1, 0))
     chosen = methods.sampler(sample)
-    if chosen.samples:
+    if chosen.draw is not None:  # chosen.samples
         sampled = sampled_parameters(base, listed, patterns, file)
         rng = Streams(seed).generator(DESIGN_STREAM)
         unit_rows = Space(tuple(sampled), space).values(chosen.draw(len(sampled), n, rng))

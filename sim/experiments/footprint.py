@@ -18,6 +18,7 @@ over a few parameters) writes several times less than estimated.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def years_of(periods: set[str]) -> set[str]:
     return {p for p in periods if p.isdigit()}
 
 
-def rows_per_point(rows: set[tuple[str, str, str]], keep: RowFilter,
+def rows_per_point(rows: Set[tuple[str, str, str]], keep: RowFilter,
                    levels: tuple[str, ...]) -> int:
     """Count the result rows a point keeps: the model's ``rows`` and the level effects.
 
@@ -69,7 +70,7 @@ def rows_per_point(rows: set[tuple[str, str, str]], keep: RowFilter,
     return (model + (effects if "announced" in levels else 0)) * len(levels)
 
 
-def check_keep(keep: str, metrics: tuple[str, ...], rows: set[tuple[str, str, str]],
+def check_keep(keep: str, metrics: tuple[str, ...], rows: Set[tuple[str, str, str]],
                file: str) -> None:
     """Refuse an unknown ``keep``, or a --metric with no row that ``keep`` keeps."""
     if keep not in KEEPS:

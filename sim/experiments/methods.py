@@ -95,8 +95,8 @@ class Method:
         """True when first-order indices add up to at most 1 (variance shares)."""
         return self.first_order is not None
 
-    def size(self, n: int) -> str:
-        """Say the design size in this method's words."""
+    def size(self, n: int | str) -> str:
+        """Say the design size in this method's words (``n`` a count, or one already written)."""
         return self.n_words.format(n=n)
 
     def out_dir(self, scenario_name: str) -> str:

@@ -52,7 +52,10 @@ class ParamSpec:
     @property
     def declared(self) -> tuple[float, float] | None:
         """The scenario's declared range (a distribution's ``bounds``), if any."""
-        return tuple(float(x) for x in self.dist.bounds) if self.dist is not None else None
+        if self.dist is None:
+            return None
+        low, high = self.dist.bounds
+        return float(low), float(high)
 
     @property
     def limits(self) -> tuple[float | None, float | None]:

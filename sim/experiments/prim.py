@@ -113,7 +113,8 @@ def gain(k_old: int, n_old: int, k_new: int, n_new: int) -> float:
     return (new - old) / abs(n_old - n_new) if new != old else 0.0
 
 
-def _candidate(search: Search, current: Box, j: int, side: str, value: float):
+def _candidate(search: Search, current: Box, j: int, side: str,
+               value: float) -> tuple[Box, tuple[float, int]]:
     """Make the box with axis ``j``'s ``side`` limit moved to ``value``, and its score key."""
     low, high = current.low.copy(), current.high.copy()
     (low if side == "low" else high)[j] = value
@@ -128,14 +129,16 @@ def peel(search: Search, alpha: float = ALPHA, min_mass: float = MIN_MASS) -> li
     steps = [current]
     while True:
         inside = current.inside(search.x)
-        best, best_key = None, None
+        best: Box | None = None
+        best_key: tuple[float, int] | None = None
         for j in range(search.x.shape[1]):
             values = search.x[inside, j]
             for side, q in (("high", 1 - alpha), ("low", alpha)):
                 candidate, key = _candidate(search, current, j, side, quantile(values, q))
                 if best_key is None or key > best_key:  # first of equals wins, as EMA's sort
                     best, best_key = candidate, key
-        if best is None or not (best.mass >= min_mass and best.n < current.n and best_key[0] > 0):
+        if best is None or best_key is None or not (best.mass >= min_mass
+                                                    and best.n < current.n and best_key[0] > 0):
             return steps
         current = best
         steps.append(current)
@@ -144,17 +147,20 @@ def peel(search: Search, alpha: float = ALPHA, min_mass: float = MIN_MASS) -> li
 def paste(search: Search, start: Box, alpha: float = PASTE_ALPHA,
           min_mass: float = MIN_MASS) -> list[Box]:
     """Widen restricted limits while density rises; return the pasted steps (maybe none)."""
-    current, steps = start, []
+    current = start
+    steps: list[Box] = []
     while True:
-        best, best_key = None, None
+        best: Box | None = None
+        best_key: tuple[float, int] | None = None
         for j in current.restricted(search):
             for side in ("low", "high"):
                 candidate, key = _candidate(search, current, j, side,
                                             _paste_value(search, current, j, side, alpha))
                 if best_key is None or key > best_key:
                     best, best_key = candidate, key
-        if best is None or not (best.mass >= min_mass and best.n > current.n and best_key[0] > 0
-                                and best.density > current.density):
+        if best is None or best_key is None or not (
+                best.mass >= min_mass and best.n > current.n and best_key[0] > 0
+                and best.density > current.density):
             return steps
         current = best
         steps.append(current)
@@ -235,10 +241,11 @@ def significant(search: Search, start: Box,
     returns the box whose limits are all significant and the dropped limits
     with the quasi-p value they had when dropped.
     """
-    current, dropped = start, []
+    current = start
+    dropped: list[tuple[tuple[int, str], float]] = []
     while True:
         values = quasi_p(search, current)
-        worst = max(values, key=values.get, default=None)
+        worst = max(values, key=values.__getitem__, default=None)
         if worst is None or values[worst] <= level:
             return current, dropped
         dropped.append((worst, values[worst]))

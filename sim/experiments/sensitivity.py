@@ -38,7 +38,7 @@ class Factors:
     @property
     def names(self) -> list[str]:
         """One name per factor: the group's name, or the parameter's path."""
-        return list(self.group_names) if self.groups else [p.path for p in self.params]
+        return list(self.group_names or ()) if self.groups else [p.path for p in self.params]
 
     @property
     def count(self) -> int:
@@ -49,7 +49,7 @@ class Factors:
         """Build the SALib problem over the unit cube."""
         return samplers.unit_problem(len(self.params), self._groups(),
                                      [p.path for p in self.params],
-                                     list(self.group_names) if self.groups else None)
+                                     list(self.group_names or ()) if self.groups else None)
 
     def _groups(self) -> list[list[int]] | None:
         return [list(g) for g in self.groups] if self.groups else None

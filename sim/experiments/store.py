@@ -129,7 +129,7 @@ class RunStore:
         if stats.ndim != 3 or stats.shape[2] not in (2, len(STAT_NAMES)):
             raise DamagedFile(path, f"'stats' has shape {stats.shape}, expected (points, rows, 6) "
                               "or (points, rows, 2); delete it and --resume recomputes it")
-        keys = [tuple(str(x) for x in row) for row in data["keys"]]
+        keys: list = [tuple(str(x) for x in row) for row in data["keys"]]
         return BatchResult(index, data["points"], keys, expand(stats))
 
     def finish(self, count: int, manifest: dict) -> None:
@@ -146,7 +146,7 @@ class RunStore:
         """Assemble the stored batches into Parquet bytes, one row group per batch."""
         return self.assemble(count)[0]
 
-    def assemble(self, count: int) -> tuple[bytes, list[tuple[str, ...]]]:
+    def assemble(self, count: int) -> tuple[bytes, list[tuple[str, str, str, str]]]:
         """Return the Parquet bytes of the stored batches and their summary rows' keys."""
         import pyarrow as pa
         import pyarrow.parquet as pq

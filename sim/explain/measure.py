@@ -86,8 +86,9 @@ def run_group(scenario: Scenario, group: list[Constraint | None], options: Expla
     The replications are simulated a block at a time (:func:`block_plan`), so
     memory stays within the run's budget; ``tick`` is called after each month.
     """
-    structural = group[0] is not None and group[0].structure is not same
-    model_scenario = group[0].structure(scenario) if structural else scenario
+    first = group[0]
+    structural = first is not None and first.structure is not same
+    model_scenario = first.structure(scenario) if first is not None and structural else scenario
     transforms = [identity if c is None else c.draws(scenario, amounts[c.id]) for c in group]
     settings = resolve(scenario, seed=options.seed, levels=options.levels)  # unset: the scenario's
     seed, levels = settings.seed, list(settings.levels)

@@ -18,6 +18,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from sim.metrics import format_number
 from sim.results.reading import DamagedFile, read_text
@@ -73,7 +74,8 @@ def read_effects(path: str | Path) -> list[EffectRow]:
                                     f"{', '.join(COLUMNS[len(TEXT):])}") from None
         if any(r[c] is None for c in TEXT):
             raise DamagedFile(path, f"line {line}: too few cells")
-        rows.append(EffectRow(*(r[c] for c in TEXT), *numbers))
+        texts: list[Any] = [r[c] for c in TEXT]
+        rows.append(EffectRow(*texts, *numbers))
     return rows
 
 

@@ -33,7 +33,7 @@ from sim.report.levels import (
 )
 from sim.report.style import level_label
 from sim.report.timeline import timeline_reading
-from sim.report.yearly import region_section, unmet_section, year_section
+from sim.report.yearly import region_section, run_summary, unmet_section, year_section
 from sim.results.why import why_levels
 
 LIMITS_KEY = "limits"  # the figure block of what limits deliveries
@@ -66,7 +66,7 @@ def final_year(data: RunData) -> str:
 
 def run_sections(data: RunData, source: str) -> list[Section]:
     """Build the sections: each level, distribution, quotas, supply, timeline, all fans."""
-    summary = data.summary
+    summary = run_summary(data)
     levels = list(data.manifest.get("quota_levels") or summary.levels)
     years = sorted({k[3] for k in summary.index if k[3].isdigit()})
     scenario = data.scenario()
@@ -107,7 +107,7 @@ def run_sections(data: RunData, source: str) -> list[Section]:
 def levels_section(data: RunData, levels: list[str], years: list[str], source: str,
                    lever: str | None) -> Section:
     """Build the table of levels, what limits deliveries, and the levels' paired differences."""
-    summary, effects, scenario = data.summary, data.effects, data.scenario()
+    summary, effects, scenario = run_summary(data), data.effects, data.scenario()
     blocks: list = [levels_table(summary, levels, years[-1], data.manifest.get("replications"),
                                  effects), limits_block(data, levels, years, source)]
     diffs = paired_differences(data.replicates, levels)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sim.report.data import RunData, RunDirError, check_parts, load
 from sim.report.drivers import Breakdown, Reruns, breakdown, changed_paths, group_paths
 from sim.report.meaning import group_name
@@ -39,12 +41,18 @@ class DiffResult:
                      and s.level == self.level), None)
 
 
+def replicates_of(data: RunData) -> dict[str, np.ndarray]:
+    """Return the run's replications.npz arrays; refuse a directory without them."""
+    if data.replicates is None:
+        raise RunDirError("no replications.npz: diff compares two run directories",
+                          file=str(data.path))
+    return data.replicates
+
+
 def check_comparable(a: RunData, b: RunData) -> None:
     """Refuse runs whose seeds or calendars differ, or that carry no replications."""
     for data in (a, b):
-        if data.replicates is None:
-            raise RunDirError("no replications.npz: diff compares two run directories",
-                              file=str(data.path))
+        replicates_of(data)
     seeds = (a.manifest.get("seed"), b.manifest.get("seed"))
     if seeds[0] != seeds[1]:
         raise RunDirError(f"the runs were made with different seeds ({a.path}: {seeds[0]}, "
@@ -67,9 +75,9 @@ def auto_depth(paths: list[str]) -> int:
 
 def choose(a: RunData, b: RunData, level: str | None, year: int | None) -> tuple[str, int]:
     """Return the quota level and year to compare, checked against both runs."""
-    common = [str(x) for x in a.replicates["quota_levels"]
-              if str(x) in {str(y) for y in b.replicates["quota_levels"]}]
-    years = [int(y) for y in a.replicates["years"]]
+    ra, rb = replicates_of(a), replicates_of(b)
+    common = [str(x) for x in ra["quota_levels"] if str(x) in {str(y) for y in rb["quota_levels"]}]
+    years = [int(y) for y in ra["years"]]
     if not common:
         raise RunDirError("the runs share no quota level")
     chosen_level = level or ("announced" if "announced" in common else common[0])
@@ -94,6 +102,7 @@ def compare(run_a, run_b, level: str | None = None, year: int | None = None,
     check_comparable(a, b)  # runs that cannot be paired are refused as such first
     check_parts(a)  # then a part that disagrees with its manifest (DamagedFile)
     check_parts(b)
+    assert a.replicates is not None and b.replicates is not None  # check_comparable
     level, year = choose(a, b, level, year)
     levels = [str(x) for x in a.replicates["quota_levels"]
               if str(x) in {str(y) for y in b.replicates["quota_levels"]}]
@@ -150,13 +159,12 @@ def interaction_notes(found: Breakdown, names: dict[str, str]) -> list[str]:
 def reproduction_notes(a: RunData, b: RunData, found: Breakdown, level: str, year: int,
                        metrics: list[str]) -> list[str]:
     """Return a warning when the reruns do not reproduce the stored runs (model code changed)."""
-    import numpy as np
-
     index = metrics.index(HEADLINE_METRICS[0])
     for name, data in (("a", a), ("b", b)):
-        levels = [str(x) for x in data.replicates["quota_levels"]]
-        years = [int(y) for y in data.replicates["years"]]
-        stored = data.replicates[f"national.{HEADLINE_METRICS[0]}"][
+        replicates = replicates_of(data)
+        levels = [str(x) for x in replicates["quota_levels"]]
+        years = [int(y) for y in replicates["years"]]
+        stored = replicates[f"national.{HEADLINE_METRICS[0]}"][
             levels.index(level), :found.endpoints[name].shape[1], years.index(year)]
         if not np.allclose(stored, found.endpoints[name][index], atol=1e-5, equal_nan=True):
             return [f"Rerunning {data.path} today does not reproduce its stored values: the "

@@ -9,7 +9,8 @@ from pathlib import Path
 from sim.metrics import metric as metric_entry
 from sim.report.build import facts
 from sim.report.diff import DiffResult
-from sim.report.document import Document, FigureBlock, Section, Table
+from sim.report.document import Block, Document, FigureBlock, Section, Table
+from sim.report.drivers import Breakdown
 from sim.report.figures.diff import driver_bars, overlay_fan, paired_forest
 from sim.report.meaning import change_text, path_name, resolve, section_name
 from sim.report.paired import HEADLINE_METRICS, format_diff, format_value
@@ -79,7 +80,7 @@ def diff_document(result: DiffResult) -> Document:
     if names[0] == names[1]:
         names = (f"A ({names[0]})", f"B ({names[1]})")
     source = diff_source(result)
-    blocks = [FigureBlock("paired", "Paired differences of the shares",
+    blocks: list[Block] = [FigureBlock("paired", "Paired differences of the shares",
                           partial(paired_forest, result.stats, names, source),
                           " ".join(["Points are mean paired differences; bars are 95% "
                                     "intervals. Grey: the interval includes zero.",
@@ -93,7 +94,7 @@ def diff_document(result: DiffResult) -> Document:
         sections.append(Section("drivers", "Drivers", [FigureBlock(
             "drivers", "Which changes account for the difference",
             partial(driver_bars, result.drivers, metric, source, result.names),
-            drivers_reading(result),
+            drivers_reading(result, result.drivers),
             "Contribution of each group of changed parameters"), changes_table(result)]))
     if result.a.summary is not None and result.b.summary is not None:
         sections.append(Section("projections", "Both projections", [FigureBlock(
@@ -112,9 +113,9 @@ def diff_document(result: DiffResult) -> Document:
                                         indent=2, sort_keys=True))
 
 
-def drivers_reading(result: DiffResult) -> str:
-    """Rank groups by the size of their contribution to the headline share."""
-    d, metric = result.drivers, HEADLINE_METRICS[0]
+def drivers_reading(result: DiffResult, d: Breakdown) -> str:
+    """Rank groups by the size of their contribution to the headline share (``d``: its drivers)."""
+    metric = HEADLINE_METRICS[0]
     ranked = sorted(d.groups, key=lambda g: -abs(d.contributions[g][metric].mean))
     parts = [f"{result.group_label(g)} {format_diff(metric, d.contributions[g][metric].mean)}"
              for g in ranked]

@@ -6,7 +6,7 @@ layouts it needs and closes them at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from matplotlib.figure import Figure
@@ -18,7 +18,7 @@ class FigureBlock:
 
     key: str
     title: str
-    make: Callable[[bool], Figure]
+    make: Callable[..., Figure]  # called as make(compact=...)
     reading: str
     alt: str = ""
 
@@ -44,13 +44,16 @@ class Table:
     anchors: list[str] | None = None
 
 
+Block = FigureBlock | Table | TextBlock  # what a Section holds
+
+
 @dataclass
 class Section:
     """A titled run of blocks (figures, tables) with an optional introduction."""
 
     key: str
     title: str
-    blocks: list[FigureBlock | Table | TextBlock]
+    blocks: Sequence[Block]
     intro: str = ""
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from functools import partial
+from typing import Any
 
 import numpy as np
 
 from sim.experiments.diagnostics import diagnose
 from sim.metrics import format_plain
 from sim.report.data import RunData, SweepData
-from sim.report.document import FigureBlock, Section, Table
+from sim.report.document import Block, FigureBlock, Section, Table
 from sim.report.figures.sensitivity import (
     column,
     prim_tradeoff,
@@ -66,7 +67,7 @@ def sweep_headline(data: RunData, year: str) -> tuple[str, str]:
 def outcome_label(data: RunData, year: str) -> str:
     """Describe what a sensitivity analysis measured, from its manifest when it says."""
     m = data.manifest
-    inner = m.get("sensitivity") if isinstance(m.get("sensitivity"), dict) else {}
+    inner = found if isinstance(found := m.get("sensitivity"), dict) else {}
     metric = inner.get("metric") or m.get("metric") or UNITS
     period = inner.get("period") or m.get("period") or year
     region = inner.get("region") or m.get("region") or "national"
@@ -75,7 +76,7 @@ def outcome_label(data: RunData, year: str) -> str:
 
 def experiment_sections(data: RunData, source: str, year: str) -> list[Section]:
     """Tornado (sweep), Sobol/Morris bars (sensitivity) and PRIM trade-off (discover)."""
-    blocks = []
+    blocks: list[Block] = []
     if data.sweep is not None and data.sweep.parameters:
         level = sweep_level(data)
         outcome = sweep_outcomes(data.sweep, year, level)
@@ -124,6 +125,8 @@ def sensitivity_reading(rows: list[dict], label: str, n: int | None = None) -> s
     the command line printed, instead of drawing conclusions.
     """
     method = sensitivity_method(rows)
+    if method is None:
+        raise ValueError("the rows are not a sensitivity.csv of a known method")
     values = column(rows, method.key)
     order = np.argsort(-np.nan_to_num(values, nan=-np.inf))[:3]
     conf = column(rows, f"{method.key}_conf")
@@ -148,9 +151,15 @@ def discovery_size(rows: list[dict]) -> tuple[int, int] | None:
              and isinstance(r.get("points"), float)]
     if not steps:
         return None
-    first = min(steps, key=lambda r: r.get("step") if isinstance(r.get("step"), float) else 0)
+    first = min(steps, key=step_number)
     cases = first.get("cases")
     return int(first["points"]), int(cases) if isinstance(cases, float) else 0
+
+
+def step_number(row: dict) -> float:
+    """Return a trajectory row's step (0 when it has none)."""
+    step = row.get("step")
+    return step if isinstance(step, float) else 0
 
 
 def prim_caveat(rows: list[dict]) -> str:
@@ -177,16 +186,16 @@ def prim_reading(rows: list[dict]) -> str:
                 + "; ".join(parts) + ". The table below gives each box's limits. Moving "
                 "right along the trajectory covers more cases, moving up makes a box purer."
                 + caveat)
-    coverage, density = column(rows, "coverage"), column(rows, "density")
-    pick = int(np.nanargmax(np.where(coverage >= 0.5, density, -1)))
+    coverages, densities = column(rows, "coverage"), column(rows, "density")
+    pick = int(np.nanargmax(np.where(coverages >= 0.5, densities, -1)))
     return (f"PRIM peeled {len(rows)} candidate boxes; the densest covering at least half the "
-            f"cases has coverage {pct(coverage[pick])} and density {pct(density[pick])}."
+            f"cases has coverage {pct(coverages[pick])} and density {pct(densities[pick])}."
             + caveat)
 
 
 def box_limits(rows: list[dict]) -> dict[str, tuple[float, float, list[tuple]]]:
     """Return each chosen box: coverage, density and its (parameter, low, high) limits."""
-    boxes: dict[str, tuple[float, float, list[tuple]]] = {}
+    boxes: dict[str, tuple[Any, Any, list[tuple]]] = {}  # the coverage and density cells
     for row in rows:
         if row.get("kind") != "box":
             continue

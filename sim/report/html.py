@@ -200,7 +200,7 @@ def section_html(section: Section, tick=None) -> str:
 
 def fold_summary(section: Section) -> str:
     """Return what a folded section holds: "2 figures" or "1 figure, 1 table"."""
-    counts = {}
+    counts: dict[str, int] = {}
     for block in section.blocks:
         kind = {FigureBlock: "figure", Table: "table"}.get(type(block), "text")
         counts[kind] = counts.get(kind, 0) + 1

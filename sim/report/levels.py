@@ -129,7 +129,8 @@ def describe(values: np.ndarray) -> tuple[float, float, float, float]:
     values = values[np.isfinite(values)]
     if values.size == 0:
         return (math.nan,) * 4
-    return (float(values.mean()), *(float(q) for q in np.percentile(values, [5, 50, 95])))
+    p05, p50, p95 = (float(q) for q in np.percentile(values, [5, 50, 95]))
+    return float(values.mean()), p05, p50, p95
 
 
 def differences_reading(diffs: Differences, summary: Summary, year: str,
@@ -278,7 +279,8 @@ def limits_reading(effects: Effects, level: str, years: list[str], levels: list[
 def shared_amount(effects: Effects, level: str, year: str, found: list[Binding]
                   ) -> float | None:
     """Return the relaxation every ranked limit shares (0.1); None when they differ."""
-    amounts = {effects.get(level, b.constraint, TARGET, year).amount for b in found}
+    amounts = {row.amount for b in found
+               if (row := effects.get(level, b.constraint, TARGET, year)) is not None}
     amount = amounts.pop() if len(amounts) == 1 else math.nan
     return amount if math.isfinite(amount) and amount > 0 else None
 

@@ -25,7 +25,9 @@ NAMES = {**PRODUCT_NAMES, **SEGMENT_NAMES, **VENDOR_NAMES}
 
 def walk_path(scenario: Scenario | None, path: str) -> tuple[Any, list[str], str, str]:
     """Walk ``path``: (object or ABSENT, mapping keys passed, last field's unit, year key)."""
-    node, keys, unit, year = scenario, [], "", ""
+    node: Any = scenario
+    keys: list[str] = []
+    unit, year = "", ""
     for i, key in enumerate(path.split(".")):
         if node is ABSENT or node is None:
             return ABSENT, keys, unit, year

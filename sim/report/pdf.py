@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Sequence
 
 import matplotlib.image as mpimg
 from matplotlib.backends.backend_pdf import PdfPages
@@ -155,7 +156,7 @@ def section_pages(section: Section, intro: str, tick=None):
     return intro
 
 
-def figure_with_table(title: str, blocks: list, i: int, intro: str
+def figure_with_table(title: str, blocks: Sequence, i: int, intro: str
                       ) -> tuple[Figure, bool, str]:
     """Lay out figure ``i``, with the table after it when that fits below its reading.
 
@@ -179,7 +180,7 @@ def joined(*texts: str) -> str:
     return " ".join(t for t in texts if t)
 
 
-def texts_after(blocks: list, index: int) -> str:
+def texts_after(blocks: Sequence, index: int) -> str:
     """Return the text blocks that directly follow block ``index``, as one paragraph."""
     texts = []
     for block in blocks[index + 1:]:

@@ -149,7 +149,8 @@ def column_parts(table: Table) -> list[Table]:
     needs = column_needs(table)
     if table.key in WIDTHS or sum(least for least, _ in needs) <= TEXT_WIDTH:
         return [table]
-    groups, used = [[]], needs[0][0]
+    groups: list[list[int]] = [[]]
+    used = needs[0][0]
     for k in range(1, len(needs)):
         if groups[-1] and used + needs[k][0] > TEXT_WIDTH:
             groups.append([])
@@ -191,7 +192,9 @@ def paginate(table: Table, first_room: float, room: float) -> list[list[list[lis
 
 def fill(rows: list, heights: list[float], first_room: float, room: float) -> list[list]:
     """Put rows on pages in order, a new page when the next row does not fit."""
-    pages, current, used, limit = [], [], 0.0, first_room
+    pages: list[list] = []
+    current: list = []
+    used, limit = 0.0, first_room
     for cells, height in zip(rows, heights, strict=True):
         if current and used + height > limit:
             pages.append(current)

@@ -57,7 +57,7 @@ def fan_reading(summary: Summary, levels: list[str], targets: list[Target],
             f"(H100-equivalents) it reaches {band(summary, 'domestic_share_compute', ref, last)}.")
     if len(levels) > 1:
         medians = {lv: summary.value(UNITS, lv, last) for lv in levels}
-        low, high = min(medians, key=medians.get), max(medians, key=medians.get)
+        low, high = min(medians, key=medians.__getitem__), max(medians, key=medians.__getitem__)
         spread = (medians[high] - medians[low]) * 100
         if spread < 0.5:
             text += (f" At every quota level the {last} median is about {pct(medians[low])} "
@@ -147,13 +147,13 @@ def supply_reading(summary: Summary, level: str, year: str) -> str:
     dom, imp = sum(vendors.values()), sum(imports.values())
     demand = yearly_total(summary, "demand_compute", level, year)
     unmet = yearly_total(summary, "unmet_demand_compute", level, year)
-    lead = max(vendors, key=vendors.get) if vendors else None
+    lead = max(vendors, key=vendors.__getitem__) if vendors else None
     text = (f"{level_label(level)}, in {year} domestic vendors deliver on average "
             f"{si_number(dom)} chips and imports {si_number(imp)}")
     if lead is not None and dom > 0:
         text += (f"; {pretty(lead, VENDOR_NAMES)} makes {pct(vendors[lead] / dom)} of the "
                  "domestic chips")
-    top_import = max(imports, key=imports.get) if imports else None
+    top_import = max(imports, key=imports.__getitem__) if imports else None
     if top_import is not None and imp > 0:
         text += (f", and {pretty(top_import, PRODUCT_NAMES)} leads imports "
                  f"({pct(imports[top_import] / imp)} of them)")

@@ -184,13 +184,13 @@ def regions_reading(summary: Summary, levels: list[str], years: list[str]) -> st
     shares = {s: v for s, v in shares.items() if math.isfinite(v)}
     if not shares:
         return f"No segment received chips in {last}."
-    high, low = max(shares, key=shares.get), min(shares, key=shares.get)
+    high, low = max(shares, key=shares.__getitem__), min(shares, key=shares.__getitem__)
     text = (f"{level_label(level)}, in {last} the median domestic share is highest for "
             f"{segment_name(high)} ({pct(shares[high])}) and lowest for {segment_name(low)} "
             f"({pct(shares[low])}); nationally it is "
             f"{pct(summary.value(M.domestic_share_units, level, last))}.")
     spreads = {s: level_spread(summary, levels, last, s) for s in shares}
-    moved = max(spreads, key=spreads.get)
+    moved = max(spreads, key=spreads.__getitem__)
     text += (f" Across quota levels a segment's {last} median moves by at most "
              f"{spreads[moved]:.1f} points ({segment_name(moved)}).")
     first = years[0]

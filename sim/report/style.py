@@ -20,6 +20,7 @@ import unicodedata
 import warnings
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -52,7 +53,7 @@ MIN_FONT_PT = 10.0
 PHONE_MAX_CSS = 760  # the widest viewport served the compact drawings
 PRINT_MIN_PT = 7.0  # the smallest figure text on paper (PDF), in points
 
-RC = {
+RC: dict[Any, Any] = {  # matplotlib types its keys as a Literal of rcParams names
     "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 10,
     "ytick.labelsize": 10, "legend.fontsize": 10, "legend.title_fontsize": 10,
     "figure.titlesize": 12.5,

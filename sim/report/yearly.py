@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import partial
 
 from sim.report.changes import jump_reading, year_change_reading
-from sim.report.data import RunData
+from sim.report.data import RunData, RunDirError, Summary
 from sim.report.document import FigureBlock, Section, TextBlock
 from sim.report.figures.regions import region_shares, unmet_chart
 from sim.report.levels import reference_level as reference
@@ -28,6 +28,13 @@ WHY_KEY = "share-changes"
 UNMET_KEY = "unmet-story"  # the text below the unmet table
 
 
+def run_summary(data: RunData) -> Summary:
+    """Return the run's summary.csv (a run's sections are built only when it has one)."""
+    if data.summary is None:
+        raise RunDirError("holds no summary.csv", file=str(data.path))
+    return data.summary
+
+
 def ordered(levels: list[str]) -> list[str]:
     """Return the levels with the reference first (figures draw its band and quota)."""
     first = reference(levels)
@@ -36,7 +43,7 @@ def ordered(levels: list[str]) -> list[str]:
 
 def year_section(data: RunData, levels: list[str], years: list[str]) -> Section:
     """Build the national share by year per level, then why it moves (its jump, last year)."""
-    summary, scenario = data.summary, data.scenario()
+    summary, scenario = run_summary(data), data.scenario()
     blocks: list = [share_by_year_table(summary, levels, years,
                                         data.manifest.get("replications"))]
     level = reference(levels)
@@ -54,7 +61,7 @@ def year_section(data: RunData, levels: list[str], years: list[str]) -> Section:
 def region_section(data: RunData, levels: list[str], years: list[str], source: str
                    ) -> Section | None:
     """Build the share by region and year (figure, table), each quota and what limits it."""
-    summary, levels = data.summary, ordered(levels)
+    summary, levels = run_summary(data), ordered(levels)
     found = segments(summary)
     if not found:
         return None
@@ -77,7 +84,7 @@ def region_section(data: RunData, levels: list[str], years: list[str], source: s
 def unmet_section(data: RunData, levels: list[str], years: list[str], source: str
                   ) -> Section | None:
     """How much demand goes unmet each year, where it goes and what waits (None without data)."""
-    summary, levels = data.summary, ordered(levels)
+    summary, levels = run_summary(data), ordered(levels)
     if not has_unmet(summary):
         return None
     return Section("unmet-demand", "Unmet demand", [

@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from sim.results.claim import OutputRefused, claimed
 from sim.results.marker import MARKER, marker_bytes, why_not_replaceable
@@ -70,7 +70,7 @@ def scratch(path: str | Path, mode: str = "wb") -> BinaryIO:
     deleted by it; they never become an output, so they need no
     temp-and-rename. Outputs go through :func:`write_stream` and the others.
     """
-    return open(path, mode)  # noqa: SIM115 (the caller closes it)
+    return cast(BinaryIO, open(path, mode))  # noqa: SIM115 (the caller closes it)
 
 
 def zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
@@ -78,7 +78,7 @@ def zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
 
     The archive itself is written through :func:`write_stream`.
     """
-    return archive.open(info, "w", force_zip64=True)
+    return cast(BinaryIO, archive.open(info, "w", force_zip64=True))
 
 
 def named(err: OSError, path: Path) -> OSError:

@@ -36,7 +36,7 @@ from sim.scenario.errors import ScenarioError
 try:
     import fcntl
 except ImportError:  # not on POSIX: an exclusive lock file instead
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 TEMPORARY = re.compile(r"\..+\.tmp")  # a file being written (sim.results.atomic.write_bytes)
 SUFFIX_ROOM = 32  # bytes chipsim adds to a name: ".NAME.XXXXXXXX.staging", ".NAME.new-PID"
@@ -124,7 +124,7 @@ def make_parents(parent: Path) -> list[Path]:
         probe = probe.parent
     if not probe.is_dir():
         raise OutputRefused(probe, "not a directory: cannot write output below it")
-    created = []
+    created: list[Path] = []
     for directory in reversed(missing):
         try:
             directory.mkdir()
@@ -299,19 +299,19 @@ def check_outputs(scenario: str | None, outputs: dict[str, str | None], *,
         if key in seen:
             raise ScenarioError(f"{path} is also the {seen[key]} file: choose two files", option)
         seen[key] = option
-    for option, path in (out_dirs or {}).items():
-        if path is None:
+    for option, folder in (out_dirs or {}).items():
+        if folder is None:
             continue
-        check_not_inside_output(path, option, ())
-        if not os.path.isfile(Path(path) / MARKER):
+        check_not_inside_output(folder, option, ())
+        if not os.path.isfile(Path(folder) / MARKER):
             continue  # missing, or not chipsim's: --force may not replace it anyway
-        real = Path(os.path.realpath(path))
+        real = Path(os.path.realpath(folder))
         held = [p for p in [*chain.values(), *read.values()]
                 if Path(os.path.realpath(p)).is_relative_to(real)]
         if held:
             raise ScenarioError(f"holds {held[0]}, which this command reads: replacing the "
                                 "directory would destroy an input; expected a directory "
-                                "holding no input", option, str(path))
+                                "holding no input", option, str(folder))
 
 
 def run_inputs(run_dirs: Iterable[str | Path | None]) -> list[Path]:
@@ -346,7 +346,7 @@ def dir_inputs(directories: Iterable[str | Path | None], adds: tuple[str, ...]) 
     Files named like ``adds`` are left out (the command writes them); symlinks
     count as the file they lead to, which is what a reader opens.
     """
-    found = {}
+    found: dict[tuple, Path] = {}
     for directory in directories:
         if not directory or not os.path.isdir(directory):
             continue

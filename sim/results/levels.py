@@ -17,13 +17,15 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.explain.binds import THRESHOLD, binds_text
 from sim.explain.table import Effects
 from sim.metrics import M, SummaryRow, format_value
 from sim.metrics import metric as metric_entry
 from sim.model.stats import STAT_NAMES
 
-Index = Mapping[tuple[str, str, str, str], Sequence[float]]
+Index = Mapping[tuple[str, str, str, str], Sequence[float] | np.ndarray]
 NATIONAL = "national"
 SHARES = (M.domestic_share_units, M.domestic_share_compute, M.domestic_share_value)
 # unmet = offshore + abandoned (flows); waiting: orders in backlogs at the year's end (a stock)
@@ -36,7 +38,7 @@ SHORT = {M.domestic_share_units: "chips", M.domestic_share_compute: "compute",
          M.deferred_demand_compute: "waiting", M.power_mw: "power"}
 
 
-def index_of(rows: Iterable[SummaryRow]) -> dict[tuple[str, str, str, str], Sequence[float]]:
+def index_of(rows: Iterable[SummaryRow]) -> dict[tuple[str, str, str, str], np.ndarray]:
     """Index summary rows by (quota, metric, region, period)."""
     return {(r.quota, r.metric, r.region, r.period): r.stats for r in rows}
 

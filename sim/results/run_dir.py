@@ -87,7 +87,7 @@ def stream_member(archive: zipfile.ZipFile, name: str, array: DiskArray) -> None
     with zip_member(archive, info) as out:
         np.lib.format.write_array_header_2_0(out, header)
         for chunk in array.chunks():
-            out.write(memoryview(chunk).cast("B"))
+            out.write(chunk.data.cast("B"))
 
 
 def replicate_arrays(result: EnsembleResult) -> dict[str, np.ndarray]:
@@ -102,8 +102,7 @@ def replicate_arrays(result: EnsembleResult) -> dict[str, np.ndarray]:
 def replicate_members(result: EnsembleResult) -> Iterator[tuple[str, np.ndarray]]:
     """Yield the arrays of :func:`replicate_arrays` in name order, each made when asked for."""
     names = {f"national.{m}": m for m in result.replicates}
-    names |= {"quota_levels": None, "years": None}
-    for name in sorted(names):
+    for name in sorted([*names, "quota_levels", "years"]):
         if name == "quota_levels":
             yield name, np.array(result.levels)
         elif name == "years":

@@ -154,14 +154,14 @@ def facts(index: Index, lo: str, hi: str, year: str) -> Facts:
         return stat(index, level, metric, year, name="mean")
 
     deliveries = {lv: mean(lv, M.domestic_units) + mean(lv, M.imports_units) for lv in (lo, hi)}
-    shares = tuple(mean(lv, M.imports_units) / deliveries[lv] if deliveries[lv] > 0 else math.nan
-                   for lv in (lo, hi))
+    lo_share, hi_share = (mean(lv, M.imports_units) / deliveries[lv] if deliveries[lv] > 0
+                          else math.nan for lv in (lo, hi))
     return Facts(lo, hi, year, (stat(index, lo, M.domestic_share_units, year),
                                 stat(index, hi, M.domestic_share_units, year)),
                  change(index, M.domestic_units, lo, hi, year),
                  change(index, M.imports_units, lo, hi, year),
                  unmet_change(index, lo, hi, year),
-                 deliveries[lo], shares, mean(lo, M.demand_compute))
+                 deliveries[lo], (lo_share, hi_share), mean(lo, M.demand_compute))
 
 
 def unmet_change(index: Index, lo: str, hi: str, year: str) -> float:

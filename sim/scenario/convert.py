@@ -54,7 +54,7 @@ def convert(tp, raw, path: str, meta: dict):
     if tp is Dist:
         return to_dist(raw, path, meta)
     if is_dataclass(tp):
-        return to_dataclass(tp, raw, path)
+        return to_dataclass(typing.cast(type, tp), raw, path)
     if origin in (collections.abc.Mapping, dict):
         return to_mapping(typing.get_args(tp)[1], raw, path, meta)
     if origin is tuple:

@@ -14,6 +14,7 @@ import stat
 import tomllib
 from dataclasses import fields
 from pathlib import Path
+from typing import TypeGuard
 
 from sim.scenario.convert import fill_defaults, to_dataclass
 from sim.scenario.errors import ScenarioError, short
@@ -256,7 +257,8 @@ def extends_chain(path: str | Path) -> list[Path]:
     For output checks: a file that cannot be read ends the chain (loading
     the scenario reports it).
     """
-    chain, path = [], Path(path)
+    chain: list[Path] = []
+    path = Path(path)
     while len(chain) <= MAX_EXTENDS and path not in chain:
         chain.append(path)
         try:
@@ -295,7 +297,7 @@ def merge(base: dict, override: dict) -> dict:
     return out
 
 
-def is_param(raw) -> bool:
+def is_param(raw: object) -> TypeGuard[dict]:
     """Tell whether ``raw`` is a parameter written as a table."""
     return (isinstance(raw, dict) and bool(PARAM_KEYS & raw.keys())
             and not EVENT_KEYS & raw.keys())

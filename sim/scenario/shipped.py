@@ -68,7 +68,8 @@ def find_scenario(value: str | os.PathLike) -> Path:
     if os.path.lexists(path):
         return path
     name = shipped_name(os.fspath(value))
-    return data_dir(SCENARIOS) / f"{name}{SUFFIX}" if name else path
+    folder = data_dir(SCENARIOS)  # not None when a shipped scenario has the name
+    return folder / f"{name}{SUFFIX}" if name and folder else path
 
 
 def not_found() -> str:

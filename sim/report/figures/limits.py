@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -91,7 +92,7 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
                 continue
             ends = [v for v in (b.low, b.high) if math.isfinite(v)]
             if len(ends) == 2:
-                ax.hlines(yi, *ends, color="black", lw=0.9)
+                ax.hlines(yi, ends[0], ends[1], color="black", lw=0.9)
             lows += [b.elasticity, *ends]
             highs += [b.elasticity, *ends]
             negative = b.elasticity < 0  # labelled left of its bar, clear of the threshold
@@ -115,8 +116,8 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
                   "relaxation)" if compact else "Elasticity of delivered compute: % change "
                   "in H100e delivered per 1% relaxation (0: no effect)")
     panel_title(ax, f"{level_label(level)}, {' and '.join(years)}", compact, inches=2.7)
-    handles = [Patch(color=year_colour(len(years) - 1 - k), label=f"{year} (mean)")
-               for k, year in enumerate(years)]
+    handles: list[Artist] = [Patch(color=year_colour(len(years) - 1 - k), label=f"{year} (mean)")
+                             for k, year in enumerate(years)]
     handles += [Line2D([], [], color="black", lw=0.9, label="90% of replications"),
                 Line2D([], [], color=THRESHOLD_COLOUR, lw=1.1, ls="--",
                        label=f"Binds from {THRESHOLD:g}")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -84,8 +85,8 @@ def draw_segment(ax, summary: Summary, levels: list[str], segment: str, years: l
 
 def region_legend(levels: list[str]) -> list:
     """Legend handles: one line per level, the band and the quota of the first level."""
-    handles = [Line2D([], [], marker="o", ms=3.5, lw=1.5, label=level_label(lv),
-                      **level_style(i)) for i, lv in enumerate(levels)]
+    handles: list[Artist] = [Line2D([], [], marker="o", ms=3.5, lw=1.5, label=level_label(lv),
+                                    **level_style(i)) for i, lv in enumerate(levels)]
     first = level_label(levels[0]).lower()
     handles.append(Patch(color=BAND, alpha=0.18, label=f"90% band, {first}"))
     handles.append(Line2D([], [], color=GREY, lw=1.2, ls=(0, (4, 2)), label=f"Quota, {first}"))

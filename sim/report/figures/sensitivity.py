@@ -27,8 +27,8 @@ from sim.report.style import (
 TOP = 15
 
 
-def column(rows: list[dict], name: str) -> np.ndarray:
-    """Column ``name`` of CSV rows as floats (NaN where missing or not a number)."""
+def column(rows: list[dict], name: str | None) -> np.ndarray:
+    """Column ``name`` of CSV rows as floats (NaN where missing or not a number, or no name)."""
     return np.array([r.get(name) if isinstance(r.get(name), float) else math.nan
                      for r in rows])
 
