@@ -114,7 +114,8 @@ def discover(inputs: Inputs, cases: np.ndarray, boxes: int = 2,
     docstring); an out-of-range step raises DiscoverError. ``shown``: progress
     of each box's PRIM runs on stderr (a long wait: the resampling reruns PRIM).
     """
-    x, found = inputs.x, []
+    x = inputs.x
+    found: list[Found] = []
     rng = Streams(inputs.seed).generator(STREAM)
     left = np.ones(len(cases), dtype=bool)
     while len(found) < boxes and cases[left].sum() >= MIN_CASES and not cases[left].all():

@@ -16,7 +16,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from sim import lifeline
@@ -103,7 +103,8 @@ class LocalPool:
         (``submit`` then raises BrokenProcessPool): every batch in flight goes
         back to the queue and a fresh pool runs it, up to POOL_RESTARTS times.
         """
-        pending, flying, restarts, finished = deque(batches), {}, 0, False
+        pending, restarts, finished = deque(batches), 0, False
+        flying: dict[Future, Batch] = {}  # each batch in flight, by its future
         pool = self._pool()
         try:
             while pending or flying:

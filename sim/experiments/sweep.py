@@ -147,7 +147,7 @@ def plan(options: SweepOptions) -> Plan:
     sets = designs.parse_sets(scenario, [(p, list(v)) for p, v in options.sets], file)
     notes = [f"note: {spec.path} = {spec.show(v)} lies outside the scenario's declared range "
              f"{spec.dist.describe()}" for spec, values in sets for v in values
-             if spec.outside_declared(v)]
+             if spec.dist is not None and spec.outside_declared(v)]
     n = (options.n or DEFAULT_POINTS) if sampler.samples else 1
     settings = resolve(scenario, seed=options.seed, levels=options.quotas)  # unset: the scenario's
     seed, levels = settings.seed, settings.levels

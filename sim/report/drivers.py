@@ -174,7 +174,7 @@ def contributions(names: list[str], f, method: str) -> dict[str, np.ndarray]:
 
     ``f(subset)`` gives the values (metrics, R) with ``subset``'s groups from B.
     """
-    empty = frozenset()
+    empty: frozenset[str] = frozenset()
     if method != "shapley":
         return {g: f(frozenset([g])) - f(empty) for g in names}
     out = {}
@@ -204,7 +204,8 @@ def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]],
                                    reruns, rerun_progress(reruns.progress, runs, len(cache)))
         return cache[subset]
 
-    empty, full = frozenset(), frozenset(names)
+    empty: frozenset[str] = frozenset()
+    full = frozenset(names)
     per_rep = contributions(names, f, method)
     total = f(full) - f(empty)
     rest = total - sum(per_rep.values()) if names else total

@@ -37,7 +37,10 @@ class Target:
     @property
     def centre(self) -> float:
         """The value, or the middle of the range."""
-        return self.value if self.value is not None else (self.low + self.high) / 2
+        if self.value is not None:
+            return self.value
+        assert self.low is not None and self.high is not None  # a target is a value or a range
+        return (self.low + self.high) / 2
 
 
 def seeds_file(name: str, scenario_file: str | None) -> Path | None:
