@@ -264,6 +264,7 @@ def good_scenario(value) -> bool:
     return value in (BASELINE, str(BASELINE))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(scenario=scenarios, reps=counts, seed=counts, quota=quotas, explain_reps=counts)

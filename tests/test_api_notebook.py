@@ -58,6 +58,7 @@ def stream(book, index: int) -> str:
     return "".join(o.get("text", "") for o in outputs(book, index) if o.output_type == "stream")
 
 
+@pytest.mark.slow
 def test_no_cell_fails(executed):
     for cell in executed.cells:
         assert all(o.output_type != "error" for o in cell.outputs), cell.outputs

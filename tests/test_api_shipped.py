@@ -64,6 +64,7 @@ def test_an_extends_chain_of_shipped_scenarios_resolves_from_any_folder(elsewher
     assert loaded.calendar.end.startswith("2030")
 
 
+@pytest.mark.slow
 def test_a_path_that_exists_wins_over_the_shipped_name(elsewhere, monkeypatch):
     mine = elsewhere / "scenarios"
     mine.mkdir()

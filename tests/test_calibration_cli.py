@@ -36,6 +36,7 @@ def invoke(root, targets_text, *args):
                                      *args])
 
 
+@pytest.mark.slow
 def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root, monkeypatch):
     monkeypatch.setenv("CHIPSIM_PROGRESS", "lines")  # progress shown, whatever the time taken
     out = root / "scenarios" / "fitted.toml"
@@ -61,6 +62,7 @@ def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root, monke
     assert "effective sample size" in result.output
 
 
+@pytest.mark.slow
 def test_adjust_none_is_plain_rejection_and_is_spelled_in_the_file(root):
     out = root / "scenarios" / "plain.toml"
     result = invoke(root, MOVED, "--params", "demand.growth.2024", *QUICK, "--adjust", "none",
@@ -70,6 +72,7 @@ def test_adjust_none_is_plain_rejection_and_is_spelled_in_the_file(root):
     assert "--adjust none" in out.read_text()
 
 
+@pytest.mark.slow
 def test_nothing_movable_exits_2_and_writes_nothing(root):
     out = root / "scenarios" / "fitted.toml"
     result = invoke(root, STUCK, "--params", "demand.growth.2026", *QUICK, "--out", str(out))
@@ -111,6 +114,7 @@ def test_bad_arguments_exit_2(root, args, message):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_few_accepted_draws_are_warned(root):
     result = invoke(root, MOVED.replace("tolerance = 50000", "tolerance = 1000"), "--params",
                     "demand.growth.2024", "--n", "400", "--accept", "0.05", "--reps", "40",

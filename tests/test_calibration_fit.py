@@ -62,6 +62,7 @@ def targets_file(root, rows) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_parameters_are_recovered_from_targets_the_model_made(tmp_path):
     """Recovery: within 5% of the prior range, with the 90% range shrunk below a third.
 
@@ -96,6 +97,7 @@ def test_parameters_are_recovered_from_targets_the_model_made(tmp_path):
                 < raw.posterior_band[2] - raw.posterior_band[0]), raw.path
 
 
+@pytest.mark.slow
 def test_a_target_no_parameter_moves_is_reported_not_fitted(tmp_path):
     root = project(tmp_path)
     rows = [("moved", "demand_compute", "2024", 450_000.0, 50_000.0, "A14"),
@@ -108,6 +110,7 @@ def test_a_target_no_parameter_moves_is_reported_not_fitted(tmp_path):
     assert "Not fitted (no chosen parameter moves them): stuck" in text
 
 
+@pytest.mark.slow
 def test_nothing_to_fit_is_an_error(tmp_path):
     root = project(tmp_path)
     rows = [("stuck", "import_units.legacy", "2023", 300_000.0, 50_000.0, "I2")]
@@ -126,6 +129,7 @@ def test_unusable_parameters_are_refused(params, message):
         calibrate(PRIORS, TARGETS, params, Settings(draws=200, replications=20, screen=20))
 
 
+@pytest.mark.slow
 def test_the_calibrated_file_extends_its_input_and_overrides_only_fitted_parameters(tmp_path):
     root = project(tmp_path)
     rows = [("demand_2024", "demand_compute", "2024", 450_000.0, 50_000.0, "M2")]

@@ -71,6 +71,7 @@ def test_kept_metrics_ask_only_for_quarterly_series():
     assert measure.kept_metrics([mixed, quarter]) == ("vendor_units.huawei", "domestic_units")
 
 
+@pytest.mark.slow
 def test_pinning_a_parameter_equals_fixing_it_in_the_scenario(priors):
     path, value = "demand.growth.2024", 0.93
     fixed = load(PRIORS, nested(path, dist_raw(priors.demand.growth["2024"].with_value(value))))

@@ -47,6 +47,7 @@ def finished(tmp_path_factory):
 
 # -------------------------------------------------------------------- outputs ----
 
+@pytest.mark.slow
 def test_run_writes_exactly_its_five_files(finished):
     _, out = finished
     assert sorted(p.name for p in out.iterdir()) == [
@@ -139,6 +140,7 @@ def test_run_prints_the_headline_table(finished):
     assert f"Wrote {out}/" in result.output
 
 
+@pytest.mark.slow
 def test_quota_option_restricts_and_normalises_levels(tmp_path):
     out = tmp_path / "two-levels"
     result = invoke("run", BASELINE, "--reps", 20, "--quota", "0.50", "--quota", "announced",
@@ -228,6 +230,7 @@ def test_bad_input_creates_no_default_output_directory(tmp_path, monkeypatch):
     check_refused(result, tmp_path, ["bad.toml", "line 1"], ["bad.toml"])
 
 
+@pytest.mark.slow
 def test_default_output_directory_is_named_after_the_scenario(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("run", BASELINE, "--reps", 10, "--quota", "0.5")
@@ -235,6 +238,7 @@ def test_default_output_directory_is_named_after_the_scenario(tmp_path, monkeypa
     assert (tmp_path / "outputs" / "baseline" / "manifest.json").is_file()
 
 
+@pytest.mark.slow
 def test_existing_run_directory_needs_force(tmp_path):
     out = tmp_path / "run"
     assert invoke("run", BASELINE, "--reps", 10, "--seed", 1, "--out", out).exit_code == 0
@@ -275,6 +279,7 @@ def test_params_refuses_a_bad_scenario(tmp_path):
         f"Error: {path}: demand.bsae: unknown key (did you mean 'base'?)"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["run", "--help"]])
 def test_python_dash_m_sim_help(args):
     done = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,

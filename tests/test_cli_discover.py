@@ -9,6 +9,8 @@ from experiments_support import BASELINE, STACKS
 
 from sim.cli import main
 
+pytestmark = pytest.mark.slow  # measured: see the README's Tests section
+
 
 def invoke(*args):
     return CliRunner().invoke(main, [str(a) for a in args])

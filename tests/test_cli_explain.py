@@ -38,6 +38,7 @@ def test_a_run_without_explanation_names_no_reason_and_no_binding(plain):
     assert json.loads((out / "manifest.json").read_text())["files"][-1] == "manifest.json"
 
 
+@pytest.mark.slow
 def test_explain_adds_effects_to_a_finished_run_and_refreshes_them_identically(plain):
     _, out = plain
     first = invoke("explain", out, "--reps", 20)
@@ -80,6 +81,7 @@ def test_bad_input_exits_2_with_one_error_line(tmp_path, args, fragment):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_explaining_later_writes_the_bytes_a_run_writes(plain, tmp_path):
     _, out = plain
     direct = tmp_path / "direct"

@@ -14,6 +14,7 @@ def sensitivity(*args):
     return CliRunner().invoke(main, ["sensitivity", BASELINE, *[str(a) for a in args]])
 
 
+@pytest.mark.slow
 def test_sobol_writes_ranked_indices(tmp_path):
     out = tmp_path / "sobol"
     result = sensitivity("--param", "memory.*", "--group", "hbm_later=memory.domestic_stacks.2026,"
@@ -35,6 +36,7 @@ def test_sobol_writes_ranked_indices(tmp_path):
     assert manifest["output"]["period"] == "2027" and manifest["output"]["quota"] == "announced"
 
 
+@pytest.mark.slow
 def test_morris_writes_mu_star_and_sigma(tmp_path):
     out = tmp_path / "morris"
     result = sensitivity("--method", "morris", "--param", "memory.*", "--n", 4, "--reps", 3,
@@ -76,6 +78,7 @@ def test_a_local_dask_cluster_gives_the_same_indices(tmp_path):
     assert 1 <= len(evaluator["workers_used"]) <= 2 and evaluator["workers_lost"] == []
 
 
+@pytest.mark.slow
 def test_the_cli_the_table_and_the_report_carry_the_same_warnings(tmp_path):
     """A tiny design is weak: its warnings read the same on stdout, in the files, in the report."""
     from sim.experiments import diagnostics

@@ -15,6 +15,7 @@ def sweep(*args):
     return CliRunner().invoke(main, ["sweep", BASELINE, *[str(a) for a in args]])
 
 
+@pytest.mark.slow
 def test_a_grid_sweep_over_two_parameters(tmp_path):
     out = tmp_path / "grid"
     args = ("--set", f"{CEILING}=0.5,0.7", "--set", "events.h200_allowed.date=2025-12,2026-06",
@@ -33,6 +34,7 @@ def test_a_grid_sweep_over_two_parameters(tmp_path):
     assert again.exit_code == 0 and "already complete" in again.output
 
 
+@pytest.mark.slow
 def test_an_lhs_sweep_defaults_and_metric_filter(tmp_path):
     out = tmp_path / "lhs"
     result = sweep("--n", 5, "--param", "memory.*", "--reps", 4, "--quota", "0.9",
@@ -83,6 +85,7 @@ def test_an_existing_directory_needs_resume_or_force(tmp_path):
     assert result.exit_code == 2 and "pass --resume to continue it or --force" in result.output
 
 
+@pytest.mark.slow
 def test_resume_with_other_settings_is_refused(tmp_path):
     out = tmp_path / "sweep"
     first = sweep("--set", f"{CEILING}=0.5,0.6", "--reps", 3, "--quota", "announced",
@@ -98,6 +101,7 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     assert result.exit_code == 2 and "not a sweep directory" in result.output
 
 
+@pytest.mark.slow
 def test_default_directory_and_worker_cap_notes(tmp_path, monkeypatch):
     from sim.experiments import evaluators as ev
 
@@ -110,6 +114,7 @@ def test_default_directory_and_worker_cap_notes(tmp_path, monkeypatch):
     assert (tmp_path / "outputs" / "baseline-sweep" / "manifest.json").is_file()
 
 
+@pytest.mark.slow
 def test_by_default_a_sweep_keeps_annual_national_values_and_says_its_size(tmp_path):
     out = tmp_path / "default"
     result = sweep("--set", f"{CEILING}=0.5,0.6", "--reps", 2, "--quota", "announced",

@@ -42,6 +42,7 @@ def stat(result, metric, level="announced"):
     return next(s for s in result.stats if s.metric == metric and s.level == level)
 
 
+@pytest.mark.slow
 def test_planted_demand_increase_raises_unmet_demand(runs):
     result = compare(runs["a"], runs["b"], drivers="none")
     unmet = stat(result, "unmet_demand_compute")
@@ -65,6 +66,7 @@ def test_runs_of_different_sizes_pair_on_their_common_replications(runs):
     assert all(s.diff.mean == 0.0 for s in result.stats)
 
 
+@pytest.mark.slow
 def test_driver_groups_add_up_and_point_at_the_demand_change(runs):
     result = compare(runs["a"], runs["b"])
     assert set(result.changed) == {"demand.budget_usd", "events.h200_allowed"}
@@ -81,6 +83,7 @@ def test_driver_groups_add_up_and_point_at_the_demand_change(runs):
     assert not any("does not reproduce" in n for n in result.notes)
 
 
+@pytest.mark.slow
 def test_one_at_a_time_leaves_an_interaction_remainder(runs):
     result = compare(runs["a"], runs["b"], drivers="one-at-a-time")
     d = result.drivers
@@ -102,6 +105,7 @@ def test_changed_paths_ignore_evidence_and_run_settings():
     assert "new" not in hybrid_tree(b, a, ["demand.new"])["demand"]
 
 
+@pytest.mark.slow
 def test_diff_cli_prints_table_and_writes_html(runs, tmp_path):
     out = tmp_path / "diff.html"
     result = CliRunner().invoke(main, ["diff", str(runs["a"]), str(runs["b"]), "--report",

@@ -29,6 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 from chipsim_testing import BASELINE
 
 from sim.calendar import format_month, parse_month
@@ -185,6 +186,7 @@ def unexplained_falls(path: Path) -> tuple[list[str], list[str]]:
     return seen, bare
 
 
+@pytest.mark.slow
 def test_every_quarterly_fall_in_domestic_output_has_a_dated_event():
     seen, bare = unexplained_falls(BASELINE)
     assert not bare, "domestic output falls with no dated event to explain it:\n" + "\n".join(

@@ -23,6 +23,7 @@ def standalone(scenario, point):
     return [row[:4] for row in result.rows], np.array([row[4] for row in result.rows])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sets,sample,patterns", [
     # drawn parameters, dates among them, sampled over their ranges
     ([], "lhs", ("vendors.huawei.*", "events.*", "foundries.tsmc.*")),
@@ -51,6 +52,7 @@ H100E_DEMAND = {"demand": {"base": {"dist": "triangular", "low": 590_000, "mode"
                                     "high": 760_000}}}
 
 
+@pytest.mark.slow
 def test_points_share_random_numbers():
     """Two points with equal values are identical: the other draws are common."""
     scenario = load(BASELINE, H100E_DEMAND)
@@ -66,6 +68,7 @@ def test_points_share_random_numbers():
     assert not np.array_equal(result.stats[0, shares], result.stats[1, shares])
 
 
+@pytest.mark.slow
 def test_a_row_filter_keeps_the_same_numbers(baseline):
     built = design.build(baseline, [], "lhs", 4, 7, ("memory.*",))
     drawn = probe(baseline).drawn

@@ -37,6 +37,7 @@ def small_plan():
     return plan(SMALL)
 
 
+@pytest.mark.slow
 def test_a_pool_broken_at_submit_costs_only_a_retry(small_plan, tmp_path):
     run(small_plan, tmp_path / "reference", evaluators.Sequential())
     pool = BreaksAtSubmit(2, at=3)  # after two batches are in flight
@@ -75,6 +76,7 @@ def test_a_scheduler_without_workers_is_a_clear_error(small_plan, monkeypatch):
         evaluator.close()
 
 
+@pytest.mark.slow
 def test_losing_every_worker_mid_run_is_a_clear_error(small_plan, monkeypatch):
     evaluator = dask(1, monkeypatch)
     try:
@@ -90,6 +92,7 @@ def test_losing_every_worker_mid_run_is_a_clear_error(small_plan, monkeypatch):
         evaluator.close()
 
 
+@pytest.mark.slow
 def test_the_cli_says_the_scheduler_has_no_workers(tmp_path, monkeypatch):
     from click.testing import CliRunner
     from distributed import LocalCluster

@@ -15,6 +15,7 @@ from sim.model.stats import summarise
 from sim.scenario.errors import ScenarioError
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("keep", ["annual", "all"])
 def test_the_rows_estimated_are_the_rows_written(keep, tmp_path):
     chosen = plan(replace(SMALL, n=2, reps=2, keep=keep))

@@ -19,6 +19,7 @@ def inputs_of(x, names=None):
     return discovery.Inputs(names, ["number"] * x.shape[1], [True] * x.shape[1], x, [], 3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(3))
 def test_prim_finds_the_planted_box_and_drops_noise_limits(seed):
     x, y = planted(seed)
@@ -73,6 +74,7 @@ def test_choose_prefers_coverage_among_dense_enough_boxes():
     assert prim.choose(boxes, 1.01) in (1, 2)  # none reaches it: the best F1
 
 
+@pytest.mark.slow
 def test_covering_counts_each_case_once():
     """Two separate regions: one box each; coverages add up to at most 1."""
     rng = np.random.default_rng(0)

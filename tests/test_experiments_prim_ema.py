@@ -24,8 +24,9 @@ with warnings.catch_warnings():
     from ema_workbench.analysis import feature_scoring
     from ema_workbench.analysis import prim as ema_prim
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning",
-                                        "ignore::FutureWarning", "ignore:The inplace keyword")
+pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning",
+                                         "ignore::FutureWarning", "ignore:The inplace keyword"),
+              pytest.mark.slow]  # measured: see the README's Tests section
 TINY = 1e-9  # EMA counts y >= threshold as cases and keeps a box whose mean reaches it
 
 

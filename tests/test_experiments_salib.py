@@ -24,6 +24,7 @@ def chosen():
                                          params=PARAMS))
 
 
+@pytest.mark.slow
 def test_salibs_own_sampler_gives_the_same_ranking_and_indices(chosen):
     """Same model, two designs (chipsim's Saltelli points, SALib's): ST agrees within intervals.
 
@@ -53,6 +54,7 @@ def test_salibs_own_sampler_gives_the_same_ranking_and_indices(chosen):
     assert top[0] == top[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method,n", [("sobol", 8), ("morris", 6)])
 def test_the_stored_sample_and_outputs_reproduce_the_indices_with_salib(tmp_path, method, n):
     out = tmp_path / method

@@ -29,6 +29,7 @@ def ishigami_indices():
     return np.array([v1, v2, 0.0]) / v, np.array([v1 + v13, v2, v13]) / v
 
 
+@pytest.mark.slow
 def test_sobol_recovers_the_ishigami_indices():
     """N = 2048 (10,240 evaluations): every estimate within its 95% bootstrap CI.
 
@@ -70,6 +71,7 @@ def test_morris_gives_the_slopes_of_a_linear_function():
     assert [r["sigma"] for r in rows] == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
 
 
+@pytest.mark.slow
 def test_a_scenario_study_ranks_the_hbm_parameters():
     """Domestic HBM in 2027 moves the 2027 domestic share; HBM in 2025 barely can."""
     options = study.StudyOptions(BASELINE, n=16, reps=8, seed=5,

@@ -16,6 +16,8 @@ from sim.experiments import evaluators
 from sim.experiments.store import ResumeMismatch, RunStore
 from sim.experiments.sweep import plan, run
 
+pytestmark = pytest.mark.slow  # measured: see the README's Tests section
+
 
 @pytest.fixture(scope="module")
 def small_plan():

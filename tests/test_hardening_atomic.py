@@ -29,6 +29,8 @@ from sim.cli import main
 from sim.results.marker import MARKER
 from sim.runner import RunOptions, execute
 
+pytestmark = pytest.mark.slow  # measured: see the README's Tests section
+
 RUN = ["--reps", "5", "--quota", "announced", "--quota", "1.0"]
 
 

@@ -110,6 +110,7 @@ def in_child(args: list[str]) -> tuple[int, str]:
     return done.returncode, done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_damaged_directory(name, sources, tmp_path):
     case = CASES[name]

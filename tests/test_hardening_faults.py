@@ -29,6 +29,8 @@ from sim.cli import main  # noqa: E402
 from sim.experiments.store import RunStore  # noqa: E402
 from sim.results.marker import MARKER, marker_bytes  # noqa: E402
 
+pytestmark = pytest.mark.slow  # measured: see the README's Tests section
+
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
 SWEEP = ["sweep", str(BASELINE), "--set", f"{CEILING}=0.45,0.55,0.65,0.75", "--sample", "lhs",
          "--n", "3", "--param", "memory.*", "--reps", "8", "--seed", "5",

@@ -56,6 +56,7 @@ def check_load(path: Path, raw: dict) -> Scenario | ScenarioError:
         return err
 
 
+@pytest.mark.slow
 def test_loader_fuzz(tmp_path):
     prepare_dir(tmp_path)
 

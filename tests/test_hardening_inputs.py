@@ -44,6 +44,7 @@ def with_scenario(command: str, scenario: Path, out: Path) -> list[str]:
     return [head, str(scenario), *rest, *outputs]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(LOADERS))
 @pytest.mark.parametrize("where", ["scenario", "extends"])
 def test_a_fifo_scenario_is_refused_at_once(tmp_path, command, where):
@@ -83,6 +84,7 @@ INTERRUPTIBLE = {  # command -> (arguments, the library call that Ctrl-C interru
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(INTERRUPTIBLE))
 def test_ctrl_c_exits_130_with_nothing_half_written(tmp_path, monkeypatch, command):
     """Issue 13: run, sensitivity and calibrate printed "Aborted!" and exited 1."""
@@ -109,6 +111,7 @@ def small_machine(monkeypatch):
     monkeypatch.setattr(budget, "available_bytes", lambda: 4.0 * budget.GiB)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, what", [
     (["run", str(BASELINE), "--reps", "10000000", "--block-reps", "10000000"],
      "a run of 10,000,000 replications"),  # in blocks, 10M fit (issue 19); in one, not
@@ -126,6 +129,7 @@ def test_work_that_cannot_fit_is_refused_with_the_estimate(tmp_path, small_machi
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_30000_segment_scenario_is_refused_before_it_runs(tmp_path, small_machine):
     lines = [f'extends = "{BASELINE}"', "[segments]"]
     lines += [f's{k} = {{ demand_share = 0.001, substitution = 0.5, preference = '
@@ -138,6 +142,7 @@ def test_a_30000_segment_scenario_is_refused_before_it_runs(tmp_path, small_mach
     assert "needs about" in error_line(result)
 
 
+@pytest.mark.slow
 def test_a_run_that_fits_is_not_refused(tmp_path, small_machine):
     result = CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "50", "--quota", "0.5",
                                        "--out", str(tmp_path / "out")])

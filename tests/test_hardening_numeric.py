@@ -21,6 +21,8 @@ from sim.results.summary import read_summary
 from sim.runner import RunOptions, execute
 from sim.scenario import load
 
+pytestmark = pytest.mark.slow  # measured: see the README's Tests section
+
 
 def zero_capacity(raw: dict) -> None:
     """No domestic chips at all: no wafers, no fabs, no banked dies."""

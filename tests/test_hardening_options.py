@@ -113,6 +113,7 @@ def finished_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(PATH_OPTIONS))
 @settings(max_examples=12, deadline=None, derandomize=True, database=None)
 @given(path=bad_names)

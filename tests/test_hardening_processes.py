@@ -51,6 +51,7 @@ RUN_POINTS = [("simulate", 1), ("replace", 1), ("replace", 2), ("replace", 3), (
               ("commit", 1)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point, nth", RUN_POINTS)
 def test_sigkill_of_a_run_at_each_point_leaves_it_complete_or_absent(tmp_path, point, nth):
     out = tmp_path / "run"
@@ -65,6 +66,7 @@ def test_sigkill_of_a_run_at_each_point_leaves_it_complete_or_absent(tmp_path, p
     assert not (tmp_path / ".run.lock").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
 @pytest.mark.parametrize("point, nth", RUN_POINTS[1:] + [("replace", 5)])
 def test_sigkill_of_a_force_replacement_keeps_the_old_run_or_the_new(tmp_path, point, nth,
@@ -103,6 +105,7 @@ def test_sigkill_of_run_workers_leaves_no_process(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_sigkill_of_a_sweep_with_workers_leaves_no_process_and_loses_nothing(tmp_path):
     """Issue 13: a killed `sweep --workers 2` left its forkserver, tracker and workers."""
     out = tmp_path / "sweep"
@@ -117,6 +120,7 @@ def test_sigkill_of_a_sweep_with_workers_leaves_no_process_and_loses_nothing(tmp
         k: v for k, v in digest(reference).items() if k != "manifest.json"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("force", [False, True])
 def test_a_second_run_into_the_same_output_is_refused_at_once(tmp_path, force):
     """Issue 13: two runs into one --out could both succeed, one silently replaced."""
@@ -150,6 +154,7 @@ def test_a_directory_that_appears_during_a_run_is_never_replaced(tmp_path, conte
     assert staging_leftovers(tmp_path) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "sweep"])
 def test_ctrl_c_exits_130_and_writes_nothing(tmp_path, command):
     out = tmp_path / "out"

@@ -329,6 +329,7 @@ OPTIONS = {  # command-line inputs that are echoed when refused (each refused, w
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("option", sorted(OPTIONS))
 @CLI_PROPERTY
 @given(text=anything.filter(lambda t: "\x00" not in t and t.strip()))
@@ -350,6 +351,7 @@ def test_input_errors_are_bounded():
     assert len(line) < LINE and "bytes)" in line
 
 
+@pytest.mark.slow
 def test_an_unknown_period_of_a_600_month_calendar_is_one_short_line(tmp_path):
     path = write_scenario(tmp_path / "long.toml", {
         "extends": str(BASELINE), "name": "long",

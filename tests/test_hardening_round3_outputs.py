@@ -178,6 +178,7 @@ def test_explain_refuses_an_effects_file_linked_to_a_run_file(work):
             "hard link to")
 
 
+@pytest.mark.slow
 def test_discover_refuses_a_discover_file_linked_to_a_sweep_file(work, swept):
     sweep = work / "S"
     shutil.copytree(swept, sweep)
@@ -249,6 +250,7 @@ def test_run_out_through_a_symlink_into_a_run_is_refused(work):
 
 # -- what stays allowed -------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_report_adds_its_report_to_the_run(work):
     assert check_outcome(invoke(["report", work / "A"])) == "ok"
     assert (work / "A" / "report.html").is_file()
@@ -273,6 +275,7 @@ def test_report_files_the_guard_lets_through(work, fmt, output):
     assert snapshot(work) == before
 
 
+@pytest.mark.slow
 def test_diff_report_adds_its_page_to_run_b(work):
     result = invoke(["diff", work / "A", work / "B", "--drivers", "none", "--report"])
     assert check_outcome(result) == "ok", result.output
@@ -389,6 +392,7 @@ def test_calibrate_under_ulimit_v_is_refused_before_work(work):
 
 # --- found by an attack on this round's work --------------------------------------------
 
+@pytest.mark.slow
 def test_report_and_diff_never_write_over_the_runs_scenario_or_what_it_extends(tmp_path):
     """A run's scenario file (and its parent) are the user's inputs, even read via the manifest."""
     parent = tmp_path / "parent.toml"

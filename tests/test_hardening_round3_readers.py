@@ -197,6 +197,7 @@ CASES = {
 REPORT_ONLY = {"manifest-calendar-not-months", "manifest-calendar-backwards"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_damaged_run_is_refused_by_report_and_diff(name, sources, tmp_path):
     file, damage, message = CASES[name]

@@ -239,6 +239,7 @@ PLACES = {  # where a date goes: the text to write, the key path an error names
 }
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(place=st.sampled_from(sorted(PLACES)), date=date_text)
 def test_any_date_loads_or_fails_with_its_key_path(tmp_path_factory, place, date):

@@ -132,6 +132,7 @@ def test_an_error_without_a_signal_is_not_taken_for_one(tmp_path, monkeypatch):
     assert isinstance(result.exception, ZeroDivisionError)
 
 
+@pytest.mark.slow
 def test_a_sigterm_mid_sweep_keeps_the_batches_for_resume(tmp_path, monkeypatch):
     out = tmp_path / "out"
     real, writes = RunStore.write, []
@@ -167,6 +168,7 @@ def test_a_signal_during_the_report_of_a_run_says_the_run_is_whole(tmp_path, mon
     check_run_dir(out)
 
 
+@pytest.mark.slow
 def test_report_in_both_formats_says_which_file_it_wrote(tmp_path, monkeypatch):
     invoke([*RUN, "--out", tmp_path / "run"])
     monkeypatch.setattr("sim.report.writer.render_pdf", signalled(signal.SIGINT))
@@ -242,6 +244,7 @@ def table(tmp_path_factory):
     return module, module.Bench(tmp_path_factory.mktemp("signal-table"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds processes via /proc")
 @pytest.mark.parametrize("command", ["run", "sweep", "report"])
 def test_random_time_signals_leave_nothing_behind(table, tmp_path, command):

@@ -75,6 +75,7 @@ def shares_in_unit_interval(run) -> int:
     return checked
 
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_shares_lie_in_unit_interval_in_every_replication(baseline, seed, regime):
@@ -87,6 +88,7 @@ def test_shares_lie_in_unit_interval_in_every_replication(baseline, seed, regime
         assert defined.size and defined.min() >= 0.0 and defined.max() <= 1.0
 
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_share_undefined_only_when_nothing_was_delivered(baseline, seed, regime):
@@ -101,6 +103,7 @@ def test_share_undefined_only_when_nothing_was_delivered(baseline, seed, regime)
 
 # ------------------------------------------------------- flows add up ----
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_national_flows_are_the_sum_of_segment_flows(baseline, seed, regime):
@@ -114,6 +117,7 @@ def test_national_flows_are_the_sum_of_segment_flows(baseline, seed, regime):
                 assert close(national, parts, abs(national)), (level, metric, year)
 
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_delivered_is_domestic_plus_imported(baseline, seed, regime):
@@ -137,6 +141,7 @@ def test_delivered_is_domestic_plus_imported(baseline, seed, regime):
                 assert close(by_quarter, yearly, yearly) and close(by_part, yearly, yearly)
 
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_chips_are_conserved(baseline, seed, regime):
@@ -153,6 +158,7 @@ def test_chips_are_conserved(baseline, seed, regime):
     assert close(received, c["delivered"], scale)
 
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_demand_is_delivered_unmet_or_still_waiting(baseline, seed, regime):
@@ -235,6 +241,7 @@ def quota_met_by(baseline, month: str) -> dict:
     return {"segments": segments}
 
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes, deadline=st.integers(6, 35))
 def test_at_full_quota_bound_segments_import_nothing_after_their_deadline(
@@ -274,6 +281,7 @@ def test_baseline_state_funded_imports_nothing_after_its_deadline_at_full_quota(
 
 # --------------------------------------------- levels before the lever ----
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, lever=st.integers(12, 59))
 def test_quota_levels_agree_until_the_lever_starts(baseline, seed, lever):

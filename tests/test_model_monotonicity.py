@@ -22,6 +22,7 @@ What the model guarantees (docs/model.md, section 12):
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from chipsim_testing import (
     BASELINE,
     MODEL,
@@ -71,6 +72,7 @@ def nondecreasing(values: np.ndarray, axis: int) -> bool:
 
 # ------------------------------------------------------------------ quota ----
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_where_imports_are_demand_limited_a_higher_quota_never_lowers_the_share(
@@ -82,6 +84,7 @@ def test_where_imports_are_demand_limited_a_higher_quota_never_lowers_the_share(
         assert nondecreasing(result.replicates[metric], 0), metric
 
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes.filter(lambda r: r["allocation"] == "pro_rata"))
 def test_a_higher_quota_never_lowers_the_installed_domestic_share(baseline, seed, regime):
@@ -120,6 +123,7 @@ def test_on_the_baseline_a_higher_quota_never_lowers_the_2027_share():
 
 # ---------------------------------------------------------------- embargo ----
 
+@pytest.mark.slow
 @MODEL
 @given(seed=seeds, high=st.floats(0.1, 1.0), cut=st.floats(0.05, 0.9))
 def test_fewer_imports_never_lower_the_installed_domestic_share(baseline, seed, high, cut):

@@ -10,6 +10,7 @@ lowers delivered compute (on means).
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from chipsim_testing import MODEL, PRIORS, scaled
 from hypothesis import given
 from hypothesis import strategies as st
@@ -32,6 +33,7 @@ def priors_with(factor: float = 1.0, backlog: int = 6, allocation: str = "pro_ra
                          "run": {"allocation": allocation}})
 
 
+@pytest.mark.slow
 @MODEL
 @given(seed=st.integers(0, 2**32 - 1), factor=st.sampled_from([0.3, 1.0, 3.0]),
        backlog=st.integers(1, 12), allocation=st.sampled_from(["pro_rata", "quota_first"]))

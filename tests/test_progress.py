@@ -76,6 +76,7 @@ def test_a_meter_closes_at_its_total_and_ignores_later_calls(clock, monkeypatch,
     assert len(err) == 1 and err[0].startswith("reruns: 10/10 months (100%)")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_run_reports_its_months_and_gives_the_same_numbers(workers):
     if workers > 1 and not parallel.can_fork():
@@ -128,6 +129,7 @@ def test_run_progress_goes_to_stderr_and_changes_no_output(tmp_path, monkeypatch
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+@pytest.mark.slow
 def test_diff_driver_reruns_show_progress_on_stderr_only(tmp_path, monkeypatch):
     variant = tmp_path / "variant.toml"
     variant.write_text(f"extends = {str(BASELINE)!r}\ndemand.budget_usd = {{ value = 2.4e10 }}\n",

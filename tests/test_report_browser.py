@@ -16,6 +16,8 @@ from report_fixtures import REPORT_FIGURES, report_html, report_run  # noqa: F40
 
 from sim.report.style import PHONE_MAX_CSS
 
+pytestmark = pytest.mark.slow  # measured: see the README's Tests section
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]

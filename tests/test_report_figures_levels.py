@@ -118,6 +118,7 @@ def test_limits_reading_names_the_binding_limits_from_the_effects(data):
     assert "same draws" in text and "at least 1%" in text
 
 
+@pytest.mark.slow
 def test_a_run_without_effects_gets_a_text_in_place_of_the_limits_figure(report_run,  # noqa: F811
                                                                          tmp_path):
     bare = tmp_path / "bare"
@@ -182,6 +183,7 @@ def report_figures(path):
     return build_report(load(path)).figures()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("compact", [False, True])
 def test_no_figure_of_the_run_report_is_cut_off(report_run, compact):  # noqa: F811
     blocks = report_figures(report_run)

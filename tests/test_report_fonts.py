@@ -173,6 +173,7 @@ def test_report_labels_are_drawn_not_boxed(cjk_doc, monkeypatch, key, label):
     assert drawn.shape != boxed.shape or not np.array_equal(drawn, boxed)
 
 
+@pytest.mark.slow
 def test_without_a_cjk_font_one_warning_names_the_script(cjk_doc, monkeypatch):
     """The README's Quick start without fonts-wqy-microhei: boxes, and one warning line."""
     monkeypatch.setattr(style, "font_families", lambda: ("DejaVu Sans",))
@@ -248,6 +249,7 @@ def test_min_font_size_sees_tick_labels_and_ignores_legend_only_axes():
     assert style.min_font_size(fig) == 5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("compact", [False, True], ids=["wide", "compact"])
 def test_every_report_figure_is_at_least_min_font_pt(cjk_doc, compact):
     """Every figure of a report, in both layouts: no text below MIN_FONT_PT (10 pt)."""

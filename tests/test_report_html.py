@@ -107,6 +107,7 @@ def test_figure_readings_and_manifest_are_present(page, report_run):  # noqa: F8
     assert str(SEED) in text and '"scenario_hash"' in text
 
 
+@pytest.mark.slow
 def test_report_cli_writes_html_and_pdf(tmp_path):
     run = tmp_path / "run"
     assert CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "40", "--quota", "1.0",
@@ -131,6 +132,7 @@ def test_report_cli_refuses_what_is_not_a_run_directory(tmp_path, kind):
     assert not (target / "report.html").exists() if target.is_dir() else True
 
 
+@pytest.mark.slow
 def test_run_with_report_flag_writes_report_html(tmp_path):
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "40", "--quota",

@@ -27,6 +27,8 @@ from sim.report.pdf_tables import (
 from sim.report.render import render_figure
 from sim.report.style import PRINT_MIN_PT, new_figure
 
+pytestmark = pytest.mark.slow  # measured: see the README's Tests section
+
 pypdf = pytest.importorskip("pypdf")
 
 TABLE_MIN_PT = 8.0

@@ -109,6 +109,7 @@ def test_a_sweep_results_table_has_units_and_a_dictionary(tmp_path):
     assert FILE in manifest["files"] and FILE in FILES["sweep"]
 
 
+@pytest.mark.slow
 def test_a_study_outputs_table_has_its_unit_and_a_dictionary(tmp_path):
     out = tmp_path / "morris"
     invoke("sensitivity", BASELINE, "--method", "morris", "--param", "memory.*", "--n", 4,

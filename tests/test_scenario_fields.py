@@ -35,6 +35,8 @@ from sim.scenario.convert import to_dataclass
 from sim.scenario.dump import scenario_hash, to_raw
 from sim.scenario.validate import validate
 
+pytestmark = pytest.mark.slow  # measured: see the README's Tests section
+
 REPLICATIONS = 20
 LEVELS = ("announced", "1.0")  # a uniform level too: the lever's fields act only there
 

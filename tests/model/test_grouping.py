@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from sim.calendar import parse_month
 from sim.model import import_market
@@ -77,10 +78,12 @@ def assert_blocks_match(scenario, pinned: dict | None) -> None:
             assert same_bits(part.conservation[key], values[..., start:stop]), (key, start)
 
 
+@pytest.mark.slow
 def test_baseline_blocks_equal_the_whole_run():
     assert_blocks_match(BASELINE, None)
 
 
+@pytest.mark.slow
 def test_blocks_equal_the_whole_run_when_skipped_paths_differ_between_blocks(monkeypatch):
     cleared = []
     clear_product = import_market.clear_product
@@ -106,6 +109,7 @@ def uncapped(scenario):
     return replace(scenario, grey_market=grey)
 
 
+@pytest.mark.slow
 def test_a_block_whose_grey_channel_does_not_respond_equals_the_whole_run(monkeypatch):
     """Without a cap, a block with no scarcity response skips the response altogether."""
     scenario = uncapped(BASELINE)

@@ -28,6 +28,7 @@ def runs():
     return exact, sketched
 
 
+@pytest.mark.slow
 def test_sketched_rows_are_the_exact_rows_within_the_sketch_bound(runs):
     exact, sketched = runs
     assert [r[:4] for r in sketched.rows] == [r[:4] for r in exact.rows]
@@ -41,6 +42,7 @@ def test_sketched_rows_are_the_exact_rows_within_the_sketch_bound(runs):
     assert (got[:, 1:] != want[:, 1:]).any()  # the sketch was used, not the exact path
 
 
+@pytest.mark.slow
 def test_sketched_runs_keep_per_replication_values_exactly_on_disk(runs, tmp_path):
     exact, sketched = runs
     for metric, values in exact.replicates.items():

@@ -55,6 +55,7 @@ def one_pass(scenario):
     return simulate(scenario, REPS, SEED, LEVELS, options=SimulateOptions(keep=KEEP))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_give_the_single_process_result(scenario, one_pass, workers):
@@ -63,12 +64,14 @@ def test_workers_give_the_single_process_result(scenario, one_pass, workers):
                          options=SimulateOptions(keep=KEEP, blocking=blocking)), one_pass)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [1, 7, REPS - 1])
 def test_blocks_of_any_size_give_the_one_pass_result(scenario, one_pass, size):
     blocked = SimulateOptions(keep=KEEP, blocking=Blocking(size=size))
     assert_same(simulate(scenario, REPS, SEED, LEVELS, options=blocked), one_pass)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lever", ["2023-01", "2025-08", "2027-05"])
 def test_levels_sharing_rows_until_they_part_match_levels_run_alone(write_scenario, lever):
     # The lever moves the month the levels' quota paths part: at the start, mid-year
@@ -96,6 +99,7 @@ def test_identical_levels_stay_identical(scenario):
         np.testing.assert_array_equal(values[0], values[1])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 def test_run_directory_bytes_do_not_depend_on_workers(tmp_path):
     dirs = [execute(BASELINE, RunOptions(replications=REPS, seed=SEED,
@@ -107,6 +111,7 @@ def test_run_directory_bytes_do_not_depend_on_workers(tmp_path):
         assert (dirs[0] / name).read_bytes() == (dirs[1] / name).read_bytes(), name
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 def test_cli_workers_option(tmp_path):
     outs = []
@@ -181,6 +186,7 @@ FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
                    st.sampled_from([0.0, -0.0, 1.0, 1.0, 2.5, np.nan]))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=40),
                   elements=FLOATS))
