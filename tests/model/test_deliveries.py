@@ -123,10 +123,20 @@ def test_arrivals_handed_on_as_they_come_are_finished_then():
     np.testing.assert_array_equal(work.taken, [[5.0, 7.0]])
 
 
-def test_a_month_finishes_only_in_its_own_time():
-    work = Deliveries(simpy.Environment(), 3, (1, 2), np.array([1, 2]))
+@pytest.mark.parametrize("now", [0.0, 2.0, 2.5])
+def test_a_month_finishes_only_in_its_own_time(now):
+    env = simpy.Environment(initial_time=now)
+    work = Deliveries(env, 3, (1, 2), np.array([1, 2]))
     with pytest.raises(ValueError, match=r"month 1 finishes in SimPy time \[1, 2\)"):
-        work.finish(1)
+        work.finish(1)  # SimPy time 2 is month 2's start, not month 1's end
+    if now == 2.0:
+        np.testing.assert_array_equal(work.finish(2), [[0.0, 0.0]])  # its own month: fine
+
+
+def test_untracked_deliveries_refuse_the_balance_check_by_name():
+    work = Deliveries(simpy.Environment(), 3, (1, 2), np.array([1, 2]), track=False)
+    with pytest.raises(ValueError, match="keep no total taken"):
+        work.imbalance()
 
 
 @pytest.mark.parametrize("lead", [[0, 1], [1, 4]])

@@ -135,3 +135,11 @@ def test_docs_model_shows_the_declared_month():
     assert declared.table() in text
     # and no other table of the month's steps drifts beside it
     assert len(re.findall(r"^\| # \| step \|", text, flags=re.M)) == 1
+
+
+def test_the_table_has_a_header_and_one_row_per_step_in_order():
+    lines = declared.table().splitlines()
+    assert lines[:2] == ["| # | step | done by | what it does |", "|---|---|---|---|"]
+    assert len(lines) == 2 + len(declared.MONTH)
+    for i, (line, step) in enumerate(zip(lines[2:], declared.MONTH, strict=True), 1):
+        assert line.startswith(f"| {i} | `{step.name}` | `{step.actor}` |")
