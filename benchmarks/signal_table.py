@@ -173,8 +173,7 @@ class Bench:
             process.wait()
         record.left = survivors(tag, PATIENCE)
         text = log.read_text("utf-8", "replace")
-        lines = [line for line in text.splitlines() if line.strip()]
-        record.message = lines[-1].strip() if lines else ""
+        record.message = last_message(text)
         record.traceback = "Traceback" in text
         if record.traceback or record.status not in (0, 128 + SIGNALS[name]):
             record.notes = text[-3000:]
@@ -220,6 +219,23 @@ def complete_dir(out: Path) -> bool:
         return False
     present = {p.name for p in out.iterdir()} - {".chipsim-output", "report.html"}
     return present == files
+
+
+def last_message(text: str) -> str:
+    """The last line of stderr outside any traceback block.
+
+    A traceback another process prints after chipsim's own last line (a
+    worker's start-up race, which ``traceback`` records) does not hide it.
+    """
+    kept, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            inside = True
+        elif inside and line and not line[0].isspace():
+            inside = False  # the exception line ends the block
+        elif not inside and line.strip():
+            kept.append(line.strip())
+    return kept[-1] if kept else ""
 
 
 def shown(message: str, workdir: Path) -> str:

@@ -272,3 +272,14 @@ def test_random_time_signals_leave_nothing_behind(table, tmp_path, command):
                                 "sweep": ("absent", "complete", "resumable")}[command], where
         if trial.output == "resumable":
             assert trial.resumed == "yes", where
+
+
+def test_the_message_is_chipsims_last_line_not_a_workers_traceback():
+    module = load_table()
+    race = ("interrupted: 0 of 6 batches saved in out/\nTraceback (most recent call last):\n"
+            '  File "synchronize.py", line 115, in __setstate__\n'
+            "FileNotFoundError: [Errno 2] No such file or directory\n")
+    assert module.last_message(race) == "interrupted: 0 of 6 batches saved in out/"
+    assert module.last_message("Error: --reps: expected an integer\n") == (
+        "Error: --reps: expected an integer")
+    assert module.last_message("") == ""
