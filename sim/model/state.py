@@ -80,7 +80,7 @@ class Stock:
         if self.taken is not None:
             self.taken += before - self.level
 
-    def take(self, amount: np.ndarray) -> None:
+    def take(self, amount: np.ndarray | float) -> None:
         """``level = max(level - amount, 0)``: take ``amount``, or all there is.
 
         ``level`` becomes a new array (an old one handed out is not changed).

@@ -244,9 +244,14 @@ class Vendor:
         granted = self.rule(need, value, limit)
         return np.divide(granted, need, out=np.ones_like(need), where=need > 0)
 
+    def planned(self) -> Capacity:
+        """This month's capacity: set at the month's start, gone once production starts."""
+        assert self.capacity is not None  # asked for between capacity_at and start
+        return self.capacity
+
     def start(self, t: int, utilisation: np.ndarray) -> None:
         """Start ``utilisation`` (levels, R) of every product's capacity."""
-        cap = self.capacity
+        cap = self.planned()
         units = cap.chips * utilisation[None]
         for i in range(len(self.products)):
             self.work[i].start(t, units[i])
@@ -271,7 +276,7 @@ class Vendor:
         still to go, (depth, levels, R): how much of the segments' standing
         orders it covers.
         """
-        cap = self.capacity
+        cap = self.planned()
         covered = np.zeros((self.work[0].depth, *utilisation.shape))
         for i, (p, work) in enumerate(zip(self.products, self.work, strict=True)):
             work.prefill(cap.chips[i] * utilisation)
