@@ -18,15 +18,28 @@ prices and demand go to the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import simpy
 
 from sim.model.import_market import ImportResult, clear_imports
 from sim.model.ledger import Flows, Ledger
 from sim.model.rules import ImportRules
 from sim.model.stats import ratio, total
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.imports import ImportChannel
+    from sim.model.investment import Packaging
+    from sim.model.paths import MonthPath
+    from sim.model.segments import BuyerSegment
+    from sim.model.vendor import Vendor
+
+# ``rule(orders, supply, bound) -> granted`` (sim.model.policies.ALLOCATION_RULES)
+AllocationRule = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass
@@ -53,8 +66,9 @@ class Grant:
 class Market:
     """Brings supply and orders together; the allocation rule is a plain function."""
 
-    def __init__(self, parts: tuple[list, list, list, ImportRules], rule, ledger: Ledger,
-                 offshore=None):
+    def __init__(self,
+                 parts: tuple[list[BuyerSegment], list[Vendor], list[ImportChannel], ImportRules],
+                 rule: AllocationRule, ledger: Ledger, offshore: MonthPath | None = None) -> None:
         self.segments, self.vendors, self.channels, self.rules = parts
         self.rule = rule
         self.ledger = ledger
@@ -68,11 +82,13 @@ class Market:
         ledger.priced = self.priced
         self.imports: ImportResult | None = None
         self.utilisation: np.ndarray | None = None
-        self.order_book: tuple = ()  # (new domestic orders, national capacity), H100e a month
-        self.packaging = None  # sim.model.investment.Packaging, or None: unlimited
-        self.pending: dict = {}
+        # (new domestic orders, national capacity), H100e a month
+        self.order_book: tuple[np.ndarray, np.ndarray] | tuple[()] = ()
+        self.packaging: Packaging | None = None  # None: unlimited
+        # the month's domestic clearing (clear_domestic)
+        self.pending: dict[str, Any] = {}
 
-    def clear(self, clock):
+    def clear(self, clock: Clock) -> Generator[simpy.Event, Any, None]:
         """SimPy process: imports, then domestic deliveries, then the production plan."""
         while True:
             month = yield clock.next_month()
@@ -105,12 +121,13 @@ class Market:
 
         return clear_imports(self.channels, self.rules, need, (ahead, domestic_units))
 
-    def imports_for(self, segment) -> tuple[np.ndarray, np.ndarray]:
+    def imports_for(self, segment: BuyerSegment) -> tuple[np.ndarray, np.ndarray]:
         """Return what ``segment`` got this month: H100e for its need, and bought ahead."""
         i = self.segments.index(segment)
+        assert self.imports is not None  # cleared before segments settle
         return self.imports.got[i], self.imports.rushed[i]
 
-    def clear_domestic(self, t: int) -> dict:
+    def clear_domestic(self, t: int) -> dict[str, Any]:
         """Grant vendors' finished stock by the allocation rule; segments update backlogs."""
         stock = [row for v in self.vendors for row in v.finished.level]
         h100e = [p.h100e_at(t) for v in self.vendors for p in v.products]
@@ -171,6 +188,7 @@ class Market:
     def settle(self) -> None:
         """Hand the month's deliveries, losses and demand to the ledger."""
         imports, pending = self.imports, self.pending
+        assert imports is not None  # cleared this month
         domestic = pending["grant"].flows()
         self.ledger.add_unmet(pending["lapsed"], pending["offshore"], pending["late"])
         mix = self.ledger.add_deliveries(
@@ -203,8 +221,9 @@ def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None
     return sought
 
 
-def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,
-               bound: np.ndarray, rule) -> Grant:
+def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray],
+               per_unit: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]],
+               bound: np.ndarray, rule: AllocationRule) -> Grant:
     """Allocate a pool of products against H100e orders (segments, levels, R).
 
     Product ``p`` has ``units[p]`` (levels, R) in the pool; ``per_unit`` are
@@ -215,7 +234,7 @@ def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,
     granted = rule(orders, supply, bound)
     fraction = np.minimum(ratio(granted.sum(axis=0), supply, 0.0), 1.0)
 
-    def per_h100e(values) -> np.ndarray:
+    def per_h100e(values: list[np.ndarray]) -> np.ndarray:
         return ratio(total(u * x for u, x in zip(units, values, strict=True)), supply, 0.0)
 
     return Grant(granted, fraction, ratio(total(units), supply, 0.0), per_h100e(kw),
