@@ -18,9 +18,9 @@ prices and demand go to the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import simpy
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 # ``rule(orders, supply, bound) -> granted`` (sim.model.policies.ALLOCATION_RULES)
 AllocationRule = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+T = TypeVar("T")
 
 
 @dataclass
@@ -111,13 +112,16 @@ class Market:
 
     def clear_imports(self) -> ImportResult:
         """Clear this month's import need (every segment) against every product's supply."""
-        need = np.stack([s.import_need for s in self.segments])
+        need = np.stack(present(s.import_need for s in self.segments))
 
         def ahead() -> np.ndarray:  # needed only while some segment buys ahead
-            return np.stack([s.stockpile_months for s in self.segments])[:, None, :] * need
+            months = np.stack([s.stockpile_months for s in self.segments])[:, None, :]
+            bought: np.ndarray = months * need
+            return bought
 
         def domestic_units() -> np.ndarray:  # needed only while a product is bundled
-            return ratio(np.stack([s.wanted_domestic for s in self.segments]), self.mix[0], 0.0)
+            return ratio(np.stack(present(s.wanted_domestic for s in self.segments)), self.mix[0],
+                         0.0)
 
         return clear_imports(self.channels, self.rules, need, (ahead, domestic_units))
 
@@ -142,12 +146,12 @@ class Market:
             revenue[v.name] = total(u * p.price for u, p in zip(units, v.products, strict=True))
         lapsed = np.stack([s.receive_domestic(got)
                            for s, got in zip(self.segments, grant.h100e, strict=True)])
-        new = sum(s.wanted_domestic for s in self.segments)
+        new = sum(present(s.wanted_domestic for s in self.segments))
         cap = None if self.offshore is None else self.offshore.at(t)
         offshore = offshore_split(lapsed, self.offshore_shares, cap)
         for segment, out, unmet in zip(self.segments, offshore, lapsed, strict=True):
             segment.settle_unmet(out, unmet - out)
-        late = np.stack([s.served_late for s in self.segments])
+        late = np.stack(present(s.served_late for s in self.segments))
         return {"grant": grant, "by_vendor": by_vendor, "revenue": revenue, "lapsed": lapsed,
                 "new": new, "offshore": offshore, "late": late}
 
@@ -159,8 +163,8 @@ class Market:
         within capacity, and each segment's backlog holds the orders that
         work is for, by age: a steady state rather than empty pipelines.
         """
-        compute = total(v.capacity.compute() for v in self.vendors)
-        wanted = total(s.wanted_domestic for s in self.segments)
+        compute = total(c.compute() for c in present(v.capacity for v in self.vendors))
+        wanted = total(present(s.wanted_domestic for s in self.segments))
         utilisation = np.minimum(ratio(wanted, compute, 0.0), 1.0)
         covered = [v.warm_start(utilisation) for v in self.vendors]
         depth = max(len(c) for c in covered)
@@ -173,7 +177,7 @@ class Market:
 
     def plan(self) -> None:
         """Set ``utilisation``: the share of capacity to start so vendors meet open orders."""
-        capacity = [v.capacity for v in self.vendors]
+        capacity = present(v.capacity for v in self.vendors)
         computes = [c.compute() for c in capacity]
         compute = total(computes)
         weights = [ratio(x, compute, 0.0) for x in computes]
@@ -200,8 +204,18 @@ class Market:
         self.mix = np.where(np.isnan(mix), self.mix, mix)  # a month with none keeps the last
         if self.priced:  # a month with none (or free chips) keeps the last price
             price = self.ledger.prices
+            assert price is not None  # a priced ledger keeps prices
             self.price = np.where(np.isnan(price) | (price <= 0), self.price, price)
         self.imports, self.pending = None, {}
+
+
+def present(values: Iterable[T | None]) -> list[T]:
+    """Return ``values`` as a list, each set earlier this month (orders, capacity)."""
+    held = []
+    for value in values:
+        assert value is not None  # set earlier in the month
+        held.append(value)
+    return held
 
 
 def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None) -> np.ndarray:
@@ -212,7 +226,7 @@ def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None
     same fraction of what it seeks (``cap`` None: no limit). Invariant:
     ``0 <= offshore <= shares x unmet`` and the national sum is at most ``cap``.
     """
-    sought = unmet * shares
+    sought: np.ndarray = unmet * shares
     if cap is None:
         return sought
     fraction = ratio(cap, sought.sum(axis=0), 1.0)

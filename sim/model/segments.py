@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 QUOTA_DEADLINE = "2027-01"  # "by 2027": the level holds for the whole of 2027
 
 
-def quota_paths(cal: Calendar, points: dict[str, float] | None, levels: list[str],
+def quota_paths(cal: Calendar, points: Mapping[str, float] | None, levels: list[str],
                 lever_start: str, reach: bool = True) -> np.ndarray:
     """Quota share by month for each level, (levels, T).
 
