@@ -90,7 +90,7 @@ class Calendar:
         last_in_period = (self.start + t) % months_per_period == months_per_period - 1
         return last_in_period or t == self.months - 1
 
-    def steps_of(self, ordinals: np.ndarray) -> np.ndarray:
+    def steps_of(self, ordinals: np.ndarray | int) -> np.ndarray:
         """Calendar steps of month ordinals (may fall outside ``[0, months)``).
 
         Whole months come back as int32 (a float64 per replication is not

@@ -22,6 +22,7 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,7 +74,7 @@ class RowSpill:
         """Spill (..., R) values; return their row indices, (..., 1)."""
         values = np.asarray(values, dtype=FLOAT)
         flat = np.ascontiguousarray(values.reshape(-1, values.shape[-1]))
-        self.file.write(memoryview(flat).cast("B"))
+        self.file.write(flat.data.cast("B"))
         index = np.arange(self.rows, self.rows + flat.shape[0], dtype=FLOAT)
         self.rows += flat.shape[0]
         return index.reshape(*values.shape[:-1], 1)
@@ -118,7 +119,8 @@ def same_rows(first: Spilled, other: Spilled) -> None:
         raise RuntimeError("replication blocks emitted different summary rows")
 
 
-def exact_stats(blocks: list[Spilled], summarise, width: int) -> np.ndarray:
+def exact_stats(blocks: list[Spilled], summarise: Callable[[np.ndarray], np.ndarray],
+                width: int) -> np.ndarray:
     """Statistics of every spilled row over all blocks' replications, (rows, width).
 
     Rows are read a few at a time (about :data:`READ_BYTES`), joined along

@@ -23,11 +23,16 @@ month and the step that stalled.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from types import GeneratorType
+from typing import TYPE_CHECKING, Any, cast
 
 import simpy
 
 from sim.model.month import STEPS, steps_of
+
+if TYPE_CHECKING:
+    from sim.model.timeline import Timeline
 
 PHASES = STEPS  # the month's steps, in order, from its one declaration
 BEFORE = dict(zip(PHASES[1:], PHASES, strict=False))  # step -> the step before it
@@ -36,7 +41,7 @@ BEFORE = dict(zip(PHASES[1:], PHASES, strict=False))  # step -> the step before 
 class Month:
     """One accounting month: an event per phase (its value is this Month)."""
 
-    def __init__(self, env: simpy.Environment, t: int, members: Counter):
+    def __init__(self, env: simpy.Environment, t: int, members: Counter[str]) -> None:
         self.t = t
         self.events = {phase: env.event() for phase in PHASES}
         self.joined = {phase: members[phase] for phase in PHASES}
@@ -45,9 +50,11 @@ class Month:
             if self.pending[phase] == 0:  # nobody reports it: done when the phase before is
                 self.events[before].callbacks.append(self._follow(phase))
 
-    def _follow(self, phase: str):
+    def _follow(self, phase: str) -> Callable[[simpy.Event], None]:
         """Make a callback that marks ``phase`` done (a phase no actor joined)."""
-        return lambda _event: self.events[phase].succeed(self)
+        def follow(_event: simpy.Event) -> None:
+            self.events[phase].succeed(self)
+        return follow
 
     def after(self, phase: str) -> simpy.Event:
         """Return the event of ``phase`` being done this month."""
@@ -77,7 +84,7 @@ class Clock:
     month begins, so every actor sees the month's events already applied.
     """
 
-    def __init__(self, env: simpy.Environment, months: int, timeline):
+    def __init__(self, env: simpy.Environment, months: int, timeline: Timeline) -> None:
         self.env = env
         self.months = months
         self.timeline = timeline
@@ -110,7 +117,9 @@ class Clock:
             return
         if self.month is None:
             raise RuntimeError("the simulation stalled before its first month: the clock never ran")
-        month, phase = self.stall()
+        stalled = self.stall()
+        assert stalled is not None  # neither finished nor unopened: a month stalled
+        month, phase = stalled
         where = f"the simulation stalled in {label(month.t)} (month {month.t + 1} of {self.months})"
         if phase is None:
             raise RuntimeError(f"{where}: the month was recorded but the next never opened")
@@ -124,15 +133,16 @@ class Clock:
             raise ValueError(f"unknown phases {unknown}; a month has {', '.join(PHASES)}")
         self.members.update(phases)
 
-    def start(self, process) -> None:
+    def start(self, process: Generator[simpy.Event, Any, None]) -> None:
         """Join ``process`` (an actor's SimPy generator) to its declared steps and start it.
 
         Its steps are those :data:`sim.model.month.MONTH` gives its qualified
         name (``Vendor.produce``); a process the month does not name is an error.
         """
-        steps = steps_of(process.__qualname__)
+        name = cast("GeneratorType[Any, Any, Any]", process).__qualname__  # a generator has one
+        steps = steps_of(name)
         if not steps:
-            raise ValueError(f"{process.__qualname__} does no step of the month "
+            raise ValueError(f"{name} does no step of the month "
                              "(sim.model.month.MONTH)")
         self.join(*steps)
         self.env.process(process)
@@ -141,7 +151,7 @@ class Clock:
         """Return the event of the next month beginning (its value is the :class:`Month`)."""
         return self.opened
 
-    def tick(self):
+    def tick(self) -> Generator[simpy.Event, Any, None]:
         """SimPy process: month after month, fire the timeline, begin, wait until recorded."""
         for t in range(self.months):
             self.timeline.fire(t)

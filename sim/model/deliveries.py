@@ -18,6 +18,7 @@ values are those of the ring indexed by month that this replaced
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import simpy
@@ -46,13 +47,14 @@ class Deliveries:
         leads = np.unique(self.lead)
         self.groups = [(int(months), slice(None) if len(leads) == 1
                         else np.flatnonzero(self.lead == months)) for months in leads]
-        self.on_way: dict = {}  # SimPy time a delivery is due -> its units, (rows, R)
+        # SimPy time a delivery is due -> its units, (rows, R)
+        self.on_way: dict[float, np.ndarray] = {}
         self.due = np.zeros(shape)  # delivered this month, not yet taken
         self.added = np.zeros(shape)
         self.taken = np.zeros(shape) if track else None
         self.wip = np.zeros(shape)
 
-    def send(self, units: np.ndarray, after: int, columns) -> None:
+    def send(self, units: np.ndarray, after: int, columns: slice | np.ndarray) -> None:
         """Put ``units`` (rows, R) of replications ``columns`` on the delivery ``after`` months on.
 
         They are copied (the caller's array may change while they wait); the
@@ -70,7 +72,7 @@ class Deliveries:
 
     def arrive(self, event: simpy.Event) -> None:
         """SimPy callback: the month's delivery has come; it is due (or handed on)."""
-        delivery = self.on_way.pop(event.value)
+        delivery = self.on_way.pop(cast(float, event.value))  # the time ``send`` gave it
         if self.receive is None:
             self.due = delivery
             return

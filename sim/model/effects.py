@@ -15,7 +15,7 @@ whether its per-replication values were kept narrow.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -39,7 +39,7 @@ def effect_values(levels: list[str], years: list[int], replicates: dict[str, np.
 
 
 def effect_rows(levels: list[str], years: list[int], replicates: dict[str, np.ndarray],
-                summarise_fn=summarise) -> list[SummaryRow]:
+                summarise_fn: Callable[[np.ndarray], np.ndarray] = summarise) -> list[SummaryRow]:
     """Rows of every level effect for every year, level by level (national)."""
     rows = []
     for name, year, values in effect_values(levels, years, replicates):

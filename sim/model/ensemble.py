@@ -11,11 +11,14 @@ from __future__ import annotations
 import gc
 import shutil
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import simpy
 
 from sim.model.blocks import Block, RowSpill, SpillDir, Spilled, plan
 from sim.model.effects import effect_rows
@@ -58,7 +61,7 @@ class Ticks:
     """
 
     def __init__(self, report: Callable[[int, int], None], blocks: int, months: int,
-                 shared=None):
+                 shared: Synchronized[int] | None = None) -> None:
         self.report, self.months, self.shared = report, months, shared
         self.total, self.done, self.finished = blocks * months, 0, 0
 
@@ -82,7 +85,7 @@ class Ticks:
         self.show()
 
 
-def month_ticks(model: Model, tick: Callable[[], None]):
+def month_ticks(model: Model, tick: Callable[[], None]) -> Generator[simpy.Event, Any, None]:
     """SimPy process: call ``tick()`` as each month is recorded (it only reads the clock)."""
     while True:
         month = yield model.clock.next_month()
@@ -213,8 +216,11 @@ def merged(job: BlockJob, blocks: list[Block], workers: int,
     return result
 
 
-def taken(merge: Merge, block: Block, done: tuple, ticks: Ticks | None) -> None:
+def taken(merge: Merge, block: Block, done: tuple[EnsembleResult, Spilled | None],
+          ticks: Ticks | None) -> None:
     """Merge a finished block's result, then count it."""
-    merge.add(block, *done)
+    result, spilled = done
+    assert spilled is not None  # the run has a spill directory
+    merge.add(block, result, spilled)
     if ticks is not None:
         ticks.block()

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Mapping
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import simpy
 
 from sim.calendar import Calendar
 from sim.model import paths
 from sim.rng import Draws
+from sim.scenario.dist import Dist
+from sim.scenario.schema import Fab as FabSpec
 from sim.scenario.schema import Foundry as FoundrySpec
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.investment import Capacity
+    from sim.model.timeline import Timeline
 
 
 class Foundry:
@@ -39,7 +49,7 @@ class Foundry:
         self.yield_factor = draw(f"{here}.yield_factor", spec.yield_factor)
         self.wafers = np.zeros(draw.count)
         self.total_wafers = np.zeros(draw.count)
-        self.growth = None  # wafers added by investment (sim.model.investment.Capacity), if any
+        self.growth: Capacity | None = None  # wafers added by investment, if any
 
     def dated(self) -> dict[str, np.ndarray]:
         """Timeline entries this foundry reacts to: key -> steps (R,)."""
@@ -48,7 +58,7 @@ class Foundry:
             entries[f"{self.here}.closes"] = self.closes
         return entries
 
-    def watch(self, timeline, key: str):
+    def watch(self, timeline: Timeline, key: str) -> Generator[simpy.Event, Any, None]:
         """SimPy process: react to each firing of ``key`` (a fab starts, or the foundry closes)."""
         while True:
             mask = yield timeline.on(key)
@@ -57,7 +67,7 @@ class Foundry:
             else:
                 self.open &= ~mask
 
-    def produce(self, clock):
+    def produce(self, clock: Clock) -> Generator[simpy.Event, Any, None]:
         """SimPy process: at each month's start, publish its AI wafer starts."""
         while True:
             month = yield clock.next_month()
@@ -104,7 +114,7 @@ class Fab:
     ``clip((t - s + 1) / ramp_months, 0, 1)`` of ``wafers_per_month``.
     """
 
-    def __init__(self, cal: Calendar, spec, here: str, draw: Draws):
+    def __init__(self, cal: Calendar, spec: FabSpec, here: str, draw: Draws) -> None:
         self.start = cal.steps_of(draw(f"{here}.commission", spec.commission))
         self.ramp_months = draw(f"{here}.ramp_months", spec.ramp_months)
         self.per_month = draw(f"{here}.wafers_per_month", spec.wafers_per_month)
@@ -116,6 +126,6 @@ class Fab:
         return self.per_month * ramp
 
 
-def years(mapping: dict, here: str, draw: Draws) -> dict[int, paths.Row]:
+def years(mapping: Mapping[str, Dist], here: str, draw: Draws) -> dict[int, paths.Row]:
     """Defer the draws of a year-keyed mapping of parameters (see :mod:`sim.model.paths`)."""
     return {int(year): partial(draw, f"{here}.{year}", dist) for year, dist in mapping.items()}

@@ -12,12 +12,20 @@ limited by the supply, the rules, or demand itself, whichever is least.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model.rules import ImportRules
 from sim.model.stats import ratio
+
+if TYPE_CHECKING:
+    from sim.model.imports import ImportChannel
+
+# a segment limit (S, L, R), or a function making it (called only if a product needs it)
+Limit = np.ndarray | Callable[[], np.ndarray]
 
 
 @dataclass
@@ -39,11 +47,12 @@ class ImportResult:
         With nothing bought ahead, ``got + 0.0`` is ``got`` bit for bit: a
         running sum that starts at 0.0 is never -0.0 (see :class:`Sums`).
         """
-        return self.got + self.rushed if self.rushing else self.got
+        delivered: np.ndarray = self.got + self.rushed if self.rushing else self.got
+        return delivered
 
 
-def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
-                  limits: tuple) -> ImportResult:
+def clear_imports(channels: list[ImportChannel], rules: ImportRules, need: np.ndarray,
+                  limits: tuple[Limit, Limit]) -> ImportResult:
     """Clear every product in merit order against ``need`` (S, L, R) H100e.
 
     ``limits`` are, per segment (S, L, R), the H100e it would buy ahead of a
@@ -61,7 +70,7 @@ def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
     """
     orders = Orders(need.copy(), need, limits, np.empty_like(need))
     sums = Sums()
-    by_product = {}
+    by_product: dict[str, np.ndarray] = {}
     for p in sorted(range(len(channels)), key=lambda i: channels[i].merit, reverse=True):
         channel = channels[p]
         available = channel.available() if rules.anyone_may_buy(p) else None
@@ -73,7 +82,7 @@ def clear_imports(channels: list, rules: ImportRules, need: np.ndarray,
     return sums.result(need, by_product)
 
 
-def tell_scarcity(channels: list, remaining: np.ndarray, need: np.ndarray) -> None:
+def tell_scarcity(channels: list[ImportChannel], remaining: np.ndarray, need: np.ndarray) -> None:
     """Give grey channels that respond this month's unmet share of national need, (L, R).
 
     The share is in [0, 1] (0 where there was no need); a channel offers on
@@ -90,8 +99,8 @@ def tell_scarcity(channels: list, remaining: np.ndarray, need: np.ndarray) -> No
 class Orders:
     """What the segments still want this month, and what bounds their asks (S, L, R)."""
 
-    def __init__(self, remaining: np.ndarray, need: np.ndarray, limits: tuple,
-                 scratch: np.ndarray):
+    def __init__(self, remaining: np.ndarray, need: np.ndarray, limits: tuple[Limit, Limit],
+                 scratch: np.ndarray) -> None:
         self.remaining = remaining  # updated in place as products clear
         self.need = need
         self.limits = list(limits)  # arrays, or functions giving them (called once)
@@ -99,9 +108,10 @@ class Orders:
 
     def limit(self, i: int) -> np.ndarray:
         """Limit ``i``: 0 the H100e bought ahead over the window, 1 the domestic units."""
-        if callable(self.limits[i]):
-            self.limits[i] = self.limits[i]()
-        return self.limits[i]
+        limit = self.limits[i]
+        if callable(limit):
+            limit = self.limits[i] = limit()
+        return limit
 
 
 class Sums:
@@ -116,7 +126,7 @@ class Sums:
 
     FIELDS = ("got", "rushed", "units", "usd", "kw")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.sums: dict[str, np.ndarray] = {}
 
     def add(self, name: str, term: np.ndarray, owned: bool = False) -> None:
@@ -126,15 +136,16 @@ class Sums:
         else:
             self.sums[name] = np.add(term, 0.0, out=term if owned else None)
 
-    def result(self, need: np.ndarray, by_product: dict) -> ImportResult:
+    def result(self, need: np.ndarray, by_product: dict[str, np.ndarray]) -> ImportResult:
         """Return the month's :class:`ImportResult` (zeros for a sum with no term)."""
         values = [self.sums.get(name) for name in self.FIELDS]
-        return ImportResult(*[np.zeros_like(need) if v is None else v for v in values],
-                            by_product, rushing="rushed" in self.sums)
+        got, rushed, units, usd, kw = (np.zeros_like(need) if v is None else v for v in values)
+        return ImportResult(got, rushed, units, usd, kw, by_product,
+                            rushing="rushed" in self.sums)
 
 
-def clear_product(p: int, offer: tuple, rules: ImportRules, orders: Orders,
-                  sums: Sums) -> np.ndarray:
+def clear_product(p: int, offer: tuple[ImportChannel, np.ndarray], rules: ImportRules,
+                  orders: Orders, sums: Sums) -> np.ndarray:
     """Clear product ``p`` (``offer``: its channel and units available (L, R)).
 
     Updates the remaining need (in ``orders``) and ``sums``; returns the
@@ -161,7 +172,7 @@ def clear_product(p: int, offer: tuple, rules: ImportRules, orders: Orders,
     granted *= fraction
     meet_need(granted, share, remaining, sums)
     per_unit = 1.0 / np.maximum(h100e, 1e-12)
-    national = total * fraction * per_unit
+    national: np.ndarray = total * fraction * per_unit
     channel.take(national)
     units = np.multiply(granted, per_unit, out=granted)
     if channel.approval:  # products without approvals keep no accounts
@@ -187,7 +198,7 @@ def meet_need(granted: np.ndarray, share: np.ndarray | None, remaining: np.ndarr
         sums.add("got", got, owned=True)
 
 
-def add_flows(units: np.ndarray, channel, sums: Sums, scratch: np.ndarray) -> None:
+def add_flows(units: np.ndarray, channel: ImportChannel, sums: Sums, scratch: np.ndarray) -> None:
     """Add ``units`` (S, L, R) of ``channel`` to the month's units, dollars and kW.
 
     ``units`` is given away: it may become the sum of units.

@@ -10,7 +10,11 @@ over. Which buyers may take it, and how much, is the buyer side
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import simpy
 
 from sim.calendar import Calendar, parse_month
 from sim.model import paths
@@ -19,6 +23,11 @@ from sim.model.state import LevelRows
 from sim.model.vendor import MAX_LEAD, whole_months
 from sim.rng import Draws
 from sim.scenario.schema import ImportProduct
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.rules import Rule
+    from sim.model.timeline import Timeline
 
 
 class ImportChannel:
@@ -45,7 +54,7 @@ class ImportChannel:
         self.stockpile = draw(f"{here}.stockpile_units", spec.stockpile_units)
         self.stock_step = cal.steps_of(parse_month(spec.stockpile_date or cal.label(0)))
         self.stock = levels.stock(replications=draw.count)
-        self.rules: dict[str, object] = {}  # supplier-side rules by timeline key
+        self.rules: dict[str, Rule] = {}  # supplier-side rules by timeline key
         self.month = 0
         self.response = draw(f"{here}.scarcity_response", spec.scarcity_response)
         self.enforcement = (paths.YearSteps(cal, years(spec.enforcement_cap,
@@ -67,7 +76,7 @@ class ImportChannel:
         entries[self.stockpile_key] = np.asarray(self.stock_step)
         return entries
 
-    def watch(self, timeline, key: str):
+    def watch(self, timeline: Timeline, key: str) -> Generator[simpy.Event, Any, None]:
         """SimPy process: apply each firing of ``key`` (a licence or cap rule, or the stock)."""
         while True:
             mask = yield timeline.on(key)
@@ -78,7 +87,7 @@ class ImportChannel:
             else:
                 self.cap = np.where(mask, self.rules[key].value, self.cap)
 
-    def offer(self, clock):
+    def offer(self, clock: Clock) -> Generator[simpy.Event, Any, None]:
         """SimPy process: at each month's start, publish the month's supply."""
         while True:
             month = yield clock.next_month()
@@ -95,7 +104,8 @@ class ImportChannel:
         licensed *= self.licence
         if self.cap.shape[0] == 1 and self.cap[0] == np.inf:  # min(x, inf) is x, bit for bit
             return licensed
-        return np.minimum(licensed, self.cap[None, :], out=licensed)
+        capped: np.ndarray = np.minimum(licensed, self.cap[None, :], out=licensed)
+        return capped
 
     def grey_flow(self, flow: np.ndarray) -> np.ndarray:
         """Return a grey channel's flow this month: ``min(flow x (1 + response x s), cap)``.

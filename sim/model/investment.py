@@ -29,7 +29,8 @@ schema's default) nothing is committed and every capacity is today's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -42,7 +43,16 @@ from sim.model.state import LevelRows
 from sim.model.stats import ratio, total
 from sim.model.vendor import whole_months
 from sim.rng import Draws
+from sim.scenario.dist import Dist
 from sim.scenario.schema import Packaging as PackagingSpec
+from sim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.market import Market
+    from sim.model.memory import HbmSupply
+    from sim.model.vendor import Capacity as VendorCapacity
+    from sim.model.vendor import Vendor
 
 MAX_LEAD = 60  # months: the schema's bound on every lead_months
 
@@ -77,7 +87,7 @@ class Capacity:
         in_pipeline = self.pipeline.level()
         room = np.maximum(self.ceiling(t) - current - in_pipeline, 0.0)
         gap = np.maximum(current * (wanted - 1.0) - in_pipeline, 0.0)
-        commitment = np.minimum(response * gap, room)
+        commitment: np.ndarray = np.minimum(response * gap, room)
         self.pipeline.start(t, commitment)
         return commitment
 
@@ -103,7 +113,7 @@ class Investor:
         self.orders: np.ndarray | None = None  # smoothed new domestic orders, H100e a month
         self.capacity: np.ndarray | None = None  # smoothed national capacity, H100e a month
 
-    def invest(self, clock, market):
+    def invest(self, clock: Clock, market: Market) -> Generator[simpy.Event, Any, None]:
         """SimPy process: after the month is planned, commit capacity (on line after its lead)."""
         while True:
             month = yield clock.next_month()
@@ -128,7 +138,8 @@ def smoothed(average: np.ndarray | None, value: np.ndarray, weight: np.ndarray) 
     """One step of an exponential average (the first value starts it)."""
     if average is None:
         return 0.0 + value
-    return average + (value - average) * weight
+    step: np.ndarray = average + (value - average) * weight
+    return step
 
 
 class Packaging:
@@ -149,16 +160,20 @@ class Packaging:
         """Chips that can be packaged in month ``t`` (base plus investment)."""
         return self.path.at(t) if self.growth is None else self.growth.at(t)
 
-    def limit(self, vendors: list, t: int) -> None:
+    def limit(self, vendors: list[Vendor], t: int) -> None:
         """Scale vendors' capacity this month so national chips fit the packaging capacity."""
-        chips = total(v.capacity.chips.sum(axis=0) for v in vendors)
-        fraction = np.minimum(ratio(self.at(t), chips, 1.0), 1.0)
+        capacities: list[VendorCapacity] = []
         for vendor in vendors:
-            vendor.capacity = vendor.capacity.packaged(fraction)
+            assert vendor.capacity is not None  # stated at the month's start
+            capacities.append(vendor.capacity)
+        chips = total(c.chips.sum(axis=0) for c in capacities)
+        fraction = np.minimum(ratio(self.at(t), chips, 1.0), 1.0)
+        for vendor, capacity in zip(vendors, capacities, strict=True):
+            vendor.capacity = capacity.packaged(fraction)
 
 
-def build(scenario, cal: Calendar, draw: Draws, levels: LevelRows,
-          parts: tuple[dict[str, Foundry], object, Packaging | None],
+def build(scenario: Scenario, cal: Calendar, draw: Draws, levels: LevelRows,
+          parts: tuple[dict[str, Foundry], HbmSupply, Packaging | None],
           env: simpy.Environment) -> Investor | None:
     """Make the investor and wire each capacity into its actor; None when nothing can grow.
 
@@ -166,9 +181,11 @@ def build(scenario, cal: Calendar, draw: Draws, levels: LevelRows,
     A capacity grows only where its scenario gives a ceiling.
     """
     foundries, hbm, packaging = parts
-    count, made = draw.count, {}
+    count = draw.count
+    made: dict[str, Capacity] = {}
 
-    def capacity(base, here: str, ceiling: dict, lead, per: float = 1.0) -> Capacity:
+    def capacity(base: Callable[[int], np.ndarray], here: str, ceiling: Mapping[str, Dist],
+                 lead: Dist, per: float = 1.0) -> Capacity:
         limit = paths.YearEndLinear(cal, years(ceiling, here, draw), count)
         lead_months = draw(f"{here.rsplit('.', 1)[0]}.lead_months", lead)
         ahead = int(np.floor(lead.central + 0.5))  # plans bound capacity when it comes on line
@@ -186,9 +203,9 @@ def build(scenario, cal: Calendar, draw: Draws, levels: LevelRows,
             hbm.monthly, "memory.ceiling_stacks", memory.ceiling_stacks, memory.lead_months,
             per=12.0)  # the ceiling is stacks a year, the capacity stacks a month
     if packaging is not None and scenario.packaging.ceiling:
-        spec = scenario.packaging
+        packs = scenario.packaging
         packaging.growth = made["packaging"] = capacity(
-            packaging.path.at, "packaging.ceiling", spec.ceiling, spec.lead_months)
+            packaging.path.at, "packaging.ceiling", packs.ceiling, packs.lead_months)
     if not made:
         return None
     invest = scenario.investment

@@ -18,15 +18,29 @@ prices and demand go to the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+import simpy
 
 from sim.model.import_market import ImportResult, clear_imports
 from sim.model.ledger import Flows, Ledger
 from sim.model.rules import ImportRules
 from sim.model.stats import ratio, total
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.imports import ImportChannel
+    from sim.model.investment import Packaging
+    from sim.model.paths import MonthPath
+    from sim.model.segments import BuyerSegment
+    from sim.model.vendor import Vendor
+
+# ``rule(orders, supply, bound) -> granted`` (sim.model.policies.ALLOCATION_RULES)
+AllocationRule = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+T = TypeVar("T")
 
 
 @dataclass
@@ -53,8 +67,9 @@ class Grant:
 class Market:
     """Brings supply and orders together; the allocation rule is a plain function."""
 
-    def __init__(self, parts: tuple[list, list, list, ImportRules], rule, ledger: Ledger,
-                 offshore=None):
+    def __init__(self,
+                 parts: tuple[list[BuyerSegment], list[Vendor], list[ImportChannel], ImportRules],
+                 rule: AllocationRule, ledger: Ledger, offshore: MonthPath | None = None) -> None:
         self.segments, self.vendors, self.channels, self.rules = parts
         self.rule = rule
         self.ledger = ledger
@@ -68,11 +83,13 @@ class Market:
         ledger.priced = self.priced
         self.imports: ImportResult | None = None
         self.utilisation: np.ndarray | None = None
-        self.order_book: tuple = ()  # (new domestic orders, national capacity), H100e a month
-        self.packaging = None  # sim.model.investment.Packaging, or None: unlimited
-        self.pending: dict = {}
+        # (new domestic orders, national capacity), H100e a month
+        self.order_book: tuple[np.ndarray, np.ndarray] | tuple[()] = ()
+        self.packaging: Packaging | None = None  # None: unlimited
+        # the month's domestic clearing (clear_domestic)
+        self.pending: dict[str, Any] = {}
 
-    def clear(self, clock):
+    def clear(self, clock: Clock) -> Generator[simpy.Event, Any, None]:
         """SimPy process: imports, then domestic deliveries, then the production plan."""
         while True:
             month = yield clock.next_month()
@@ -95,22 +112,26 @@ class Market:
 
     def clear_imports(self) -> ImportResult:
         """Clear this month's import need (every segment) against every product's supply."""
-        need = np.stack([s.import_need for s in self.segments])
+        need = np.stack(present(s.import_need for s in self.segments))
 
         def ahead() -> np.ndarray:  # needed only while some segment buys ahead
-            return np.stack([s.stockpile_months for s in self.segments])[:, None, :] * need
+            months = np.stack([s.stockpile_months for s in self.segments])[:, None, :]
+            bought: np.ndarray = months * need
+            return bought
 
         def domestic_units() -> np.ndarray:  # needed only while a product is bundled
-            return ratio(np.stack([s.wanted_domestic for s in self.segments]), self.mix[0], 0.0)
+            return ratio(np.stack(present(s.wanted_domestic for s in self.segments)), self.mix[0],
+                         0.0)
 
         return clear_imports(self.channels, self.rules, need, (ahead, domestic_units))
 
-    def imports_for(self, segment) -> tuple[np.ndarray, np.ndarray]:
+    def imports_for(self, segment: BuyerSegment) -> tuple[np.ndarray, np.ndarray]:
         """Return what ``segment`` got this month: H100e for its need, and bought ahead."""
         i = self.segments.index(segment)
+        assert self.imports is not None  # cleared before segments settle
         return self.imports.got[i], self.imports.rushed[i]
 
-    def clear_domestic(self, t: int) -> dict:
+    def clear_domestic(self, t: int) -> dict[str, Any]:
         """Grant vendors' finished stock by the allocation rule; segments update backlogs."""
         stock = [row for v in self.vendors for row in v.finished.level]
         h100e = [p.h100e_at(t) for v in self.vendors for p in v.products]
@@ -125,12 +146,12 @@ class Market:
             revenue[v.name] = total(u * p.price for u, p in zip(units, v.products, strict=True))
         lapsed = np.stack([s.receive_domestic(got)
                            for s, got in zip(self.segments, grant.h100e, strict=True)])
-        new = sum(s.wanted_domestic for s in self.segments)
+        new = sum(present(s.wanted_domestic for s in self.segments))
         cap = None if self.offshore is None else self.offshore.at(t)
         offshore = offshore_split(lapsed, self.offshore_shares, cap)
         for segment, out, unmet in zip(self.segments, offshore, lapsed, strict=True):
             segment.settle_unmet(out, unmet - out)
-        late = np.stack([s.served_late for s in self.segments])
+        late = np.stack(present(s.served_late for s in self.segments))
         return {"grant": grant, "by_vendor": by_vendor, "revenue": revenue, "lapsed": lapsed,
                 "new": new, "offshore": offshore, "late": late}
 
@@ -142,8 +163,8 @@ class Market:
         within capacity, and each segment's backlog holds the orders that
         work is for, by age: a steady state rather than empty pipelines.
         """
-        compute = total(v.capacity.compute() for v in self.vendors)
-        wanted = total(s.wanted_domestic for s in self.segments)
+        compute = total(c.compute() for c in present(v.capacity for v in self.vendors))
+        wanted = total(present(s.wanted_domestic for s in self.segments))
         utilisation = np.minimum(ratio(wanted, compute, 0.0), 1.0)
         covered = [v.warm_start(utilisation) for v in self.vendors]
         depth = max(len(c) for c in covered)
@@ -156,7 +177,7 @@ class Market:
 
     def plan(self) -> None:
         """Set ``utilisation``: the share of capacity to start so vendors meet open orders."""
-        capacity = [v.capacity for v in self.vendors]
+        capacity = present(v.capacity for v in self.vendors)
         computes = [c.compute() for c in capacity]
         compute = total(computes)
         weights = [ratio(x, compute, 0.0) for x in computes]
@@ -171,6 +192,7 @@ class Market:
     def settle(self) -> None:
         """Hand the month's deliveries, losses and demand to the ledger."""
         imports, pending = self.imports, self.pending
+        assert imports is not None  # cleared this month
         domestic = pending["grant"].flows()
         self.ledger.add_unmet(pending["lapsed"], pending["offshore"], pending["late"])
         mix = self.ledger.add_deliveries(
@@ -182,8 +204,18 @@ class Market:
         self.mix = np.where(np.isnan(mix), self.mix, mix)  # a month with none keeps the last
         if self.priced:  # a month with none (or free chips) keeps the last price
             price = self.ledger.prices
+            assert price is not None  # a priced ledger keeps prices
             self.price = np.where(np.isnan(price) | (price <= 0), self.price, price)
         self.imports, self.pending = None, {}
+
+
+def present(values: Iterable[T | None]) -> list[T]:
+    """Return ``values`` as a list, each set earlier this month (orders, capacity)."""
+    held = []
+    for value in values:
+        assert value is not None  # set earlier in the month
+        held.append(value)
+    return held
 
 
 def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None) -> np.ndarray:
@@ -194,7 +226,7 @@ def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None
     same fraction of what it seeks (``cap`` None: no limit). Invariant:
     ``0 <= offshore <= shares x unmet`` and the national sum is at most ``cap``.
     """
-    sought = unmet * shares
+    sought: np.ndarray = unmet * shares
     if cap is None:
         return sought
     fraction = ratio(cap, sought.sum(axis=0), 1.0)
@@ -203,8 +235,9 @@ def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None
     return sought
 
 
-def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,
-               bound: np.ndarray, rule) -> Grant:
+def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray],
+               per_unit: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]],
+               bound: np.ndarray, rule: AllocationRule) -> Grant:
     """Allocate a pool of products against H100e orders (segments, levels, R).
 
     Product ``p`` has ``units[p]`` (levels, R) in the pool; ``per_unit`` are
@@ -215,7 +248,7 @@ def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray], per_unit: tuple,
     granted = rule(orders, supply, bound)
     fraction = np.minimum(ratio(granted.sum(axis=0), supply, 0.0), 1.0)
 
-    def per_h100e(values) -> np.ndarray:
+    def per_h100e(values: list[np.ndarray]) -> np.ndarray:
         return ratio(total(u * x for u, x in zip(units, values, strict=True)), supply, 0.0)
 
     return Grant(granted, fraction, ratio(total(units), supply, 0.0), per_h100e(kw),

@@ -19,7 +19,11 @@ plan's months; from ``end`` on, all that remains.
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import simpy
 
 from sim.calendar import Calendar, parse_month
 from sim.model import paths
@@ -27,6 +31,11 @@ from sim.model.foundry import years
 from sim.model.state import LevelRows
 from sim.rng import Draws
 from sim.scenario.schema import Memory, MemorySource
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.investment import Capacity
+    from sim.model.timeline import Timeline
 
 DEFAULT_POOL = "hbm"
 
@@ -63,7 +72,7 @@ class MemoryPool:
         """Add pre-control stacks (levels, R): to the stockpile under a plan, else to the flow."""
         (self.flow if self.end is None else self.stockpile).put(stacks)
 
-    def receive(self, t: int, domestic: np.ndarray) -> None:
+    def receive(self, t: int, domestic: np.ndarray | float) -> None:
         """Add month ``t``'s own output and domestic share; set the month's allowance."""
         self.flow.put(self.own.at(t) / 12.0 + domestic)  # (R,) or (levels, R), broadcast
         if self.end is not None:
@@ -114,7 +123,7 @@ class HbmSupply:
         self.domestic = paths.YearSteps(
             cal, years(spec.domestic_stacks, "memory.domestic_stacks", draw), draw.count)
         self.controlled = False
-        self.growth = None  # stacks a month added by investment (investment.Capacity), if any
+        self.growth: Capacity | None = None  # stacks a month added by investment, if any
         if spec.ration_months is not None:
             self.ration(draw("memory.ration_months", spec.ration_months))
 
@@ -133,7 +142,7 @@ class HbmSupply:
         return {self.ANNOUNCED: np.asarray(self.announced_step),
                 self.CONTROLS: np.asarray(self.controls_step)}
 
-    def watch(self, timeline, key: str):
+    def watch(self, timeline: Timeline, key: str) -> Generator[simpy.Event, Any, None]:
         """SimPy process: credit the stock held at the announcement, then the rush, and bind.
 
         Imported pools do not limit output before the controls, so what they
@@ -147,7 +156,7 @@ class HbmSupply:
                 pool.free = pool.free and key != self.CONTROLS
         self.controlled = self.controlled or key == self.CONTROLS
 
-    def supply(self, clock):
+    def supply(self, clock: Clock) -> Generator[simpy.Event, Any, None]:
         """SimPy process: at each month's start, bring the month's memory into the pools."""
         while True:
             month = yield clock.next_month()
@@ -164,7 +173,7 @@ class HbmSupply:
 
         Output is the path's plus what investment added ((levels, R) then).
         """
-        output = 0.0
+        output: np.ndarray | float = 0.0
         if self.controlled:
             output = self.monthly(t) if self.growth is None else self.growth.at(t)
         for pool, _, domestic_share in self.pools:

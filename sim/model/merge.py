@@ -13,9 +13,11 @@ disk (about 400 bytes a replication and level).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
+from sim.metrics import SummaryRow
 from sim.model.blocks import Block, SpillDir, Spilled, exact_stats, same_rows, summary_rows
 from sim.model.effects import effect_rows, effect_values, rows_from_stats
 from sim.model.model import EnsembleResult
@@ -50,8 +52,8 @@ class Merge:
         self.options = options
         self.store = ReplicationStore(options.replications, options.first, options.folder)
         self.spilled: list[Spilled] = []
-        self.sketches: list | None = None if options.exact else []
-        self.effects = None  # the effect rows' sketch (sketched runs)
+        self.sketches: list[RowSketch] | None = None if options.exact else []
+        self.effects: RowSketch | None = None  # the effect rows' sketch (sketched runs)
         self.head: EnsembleResult | None = None
 
     def add(self, block: Block, result: EnsembleResult, spilled: Spilled) -> None:
@@ -103,14 +105,16 @@ class Merge:
         else:
             assert self.sketches is not None
             stats = np.concatenate([s.summarise() for s in self.sketches])
-        fields = {field: self.store.take(field) for field in PER_REPLICATION}
+        # a DiskArray reads as the array it holds (``__array__``, ``__getitem__``)
+        fields = {field: cast(dict[str, np.ndarray], self.store.take(field))
+                  for field in PER_REPLICATION}
         merged = EnsembleResult(summary_rows(first, stats), fields["replicates"], head.levels,
                                 head.years, fields["conservation"], fields["kept"],
                                 head.quarters)
         merged.rows.extend(self.effect_rows(merged))
         return merged
 
-    def effect_rows(self, merged: EnsembleResult) -> list:
+    def effect_rows(self, merged: EnsembleResult) -> list[SummaryRow]:
         """Return the level effects: exact from the kept values, or from their sketch."""
         if self.options.exact:
             return effect_rows(merged.levels, merged.years, merged.replicates)

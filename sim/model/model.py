@@ -9,20 +9,22 @@ them (common random numbers).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import simpy
 
 from sim.calendar import Calendar, parse_month
+from sim.metrics import SummaryRow
 from sim.model import investment, paths
 from sim.model.clock import Clock
 from sim.model.foundry import Foundry, years
 from sim.model.imports import ImportChannel
 from sim.model.ledger import Ledger
-from sim.model.market import Market
-from sim.model.memory import HbmSupply, normalised
+from sim.model.market import Market, present
+from sim.model.memory import HbmSupply, MemoryPool, normalised
 from sim.model.policies import ALLOCATION_RULES, HBM_RULES
 from sim.model.recorder import Recorder, RecordOptions, stack_years
 from sim.model.rules import SUPPLIER_KINDS, ImportRules, build_rules
@@ -33,6 +35,16 @@ from sim.model.vendor import Vendor, Works, default_pool
 from sim.rng import Draws, Streams
 from sim.scenario.schema import Scenario
 from sim.scenario.settings import resolve
+
+
+class Watcher(Protocol):
+    """An actor that reacts to timeline entries."""
+
+    def dated(self) -> dict[str, np.ndarray]:
+        """Return its timeline entries: key -> steps (R,)."""
+
+    def watch(self, timeline: Timeline, key: str) -> Generator[simpy.Event, Any, None]:
+        """SimPy process: react to each firing of ``key``."""
 
 PART = "levels.part"  # the timeline entry at which the quota levels' state parts
 
@@ -49,7 +61,7 @@ class EnsembleResult:
     (levels, R) each.
     """
 
-    rows: list
+    rows: list[SummaryRow]
     replicates: dict[str, np.ndarray]
     levels: list[str]
     years: list[int]
@@ -128,7 +140,9 @@ class Model:
                              ALLOCATION_RULES[scenario.run.allocation], ledger,
                              self.offshore_capacity())
         if scenario.demand.budget_usd is not None:  # buyers' first expected price
-            first = draw("demand.initial_usd_per_h100e", scenario.demand.initial_usd_per_h100e)
+            initial = scenario.demand.initial_usd_per_h100e
+            assert initial is not None  # validated: a budget comes with a first price
+            first = draw("demand.initial_usd_per_h100e", initial)
             self.market.price = np.broadcast_to(first, (2, 1, draw.count))
         self.market.packaging = packaging
         self.recorder = Recorder(cal, self.market, self.levels, record,
@@ -143,7 +157,7 @@ class Model:
         return paths.YearSteps(self.cal, years(capacity, "offshore.capacity", self.draw),
                                self.draw.count)
 
-    def memory_pools(self) -> list[tuple]:
+    def memory_pools(self) -> list[tuple[MemoryPool, np.ndarray, np.ndarray]]:
         """Every vendor's memory pools with their stockpile and domestic shares, normalised."""
         pools, stock, domestic = [], [], []
         for name, spec in self.scenario.vendors.items():
@@ -163,7 +177,8 @@ class Model:
         return channels + [ImportChannel(n, s, f"grey_market.{n}", cal, draw, self.rows, True)
                            for n, s in scenario.grey_market.items()]
 
-    def buyer_segments(self, targets: dict[str, np.ndarray]):
+    def buyer_segments(self, targets: dict[str, np.ndarray],
+                       ) -> tuple[list[BuyerSegment], np.ndarray]:
         """Segments with demand = national demand x their normalised share; the shares (R, S)."""
         scenario, draw = self.scenario, self.draw
         demand = national_demand(scenario.demand, self.cal, draw)
@@ -184,7 +199,7 @@ class Model:
         imp = self.draw("demand.initial_import_installed", demand.initial_import_installed)
         return {"domestic": (dom[:, None] * shares).T, "import": (imp[:, None] * shares).T}
 
-    def watchers(self) -> list:
+    def watchers(self) -> list[Watcher]:
         """Every actor that reacts to timeline entries (it has ``dated`` and ``watch``)."""
         products = [p for v in self.vendors for p in v.products]
         return [*self.foundries.values(), *products, self.hbm, *self.channels, self.rules]
@@ -238,7 +253,7 @@ class Model:
         sums = {"started": [w.added for v in self.vendors for w in v.work],
                 "in_progress": [w.level() for v in self.vendors for w in v.work],
                 "stock": [v.finished.level.sum(0) for v in self.vendors],
-                "delivered": [v.finished.taken.sum(0) for v in self.vendors],
+                "delivered": [t.sum(0) for t in present(v.finished.taken for v in self.vendors)],
                 "orders_placed": [b.placed for b in books],
                 "orders_filled": [b.filled for b in books],
                 "orders_offshore": [b.offshore for b in books],
@@ -247,7 +262,7 @@ class Model:
         return {name: np.broadcast_to(sum(parts), shape).copy() for name, parts in sums.items()}
 
 
-def part_levels(timeline: Timeline, rows: LevelRows):
+def part_levels(timeline: Timeline, rows: LevelRows) -> Generator[simpy.Event, Any, None]:
     """SimPy process: when the quota paths first differ, every level gets its own state."""
     yield timeline.on(PART)
     rows.part()

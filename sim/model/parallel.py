@@ -21,8 +21,15 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from multiprocessing.sharedctypes import Synchronized
+from typing import Any, TypeVar
 
 from sim.lifeline import adopt_forked, lifeline
+
+B = TypeVar("B")  # a block of replications
+T = TypeVar("T")  # what a job returns for a block
 
 WAIT_POLL = 0.25  # seconds between progress reports while the parent waits for a worker
 PARALLEL_CELLS = 10_000  # below this many level-replications a run is quicker in one process
@@ -59,13 +66,13 @@ def workers_used(workers: int, blocks: int) -> int:
     return min(workers, blocks) if can_fork() else 1
 
 
-def shared_counter():
+def shared_counter() -> Synchronized[int]:
     """Return an integer the forked workers can add to and the parent read (progress)."""
     return multiprocessing.get_context("fork").Value("q", 0)
 
 
-def run_blocks(job: Callable, blocks: list, workers: int, take: Callable,
-               waiting: Callable[[], None] | None = None) -> None:
+def run_blocks(job: Callable[[B], T], blocks: list[B], workers: int,
+               take: Callable[[B, T], None], waiting: Callable[[], None] | None = None) -> None:
     """``take(block, job(block))`` for every block, in block order.
 
     With ``workers`` > 1 (and fork available) the jobs run in that many
@@ -102,7 +109,8 @@ def run_blocks(job: Callable, blocks: list, workers: int, take: Callable,
             child.join()
 
 
-def _child(job: Callable, blocks: list, sender, line=None) -> None:
+def _child(job: Callable[[B], T], blocks: list[B], sender: Connection,
+           line: Connection | None = None) -> None:
     """Run ``job(block)`` for each block, sending ("ok", result) or ("error", exception).
 
     ``line``: the parent's lifeline; the worker exits as soon as the parent dies.
@@ -121,7 +129,8 @@ def _child(job: Callable, blocks: list, sender, line=None) -> None:
         sender.close()
 
 
-def _collect(child, receiver, waiting: Callable[[], None] | None = None):
+def _collect(child: BaseProcess, receiver: Connection,
+             waiting: Callable[[], None] | None = None) -> Any:
     """Return what a worker sent, re-raise its exception, or fail if it died.
 
     ``waiting()`` is called every WAIT_POLL seconds until the worker sends.

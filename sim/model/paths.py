@@ -12,12 +12,22 @@ modify it in place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
 from sim.calendar import Calendar
 
-Row = np.ndarray | Callable[[], np.ndarray]  # an anchor, or a function making it (a draw)
+# an anchor (a number stands for every replication), or a function making it (a draw)
+Row = np.ndarray | np.float64 | Callable[[], np.ndarray]
+
+
+class MonthPath(Protocol):
+    """A path of values month by month (what :func:`materialise` reads)."""
+
+    def at(self, t: int) -> np.ndarray:
+        """Month ``t``'s values, (R,)."""
+
 
 
 def resolve(row: Row, count: int) -> np.ndarray:
@@ -95,7 +105,8 @@ class YearEndLinear:
             return self.anchors(0)[0]
         i, weight = self.index[t], self.weight[t]
         left, right = self.anchors(i - 1, i)
-        return left * (1 - weight) + right * weight
+        values: np.ndarray = left * (1 - weight) + right * weight
+        return values
 
     def anchors(self, *wanted: int) -> list[np.ndarray]:
         """Anchors ``wanted``, holding no others."""
@@ -130,7 +141,9 @@ class YearlyCompound:
         while self.year < year:
             self.year += 1
             rate = self.growth.get(self.year)
+            assert self.value is not None  # made with ``self.year``
             self.value = self.value * (1.0 + (0.0 if rate is None else resolve(rate, self.count)))
+        assert self.value is not None  # made with ``self.year``
         return self.value
 
 
@@ -167,7 +180,7 @@ class YearlyGrowth:
         return out
 
 
-def materialise(path, months: int) -> np.ndarray:
+def materialise(path: MonthPath, months: int) -> np.ndarray:
     """Build the full ``(R, months)`` table of a path."""
     return np.stack([path.at(t) for t in range(months)], axis=1)
 
@@ -181,7 +194,8 @@ def month_points(cal: Calendar, points: dict[int, float]) -> np.ndarray:
 
 def ramp_at(t: int, start_step: np.ndarray, months: np.ndarray) -> np.ndarray:
     """0 before ``start_step``, rising linearly to 1 over ``months``; month ``t``, (R,)."""
-    return np.clip((t - start_step + 1) / months, 0.0, 1.0)
+    ramp: np.ndarray = np.clip((t - start_step + 1) / months, 0.0, 1.0)
+    return ramp
 
 
 def before_step(t: int, step: np.ndarray) -> np.ndarray:

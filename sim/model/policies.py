@@ -18,7 +18,9 @@ def pro_rata(orders: np.ndarray, supply: np.ndarray, bound: np.ndarray,
              out: np.ndarray | None = None) -> np.ndarray:
     """Every segment gets the same fraction of its orders."""
     total = orders.sum(axis=0)
-    return np.multiply(orders, np.minimum(ratio(supply, total, 1.0), 1.0)[None], out=out)
+    served: np.ndarray = np.multiply(orders, np.minimum(ratio(supply, total, 1.0), 1.0)[None],
+                                     out=out)
+    return served
 
 
 def quota_first(orders: np.ndarray, supply: np.ndarray, bound: np.ndarray,
@@ -27,7 +29,8 @@ def quota_first(orders: np.ndarray, supply: np.ndarray, bound: np.ndarray,
     mask = bound[:, None, None]
     first = pro_rata(orders * mask, supply, bound)
     rest = pro_rata(orders * ~mask, np.maximum(supply - first.sum(axis=0), 0.0), bound)
-    return np.add(first, rest, out=out)
+    served: np.ndarray = np.add(first, rest, out=out)
+    return served
 
 
 ALLOCATION_RULES = {"pro_rata": pro_rata, "quota_first": quota_first}
@@ -42,7 +45,8 @@ ALLOCATION_RULES = {"pro_rata": pro_rata, "quota_first": quota_first}
 
 def hbm_pro_rata(need: np.ndarray, value: np.ndarray, stock: np.ndarray) -> np.ndarray:
     """Every product gets the same fraction of the stacks it needs."""
-    return need * np.minimum(ratio(stock, need.sum(axis=0), 1.0), 1.0)[None]
+    granted: np.ndarray = need * np.minimum(ratio(stock, need.sum(axis=0), 1.0), 1.0)[None]
+    return granted
 
 
 def hbm_value_first(need: np.ndarray, value: np.ndarray, stock: np.ndarray) -> np.ndarray:

@@ -9,16 +9,22 @@ time, so a period's end adds little to what the run holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import simpy
 
 from sim.calendar import Calendar
 from sim.metrics import ALL, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
 from sim.model.ledger import accumulate, with_national
 from sim.model.market import Market
 from sim.model.stats import STAT_NAMES, share, summarise
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.foundry import Foundry
 
 ANNUAL = names(YEAR, ALL)
 MONTHLY = names(MONTH, NATIONAL)
@@ -71,7 +77,8 @@ class Recorder:
     """
 
     def __init__(self, cal: Calendar, market: Market, levels: list[str],
-                 options: RecordOptions = RecordOptions(), foundries: tuple = ()):
+                 options: RecordOptions = RecordOptions(),
+                 foundries: tuple[Foundry, ...] = ()) -> None:
         self.cal = cal
         self.foundries = tuple(foundries)  # read for wafer_starts: each one's total_wafers
         self.wafer_months = 0  # months summed into the quarter's wafer_starts so far
@@ -86,7 +93,7 @@ class Recorder:
         self.kept: dict[str, list[np.ndarray]] = {m: [] for m in options.keep}
         self.quarters: list[str] = []
 
-    def record(self, clock):
+    def record(self, clock: Clock) -> Generator[simpy.Event, Any, None]:
         """SimPy process: once vendors have started the month's work, emit the periods that end."""
         while True:
             month = yield clock.next_month()
@@ -137,7 +144,8 @@ class Recorder:
             self.append_rows({m: stats[m][region_index] for m in ANNUAL}, region, period)
         self.emit_quotas(t, shares, period)
 
-    def annual_stats(self, t: int, year: dict) -> tuple[dict[str, np.ndarray], dict]:
+    def annual_stats(self, t: int, year: dict[str, np.ndarray],
+                     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Statistics (1 + S, L or 1, 6) of the year ending at ``t``, and its delivered shares.
 
         Each group of metrics is made in its own method, so the year's
@@ -165,7 +173,8 @@ class Recorder:
         """H100e of domestic orders waiting now, per segment (S, levels, R)."""
         return np.stack([s.backlog.total() for s in self.market.segments])
 
-    def unit_stats(self, year: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+    def unit_stats(self, year: dict[str, np.ndarray],
+                   ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Return the year's unit share (1 + S, L, R) and unit metrics' statistics."""
         units = with_national(year.pop("domestic_units"))
         imports = with_national(year.pop("import_units"))
@@ -175,7 +184,8 @@ class Recorder:
             M.imports_units: self.annual(M.imports_units, imports),
             M.domestic_units: self.annual(M.domestic_units, units)}
 
-    def compute_stats(self, year: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+    def compute_stats(self, year: dict[str, np.ndarray],
+                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Return the year's compute share (1 + S, L, R) and compute metrics' statistics."""
         compute = with_national(year.pop("domestic_h100e"))
         delivered = compute + with_national(year.pop("import_h100e"))

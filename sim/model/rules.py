@@ -28,14 +28,21 @@ Grey-market products are subject to bars only.
 
 from __future__ import annotations
 
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import simpy
 
 from sim.calendar import Calendar
 from sim.model.state import LevelRows, Stock
 from sim.rng import Draws
 from sim.scenario.schema import Event
+
+if TYPE_CHECKING:
+    from sim.model.imports import ImportChannel
+    from sim.model.timeline import Timeline
 
 SUPPLIER_KINDS = ("licence", "cap")
 START = {"licence": None, "guidance": None, "customs": 1.0, "bar": 1.0, "cap": np.inf,
@@ -69,7 +76,8 @@ class ImportRules:
     would hold, so results do not depend on which form is stored.
     """
 
-    def __init__(self, products: list, segments: list[str], levels: LevelRows, count: int):
+    def __init__(self, products: list[ImportChannel], segments: list[str], levels: LevelRows,
+                 count: int) -> None:
         self.products = products  # ImportChannel objects (name, guidance, approval, grey)
         self.segments = segments
         self.levels = levels
@@ -85,7 +93,8 @@ class ImportRules:
         self.willing: dict[int, np.ndarray] = {}  # cache of willingness(p), cleared on change
         self.windows: dict[str, Rule] = {}  # rules of either side with a buy-ahead window
 
-    def set_row(self, table: list[np.ndarray], p: int, s: int, values) -> None:
+    def set_row(self, table: list[np.ndarray], p: int, s: int,
+                values: np.ndarray | float) -> None:
         """Set segment ``s``'s row of product ``p`` in ``table`` to ``values`` (R,) or a scalar.
 
         A compact (S, 1) table stays compact while every row holds one value
@@ -111,11 +120,12 @@ class ImportRules:
         """Timeline entries: buyer-side rules, and each buy-ahead window's opening and end."""
         entries = {key: rule.steps for key, rule in self.rules.items()}
         for key, rule in self.windows.items():
+            assert rule.rush is not None  # a rule is in ``windows`` for its buy-ahead window
             entries[f"{key}.rush"] = rule.rush
             entries[f"{key}.rush_end"] = rule.steps
         return entries
 
-    def watch(self, timeline, key: str):
+    def watch(self, timeline: Timeline, key: str) -> Generator[simpy.Event, Any, None]:
         """SimPy process: apply each firing of a buyer-side rule or of a buy-ahead window."""
         base, _, part = key.rpartition(".")
         window = part in ("rush", "rush_end")
@@ -132,8 +142,12 @@ class ImportRules:
 
         While open, a segment buys its stockpile target spread evenly over the window.
         """
-        rate = np.divide(1.0, rule.window, out=np.zeros(rule.window.shape, dtype=float),
-                         where=rule.window > 0) if opening else 0.0
+        rate: np.ndarray | float = 0.0
+        if opening:
+            window = rule.window
+            assert window is not None  # a rule is in ``windows`` for its buy-ahead window
+            rate = np.divide(1.0, window, out=np.zeros(window.shape, dtype=float),
+                             where=window > 0)
         for s in rule.segments:
             row = np.where(mask, rate, self.rush[rule.product][s])
             self.set_row(self.rush, rule.product, s, row)
@@ -201,12 +215,14 @@ def compact(values: np.ndarray) -> np.ndarray:
     return flat[:1].copy()
 
 
-def previous_values(events: dict[str, Event], product: str, kind: str, start: float):
+def previous_values(events: Mapping[str, Event], product: str, kind: str,
+                    start: float) -> dict[str, float]:
     """Return the value each of ``product``'s events of ``kind`` replaces, in time order."""
     chosen = sorted(((e.date.central, i, name) for i, (name, e) in enumerate(events.items())
                      if e.enabled and e.kind == kind and e.product in (product, "*")),
                     key=lambda x: x[:2])
-    before, current = {}, {}
+    before: dict[str, float] = {}
+    current: dict[tuple[str, ...], float] = {}
     for _, _, name in chosen:
         event = events[name]
         key = event.segments
@@ -224,7 +240,7 @@ def opens(kind: str, value: float, before: float) -> bool:
     return value >= before
 
 
-def build_rules(events: dict[str, Event], channels: list, segment_ids: list[str],
+def build_rules(events: Mapping[str, Event], channels: list[ImportChannel], segment_ids: list[str],
                 cal: Calendar, draw: Draws) -> list[Rule]:
     """Every enabled event as rules, one per product it names."""
     rules = []
@@ -238,8 +254,8 @@ def build_rules(events: dict[str, Event], channels: list, segment_ids: list[str]
     return rules
 
 
-def make_rule(name: str, event: Event, product: tuple, segment_ids: list[str],
-              context: tuple, events: dict[str, Event]) -> Rule:
+def make_rule(name: str, event: Event, product: tuple[int, ImportChannel], segment_ids: list[str],
+              context: tuple[Calendar, Draws], events: Mapping[str, Event]) -> Rule:
     """One event on one product: its dates shifted by the product's lead time where it opens."""
     (p, channel), (cal, draw) = product, context
     start = START[event.kind]
@@ -249,7 +265,8 @@ def make_rule(name: str, event: Event, product: tuple, segment_ids: list[str],
     widens = opens(event.kind, event.value.central, before)
     date = cal.steps_of(draw(f"events.{name}.date", event.date))
     steps = date + channel.lead if widens else date
-    rush = window = None
+    rush: np.ndarray | None = None
+    window: np.ndarray | None = None
     if not widens and event.announced is not None:
         announced = cal.steps_of(draw(f"events.{name}.announced", event.announced))
         rush = announced + channel.lead
@@ -258,5 +275,6 @@ def make_rule(name: str, event: Event, product: tuple, segment_ids: list[str],
         range(len(segment_ids)))
     return Rule(f"events.{name}.{channel.name}", name, p, event.kind,
                 draw(f"events.{name}.value", event.value), segments, np.asarray(steps),
-                None if rush is None or not (window > 0).any() else np.asarray(rush),
+                None if rush is None or window is None or not np.any(window > 0)
+                else np.asarray(rush),
                 window, widens)

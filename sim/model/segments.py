@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import simpy
 
 from sim.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.foundry import years
 from sim.model.state import Backlog, LevelRows
 from sim.rng import Draws
+from sim.scenario.schema import Demand
 from sim.scenario.schema import Segment as SegmentSpec
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.market import Market
 
 QUOTA_DEADLINE = "2027-01"  # "by 2027": the level holds for the whole of 2027
 
 
-def quota_paths(cal: Calendar, points: dict[str, float] | None, levels: list[str],
+def quota_paths(cal: Calendar, points: Mapping[str, float] | None, levels: list[str],
                 lever_start: str, reach: bool = True) -> np.ndarray:
     """Quota share by month for each level, (levels, T).
 
@@ -53,7 +61,9 @@ def compute_share(units_share: np.ndarray, mix: np.ndarray) -> np.ndarray:
     """
     dom = units_share * mix[0]
     whole = dom + (1.0 - units_share) * mix[1]
-    return np.divide(dom, whole, out=np.array(units_share, dtype=float), where=whole > 0)
+    share: np.ndarray = np.divide(dom, whole, out=np.array(units_share, dtype=float),
+                                  where=whole > 0)
+    return share
 
 
 @dataclass(frozen=True)
@@ -143,7 +153,8 @@ class BuyerSegment:
 
     def demand_at(self, t: int) -> np.ndarray:
         """Return the segment's demand in month ``t``, (R,): H100e, or USD with a budget."""
-        return self.annual_demand.at(t) / 12.0 * self.demand_share
+        demand: np.ndarray = self.annual_demand.at(t) / 12.0 * self.demand_share
+        return demand
 
     def need(self) -> np.ndarray:
         """Return the demand of the month ordered for, H100e, (R,) or (levels, R)."""
@@ -163,6 +174,7 @@ class BuyerSegment:
         self.month = t
         share = np.maximum(self.quota_share(t, mix), self.preference.at(t)[None, :])
         if self.priced:
+            assert price is not None  # a budget is spent at the market's prices
             expected = share * price[0] + (1.0 - share) * price[1]  # USD per H100e, > 0
             self.needed = self.demand_at(t) / expected
         need = self.need()
@@ -170,7 +182,7 @@ class BuyerSegment:
         self.wanted_domestic = share * need
         self.import_need = need - self.wanted_domestic
 
-    def procure(self, clock, market):
+    def procure(self, clock: Clock, market: Market) -> Generator[simpy.Event, Any, None]:
         """SimPy process: order, then settle imports once they have cleared."""
         while True:
             month = yield clock.next_month()
@@ -188,6 +200,7 @@ class BuyerSegment:
         ``got`` met the import need; ``rushed`` was bought ahead and is held.
         """
         self.held.put(rushed)
+        assert self.import_need is not None  # set when the segment ordered
         missing = np.subtract(self.import_need, got)
         np.maximum(missing, 0.0, out=missing)
         drawn = np.minimum(missing, self.held.level)
@@ -199,7 +212,8 @@ class BuyerSegment:
 
     def domestic_orders(self) -> np.ndarray:
         """H100e of domestic chips wanted now, this month's plus the backlog, (levels, R)."""
-        return self.wanted_domestic + self.backlog.total()
+        orders: np.ndarray = self.wanted_domestic + self.backlog.total()
+        return orders
 
     def prefill(self, age: int, orders: np.ndarray) -> None:
         """File ``orders`` as placed ``age`` months before the run (a warm start)."""
@@ -216,7 +230,7 @@ class BuyerSegment:
         self.served_late = got - left
         self.book.filled += got
         new = np.maximum(self.wanted_domestic - left, 0.0)
-        lapsed = self.backlog.oldest() + self.lost
+        lapsed: np.ndarray = self.backlog.oldest() + self.lost
         self.lost = None
         self.backlog.age(new)
         return lapsed
@@ -227,12 +241,15 @@ class BuyerSegment:
         self.book.abandoned += abandoned
 
 
-def national_demand(spec, cal: Calendar, draw: Draws) -> paths.YearlyCompound:
+def national_demand(spec: Demand, cal: Calendar, draw: Draws) -> paths.YearlyCompound:
     """National demand per year, H100e, or USD with a budget (spread evenly over its months).
 
     The first year's total is ``base`` (or ``budget_usd``); each later year
     grows by its ``growth`` entry (0 where none is given).
     """
-    first = (draw("demand.base", spec.base) if spec.budget_usd is None
-             else draw("demand.budget_usd", spec.budget_usd))
+    if spec.budget_usd is None:
+        assert spec.base is not None  # a demand gives its base or its budget
+        first = draw("demand.base", spec.base)
+    else:
+        first = draw("demand.budget_usd", spec.budget_usd)
     return paths.YearlyCompound(cal, first, years(spec.growth, "demand.growth", draw), draw.count)

@@ -55,7 +55,8 @@ _EMPTY = np.iinfo(np.int64).max  # padding of the exact tables (above every floa
 _SHIFT = 1074  # every finite float is an integer times 2**-_SHIFT
 
 
-def _compact(keys: np.ndarray, weights: np.ndarray | None, width: int):
+def _compact(keys: np.ndarray, weights: np.ndarray | None,
+             width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Find the runs of equal keys in each row of the row-sorted (m, W) ``keys`` (_EMPTY last).
 
     Returns the first ``width`` distinct keys of each row (padded with _EMPTY),
@@ -76,7 +77,8 @@ def _compact(keys: np.ndarray, weights: np.ndarray | None, width: int):
     return out.reshape(m, width), counts.astype(np.int64).reshape(m, width), start.sum(axis=1)
 
 
-def _union(keys: np.ndarray, counts: np.ndarray, more: np.ndarray, more_counts: np.ndarray):
+def _union(keys: np.ndarray, counts: np.ndarray, more: np.ndarray,
+           more_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge two sets of exact tables row by row: (keys, counts, distinct) as :func:`_compact`."""
     joined = np.concatenate([keys, more], axis=1)
     order = np.argsort(joined, axis=1, kind="stable")
@@ -123,7 +125,8 @@ def _scaled(value: float) -> int:
     return (num << _SHIFT) // den
 
 
-def _table_histogram(scale: Scale, rows: np.ndarray, keys: np.ndarray, counts: np.ndarray):
+def _table_histogram(scale: Scale, rows: np.ndarray, keys: np.ndarray,
+                     counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Histogram (keys, counts) of exact tables: what adding their values would have given."""
     valid = keys != _EMPTY
     values = from_keys(np.ascontiguousarray(keys[valid]))
@@ -276,8 +279,9 @@ class RowSketch:
         """Bucket representatives at ``ranks`` (m, k) of histogram ``rows``, within min and max."""
         held = np.where(self._bucketed, self._count, 0)
         s = self._hist.buckets(rows, ranks, held)
-        return np.clip(self._scale.values(s), self._low[rows][:, None],
-                       self._high[rows][:, None])
+        values: np.ndarray = np.clip(self._scale.values(s), self._low[rows][:, None],
+                                     self._high[rows][:, None])
+        return values
 
     def _means(self) -> np.ndarray:
         """Correctly rounded means from the exact sums; +-inf / NaN where infinities were added."""

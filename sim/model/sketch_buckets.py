@@ -10,6 +10,7 @@ are ordered like the values. Only occupied buckets are stored, per group of rows
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 GROUP = 64  # rows per histogram store (bounds the copy when new buckets are inserted)
 
@@ -39,7 +40,7 @@ class Scale:
         k /= self.log_gamma
         np.ceil(k, out=k)
         np.clip(k, self.kmin - 1, self.top + self.kmin - 1, out=k)
-        s = k.astype(np.int64)
+        s: np.ndarray = k.astype(np.int64)
         s -= self.kmin - 1
         np.negative(s, out=s, where=x < 0)
         return s
@@ -51,7 +52,8 @@ class Scale:
             rep = np.exp((mag + self.kmin - 1) * self.log_gamma) * (2 / (self.gamma + 1))
         rep[mag == 0] = 0.0
         rep[mag == self.top] = np.inf
-        return np.where(s < 0, -rep, rep)
+        signed: np.ndarray = np.where(s < 0, -rep, rep)
+        return signed
 
 
 class Counts:
@@ -62,7 +64,7 @@ class Counts:
     dtype too depends only on what was added.
     """
 
-    def __init__(self, key_dtype, value_dtype):
+    def __init__(self, key_dtype: npt.DTypeLike, value_dtype: npt.DTypeLike) -> None:
         self.keys = np.empty(0, key_dtype)
         self.values = np.empty(0, value_dtype)
         self.total = 0  # sum of the counts added while they are int32
@@ -180,7 +182,8 @@ def histogram(scale: Scale, rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
     return rows[row] * scale.span + scale.top + keys, counts[bins].astype(np.int64)
 
 
-def _ranges(s: np.ndarray, valid: np.ndarray, top: int):
+def _ranges(s: np.ndarray, valid: np.ndarray, top: int,
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int] | None:
     """Lay each row's keys out as bins: its negative range, the zero key, its positive range.
 
     Returns (neg_low, neg_width, pos_low, base, total): ``base`` is each row's

@@ -10,7 +10,7 @@ together instead of one by one.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -23,6 +23,8 @@ _BITS = 11  # 2**_BITS buckets a row when selecting order statistics
 _FEWEST = 4096  # rows of fewer values are partitioned: bucketing would not pay
 _SHARE = 4  # chosen buckets holding over 1/_SHARE of a row's keys: it is partitioned
 _CHUNK = 1 << 20  # values selected at once
+# ``select``'s keys of given rows and of a mask's elements
+Source = tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]
 
 
 def summarise(values: np.ndarray) -> np.ndarray:
@@ -58,7 +60,8 @@ def sort_keys(values: np.ndarray) -> np.ndarray:
 
 def from_keys(keys: np.ndarray) -> np.ndarray:
     """Inverse of :func:`sort_keys`."""
-    return (keys ^ ((keys >> 63) & _MAGNITUDE)).view(np.float64)
+    values: np.ndarray = (keys ^ ((keys >> 63) & _MAGNITUDE)).view(np.float64)
+    return values
 
 
 def positions(count: np.ndarray | int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,7 +85,8 @@ def positions(count: np.ndarray | int) -> tuple[np.ndarray, np.ndarray, np.ndarr
 def lerp(low: np.ndarray, high: np.ndarray, gamma: np.ndarray) -> np.ndarray:
     """Interpolate as numpy's ``_lerp`` does: exact at both ends, symmetric about 0.5."""
     diff = high - low
-    return np.where(gamma >= 0.5, high - diff * (1 - gamma), low + diff * gamma)
+    mixed: np.ndarray = np.where(gamma >= 0.5, high - diff * (1 - gamma), low + diff * gamma)
+    return mixed
 
 
 def quantiles(rows: np.ndarray) -> np.ndarray:
@@ -134,7 +138,7 @@ def order_statistics(values: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     return select(keys, ranks, source, narrow=True)
 
 
-def select(keys: np.ndarray, ranks: np.ndarray, source: tuple, narrow: bool) -> np.ndarray:
+def select(keys: np.ndarray, ranks: np.ndarray, source: Source, narrow: bool) -> np.ndarray:
     """Select ``ranks`` of each row of ``keys`` (M, R) by buckets; ``keys`` is overwritten.
 
     Each row's keys fall in 2**:data:`_BITS` equal buckets spanning its
@@ -154,7 +158,7 @@ def select(keys: np.ndarray, ranks: np.ndarray, source: tuple, narrow: bool) -> 
     size = hist[chosen]
     place = ranks[None, :] - (ends[chosen] - size - before)  # rank in its bucket
     local = (chosen - (np.arange(rows) << _BITS)[:, None]).astype(np.uint64)  # bucket in row
-    out = (start[:, None] + local).view(np.int64)  # right where a bucket is one key
+    out: np.ndarray = (start[:, None] + local).view(np.int64)  # right where a bucket is one key
     first = np.ones(chosen.shape, dtype=bool)  # first rank of its bucket
     first[:, 1:] = chosen[:, 1:] != chosen[:, :-1]
     earlier = np.cumsum(np.where(first, size, 0), axis=1)  # keys of buckets up to each
@@ -169,7 +173,9 @@ def select(keys: np.ndarray, ranks: np.ndarray, source: tuple, narrow: bool) -> 
     return out
 
 
-def narrowed(keys: np.ndarray, ranks: np.ndarray, buckets: tuple, rows: np.ndarray):
+def narrowed(keys: np.ndarray, ranks: np.ndarray,
+             buckets: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+             rows: np.ndarray) -> np.ndarray:
     """Select ``ranks`` of ``keys`` (the rows ``rows`` of a selection) within their buckets.
 
     Where the chosen buckets span under a quarter of the row's range (a
@@ -211,7 +217,8 @@ def bucket_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, shift, span
 
 
-def sorted_picks(picked, buckets: np.ndarray, picks: tuple, rows: np.ndarray) -> np.ndarray:
+def sorted_picks(picked: Callable[[np.ndarray], np.ndarray], buckets: np.ndarray,
+                 picks: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> np.ndarray:
     """Return the picked ranks of ``rows`` (a mask) from their chosen buckets' keys, sorted.
 
     ``picks`` are each rank's bucket and its place among the chosen buckets'
@@ -258,7 +265,7 @@ def share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 def ratio(part: np.ndarray, whole: np.ndarray, fill: float) -> np.ndarray:
     """``part / whole`` where ``whole > 0``, else ``fill``."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        quotient = np.divide(part, whole)
+        quotient: np.ndarray = np.divide(part, whole)
     np.copyto(quotient, fill, where=~(whole > 0))  # faster here than np.where
     return quotient
 
@@ -272,7 +279,7 @@ def total(terms: Iterable[np.ndarray]) -> np.ndarray:
     they come avoids holding the stack.
     """
     terms = iter(terms)
-    out = np.add(0.0, next(terms))
+    out: np.ndarray = np.add(0.0, next(terms))
     for term in terms:
         out += term
     return out

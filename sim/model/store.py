@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sim.results.atomic import scratch
 
@@ -30,7 +32,8 @@ class DiskArray:
     reading it all does not grow the process's resident memory.
     """
 
-    def __init__(self, path: Path, shape: tuple[int, ...], dtype: np.dtype, owner=None):
+    def __init__(self, path: Path, shape: tuple[int, ...], dtype: np.dtype,
+                 owner: object = None) -> None:
         self.path, self.shape, self.dtype = Path(path), tuple(shape), np.dtype(dtype)
         self.owner = owner  # what removes the file's directory once no array holds it
         with scratch(self.path) as handle:
@@ -68,14 +71,15 @@ class DiskArray:
                  for level in range(self.shape[0])]
         return np.stack(parts).reshape(self.shape[0], stop - start, *self.shape[2:])
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
         """Return the whole array in memory (for small runs and tests)."""
         whole = np.fromfile(self.path, dtype=self.dtype).reshape(self.shape)
         return whole if dtype is None else whole.astype(dtype)
 
-    def __getitem__(self, key) -> np.ndarray:
+    def __getitem__(self, key: Any) -> np.ndarray:
         """Index the array as numpy would (reads it whole: prefer :meth:`replications`)."""
-        return np.asarray(self)[key]
+        values: np.ndarray = np.asarray(self)[key]
+        return values
 
     @property
     def ndim(self) -> int:
@@ -86,7 +90,8 @@ class DiskArray:
 class ReplicationStore:
     """Named (levels, R, ...) arrays filled block by block, in memory or in ``folder``."""
 
-    def __init__(self, replications: int, first: int = 0, folder=None):
+    def __init__(self, replications: int, first: int = 0,
+                 folder: Any = None) -> None:  # None, a path or a spill directory
         """Hold arrays of ``replications`` from ``first``, in memory or on disk.
 
         ``folder``: None (in memory), a directory, or an object with a
@@ -107,22 +112,25 @@ class ReplicationStore:
         else:
             held[:, start:start + values.shape[1]] = values
 
-    def allocate(self, name: str, values: np.ndarray, held) -> np.ndarray | DiskArray:
+    def allocate(self, name: str, values: np.ndarray,
+                 held: np.ndarray | DiskArray | None) -> np.ndarray | DiskArray:
         """Allocate a full-size array for ``name``, taking over the narrower ``held`` if any."""
         dtype = values.dtype if held is None else np.result_type(held.dtype, values.dtype)
         shape = (values.shape[0], self.replications, *values.shape[2:])
+        fresh: np.ndarray | DiskArray
         if self.folder is None:
-            fresh: np.ndarray | DiskArray = np.zeros(shape, dtype)
+            fresh = in_memory = np.zeros(shape, dtype)
             if held is not None:
-                fresh[...] = held
+                in_memory[...] = held
         else:
             where = Path(getattr(self.folder, "path", self.folder))
-            fresh = DiskArray(where / f"{name}.{np.dtype(dtype).name}", shape, dtype,
-                              self.folder)
+            fresh = on_disk = DiskArray(where / f"{name}.{np.dtype(dtype).name}", shape, dtype,
+                                        self.folder)
             if held is not None:
+                assert isinstance(held, DiskArray)  # a store on disk holds disk arrays only
                 for start in range(0, self.replications, COPY_REPLICATIONS):
                     stop = min(self.replications, start + COPY_REPLICATIONS)
-                    fresh.put(start, held.replications(start, stop))
+                    on_disk.put(start, held.replications(start, stop))
                 held.path.unlink(missing_ok=True)
         self.arrays[name] = fresh
         return fresh

@@ -11,9 +11,9 @@ of every product's capacity, using memory and banked dies as it starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import simpy
@@ -30,6 +30,11 @@ from sim.scenario.dist import Dist
 from sim.scenario.schema import MemorySource
 from sim.scenario.schema import Product as ProductSpec
 from sim.scenario.schema import Vendor as VendorSpec
+
+if TYPE_CHECKING:
+    from sim.model.clock import Clock
+    from sim.model.market import Market
+    from sim.model.timeline import Timeline
 
 MAX_LEAD = 24
 
@@ -70,7 +75,7 @@ class Product:
             entries[f"{self.here}.retired"] = self.retired
         return entries
 
-    def watch(self, timeline, key: str):
+    def watch(self, timeline: Timeline, key: str) -> Generator[simpy.Event, Any, None]:
         """SimPy process: the product enters production at launch and leaves it when retired."""
         launched = key.endswith(".launch")
         while True:
@@ -80,7 +85,8 @@ class Product:
     def yield_at(self, t: int) -> np.ndarray:
         """Good-package yield in month ``t``, (R,)."""
         gap, ceiling, tau = self.curve
-        return ceiling - gap * np.exp(-max(t - self.launch, 0) / tau)
+        good: np.ndarray = ceiling - gap * np.exp(-max(t - self.launch, 0) / tau)
+        return good
 
     def h100e_at(self, t: int) -> np.ndarray:
         """Return performance per chip in month ``t``, H100e (R,), made once a year."""
@@ -157,7 +163,7 @@ class Vendor:
         self.members = {name: members_of([i for i, p in enumerate(self.products)
                                           if p.memory == name]) for name in self.pools}
 
-    def produce(self, clock, plan):
+    def produce(self, clock: Clock, plan: Market) -> Generator[simpy.Event, Any, None]:
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
         while True:
             month = yield clock.next_month()
@@ -169,6 +175,7 @@ class Vendor:
                 self.finished.put_row(i, work.finish(month.t))
             month.done("completed")
             yield month.turn("started")
+            assert plan.utilisation is not None  # the market plans before production starts
             self.start(month.t, plan.utilisation)
             month.done("started")
 
@@ -225,7 +232,7 @@ class Vendor:
                 fraction[members] = self.memory_fraction(pool, members, wanted, h100e)
         return Capacity(wanted, wanted * fraction, banked * fraction, h100e)
 
-    def memory_fraction(self, pool: MemoryPool, members: list[int], wanted: np.ndarray,
+    def memory_fraction(self, pool: MemoryPool, members: list[int] | slice, wanted: np.ndarray,
                         h100e: np.ndarray) -> np.ndarray:
         """Return the share of ``members``' wanted chips their pool allows, (members, L, R).
 
@@ -238,15 +245,22 @@ class Vendor:
         if pool.free:
             return np.ones_like(need)
         if len(need) == 1:  # one product: it gets what the pool holds, up to its need
-            return np.minimum(ratio(pool.available()[None], need, 1.0), 1.0)
+            share: np.ndarray = np.minimum(ratio(pool.available()[None], need, 1.0), 1.0)
+            return share
         value = h100e[members][:, None] / np.maximum(stacks[:, None], 1e-12)  # (members, 1, R)
         limit = np.broadcast_to(pool.available(), need.shape[1:])
         granted = self.rule(need, value, limit)
-        return np.divide(granted, need, out=np.ones_like(need), where=need > 0)
+        share = np.divide(granted, need, out=np.ones_like(need), where=need > 0)
+        return share
+
+    def planned(self) -> Capacity:
+        """Return this month's capacity (set at the month's start, gone once production starts)."""
+        assert self.capacity is not None  # asked for between capacity_at and start
+        return self.capacity
 
     def start(self, t: int, utilisation: np.ndarray) -> None:
         """Start ``utilisation`` (levels, R) of every product's capacity."""
-        cap = self.capacity
+        cap = self.planned()
         units = cap.chips * utilisation[None]
         for i in range(len(self.products)):
             self.work[i].start(t, units[i])
@@ -271,7 +285,7 @@ class Vendor:
         still to go, (depth, levels, R): how much of the segments' standing
         orders it covers.
         """
-        cap = self.capacity
+        cap = self.planned()
         covered = np.zeros((self.work[0].depth, *utilisation.shape))
         for i, (p, work) in enumerate(zip(self.products, self.work, strict=True)):
             work.prefill(cap.chips[i] * utilisation)
@@ -315,7 +329,8 @@ class Capacity:
 
     def compute(self) -> np.ndarray:
         """H100e the capacity could make, (levels, R)."""
-        return (self.chips * self.h100e[:, None]).sum(axis=0)
+        compute: np.ndarray = (self.chips * self.h100e[:, None]).sum(axis=0)
+        return compute
 
 
 def default_pool(spec: VendorSpec) -> VendorSpec:
