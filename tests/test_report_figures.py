@@ -210,3 +210,9 @@ def test_event_numbers_share_a_label_only_where_their_labels_would_touch():
     assert x == pytest.approx(np.mean([month_x(base + k) for k in (0, 1, 2, 3, 4, 7)]))
     for (_, a, ta), (_, b, tb) in zip(narrow, narrow[1:], strict=False):  # no two touch
         assert b - a >= ((len(ta) + len(tb)) / 2 + 1) * 0.04
+
+
+def test_a_limit_label_starts_with_a_capital_and_keeps_the_rest():
+    from sim.report.figures.limits import capital
+    assert capital("memory (HBM)") == "Memory (HBM)"
+    assert capital("") == ""

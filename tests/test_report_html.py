@@ -161,3 +161,12 @@ def test_every_element_id_is_unique(page):
     html, parser = page
     ids = [attrs["id"] for _, attrs in parser.tags if attrs.get("id")]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_a_table_shows_its_note_escaped_above_the_grid_and_none_without_one():
+    from sim.report.document import Table
+    from sim.report.html import table_html
+    noted = table_html(Table("t", "T", ["a"], [["1"]], note="share < 1"))
+    assert '<p class="table-note">share &lt; 1</p>' in noted
+    assert noted.index("table-note") < noted.index("<table")
+    assert "table-note" not in table_html(Table("t", "T", ["a"], [["1"]]))

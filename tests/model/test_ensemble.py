@@ -69,3 +69,14 @@ def test_a_run_splits_into_budget_blocks_and_for_workers_only_when_large():
     assert len(split(baseline, 2_499, 4, 0, Blocking(workers=2))) == 1  # too small to split
     assert len(split(baseline, 2_500, 4, 0, Blocking(workers=1))) == 1
     assert [b.count for b in split(baseline, 7, 1, 5, Blocking(size=3))] == [3, 2, 2]
+
+
+def test_progress_counts_months_as_they_pass_and_a_finished_block_as_all_its_months():
+    from sim.model.ensemble import Ticks
+    seen: list = []
+    ticks = Ticks(lambda done, total: seen.append((done, total)), blocks=2, months=3)
+    ticks.month()
+    ticks.month()
+    ticks.block()  # the first block's 3 months, though only 2 were counted one by one
+    ticks.month()
+    assert seen == [(1, 6), (2, 6), (3, 6), (3, 6)]

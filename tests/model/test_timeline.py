@@ -90,3 +90,12 @@ def test_every_replication_in_the_calendar_fires_exactly_once(steps):
         fired += mask
         assert all(max(s, 0) == month for s, m in zip(steps, mask, strict=True) if m)
     assert fired.tolist() == [1 if s < 12 else 0 for s in steps]
+
+
+def test_months_of_lists_each_month_an_entry_is_still_to_fire_in_once_in_order():
+    world = World(months=12)
+    world.timeline.add("events.x", np.array([7, 3, 3, 40]))  # 40: after the calendar
+    world.timeline.add("launch", np.broadcast_to(np.int32(5), (4,)))
+    assert world.timeline.months_of("events.x") == [3, 7]
+    assert world.timeline.months_of("launch") == [5]
+    assert world.timeline.months_of("never.added") == []

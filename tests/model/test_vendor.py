@@ -94,10 +94,10 @@ def test_memory_limits_capacity_most_compute_per_stack_first():
     np.testing.assert_allclose(memory_cut(cap)[0], 0.7 * 2015 + 1.4 * 5000)
 
 
-def pooled_pair(rule: str) -> Vendor:
-    """Two products sharing one pool of 8,000 stacks; b gives twice a's H100e per stack."""
+def pooled_pair(rule: str, b_stacks: float = 8) -> Vendor:
+    """Two products sharing one pool of 8,000 stacks; b gives twice a's H100e per chip."""
     products = {"a": product_spec(h100e=fixed(0.7)),
-                "b": product_spec(h100e=fixed(1.4), mix=fixed(3.0))}
+                "b": product_spec(h100e=fixed(1.4), mix=fixed(3.0), hbm_stacks=fixed(b_stacks))}
     spec = VendorSpec(products=products, wafer_share={"smic": fixed(0.5)},
                       memory={"hbm": MemorySource()})
     levels = LevelRows(1, None)
@@ -123,6 +123,15 @@ def test_the_memory_rule_shares_a_pool_between_its_products(rule, chips, h100e):
     np.testing.assert_allclose(cap.chips[:, 0, 0], chips)
     np.testing.assert_allclose(cap.compute()[0], h100e)  # 1,400 vs 1,225 H100e
     np.testing.assert_allclose(memory_cut(cap)[0], 0.7 * 2000 + 1.4 * 6000 - h100e)
+
+
+def test_value_first_ranks_by_h100e_per_stack_not_per_chip():
+    # b gives twice a's H100e per chip but needs 32 stacks to a's 8: 0.044 H100e a stack
+    # against a's 0.0875, so a takes the 8,000 stacks first (1,000 of its 2,000 chips).
+    cap = pooled_pair("value_first", b_stacks=32).capacity_at(0)
+    np.testing.assert_allclose(cap.wanted[:, 0, 0], [2000.0, 6000.0])
+    np.testing.assert_allclose(cap.chips[:, 0, 0], [1000.0, 0.0])
+    np.testing.assert_allclose(cap.compute()[0], 1000 * 0.7)
 
 
 def test_started_chips_finish_after_their_lead_time_and_use_memory_and_dies():
