@@ -1,9 +1,9 @@
-"""Measure the coefficients of sim.budget's memory model and print them.
+"""Measure the coefficients of sim.model.budget's memory model and print them.
 
 Runs variants of the baseline (replications, quota levels, buyer segments,
 products, months), each in a fresh process, records the peak resident memory
-(ru_maxrss), fits ``sim.budget.features`` to it by non-negative least
-squares and prints the coefficients to paste into ``sim.budget.COEFFICIENTS``,
+(ru_maxrss), fits ``sim.model.budget.features`` to it by non-negative least
+squares and prints the coefficients to paste into ``sim.model.budget.COEFFICIENTS``,
 then each variant's measured peak beside the current and the refitted
 estimate. Re-run after changing the model:
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import nnls
 
-from sim import budget
+from sim.model import budget
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
@@ -47,7 +47,7 @@ extra["calendar"] = {"end": end}
 scenario = load("scenarios/baseline.toml", overrides=extra)
 chosen = ["announced", "0.5", "0.7", "0.9", "1.0"][:levels]
 simulate(scenario, reps, 1, chosen, SimulateOptions(narrow=True, blocking=Blocking(size=reps)))
-from sim import budget
+from sim.model import budget
 size = budget.scenario_size(scenario, reps, levels)
 print(json.dumps({"size": size.__dict__,
                   "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
@@ -67,7 +67,7 @@ print(json.dumps({"cells": chosen.design.size * len(chosen.design.columns),
 SWEEP_CHILD = r"""
 import json, resource, sys, tempfile
 import pyarrow.parquet as pq
-from sim.cli import main
+from sim.interfaces.cli import main
 out = tempfile.mkdtemp() + "/sweep"
 try:
     main(["sweep", "scenarios/baseline.toml", "--n", sys.argv[1], "--reps", "2", "--workers", "1",
@@ -92,8 +92,8 @@ def sweeps() -> None:
     cell = (design[1]["bytes"] - design[0]["bytes"]) / (design[1]["cells"] - design[0]["cells"])
     small, large = (child(SWEEP_CHILD, str(n)) for n in (64, 512))
     row = (large["peak"] - small["peak"]) / (large["rows"] - small["rows"])
-    print(f"DESIGN_CELL = {cell:.1f}  (sim.budget: {budget.DESIGN_CELL})")
-    print(f"RESULT_ROW = {row:.1f}  (sim.budget: {budget.RESULT_ROW})")
+    print(f"DESIGN_CELL = {cell:.1f}  (sim.model.budget: {budget.DESIGN_CELL})")
+    print(f"RESULT_ROW = {row:.1f}  (sim.model.budget: {budget.RESULT_ROW})")
 
 
 def variants(quick: bool) -> list[tuple]:

@@ -4,7 +4,7 @@
 or a shipped name such as ``"baseline"``: the scenarios are installed with the
 package) from Python and returns a result that shows itself in a few lines
 (a small table in Jupyter) and whose ``.summary`` is a pandas DataFrame (see
-:mod:`sim.api`). Bad arguments raise :class:`sim.ScenarioError` (a
+:mod:`sim.interfaces.api`). Bad arguments raise :class:`sim.ScenarioError` (a
 ValueError whose ``str()`` is the CLI's one-line message), before any work.
 Both are imported on first use, so ``import sim`` stays light.
 """
@@ -14,9 +14,9 @@ __all__ = ["ScenarioError", "run"]
 
 
 def __getattr__(name: str):
-    """Import ``sim.run`` (:func:`sim.api.run`) and ``sim.ScenarioError`` when first used."""
+    """Import ``sim.run`` (:func:`sim.interfaces.api.run`) and ``sim.ScenarioError`` lazily."""
     if name == "run":
-        from sim.api import run
+        from sim.interfaces.api import run
 
         return run
     if name == "ScenarioError":

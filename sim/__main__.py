@@ -1,5 +1,5 @@
 """``python -m sim`` runs the chipsim command."""
 
-from sim.cli import main
+from sim.interfaces.cli import main
 
 main(prog_name="chipsim")

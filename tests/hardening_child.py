@@ -58,7 +58,7 @@ def install() -> None:
         import sim.results.atomic as atomic
         atomic.exchange = lambda source, target: False
     if point == "simulate":
-        import sim.runner as runner
+        import sim.interfaces.runner as runner
         real = runner.simulate
 
         def simulate(*args, **kwargs):
@@ -115,6 +115,6 @@ if __name__ == "__main__":
     # (a non-interactive shell starts background jobs with SIGINT ignored).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     install()
-    from sim.cli import main
+    from sim.interfaces.cli import main
 
     main(sys.argv[1:], prog_name="chipsim")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import pytest
 from chipsim_testing import BASELINE, SEED
 
-from sim.explain.measure import ExplainOptions
+from sim.experiments.explain.measure import ExplainOptions
+from sim.interfaces.runner import RunOptions, execute
 from sim.report.writer import write_report
-from sim.runner import RunOptions, execute
 
 REPORT_REPS = 150
 EXPLAIN_REPS = 40

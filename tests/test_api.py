@@ -30,9 +30,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-import sim.runner as runner
-from sim.cli.options import QuotaLevel
-from sim.runner import RunOptions
+import sim.interfaces.runner as runner
+from sim.interfaces.cli.options import QuotaLevel
+from sim.interfaces.runner import RunOptions
 from sim.scenario import load as real_load
 
 MAX_REPS = 10_000_000
@@ -210,7 +210,8 @@ def test_help_shows_the_real_signature_and_the_error_type():
 
 
 def test_import_sim_stays_light():
-    code = "import sys, sim; assert 'numpy' not in sys.modules and 'sim.api' not in sys.modules"
+    code = ("import sys, sim; "
+            "assert 'numpy' not in sys.modules and 'sim.interfaces.api' not in sys.modules")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
 
@@ -318,7 +319,7 @@ def cli_error(option: str, value: str) -> str:
     """The words after "Invalid value for '<option>': " that chipsim run prints."""
     from click.testing import CliRunner
 
-    from sim.cli import main
+    from sim.interfaces.cli import main
 
     result = CliRunner().invoke(main, ["run", str(BASELINE), option, value, "--out", "unused"])
     assert result.exit_code == 2, result.output

@@ -8,7 +8,7 @@ import pandas as pd
 from chipsim_testing import BASELINE
 
 import sim
-from sim.explain.table import COLUMNS
+from sim.results.effects import COLUMNS
 
 
 def test_a_notebook_run_explains_itself_and_saves_the_effects(tmp_path):

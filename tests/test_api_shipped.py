@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from setuptools import find_namespace_packages
 
 import sim
-import sim.runner as runner
-from sim.cli import main
+import sim.interfaces.runner as runner
+from sim.interfaces.cli import main
 from sim.scenario.shipped import data_dir, find_scenario, shipped_scenarios
 
 SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.toml"))

@@ -1,4 +1,4 @@
-"""sim.calendar: month ordinals and the monthly calendar."""
+"""sim.core.calendar: month ordinals and the monthly calendar."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.calendar import Calendar, format_month, parse_month
+from sim.core.calendar import Calendar, format_month, parse_month
 
 
 @given(year=st.integers(1000, 9999), month=st.integers(1, 12))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.calibration import adjust
-from sim.calibration.targets import Target
+from sim.experiments.calibration import adjust
+from sim.experiments.calibration.targets import Target
 from sim.scenario.dist import Dist
 
 

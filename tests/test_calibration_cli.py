@@ -9,7 +9,7 @@ import pytest
 from chipsim_testing import REGISTRY, ROOT
 from click.testing import CliRunner
 
-from sim.cli import main
+from sim.interfaces.cli import main
 from sim.scenario import load
 
 PRIORS = ROOT / "scenarios" / "priors.toml"

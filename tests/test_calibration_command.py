@@ -1,4 +1,7 @@
-"""sim.calibration.command: output checks before any work, and the reproducing command line."""
+"""sim.experiments.calibration.command: output checks before any work.
+
+And the command line that reproduces a calibration.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ import shutil
 
 import pytest
 
-from sim.calibration.command import check_paths, command_line, shown
-from sim.calibration.fit import CalibrationError, Settings
+from sim.experiments.calibration.command import check_paths, command_line, shown
+from sim.experiments.calibration.fit import CalibrationError, Settings
 from sim.scenario.errors import ScenarioError
 
 

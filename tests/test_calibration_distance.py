@@ -1,4 +1,4 @@
-"""sim.calibration.distance: scaled distances to targets and ABC acceptance."""
+"""sim.experiments.calibration.distance: scaled distances to targets and ABC acceptance."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from sim.calibration.distance import accept, components, distance
-from sim.calibration.targets import Target
+from sim.experiments.calibration.distance import accept, components, distance
+from sim.experiments.calibration.targets import Target
 
 
 def _target(low, high, tolerance):

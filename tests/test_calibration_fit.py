@@ -11,16 +11,21 @@ import numpy as np
 import pytest
 from chipsim_testing import BASELINE, REGISTRY, ROOT, SEED
 
-from sim.calibration import measure
-from sim.calibration.fit import CalibrationError, Settings, calibrate
-from sim.calibration.posterior import fit
-from sim.calibration.targets import load_targets
-from sim.calibration.writer import calibrated_text, toml_key, toml_value, write_calibrated
-from sim.evidence import load_registry
+from sim.experiments.calibration import measure
+from sim.experiments.calibration.fit import CalibrationError, Settings, calibrate
+from sim.experiments.calibration.posterior import fit
+from sim.experiments.calibration.targets import load_targets
+from sim.experiments.calibration.writer import (
+    calibrated_text,
+    toml_key,
+    toml_value,
+    write_calibrated,
+)
 from sim.model.ensemble import SimulateOptions, simulate
 from sim.scenario import ScenarioError, load
 from sim.scenario.dist import Dist
 from sim.scenario.dump import dist_raw
+from sim.scenario.evidence import load_registry
 from sim.scenario.tree import uncertain
 
 PRIORS = ROOT / "scenarios" / "priors.toml"

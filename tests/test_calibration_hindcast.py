@@ -8,9 +8,9 @@ import pytest
 from chipsim_testing import ROOT, SEED
 from matplotlib.figure import Figure
 
-from sim.calibration import measure
-from sim.calibration.hindcast import hindcast_data, hindcast_figure, periods_for
-from sim.calibration.targets import load_targets
+from sim.experiments.calibration import measure
+from sim.experiments.calibration.hindcast import hindcast_data, hindcast_figure, periods_for
+from sim.experiments.calibration.targets import load_targets
 from sim.scenario import load
 
 
@@ -53,8 +53,8 @@ def test_the_figure_is_returned_not_shown(panels):
 def test_the_figure_shows_prior_against_posterior_for_each_fitted_parameter():
     import numpy as np
 
-    from sim.calibration.hindcast import hindcast_figure
-    from sim.calibration.posterior import marginal
+    from sim.experiments.calibration.hindcast import hindcast_figure
+    from sim.experiments.calibration.posterior import marginal
     from sim.scenario.dist import Dist
 
     rng = np.random.default_rng(0)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from chipsim_testing import BASELINE, ROOT, SEED
 
-from sim.calibration import distance, measure
-from sim.calibration.measure import Check
-from sim.calibration.targets import Target, load_targets
+from sim.experiments.calibration import distance, measure
+from sim.experiments.calibration.measure import Check
+from sim.experiments.calibration.targets import Target, load_targets
 from sim.model.ensemble import SimulateOptions, simulate
 from sim.scenario import load
 from sim.scenario.dump import dist_raw

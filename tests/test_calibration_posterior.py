@@ -1,11 +1,19 @@
-"""sim.calibration.posterior: weighted quantiles and the fitted calibrated ranges."""
+"""sim.experiments.calibration.posterior: weighted quantiles and the fitted calibrated ranges."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.calibration.posterior import fit, flat, marginal, percentiles, quantiles, rounded, triangle
+from sim.experiments.calibration.posterior import (
+    fit,
+    flat,
+    marginal,
+    percentiles,
+    quantiles,
+    rounded,
+    triangle,
+)
 from sim.scenario.dist import Dist
 
 

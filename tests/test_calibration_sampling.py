@@ -1,12 +1,15 @@
-"""sim.calibration.sampling: Latin hypercube draws and the sensitivity screen's effects."""
+"""sim.experiments.calibration.sampling: Latin hypercube draws.
+
+And the sensitivity screen's effects.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.calibration import sampling
-from sim.calibration.targets import Target
+from sim.experiments.calibration import sampling
+from sim.experiments.calibration.targets import Target
 from sim.scenario.dist import Dist
 
 

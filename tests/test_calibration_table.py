@@ -1,4 +1,4 @@
-"""sim.calibration.table: the terminal tables of a calibration, on hand-made checks."""
+"""sim.experiments.calibration.table: the terminal tables of a calibration, on hand-made checks."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.calibration.adjust import Adjustment
-from sim.calibration.measure import Check
-from sim.calibration.posterior import marginal
-from sim.calibration.table import (
+from sim.experiments.calibration.adjust import Adjustment
+from sim.experiments.calibration.measure import Check
+from sim.experiments.calibration.posterior import marginal
+from sim.experiments.calibration.table import (
     adjustment_words,
     cell,
     few_words,
@@ -21,7 +21,7 @@ from sim.calibration.table import (
     observed,
     targets_table,
 )
-from sim.calibration.targets import Target
+from sim.experiments.calibration.targets import Target
 from sim.scenario.dist import Dist
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from chipsim_testing import REGISTRY, ROOT
 
-from sim.calibration.targets import default_targets, load_targets, parse_target
-from sim.evidence import load_registry
+from sim.experiments.calibration.targets import default_targets, load_targets, parse_target
 from sim.scenario import ScenarioError, load
+from sim.scenario.evidence import load_registry
 
 TARGETS = ROOT / "seeds" / "targets.toml"
 PRIORS = ROOT / "scenarios" / "priors.toml"

@@ -1,13 +1,16 @@
-"""sim.calibration.tradeoff: a target fit worse after calibration is flagged with a reason."""
+"""sim.experiments.calibration.tradeoff: a worse fit after calibration is flagged.
+
+Each flag gives a reason.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.calibration.measure import Check
-from sim.calibration.table import targets_table
-from sim.calibration.targets import Target
-from sim.calibration.tradeoff import explanations, miss, worse
+from sim.experiments.calibration.measure import Check
+from sim.experiments.calibration.table import targets_table
+from sim.experiments.calibration.targets import Target
+from sim.experiments.calibration.tradeoff import explanations, miss, worse
 
 
 def target(name: str, value: float = 10.0, low: float = 8.0, high: float = 12.0) -> Target:

@@ -1,4 +1,4 @@
-"""sim.calibration.writer: TOML keys and values, and a parameter's override block."""
+"""sim.experiments.calibration.writer: TOML keys and values, and a parameter's override block."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import tomllib
 import numpy as np
 import pytest
 
-from sim.calibration.posterior import marginal
-from sim.calibration.writer import number, parameter_block, show, toml_key, toml_value
+from sim.experiments.calibration.posterior import marginal
+from sim.experiments.calibration.writer import number, parameter_block, show, toml_key, toml_value
 from sim.scenario.dist import Dist
 
 

@@ -13,7 +13,7 @@ import pytest
 from chipsim_testing import BASELINE, PRIORS, ROOT
 from click.testing import CliRunner
 
-from sim.cli import main
+from sim.interfaces.cli import main
 from sim.results.run_dir import read_manifest, read_replicates
 from sim.results.summary import COLUMNS, read_summary
 from sim.scenario import load

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from experiments_support import BASELINE, STACKS
 
-from sim.cli import main
+from sim.interfaces.cli import main
 
 pytestmark = pytest.mark.slow  # measured: see the README's Tests section
 
@@ -99,7 +99,7 @@ def test_bad_run_dirs_and_levels_exit_2(sweep_dir, tmp_path):
 
 
 def test_discover_checks_its_output_before_any_work(sweep_dir, monkeypatch):
-    import sim.cli.discover as command
+    import sim.interfaces.cli.discover as command
 
     def never(options):
         raise AssertionError("PRIM ran before the output was checked")

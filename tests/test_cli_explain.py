@@ -9,9 +9,9 @@ import pytest
 from chipsim_testing import BASELINE
 from click.testing import CliRunner
 
-from sim.cli import main
-from sim.explain.constraints import CONSTRAINTS
-from sim.explain.table import COLUMNS
+from sim.interfaces.cli import main
+from sim.model.constraints import CONSTRAINTS
+from sim.results.effects import COLUMNS
 
 REPS = 30
 

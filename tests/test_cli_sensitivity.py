@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from experiments_support import BASELINE
 
-from sim.cli import main
+from sim.interfaces.cli import main
 
 
 def sensitivity(*args):

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 from experiments_support import BASELINE, CEILING, STACKS
 
-from sim.cli import main
 from sim.experiments import evaluators
+from sim.interfaces.cli import main
 
 
 def sweep(*args):

@@ -1,5 +1,5 @@
 """The command line is thin: each command builds its options by keyword, makes one library
-call, and writes no file itself (static checks over sim/cli)."""
+call, and writes no file itself (static checks over sim/interfaces/cli)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-CLI = Path(__file__).resolve().parents[1] / "sim" / "cli"
+CLI = Path(__file__).resolve().parents[1] / "sim" / "interfaces" / "cli"
 EXPERIMENTS = ("sweep", "sensitivity", "discover", "calibrate")
 WRITERS = {"write_text", "write_bytes", "staged_directory", "savefig", "write_calibrated"}
 

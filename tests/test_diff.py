@@ -11,10 +11,10 @@ import pytest
 from chipsim_testing import BASELINE, SEED
 from click.testing import CliRunner
 
-from sim.cli import main
+from sim.interfaces.cli import main
+from sim.interfaces.runner import RunOptions, execute
 from sim.report.diff import compare
 from sim.report.drivers import changed_paths, group_paths, hybrid_tree
-from sim.runner import RunOptions, execute
 
 REPS = 150
 LEVELS = ["announced", "1.0"]

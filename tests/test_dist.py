@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
-from sim.calendar import parse_month
+from sim.core.calendar import parse_month
 from sim.scenario.dist import KINDS, Dist, ndtri
 
 N = 200_000

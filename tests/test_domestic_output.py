@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 from chipsim_testing import BASELINE
 
-from sim.calendar import format_month, parse_month
+from sim.core.calendar import format_month, parse_month
 from sim.model.ensemble import SimulateOptions, simulate
 from sim.scenario import Dist, Scenario, load
 

@@ -1,4 +1,4 @@
-"""sim.evidence: every shipped parameter cites registry evidence (issue 2, section 2), and
+"""sim.scenario.evidence: every shipped parameter cites registry evidence (issue 2, section 2), and
 every entry cites a publication a reader can check (issue 20, part 5)."""
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ import pytest
 from chipsim_testing import BASELINE, REGISTRY, ROOT, SCENARIOS
 from click.testing import CliRunner
 
-from sim.cli import main
-from sim.evidence import (
+from sim.interfaces.cli import main
+from sim.report.assumptions import source_table
+from sim.scenario import ScenarioError, load
+from sim.scenario.evidence import (
     ASSUMPTION,
     DATE,
     NO_DATE,
@@ -22,8 +24,6 @@ from sim.evidence import (
     load_registry,
     registry_path,
 )
-from sim.report.assumptions import source_table
-from sim.scenario import ScenarioError, load
 from sim.scenario.tree import parameters
 
 SHIPPED = sorted(SCENARIOS.glob("*.toml"))

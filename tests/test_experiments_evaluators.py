@@ -98,7 +98,7 @@ def test_the_cli_says_the_scheduler_has_no_workers(tmp_path, monkeypatch):
     from distributed import LocalCluster
     from experiments_support import BASELINE, CEILING
 
-    from sim.cli import main
+    from sim.interfaces.cli import main
 
     monkeypatch.setattr(evaluators, "WORKER_WAIT", 1.0)
     with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:

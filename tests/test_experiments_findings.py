@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.calendar import format_month
+from sim.core.calendar import format_month
 from sim.experiments import prim
 from sim.experiments.discovery import Found, Inputs
 from sim.experiments.findings import clause, label, limit, shown, sides

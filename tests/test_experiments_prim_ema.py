@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from experiments_support import BASELINE
 
-from sim.cli import main
 from sim.experiments import discovery, features, prim, targets
+from sim.interfaces.cli import main
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # EMA warns that its optional ipyparallel is missing

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from experiments_support import BASELINE
 
-from sim.cli import main
 from sim.experiments import evaluators, sensitivity, study
 from sim.experiments.design import Space
+from sim.interfaces.cli import main
 
 PARAMS = ("memory.*", "demand.growth.2027", "segments.private.preference.2027")
 

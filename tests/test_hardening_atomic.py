@@ -25,9 +25,9 @@ from hardening_support import (
 )
 
 import sim.results.atomic as atomic
-from sim.cli import main
+from sim.interfaces.cli import main
+from sim.interfaces.runner import RunOptions, execute
 from sim.results.marker import MARKER
-from sim.runner import RunOptions, execute
 
 pytestmark = pytest.mark.slow  # measured: see the README's Tests section
 

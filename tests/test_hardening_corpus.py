@@ -18,7 +18,7 @@ from hardening_support import (
     error_line,
 )
 
-from sim.cli import main
+from sim.interfaces.cli import main
 from sim.scenario import ScenarioError, load
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -25,8 +25,8 @@ import pytest
 from click.testing import CliRunner
 from hardening_support import BASELINE, check_outcome, error_line
 
-from sim.cli import main
-from sim.runner import RunOptions, execute
+from sim.interfaces.cli import main
+from sim.interfaces.runner import RunOptions, execute
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = tomllib.loads((CORPUS / "index.toml").read_text("utf-8"))["damaged"]

@@ -25,8 +25,8 @@ from hardening_processes import start, survivors
 from hardening_support import BASELINE, check_outcome, error_line
 
 experiments = pytest.importorskip("sim.experiments")  # the sweep (issue 4)
-from sim.cli import main  # noqa: E402
 from sim.experiments.store import RunStore  # noqa: E402
+from sim.interfaces.cli import main  # noqa: E402
 from sim.results.marker import MARKER, marker_bytes  # noqa: E402
 
 pytestmark = pytest.mark.slow  # measured: see the README's Tests section

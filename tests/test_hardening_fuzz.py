@@ -27,7 +27,7 @@ from hardening_support import (
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
+from sim.interfaces.cli import main
 from sim.scenario import Scenario, ScenarioError, load
 from sim.scenario.loader import merge
 

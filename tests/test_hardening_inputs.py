@@ -23,8 +23,8 @@ from hardening_support import BASELINE, check_outcome, error_line
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import budget
-from sim.cli import main
+from sim.interfaces.cli import main
+from sim.model import budget
 from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,11 +74,11 @@ def test_an_over_long_extends_name_is_one_error_line(tmp_path, command):
 
 
 INTERRUPTIBLE = {  # command -> (arguments, the library call that Ctrl-C interrupts)
-    "run": (["run", str(BASELINE), "--reps", "5"], "sim.runner.simulate"),
+    "run": (["run", str(BASELINE), "--reps", "5"], "sim.interfaces.runner.simulate"),
     "sensitivity": (["sensitivity", str(BASELINE), "--n", "2", "--reps", "1"],
                     "sim.experiments.study.evaluate"),
     "calibrate": (["calibrate", str(BASELINE), "--n", "100", "--reps", "20"],
-                  "sim.calibration.command.calibrate"),
+                  "sim.experiments.calibration.command.calibrate"),
     "sweep": (["sweep", str(BASELINE), "--n", "2", "--reps", "2", "--workers", "1"],
               "sim.experiments.sweep.RunStore.write"),
 }

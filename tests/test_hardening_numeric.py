@@ -16,9 +16,9 @@ from hardening_support import baseline_raw, check_finite_outputs, trimmed, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.interfaces.runner import RunOptions, execute
 from sim.model.ensemble import simulate
 from sim.results.summary import read_summary
-from sim.runner import RunOptions, execute
 from sim.scenario import load
 
 pytestmark = pytest.mark.slow  # measured: see the README's Tests section

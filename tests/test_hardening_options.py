@@ -20,8 +20,8 @@ from hardening_support import BASELINE, check_outcome, error_line
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
-from sim.cli.options import FiniteFloatRange, QuotaLevel
+from sim.interfaces.cli import main
+from sim.interfaces.cli.options import FiniteFloatRange, QuotaLevel
 
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 SPECIAL = ["nan", "NaN", "-nan", "inf", "-inf", "+inf", "Infinity", "-infinity", "1e309",

@@ -30,12 +30,12 @@ from hardening_support import BASELINE, baseline_raw, check_outcome, error_line,
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.calibration.targets import load_targets
-from sim.cli import main
-from sim.cli.options import InputError, input_error
 from sim.experiments import design as designs
 from sim.experiments import sensitivity
+from sim.experiments.calibration.targets import load_targets
 from sim.experiments.parameters import ParamSpec, check_point
+from sim.interfaces.cli import main
+from sim.interfaces.cli.options import InputError, input_error
 from sim.scenario import ScenarioError, load
 from sim.scenario.dist import Dist
 from sim.scenario.errors import ECHO, MESSAGE, choices, echo, one_line, short

@@ -30,8 +30,8 @@ import pytest
 from click.testing import CliRunner
 from hardening_support import BASELINE, check_outcome, error_line, staging_leftovers
 
-from sim import budget
-from sim.cli import main
+from sim.interfaces.cli import main
+from sim.model import budget
 from sim.results.marker import MARKER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,7 +266,7 @@ def test_report_adds_its_report_to_the_run(work):
 ])
 def test_report_files_the_guard_lets_through(work, fmt, output):
     """Refreshing a report, any file outside the runs, a report added to another run."""
-    from sim.cli.report import check_report_outputs
+    from sim.interfaces.cli.report import check_report_outputs
 
     (work / "A" / "report.html").write_text("an earlier report")
     (work / "old.html").write_text("old")
@@ -295,7 +295,7 @@ def test_explain_writes_effects_csv(work):
 
 def test_calibrate_force_still_replaces_its_own_earlier_output(work, monkeypatch):
     """--force over a file that is no input is allowed (the check runs, then the fit)."""
-    from sim.calibration import command
+    from sim.experiments.calibration import command
 
     out = work / "fit.toml"
     out.write_text("# an earlier calibration\n")
@@ -354,8 +354,8 @@ def test_a_calibration_too_large_for_memory_is_refused_with_the_estimate(work, m
 
 
 def test_a_calibration_that_fits_passes_the_estimate(work, monkeypatch):
-    from sim.calibration.command import check_calibration_fits
-    from sim.calibration.fit import DEFAULT_PARAMS, Settings
+    from sim.experiments.calibration.command import check_calibration_fits
+    from sim.experiments.calibration.fit import DEFAULT_PARAMS, Settings
 
     monkeypatch.setattr(budget, "available_bytes", lambda: 2.0 * budget.GiB)
     check_calibration_fits(str(work / "sc" / "baseline.toml"), str(work / "seeds" /
@@ -363,7 +363,7 @@ def test_a_calibration_that_fits_passes_the_estimate(work, monkeypatch):
 
 
 def test_a_memory_error_past_the_estimate_is_one_error_line(work, monkeypatch):
-    from sim.calibration import command
+    from sim.experiments.calibration import command
 
     def exhausted(*args, **kwargs):
         raise MemoryError

@@ -7,7 +7,7 @@ Each case takes a fresh copy of a finished run (with effects.csv), damages
 one part the way a cut, an edit or a copy from another run would, and runs
 ``report`` and ``diff``: both must exit 2 with one Error line naming the file
 and what is wrong, never a traceback and never a half-written report. The
-expected rows and arrays come from the manifest and sim.metrics' registry.
+expected rows and arrays come from the manifest and sim.core.metrics' registry.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ import pytest
 from click.testing import CliRunner
 from hardening_support import BASELINE, check_outcome, error_line
 
-from sim.cli import main
-from sim.explain.measure import ExplainOptions
-from sim.metrics import headline
+from sim.core.metrics import headline
+from sim.experiments.explain.measure import ExplainOptions
+from sim.interfaces.cli import main
+from sim.interfaces.runner import RunOptions, execute
 from sim.report.data import load
 from sim.report.diff import compare
 from sim.results.reading import DamagedFile
 from sim.results.run_dir import npz_bytes
-from sim.runner import RunOptions, execute
 
 LEVELS = ["announced", "0.9"]
 REPS = 20

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import sim.scenario.loader as loader_module
-from sim.calendar import FIRST_YEAR, LAST_YEAR, check_year, model_month, parse_month
-from sim.cli import main
+from sim.core.calendar import FIRST_YEAR, LAST_YEAR, check_year, model_month, parse_month
+from sim.interfaces.cli import main
 from sim.scenario import ScenarioError, load
 from sim.scenario.loader import MAX_KEY_PARTS, MAX_NESTING, merge, prescan
 from sim.scenario.validate import MAX_NAME_BYTES, SCENARIO_NAME, default_name

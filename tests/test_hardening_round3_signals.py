@@ -2,7 +2,7 @@
 
 SIGTERM (what ``kill``, ``timeout`` and service managers send) got none of
 SIGINT's handling: the command died at once (status -15), said nothing and
-left its lock. One handler (sim.cli.on_signal) now serves SIGINT and SIGTERM
+left its lock. One handler (sim.interfaces.cli.on_signal) now serves SIGINT and SIGTERM
 in the chipsim process: it raises KeyboardInterrupt, or for SIGTERM its
 subclass Terminated, so the same cleanup runs (staging removed, lock released,
 a sweep's finished batches kept for --resume, workers stopped). The exit
@@ -31,9 +31,9 @@ import pytest
 from click.testing import CliRunner
 from hardening_support import BASELINE, check_run_dir, staging_leftovers
 
-import sim.cli as cli
-from sim.cli import main
+import sim.interfaces.cli as cli
 from sim.experiments.store import RunStore
+from sim.interfaces.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ["run", str(BASELINE), "--reps", "12", "--quota", "announced", "--explain-reps", "0"]
@@ -69,7 +69,7 @@ def entries(directory: Path) -> list[str]:
 def test_a_signalled_run_exits_with_its_status_and_leaves_nothing(tmp_path, monkeypatch, signum,
                                                                   status, words):
     """Issue 21: SIGTERM killed the run at once (status -15), silent, its lock left."""
-    monkeypatch.setattr("sim.runner.simulate", signalled(signum))
+    monkeypatch.setattr("sim.interfaces.runner.simulate", signalled(signum))
     before = {s: signal.getsignal(s) for s in cli.HANDLED}
     result = invoke([*RUN, "--out", tmp_path / "out"])
     assert result.exit_code == status, result.output
@@ -97,7 +97,7 @@ def test_a_signal_swallowed_by_a_finaliser_is_delivered_again(tmp_path, monkeypa
             pass
         raise AssertionError("the signal was lost")
 
-    monkeypatch.setattr("sim.runner.simulate", simulate)
+    monkeypatch.setattr("sim.interfaces.runner.simulate", simulate)
     result = invoke([*RUN, "--out", tmp_path / "out"])
     assert result.exit_code == 143, result.output
     assert "Exception ignored" not in result.stderr and "Traceback" not in result.stderr
@@ -117,7 +117,7 @@ def test_a_signal_turned_into_another_error_still_ends_as_interrupted(tmp_path, 
             raise ValueError("Invalid bounding box") from None
         raise AssertionError("no signal")
 
-    monkeypatch.setattr("sim.runner.simulate", simulate)
+    monkeypatch.setattr("sim.interfaces.runner.simulate", simulate)
     result = invoke([*RUN, "--out", tmp_path / "out"])
     assert result.exit_code == 143, result.output
     assert "Traceback" not in result.stderr
@@ -127,7 +127,7 @@ def test_a_signal_turned_into_another_error_still_ends_as_interrupted(tmp_path, 
 
 
 def test_an_error_without_a_signal_is_not_taken_for_one(tmp_path, monkeypatch):
-    monkeypatch.setattr("sim.runner.simulate", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("sim.interfaces.runner.simulate", lambda *a, **k: 1 / 0)
     result = invoke([*RUN, "--out", tmp_path / "out"])
     assert isinstance(result.exception, ZeroDivisionError)
 
@@ -188,7 +188,7 @@ def test_a_signal_ignored_at_start_stays_ignored(tmp_path, monkeypatch):
         seen.update({s: signal.getsignal(s) for s in cli.HANDLED})
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.runner.simulate", look)
+    monkeypatch.setattr("sim.interfaces.runner.simulate", look)
     previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         assert invoke([*RUN, "--out", tmp_path / "out"]).exit_code == 130

@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sim"
-ALLOWED = {PACKAGE / "results" / "atomic.py"}
+ALLOWED = {PACKAGE / "core" / "files.py", PACKAGE / "results" / "atomic.py"}
 WRITING_METHODS = {"write_text", "write_bytes", "to_csv", "to_parquet", "to_json", "to_excel",
                    "write_table", "write_dataset", "touch", "savez", "savez_compressed"}
 SHUTIL = {"copy", "copyfile", "copy2", "copytree", "move"}

@@ -1,11 +1,17 @@
-"""No import circles among the modules of ``sim``.
+"""No import circles among the modules of ``sim``, and no layer imports a higher one.
 
 Every ``import`` statement counts, at module level or inside a function: a
 function-level import hides a circle from Python's loader but not from a
-reader, who still cannot understand one module without the other. The graph is
-read from the source with ``ast`` (nothing is imported), and its strongly
-connected components of more than one module are the circles. Run this file as
-a script to print them (``python3 tests/test_import_layers.py``).
+reader, who still cannot understand one module without the other. Imports
+under ``if TYPE_CHECKING:`` are left out: they name the collaborators the
+Model wires together (the market and its vendors, buyer segments and import
+channels) for annotations only, and nothing runs through them.
+
+The layers, lowest first, are the folders of ``sim/`` (``LAYERS``); modules at
+the top of the package (``sim/__init__.py``, ``sim/__main__.py``) belong to the
+interfaces. The graph is read from the source with ``ast`` (nothing is
+imported). Run this file as a script to print the circles and the upward
+imports (``python3 tests/test_import_layers.py``).
 """
 
 from __future__ import annotations
@@ -40,11 +46,27 @@ def resolve(current: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+LAYERS = ("core", "scenario", "model", "results", "experiments", "report", "interfaces")
+
+
+def type_only(tree: ast.AST) -> set[int]:
+    """Ids of the import nodes inside ``if TYPE_CHECKING:`` blocks."""
+    hidden: set[int] = set()
+    for node in ast.walk(tree):
+        test = getattr(node, "test", None)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(test or node):
+            hidden.update(id(inner) for branch in node.body for inner in ast.walk(branch))
+    return hidden
+
+
 def targets(current: str, path: Path, known: set[str]) -> set[str]:
-    """The ``sim`` modules that ``current`` imports anywhere in its source."""
+    """The ``sim`` modules that ``current`` imports anywhere in its source (not type-only)."""
     found: set[str] = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
+    hidden = type_only(tree)
     for node in ast.walk(tree):
+        if id(node) in hidden:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -96,6 +118,46 @@ def circles(edges: dict[str, set[str]]) -> list[list[str]]:
     return sorted(found)
 
 
+def layer(module: str) -> int:
+    """The layer of ``module``: the index of its folder in LAYERS (top-level: interfaces)."""
+    parts = module.split(".")
+    if len(parts) < 3 and (len(parts) == 1 or parts[1] not in LAYERS):
+        return len(LAYERS) - 1
+    return LAYERS.index(parts[1])
+
+
+def upward(edges: dict[str, set[str]]) -> list[str]:
+    """``a -> b`` for each import of a higher layer's module."""
+    return [f"{a} -> {b}" for a in sorted(edges) for b in sorted(edges[a]) if layer(b) > layer(a)]
+
+
+def test_every_folder_of_sim_is_a_layer():
+    folders = {path.name for path in PACKAGE.iterdir()
+               if path.is_dir() and not path.name.startswith("__")}
+    assert folders == set(LAYERS)
+    assert {path.stem for path in PACKAGE.glob("*.py")} == {"__init__", "__main__"}
+
+
+def test_no_layer_imports_a_higher_one():
+    found = upward(graph())
+    assert not found, "upward imports: " + "; ".join(found)
+
+
+def test_the_layer_check_sees_an_upward_import():
+    edges = {"sim.core.calendar": {"sim.model.rng"}, "sim.model.rng": {"sim.core.calendar"}}
+    assert upward(edges) == ["sim.core.calendar -> sim.model.rng"]
+    assert layer("sim") == layer("sim.__main__") == LAYERS.index("interfaces")
+
+
+def test_type_only_imports_are_left_out():
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\nimport b\n"
+    tree = ast.parse(source)
+    hidden = type_only(tree)
+    names = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+             and id(node) not in hidden for alias in node.names]
+    assert names == ["b"]
+
+
 def test_no_module_of_sim_imports_itself_through_others():
     found = circles(graph())
     assert not found, "import circles (function-level imports count): " + "; ".join(
@@ -104,7 +166,8 @@ def test_no_module_of_sim_imports_itself_through_others():
 
 def test_the_reader_sees_function_level_imports():
     edges = graph()
-    assert "sim.runner" in edges and edges["sim.runner"], "sim.runner imports nothing?"
+    runner = "sim.interfaces.runner"
+    assert runner in edges and edges[runner], f"{runner} imports nothing?"
     source = "def f():\n    from sim import rng\n"
     tree = ast.parse(source)
     assert any(isinstance(node, ast.ImportFrom) for node in ast.walk(tree))
@@ -113,3 +176,4 @@ def test_the_reader_sees_function_level_imports():
 if __name__ == "__main__":
     for component in circles(graph()):
         print(" <-> ".join(component))
+    print("\n".join(upward(graph())))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from chipsim_testing import SCENARIOS, SEED
 
-from sim.calendar import parse_month
+from sim.core.calendar import parse_month
 from sim.model.ensemble import simulate
 from sim.model.model import Model, calendar_of
 from sim.scenario import ScenarioError, load

@@ -1,4 +1,4 @@
-"""sim.metrics: the registry is what the recorder emits and what docs/outputs.md lists."""
+"""sim.core.metrics: the registry is what the recorder emits and what docs/outputs.md lists."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.metrics import (
+from sim.core.metrics import (
     METRICS,
     REGISTRY,
     SummaryRow,
@@ -35,7 +35,7 @@ def test_every_metric_the_recorder_emits_is_registered(small_run):
 
 
 def test_every_registered_metric_is_emitted(small_run):
-    # metrics without summary periods (effects.csv's) are written by sim.explain instead
+    # metrics without summary periods (effects.csv's) are written by sim.experiments.explain instead
     emitted = {row.metric.split(".")[0] for row in small_run.rows}
     assert emitted == {name for name, m in METRICS.items() if m.emitted}
 

@@ -14,7 +14,7 @@ from chipsim_testing import BASELINE, MODEL, SEED, observe, scaled
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.calendar import format_month, parse_month
+from sim.core.calendar import format_month, parse_month
 from sim.model.ensemble import simulate
 from sim.scenario import load
 

@@ -14,9 +14,9 @@ import pytest
 from chipsim_testing import BASELINE, SEED
 from click.testing import CliRunner
 
-from sim.cli import main
 from sim.experiments import progress
 from sim.experiments.progress import ENV, Display, Meter, Progress
+from sim.interfaces.cli import main
 from sim.model import parallel
 from sim.model.ensemble import Blocking, SimulateOptions, calendar_of, simulate
 from sim.scenario import load

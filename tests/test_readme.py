@@ -1,7 +1,7 @@
 """The README's claims checked against the code (issue 20, part 6).
 
 - The command reference (the block under "## Command reference") names every
-  command, argument and option of the click commands in sim/cli, and nothing
+  command, argument and option of the click commands in sim/interfaces/cli, and nothing
   else; choices shown as ``a|b`` are the option's choices.
 - The list of report sections under the example is the report's own section
   titles, taken from a report built by sim/report/build.py.
@@ -19,7 +19,7 @@ import pytest
 from chipsim_testing import ROOT, SCENARIOS
 from report_fixtures import report_run  # noqa: F401  (a fixture)
 
-from sim.cli import COMMANDS, main
+from sim.interfaces.cli import COMMANDS, main
 
 README = ROOT / "README.md"
 SCENARIOS_DOC = ROOT / "docs" / "scenarios.md"

@@ -19,10 +19,8 @@ from matplotlib.container import BarContainer
 from matplotlib.image import AxesImage
 from report_fixtures import REPORT_LEVELS, drawn_outside, report_run  # noqa: F401
 
-from sim.explain.binds import TARGET, THRESHOLD, ranking
-from sim.explain.constraints import CONSTRAINTS, LIMITS
-from sim.explain.table import EffectRow, Effects
-from sim.metrics import EFFECTS, M
+from sim.core.metrics import EFFECTS, M
+from sim.model.constraints import CONSTRAINTS, LIMITS
 from sim.report.build import build_report
 from sim.report.data import load
 from sim.report.document import TextBlock
@@ -39,6 +37,8 @@ from sim.report.figures.sensitivity import (
 from sim.report.html import render_html
 from sim.report.levels import limits_reading, paired_differences, reach_sentence
 from sim.report.style import house_style
+from sim.results.binds import TARGET, THRESHOLD, ranking
+from sim.results.effects import EffectRow, Effects
 
 SOURCE = "Source: test run"
 

@@ -18,13 +18,13 @@ import pytest
 from chipsim_testing import SCENARIOS, SEED
 from PIL import Image
 
-from sim.explain.measure import ExplainOptions
+from sim.experiments.explain.measure import ExplainOptions
+from sim.interfaces.runner import RunOptions, execute
 from sim.report import style
 from sim.report.build import build_report
 from sim.report.data import load
 from sim.report.render import figure_png
 from sim.report.writer import write_report
-from sim.runner import RunOptions, execute
 
 # Vendor and segment ids of the baseline, renamed into Han, kana and Hangul.
 RENAMES = {"huawei": "华为", "cambricon": "寒武纪", "others": "その他",

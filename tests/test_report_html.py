@@ -11,7 +11,7 @@ from chipsim_testing import BASELINE, SEED
 from click.testing import CliRunner
 from report_fixtures import REPORT_FIGURES, report_html, report_run  # noqa: F401
 
-from sim.cli import main
+from sim.interfaces.cli import main
 from sim.report.data import load
 from sim.scenario.tree import parameters
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from chipsim_testing import BASELINE, SEED, SMALL
 
+from sim.interfaces.runner import RunOptions, execute
 from sim.model.ensemble import SimulateOptions, simulate
 from sim.results.run_dir import read_manifest
-from sim.runner import RunOptions, execute
 from sim.scenario import load
 
 REPS = 100

@@ -18,7 +18,7 @@ def test_write_bytes_replaces_whole_and_leaves_no_temporary(tmp_path):
     atomic.write_bytes(path, b"two")
     assert path.read_bytes() == b"two"
     assert os.listdir(path.parent) == ["f.txt"]
-    assert path.stat().st_mode & 0o777 == 0o666 & ~atomic._umask()
+    assert path.stat().st_mode & 0o777 == 0o666 & ~atomic.current_umask()
 
 
 def test_a_failed_write_keeps_the_old_file_and_removes_the_temporary(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from sim.metrics import describe, unit_of
+from sim.core.metrics import describe, unit_of
 from sim.results.dictionary import COLUMNS, FILE, dictionary_csv, dictionary_rows
 
 

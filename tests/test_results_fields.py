@@ -6,7 +6,7 @@ import json
 
 import pyarrow as pa
 
-from sim.metrics import REGISTRY
+from sim.core.metrics import REGISTRY
 from sim.model.stats import STAT_NAMES
 from sim.results.fields import COLUMNS, column_docs, documented, manifest_fields, metric_docs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sim.metrics import M, SummaryRow
+from sim.core.metrics import M, SummaryRow
 from sim.results.levels import (
     Band,
     bound_segments,

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.metrics import SummaryRow
+from sim.core.metrics import SummaryRow
 from sim.results.marker import MARKER
 from sim.results.reading import DamagedFile, open_npz
 from sim.results.run_dir import manifest, npz_bytes, read_replicates, replicate_arrays, write_run

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from sim.metrics import M, SummaryRow
+from sim.core.metrics import M, SummaryRow
 from sim.results.summary import COLUMNS, headline_table, level_table, read_summary, summary_csv
 
 

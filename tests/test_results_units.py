@@ -19,8 +19,8 @@ from chipsim_testing import BASELINE
 from click.testing import CliRunner
 from experiments_support import CEILING
 
-from sim.cli import main
-from sim.metrics import EFFECTS, METRICS, describe, metric, unit_of
+from sim.core.metrics import EFFECTS, METRICS, describe, metric, unit_of
+from sim.interfaces.cli import main
 from sim.results.dictionary import COLUMNS, FILE
 from sim.results.marker import FILES
 

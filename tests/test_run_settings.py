@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-import sim.runner as runner
+import sim.interfaces.runner as runner
+from sim.interfaces.runner import RunOptions
 from sim.model.model import Model
-from sim.runner import RunOptions
 from sim.scenario import load
 from sim.scenario.settings import RunSettings, resolve
 

@@ -7,7 +7,7 @@ import datetime
 
 import pytest
 
-from sim.calendar import parse_month
+from sim.core.calendar import parse_month
 from sim.scenario import convert as cv
 from sim.scenario.dist import Dist
 from sim.scenario.errors import ScenarioError

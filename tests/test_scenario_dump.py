@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from sim.calendar import format_month
+from sim.core.calendar import format_month
 from sim.scenario.dist import Dist
 from sim.scenario.dump import dist_raw, scenario_hash, to_raw
 

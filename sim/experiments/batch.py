@@ -27,8 +27,8 @@ from sim.experiments.parameters import apply
 from sim.model.effects import effect_rows
 from sim.model.model import Model, ModelOptions
 from sim.model.recorder import RecordOptions, RowFilter
+from sim.model.rng import Draws, Streams
 from sim.model.stats import STAT_NAMES, summarise
-from sim.rng import Draws, Streams
 from sim.scenario.dist import Dist
 from sim.scenario.schema import Scenario
 from sim.scenario.settings import resolve

@@ -1,4 +1,4 @@
-"""Memory checks of experiments before any work (the estimates are in sim.budget).
+"""Memory checks of experiments before any work (the estimates are in sim.model.budget).
 
 The sweep and the sensitivity study call these with what they have planned,
 and get a ScenarioError (exit 2 at the CLI, with the estimate) when the work
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 
-from sim import budget
 from sim.experiments import methods
 from sim.experiments.parameters import uncertain
+from sim.model import budget
 from sim.scenario import load
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.experiments import methods, samplers
 from sim.experiments.parameters import ParamSpec, apply, check_point, lookup, uncertain
-from sim.rng import Streams
+from sim.model.rng import Streams
 from sim.scenario.errors import ScenarioError
 from sim.scenario.schema import Scenario
 

@@ -23,16 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calendar import parse_month
+from sim.core.calendar import parse_month
 from sim.experiments import features, findings, prim, targets
 from sim.experiments.discovered import DiscoverOptions, Discovery, Found, Inputs
 from sim.experiments.execution import ExperimentError
 from sim.experiments.progress import QUIET, Display, Progress
 from sim.experiments.targets import Target
+from sim.model.rng import Streams
 from sim.results.atomic import write_text
 from sim.results.readers import check_sweep_manifest, read_csv_rows, read_manifest, read_results
 from sim.results.reading import DamagedFile
-from sim.rng import Streams
 from sim.scenario.convert import did_you_mean
 
 MIN_CASES = 5  # covering stops when fewer cases of interest are left uncovered

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from sim import lifeline
+from sim.core import lifeline
 from sim.experiments.batch import Batch, BatchResult, Job, run_batch
 from sim.experiments.execution import ExperimentError, Say, quiet
 from sim.experiments.memory_policy import restore_malloc
@@ -92,7 +92,7 @@ class LocalPool:
                                               else "spawn")
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["sim.experiments.batch"])
-        # Workers exit when this process dies, however it dies (sim.lifeline).
+        # Workers exit when this process dies, however it dies (sim.core.lifeline).
         return ProcessPoolExecutor(self.workers, mp_context=context, initializer=lifeline.watch,
                                    initargs=(lifeline.lifeline(),))
 

@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 
-from sim.calendar import format_month
+from sim.core.calendar import format_month
+from sim.core.metrics import format_plain
 from sim.experiments import prim
 from sim.experiments.discovered import Discovery, Found, Inputs
-from sim.metrics import format_plain
 
 LABEL_DROP = {"vendors", "products", "foundries", "fabs", "segments", "imports", "events",
               "grey_market", "memory", "yield_curve"}

@@ -22,7 +22,7 @@ from collections.abc import Set
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.metrics import EFFECTS, M
+from sim.core.metrics import EFFECTS, M
 from sim.model.recorder import RowFilter
 from sim.scenario.errors import ScenarioError
 

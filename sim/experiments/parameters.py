@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 
-from sim.calendar import format_month, parse_month
+from sim.core.calendar import format_month, parse_month
 from sim.scenario.convert import checked, did_you_mean, to_scalar
 from sim.scenario.dist import Dist
 from sim.scenario.errors import ScenarioError, echo

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.metrics import unit_of
 from sim.experiments.batch import BatchResult
 from sim.experiments.execution import ExperimentError
-from sim.metrics import unit_of
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import replace_directory, write_bytes, write_text
 from sim.results.dictionary import FILE as DICTIONARY

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.metrics import unit_of
 from sim.experiments import diagnostics, evaluators, methods, sensitivity
 from sim.experiments.batch import Batch, Job, Probe, RowFilter, probe
 from sim.experiments.budget_checks import check_study_design
@@ -28,13 +29,12 @@ from sim.experiments.parameters import apply, check_point, uncertain
 from sim.experiments.progress import Display, Progress
 from sim.experiments.store import parquet_bytes
 from sim.experiments.sweep import batch_size
-from sim.metrics import unit_of
+from sim.model.rng import Streams
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import output_directory, staging, write_bytes, write_text
 from sim.results.dictionary import FILE as DICTIONARY
 from sim.results.dictionary import dictionary_csv
 from sim.results.provenance import provenance
-from sim.rng import Streams
 from sim.scenario import Scenario, load
 from sim.scenario.convert import did_you_mean
 from sim.scenario.dump import scenario_hash, to_raw

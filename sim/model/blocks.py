@@ -2,7 +2,7 @@
 
 A block is one :class:`sim.model.model.Model` over every quota level and a
 contiguous range of replications. Draws are advanced to the block's first
-replication (:class:`sim.rng.Draws`), and no replication's numbers depend on
+replication (:class:`sim.model.rng.Draws`), and no replication's numbers depend on
 which others share its run, so a block's values are exactly the same rows of
 a run of any other blocking.
 
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.metrics import SummaryRow
-from sim.results.atomic import scratch
+from sim.core.files import scratch
+from sim.core.metrics import SummaryRow
 
 READ_BYTES = 16 * 2**20  # spilled values read at once to summarise (about x8 at the peak)
 FLOAT = np.dtype(np.float64)

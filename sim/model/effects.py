@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from sim.metrics import EFFECTS, M, SummaryRow
+from sim.core.metrics import EFFECTS, M, SummaryRow
 from sim.model.recorder import narrow
 from sim.model.stats import summarise
 

@@ -130,11 +130,11 @@ class SimulateOptions:
     ``first`` offsets the replications (``first .. first + replications``);
     ``keep`` names national quarterly metrics (e.g. ``vendor_units.huawei``) to
     keep per replication; ``pinned`` sets parameter paths to given
-    per-replication values instead of drawing them (see :class:`sim.rng.Draws`);
+    per-replication values instead of drawing them (see :class:`sim.model.rng.Draws`);
     ``narrow`` keeps the national per-replication values (``replicates``) as a
     run directory stores them, float32 (see :func:`sim.model.recorder.narrow`);
     ``blocking`` splits the run into blocks of replications (by default sized
-    to :data:`sim.budget.BLOCK_BYTES`) shared by ``blocking.workers`` processes.
+    to :data:`sim.model.budget.BLOCK_BYTES`) shared by ``blocking.workers`` processes.
     """
 
     first: int = 0
@@ -180,7 +180,7 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
 def split(scenario: Scenario, count: int, levels: int, first: int,
           blocking: Blocking) -> list[Block]:
     """Return the run's blocks: within the memory budget, and one per worker at least."""
-    from sim.budget import block_replications
+    from sim.model.budget import block_replications
 
     size = blocking.size or block_replications(scenario, levels)
     if blocking.workers > 1 and count * levels >= PARALLEL_CELLS:

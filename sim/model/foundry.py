@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar
+from sim.core.calendar import Calendar
 from sim.model import paths
-from sim.rng import Draws
+from sim.model.rng import Draws
 from sim.scenario.dist import Dist
 from sim.scenario.schema import Fab as FabSpec
 from sim.scenario.schema import Foundry as FoundrySpec

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar, parse_month
+from sim.core.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.foundry import years
+from sim.model.rng import Draws
 from sim.model.state import LevelRows
 from sim.model.vendor import MAX_LEAD, whole_months
-from sim.rng import Draws
 from sim.scenario.schema import ImportProduct
 
 if TYPE_CHECKING:

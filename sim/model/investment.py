@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar
+from sim.core.calendar import Calendar
 from sim.model import paths
 from sim.model.deliveries import Deliveries
 from sim.model.foundry import Foundry, years
+from sim.model.rng import Draws
 from sim.model.state import LevelRows
 from sim.model.stats import ratio, total
 from sim.model.vendor import whole_months
-from sim.rng import Draws
 from sim.scenario.dist import Dist
 from sim.scenario.schema import Packaging as PackagingSpec
 from sim.scenario.schema import Scenario

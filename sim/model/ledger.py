@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.metrics import NATIONAL, QUARTER, M, families, names
+from sim.core.metrics import NATIONAL, QUARTER, M, families, names
 from sim.model.state import LevelRows, Stock
 from sim.model.stats import share, total
 

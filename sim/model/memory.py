@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar, parse_month
+from sim.core.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.foundry import years
+from sim.model.rng import Draws
 from sim.model.state import LevelRows
-from sim.rng import Draws
 from sim.scenario.schema import Memory, MemorySource
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from typing import cast
 
 import numpy as np
 
-from sim.metrics import SummaryRow
+from sim.core.metrics import SummaryRow
 from sim.model.blocks import Block, SpillDir, Spilled, exact_stats, same_rows, summary_rows
 from sim.model.effects import effect_rows, effect_values, rows_from_stats
 from sim.model.model import EnsembleResult

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar, parse_month
-from sim.metrics import SummaryRow
+from sim.core.calendar import Calendar, parse_month
+from sim.core.metrics import SummaryRow
 from sim.model import investment, paths
 from sim.model.clock import Clock
 from sim.model.foundry import Foundry, years
@@ -27,12 +27,12 @@ from sim.model.market import Market, present
 from sim.model.memory import HbmSupply, MemoryPool, normalised
 from sim.model.policies import ALLOCATION_RULES, HBM_RULES
 from sim.model.recorder import Recorder, RecordOptions, stack_years
+from sim.model.rng import Draws, Streams
 from sim.model.rules import SUPPLIER_KINDS, ImportRules, build_rules
 from sim.model.segments import BuyerSegment, SegmentOptions, national_demand, quota_paths
 from sim.model.state import LevelRows, first_divergence
 from sim.model.timeline import Timeline
 from sim.model.vendor import Vendor, Works, default_pool
-from sim.rng import Draws, Streams
 from sim.scenario.schema import Scenario
 from sim.scenario.settings import resolve
 
@@ -53,7 +53,7 @@ PART = "levels.part"  # the timeline entry at which the quota levels' state part
 class EnsembleResult:
     """What a run produces: summary rows and national per-replication values.
 
-    ``rows`` are :class:`sim.metrics.SummaryRow`; ``replicates`` maps each
+    ``rows`` are :class:`sim.core.metrics.SummaryRow`; ``replicates`` maps each
     annual metric to its national values (levels, R, years); ``kept`` holds
     the national quarterly metrics asked for, (levels, R, quarters), labelled
     by ``quarters``; ``conservation`` sums vendors' chips produced, delivered

@@ -26,7 +26,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any, TypeVar
 
-from sim.lifeline import adopt_forked, lifeline
+from sim.core.lifeline import adopt_forked, lifeline
 
 B = TypeVar("B")  # a block of replications
 T = TypeVar("T")  # what a job returns for a block

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from sim.calendar import Calendar
+from sim.core.calendar import Calendar
 
 # an anchor (a number stands for every replication), or a function making it (a draw)
 Row = np.ndarray | np.float64 | Callable[[], np.ndarray]

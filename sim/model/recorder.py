@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar
-from sim.metrics import ALL, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
+from sim.core.calendar import Calendar
+from sim.core.metrics import ALL, BOUND, MONTH, NATIONAL, QUARTER, YEAR, M, SummaryRow, names
 from sim.model.ledger import accumulate, with_national
 from sim.model.market import Market
 from sim.model.stats import STAT_NAMES, share, summarise
@@ -72,7 +72,7 @@ class RecordOptions:
 class Recorder:
     """Emits summary rows at each period's end from the market's ledger.
 
-    A row is a :class:`sim.metrics.SummaryRow`: quota level, metric, region,
+    A row is a :class:`sim.core.metrics.SummaryRow`: quota level, metric, region,
     period and the statistics of :attr:`RecordOptions.summarise`.
     """
 

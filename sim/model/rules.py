@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar
+from sim.core.calendar import Calendar
+from sim.model.rng import Draws
 from sim.model.state import LevelRows, Stock
-from sim.rng import Draws
 from sim.scenario.schema import Event
 
 if TYPE_CHECKING:

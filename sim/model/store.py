@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.results.atomic import scratch
+from sim.core.files import scratch
 
 CHUNK_BYTES = 16 * 2**20  # bytes read at once when a disk array is streamed
 COPY_REPLICATIONS = 65_536  # replications copied at once when a disk array is widened

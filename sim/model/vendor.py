@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar, parse_month
+from sim.core.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.deliveries import Deliveries
 from sim.model.foundry import Foundry
 from sim.model.memory import DEFAULT_POOL, MemoryPool
+from sim.model.rng import Draws
 from sim.model.state import LevelRows
 from sim.model.stats import ratio
-from sim.rng import Draws
 from sim.scenario.dist import Dist
 from sim.scenario.schema import MemorySource
 from sim.scenario.schema import Product as ProductSpec

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from sim.calendar import format_month
-from sim.evidence import Evidence
+from sim.core.calendar import format_month
 from sim.report.document import Table
 from sim.scenario.dist import KINDS, Dist
+from sim.scenario.evidence import Evidence
 from sim.scenario.schema import Scenario
 from sim.scenario.tree import Parameter, parameters
 

@@ -7,8 +7,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.calendar import parse_month
-from sim.explain.binds import ranking
+from sim.core.calendar import parse_month
 from sim.model.segments import QUOTA_DEADLINE
 from sim.report import readings
 from sim.report.assumptions import assumption_table, source_table
@@ -34,6 +33,7 @@ from sim.report.levels import (
 from sim.report.style import level_label
 from sim.report.timeline import timeline_reading
 from sim.report.yearly import region_section, run_summary, unmet_section, year_section
+from sim.results.binds import ranking
 from sim.results.why import why_levels
 
 LIMITS_KEY = "limits"  # the figure block of what limits deliveries

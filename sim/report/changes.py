@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.calendar import parse_month
-from sim.metrics import M, format_value
+from sim.core.calendar import parse_month
+from sim.core.metrics import M, format_value
 from sim.report.data import Summary
 from sim.report.figures.market import PRODUCT_NAMES, pretty
 from sim.report.figures.policy import opens_route

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.evidence import Evidence
-from sim.explain.table import FILENAME as EFFECTS_FILE
-from sim.explain.table import Effects
 from sim.report.sources import Target, registry_for, targets_for
+from sim.results.effects import FILENAME as EFFECTS_FILE
+from sim.results.effects import Effects
 from sim.results.readers import (
     check_listed_files,
     check_run_parts,
@@ -32,6 +31,7 @@ from sim.results.reading import DamagedFile
 from sim.results.reading import read_parquet as read_table_checked
 from sim.scenario.convert import to_dataclass
 from sim.scenario.errors import ScenarioError
+from sim.scenario.evidence import Evidence
 from sim.scenario.schema import Scenario
 from sim.scenario.validate import validate
 

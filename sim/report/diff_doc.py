@@ -6,7 +6,7 @@ import json
 from functools import partial
 from pathlib import Path
 
-from sim.metrics import metric as metric_entry
+from sim.core.metrics import metric as metric_entry
 from sim.report.build import facts
 from sim.report.diff import DiffResult
 from sim.report.document import Block, Document, FigureBlock, Section, Table

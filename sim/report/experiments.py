@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.core.metrics import format_plain
 from sim.experiments.diagnostics import diagnose
-from sim.metrics import format_plain
 from sim.report.data import RunData, SweepData
 from sim.report.document import Block, FigureBlock, Section, Table
 from sim.report.figures.sensitivity import (

@@ -4,7 +4,7 @@ The table has the run table's columns (sim.results.levels) with 90% bands;
 the paired differences of the national share come from replications.npz
 (replication r of every level drew the same random numbers, so the
 per-replication difference isolates the level); what limits deliveries comes
-from the counterfactual effects of effects.csv (sim.explain.binds). Every
+from the counterfactual effects of effects.csv (sim.results.binds). Every
 sentence here is generated from those numbers.
 """
 
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.explain.binds import TARGET, THRESHOLD, Binding, ranking
-from sim.explain.table import Effects
-from sim.metrics import EFFECTS, M, format_value
-from sim.metrics import metric as metric_entry
+from sim.core.metrics import EFFECTS, M, format_value
+from sim.core.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.document import Table
 from sim.report.figures.market import SEGMENT_NAMES, pretty
 from sim.report.readings import and_join
 from sim.report.style import level_label, pct
+from sim.results.binds import TARGET, THRESHOLD, Binding, ranking
+from sim.results.effects import Effects
 from sim.results.levels import AMOUNTS, SHARES, level_rows
 from sim.results.why import FLAT_POINTS, chips, pair
 from sim.scenario.schema import Scenario

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import fields, is_dataclass
 from typing import Any
 
-from sim.calendar import format_month
+from sim.core.calendar import format_month
 from sim.report.assumptions import value_range
 from sim.report.figures.market import PRODUCT_NAMES, SEGMENT_NAMES, VENDOR_NAMES, pretty
 from sim.report.figures.policy import rule_text

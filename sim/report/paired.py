@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sim.metrics import format_value, headline, is_share
+from sim.core.metrics import format_value, headline, is_share
 
 HEADLINE_METRICS = headline()
 SHARES = frozenset(name for name in HEADLINE_METRICS if is_share(name))

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import math
 
-from sim.explain.binds import ranking
-from sim.explain.table import Effects
-from sim.metrics import SEGMENT_NAMES, M
+from sim.core.metrics import SEGMENT_NAMES, M
 from sim.report.data import Summary
 from sim.report.document import Table
 from sim.report.figures.market import pretty, quota_years
@@ -25,6 +23,8 @@ from sim.report.levels import elasticity, reference_level, segment_name, under
 from sim.report.meaning import event_text
 from sim.report.readings import and_join
 from sim.report.style import chance, level_label, pct
+from sim.results.binds import ranking
+from sim.results.effects import Effects
 from sim.scenario.schema import Scenario
 
 NATIONAL = "national"

@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import sim
-from sim.calibration.targets import Target as CalibrationTarget
-from sim.calibration.targets import load_targets
-from sim.evidence import Evidence, load_registry
+from sim.experiments.calibration.targets import Target as CalibrationTarget
+from sim.experiments.calibration.targets import load_targets
 from sim.scenario.convert import to_dataclass
 from sim.scenario.errors import ScenarioError
+from sim.scenario.evidence import Evidence, load_registry
 from sim.scenario.schema import Scenario
 
 SEEDS = Path("seeds")
@@ -45,7 +44,7 @@ class Target:
 
 def seeds_file(name: str, scenario_file: str | None) -> Path | None:
     """Return the first existing seeds/<name> among the candidate repository roots."""
-    roots = [Path.cwd(), Path(sim.__file__).resolve().parent.parent]
+    roots = [Path.cwd(), Path(__file__).resolve().parents[2]]
     if scenario_file:
         roots.insert(0, Path(scenario_file).resolve().parent.parent)
     for root in roots:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.calendar import format_month
+from sim.core.calendar import format_month
 from sim.report.data import Summary
 from sim.report.figures.policy import fab_marks, import_marks, quota_marks
 from sim.report.readings import UNITS, pct

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.metrics import M, format_value
+from sim.core.metrics import M, format_value
 from sim.report.data import Summary
 from sim.report.document import Table
 from sim.report.levels import reference_level, under

@@ -12,85 +12,26 @@ import contextlib
 import os
 import shutil
 import tempfile
-import zipfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, cast
 
+# the file writers live in sim.core.files; outputs import them from here with their directories
+from sim.core.files import (
+    current_umask,
+    named,
+    scratch,
+    sync_directory,
+    write_bytes,
+    write_stream,
+    write_text,
+    zip_member,
+)
 from sim.results.claim import OutputRefused, claimed
 from sim.results.marker import MARKER, marker_bytes, why_not_replaceable
 from sim.results.renames import exchange, move_new
 
-
-def _umask() -> int:
-    """Return the process umask (read without changing it for long)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename.
-
-    An OSError always names a path (a full disk while writing names ``path``).
-    """
-    write_stream(path, lambda handle: handle.write(data))
-
-
-def write_stream(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
-    """Call ``write(handle)`` on a temporary file, then rename it to ``path`` atomically.
-
-    For outputs too large to build in memory first; errors as :func:`write_bytes`.
-    """
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise named(err, path) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as err:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        if isinstance(err, OSError) and err.filename is None:
-            raise named(err, path) from None
-        raise
-
-
-def scratch(path: str | Path, mode: str = "wb") -> BinaryIO:
-    """Open a working file that is not an output (a blocked run's spill) for writing in place.
-
-    Scratch files live in their owner's private temporary directory and are
-    deleted by it; they never become an output, so they need no
-    temp-and-rename. Outputs go through :func:`write_stream` and the others.
-    """
-    return cast(BinaryIO, open(path, mode))  # noqa: SIM115 (the caller closes it)
-
-
-def zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
-    """Open one member of ``archive`` for writing (zip64, size unknown beforehand).
-
-    The archive itself is written through :func:`write_stream`.
-    """
-    return cast(BinaryIO, archive.open(info, "w", force_zip64=True))
-
-
-def named(err: OSError, path: Path) -> OSError:
-    """``err`` with ``path`` as its file name when it names none."""
-    if err.filename is not None:
-        return err
-    return type(err)(err.errno, err.strerror or str(err), str(path))
-
-
-def write_text(path: str | Path, text: str) -> None:
-    """UTF-8 text version of :func:`write_bytes`."""
-    write_bytes(path, text.encode("utf-8"))
+__all__ = ["check_replace", "named", "output_directory", "replace_directory", "replaceable",
+           "scratch", "staged_directory", "sync_directory", "write_bytes", "write_stream",
+           "write_text", "zip_member"]
 
 
 @contextlib.contextmanager
@@ -146,7 +87,7 @@ def staging(target: Path, force: bool, kind: str):
     try:
         write_bytes(stage / MARKER, marker_bytes(kind))
         yield stage
-        os.chmod(stage, 0o777 & ~_umask())
+        os.chmod(stage, 0o777 & ~current_umask())
         if os.path.lexists(target):
             check_replace(target, force, "it appeared while chipsim was working: nothing "
                           "replaced; pass --force to replace it")
@@ -188,15 +129,3 @@ def replace_directory(source: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def sync_directory(path: Path) -> None:
-    """Make renames inside ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

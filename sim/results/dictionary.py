@@ -2,7 +2,7 @@
 
 One row per metric a directory's tables hold (summary.csv, effects.csv,
 results.parquet or outputs.parquet): its name, unit, kind, label and
-description, all from the metric registry (:mod:`sim.metrics`). It is plain
+description, all from the metric registry (:mod:`sim.core.metrics`). It is plain
 CSV, so pandas, polars and duckdb read it as they read the tables, and join it
 on ``metric``; the tables' own ``unit`` column carries the same unit row by row.
 """
@@ -19,7 +19,7 @@ COLUMNS = ("metric", "unit", "kind", "label", "description")
 
 def dictionary_rows(names: Iterable[str]) -> list[tuple[str, str, str, str, str]]:
     """One row per distinct metric of ``names``, in order of first appearance."""
-    from sim.metrics import describe, metric, unit_of  # here: the file name is imported light
+    from sim.core.metrics import describe, metric, unit_of  # here: the file name is imported light
 
     rows = []
     for name in dict.fromkeys(names):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from sim.metrics import REGISTRY
+from sim.core.metrics import REGISTRY
 from sim.model.stats import STAT_NAMES
 
 STAT_WORDS = {"mean": "mean over replications", "p05": "5th percentile over replications",

@@ -8,7 +8,7 @@ p05, p25, p50, p75, p95), as summary.csv holds them.
 Every number a row carries says what it is: shares and amounts are medians
 over replications with the 5th-95th percentile band; compliance is a mean
 probability; what binds is ranked by measured counterfactual effects
-(:mod:`sim.explain.binds`), never by flags.
+(:mod:`sim.results.binds`), never by flags.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.explain.binds import THRESHOLD, binds_text
-from sim.explain.table import Effects
-from sim.metrics import M, SummaryRow, format_value
-from sim.metrics import metric as metric_entry
+from sim.core.metrics import M, SummaryRow, format_value
+from sim.core.metrics import metric as metric_entry
 from sim.model.stats import STAT_NAMES
+from sim.results.binds import THRESHOLD, binds_text
+from sim.results.effects import Effects
 
 Index = Mapping[tuple[str, str, str, str], Sequence[float] | np.ndarray]
 NATIONAL = "national"

@@ -10,7 +10,7 @@ rows, a garbage or truncated .npz or Parquet file all raise one
 A run's parts are also checked against its manifest (:func:`check_run_parts`):
 every file the manifest lists exists; replications.npz holds the manifest's
 quota levels, years and replications; summary.csv the national annual rows of
-every headline metric (:func:`sim.metrics.headline`) at every level and
+every headline metric (:func:`sim.core.metrics.headline`) at every level and
 calendar year; effects.csv the manifest's levels. A part cut short or taken
 from another run is refused instead of read as if it were whole.
 """
@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calendar import parse_month
-from sim.metrics import headline
+from sim.core.calendar import parse_month
+from sim.core.metrics import headline
 from sim.results.reading import DamagedFile, open_npz, read_json_object, read_parquet, read_text
 from sim.scenario.errors import short
 
@@ -253,7 +253,7 @@ def check_summary(path: Path, keys: Collection[tuple[str, str, str, str]],
                   shape: RunShape) -> None:
     """summary.csv holds the run's levels only, and every national annual headline row.
 
-    The expected rows are those of :func:`sim.metrics.headline` at every level and
+    The expected rows are those of :func:`sim.core.metrics.headline` at every level and
     calendar year; the search stops at the first missing one, so it never looks at
     more rows than the file holds.
     """
@@ -292,8 +292,8 @@ def check_effects(path: Path, rows: Iterable, shape: RunShape) -> None:
 
 
 def read_effects_rows(path: str | Path) -> list:
-    """Rows of effects.csv (:class:`sim.explain.table.EffectRow`), read bounded and checked."""
-    from sim.explain.table import COLUMNS, TEXT, EffectRow
+    """Rows of effects.csv (:class:`sim.results.effects.EffectRow`), read bounded and checked."""
+    from sim.results.effects import COLUMNS, TEXT, EffectRow
 
     rows = read_csv_rows(path, COLUMNS)
     return [EffectRow(*(row[c] for c in TEXT),

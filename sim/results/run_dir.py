@@ -14,8 +14,6 @@ from typing import BinaryIO
 
 import numpy as np
 
-from sim.explain.table import FILENAME as EFFECTS_FILE
-from sim.explain.table import Effects, effects_csv
 from sim.model.ensemble import EnsembleResult
 from sim.model.recorder import narrow
 from sim.model.store import DiskArray
@@ -23,6 +21,8 @@ from sim.results.atomic import staged_directory, staging, write_stream, write_te
 from sim.results.claim import Claim
 from sim.results.dictionary import FILE as DICTIONARY_FILE
 from sim.results.dictionary import dictionary_csv
+from sim.results.effects import FILENAME as EFFECTS_FILE
+from sim.results.effects import Effects, effects_csv
 from sim.results.fields import manifest_fields
 from sim.results.provenance import git_commit as provenance_git_commit
 from sim.results.provenance import provenance

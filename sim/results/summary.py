@@ -7,9 +7,9 @@ import io
 import math
 import textwrap
 
-from sim.explain.table import Effects
-from sim.metrics import M, SummaryRow, format_number, unit_of
+from sim.core.metrics import M, SummaryRow, format_number, unit_of
 from sim.model.stats import STAT_NAMES
+from sim.results.effects import Effects
 from sim.results.levels import index_of, run_table, years_of
 from sim.results.why import reach_text, why_levels
 
@@ -17,7 +17,10 @@ COLUMNS = ("quota", "metric", "unit", "region", "period", *STAT_NAMES)
 
 
 def summary_csv(rows: list[SummaryRow]) -> str:
-    """Return the CSV text of summary rows; ``unit`` is the row's metric's (sim.metrics.unit_of)."""
+    """Return the CSV text of summary rows; ``unit`` is the row's metric's.
+
+    Units come from :func:`sim.core.metrics.unit_of`.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

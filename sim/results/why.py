@@ -11,10 +11,10 @@ when only one is numeric) and is built only from the run's numbers:
 - the same changes for the quota-bound segments, whose complement is what
   every other buyer gains or loses.
 
-Reasons come only from counterfactual effects (:mod:`sim.explain`), never
+Reasons come only from counterfactual effects (:mod:`sim.experiments.explain`), never
 from flags: what the level could do with each hindrance lifted (its reach,
-the import bars, domestic supply that does not rise; :mod:`sim.explain.lever`)
-and which limits bind deliveries (:mod:`sim.explain.binds`). Without
+the import bars, domestic supply that does not rise; :mod:`sim.results.lever`)
+and which limits bind deliveries (:mod:`sim.results.binds`). Without
 measured effects the sentence gives no reason and says so.
 
 Each clause is stated only when its numbers support it: a change is called
@@ -27,12 +27,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.explain.binds import THRESHOLD, ranking
-from sim.explain.constraints import CONSTRAINTS
-from sim.explain.lever import hindrances
-from sim.explain.table import Effects
-from sim.metrics import EFFECTS, SEGMENT_NAMES, M, format_value
+from sim.core.metrics import EFFECTS, SEGMENT_NAMES, M, format_value
+from sim.model.constraints import CONSTRAINTS
+from sim.results.binds import THRESHOLD, ranking
+from sim.results.effects import Effects
 from sim.results.levels import Index, bound_segments, levels_of, stat
+from sim.results.lever import hindrances
 
 SMALL = 0.01  # a change below 1% of deliveries (chips) or of demand (H100e) is small
 FLAT_POINTS = 1.0  # the share "barely moves" below one percentage point

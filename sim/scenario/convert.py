@@ -14,7 +14,7 @@ import types
 import typing
 from dataclasses import MISSING, fields, is_dataclass, replace
 
-from sim.calendar import check_year, model_month
+from sim.core.calendar import check_year, model_month
 from sim.scenario.dist import KINDS, Dist
 from sim.scenario.errors import ScenarioError
 
@@ -168,7 +168,7 @@ def month(raw, path: str) -> int:
     """Parse a "YYYY-MM" value (or key) exactly, or raise a ScenarioError naming ``path``.
 
     Every date a scenario file writes (month values and keys, date bounds, year
-    keys) comes through here, so the model's years (``sim.calendar.FIRST_YEAR``
+    keys) comes through here, so the model's years (``sim.core.calendar.FIRST_YEAR``
     to ``LAST_YEAR``, one rule: ``check_year``) are checked here for all of
     them; ``checked`` applies the same rule to dates set on a command line.
 

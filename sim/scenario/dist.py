@@ -121,7 +121,7 @@ class Dist:
 
     def describe(self) -> str:
         """Human-readable form, e.g. ``triangular(0.2, 0.35, 0.5)``."""
-        from sim.calendar import format_month
+        from sim.core.calendar import format_month
 
         def show(x: float) -> str:
             return format_month(int(x)) if self.is_date else f"{x:g}"

@@ -6,7 +6,7 @@ import hashlib
 import json
 from dataclasses import fields, is_dataclass
 
-from sim.calendar import format_month
+from sim.core.calendar import format_month
 from sim.scenario.dist import KINDS, Dist
 from sim.scenario.schema import Scenario
 

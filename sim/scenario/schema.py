@@ -31,6 +31,11 @@ class CalendarSpec:
     end: str = field(default="2027-12", metadata=spec("YYYY-MM"))
 
 
+# The allocation rules a scenario may name; sim.model.policies.ALLOCATION_RULES
+# implements each (tests/model/test_policies.py checks the two agree).
+ALLOCATIONS = ("pro_rata", "quota_first")
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """How the ensemble is run."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import fields, is_dataclass
 
-from sim.calendar import format_month, parse_month
+from sim.core.calendar import format_month, parse_month
 from sim.scenario.convert import did_you_mean, join, month
 from sim.scenario.dist import Dist
 from sim.scenario.errors import ScenarioError, short
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import ALLOCATIONS, Scenario
 
 MAX_MONTHS = 600  # 50 years: bounds run time and memory of a hand-edited calendar
 # The name becomes the default run directory outputs/<name>/: one plain path component.
@@ -37,8 +37,6 @@ def default_name(stem: str) -> str:
 
 def validate(scenario: Scenario) -> None:
     """Raise ScenarioError on the first cross-field problem found."""
-    from sim.model.policies import ALLOCATION_RULES
-
     start = month(scenario.calendar.start, "calendar.start")
     end = month(scenario.calendar.end, "calendar.end")
     if end < start:
@@ -46,9 +44,9 @@ def validate(scenario: Scenario) -> None:
     if end - start + 1 > MAX_MONTHS:
         raise ScenarioError(f"calendar spans {end - start + 1} months (at most {MAX_MONTHS})",
                             "calendar.end")
-    if scenario.run.allocation not in ALLOCATION_RULES:
+    if scenario.run.allocation not in ALLOCATIONS:
         raise ScenarioError(f"unknown allocation rule {scenario.run.allocation!r}"
-                            + did_you_mean(scenario.run.allocation, ALLOCATION_RULES),
+                            + did_you_mean(scenario.run.allocation, ALLOCATIONS),
                             "run.allocation")
     check_dates(scenario, "", start, end)
     check_ids(scenario)

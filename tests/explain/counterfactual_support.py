@@ -1,4 +1,6 @@
-"""Counterfactuals built the plain way, in the scenario tree, to check sim.explain against.
+"""Counterfactuals built the plain way, in the scenario tree.
+
+sim.experiments.explain is checked against them.
 
 The explain package changes draws; these helpers change the scenario's own
 distributions instead (every memory and wafer input here is fixed, uniform or
@@ -95,7 +97,7 @@ def rules_toward_none(kinds, amount):
     Each kind's relaxation is affine and increasing in the value, so applying it
     to a fixed or uniform distribution's arguments transforms every draw alike.
     """
-    from sim.explain.constraints import toward_no_rule
+    from sim.model.constraints import toward_no_rule
 
     def build(scenario, _factor=None):
         events = {}

@@ -1,11 +1,11 @@
-"""sim.explain.binds: what binds, from elasticities on a hand-made effects table."""
+"""sim.results.binds: what binds, from elasticities on a hand-made effects table."""
 
 from __future__ import annotations
 
 import pytest
 
-from sim.explain.binds import THRESHOLD, binding, binds_text, ranking
-from sim.explain.table import EffectRow, Effects
+from sim.results.binds import THRESHOLD, binding, binds_text, ranking
+from sim.results.effects import EffectRow, Effects
 
 
 def row(constraint, mean, base=1000.0, amount=0.1, p05=None, p95=None):

@@ -22,13 +22,13 @@ from counterfactual_support import (
     without_bars,
 )
 
-from sim.explain.binds import THRESHOLD, ranking
-from sim.explain.constraints import CHINA_KINDS, LIMITS, US_KINDS
-from sim.explain.lever import hindrances
-from sim.explain.measure import NO_ROWS, ExplainOptions, measure
+from sim.experiments.explain.measure import NO_ROWS, ExplainOptions, measure
+from sim.model.constraints import CHINA_KINDS, LIMITS, US_KINDS
 from sim.model.ensemble import simulate
 from sim.model.model import Model, ModelOptions
+from sim.results.binds import THRESHOLD, ranking
 from sim.results.levels import index_of
+from sim.results.lever import hindrances
 from sim.results.why import HOLDS, why_levels
 from sim.scenario import load
 

@@ -1,4 +1,4 @@
-"""sim.explain.constraints: the relaxations on small hand-computed arrays, and the registry."""
+"""sim.model.constraints: the relaxations on small hand-computed arrays, and the registry."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from chipsim_testing import BASELINE
 
-from sim.explain.constraints import (
+from sim.model.constraints import (
     CONSTRAINTS,
     LEVERS,
     LIMITS,
@@ -19,7 +19,7 @@ from sim.explain.constraints import (
     toward_no_rule,
     without_bars,
 )
-from sim.rng import Draws, Streams
+from sim.model.rng import Draws, Streams
 from sim.scenario import load
 
 

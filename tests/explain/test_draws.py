@@ -1,12 +1,15 @@
-"""sim.explain.draws: blocks of transformed draws side by side on the replication axis."""
+"""sim.experiments.explain.draws: blocks of transformed draws side by side.
+
+The blocks lie along the replication axis.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.explain.constraints import identity, scaled
-from sim.explain.draws import BlockDraws
-from sim.rng import Draws, Streams
+from sim.experiments.explain.draws import BlockDraws
+from sim.model.constraints import identity, scaled
+from sim.model.rng import Draws, Streams
 from sim.scenario.dist import Dist
 
 

@@ -1,4 +1,4 @@
-"""sim.explain.lever: the level's effect with each hindrance lifted, on hand-made effects."""
+"""sim.results.lever: the level's effect with each hindrance lifted, on hand-made effects."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from sim.explain.lever import hindrances, level_effect
-from sim.explain.table import EffectRow, Effects
+from sim.results.effects import EffectRow, Effects
+from sim.results.lever import hindrances, level_effect
 
 
 def share(level, constraint, base, mean):

@@ -1,4 +1,7 @@
-"""sim.explain.measure: paired counterfactual runs, checked against laws and direct runs."""
+"""sim.experiments.explain.measure: paired counterfactual runs.
+
+Checked against laws and direct runs.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ import pytest
 from chipsim_testing import BASELINE, SCENARIOS, SEED
 from counterfactual_support import scaled_memory
 
-from sim.explain.constraints import CONSTRAINTS, LIMITS
-from sim.explain.measure import MEASURED, NO_ROWS, ExplainOptions, elasticity, measure
-from sim.metrics import metric
+from sim.core.metrics import metric
+from sim.experiments.explain.measure import MEASURED, NO_ROWS, ExplainOptions, elasticity, measure
+from sim.model.constraints import CONSTRAINTS, LIMITS
 from sim.model.model import Model, ModelOptions
 from sim.scenario import load
 
@@ -31,7 +34,7 @@ def direct(scenario, levels=LEVELS):
 
 def test_the_baseline_block_equals_a_run_of_its_own_bit_for_bit(baseline):
     # pairing across Models (structural counterfactuals) relies on this
-    from sim.explain.measure import run_group
+    from sim.experiments.explain.measure import run_group
 
     options = ExplainOptions(N, SEED, LEVELS)
     runs = run_group(baseline, [None, CONSTRAINTS["memory"], CONSTRAINTS["china_rules"]],
@@ -83,7 +86,8 @@ def test_elasticity_is_undefined_for_structural_changes_and_empty_bases():
 
 def test_effects_measured_in_replication_blocks_equal_one_model_each(baseline, monkeypatch):
     """Issue 19: counterfactual Models run a block of replications at a time, exactly."""
-    measuring = importlib.import_module("sim.explain.measure")  # the module, not the function
+    # the module, not the function
+    measuring = importlib.import_module("sim.experiments.explain.measure")
     options = ExplainOptions(N, SEED, LEVELS, constraints=("memory", "demand", "china_rules"))
     whole = measure(baseline, options)
     monkeypatch.setattr(measuring, "block_replications", lambda scenario, levels: 50)

@@ -1,4 +1,4 @@
-"""sim.explain.table: effects.csv written and read back, with its units, by csv and pandas."""
+"""sim.results.effects: effects.csv written and read back, with its units, by csv and pandas."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from sim.explain.table import COLUMNS, EffectRow, Effects, effects_csv, read_effects
+from sim.results.effects import COLUMNS, EffectRow, Effects, effects_csv, read_effects
 
 ROWS = [EffectRow("announced", "memory", "delivered_compute", "2027", "H100e", "+10% stacks",
                   0.1, 1_000_000.0, 91_000.0, 70_000.0, 120_000.0, 0.91),

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from sim.calendar import Calendar, parse_month
+from sim.core.calendar import Calendar, parse_month
 from sim.model.clock import Clock
+from sim.model.rng import Draws, Streams
 from sim.model.state import LevelRows
 from sim.model.timeline import Timeline
-from sim.rng import Draws, Streams
 from sim.scenario.dist import Dist
 
 START = "2025-01"

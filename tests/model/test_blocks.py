@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from sim.metrics import SummaryRow
+from sim.core.metrics import SummaryRow
 from sim.model import blocks
 from sim.model.blocks import Block, RowSpill, SpillDir, Spilled, exact_stats, plan
 from sim.model.stats import summarise

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.calendar import parse_month
+from sim.core.calendar import parse_month
 from sim.model import import_market
 from sim.model.ensemble import SimulateOptions, simulate
 from sim.scenario import load

@@ -18,12 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.cli import main
+from sim.interfaces.cli import main
+from sim.interfaces.runner import RunOptions, execute
 from sim.model import parallel
 from sim.model.ensemble import Blocking, SimulateOptions, simulate
 from sim.model.stats import QUANTILES, summarise
 from sim.results.run_dir import write_run
-from sim.runner import RunOptions, execute
 from sim.scenario import load
 
 LEVELS = ["announced", "0.5", "0.7", "0.9", "1.0"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.calendar import Calendar, parse_month
+from sim.core.calendar import Calendar, parse_month
 from sim.model import paths
 
 CAL = Calendar(parse_month("2023-03"), parse_month("2027-12"))  # a partial first year

@@ -82,3 +82,13 @@ def test_hbm_rules_give_the_same_bits_for_levels_as_axes_or_as_flat_columns(need
         flat = rule(need.reshape(3, -1), np.broadcast_to(value, need.shape).reshape(3, -1),
                     stock.reshape(-1))
         np.testing.assert_array_equal(rule(need, value, stock), flat.reshape(need.shape))
+
+
+def test_the_rules_a_scenario_may_name_are_the_rules_the_model_implements():
+    # the scenario layer declares the names (it may not import the model); the model
+    # implements them: a name on one side only is a scenario that loads but cannot run
+    from sim.scenario.schema import ALLOCATIONS, Memory
+
+    assert set(ALLOCATION_RULES) == set(ALLOCATIONS)
+    memory_choices = Memory.__dataclass_fields__["allocation"].metadata["choices"]
+    assert set(HBM_RULES) == set(memory_choices)

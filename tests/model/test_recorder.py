@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.metrics import names
+from sim.core.metrics import names
 from sim.model.model import Model, ModelOptions
 from sim.model.recorder import ANNUAL, RecordOptions, RowFilter, narrow
 from sim.scenario import load

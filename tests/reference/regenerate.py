@@ -39,8 +39,8 @@ def reference_csv() -> str:
 def effects_reference_csv() -> str:
     """The effects.csv text of the reference explanation, made now."""
     sys.path.insert(0, str(ROOT))
-    from sim.explain.measure import ExplainOptions, measure
-    from sim.explain.table import effects_csv
+    from sim.experiments.explain.measure import ExplainOptions, measure
+    from sim.results.effects import effects_csv
     from sim.scenario import load
 
     scenario = load(ROOT / SETTINGS["scenario"])

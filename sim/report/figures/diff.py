@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.metrics import metric as metric_entry
+from sim.core.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.drivers import Breakdown
 from sim.report.figures.axes import legend_axes, year_axis

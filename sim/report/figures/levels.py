@@ -6,8 +6,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from sim.metrics import EFFECT_LABELS, EFFECTS, M
-from sim.metrics import metric as metric_entry
+from sim.core.metrics import EFFECT_LABELS, EFFECTS, M
+from sim.core.metrics import metric as metric_entry
 from sim.report.data import Summary
 from sim.report.figures.axes import legend_axes, year_axis
 from sim.report.figures.share import draw_fan, fan_legend, summary_years

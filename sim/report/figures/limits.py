@@ -3,8 +3,8 @@
 The numbers come from effects.csv (``chipsim explain``): each limit is relaxed
 by a small stated amount on the same draws, and the paired change in the
 compute delivered, relative to the baseline and to the relaxation, is its
-elasticity (:mod:`sim.explain.binds`). A limit binds from
-:data:`sim.explain.binds.THRESHOLD`; a negative elasticity means relaxing it
+elasticity (:mod:`sim.results.binds`). A limit binds from
+:data:`sim.results.binds.THRESHOLD`; a negative elasticity means relaxing it
 lowers deliveries.
 """
 
@@ -18,9 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.explain.binds import TARGET, THRESHOLD, Binding, ranking
-from sim.explain.constraints import CONSTRAINTS, LIMITS
-from sim.explain.table import Effects
+from sim.model.constraints import CONSTRAINTS, LIMITS
 from sim.report.figures.axes import legend_axes
 from sim.report.style import (
     COMPACT,
@@ -34,6 +32,8 @@ from sim.report.style import (
     new_figure,
     panel_title,
 )
+from sim.results.binds import TARGET, THRESHOLD, Binding, ranking
+from sim.results.effects import Effects
 
 # The last year is the darkest; earlier years are lighter (the legend names them).
 YEAR_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["sky"], "#B8B8B8", "#DDDDDD")

@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.metrics import SEGMENT_NAMES
+from sim.core.metrics import SEGMENT_NAMES
 from sim.report.data import Summary
 from sim.report.figures.axes import legend_axes, year_axis
 from sim.report.style import (

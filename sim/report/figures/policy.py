@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.calendar import format_month, parse_month
+from sim.core.calendar import format_month, parse_month
 from sim.report.data import Series
 from sim.report.figures.axes import legend_axes, year_axis
 from sim.report.figures.market import PRODUCT_NAMES, SEGMENT_NAMES, pretty

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.metrics import SEGMENT_NAMES, M
+from sim.core.metrics import SEGMENT_NAMES, M
 from sim.report.data import Summary
 from sim.report.figures.axes import legend_axes
 from sim.report.figures.market import pretty

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from sim.calendar import parse_month
+from sim.core.calendar import parse_month
 from sim.experiments.methods import Method, method_of_columns
 from sim.report.figures.axes import legend_axes
 from sim.report.style import (
