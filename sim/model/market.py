@@ -172,7 +172,7 @@ class Market:
             share = ratio(total(c[age] for c in covered if age < len(c)), compute * utilisation,
                           0.0)
             for segment in self.segments:
-                if age < len(segment.backlog.buckets):
+                if age < segment.backlog.months:
                     segment.prefill(age, segment.wanted_domestic * share)
 
     def plan(self) -> None:

@@ -186,7 +186,7 @@ class Model:
                         for n, s in scenario.segments.items()], axis=1)
         shares = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
         options = SegmentOptions(self.cal, self.rows,
-                                 int(scenario.market.backlog_months.central),
+                                 int(scenario.market.backlog_months.central), self.env,
                                  priced=scenario.demand.budget_usd is not None)
         segments = [BuyerSegment(n, s, targets[n], (demand, shares[:, i].copy()), draw, options)
                     for i, (n, s) in enumerate(scenario.segments.items())]

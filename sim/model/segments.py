@@ -12,8 +12,9 @@ import simpy
 from sim.core.calendar import Calendar, parse_month
 from sim.model import paths
 from sim.model.foundry import years
+from sim.model.orders import WaitingOrders
 from sim.model.rng import Draws
-from sim.model.state import Backlog, LevelRows
+from sim.model.state import LevelRows
 from sim.scenario.schema import Demand
 from sim.scenario.schema import Segment as SegmentSpec
 
@@ -70,6 +71,8 @@ def compute_share(units_share: np.ndarray, mix: np.ndarray) -> np.ndarray:
 class SegmentOptions:
     """What every segment of a run shares: the calendar, the level rows, the backlog depth.
 
+    ``env``: the SimPy environment in which unfilled orders wait.
+
     ``priced``: national demand is a budget in USD, turned into H100e each
     month at the price a segment expects to pay (else it is in H100e).
     """
@@ -77,6 +80,7 @@ class SegmentOptions:
     cal: Calendar
     levels: LevelRows
     backlog_months: int
+    env: simpy.Environment
     priced: bool = False
 
 
@@ -111,7 +115,7 @@ class BuyerSegment:
     imports. Imports it cannot get are taken from its stockpile, then
     sought at home (``substitution``) or lost. Chips bought ahead of an
     announced restriction go to the stockpile (``held``). Domestic orders
-    not filled wait in a :class:`Backlog` up to ``backlog_months``, oldest
+    not filled wait (:class:`WaitingOrders`, in SimPy) up to ``backlog_months``, oldest
     served first ("served late"), then lapse. Lapsed orders and lost
     imports are unmet: the market serves ``offshore_share`` of them abroad,
     within the national offshore capacity, and the rest are abandoned.
@@ -141,8 +145,8 @@ class BuyerSegment:
         self.priced = options.priced
         self.levels: LevelRows = options.levels
         self.book = self.levels.hold(OrderBook((self.levels.rows, draw.count)))
-        self.backlog = self.levels.hold(
-            Backlog(options.backlog_months, (self.levels.rows, draw.count), self.levels.track))
+        self.backlog = self.levels.hold(WaitingOrders(
+            options.env, options.backlog_months, (self.levels.rows, draw.count), self.levels.track))
         self.held = self.levels.stock(replications=draw.count)  # bought ahead, H100e
         self.month = 0
         self.needed: np.ndarray | None = None  # this month's demand, H100e (R,) or (levels, R)
@@ -230,9 +234,9 @@ class BuyerSegment:
         self.served_late = got - left
         self.book.filled += got
         new = np.maximum(self.wanted_domestic - left, 0.0)
-        lapsed: np.ndarray = self.backlog.oldest() + self.lost
+        lapsed: np.ndarray = self.backlog.lapse() + self.lost
         self.lost = None
-        self.backlog.age(new)
+        self.backlog.file(new)
         return lapsed
 
     def settle_unmet(self, offshore: np.ndarray, abandoned: np.ndarray) -> None:

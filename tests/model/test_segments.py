@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import simpy
 from small import calendar, draws, fixed
 
 from sim.model import paths
@@ -66,10 +67,18 @@ def segment(levels: LevelRows, quota: float, preference: float, enforcement: flo
     target = np.full((levels.levels, cal.months), quota)
     demand = paths.YearlyCompound(cal, np.full(2, 1200.0), {}, 2)  # 100 H100e a month
     return BuyerSegment("s", spec, target, (demand, np.ones(2)), draws(2),
-                        SegmentOptions(cal, levels, backlog))
+                        SegmentOptions(cal, levels, backlog, simpy.Environment()))
 
 
 MIX = np.ones((2, 1, 2))
+
+
+def next_month(s: BuyerSegment) -> None:
+    """Open the next month on the segment's SimPy clock: what is due then has happened."""
+    env = s.backlog.env
+    env.run(until=env.now + 1)
+    while env.peek() <= env.now:  # the events at the new month's start (run stops before them)
+        env.step()
 
 
 def test_enforcement_scales_the_quota_and_preference_sets_a_floor():
@@ -110,6 +119,7 @@ def test_unfilled_domestic_orders_wait_then_lapse_after_the_backlog_months():
         s.receive_imports(np.zeros((1, 2)), np.zeros((1, 2)))
         got = np.array([[0.0, 150.0]])  # replication 0 gets nothing, 1 gets 150 a month
         lapsed.append(s.receive_domestic(np.minimum(got, s.domestic_orders()))[0])
+        next_month(s)
     np.testing.assert_allclose(lapsed, [[0, 0], [0, 0], [100, 0], [100, 0]])
     np.testing.assert_allclose(s.backlog.imbalance(), 0.0)
 
@@ -143,7 +153,7 @@ def priced_segment(quota: float) -> BuyerSegment:
     target = np.full((1, cal.months), quota)
     budget = paths.YearlyCompound(cal, np.full(2, 14_400.0), {}, 2)
     return BuyerSegment("s", spec, target, (budget, np.ones(2)), draws(2),
-                        SegmentOptions(cal, levels, 2, priced=True))
+                        SegmentOptions(cal, levels, 2, simpy.Environment(), priced=True))
 
 
 def test_a_budget_buys_h100e_at_the_price_of_the_mix_it_wants():
@@ -174,6 +184,7 @@ def test_the_order_book_balances_what_was_placed_against_its_outcomes():
         book = s.book
         np.testing.assert_allclose(
             book.placed, book.filled + book.offshore + book.abandoned + s.backlog.total())
+        next_month(s)
     # replication 0: 50 + 15 substituted domestic orders a month against 30 made; 15 lost
     np.testing.assert_allclose(s.served_late, [[30.0, 0.0]])  # the backlog is served first
     assert s.book.offshore[0, 0] > 0 and s.book.offshore[0, 1] == 0.0

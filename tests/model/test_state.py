@@ -1,14 +1,13 @@
-"""sim.model.state: stocks balance, backlogs serve oldest first, level rows part once."""
+"""sim.model.state: stocks balance, level rows part once."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
+import simpy
 
-from sim.model.state import Backlog, LevelRows, Stock, first_divergence
+from sim.model.orders import WaitingOrders
+from sim.model.state import LevelRows, Stock, first_divergence
 
 
 def test_a_stock_takes_a_fraction_and_keeps_its_balance():
@@ -36,49 +35,17 @@ def test_keeping_a_fraction_is_level_times_the_fraction():
     np.testing.assert_array_equal(stock.taken, [[6.0, 0.0]])
 
 
-def test_a_backlog_serves_its_oldest_orders_first():
-    backlog = Backlog(3, (1, 1))
-    for new in (5.0, 3.0, 2.0):  # filed in months 0, 1, 2: ages 2, 1, 0 now
-        backlog.age(np.array([[new]]))
-    left = backlog.serve(np.array([[6.0]]))
-    assert left.item() == 0.0
-    # the 5 from month 0 is gone, 1 of month 1's 3 served; month 2's 2 untouched
-    ages = [backlog.buckets[backlog.slot(a)].item() for a in range(3)]
-    assert ages == [2.0, 2.0, 0.0]
-    assert backlog.oldest().item() == 0.0
-
-
-def test_orders_older_than_the_backlog_lapse_when_it_ages():
-    backlog = Backlog(2, (1, 1))
-    backlog.age(np.array([[4.0]]))
-    backlog.age(np.array([[1.0]]))
-    assert backlog.oldest().item() == 4.0
-    backlog.age(np.array([[0.0]]))
-    assert backlog.lapsed.item() == 4.0
-    assert backlog.total().item() == 1.0
-    np.testing.assert_array_equal(backlog.imbalance(), 0.0)
-
-
-@given(hnp.arrays(float, (6, 2), elements=st.floats(0, 100)),
-       hnp.arrays(float, (6, 2), elements=st.floats(0, 100)))
-def test_a_backlog_conserves_orders_and_never_goes_negative(filed, served):
-    backlog = Backlog(3, (1, 2))
-    for new, got in zip(filed, served, strict=True):
-        backlog.serve(got[None])
-        backlog.age(new[None])
-        assert (backlog.buckets >= 0).all()
-    np.testing.assert_allclose(backlog.imbalance(), 0.0, atol=1e-9)
-
-
 def test_level_rows_give_every_holder_its_levels_once_the_paths_part():
     rows = LevelRows(levels=3, part_step=5)
     stock = rows.stock(2, replications=4)
-    backlog = rows.hold(Backlog(2, (rows.rows, 4)))
+    backlog = rows.hold(WaitingOrders(simpy.Environment(), 2, (rows.rows, 4)))
+    backlog.file(np.ones((1, 4)))
     stock.put(np.arange(8.0).reshape(2, 1, 4))
     assert stock.level.shape == (2, 1, 4) and rows.rows == 1
     rows.part()
     assert rows.rows == 3
-    assert stock.level.shape == (2, 3, 4) and backlog.buckets.shape == (2, 3, 4)
+    assert stock.level.shape == (2, 3, 4) and backlog.total().shape == (3, 4)
+    assert all(batch.shape == (3, 4) for batch in backlog.oldest_first())
     np.testing.assert_array_equal(stock.level[:, 2], np.arange(8.0).reshape(2, 4))
     np.testing.assert_array_equal(stock.imbalance(), 0.0)
 
@@ -98,27 +65,20 @@ def test_the_first_divergence_is_the_first_month_some_path_differs():
     assert first_divergence([np.array([[0.0], [-0.0]])]) == 0  # compared bit for bit
 
 
-def test_stocks_and_backlogs_without_totals_hold_the_same_levels_bit_for_bit():
+def test_stocks_without_totals_hold_the_same_levels_bit_for_bit():
     rng = np.random.default_rng(1)
     kept, bare = Stock((2, 3)), Stock((2, 3), track=False)
-    orders, loose = Backlog(3, (2, 3)), Backlog(3, (2, 3), track=False)
     for _ in range(8):
-        amount, fraction, new = rng.random((2, 3)), rng.random((2, 3)), rng.random((2, 3))
+        amount, fraction = rng.random((2, 3)), rng.random((2, 3))
         for stock in (kept, bare):
             stock.put(amount)
             stock.take(amount * fraction * 1.5)
             stock.keep_fraction(1 - fraction / 3)
             stock.take_fraction(fraction / 4)
-        served = [backlog.serve(amount) for backlog in (orders, loose)]
-        for backlog in (orders, loose):
-            backlog.age(new)
         np.testing.assert_array_equal(bare.level, kept.level)
-        np.testing.assert_array_equal(loose.buckets, orders.buckets)
-        np.testing.assert_array_equal(served[1], served[0])
-    assert bare.added is None and loose.filed is None
-    for untracked in (bare, loose):
-        with pytest.raises(ValueError, match="track=False"):
-            untracked.imbalance()
+    assert bare.added is None
+    with pytest.raises(ValueError, match="track=False"):
+        bare.imbalance()
 
 
 def test_level_rows_make_stocks_with_or_without_totals_as_asked():
