@@ -109,3 +109,51 @@ def test_a_single_level_row_expands_to_every_level():
     assert [batch.shape for batch in orders.oldest_first()] == [(3, 2)] * 2
     np.testing.assert_array_equal(orders.total(), [[4.0, 6.0]] * 3)
     np.testing.assert_array_equal(orders.imbalance(), 0.0)
+
+
+def test_untracked_orders_keep_none_of_the_three_totals():
+    loose = WaitingOrders(simpy.Environment(), 2, (1, 1), track=False)
+    assert loose.filed is None and loose.served is None and loose.lapsed is None
+
+
+def test_a_warm_start_order_of_age_0_waits_all_but_the_filing_month():
+    orders = WaitingOrders(simpy.Environment(), 2, (1, 1))
+    orders.prefill(0, np.array([[4.0]]))  # placed just before the run: closes in month 1
+    assert month(orders, 0.0, 0.0) == (0.0, 0.0)
+    assert month(orders, 1.0, 0.0) == (0.0, 3.0)
+
+
+def test_a_warm_start_order_is_served_before_the_first_months_orders():
+    orders = WaitingOrders(simpy.Environment(), 3, (1, 1))
+    orders.prefill(1, np.array([[5.0]]))  # older: closes in month 1
+    orders.file(np.array([[7.0]]))  # month 0's: closes in month 3
+    orders.serve(np.array([[5.0]]))
+    assert [batch.item() for batch in orders.oldest_first()] == [0.0, 0.0, 7.0]
+
+
+def test_orders_filed_for_the_same_month_are_one_batch_that_closes_once():
+    orders = WaitingOrders(simpy.Environment(), 3, (1, 1))
+    orders.prefill(1, np.array([[2.0]]))
+    orders.prefill(1, np.array([[3.0]]))
+    assert orders.total().item() == 5.0 and len(orders.open) == 1
+    assert month(orders, 0.0, 0.0) == (0.0, 0.0)
+    assert month(orders, 0.0, 0.0) == (0.0, 5.0)  # closed once, with both
+
+
+def test_whole_numbers_of_orders_are_held_as_floats():
+    orders = WaitingOrders(simpy.Environment(), 2, (1, 1))
+    orders.file(np.array([[3]]))
+    next_month(orders.env)
+    assert orders.serve(np.array([[1.5]])).item() == 0.0
+    assert orders.total().item() == 1.5
+
+
+def test_the_total_adds_the_youngest_batches_first():
+    # floating point: 1e16 + 1 + 1 rounds to 1e16, 1 + 1 + 1e16 does not; the order is the
+    # one the ring of buckets used, so totals are the same bit for bit
+    orders = WaitingOrders(simpy.Environment(), 3, (1, 1))
+    orders.prefill(1, np.array([[1e16]]))
+    orders.file(np.array([[1.0]]))
+    next_month(orders.env)
+    orders.file(np.array([[1.0]]))
+    assert orders.total().item() == 1.0 + 1.0 + 1e16
