@@ -35,3 +35,23 @@ def test_only_a_small_discovery_carries_a_caveat():
     assert "CAUTION, small sample" in small and f"only {SMALL_DISCOVERY - 1} points" in small
     assert prim_caveat([trajectory(0.0, float(SMALL_DISCOVERY), 12.0)]) == ""
     assert prim_caveat([]) == ""
+
+
+def test_the_sweep_tornado_carries_the_report_s_source_line():
+    from sim.report.data import SweepData
+    from sim.report.document import FigureBlock
+    from sim.report.experiments import experiment_sections
+    from sim.report.style import house_style
+
+    points = [{"point": float(i), "strong": i / 9, "weak": (i * 7 % 10) / 9} for i in range(10)]
+    results = [{"metric": "domestic_share_units", "region": "national", "period": "2027",
+                "quota": "announced", "point": p["point"], "p50": 0.5 + 0.3 * p["strong"]}
+               for p in points]
+    data = RunData(Path("sweep"), {"quota_levels": ["announced"]},
+                   sweep=SweepData(points, ["strong", "weak"], results))
+    blocks = [b for s in experiment_sections(data, "Source: a sweep", "2027") for b in s.blocks
+              if isinstance(b, FigureBlock)]
+    assert [b.key for b in blocks] == ["tornado"]
+    with house_style():
+        fig = blocks[0].make(compact=False)
+    assert fig.get_supxlabel() == "Source: a sweep"
