@@ -198,3 +198,14 @@ def test_reruns_that_reproduce_the_stored_values_leave_no_note_even_where_a_shar
     (note,) = reproduction_notes(a, b, SimpleNamespace(endpoints={"a": changed, "b": nan_too}),
                                  "announced", 2026, list(HEADLINE_METRICS))
     assert note.startswith("Rerunning a today does not reproduce its stored values")
+
+
+def test_the_changes_table_lists_each_changed_parameter_under_sentence_case_headings(runs):
+    from sim.report.diff_doc import changes_table
+
+    result = compare(runs["a"], runs["b"], drivers="none")
+    table = changes_table(result)
+    assert [row[1] for row in table.rows] == result.changed
+    assert table.columns[2:4] == [f"A: {result.a.name}", f"B: {result.b.name}"]
+    for heading in table.columns[:2] + table.columns[4:]:  # as every report table's
+        assert heading == heading[0].upper() + heading[1:].lower(), heading
