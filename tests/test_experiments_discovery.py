@@ -39,6 +39,15 @@ def test_covering_stops_when_too_few_cases_are_left_or_all_are_cases(points):
     assert discover(_inputs(points), few) == []
 
 
+def test_discover_shows_progress_on_stderr_only_when_asked(points, capsys, monkeypatch):
+    monkeypatch.setenv("CHIPSIM_PROGRESS", "lines")  # plain lines from the first update
+    cases = points[:, 0] > 0.7
+    discover(_inputs(points), cases, boxes=1)
+    assert capsys.readouterr() == ("", "")  # a library call stays silent by default
+    discover(_inputs(points), cases, boxes=1, shown=True)
+    out, err = capsys.readouterr()
+    assert out == "" and "discover (box 1)" in err
+
 def test_read_inputs_refuses_what_is_not_a_finished_sweep(tmp_path):
     with pytest.raises(DiscoverError, match="not a finished sweep .*chipsim sweep"):
         read_inputs(tmp_path)
