@@ -16,7 +16,9 @@ a JSON object:
 * ``ready``: a directory where each paused process creates ``POINT-PID``;
 * ``go``: a file whose appearance lets paused processes go on (absent: they
   wait until killed);
-* ``no_exchange``: replace directories by two renames (as without renameat2).
+* ``no_exchange``: replace directories by two renames (as without renameat2);
+* ``no_death_signal``: forked workers get no parent-death signal (as off Linux),
+  so only the lifeline (:mod:`sim.lifeline`) can end them when the parent dies.
 
 The test waits for the ready files (an event, not a delay), then acts.
 """
@@ -57,6 +59,9 @@ def install() -> None:
     if SPEC.get("no_exchange"):  # as on a system without renameat2
         import sim.results.atomic as atomic
         atomic.exchange = lambda source, target: False
+    if SPEC.get("no_death_signal"):  # as where PR_SET_PDEATHSIG does not exist
+        import sim.lifeline as lifeline
+        lifeline.parent_death_signal = lambda: None
     if point == "simulate":
         import sim.interfaces.runner as runner
         real = runner.simulate

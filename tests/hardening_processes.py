@@ -68,17 +68,19 @@ class Started:
 
 
 def start(args: list[str], workdir: Path, point: str | None = None, nth: int = 1,
-          release: bool = False, no_exchange: bool = False) -> Started:
+          release: bool = False, no_exchange: bool = False,
+          no_death_signal: bool = False) -> Started:
     """Start ``chipsim ARGS`` pausing at ``point`` (see tests/hardening_child.py).
 
     ``no_exchange``: replace directories by two renames, as where the OS has no exchange.
+    ``no_death_signal``: forked workers get no parent-death signal, as off Linux.
     """
     tag = uuid.uuid4().hex
     ready = workdir / f"ready-{tag[:8]}"
     ready.mkdir()
     go = workdir / f"go-{tag[:8]}"
     spec = {"point": point, "nth": nth, "ready": str(ready), "go": str(go),
-            "no_exchange": no_exchange}
+            "no_exchange": no_exchange, "no_death_signal": no_death_signal}
     if release:
         go.write_text("")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(CHILD.parent)]),

@@ -161,3 +161,51 @@ def test_diff_output_is_checked_before_any_work(runs, tmp_path, monkeypatch, whe
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and str(tmp_path) in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing written
+
+
+def test_summary_text_puts_a_blank_line_between_its_heading_and_the_table(runs):
+    from sim.report.diff import summary_text
+
+    lines = summary_text(compare(runs["a"], runs["again"])).split("\n")
+    assert lines[0].startswith("Paired comparison, B = ") and lines[2] == ""
+    assert lines[3].split()[:3] == ["metric", "mean", "A"]
+
+
+def test_reruns_that_reproduce_the_stored_values_leave_no_note_even_where_a_share_is_nan():
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from sim.report.data import RunData
+    from sim.report.diff import reproduction_notes
+    from sim.report.paired import HEADLINE_METRICS
+
+    share = np.array([[[0.5, 0.6], [np.nan, 0.7], [0.4, 0.8]]])  # (level, replication, year)
+    stored = {"quota_levels": np.array(["announced"]), "years": np.array([2026, 2027]),
+              f"national.{HEADLINE_METRICS[0]}": share}
+    a, b = RunData(Path("a"), {}, replicates=stored), RunData(Path("b"), {}, replicates=stored)
+    rerun = np.zeros((len(HEADLINE_METRICS), 3))
+    rerun[0] = share[0, :, 1]
+    same = SimpleNamespace(endpoints={"a": rerun, "b": rerun})
+    assert reproduction_notes(a, b, same, "announced", 2027, list(HEADLINE_METRICS)) == []
+    nan_too = rerun.copy()
+    nan_too[0] = share[0, :, 0]  # the first year's values, NaN included: reproduced
+    stored_2026 = reproduction_notes(a, b, SimpleNamespace(endpoints={"a": nan_too,
+                                                                     "b": nan_too}),
+                                     "announced", 2026, list(HEADLINE_METRICS))
+    assert stored_2026 == []
+    changed = nan_too.copy()
+    changed[0, 0] += 0.01
+    (note,) = reproduction_notes(a, b, SimpleNamespace(endpoints={"a": changed, "b": nan_too}),
+                                 "announced", 2026, list(HEADLINE_METRICS))
+    assert note.startswith("Rerunning a today does not reproduce its stored values")
+
+
+def test_the_changes_table_lists_each_changed_parameter_under_sentence_case_headings(runs):
+    from sim.report.diff_doc import changes_table
+
+    result = compare(runs["a"], runs["b"], drivers="none")
+    table = changes_table(result)
+    assert [row[1] for row in table.rows] == result.changed
+    assert table.columns[2:4] == [f"A: {result.a.name}", f"B: {result.b.name}"]
+    for heading in table.columns[:2] + table.columns[4:]:  # as every report table's
+        assert heading == heading[0].upper() + heading[1:].lower(), heading

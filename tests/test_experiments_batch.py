@@ -86,3 +86,17 @@ def test_probe_finds_draws_and_rows(baseline):
     assert CEILING in seen.drawn and "events.h200_customs_release.date" in seen.drawn
     assert "market.backlog_months" not in seen.drawn  # read as a whole number, not drawn
     assert ("domestic_share_units", "national", "2027") in seen.rows
+
+
+def test_points_are_summarised_one_by_one_over_leading_axes_each_as_if_alone():
+    from sim.experiments.batch import summarise_points
+    from sim.model.stats import summarise
+
+    points, reps = 3, 5
+    values = np.random.default_rng(4).random((2, 4, points * reps))
+    values[1, 2, reps + 1] = np.nan  # point 1 holds a NaN: its own, NaN-aware statistics
+    out = summarise_points(values, points, reps)
+    assert out.shape == (2, 4, 6 * points)
+    for p in range(points):
+        alone = summarise(values[..., p * reps:(p + 1) * reps])
+        np.testing.assert_array_equal(out[..., 6 * p:6 * (p + 1)], alone)

@@ -73,3 +73,10 @@ def test_replications_one_when_nothing_varies_else_asked_with_a_note():
     varying = [f"p{i}" for i in range(10)]
     assert design.replications(None, varying, 100, notes) == 100
     assert "10 uncertain parameters" in notes[-1] and "and 2 more" in notes[-1]
+
+
+def test_a_set_value_outside_the_schema_limits_is_refused_naming_the_file_and_the_path(baseline):
+    with pytest.raises(ScenarioError) as caught:
+        design.parse_sets(baseline, [(CEILING, ["0.5", "1.5"])], "scenarios/mine.toml")
+    assert caught.value.path == CEILING and caught.value.file == "scenarios/mine.toml"
+    assert "scenarios/mine.toml" in str(caught.value) and CEILING in str(caught.value)

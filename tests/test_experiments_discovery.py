@@ -39,6 +39,27 @@ def test_covering_stops_when_too_few_cases_are_left_or_all_are_cases(points):
     assert discover(_inputs(points), few) == []
 
 
+def test_discover_shows_progress_on_stderr_only_when_asked(points, capsys, monkeypatch):
+    monkeypatch.setenv("CHIPSIM_PROGRESS", "lines")  # plain lines from the first update
+    cases = points[:, 0] > 0.7
+    discover(_inputs(points), cases, boxes=1)
+    assert capsys.readouterr() == ("", "")  # a library call stays silent by default
+    discover(_inputs(points), cases, boxes=1, shown=True)
+    out, err = capsys.readouterr()
+    assert out == "" and "discover (box 1)" in err
+
 def test_read_inputs_refuses_what_is_not_a_finished_sweep(tmp_path):
     with pytest.raises(DiscoverError, match="not a finished sweep .*chipsim sweep"):
         read_inputs(tmp_path)
+
+
+def test_a_points_cell_is_read_by_its_parameter_kind_and_a_bad_one_names_its_line(tmp_path):
+    from sim.calendar import parse_month
+    from sim.experiments.discovery import _cell
+    from sim.results.reading import DamagedFile
+
+    assert _cell("2026-03", "date", tmp_path, 2) == float(parse_month("2026-03"))
+    assert (_cell("true", "bool", tmp_path, 2), _cell("false", "bool", tmp_path, 2)) == (1.0, 0.0)
+    assert _cell("0.25", "number", tmp_path, 2) == 0.25
+    with pytest.raises(DamagedFile, match=r"points\.csv.*line 7: expected a date value"):
+        _cell("March", "date", tmp_path, 7)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -56,6 +57,17 @@ def test_workers_above_the_cpu_count_are_capped_with_a_note(monkeypatch):
     notes.clear()
     assert evaluators.make(2, None, notes.append).workers == 2 and notes == []
 
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_runs_each_worker_in_a_process_of_its_own():
+    # much of the model is Python holding the GIL: threads of one process would mostly
+    # take turns, so each worker gets a process of its own
+    evaluator = evaluators.DaskEvaluator.connect("local", workers=2)
+    try:
+        pids = evaluator.client.run(os.getpid)  # {worker address: its process id}
+        assert len(pids) == 2 and len(set(pids.values()) | {os.getpid()}) == 3
+    finally:
+        evaluator.close()
 
 def dask(workers: int, monkeypatch):
     from distributed import Client, LocalCluster

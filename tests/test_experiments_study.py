@@ -44,3 +44,17 @@ def test_plan_fixes_a_reproducible_design_in_the_distributions_range():
     for b in batches:
         np.testing.assert_array_equal(b.values[PARAMS[1]], study.values[b.points, 1])
     np.testing.assert_array_equal(plan(options).values, study.values)
+
+
+def test_every_design_column_of_sample_parquet_is_documented_with_a_unit():
+    from sim.experiments.study import sample_docs, sample_table
+
+    study = plan(StudyOptions(FILE, method="morris", n=2, params=PARAMS, seed=5))
+    docs = sample_docs(study)
+    columns = [c for c in sample_table(study).column_names if c != "point"]
+    assert sorted(docs) == sorted(columns)
+    for path in PARAMS:
+        unit, text = docs[path]
+        assert unit and path in text
+        unit, text = docs[f"unit.{path}"]  # SALib's input: a coordinate of the unit cube
+        assert unit.startswith("share") and unit.endswith("[0, 1]") and path in text

@@ -174,3 +174,16 @@ def test_the_manifest_records_the_evaluator_and_what_varies(small_plan, tmp_path
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["evaluator"] == {"kind": "local pool", "workers": 2, "restarts": 0}
     assert manifest["varying_within_point"] == small_plan.varying
+
+
+def test_a_failed_sweep_says_what_it_keeps_for_resume_only_once_it_started(tmp_path):
+    from sim.experiments.sweep import saved_note
+
+    out = tmp_path / "sweep"
+    assert saved_note(out) is None  # nothing started: nothing to resume
+    RunStore(out).open({"seed": 1}, "point\n0\n", resume=False, force=False)
+    assert saved_note(out) == ("the sweep directory is kept (no batch finished yet): rerun "
+                               "with --resume")
+    (out / "batches" / "b000000.npz").write_bytes(b"")
+    (out / "batches" / "b000003.npz").write_bytes(b"")
+    assert saved_note(out) == "2 finished batches are saved: rerun with --resume"

@@ -174,6 +174,26 @@ def test_a_blocked_run_needs_memory_for_its_blocks_not_its_replications():
     assert budget.blocked_bytes(size, block, workers=2) > blocked  # a block per worker
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads /proc/self/status")
+def test_room_under_an_address_space_limit_is_the_limit_less_what_is_mapped(monkeypatch):
+    import resource
+
+    limit = 1 << 46  # 64 TiB: far above what this process maps
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (limit, resource.RLIM_INFINITY))
+
+    def mapped() -> int:
+        status = Path("/proc/self/status").read_text().splitlines()
+        return next(int(x.split()[1]) * 1024 for x in status if x.startswith("VmSize:"))
+
+    before = mapped()
+    (room,) = budget.address_room()
+    after = mapped()
+    assert limit - after - budget.GiB <= room <= limit - before + budget.GiB
+    assert room < limit - 16 * 2**20  # a Python process maps more than 16 MiB
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (resource.RLIM_INFINITY,) * 2)
+    assert budget.address_room() == []  # no limit: no room to report
+
+
 def test_block_replications_fit_the_budget():
     scenario = load(BASELINE)
     for levels in (1, 5):

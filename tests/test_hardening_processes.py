@@ -94,10 +94,16 @@ def test_sigkill_of_a_force_replacement_keeps_the_old_run_or_the_new(tmp_path, p
     assert staging_leftovers(tmp_path) == []
 
 
-def test_sigkill_of_run_workers_leaves_no_process(tmp_path):
-    """Issue 13: the forked worker of `run --workers 2` outlived a SIGKILL of its parent."""
+@pytest.mark.parametrize("death_signal", [True, False])
+def test_sigkill_of_run_workers_leaves_no_process(tmp_path, death_signal):
+    """Issue 13: the forked worker of `run --workers 2` outlived a SIGKILL of its parent.
+
+    Without the parent-death signal (as off Linux) only the lifeline the
+    workers watch can end them: this checks the lifeline on its own.
+    """
     out = tmp_path / "run"
-    started = start(WORKERS_RUN + ["--out", str(out)], tmp_path, "share")
+    started = start(WORKERS_RUN + ["--out", str(out)], tmp_path, "share",
+                    no_death_signal=not death_signal)
     paused = started.wait_paused(2)  # the two forked workers, one block each
     assert len({name.split("-")[1] for name in paused}) == 2
     started.kill()

@@ -23,6 +23,7 @@ from sim.report.figures.share import (
     ecdf_distance,
     ecdf_groups,
     fan_chart,
+    fan_legend,
     reach_probabilities,
     share_ecdf,
 )
@@ -49,6 +50,7 @@ def check_frame(fig: Figure, title_word: str) -> None:
     """Every figure: a title, the source line, and it draws without error."""
     assert isinstance(fig, Figure)
     assert title_word.lower() in fig.get_suptitle().lower()
+    assert fig.get_suptitle()[:1].isupper()  # a title starts with a capital, like a sentence
     assert fig.get_supxlabel() == SOURCE
     fig.canvas.draw()
 
@@ -71,6 +73,10 @@ def test_fan_chart_has_bands_medians_targets_per_level(data, compact):
     assert len(diamonds) == len(share_targets)
     labels = {ax.get_ylabel() for ax in axes if ax.get_ylabel()}
     assert "Announced quotas" in labels and "100% quota" in labels
+    legend = [t.get_text() for ax in fig.axes if ax.get_legend()
+              for t in ax.get_legend().get_texts()]
+    (source_range,) = [t for t in legend if t.startswith("Source range")]
+    assert ("\n" in source_range) == compact  # long labels on two lines in the narrow figure
 
 
 def test_ecdf_draws_one_curve_per_distinct_distribution():
@@ -150,6 +156,20 @@ def test_policy_timeline_marks_every_event_fab_and_quota_deadline(data):
         assert " ".join(mark.text.split()) in key
 
 
+@pytest.mark.parametrize("compact", [False, True])
+def test_policy_lanes_are_named_once_beside_their_rows_or_inside_a_narrow_plot(data, compact):
+    scenario = data.scenario()
+    projection = data.summary.series("domestic_share_units", "announced", kind="month")
+    with house_style():
+        fig = policy_timeline(scenario, projection, SOURCE, compact=compact)
+    check_frame(fig, "timeline")
+    lanes = data_axes(fig)[1]
+    beside = [t.get_text() for t in lanes.get_yticklabels() if t.get_text()]
+    inside = [t.get_text() for t in lanes.texts if t.get_horizontalalignment() == "left"]
+    named = inside if compact else beside
+    assert len(named) == len(set(named)) == len(lanes.get_yticks()) > 0
+    assert not (beside if compact else inside)
+
 def test_sensitivity_bars_rank_sobol_and_morris_with_intervals():
     sobol = [{"parameter": "a.b", "S1": 0.1, "S1_conf": 0.02, "ST": 0.2, "ST_conf": 0.03},
              {"parameter": "c.d", "S1": 0.5, "S1_conf": 0.05, "ST": 0.7, "ST_conf": 0.04}]
@@ -216,3 +236,12 @@ def test_a_limit_label_starts_with_a_capital_and_keeps_the_rest():
     from sim.report.figures.limits import capital
     assert capital("memory (HBM)") == "Memory (HBM)"
     assert capital("") == ""
+
+
+def test_the_fan_legend_keys_the_quota_line_only_where_a_quota_level_is_drawn():
+    def labels(levels, lever_start):
+        return [h.get_label() for h in fan_legend(levels, "announced", [], lever_start)]
+
+    assert "Quota level applies" in labels(["announced", "0.5"], 2026.0)
+    assert "Quota level applies" not in labels(["announced"], 2026.0)  # no level line drawn
+    assert "Quota level applies" not in labels(["announced", "0.5"], None)  # no lever

@@ -91,6 +91,7 @@ def test_limits_chart_shows_a_negative_effect_left_of_zero():
                        for name, mean in means.items()])
     with house_style():
         fig = limits_chart(effects, "announced", ["2027"], SOURCE)
+    assert fig.get_suptitle().startswith("What limits deliveries")  # a capital, like a sentence
     (ax,) = [a for a in fig.axes if a.axison]
     widths = [p.get_width() for p in ax.containers[0].patches]
     assert widths == pytest.approx([0.5, -0.3, 0.0, 0.05, 0.2, 0.0, 0.15])

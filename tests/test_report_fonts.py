@@ -203,6 +203,8 @@ def test_other_warnings_pass_through_unchanged():
 def test_scripts_are_named_from_unicode():
     assert [style.script(c) for c in "华そカ민ㄅAक"] == [
         "Han", "Kana", "Kana", "Hangul", "Bopomofo", "Latin", "Devanagari"]
+    # characters of no script (arrows, math signs) share one group, not one per name
+    assert [style.script(c) for c in "→≤€"] == ["symbols"] * 3
 
 
 def test_the_ci_installs_the_font():

@@ -294,3 +294,7 @@ def test_the_new_figures_keep_to_the_figure_contract(compact):
                  if t.get_text().strip() and t is not fig._supxlabel]
         assert texts and min(t.get_fontsize() for t in texts) >= 8.5
         assert fig.get_figwidth() == (COMPACT if compact else WIDE)
+        # the height goes to the data: a legend row is shorter than any panel it keys
+        panels = [a.get_position().height for a in fig.axes if a.axison]
+        legends = [a.get_position().height for a in fig.axes if not a.axison]
+        assert panels and all(h < min(panels) for h in legends)

@@ -32,6 +32,17 @@ def test_claim_creates_parents_locks_and_removes_empty_parents_on_exit(tmp_path)
     assert not (tmp_path / "a").exists()  # left empty: the command wrote nothing
 
 
+def test_claim_locks_where_the_os_has_no_o_nofollow(tmp_path, monkeypatch):
+    monkeypatch.delattr(os, "O_NOFOLLOW", raising=False)  # as on a platform without it
+    target = tmp_path / "run"
+    with cl.claimed(target) as held:
+        assert held.lock_path.exists()
+        with pytest.raises(OutputRefused, match="another chipsim command is writing"):
+            with cl.claimed(target):
+                pass
+    assert not held.lock_path.exists()
+
+
 def test_claim_keeps_parents_that_hold_the_output(tmp_path):
     target = tmp_path / "a" / "run"
     with cl.claimed(target):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 
 import pytest
 
@@ -49,6 +50,7 @@ def test_move_new_refuses_an_existing_target_even_an_empty_one(tmp_path, monkeyp
     with pytest.raises(FileExistsError) as caught:
         renames.move_new(a, empty)
     assert caught.value.errno == errno.EEXIST
+    assert os.strerror(errno.EEXIST) in str(caught.value) and str(empty) in str(caught.value)
     assert (a / "from_a").exists() and not any(empty.iterdir())
 
 

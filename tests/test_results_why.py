@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from sim.model.stats import STAT_NAMES
-from sim.results.why import paired_change, unmet_change
+from sim.results.why import paired_change, reach_text, unmet_change
 
 
 def row(mean: float) -> list[float]:
@@ -43,3 +43,15 @@ def test_without_effect_rows_the_change_is_the_difference_of_the_means():
     assert math.isnan(paired_change(rows, "domestic_units", "0.5", "1.0", "2027"))
     assert math.isnan(paired_change(rows, "power_mw", "0.5", "1.0", "2027"))  # no effect kept
     assert unmet_change(rows, "0.5", "1.0", "2027") == -10_000.0
+
+
+def test_reach_names_the_segments_a_uniform_level_binds_and_their_share_of_segment_demand():
+    rows = {("0.5", "demand_compute", "national", "2027"): row(1_000.0),  # not a segment
+            ("0.5", "demand_compute", "beijing", "2027"): row(100.0),
+            ("0.5", "demand_compute", "shanghai", "2027"): row(300.0),
+            ("0.5", "demand_compute", "beijing", "2026"): row(900.0)}  # another year
+    assert reach_text(rows, "2027", ("beijing",)) == (
+        "A uniform quota level binds Beijing (25% of 2027 demand), not Shanghai.")
+    assert reach_text(rows, "2027", None) == ""  # reach unknown
+    assert reach_text({k: v for k, v in rows.items() if k[2] == "national"}, "2027",
+                      ("beijing",)) == ""  # no segment rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 
 from sim.core.calendar import format_month
@@ -39,3 +40,12 @@ def test_baseline_dumps_to_json_and_hashes_stably(baseline):
     assert len(digest) == 64 and digest == scenario_hash(baseline)
     changed = dataclasses.replace(baseline, name=baseline.name + "-x")
     assert scenario_hash(changed) != digest
+
+
+def test_the_hash_is_the_sha256_of_the_compact_sorted_json_a_reader_can_recompute(baseline):
+    # The canonical form is a contract: every stored manifest's scenario_hash, and the
+    # settings a sweep's --resume compares, were computed with it, and anyone can check
+    # a manifest's hash against its own scenario tree without chipsim.
+    tree = json.loads(json.dumps(to_raw(baseline)))  # as manifest.json stores it
+    canonical = json.dumps(tree, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert scenario_hash(baseline) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
