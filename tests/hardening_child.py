@@ -18,7 +18,7 @@ a JSON object:
   wait until killed);
 * ``no_exchange``: replace directories by two renames (as without renameat2);
 * ``no_death_signal``: forked workers get no parent-death signal (as off Linux),
-  so only the lifeline (:mod:`sim.lifeline`) can end them when the parent dies.
+  so only the lifeline (:mod:`sim.core.lifeline`) can end them when the parent dies.
 
 The test waits for the ready files (an event, not a delay), then acts.
 """
@@ -60,7 +60,7 @@ def install() -> None:
         import sim.results.atomic as atomic
         atomic.exchange = lambda source, target: False
     if SPEC.get("no_death_signal"):  # as where PR_SET_PDEATHSIG does not exist
-        import sim.lifeline as lifeline
+        import sim.core.lifeline as lifeline
         lifeline.parent_death_signal = lambda: None
     if point == "simulate":
         import sim.interfaces.runner as runner

@@ -54,7 +54,7 @@ def test_read_inputs_refuses_what_is_not_a_finished_sweep(tmp_path):
 
 
 def test_a_points_cell_is_read_by_its_parameter_kind_and_a_bad_one_names_its_line(tmp_path):
-    from sim.calendar import parse_month
+    from sim.core.calendar import parse_month
     from sim.experiments.discovery import _cell
     from sim.results.reading import DamagedFile
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.calendar import parse_month
+from sim.core.calendar import parse_month
 from sim.report.assumptions import value_range
 from sim.scenario.dist import Dist
 

@@ -1,10 +1,10 @@
-"""sim.explain.runs: which scenario an explanation added to a finished run uses."""
+"""sim.experiments.explain.runs: which scenario an explanation added to a finished run uses."""
 
 from __future__ import annotations
 
 from chipsim_testing import BASELINE
 
-from sim.explain.runs import same_file_scenario
+from sim.experiments.explain.runs import same_file_scenario
 from sim.scenario import load
 from sim.scenario.dump import scenario_hash
 
