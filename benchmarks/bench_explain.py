@@ -28,8 +28,20 @@ SCENARIO = ROOT / "scenarios" / "baseline.toml"
 
 def one(reps: int, explain: int, out: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one ``chipsim run`` (which must succeed)."""
-    args = [sys.executable, "-m", "sim", "run", str(SCENARIO), "--reps", str(reps),
-            "--explain-reps", str(explain), "--out", str(out), "--force"]
+    args = [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        str(SCENARIO),
+        "--reps",
+        str(reps),
+        "--explain-reps",
+        str(explain),
+        "--out",
+        str(out),
+        "--force",
+    ]
     wall, cpu, _peak = child.measure(args, ROOT)
     return wall, cpu
 
@@ -49,15 +61,18 @@ def main() -> None:
             for count in counts:
                 times[count].append(one(options.reps, count, Path(tmp) / f"run{count}"))
     base = statistics.median(w for w, _ in times[0])
-    print(f"chipsim run, baseline, {options.reps:,} replications x 5 levels, "
-          f"median of {options.runs}")
+    print(
+        f"chipsim run, baseline, {options.reps:,} replications x 5 levels, median of {options.runs}"
+    )
     print(f"{'explain reps':>13} {'wall s':>8} {'range':>13} {'CPU s':>7} {'x no-explain':>13}")
     for count in counts:
         walls = [w for w, _ in times[count]]
         cpu = statistics.median(c for _, c in times[count])
         wall = statistics.median(walls)
-        print(f"{count:>13,} {wall:>8.2f} {min(walls):>6.2f}-{max(walls):<6.2f} {cpu:>7.2f} "
-              f"{wall / base:>12.2f}x")
+        print(
+            f"{count:>13,} {wall:>8.2f} {min(walls):>6.2f}-{max(walls):<6.2f} {cpu:>7.2f} "
+            f"{wall / base:>12.2f}x"
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}; goal: default at most 2.00x")
 
 

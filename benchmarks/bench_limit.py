@@ -23,8 +23,10 @@ import child  # benchmarks/child.py: this script's folder is on sys.path
 ROOT = Path(__file__).resolve().parent.parent
 PERF = ROOT.parent / "shared" / "perf"
 LEVELS = ["--quota", "0.5", "--quota", "0.7", "--quota", "0.9", "--quota", "1.0"]
-TOY = ("import sys; sys.path.insert(0, {perf!r}); import numpy_limit as pm; "
-       "[pm.run_numpy(10000, s, s) for s in range(4)]")
+TOY = (
+    "import sys; sys.path.insert(0, {perf!r}); import numpy_limit as pm; "
+    "[pm.run_numpy(10000, s, s) for s in range(4)]"
+)
 
 
 def measure(args: list[str]) -> tuple[float, float, float]:
@@ -38,11 +40,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
     with tempfile.TemporaryDirectory() as tmp:
-        chipsim = [sys.executable, "-m", "sim", "run", "scenarios/baseline.toml", "--reps",
-                   "10000", "--seed", "3", *LEVELS, "--force", "--out", f"{tmp}/perf"]
-        commands = {"chipsim run (explained)": chipsim,
-                    "chipsim run --explain-reps 0": [*chipsim, "--explain-reps", "0"],
-                    "numpy limit": [sys.executable, "-c", TOY.format(perf=str(PERF))]}
+        chipsim = [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            "scenarios/baseline.toml",
+            "--reps",
+            "10000",
+            "--seed",
+            "3",
+            *LEVELS,
+            "--force",
+            "--out",
+            f"{tmp}/perf",
+        ]
+        commands = {
+            "chipsim run (explained)": chipsim,
+            "chipsim run --explain-reps 0": [*chipsim, "--explain-reps", "0"],
+            "numpy limit": [sys.executable, "-c", TOY.format(perf=str(PERF))],
+        }
         got: dict[str, list[tuple[float, float, float]]] = {k: [] for k in commands}
         print(f"load average before: {os.getloadavg()[0]:.2f}")
         for _ in range(runs):
@@ -55,8 +72,10 @@ def main() -> None:
         wall = statistics.median(w for w, _, _ in values)
         cpu = statistics.median(c for _, c, _ in values)
         print(f"{name:<30} {wall:>7.2f} {cpu:>7.2f} {cpu / toy:>11.2f}x")
-    print(f"peak RSS of any child: {max(m for v in got.values() for _, _, m in v):.0f} MB; "
-          f"load average after: {os.getloadavg()[0]:.2f}")
+    print(
+        f"peak RSS of any child: {max(m for v in got.values() for _, _, m in v):.0f} MB; "
+        f"load average after: {os.getloadavg()[0]:.2f}"
+    )
 
 
 if __name__ == "__main__":

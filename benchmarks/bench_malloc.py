@@ -26,8 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"  # the one varied parameter
-SETTINGS = {"plain": ({}, False), "dask": ({"MALLOC_TRIM_THRESHOLD_": "65536"}, False),
-            "restored": ({"MALLOC_TRIM_THRESHOLD_": "65536"}, True)}
+SETTINGS = {
+    "plain": ({}, False),
+    "dask": ({"MALLOC_TRIM_THRESHOLD_": "65536"}, False),
+    "restored": ({"MALLOC_TRIM_THRESHOLD_": "65536"}, True),
+}
 
 
 def child(points: int, reps: int, restore: bool) -> dict:
@@ -37,16 +40,29 @@ def child(points: int, reps: int, restore: bool) -> dict:
     from sim.experiments.sweep import SweepOptions, plan
 
     tuned = restore_malloc() if restore else False
-    chosen = plan(SweepOptions(BASELINE, n=points, reps=reps, seed=1, quotas=("announced",),
-                               params=(CEILING,), batch=max(1, points // 4)))
+    chosen = plan(
+        SweepOptions(
+            BASELINE,
+            n=points,
+            reps=reps,
+            seed=1,
+            quotas=("announced",),
+            params=(CEILING,),
+            batch=max(1, points // 4),
+        )
+    )
     assert chosen.job.replications == reps, "the sweep must replicate within a point"
     before = resource.getrusage(resource.RUSAGE_SELF)
     for index in range(chosen.batch_count):
         run_batch(chosen.job, chosen.batch(index))
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"cpu_s": round(cpu, 2), "peak_rss_mib": round(after.ru_maxrss / 1024, 1),
-            "minor_faults": after.ru_minflt - before.ru_minflt, "tuned": tuned}
+    return {
+        "cpu_s": round(cpu, 2),
+        "peak_rss_mib": round(after.ru_maxrss / 1024, 1),
+        "minor_faults": after.ru_minflt - before.ru_minflt,
+        "tuned": tuned,
+    }
 
 
 def main() -> None:
@@ -63,9 +79,22 @@ def main() -> None:
     for repeat in range(args.repeats):
         for name, (env, _) in SETTINGS.items():
             base = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-            out = subprocess.run([sys.executable, __file__, "--child", name, "--points",
-                                  str(args.points), "--reps", str(args.reps)],
-                                 env={**base, **env}, capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    name,
+                    "--points",
+                    str(args.points),
+                    "--reps",
+                    str(args.reps),
+                ],
+                env={**base, **env},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             print(f"{repeat} {name:9s} {out.stdout.strip()}", flush=True)
 
 

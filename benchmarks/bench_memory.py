@@ -81,8 +81,9 @@ print(json.dumps({"rows": pq.read_metadata(out + "/results.parquet").num_rows,
 
 def child(code: str, argument: str) -> dict:
     """Run ``code`` with one argument in a fresh interpreter; return its JSON line."""
-    done = subprocess.run([sys.executable, "-c", code, argument], cwd=ROOT, capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, argument], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -98,18 +99,30 @@ def sweeps() -> None:
 
 def variants(quick: bool) -> list[tuple]:
     """(replications, levels, extra segments, extra products, calendar end) to measure."""
-    axes = [(4000, 16000) if quick else (4000, 16000, 40000), (1, 5), (0, 12), (0, 12),
-            ("2027-12", "2029-12")]
+    axes = [
+        (4000, 16000) if quick else (4000, 16000, 40000),
+        (1, 5),
+        (0, 12),
+        (0, 12),
+        ("2027-12", "2029-12"),
+    ]
     # A half fraction of the full grid (index sums even): every axis still varies.
-    return [tuple(axis[i] for axis, i in zip(axes, index, strict=True))
-            for index in itertools.product(*(range(len(a)) for a in axes))
-            if sum(index) % 2 == 0]
+    return [
+        tuple(axis[i] for axis, i in zip(axes, index, strict=True))
+        for index in itertools.product(*(range(len(a)) for a in axes))
+        if sum(index) % 2 == 0
+    ]
 
 
 def measure(variant: tuple) -> dict:
     """Peak memory of one variant, run in a fresh interpreter."""
-    done = subprocess.run([sys.executable, "-c", CHILD, json.dumps(variant)], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(variant)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -140,9 +153,11 @@ def main() -> None:
     print("}")
     print(f"{'size':<60} {'peak MiB':>9} {'current':>9} {'refit':>9}")
     for size, peak in rows:
-        print(f"{str(tuple(size.__dict__.values())):<60} {peak / 2**20:>9.0f} "
-              f"{budget.run_bytes(size) / 2**20:>9.0f} "
-              f"{budget.run_bytes(size, coefficients) / 2**20:>9.0f}")
+        print(
+            f"{str(tuple(size.__dict__.values())):<60} {peak / 2**20:>9.0f} "
+            f"{budget.run_bytes(size) / 2**20:>9.0f} "
+            f"{budget.run_bytes(size, coefficients) / 2**20:>9.0f}"
+        )
 
 
 if __name__ == "__main__":

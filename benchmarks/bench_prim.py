@@ -47,9 +47,14 @@ def ema_box(x, y, names):
     ema_prim, _ = ema()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        run = ema_prim.Prim(pd.DataFrame(x, columns=names), y.astype(int), threshold=1e-9,
-                            peel_alpha=prim.ALPHA, paste_alpha=prim.PASTE_ALPHA,
-                            mass_min=prim.MIN_MASS)
+        run = ema_prim.Prim(
+            pd.DataFrame(x, columns=names),
+            y.astype(int),
+            threshold=1e-9,
+            peel_alpha=prim.ALPHA,
+            paste_alpha=prim.PASTE_ALPHA,
+            mass_min=prim.MIN_MASS,
+        )
         return run.find_box()
 
 
@@ -60,8 +65,9 @@ def agree(steps, box, names) -> bool:
     for i, step in enumerate(steps):
         limits = box.box_lims[i][names].to_numpy(dtype=float)
         if (step.n, step.k) != (int(table["n"][i]), int(table["k"][i])) or not (
-                np.allclose(limits[0], step.low, rtol=1e-12, atol=0)
-                and np.allclose(limits[1], step.high, rtol=1e-12, atol=0)):
+            np.allclose(limits[0], step.low, rtol=1e-12, atol=0)
+            and np.allclose(limits[1], step.high, rtol=1e-12, atol=0)
+        ):
             return False
     return True
 
@@ -79,18 +85,30 @@ def planted(n: int) -> None:
     box = ema_box(x, y, names)
     theirs = time.perf_counter() - started
     print(f"1. Planted problem, {n:,} points x 10 inputs, {len(steps)} trajectory steps")
-    print(f"   chipsim trajectory {ours:.2f} s, EMA find_box {theirs:.2f} s "
-          f"({theirs / ours:.1f}x); every step identical: {agree(steps, box, names)}")
+    print(
+        f"   chipsim trajectory {ours:.2f} s, EMA find_box {theirs:.2f} s "
+        f"({theirs / ours:.1f}x); every step identical: {agree(steps, box, names)}"
+    )
 
 
 def real_sweep(root: Path, points: int) -> Path:
     out = root / "sweep"
     started = time.perf_counter()
-    execute(SweepOptions(scenario_file=BASELINE, sample="lhs", n=points, seed=20251121,
-                         quotas=("announced",), metrics=("domestic_share_units",)),
-            Execution(out=str(out), progress=False))
-    print(f"\n2. Real sweep: LHS, {points} points over every uncertain parameter of the "
-          f"baseline, 1 replication each ({time.perf_counter() - started:.1f} s)")
+    execute(
+        SweepOptions(
+            scenario_file=BASELINE,
+            sample="lhs",
+            n=points,
+            seed=20251121,
+            quotas=("announced",),
+            metrics=("domestic_share_units",),
+        ),
+        Execution(out=str(out), progress=False),
+    )
+    print(
+        f"\n2. Real sweep: LHS, {points} points over every uncertain parameter of the "
+        f"baseline, 1 replication each ({time.perf_counter() - started:.1f} s)"
+    )
     return out
 
 
@@ -113,21 +131,33 @@ def side_by_side(run_dir: Path) -> None:
     import pandas as pd
 
     theirs_scores, _ = feature_scoring.get_ex_feature_scores(
-        pd.DataFrame(inputs.x, columns=inputs.paths), cases.astype(int),
-        random_state=inputs.seed)
+        pd.DataFrame(inputs.x, columns=inputs.paths), cases.astype(int), random_state=inputs.seed
+    )
     theirs = time.perf_counter() - started
     steps = prim.trajectory(prim.Search.of(inputs.x, cases))
-    print(f"   trajectories: {len(steps)} steps, identical to EMA's: "
-          f"{agree(steps, box, inputs.paths)}")
-    print(f"   whole discovery (boxes, quasi-p, significance, resampling, feature scores): "
-          f"chipsim {ours:.2f} s, EMA {theirs:.2f} s")
+    print(
+        f"   trajectories: {len(steps)} steps, identical to EMA's: "
+        f"{agree(steps, box, inputs.paths)}"
+    )
+    print(
+        f"   whole discovery (boxes, quasi-p, significance, resampling, feature scores): "
+        f"chipsim {ours:.2f} s, EMA {theirs:.2f} s"
+    )
     if not found:
         print("   chipsim: no box beats the base rate")
         return
     show_boxes(inputs, found[0], box)
     show_scores(inputs, scores, theirs_scores)
-    done = discovery.Discovery(target, discovery.DiscoverOptions(str(run_dir), "", find="met"),
-                               inputs, cases, found, scores, 0, run_dir / "discover.csv")
+    done = discovery.Discovery(
+        target,
+        discovery.DiscoverOptions(str(run_dir), "", find="met"),
+        inputs,
+        cases,
+        found,
+        scores,
+        0,
+        run_dir / "discover.csv",
+    )
     print("   chipsim says: " + findings.sentence(done, 1, found[0]))
 
 
@@ -136,12 +166,16 @@ def show_boxes(inputs, found, box) -> None:
     ema_limits = box.box_lims[step]
     ema_qp = box.qp[step]
     stats = box.peeling_trajectory.iloc[step]
-    print(f"   chosen step {step}: chipsim (significant limits) coverage {found.box.coverage:.2f}"
-          f" density {found.box.density:.2f} mass {found.box.mass:.2f} | EMA step {step}: "
-          f"coverage {stats['coverage']:.2f} density {stats['density']:.2f} "
-          f"mass {stats['mass']:.2f}")
-    print(f"   {'parameter':<52} {'chipsim limit':>22} {'qp':>8} {'stability':>12} | "
-          f"{'EMA limit (same step)':>24} {'EMA qp':>8}")
+    print(
+        f"   chosen step {step}: chipsim (significant limits) coverage {found.box.coverage:.2f}"
+        f" density {found.box.density:.2f} mass {found.box.mass:.2f} | EMA step {step}: "
+        f"coverage {stats['coverage']:.2f} density {stats['density']:.2f} "
+        f"mass {stats['mass']:.2f}"
+    )
+    print(
+        f"   {'parameter':<52} {'chipsim limit':>22} {'qp':>8} {'stability':>12} | "
+        f"{'EMA limit (same step)':>24} {'EMA qp':>8}"
+    )
     kept = {(j, s) for j, s in found.quasi_p}
     for name, pair in ema_qp.items():
         j = inputs.paths.index(name)
@@ -155,29 +189,32 @@ def show_boxes(inputs, found, box) -> None:
             qp = f"{found.quasi_p[(j, side)]:.2g}" if (j, side) in kept else "dropped"
             stab = "/".join(f"{v:.0%}" for v in found.stability[j])
             theirs = f"{'>=' if side == 'low' else '<='} " + findings.shown(
-                inputs, j, float(ema_limits[name].iloc[k]), side)
+                inputs, j, float(ema_limits[name].iloc[k]), side
+            )
             print(f"   {name:<52} {ours:>22} {qp:>8} {stab:>12} | {theirs:>24} {pair[k]:8.2g}")
-
 
 
 def show_scores(inputs, ours, theirs) -> None:
     order = np.argsort(-ours)[:5]
     print("   feature scores (extra trees, same seed): chipsim | EMA")
     for j in order:
-        print(f"     {inputs.paths[j]:<56} {ours[j]:.3f} | "
-              f"{float(theirs.loc[inputs.paths[j]].iloc[0]):.3f}")
+        print(
+            f"     {inputs.paths[j]:<56} {ours[j]:.3f} | "
+            f"{float(theirs.loc[inputs.paths[j]].iloc[0]):.3f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="smaller runs (smoke test)")
     args = parser.parse_args()
-    print(f"chipsim PRIM benchmark against EMA Workbench on {os.cpu_count()} cores "
-          f"(load average {os.getloadavg()[0]:.1f}){' [quick]' if args.quick else ''}")
+    print(
+        f"chipsim PRIM benchmark against EMA Workbench on {os.cpu_count()} cores "
+        f"(load average {os.getloadavg()[0]:.1f}){' [quick]' if args.quick else ''}"
+    )
     planted(1000 if args.quick else 5000)
     with tempfile.TemporaryDirectory() as tmp:
         side_by_side(real_sweep(Path(tmp), 128 if args.quick else 256))
-
 
 
 if __name__ == "__main__":

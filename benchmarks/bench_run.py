@@ -60,8 +60,10 @@ def timed(args: list[str]) -> float:
 
 def spread(times: list[float]) -> str:
     """Median with the best and worst of a list of timings."""
-    return (f"median {statistics.median(times):.2f} s (best {min(times):.2f}, "
-            f"worst {max(times):.2f}, n={len(times)})")
+    return (
+        f"median {statistics.median(times):.2f} s (best {min(times):.2f}, "
+        f"worst {max(times):.2f}, n={len(times)})"
+    )
 
 
 WRAPPER = """
@@ -78,8 +80,9 @@ def peak_rss(args: list[str]) -> tuple[float, float | None, float]:
     that command and its workers only (ru_maxrss is in KiB on Linux).
     """
     started = time.perf_counter()
-    wrapper = subprocess.Popen([sys.executable, "-c", WRAPPER, *args], cwd=ROOT,
-                               stdout=subprocess.PIPE, text=True)
+    wrapper = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
     tree = 0.0
     while wrapper.poll() is None:
         tree = max(tree, tree_rss_mb(wrapper.pid) or 0.0)
@@ -106,8 +109,9 @@ def tree_rss_mb(root: int) -> float | None:
         except OSError:
             continue
         parent[int(entry.name)] = int(stat[1])
-        rss[int(entry.name)] = next((int(line.split()[1]) for line in status.splitlines()
-                                     if line.startswith("VmRSS:")), 0)
+        rss[int(entry.name)] = next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
     total, todo = 0, [pid for pid, ppid in parent.items() if ppid == root]
     while todo:
         pid = todo.pop()
@@ -130,8 +134,10 @@ def main() -> None:
     opts = parser.parse_args()
     scale = 10 if opts.quick else 1
     reps, big = 10_000 // scale, 100_000 // scale
-    print(f"machine: {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.2f}; "
-          f"scenario {SCENARIO.relative_to(ROOT)}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.2f}; "
+        f"scenario {SCENARIO.relative_to(ROOT)}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
         start = [timed([*chipsim(), "run", "--help"]) for _ in range(opts.runs)]
@@ -139,27 +145,49 @@ def main() -> None:
         walls = [timed(run_args(reps, FOUR_LEVELS, out, opts.workers)) for _ in range(opts.runs)]
         wall = statistics.median(walls)
         print(f"run, {reps} reps x 4 levels, end to end:  {spread(walls)}")
-        print(f"  = {reps / wall:,.0f} replications/s ({reps * 4 / wall:,.0f} "
-              f"replication-levels/s) including start-up and writing")
+        print(
+            f"  = {reps / wall:,.0f} replications/s ({reps * 4 / wall:,.0f} "
+            f"replication-levels/s) including start-up and writing"
+        )
         model_s = json.loads((out / "manifest.json").read_text())["wall_time_s"]
         print(f"  last run's manifest wall_time_s (load + simulate): {model_s:.2f} s")
         one = peak_rss(run_args(big, ("announced",), out, 1))
-        print(f"peak RSS, {big} reps x 1 level:  largest process {one[0]:.0f} MB, "
-              f"process tree {one[1] or float('nan'):.0f} MB ({one[2]:.1f} s)")
-        five = peak_rss(run_args(big, ("announced", "0.5", "0.7", "0.9", "1.0"), out,
-                                 opts.workers))
-        print(f"peak RSS, {big} reps x 5 levels: largest process {five[0]:.0f} MB, "
-              f"process tree {five[1] or float('nan'):.0f} MB ({five[2]:.1f} s)")
+        print(
+            f"peak RSS, {big} reps x 1 level:  largest process {one[0]:.0f} MB, "
+            f"process tree {one[1] or float('nan'):.0f} MB ({one[2]:.1f} s)"
+        )
+        five = peak_rss(run_args(big, ("announced", "0.5", "0.7", "0.9", "1.0"), out, opts.workers))
+        print(
+            f"peak RSS, {big} reps x 5 levels: largest process {five[0]:.0f} MB, "
+            f"process tree {five[1] or float('nan'):.0f} MB ({five[2]:.1f} s)"
+        )
     print(f"load average after {os.getloadavg()[0]:.2f}\n")
-    rows = [("wall, 10k reps x 4 levels (median)", f"< {TARGET_WALL_S:.1f} s", f"{wall:.2f} s",
-             verdict(wall, TARGET_WALL_S)),
-            ("wall, 10k reps x 4 levels (best)", f"< {TARGET_WALL_S:.1f} s",
-             f"{min(walls):.2f} s", verdict(min(walls), TARGET_WALL_S)),
-            ("peak RSS, 100k reps x 1 level", f"< {TARGET_RSS_MB:.0f} MB", f"{one[0]:.0f} MB",
-             verdict(one[0], TARGET_RSS_MB)),
-            ("peak RSS, 100k reps x 5 levels", f"< {TARGET_RSS_MB:.0f} MB",
-             f"{max(five[0], five[1] or 0):.0f} MB",
-             verdict(max(five[0], five[1] or 0), TARGET_RSS_MB))]
+    rows = [
+        (
+            "wall, 10k reps x 4 levels (median)",
+            f"< {TARGET_WALL_S:.1f} s",
+            f"{wall:.2f} s",
+            verdict(wall, TARGET_WALL_S),
+        ),
+        (
+            "wall, 10k reps x 4 levels (best)",
+            f"< {TARGET_WALL_S:.1f} s",
+            f"{min(walls):.2f} s",
+            verdict(min(walls), TARGET_WALL_S),
+        ),
+        (
+            "peak RSS, 100k reps x 1 level",
+            f"< {TARGET_RSS_MB:.0f} MB",
+            f"{one[0]:.0f} MB",
+            verdict(one[0], TARGET_RSS_MB),
+        ),
+        (
+            "peak RSS, 100k reps x 5 levels",
+            f"< {TARGET_RSS_MB:.0f} MB",
+            f"{max(five[0], five[1] or 0):.0f} MB",
+            verdict(max(five[0], five[1] or 0), TARGET_RSS_MB),
+        ),
+    ]
     if opts.quick:
         print("(--quick: 10x fewer replications; verdicts do not apply)")
     print(f"{'measure':<38}{'target':>10}{'measured':>12}  verdict")

@@ -40,8 +40,24 @@ def command(reps: int, levels: tuple[str, ...], workers: int | None, out: str) -
     """The chipsim run of one configuration."""
     quota = [arg for level in levels for arg in ("--quota", level)]
     extra = [] if workers is None else ["--workers", str(workers)]
-    return [sys.executable, "-m", "sim", "run", "scenarios/baseline.toml", "--reps", str(reps),
-            *quota, *extra, "--explain-reps", "0", "--seed", "3", "--force", "--out", out]
+    return [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        "scenarios/baseline.toml",
+        "--reps",
+        str(reps),
+        *quota,
+        *extra,
+        "--explain-reps",
+        "0",
+        "--seed",
+        "3",
+        "--force",
+        "--out",
+        out,
+    ]
 
 
 def main() -> None:
@@ -50,20 +66,26 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", action="append", choices=sorted(CONFIGS))
     parser.add_argument("--root", type=Path, default=ROOT)
-    parser.add_argument("--tree", action="store_true",
-                        help="peak of the whole process tree (workers summed), sampled each second")
+    parser.add_argument(
+        "--tree",
+        action="store_true",
+        help="peak of the whole process tree (workers summed), sampled each second",
+    )
     args = parser.parse_args()
-    print(f"{'configuration':<26} {'wall s':>8} {'CPU s':>8} "
-          f"{'tree MB' if args.tree else 'peak MB':>8} "
-          f"{'CPU ms / 1k level-reps':>23}")
+    print(
+        f"{'configuration':<26} {'wall s':>8} {'CPU s':>8} "
+        f"{'tree MB' if args.tree else 'peak MB':>8} "
+        f"{'CPU ms / 1k level-reps':>23}"
+    )
     for name in args.only or DEFAULT:
         reps, levels, workers = CONFIGS[name]
         got = []
         for _ in range(args.runs):
             with tempfile.TemporaryDirectory() as tmp:
                 measure = child.measure_tree if args.tree else child.measure_alone
-                got.append(measure(command(reps, levels, workers, f"{tmp}/run"),
-                                   args.root.resolve()))
+                got.append(
+                    measure(command(reps, levels, workers, f"{tmp}/run"), args.root.resolve())
+                )
         wall, cpu, peak = (statistics.median(v) for v in zip(*got, strict=True))
         cells = reps * (len(levels) or 5)
         print(f"{name:<26} {wall:>8.2f} {cpu:>8.2f} {peak:>8.0f} {cpu / cells * 1e6:>23.1f}")

@@ -62,8 +62,9 @@ def sketch_pass(args, kinds, shapes) -> tuple[RowSketch, float, int]:
     sketch = RowSketch(args.rows, args.alpha)
     cpu, peak = 0.0, 0
     for _ in range(args.values // args.block):
-        block = np.stack([draw(g, k, s, args.block)
-                          for g, k, s in zip(gens, kinds, shapes, strict=True)])
+        block = np.stack(
+            [draw(g, k, s, args.block) for g, k, s in zip(gens, kinds, shapes, strict=True)]
+        )
         tracemalloc.reset_peak()
         before = tracemalloc.get_traced_memory()[0] - sketch.nbytes
         start = time.process_time()
@@ -76,8 +77,9 @@ def sketch_pass(args, kinds, shapes) -> tuple[RowSketch, float, int]:
 def exact_row(args, row: int, kind: int, shape: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """numpy's six statistics of one row and the bound of each quantile (NaN for the mean)."""
     rng = np.random.default_rng([args.seed, row])
-    values = np.concatenate([draw(rng, kind, shape, args.block)
-                             for _ in range(args.values // args.block)])
+    values = np.concatenate(
+        [draw(rng, kind, shape, args.block) for _ in range(args.values // args.block)]
+    )
     values = values[~np.isnan(values)]
     stats, bound = np.full(6, np.nan), np.full(6, np.nan)
     if values.size:
@@ -92,8 +94,10 @@ def exact_row(args, row: int, kind: int, shape: np.ndarray) -> tuple[np.ndarray,
 
 def report(got: np.ndarray, exact: np.ndarray, bound: np.ndarray) -> None:
     """Print the error table, one line per statistic."""
-    print(f"{'stat':5} {'max rel':>10} {'med rel':>10} {'max abs':>10} {'med abs':>10}"
-          f" {'max err/bound':>14} {'exact rows':>10}")
+    print(
+        f"{'stat':5} {'max rel':>10} {'med rel':>10} {'max abs':>10} {'med abs':>10}"
+        f" {'max err/bound':>14} {'exact rows':>10}"
+    )
     for j, name in enumerate(STAT_NAMES):
         err = np.abs(got[:, j] - exact[:, j])
         defined = ~np.isnan(exact[:, j])
@@ -102,8 +106,10 @@ def report(got: np.ndarray, exact: np.ndarray, bound: np.ndarray) -> None:
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.nanmax(np.where(bound[:, j] > 0, err / bound[:, j], 0)) if j else np.nan
         same = int((got[defined, j] == exact[defined, j]).sum())
-        print(f"{name:5} {rel.max():10.3g} {np.median(rel):10.3g} {err[defined].max():10.3g}"
-              f" {np.median(err[defined]):10.3g} {ratio:14.3f} {same:6d}/{defined.sum()}")
+        print(
+            f"{name:5} {rel.max():10.3g} {np.median(rel):10.3g} {err[defined].max():10.3g}"
+            f" {np.median(err[defined]):10.3g} {ratio:14.3f} {same:6d}/{defined.sum()}"
+        )
 
 
 def main() -> None:
@@ -125,13 +131,19 @@ def main() -> None:
     pairs = [exact_row(args, r, kinds[r], shapes[r]) for r in range(args.rows)]
     exact, bound = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
     millions = args.rows * (args.values // args.block) * args.block / 1e6
-    print(f"{args.rows} rows x {args.values} values in blocks of {args.block}, "
-          f"alpha {args.alpha}, seed {args.seed}")
-    print(f"add: {cpu:.2f} s CPU, {cpu / millions * 1e3:.1f} ms CPU per million values; "
-          f"summarise: {cpu_summary:.2f} s CPU")
-    print(f"sketch state {sketch.nbytes / 2**20:.1f} MiB; peak traced in add (state + "
-          f"temporaries, block excluded) {peak / 2**20:.1f} MiB; "
-          f"histogram rows {int(sketch._bucketed.sum())}/{args.rows}")
+    print(
+        f"{args.rows} rows x {args.values} values in blocks of {args.block}, "
+        f"alpha {args.alpha}, seed {args.seed}"
+    )
+    print(
+        f"add: {cpu:.2f} s CPU, {cpu / millions * 1e3:.1f} ms CPU per million values; "
+        f"summarise: {cpu_summary:.2f} s CPU"
+    )
+    print(
+        f"sketch state {sketch.nbytes / 2**20:.1f} MiB; peak traced in add (state + "
+        f"temporaries, block excluded) {peak / 2**20:.1f} MiB; "
+        f"histogram rows {int(sketch._bucketed.sum())}/{args.rows}"
+    )
     report(got, exact, bound)
 
 

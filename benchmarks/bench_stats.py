@@ -19,10 +19,12 @@ ROWS, COUNT, REPEATS = 108, 10_000, 7
 def recorder_like(rows: int, count: int) -> np.ndarray:
     """Rows of the kinds a run summarises, in the proportions of a baseline run."""
     rng = np.random.default_rng(3)
-    kinds = [lambda: rng.lognormal(10.0, 1.0, count),
-             lambda: np.clip(rng.normal(0.5, 0.1, count), 0.0, 1.0),
-             lambda: rng.integers(0, 2, count).astype(float),
-             lambda: np.full(count, 0.7)]
+    kinds = [
+        lambda: rng.lognormal(10.0, 1.0, count),
+        lambda: np.clip(rng.normal(0.5, 0.1, count), 0.0, 1.0),
+        lambda: rng.integers(0, 2, count).astype(float),
+        lambda: np.full(count, 0.7),
+    ]
     weights = [0.7, 0.17, 0.01, 0.12]
     return np.stack([kinds[rng.choice(len(kinds), p=weights)]() for _ in range(rows)])
 
@@ -53,8 +55,7 @@ def main() -> None:
     assert np.array_equal(got, expected), "the methods disagree"
     print(f"{ROWS} rows x {COUNT} values, {len(ranks)} ranks (CPU, median of {REPEATS})")
     print(f"  np.partition of keys : {before / ROWS * 1e6:7.1f} us a row")
-    print(f"  order_statistics     : {after / ROWS * 1e6:7.1f} us a row "
-          f"({before / after:.2f}x)")
+    print(f"  order_statistics     : {after / ROWS * 1e6:7.1f} us a row ({before / after:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -45,12 +45,20 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
 STACKS = "memory.domestic_stacks.2027"
-TWELVE = ("demand.budget_usd", "demand.growth.2026", "demand.growth.2027",
-          "memory.stockpile_stacks", "memory.domestic_stacks.2026", "memory.domestic_stacks.2027",
-          "foundries.smic.capacity.2026", "foundries.smic.expansion_realised",
-          "vendors.huawei.products.ascend_910c.yield_curve.ceiling",
-          "vendors.huawei.products.ascend_910c.yield_curve.learning_months",
-          "segments.private.preference.2027", "events.h200_customs_release.date")
+TWELVE = (
+    "demand.budget_usd",
+    "demand.growth.2026",
+    "demand.growth.2027",
+    "memory.stockpile_stacks",
+    "memory.domestic_stacks.2026",
+    "memory.domestic_stacks.2027",
+    "foundries.smic.capacity.2026",
+    "foundries.smic.expansion_realised",
+    "vendors.huawei.products.ascend_910c.yield_curve.ceiling",
+    "vendors.huawei.products.ascend_910c.yield_curve.learning_months",
+    "segments.private.preference.2027",
+    "events.h200_customs_release.date",
+)
 
 
 def main_cpu() -> float:
@@ -81,11 +89,14 @@ def sweeps(points: int, reps: int, root: Path) -> dict[str, tuple[float, ...]]:
     warm = evaluators.LocalPool(1)._pool()  # start the forkserver (imports) outside the timings
     warm.submit(int).result()
     warm.shutdown()
-    times = {"pool x1": timed_sweep(options, evaluators.LocalPool(1), root, "pool1"),
-             "pool x2": timed_sweep(options, evaluators.LocalPool(2), root, "pool2")}
+    times = {
+        "pool x1": timed_sweep(options, evaluators.LocalPool(1), root, "pool1"),
+        "pool x2": timed_sweep(options, evaluators.LocalPool(2), root, "pool2"),
+    }
     started = time.perf_counter()
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
     evaluator = evaluators.DaskEvaluator(Client(cluster), cluster)
     times["dask start"] = (time.perf_counter() - started, 0.0, 0.0)
     times["dask x2"] = timed_sweep(options, evaluator, root, "dask")
@@ -122,54 +133,107 @@ def grid_args(points: int, reps: int, out: Path, extra: tuple[str, ...] = ()) ->
     """``chipsim sweep``: a grid of ``points`` over two drawn parameters, one process."""
     first = 40 if points >= 400 else 4
     values = (np.linspace(0.45, 0.75, first), np.linspace(3e6, 1.2e7, points // first))
-    sets = [x for path, v in zip((CEILING, STACKS), values, strict=True)
-            for x in ("--set", f"{path}={','.join(f'{u:.6g}' for u in v)}")]
-    return [sys.executable, "-m", "sim", "sweep", BASELINE, *sets, "--reps", str(reps),
-            "--workers", "1", "--out", str(out), "--force", *extra]
+    sets = [
+        x
+        for path, v in zip((CEILING, STACKS), values, strict=True)
+        for x in ("--set", f"{path}={','.join(f'{u:.6g}' for u in v)}")
+    ]
+    return [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        BASELINE,
+        *sets,
+        "--reps",
+        str(reps),
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        "--force",
+        *extra,
+    ]
 
 
 def grid_against_run(points: int, root: Path) -> None:
     """Figure 5: the grid at 1 replication a point against a run of as many replications."""
-    run_args = [sys.executable, "-m", "sim", "run", BASELINE, "--reps", str(points),
-                "--workers", "1", "--explain-reps", "0", "--out", str(root / "run"), "--force"]
+    run_args = [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        BASELINE,
+        "--reps",
+        str(points),
+        "--workers",
+        "1",
+        "--explain-reps",
+        "0",
+        "--out",
+        str(root / "run"),
+        "--force",
+    ]
     swept = measure(grid_args(points, 1, root / "grid"), ROOT)  # first: children's peak is a max
     ran = measure(run_args, ROOT)
     run_mb, grid_mb = directory_bytes(root / "run") / 1e6, directory_bytes(root / "grid") / 1e6
-    print(f"\n5. {points:,}-point grid x 1 replication vs a {points:,}-replication run "
-          "(every quota level, one process each)")
+    print(
+        f"\n5. {points:,}-point grid x 1 replication vs a {points:,}-replication run "
+        "(every quota level, one process each)"
+    )
     for name, (wall, cpu, peak), size in (("run", ran, run_mb), ("grid", swept, grid_mb)):
-        print(f"   {name:<5} {wall:6.1f} s wall  {cpu:6.1f} s CPU  peak {peak:5.0f} MB  "
-              f"output {size:6.1f} MB")
+        print(
+            f"   {name:<5} {wall:6.1f} s wall  {cpu:6.1f} s CPU  peak {peak:5.0f} MB  "
+            f"output {size:6.1f} MB"
+        )
     ratio = swept[1] / ran[1]
-    print(f"   grid / run CPU: {ratio:.2f}x  (goal <= 3x)  {'MET' if ratio <= 3 else 'NOT MET'};"
-          f"  wall {swept[0] / ran[0]:.2f}x;  default output {grid_mb:.0f} MB "
-          f"(goal < 100 MB)  {'MET' if grid_mb < 100 else 'NOT MET'}")
+    print(
+        f"   grid / run CPU: {ratio:.2f}x  (goal <= 3x)  {'MET' if ratio <= 3 else 'NOT MET'};"
+        f"  wall {swept[0] / ran[0]:.2f}x;  default output {grid_mb:.0f} MB "
+        f"(goal < 100 MB)  {'MET' if grid_mb < 100 else 'NOT MET'}"
+    )
 
 
 def row_bytes(root: Path, quick: bool) -> None:
     """Figure 6: bytes a result row takes, measured on three designs (vs footprint's figures)."""
-    print("\n6. Bytes a result row: results.parquet, and batch files while running "
-          "(sim.experiments.footprint's figures in brackets)")
+    print(
+        "\n6. Bytes a result row: results.parquet, and batch files while running "
+        "(sim.experiments.footprint's figures in brackets)"
+    )
     scale = 4 if quick else 1
-    designs = {"grid, 2 parameters, 1 rep": SweepOptions(
-                   BASELINE, sets=((CEILING, tuple(f"{v:.3f}" for v in np.linspace(.45, .75, 10))),
-                                   (STACKS, tuple(f"{v:.0f}" for v in np.linspace(3e6, 12e6,
-                                                                                100 // scale)))),
-                   reps=1, seed=1),
-               "LHS, every parameter, 1 rep": SweepOptions(BASELINE, sample="lhs", n=1000 // scale,
-                                                            reps=1, seed=1),
-               "LHS, 3 groups, 20 reps": SweepOptions(BASELINE, sample="lhs", n=200 // scale,
-                                                      reps=20, seed=1,
-                                                      params=("vendors.*", "demand.*", "memory.*"))}
+    designs = {
+        "grid, 2 parameters, 1 rep": SweepOptions(
+            BASELINE,
+            sets=(
+                (CEILING, tuple(f"{v:.3f}" for v in np.linspace(0.45, 0.75, 10))),
+                (STACKS, tuple(f"{v:.0f}" for v in np.linspace(3e6, 12e6, 100 // scale))),
+            ),
+            reps=1,
+            seed=1,
+        ),
+        "LHS, every parameter, 1 rep": SweepOptions(
+            BASELINE, sample="lhs", n=1000 // scale, reps=1, seed=1
+        ),
+        "LHS, 3 groups, 20 reps": SweepOptions(
+            BASELINE,
+            sample="lhs",
+            n=200 // scale,
+            reps=20,
+            seed=1,
+            params=("vendors.*", "demand.*", "memory.*"),
+        ),
+    }
     for name, options in designs.items():
         chosen = plan(options)
         rows = chosen.design.size * chosen.rows_per_point
         stored = batch_file_bytes(chosen, root / "rows")
         parquet = (root / "rows" / "results.parquet").stat().st_size
         single = chosen.job.replications == 1
-        print(f"   {name:<28} {rows:>9,} rows: Parquet {parquet / rows:5.1f} B a row "
-              f"[<= {footprint.PARQUET_ROW:.0f}], batch files {stored / rows:5.1f} B a row "
-              f"[{footprint.BATCH_ROW[single]:.0f} + keys]")
+        print(
+            f"   {name:<28} {rows:>9,} rows: Parquet {parquet / rows:5.1f} B a row "
+            f"[<= {footprint.PARQUET_ROW:.0f}], batch files {stored / rows:5.1f} B a row "
+            f"[{footprint.BATCH_ROW[single]:.0f} + keys]"
+        )
 
 
 def batch_file_bytes(chosen, out: Path) -> int:
@@ -197,8 +261,10 @@ def main() -> None:
     parser.add_argument("--disk", action="store_true", help="only figure 6 (bytes a row)")
     parser.add_argument("--sobol", action="store_true", help="only figure 4 (Sobol, 12)")
     args = parser.parse_args()
-    print(f"chipsim sweep benchmark on {os.cpu_count()} cores (shared machine: timings are "
-          f"noisy){' [quick]' if args.quick else ''}")
+    print(
+        f"chipsim sweep benchmark on {os.cpu_count()} cores (shared machine: timings are "
+        f"noisy){' [quick]' if args.quick else ''}"
+    )
     only = args.grid or args.disk or args.sobol
     if not only:
         throughput(args.quick)
@@ -218,22 +284,32 @@ def throughput(quick: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         times = sweeps(points, reps, Path(tmp))
     total = points * reps
-    print(f"\n1. LHS sweep: {points} points x {levels} quota levels x {reps} replications "
-          f"({total:,} replications, {total * levels:,} replication-levels)")
+    print(
+        f"\n1. LHS sweep: {points} points x {levels} quota levels x {reps} replications "
+        f"({total:,} replications, {total * levels:,} replication-levels)"
+    )
     t2 = times["pool x2"][0]
-    print(f"   local pool, 2 workers: {t2:.1f} s wall, {points / t2:.2f} points/s, "
-          f"{total / t2:,.0f} replications/s ({total * levels / t2:,.0f} replication-levels/s)")
-    print("\n2. Replications per second (wall, start-up included); CPU seconds in the workers' "
-          "batches and in the main process")
+    print(
+        f"   local pool, 2 workers: {t2:.1f} s wall, {points / t2:.2f} points/s, "
+        f"{total / t2:,.0f} replications/s ({total * levels / t2:,.0f} replication-levels/s)"
+    )
+    print(
+        "\n2. Replications per second (wall, start-up included); CPU seconds in the workers' "
+        "batches and in the main process"
+    )
     for name in ("pool x1", "pool x2", "dask x2"):
         wall, batch_cpu, own = times[name]
-        print(f"   {name:<8} {total / wall:>8,.0f} replications/s  ({wall:5.1f} s wall, "
-              f"batches {batch_cpu:5.1f} s CPU, main {own:4.1f} s CPU)")
+        print(
+            f"   {name:<8} {total / wall:>8,.0f} replications/s  ({wall:5.1f} s wall, "
+            f"batches {batch_cpu:5.1f} s CPU, main {own:4.1f} s CPU)"
+        )
     efficiency_lines(times)
     n_all = 64 if quick else 256
     seconds, count, _ = sobol(n_all, None, ())
-    print(f"\n3. Sobol, every uncertain parameter of the baseline, N={n_all}: {count:,} points x "
-          f"1 replication in {seconds:.1f} s ({count / seconds:,.0f} points/s)")
+    print(
+        f"\n3. Sobol, every uncertain parameter of the baseline, N={n_all}: {count:,} points x "
+        f"1 replication in {seconds:.1f} s ({count / seconds:,.0f} points/s)"
+    )
 
 
 def efficiency_lines(times: dict) -> None:
@@ -242,15 +318,23 @@ def efficiency_lines(times: dict) -> None:
     t2, c2 = times["pool x2"][0], times["pool x2"][1]
     efficiency, overhead = t1 / t2 / 2, td / t2 - 1
     print(f"   LocalCluster start-up (not in the figures above): {times['dask start'][0]:.1f} s")
-    print(f"   2-worker efficiency (wall): {efficiency:.0%}   (target >= 80%)   "
-          f"{'MET' if efficiency >= 0.8 else 'NOT MET'}")
-    print(f"   2-worker work efficiency (batch CPU, 1 worker / 2 workers): {c1 / c2:.0%} "
-          "(the wall figure also needs two idle cores)")
-    print(f"   Dask overhead vs local pool (wall): {overhead:+.0%}   (target < 15%)   "
-          f"{'MET' if overhead < 0.15 else 'NOT MET'};  batch CPU {cd / c2 - 1:+.0%}")
+    print(
+        f"   2-worker efficiency (wall): {efficiency:.0%}   (target >= 80%)   "
+        f"{'MET' if efficiency >= 0.8 else 'NOT MET'}"
+    )
+    print(
+        f"   2-worker work efficiency (batch CPU, 1 worker / 2 workers): {c1 / c2:.0%} "
+        "(the wall figure also needs two idle cores)"
+    )
+    print(
+        f"   Dask overhead vs local pool (wall): {overhead:+.0%}   (target < 15%)   "
+        f"{'MET' if overhead < 0.15 else 'NOT MET'};  batch CPU {cd / c2 - 1:+.0%}"
+    )
     load = os.getloadavg()[0]
-    print(f"   load average now: {load:.1f} on {os.cpu_count()} cores"
-          f"{' (busy machine: wall-clock scaling understated)' if load > 2.5 else ''}")
+    print(
+        f"   load average now: {load:.1f} on {os.cpu_count()} cores"
+        f"{' (busy machine: wall-clock scaling understated)' if load > 2.5 else ''}"
+    )
 
 
 def sobol_twelve(quick: bool) -> None:
@@ -259,10 +343,12 @@ def sobol_twelve(quick: bool) -> None:
     seconds, count, cpu = sobol(n12, 100, TWELVE)
     scale = 1024 / n12
     how = "measured" if n12 == 1024 else f"extrapolated from N={n12} ({seconds:.1f} s)"
-    print(f"\n4. Sobol, 12 parameters, N=1024, 100 replications per point "
-          f"({int(count * scale):,} points, {int(count * scale) * 100:,} replications): "
-          f"{seconds * scale:.0f} s wall, {cpu * scale:.0f} s CPU in the batches, {how} "
-          f"(141 s wall on main before issue 19); load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\n4. Sobol, 12 parameters, N=1024, 100 replications per point "
+        f"({int(count * scale):,} points, {int(count * scale) * 100:,} replications): "
+        f"{seconds * scale:.0f} s wall, {cpu * scale:.0f} s CPU in the batches, {how} "
+        f"(141 s wall on main before issue 19); load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

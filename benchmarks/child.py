@@ -17,8 +17,7 @@ def measure(args: list[str], cwd: Path) -> tuple[float, float, float]:
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=cwd)
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -27,9 +26,11 @@ def measure(args: list[str], cwd: Path) -> tuple[float, float, float]:
 
 # A wrapper process runs the command and reports its own children's usage, so each
 # run's peak memory is its own (RUSAGE_CHILDREN keeps the largest child ever waited for).
-WRAPPER = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
-           "capture_output=True); u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-           "print(u.ru_utime + u.ru_stime, u.ru_maxrss)")
+WRAPPER = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+    "capture_output=True); u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+    "print(u.ru_utime + u.ru_stime, u.ru_maxrss)"
+)
 
 
 def measure_alone(args: list[str], cwd: Path) -> tuple[float, float, float]:
@@ -39,9 +40,14 @@ def measure_alone(args: list[str], cwd: Path) -> tuple[float, float, float]:
     checkout. The peak is the largest single process of the command's tree.
     """
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", WRAPPER, *args], cwd=cwd, check=True,
-                          capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(cwd)})
+    done = subprocess.run(
+        [sys.executable, "-c", WRAPPER, *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(cwd)},
+    )
     wall = time.perf_counter() - started
     cpu, peak_kb = done.stdout.split()
     return wall, float(cpu), float(peak_kb) / 1024.0
@@ -76,9 +82,13 @@ def measure_tree(args: list[str], cwd: Path, every: float = 1.0) -> tuple[float,
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL,
-                               env={**os.environ, "PYTHONPATH": str(cwd)})
+    process = subprocess.Popen(
+        args,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(cwd)},
+    )
     peak = 0.0
     while process.poll() is None:
         peak = max(peak, tree_rss_mb(process.pid))

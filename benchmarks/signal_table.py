@@ -46,11 +46,48 @@ from hardening_processes import survivors  # noqa: E402  (finds a command's proc
 
 BASELINE = str(ROOT / "scenarios" / "baseline.toml")
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
-RUN = ["run", BASELINE, "--reps", "400", "--quota", "announced", "--quota", "0.5", "--quota",
-       "0.9", "--workers", "2", "--explain-reps", "40", "--out", "out"]
-SWEEP = ["sweep", BASELINE, "--set", f"{CEILING}=0.45,0.65", "--sample", "lhs", "--n", "3",
-         "--param", "memory.*", "--reps", "8", "--seed", "5", "--quota", "announced",
-         "--batch", "1", "--workers", "2", "--out", "out"]  # 6 one-point batches, a pool of 2
+RUN = [
+    "run",
+    BASELINE,
+    "--reps",
+    "400",
+    "--quota",
+    "announced",
+    "--quota",
+    "0.5",
+    "--quota",
+    "0.9",
+    "--workers",
+    "2",
+    "--explain-reps",
+    "40",
+    "--out",
+    "out",
+]
+SWEEP = [
+    "sweep",
+    BASELINE,
+    "--set",
+    f"{CEILING}=0.45,0.65",
+    "--sample",
+    "lhs",
+    "--n",
+    "3",
+    "--param",
+    "memory.*",
+    "--reps",
+    "8",
+    "--seed",
+    "5",
+    "--quota",
+    "announced",
+    "--batch",
+    "1",
+    "--workers",
+    "2",
+    "--out",
+    "out",
+]  # 6 one-point batches, a pool of 2
 REPORT = ["report", "run"]  # writes run/report.html
 COMMANDS = ("run", "sweep", "report")
 SIGNALS = {"SIGTERM": signal.SIGTERM, "SIGINT": signal.SIGINT}
@@ -91,10 +128,16 @@ def default_sigint() -> None:
 def start(args: list[str], workdir: Path, log: Path, tag: str) -> subprocess.Popen:
     """Start ``chipsim ARGS`` in ``workdir``, its own process group, stderr to ``log``."""
     with open(log, "wb") as err:
-        return subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=workdir,
-                                env=environment(tag), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
-                                preexec_fn=default_sigint)
+        return subprocess.Popen(
+            [sys.executable, "-m", "sim", *args],
+            cwd=workdir,
+            env=environment(tag),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=default_sigint,
+        )
 
 
 def catches_sigterm(pid: int) -> bool:
@@ -109,8 +152,10 @@ def catches_sigterm(pid: int) -> bool:
 
 
 def digest(directory: Path) -> dict[str, str]:
-    return {n: hashlib.sha256((directory / n).read_bytes()).hexdigest()
-            for n in ("points.csv", "results.parquet")}
+    return {
+        n: hashlib.sha256((directory / n).read_bytes()).hexdigest()
+        for n in ("points.csv", "results.parquet")
+    }
 
 
 class Bench:
@@ -140,18 +185,28 @@ class Bench:
         workdir = self.scratch / f"reference-{command}"
         self.prepare(command, workdir)
         began = time.monotonic()
-        process = start(self.args(command), workdir, self.scratch / f"{command}.log",
-                        uuid.uuid4().hex)
+        process = start(
+            self.args(command), workdir, self.scratch / f"{command}.log", uuid.uuid4().hex
+        )
         if process.wait() != 0:
-            raise SystemExit(f"chipsim {command} failed undisturbed: "
-                             + (self.scratch / f"{command}.log").read_text())
+            raise SystemExit(
+                f"chipsim {command} failed undisturbed: "
+                + (self.scratch / f"{command}.log").read_text()
+            )
         self.seconds[command] = time.monotonic() - began
         if command == "sweep":
             self.sweep_digest = digest(workdir / "out")
         return self.seconds[command]
 
-    def trial(self, command: str, name: str, to: str, delay: float, workdir: Path,
-              after_handlers: bool = False) -> Trial:
+    def trial(
+        self,
+        command: str,
+        name: str,
+        to: str,
+        delay: float,
+        workdir: Path,
+        after_handlers: bool = False,
+    ) -> Trial:
         """Signal ``chipsim COMMAND`` ``delay`` s after it started (or after it took over
         the signals, with ``after_handlers``) and record what it leaves."""
         self.prepare(command, workdir)
@@ -185,8 +240,9 @@ class Bench:
         places = [workdir, workdir / "run", workdir / "out", workdir / "out" / "batches"]
         entries = [p for place in places if place.is_dir() for p in place.iterdir()]
         record.lock = any(p.name.endswith(".lock") for p in entries)
-        record.partial = sorted(str(p.relative_to(workdir)) for p in entries
-                                if HIDDEN.fullmatch(p.name))
+        record.partial = sorted(
+            str(p.relative_to(workdir)) for p in entries if HIDDEN.fullmatch(p.name)
+        )
         out = workdir / "run" / "report.html" if record.command == "report" else workdir / "out"
         if not out.exists():
             record.output = "absent"
@@ -248,10 +304,25 @@ def summary(trials: list[Trial]) -> str:
     """The table: one row per command, signal and target."""
     legend: dict[str, str] = {}
     rows = []
-    head = ("command", "signal", "to", "n", "handled", "status", "messages", "traceback",
-            "procs left", "lock left", "partial left", "output", "resumed")
-    keys = sorted({(t.command, t.signal, t.to) for t in trials},
-                  key=lambda k: (COMMANDS.index(k[0]), k[1], k[2]))
+    head = (
+        "command",
+        "signal",
+        "to",
+        "n",
+        "handled",
+        "status",
+        "messages",
+        "traceback",
+        "procs left",
+        "lock left",
+        "partial left",
+        "output",
+        "resumed",
+    )
+    keys = sorted(
+        {(t.command, t.signal, t.to) for t in trials},
+        key=lambda k: (COMMANDS.index(k[0]), k[1], k[2]),
+    )
     for key in keys:
         group = [t for t in trials if (t.command, t.signal, t.to) == key]
         messages = []
@@ -259,11 +330,21 @@ def summary(trials: list[Trial]) -> str:
             label = legend.setdefault(t.message or "(none)", f"m{len(legend) + 1}")
             if label not in messages:
                 messages.append(label)
-        rows.append((*key, str(len(group)), str(sum(t.handled for t in group)),
-                     count(t.status for t in group), ",".join(messages),
-                     str(sum(t.traceback for t in group)), str(sum(len(t.left) for t in group)),
-                     str(sum(t.lock for t in group)), str(sum(bool(t.partial) for t in group)),
-                     count(t.output for t in group), count(t.resumed for t in group)))
+        rows.append(
+            (
+                *key,
+                str(len(group)),
+                str(sum(t.handled for t in group)),
+                count(t.status for t in group),
+                ",".join(messages),
+                str(sum(t.traceback for t in group)),
+                str(sum(len(t.left) for t in group)),
+                str(sum(t.lock for t in group)),
+                str(sum(bool(t.partial) for t in group)),
+                count(t.output for t in group),
+                count(t.resumed for t in group),
+            )
+        )
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in [head, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -279,8 +360,12 @@ def count(values) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--trials", type=int, default=10,
-                        help="trials per command and signal (alternately group / process)")
+    parser.add_argument(
+        "--trials",
+        type=int,
+        default=10,
+        help="trials per command and signal (alternately group / process)",
+    )
     parser.add_argument("--commands", nargs="+", choices=COMMANDS, default=list(COMMANDS))
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--verbose", action="store_true", help="print every trial")
@@ -303,17 +388,25 @@ def main() -> None:
                     trial.message = shown(trial.message, workdir)
                     trials.append(trial)
                     if options.verbose:
-                        print(f"  {command} {name} to {to} at {delay:.2f} s: status "
-                              f"{trial.status}, handled {trial.handled}, left {trial.left}, "
-                              f"lock {trial.lock}, partial {trial.partial}, {trial.output}, "
-                              f"resumed {trial.resumed}: {trial.message}", file=sys.stderr,
-                              flush=True)
+                        print(
+                            f"  {command} {name} to {to} at {delay:.2f} s: status "
+                            f"{trial.status}, handled {trial.handled}, left {trial.left}, "
+                            f"lock {trial.lock}, partial {trial.partial}, {trial.output}, "
+                            f"resumed {trial.resumed}: {trial.message}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                         if trial.notes:
-                            print("    | " + trial.notes.replace("\n", "\n    | "),
-                                  file=sys.stderr, flush=True)
+                            print(
+                                "    | " + trial.notes.replace("\n", "\n    | "),
+                                file=sys.stderr,
+                                flush=True,
+                            )
                     shutil.rmtree(workdir, ignore_errors=True)
-    print(f"seed {options.seed}, {options.trials} trials per command and signal, delays "
-          "uniform over an undisturbed run's time (start-up included)\n")
+    print(
+        f"seed {options.seed}, {options.trials} trials per command and signal, delays "
+        "uniform over an undisturbed run's time (start-up included)\n"
+    )
     print(summary(trials))
 
 

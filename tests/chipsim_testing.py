@@ -32,9 +32,14 @@ SEED = 20251121  # the baseline's default seed
 SMALL = 200  # replications of the shared small run
 
 _EXPLORE = os.environ.get("CHIPSIM_EXPLORE") == "1"
-MODEL = settings(max_examples=200 if _EXPLORE else 10, derandomize=not _EXPLORE,
-                 deadline=None, print_blob=True, database=None,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+MODEL = settings(
+    max_examples=200 if _EXPLORE else 10,
+    derandomize=not _EXPLORE,
+    deadline=None,
+    print_blob=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @dataclass
@@ -75,8 +80,9 @@ def _with_extremes(summarise):
     return wrapped, calls
 
 
-def observe(scenario: Scenario, replications: int, seed: int,
-            levels: list[str] | None = None) -> Observed:
+def observe(
+    scenario: Scenario, replications: int, seed: int, levels: list[str] | None = None
+) -> Observed:
     """Simulate with every summary row reporting min and max over replications.
 
     Summary rows carry quantiles only; invariants "in every replication" need the
@@ -88,8 +94,10 @@ def observe(scenario: Scenario, replications: int, seed: int,
     result = Model(scenario, replications, seed, levels, options).run()
     assert calls, "the recorder did not call the summarise it was given"
     names = ("mean", "min", "p25", "p50", "p75", "max")
-    rows = {(q, m, r, p): dict(zip(names, (float(x) for x in s), strict=True))
-            for q, m, r, p, s in result.rows}
+    rows = {
+        (q, m, r, p): dict(zip(names, (float(x) for x in s), strict=True))
+        for q, m, r, p, s in result.rows
+    }
     return Observed(result, rows)
 
 
@@ -119,9 +127,11 @@ def import_overrides(scenario: Scenario, factor: float) -> dict:
     for section in ("imports", "grey_market"):
         for name, product in getattr(scenario, section).items():
             out.setdefault(section, {})[name] = {
-                "units_per_month": {y: scaled(d, factor)
-                                    for y, d in product.units_per_month.items()},
-                "stockpile_units": scaled(product.stockpile_units, factor)}
+                "units_per_month": {
+                    y: scaled(d, factor) for y, d in product.units_per_month.items()
+                },
+                "stockpile_units": scaled(product.stockpile_units, factor),
+            }
     return out
 
 
@@ -134,9 +144,12 @@ def yield_overrides(scenario: Scenario, gains: dict[str, tuple[float, float]]) -
                 continue
             d_start, d_ceiling = gains[pname]
             curve = product.yield_curve
-            vendors.setdefault(vname, {"products": {}})["products"][pname] = {"yield_curve": {
-                "start": scaled(curve.start, add=d_start, cap=1.0),
-                "ceiling": scaled(curve.ceiling, add=d_ceiling, cap=1.0)}}
+            vendors.setdefault(vname, {"products": {}})["products"][pname] = {
+                "yield_curve": {
+                    "start": scaled(curve.start, add=d_start, cap=1.0),
+                    "ceiling": scaled(curve.ceiling, add=d_ceiling, cap=1.0),
+                }
+            }
     return {"vendors": vendors}
 
 

@@ -38,6 +38,7 @@ def write_scenario(tmp_path):
     ``write_scenario(text)`` prepends ``extends = "<absolute baseline path>"``;
     ``write_scenario(text, extends=None)`` writes the text alone.
     """
+
     def write(text: str, name: str = "variant", extends: Path | str | None = BASELINE) -> Path:
         path = tmp_path / f"{name}.toml"
         head = f"extends = {str(extends)!r}\n" if extends is not None else ""

@@ -20,14 +20,17 @@ CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
 STACKS = "memory.domestic_stacks.2027"
 
 # A small sweep: 2 listed values x 6 LHS points over the HBM parameters, 2 levels, 12 reps.
-SMALL = SweepOptions(BASELINE, ((CEILING, ("0.5", "0.7")),), "lhs", 6, 12, 3,
-                     ("announced", "0.7"), ("memory.*",))
+SMALL = SweepOptions(
+    BASELINE, ((CEILING, ("0.5", "0.7")),), "lhs", 6, 12, 3, ("announced", "0.7"), ("memory.*",)
+)
 
 
 def digests(run_dir: Path) -> dict[str, str]:
     """SHA-256 of the files that must not depend on how a sweep ran."""
-    return {name: hashlib.sha256((Path(run_dir) / name).read_bytes()).hexdigest()
-            for name in ("points.csv", "results.parquet")}
+    return {
+        name: hashlib.sha256((Path(run_dir) / name).read_bytes()).hexdigest()
+        for name in ("points.csv", "results.parquet")
+    }
 
 
 class StopAfter(Sequential):

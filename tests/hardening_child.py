@@ -58,12 +58,15 @@ def install() -> None:
     point = SPEC.get("point")
     if SPEC.get("no_exchange"):  # as on a system without renameat2
         import sim.results.atomic as atomic
+
         atomic.exchange = lambda source, target: False
     if SPEC.get("no_death_signal"):  # as where PR_SET_PDEATHSIG does not exist
         import sim.core.lifeline as lifeline
+
         lifeline.parent_death_signal = lambda: None
     if point == "simulate":
         import sim.interfaces.runner as runner
+
         real = runner.simulate
 
         def simulate(*args, **kwargs):
@@ -83,10 +86,12 @@ def install() -> None:
         os.replace = replace
     elif point == "commit":
         import sim.results.atomic as atomic
+
         for name in ("exchange", "move_new"):
             setattr(atomic, name, paused_before(getattr(atomic, name), "commit"))
     elif point == "write":  # before a sweep stores its nth batch
         from sim.experiments.store import RunStore
+
         real_write, writes = RunStore.write, []
 
         def write(self, result):
@@ -98,16 +103,19 @@ def install() -> None:
         RunStore.write = write
     elif point == "share":
         from sim.model import ensemble
+
         ensemble.BlockJob.__call__ = paused_before(ensemble.BlockJob.__call__, "share")
     elif point == "batch":  # by module name, so pool workers can import it
         import hardening_child
 
         from sim.experiments import evaluators
+
         evaluators.LocalPool.task = staticmethod(hardening_child.blocking_batch)
 
 
 def paused_before(function, point: str):
     """``function`` preceded by a pause at ``point``."""
+
     def wrapped(*args, **kwargs):
         pause(point)
         return function(*args, **kwargs)

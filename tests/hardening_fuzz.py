@@ -33,32 +33,91 @@ def _get(node, path):
 
 PATHS = _paths(baseline_raw())
 TABLES = [()] + [p for p in PATHS if isinstance(_get(baseline_raw(), p), dict)]
-NUMBERS = [p for p in PATHS if isinstance(_get(baseline_raw(), p), (int, float))
-           and not isinstance(_get(baseline_raw(), p), bool)]
-DATES = [p for p in PATHS if isinstance(_get(baseline_raw(), p), str)
-         and len(_get(baseline_raw(), p)) == 7 and _get(baseline_raw(), p)[4] == "-"]
+NUMBERS = [
+    p
+    for p in PATHS
+    if isinstance(_get(baseline_raw(), p), (int, float))
+    and not isinstance(_get(baseline_raw(), p), bool)
+]
+DATES = [
+    p
+    for p in PATHS
+    if isinstance(_get(baseline_raw(), p), str)
+    and len(_get(baseline_raw(), p)) == 7
+    and _get(baseline_raw(), p)[4] == "-"
+]
 
 odd_text = st.text(max_size=12)
-odd_keys = st.one_of(odd_text, st.sampled_from(
-    ["", "dist", "value", "evidence", "low", "mode", "high", "2024", "２０２４", "2023-06",
-     "national", "extends", "name", "a.b", "new\nline", "tab\there", "🚀", "ﬁ", "é"]))
+odd_keys = st.one_of(
+    odd_text,
+    st.sampled_from(
+        [
+            "",
+            "dist",
+            "value",
+            "evidence",
+            "low",
+            "mode",
+            "high",
+            "2024",
+            "２０２４",
+            "2023-06",
+            "national",
+            "extends",
+            "name",
+            "a.b",
+            "new\nline",
+            "tab\there",
+            "🚀",
+            "ﬁ",
+            "é",
+        ]
+    ),
+)
 odd_months = st.sampled_from(
-    ["2025-13", "2025-00", "0000-01", "9999-12", "2025-6", "２０２５-０６", "2025-06\n",
-     " 2025-06", "2025/06", "2023-01", "2027-12", "2022-12", "2028-01", "", "announced"])
-huge_ints = st.sampled_from([2**63, 2**63 - 1, -2**63 - 1, 10**20, 10**400, -(10**400)])
-special_floats = st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 5e-324,
-                                  1e15, 1e16, -0.0, 1.0000000001])
+    [
+        "2025-13",
+        "2025-00",
+        "0000-01",
+        "9999-12",
+        "2025-6",
+        "２０２５-０６",
+        "2025-06\n",
+        " 2025-06",
+        "2025/06",
+        "2023-01",
+        "2027-12",
+        "2022-12",
+        "2028-01",
+        "",
+        "announced",
+    ]
+)
+huge_ints = st.sampled_from([2**63, 2**63 - 1, -(2**63) - 1, 10**20, 10**400, -(10**400)])
+special_floats = st.sampled_from(
+    [math.nan, math.inf, -math.inf, 1e308, -1e308, 5e-324, 1e15, 1e16, -0.0, 1.0000000001]
+)
 scalars = st.one_of(
-    st.integers(min_value=-10**6, max_value=10**6), huge_ints,
-    st.floats(allow_nan=True, allow_infinity=True), special_floats,
-    st.booleans(), odd_text, odd_months, st.dates(), st.times(),
-    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)))
+    st.integers(min_value=-(10**6), max_value=10**6),
+    huge_ints,
+    st.floats(allow_nan=True, allow_infinity=True),
+    special_floats,
+    st.booleans(),
+    odd_text,
+    odd_months,
+    st.dates(),
+    st.times(),
+    st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+)
 values = st.recursive(
-    scalars, lambda kids: st.one_of(st.lists(kids, max_size=3),
-                                    st.dictionaries(odd_keys, kids, max_size=3)),
-    max_leaves=6)
-factors = st.one_of(st.sampled_from([0, -1, 1e-20, 1e12, 1e300, math.nan, math.inf]),
-                    st.floats(min_value=-10, max_value=10))
+    scalars,
+    lambda kids: st.one_of(st.lists(kids, max_size=3), st.dictionaries(odd_keys, kids, max_size=3)),
+    max_leaves=6,
+)
+factors = st.one_of(
+    st.sampled_from([0, -1, 1e-20, 1e12, 1e300, math.nan, math.inf]),
+    st.floats(min_value=-10, max_value=10),
+)
 
 mutation = st.one_of(
     st.tuples(st.just("set"), st.sampled_from(PATHS), values),
@@ -67,22 +126,52 @@ mutation = st.one_of(
     st.tuples(st.just("scale"), st.sampled_from(NUMBERS), factors),
     st.tuples(st.just("date"), st.sampled_from(DATES), odd_months),
 )
-EXTENDS = ["missing.toml", "/etc/passwd", "/dev/zero", "/dev/null", ".", "..", "dir.toml",
-           "case.toml", "binary.toml", "nul.toml", "empty.toml", "chain0.toml", "huge.toml",
-           "plain.txt", "/proc/self/status", str(BASELINE), 12345, ["baseline.toml"]]
+EXTENDS = [
+    "missing.toml",
+    "/etc/passwd",
+    "/dev/zero",
+    "/dev/null",
+    ".",
+    "..",
+    "dir.toml",
+    "case.toml",
+    "binary.toml",
+    "nul.toml",
+    "empty.toml",
+    "chain0.toml",
+    "huge.toml",
+    "plain.txt",
+    "/proc/self/status",
+    str(BASELINE),
+    12345,
+    ["baseline.toml"],
+]
 prefixes = st.one_of(
     st.just(""),
-    st.builds(lambda n, c: "deep = " + c[0] * n + "1" * (c[0] == "{a = ") + c[1] * n + "\n",
-              st.sampled_from([5, 200, 3000]),
-              st.sampled_from([("[", "]"), ("{a = ", "}")])),
-    st.sampled_from(["x = 1" + "0" * 5000 + "\n", "x = 0x" + "f" * 500 + "\n",
-                     "= 1\n", "a = 1\na = 2\n", "[run]\n[run]\n", "x = \"\\ud800\"\n"]))
+    st.builds(
+        lambda n, c: "deep = " + c[0] * n + "1" * (c[0] == "{a = ") + c[1] * n + "\n",
+        st.sampled_from([5, 200, 3000]),
+        st.sampled_from([("[", "]"), ("{a = ", "}")]),
+    ),
+    st.sampled_from(
+        [
+            "x = 1" + "0" * 5000 + "\n",
+            "x = 0x" + "f" * 500 + "\n",
+            "= 1\n",
+            "a = 1\na = 2\n",
+            "[run]\n[run]\n",
+            'x = "\\ud800"\n',
+        ]
+    ),
+)
 
-cases = st.fixed_dictionaries({
-    "mutations": st.lists(mutation, min_size=1, max_size=3),
-    "prefix": prefixes,
-    "extends": st.one_of(st.none(), st.sampled_from(EXTENDS)),
-})
+cases = st.fixed_dictionaries(
+    {
+        "mutations": st.lists(mutation, min_size=1, max_size=3),
+        "prefix": prefixes,
+        "extends": st.one_of(st.none(), st.sampled_from(EXTENDS)),
+    }
+)
 
 
 def apply(raw: dict, mutations: list[tuple]) -> dict:
@@ -143,17 +232,30 @@ def write_case(tmp: Path, case: dict) -> tuple[Path, dict]:
 
 benign_mutation = st.one_of(
     st.tuples(st.just("scale"), st.sampled_from(NUMBERS), st.floats(min_value=0, max_value=1.5)),
-    st.tuples(st.just("date"), st.sampled_from(DATES),
-              st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2023, 2027),
-                        st.integers(1, 12))),
-    st.tuples(st.just("delete"), st.sampled_from(
-        [p for p in PATHS if p[0] in ("events", "grey_market", "description")
-         or p[-1] in ("quota", "enforcement", "closes", "fabs", "stockpile_units")])),
-    st.tuples(st.just("set"), st.just(("run", "allocation")),
-              st.sampled_from(["pro_rata", "quota_first"])),
+    st.tuples(
+        st.just("date"),
+        st.sampled_from(DATES),
+        st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2023, 2027), st.integers(1, 12)),
+    ),
+    st.tuples(
+        st.just("delete"),
+        st.sampled_from(
+            [
+                p
+                for p in PATHS
+                if p[0] in ("events", "grey_market", "description")
+                or p[-1] in ("quota", "enforcement", "closes", "fabs", "stockpile_units")
+            ]
+        ),
+    ),
+    st.tuples(
+        st.just("set"), st.just(("run", "allocation")), st.sampled_from(["pro_rata", "quota_first"])
+    ),
 )
-benign_cases = st.fixed_dictionaries({
-    "mutations": st.lists(benign_mutation, min_size=1, max_size=4),
-    "prefix": st.just(""),
-    "extends": st.none(),
-})
+benign_cases = st.fixed_dictionaries(
+    {
+        "mutations": st.lists(benign_mutation, min_size=1, max_size=4),
+        "prefix": st.just(""),
+        "extends": st.none(),
+    }
+)

@@ -41,8 +41,10 @@ class Started:
             if len(found) >= count:
                 return found
             if self.process.poll() is not None:
-                raise AssertionError(f"chipsim ended (status {self.process.returncode}) before "
-                                     f"{count} processes paused: {found}\n{self.stderr()}")
+                raise AssertionError(
+                    f"chipsim ended (status {self.process.returncode}) before "
+                    f"{count} processes paused: {found}\n{self.stderr()}"
+                )
             if time.monotonic() > deadline:
                 raise AssertionError(f"no pause after {PATIENCE} s: {found}")
             time.sleep(0.01)
@@ -67,9 +69,15 @@ class Started:
         return self.process.stderr.read().decode("utf-8", "replace") if self.process.stderr else ""
 
 
-def start(args: list[str], workdir: Path, point: str | None = None, nth: int = 1,
-          release: bool = False, no_exchange: bool = False,
-          no_death_signal: bool = False) -> Started:
+def start(
+    args: list[str],
+    workdir: Path,
+    point: str | None = None,
+    nth: int = 1,
+    release: bool = False,
+    no_exchange: bool = False,
+    no_death_signal: bool = False,
+) -> Started:
     """Start ``chipsim ARGS`` pausing at ``point`` (see tests/hardening_child.py).
 
     ``no_exchange``: replace directories by two renames, as where the OS has no exchange.
@@ -79,15 +87,30 @@ def start(args: list[str], workdir: Path, point: str | None = None, nth: int = 1
     ready = workdir / f"ready-{tag[:8]}"
     ready.mkdir()
     go = workdir / f"go-{tag[:8]}"
-    spec = {"point": point, "nth": nth, "ready": str(ready), "go": str(go),
-            "no_exchange": no_exchange, "no_death_signal": no_death_signal}
+    spec = {
+        "point": point,
+        "nth": nth,
+        "ready": str(ready),
+        "go": str(go),
+        "no_exchange": no_exchange,
+        "no_death_signal": no_death_signal,
+    }
     if release:
         go.write_text("")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(CHILD.parent)]),
-           "CHIPSIM_TEST_PAUSE": json.dumps(spec), "CHIPSIM_TEST_TAG": tag}
-    process = subprocess.Popen([sys.executable, str(CHILD), *args], env=env, cwd=workdir,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(CHILD.parent)]),
+        "CHIPSIM_TEST_PAUSE": json.dumps(spec),
+        "CHIPSIM_TEST_TAG": tag,
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(CHILD), *args],
+        env=env,
+        cwd=workdir,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     return Started(process, tag, ready, go)
 
 

@@ -92,9 +92,11 @@ def staging_leftovers(parent: Path) -> list[Path]:
     """Hidden staging or temporary entries chipsim's writers may leave behind."""
     if not parent.is_dir():
         return []
-    return [p for p in parent.iterdir()
-            if p.name.startswith(".") and (p.name.endswith((".staging", ".tmp"))
-                                           or ".old-" in p.name)]
+    return [
+        p
+        for p in parent.iterdir()
+        if p.name.startswith(".") and (p.name.endswith((".staging", ".tmp")) or ".old-" in p.name)
+    ]
 
 
 def error_line(result) -> str:
@@ -109,6 +111,7 @@ def check_outcome(result, out_dir: Path | None = None, existed: bool = False) ->
     detail = f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         import traceback
+
         tb = "".join(traceback.format_exception(result.exception))
         raise AssertionError(f"uncaught exception\n{tb}\n{detail}")
     assert result.exit_code in (0, 2), detail
@@ -132,7 +135,8 @@ def check_run_dir(out_dir: Path) -> dict:
     manifest = json.loads((out_dir / "manifest.json").read_text("utf-8"))
     assert RUN_FILES <= set(manifest["files"]) <= RUN_FILES | {"effects.csv"}
     assert {p.name for p in out_dir.iterdir()} == set(manifest["files"]) | {MARKER}, sorted(
-        out_dir.iterdir())
+        out_dir.iterdir()
+    )
     return manifest
 
 
@@ -166,8 +170,13 @@ def schema_fields() -> frozenset[str]:
     import dataclasses
 
     from sim.scenario import schema
-    return frozenset(f.name for obj in vars(schema).values() if dataclasses.is_dataclass(obj)
-                     for f in dataclasses.fields(obj))
+
+    return frozenset(
+        f.name
+        for obj in vars(schema).values()
+        if dataclasses.is_dataclass(obj)
+        for f in dataclasses.fields(obj)
+    )
 
 
 class WriteMonitor:
@@ -182,6 +191,7 @@ class WriteMonitor:
         import builtins
         import io
         import os
+
         self.opened: list[Path] = []
         self.renamed: list[tuple[Path, Path]] = []
         real_open, real_os_open = builtins.open, os.open
@@ -215,8 +225,12 @@ class WriteMonitor:
     def direct_writes(self, under: Path) -> list[Path]:
         """Paths under ``under`` opened for writing under a non-temporary name."""
         under = under.resolve()
-        return [p for p in self.opened if p.resolve().is_relative_to(under)
-                and not (p.name.startswith(".") and p.name.endswith(".tmp"))]
+        return [
+            p
+            for p in self.opened
+            if p.resolve().is_relative_to(under)
+            and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+        ]
 
 
 UNDEFINED_OK = ("domestic_share", "quota_compliance")  # metrics that may be undefined

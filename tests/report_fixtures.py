@@ -24,8 +24,17 @@ REPORT_LEVELS = ["announced", "0.5", "1.0"]
 # (what limits deliveries, paired differences), the regions, the last year's
 # distribution (its levels differ), compliance, supply, unmet demand, the timeline
 # and the appendix of fans.
-REPORT_FIGURES = ["limits", "levels", "regions", "ecdf", "compliance", "supply", "unmet",
-                  "timeline", "fan"]
+REPORT_FIGURES = [
+    "limits",
+    "levels",
+    "regions",
+    "ecdf",
+    "compliance",
+    "supply",
+    "unmet",
+    "timeline",
+    "fan",
+]
 _MADE: dict = {}
 
 
@@ -34,9 +43,16 @@ def report_run(tmp_path_factory):
     """A baseline run directory at REPORT_LEVELS, REPORT_REPS replications, with effects.csv."""
     if "run" not in _MADE:
         out = tmp_path_factory.mktemp("report") / "baseline"
-        execute(BASELINE, RunOptions(replications=REPORT_REPS, seed=SEED, levels=REPORT_LEVELS,
-                                     out_dir=out,
-                                     explain=ExplainOptions(replications=EXPLAIN_REPS)))
+        execute(
+            BASELINE,
+            RunOptions(
+                replications=REPORT_REPS,
+                seed=SEED,
+                levels=REPORT_LEVELS,
+                out_dir=out,
+                explain=ExplainOptions(replications=EXPLAIN_REPS),
+            ),
+        )
         _MADE["run"] = out
     return _MADE["run"]
 

@@ -130,7 +130,7 @@ BAD_CALLS = [
     ("quota", True, "got bool True"),
     ("quota", [], "a non-empty list of them, got []"),
     ("quota", ["announced", "x"], "quota[1]: expected"),
-    ("quota", [None], "quota[0]: expected \"announced\" or a share in [0, 1], got None"),
+    ("quota", [None], 'quota[0]: expected "announced" or a share in [0, 1], got None'),
     ("quota", [["0.5"]], "quota[0]"),
     ("quota", {"a": 1}, "or a list of them, got dict"),
     ("quota", object(), "or a list of them, got object"),
@@ -143,8 +143,11 @@ BAD_CALLS = [
 ]
 
 
-@pytest.mark.parametrize(("key", "value", "expected"), BAD_CALLS,
-                         ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(BAD_CALLS)])
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    BAD_CALLS,
+    ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(BAD_CALLS)],
+)
 def test_bad_call_is_refused_before_any_work(key, value, expected, no_simulation):
     err = call(**{key: value})
     assert not isinstance(err, Simulated), f"{key}={value!r} was simulated"
@@ -161,8 +164,11 @@ def test_a_scenario_that_is_not_valid_is_refused_before_simulating(tmp_path, no_
 
 
 def test_good_calls_are_normalised_as_the_cli_does(no_simulation):
-    done = call(reps=np.int64(4), seed=np.uint64(2**63 - 1),
-                quota=("0.70", 0.7, "announced", 1, np.float32(0.25), -0.0, "0"))
+    done = call(
+        reps=np.int64(4),
+        seed=np.uint64(2**63 - 1),
+        quota=("0.70", 0.7, "announced", 1, np.float32(0.25), -0.0, "0"),
+    )
     assert isinstance(done, Simulated)
     assert (done.reps, done.seed) == (4, 2**63 - 1)
     assert type(done.reps) is int and type(done.seed) is int
@@ -180,12 +186,16 @@ def test_numpy_arguments_run_and_save_a_manifest_diff_accepts(tmp_path):
     that chipsim's own readers accept."""
     from sim.report.data import load
 
-    result = sim.run(BASELINE, reps=np.int64(3), seed=np.int64(5), quota=np.float64(0.5),
-                     explain_reps=np.int32(0))
+    result = sim.run(
+        BASELINE,
+        reps=np.int64(3),
+        seed=np.int64(5),
+        quota=np.float64(0.5),
+        explain_reps=np.int32(0),
+    )
     out = result.save(tmp_path / "run")
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert (manifest["seed"], manifest["replications"], manifest["quota_levels"]) == (
-        5, 3, ["0.5"])
+    assert (manifest["seed"], manifest["replications"], manifest["quota_levels"]) == (5, 3, ["0.5"])
     assert load(out).manifest["seed"] == 5
 
 
@@ -210,8 +220,10 @@ def test_help_shows_the_real_signature_and_the_error_type():
 
 
 def test_import_sim_stays_light():
-    code = ("import sys, sim; "
-            "assert 'numpy' not in sys.modules and 'sim.interfaces.api' not in sys.modules")
+    code = (
+        "import sys, sim; "
+        "assert 'numpy' not in sys.modules and 'sim.interfaces.api' not in sys.modules"
+    )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0
 
@@ -220,25 +232,78 @@ def test_import_sim_stays_light():
 # one-line message, never anything else, and is simulated exactly when the oracle says the
 # arguments are good.
 
-LEVEL_TEXT = ["announced", "1.5", "-0.2", "nan", "inf", "-inf", " 0.5", "0.70", "1e-7", "-0.0",
-              "ANNOUNCED", "", "0x1", "1_0", "½", "٠"]
+LEVEL_TEXT = [
+    "announced",
+    "1.5",
+    "-0.2",
+    "nan",
+    "inf",
+    "-inf",
+    " 0.5",
+    "0.70",
+    "1e-7",
+    "-0.0",
+    "ANNOUNCED",
+    "",
+    "0x1",
+    "1_0",
+    "½",
+    "٠",
+]
 level_values = st.one_of(
-    st.sampled_from(LEVEL_TEXT), st.text(max_size=6), st.floats(), st.integers(-2, 2),
-    st.floats(0, 1).map(str), st.booleans(), st.none(), st.just(2**5000), st.just(b"0.5"),
-    st.just(np.float64(0.3)), st.just(np.int64(1)))
+    st.sampled_from(LEVEL_TEXT),
+    st.text(max_size=6),
+    st.floats(),
+    st.integers(-2, 2),
+    st.floats(0, 1).map(str),
+    st.booleans(),
+    st.none(),
+    st.just(2**5000),
+    st.just(b"0.5"),
+    st.just(np.float64(0.3)),
+    st.just(np.int64(1)),
+)
 counts = st.one_of(
-    st.none(), st.integers(-3, 30), st.integers(MAX_REPS - 1, MAX_REPS + 1),
-    st.integers(2**63 - 2, 2**63 + 1), st.integers(min_value=2**64), st.booleans(), st.floats(),
-    st.text(max_size=3), st.just(np.int64(7)), st.just(np.float64(3.0)), st.just([3]))
-scenarios = st.sampled_from([BASELINE, str(BASELINE), "no-such.toml", "", "a\x00b", None, 7,
-                             bytes(BASELINE), str(BASELINE.parent), "/dev/null"])
-quotas = st.one_of(level_values, st.lists(level_values, max_size=4),
-                   st.lists(level_values, max_size=3).map(tuple), st.just({"0.5": 1}))
+    st.none(),
+    st.integers(-3, 30),
+    st.integers(MAX_REPS - 1, MAX_REPS + 1),
+    st.integers(2**63 - 2, 2**63 + 1),
+    st.integers(min_value=2**64),
+    st.booleans(),
+    st.floats(),
+    st.text(max_size=3),
+    st.just(np.int64(7)),
+    st.just(np.float64(3.0)),
+    st.just([3]),
+)
+scenarios = st.sampled_from(
+    [
+        BASELINE,
+        str(BASELINE),
+        "no-such.toml",
+        "",
+        "a\x00b",
+        None,
+        7,
+        bytes(BASELINE),
+        str(BASELINE.parent),
+        "/dev/null",
+    ]
+)
+quotas = st.one_of(
+    level_values,
+    st.lists(level_values, max_size=4),
+    st.lists(level_values, max_size=3).map(tuple),
+    st.just({"0.5": 1}),
+)
 
 
 def good_count(value, low: int, high: int) -> bool:
-    return value is None or (isinstance(value, numbers.Integral) and not isinstance(value, bool)
-                             and low <= int(value) <= high)
+    return value is None or (
+        isinstance(value, numbers.Integral)
+        and not isinstance(value, bool)
+        and low <= int(value) <= high
+    )
 
 
 def good_level(value) -> bool:
@@ -266,15 +331,25 @@ def good_scenario(value) -> bool:
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(scenario=scenarios, reps=counts, seed=counts, quota=quotas, explain_reps=counts)
-def test_every_call_runs_or_raises_one_scenario_error(no_simulation, scenario, reps, seed, quota,
-                                                      explain_reps):
+def test_every_call_runs_or_raises_one_scenario_error(
+    no_simulation, scenario, reps, seed, quota, explain_reps
+):
     no_simulation.clear()
-    good = (good_scenario(scenario) and good_count(reps, 1, MAX_REPS)
-            and good_count(seed, 0, MAX_SEED) and good_quota(quota)
-            and good_count(explain_reps, 0, MAX_REPS))
+    good = (
+        good_scenario(scenario)
+        and good_count(reps, 1, MAX_REPS)
+        and good_count(seed, 0, MAX_SEED)
+        and good_quota(quota)
+        and good_count(explain_reps, 0, MAX_REPS)
+    )
     try:
         sim.run(scenario, reps=reps, seed=seed, quota=quota, explain_reps=explain_reps)
     except Simulated as done:
@@ -296,8 +371,14 @@ def test_every_call_runs_or_raises_one_scenario_error(no_simulation, scenario, r
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
-@given(value=st.one_of(st.sampled_from(LEVEL_TEXT), st.text(max_size=8),
-                       st.floats().map(str), st.floats(0, 1).map(str)))
+@given(
+    value=st.one_of(
+        st.sampled_from(LEVEL_TEXT),
+        st.text(max_size=8),
+        st.floats().map(str),
+        st.floats(0, 1).map(str),
+    )
+)
 def test_cli_and_api_accept_the_same_levels_and_write_them_alike(value):
     try:
         cli = QuotaLevel().convert(value, None, None)
@@ -315,6 +396,7 @@ def test_cli_and_api_accept_the_same_levels_and_write_them_alike(value):
 # Issue 20: the API refuses what the CLI refuses, in the CLI's words; float, list and
 # duplicate levels are normalised as --quota is; a result shows itself in a few lines.
 
+
 def cli_error(option: str, value: str) -> str:
     """The words after "Invalid value for '<option>': " that chipsim run prints."""
     from click.testing import CliRunner
@@ -326,35 +408,44 @@ def cli_error(option: str, value: str) -> str:
     line = next(x for x in result.output.splitlines() if x.startswith("Error:"))
     prefix = f"Error: Invalid value for '{option}': "
     assert line.startswith(prefix), line
-    return line[len(prefix):]
+    return line[len(prefix) :]
 
 
 # (CLI option, text on the command line, sim.run keyword, the same value in Python)
 SAME_VALUE = [
-    ("--quota", "70%", "quota", "70%"), ("--quota", "1.5", "quota", "1.5"),
-    ("--quota", "-0.2", "quota", "-0.2"), ("--quota", "nan", "quota", "nan"),
-    ("--reps", "0", "reps", 0), ("--reps", "-5", "reps", -5),
-    ("--seed", "-1", "seed", -1), ("--seed", str(2**63), "seed", 2**63),
+    ("--quota", "70%", "quota", "70%"),
+    ("--quota", "1.5", "quota", "1.5"),
+    ("--quota", "-0.2", "quota", "-0.2"),
+    ("--quota", "nan", "quota", "nan"),
+    ("--reps", "0", "reps", 0),
+    ("--reps", "-5", "reps", -5),
+    ("--seed", "-1", "seed", -1),
+    ("--seed", str(2**63), "seed", 2**63),
     ("--explain-reps", "-1", "explain_reps", -1),
 ]
 # values Python can give and a command line cannot (a bool, a float): the same expectation
-TYPED_VALUE = [("--reps", "2.0", "reps", 2.0), ("--reps", "True", "reps", True),
-               ("--seed", "x", "seed", "x"), ("--seed", "1.5", "seed", 1.5),
-               ("--quota", "True", "quota", True)]
+TYPED_VALUE = [
+    ("--reps", "2.0", "reps", 2.0),
+    ("--reps", "True", "reps", True),
+    ("--seed", "x", "seed", "x"),
+    ("--seed", "1.5", "seed", 1.5),
+    ("--quota", "True", "quota", True),
+]
 
 
-@pytest.mark.parametrize(("option", "text", "key", "value"), SAME_VALUE,
-                         ids=[f"{k}={t}" for _, t, k, _ in SAME_VALUE])
+@pytest.mark.parametrize(
+    ("option", "text", "key", "value"), SAME_VALUE, ids=[f"{k}={t}" for _, t, k, _ in SAME_VALUE]
+)
 def test_api_refuses_with_the_cli_message(option, text, key, value, no_simulation):
     err = call(**{key: value})
     assert isinstance(err, sim.ScenarioError), f"{key}={value!r} was simulated"
     assert str(err) == f"{key}: {cli_error(option, text)}"
 
 
-@pytest.mark.parametrize(("option", "text", "key", "value"), TYPED_VALUE,
-                         ids=[f"{k}={t}" for _, t, k, _ in TYPED_VALUE])
-def test_api_refuses_a_wrong_type_with_the_cli_expectation(option, text, key, value,
-                                                          no_simulation):
+@pytest.mark.parametrize(
+    ("option", "text", "key", "value"), TYPED_VALUE, ids=[f"{k}={t}" for _, t, k, _ in TYPED_VALUE]
+)
+def test_api_refuses_a_wrong_type_with_the_cli_expectation(option, text, key, value, no_simulation):
     err = call(**{key: value})
     assert isinstance(err, sim.ScenarioError), f"{key}={value!r} was simulated"
     expected = cli_error(option, text).split(", got ")[0]
@@ -362,11 +453,17 @@ def test_api_refuses_a_wrong_type_with_the_cli_expectation(option, text, key, va
     assert f"got {type(value).__name__} {value!r}" in str(err)  # the type the CLI cannot give
 
 
-@pytest.mark.parametrize(("quota", "levels"), [
-    (0.7, ["0.7"]), ("0.70", ["0.7"]), ([0.7, "0.70", "0.7"], ["0.7"]),
-    (["announced", 0.5, "announced", "0.50"], ["announced", "0.5"]),
-    ((1, "1.0", 1.0), ["1.0"]), ([0, "0.0", -0.0], ["0.0"]),
-])
+@pytest.mark.parametrize(
+    ("quota", "levels"),
+    [
+        (0.7, ["0.7"]),
+        ("0.70", ["0.7"]),
+        ([0.7, "0.70", "0.7"], ["0.7"]),
+        (["announced", 0.5, "announced", "0.50"], ["announced", "0.5"]),
+        ((1, "1.0", 1.0), ["1.0"]),
+        ([0, "0.0", -0.0], ["0.0"]),
+    ],
+)
 def test_float_list_and_duplicate_levels_are_normalised_once(quota, levels, no_simulation):
     done = call(quota=quota)
     assert isinstance(done, Simulated) and done.levels == levels

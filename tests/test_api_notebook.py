@@ -19,8 +19,7 @@ import sim
 
 CELLS = [
     "import sim",
-    "result = sim.run(reps=20, seed=5, quota=[0.7, '0.70', 'announced'], explain_reps=0)\n"
-    "result",
+    "result = sim.run(reps=20, seed=5, quota=[0.7, '0.70', 'announced'], explain_reps=0)\nresult",
     "table = result.summary\nprint(type(table).__name__, sorted(set(table['quota'])), len(table))",
     "try:\n    sim.run(quota='70%')\nexcept sim.ScenarioError as err:\n    print('refused:', err)",
     "help(sim.run)",
@@ -37,9 +36,12 @@ def executed(tmp_path_factory):
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [root, old]))
     try:
-        client = nbclient.NotebookClient(nbformat.read(folder / "api.ipynb", as_version=4),
-                                         timeout=300, kernel_name="python3",
-                                         resources={"metadata": {"path": str(folder)}})
+        client = nbclient.NotebookClient(
+            nbformat.read(folder / "api.ipynb", as_version=4),
+            timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(folder)}},
+        )
         done = client.execute()
     finally:
         if old is None:

@@ -45,8 +45,9 @@ def test_every_repository_scenario_is_shipped():
     assert (data_dir("seeds") / "targets.toml").is_file()
 
 
-@pytest.mark.parametrize("name", [None, "baseline", "baseline.toml", "scenarios/baseline.toml",
-                                  "national-quota"])
+@pytest.mark.parametrize(
+    "name", [None, "baseline", "baseline.toml", "scenarios/baseline.toml", "national-quota"]
+)
 def test_sim_run_finds_a_shipped_scenario_from_any_folder(name, elsewhere):
     arguments = {} if name is None else {"scenario": name}
     result = sim.run(**arguments, reps=2, seed=1, explain_reps=0)
@@ -69,17 +70,20 @@ def test_a_path_that_exists_wins_over_the_shipped_name(elsewhere, monkeypatch):
     mine = elsewhere / "scenarios"
     mine.mkdir()
     (mine / "baseline.toml").write_text(
-        f'extends = {str(SCENARIOS / "baseline.toml")!r}\nname = "mine"\n', "utf-8")
+        f'extends = {str(SCENARIOS / "baseline.toml")!r}\nname = "mine"\n', "utf-8"
+    )
     (elsewhere / "baseline").write_text(
-        f'extends = {str(SCENARIOS / "baseline.toml")!r}\nname = "bare"\n', "utf-8")
+        f'extends = {str(SCENARIOS / "baseline.toml")!r}\nname = "bare"\n', "utf-8"
+    )
     assert find_scenario("scenarios/baseline.toml") == Path("scenarios/baseline.toml")
     assert sim.run(reps=2, explain_reps=0).run.scenario.name == "mine"
     assert sim.run("baseline", reps=2, explain_reps=0).run.scenario.name == "bare"
     assert sim.run("baseline.toml", reps=2, explain_reps=0).run.scenario.name == "baseline"
 
 
-@pytest.mark.parametrize("name", ["no-such", "nosuch.toml", "scenarios/nosuch.toml",
-                                  "elsewhere/baseline.toml"])
+@pytest.mark.parametrize(
+    "name", ["no-such", "nosuch.toml", "scenarios/nosuch.toml", "elsewhere/baseline.toml"]
+)
 def test_an_unknown_name_lists_the_shipped_scenarios(name, elsewhere):
     with pytest.raises(sim.ScenarioError) as caught:
         sim.run(name, reps=2)
@@ -93,8 +97,9 @@ def test_an_unknown_name_lists_the_shipped_scenarios(name, elsewhere):
 @pytest.mark.parametrize("args", [[], ["baseline"], ["horizon-2030.toml"]])
 def test_chipsim_run_finds_a_shipped_scenario_from_any_folder(args, elsewhere):
     out = elsewhere / "out"
-    result = CliRunner().invoke(main, ["run", *args, "--reps", "2", "--explain-reps", "0",
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main, ["run", *args, "--reps", "2", "--explain-reps", "0", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     stem = Path(args[0]).stem if args else "baseline"
@@ -104,8 +109,11 @@ def test_chipsim_run_finds_a_shipped_scenario_from_any_folder(args, elsewhere):
 def test_pyproject_packages_every_module_and_the_data():
     """The package list is explicit (for the data mapping): it must cover the source tree."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
-    found = {p for p in find_namespace_packages(str(ROOT), include=["sim", "sim.*"])
-             if any((ROOT / p.replace(".", "/")).glob("*.py"))}
+    found = {
+        p
+        for p in find_namespace_packages(str(ROOT), include=["sim", "sim.*"])
+        if any((ROOT / p.replace(".", "/")).glob("*.py"))
+    }
     data = {name: folder for name, folder in config["package-dir"].items()}
     assert set(config["packages"]) == found | set(data)
     assert {ROOT / folder for folder in data.values()} == {ROOT / "scenarios", ROOT / "seeds"}
@@ -118,15 +126,18 @@ def test_an_installed_layout_reads_its_package_data(tmp_path):
     shutil.copytree(ROOT / "sim", site / "sim", ignore=shutil.ignore_patterns("__pycache__"))
     for kind in ("scenarios", "seeds"):
         shutil.copytree(ROOT / kind, site / "sim" / "_data" / kind)
-    code = ("import sim, json; from sim.scenario.shipped import data_dir; "
-            "r = sim.run('national-quota', reps=2, explain_reps=0); "
-            "print(json.dumps([sim.__file__, str(data_dir('scenarios')), "
-            "r.manifest['scenario_file']]))")
+    code = (
+        "import sim, json; from sim.scenario.shipped import data_dir; "
+        "r = sim.run('national-quota', reps=2, explain_reps=0); "
+        "print(json.dumps([sim.__file__, str(data_dir('scenarios')), "
+        "r.manifest['scenario_file']]))"
+    )
     work = tmp_path / "work"
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
-    done = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=work, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     module, folder, used = json.loads(done.stdout.strip().splitlines()[-1])
     data = site / "sim" / "_data"

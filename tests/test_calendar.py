@@ -24,8 +24,10 @@ def test_ordinals_follow_calendar_order(a, b):
     assert parse_month(format_month(a)) == a
 
 
-@pytest.mark.parametrize("text", ["2025-13", "2025-00", "2025-1", "25-01", "2025/01",
-                                  "2025-01-01", "", "june", None, 202501])
+@pytest.mark.parametrize(
+    "text",
+    ["2025-13", "2025-00", "2025-1", "25-01", "2025/01", "2025-01-01", "", "june", None, 202501],
+)
 def test_parse_month_refuses_anything_but_yyyy_mm(text):
     with pytest.raises(ValueError, match="YYYY-MM"):
         parse_month(text)

@@ -11,14 +11,15 @@ from sim.scenario.dist import Dist
 
 
 def target(low, high, name="t"):
-    return Target(name, ("demand_compute",), (), "national", "2024", (low + high) / 2, low, high,
-                  0.0, ("A1",))
+    return Target(
+        name, ("demand_compute",), (), "national", "2024", (low + high) / 2, low, high, 0.0, ("A1",)
+    )
 
 
 def test_epanechnikov_weights_and_their_effective_size():
     w = adjust.kernel(np.array([0.0, 0.5, 1.0]), 1.0)
     np.testing.assert_allclose(w, [1.0, 0.75, 0.0])
-    assert adjust.effective_size(w) == pytest.approx(1.75 ** 2 / (1 + 0.75 ** 2))
+    assert adjust.effective_size(w) == pytest.approx(1.75**2 / (1 + 0.75**2))
     np.testing.assert_array_equal(adjust.kernel(np.zeros(4), 0.0), np.ones(4))
     assert adjust.effective_size(np.ones(10)) == pytest.approx(10)
 

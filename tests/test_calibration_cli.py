@@ -14,10 +14,14 @@ from sim.scenario import load
 
 PRIORS = ROOT / "scenarios" / "priors.toml"
 QUICK = ["--n", "400", "--accept", "0.05", "--reps", "40"]
-MOVED = ('[targets.moved]\nmetric = "demand_compute"\nperiod = "2024"\nvalue = 450000\n'
-         'tolerance = 50000\nevidence = ["A14"]\n')
-STUCK = ('[targets.stuck]\nmetric = "import_units.legacy"\nperiod = "2023"\nvalue = 300000\n'
-         'tolerance = 50000\nevidence = ["I2"]\n')
+MOVED = (
+    '[targets.moved]\nmetric = "demand_compute"\nperiod = "2024"\nvalue = 450000\n'
+    'tolerance = 50000\nevidence = ["A14"]\n'
+)
+STUCK = (
+    '[targets.stuck]\nmetric = "import_units.legacy"\nperiod = "2023"\nvalue = 300000\n'
+    'tolerance = 50000\nevidence = ["I2"]\n'
+)
 
 
 @pytest.fixture
@@ -32,8 +36,7 @@ def root(tmp_path):
 
 def invoke(root, targets_text, *args):
     (root / "seeds" / "targets.toml").write_text(targets_text)
-    return CliRunner().invoke(main, ["calibrate", str(root / "scenarios" / "priors.toml"),
-                                     *args])
+    return CliRunner().invoke(main, ["calibrate", str(root / "scenarios" / "priors.toml"), *args])
 
 
 @pytest.mark.slow
@@ -41,8 +44,17 @@ def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root, monke
     monkeypatch.setenv("CHIPSIM_PROGRESS", "lines")  # progress shown, whatever the time taken
     out = root / "scenarios" / "fitted.toml"
     figure = root / "hindcast.png"
-    result = invoke(root, MOVED + STUCK, "--params", "demand.growth.2024", *QUICK,
-                    "--out", str(out), "--figure", str(figure))
+    result = invoke(
+        root,
+        MOVED + STUCK,
+        "--params",
+        "demand.growth.2024",
+        *QUICK,
+        "--out",
+        str(out),
+        "--figure",
+        str(figure),
+    )
     assert result.exit_code == 0, result.output
     assert "NOT FITTED: no chosen parameter moves target stuck" in result.output
     assert "inside the 90% band" in result.output and "after calibration" in result.output
@@ -65,8 +77,9 @@ def test_calibrate_writes_a_scenario_and_reports_an_unmovable_target(root, monke
 @pytest.mark.slow
 def test_adjust_none_is_plain_rejection_and_is_spelled_in_the_file(root):
     out = root / "scenarios" / "plain.toml"
-    result = invoke(root, MOVED, "--params", "demand.growth.2024", *QUICK, "--adjust", "none",
-                    "--out", str(out))
+    result = invoke(
+        root, MOVED, "--params", "demand.growth.2024", *QUICK, "--adjust", "none", "--out", str(out)
+    )
     assert result.exit_code == 0, result.output
     assert "plain rejection: regression adjustment off (--adjust none)" in result.output
     assert "--adjust none" in out.read_text()
@@ -81,12 +94,15 @@ def test_nothing_movable_exits_2_and_writes_nothing(root):
     assert not out.exists()
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    (MOVED.replace("tolerance = 50000\n", ""), "targets.moved.tolerance: missing required key"),
-    (MOVED.replace('"2024"', '"2024H1"'), "targets.moved.period: expected a period"),
-    (MOVED.replace("value = 450000", "value = [1]"), "targets.moved.value: expected a number"),
-    ("[targets.moved\n", "TOML syntax error"),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        (MOVED.replace("tolerance = 50000\n", ""), "targets.moved.tolerance: missing required key"),
+        (MOVED.replace('"2024"', '"2024H1"'), "targets.moved.period: expected a period"),
+        (MOVED.replace("value = 450000", "value = [1]"), "targets.moved.value: expected a number"),
+        ("[targets.moved\n", "TOML syntax error"),
+    ],
+)
 def test_malformed_targets_exit_2_naming_file_and_key(root, text, key):
     out = root / "scenarios" / "fitted.toml"
     result = invoke(root, text, *QUICK, "--out", str(out))
@@ -96,16 +112,22 @@ def test_malformed_targets_exit_2_naming_file_and_key(root, text, key):
     assert not out.exists()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--params", "demand.growht.2024"], "unknown parameter (did you mean 'demand.growth.2024'?)"),
-    (["--params", "market.backlog_months"], "has no distribution to calibrate"),
-    (["--out", "{root}/scenarios/priors.toml"], "--out must differ from the scenario"),
-    (["--out", "{root}/seeds/evidence.toml"], "file exists; pass --force"),
-    (["--figure", "{root}/plot.gif"], "--figure expects a .png, .svg or .pdf"),
-    (["--n", "10"], "Invalid value for '--n'"),
-    (["--accept", "0"], "Invalid value for '--accept'"),
-    (["--targets", "{root}/missing.toml"], "missing.toml: file not found"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--params", "demand.growht.2024"],
+            "unknown parameter (did you mean 'demand.growth.2024'?)",
+        ),
+        (["--params", "market.backlog_months"], "has no distribution to calibrate"),
+        (["--out", "{root}/scenarios/priors.toml"], "--out must differ from the scenario"),
+        (["--out", "{root}/seeds/evidence.toml"], "file exists; pass --force"),
+        (["--figure", "{root}/plot.gif"], "--figure expects a .png, .svg or .pdf"),
+        (["--n", "10"], "Invalid value for '--n'"),
+        (["--accept", "0"], "Invalid value for '--accept'"),
+        (["--targets", "{root}/missing.toml"], "missing.toml: file not found"),
+    ],
+)
 def test_bad_arguments_exit_2(root, args, message):
     args = [a.format(root=root) for a in args]
     result = invoke(root, MOVED, *QUICK, *args)
@@ -116,9 +138,21 @@ def test_bad_arguments_exit_2(root, args, message):
 
 @pytest.mark.slow
 def test_few_accepted_draws_are_warned(root):
-    result = invoke(root, MOVED.replace("tolerance = 50000", "tolerance = 1000"), "--params",
-                    "demand.growth.2024", "--n", "400", "--accept", "0.05", "--reps", "40",
-                    "--out", str(root / "scenarios" / "few.toml"))
+    result = invoke(
+        root,
+        MOVED.replace("tolerance = 50000", "tolerance = 1000"),
+        "--params",
+        "demand.growth.2024",
+        "--n",
+        "400",
+        "--accept",
+        "0.05",
+        "--reps",
+        "40",
+        "--out",
+        str(root / "scenarios" / "few.toml"),
+    )
     assert result.exit_code == 0, result.output
-    assert "warning: only 20 draws accepted (fewer than 100): the posterior is rough" \
-        in result.output
+    assert (
+        "warning: only 20 draws accepted (fewer than 100): the posterior is rough" in result.output
+    )

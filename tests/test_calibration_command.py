@@ -29,12 +29,14 @@ def project(tmp_path, monkeypatch):
 
 def test_command_line_spells_out_only_changed_settings():
     plain = command_line("s.toml", "t.toml", None, Settings(draws=500), 7, "o.toml")
-    assert plain == "chipsim calibrate s.toml --targets t.toml --n 500 --seed 7 --out o.toml " \
-                    "--force"
+    assert (
+        plain == "chipsim calibrate s.toml --targets t.toml --n 500 --seed 7 --out o.toml --force"
+    )
     changed = Settings(draws=10, accept=0.05, replications=99, adjust="none")
     assert command_line("s.toml", "t.toml", "a,b", changed, 1, "o.toml") == (
         "chipsim calibrate s.toml --targets t.toml --params a,b --n 10 --accept 0.05 "
-        "--reps 99 --adjust none --seed 1 --out o.toml --force")
+        "--reps 99 --adjust none --seed 1 --out o.toml --force"
+    )
 
 
 def test_shown_is_relative_below_the_working_directory(tmp_path, monkeypatch):

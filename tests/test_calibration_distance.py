@@ -18,8 +18,7 @@ TARGETS = [_target(0.4, 0.6, 0.1), _target(10.0, 20.0, 0.0)]  # scales 0.2 and 5
 
 
 def test_components_are_zero_inside_and_half_widths_outside():
-    sample = np.array([[0.5, 0.8, 0.2, np.nan],
-                       [15.0, 20.0, 0.0, 30.0]])
+    sample = np.array([[0.5, 0.8, 0.2, np.nan], [15.0, 20.0, 0.0, 30.0]])
     got = components(sample, TARGETS)
     np.testing.assert_allclose(got, [[0.0, 0.5, 0.5, np.inf], [0.0, 0.0, 2.0, 2.0]])
 

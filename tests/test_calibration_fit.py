@@ -30,11 +30,16 @@ from sim.scenario.tree import uncertain
 
 PRIORS = ROOT / "scenarios" / "priors.toml"
 TARGETS = ROOT / "seeds" / "targets.toml"
-TRUTH = {"demand.growth.2024": 0.95, "demand.growth.2025": 0.8,
-         "imports.h20.units_per_month.2024": 100_000.0}
-OBSERVED = [("demand_2024", "demand_compute", "2024", "A14"),
-            ("demand_2025", "demand_compute", "2025", "M1"),
-            ("h20_2024", "import_units.h20", "2024", "I3")]
+TRUTH = {
+    "demand.growth.2024": 0.95,
+    "demand.growth.2025": 0.8,
+    "imports.h20.units_per_month.2024": 100_000.0,
+}
+OBSERVED = [
+    ("demand_2024", "demand_compute", "2024", "A14"),
+    ("demand_2025", "demand_compute", "2025", "M1"),
+    ("h20_2024", "import_units.h20", "2024", "I3"),
+]
 SMALL = Settings(draws=20_000, accept=0.005, replications=20, screen=10)
 
 
@@ -60,8 +65,11 @@ def deterministic_scenario(root, free) -> str:
 
 def targets_file(root, rows) -> str:
     """A targets file: rows of (name, metric, period, value, tolerance, evidence id)."""
-    text = "".join(f'[targets.{n}]\nmetric = "{m}"\nperiod = "{p}"\nvalue = {v!r}\n'
-                   f'tolerance = {t!r}\nevidence = ["{e}"]\n\n' for n, m, p, v, t, e in rows)
+    text = "".join(
+        f'[targets.{n}]\nmetric = "{m}"\nperiod = "{p}"\nvalue = {v!r}\n'
+        f'tolerance = {t!r}\nevidence = ["{e}"]\n\n'
+        for n, m, p, v, t, e in rows
+    )
     path = root / "seeds" / "targets.toml"
     path.write_text(text)
     return str(path)
@@ -78,8 +86,13 @@ def test_parameters_are_recovered_from_targets_the_model_made(tmp_path):
     scenario_file = deterministic_scenario(root, TRUTH)
     scenario = load(scenario_file)
     pinned = {k: np.full(3, v) for k, v in TRUTH.items()}
-    made = simulate(scenario, 3, SEED, ["announced"],
-                    options=SimulateOptions(keep=("import_units.h20",), pinned=pinned))
+    made = simulate(
+        scenario,
+        3,
+        SEED,
+        ["announced"],
+        options=SimulateOptions(keep=("import_units.h20",), pinned=pinned),
+    )
     rows = []
     for name, metric, period, evidence in OBSERVED:
         value = float(measure.term_values(made, metric, period)[0])
@@ -93,22 +106,34 @@ def test_parameters_are_recovered_from_targets_the_model_made(tmp_path):
         assert width <= (m.prior_band[2] - m.prior_band[0]) / 3, m.path
     assert all(c.centred for c in cal.after)
     assert cal.adjustment.applied and cal.adjustment.ess > 0
-    plain = calibrate(scenario_file, targets_file(root, rows), list(TRUTH),
-                      dataclasses.replace(SMALL, adjust="none"))
+    plain = calibrate(
+        scenario_file,
+        targets_file(root, rows),
+        list(TRUTH),
+        dataclasses.replace(SMALL, adjust="none"),
+    )
     for adjusted, raw in zip(cal.fitted, plain.fitted, strict=True):
         low, high = raw.prior.bounds  # the adjustment moves draws toward the truth, and narrows
         assert abs(adjusted.posterior_band[1] - TRUTH[raw.path]) <= 0.01 * (high - low)
-        assert (adjusted.posterior_band[2] - adjusted.posterior_band[0]
-                < raw.posterior_band[2] - raw.posterior_band[0]), raw.path
+        assert (
+            adjusted.posterior_band[2] - adjusted.posterior_band[0]
+            < raw.posterior_band[2] - raw.posterior_band[0]
+        ), raw.path
 
 
 @pytest.mark.slow
 def test_a_target_no_parameter_moves_is_reported_not_fitted(tmp_path):
     root = project(tmp_path)
-    rows = [("moved", "demand_compute", "2024", 450_000.0, 50_000.0, "A14"),
-            ("stuck", "import_units.legacy", "2023", 300_000.0, 50_000.0, "I2")]
-    cal = calibrate(PRIORS, targets_file(root, rows), ["demand.growth.2024"],
-                    Settings(draws=400, accept=0.05, replications=40, screen=40))
+    rows = [
+        ("moved", "demand_compute", "2024", 450_000.0, 50_000.0, "A14"),
+        ("stuck", "import_units.legacy", "2023", 300_000.0, 50_000.0, "I2"),
+    ]
+    cal = calibrate(
+        PRIORS,
+        targets_file(root, rows),
+        ["demand.growth.2024"],
+        Settings(draws=400, accept=0.05, replications=40, screen=40),
+    )
     assert [t.name for t in cal.unmoved] == ["stuck"]
     assert cal.fitted[0].targets == ("moved",)
     text = calibrated_text(cal, root / "scenarios" / "out.toml", PRIORS, "cmd", "t.toml")
@@ -120,15 +145,22 @@ def test_nothing_to_fit_is_an_error(tmp_path):
     root = project(tmp_path)
     rows = [("stuck", "import_units.legacy", "2023", 300_000.0, 50_000.0, "I2")]
     with pytest.raises(CalibrationError, match="no chosen parameter moves any target"):
-        calibrate(PRIORS, targets_file(root, rows), ["demand.growth.2026"],
-                  Settings(draws=200, replications=20, screen=20))
+        calibrate(
+            PRIORS,
+            targets_file(root, rows),
+            ["demand.growth.2026"],
+            Settings(draws=200, replications=20, screen=20),
+        )
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    (["demand.growth.2031"], "--params: demand.growth.2031: unknown parameter"),
-    (["market.backlog_months"], "has no distribution to calibrate"),
-    (["foundries.tsmc.closes"], "date parameters cannot be calibrated"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (["demand.growth.2031"], "--params: demand.growth.2031: unknown parameter"),
+        (["market.backlog_months"], "has no distribution to calibrate"),
+        (["foundries.tsmc.closes"], "date parameters cannot be calibrated"),
+    ],
+)
 def test_unusable_parameters_are_refused(params, message):
     with pytest.raises(ScenarioError, match=message):
         calibrate(PRIORS, TARGETS, params, Settings(draws=200, replications=20, screen=20))
@@ -138,8 +170,12 @@ def test_unusable_parameters_are_refused(params, message):
 def test_the_calibrated_file_extends_its_input_and_overrides_only_fitted_parameters(tmp_path):
     root = project(tmp_path)
     rows = [("demand_2024", "demand_compute", "2024", 450_000.0, 50_000.0, "M2")]
-    cal = calibrate(PRIORS, targets_file(root, rows), ["demand.growth.2024", "demand.budget_usd"],
-                    Settings(draws=400, accept=0.05, replications=40, screen=40))
+    cal = calibrate(
+        PRIORS,
+        targets_file(root, rows),
+        ["demand.growth.2024", "demand.budget_usd"],
+        Settings(draws=400, accept=0.05, replications=40, screen=40),
+    )
     out = root / "scenarios" / "calibrated.toml"
     write_calibrated(out, calibrated_text(cal, out, PRIORS, "cmd", "t.toml"))
     raw = tomllib.loads(out.read_text())
@@ -148,8 +184,7 @@ def test_the_calibrated_file_extends_its_input_and_overrides_only_fitted_paramet
     assert set(raw["demand"]) == {m.path.split(".")[1] for m in cal.fitted}
     loaded = load(out)
     for m in cal.fitted:
-        dist = (loaded.demand.growth["2024"] if m.path.endswith("2024")
-                else loaded.demand.budget_usd)
+        dist = loaded.demand.growth["2024"] if m.path.endswith("2024") else loaded.demand.budget_usd
         assert dist == m.fitted and dist.kind in ("uniform", "triangular")
         assert m.prior.bounds[0] <= dist.bounds[0] <= dist.bounds[1] <= m.prior.bounds[1]
         assert set(m.prior.evidence) | {"M2"} <= set(dist.evidence)
@@ -168,9 +203,11 @@ def test_posterior_fit_keeps_the_prior_support_and_matches_the_draws():
     rng = np.random.default_rng(3)
     levels = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
     prior = Dist("triangular", (0.0, 0.5, 1.0), ("A1",))
-    for sample, kind in ((rng.beta(6.0, 2.0, 5000), "triangular"),
-                         (rng.normal(0.3, 0.02, 5000), "triangular"),
-                         (rng.random(5000), "uniform")):  # flat draws stay flat
+    for sample, kind in (
+        (rng.beta(6.0, 2.0, 5000), "triangular"),
+        (rng.normal(0.3, 0.02, 5000), "triangular"),
+        (rng.random(5000), "uniform"),
+    ):  # flat draws stay flat
         fitted = fit(prior, sample, ("A1", "S1"))
         assert fitted.kind == kind and fitted.evidence == ("A1", "S1")
         assert 0.0 <= fitted.bounds[0] <= fitted.bounds[1] <= 1.0
@@ -207,8 +244,7 @@ def test_the_shipped_baseline_fits_its_targets_as_its_header_says():
     targets = load_targets(TARGETS, baseline, load_registry(REGISTRY))
     recorded = recorded_fit(BASELINE.read_text())
     assert set(recorded) == {t.name for t in targets}
-    checks = measure.assess(measure.run(baseline, targets, Settings().replications, SEED),
-                            targets)
+    checks = measure.assess(measure.run(baseline, targets, Settings().replications, SEED), targets)
     assert {c.target.name: (c.inside, c.centred) for c in checks} == recorded
 
 

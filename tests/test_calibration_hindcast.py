@@ -59,10 +59,12 @@ def test_the_figure_shows_prior_against_posterior_for_each_fitted_parameter():
 
     rng = np.random.default_rng(0)
     prior = Dist("triangular", (0.0, 0.5, 1.0))
-    fitted = [marginal("a.b", prior, rng.beta(8, 2, 400), ("t",), (), rng.random(400),
-                       rng.beta(6, 3, 400)),
-              marginal("c.d", Dist("uniform", (10.0, 2000.0)), rng.uniform(500, 900, 300),
-                       ("t",), ())]
+    fitted = [
+        marginal(
+            "a.b", prior, rng.beta(8, 2, 400), ("t",), (), rng.random(400), rng.beta(6, 3, 400)
+        ),
+        marginal("c.d", Dist("uniform", (10.0, 2000.0)), rng.uniform(500, 900, 300), ("t",), ()),
+    ]
     fig = hindcast_figure([], marginals=fitted)
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title(loc="left") for ax in axes] == ["a.b", "c.d"]

@@ -21,8 +21,7 @@ REPS = 120
 def target(terms, period="2025", per=(), value=1.0, low=None, high=None, tol=0.1) -> Target:
     low = value if low is None else low
     high = value if high is None else high
-    return Target("t", tuple(terms), tuple(per), "national", period, value, low, high, tol,
-                  ("S1",))
+    return Target("t", tuple(terms), tuple(per), "national", period, value, low, high, tol, ("S1",))
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +31,12 @@ def priors():
 
 @pytest.fixture(scope="module")
 def run(priors):
-    keep = ("domestic_units", "imports_units", "import_units.h20",
-            *(f"vendor_units.{v}" for v in priors.vendors))
+    keep = (
+        "domestic_units",
+        "imports_units",
+        "import_units.h20",
+        *(f"vendor_units.{v}" for v in priors.vendors),
+    )
     return simulate(priors, REPS, SEED, ["announced"], options=SimulateOptions(keep=keep))
 
 
@@ -45,16 +48,18 @@ def test_a_year_of_a_quarterly_metric_sums_its_quarters_per_replication(run):
             np.testing.assert_allclose(quarters, annual, rtol=1e-9)
         huawei = run.kept["vendor_units.huawei"][0]
         columns = [i for i, label in enumerate(run.quarters) if label.startswith(year)]
-        np.testing.assert_allclose(measure.term_values(run, "vendor_units.huawei", year),
-                                   huawei[:, columns].sum(axis=1), rtol=1e-12)
+        np.testing.assert_allclose(
+            measure.term_values(run, "vendor_units.huawei", year),
+            huawei[:, columns].sum(axis=1),
+            rtol=1e-12,
+        )
 
 
 def test_vendor_units_add_up_to_domestic_units_each_quarter(run):
     names = list(load(BASELINE).vendors)
     vendors = target([f"vendor_units.{v}" for v in names], period="2025Q2")
     total = target(["domestic_units"], period="2025Q2")
-    np.testing.assert_allclose(measure.values(run, vendors), measure.values(run, total),
-                               rtol=1e-9)
+    np.testing.assert_allclose(measure.values(run, vendors), measure.values(run, total), rtol=1e-9)
 
 
 def test_a_ratio_is_formed_replication_by_replication(run):
@@ -75,8 +80,9 @@ def test_kept_metrics_ask_only_for_quarterly_series():
 def test_pinning_a_parameter_equals_fixing_it_in_the_scenario(priors):
     path, value = "demand.growth.2024", 0.93
     fixed = load(PRIORS, nested(path, dist_raw(priors.demand.growth["2024"].with_value(value))))
-    pinned = simulate(priors, 50, SEED, ["announced"],
-                      options=SimulateOptions(pinned={path: np.full(50, value)}))
+    pinned = simulate(
+        priors, 50, SEED, ["announced"], options=SimulateOptions(pinned={path: np.full(50, value)})
+    )
     plain = simulate(fixed, 50, SEED, ["announced"])
     for metric, array in plain.replicates.items():
         np.testing.assert_array_equal(pinned.replicates[metric], array)
@@ -86,8 +92,13 @@ def test_pinned_values_land_in_their_replications():
     # demand in H100e, so that a year's growth is the growth of H100e demanded
     h100e = load(PRIORS, {"demand": {"base": 500_000}})
     values = np.linspace(0.4, 1.3, 40)
-    result = simulate(h100e, 40, SEED, ["announced"],
-                      options=SimulateOptions(pinned={"demand.growth.2024": values}))
+    result = simulate(
+        h100e,
+        40,
+        SEED,
+        ["announced"],
+        options=SimulateOptions(pinned={"demand.growth.2024": values}),
+    )
     demand = result.replicates["demand_compute"][0]
     np.testing.assert_allclose(demand[:, 1] / demand[:, 0], 1 + values, rtol=1e-9)
 
@@ -104,8 +115,9 @@ def test_distance_is_the_root_mean_square_over_targets():
     a = target(["x"], value=0.0, tol=1.0)
     b = target(["y"], value=0.0, tol=2.0)
     sample = np.array([[3.0, 0.5], [0.0, 6.0]])
-    np.testing.assert_allclose(distance.distance(sample, [a, b]),
-                               [np.sqrt((2.0 ** 2 + 0) / 2), np.sqrt((0 + 2.0 ** 2) / 2)])
+    np.testing.assert_allclose(
+        distance.distance(sample, [a, b]), [np.sqrt((2.0**2 + 0) / 2), np.sqrt((0 + 2.0**2) / 2)]
+    )
 
 
 def test_accept_keeps_the_closest_fraction_or_every_exact_hit():

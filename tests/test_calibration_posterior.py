@@ -21,8 +21,9 @@ def test_weighted_quantiles_use_midpoints_and_equal_weights_interpolate():
     sample = np.array([3.0, 1.0, 2.0])
     np.testing.assert_allclose(quantiles(sample, [0.5], np.ones(3)), [2.0])
     # cumulative midpoints of weights (1, 1, 2) / 4: 1/8, 3/8, 3/4
-    np.testing.assert_allclose(quantiles(sample, [0.125, 0.375, 0.75], np.array([2, 1, 1.0])),
-                               [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(
+        quantiles(sample, [0.125, 0.375, 0.75], np.array([2, 1, 1.0])), [1.0, 2.0, 3.0]
+    )
     assert percentiles(np.arange(101.0)) == (5.0, 50.0, 95.0)
 
 

@@ -14,8 +14,7 @@ from sim.scenario.dist import Dist
 
 
 def _target(name, low, high, tolerance=0.0):
-    return Target(name, (name,), (), "national", "2025", (low + high) / 2, low, high,
-                  tolerance, ())
+    return Target(name, (name,), (), "national", "2025", (low + high) / 2, low, high, tolerance, ())
 
 
 def test_latin_hypercube_puts_one_draw_in_each_stratum():
@@ -46,8 +45,9 @@ class _Progress:
 
 def test_effects_are_mean_absolute_changes_in_half_widths(monkeypatch):
     """Stub the model: target 0 reads 2 * a, target 1 reads b (NaN in replication 0)."""
+
     def run(scenario, targets, replications, seed, pinned):
-        (path, values), = pinned.items()
+        ((path, values),) = pinned.items()
         return path, values
 
     def matrix(result, targets):
@@ -75,6 +75,7 @@ def test_effects_close_progress_on_failure(monkeypatch):
     monkeypatch.setattr(sampling, "run", run)
     progress = _Progress()
     with pytest.raises(RuntimeError):
-        sampling.effects(None, [_target("t", 0, 1)], {"a": Dist("uniform", (0.0, 1.0))}, 2, 0,
-                         progress)
+        sampling.effects(
+            None, [_target("t", 0, 1)], {"a": Dist("uniform", (0.0, 1.0))}, 2, 0, progress
+        )
     assert progress.closed

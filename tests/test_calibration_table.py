@@ -33,9 +33,18 @@ POINT = _target("share", 0.5, 0.5, 0.5, 0.1)  # accepted 0.4-0.6
 RANGE = _target("imports", 2e6, 1.5e6, 2.5e6)
 
 
-@pytest.mark.parametrize(("x", "text"), [(0.37249, "0.372"), (215_400, "215k"),
-                                         (1_523_000, "1.52M"), (2.5e9, "2.50bn"),
-                                         (-3e6, "-3.00M"), (math.nan, "n/a"), (None, "n/a")])
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (0.37249, "0.372"),
+        (215_400, "215k"),
+        (1_523_000, "1.52M"),
+        (2.5e9, "2.50bn"),
+        (-3e6, "-3.00M"),
+        (math.nan, "n/a"),
+        (None, "n/a"),
+    ],
+)
 def test_fmt(x, text):
     assert fmt(x) == text
 
@@ -59,9 +68,11 @@ def test_targets_table_marks_targets_that_fit_worse():
     assert lines[1].startswith("share") and lines[1].endswith("WORSE")
     assert not lines[2].endswith("WORSE")
     assert "after" not in targets_table(before).split("\n")[0]
-    assert inside_line(before, after) == ("Targets: 2/2 inside the 90% band, 2/2 medians "
-                                          "accepted before; 1/2 inside the 90% band, 2/2 "
-                                          "medians accepted after calibration")
+    assert inside_line(before, after) == (
+        "Targets: 2/2 inside the 90% band, 2/2 medians "
+        "accepted before; 1/2 inside the 90% band, 2/2 "
+        "medians accepted after calibration"
+    )
 
 
 def test_marginal_line_and_caveats():
@@ -74,5 +85,7 @@ def test_marginal_line_and_caveats():
     done = Adjustment(np.ones(3), 812.4, True)
     assert adjustment_words(SimpleNamespace(adjustment=done)).endswith("effective sample size 812")
     off = Adjustment(np.ones(3), 12.0, False, "too few")
-    assert adjustment_words(SimpleNamespace(adjustment=off)) == \
-        "plain rejection: too few; effective sample size 12"
+    assert (
+        adjustment_words(SimpleNamespace(adjustment=off))
+        == "plain rejection: too few; effective sample size 12"
+    )

@@ -47,19 +47,28 @@ def test_default_targets_file_sits_beside_the_scenarios_folder():
 
 def test_a_sum_over_a_year_and_a_ratio_parse(tmp_path, priors):
     path = tmp_path / "t.toml"
-    path.write_text(GOOD.replace('"domestic_share_units"', '"vendor_units.huawei + '
-                                 'vendor_units.cambricon"\nper = "domestic_units + imports_units"'))
+    path.write_text(
+        GOOD.replace(
+            '"domestic_share_units"',
+            '"vendor_units.huawei + '
+            'vendor_units.cambricon"\nper = "domestic_units + imports_units"',
+        )
+    )
     (target,) = load_targets(path, priors)
     assert target.terms == ("vendor_units.huawei", "vendor_units.cambricon")
     assert target.per == ("domestic_units", "imports_units")
-    assert target.metric == ("(vendor_units.huawei + vendor_units.cambricon) / "
-                             "(domestic_units + imports_units)")
+    assert target.metric == (
+        "(vendor_units.huawei + vendor_units.cambricon) / (domestic_units + imports_units)"
+    )
 
 
 def test_a_range_without_value_takes_its_midpoint(tmp_path, priors):
     path = tmp_path / "t.toml"
-    path.write_text(GOOD.replace("value = 0.37", "low = 0.3\nhigh = 0.4").replace(
-        "tolerance = 0.05", "tolerance = 0"))
+    path.write_text(
+        GOOD.replace("value = 0.37", "low = 0.3\nhigh = 0.4").replace(
+            "tolerance = 0.05", "tolerance = 0"
+        )
+    )
     (target,) = load_targets(path, priors)
     assert target.value == pytest.approx(0.35)
     assert (target.accept_low, target.accept_high) == (0.3, 0.4)
@@ -71,18 +80,26 @@ BAD = [
     ("[other]\n", "other: unknown key"),
     (GOOD.replace("metric", "metrik"), "targets.t.metrik: unknown key (did you mean 'metric'?)"),
     (GOOD.replace("tolerance = 0.05\n", ""), "targets.t.tolerance: missing required key"),
-    (GOOD.replace("domestic_share_units", "domestic_share_unit"),
-     "targets.t.metric: unknown metric 'domestic_share_unit' (did you mean"),
-    (GOOD.replace('"domestic_share_units"', '"domestic_share_units + domestic_units"'),
-     "targets.t.metric: a share cannot be summed"),
-    (GOOD.replace('"2024"', '"2024Q2"'), "targets.t.metric: domestic_share_units has no "
-                                         "quarterly values"),
+    (
+        GOOD.replace("domestic_share_units", "domestic_share_unit"),
+        "targets.t.metric: unknown metric 'domestic_share_unit' (did you mean",
+    ),
+    (
+        GOOD.replace('"domestic_share_units"', '"domestic_share_units + domestic_units"'),
+        "targets.t.metric: a share cannot be summed",
+    ),
+    (
+        GOOD.replace('"2024"', '"2024Q2"'),
+        "targets.t.metric: domestic_share_units has no quarterly values",
+    ),
     (GOOD.replace('"2024"', '"2024-06"'), "targets.t.period: expected a period like"),
     (GOOD.replace('"2024"', '"2031"'), "targets.t.period: period 2031 is outside the calendar"),
     (GOOD.replace('"2024"', "2024"), "targets.t.period: expected a string"),
     (GOOD.replace("value = 0.37", "low = 0.5\nhigh = 0.4"), "targets.t.low: low (0.5) exceeds"),
-    (GOOD.replace("value = 0.37", "value = 0.37\nlow = 0.1\nhigh = 0.2"),
-     "targets.t.value: value 0.37 lies outside"),
+    (
+        GOOD.replace("value = 0.37", "value = 0.37\nlow = 0.1\nhigh = 0.2"),
+        "targets.t.value: value 0.37 lies outside",
+    ),
     (GOOD.replace("value = 0.37", "low = 0.1"), "targets.t.high: a range needs both"),
     (GOOD.replace("value = 0.37", ""), "targets.t.value: expected a value or a low/high range"),
     (GOOD.replace("value = 0.37", 'value = "high"'), "targets.t.value: expected a number"),
@@ -125,8 +142,13 @@ def test_a_missing_or_binary_file_is_refused(tmp_path):
 
 def test_wafer_starts_take_a_quarter_not_a_year():
     names = (set(), {"wafer_starts"})
-    raw = {"metric": "wafer_starts", "period": "2026", "value": 18_000, "tolerance": 2_000,
-           "evidence": ["F18"]}
+    raw = {
+        "metric": "wafer_starts",
+        "period": "2026",
+        "value": 18_000,
+        "tolerance": 2_000,
+        "evidence": ["F18"],
+    }
     with pytest.raises(ScenarioError, match="rate"):
         parse_target("w", raw, names, None, None)
     t = parse_target("w", {**raw, "period": "2026Q1"}, names, None, None)

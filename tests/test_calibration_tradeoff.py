@@ -14,8 +14,7 @@ from sim.experiments.calibration.tradeoff import explanations, miss, worse
 
 
 def target(name: str, value: float = 10.0, low: float = 8.0, high: float = 12.0) -> Target:
-    return Target(name, ("domestic_units",), (), "national", "2025", value, low, high, 0.0,
-                  ("S1",))
+    return Target(name, ("domestic_units",), (), "national", "2025", value, low, high, 0.0, ("S1",))
 
 
 def check(t: Target, p50: float, spread: float = 1.0) -> Check:
@@ -54,7 +53,7 @@ def test_a_worse_target_no_calibrated_parameter_moves_says_so():
     a, b = target("a"), target("b")
     before, after = [check(a, 10.0), check(b, 20.0)], [check(a, 20.0), check(b, 10.0)]
     effects = np.array([[0.0], [1.0]])
-    (name, _, why), = explanations(before, after, ["p"], effects)
+    ((name, _, why),) = explanations(before, after, ["p"], effects)
     assert name == "a" and "not among --params" in why
 
 

@@ -17,19 +17,39 @@ def test_keys_quote_parts_that_are_not_plain_names():
     assert toml_key("a_b.c-d") == "a_b.c-d"
 
 
-@pytest.mark.parametrize(("x", "text"), [(3.0, "3"), (-0.0, "0"), (0.1234567, "0.123457"),
-                                         (1e20, "1e+20"), (1e15, "1e+15"),
-                                         (float("nan"), "nan")])
+@pytest.mark.parametrize(
+    ("x", "text"),
+    [
+        (3.0, "3"),
+        (-0.0, "0"),
+        (0.1234567, "0.123457"),
+        (1e20, "1e+20"),
+        (1e15, "1e+15"),
+        (float("nan"), "nan"),
+    ],
+)
 def test_number(x, text):
     assert number(x) == text
 
 
 def test_values_load_back_as_toml():
-    value = {"dist": "uniform", "low": 1.5, "high": 2, "evidence": ["a", "b"], "on": True,
-             "2026": "x"}
+    value = {
+        "dist": "uniform",
+        "low": 1.5,
+        "high": 2,
+        "evidence": ["a", "b"],
+        "on": True,
+        "2026": "x",
+    }
     loaded = tomllib.loads(f"k = {toml_value(value)}")["k"]
-    assert loaded == {"dist": "uniform", "low": 1.5, "high": 2, "evidence": ["a", "b"],
-                      "on": True, "2026": "x"}
+    assert loaded == {
+        "dist": "uniform",
+        "low": 1.5,
+        "high": 2,
+        "evidence": ["a", "b"],
+        "on": True,
+        "2026": "x",
+    }
 
 
 def test_show_for_comments():

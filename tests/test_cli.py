@@ -21,8 +21,15 @@ from sim.scenario.dump import scenario_hash
 from sim.scenario.tree import parameters
 
 REPS = 40
-HEADLINE = ("domestic_share_units", "domestic_share_compute", "domestic_share_installed",
-            "unmet_demand_compute", "imports_units", "domestic_units", "power_mw")
+HEADLINE = (
+    "domestic_share_units",
+    "domestic_share_compute",
+    "domestic_share_installed",
+    "unmet_demand_compute",
+    "imports_units",
+    "domestic_units",
+    "power_mw",
+)
 YEARS = ["2023", "2024", "2025", "2026", "2027"]
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")  # plain decimal, never exponent notation
 
@@ -47,21 +54,41 @@ def finished(tmp_path_factory):
 
 # -------------------------------------------------------------------- outputs ----
 
+
 @pytest.mark.slow
 def test_run_writes_exactly_its_five_files(finished):
     _, out = finished
     assert sorted(p.name for p in out.iterdir()) == [
-        ".chipsim-output", "dictionary.csv", "effects.csv", "manifest.json", "replications.npz",
-        "summary.csv"]
+        ".chipsim-output",
+        "dictionary.csv",
+        "effects.csv",
+        "manifest.json",
+        "replications.npz",
+        "summary.csv",
+    ]
     assert [p.name for p in out.parent.iterdir()] == [out.name]  # no staging leftovers
 
 
 def test_summary_has_exactly_the_columns_in_order(finished):
     _, out = finished
     header = (out / "summary.csv").read_text("utf-8").splitlines()[0]
-    assert header.split(",") == list(COLUMNS) == [
-        "quota", "metric", "unit", "region", "period", "mean", "p05", "p25", "p50", "p75",
-        "p95"]
+    assert (
+        header.split(",")
+        == list(COLUMNS)
+        == [
+            "quota",
+            "metric",
+            "unit",
+            "region",
+            "period",
+            "mean",
+            "p05",
+            "p25",
+            "p50",
+            "p75",
+            "p95",
+        ]
+    )
 
 
 def test_summary_rows_cover_levels_metrics_regions_and_years(finished, baseline):
@@ -119,8 +146,13 @@ def test_replications_npz_holds_national_values_per_replication(finished):
     values = arrays["national.domestic_share_units"]
     assert values.shape == (5, REPS, 5) and values.dtype == np.float32
     rows = read_summary(out / "summary.csv")
-    p50 = {r["period"]: r["p50"] for r in rows if r["quota"] == "announced"
-           and r["metric"] == "domestic_share_units" and r["region"] == "national"}
+    p50 = {
+        r["period"]: r["p50"]
+        for r in rows
+        if r["quota"] == "announced"
+        and r["metric"] == "domestic_share_units"
+        and r["region"] == "national"
+    }
     for y, year in enumerate(YEARS):
         assert np.median(values[0, :, y]) == pytest.approx(p50[year], rel=1e-5)
 
@@ -128,14 +160,21 @@ def test_replications_npz_holds_national_values_per_replication(finished):
 def test_run_prints_the_headline_table(finished):
     result, out = finished
     lines = result.output.splitlines()
-    assert lines[0] == ("National domestic_share_units: median over replications "
-                        "(5th-95th percentile)")
+    assert lines[0] == (
+        "National domestic_share_units: median over replications (5th-95th percentile)"
+    )
     assert lines[1].split() == ["quota", *YEARS]
     table = {line.split()[0]: line for line in lines[2:7]}
     assert list(table) == ["announced", "0.5", "0.7", "0.9", "1.0"]
     rows = read_summary(out / "summary.csv")
-    cell = next(r for r in rows if r["quota"] == "0.7" and r["metric"] == "domestic_share_units"
-                and r["region"] == "national" and r["period"] == "2027")
+    cell = next(
+        r
+        for r in rows
+        if r["quota"] == "0.7"
+        and r["metric"] == "domestic_share_units"
+        and r["region"] == "national"
+        and r["period"] == "2027"
+    )
     assert f"{cell['p50']:.1%} ({cell['p05']:.0%}-{cell['p95']:.0%})" in table["0.7"]
     assert f"Wrote {out}/" in result.output
 
@@ -143,8 +182,9 @@ def test_run_prints_the_headline_table(finished):
 @pytest.mark.slow
 def test_quota_option_restricts_and_normalises_levels(tmp_path):
     out = tmp_path / "two-levels"
-    result = invoke("run", BASELINE, "--reps", 20, "--quota", "0.50", "--quota", "announced",
-                    "--out", out)
+    result = invoke(
+        "run", BASELINE, "--reps", 20, "--quota", "0.50", "--quota", "announced", "--out", out
+    )
     assert result.exit_code == 0, result.output
     levels = list(dict.fromkeys(r["quota"] for r in read_summary(out / "summary.csv")))
     assert levels == ["0.5", "announced"] == read_manifest(out)["quota_levels"]
@@ -156,15 +196,22 @@ BAD_FILES = {
     "syntax error": ('name = "x"\n\n[demand\nbase = 1\n', ["TOML syntax error", "line 3"]),
     "unknown key": ("[demand]\nbsae = 1\n", ["demand.bsae", "did you mean 'base'?"]),
     "wrong type": ('[run]\nreplications = "many"\n', ["run.replications", "expected an integer"]),
-    "quota above 1": ('[segments.beijing.quota.points]\n"2027-12" = 1.5\n',
-                      ["segments.beijing.quota.points.2027-12", "[0.0, 1.0]"]),
-    "negative capacity": ('[foundries.smic.capacity]\n"2025" = -5\n',
-                          ["foundries.smic.capacity.2025", "outside the allowed range"]),
-    "low above high": ('[demand]\nbase = { dist = "uniform", low = 5, high = 1 }\n',
-                       ["demand.base", "low (5) exceeds high (1)"]),
-    "date outside calendar": ('[foundries.huawei_fabs.fabs.fab1]\ncommission = "2030-01"\n',
-                              ["foundries.huawei_fabs.fabs.fab1.commission",
-                               "outside the calendar"]),
+    "quota above 1": (
+        '[segments.beijing.quota.points]\n"2027-12" = 1.5\n',
+        ["segments.beijing.quota.points.2027-12", "[0.0, 1.0]"],
+    ),
+    "negative capacity": (
+        '[foundries.smic.capacity]\n"2025" = -5\n',
+        ["foundries.smic.capacity.2025", "outside the allowed range"],
+    ),
+    "low above high": (
+        '[demand]\nbase = { dist = "uniform", low = 5, high = 1 }\n',
+        ["demand.base", "low (5) exceeds high (1)"],
+    ),
+    "date outside calendar": (
+        '[foundries.huawei_fabs.fabs.fab1]\ncommission = "2030-01"\n',
+        ["foundries.huawei_fabs.fabs.fab1.commission", "outside the calendar"],
+    ),
     "missing extends target": ('extends = "gone.toml"\n', ["extends", "'gone.toml' not found"]),
     "extends cycle": ('extends = "bad.toml"\n', ["extends", "cycle"]),
 }
@@ -258,6 +305,7 @@ def test_existing_run_directory_needs_force(tmp_path):
 
 # ----------------------------------------------------------- params and entry ----
 
+
 @pytest.mark.parametrize("path", [BASELINE, PRIORS], ids=lambda p: p.name)
 def test_params_lists_every_parameter_with_its_evidence(path):
     result = invoke("params", path)
@@ -276,14 +324,21 @@ def test_params_refuses_a_bad_scenario(tmp_path):
     path.write_text(f"extends = {str(BASELINE)!r}\n[demand]\nbsae = 1\n", encoding="utf-8")
     result = invoke("params", path)
     assert result.exit_code == 2 and error_lines(result) == [
-        f"Error: {path}: demand.bsae: unknown key (did you mean 'base'?)"]
+        f"Error: {path}: demand.bsae: unknown key (did you mean 'base'?)"
+    ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["run", "--help"]])
 def test_python_dash_m_sim_help(args):
-    done = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Usage: chipsim")
     assert ("run" in done.stdout) and ("--reps" in done.stdout or args == ["--help"])
@@ -292,6 +347,11 @@ def test_python_dash_m_sim_help(args):
 def test_manifest_lists_the_run_files(finished):
     _, out = finished
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert manifest["files"] == ["summary.csv", "dictionary.csv", "replications.npz",
-                                 "effects.csv", "manifest.json"]
+    assert manifest["files"] == [
+        "summary.csv",
+        "dictionary.csv",
+        "replications.npz",
+        "effects.csv",
+        "manifest.json",
+    ]
     assert manifest["explain"]["replications"] == REPS  # the run's, when below 1,000

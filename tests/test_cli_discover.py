@@ -19,9 +19,26 @@ def invoke(*args):
 @pytest.fixture(scope="module")
 def sweep_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("discover") / "sweep"
-    result = invoke("sweep", BASELINE, "--param", STACKS, "--param", "memory.stockpile_stacks",
-                    "--n", 48, "--reps", 8, "--quota", "announced", "--metric",
-                    "domestic_share_units", "--workers", 1, "--out", out)
+    result = invoke(
+        "sweep",
+        BASELINE,
+        "--param",
+        STACKS,
+        "--param",
+        "memory.stockpile_stacks",
+        "--n",
+        48,
+        "--reps",
+        8,
+        "--quota",
+        "announced",
+        "--metric",
+        "domestic_share_units",
+        "--workers",
+        1,
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -46,7 +63,9 @@ def test_discover_names_the_parameter_that_decides(sweep_dir):
     assert STACKS in {r["parameter"] for r in boxes}
     assert any(r["kind"] == "trajectory" for r in rows)
     assert {r["parameter"] for r in rows if r["kind"] == "feature"} == {
-        STACKS, "memory.stockpile_stacks"}
+        STACKS,
+        "memory.stockpile_stacks",
+    }
 
 
 def test_the_text_shows_the_limits_of_discover_csv(sweep_dir):
@@ -76,14 +95,20 @@ def test_box_n_picks_another_step_and_a_bad_step_exits_2(sweep_dir):
     assert result.exit_code == 2 and "--box 999: the trajectory has steps 0 to" in result.output
 
 
-@pytest.mark.parametrize("target,message", [
-    ("domestic_share_units 2027 >= 0.7", "expected METRIC[:STAT]@PERIOD OP VALUE"),
-    ("domestic_share_units@2027 >= lots", "is not a number"),
-    ("domestic_share_units:p42@2027 >= 0.7", "unknown statistic"),
-    ("domestic_share@2027 >= 0.7", "did you mean 'domestic_share_units'"),
-    ("domestic_share_units@2031 >= 0.7", "no period '2031'"),
-    ("domestic_share_units@2027Q4 >= 0.7", "national values per year unless run with --keep all"),
-])
+@pytest.mark.parametrize(
+    "target,message",
+    [
+        ("domestic_share_units 2027 >= 0.7", "expected METRIC[:STAT]@PERIOD OP VALUE"),
+        ("domestic_share_units@2027 >= lots", "is not a number"),
+        ("domestic_share_units:p42@2027 >= 0.7", "unknown statistic"),
+        ("domestic_share@2027 >= 0.7", "did you mean 'domestic_share_units'"),
+        ("domestic_share_units@2031 >= 0.7", "no period '2031'"),
+        (
+            "domestic_share_units@2027Q4 >= 0.7",
+            "national values per year unless run with --keep all",
+        ),
+    ],
+)
 def test_bad_targets_exit_2(sweep_dir, target, message):
     result = invoke("discover", sweep_dir, "--target", target)
     assert result.exit_code == 2, result.output
@@ -93,8 +118,9 @@ def test_bad_targets_exit_2(sweep_dir, target, message):
 def test_bad_run_dirs_and_levels_exit_2(sweep_dir, tmp_path):
     result = invoke("discover", tmp_path, "--target", "domestic_share_units@2027 >= 0.7")
     assert result.exit_code == 2 and "not a finished sweep" in result.output
-    result = invoke("discover", sweep_dir, "--target", "domestic_share_units@2027 >= 0.7",
-                    "--quota", "0.5")
+    result = invoke(
+        "discover", sweep_dir, "--target", "domestic_share_units@2027 >= 0.7", "--quota", "0.5"
+    )
     assert result.exit_code == 2 and "no quota '0.5'" in result.output
 
 

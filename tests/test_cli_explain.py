@@ -24,8 +24,20 @@ def invoke(*args):
 def plain(tmp_path_factory):
     """A run without an explanation."""
     out = tmp_path_factory.mktemp("explain") / "plain"
-    result = invoke("run", BASELINE, "--reps", REPS, "--quota", "0.5", "--quota", "1.0",
-                    "--explain-reps", 0, "--out", out)
+    result = invoke(
+        "run",
+        BASELINE,
+        "--reps",
+        REPS,
+        "--quota",
+        "0.5",
+        "--quota",
+        "1.0",
+        "--explain-reps",
+        0,
+        "--out",
+        out,
+    )
     assert result.exit_code == 0, result.output
     return result, out
 
@@ -62,16 +74,21 @@ def test_the_relaxation_amount_is_recorded(plain, tmp_path):
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out / "effects.csv")
     assert set(frame[frame.constraint == "memory"].relaxation) == {"+25% stacks"}
-    assert json.loads((out / "manifest.json").read_text())["explain"]["constraints"][
-        "memory"] == "+25% stacks"
+    assert (
+        json.loads((out / "manifest.json").read_text())["explain"]["constraints"]["memory"]
+        == "+25% stacks"
+    )
 
 
-@pytest.mark.parametrize("args,fragment", [
-    (["run", BASELINE, "--explain-reps", -1], "--explain-reps"),
-    (["explain", "{tmp}", "--reps", 0], "--reps"),
-    (["explain", "{tmp}", "--amount", 0], "--amount"),
-    (["explain", "{tmp}"], "expected a run directory"),
-])
+@pytest.mark.parametrize(
+    "args,fragment",
+    [
+        (["run", BASELINE, "--explain-reps", -1], "--explain-reps"),
+        (["explain", "{tmp}", "--reps", 0], "--reps"),
+        (["explain", "{tmp}", "--amount", 0], "--amount"),
+        (["explain", "{tmp}"], "expected a run directory"),
+    ],
+)
 def test_bad_input_exits_2_with_one_error_line(tmp_path, args, fragment):
     result = invoke(*[str(a).format(tmp=tmp_path) for a in args])
     assert result.exit_code == 2, result.output
@@ -85,8 +102,9 @@ def test_bad_input_exits_2_with_one_error_line(tmp_path, args, fragment):
 def test_explaining_later_writes_the_bytes_a_run_writes(plain, tmp_path):
     _, out = plain
     direct = tmp_path / "direct"
-    result = invoke("run", BASELINE, "--reps", REPS, "--quota", "0.5", "--quota", "1.0",
-                    "--out", direct)
+    result = invoke(
+        "run", BASELINE, "--reps", REPS, "--quota", "0.5", "--quota", "1.0", "--out", direct
+    )
     assert result.exit_code == 0, result.output
     assert invoke("explain", out, "--reps", REPS).exit_code == 0
     assert (out / "effects.csv").read_bytes() == (direct / "effects.csv").read_bytes()

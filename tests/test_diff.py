@@ -19,7 +19,7 @@ from sim.report.drivers import changed_paths, group_paths, hybrid_tree
 REPS = 150
 LEVELS = ["announced", "1.0"]
 # Demand above the baseline's whole range (a first-year budget of USD 12.4bn-15.9bn).
-MORE_DEMAND = 'demand.budget_usd = { value = 2.4e10 }\n'
+MORE_DEMAND = "demand.budget_usd = { value = 2.4e10 }\n"
 H200_BLOCKED = "[events.h200_allowed]\nenabled = false\n"
 
 
@@ -33,9 +33,13 @@ def runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("diff")
     variant = base / "variant.toml"
     variant.write_text(f"extends = {str(BASELINE)!r}\n{MORE_DEMAND}{H200_BLOCKED}", "utf-8")
-    return {"a": run(BASELINE, base / "a"), "again": run(BASELINE, base / "again"),
-            "fewer": run(BASELINE, base / "fewer", reps=100), "b": run(variant, base / "b"),
-            "seed": run(BASELINE, base / "seed", seed=SEED + 1)}
+    return {
+        "a": run(BASELINE, base / "a"),
+        "again": run(BASELINE, base / "again"),
+        "fewer": run(BASELINE, base / "fewer", reps=100),
+        "b": run(variant, base / "b"),
+        "seed": run(BASELINE, base / "seed", seed=SEED + 1),
+    }
 
 
 def stat(result, metric, level="announced"):
@@ -94,10 +98,16 @@ def test_one_at_a_time_leaves_an_interaction_remainder(runs):
 
 
 def test_changed_paths_ignore_evidence_and_run_settings():
-    a = {"name": "x", "run": {"seed": 1, "allocation": "pro_rata"},
-         "demand": {"base": {"value": 1, "evidence": ["A1"]}}}
-    b = {"name": "y", "run": {"seed": 2, "allocation": "quota_first"},
-         "demand": {"base": {"value": 1, "evidence": ["A2"]}, "new": 3}}
+    a = {
+        "name": "x",
+        "run": {"seed": 1, "allocation": "pro_rata"},
+        "demand": {"base": {"value": 1, "evidence": ["A1"]}},
+    }
+    b = {
+        "name": "y",
+        "run": {"seed": 2, "allocation": "quota_first"},
+        "demand": {"base": {"value": 1, "evidence": ["A2"]}, "new": 3},
+    }
     assert changed_paths(a, b) == ["run.allocation", "demand.new"]
     assert group_paths(["a.b.c", "a.d", "e"], 1) == {"a": ["a.b.c", "a.d"], "e": ["e"]}
     mixed = hybrid_tree(a, b, ["demand.new"])
@@ -108,8 +118,9 @@ def test_changed_paths_ignore_evidence_and_run_settings():
 @pytest.mark.slow
 def test_diff_cli_prints_table_and_writes_html(runs, tmp_path):
     out = tmp_path / "diff.html"
-    result = CliRunner().invoke(main, ["diff", str(runs["a"]), str(runs["b"]), "--report",
-                                       "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["diff", str(runs["a"]), str(runs["b"]), "--report", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "unmet_demand_compute" in result.output and "demand" in result.output
     html = out.read_text("utf-8")
@@ -140,9 +151,14 @@ def test_diff_refuses_a_directory_that_is_not_a_run(runs, tmp_path):
 
 def test_mean_interval_covers_a_known_mean():
     from sim.report.paired import mean_interval
+
     rng = np.random.default_rng(7)
-    hits = sum(mean_interval(rng.normal(1.0, 2.0, 50)).low <= 1.0 <=
-               mean_interval(rng.normal(1.0, 2.0, 50)).high for _ in range(200))
+    hits = sum(
+        mean_interval(rng.normal(1.0, 2.0, 50)).low
+        <= 1.0
+        <= mean_interval(rng.normal(1.0, 2.0, 50)).high
+        for _ in range(200)
+    )
     assert 170 <= hits <= 200
 
 
@@ -156,8 +172,9 @@ def test_diff_output_is_checked_before_any_work(runs, tmp_path, monkeypatch, whe
     monkeypatch.setattr(diff_module, "compare", never)
     (tmp_path / "file").write_text("x", "utf-8")
     target = tmp_path if where == "a directory" else tmp_path / "file" / "diff.html"
-    result = CliRunner().invoke(main, ["diff", str(runs["a"]), str(runs["b"]), "--report",
-                                       "-o", str(target)])
+    result = CliRunner().invoke(
+        main, ["diff", str(runs["a"]), str(runs["b"]), "--report", "-o", str(target)]
+    )
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output and str(tmp_path) in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]  # nothing written
@@ -180,8 +197,11 @@ def test_reruns_that_reproduce_the_stored_values_leave_no_note_even_where_a_shar
     from sim.report.paired import HEADLINE_METRICS
 
     share = np.array([[[0.5, 0.6], [np.nan, 0.7], [0.4, 0.8]]])  # (level, replication, year)
-    stored = {"quota_levels": np.array(["announced"]), "years": np.array([2026, 2027]),
-              f"national.{HEADLINE_METRICS[0]}": share}
+    stored = {
+        "quota_levels": np.array(["announced"]),
+        "years": np.array([2026, 2027]),
+        f"national.{HEADLINE_METRICS[0]}": share,
+    }
     a, b = RunData(Path("a"), {}, replicates=stored), RunData(Path("b"), {}, replicates=stored)
     rerun = np.zeros((len(HEADLINE_METRICS), 3))
     rerun[0] = share[0, :, 1]
@@ -189,14 +209,25 @@ def test_reruns_that_reproduce_the_stored_values_leave_no_note_even_where_a_shar
     assert reproduction_notes(a, b, same, "announced", 2027, list(HEADLINE_METRICS)) == []
     nan_too = rerun.copy()
     nan_too[0] = share[0, :, 0]  # the first year's values, NaN included: reproduced
-    stored_2026 = reproduction_notes(a, b, SimpleNamespace(endpoints={"a": nan_too,
-                                                                     "b": nan_too}),
-                                     "announced", 2026, list(HEADLINE_METRICS))
+    stored_2026 = reproduction_notes(
+        a,
+        b,
+        SimpleNamespace(endpoints={"a": nan_too, "b": nan_too}),
+        "announced",
+        2026,
+        list(HEADLINE_METRICS),
+    )
     assert stored_2026 == []
     changed = nan_too.copy()
     changed[0, 0] += 0.01
-    (note,) = reproduction_notes(a, b, SimpleNamespace(endpoints={"a": changed, "b": nan_too}),
-                                 "announced", 2026, list(HEADLINE_METRICS))
+    (note,) = reproduction_notes(
+        a,
+        b,
+        SimpleNamespace(endpoints={"a": changed, "b": nan_too}),
+        "announced",
+        2026,
+        list(HEADLINE_METRICS),
+    )
     assert note.startswith("Rerunning a today does not reproduce its stored values")
 
 

@@ -60,8 +60,9 @@ def test_ppf_matches_scipy_and_central_is_the_median(dist):
     assert dist.central == pytest.approx(float(dist.frozen().median()), rel=1e-9)
 
 
-@pytest.mark.parametrize("dist", [d for d in CASES if d.kind != "lognormal"],
-                         ids=lambda d: d.describe())
+@pytest.mark.parametrize(
+    "dist", [d for d in CASES if d.kind != "lognormal"], ids=lambda d: d.describe()
+)
 def test_bounded_draws_stay_in_their_support(dist):
     low, high = dist.bounds
     draws = dist.sample(np.random.default_rng(3), 50_000)
@@ -88,8 +89,12 @@ def test_fixed_draws_one_value_and_needs_no_randomness():
 
 
 @settings(deadline=None)
-@given(low=st.sampled_from(["2024-09", "2025-09", "2026-03"]), span=st.integers(0, 14),
-       kind=st.sampled_from(["uniform", "triangular", "fixed"]), seed=st.integers(0, 2**32 - 1))
+@given(
+    low=st.sampled_from(["2024-09", "2025-09", "2026-03"]),
+    span=st.integers(0, 14),
+    kind=st.sampled_from(["uniform", "triangular", "fixed"]),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_date_draws_are_whole_months_within_bounds(low, span, kind, seed):
     lo = float(parse_month(low))
     hi = lo + span
@@ -114,13 +119,20 @@ def test_with_value_pins_the_value_and_keeps_the_evidence():
     assert dist.arg("mode") == 0.2
 
 
-@pytest.mark.parametrize("dist, text", [
-    (Dist("triangular", (0.2, 0.35, 0.5)), "triangular(0.2, 0.35, 0.5)"),
-    (Dist("lognormal", (8000.0, 0.7)), "lognormal(8000, 0.7)"),
-    (Dist.fixed(4), "4"),
-    (Dist("uniform", (float(parse_month("2026-01")), float(parse_month("2026-06"))), (), True),
-     "uniform(2026-01, 2026-06)"),
-])
+@pytest.mark.parametrize(
+    "dist, text",
+    [
+        (Dist("triangular", (0.2, 0.35, 0.5)), "triangular(0.2, 0.35, 0.5)"),
+        (Dist("lognormal", (8000.0, 0.7)), "lognormal(8000, 0.7)"),
+        (Dist.fixed(4), "4"),
+        (
+            Dist(
+                "uniform", (float(parse_month("2026-01")), float(parse_month("2026-06"))), (), True
+            ),
+            "uniform(2026-01, 2026-06)",
+        ),
+    ],
+)
 def test_describe(dist, text):
     assert dist.describe() == text
 
@@ -136,10 +148,15 @@ def test_ndtri_matches_scipy_to_the_last_bits():
     operations, so the test allows two units in the last place.
     """
     rng = np.random.default_rng(7)
-    u = np.concatenate([rng.random(200_000), rng.random(20_000) * 1e-12,
-                        1.0 - rng.random(20_000) * 1e-12,
-                        np.ldexp(rng.random(5_000), -rng.integers(40, 1070, 5_000)),
-                        [5e-324, 1e-300, np.exp(-2.0), 0.5, 1.0 - np.exp(-2.0), 1.0 - 2**-53]])
+    u = np.concatenate(
+        [
+            rng.random(200_000),
+            rng.random(20_000) * 1e-12,
+            1.0 - rng.random(20_000) * 1e-12,
+            np.ldexp(rng.random(5_000), -rng.integers(40, 1070, 5_000)),
+            [5e-324, 1e-300, np.exp(-2.0), 0.5, 1.0 - np.exp(-2.0), 1.0 - 2**-53],
+        ]
+    )
     expected, got = special.ndtri(u), ndtri(u)
     inside = (u > 0.0) & (u < 1.0)
     assert inside.mean() > 0.99 and np.all(np.isfinite(got[inside]))
@@ -156,9 +173,12 @@ def test_ndtri_ends_and_outside():
 
 def test_lognormal_draws_need_no_scipy():
     """The lognormal sampler does not import scipy (16 MB, a quarter second at start-up)."""
-    code = ("import sys, numpy as np; from sim.scenario.dist import Dist; "
-            "Dist('lognormal', (8000.0, 0.7)).sample(np.random.default_rng(1), 10); "
-            "print(sorted(m for m in sys.modules if m.startswith('scipy')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, numpy as np; from sim.scenario.dist import Dist; "
+        "Dist('lognormal', (8000.0, 0.7)).sample(np.random.default_rng(1), 10); "
+        "print(sorted(m for m in sys.modules if m.startswith('scipy')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

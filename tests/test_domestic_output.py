@@ -102,8 +102,13 @@ def quarter_months(label: str) -> tuple[int, int]:
 
 def quarterly(scenario: Scenario) -> tuple[list[str], np.ndarray]:
     """Quarter labels and per-replication national domestic units, (R, quarters), announced."""
-    run = simulate(scenario, REPLICATIONS, SEED, ["announced"],
-                   options=SimulateOptions(keep=("domestic_units",)))
+    run = simulate(
+        scenario,
+        REPLICATIONS,
+        SEED,
+        ["announced"],
+        options=SimulateOptions(keep=("domestic_units",)),
+    )
     return run.quarters, run.kept["domestic_units"][0]
 
 
@@ -153,9 +158,11 @@ def explanations(scenario: Scenario, label: str) -> list[tuple[str, str]]:
     """(path, description) of the dated entries reaching ``label`` or the quarter before."""
     first, last = quarter_months(label)
     first -= 3
-    return [(path, f"{path} ({format_month(low)}..{format_month(high)}: {EXPLAINING[kind]})")
-            for kind, path, (low, high) in dated_entries(scenario)
-            if low <= last and high >= first]
+    return [
+        (path, f"{path} ({format_month(low)}..{format_month(high)}: {EXPLAINING[kind]})")
+        for kind, path, (low, high) in dated_entries(scenario)
+        if low <= last and high >= first
+    ]
 
 
 def checked_falls(labels: list[str], units: np.ndarray) -> list[tuple[str, float]]:
@@ -164,7 +171,8 @@ def checked_falls(labels: list[str], units: np.ndarray) -> list[tuple[str, float
     for label, change, error in falls(labels, units):
         assert NOISE_SIGMAS * error < TOLERANCE, (
             f"{label}: the change's standard error ({error:.2%}) is too large for the "
-            f"tolerance: run more replications")
+            f"tolerance: run more replications"
+        )
         if change < -TOLERANCE and label not in warm_up:
             out.append((label, change))
     return out
@@ -178,8 +186,9 @@ def unexplained_falls(path: Path) -> tuple[list[str], list[str]]:
         named = explanations(scenario, label)
         labels, units = quarterly(without(scenario, [p for p, _ in named]))
         after = dict((q, c) for q, c, _ in falls(labels, units)).get(label, 0.0)
-        line = (f"{label} {change:+.1%} ({after:+.1%} without the entries): "
-                + ("; ".join(d for _, d in named) or "NO dated event"))
+        line = f"{label} {change:+.1%} ({after:+.1%} without the entries): " + (
+            "; ".join(d for _, d in named) or "NO dated event"
+        )
         seen.append(line)
         if not named or after < -TOLERANCE:
             bare.append(line)
@@ -189,13 +198,19 @@ def unexplained_falls(path: Path) -> tuple[list[str], list[str]]:
 @pytest.mark.slow
 def test_every_quarterly_fall_in_domestic_output_has_a_dated_event():
     seen, bare = unexplained_falls(BASELINE)
-    assert not bare, "domestic output falls with no dated event to explain it:\n" + "\n".join(
-        bare) + "\n(all falls: " + "\n".join(seen) + ")"
+    assert not bare, (
+        "domestic output falls with no dated event to explain it:\n"
+        + "\n".join(bare)
+        + "\n(all falls: "
+        + "\n".join(seen)
+        + ")"
+    )
 
 
 def test_the_window_is_the_quarter_and_the_one_before():
     assert quarter_months("2026Q1") == (parse_month("2026-01"), parse_month("2026-03"))
     scenario = load(BASELINE)
+
     def named(label: str) -> set[str]:
         return {path for path, _ in explanations(scenario, label)}
 
@@ -210,8 +225,7 @@ def test_removing_entries_takes_them_out_of_the_scenario():
     gone = without(scenario, paths)
     assert not any(e.enabled for e in gone.events.values())
     assert all(f.closes is None for f in gone.foundries.values())
-    assert all(p.retired_from is None for v in gone.vendors.values()
-               for p in v.products.values())
+    assert all(p.retired_from is None for v in gone.vendors.values() for p in v.products.values())
     end = parse_month(gone.calendar.end)
     assert parse_month(gone.memory.controls_from) > end
     planned = without(scenario, ["memory.ration_months"]).memory

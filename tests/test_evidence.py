@@ -73,7 +73,8 @@ def test_registry_is_found_beside_the_scenarios(path):
 
 
 def test_untouched_schema_defaults_are_exempt_but_written_values_are_not(
-        write_scenario, new_problems):
+    write_scenario, new_problems
+):
     scenario = load(write_scenario("[vendors.cambricon]\nbanked_dies = 5000\n"))
     assert new_problems(scenario) == ["vendors.cambricon.banked_dies: cites no evidence"]
     defaults = {p.path for p in parameters(load(BASELINE)) if p.default}
@@ -81,23 +82,26 @@ def test_untouched_schema_defaults_are_exempt_but_written_values_are_not(
 
 
 def test_unknown_id_is_reported(write_scenario, new_problems):
-    scenario = load(write_scenario(
-        '[demand]\nbase = { value = 300000, evidence = ["NOPE1", "S1"] }\n'))
-    assert new_problems(scenario) == [
-        "demand.base: cites unknown evidence id 'NOPE1'"]
+    scenario = load(
+        write_scenario('[demand]\nbase = { value = 300000, evidence = ["NOPE1", "S1"] }\n')
+    )
+    assert new_problems(scenario) == ["demand.base: cites unknown evidence id 'NOPE1'"]
 
 
 def test_parameter_citing_nothing_is_reported(write_scenario, new_problems):
-    scenario = load(write_scenario(
-        '[segments.beijing]\nsubstitution = { value = 0.8, evidence = [] }\n'))
-    assert new_problems(scenario) == [
-        "segments.beijing.substitution: cites no evidence"]
+    scenario = load(
+        write_scenario("[segments.beijing]\nsubstitution = { value = 0.8, evidence = [] }\n")
+    )
+    assert new_problems(scenario) == ["segments.beijing.substitution: cites no evidence"]
 
 
 def test_uncited_event_and_quota_path_are_reported(write_scenario, new_problems):
-    scenario = load(write_scenario(
-        '[events.new_ban]\ndate = "2026-07"\nproduct = "h20"\nkind = "licence"\nvalue = 0.0\n'
-        '[segments.private.quota]\npoints = { "2027-12" = 0.3 }\n'))
+    scenario = load(
+        write_scenario(
+            '[events.new_ban]\ndate = "2026-07"\nproduct = "h20"\nkind = "licence"\nvalue = 0.0\n'
+            '[segments.private.quota]\npoints = { "2027-12" = 0.3 }\n'
+        )
+    )
     problems = new_problems(scenario)
     assert "events.new_ban: cites no evidence" in problems
     assert "segments.private.quota: cites no evidence" in problems
@@ -105,9 +109,12 @@ def test_uncited_event_and_quota_path_are_reported(write_scenario, new_problems)
 
 
 def test_disabled_event_needs_no_citation(write_scenario, new_problems):
-    scenario = load(write_scenario(
-        '[events.new_ban]\ndate = "2026-07"\nproduct = "h20"\nkind = "licence"\n'
-        "value = 0.0\nenabled = false\n"))
+    scenario = load(
+        write_scenario(
+            '[events.new_ban]\ndate = "2026-07"\nproduct = "h20"\nkind = "licence"\n'
+            "value = 0.0\nenabled = false\n"
+        )
+    )
     assert new_problems(scenario) == []
 
 
@@ -132,12 +139,18 @@ def test_malformed_registry_is_a_scenario_error(tmp_path):
 SEED_KINDS = ("seed", "pack", "reference")
 # The Korean outlets of the seed articles: named by masthead, by "[outlet]" in the copy, or by
 # the reporters' bylines; two copies name no outlet and are cited as such.
-OUTLETS = ("The Financial News (파이낸셜뉴스)", "BusinessPost (비즈니스포스트)",
-           "Money Today (머니투데이)", "Korean-language news report (outlet not named")
+OUTLETS = (
+    "The Financial News (파이낸셜뉴스)",
+    "BusinessPost (비즈니스포스트)",
+    "Money Today (머니투데이)",
+    "Korean-language news report (outlet not named",
+)
 HEADLINE = "중국 AI 반도체로 '딥시크 충격' 재현 노린다, 화웨이 SMIC 내년 성과에 주목"
 HEX_ID = re.compile(r"\b[0-9a-f]{16}\b")
-ENTRY = ('[evidence.Z1]\nclaim = "c"\nunit = "u"\nyear = "2025"\nkind = "pack"\nnote = "n"\n'
-         'publisher = "Reuters"\ndate = "2025-11"\ntitle = "A headline"\n')
+ENTRY = (
+    '[evidence.Z1]\nclaim = "c"\nunit = "u"\nyear = "2025"\nkind = "pack"\nnote = "n"\n'
+    'publisher = "Reuters"\ndate = "2025-11"\ntitle = "A headline"\n'
+)
 
 
 def cited(registry) -> list[Evidence]:
@@ -236,8 +249,9 @@ def test_params_sources_prints_the_citations():
 
 def test_seeds_readme_documents_every_field_and_the_seed_articles(registry):
     readme = (ROOT / "seeds" / "README.md").read_text("utf-8")
-    keys = ({f.name for f in fields(Evidence)} | {f.name for f in fields(Publication)}
-            | {"via", "also"}) - {"id", "publication"}
+    keys = (
+        {f.name for f in fields(Evidence)} | {f.name for f in fields(Publication)} | {"via", "also"}
+    ) - {"id", "publication"}
     for key in sorted(keys):
         assert f"`{key}`" in readme, f"seeds/README.md does not describe `{key}`"
     for outlet in OUTLETS[:3]:
@@ -246,26 +260,45 @@ def test_seeds_readme_documents_every_field_and_the_seed_articles(registry):
     assert ".txt" not in readme and not HEX_ID.search(readme)
 
 
-@pytest.mark.parametrize(("change", "where"), [
-    (("publisher = \"Reuters\"\n", ""), "evidence.Z1.publisher: missing"),
-    (("date = \"2025-11\"", "date = \"Nov 2025\""), "evidence.Z1.date: 'Nov 2025' is not a date"),
-    (("date = \"2025-11\"", "date = \"2025-13\""), "evidence.Z1.date: '2025-13' is not a date"),
-    (("title = \"A headline\"", "title = \"\""), "evidence.Z1.title: missing"),
-    (("title = \"A headline\"", "title = \"seed 004_29ec2812ba1027ef.txt\""),
-     "evidence.Z1.title: names a local file"),
-    (("title = \"A headline\"\n", "title = \"A\"\nlink = \"http://x.org/a\"\n"),
-     "evidence.Z1.link: 'http://x.org/a' is not a link"),
-    (("kind = \"pack\"", "kind = \"assumption\""), "evidence.Z1.date: an assumption cites no"),
-    (("kind = \"pack\"", "kind = \"rumour\""), "evidence.Z1.kind: 'rumour' is not a kind"),
-    (("unit = \"u\"\n", "unit = \"u\"\nlow = 2\nhigh = 1\n"), "evidence.Z1: low .2. exceeds high"),
-    (("note = \"n\"\n", ""), "evidence.Z1: missing: give a value"),
-    (("title = \"A headline\"\n", "title = \"A\"\nsource = \"FT\"\n"),
-     "evidence.Z1.source: unknown key"),
-    (("title = \"A headline\"\n", "title = \"A\"\n[evidence.Z1.via]\npublisher = \"X\"\n"
-      "title = \"B\"\n"), "evidence.Z1.via.date: missing"),
-    (("title = \"A headline\"\n", "title = \"A\"\n[[evidence.Z1.also]]\npublisher = \"X\"\n"
-      "date = \"2024\"\n"), r"evidence.Z1.also\[0\].title: missing"),
-])
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (('publisher = "Reuters"\n', ""), "evidence.Z1.publisher: missing"),
+        (('date = "2025-11"', 'date = "Nov 2025"'), "evidence.Z1.date: 'Nov 2025' is not a date"),
+        (('date = "2025-11"', 'date = "2025-13"'), "evidence.Z1.date: '2025-13' is not a date"),
+        (('title = "A headline"', 'title = ""'), "evidence.Z1.title: missing"),
+        (
+            ('title = "A headline"', 'title = "seed 004_29ec2812ba1027ef.txt"'),
+            "evidence.Z1.title: names a local file",
+        ),
+        (
+            ('title = "A headline"\n', 'title = "A"\nlink = "http://x.org/a"\n'),
+            "evidence.Z1.link: 'http://x.org/a' is not a link",
+        ),
+        (('kind = "pack"', 'kind = "assumption"'), "evidence.Z1.date: an assumption cites no"),
+        (('kind = "pack"', 'kind = "rumour"'), "evidence.Z1.kind: 'rumour' is not a kind"),
+        (('unit = "u"\n', 'unit = "u"\nlow = 2\nhigh = 1\n'), "evidence.Z1: low .2. exceeds high"),
+        (('note = "n"\n', ""), "evidence.Z1: missing: give a value"),
+        (
+            ('title = "A headline"\n', 'title = "A"\nsource = "FT"\n'),
+            "evidence.Z1.source: unknown key",
+        ),
+        (
+            (
+                'title = "A headline"\n',
+                'title = "A"\n[evidence.Z1.via]\npublisher = "X"\ntitle = "B"\n',
+            ),
+            "evidence.Z1.via.date: missing",
+        ),
+        (
+            (
+                'title = "A headline"\n',
+                'title = "A"\n[[evidence.Z1.also]]\npublisher = "X"\ndate = "2024"\n',
+            ),
+            r"evidence.Z1.also\[0\].title: missing",
+        ),
+    ],
+)
 def test_registry_errors_name_the_key_path(tmp_path, change, where):
     path = tmp_path / "evidence.toml"
     old, new = change
@@ -278,8 +311,11 @@ def test_registry_errors_name_the_key_path(tmp_path, change, where):
 
 def test_a_well_formed_entry_loads(tmp_path):
     path = tmp_path / "evidence.toml"
-    path.write_text(ENTRY + '[evidence.A1]\nclaim = "c"\nunit = "u"\nyear = "2025"\n'
-                    'value = 1\nkind = "assumption"\nbasis = "from Z1"\n', encoding="utf-8")
+    path.write_text(
+        ENTRY + '[evidence.A1]\nclaim = "c"\nunit = "u"\nyear = "2025"\n'
+        'value = 1\nkind = "assumption"\nbasis = "from Z1"\n',
+        encoding="utf-8",
+    )
     registry = load_registry(path)
     assert registry["Z1"].source == "Reuters, 2025-11, \u201cA headline\u201d"
     assert registry["A1"].source == "chipsim assumption: from Z1"

@@ -24,17 +24,25 @@ def standalone(scenario, point):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sets,sample,patterns", [
-    # drawn parameters, dates among them, sampled over their ranges
-    ([], "lhs", ("vendors.huawei.*", "events.*", "foundries.tsmc.*")),
-    # scenario-level fields (a licence share, an integer read by the model as a whole)
-    ([("imports.h200.licence", ["0", "1"]), ("market.backlog_months", ["3", "6"])], "grid", ()),
-    ([("events.h200_allowed.enabled", ["true", "false"]), ("run.lever_start", ["2026-01",
-                                                                               "2026-07"])],
-     "grid", ()),
-    # banked dies: a product packaging them in some points and not in others
-    ([("vendors.huawei.products.ascend_910b.banked_dies_per_chip", ["0", "2"])], "grid", ()),
-])
+@pytest.mark.parametrize(
+    "sets,sample,patterns",
+    [
+        # drawn parameters, dates among them, sampled over their ranges
+        ([], "lhs", ("vendors.huawei.*", "events.*", "foundries.tsmc.*")),
+        # scenario-level fields (a licence share, an integer read by the model as a whole)
+        ([("imports.h200.licence", ["0", "1"]), ("market.backlog_months", ["3", "6"])], "grid", ()),
+        (
+            [
+                ("events.h200_allowed.enabled", ["true", "false"]),
+                ("run.lever_start", ["2026-01", "2026-07"]),
+            ],
+            "grid",
+            (),
+        ),
+        # banked dies: a product packaging them in some points and not in others
+        ([("vendors.huawei.products.ascend_910b.banked_dies_per_chip", ["0", "2"])], "grid", ()),
+    ],
+)
 def test_each_point_of_a_batch_equals_its_standalone_run(baseline, sets, sample, patterns):
     built = design.build(baseline, design.parse_sets(baseline, sets), sample, 3, 7, patterns)
     job = Job(baseline, REPS, SEED, LEVELS, probe(baseline).drawn)
@@ -48,8 +56,9 @@ def test_each_point_of_a_batch_equals_its_standalone_run(baseline, sets, sample,
 # The baseline with demand drawn in H100e (its budget, tri(12.4bn, 15.7bn, 15.9bn) USD, at
 # USD 21k an H100e) instead of a budget: demand then does not depend on supply (a budget
 # buys fewer H100e when chips cost more), so equal demand shows the draws are common.
-H100E_DEMAND = {"demand": {"base": {"dist": "triangular", "low": 590_000, "mode": 750_000,
-                                    "high": 760_000}}}
+H100E_DEMAND = {
+    "demand": {"base": {"dist": "triangular", "low": 590_000, "mode": 750_000, "high": 760_000}}
+}
 
 
 @pytest.mark.slow
@@ -73,8 +82,9 @@ def test_a_row_filter_keeps_the_same_numbers(baseline):
     built = design.build(baseline, [], "lhs", 4, 7, ("memory.*",))
     drawn = probe(baseline).drawn
     full = run_batch(Job(baseline, REPS, SEED, LEVELS, drawn), batch_of(built))
-    keep = RowFilter(frozenset(["domestic_share_units"]), frozenset(["national"]),
-                     frozenset(["2027"]))
+    keep = RowFilter(
+        frozenset(["domestic_share_units"]), frozenset(["national"]), frozenset(["2027"])
+    )
     some = run_batch(Job(baseline, REPS, SEED, LEVELS, drawn, keep), batch_of(built))
     assert some.keys == [k for k in full.keys if keep(*k[1:])]
     index = [full.keys.index(k) for k in some.keys]
@@ -98,5 +108,5 @@ def test_points_are_summarised_one_by_one_over_leading_axes_each_as_if_alone():
     out = summarise_points(values, points, reps)
     assert out.shape == (2, 4, 6 * points)
     for p in range(points):
-        alone = summarise(values[..., p * reps:(p + 1) * reps])
-        np.testing.assert_array_equal(out[..., 6 * p:6 * (p + 1)], alone)
+        alone = summarise(values[..., p * reps : (p + 1) * reps])
+        np.testing.assert_array_equal(out[..., 6 * p : 6 * (p + 1)], alone)

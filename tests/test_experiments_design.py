@@ -32,8 +32,7 @@ def test_dist_space_uses_the_distribution_and_cuts_lognormal_tails():
     logn = _spec("y", Dist("lognormal", (1.0, 1.0)))
     out = design.Space((tri, logn), "dist").values(np.array([[0.25, 0.0], [0.5, 1.0]]))
     np.testing.assert_allclose(out[:, 0], [1.0, 2.0])
-    np.testing.assert_allclose(out[:, 1], Dist("lognormal", (1.0, 1.0)).ppf(np.array([0.01,
-                                                                                       0.99])))
+    np.testing.assert_allclose(out[:, 1], Dist("lognormal", (1.0, 1.0)).ppf(np.array([0.01, 0.99])))
 
 
 def test_cross_puts_combinations_outer_and_samples_inner():

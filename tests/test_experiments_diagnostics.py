@@ -17,14 +17,18 @@ CLEAN = (0.5, 0.03, 0.55, 0.04)  # a well-estimated leading factor
 
 def sobol(*values):
     """Sobol rows x0, x1, ... from (S1, S1_conf, ST, ST_conf) tuples."""
-    return [{"parameter": f"x{i}", "S1": s1, "S1_conf": c1, "ST": st, "ST_conf": ct}
-            for i, (s1, c1, st, ct) in enumerate(values)]
+    return [
+        {"parameter": f"x{i}", "S1": s1, "S1_conf": c1, "ST": st, "ST_conf": ct}
+        for i, (s1, c1, st, ct) in enumerate(values)
+    ]
 
 
 def morris(*values):
     """Morris rows a, b, ... from (mu_star, mu_star_conf) pairs."""
-    return [{"parameter": chr(97 + i), "mu_star": mu, "mu_star_conf": conf, "sigma": mu}
-            for i, (mu, conf) in enumerate(values)]
+    return [
+        {"parameter": chr(97 + i), "mu_star": mu, "mu_star_conf": conf, "sigma": mu}
+        for i, (mu, conf) in enumerate(values)
+    ]
 
 
 def codes(flags):
@@ -85,8 +89,13 @@ def test_a_negative_index_is_flagged_only_beyond_its_interval_and_when_material(
 
 def test_a_wide_interval_is_flagged_for_leading_factors_only():
     """x1 leads (third) with 0.3 +/- 0.35; x3 is fourth, x4 below a tenth of the largest."""
-    rows = sobol(CLEAN, (0.2, 0.03, 0.3, 0.35), (0.3, 0.03, 0.4, 0.04), (0.0, 0.3, 0.2, 0.3),
-                 (0.0, 0.03, 0.04, 0.05))
+    rows = sobol(
+        CLEAN,
+        (0.2, 0.03, 0.3, 0.35),
+        (0.3, 0.03, 0.4, 0.04),
+        (0.0, 0.3, 0.2, 0.3),
+        (0.0, 0.03, 0.04, 0.05),
+    )
     assert only(dg.diagnose("sobol", rows, None), dg.WIDE).parameters == ("x1",)
     minor = sobol(CLEAN, (0.0, 0.03, 0.04, 0.05))  # second, but under MINOR x 0.55
     assert dg.WIDE not in codes(dg.diagnose("sobol", minor, None))
@@ -123,8 +132,11 @@ def test_the_morris_suggestion_halves_each_leading_interval_relative_to_mu_star(
 
 def test_warnings_read_back_from_sensitivity_csv_are_the_same_words():
     """The report judges the CSV's rounded values; the command line judged the analysis'."""
-    rows = sobol((0.5500004449, 0.1234567891, 0.36, 0.1), (0.8012345678, 0.05, 0.6, 0.2),
-                 (-0.3, 0.1, 0.3, 0.05))
+    rows = sobol(
+        (0.5500004449, 0.1234567891, 0.36, 0.1),
+        (0.8012345678, 0.05, 0.6, 0.2),
+        (-0.3, 0.1, 0.3, 0.05),
+    )
     flags = dg.diagnose("sobol", rows, 64)
     assert {dg.S1_ABOVE_ST, dg.S1_SUM, dg.NEGATIVE, dg.SMALL_N} <= set(codes(flags))
     text = sensitivity.csv_text(rows, "sobol", dg.codes_by_parameter(flags))

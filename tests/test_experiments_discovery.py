@@ -9,8 +9,9 @@ from sim.experiments.discovery import DiscoverError, Inputs, discover, read_inpu
 
 
 def _inputs(x, kinds=("number", "number")):
-    return Inputs([f"p{j}" for j in range(x.shape[1])], list(kinds), [False] * x.shape[1], x,
-                  [], seed=1)
+    return Inputs(
+        [f"p{j}" for j in range(x.shape[1])], list(kinds), [False] * x.shape[1], x, [], seed=1
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +48,7 @@ def test_discover_shows_progress_on_stderr_only_when_asked(points, capsys, monke
     discover(_inputs(points), cases, boxes=1, shown=True)
     out, err = capsys.readouterr()
     assert out == "" and "discover (box 1)" in err
+
 
 def test_read_inputs_refuses_what_is_not_a_finished_sweep(tmp_path):
     with pytest.raises(DiscoverError, match="not a finished sweep .*chipsim sweep"):

@@ -52,8 +52,10 @@ def test_workers_above_the_cpu_count_are_capped_with_a_note(monkeypatch):
     notes = []
     pool = evaluators.make(1024, None, notes.append)
     assert isinstance(pool, evaluators.LocalPool) and pool.workers == 2
-    assert notes == ["note: --workers 1024 is more than the 2 CPUs here: using 2 (more "
-                     "processes than CPUs only add memory and switching)"]
+    assert notes == [
+        "note: --workers 1024 is more than the 2 CPUs here: using 2 (more "
+        "processes than CPUs only add memory and switching)"
+    ]
     notes.clear()
     assert evaluators.make(2, None, notes.append).workers == 2 and notes == []
 
@@ -69,20 +71,24 @@ def test_a_local_dask_cluster_runs_each_worker_in_a_process_of_its_own():
     finally:
         evaluator.close()
 
+
 def dask(workers: int, monkeypatch):
     from distributed import Client, LocalCluster
 
     monkeypatch.setattr(evaluators, "WORKER_WAIT", 1.0)
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=False,
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=False, dashboard_address=None
+    )
     return evaluators.DaskEvaluator(Client(cluster), cluster, address=cluster.scheduler_address)
 
 
 def test_a_scheduler_without_workers_is_a_clear_error(small_plan, monkeypatch):
     evaluator = dask(0, monkeypatch)
     try:
-        with pytest.raises(evaluators.NoWorkers, match="has no workers .waited 1 s.; start "
-                                                       "workers with `dask worker ADDRESS`"):
+        with pytest.raises(
+            evaluators.NoWorkers,
+            match="has no workers .waited 1 s.; start workers with `dask worker ADDRESS`",
+        ):
             next(evaluator.run(small_plan.job, [small_plan.batch(0)]))
     finally:
         evaluator.close()
@@ -114,11 +120,23 @@ def test_the_cli_says_the_scheduler_has_no_workers(tmp_path, monkeypatch):
 
     monkeypatch.setattr(evaluators, "WORKER_WAIT", 1.0)
     with LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
-        result = CliRunner().invoke(main, [
-            "sweep", BASELINE, "--set", f"{CEILING}=0.5,0.6", "--reps", "2", "--quota",
-            "announced", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "s")])
+        result = CliRunner().invoke(
+            main,
+            [
+                "sweep",
+                BASELINE,
+                "--set",
+                f"{CEILING}=0.5,0.6",
+                "--reps",
+                "2",
+                "--quota",
+                "announced",
+                "--scheduler",
+                cluster.scheduler_address,
+                "--out",
+                str(tmp_path / "s"),
+            ],
+        )
     assert result.exit_code == 2, result.output
     assert "has no workers" in result.output and "rerun with --resume" in result.output
     assert "cannot write output" not in result.output and "Traceback" not in result.output
-
-

@@ -17,8 +17,13 @@ from sim.experiments.execution import (
 
 def test_defaults_write_to_the_default_place_with_progress():
     ex = Execution()
-    assert (ex.out, ex.resume, ex.force, ex.workers, ex.progress) == (None, False, False,
-                                                                       None, True)
+    assert (ex.out, ex.resume, ex.force, ex.workers, ex.progress) == (
+        None,
+        False,
+        False,
+        None,
+        True,
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         ex.resume = True
 

@@ -9,8 +9,12 @@ from sim.experiments import prim
 from sim.experiments.discovery import Found, Inputs
 from sim.experiments.findings import clause, label, limit, shown, sides
 
-PATHS = ["vendors.huawei.products.ascend_910c.yield_curve.ceiling", "events.ban.date",
-         "imports.grey_market.open", "demand.budget_usd"]
+PATHS = [
+    "vendors.huawei.products.ascend_910c.yield_curve.ceiling",
+    "events.ban.date",
+    "imports.grey_market.open",
+    "demand.budget_usd",
+]
 KINDS = ["number", "date", "bool", "number"]
 SHARES = [True, False, False, False]
 X = np.array([[0.2, 24300.0, 0.0, 1e9], [0.9, 24330.0, 1.0, 3e9]])
@@ -44,9 +48,12 @@ def test_sides_and_clauses():
     assert sides(found, low, high, 1) == ["high"]
     assert clause(INPUTS, 0, found, low, high) == "huawei ascend 910c ceiling is at least 50.0%"
     assert clause(INPUTS, 2, found, low, high) == "open is true"
-    assert clause(INPUTS, 1, found, low, high) == \
-        f"ban date comes in {format_month(24310)} or earlier"
+    assert (
+        clause(INPUTS, 1, found, low, high) == f"ban date comes in {format_month(24310)} or earlier"
+    )
     both = _found([0.3, 24305, 0, 1e9], [0.8, 24320, 0, 3e9])
-    assert clause(INPUTS, 0, both, low, high) == \
-        "huawei ascend 910c ceiling is between 30.0% and 80.0%"
+    assert (
+        clause(INPUTS, 0, both, low, high)
+        == "huawei ascend 910c ceiling is between 30.0% and 80.0%"
+    )
     assert clause(INPUTS, 2, both, low, high) == "open is false"

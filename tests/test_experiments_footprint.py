@@ -42,8 +42,9 @@ def test_the_estimate_is_points_times_rows_times_bytes():
     wanted = footprint.Footprint(points=20_000, rows=425, single=True, batches=16, columns=2)
     assert wanted.final == pytest.approx(20_000 * (425 * footprint.PARQUET_ROW + 3 * 24))
     assert wanted.peak() > wanted.final > wanted.peak(stored=16) - 1
-    assert wanted.describe().startswith("keeps 20,000 points x 425 rows x <= 30 B: "
-                                        "results.parquet up to 256 MB")
+    assert wanted.describe().startswith(
+        "keeps 20,000 points x 425 rows x <= 30 B: results.parquet up to 256 MB"
+    )
 
 
 def test_a_full_disk_is_refused_naming_the_option(monkeypatch, tmp_path):
@@ -97,6 +98,7 @@ def test_a_batch_with_equal_quantiles_is_stored_as_mean_and_value(tmp_path):
     for index, stats in enumerate((single, many)):
         store.write(BatchResult(index, np.array([index]), keys, stats))
         back = store.read(index)
-        assert back.keys == keys and np.array_equal(back.stats.view(np.uint64)[:, :2],
-                                                    stats.view(np.uint64)[:, :2])
+        assert back.keys == keys and np.array_equal(
+            back.stats.view(np.uint64)[:, :2], stats.view(np.uint64)[:, :2]
+        )
         assert np.isnan(back.stats[0, 2]).all()

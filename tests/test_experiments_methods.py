@@ -21,8 +21,9 @@ def test_every_sampler_fills_the_unit_cube(name):
 
 def test_a_new_sampler_is_used_by_the_design_not_sobol(baseline, monkeypatch):
     """Registering a sampler is enough: design.build draws its points (here all 0.25)."""
-    corner = methods.Sampler("corner", "every point at 0.25", lambda d, n, rng: np.full((n, d),
-                                                                                        0.25))
+    corner = methods.Sampler(
+        "corner", "every point at 0.25", lambda d, n, rng: np.full((n, d), 0.25)
+    )
     monkeypatch.setitem(methods.SAMPLERS, "corner", corner)
     built = design.build(baseline, [], "corner", 4, 7, ("memory.stockpile_stacks",))
     low, high = built.columns[0].dist.bounds
@@ -37,8 +38,9 @@ def test_unknown_names_are_refused():
 
 
 def factors(d):
-    return sensitivity.Factors(tuple(ParamSpec(f"x{i}", "number", Dist("uniform", (0.0, 1.0)))
-                                     for i in range(d)))
+    return sensitivity.Factors(
+        tuple(ParamSpec(f"x{i}", "number", Dist("uniform", (0.0, 1.0))) for i in range(d))
+    )
 
 
 @pytest.mark.parametrize("method", list(methods.METHODS.values()), ids=lambda m: m.name)

@@ -55,9 +55,13 @@ def test_an_event_may_be_dated_outside_the_calendar(baseline):
 def test_applying_a_value_equals_loading_with_an_override(baseline):
     from chipsim_testing import BASELINE
 
-    for path, value in ((CEILING, 0.55), ("demand.growth.2026", 0.5),
-                        ("imports.h200.licence", 0.25), ("events.h200_allowed.enabled", False),
-                        ("run.lever_start", "2026-06")):
+    for path, value in (
+        (CEILING, 0.55),
+        ("demand.growth.2026", 0.5),
+        ("imports.h200.licence", 0.25),
+        ("events.h200_allowed.enabled", False),
+        ("run.lever_start", "2026-06"),
+    ):
         spec = lookup(baseline, path)
         pinned = spec.parse(str(value).lower() if isinstance(value, bool) else str(value))
         assert apply(baseline, {path: pinned}) == load(BASELINE, overrides=nested(path, value))
@@ -69,4 +73,5 @@ def test_run_settings_are_not_parameters_and_event_dates_are(baseline):
     assert "run.allocation" in paths
     assert "events.h200_customs_release.date" in {s.path for s in uncertain(baseline)}
     assert {s.path for s in uncertain(baseline, ("*.yield_curve.*",))} == {
-        s.path for s in uncertain(baseline) if ".yield_curve." in s.path}
+        s.path for s in uncertain(baseline) if ".yield_curve." in s.path
+    }

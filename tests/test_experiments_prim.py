@@ -41,8 +41,9 @@ def test_the_trajectory_peels_then_pastes():
     steps = prim.trajectory(prim.Search.of(x, y))
     assert steps[0].coverage == 1.0 and steps[0].mass == 1.0
     peeled = [b for a, b in zip(steps, steps[1:], strict=False) if b.n < a.n]
-    assert peeled and all(b.density > a.density for a, b in zip(steps, steps[1:], strict=False)
-                          if b.n < a.n)
+    assert peeled and all(
+        b.density > a.density for a, b in zip(steps, steps[1:], strict=False) if b.n < a.n
+    )
     assert min(b.mass for b in steps) >= prim.MIN_MASS
     assert steps[-1].density > 0.85 > steps[0].density
 
@@ -67,8 +68,10 @@ def test_quasi_p_is_the_binomial_test_of_removing_one_limit():
 
 
 def test_choose_prefers_coverage_among_dense_enough_boxes():
-    boxes = [prim.Box(np.zeros(1), np.ones(1), c, d, m)
-             for c, d, m in ((1.0, 0.3, 1.0), (0.8, 0.7, 0.4), (0.6, 0.9, 0.2), (0.2, 1.0, 0.05))]
+    boxes = [
+        prim.Box(np.zeros(1), np.ones(1), c, d, m)
+        for c, d, m in ((1.0, 0.3, 1.0), (0.8, 0.7, 0.4), (0.6, 0.9, 0.2), (0.2, 1.0, 0.05))
+    ]
     assert prim.choose(boxes, 0.85) == 2
     assert prim.choose(boxes, 0.99) == 3
     assert prim.choose(boxes, 1.01) in (1, 2)  # none reaches it: the best F1
@@ -103,12 +106,21 @@ def test_a_box_no_better_than_chance_says_so():
     x, y = planted(1, n=300)
     search = prim.Search.of(x, y)
     weak = prim.box(search, np.zeros(5), np.array([0.9, 1, 1, 1, 1]))
-    found = discovery.Found(weak, 1, [weak], prim.quasi_p(search, weak), [], np.zeros((5, 3)),
-                            float(y.mean()), prim.base_rate_p(search, weak))
+    found = discovery.Found(
+        weak,
+        1,
+        [weak],
+        prim.quasi_p(search, weak),
+        [],
+        np.zeros((5, 3)),
+        float(y.mean()),
+        prim.base_rate_p(search, weak),
+    )
     assert not found.beats_base
     target = targets.parse("domestic_share_units@2027 >= 0.7")
-    done = discovery.Discovery(target, discovery.DiscoverOptions("d", "t"), inputs_of(x), y,
-                               [found], None, 0, None)
+    done = discovery.Discovery(
+        target, discovery.DiscoverOptions("d", "t"), inputs_of(x), y, [found], None, 0, None
+    )
     assert "does not clearly beat the base rate" in findings.sentence(done, 1, found)
 
 

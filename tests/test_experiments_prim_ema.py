@@ -24,17 +24,26 @@ with warnings.catch_warnings():
     from ema_workbench.analysis import feature_scoring
     from ema_workbench.analysis import prim as ema_prim
 
-pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning",
-                                         "ignore::FutureWarning", "ignore:The inplace keyword"),
-              pytest.mark.slow]  # measured: see the README's Tests section
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore::DeprecationWarning", "ignore::FutureWarning", "ignore:The inplace keyword"
+    ),
+    pytest.mark.slow,
+]  # measured: see the README's Tests section
 TINY = 1e-9  # EMA counts y >= threshold as cases and keeps a box whose mean reaches it
 
 
 def ema_find(x: np.ndarray, y: np.ndarray, names: list[str]):
     """EMA's Prim and its first box, with chipsim's settings."""
     frame = pd.DataFrame(x, columns=names)
-    run = ema_prim.Prim(frame, y.astype(int), threshold=TINY, peel_alpha=prim.ALPHA,
-                        paste_alpha=prim.PASTE_ALPHA, mass_min=prim.MIN_MASS)
+    run = ema_prim.Prim(
+        frame,
+        y.astype(int),
+        threshold=TINY,
+        peel_alpha=prim.ALPHA,
+        paste_alpha=prim.PASTE_ALPHA,
+        mass_min=prim.MIN_MASS,
+    )
     return run, run.find_box()
 
 
@@ -45,7 +54,8 @@ def assert_same_trajectory(steps: list[prim.Box], ema_box, names: list[str]) -> 
         row = table.iloc[i]
         assert (step.n, step.k) == (int(row["n"]), int(row["k"])), i
         assert (step.coverage, step.density, step.mass) == pytest.approx(
-            (row["coverage"], row["density"], row["mass"]), rel=1e-12), i
+            (row["coverage"], row["density"], row["mass"]), rel=1e-12
+        ), i
         limits = ema_box.box_lims[i][names].to_numpy(dtype=float)
         np.testing.assert_allclose(limits[0], step.low, rtol=1e-12, atol=0)
         np.testing.assert_allclose(limits[1], step.high, rtol=1e-12, atol=0)
@@ -54,8 +64,12 @@ def assert_same_trajectory(steps: list[prim.Box], ema_box, names: list[str]) -> 
 def assert_same_quasi_p(search, steps, ema_box, names) -> None:
     for i, step in enumerate(steps):
         mine = prim.quasi_p(search, step)
-        theirs = {(names.index(name), side): value for name, pair in ema_box.qp[i].items()
-                  for side, value in zip(("low", "high"), pair, strict=True) if value >= 0}
+        theirs = {
+            (names.index(name), side): value
+            for name, pair in ema_box.qp[i].items()
+            for side, value in zip(("low", "high"), pair, strict=True)
+            if value >= 0
+        }
         assert set(mine) == set(theirs), i
         for key, value in mine.items():
             assert value == pytest.approx(theirs[key], rel=1e-9, abs=1e-300), (i, key)
@@ -94,8 +108,9 @@ def test_feature_scores_are_emas_extra_trees():
     x, y = planted()
     names = [f"x{j}" for j in range(x.shape[1])]
     mine = features.scores(x, y, seed=4)
-    theirs, _ = feature_scoring.get_ex_feature_scores(pd.DataFrame(x, columns=names),
-                                                      y.astype(int), random_state=4)
+    theirs, _ = feature_scoring.get_ex_feature_scores(
+        pd.DataFrame(x, columns=names), y.astype(int), random_state=4
+    )
     np.testing.assert_allclose(mine, theirs.loc[names].to_numpy().ravel(), rtol=1e-12)
     assert set(np.argsort(-mine)[:4]) == {0, 2, 4, 5}  # the planted inputs rank first
 
@@ -103,11 +118,31 @@ def test_feature_scores_are_emas_extra_trees():
 @pytest.fixture(scope="module")
 def real_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("prim-ema") / "sweep"
-    result = CliRunner().invoke(main, [
-        "sweep", BASELINE, "--param", "memory.*", "--param", "demand.growth.2027",
-        "--param", "segments.private.preference.2027", "--n", "160", "--reps", "4",
-        "--quota", "announced", "--metric", "domestic_share_units", "--workers", "1",
-        "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            BASELINE,
+            "--param",
+            "memory.*",
+            "--param",
+            "demand.growth.2027",
+            "--param",
+            "segments.private.preference.2027",
+            "--n",
+            "160",
+            "--reps",
+            "4",
+            "--quota",
+            "announced",
+            "--metric",
+            "domestic_share_units",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out
 

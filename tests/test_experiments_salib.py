@@ -20,8 +20,9 @@ PARAMS = ("memory.*", "demand.growth.2027", "segments.private.preference.2027")
 
 @pytest.fixture(scope="module")
 def chosen():
-    return study.plan(study.StudyOptions(scenario_file=BASELINE, n=128, reps=8, seed=3,
-                                         params=PARAMS))
+    return study.plan(
+        study.StudyOptions(scenario_file=BASELINE, n=128, reps=8, seed=3, params=PARAMS)
+    )
 
 
 @pytest.mark.slow
@@ -35,10 +36,12 @@ def test_salibs_own_sampler_gives_the_same_ranking_and_indices(chosen):
     from SALib.sample import sobol as salib_sobol
 
     ours = study.evaluate(chosen, evaluators.Sequential()).rows
-    unit = salib_sobol.sample(chosen.factors.problem(), chosen.n, calc_second_order=False,
-                              scramble=True, seed=11)
-    theirs_study = dataclasses.replace(chosen, unit=unit,
-                                       values=Space(chosen.factors.params, "dist").values(unit))
+    unit = salib_sobol.sample(
+        chosen.factors.problem(), chosen.n, calc_second_order=False, scramble=True, seed=11
+    )
+    theirs_study = dataclasses.replace(
+        chosen, unit=unit, values=Space(chosen.factors.params, "dist").values(unit)
+    )
     theirs = study.evaluate(theirs_study, evaluators.Sequential()).rows
     a, b = ({r["parameter"]: r for r in rows} for rows in (ours, theirs))
     assert len(a) == 11  # memory.* is 9 parameters
@@ -58,9 +61,25 @@ def test_salibs_own_sampler_gives_the_same_ranking_and_indices(chosen):
 @pytest.mark.parametrize("method,n", [("sobol", 8), ("morris", 6)])
 def test_the_stored_sample_and_outputs_reproduce_the_indices_with_salib(tmp_path, method, n):
     out = tmp_path / method
-    result = CliRunner().invoke(main, ["sensitivity", BASELINE, "--method", method, "--param",
-                                       "memory.*", "--n", str(n), "--reps", "4", "--workers",
-                                       "1", "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sensitivity",
+            BASELINE,
+            "--method",
+            method,
+            "--param",
+            "memory.*",
+            "--n",
+            str(n),
+            "--reps",
+            "4",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "manifest.json").read_text())
     sample = pd.read_parquet(out / "sample.parquet")
@@ -70,16 +89,28 @@ def test_the_stored_sample_and_outputs_reproduce_the_indices_with_salib(tmp_path
     if method == "sobol":
         from SALib.analyze import sobol
 
-        found = sobol.analyze(problem, y, calc_second_order=False, seed=manifest["seed"],
-                              num_resamples=manifest["resamples"], conf_level=0.95)
+        found = sobol.analyze(
+            problem,
+            y,
+            calc_second_order=False,
+            seed=manifest["seed"],
+            num_resamples=manifest["resamples"],
+            conf_level=0.95,
+        )
     else:
         from SALib.analyze import morris
 
-        found = morris.analyze(problem, unit, y, num_resamples=manifest["resamples"],
-                               conf_level=0.95, num_levels=4, seed=manifest["seed"])
+        found = morris.analyze(
+            problem,
+            unit,
+            y,
+            num_resamples=manifest["resamples"],
+            conf_level=0.95,
+            num_levels=4,
+            seed=manifest["seed"],
+        )
     stored = pd.read_csv(out / "sensitivity.csv").set_index("parameter")
     for i, name in enumerate(manifest["factors"]):
         for column in stored.columns.drop("warnings"):
-            assert stored.loc[name, column] == pytest.approx(found[column][i], rel=1e-5,
-                                                             abs=1e-12)
+            assert stored.loc[name, column] == pytest.approx(found[column][i], rel=1e-5, abs=1e-12)
     assert np.all((unit >= 0) & (unit <= 1)) and len(sample) == len(y)

@@ -69,8 +69,9 @@ def test_space_keeps_values_within_declared_ranges_and_dates_whole(baseline):
 
 
 def test_design_crosses_listed_values_with_sampled_points(baseline):
-    sets = design.parse_sets(baseline, [(CEILING, ["0.5", "0.6", "0.7"]),
-                                        ("demand.growth.2027", ["0.3"])])
+    sets = design.parse_sets(
+        baseline, [(CEILING, ["0.5", "0.6", "0.7"]), ("demand.growth.2027", ["0.3"])]
+    )
     built = design.build(baseline, sets, "lhs", 8, 3, ("memory.*",))
     assert built.size == 3 * 8
     assert [s.path for s in built.columns][0] == CEILING

@@ -74,8 +74,9 @@ def test_morris_gives_the_slopes_of_a_linear_function():
 @pytest.mark.slow
 def test_a_scenario_study_ranks_the_hbm_parameters():
     """Domestic HBM in 2027 moves the 2027 domestic share; HBM in 2025 barely can."""
-    options = study.StudyOptions(BASELINE, n=16, reps=8, seed=5,
-                                 params=("memory.domestic_stacks.*",))
+    options = study.StudyOptions(
+        BASELINE, n=16, reps=8, seed=5, params=("memory.domestic_stacks.*",)
+    )
     chosen = study.plan(options)
     assert chosen.job.levels == ("announced",) and len(chosen.unit) == 16 * 5
     rows, facts = study.run(chosen, evaluators.Sequential())

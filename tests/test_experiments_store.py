@@ -13,8 +13,10 @@ from sim.experiments.store import ResumeMismatch, RunStore, compact, expand
 from sim.results.marker import MARKER
 from sim.results.reading import DamagedFile
 
-KEYS = [("announced", "domestic_share_units", "national", "2026"),
-        ("announced", "imports_units", "national", "2026")]
+KEYS = [
+    ("announced", "domestic_share_units", "national", "2026"),
+    ("announced", "imports_units", "national", "2026"),
+]
 
 
 def _batch(index, points, one_value=True):
@@ -41,8 +43,9 @@ def test_compact_keeps_mean_and_value_when_quantiles_agree_bit_for_bit():
 def test_open_writes_marker_settings_and_points_and_refuses_an_existing_dir(tmp_path):
     store = RunStore(tmp_path / "sweep")
     store.open({"seed": 1}, "point\n0\n", resume=False, force=False)
-    assert (store.root / MARKER).is_file() and (store.root / "points.csv").read_text() == \
-        "point\n0\n"
+    assert (store.root / MARKER).is_file() and (
+        store.root / "points.csv"
+    ).read_text() == "point\n0\n"
     assert json.loads((store.batches / "settings.json").read_text()) == {"seed": 1}
     assert not store.complete and store.finished() == set()
     assert not list(tmp_path.glob(".sweep.new-*"))
@@ -87,7 +90,11 @@ def test_read_refuses_a_batch_chipsim_did_not_write(tmp_path):
     np.savez(store.batches / "b000000.npz", points=np.arange(2))
     with pytest.raises(DamagedFile, match="not a batch chipsim wrote"):
         store.read(0)
-    np.savez(store.batches / "b000000.npz", points=np.arange(1), stats=np.zeros((1, 1, 3)),
-             keys=np.array([list(KEYS[0])]))
+    np.savez(
+        store.batches / "b000000.npz",
+        points=np.arange(1),
+        stats=np.zeros((1, 1, 3)),
+        keys=np.array([list(KEYS[0])]),
+    )
     with pytest.raises(DamagedFile, match=r"shape \(1, 1, 3\)"):
         store.read(0)

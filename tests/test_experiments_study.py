@@ -14,16 +14,19 @@ FILE = str(BASELINE)
 PARAMS = ("demand.growth.2026", "demand.growth.2027")
 
 
-@pytest.mark.parametrize(("options", "flag", "says"), [
-    ({"method": "sobel"}, "--method", "did you mean 'sobol'"),
-    ({"sets": ((CEILING, ("0.5", "0.6")),)}, "--set", "one value per --set"),
-    ({"params": ("no.such.*",)}, "--param no.such.*", "matches no uncertain parameter"),
-    ({"params": ("demand.growth.2026",)}, "--param", "at least two"),
-    ({"params": PARAMS, "metric": "domestic_shares_units"}, "--metric", "did you mean"),
-    ({"params": PARAMS, "region": "mars"}, "--region", "unknown value 'mars'"),
-    ({"params": PARAMS, "period": "1999"}, "--period", "unknown value '1999'"),
-    ({"params": PARAMS, "stat": "p42"}, "--stat", "unknown statistic 'p42'"),
-])
+@pytest.mark.parametrize(
+    ("options", "flag", "says"),
+    [
+        ({"method": "sobel"}, "--method", "did you mean 'sobol'"),
+        ({"sets": ((CEILING, ("0.5", "0.6")),)}, "--set", "one value per --set"),
+        ({"params": ("no.such.*",)}, "--param no.such.*", "matches no uncertain parameter"),
+        ({"params": ("demand.growth.2026",)}, "--param", "at least two"),
+        ({"params": PARAMS, "metric": "domestic_shares_units"}, "--metric", "did you mean"),
+        ({"params": PARAMS, "region": "mars"}, "--region", "unknown value 'mars'"),
+        ({"params": PARAMS, "period": "1999"}, "--period", "unknown value '1999'"),
+        ({"params": PARAMS, "stat": "p42"}, "--stat", "unknown statistic 'p42'"),
+    ],
+)
 def test_plan_refuses_naming_the_option(options, flag, says):
     with pytest.raises(ScenarioError) as caught:
         plan(StudyOptions(FILE, **options))
@@ -31,8 +34,9 @@ def test_plan_refuses_naming_the_option(options, flag, says):
 
 
 def test_plan_fixes_a_reproducible_design_in_the_distributions_range():
-    options = StudyOptions(FILE, method="morris", n=3, params=PARAMS, seed=5,
-                           sets=((CEILING, ("0.6",)),))
+    options = StudyOptions(
+        FILE, method="morris", n=3, params=PARAMS, seed=5, sets=((CEILING, ("0.6",)),)
+    )
     study = plan(options)
     assert [p.path for p in study.factors.params] == list(PARAMS)
     assert study.values.shape == (3 * (len(PARAMS) + 1), 2)  # Morris: trajectories x (k + 1)

@@ -34,14 +34,30 @@ def reference(small_plan, tmp_path_factory):
 def test_a_sweep_writes_points_results_and_manifest(small_plan, tmp_path):
     out = tmp_path / "sweep"
     run(small_plan, out, evaluators.Sequential())
-    assert sorted(p.name for p in out.iterdir()) == [".chipsim-output", "dictionary.csv",
-                                                    "manifest.json", "points.csv",
-                                                    "results.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".chipsim-output",
+        "dictionary.csv",
+        "manifest.json",
+        "points.csv",
+        "results.parquet",
+    ]
     header = (out / "points.csv").read_text().splitlines()[0].split(",")
     assert header[0] == "point" and header[1].endswith("yield_curve.ceiling")
     table = pq.read_table(out / "results.parquet")
-    assert table.column_names == ["point", "quota", "metric", "unit", "region", "period", "mean",
-                                  "p05", "p25", "p50", "p75", "p95"]
+    assert table.column_names == [
+        "point",
+        "quota",
+        "metric",
+        "unit",
+        "region",
+        "period",
+        "mean",
+        "p05",
+        "p25",
+        "p50",
+        "p75",
+        "p95",
+    ]
     points = table["point"].to_numpy()
     assert np.all(np.diff(points) >= 0) and set(points) == set(range(small_plan.design.size))
     manifest = json.loads((out / "manifest.json").read_text())
@@ -55,8 +71,9 @@ def test_results_are_identical_across_evaluators(small_plan, reference, tmp_path
     out = tmp_path / "pool"
     run(small_plan, out, evaluators.LocalPool(2))
     assert digests(out) == reference
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    )
     dask = evaluators.DaskEvaluator(Client(cluster), cluster)
     try:
         run(small_plan, tmp_path / "dask", dask)
@@ -102,11 +119,35 @@ def test_sigkill_of_the_main_process_then_resume(tmp_path):
     run(one_each, tmp_path / "reference", evaluators.Sequential())
     out = tmp_path / "sweep"
     o = one_each.options
-    command = [sys.executable, "-m", "sim", "sweep", o.scenario_file, "--set",
-               f"{o.sets[0][0]}={','.join(o.sets[0][1])}", "--sample", o.sample, "--n", str(o.n),
-               "--reps", str(o.reps), "--seed", str(o.seed), "--param", o.params[0],
-               "--quota", o.quotas[0], "--quota", o.quotas[1], "--batch", "1",
-               "--workers", "1", "--out", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        o.scenario_file,
+        "--set",
+        f"{o.sets[0][0]}={','.join(o.sets[0][1])}",
+        "--sample",
+        o.sample,
+        "--n",
+        str(o.n),
+        "--reps",
+        str(o.reps),
+        "--seed",
+        str(o.seed),
+        "--param",
+        o.params[0],
+        "--quota",
+        o.quotas[0],
+        "--quota",
+        o.quotas[1],
+        "--batch",
+        "1",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while len(RunStore(out).finished()) < 3 and time.monotonic() < deadline:
@@ -128,8 +169,9 @@ def test_a_lost_dask_worker_is_retried(small_plan, reference, tmp_path):
     from distributed import Client, LocalCluster
 
     cloudpickle.register_pickle_by_value(experiments_support)
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
     dask = evaluators.DaskEvaluator(Client(cluster), cluster)
     dask.task = functools.partial(experiments_support.crash_once, str(tmp_path / "crashed"))
     try:
@@ -164,8 +206,12 @@ def test_a_partial_design_says_which_parameters_still_vary(small_plan):
     assert small_plan.varying and not varied & set(small_plan.varying)
     assert "demand.budget_usd" in small_plan.varying  # the baseline's demand is a budget
     note = next(n for n in small_plan.notes if "still vary" in n)
-    assert f"within each point {len(small_plan.varying)} uncertain parameters still vary " \
-           f"across the 12 replications" in note and "demand.budget_usd" in note
+    assert (
+        f"within each point {len(small_plan.varying)} uncertain parameters still vary "
+        f"across the 12 replications"
+        in note
+        and "demand.budget_usd" in note
+    )
 
 
 def test_the_manifest_records_the_evaluator_and_what_varies(small_plan, tmp_path):
@@ -182,8 +228,9 @@ def test_a_failed_sweep_says_what_it_keeps_for_resume_only_once_it_started(tmp_p
     out = tmp_path / "sweep"
     assert saved_note(out) is None  # nothing started: nothing to resume
     RunStore(out).open({"seed": 1}, "point\n0\n", resume=False, force=False)
-    assert saved_note(out) == ("the sweep directory is kept (no batch finished yet): rerun "
-                               "with --resume")
+    assert saved_note(out) == (
+        "the sweep directory is kept (no batch finished yet): rerun with --resume"
+    )
     (out / "batches" / "b000000.npz").write_bytes(b"")
     (out / "batches" / "b000003.npz").write_bytes(b"")
     assert saved_note(out) == "2 finished batches are saved: rerun with --resume"

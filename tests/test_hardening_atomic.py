@@ -43,16 +43,26 @@ def test_every_file_is_written_under_a_temporary_name_and_renamed(tmp_path, monk
     monitor = WriteMonitor(monkeypatch)
     moved = []
     real_move = atomic.move_new
-    monkeypatch.setattr(atomic, "move_new", lambda src, dst: (moved.append((src, dst)),
-                                                             real_move(src, dst)))
+    monkeypatch.setattr(
+        atomic, "move_new", lambda src, dst: (moved.append((src, dst)), real_move(src, dst))
+    )
     out = tmp_path / "run"
     execute(BASELINE, RunOptions(replications=5, seed=1, levels=["announced"], out_dir=out))
     lock = tmp_path / ".run.lock"  # the claim's lock file: created empty, never written
     assert [p for p in monitor.direct_writes(tmp_path) if p != lock] == []
-    files = [(src, dst) for src, dst in monitor.renamed if dst.name in
-             (MARKER, "summary.csv", "dictionary.csv", "replications.npz", "manifest.json")]
-    assert [dst.name for _, dst in files] == [MARKER, "summary.csv", "dictionary.csv",
-                                              "replications.npz", "manifest.json"]
+    files = [
+        (src, dst)
+        for src, dst in monitor.renamed
+        if dst.name
+        in (MARKER, "summary.csv", "dictionary.csv", "replications.npz", "manifest.json")
+    ]
+    assert [dst.name for _, dst in files] == [
+        MARKER,
+        "summary.csv",
+        "dictionary.csv",
+        "replications.npz",
+        "manifest.json",
+    ]
     for src, dst in files:  # a hidden temporary beside the file, inside the staging dir
         assert src.parent == dst.parent and src.name.startswith(f".{dst.name}.")
         assert dst.parent.name.endswith(".staging")
@@ -77,12 +87,14 @@ def fail_nth_rename(monkeypatch, n: int, exc: BaseException, exchange: bool = Tr
             if len(calls) == n:
                 raise exc
             return real_call(src, dst, *args)
+
         return call
 
     monkeypatch.setattr(atomic.os, "replace", counted(real))
     monkeypatch.setattr(atomic, "move_new", counted(atomic.move_new))
-    monkeypatch.setattr(atomic, "exchange", counted(atomic.exchange) if exchange
-                        else lambda src, dst: False)
+    monkeypatch.setattr(
+        atomic, "exchange", counted(atomic.exchange) if exchange else lambda src, dst: False
+    )
 
 
 @pytest.mark.parametrize("failing_call", [1, 2, 3, 4, 5])
@@ -108,8 +120,12 @@ def test_failed_force_replacement_keeps_the_previous_run(tmp_path, monkeypatch, 
         with monkeypatch.context() as patch:
             fail_nth_rename(patch, failing_call, OSError(errno.EIO, "I/O error"), exchange)
             with pytest.raises(OSError):
-                execute(BASELINE, RunOptions(replications=5, seed=2, levels=["announced"],
-                                             out_dir=out, force=True))
+                execute(
+                    BASELINE,
+                    RunOptions(
+                        replications=5, seed=2, levels=["announced"], out_dir=out, force=True
+                    ),
+                )
         assert snapshot(out) == before, failing_call
         assert staging_leftovers(tmp_path) == []
 
@@ -140,8 +156,7 @@ def test_force_refuses_directories_that_are_not_runs(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("keep me")
-    result = CliRunner().invoke(main, ["run", str(BASELINE), *RUN, "--out", str(mine),
-                                       "--force"])
+    result = CliRunner().invoke(main, ["run", str(BASELINE), *RUN, "--out", str(mine), "--force"])
     assert check_outcome(result, mine, existed=True) == "error"
     assert "refusing to replace" in error_line(result)
     assert (mine / "notes.txt").read_text() == "keep me"
@@ -150,8 +165,7 @@ def test_force_refuses_directories_that_are_not_runs(tmp_path):
 def test_force_refuses_the_working_directory(tmp_path):
     (tmp_path / "manifest.json").write_text("{}")  # even one that looks like a run
     with contextlib.chdir(tmp_path):
-        result = CliRunner().invoke(main, ["run", str(BASELINE), *RUN, "--out", ".",
-                                           "--force"])
+        result = CliRunner().invoke(main, ["run", str(BASELINE), *RUN, "--out", ".", "--force"])
     assert check_outcome(result) == "error"
     assert "refusing to replace" in error_line(result)
     assert (tmp_path / "manifest.json").read_text() == "{}"
@@ -160,11 +174,13 @@ def test_force_refuses_the_working_directory(tmp_path):
 def test_force_replaces_a_finished_run_and_an_empty_directory(tmp_path):
     for target in (tmp_path / "run", tmp_path / "empty"):
         if target.name == "run":
-            execute(BASELINE, RunOptions(replications=5, seed=1, levels=["announced"],
-                                         out_dir=target))
+            execute(
+                BASELINE, RunOptions(replications=5, seed=1, levels=["announced"], out_dir=target)
+            )
         else:
             target.mkdir()
-        result = CliRunner().invoke(main, ["run", str(BASELINE), *RUN, "--out", str(target),
-                                           "--force"])
+        result = CliRunner().invoke(
+            main, ["run", str(BASELINE), *RUN, "--out", str(target), "--force"]
+        )
         assert check_outcome(result, target) == "ok"
         check_run_dir(target)

@@ -23,6 +23,8 @@ from sim.scenario import ScenarioError, load
 
 CORPUS = Path(__file__).parent / "corpus"
 INDEX = tomllib.loads((CORPUS / "index.toml").read_text("utf-8"))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(INDEX["scenario"]))
 def test_scenario_case(name, tmp_path):

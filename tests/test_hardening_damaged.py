@@ -31,9 +31,28 @@ from sim.interfaces.runner import RunOptions, execute
 CORPUS = Path(__file__).parent / "corpus"
 CASES = tomllib.loads((CORPUS / "index.toml").read_text("utf-8"))["damaged"]
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
-SWEEP = ["sweep", str(BASELINE), "--set", f"{CEILING}=0.45,0.65", "--sample", "lhs", "--n", "2",
-         "--param", "memory.*", "--reps", "8", "--seed", "5", "--quota", "announced",
-         "--batch", "1", "--workers", "1"]  # 4 one-point batches
+SWEEP = [
+    "sweep",
+    str(BASELINE),
+    "--set",
+    f"{CEILING}=0.45,0.65",
+    "--sample",
+    "lhs",
+    "--n",
+    "2",
+    "--param",
+    "memory.*",
+    "--reps",
+    "8",
+    "--seed",
+    "5",
+    "--quota",
+    "announced",
+    "--batch",
+    "1",
+    "--workers",
+    "1",
+]  # 4 one-point batches
 TARGET = ["--target", "domestic_share_units@2027 >= 0.7"]
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,8 +61,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def sources(tmp_path_factory) -> dict[str, Path]:
     """A finished run, a finished sweep and an unfinished sweep to copy from."""
     base = tmp_path_factory.mktemp("damaged")
-    run = execute(BASELINE, RunOptions(replications=20, seed=7, levels=["announced", "0.9"],
-                                       out_dir=base / "run")).out_dir
+    run = execute(
+        BASELINE,
+        RunOptions(replications=20, seed=7, levels=["announced", "0.9"], out_dir=base / "run"),
+    ).out_dir
     assert CliRunner().invoke(main, SWEEP + ["--out", str(base / "sweep")]).exit_code == 0
     import sim.experiments.store as store
 
@@ -83,9 +104,15 @@ def damage(path: Path, case: dict) -> None:
             handle.truncate(65 * 2**20)  # sparse: costs no disk
     elif kind in ("npz-shape", "npz-keys"):
         buffer = io.BytesIO()
-        arrays = ({"quota_levels": np.array(["announced"]), "years": np.arange(2023, 2028),
-                   "national.domestic_share_units": np.zeros(3)} if kind == "npz-shape"
-                  else {"other": np.zeros(2)})
+        arrays = (
+            {
+                "quota_levels": np.array(["announced"]),
+                "years": np.arange(2023, 2028),
+                "national.domestic_share_units": np.zeros(3),
+            }
+            if kind == "npz-shape"
+            else {"other": np.zeros(2)}
+        )
         np.savez(buffer, **arrays)
         path.write_bytes(buffer.getvalue())
     else:
@@ -93,10 +120,12 @@ def damage(path: Path, case: dict) -> None:
 
 
 def arguments(command: str, target: Path, good_run: Path, tmp: Path) -> list[str]:
-    return {"report": ["report", str(target), "-o", str(tmp / "report.html")],
-            "diff": ["diff", str(good_run), str(target)],
-            "discover": ["discover", str(target), *TARGET],
-            "resume": SWEEP + ["--out", str(target), "--resume"]}[command]
+    return {
+        "report": ["report", str(target), "-o", str(tmp / "report.html")],
+        "diff": ["diff", str(good_run), str(target)],
+        "discover": ["discover", str(target), *TARGET],
+        "resume": SWEEP + ["--out", str(target), "--resume"],
+    }[command]
 
 
 def limit_memory() -> None:  # in the child: a regression raises MemoryError, never OOM
@@ -104,9 +133,15 @@ def limit_memory() -> None:  # in the child: a regression raises MemoryError, ne
 
 
 def in_child(args: list[str]) -> tuple[int, str]:
-    done = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          timeout=120, preexec_fn=limit_memory, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit_memory,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     return done.returncode, done.stderr
 
 

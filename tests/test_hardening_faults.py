@@ -32,16 +32,37 @@ from sim.results.marker import MARKER, marker_bytes  # noqa: E402
 pytestmark = pytest.mark.slow  # measured: see the README's Tests section
 
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
-SWEEP = ["sweep", str(BASELINE), "--set", f"{CEILING}=0.45,0.55,0.65,0.75", "--sample", "lhs",
-         "--n", "3", "--param", "memory.*", "--reps", "8", "--seed", "5",
-         "--quota", "announced", "--quota", "0.9", "--batch", "1"]  # 12 one-point batches
+SWEEP = [
+    "sweep",
+    str(BASELINE),
+    "--set",
+    f"{CEILING}=0.45,0.55,0.65,0.75",
+    "--sample",
+    "lhs",
+    "--n",
+    "3",
+    "--param",
+    "memory.*",
+    "--reps",
+    "8",
+    "--seed",
+    "5",
+    "--quota",
+    "announced",
+    "--quota",
+    "0.9",
+    "--batch",
+    "1",
+]  # 12 one-point batches
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
 def digests(run_dir: Path) -> dict[str, str]:
     """SHA-256 of the files that must not depend on how a sweep ran."""
-    return {n: hashlib.sha256((run_dir / n).read_bytes()).hexdigest()
-            for n in ("points.csv", "results.parquet")}
+    return {
+        n: hashlib.sha256((run_dir / n).read_bytes()).hexdigest()
+        for n in ("points.csv", "results.parquet")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +73,7 @@ def reference(tmp_path_factory) -> dict[str, str]:
     return digests(out)
 
 
-def test_disk_full_mid_sweep_is_exit_2_and_keeps_finished_points(tmp_path, monkeypatch,
-                                                                  reference):
+def test_disk_full_mid_sweep_is_exit_2_and_keeps_finished_points(tmp_path, monkeypatch, reference):
     import sim.experiments.store as store
 
     real, calls = store.write_bytes, []
@@ -188,16 +208,39 @@ def test_sigkill_of_a_dask_worker_midway(tmp_path, reference):
     """An external SIGKILL of a worker process: its batches are rescheduled, nothing lost."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         out = tmp_path / "sweep"
         process = subprocess.Popen(
-            [sys.executable, "-m", "sim", *SWEEP, "--scheduler", cluster.scheduler_address,
-             "--out", str(out)], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True)
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                *SWEEP,
+                "--scheduler",
+                cluster.scheduler_address,
+                "--out",
+                str(out),
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 120
-        while (not out.exists() or len(RunStore(out).finished()) < 2) and \
-                time.monotonic() < deadline and process.poll() is None:
+        while (
+            (not out.exists() or len(RunStore(out).finished()) < 2)
+            and time.monotonic() < deadline
+            and process.poll() is None
+        ):
             time.sleep(0.02)
         victim = sorted(client.run(os.getpid).values())[0]
         os.kill(victim, signal.SIGKILL)

@@ -34,10 +34,22 @@ from sim.scenario.loader import merge
 # CI is derandomized (stable); CHIPSIM_FUZZ_SCALE=10 runs ten times the examples with
 # fresh randomness, for a deeper hunt on a developer's machine.
 SCALE = int(os.environ.get("CHIPSIM_FUZZ_SCALE", "1"))
-FUZZ = settings(deadline=None, derandomize=SCALE == 1, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-FILE_LEVEL = ("TOML syntax error", "not a UTF-8", "not a text file", "nested too deeply",
-              "unreadable TOML value", "file not found", "cannot read", "larger than")
+FUZZ = settings(
+    deadline=None,
+    derandomize=SCALE == 1,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FILE_LEVEL = (
+    "TOML syntax error",
+    "not a UTF-8",
+    "not a text file",
+    "nested too deeply",
+    "unreadable TOML value",
+    "file not found",
+    "cannot read",
+    "larger than",
+)
 
 
 def check_load(path: Path, raw: dict) -> Scenario | ScenarioError:
@@ -90,18 +102,46 @@ def test_cli_run_fuzz(tmp_path):
         for leftover in [out, tmp_path / "outputs"]:
             if leftover.exists():
                 import shutil
+
                 shutil.rmtree(leftover)
 
     fuzz()
 
 
 cli_values = st.one_of(
-    st.sampled_from(["0", "1", "5", "-1", "1e3", "abc", "", " 5", "5 ", "0x10", "nan", "inf",
-                     "99999999999999999999", "10000001", "2", "١٢", "0.5", "1.0", "1.5",
-                     "announced", "ANNOUNCED", "-0", "1e-400", "0.50", "\x00", "--help"]),
-    st.text(max_size=6))
-OPTIONS = {"run": ["--reps", "--seed", "--quota", "--out", "--force"],
-           "params": ["--sources"]}
+    st.sampled_from(
+        [
+            "0",
+            "1",
+            "5",
+            "-1",
+            "1e3",
+            "abc",
+            "",
+            " 5",
+            "5 ",
+            "0x10",
+            "nan",
+            "inf",
+            "99999999999999999999",
+            "10000001",
+            "2",
+            "١٢",
+            "0.5",
+            "1.0",
+            "1.5",
+            "announced",
+            "ANNOUNCED",
+            "-0",
+            "1e-400",
+            "0.50",
+            "\x00",
+            "--help",
+        ]
+    ),
+    st.text(max_size=6),
+)
+OPTIONS = {"run": ["--reps", "--seed", "--quota", "--out", "--force"], "params": ["--sources"]}
 
 
 def cli_options(command: str):
@@ -117,8 +157,11 @@ def test_cli_arguments_fuzz(tmp_path):
     small = scenario_with(tmp_path, {"calendar": {"start": "2023-01", "end": "2027-12"}})
 
     @settings(FUZZ, max_examples=60 * SCALE)
-    @given(st.data(), st.sampled_from(["run", "params"]),
-           st.sampled_from([str(small), str(small), "missing.toml", str(tmp_path), ""]))
+    @given(
+        st.data(),
+        st.sampled_from(["run", "params"]),
+        st.sampled_from([str(small), str(small), "missing.toml", str(tmp_path), ""]),
+    )
     def fuzz(data, command, scenario):
         options = data.draw(cli_options(command))
         args = [command, scenario] if scenario else [command]
@@ -136,6 +179,7 @@ def test_cli_arguments_fuzz(tmp_path):
         assert not staging_leftovers(tmp_path), staging_leftovers(tmp_path)
         if out.exists():
             import shutil
+
             shutil.rmtree(out)
 
     fuzz()

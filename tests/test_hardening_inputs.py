@@ -39,8 +39,11 @@ LOADERS = {  # every command that loads a scenario, with cheap options
 
 def with_scenario(command: str, scenario: Path, out: Path) -> list[str]:
     head, *rest = LOADERS[command]
-    outputs = [] if command == "params" else ["--out", str(out / (
-        "fit.toml" if command == "calibrate" else "o"))]
+    outputs = (
+        []
+        if command == "params"
+        else ["--out", str(out / ("fit.toml" if command == "calibrate" else "o"))]
+    )
     return [head, str(scenario), *rest, *outputs]
 
 
@@ -55,9 +58,15 @@ def test_a_fifo_scenario_is_refused_at_once(tmp_path, command, where):
         scenario = tmp_path / "child.toml"
         scenario.write_text('extends = "pipe.toml"\n')
     args = with_scenario(command, scenario, tmp_path)
-    done = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True,
-                          text=True, timeout=120, stdin=subprocess.DEVNULL,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+    )
     assert done.returncode == 2, done.stderr
     line = done.stderr.strip().splitlines()[-1]
     assert line.startswith("Error: ") and "not a regular file" in line and "pipe.toml" in line
@@ -75,12 +84,18 @@ def test_an_over_long_extends_name_is_one_error_line(tmp_path, command):
 
 INTERRUPTIBLE = {  # command -> (arguments, the library call that Ctrl-C interrupts)
     "run": (["run", str(BASELINE), "--reps", "5"], "sim.interfaces.runner.simulate"),
-    "sensitivity": (["sensitivity", str(BASELINE), "--n", "2", "--reps", "1"],
-                    "sim.experiments.study.evaluate"),
-    "calibrate": (["calibrate", str(BASELINE), "--n", "100", "--reps", "20"],
-                  "sim.experiments.calibration.command.calibrate"),
-    "sweep": (["sweep", str(BASELINE), "--n", "2", "--reps", "2", "--workers", "1"],
-              "sim.experiments.sweep.RunStore.write"),
+    "sensitivity": (
+        ["sensitivity", str(BASELINE), "--n", "2", "--reps", "1"],
+        "sim.experiments.study.evaluate",
+    ),
+    "calibrate": (
+        ["calibrate", str(BASELINE), "--n", "100", "--reps", "20"],
+        "sim.experiments.calibration.command.calibrate",
+    ),
+    "sweep": (
+        ["sweep", str(BASELINE), "--n", "2", "--reps", "2", "--workers", "1"],
+        "sim.experiments.sweep.RunStore.write",
+    ),
 }
 
 
@@ -112,14 +127,22 @@ def small_machine(monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("args, what", [
-    (["run", str(BASELINE), "--reps", "10000000", "--block-reps", "10000000"],
-     "a run of 10,000,000 replications"),  # in blocks, 10M fit (issue 19); in one, not
-    (["sweep", str(BASELINE), "--n", "10000000"], "a design of 10,000,000 points"),
-    (["sensitivity", str(BASELINE), "--n", "1000000"], "a design of"),
-    (["sweep", str(BASELINE), "--n", "20000", "--reps", "2", "--keep", "all"],
-     "a sweep of 20,000 points"),
-], ids=["run", "sweep-design", "sensitivity-design", "sweep-results"])
+@pytest.mark.parametrize(
+    "args, what",
+    [
+        (
+            ["run", str(BASELINE), "--reps", "10000000", "--block-reps", "10000000"],
+            "a run of 10,000,000 replications",
+        ),  # in blocks, 10M fit (issue 19); in one, not
+        (["sweep", str(BASELINE), "--n", "10000000"], "a design of 10,000,000 points"),
+        (["sensitivity", str(BASELINE), "--n", "1000000"], "a design of"),
+        (
+            ["sweep", str(BASELINE), "--n", "20000", "--reps", "2", "--keep", "all"],
+            "a sweep of 20,000 points",
+        ),
+    ],
+    ids=["run", "sweep-design", "sensitivity-design", "sweep-results"],
+)
 def test_work_that_cannot_fit_is_refused_with_the_estimate(tmp_path, small_machine, args, what):
     """Issue 13: --reps 10000000 was OOM-killed; sweep --n 10000000 a MemoryError traceback."""
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out")])
@@ -132,30 +155,44 @@ def test_work_that_cannot_fit_is_refused_with_the_estimate(tmp_path, small_machi
 @pytest.mark.slow
 def test_a_30000_segment_scenario_is_refused_before_it_runs(tmp_path, small_machine):
     lines = [f'extends = "{BASELINE}"', "[segments]"]
-    lines += [f's{k} = {{ demand_share = 0.001, substitution = 0.5, preference = '
-              f'{{ "2023" = 0.1 }} }}' for k in range(30_000)]
+    lines += [
+        f's{k} = {{ demand_share = 0.001, substitution = 0.5, preference = {{ "2023" = 0.1 }} }}'
+        for k in range(30_000)
+    ]
     scenario = tmp_path / "segments.toml"
     scenario.write_text("\n".join(lines) + "\n")
-    result = CliRunner().invoke(main, ["run", str(scenario), "--reps", "1000",
-                                       "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main, ["run", str(scenario), "--reps", "1000", "--out", str(tmp_path / "out")]
+    )
     assert check_outcome(result) == "error"
     assert "needs about" in error_line(result)
 
 
 @pytest.mark.slow
 def test_a_run_that_fits_is_not_refused(tmp_path, small_machine):
-    result = CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "50", "--quota", "0.5",
-                                       "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        main,
+        ["run", str(BASELINE), "--reps", "50", "--quota", "0.5", "--out", str(tmp_path / "out")],
+    )
     assert check_outcome(result) == "ok"
 
 
-sizes = st.builds(budget.Size, st.integers(1, 10**7), st.integers(1, 20), st.integers(1, 10**5),
-                  st.integers(1, 200), st.integers(1, 600))
+sizes = st.builds(
+    budget.Size,
+    st.integers(1, 10**7),
+    st.integers(1, 20),
+    st.integers(1, 10**5),
+    st.integers(1, 200),
+    st.integers(1, 600),
+)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)
-@given(sizes, st.sampled_from(["replications", "levels", "segments", "products", "months"]),
-       st.integers(1, 1000))
+@given(
+    sizes,
+    st.sampled_from(["replications", "levels", "segments", "products", "months"]),
+    st.integers(1, 1000),
+)
 def test_more_of_anything_never_needs_less_memory(size, field, extra):
     """Every level is simulated at once (blocks split replications, never levels)."""
     bigger = budget.Size(**{**size.__dict__, field: getattr(size, field) + extra})

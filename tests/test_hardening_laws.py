@@ -77,8 +77,9 @@ def scenarios(draw) -> dict:
         raw["events"][name]["enabled"] = False
     raw["run"]["allocation"] = draw(st.sampled_from(["pro_rata", "quota_first"]))
     raw["market"]["backlog_months"] = draw(st.integers(1, 12))
-    start, end = draw(st.sampled_from([("2023-01", "2027-12"), ("2024-07", "2026-06"),
-                                       ("2025-01", "2027-12")]))
+    start, end = draw(
+        st.sampled_from([("2023-01", "2027-12"), ("2024-07", "2026-06"), ("2025-01", "2027-12")])
+    )
     return trimmed(raw, start, end)
 
 
@@ -96,8 +97,9 @@ def assert_not_below(high: np.ndarray, low: np.ndarray, what: str) -> None:
     """``high >= low`` elementwise up to rounding (relative 1e-9)."""
     slack = 1e-9 * np.maximum(np.abs(high), np.abs(low)) + 1e-12
     bad = np.argwhere(~(high >= low - slack) & ~np.isnan(high) & ~np.isnan(low))
-    assert bad.size == 0, f"{what}: {len(bad)} cells, first {bad[0]}: " \
-        f"{high[tuple(bad[0])]} < {low[tuple(bad[0])]}"
+    assert bad.size == 0, (
+        f"{what}: {len(bad)} cells, first {bad[0]}: {high[tuple(bad[0])]} < {low[tuple(bad[0])]}"
+    )
 
 
 def scale_supply(raw: dict, k: float) -> dict:
@@ -130,11 +132,14 @@ def in_h100e(raw: dict) -> dict:
 def scaled(dist, k: float):
     """A parameter times ``k`` (draws scale exactly: same uniforms, CRN)."""
     if k == 0:  # a log-normal cannot have median 0: pin it
-        return {"value": 0.0, "evidence": dist.get("evidence", [])} if isinstance(dist, dict) \
-            else 0.0
+        return (
+            {"value": 0.0, "evidence": dist.get("evidence", [])} if isinstance(dist, dict) else 0.0
+        )
     if isinstance(dist, dict):
-        return {a: v * k if a in ("value", "low", "mode", "high", "median") else v
-                for a, v in dist.items()}
+        return {
+            a: v * k if a in ("value", "low", "mode", "high", "median") else v
+            for a, v in dist.items()
+        }
     return dist * k
 
 
@@ -158,11 +163,16 @@ def compute_quotas(raw: dict) -> dict:
 def test_conservation_and_share_bounds(tmp_path_factory, raw):
     result = run(tmp_path_factory.mktemp("law"), raw)
     c = result.conservation
-    np.testing.assert_allclose(c["started"], c["in_progress"] + c["stock"] + c["delivered"],
-                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        c["started"], c["in_progress"] + c["stock"] + c["delivered"], rtol=1e-9, atol=1e-6
+    )
     assert (c["stock"] >= -1e-6).all() and (c["delivered"] >= 0).all()
-    for metric in ("domestic_share_units", "domestic_share_compute", "domestic_share_value",
-                   "domestic_share_installed"):
+    for metric in (
+        "domestic_share_units",
+        "domestic_share_compute",
+        "domestic_share_value",
+        "domestic_share_installed",
+    ):
         values = result.replicates[metric]
         defined = values[~np.isnan(values)]
         assert ((defined >= 0) & (defined <= 1 + 1e-12)).all(), metric
@@ -199,8 +209,7 @@ def compute_of(result, kind: str) -> np.ndarray:
 @pytest.mark.slow
 @LAWS
 @given(scenarios())
-def test_where_imports_are_demand_limited_a_higher_quota_never_adds_imports(tmp_path_factory,
-                                                                           raw):
+def test_where_imports_are_demand_limited_a_higher_quota_never_adds_imports(tmp_path_factory, raw):
     result = run(tmp_path_factory.mktemp("law"), demand_limited(raw))
     imported = compute_of(result, "import")
     installed = result.replicates["domestic_share_installed"]
@@ -217,8 +226,9 @@ def test_tighter_embargo_never_adds_imported_compute(tmp_path_factory, raw, k):
     tmp = tmp_path_factory.mktemp("law")
     raw = in_h100e(compute_quotas(raw))
     open_, tight = run(tmp, raw), run(tmp, scale_supply(raw, k))
-    assert_not_below(compute_of(open_, "import"), compute_of(tight, "import"),
-                     "cumulative imported compute")
+    assert_not_below(
+        compute_of(open_, "import"), compute_of(tight, "import"), "cumulative imported compute"
+    )
 
 
 @pytest.mark.slow
@@ -237,5 +247,10 @@ def test_a_product_never_launched_changes_nothing(tmp_path_factory, raw):
     more = run(tmp, extra)
     end = len(base.years) - 1
     for metric, values in base.replicates.items():
-        np.testing.assert_allclose(more.replicates[metric][..., :end], values[..., :end],
-                                   rtol=1e-9, atol=1e-9, err_msg=metric)
+        np.testing.assert_allclose(
+            more.replicates[metric][..., :end],
+            values[..., :end],
+            rtol=1e-9,
+            atol=1e-9,
+            err_msg=metric,
+        )

@@ -66,10 +66,23 @@ def quota_first(raw: dict) -> None:
     raw["run"]["allocation"] = "quota_first"
 
 
-SWITCHES = {f.__name__: f for f in (zero_capacity, zero_imports, perfect_yield, tiny_demand,
-                                     one_segment_without_demand, quota_first)}
-CALENDARS = [("2023-01", "2027-12"), ("2025-06", "2025-06"), ("2027-12", "2027-12"),
-             ("2024-01", "2024-12")]
+SWITCHES = {
+    f.__name__: f
+    for f in (
+        zero_capacity,
+        zero_imports,
+        perfect_yield,
+        tiny_demand,
+        one_segment_without_demand,
+        quota_first,
+    )
+}
+CALENDARS = [
+    ("2023-01", "2027-12"),
+    ("2025-06", "2025-06"),
+    ("2027-12", "2027-12"),
+    ("2024-01", "2024-12"),
+]
 
 
 def run_extreme(tmp_path, switches, calendar, reps, levels):
@@ -78,8 +91,10 @@ def run_extreme(tmp_path, switches, calendar, reps, levels):
         SWITCHES[name](raw)
     raw = trimmed(raw, *calendar)
     path = write_scenario(tmp_path / "extreme.toml", raw)
-    return execute(path, RunOptions(replications=reps, seed=7, levels=levels,
-                                    out_dir=tmp_path / "out", force=True))
+    return execute(
+        path,
+        RunOptions(replications=reps, seed=7, levels=levels, out_dir=tmp_path / "out", force=True),
+    )
 
 
 def check_sensible(done) -> None:
@@ -98,9 +113,12 @@ def check_sensible(done) -> None:
         if defined and len(defined) == 6:  # quantiles ordered
             assert defined[1] <= defined[2] <= defined[3] <= defined[4] <= defined[5], row
     cons = done.result.conservation
-    np.testing.assert_allclose(cons["started"],
-                               cons["in_progress"] + cons["stock"] + cons["delivered"],
-                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        cons["started"],
+        cons["in_progress"] + cons["stock"] + cons["delivered"],
+        rtol=1e-9,
+        atol=1e-6,
+    )
 
 
 @pytest.mark.parametrize("calendar", CALENDARS, ids=lambda c: f"{c[0]}..{c[1]}")
@@ -112,8 +130,9 @@ def test_each_extreme_on_each_calendar(tmp_path, switch, calendar):
 
 def test_nothing_delivered_is_undefined_not_zero(tmp_path):
     """No chips at all: shares are empty cells (undefined), quantities are 0."""
-    done = run_extreme(tmp_path, ["zero_capacity", "zero_imports"], CALENDARS[0], 10,
-                       ["announced", "1.0"])
+    done = run_extreme(
+        tmp_path, ["zero_capacity", "zero_imports"], CALENDARS[0], 10, ["announced", "1.0"]
+    )
     check_sensible(done)
     rows = read_summary(done.out_dir / "summary.csv")
     shares = [r for r in rows if r["metric"].startswith("domestic_share")]
@@ -133,8 +152,13 @@ def test_no_domestic_capacity_gives_a_defined_zero_share(tmp_path):
     """Imports still flow: the domestic share is 0, a defined number, not empty."""
     done = run_extreme(tmp_path, ["zero_capacity"], ("2023-01", "2023-12"), 10, ["announced"])
     rows = read_summary(done.out_dir / "summary.csv")
-    annual = [r for r in rows if r["metric"] == "domestic_share_units" and r["period"] == "2023"
-              and r["region"] == "national"]
+    annual = [
+        r
+        for r in rows
+        if r["metric"] == "domestic_share_units"
+        and r["period"] == "2023"
+        and r["region"] == "national"
+    ]
     # Beijing etc. are bound by quotas but no domestic chip exists: every chip is imported.
     assert annual and all(r["p95"] == 0 and r["mean"] == 0 for r in annual)
 
@@ -160,9 +184,14 @@ def test_single_replication_quantiles_equal_the_value(tmp_path):
 
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None, derandomize=True, database=None)
-@given(st.sets(st.sampled_from(sorted(SWITCHES))), st.sampled_from(CALENDARS),
-       st.integers(1, 12), st.lists(st.sampled_from(["announced", "0.0", "0.3", "1.0"]),
-                                    min_size=1, max_size=3, unique=True))
+@given(
+    st.sets(st.sampled_from(sorted(SWITCHES))),
+    st.sampled_from(CALENDARS),
+    st.integers(1, 12),
+    st.lists(
+        st.sampled_from(["announced", "0.0", "0.3", "1.0"]), min_size=1, max_size=3, unique=True
+    ),
+)
 def test_random_extreme_combinations(tmp_path_factory, switches, calendar, reps, levels):
     done = run_extreme(tmp_path_factory.mktemp("x"), sorted(switches), calendar, reps, levels)
     check_sensible(done)

@@ -24,11 +24,33 @@ from sim.interfaces.cli import main
 from sim.interfaces.cli.options import FiniteFloatRange, QuotaLevel
 
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True, database=None)
-SPECIAL = ["nan", "NaN", "-nan", "inf", "-inf", "+inf", "Infinity", "-infinity", "1e309",
-           "-1e309", "-0.0", "0.0", "-0", "1e-320", "0x1p-3", "1_0", " 0.5", "0.5 ", ""]
-texts = st.one_of(st.sampled_from(SPECIAL), st.floats().map(repr),
-                  st.floats(allow_nan=False, allow_infinity=False).map(str),
-                  st.text(max_size=6))
+SPECIAL = [
+    "nan",
+    "NaN",
+    "-nan",
+    "inf",
+    "-inf",
+    "+inf",
+    "Infinity",
+    "-infinity",
+    "1e309",
+    "-1e309",
+    "-0.0",
+    "0.0",
+    "-0",
+    "1e-320",
+    "0x1p-3",
+    "1_0",
+    " 0.5",
+    "0.5 ",
+    "",
+]
+texts = st.one_of(
+    st.sampled_from(SPECIAL),
+    st.floats().map(repr),
+    st.floats(allow_nan=False, allow_infinity=False).map(str),
+    st.text(max_size=6),
+)
 FLOAT_OPTIONS = {  # (command, option, lowest, highest, lowest open): every float option
     "calibrate --accept": ("calibrate", "--accept", 0.0, 1.0, True),
     "discover --min-density": ("discover", "--min-density", 0.0, 1.0, False),
@@ -80,8 +102,16 @@ def test_quota_levels_are_finite_shares_and_negative_zero_is_zero(text):
 def test_every_float_option_is_covered():
     """A float option added later must join FLOAT_OPTIONS (and so these properties)."""
     found = set()
-    for name in ("run", "params", "calibrate", "sweep", "sensitivity", "discover", "report",
-                 "diff"):
+    for name in (
+        "run",
+        "params",
+        "calibrate",
+        "sweep",
+        "sensitivity",
+        "discover",
+        "report",
+        "diff",
+    ):
         command = main.get_command(None, name)
         for param in command.params:
             if isinstance(param.type, click.FloatRange | click.types.FloatParamType):
@@ -95,21 +125,36 @@ PATH_OPTIONS = {  # command line with {} for the path: every option naming an ou
     "sweep --out": ["sweep", str(BASELINE), "--n", "2", "--reps", "1", "--out", "{}"],
     "sensitivity --out": ["sensitivity", str(BASELINE), "--n", "2", "--reps", "1", "--out", "{}"],
     "calibrate --out": ["calibrate", str(BASELINE), "--n", "100", "--reps", "20", "--out", "{}"],
-    "calibrate --figure": ["calibrate", str(BASELINE), "--n", "100", "--reps", "20",
-                           "--out", "fit.toml", "--figure", "{}"],
+    "calibrate --figure": [
+        "calibrate",
+        str(BASELINE),
+        "--n",
+        "100",
+        "--reps",
+        "20",
+        "--out",
+        "fit.toml",
+        "--figure",
+        "{}",
+    ],
     "report -o": ["report", "{run}", "-o", "{}"],
 }
 bad_names = st.one_of(
     st.integers(230, 5000).map(lambda n: "n" * n),  # over long in bytes
     st.integers(80, 1000).map(lambda n: "中" * n),  # 3 bytes a character
-    st.sampled_from(["afile/sub", "afile/sub/deeper", "/proc/chipsim/out", "a\x00b"]))
+    st.sampled_from(["afile/sub", "afile/sub/deeper", "/proc/chipsim/out", "a\x00b"]),
+)
 
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("opts") / "run"
-    assert CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "5", "--quota", "0.5",
-                                     "--out", str(out)]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(main, ["run", str(BASELINE), "--reps", "5", "--quota", "0.5", "--out", str(out)])
+        .exit_code
+        == 0
+    )
     return out
 
 
@@ -117,13 +162,14 @@ def finished_run(tmp_path_factory):
 @pytest.mark.parametrize("name", sorted(PATH_OPTIONS))
 @settings(max_examples=12, deadline=None, derandomize=True, database=None)
 @given(path=bad_names)
-def test_path_options_refuse_bad_paths_before_any_work(name, path, tmp_path_factory,
-                                                        finished_run):
+def test_path_options_refuse_bad_paths_before_any_work(name, path, tmp_path_factory, finished_run):
     work = tmp_path_factory.mktemp("paths")
     (work / "afile").write_text("a file\n")
     suffix = ".png" if name.endswith("--figure") else ".toml" if "calibrate" in name else ""
-    args = [a.replace("{run}", str(finished_run)).replace("{}", path + suffix)
-            for a in PATH_OPTIONS[name]]
+    args = [
+        a.replace("{run}", str(finished_run)).replace("{}", path + suffix)
+        for a in PATH_OPTIONS[name]
+    ]
     with contextlib.chdir(work):
         result = CliRunner().invoke(main, args)
     assert check_outcome(result) == "error", (name, result.output)

@@ -25,20 +25,51 @@ from hardening_support import BASELINE, check_run_dir, staging_leftovers
 
 from sim.results.marker import MARKER
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="finds a command's processes through /proc")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="finds a command's processes through /proc"
+)
 RUN = ["run", str(BASELINE), "--reps", "40", "--quota", "announced", "--quota", "0.9"]
-WORKERS_RUN = ["run", str(BASELINE), "--reps", "200", "--quota", "announced", "--quota", "0.5",
-               "--quota", "0.9", "--workers", "2", "--block-reps", "100"]
+WORKERS_RUN = [
+    "run",
+    str(BASELINE),
+    "--reps",
+    "200",
+    "--quota",
+    "announced",
+    "--quota",
+    "0.5",
+    "--quota",
+    "0.9",
+    "--workers",
+    "2",
+    "--block-reps",
+    "100",
+]
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
-SWEEP = ["sweep", str(BASELINE), "--set", f"{CEILING}=0.45,0.65", "--sample", "lhs", "--n", "2",
-         "--param", "memory.*", "--reps", "8", "--seed", "5", "--quota", "announced",
-         "--batch", "1"]  # 4 one-point batches
+SWEEP = [
+    "sweep",
+    str(BASELINE),
+    "--set",
+    f"{CEILING}=0.45,0.65",
+    "--sample",
+    "lhs",
+    "--n",
+    "2",
+    "--param",
+    "memory.*",
+    "--reps",
+    "8",
+    "--seed",
+    "5",
+    "--quota",
+    "announced",
+    "--batch",
+    "1",
+]  # 4 one-point batches
 
 
 def digest(directory) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.iterdir())}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir())}
 
 
 def finish(args, workdir) -> int:
@@ -47,8 +78,14 @@ def finish(args, workdir) -> int:
 
 
 # Pause points of one run's write, in order (replace: marker, summary, npz, manifest).
-RUN_POINTS = [("simulate", 1), ("replace", 1), ("replace", 2), ("replace", 3), ("replace", 4),
-              ("commit", 1)]
+RUN_POINTS = [
+    ("simulate", 1),
+    ("replace", 1),
+    ("replace", 2),
+    ("replace", 3),
+    ("replace", 4),
+    ("commit", 1),
+]
 
 
 @pytest.mark.slow
@@ -69,8 +106,9 @@ def test_sigkill_of_a_run_at_each_point_leaves_it_complete_or_absent(tmp_path, p
 @pytest.mark.slow
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
 @pytest.mark.parametrize("point, nth", RUN_POINTS[1:] + [("replace", 5)])
-def test_sigkill_of_a_force_replacement_keeps_the_old_run_or_the_new(tmp_path, point, nth,
-                                                                      exchange):
+def test_sigkill_of_a_force_replacement_keeps_the_old_run_or_the_new(
+    tmp_path, point, nth, exchange
+):
     """Issue 13: a kill between the two renames of --force left the target missing."""
     out = tmp_path / "run"
     assert finish(RUN + ["--seed", "1", "--out", str(out)], tmp_path) == 0
@@ -102,8 +140,9 @@ def test_sigkill_of_run_workers_leaves_no_process(tmp_path, death_signal):
     workers watch can end them: this checks the lifeline on its own.
     """
     out = tmp_path / "run"
-    started = start(WORKERS_RUN + ["--out", str(out)], tmp_path, "share",
-                    no_death_signal=not death_signal)
+    started = start(
+        WORKERS_RUN + ["--out", str(out)], tmp_path, "share", no_death_signal=not death_signal
+    )
     paused = started.wait_paused(2)  # the two forked workers, one block each
     assert len({name.split("-")[1] for name in paused}) == 2
     started.kill()
@@ -123,7 +162,8 @@ def test_sigkill_of_a_sweep_with_workers_leaves_no_process_and_loses_nothing(tmp
     assert survivors(started.tag) == []
     assert finish(SWEEP + ["--workers", "2", "--out", str(out), "--resume"], tmp_path) == 0
     assert {k: v for k, v in digest(out).items() if k != "manifest.json"} == {
-        k: v for k, v in digest(reference).items() if k != "manifest.json"}
+        k: v for k, v in digest(reference).items() if k != "manifest.json"
+    }
 
 
 @pytest.mark.slow
@@ -172,7 +212,12 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path, command):
     assert "Traceback" not in started.stderr()
     assert survivors(started.tag) == []
     if command == "run":
-        assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()
-                                           if not p.name.startswith(("ready-", "go-"))) == []
+        assert (
+            not out.exists()
+            and sorted(
+                p.name for p in tmp_path.iterdir() if not p.name.startswith(("ready-", "go-"))
+            )
+            == []
+        )
     else:  # a sweep keeps its directory (marker, settings, points) for --resume
         assert (out / MARKER).is_file() and (out / "batches" / "settings.json").is_file()

@@ -80,8 +80,7 @@ REFUSED = {  # a grid value the scenario's checks refuse, and the message saying
 def test_a_refused_value_is_refused_in_a_grid_of_any_size(scenario, monkeypatch, case, size):
     bad, message = REFUSED[case]
     calls = []
-    monkeypatch.setattr(designs, "check_point",
-                        lambda *args: calls.append(1) or check_point(*args))
+    monkeypatch.setattr(designs, "check_point", lambda *args: calls.append(1) or check_point(*args))
     sets = designs.parse_sets(scenario, grid(size, bad))
     with pytest.raises(ScenarioError, match=message.replace("[", r"\[").replace("]", r"\]")):
         designs.build(scenario, sets, "grid", 1, 1)
@@ -93,8 +92,9 @@ def test_the_check_counts_no_points(scenario, monkeypatch):
     counts = []
     for size in (10, 30_000):
         calls = []
-        monkeypatch.setattr(designs, "check_point",
-                            lambda *args, calls=calls: calls.append(args[1]))
+        monkeypatch.setattr(
+            designs, "check_point", lambda *args, calls=calls: calls.append(args[1])
+        )
         sets = designs.parse_sets(scenario, grid(size, (LICENCE, ["0.25", "0.5"])))
         assert designs.build(scenario, sets, "grid", 1, 1).size == size
         counts.append(len(calls))
@@ -104,9 +104,13 @@ def test_the_check_counts_no_points(scenario, monkeypatch):
 def test_a_combination_refused_is_refused_at_any_size(scenario):
     """Two wafer shares each fine alone but more than all of SMIC's wafers together."""
     for size in (4, 30_000):
-        sets = designs.parse_sets(scenario, [
-            ("vendors.huawei.wafer_share.smic", ["0.5", "0.9"]),
-            ("vendors.cambricon.wafer_share.smic", values(size // 2, 0.05, 0.25 / (size // 2)))])
+        sets = designs.parse_sets(
+            scenario,
+            [
+                ("vendors.huawei.wafer_share.smic", ["0.5", "0.9"]),
+                ("vendors.cambricon.wafer_share.smic", values(size // 2, 0.05, 0.25 / (size // 2))),
+            ],
+        )
         with pytest.raises(ScenarioError, match="of its AI wafers"):
             designs.build(scenario, sets, "grid", 1, 1)
 
@@ -114,8 +118,7 @@ def test_a_combination_refused_is_refused_at_any_size(scenario):
 def test_a_choice_is_checked_with_the_numbers_it_meets(scenario):
     """A cap may be 30,000 a month, a licence may not: kind x value is checked both ways."""
     kind, value = "events.h200_case_by_case.kind", "events.h200_case_by_case.value"
-    refused = designs.parse_sets(scenario, [(kind, ["cap", "licence"]),
-                                            (value, ["0.5", "30000"])])
+    refused = designs.parse_sets(scenario, [(kind, ["cap", "licence"]), (value, ["0.5", "30000"])])
     with pytest.raises(ScenarioError, match="licence value is a share"):
         designs.build(scenario, refused, "grid", 1, 1)
     fine = designs.parse_sets(scenario, [(kind, ["cap", "licence"]), (value, ["0.5", "0.7"])])
@@ -136,10 +139,18 @@ GRID_VALUES = {  # small lists a grid may hold, some refused alone or together
 @given(data=st.data())
 def test_corners_refuse_exactly_the_grids_holding_a_refused_point(scenario, data):
     """The corner check agrees with checking every point (the checks are monotone)."""
-    paths = data.draw(st.lists(st.sampled_from(sorted(GRID_VALUES)), min_size=1, max_size=3,
-                               unique=True))
-    listed = [(p, data.draw(st.lists(st.sampled_from(GRID_VALUES[p]), min_size=2, max_size=3,
-                                     unique=True))) for p in paths]
+    paths = data.draw(
+        st.lists(st.sampled_from(sorted(GRID_VALUES)), min_size=1, max_size=3, unique=True)
+    )
+    listed = [
+        (
+            p,
+            data.draw(
+                st.lists(st.sampled_from(GRID_VALUES[p]), min_size=2, max_size=3, unique=True)
+            ),
+        )
+        for p in paths
+    ]
     sets = designs.parse_sets(scenario, listed)
     every = []
     for combo in itertools.product(*[v for _, v in sets]):
@@ -164,9 +175,20 @@ def test_the_cli_refuses_a_30000_point_grid_before_any_batch(tmp_path, monkeypat
 
     monkeypatch.setattr(evaluators, "run_batch", no_batch)
     monkeypatch.setattr(batch, "run_batch", no_batch)
-    args = ["sweep", str(BASELINE), "--set", f"{LICENCE}=0.5,5",
-            "--set", f"{BUDGET}=" + ",".join(values(15_000, BUDGET_FROM, BUDGET_STEP)),
-            "--reps", "1", "--workers", "1", "--out", str(tmp_path / "never")]
+    args = [
+        "sweep",
+        str(BASELINE),
+        "--set",
+        f"{LICENCE}=0.5,5",
+        "--set",
+        f"{BUDGET}=" + ",".join(values(15_000, BUDGET_FROM, BUDGET_STEP)),
+        "--reps",
+        "1",
+        "--workers",
+        "1",
+        "--out",
+        str(tmp_path / "never"),
+    ]
     result = CliRunner().invoke(main, args)
     assert check_outcome(result) == "error"
     line = error_line(result)
@@ -193,9 +215,25 @@ def test_a_design_of_one_factor_is_refused(method):
 
 @pytest.mark.parametrize("method", ["sobol", "morris"])
 def test_the_cli_refuses_one_group_of_everything(tmp_path, method):
-    result = CliRunner().invoke(main, ["sensitivity", str(BASELINE), "--method", method,
-                                       "--group", "all=*", "--n", "2", "--reps", "1",
-                                       "--workers", "1", "--out", str(tmp_path / "never")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sensitivity",
+            str(BASELINE),
+            "--method",
+            method,
+            "--group",
+            "all=*",
+            "--n",
+            "2",
+            "--reps",
+            "1",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "never"),
+        ],
+    )
     assert check_outcome(result) == "error"
     line = error_line(result)
     assert "--group" in line and "into one factor ('all')" in line and "at least two" in line
@@ -215,9 +253,21 @@ def test_overlapping_groups_say_what_is_true():
 
 
 def test_overlapping_groups_on_the_command_line(tmp_path):
-    result = CliRunner().invoke(main, ["sensitivity", str(BASELINE), "--param", "memory.*",
-                                       "--group", "a=memory.*", "--group", "b=memory.rush*",
-                                       "--out", str(tmp_path / "never")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "sensitivity",
+            str(BASELINE),
+            "--param",
+            "memory.*",
+            "--group",
+            "a=memory.*",
+            "--group",
+            "b=memory.rush*",
+            "--out",
+            str(tmp_path / "never"),
+        ],
+    )
     assert check_outcome(result) == "error"
     line = error_line(result)
     assert "left empty" in line and "already in group 'a'" in line and "none" not in line
@@ -232,9 +282,13 @@ def test_a_group_named_like_a_parameter_is_refused():
 # --- 5. messages that were not short ------------------------------------------------------
 
 unruly = st.text(st.characters(codec="utf-8"), min_size=1, max_size=40).map(
-    lambda s: s * 2000)  # long, any unicode: control characters, surrogates, wide scripts
-anything = st.one_of(unruly, st.text(max_size=200),
-                     st.text(st.sampled_from("\x00\n\r\t\x1b[31m\u202e\udcff é中 "), max_size=300))
+    lambda s: s * 2000
+)  # long, any unicode: control characters, surrogates, wide scripts
+anything = st.one_of(
+    unruly,
+    st.text(max_size=200),
+    st.text(st.sampled_from("\x00\n\r\t\x1b[31m\u202e\udcff é中 "), max_size=300),
+)
 
 
 @PROPERTY
@@ -260,8 +314,9 @@ def test_an_echo_is_bounded_and_says_the_size(value):
 
 def test_a_long_list_of_choices_shows_a_few_and_the_count():
     periods = [f"{y}-{m:02d}" for y in range(2023, 2073) for m in range(1, 13)]
-    assert choices(periods, "periods") == ("one of 600 periods: 2023-01, 2023-02, 2023-03 ... "
-                                           "2072-12")
+    assert choices(periods, "periods") == (
+        "one of 600 periods: 2023-01, 2023-02, 2023-03 ... 2072-12"
+    )
     assert choices(["beta", "fixed", "uniform"]) == "one of: beta, fixed, uniform"
     line = one_line(f"unknown value 'x' (expected one of: {', '.join(periods)})")
     assert line == "unknown value 'x' (expected one of 600: 2023-01, 2023-02, 2023-03 ... 2072-12)"
@@ -275,11 +330,15 @@ def test_a_huge_value_is_cut_with_its_size():
 
 MEGABYTE = "v" * 1_000_000
 IDS = {  # a 1 MB id where the scenario names something, and the key naming it
-    "event product": (lambda raw: raw["events"]["h20_launch"].update(product=MEGABYTE),
-                      "events.h20_launch.product"),
+    "event product": (
+        lambda raw: raw["events"]["h20_launch"].update(product=MEGABYTE),
+        "events.h20_launch.product",
+    ),
     "allocation rule": (lambda raw: raw["run"].update(allocation=MEGABYTE), "run.allocation"),
-    "distribution": (lambda raw: raw["demand"]["budget_usd"].update(dist=MEGABYTE),
-                     "demand.budget_usd.dist"),
+    "distribution": (
+        lambda raw: raw["demand"]["budget_usd"].update(dist=MEGABYTE),
+        "demand.budget_usd.dist",
+    ),
     "month": (lambda raw: raw["calendar"].update(start=MEGABYTE), "calendar.start"),
 }
 
@@ -353,12 +412,31 @@ def test_input_errors_are_bounded():
 
 @pytest.mark.slow
 def test_an_unknown_period_of_a_600_month_calendar_is_one_short_line(tmp_path):
-    path = write_scenario(tmp_path / "long.toml", {
-        "extends": str(BASELINE), "name": "long",
-        "calendar": {"start": "2023-01", "end": "2072-12"}})
-    result = CliRunner().invoke(main, ["sensitivity", str(path), "--period", "nope", "--n", "2",
-                                       "--reps", "1", "--workers", "1",
-                                       "--out", str(tmp_path / "never")])
+    path = write_scenario(
+        tmp_path / "long.toml",
+        {
+            "extends": str(BASELINE),
+            "name": "long",
+            "calendar": {"start": "2023-01", "end": "2072-12"},
+        },
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "sensitivity",
+            str(path),
+            "--period",
+            "nope",
+            "--n",
+            "2",
+            "--reps",
+            "1",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "never"),
+        ],
+    )
     assert check_outcome(result) == "error"
     line = error_line(result)
     assert "--period" in line and "unknown value 'nope'" in line
@@ -377,12 +455,15 @@ evidence = ["W6"]
 """
 
 
-@pytest.mark.parametrize("figure", [
-    "value = 1e6\ntolerance = 1e-300",
-    "value = 1e6\ntolerance = 1e-3",
-    "low = 1e6\nhigh = 1.0000000000000002e6\ntolerance = 0",
-    "value = 0.0\ntolerance = 1e-300",
-])
+@pytest.mark.parametrize(
+    "figure",
+    [
+        "value = 1e6\ntolerance = 1e-300",
+        "value = 1e6\ntolerance = 1e-3",
+        "low = 1e6\nhigh = 1.0000000000000002e6\ntolerance = 0",
+        "value = 0.0\ntolerance = 1e-300",
+    ],
+)
 def test_a_tolerance_lost_in_rounding_is_one_clear_error(tmp_path, figure):
     path = tmp_path / "targets.toml"
     path.write_text(TARGET.format(figure=figure))
@@ -411,9 +492,28 @@ def test_calibrate_with_a_1e_300_tolerance_prints_one_line_and_no_warning(tmp_pa
     path = tmp_path / "targets.toml"
     path.write_text(TARGET.format(figure="value = 1e6\ntolerance = 1e-300"))
     done = subprocess.run(
-        [sys.executable, "-W", "error", "-m", "sim", "calibrate", str(BASELINE), "--targets",
-         str(path), "--n", "100", "--reps", "20", "--out", str(tmp_path / "fit.toml")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-m",
+            "sim",
+            "calibrate",
+            str(BASELINE),
+            "--targets",
+            str(path),
+            "--n",
+            "100",
+            "--reps",
+            "20",
+            "--out",
+            str(tmp_path / "fit.toml"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 2, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: "), done.stderr

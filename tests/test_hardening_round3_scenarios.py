@@ -29,9 +29,16 @@ from sim.scenario.loader import MAX_KEY_PARTS, MAX_NESTING, merge, prescan
 from sim.scenario.validate import MAX_NAME_BYTES, SCENARIO_NAME, default_name
 
 CORPUS = Path(__file__).parent / "corpus"
-SETTINGS = settings(deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
 
 
 def extending(text: str) -> str:
@@ -54,16 +61,19 @@ def run_cli(args: list[str], cwd: Path):
 
 # ----------------------------------------------------------------- deep structure ----
 
+
 @pytest.mark.parametrize("form", ["key", "header", "quoted"])
-def test_a_200000_part_dotted_key_is_refused_before_tomllib_reads_it(tmp_path, form,
-                                                                       monkeypatch):
+def test_a_200000_part_dotted_key_is_refused_before_tomllib_reads_it(tmp_path, form, monkeypatch):
     parts = ["a"] * 200_000
-    text = {"key": ".".join(parts) + " = 1\n",
-            "header": "[" + ".".join(parts) + "]\nx = 1\n",
-            "quoted": " . ".join(f'"{p}"' for p in parts) + " = 1\n"}[form]
+    text = {
+        "key": ".".join(parts) + " = 1\n",
+        "header": "[" + ".".join(parts) + "]\nx = 1\n",
+        "quoted": " . ".join(f'"{p}"' for p in parts) + " = 1\n",
+    }[form]
     path = tmp_path / "dotted-key-200k.toml"
     path.write_text(extending(text))
     assert path.stat().st_size > 400_000
+
     def never(text):
         raise AssertionError("tomllib read a file the pre-scan should refuse")
 
@@ -82,8 +92,9 @@ def test_a_200000_part_dotted_key_is_refused_before_tomllib_reads_it(tmp_path, f
 @pytest.mark.parametrize("command", ["run", "params"])
 def test_deep_tables_shared_with_the_parent_fail_cleanly(tmp_path, command):
     case = CORPUS / "deep-merge-shared-tables.toml"
-    args = [command, str(case)] + (["--reps", "3", "--out", str(tmp_path / "out")]
-                                   if command == "run" else [])
+    args = [command, str(case)] + (
+        ["--reps", "3", "--out", str(tmp_path / "out")] if command == "run" else []
+    )
     result = run_cli(args, tmp_path)
     assert check_outcome(result, tmp_path / "out") == "error"
     assert error_line(result).startswith(f"Error: {case}: ")
@@ -100,8 +111,10 @@ def deep(depth: int, leaf) -> dict:
 
 def test_merge_is_iterative():
     depth = 20_000  # far past Python's recursion limit
-    out = merge(deep(depth, {"x": 1, "v": {"value": 1, "evidence": ["E1"]}}),
-                deep(depth, {"y": 2, "v": {"value": 3}}))
+    out = merge(
+        deep(depth, {"x": 1, "v": {"value": 1, "evidence": ["E1"]}}),
+        deep(depth, {"y": 2, "v": {"value": 3}}),
+    )
     node = out
     for _ in range(depth):
         node = node["a"]
@@ -109,11 +122,18 @@ def test_merge_is_iterative():
 
 
 def test_merge_keeps_the_rules_of_parameters_and_order():
-    base = {"p": {"dist": "uniform", "low": 0, "high": 1, "evidence": ["E1"]},
-            "t": {"a": 1, "b": {"c": 2}}, "z": 0}
+    base = {
+        "p": {"dist": "uniform", "low": 0, "high": 1, "evidence": ["E1"]},
+        "t": {"a": 1, "b": {"c": 2}},
+        "z": 0,
+    }
     out = merge(base, {"p": 5, "t": {"b": {"d": 3}, "e": 4}, "n": 1})
-    assert out == {"p": {"value": 5, "evidence": ["E1"]}, "t": {"a": 1, "b": {"c": 2, "d": 3},
-                   "e": 4}, "z": 0, "n": 1}
+    assert out == {
+        "p": {"value": 5, "evidence": ["E1"]},
+        "t": {"a": 1, "b": {"c": 2, "d": 3}, "e": 4},
+        "z": 0,
+        "n": 1,
+    }
     assert list(out) == ["p", "t", "z", "n"] and list(out["t"]) == ["a", "b", "e"]
     assert base["t"]["b"] == {"c": 2}  # the inputs are not changed
 
@@ -124,24 +144,27 @@ def test_deep_overrides_fail_with_a_key_path():
     assert info.value.path == "demand.a" and "unknown key" in info.value.message
 
 
-@pytest.mark.parametrize("text, refused", [
-    ("[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1), True),
-    ("x = " + "[" * MAX_NESTING + "]" * MAX_NESTING, False),
-    ("x = " + "{a = " * (MAX_NESTING + 1) + "1" + "}" * (MAX_NESTING + 1), True),
-    (".".join(["a"] * MAX_KEY_PARTS) + " = 1", False),
-    (".".join(["a"] * (MAX_KEY_PARTS + 1)) + " = 1", True),
-    ("x = {" + ".".join(["a"] * (MAX_KEY_PARTS + 1)) + " = 1}", True),
-    ("x = [" + ", ".join(["1.5"] * 1000) + "]", False),
-    ("x = 1979-05-27T07:32:00.999", False),
-    ('x = "' + "." * 1000 + '"', False),
-    ("x = '" + "[" * 1000 + "'", False),
-    ('x = """\n' + "{" * 1000 + '\\"""\n"""', False),
-    ("x = '''\n" + "a." * 1000 + "''''", False),
-    ("# " + "[{." * 1000, False),
-    ('"' + '"."'.join(["a"] * (MAX_KEY_PARTS + 1)) + '" = 1', True),
-    ("a = 1\n" + "b." * (MAX_KEY_PARTS - 1) + "c = 1", False),
-    ('x = "unterminated ' + "[" * 1000, False),  # tomllib stops there
-])
+@pytest.mark.parametrize(
+    "text, refused",
+    [
+        ("[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1), True),
+        ("x = " + "[" * MAX_NESTING + "]" * MAX_NESTING, False),
+        ("x = " + "{a = " * (MAX_NESTING + 1) + "1" + "}" * (MAX_NESTING + 1), True),
+        (".".join(["a"] * MAX_KEY_PARTS) + " = 1", False),
+        (".".join(["a"] * (MAX_KEY_PARTS + 1)) + " = 1", True),
+        ("x = {" + ".".join(["a"] * (MAX_KEY_PARTS + 1)) + " = 1}", True),
+        ("x = [" + ", ".join(["1.5"] * 1000) + "]", False),
+        ("x = 1979-05-27T07:32:00.999", False),
+        ('x = "' + "." * 1000 + '"', False),
+        ("x = '" + "[" * 1000 + "'", False),
+        ('x = """\n' + "{" * 1000 + '\\"""\n"""', False),
+        ("x = '''\n" + "a." * 1000 + "''''", False),
+        ("# " + "[{." * 1000, False),
+        ('"' + '"."'.join(["a"] * (MAX_KEY_PARTS + 1)) + '" = 1', True),
+        ("a = 1\n" + "b." * (MAX_KEY_PARTS - 1) + "c = 1", False),
+        ('x = "unterminated ' + "[" * 1000, False),  # tomllib stops there
+    ],
+)
 def test_prescan_counts_keys_and_nesting_not_strings(text, refused):
     try:
         prescan(text)
@@ -154,9 +177,16 @@ def test_prescan_counts_keys_and_nesting_not_strings(text, refused):
 
 toml_text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=20)
 shallow_trees = st.recursive(
-    st.one_of(toml_text, st.integers(), st.floats(allow_nan=False), st.booleans(),
-              st.lists(toml_text, max_size=3)),
-    lambda kids: st.dictionaries(toml_text, kids, max_size=4), max_leaves=12)
+    st.one_of(
+        toml_text,
+        st.integers(),
+        st.floats(allow_nan=False),
+        st.booleans(),
+        st.lists(toml_text, max_size=3),
+    ),
+    lambda kids: st.dictionaries(toml_text, kids, max_size=4),
+    max_leaves=12,
+)
 
 
 @SETTINGS
@@ -168,26 +198,30 @@ def test_prescan_accepts_every_shallow_document(tree):
 
 
 @SETTINGS
-@given(depth=st.one_of(st.integers(1, 40), st.integers(40, 3000)),
-       form=st.sampled_from(["arrays", "inline", "dotted", "header", "mixed"]),
-       under=st.sampled_from(["", "demand.", "segments.beijing."]),
-       shared=st.booleans())
+@given(
+    depth=st.one_of(st.integers(1, 40), st.integers(40, 3000)),
+    form=st.sampled_from(["arrays", "inline", "dotted", "header", "mixed"]),
+    under=st.sampled_from(["", "demand.", "segments.beijing."]),
+    shared=st.booleans(),
+)
 # 5000 deep: the old merge recursed past the ~2000 frames hypothesis allows
 @example(depth=5000, form="header", under="", shared=True)
 @example(depth=5000, form="dotted", under="demand.", shared=True)
 @example(depth=3000, form="inline", under="", shared=False)
 @example(depth=3000, form="mixed", under="segments.beijing.", shared=True)
-def test_any_depth_loads_or_fails_with_a_scenario_error(tmp_path_factory, depth, form, under,
-                                                         shared):
+def test_any_depth_loads_or_fails_with_a_scenario_error(
+    tmp_path_factory, depth, form, under, shared
+):
     tmp = tmp_path_factory.mktemp("depth")
     parts = ".".join(["a"] * depth)
-    body = {"arrays": f"{under}x = " + "[" * depth + "1" + "]" * depth,
-            "inline": f"{under}x = " + "{a = " * depth + "1" + "}" * depth,
-            "dotted": f"{under}{parts} = 1",
-            "header": f"[{under}{parts}]\nx = 1",
-            "mixed": f"[{under}{'.'.join(['h'] * min(depth, 15))}]\n"
-                     f"{'.'.join(['k'] * min(depth, 15))} = " + "{a = " * depth + "1"
-                     + "}" * depth}[form]
+    body = {
+        "arrays": f"{under}x = " + "[" * depth + "1" + "]" * depth,
+        "inline": f"{under}x = " + "{a = " * depth + "1" + "}" * depth,
+        "dotted": f"{under}{parts} = 1",
+        "header": f"[{under}{parts}]\nx = 1",
+        "mixed": f"[{under}{'.'.join(['h'] * min(depth, 15))}]\n"
+        f"{'.'.join(['k'] * min(depth, 15))} = " + "{a = " * depth + "1" + "}" * depth,
+    }[form]
     path = tmp / "case.toml"
     if shared:  # the same structure in the parent, so the two trees merge
         (tmp / "parent.toml").write_text(extending(body + "\n"))
@@ -201,6 +235,7 @@ def test_any_depth_loads_or_fails_with_a_scenario_error(tmp_path_factory, depth,
 
 
 # ------------------------------------------------------------------------- years ----
+
 
 def test_the_model_years_hold_every_shipped_scenario():
     for path in sorted(BASELINE.parent.glob("*.toml")):
@@ -223,18 +258,26 @@ date_text = st.one_of(
     st.from_regex(r"\A[0-9]{4}-[0-9]{2}\Z"),
     st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(0, 9999), st.integers(0, 13)),
     st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(1985, 2105), st.integers(1, 12)),
-    st.text(max_size=10))
+    st.text(max_size=10),
+)
 PLACES = {  # where a date goes: the text to write, the key path an error names
     "calendar.start": ('[calendar]\nstart = {d}\nend = "2027-12"', "calendar.start"),
     "calendar.end": ('[calendar]\nstart = "2023-01"\nend = {d}', "calendar.end"),
     "event": ("[events.a800_h800_caught]\ndate = {d}", "events.a800_h800_caught.date"),
-    "announced": ("[events.a800_h800_caught]\nannounced = {{ dist = \"uniform\", low = {d}, "
-                  "high = \"2023-10\" }}", "events.a800_h800_caught.announced"),
-    "quota point": ("[segments.beijing.quota]\npoints = {{ {d} = 0.5 }}\nbasis = \"units\"",
-                    "segments.beijing.quota.points"),
+    "announced": (
+        '[events.a800_h800_caught]\nannounced = {{ dist = "uniform", low = {d}, '
+        'high = "2023-10" }}',
+        "events.a800_h800_caught.announced",
+    ),
+    "quota point": (
+        '[segments.beijing.quota]\npoints = {{ {d} = 0.5 }}\nbasis = "units"',
+        "segments.beijing.quota.points",
+    ),
     "year key": ("[demand.growth]\n{y} = 0.3", "demand.growth"),
-    "launch": ("[vendors.huawei.products.ascend_910b]\navailable_from = {d}",
-               "vendors.huawei.products.ascend_910b.available_from"),
+    "launch": (
+        "[vendors.huawei.products.ascend_910b]\navailable_from = {d}",
+        "vendors.huawei.products.ascend_910b.available_from",
+    ),
     "lever start": ("[run]\nlever_start = {d}", "run.lever_start"),
 }
 
@@ -253,8 +296,9 @@ def test_any_date_loads_or_fails_with_its_key_path(tmp_path_factory, place, date
         return  # not TOML at all: the syntax error is tested elsewhere
     outcome = load_or_error(path)
     shown = date[:4] if place == "year key" else date
-    match = re.fullmatch(r"([0-9]{4})-(0[1-9]|1[0-2])", shown if place != "year key"
-                         else f"{shown}-01")
+    match = re.fullmatch(
+        r"([0-9]{4})-(0[1-9]|1[0-2])", shown if place != "year key" else f"{shown}-01"
+    )
     if isinstance(outcome, ScenarioError):
         assert outcome.file == str(path) and outcome.path, str(outcome)  # a key path
         assert str(outcome).isprintable()
@@ -267,6 +311,7 @@ def test_any_date_loads_or_fails_with_its_key_path(tmp_path_factory, place, date
 
 def shifted(node, years: int):
     """A raw tree with every year (keys "YYYY", dates "YYYY-MM") moved by ``years``."""
+
     def move(text):
         found = re.fullmatch(r"([0-9]{4})(-[0-9]{2})?", text) if isinstance(text, str) else None
         return f"{int(found.group(1)) + years:04d}{found.group(2) or ''}" if found else text
@@ -296,13 +341,31 @@ def test_calendar_year_0025_with_report_leaves_nothing(tmp_path, case):
 
 
 @pytest.mark.parametrize("command", ["sweep", "sensitivity"])
-@pytest.mark.parametrize("setting", ["events.a800_h800_caught.date=0099-01",
-                                     "events.a800_h800_caught.date=2026-01,9999-12",
-                                     "run.lever_start=0025-01"])
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "events.a800_h800_caught.date=0099-01",
+        "events.a800_h800_caught.date=2026-01,9999-12",
+        "run.lever_start=0025-01",
+    ],
+)
 def test_a_date_set_on_the_command_line_follows_the_same_rule(tmp_path, command, setting):
     out = tmp_path / "out"
-    result = run_cli([command, str(BASELINE), "--set", setting, "--reps", "1", "--workers", "1",
-                      "--out", str(out)], tmp_path)
+    result = run_cli(
+        [
+            command,
+            str(BASELINE),
+            "--set",
+            setting,
+            "--reps",
+            "1",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+        ],
+        tmp_path,
+    )
     assert check_outcome(result, out) == "error"
     assert "is outside the years the model covers (1990-2100)" in error_line(result)
     assert list(tmp_path.iterdir()) == []
@@ -310,10 +373,19 @@ def test_a_date_set_on_the_command_line_follows_the_same_rule(tmp_path, command,
 
 # --------------------------------------------------------------- file-stem names ----
 
-@pytest.mark.parametrize("stem, name", [
-    ("baseline (copy)", "baseline copy"), ("my scenario [v2]", "my scenario v2"),
-    ("what-if: 2026?", "what-if 2026"), (".hidden", "hidden"), ("((()))", "scenario"),
-    ("情景 (副本)", "情景 副本"), ("plain_name-1.2+x", "plain_name-1.2+x")])
+
+@pytest.mark.parametrize(
+    "stem, name",
+    [
+        ("baseline (copy)", "baseline copy"),
+        ("my scenario [v2]", "my scenario v2"),
+        ("what-if: 2026?", "what-if 2026"),
+        (".hidden", "hidden"),
+        ("((()))", "scenario"),
+        ("情景 (副本)", "情景 副本"),
+        ("plain_name-1.2+x", "plain_name-1.2+x"),
+    ],
+)
 def test_a_file_stem_becomes_a_valid_default_name(tmp_path, stem, name):
     path = tmp_path / f"{stem}.toml"
     path.write_text(extending(""))
@@ -336,8 +408,9 @@ def test_an_explicit_name_is_still_checked_strictly(tmp_path):
 
 
 @SETTINGS
-@given(st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="/\x00"),
-               max_size=120))
+@given(
+    st.text(st.characters(blacklist_categories=["Cs"], blacklist_characters="/\x00"), max_size=120)
+)
 def test_default_names_are_always_valid(stem):
     name = default_name(stem)
     assert SCENARIO_NAME.fullmatch(name) and name == name.strip()

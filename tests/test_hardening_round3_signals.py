@@ -38,13 +38,33 @@ from sim.interfaces.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ["run", str(BASELINE), "--reps", "12", "--quota", "announced", "--explain-reps", "0"]
 CEILING = "vendors.huawei.products.ascend_910c.yield_curve.ceiling"
-SWEEP = ["sweep", str(BASELINE), "--set", f"{CEILING}=0.45,0.65", "--sample", "lhs", "--n", "2",
-         "--param", "memory.*", "--reps", "4", "--seed", "5", "--quota", "announced",
-         "--batch", "1", "--workers", "1"]  # 4 one-point batches, in this process
+SWEEP = [
+    "sweep",
+    str(BASELINE),
+    "--set",
+    f"{CEILING}=0.45,0.65",
+    "--sample",
+    "lhs",
+    "--n",
+    "2",
+    "--param",
+    "memory.*",
+    "--reps",
+    "4",
+    "--seed",
+    "5",
+    "--quota",
+    "announced",
+    "--batch",
+    "1",
+    "--workers",
+    "1",
+]  # 4 one-point batches, in this process
 
 
 def signalled(signum: int):
     """A stand-in that delivers ``signum`` to this process, as ``kill`` would."""
+
     def deliver(*args, **kwargs):
         os.kill(os.getpid(), signum)
         raise AssertionError("the signal's handler did not raise")
@@ -62,12 +82,17 @@ def entries(directory: Path) -> list[str]:
 
 # -- in this process, at known points -------------------------------------------------------
 
-@pytest.mark.parametrize("signum, status, words", [
-    (signal.SIGTERM, 143, "interrupted (SIGTERM): nothing was written"),
-    (signal.SIGINT, 130, "interrupted: nothing was written"),
-])
-def test_a_signalled_run_exits_with_its_status_and_leaves_nothing(tmp_path, monkeypatch, signum,
-                                                                  status, words):
+
+@pytest.mark.parametrize(
+    "signum, status, words",
+    [
+        (signal.SIGTERM, 143, "interrupted (SIGTERM): nothing was written"),
+        (signal.SIGINT, 130, "interrupted: nothing was written"),
+    ],
+)
+def test_a_signalled_run_exits_with_its_status_and_leaves_nothing(
+    tmp_path, monkeypatch, signum, status, words
+):
     """Issue 21: SIGTERM killed the run at once (status -15), silent, its lock left."""
     monkeypatch.setattr("sim.interfaces.runner.simulate", signalled(signum))
     before = {s: signal.getsignal(s) for s in cli.HANDLED}
@@ -91,6 +116,7 @@ class SignalledOnCollection:
 def test_a_signal_swallowed_by_a_finaliser_is_delivered_again(tmp_path, monkeypatch):
     """Issue 21: a signal landing in Dask's GC callback printed "Exception ignored ...
     KeyboardInterrupt" and the sweep went on to finish with status 0."""
+
     def simulate(*args, **kwargs):
         SignalledOnCollection()  # dropped at once: its __del__ runs now
         for _ in range(10_000_000):  # ordinary code, where the signal comes again
@@ -108,6 +134,7 @@ def test_a_signal_swallowed_by_a_finaliser_is_delivered_again(tmp_path, monkeypa
 def test_a_signal_turned_into_another_error_still_ends_as_interrupted(tmp_path, monkeypatch):
     """Issue 21: SIGINT while matplotlib drew a report came out of its C++ renderer as
     "ValueError: Invalid bounding box": a traceback and status 1."""
+
     def simulate(*args, **kwargs):
         try:
             os.kill(os.getpid(), signal.SIGTERM)
@@ -122,7 +149,8 @@ def test_a_signal_turned_into_another_error_still_ends_as_interrupted(tmp_path, 
     assert result.exit_code == 143, result.output
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "interrupted (SIGTERM): stopped (ValueError on the way); no output is left half-written")
+        "interrupted (SIGTERM): stopped (ValueError on the way); no output is left half-written"
+    )
     assert entries(tmp_path) == []
 
 
@@ -146,8 +174,11 @@ def test_a_sigterm_mid_sweep_keeps_the_batches_for_resume(tmp_path, monkeypatch)
     monkeypatch.setattr(RunStore, "write", write)
     result = invoke([*SWEEP, "--out", out])
     assert result.exit_code == 143, result.output
-    assert re.fullmatch(r"interrupted: 2 of 4 batches saved in .*/; repeat the command with "
-                        "--resume to finish", result.stderr.strip().splitlines()[-1])
+    assert re.fullmatch(
+        r"interrupted: 2 of 4 batches saved in .*/; repeat the command with "
+        "--resume to finish",
+        result.stderr.strip().splitlines()[-1],
+    )
     assert RunStore(out).finished() == set(writes[:2])
     assert ".out.lock" not in entries(tmp_path) and staging_leftovers(tmp_path) == []
     monkeypatch.setattr(RunStore, "write", real)
@@ -164,7 +195,8 @@ def test_a_signal_during_the_report_of_a_run_says_the_run_is_whole(tmp_path, mon
     assert result.exit_code == 143, result.output
     assert result.stderr.strip().splitlines()[-1] == (
         f"interrupted (SIGTERM): {out}/ is complete; its report.html was not written "
-        "(chipsim report writes it)")
+        "(chipsim report writes it)"
+    )
     check_run_dir(out)
 
 
@@ -224,9 +256,11 @@ def test_a_forked_worker_is_ended_by_sigterm_as_before():
 
 # -- random-time trials in real processes (benchmarks/signal_table.py) ----------------------
 
+
 def load_table():
-    spec = importlib.util.spec_from_file_location("signal_table",
-                                                  ROOT / "benchmarks" / "signal_table.py")
+    spec = importlib.util.spec_from_file_location(
+        "signal_table", ROOT / "benchmarks" / "signal_table.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["signal_table"] = module  # its dataclasses look themselves up
     spec.loader.exec_module(module)
@@ -261,25 +295,35 @@ def test_random_time_signals_leave_nothing_behind(table, tmp_path, command):
         # -2: CPython re-raises SIGINT at exit when the KeyboardInterrupt passed through C
         # code that ran Python (an import); the shell reports it as 130 too.
         assert trial.status in (0, 128 + module.SIGNALS[name]) or (
-            name == "SIGINT" and trial.status == -signal.SIGINT), where
+            name == "SIGINT" and trial.status == -signal.SIGINT
+        ), where
         if trial.status != 0:
             assert trial.message.startswith("interrupted"), where
         if trial.traceback:  # only the known pool start-up race (sim.experiments.evaluators)
             assert command == "sweep" and POOL_START_RACE.search(trial.notes), where
         assert trial.left == [], where
         assert not trial.lock and trial.partial == [], where
-        assert trial.output in {"run": ("absent", "complete"), "report": ("absent", "complete"),
-                                "sweep": ("absent", "complete", "resumable")}[command], where
+        assert (
+            trial.output
+            in {
+                "run": ("absent", "complete"),
+                "report": ("absent", "complete"),
+                "sweep": ("absent", "complete", "resumable"),
+            }[command]
+        ), where
         if trial.output == "resumable":
             assert trial.resumed == "yes", where
 
 
 def test_the_message_is_chipsims_last_line_not_a_workers_traceback():
     module = load_table()
-    race = ("interrupted: 0 of 6 batches saved in out/\nTraceback (most recent call last):\n"
-            '  File "synchronize.py", line 115, in __setstate__\n'
-            "FileNotFoundError: [Errno 2] No such file or directory\n")
+    race = (
+        "interrupted: 0 of 6 batches saved in out/\nTraceback (most recent call last):\n"
+        '  File "synchronize.py", line 115, in __setstate__\n'
+        "FileNotFoundError: [Errno 2] No such file or directory\n"
+    )
     assert module.last_message(race) == "interrupted: 0 of 6 batches saved in out/"
     assert module.last_message("Error: --reps: expected an integer\n") == (
-        "Error: --reps: expected an integer")
+        "Error: --reps: expected an integer"
+    )
     assert module.last_message("") == ""

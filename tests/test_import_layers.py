@@ -132,8 +132,9 @@ def upward(edges: dict[str, set[str]]) -> list[str]:
 
 
 def test_every_folder_of_sim_is_a_layer():
-    folders = {path.name for path in PACKAGE.iterdir()
-               if path.is_dir() and not path.name.startswith("__")}
+    folders = {
+        path.name for path in PACKAGE.iterdir() if path.is_dir() and not path.name.startswith("__")
+    }
     assert folders == set(LAYERS)
     assert {path.stem for path in PACKAGE.glob("*.py")} == {"__init__", "__main__"}
 
@@ -153,15 +154,20 @@ def test_type_only_imports_are_left_out():
     source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\nimport b\n"
     tree = ast.parse(source)
     hidden = type_only(tree)
-    names = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-             and id(node) not in hidden for alias in node.names]
+    names = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import) and id(node) not in hidden
+        for alias in node.names
+    ]
     assert names == ["b"]
 
 
 def test_no_module_of_sim_imports_itself_through_others():
     found = circles(graph())
     assert not found, "import circles (function-level imports count): " + "; ".join(
-        " <-> ".join(component) for component in found)
+        " <-> ".join(component) for component in found
+    )
 
 
 def test_the_reader_sees_function_level_imports():

@@ -51,16 +51,20 @@ def test_the_resolved_reach_is_in_the_dump_and_loads_back(national, baseline):
 
 def test_an_unset_reach_means_the_announced_quotas(baseline):
     """A tree the loader did not fill (an older manifest) reaches the same segments."""
-    unset = dataclasses.replace(baseline, run=dataclasses.replace(baseline.run,
-                                                                  lever_segments=None))
+    unset = dataclasses.replace(
+        baseline, run=dataclasses.replace(baseline.run, lever_segments=None)
+    )
     assert unset.lever_reach() == baseline.run.lever_segments
 
 
-@pytest.mark.parametrize(("text", "hint"), [
-    ('["beijing", "privte"]', "did you mean 'private'?"),
-    ('["nowhere"]', "expected one of"),
-    ('["beijing", "beijing"]', "each segment listed once"),
-])
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ('["beijing", "privte"]', "did you mean 'private'?"),
+        ('["nowhere"]', "expected one of"),
+        ('["beijing", "beijing"]', "each segment listed once"),
+    ],
+)
 def test_a_bad_reach_names_run_lever_segments(write_scenario, text, hint):
     with pytest.raises(ScenarioError) as caught:
         load(write_scenario(f"[run]\nlever_segments = {text}\n"))
@@ -88,13 +92,15 @@ def test_national_quota_at_full_level_takes_the_private_target_to_one(national):
 def test_writing_the_default_reach_leaves_a_baseline_run_unchanged(baseline, write_scenario):
     listed = ", ".join(f'"{n}"' for n in baseline.run.lever_segments)
     explicit = load(write_scenario(f"[run]\nlever_segments = [{listed}]\n"))
-    unset = dataclasses.replace(baseline, run=dataclasses.replace(baseline.run,
-                                                                  lever_segments=None))
+    unset = dataclasses.replace(
+        baseline, run=dataclasses.replace(baseline.run, lever_segments=None)
+    )
     runs = [simulate(s, 50, SEED) for s in (baseline, explicit, unset)]
     first = runs[0]
     for other in runs[1:]:
-        assert [(r.quota, r.metric, r.region, r.period) for r in other.rows] == \
-            [(r.quota, r.metric, r.region, r.period) for r in first.rows]
+        assert [(r.quota, r.metric, r.region, r.period) for r in other.rows] == [
+            (r.quota, r.metric, r.region, r.period) for r in first.rows
+        ]
         for mine, theirs in zip(first.rows, other.rows, strict=True):
             np.testing.assert_array_equal(mine.stats, theirs.stats)
         for metric, values in first.replicates.items():
@@ -104,8 +110,11 @@ def test_writing_the_default_reach_leaves_a_baseline_run_unchanged(baseline, wri
 def test_the_private_segment_reports_its_quota_only_when_reached(baseline, national):
     def private_rows(scenario):
         result = simulate(scenario, 20, SEED, ["announced", "1.0"])
-        return {(r.quota, r.metric): r.stats for r in result.rows
-                if r.region == "private" and r.period == "2027"}
+        return {
+            (r.quota, r.metric): r.stats
+            for r in result.rows
+            if r.region == "private" and r.period == "2027"
+        }
 
     assert ("1.0", "quota_target") not in private_rows(baseline)
     rows = private_rows(national)
@@ -115,6 +124,7 @@ def test_the_private_segment_reports_its_quota_only_when_reached(baseline, natio
 def test_binding_the_private_segment_widens_the_levels_effect(baseline, national):
     """More demand under the lever, a bigger lever effect: the 2027 median share of chips
     moves more from the 50% to the 100% level when the level binds the hyperscalers."""
+
     def spread(scenario) -> float:
         result = simulate(scenario, 100, SEED, ["0.5", "1.0"])
         share = result.replicates["domestic_share_units"][:, :, result.years.index(2027)]

@@ -25,6 +25,7 @@ def load_error(path, overrides=None) -> ScenarioError:
 
 # ----------------------------------------------------------------- good input ----
 
+
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
 def test_every_shipped_scenario_loads(path):
     scenario = load(path)
@@ -76,8 +77,11 @@ def test_a_child_giving_one_form_of_demand_replaces_its_parents_other(write_scen
     assert priors.demand.budget_usd is not None and priors.demand.base is None
     child = load(write_scenario("[demand]\nbase = 400000\n", extends=PRIORS))
     assert child.demand.base.args == (400000.0,) and child.demand.budget_usd is None
-    again = load(write_scenario("[demand]\nbudget_usd = 1e10\n", name="again",
-                                extends=child_path(write_scenario)))
+    again = load(
+        write_scenario(
+            "[demand]\nbudget_usd = 1e10\n", name="again", extends=child_path(write_scenario)
+        )
+    )
     assert again.demand.budget_usd.args == (1e10,) and again.demand.base is None
     assert again.demand.initial_usd_per_h100e == priors.demand.initial_usd_per_h100e
 
@@ -111,11 +115,15 @@ def test_dumped_tree_loads_back_to_the_same_scenario(baseline):
 
 def test_parameter_paths_are_dotted_key_paths(baseline):
     paths = {p.path for p in parameters(baseline)}
-    assert {"vendors.huawei.products.ascend_910c.yield_curve.ceiling", "demand.growth.2026",
-            "events.h200_customs_release"} <= paths
+    assert {
+        "vendors.huawei.products.ascend_910c.yield_curve.ceiling",
+        "demand.growth.2026",
+        "events.h200_customs_release",
+    } <= paths
 
 
 # ------------------------------------------------------------------ bad files ----
+
 
 def test_toml_syntax_error_names_file_and_line(write_scenario):
     path = write_scenario('name = "x"\n\n[demand\nbase = 1\n', extends=None)
@@ -135,11 +143,14 @@ def test_syntax_error_in_the_extended_file_names_that_file(tmp_path):
     assert "parent.toml" in str(err) and "line 1" in str(err)
 
 
-@pytest.mark.parametrize("data, expected", [
-    (bytes(range(256)), "not a UTF-8 text file"),
-    (b'name = "x"\x00\n', "not a text file"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a UTF-8 text file"),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (bytes(range(256)), "not a UTF-8 text file"),
+        (b'name = "x"\x00\n', "not a text file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a UTF-8 text file"),
+    ],
+)
 def test_a_file_that_is_not_text_is_refused(tmp_path, data, expected):
     path = tmp_path / "binary.toml"
     path.write_bytes(data)
@@ -189,84 +200,161 @@ BAD_VALUES = {
     "unknown key": ("[demand]\nbsae = 1\n", "demand.bsae", "did you mean 'base'?"),
     "unknown section": ("[segmets.beijing]\n", "segmets", "did you mean 'segments'?"),
     "unknown key in a distribution": (
-        '[demand]\nbase = { dist = "uniform", low = 1, hihg = 2 }\n', "demand.base.hihg",
-        "did you mean 'high'?"),
-    "unknown distribution": ('[demand]\nbase = { dist = "gaussian", mean = 1 }\n',
-                             "demand.base.dist", "unknown distribution 'gaussian'"),
-    "string for an integer": ('[run]\nreplications = "many"\n', "run.replications",
-                              "expected an integer, got a string"),
+        '[demand]\nbase = { dist = "uniform", low = 1, hihg = 2 }\n',
+        "demand.base.hihg",
+        "did you mean 'high'?",
+    ),
+    "unknown distribution": (
+        '[demand]\nbase = { dist = "gaussian", mean = 1 }\n',
+        "demand.base.dist",
+        "unknown distribution 'gaussian'",
+    ),
+    "string for an integer": (
+        '[run]\nreplications = "many"\n',
+        "run.replications",
+        "expected an integer, got a string",
+    ),
     "float for an integer": ("[run]\nseed = 1.5\n", "run.seed", "expected an integer"),
-    "string for a number": ('[demand]\nbase = "big"\n', "demand.base",
-                            "expected a number, got a string"),
-    "boolean for a number": ("[demand]\nbase = true\n", "demand.base",
-                             "expected a number, got a boolean"),
+    "string for a number": (
+        '[demand]\nbase = "big"\n',
+        "demand.base",
+        "expected a number, got a string",
+    ),
+    "boolean for a number": (
+        "[demand]\nbase = true\n",
+        "demand.base",
+        "expected a number, got a boolean",
+    ),
     "number for a table": ("demand = 5\n", "demand", "expected a table, got an integer"),
-    "number for a boolean": ("[events.h200_allowed]\nenabled = 1\n",
-                             "events.h200_allowed.enabled", "expected true or false"),
-    "quota above 1": ('[segments.beijing.quota.points]\n"2027-12" = 1.5\n',
-                      "segments.beijing.quota.points.2027-12",
-                      "outside the allowed range [0.0, 1.0]"),
-    "quota level above 1": ("[run]\nquota_levels = [0.5, 1.5]\n", "run.quota_levels[1]",
-                            'expected "announced" or a share in [0, 1]'),
-    "negative capacity": ('[foundries.smic.capacity]\n"2025" = -5\n',
-                          "foundries.smic.capacity.2025", "outside the allowed range [0.0, inf]"),
+    "number for a boolean": (
+        "[events.h200_allowed]\nenabled = 1\n",
+        "events.h200_allowed.enabled",
+        "expected true or false",
+    ),
+    "quota above 1": (
+        '[segments.beijing.quota.points]\n"2027-12" = 1.5\n',
+        "segments.beijing.quota.points.2027-12",
+        "outside the allowed range [0.0, 1.0]",
+    ),
+    "quota level above 1": (
+        "[run]\nquota_levels = [0.5, 1.5]\n",
+        "run.quota_levels[1]",
+        'expected "announced" or a share in [0, 1]',
+    ),
+    "negative capacity": (
+        '[foundries.smic.capacity]\n"2025" = -5\n',
+        "foundries.smic.capacity.2025",
+        "outside the allowed range [0.0, inf]",
+    ),
     "negative capacity in a range": (
         '[foundries.smic.capacity]\n"2025" = { dist = "uniform", low = -5, high = 10 }\n',
-        "foundries.smic.capacity.2025", "outside the allowed range"),
+        "foundries.smic.capacity.2025",
+        "outside the allowed range",
+    ),
     "share above 1 in a range": (
         '[foundries.smic.ai_share]\n"2026" = { dist = "triangular", low = 0.2, mode = 0.5, '
-        "high = 1.2 }\n", "foundries.smic.ai_share.2026", "outside the allowed range [0.0, 1.0]"),
-    "uniform low above high": ('[demand]\nbase = { dist = "uniform", low = 5, high = 1 }\n',
-                               "demand.base", "low (5) exceeds high (1)"),
+        "high = 1.2 }\n",
+        "foundries.smic.ai_share.2026",
+        "outside the allowed range [0.0, 1.0]",
+    ),
+    "uniform low above high": (
+        '[demand]\nbase = { dist = "uniform", low = 5, high = 1 }\n',
+        "demand.base",
+        "low (5) exceeds high (1)",
+    ),
     "triangular low above high": (
         '[demand]\nbase = { dist = "triangular", low = 5, mode = 4, high = 1 }\n',
-        "demand.base", "low (5) exceeds high (1)"),
+        "demand.base",
+        "low (5) exceeds high (1)",
+    ),
     "date range low above high": (
         '[events.h200_customs_release]\ndate = { dist = "uniform", low = "2026-06", '
-        'high = "2026-01" }\n', "events.h200_customs_release.date", "exceeds high"),
+        'high = "2026-01" }\n',
+        "events.h200_customs_release.date",
+        "exceeds high",
+    ),
     "mode outside the range": (
         '[demand]\nbase = { dist = "triangular", low = 1, mode = 9, high = 5 }\n',
-        "demand.base.mode", "mode must lie between low and high"),
-    "fab date after the calendar": ('[foundries.huawei_fabs.fabs.fab1]\ncommission = "2030-01"\n',
-                                    "foundries.huawei_fabs.fabs.fab1.commission",
-                                    "outside the calendar (2023-01 to 2027-12)"),
+        "demand.base.mode",
+        "mode must lie between low and high",
+    ),
+    "fab date after the calendar": (
+        '[foundries.huawei_fabs.fabs.fab1]\ncommission = "2030-01"\n',
+        "foundries.huawei_fabs.fabs.fab1.commission",
+        "outside the calendar (2023-01 to 2027-12)",
+    ),
     "uncertain date reaching past the calendar": (
         '[foundries.huawei_fabs.fabs.fab2]\ncommission = { dist = "uniform", low = "2026-01", '
-        'high = "2029-06" }\n', "foundries.huawei_fabs.fabs.fab2.commission",
-        "outside the calendar"),
+        'high = "2029-06" }\n',
+        "foundries.huawei_fabs.fabs.fab2.commission",
+        "outside the calendar",
+    ),
     "month before the calendar": (
         '[vendors.huawei.products.ascend_910b]\navailable_from = "2022-05"\n',
-        "vendors.huawei.products.ascend_910b.available_from", "2022-05 is outside the calendar"),
-    "quota point outside the calendar": ('[segments.beijing.quota.points]\n"2031-01" = 1.0\n',
-                                         "segments.beijing.quota.points.2031-01",
-                                         "outside the calendar"),
-    "year key outside the calendar": ('[foundries.smic.capacity]\n"2035" = 1\n',
-                                      "foundries.smic.capacity.2035",
-                                      "year 2035 is outside the calendar (2023-2027)"),
-    "malformed month": ('[memory]\ncontrols_from = "2025-13"\n', "memory.controls_from",
-                        "expected a month written YYYY-MM"),
-    "malformed year key": ('[demand.growth]\n"26" = 0.5\n', "demand.growth.26",
-                           'expected a year key like "2025"'),
-    "calendar ending before it starts": ('[calendar]\nend = "2022-12"\n', "calendar.end",
-                                         "calendar ends before it starts"),
-    "unknown import product in an event": ('[events.h200_allowed]\nproduct = "h2000"\n',
-                                           "events.h200_allowed.product",
-                                           "did you mean 'h200'?"),
+        "vendors.huawei.products.ascend_910b.available_from",
+        "2022-05 is outside the calendar",
+    ),
+    "quota point outside the calendar": (
+        '[segments.beijing.quota.points]\n"2031-01" = 1.0\n',
+        "segments.beijing.quota.points.2031-01",
+        "outside the calendar",
+    ),
+    "year key outside the calendar": (
+        '[foundries.smic.capacity]\n"2035" = 1\n',
+        "foundries.smic.capacity.2035",
+        "year 2035 is outside the calendar (2023-2027)",
+    ),
+    "malformed month": (
+        '[memory]\ncontrols_from = "2025-13"\n',
+        "memory.controls_from",
+        "expected a month written YYYY-MM",
+    ),
+    "malformed year key": (
+        '[demand.growth]\n"26" = 0.5\n',
+        "demand.growth.26",
+        'expected a year key like "2025"',
+    ),
+    "calendar ending before it starts": (
+        '[calendar]\nend = "2022-12"\n',
+        "calendar.end",
+        "calendar ends before it starts",
+    ),
+    "unknown import product in an event": (
+        '[events.h200_allowed]\nproduct = "h2000"\n',
+        "events.h200_allowed.product",
+        "did you mean 'h200'?",
+    ),
     "unknown foundry": (
-        '[vendors.cambricon.wafer_share]\nsmicc = 0.1\n',
-        "vendors.cambricon.wafer_share.smicc", "did you mean 'smic'?"),
+        "[vendors.cambricon.wafer_share]\nsmicc = 0.1\n",
+        "vendors.cambricon.wafer_share.smicc",
+        "did you mean 'smic'?",
+    ),
     "unknown memory pool": (
         '[vendors.huawei.products.ascend_910c]\nmemory = "hbn"\n',
-        "vendors.huawei.products.ascend_910c.memory", "did you mean 'hbm'?"),
+        "vendors.huawei.products.ascend_910c.memory",
+        "did you mean 'hbm'?",
+    ),
     "grey-market product under guidance": (
         '[events.grey_guidance]\ndate = "2025-01"\nproduct = "smuggled"\nkind = "guidance"\n'
-        'value = 0.5\n', "events.grey_guidance.kind", "subject to bars only"),
-    "share rule above one": ('[events.h20_launch]\nvalue = 1.5\n', "events.h20_launch.value",
-                             "share in [0, 1]"),
-    "unknown allocation rule": ('[run]\nallocation = "prorata"\n', "run.allocation",
-                                "did you mean 'pro_rata'?"),
-    "non-integer backlog": ("[market]\nbacklog_months = 2.5\n", "market.backlog_months",
-                            "expected a fixed whole number"),
+        "value = 0.5\n",
+        "events.grey_guidance.kind",
+        "subject to bars only",
+    ),
+    "share rule above one": (
+        "[events.h20_launch]\nvalue = 1.5\n",
+        "events.h20_launch.value",
+        "share in [0, 1]",
+    ),
+    "unknown allocation rule": (
+        '[run]\nallocation = "prorata"\n',
+        "run.allocation",
+        "did you mean 'pro_rata'?",
+    ),
+    "non-integer backlog": (
+        "[market]\nbacklog_months = 2.5\n",
+        "market.backlog_months",
+        "expected a fixed whole number",
+    ),
 }
 
 

@@ -20,8 +20,11 @@ ALLOCATOR = ("mallopt", "malloc_trim", "MALLOC_")  # glibc's knobs, by any route
 
 
 def test_only_the_memory_policy_touches_the_c_allocator():
-    touching = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "sim").rglob("*.py"))
-                if any(word in p.read_text(encoding="utf-8") for word in ALLOCATOR)]
+    touching = [
+        str(p.relative_to(ROOT))
+        for p in sorted((ROOT / "sim").rglob("*.py"))
+        if any(word in p.read_text(encoding="utf-8") for word in ALLOCATOR)
+    ]
     assert touching == [str(HOME.relative_to(ROOT))]
 
 
@@ -29,8 +32,14 @@ def restored(env: dict) -> str:
     """What ``restore_malloc()`` returns in a fresh process with ``env``."""
     code = "from sim.experiments.memory_policy import restore_malloc; print(restore_malloc())"
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    return subprocess.run([sys.executable, "-c", code], env={**clean, **env}, cwd=ROOT,
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def test_the_allocator_is_left_alone_outside_a_dask_worker():

@@ -25,8 +25,7 @@ def test_every_metric_the_recorder_emits_is_registered(small_run):
     for row in small_run.rows:
         assert isinstance(row, SummaryRow)
         entry = metric(row.metric)
-        kind = ("year" if row.period.isdigit() else "quarter" if "Q" in row.period
-                else "month")
+        kind = "year" if row.period.isdigit() else "quarter" if "Q" in row.period else "month"
         regions = {m for p, m in entry.emitted if p == kind}
         assert regions, f"{row.metric} emitted for a {kind} it is not registered for"
         if row.region == "national":

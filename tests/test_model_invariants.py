@@ -21,17 +21,29 @@ from sim.scenario import load
 R = 60
 YEARS = ["2023", "2024", "2025", "2026", "2027"]
 LEVELS = ["announced", "0.5", "0.7", "0.9", "1.0"]
-SHARES = ("domestic_share_units", "domestic_share_compute", "domestic_share_installed",
-          "quota_compliance")
-ADDITIVE = ("domestic_units", "imports_units", "unmet_demand_compute", "power_mw",
-            "demand_compute", "delivered_compute")
+SHARES = (
+    "domestic_share_units",
+    "domestic_share_compute",
+    "domestic_share_installed",
+    "quota_compliance",
+)
+ADDITIVE = (
+    "domestic_units",
+    "imports_units",
+    "unmet_demand_compute",
+    "power_mw",
+    "demand_compute",
+    "delivered_compute",
+)
 
 seeds = st.integers(0, 2**32 - 1)
-regimes = st.fixed_dictionaries({
-    "demand": st.sampled_from([0.3, 1.0, 3.0]),  # scales national demand: surplus .. shortage
-    "allocation": st.sampled_from(["pro_rata", "quota_first"]),
-    "backlog": st.integers(1, 12),
-})
+regimes = st.fixed_dictionaries(
+    {
+        "demand": st.sampled_from([0.3, 1.0, 3.0]),  # scales national demand: surplus .. shortage
+        "allocation": st.sampled_from(["pro_rata", "quota_first"]),
+        "backlog": st.integers(1, 12),
+    }
+)
 
 
 def in_h100e(baseline, factor: float) -> dict:
@@ -47,11 +59,16 @@ def regime_scenario(baseline, regime: dict, extra: dict | None = None, h100e: bo
     ``h100e`` gives demand in H100e, the same every month of a year, in place of
     the budget (whose H100e follow prices month by month).
     """
-    demand = (in_h100e(baseline, regime["demand"]) if h100e
-              else {"budget_usd": scaled(baseline.demand.budget_usd, regime["demand"])})
-    overrides = {"demand": demand,
-                 "run": {"allocation": regime["allocation"]},
-                 "market": {"backlog_months": regime["backlog"]}}
+    demand = (
+        in_h100e(baseline, regime["demand"])
+        if h100e
+        else {"budget_usd": scaled(baseline.demand.budget_usd, regime["demand"])}
+    )
+    overrides = {
+        "demand": demand,
+        "run": {"allocation": regime["allocation"]},
+        "market": {"backlog_months": regime["backlog"]},
+    }
     for key, value in (extra or {}).items():
         overrides[key] = {**overrides.get(key, {}), **value}
     return load(BASELINE, overrides)
@@ -63,6 +80,7 @@ def close(a, b, scale) -> bool:
 
 
 # ------------------------------------------------------------------ shares ----
+
 
 def shares_in_unit_interval(run) -> int:
     """Check every defined share row's extremes lie in [0, 1]; return how many were checked."""
@@ -103,6 +121,7 @@ def test_share_undefined_only_when_nothing_was_delivered(baseline, seed, regime)
 
 # ------------------------------------------------------- flows add up ----
 
+
 @pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
@@ -133,8 +152,10 @@ def test_delivered_is_domestic_plus_imported(baseline, seed, regime):
     for level in LEVELS:
         for year in YEARS:
             quarters = [f"{year}Q{q}" for q in range(1, 5)]
-            for total, parts in (("domestic_units", [f"vendor_units.{v}" for v in vendors]),
-                                 ("imports_units", [f"import_units.{p}" for p in products])):
+            for total, parts in (
+                ("domestic_units", [f"vendor_units.{v}" for v in vendors]),
+                ("imports_units", [f"import_units.{p}" for p in products]),
+            ):
                 yearly = run.row(level, total, year)["mean"]
                 by_quarter = sum(run.row(level, total, q)["mean"] for q in quarters)
                 by_part = sum(run.row(level, m, q)["mean"] for m in parts for q in quarters)
@@ -188,6 +209,7 @@ def test_demand_is_delivered_unmet_or_still_waiting(baseline, seed, regime):
 
 # ---------------------------------------------------------- imports shut ----
 
+
 def shut_imports(baseline, month: str) -> dict:
     """Overrides closing every import channel from ``month``, with no stock left anywhere.
 
@@ -197,12 +219,18 @@ def shut_imports(baseline, month: str) -> dict:
     """
     events = {name: {"enabled": False} for name in baseline.events}
     for product in baseline.imports:
-        events[f"shut_{product}"] = {"date": month, "product": product, "kind": "licence",
-                                     "value": 0.0, "evidence": ["A1"]}
+        events[f"shut_{product}"] = {
+            "date": month,
+            "product": product,
+            "kind": "licence",
+            "value": 0.0,
+            "evidence": ["A1"],
+        }
     imports = {p: {"stockpile_units": 0.0} for p in baseline.imports}
-    grey = {p: {"stockpile_units": 0.0,
-                "units_per_month": {y: 0.0 for y in spec.units_per_month}}
-            for p, spec in baseline.grey_market.items()}
+    grey = {
+        p: {"stockpile_units": 0.0, "units_per_month": {y: 0.0 for y in spec.units_per_month}}
+        for p, spec in baseline.grey_market.items()
+    }
     return {"events": events, "imports": imports, "grey_market": grey}
 
 
@@ -229,6 +257,7 @@ def test_with_imports_shut_and_no_stock_every_delivery_is_domestic(baseline, see
 
 # -------------------------------------------------------- full quota ----
 
+
 def quota_met_by(baseline, month: str) -> dict:
     """Overrides: every quota-bound segment's path reaches 1.0 at ``month`` (and stays),
     enforced fully."""
@@ -245,7 +274,8 @@ def quota_met_by(baseline, month: str) -> dict:
 @MODEL
 @given(seed=seeds, regime=regimes, deadline=st.integers(6, 35))
 def test_at_full_quota_bound_segments_import_nothing_after_their_deadline(
-        baseline, seed, regime, deadline):
+    baseline, seed, regime, deadline
+):
     """With enforcement 1 and a quota path at 1.0 from its deadline on, a quota-bound
     segment orders no imports from then on, whatever it is short of.
 
@@ -281,6 +311,7 @@ def test_baseline_state_funded_imports_nothing_after_its_deadline_at_full_quota(
 
 # --------------------------------------------- levels before the lever ----
 
+
 @pytest.mark.slow
 @MODEL
 @given(seed=seeds, lever=st.integers(12, 59))
@@ -289,19 +320,27 @@ def test_quota_levels_agree_until_the_lever_starts(baseline, seed, lever):
     levels share their random draws, so every row before it is identical."""
     start = format_month(parse_month("2023-01") + lever)
     run = observe(load(BASELINE, {"run": {"lever_start": start}}), 40, seed)
-    earlier = {p for _, _, _, p in run.rows
-               if (len(p) == 4 and int(p) * 12 + 11 < parse_month(start))
-               or (len(p) == 7 and "Q" not in p and parse_month(p) < parse_month(start))
-               or ("Q" in p and int(p[:4]) * 12 + 3 * int(p[-1]) - 1 < parse_month(start))}
+    earlier = {
+        p
+        for _, _, _, p in run.rows
+        if (len(p) == 4 and int(p) * 12 + 11 < parse_month(start))
+        or (len(p) == 7 and "Q" not in p and parse_month(p) < parse_month(start))
+        or ("Q" in p and int(p[:4]) * 12 + 3 * int(p[-1]) - 1 < parse_month(start))
+    }
     assert earlier
     for (level, metric, region, period), stats in run.rows.items():
         if period in earlier and level != "announced":
             reference = run.rows[("announced", metric, region, period)]
             assert stats == pytest.approx(reference, nan_ok=True, rel=0, abs=0), (
-                level, metric, region, period)
+                level,
+                metric,
+                region,
+                period,
+            )
 
 
 # ------------------------------------------------------- every shipped file ----
+
 
 @pytest.mark.parametrize("path", sorted(BASELINE.parent.glob("*.toml")), ids=lambda p: p.stem)
 def test_every_shipped_scenario_runs_and_keeps_the_laws(path):
@@ -312,6 +351,5 @@ def test_every_shipped_scenario_runs_and_keeps_the_laws(path):
     assert shares_in_unit_interval(run) > 100
     c = run.result.conservation
     scale = float(np.max(c["started"]))
-    assert scale > 0 and close(c["started"], c["in_progress"] + c["delivered"] + c["stock"],
-                               scale)
+    assert scale > 0 and close(c["started"], c["in_progress"] + c["delivered"] + c["stock"], scale)
     assert str(run.result.years[-1]) == scenario.calendar.end[:4]

@@ -42,17 +42,21 @@ LEVELS = ["0.5", "0.7", "0.9", "1.0"]
 OPEN_IMPORTS = BASELINE.with_name("open-imports.toml")
 
 seeds = st.integers(0, 2**32 - 1)
-regimes = st.fixed_dictionaries({
-    "demand": st.sampled_from([0.5, 1.0, 2.0]),
-    "allocation": st.sampled_from(["pro_rata", "quota_first"]),
-    "backlog": st.integers(6, 12),
-})
+regimes = st.fixed_dictionaries(
+    {
+        "demand": st.sampled_from([0.5, 1.0, 2.0]),
+        "allocation": st.sampled_from(["pro_rata", "quota_first"]),
+        "backlog": st.integers(6, 12),
+    }
+)
 
 
 def regime_overrides(baseline, regime: dict) -> dict:
-    return {"demand": {"budget_usd": scaled(baseline.demand.budget_usd, regime["demand"])},
-            "run": {"allocation": regime["allocation"]},
-            "market": {"backlog_months": regime["backlog"]}}
+    return {
+        "demand": {"budget_usd": scaled(baseline.demand.budget_usd, regime["demand"])},
+        "run": {"allocation": regime["allocation"]},
+        "market": {"backlog_months": regime["backlog"]},
+    }
 
 
 def ample_imports(baseline) -> dict:
@@ -72,11 +76,13 @@ def nondecreasing(values: np.ndarray, axis: int) -> bool:
 
 # ------------------------------------------------------------------ quota ----
 
+
 @pytest.mark.slow
 @MODEL
 @given(seed=seeds, regime=regimes)
 def test_where_imports_are_demand_limited_a_higher_quota_never_lowers_the_share(
-        baseline, seed, regime):
+    baseline, seed, regime
+):
     """Per replication and year, national domestic share of chips and of compute."""
     overrides = regime_overrides(baseline, regime) | ample_imports(baseline)
     result = simulate(load(BASELINE, overrides), 60, seed, LEVELS)
@@ -101,8 +107,9 @@ def test_a_higher_quota_never_lowers_the_installed_domestic_share(baseline, seed
 
 def test_on_the_baseline_a_higher_quota_raises_the_2027_median_share(baseline):
     """Imports limited by supply and rules: the median share still rises with the level."""
-    medians = np.median(simulate(baseline, R, SEED, LEVELS)
-                        .replicates["domestic_share_units"][:, :, -1], axis=1)
+    medians = np.median(
+        simulate(baseline, R, SEED, LEVELS).replicates["domestic_share_units"][:, :, -1], axis=1
+    )
     assert np.all(np.diff(medians) > 0), medians
 
 
@@ -123,14 +130,17 @@ def test_on_the_baseline_a_higher_quota_never_lowers_the_2027_share():
 
 # ---------------------------------------------------------------- embargo ----
 
+
 @pytest.mark.slow
 @MODEL
 @given(seed=seeds, high=st.floats(0.1, 1.0), cut=st.floats(0.05, 0.9))
 def test_fewer_imports_never_lower_the_installed_domestic_share(baseline, seed, high, cut):
     """Per replication and year: a uniform cut in import volumes and stocks leaves the
     installed base at least as domestic."""
-    runs = [simulate(load(BASELINE, import_overrides(baseline, k)), 60, seed, ["announced"])
-            for k in (high, high * (1.0 - cut))]
+    runs = [
+        simulate(load(BASELINE, import_overrides(baseline, k)), 60, seed, ["announced"])
+        for k in (high, high * (1.0 - cut))
+    ]
     before, after = (r.replicates["domestic_share_installed"] for r in runs)
     assert np.all(after >= before - 1e-12)
 
@@ -138,8 +148,9 @@ def test_fewer_imports_never_lower_the_installed_domestic_share(baseline, seed, 
 def test_dropping_the_h200_raises_the_2027_domestic_share_median(baseline):
     """No H200 approval and no customs release: the 2027 national median share (units and
     compute) is above the baseline's."""
-    dropped = {"events": {"h200_allowed": {"enabled": False},
-                          "h200_customs_release": {"enabled": False}}}
+    dropped = {
+        "events": {"h200_allowed": {"enabled": False}, "h200_customs_release": {"enabled": False}}
+    }
     runs = [simulate(load(BASELINE, o), R, SEED, ["announced"]) for o in ({}, dropped)]
     for metric in ("domestic_share_units", "domestic_share_compute"):
         before, after = (median_by_year(r, metric)[-1] for r in runs)

@@ -21,24 +21,33 @@ from sim.scenario import load
 
 R = 30
 TINY = "tests/model/tiny.toml"
-ORDERS = ("orders_placed", "orders_filled", "orders_offshore", "orders_abandoned",
-          "orders_waiting")
+ORDERS = ("orders_placed", "orders_filled", "orders_offshore", "orders_abandoned", "orders_waiting")
 
 
 def priors_with(factor: float = 1.0, backlog: int = 6, allocation: str = "pro_rata"):
     """The priors (a budget, offshore shares and capacity) with the budget times ``factor``."""
     priors = load(PRIORS)
-    return load(PRIORS, {"demand": {"budget_usd": scaled(priors.demand.budget_usd, factor)},
-                         "market": {"backlog_months": backlog},
-                         "run": {"allocation": allocation}})
+    return load(
+        PRIORS,
+        {
+            "demand": {"budget_usd": scaled(priors.demand.budget_usd, factor)},
+            "market": {"backlog_months": backlog},
+            "run": {"allocation": allocation},
+        },
+    )
 
 
 @pytest.mark.slow
 @MODEL
-@given(seed=st.integers(0, 2**32 - 1), factor=st.sampled_from([0.3, 1.0, 3.0]),
-       backlog=st.integers(1, 12), allocation=st.sampled_from(["pro_rata", "quota_first"]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    factor=st.sampled_from([0.3, 1.0, 3.0]),
+    backlog=st.integers(1, 12),
+    allocation=st.sampled_from(["pro_rata", "quota_first"]),
+)
 def test_orders_are_filled_offshore_abandoned_or_waiting_in_every_replication(
-        seed, factor, backlog, allocation):
+    seed, factor, backlog, allocation
+):
     result = simulate(priors_with(factor, backlog, allocation), R, seed)
     c = result.conservation
     placed, filled, offshore, abandoned, waiting = (c[k] for k in ORDERS)
@@ -46,16 +55,21 @@ def test_orders_are_filled_offshore_abandoned_or_waiting_in_every_replication(
     assert scale > 0
     for part in (filled, offshore, abandoned, waiting):
         assert np.all(part >= -1e-9 * scale)
-    np.testing.assert_allclose(placed, filled + offshore + abandoned + waiting,
-                               rtol=1e-9, atol=1e-9 * scale)
+    np.testing.assert_allclose(
+        placed, filled + offshore + abandoned + waiting, rtol=1e-9, atol=1e-9 * scale
+    )
     rep = result.replicates
-    np.testing.assert_allclose(rep["unmet_demand_compute"],
-                               rep["offshore_compute"] + rep["abandoned_demand_compute"],
-                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        rep["unmet_demand_compute"],
+        rep["offshore_compute"] + rep["abandoned_demand_compute"],
+        rtol=1e-9,
+        atol=1e-6,
+    )
     np.testing.assert_allclose(offshore, rep["offshore_compute"].sum(-1), rtol=1e-9, atol=1e-6)
     # what waits at the end of the last year is the deferred stock reported for it
-    np.testing.assert_allclose(waiting, rep["deferred_demand_compute"][..., -1],
-                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        waiting, rep["deferred_demand_compute"][..., -1], rtol=1e-9, atol=1e-6
+    )
 
 
 def test_without_offshore_shares_every_unmet_order_is_abandoned():

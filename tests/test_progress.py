@@ -42,8 +42,9 @@ def test_a_wait_shorter_than_the_delay_shows_nothing(clock):
 
 def test_a_longer_wait_shows_a_first_line_after_the_delay_then_sparse_ones(clock):
     stream = io.StringIO()
-    bar = Progress(10, Display(label="simulating", unit="months", interval=5.0, delay=2.0,
-                               stream=stream))
+    bar = Progress(
+        10, Display(label="simulating", unit="months", interval=5.0, delay=2.0, stream=stream)
+    )
     bar.update(1)
     clock[0] += 2.5
     bar.update(1)  # the first line: the delay has passed
@@ -52,8 +53,10 @@ def test_a_longer_wait_shows_a_first_line_after_the_delay_then_sparse_ones(clock
     clock[0] += 0.5
     bar.update(7)  # the end
     lines = stream.getvalue().splitlines()
-    assert [line.split(" (")[0] for line in lines] == ["simulating: 2/10 months",
-                                                       "simulating: 10/10 months"]
+    assert [line.split(" (")[0] for line in lines] == [
+        "simulating: 2/10 months",
+        "simulating: 10/10 months",
+    ]
 
 
 @pytest.mark.parametrize("chosen,shown", [("lines", True), ("off", False)])
@@ -84,11 +87,20 @@ def test_a_run_reports_its_months_and_gives_the_same_numbers(workers):
     scenario = load(BASELINE)
     seen = []
     blocking = Blocking(size=20, workers=workers)
-    plain = simulate(scenario, 60, SEED, ["announced", "1.0"],
-                     options=SimulateOptions(blocking=blocking))
-    followed = simulate(scenario, 60, SEED, ["announced", "1.0"], options=SimulateOptions(
-        blocking=Blocking(size=20, workers=workers,
-                          progress=lambda done, total: seen.append((done, total)))))
+    plain = simulate(
+        scenario, 60, SEED, ["announced", "1.0"], options=SimulateOptions(blocking=blocking)
+    )
+    followed = simulate(
+        scenario,
+        60,
+        SEED,
+        ["announced", "1.0"],
+        options=SimulateOptions(
+            blocking=Blocking(
+                size=20, workers=workers, progress=lambda done, total: seen.append((done, total))
+            )
+        ),
+    )
     total = 3 * calendar_of(scenario).months  # three blocks of 20
     assert seen[-1] == (total, total) and {t for _, t in seen} == {total}
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
@@ -113,8 +125,9 @@ def without_time(text: str, *paths) -> str:
     """Stdout without its wall-time line and with the output paths made equal."""
     for path in paths:
         text = text.replace(str(path), "OUT")
-    return "\n".join(line for line in text.splitlines() if " in " not in line
-                     or not line.startswith("Wrote"))
+    return "\n".join(
+        line for line in text.splitlines() if " in " not in line or not line.startswith("Wrote")
+    )
 
 
 def test_run_progress_goes_to_stderr_and_changes_no_output(tmp_path, monkeypatch):
@@ -123,8 +136,7 @@ def test_run_progress_goes_to_stderr_and_changes_no_output(tmp_path, monkeypatch
     quiet = invoke(monkeypatch, "off", [*args, tmp_path / "b"])
     assert "simulating: " in forced.stderr and "simulating" not in forced.stdout
     assert "simulating" not in quiet.stderr
-    assert without_time(forced.stdout, tmp_path / "a") == without_time(quiet.stdout,
-                                                                       tmp_path / "b")
+    assert without_time(forced.stdout, tmp_path / "a") == without_time(quiet.stdout, tmp_path / "b")
     for name in ("summary.csv", "replications.npz"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
@@ -132,11 +144,26 @@ def test_run_progress_goes_to_stderr_and_changes_no_output(tmp_path, monkeypatch
 @pytest.mark.slow
 def test_diff_driver_reruns_show_progress_on_stderr_only(tmp_path, monkeypatch):
     variant = tmp_path / "variant.toml"
-    variant.write_text(f"extends = {str(BASELINE)!r}\ndemand.budget_usd = {{ value = 2.4e10 }}\n",
-                       "utf-8")
+    variant.write_text(
+        f"extends = {str(BASELINE)!r}\ndemand.budget_usd = {{ value = 2.4e10 }}\n", "utf-8"
+    )
     for name, scenario in (("a", BASELINE), ("b", variant)):
-        invoke(monkeypatch, "off", ["run", scenario, "--reps", 30, "--quota", "announced",
-                                    "--explain-reps", 0, "--out", tmp_path / name])
+        invoke(
+            monkeypatch,
+            "off",
+            [
+                "run",
+                scenario,
+                "--reps",
+                30,
+                "--quota",
+                "announced",
+                "--explain-reps",
+                0,
+                "--out",
+                tmp_path / name,
+            ],
+        )
     args = ["diff", tmp_path / "a", tmp_path / "b"]
     forced, quiet = invoke(monkeypatch, "lines", args), invoke(monkeypatch, "off", args)
     assert "diff (driver reruns): " in forced.stderr and "(100%)" in forced.stderr

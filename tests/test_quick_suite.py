@@ -23,6 +23,9 @@ def test_the_readme_documents_the_quick_suite_beside_the_full_command():
 
 
 def test_ci_runs_every_test():
-    lines = [line for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
-             if "pytest" in line and not line.lstrip().startswith("#")]
+    lines = [
+        line
+        for line in (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+        if "pytest" in line and not line.lstrip().startswith("#")
+    ]
     assert len(lines) == 1 and lines[0].endswith("&& python3 -m pytest -q")  # no -m, no -k

@@ -121,7 +121,8 @@ def test_the_readme_lists_the_report_sections_in_order(report_run):  # noqa: F81
     assert len(titles) >= 5
     assert listed_sections() == titles, (
         "README's list of report sections differs from the sections sim/report/build.py "
-        f"makes for a baseline run: {titles}")
+        f"makes for a baseline run: {titles}"
+    )
 
 
 def shipped_table() -> dict[str, str]:

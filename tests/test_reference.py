@@ -44,24 +44,28 @@ def assert_matches(fresh_text: str, stored_text: str, keys: int) -> None:
     stored, fresh = parse(stored_text), parse(fresh_text)
     assert fresh[0] == stored[0]
     assert [row[:keys] for row in fresh] == [row[:keys] for row in stored]
-    bad = [(row[:keys], column, got, want)
-           for row, ref in zip(fresh[1:], stored[1:], strict=True)
-           for column, got, want in zip(stored[0][keys:], row[keys:], ref[keys:], strict=True)
-           if not close(got, want)]
+    bad = [
+        (row[:keys], column, got, want)
+        for row, ref in zip(fresh[1:], stored[1:], strict=True)
+        for column, got, want in zip(stored[0][keys:], row[keys:], ref[keys:], strict=True)
+        if not close(got, want)
+    ]
     assert not bad, f"{len(bad)} cells differ from the reference, first: {bad[:5]}"
 
 
 def test_the_baseline_matches_its_reference_output():
     regenerate = load_regenerate()
-    assert_matches(regenerate.reference_csv(),
-                   regenerate.REFERENCE.read_text(encoding="utf-8"), keys=5)
+    assert_matches(
+        regenerate.reference_csv(), regenerate.REFERENCE.read_text(encoding="utf-8"), keys=5
+    )
 
 
 def test_the_baseline_effects_match_their_reference_output():
     # text columns (quota, constraint, metric, period, unit, relaxation) exactly
     regenerate = load_regenerate()
-    assert_matches(regenerate.effects_reference_csv(),
-                   regenerate.EFFECTS.read_text(encoding="utf-8"), keys=6)
+    assert_matches(
+        regenerate.effects_reference_csv(), regenerate.EFFECTS.read_text(encoding="utf-8"), keys=6
+    )
 
 
 def test_the_comparison_catches_a_change_in_the_sixth_digit():

@@ -18,9 +18,16 @@ from sim.report.style import PHONE_MAX_CSS
 
 pytestmark = pytest.mark.slow  # measured: see the README's Tests section
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 VIEWPORTS = {"phone": 390, "desktop": 1280}
 FIGURE_MIN_PX = 10.0  # every text inside a figure, as displayed (CSS px)
 BODY_MIN_PX = 12.0  # every text of the page itself: body 16 px, the smallest notes .76rem
@@ -53,21 +60,22 @@ def browser(tmp_path_factory):
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         launched = p.chromium.launch_persistent_context(
-            str(profile), executable_path=path, headless=True, args=CHROMIUM_ARGS)
+            str(profile), executable_path=path, headless=True, args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
 
 @pytest.mark.parametrize("name", list(VIEWPORTS))
-def test_report_opens_in_chromium_with_every_image_decoded(
-        browser, report_html, name, tmp_path):  # noqa: F811
+def test_report_opens_in_chromium_with_every_image_decoded(browser, report_html, name, tmp_path):  # noqa: F811
     page = browser.new_page()
     page.set_viewport_size({"width": VIEWPORTS[name], "height": 900})
     errors, outside = [], []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: None if r.url.startswith(("data:", "file:"))
-            else outside.append(r.url))
+    page.on(
+        "request", lambda r: None if r.url.startswith(("data:", "file:")) else outside.append(r.url)
+    )
     page.goto(report_html.as_uri(), wait_until="load")
     open_details(page)
     images = page.evaluate("""() => Array.from(document.images).map(i => ({
@@ -176,12 +184,14 @@ def test_the_phone_page_is_not_tens_of_thousands_of_pixels_long(browser, report_
 def test_an_evidence_link_opens_the_folded_sources_table(browser, report_html):  # noqa: F811
     """Long tables are folded; following a link into one unfolds it at the linked row."""
     page = opened(browser, report_html, VIEWPORTS["phone"], unfold=False)
-    page.evaluate("() => { document.querySelector('table#assumptions')"
-                  ".closest('details').open = true; }")
+    page.evaluate(
+        "() => { document.querySelector('table#assumptions').closest('details').open = true; }"
+    )
     link = page.locator('table#assumptions a[href^="#ev-"]').first
     target = link.get_attribute("href")
-    assert page.evaluate(f"() => document.querySelector('{target}').closest('details').open") \
-        is False
+    assert (
+        page.evaluate(f"() => document.querySelector('{target}').closest('details').open") is False
+    )
     link.click()
     page.wait_for_timeout(200)
     shown = page.evaluate(f"""() => {{ const row = document.querySelector('{target}');

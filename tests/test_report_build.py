@@ -9,8 +9,7 @@ from sim.report.data import RunData
 
 
 def test_the_facts_name_the_git_commit_and_leave_out_what_the_manifest_lacks():
-    manifest = {"seed": 5, "git_commit": "0123abc", "git_dirty": True,
-                "scenario_hash": "f" * 64}
+    manifest = {"seed": 5, "git_commit": "0123abc", "git_dirty": True, "scenario_hash": "f" * 64}
     found = dict(facts(RunData(Path("runs/a"), manifest)))
     assert found["Git commit"] == "0123abc (with uncommitted changes)"
     assert found["Seed"] == "5" and found["Scenario hash"] == "f" * 64

@@ -73,8 +73,9 @@ def test_fan_chart_has_bands_medians_targets_per_level(data, compact):
     assert len(diamonds) == len(share_targets)
     labels = {ax.get_ylabel() for ax in axes if ax.get_ylabel()}
     assert "Announced quotas" in labels and "100% quota" in labels
-    legend = [t.get_text() for ax in fig.axes if ax.get_legend()
-              for t in ax.get_legend().get_texts()]
+    legend = [
+        t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()
+    ]
     (source_range,) = [t for t in legend if t.startswith("Source range")]
     assert ("\n" in source_range) == compact  # long labels on two lines in the narrow figure
 
@@ -114,8 +115,11 @@ def test_compliance_heatmap_one_image_per_level_with_percent_cells(data):
     with house_style():
         fig = compliance_heatmap(data.summary, levels, SOURCE)
     check_frame(fig, "quota")
-    panels = [ax for ax in data_axes(fig) if any(isinstance(i, AxesImage) for i in ax.images)
-              and ax.get_title()]
+    panels = [
+        ax
+        for ax in data_axes(fig)
+        if any(isinstance(i, AxesImage) for i in ax.images) and ax.get_title()
+    ]
     assert len(panels) == len(levels)
     segments, years, prob, target = compliance_matrix(data.summary, levels[0])
     texts = [t.get_text() for t in panels[0].texts]
@@ -130,8 +134,7 @@ def test_supply_demand_stacks_every_vendor_and_product(data):
     check_frame(fig, "supply")
     top, bottom = data_axes(fig)
     stacks = [c for c in top.containers if isinstance(c, BarContainer)]
-    expected = data.summary.metrics_like("vendor_units") + data.summary.metrics_like(
-        "import_units")
+    expected = data.summary.metrics_like("vendor_units") + data.summary.metrics_like("import_units")
     assert len(stacks) == len(expected) and len(stacks[0].patches) == 20  # 20 quarters
     assert "H100" in bottom.get_ylabel() and "Chips" in top.get_ylabel()
     # demand, unmet, of it offshore, orders waiting; the unmet band
@@ -170,9 +173,12 @@ def test_policy_lanes_are_named_once_beside_their_rows_or_inside_a_narrow_plot(d
     assert len(named) == len(set(named)) == len(lanes.get_yticks()) > 0
     assert not (beside if compact else inside)
 
+
 def test_sensitivity_bars_rank_sobol_and_morris_with_intervals():
-    sobol = [{"parameter": "a.b", "S1": 0.1, "S1_conf": 0.02, "ST": 0.2, "ST_conf": 0.03},
-             {"parameter": "c.d", "S1": 0.5, "S1_conf": 0.05, "ST": 0.7, "ST_conf": 0.04}]
+    sobol = [
+        {"parameter": "a.b", "S1": 0.1, "S1_conf": 0.02, "ST": 0.2, "ST_conf": 0.03},
+        {"parameter": "c.d", "S1": 0.5, "S1_conf": 0.05, "ST": 0.7, "ST_conf": 0.04},
+    ]
     with house_style():
         fig = sensitivity_bars(sobol, "share 2027", SOURCE)
     check_frame(fig, "sobol")
@@ -186,8 +192,10 @@ def test_sensitivity_bars_rank_sobol_and_morris_with_intervals():
 
 def test_sweep_tornado_puts_the_planted_driver_first():
     rng = np.random.default_rng(1)
-    points = [{"point": float(i), "strong": float(s), "weak": float(w)}
-              for i, (s, w) in enumerate(rng.random((60, 2)))]
+    points = [
+        {"point": float(i), "strong": float(s), "weak": float(w)}
+        for i, (s, w) in enumerate(rng.random((60, 2)))
+    ]
     outcome = {p["point"]: 0.5 + 0.3 * p["strong"] + 0.02 * p["weak"] for p in points}
     rows = tornado_rows(points, ["weak", "strong"], outcome)
     assert rows[0][0] == "strong" and rows[0][2] > rows[0][1]
@@ -197,8 +205,10 @@ def test_sweep_tornado_puts_the_planted_driver_first():
 
 
 def test_prim_tradeoff_plots_every_box():
-    rows = [{"coverage": 1.0 - i / 10, "density": 0.3 + i / 20, "res_dim": float(i // 3)}
-            for i in range(8)]
+    rows = [
+        {"coverage": 1.0 - i / 10, "density": 0.3 + i / 20, "res_dim": float(i // 3)}
+        for i in range(8)
+    ]
     with house_style():
         fig = prim_tradeoff(rows, SOURCE)
     check_frame(fig, "prim")
@@ -210,7 +220,13 @@ def test_probabilities_never_round_a_possibility_away():
     from sim.report.style import chance, pct
 
     assert [chance(p) for p in (0.0, 0.003, 0.005, 0.42, 0.9971, 1.0)] == [
-        "0%", "<1%", "<1%", "42%", ">99%", "100%"]
+        "0%",
+        "<1%",
+        "<1%",
+        "42%",
+        ">99%",
+        "100%",
+    ]
     assert chance(float("nan")) == "n/a" and pct(0.4234, 1) == "42.3%"
 
 
@@ -234,6 +250,7 @@ def test_event_numbers_share_a_label_only_where_their_labels_would_touch():
 
 def test_a_limit_label_starts_with_a_capital_and_keeps_the_rest():
     from sim.report.figures.limits import capital
+
     assert capital("memory (HBM)") == "Memory (HBM)"
     assert capital("") == ""
 

@@ -74,8 +74,9 @@ def test_limits_chart_draws_each_limits_elasticity_with_its_interval(data, compa
         assert [p.get_width() for p in tops] == pytest.approx(expected)  # LIMITS order
     whiskers = [c for c in ax.collections if c.get_segments()]
     ends = sorted((seg[0][0], seg[1][0]) for w in whiskers for seg in w.get_segments())
-    expected_ends = sorted((b.low, b.high) for y in years
-                           for b in ranking(data.effects, "announced", y))
+    expected_ends = sorted(
+        (b.low, b.high) for y in years for b in ranking(data.effects, "announced", y)
+    )
     flat = [x for pair in ends for x in pair]  # approx compares flat sequences only
     assert flat == pytest.approx([x for pair in expected_ends for x in pair])
     verticals = {round(line.get_xdata()[0], 9) for line in ax.lines}
@@ -86,9 +87,25 @@ def test_limits_chart_draws_each_limits_elasticity_with_its_interval(data, compa
 
 def test_limits_chart_shows_a_negative_effect_left_of_zero():
     means = dict(zip(LIMITS, (5.0, -3.0, 0.0, 0.5, 2.0, 0.0, 1.5), strict=True))
-    effects = Effects([EffectRow("announced", name, TARGET, "2027", "H100e", "+10%", 0.1, 100.0,
-                                 mean, mean - 1.0, mean + 1.0, mean / 100 / 0.1)
-                       for name, mean in means.items()])
+    effects = Effects(
+        [
+            EffectRow(
+                "announced",
+                name,
+                TARGET,
+                "2027",
+                "H100e",
+                "+10%",
+                0.1,
+                100.0,
+                mean,
+                mean - 1.0,
+                mean + 1.0,
+                mean / 100 / 0.1,
+            )
+            for name, mean in means.items()
+        ]
+    )
     with house_style():
         fig = limits_chart(effects, "announced", ["2027"], SOURCE)
     assert fig.get_suptitle().startswith("What limits deliveries")  # a capital, like a sentence
@@ -98,15 +115,18 @@ def test_limits_chart_shows_a_negative_effect_left_of_zero():
     assert ax.get_xlim()[0] < -0.4  # the whole interval of the negative effect shows
     assert "\u22120.30" in [t.get_text() for t in ax.texts]  # a true minus sign
     text = limits_reading(effects, "announced", ["2027"], ["announced"])
-    assert text.startswith("In 2027, under announced quotas, three limits bind deliveries, by "
-                           "elasticity: memory (HBM, HiBL) at 0.50 (90% of replications: 0.40 "
-                           "to 0.60), US rules at 0.20 (0.10 to 0.30) and demand at 0.15")
-    assert ("Relaxing advanced wafers lowers deliveries (elasticity \u22120.30, 90% of "
-            "replications \u22120.40 to \u22120.20).") in text
+    assert text.startswith(
+        "In 2027, under announced quotas, three limits bind deliveries, by "
+        "elasticity: memory (HBM, HiBL) at 0.50 (90% of replications: 0.40 "
+        "to 0.60), US rules at 0.20 (0.10 to 0.30) and demand at 0.15"
+    )
+    assert (
+        "Relaxing advanced wafers lowers deliveries (elasticity \u22120.30, 90% of "
+        "replications \u22120.40 to \u22120.20)."
+    ) in text
     assert "Chinese import rules lowers" not in text  # no effect is not a lower one
     none = Effects([r for r in effects.rows if r.mean <= 0.5])
-    assert "no limit binds deliveries" in limits_reading(none, "announced", ["2027"],
-                                                          ["announced"])
+    assert "no limit binds deliveries" in limits_reading(none, "announced", ["2027"], ["announced"])
 
 
 def test_limits_reading_names_the_binding_limits_from_the_effects(data):
@@ -120,8 +140,10 @@ def test_limits_reading_names_the_binding_limits_from_the_effects(data):
 
 
 @pytest.mark.slow
-def test_a_run_without_effects_gets_a_text_in_place_of_the_limits_figure(report_run,  # noqa: F811
-                                                                         tmp_path):
+def test_a_run_without_effects_gets_a_text_in_place_of_the_limits_figure(
+    report_run,  # noqa: F811
+    tmp_path,
+):
     bare = tmp_path / "bare"
     shutil.copytree(report_run, bare, ignore=shutil.ignore_patterns("effects.csv", "report.*"))
     manifest = json.loads((bare / "manifest.json").read_text())  # as a run made without them
@@ -161,8 +183,7 @@ def test_level_differences_draws_the_reference_fan_and_paired_intervals(data, co
     assert len(effects) == len(EFFECTS)  # one panel per level effect
     bars = [c for c in effects[0].containers if isinstance(c, BarContainer)][0]
     name = f"{M.level_effect}.{next(iter(EFFECTS))}"
-    expected = [data.summary.value(name, lv, str(years[-1]), stat="mean")
-                for lv in ("0.5", "1.0")]
+    expected = [data.summary.value(name, lv, str(years[-1]), stat="mean") for lv in ("0.5", "1.0")]
     assert sorted(p.get_width() for p in bars.patches) == pytest.approx(sorted(expected))
     assert drawn_outside(fig) == []
 
@@ -202,8 +223,9 @@ def test_compliance_labels_fit_their_cells(data, compact):
         fig = compliance_heatmap(data.summary, levels, SOURCE, compact=compact)
     renderer = FigureCanvasAgg(fig).get_renderer()
     fig.draw(renderer)
-    panels = [ax for ax in fig.axes if any(isinstance(i, AxesImage) for i in ax.images)
-              and ax.get_title()]
+    panels = [
+        ax for ax in fig.axes if any(isinstance(i, AxesImage) for i in ax.images) and ax.get_title()
+    ]
     columns = len(quota_years(data.summary, levels))
     assert columns and all(len(ax.get_xticklabels()) == columns for ax in panels)
     for ax in panels:
@@ -215,13 +237,13 @@ def test_compliance_labels_fit_their_cells(data, compact):
 
 
 def test_short_labels_stay_distinct():
-    paths = ["imports.h200.units_per_month.2026", "imports.l20.units_per_month.2026",
-             "demand.base"]
+    paths = ["imports.h200.units_per_month.2026", "imports.l20.units_per_month.2026", "demand.base"]
     wide = short_labels(paths, compact=False)
     assert len(set(wide)) == 3
     narrow = short_labels(paths, compact=True)
-    assert len(set(narrow)) == 3 and all(len(line) <= 26 for lab in narrow
-                                         for line in lab.split("\n"))
+    assert len(set(narrow)) == 3 and all(
+        len(line) <= 26 for lab in narrow for line in lab.split("\n")
+    )
 
 
 def test_round_percent_ticks_are_round_numbers():
@@ -236,22 +258,28 @@ def test_round_percent_ticks_are_round_numbers():
     steps = {round((b - a) * 100, 6) for a, b in zip(ticks, ticks[1:], strict=False)}
     assert len(steps) == 1 and steps.pop() in (1, 2, 2.5, 5, 10)
     labels = [ax.xaxis.get_major_formatter()(t, 0) for t in ticks]
-    assert all(abs(float(lab.rstrip("%")) - t * 100) < 1e-6 for lab, t in zip(labels, ticks,
-                                                                             strict=True))
+    assert all(
+        abs(float(lab.rstrip("%")) - t * 100) < 1e-6 for lab, t in zip(labels, ticks, strict=True)
+    )
 
 
 @pytest.mark.parametrize("compact", [False, True])
 def test_tornado_legend_sits_outside_the_bars(compact):
     rng = np.random.default_rng(1)
-    points = [{"point": float(i), "a.long.parameter.name.one": float(s),
-               "a.long.parameter.name.two": float(w)}
-              for i, (s, w) in enumerate(rng.random((60, 2)))]
+    points = [
+        {
+            "point": float(i),
+            "a.long.parameter.name.one": float(s),
+            "a.long.parameter.name.two": float(w),
+        }
+        for i, (s, w) in enumerate(rng.random((60, 2)))
+    ]
     outcome = {p["point"]: 0.65 + 0.08 * p["a.long.parameter.name.one"] for p in points}
-    rows = tornado_rows(points, ["a.long.parameter.name.one", "a.long.parameter.name.two"],
-                        outcome)
+    rows = tornado_rows(points, ["a.long.parameter.name.one", "a.long.parameter.name.two"], outcome)
     with house_style():
-        fig = sweep_tornado(rows, 0.69, "national share 2027, announced quotas", SOURCE,
-                            compact=compact)
+        fig = sweep_tornado(
+            rows, 0.69, "national share 2027, announced quotas", SOURCE, compact=compact
+        )
     bars_ax = next(ax for ax in fig.axes if ax.axison)
     assert bars_ax.get_legend() is None  # the legend has its own row above the bars
     assert any(ax.get_legend() for ax in fig.axes if not ax.axison)
@@ -260,11 +288,20 @@ def test_tornado_legend_sits_outside_the_bars(compact):
 
 @pytest.mark.parametrize("compact", [False, True])
 def test_sobol_chart_labels_are_distinct_and_uncut(compact):
-    rows = [{"parameter": f"imports.{p}.units_per_month.2026", "S1": 0.1 * i, "S1_conf": 0.05,
-             "ST": 0.2 * i, "ST_conf": 0.04} for i, p in enumerate(["h200", "l20", "h20"], 1)]
+    rows = [
+        {
+            "parameter": f"imports.{p}.units_per_month.2026",
+            "S1": 0.1 * i,
+            "S1_conf": 0.05,
+            "ST": 0.2 * i,
+            "ST_conf": 0.04,
+        }
+        for i, p in enumerate(["h200", "l20", "h20"], 1)
+    ]
     with house_style():
-        fig = sensitivity_bars(rows, "national domestic_share_units in 2027", SOURCE,
-                               compact=compact)
+        fig = sensitivity_bars(
+            rows, "national domestic_share_units in 2027", SOURCE, compact=compact
+        )
     ax = next(ax for ax in fig.axes if ax.axison)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert len(set(labels)) == 3
@@ -292,12 +329,21 @@ def test_compliance_sentence_is_true_when_every_segment_has_the_same_chance(chan
         for segment in ("beijing", "shanghai", "guiyang"):
             for year in ("2026", "2027"):
                 for metric, value in (("quota_compliance", chance), ("quota_target", 0.7)):
-                    rows.append({"quota": level, "metric": metric, "region": segment,
-                                 "period": year, **dict.fromkeys(STATS, value)})
+                    rows.append(
+                        {
+                            "quota": level,
+                            "metric": metric,
+                            "region": segment,
+                            "period": year,
+                            **dict.fromkeys(STATS, value),
+                        }
+                    )
     text = compliance_reading(Summary(rows), ["announced", "1.0"])
     assert "most likely" not in text and "least likely" not in text
-    assert (f"in 2027 every one of the 3 segments with a quota in force has the same chance "
-            f"of meeting it: {chance:.0%}.") in text
+    assert (
+        f"in 2027 every one of the 3 segments with a quota in force has the same chance "
+        f"of meeting it: {chance:.0%}."
+    ) in text
     assert f"is {chance:.0%} (announced quotas), {chance:.0%} (100% quota)." in text
 
 
@@ -318,14 +364,19 @@ def test_the_reach_sentence_names_the_segments_and_their_share_of_demand(data):
     reach = scenario.lever_reach()
     assert "private" not in reach and len(reach) == 5
     text = reach_sentence(scenario, data.summary, "announced", "2027")
-    demand = {s: data.summary.value(M.demand_compute, "announced", "2027", s, "mean")
-              for s in scenario.segments}
+    demand = {
+        s: data.summary.value(M.demand_compute, "announced", "2027", s, "mean")
+        for s in scenario.segments
+    }
     share = sum(demand[s] for s in reach) / sum(demand.values())
-    assert text == ("The level binds Beijing, Shanghai, Guiyang (Guizhou), other major cities "
-                    f"and state-funded DCs: {share:.0%} of 2027 demand (H100e, mean over "
-                    "replications); it does not reach private hyperscalers.")
-    everyone = dataclasses.replace(scenario, run=dataclasses.replace(
-        scenario.run, lever_segments=tuple(scenario.segments)))
+    assert text == (
+        "The level binds Beijing, Shanghai, Guiyang (Guizhou), other major cities "
+        f"and state-funded DCs: {share:.0%} of 2027 demand (H100e, mean over "
+        "replications); it does not reach private hyperscalers."
+    )
+    everyone = dataclasses.replace(
+        scenario, run=dataclasses.replace(scenario.run, lever_segments=tuple(scenario.segments))
+    )
     assert "binds every segment" in reach_sentence(everyone, data.summary, "announced", "2027")
     assert ": 100% of 2027 demand" in reach_sentence(everyone, data.summary, "announced", "2027")
     intro = next(s for s in build_report(data).sections if s.key == "levels").intro

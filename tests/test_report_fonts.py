@@ -27,10 +27,18 @@ from sim.report.render import figure_png
 from sim.report.writer import write_report
 
 # Vendor and segment ids of the baseline, renamed into Han, kana and Hangul.
-RENAMES = {"huawei": "华为", "cambricon": "寒武纪", "others": "その他",
-           "state_funded": "国有", "private": "민간"}
-NO_CJK_FONT = ("no CJK font installed: none of " + ", ".join(style.FALLBACK_FONTS)
-               + " (Debian: apt-get install fonts-wqy-microhei, as .ci/run does)")
+RENAMES = {
+    "huawei": "华为",
+    "cambricon": "寒武纪",
+    "others": "その他",
+    "state_funded": "国有",
+    "private": "민간",
+}
+NO_CJK_FONT = (
+    "no CJK font installed: none of "
+    + ", ".join(style.FALLBACK_FONTS)
+    + " (Debian: apt-get install fonts-wqy-microhei, as .ci/run does)"
+)
 GLYPH = "missing from font"
 
 
@@ -59,8 +67,16 @@ def cjk_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cjk")
     scenario = write_cjk_scenario(folder)
     out = folder / "run"
-    execute(scenario, RunOptions(replications=60, seed=SEED, levels=["announced", "0.5"],
-                                 out_dir=out, explain=ExplainOptions(replications=20)))
+    execute(
+        scenario,
+        RunOptions(
+            replications=60,
+            seed=SEED,
+            levels=["announced", "0.5"],
+            out_dir=out,
+            explain=ExplainOptions(replications=20),
+        ),
+    )
     return out
 
 
@@ -109,8 +125,9 @@ def test_cjk_report_draws_without_missing_glyph_warnings(cjk_run, tmp_path):
     assert not [w for w in caught if issubclass(w.category, style.MissingGlyphWarning)]
     assert "华为" in html.read_text(encoding="utf-8")
     embedded = pdf.read_bytes().lower()  # the PDF embeds the fallback font it drew with
-    assert any(name.replace(" ", "").lower().encode() in embedded
-               for name in style.font_families()[1:])
+    assert any(
+        name.replace(" ", "").lower().encode() in embedded for name in style.font_families()[1:]
+    )
 
 
 def render_label(text: str, families: list[str]) -> np.ndarray:
@@ -122,8 +139,9 @@ def render_label(text: str, families: list[str]) -> np.ndarray:
     return np.asarray(Image.open(buffer).convert("L"), dtype=int)
 
 
-@pytest.mark.parametrize("first, second", [("华", "为"), ("そ", "の"), ("민", "간")],
-                         ids=["han", "kana", "hangul"])
+@pytest.mark.parametrize(
+    "first, second", [("华", "为"), ("そ", "の"), ("민", "간")], ids=["han", "kana", "hangul"]
+)
 def test_fallback_draws_the_characters_not_tofu_boxes(first, second):
     """DejaVu alone draws every CJK character as the same box; the fallback draws glyphs."""
     with style.house_style(), warnings.catch_warnings():
@@ -148,18 +166,25 @@ def label_pixels(doc, key: str, label: str) -> np.ndarray:
         fig = block(doc, key).make(compact=False)
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
-        text = fig.findobj(lambda a: isinstance(a, Text) and a.get_visible()
-                           and a.get_text() == label)[0]
+        text = fig.findobj(
+            lambda a: isinstance(a, Text) and a.get_visible() and a.get_text() == label
+        )[0]
         box = text.get_window_extent(canvas.get_renderer())
     image = np.asarray(canvas.buffer_rgba())[..., :3].mean(axis=2)
     top = image.shape[0]
-    return image[int(top - box.y1):int(np.ceil(top - box.y0)), int(box.x0):int(np.ceil(box.x1))]
+    return image[int(top - box.y1) : int(np.ceil(top - box.y0)), int(box.x0) : int(np.ceil(box.x1))]
 
 
-@pytest.mark.parametrize("key, label", [("compliance", "国有"),
-                                        ("timeline", "H200: approved 500k (민간)"),
-                                        ("supply", "华为"), ("supply", "その他")],
-                         ids=["segment-han", "segment-hangul", "vendor-han", "vendor-kana"])
+@pytest.mark.parametrize(
+    "key, label",
+    [
+        ("compliance", "国有"),
+        ("timeline", "H200: approved 500k (민간)"),
+        ("supply", "华为"),
+        ("supply", "その他"),
+    ],
+    ids=["segment-han", "segment-hangul", "vendor-han", "vendor-kana"],
+)
 def test_report_labels_are_drawn_not_boxed(cjk_doc, monkeypatch, key, label):
     """Where a report figure draws a CJK id, its pixels differ from DejaVu's boxes."""
     if not has_cjk_font():
@@ -202,7 +227,14 @@ def test_other_warnings_pass_through_unchanged():
 
 def test_scripts_are_named_from_unicode():
     assert [style.script(c) for c in "华そカ민ㄅAक"] == [
-        "Han", "Kana", "Kana", "Hangul", "Bopomofo", "Latin", "Devanagari"]
+        "Han",
+        "Kana",
+        "Kana",
+        "Hangul",
+        "Bopomofo",
+        "Latin",
+        "Devanagari",
+    ]
     # characters of no script (arrows, math signs) share one group, not one per name
     assert [style.script(c) for c in "→≤€"] == ["symbols"] * 3
 
@@ -213,6 +245,7 @@ def test_the_ci_installs_the_font():
 
 
 # Issue 20: the smallest text a figure draws, found by walking its text artists.
+
 
 def hand_made_figure():
     """A figure whose every kind of text has a known size; the smallest, 6.5 pt, is a bar label."""

@@ -78,18 +78,23 @@ def test_every_image_carries_a_decodable_png(page):
 def test_headline_states_the_2027_share_and_its_band(page, report_run):  # noqa: F811
     _, parser = page
     data = load(report_run)
-    p50, p05, p95 = (data.summary.value("domestic_share_units", "announced", "2027", stat=s)
-                     for s in ("p50", "p05", "p95"))
+    p50, p05, p95 = (
+        data.summary.value("domestic_share_units", "announced", "2027", stat=s)
+        for s in ("p50", "p05", "p95")
+    )
     text = " ".join(parser.text)
-    assert (f"Under announced quotas the median domestic share of chips is {p50:.0%} in 2027 "
-            f"(90% band {p05:.0%}–{p95:.0%})") in text
+    assert (
+        f"Under announced quotas the median domestic share of chips is {p50:.0%} in 2027 "
+        f"(90% band {p05:.0%}–{p95:.0%})"
+    ) in text
 
 
 def test_assumptions_list_every_parameter_and_link_to_sources(page, report_run):  # noqa: F811
     _, parser = page
     ids = {a["id"] for _, a in parser.tags if "id" in a}
-    links = [a["href"][1:] for t, a in parser.tags if t == "a" and a.get("href", "").startswith(
-        "#ev-")]
+    links = [
+        a["href"][1:] for t, a in parser.tags if t == "a" and a.get("href", "").startswith("#ev-")
+    ]
     assert links and set(links) <= ids  # every evidence link lands on a sources row
     scenario = load(report_run).scenario()
     params = [a for t, a in parser.tags if t == "td" and a.get("class") == "param"]
@@ -110,8 +115,12 @@ def test_figure_readings_and_manifest_are_present(page, report_run):  # noqa: F8
 @pytest.mark.slow
 def test_report_cli_writes_html_and_pdf(tmp_path):
     run = tmp_path / "run"
-    assert CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "40", "--quota", "1.0",
-                                     "--out", str(run)]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(main, ["run", str(BASELINE), "--reps", "40", "--quota", "1.0", "--out", str(run)])
+        .exit_code
+        == 0
+    )
     out = tmp_path / "r.html"
     result = CliRunner().invoke(main, ["report", str(run), "--format", "both", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -135,9 +144,22 @@ def test_report_cli_refuses_what_is_not_a_run_directory(tmp_path, kind):
 @pytest.mark.slow
 def test_run_with_report_flag_writes_report_html(tmp_path):
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "40", "--quota",
-                                       "announced", "--quota", "0.9", "--out", str(out),
-                                       "--report"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(BASELINE),
+            "--reps",
+            "40",
+            "--quota",
+            "announced",
+            "--quota",
+            "0.9",
+            "--out",
+            str(out),
+            "--report",
+        ],
+    )
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text("utf-8")
     assert "Under announced quotas the median domestic share of chips is" in html
@@ -166,6 +188,7 @@ def test_every_element_id_is_unique(page):
 def test_a_table_shows_its_note_escaped_above_the_grid_and_none_without_one():
     from sim.report.document import Table
     from sim.report.html import table_html
+
     noted = table_html(Table("t", "T", ["a"], [["1"]], note="share < 1"))
     assert '<p class="table-note">share &lt; 1</p>' in noted
     assert noted.index("table-note") < noted.index("<table")

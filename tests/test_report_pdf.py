@@ -86,8 +86,9 @@ def inked_rows(pdf_path, tmp_path) -> list[float]:
     import numpy as np
     from PIL import Image
 
-    subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(pdf_path), str(tmp_path / "p")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-gray", "-png", str(pdf_path), str(tmp_path / "p")], check=True
+    )
     shares = []
     for image in sorted(tmp_path.glob("p-*.png")):
         pixels = np.asarray(Image.open(image))
@@ -109,16 +110,25 @@ def test_no_page_is_blank_or_nearly_blank(report_pdf, tmp_path, pdftoppm):  # no
 
 def text_only_document() -> Document:
     """A report whose middle section is only text (the 2027 distribution, when not drawn)."""
+
     def chart(compact: bool):
         fig = new_figure(10, 4)
         fig.add_subplot().plot([0, 1], [0, 1])
         return fig
 
     figure = FigureBlock("chart", "A chart", chart, "It rises.")
-    return Document("T", "", "Headline.", "Note.", [("Seed", "1")], sections=[
-        Section("first", "First", [figure]),
-        Section("distribution", "The 2027 share", [], intro="Every level has one curve."),
-        Section("last", "Last", [FigureBlock("again", "Another chart", chart, "It rises.")])])
+    return Document(
+        "T",
+        "",
+        "Headline.",
+        "Note.",
+        [("Seed", "1")],
+        sections=[
+            Section("first", "First", [figure]),
+            Section("distribution", "The 2027 share", [], intro="Every level has one curve."),
+            Section("last", "Last", [FigureBlock("again", "Another chart", chart, "It rises.")]),
+        ],
+    )
 
 
 def test_a_section_of_text_only_gets_no_page_of_its_own(tmp_path, pdftoppm):
@@ -153,17 +163,21 @@ def test_every_table_cell_fits_its_column(report_run):  # noqa: F811
             widths = widths_of(part)
             assert sum(widths) <= TEXT_WIDTH + 1e-6
             for row in part.rows:
-                for lines, width in zip(wrapped_row(row, widths, part.columns), widths,
-                                        strict=True):
-                    too_wide = [x for x in lines if len(x) / CHARS_PER_INCH > width
-                                and " " in x]  # a single word longer than a column stays
+                for lines, width in zip(
+                    wrapped_row(row, widths, part.columns), widths, strict=True
+                ):
+                    too_wide = [
+                        x for x in lines if len(x) / CHARS_PER_INCH > width and " " in x
+                    ]  # a single word longer than a column stays
                     assert too_wide == [], (table.key, too_wide)
 
 
 def test_a_table_too_wide_for_the_page_is_split_by_columns_not_shrunk(tmp_path):
     columns = ["Level"] + [f"Column {k} with a long heading" for k in range(14)]
-    rows = [[f"level {r}"] + [f"segment_{k}_identifier {r * k:,}\u2013{r * k + 9:,}"
-                              for k in range(14)] for r in range(6)]
+    rows = [
+        [f"level {r}"] + [f"segment_{k}_identifier {r * k:,}\u2013{r * k + 9:,}" for k in range(14)]
+        for r in range(6)
+    ]
     table = Table("wide", "A wide table", columns, rows, note="Ranges in units.")
     parts = column_parts(table)
     assert len(parts) >= 2
@@ -171,12 +185,16 @@ def test_a_table_too_wide_for_the_page_is_split_by_columns_not_shrunk(tmp_path):
     assert [c for p in parts for c in p.columns[1:]] == columns[1:]  # every column once
     assert all(sum(least for least, _ in column_needs(p)) <= TEXT_WIDTH for p in parts)
     assert table_page_count(table) == len(parts)
-    doc = Document("T", "", "Headline.", "Note.", [("Seed", "1")],
-                   sections=[Section("s", "Wide", [table])])
+    doc = Document(
+        "T", "", "Headline.", "Note.", [("Seed", "1")], sections=[Section("s", "Wide", [table])]
+    )
     path = tmp_path / "wide.pdf"
     path.write_bytes(render_pdf(doc))
-    sizes = {float(x) for page in pypdf.PdfReader(path).pages
-             for x in FONT.findall(page.get_contents().get_data())}
+    sizes = {
+        float(x)
+        for page in pypdf.PdfReader(path).pages
+        for x in FONT.findall(page.get_contents().get_data())
+    }
     assert min(sizes) >= TABLE_MIN_PT and TABLE_FONT in sizes
 
 

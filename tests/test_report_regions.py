@@ -53,8 +53,15 @@ def made_summary(seed: int = 1) -> Summary:
     rows = []
 
     def add(level, metric, region, period, values):
-        rows.append(dict(quota=level, metric=metric, region=region, period=period,
-                         **dict(zip(STATS, values, strict=True))))
+        rows.append(
+            dict(
+                quota=level,
+                metric=metric,
+                region=region,
+                period=period,
+                **dict(zip(STATS, values, strict=True)),
+            )
+        )
 
     for level in LEVELS:
         for year in YEARS:
@@ -65,18 +72,22 @@ def made_summary(seed: int = 1) -> Summary:
                 add(level, M.quota_target, region, year, [target] * 6)
                 add(level, M.quota_compliance, region, year, [rng.uniform(0, 1)] + [0] * 5)
             offshore, abandoned = rng.uniform(1e3, 1e6, 2)
-            for metric, value in ((M.demand_compute, 4e6), (M.offshore_compute, offshore),
-                                  (M.abandoned_demand_compute, abandoned),
-                                  (M.unmet_demand_compute, offshore + abandoned),
-                                  (M.deferred_demand_compute, rng.uniform(1e3, 1e6))):
+            for metric, value in (
+                (M.demand_compute, 4e6),
+                (M.offshore_compute, offshore),
+                (M.abandoned_demand_compute, abandoned),
+                (M.unmet_demand_compute, offshore + abandoned),
+                (M.deferred_demand_compute, rng.uniform(1e3, 1e6)),
+            ):
                 add(level, metric, "national", year, [value] * 6)
     return Summary(rows)
 
 
 def band(summary: Summary, level: str, year: str, region: str = "national") -> str:
     """The cell the tables should hold: median, then the 90% band (in brackets for regions)."""
-    p50, p05, p95 = (summary.value(M.domestic_share_units, level, year, region, s)
-                     for s in ("p50", "p05", "p95"))
+    p50, p05, p95 = (
+        summary.value(M.domestic_share_units, level, year, region, s) for s in ("p50", "p05", "p95")
+    )
     if region != "national":
         return f"{pct(p50)} ({p05 * 100:.0f}–{pct(p95)})"
     return f"{pct(p50)}\n{pct(p05)}–{pct(p95)}"
@@ -89,8 +100,9 @@ def test_the_region_table_has_a_row_per_segment_and_level_with_the_summary_value
     order = [s for s in SEGMENT_NAMES if s in SEGMENTS] + ["xian"]
     assert segments(summary) == order
     assert len(table.rows) == len(order) * len(LEVELS)
-    for row, (segment, level) in zip(table.rows, [(s, lv) for s in order for lv in LEVELS],
-                                     strict=True):
+    for row, (segment, level) in zip(
+        table.rows, [(s, lv) for s in order for lv in LEVELS], strict=True
+    ):
         name = SEGMENT_NAMES.get(segment, "Xian")
         assert row[0].split("\n")[0] == name  # whole display names, never cut
         assert row[1:] == [band(summary, level, y, segment) for y in YEARS]
@@ -111,16 +123,26 @@ def test_the_quota_table_shows_each_quota_and_its_chance_of_being_met():
             assert cell == expected
     assert quotas_table(Summary([]), LEVELS, YEARS) is None
     assert table.columns[1:] == YEARS  # a quota is in force somewhere in each year
-    rows = [r for r in summary_rows(summary) if not (r["metric"] == M.quota_target
-                                                      and r["period"] == YEARS[0])]
+    rows = [
+        r
+        for r in summary_rows(summary)
+        if not (r["metric"] == M.quota_target and r["period"] == YEARS[0])
+    ]
     assert quotas_table(Summary(rows), LEVELS, YEARS).columns[1:] == YEARS[1:]
 
 
 def summary_rows(summary: Summary) -> list[dict]:
     """A summary's rows back as dicts."""
-    return [dict(quota=k[0], metric=k[1], region=k[2], period=k[3],
-                 **dict(zip(STATS, map(float, v), strict=True)))
-            for k, v in summary.index.items()]
+    return [
+        dict(
+            quota=k[0],
+            metric=k[1],
+            region=k[2],
+            period=k[3],
+            **dict(zip(STATS, map(float, v), strict=True)),
+        )
+        for k, v in summary.index.items()
+    ]
 
 
 def test_the_share_by_year_table_equals_the_summary():
@@ -137,11 +159,17 @@ def test_unmet_numbers_add_up_and_are_read_from_the_summary():
     for row, year in zip(table.rows, YEARS, strict=True):
         u = unmet_year(summary, "announced", year)
         assert u.offshore + u.abandoned == pytest.approx(u.unmet)
-        assert row[2] == (f"{format_value(M.unmet_demand_compute, u.unmet)}\n"
-                          f"{pct(u.unmet / u.demand)} of demand")
-        assert row[3:] == [format_value(m, v) for m, v in (
-            (M.offshore_compute, u.offshore), (M.abandoned_demand_compute, u.abandoned),
-            (M.deferred_demand_compute, u.waiting))]
+        assert row[2] == (
+            f"{format_value(M.unmet_demand_compute, u.unmet)}\n{pct(u.unmet / u.demand)} of demand"
+        )
+        assert row[3:] == [
+            format_value(m, v)
+            for m, v in (
+                (M.offshore_compute, u.offshore),
+                (M.abandoned_demand_compute, u.abandoned),
+                (M.deferred_demand_compute, u.waiting),
+            )
+        ]
     text = unmet_reading(summary, LEVELS, YEARS)
     last = unmet_year(summary, "announced", YEARS[-1])
     assert f"{pct(last.unmet / last.demand)} in {YEARS[-1]}" in text
@@ -170,15 +198,23 @@ def test_what_limits_a_region_is_said_to_be_measured_nationally_only(report_run)
     assert "do not reach" in rows["Private hyperscalers"][1]
     assert rows["Beijing"][2] == "none of its own"
     unknown = limits_table(data.summary, ["announced"], "2027", None, None)
-    assert all(r[2].startswith("unknown") and r[3].startswith("not measured")
-               for r in unknown.rows)
+    assert all(r[2].startswith("unknown") and r[3].startswith("not measured") for r in unknown.rows)
 
 
 def rows_summary(result) -> Summary:
     """A Summary of an ensemble's rows (as summary.csv would hold them)."""
-    return Summary([dict(quota=r.quota, metric=r.metric, region=r.region, period=r.period,
-                         **dict(zip(STATS, map(float, r.stats), strict=True)))
-                    for r in result.rows])
+    return Summary(
+        [
+            dict(
+                quota=r.quota,
+                metric=r.metric,
+                region=r.region,
+                period=r.period,
+                **dict(zip(STATS, map(float, r.stats), strict=True)),
+            )
+            for r in result.rows
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +246,8 @@ def test_the_late_2023_jump_is_the_end_of_a800_h800_imports(baseline):
     held = shares(without(baseline, "h20_launch", "l20_class_launch"))
     month = jump.periods[jump.end]  # without the replacements the share does not fall back
     assert held.value(M.domestic_share_units, "announced", month) > 2 * summary.value(
-        M.domestic_share_units, "announced", month)
+        M.domestic_share_units, "announced", month
+    )
 
 
 def test_the_last_years_compute_share_falls_with_h200_imports(baseline):
@@ -220,8 +257,9 @@ def test_the_last_years_compute_share_falls_with_h200_imports(baseline):
     assert "H200" in text and "Chinese customs" in text
 
     def fall(s: Summary) -> float:
-        return (s.value(M.domestic_share_compute, "announced", "2026")
-                - s.value(M.domestic_share_compute, "announced", "2027"))
+        return s.value(M.domestic_share_compute, "announced", "2026") - s.value(
+            M.domestic_share_compute, "announced", "2027"
+        )
 
     assert fall(summary) > 0.01
     assert fall(shares(without(baseline, "h200_customs_release"))) < 0
@@ -230,15 +268,26 @@ def test_the_last_years_compute_share_falls_with_h200_imports(baseline):
 def test_level_effects_are_said_as_rises_and_falls_not_signs():
     rng = np.random.default_rng(5)
     rows = []
-    values = {"imports_displaced": -15_000.0, "domestic_added": rng.uniform(1e3, 9e3),
-              "unmet_added": -rng.uniform(1e3, 9e3)}
+    values = {
+        "imports_displaced": -15_000.0,
+        "domestic_added": rng.uniform(1e3, 9e3),
+        "unmet_added": -rng.uniform(1e3, 9e3),
+    }
     for member, value in values.items():
-        rows.append(dict(quota="1.0", metric=f"{M.level_effect}.{member}", region="national",
-                         period="2027", **dict.fromkeys(STATS, value)))
+        rows.append(
+            dict(
+                quota="1.0",
+                metric=f"{M.level_effect}.{member}",
+                region="national",
+                period="2027",
+                **dict.fromkeys(STATS, value),
+            )
+        )
     text = effects_sentence(Summary(rows), ["announced", "1.0"], "2027")
     assert "imported chips rise by 15.0k" in text
-    assert f"domestic chips rise by {format_value(M.domestic_units, values['domestic_added'])}" \
-        in text
+    assert (
+        f"domestic chips rise by {format_value(M.domestic_units, values['domestic_added'])}" in text
+    )
     assert "unmet demand falls by" in text
     assert "displaced" not in text and not re.search(r"[+\u2212-]\d", text)
     assert set(EFFECTS) == set(values)
@@ -264,7 +313,7 @@ def report_text(path, sources: bool = False) -> str:
     if not sources:
         text = re.sub(r'<table id="sources".*?</table>', " ", text, flags=re.S)
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
-    text = re.sub(r'<img[^>]*>|<source[^>]*>|<[^>]+>', " ", text)
+    text = re.sub(r"<img[^>]*>|<source[^>]*>|<[^>]+>", " ", text)
     return html.unescape(text)
 
 
@@ -286,12 +335,16 @@ def test_the_new_figures_keep_to_the_figure_contract(compact):
     summary = made_summary(6)
     found = segments(summary)
     with house_style():
-        figures = [region_shares(summary, LEVELS, found, YEARS, "source", compact),
-                   unmet_chart(summary, LEVELS, YEARS, "source", compact)]
+        figures = [
+            region_shares(summary, LEVELS, found, YEARS, "source", compact),
+            unmet_chart(summary, LEVELS, YEARS, "source", compact),
+        ]
     for fig in figures:
-        texts = [t for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and
-                                        hasattr(a, "get_text"))
-                 if t.get_text().strip() and t is not fig._supxlabel]
+        texts = [
+            t
+            for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+            if t.get_text().strip() and t is not fig._supxlabel
+        ]
         assert texts and min(t.get_fontsize() for t in texts) >= 8.5
         assert fig.get_figwidth() == (COMPACT if compact else WIDE)
         # the height goes to the data: a legend row is shorter than any panel it keys

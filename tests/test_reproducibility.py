@@ -21,9 +21,13 @@ FILES = ("summary.csv", "replications.npz")
 def runs(tmp_path_factory):
     """Three runs of the baseline: seeds 11, 11 and 12."""
     root = tmp_path_factory.mktemp("repro")
-    return [execute(BASELINE, RunOptions(replications=REPS, seed=seed, levels=None,
-                                         out_dir=root / f"run{i}")).out_dir
-            for i, seed in enumerate((11, 11, 12))]
+    return [
+        execute(
+            BASELINE,
+            RunOptions(replications=REPS, seed=seed, levels=None, out_dir=root / f"run{i}"),
+        ).out_dir
+        for i, seed in enumerate((11, 11, 12))
+    ]
 
 
 @pytest.mark.parametrize("name", FILES)
@@ -82,6 +86,7 @@ def test_changing_one_parameter_keeps_every_other_draw(baseline):
     a = simulate(baseline, 50, 3, ["announced"])
     b = simulate(varied, 50, 3, ["announced"])
     for metric, values in a.replicates.items():
-        assert np.array_equal(values[..., :3], b.replicates[metric][..., :3],
-                              equal_nan=True), metric
+        assert np.array_equal(values[..., :3], b.replicates[metric][..., :3], equal_nan=True), (
+            metric
+        )
     assert not np.array_equal(a.replicates["imports_units"], b.replicates["imports_units"])

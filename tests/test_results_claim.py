@@ -98,8 +98,9 @@ def test_is_chipsim_leftover(tmp_path):
 
 
 def test_check_file_target(tmp_path):
-    assert cl.check_file_target(tmp_path / "new" / "report.html") == tmp_path / "new" / \
-        "report.html"
+    assert (
+        cl.check_file_target(tmp_path / "new" / "report.html") == tmp_path / "new" / "report.html"
+    )
     assert not (tmp_path / "new").exists()  # created only when written
     with pytest.raises(OutputRefused, match="is a directory"):
         cl.check_file_target(tmp_path)
@@ -142,8 +143,9 @@ def test_check_outputs_refuses_replacing_a_directory_that_holds_an_input(tmp_pat
 
 def test_dir_inputs_skip_added_files(tmp_path):
     run = _output(tmp_path / "run", files=("summary.csv", "report.html"))
-    names = {p.name for p in cl.dir_inputs([run, None, tmp_path / "missing"], ("report.*",))
-             .values()}
+    names = {
+        p.name for p in cl.dir_inputs([run, None, tmp_path / "missing"], ("report.*",)).values()
+    }
     assert names == {"summary.csv", MARKER}
 
 

@@ -12,8 +12,7 @@ from sim.results.dictionary import COLUMNS, FILE, dictionary_csv, dictionary_row
 def test_one_row_per_distinct_metric_in_first_order():
     rows = dictionary_rows(["imports_units", "domestic_share_units", "imports_units"])
     assert [r[0] for r in rows] == ["imports_units", "domestic_share_units"]
-    assert rows[1] == ("domestic_share_units", "share", "share",
-                       *describe("domestic_share_units"))
+    assert rows[1] == ("domestic_share_units", "share", "share", *describe("domestic_share_units"))
     assert rows[0][1] == unit_of("imports_units") == "units"
 
 

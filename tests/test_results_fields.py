@@ -41,13 +41,21 @@ def test_manifest_fields_holds_columns_and_metrics():
 
 
 def test_documented_adds_field_and_schema_metadata_and_keeps_existing():
-    schema = pa.schema([pa.field("quota", pa.string()),
-                        pa.field("x", pa.float64(), metadata={b"keep": b"me"}),
-                        pa.field("mystery", pa.int64())], metadata={b"other": b"1"})
+    schema = pa.schema(
+        [
+            pa.field("quota", pa.string()),
+            pa.field("x", pa.float64(), metadata={b"keep": b"me"}),
+            pa.field("mystery", pa.int64()),
+        ],
+        metadata={b"other": b"1"},
+    )
     out = documented(schema, extra={"x": ("MW", "a design parameter")})
     assert out.field("quota").metadata[b"unit"] == b"level"
-    assert out.field("x").metadata == {b"keep": b"me", b"unit": b"MW",
-                                       b"description": b"a design parameter"}
+    assert out.field("x").metadata == {
+        b"keep": b"me",
+        b"unit": b"MW",
+        b"description": b"a design parameter",
+    }
     assert not out.field("mystery").metadata  # undocumented: left bare
     assert out.metadata[b"other"] == b"1"
     assert json.loads(out.metadata[b"chipsim.metrics"]) == metric_docs()

@@ -21,8 +21,14 @@ NAN = math.nan
 
 
 def _stats(p50, p05=None, p95=None, mean=None):
-    return [p50 if mean is None else mean, p05 if p05 is not None else p50, p50, p50, p50,
-            p95 if p95 is not None else p50]
+    return [
+        p50 if mean is None else mean,
+        p05 if p05 is not None else p50,
+        p50,
+        p50,
+        p50,
+        p95 if p95 is not None else p50,
+    ]
 
 
 INDEX = {

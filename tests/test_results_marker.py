@@ -44,11 +44,17 @@ def test_finished_run_and_empty_directory_may_be_replaced(tmp_path, monkeypatch)
     assert why_not_replaceable(tmp_path / "empty") is None
 
 
-@pytest.mark.parametrize(("setup", "reason"), [
-    ("unmarked", "no .chipsim-output marker"), ("foreign", "holds 'notes.txt'"),
-    ("unfinished", "neither a finished output"), ("bad-manifest", "not a chipsim manifest"),
-    ("file", "not a directory"), ("cwd", "working directory"),
-])
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        ("unmarked", "no .chipsim-output marker"),
+        ("foreign", "holds 'notes.txt'"),
+        ("unfinished", "neither a finished output"),
+        ("bad-manifest", "not a chipsim manifest"),
+        ("file", "not a directory"),
+        ("cwd", "working directory"),
+    ],
+)
 def test_refusals_say_why(tmp_path, monkeypatch, setup, reason):
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "r"
@@ -67,8 +73,9 @@ def test_refusals_say_why(tmp_path, monkeypatch, setup, reason):
     assert reason in why_not_replaceable(target)
 
 
-def test_unfinished_sweep_with_batches_may_be_replaced_but_not_foreign_batches(tmp_path,
-                                                                              monkeypatch):
+def test_unfinished_sweep_with_batches_may_be_replaced_but_not_foreign_batches(
+    tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     sweep = _run(tmp_path / "s", "sweep", manifest=False)
     (sweep / "batches").mkdir()

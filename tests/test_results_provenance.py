@@ -39,17 +39,31 @@ def test_git_state_of_a_fresh_repository_and_its_dirtiness(tmp_path, monkeypatch
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "-q")
-    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty",
-         "-m", "x")
+    _git(
+        repo,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "x",
+    )
     (repo / "tracked").write_text("1")
     _git(repo, "add", "tracked")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "y")
-    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     monkeypatch.setattr(prov, "candidate_folders", lambda scenario_file: [repo])
     (repo / "untracked").write_text("ignored")
-    assert prov.git_state() == {"git_commit": head, "git_dirty": False,
-                                "git_repository": str(repo.resolve())}
+    assert prov.git_state() == {
+        "git_commit": head,
+        "git_dirty": False,
+        "git_repository": str(repo.resolve()),
+    }
     (repo / "tracked").write_text("2")
     assert prov.git_state()["git_dirty"] is True
     assert prov.git_commit() == head

@@ -25,12 +25,15 @@ def _manifest(tmp_path, data):
     return tmp_path
 
 
-@pytest.mark.parametrize(("data", "says"), [
-    ({"seed": "1"}, "field 'seed' should be a JSON integer, found str"),
-    ({"replications": True}, "field 'replications' should be a JSON integer, found bool"),
-    ({"calendar": {"start": "2025-01"}}, "'start' and 'end' months"),
-    ({"quota_levels": [0.5]}, "quota levels as strings"),
-])
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        ({"seed": "1"}, "field 'seed' should be a JSON integer, found str"),
+        ({"replications": True}, "field 'replications' should be a JSON integer, found bool"),
+        ({"calendar": {"start": "2025-01"}}, "'start' and 'end' months"),
+        ({"quota_levels": [0.5]}, "quota levels as strings"),
+    ],
+)
 def test_manifest_fields_are_type_checked(tmp_path, data, says):
     with pytest.raises(DamagedFile, match=says):
         read_manifest(_manifest(tmp_path, data))

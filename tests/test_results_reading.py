@@ -32,8 +32,12 @@ def test_read_bytes_reads_a_regular_file_up_to_its_limit(tmp_path):
 
 @pytest.mark.parametrize("kind", ["missing", "directory", "fifo", "device"])
 def test_read_bytes_refuses_what_is_not_a_regular_file(tmp_path, kind):
-    path = {"missing": tmp_path / "none", "directory": tmp_path, "device": "/dev/zero",
-            "fifo": tmp_path / "pipe"}[kind]
+    path = {
+        "missing": tmp_path / "none",
+        "directory": tmp_path,
+        "device": "/dev/zero",
+        "fifo": tmp_path / "pipe",
+    }[kind]
     if kind == "fifo":
         os.mkfifo(path)
     with pytest.raises(DamagedFile, match="missing" if kind == "missing" else "regular file"):

@@ -59,6 +59,7 @@ def test_unsupported_errno_falls_back_and_other_errors_raise(tmp_path, monkeypat
         def function(*args):
             monkeypatch.setattr(renames.ctypes, "get_errno", lambda: code)
             return -1
+
         return lambda: function
 
     a, _ = _dirs(tmp_path)

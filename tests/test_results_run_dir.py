@@ -22,32 +22,53 @@ def test_npz_bytes_are_reproducible_sorted_and_load_back():
 
 
 def _result():
-    rows = [SummaryRow("announced", "domestic_share_units", "national", "2025",
-                       np.array([0.5, 0.4, 0.45, 0.5, 0.55, 0.6]))]
+    rows = [
+        SummaryRow(
+            "announced",
+            "domestic_share_units",
+            "national",
+            "2025",
+            np.array([0.5, 0.4, 0.45, 0.5, 0.55, 0.6]),
+        )
+    ]
     values = np.array([[[0.25, 1e39]]])  # 1e39 overflows float32: stays float64
     small = np.array([[[0.1, 0.2]]])
-    return SimpleNamespace(rows=rows, levels=["announced"], years=[2025, 2026],
-                           replicates={"big": values, "domestic_share_units": small})
+    return SimpleNamespace(
+        rows=rows,
+        levels=["announced"],
+        years=[2025, 2026],
+        replicates={"big": values, "domestic_share_units": small},
+    )
 
 
 def test_replicates_are_narrowed_unless_a_value_would_overflow():
     arrays = replicate_arrays(_result())
-    assert sorted(arrays) == ["national.big", "national.domestic_share_units", "quota_levels",
-                              "years"]
+    assert sorted(arrays) == [
+        "national.big",
+        "national.domestic_share_units",
+        "quota_levels",
+        "years",
+    ]
     assert arrays["national.domestic_share_units"].dtype == np.float32
     assert arrays["national.big"].dtype == np.float64
     assert arrays["quota_levels"].tolist() == ["announced"]
 
 
 def test_write_run_writes_every_file_with_the_manifest_and_marker(tmp_path):
-    target = write_run(tmp_path / "run", _result(), {"files": ["manifest.json"], "seed": 3},
-                       force=False)
+    target = write_run(
+        tmp_path / "run", _result(), {"files": ["manifest.json"], "seed": 3}, force=False
+    )
     names = sorted(p.name for p in target.iterdir())
-    assert names == sorted([MARKER, "dictionary.csv", "manifest.json", "replications.npz",
-                            "summary.csv"])
+    assert names == sorted(
+        [MARKER, "dictionary.csv", "manifest.json", "replications.npz", "summary.csv"]
+    )
     assert json.loads((target / "manifest.json").read_text())["seed"] == 3
-    assert (target / "summary.csv").read_text().splitlines()[1].startswith(
-        "announced,domestic_share_units,share,national,2025,0.5,")
+    assert (
+        (target / "summary.csv")
+        .read_text()
+        .splitlines()[1]
+        .startswith("announced,domestic_share_units,share,national,2025,0.5,")
+    )
     np.testing.assert_array_equal(open_npz(target / "replications.npz")["years"], [2025, 2026])
 
 
@@ -63,10 +84,15 @@ def test_manifest_records_how_to_reproduce(baseline):
 def test_replicates_read_back_checked_against_levels_and_years(tmp_path):
     target = write_run(tmp_path / "run", _result(), {"files": ["manifest.json"]}, force=False)
     arrays = read_replicates(target)
-    np.testing.assert_allclose(arrays["national.domestic_share_units"], [[[0.1, 0.2]]],
-                               rtol=1e-7)
-    (target / "replications.npz").write_bytes(npz_bytes({
-        "quota_levels": np.array(["announced"]), "years": np.array([2025]),
-        "national.x": np.zeros((1, 1, 2))}))
+    np.testing.assert_allclose(arrays["national.domestic_share_units"], [[[0.1, 0.2]]], rtol=1e-7)
+    (target / "replications.npz").write_bytes(
+        npz_bytes(
+            {
+                "quota_levels": np.array(["announced"]),
+                "years": np.array([2025]),
+                "national.x": np.zeros((1, 1, 2)),
+            }
+        )
+    )
     with pytest.raises(DamagedFile, match=r"\(levels, replications, years\) = \(1, R, 1\)"):
         read_replicates(target)

@@ -28,8 +28,10 @@ def test_csv_round_trip_with_units_six_digits_and_empty_undefined(tmp_path):
     text = summary_csv(ROWS)
     lines = text.splitlines()
     assert lines[0] == ",".join(COLUMNS)
-    assert lines[2] == "announced,domestic_share_units,share,national,2026,0.6,0.5,0.55," \
-                       "0.612345,0.65,0.7"
+    assert (
+        lines[2] == "announced,domestic_share_units,share,national,2026,0.6,0.5,0.55,"
+        "0.612345,0.65,0.7"
+    )
     assert lines[4] == "0.5,domestic_share_units,share,national,2025,,,,,,"
     assert lines[6].split(",")[5:7] == ["1234570", "0"]
     path = tmp_path / "summary.csv"

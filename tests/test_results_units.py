@@ -52,8 +52,20 @@ def check_dictionary(directory, names: set[str]) -> None:
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("units") / "run"
-    invoke("run", BASELINE, "--reps", 4, "--explain-reps", 2, "--quota", "announced",
-           "--quota", "0.9", "--out", out)
+    invoke(
+        "run",
+        BASELINE,
+        "--reps",
+        4,
+        "--explain-reps",
+        2,
+        "--quota",
+        "announced",
+        "--quota",
+        "0.9",
+        "--out",
+        out,
+    )
     return out
 
 
@@ -80,8 +92,9 @@ def test_the_run_directory_holds_its_data_dictionary(run_dir):
     assert FILE in manifest["files"] and FILE in FILES["run"]
     assert "unit" in manifest["fields"]["summary.csv"]["columns"]
     # pandas: the dictionary joins the summary on metric, and both units agree
-    joined = summary.merge(pd.read_csv(run_dir / FILE, dtype=str), on="metric",
-                           suffixes=("", "_dictionary"))
+    joined = summary.merge(
+        pd.read_csv(run_dir / FILE, dtype=str), on="metric", suffixes=("", "_dictionary")
+    )
     assert len(joined) == len(summary) and (joined["unit"] == joined["unit_dictionary"]).all()
 
 
@@ -89,8 +102,9 @@ def test_force_replaces_a_run_directory_with_its_dictionary(run_dir, tmp_path):
     out = tmp_path / "again"
     invoke("run", BASELINE, "--reps", 2, "--explain-reps", 0, "--out", out)
     (out / "notes.txt").write_text("mine", "utf-8")  # a file of the user's: refused
-    refused = CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "2", "--out", str(out),
-                                        "--force"])
+    refused = CliRunner().invoke(
+        main, ["run", str(BASELINE), "--reps", "2", "--out", str(out), "--force"]
+    )
     assert refused.exit_code == 2 and "notes.txt" in refused.output
     (out / "notes.txt").unlink()
     invoke("run", BASELINE, "--reps", 2, "--explain-reps", 0, "--out", out, "--force")
@@ -99,8 +113,20 @@ def test_force_replaces_a_run_directory_with_its_dictionary(run_dir, tmp_path):
 
 def test_a_sweep_results_table_has_units_and_a_dictionary(tmp_path):
     out = tmp_path / "sweep"
-    invoke("sweep", BASELINE, "--set", f"{CEILING}=0.5,0.6", "--reps", 2, "--quota", "announced",
-           "--workers", 1, "--out", out)
+    invoke(
+        "sweep",
+        BASELINE,
+        "--set",
+        f"{CEILING}=0.5,0.6",
+        "--reps",
+        2,
+        "--quota",
+        "announced",
+        "--workers",
+        1,
+        "--out",
+        out,
+    )
     table = pq.read_table(out / "results.parquet").to_pandas()
     assert list(table.columns[:6]) == ["point", "quota", "metric", "unit", "region", "period"]
     assert (table["unit"] == table["metric"].map(unit_of)).all()
@@ -112,8 +138,24 @@ def test_a_sweep_results_table_has_units_and_a_dictionary(tmp_path):
 @pytest.mark.slow
 def test_a_study_outputs_table_has_its_unit_and_a_dictionary(tmp_path):
     out = tmp_path / "morris"
-    invoke("sensitivity", BASELINE, "--method", "morris", "--param", "memory.*", "--n", 4,
-           "--reps", 2, "--workers", 1, "--metric", "imports_units", "--out", out)
+    invoke(
+        "sensitivity",
+        BASELINE,
+        "--method",
+        "morris",
+        "--param",
+        "memory.*",
+        "--n",
+        4,
+        "--reps",
+        2,
+        "--workers",
+        1,
+        "--metric",
+        "imports_units",
+        "--out",
+        out,
+    )
     table = pq.read_table(out / "outputs.parquet").to_pandas()
     assert set(table["unit"]) == {unit_of("imports_units")} and len(table) > 0
     check_dictionary(out, {"imports_units"})

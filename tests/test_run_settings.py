@@ -44,15 +44,21 @@ def run_reads(path: Path) -> list[tuple[int, str]]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         holder = getattr(node, "value", None)
-        if isinstance(node, ast.Attribute) and node.attr in RUN_DEFAULTS and (
-                getattr(holder, "attr", None) == "run" or getattr(holder, "id", None) == "run"):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in RUN_DEFAULTS
+            and (getattr(holder, "attr", None) == "run" or getattr(holder, "id", None) == "run")
+        ):
             found.append((node.lineno, node.attr))
     return found
 
 
 def test_only_resolve_reads_the_scenarios_run_defaults():
-    readers = {str(path.relative_to(ROOT)): reads for path in sorted((ROOT / "sim").rglob("*.py"))
-               if path != HOME and (reads := run_reads(path))}
+    readers = {
+        str(path.relative_to(ROOT)): reads
+        for path in sorted((ROOT / "sim").rglob("*.py"))
+        if path != HOME and (reads := run_reads(path))
+    }
     assert readers == {}, "resolve the defaults with sim.scenario.settings.resolve"
     assert {field for _, field in run_reads(HOME)} == RUN_DEFAULTS
 
@@ -79,5 +85,8 @@ def test_the_runner_resolves_once_and_passes_numbers_down(monkeypatch):
     with pytest.raises(Stop):
         runner.execute(BASELINE, RunOptions(write=False, workers=1))
     settings = resolve(load(BASELINE))
-    assert seen == {"replications": settings.replications, "seed": settings.seed,
-                    "levels": list(settings.levels)}
+    assert seen == {
+        "replications": settings.replications,
+        "seed": settings.seed,
+        "levels": list(settings.levels),
+    }

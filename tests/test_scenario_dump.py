@@ -14,7 +14,12 @@ from sim.scenario.dump import dist_raw, scenario_hash, to_raw
 def test_dist_raw_writes_parameter_tables():
     assert dist_raw(Dist.fixed(2.0, ("a",))) == {"value": 2.0, "evidence": ["a"]}
     assert dist_raw(Dist("triangular", (1.0, 2.0, 4.0))) == {
-        "dist": "triangular", "low": 1.0, "mode": 2.0, "high": 4.0, "evidence": []}
+        "dist": "triangular",
+        "low": 1.0,
+        "mode": 2.0,
+        "high": 4.0,
+        "evidence": [],
+    }
 
 
 def test_dates_are_written_as_months_but_sigma_stays_a_number():

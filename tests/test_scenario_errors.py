@@ -46,8 +46,9 @@ def test_choices_show_few_whole_and_many_by_count():
 
 def test_one_line_bounds_choices_long_runs_and_the_whole_message():
     many = ", ".join(f"c{i}" for i in range(30))
-    assert one_line(f"bad (expected one of: {many})") == \
-        "bad (expected one of 30: c0, c1, c2 ... c29)"
+    assert (
+        one_line(f"bad (expected one of: {many})") == "bad (expected one of 30: c0, c1, c2 ... c29)"
+    )
     run = "/" + "d" * 500
     line = one_line(f"cannot open {run}.")
     assert f"({size(run)} bytes)" in line and len(line) < 250

@@ -43,6 +43,7 @@ LEVELS = ("announced", "1.0")  # a uniform level too: the lever's fields act onl
 
 # --- the schema's field paths -------------------------------------------------------------
 
+
 def optional_inner(tp):
     """``X | None`` -> ``X``; any other type unchanged."""
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
@@ -100,6 +101,7 @@ def generic(path: str) -> str:
 
 # --- editing a scenario tree ---------------------------------------------------------------
 
+
 def edit(node, path: str, change):
     """Return ``node`` with ``change(old)`` at every place ``path`` matches.
 
@@ -110,8 +112,10 @@ def edit(node, path: str, change):
     head, _, rest = path.partition(".")
     if isinstance(node, collections.abc.Mapping):
         keys = list(node) if head == "*" else [head]
-        return {**node, **{k: edit(node[k], rest, change) if rest else change(node[k])
-                           for k in keys}}
+        return {
+            **node,
+            **{k: edit(node[k], rest, change) if rest else change(node[k]) for k in keys},
+        }
     child = getattr(node, head)
     if rest and child is None:  # an unset section (e.g. no quota path): nothing to change
         return node
@@ -124,6 +128,7 @@ def scale(factor: float):
     Location arguments scale; shape arguments (a lognormal's sigma, a beta's
     a and b) stay. Unset (None) values stay unset.
     """
+
     def change(value):
         if value is None:
             return None
@@ -135,6 +140,7 @@ def scale(factor: float):
             a, b, low, high = value.args
             return replace(value, args=(a, b, low * factor, high * factor))
         return replace(value, args=tuple(x * factor for x in value.args))
+
     return change
 
 
@@ -155,12 +161,14 @@ def flip(value: bool) -> bool:
 
 def shift(months: int):
     """Change: move a month (a "YYYY-MM" string or a date parameter) by ``months``."""
+
     def change(value):
         if value is None:
             return None
         if isinstance(value, str):
             return format_month(parse_month(value) + months)
         return replace(value, args=tuple(x + months for x in value.args))
+
     return change
 
 
@@ -199,7 +207,6 @@ GREY_STOCK = ("grey_market.*.stockpile_units", pin(50_000.0))
 # import's lead time moves (a closing rule's window opens lead_months after its
 # announcement; without one, a grey-market product's lead time has nothing to act on).
 ANNOUNCED_BAN = ("events.state_funded_foreign_ban.announced", put(month("2025-06")))
-
 
 
 def to_h100e(demand):
@@ -246,21 +253,26 @@ PERTURB: dict[str, Perturbation] = {
     "vendors.*.products.*.power_kw": Perturbation(scale(2.0)),
     "vendors.*.products.*.price_usd": Perturbation(scale(2.0)),
     "vendors.*.products.*.available_from": Perturbation(
-        shift(6), "vendors.huawei.products.ascend_910c.available_from"),
+        shift(6), "vendors.huawei.products.ascend_910c.available_from"
+    ),
     "vendors.*.products.*.retired_from": Perturbation(shift(6)),
     "vendors.*.products.*.foundries": Perturbation(
-        put(("smic", "huawei_fabs")), "vendors.huawei.products.ascend_910b.foundries"),
+        put(("smic", "huawei_fabs")), "vendors.huawei.products.ascend_910b.foundries"
+    ),
     "vendors.*.products.*.mix": Perturbation(scale(3.0)),
     "vendors.*.products.*.memory": Perturbation(
-        put("hibl"), "vendors.huawei.products.ascend_910c.memory"),
+        put("hibl"), "vendors.huawei.products.ascend_910c.memory"
+    ),
     "vendors.*.products.*.banked_dies_per_chip": Perturbation(scale(0.5)),
     "vendors.*.products.*.lead_months": Perturbation(scale(2.0)),
     "vendors.*.wafer_share": Perturbation(scale(0.5)),
     # stockpile and domestic shares are normalised over vendors: change one vendor's
     "vendors.*.memory.*.stockpile_share": Perturbation(
-        pin(0.1), "vendors.huawei.memory.hbm.stockpile_share"),
+        pin(0.1), "vendors.huawei.memory.hbm.stockpile_share"
+    ),
     "vendors.*.memory.*.domestic_share": Perturbation(
-        pin(0.1), "vendors.huawei.memory.hbm.domestic_share"),
+        pin(0.1), "vendors.huawei.memory.hbm.domestic_share"
+    ),
     "vendors.*.memory.*.own_stacks": Perturbation(scale(0.3)),
     "vendors.*.memory.*.imported": Perturbation(flip),
     "vendors.*.banked_dies": Perturbation(scale(0.3)),
@@ -325,30 +337,32 @@ NO_EFFECT: dict[str, str] = {
     "name": "an identifier: names the run directory, not an input of the model",
     "description": "free text shown in reports",
     "extends": "consumed by the loader, which merges the parent file in; a loaded scenario "
-               "always holds None here",
+    "always holds None here",
     "events.*.evidence": "provenance only: ids of the evidence the event cites",
     "segments.*.quota.evidence": "provenance only: ids of the evidence the quota path cites",
     "memory.controls_announced": "dates the pre-control rush for the record and the timeline: "
-                                 "the rush (memory.rush_stacks) is a given total, and crediting "
-                                 "it earlier changes nothing while imported memory is unlimited "
-                                 "before memory.controls_from",
+    "the rush (memory.rush_stacks) is a given total, and crediting "
+    "it earlier changes nothing while imported memory is unlimited "
+    "before memory.controls_from",
     "imports.*.scarcity_response": "refused unless 0 (the default) by validation: only "
-                                   "grey-market supply answers scarcity",
+    "grey-market supply answers scarcity",
     "imports.*.enforcement_cap": "refused unless empty (the default) by validation: only "
-                                 "grey-market supply has an enforcement cap",
+    "grey-market supply has an enforcement cap",
     "grey_market.*.guidance": "refused unless 1 (the default) by validation: grey-market "
-                              "products follow bars only",
+    "products follow bars only",
 }
 
 
 # --- running ----------------------------------------------------------------------------
 
+
 @cache
 def base() -> Scenario:
     """The shipped baseline, run small: REPLICATIONS replications at LEVELS."""
     scenario = load(BASELINE)
-    return replace(scenario, run=replace(scenario.run, replications=REPLICATIONS,
-                                         quota_levels=LEVELS))
+    return replace(
+        scenario, run=replace(scenario.run, replications=REPLICATIONS, quota_levels=LEVELS)
+    )
 
 
 def checked(scenario: Scenario) -> Scenario:
@@ -410,14 +424,17 @@ def perturbed(path: str) -> tuple[Scenario, Scenario]:
 
 # --- tests --------------------------------------------------------------------------------
 
+
 def test_every_field_is_exercised_or_explained():
     """Every schema field is perturbed or has a reason; neither table names a stale path."""
     paths = field_paths()
     both = PERTURB.keys() & NO_EFFECT.keys()
     assert not both, f"fields both perturbed and listed without effect: {sorted(both)}"
     missing = paths - PERTURB.keys() - NO_EFFECT.keys()
-    assert not missing, (f"scenario fields neither perturbed in PERTURB nor explained in "
-                         f"NO_EFFECT: {sorted(missing)}")
+    assert not missing, (
+        f"scenario fields neither perturbed in PERTURB nor explained in "
+        f"NO_EFFECT: {sorted(missing)}"
+    )
     stale = (PERTURB.keys() | NO_EFFECT.keys()) - paths
     assert not stale, f"paths that are no scenario field: {sorted(stale)}"
 
@@ -440,8 +457,10 @@ def test_field_changes_results(path):
     """Changing the field changes the results of a small baseline run."""
     before, after = perturbed(path)
     changed = differences(outcome(before), outcome(after))
-    assert changed, (f"{path}: the change ({PERTURB[path].where or path}) leaves every output "
-                     "of the run identical: a silent setting?")
+    assert changed, (
+        f"{path}: the change ({PERTURB[path].where or path}) leaves every output "
+        "of the run identical: a silent setting?"
+    )
 
 
 def test_a_grey_market_guidance_is_refused_naming_its_key():
@@ -458,8 +477,10 @@ def test_a_grey_market_guidance_is_refused_naming_its_key():
         validate(scenario)
 
 
-@pytest.mark.parametrize("key, value", [("scarcity_response", Dist.fixed(0.5)),
-                                        ("enforcement_cap", {"2025": Dist.fixed(10.0)})])
+@pytest.mark.parametrize(
+    "key, value",
+    [("scarcity_response", Dist.fixed(0.5)), ("enforcement_cap", {"2025": Dist.fixed(10.0)})],
+)
 def test_a_licensed_products_scarcity_response_or_cap_is_refused_naming_its_key(key, value):
     """Only grey-market supply answers scarcity, so a licensed product refuses both."""
     from sim.scenario.errors import ScenarioError

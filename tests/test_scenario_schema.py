@@ -19,8 +19,11 @@ def _dataclasses(cls, seen=None):
         return seen
     seen[cls] = None
     for hint in typing.get_type_hints(cls).values():
-        for arg in (hint, *typing.get_args(hint), *(a for x in typing.get_args(hint)
-                                                    for a in typing.get_args(x))):
+        for arg in (
+            hint,
+            *typing.get_args(hint),
+            *(a for x in typing.get_args(hint) for a in typing.get_args(x)),
+        ):
             if is_dataclass(arg):
                 _dataclasses(arg, seen)
     return seen
@@ -45,8 +48,11 @@ def test_run_defaults():
     assert run.quota_levels[0] == "announced" and run.replications >= 1
     assert run.lever_segments is None
     segment_fields = {f.name: f for f in fields(schema.Segment)}
-    required = [n for n, f in segment_fields.items()
-                if f.default is MISSING and f.default_factory is MISSING]
+    required = [
+        n
+        for n, f in segment_fields.items()
+        if f.default is MISSING and f.default_factory is MISSING
+    ]
     assert required == ["demand_share", "preference", "substitution"]
 
 
@@ -59,11 +65,14 @@ def test_lever_reach_defaults_to_segments_with_an_announced_quota(baseline):
     assert chosen.lever_reach() == ("private",)
 
 
-@pytest.mark.parametrize(("text", "path"), [
-    ("[segments.beijing]\nenforcement = 1.5\n", "segments.beijing.enforcement"),
-    ("[market]\nbacklog_months = 2.5\n", "market.backlog_months"),
-    ("[run]\nreplications = 0\n", "run.replications"),
-])
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ("[segments.beijing]\nenforcement = 1.5\n", "segments.beijing.enforcement"),
+        ("[market]\nbacklog_months = 2.5\n", "market.backlog_months"),
+        ("[run]\nreplications = 0\n", "run.replications"),
+    ],
+)
 def test_field_metadata_bounds_are_enforced_at_load(write_scenario, text, path):
     with pytest.raises(ScenarioError) as caught:
         load(write_scenario(text))

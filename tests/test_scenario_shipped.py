@@ -24,11 +24,17 @@ def test_shipped_scenarios_are_the_folder_s_toml_files_sorted():
     assert (data_dir("seeds")).is_dir()
 
 
-@pytest.mark.parametrize(("text", "name"), [
-    ("baseline", "baseline"), ("baseline.toml", "baseline"), ("scenarios/baseline.toml",
-                                                               "baseline"),
-    ("other/baseline.toml", None), ("/scenarios/baseline.toml", None), ("no-such", None),
-])
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("baseline", "baseline"),
+        ("baseline.toml", "baseline"),
+        ("scenarios/baseline.toml", "baseline"),
+        ("other/baseline.toml", None),
+        ("/scenarios/baseline.toml", None),
+        ("no-such", None),
+    ],
+)
 def test_shipped_name_accepts_only_a_name_s_forms(text, name):
     assert shipped_name(text) == name
 

@@ -16,8 +16,7 @@ class Leafy:
 
 
 def test_walk_gives_dotted_paths_units_and_defaults():
-    node = Leafy(size=Dist("uniform", (1.0, 2.0), ("e1",)),
-                 by_segment={"cloud": Dist.fixed(3.0)})
+    node = Leafy(size=Dist("uniform", (1.0, 2.0), ("e1",)), by_segment={"cloud": Dist.fixed(3.0)})
     found = list(walk(node, "top"))
     assert [p.path for p in found] == ["top.rate", "top.size", "top.by_segment.cloud"]
     assert [p.unit for p in found] == ["share", "MW", ""]

@@ -22,21 +22,36 @@ def test_the_baseline_passes(baseline):
     validate(baseline)
 
 
-@pytest.mark.parametrize(("stem", "name"), [("baseline (copy)", "baseline copy"),
-                                            ("--x", "x"), ("***", "scenario"),
-                                            ("\u6f22" * 150, "\u6f22" * 66)])
+@pytest.mark.parametrize(
+    ("stem", "name"),
+    [
+        ("baseline (copy)", "baseline copy"),
+        ("--x", "x"),
+        ("***", "scenario"),
+        ("\u6f22" * 150, "\u6f22" * 66),
+    ],
+)
 def test_default_name_is_made_to_fit(stem, name):
     assert default_name(stem) == name
     assert len(default_name(stem).encode()) <= MAX_NAME_BYTES
 
 
 def test_calendar_refusals(baseline):
-    _refused(replace(baseline, calendar=replace(baseline.calendar, end="2022-12")),
-             "calendar.end", "ends before it starts")
-    _refused(replace(baseline, calendar=replace(baseline.calendar, end="2073-12")),
-             "calendar.end", "(at most 600)")
-    _refused(replace(baseline, calendar=replace(baseline.calendar, end="2026-12")),
-             "demand.growth.2027", "year 2027 is outside the calendar (2023-2026)")
+    _refused(
+        replace(baseline, calendar=replace(baseline.calendar, end="2022-12")),
+        "calendar.end",
+        "ends before it starts",
+    )
+    _refused(
+        replace(baseline, calendar=replace(baseline.calendar, end="2073-12")),
+        "calendar.end",
+        "(at most 600)",
+    )
+    _refused(
+        replace(baseline, calendar=replace(baseline.calendar, end="2026-12")),
+        "demand.growth.2027",
+        "year 2027 is outside the calendar (2023-2026)",
+    )
 
 
 def test_names_and_ids(baseline):
@@ -52,8 +67,11 @@ def test_references_suggest_close_names(baseline):
     vendor = baseline.vendors["huawei"]
     shares = {**vendor.wafer_share, "smicc": Dist.fixed(0.1)}
     vendors = {**baseline.vendors, "huawei": replace(vendor, wafer_share=shares)}
-    _refused(replace(baseline, vendors=vendors), "vendors.huawei.wafer_share.smicc",
-             "unknown foundry 'smicc' (did you mean 'smic'?)")
+    _refused(
+        replace(baseline, vendors=vendors),
+        "vendors.huawei.wafer_share.smicc",
+        "unknown foundry 'smicc' (did you mean 'smic'?)",
+    )
     run = replace(baseline.run, lever_segments=("beijing", "beijing"))
     _refused(replace(baseline, run=run), "run.lever_segments", "each segment listed once")
     run = replace(baseline.run, allocation="random")
@@ -63,8 +81,9 @@ def test_references_suggest_close_names(baseline):
 def test_event_references(baseline):
     name, event = next(iter(baseline.events.items()))
     events = {**baseline.events, name: replace(event, product="a1000")}
-    _refused(replace(baseline, events=events), f"events.{name}.product",
-             "unknown import product 'a1000'")
+    _refused(
+        replace(baseline, events=events), f"events.{name}.product", "unknown import product 'a1000'"
+    )
     events = {**baseline.events, name: replace(event, segments=("mars",))}
     _refused(replace(baseline, events=events), f"events.{name}.segments", "unknown segment")
 

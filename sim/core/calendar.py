@@ -34,8 +34,9 @@ FIRST_YEAR, LAST_YEAR = 1990, 2100
 def check_year(year: int) -> int:
     """Return ``year`` if a scenario may name it; raise ValueError otherwise."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(f"year {year:04d} is outside the years the model covers "
-                         f"({FIRST_YEAR}-{LAST_YEAR})")
+        raise ValueError(
+            f"year {year:04d} is outside the years the model covers ({FIRST_YEAR}-{LAST_YEAR})"
+        )
     return year
 
 
@@ -100,8 +101,9 @@ class Calendar:
         """
         values = np.asarray(ordinals)
         if values.ndim and values.size and not any(values.strides):
-            return np.broadcast_to(whole_steps(np.asarray(values.flat[0]) - self.start),
-                                   values.shape)
+            return np.broadcast_to(
+                whole_steps(np.asarray(values.flat[0]) - self.start), values.shape
+            )
         return whole_steps(values - self.start)
 
 

@@ -45,6 +45,7 @@ def watch(reader: Connection) -> None:
 
     Usable as a ProcessPoolExecutor ``initializer`` with the read end as its argument.
     """
+
     def wait() -> None:
         try:
             reader.recv_bytes()

@@ -59,82 +59,263 @@ SHARE_EMITTED = ((YEAR, ALL), (MONTH, NATIONAL))
 FLOW_EMITTED = ((YEAR, ALL), (QUARTER, NATIONAL))
 
 REGISTRY: tuple[Metric, ...] = (
-    Metric("domestic_share_units", "share", "share", SHARE_EMITTED, "percent",
-           "Domestic share of chips", "domestic units / all units delivered in the period",
-           headline=True),
-    Metric("domestic_share_compute", "share", "share", SHARE_EMITTED, "percent",
-           "Domestic share of compute", "the same weighted by H100-equivalents", headline=True),
-    Metric("domestic_share_installed", "share", "share", SHARE_EMITTED, "percent",
-           "Domestic share of installed base",
-           "domestic share of the installed base (units) at the period's end", headline=True),
-    Metric("domestic_share_value", "share", "share", ((YEAR, ALL),), "percent",
-           "Domestic share of value", "the same weighted by unit prices (USD)",
-           headline=True),
-    Metric("unmet_demand_compute", "H100e", "flow", FLOW_EMITTED, "compute",
-           "Unmet demand", "H100e of orders that lapsed unserved, plus imports lost: "
-           "offshore_compute + abandoned_demand_compute", headline=True),
-    Metric("imports_units", "units", "flow", FLOW_EMITTED, "count",
-           "Imported chips", "imported units delivered", headline=True),
-    Metric("domestic_units", "units", "flow", FLOW_EMITTED, "count",
-           "Domestic chips", "domestic units delivered", headline=True),
-    Metric("power_mw", "MW", "flow", ((YEAR, ALL),), "power",
-           "Power of chips delivered", "system power of the chips delivered in the period",
-           headline=True),
-    Metric("demand_compute", "H100e", "flow", FLOW_EMITTED, "compute",
-           "Demand", "H100e needed in the period"),
-    Metric("delivered_compute", "H100e", "flow", ((YEAR, ALL),), "compute",
-           "Compute delivered", "H100e delivered in the period"),
-    Metric("wafer_starts", "wafers/month", "stock", ((QUARTER, NATIONAL),), "count",
-           "Advanced wafer starts", "advanced-node wafer starts a month over every foundry "
-           "open to Chinese designers, before the AI share: the quarter's mean month"),
-    Metric("deferred_demand_compute", "H100e", "stock", ((YEAR, ALL), (QUARTER, NATIONAL)),
-           "compute", "Orders waiting", "H100e of domestic orders waiting in backlogs at the "
-           "period's end"),
-    Metric("served_late_compute", "H100e", "flow", FLOW_EMITTED, "compute",
-           "Orders served late", "H100e of domestic orders delivered after waiting a month "
-           "or more"),
-    Metric("offshore_compute", "H100e", "flow", FLOW_EMITTED, "compute",
-           "Offshore compute", "H100e of unmet orders served by compute rented abroad"),
-    Metric("abandoned_demand_compute", "H100e", "flow", FLOW_EMITTED, "compute",
-           "Abandoned demand", "H100e of unmet orders neither met at home nor offshore"),
-    Metric("vendor_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
-           "Units by vendor", "domestic units delivered by vendor", family=True),
-    Metric("import_units", "units", "flow", ((QUARTER, NATIONAL),), "count",
-           "Units by import product", "imported units delivered by product", family=True),
-    Metric("vendor_revenue", "USD", "flow", ((QUARTER, NATIONAL),), "usd",
-           "Revenue by vendor", "domestic units delivered by vendor x each product's price "
-           "(USD)", family=True),
-    Metric("level_effect", "units or H100e", "flow", ((YEAR, NATIONAL),), "count",
-           "What the quota level changes", "paired difference from the announced quotas "
-           "(members: see EFFECTS)", family=True),
-    Metric("counterfactual_effect", "the changed metric's unit", "flow", (), "count",
-           "Counterfactual effect", "paired change of a metric when one constraint is relaxed "
-           "on the same draws, in effects.csv (members: see COUNTERFACTUAL)", family=True),
-    Metric("elasticity", "ratio", "ratio", (), "ratio", "Elasticity",
-           "a counterfactual's mean change over the baseline's mean, divided by the relative "
-           "size of the relaxation, in effects.csv"),
-    Metric("quota_target", "share", "target", ((YEAR, BOUND),), "percent",
-           "Quota target", "the segment's quota share in the year's last month"),
-    Metric("quota_compliance", "probability", "indicator", ((YEAR, BOUND),), "percent",
-           "Quota met", "1 when the segment's annual share, counted on its quota's basis, "
-           "reached the target times enforcement (undefined when nothing was delivered); "
-           "the mean is the probability"),
+    Metric(
+        "domestic_share_units",
+        "share",
+        "share",
+        SHARE_EMITTED,
+        "percent",
+        "Domestic share of chips",
+        "domestic units / all units delivered in the period",
+        headline=True,
+    ),
+    Metric(
+        "domestic_share_compute",
+        "share",
+        "share",
+        SHARE_EMITTED,
+        "percent",
+        "Domestic share of compute",
+        "the same weighted by H100-equivalents",
+        headline=True,
+    ),
+    Metric(
+        "domestic_share_installed",
+        "share",
+        "share",
+        SHARE_EMITTED,
+        "percent",
+        "Domestic share of installed base",
+        "domestic share of the installed base (units) at the period's end",
+        headline=True,
+    ),
+    Metric(
+        "domestic_share_value",
+        "share",
+        "share",
+        ((YEAR, ALL),),
+        "percent",
+        "Domestic share of value",
+        "the same weighted by unit prices (USD)",
+        headline=True,
+    ),
+    Metric(
+        "unmet_demand_compute",
+        "H100e",
+        "flow",
+        FLOW_EMITTED,
+        "compute",
+        "Unmet demand",
+        "H100e of orders that lapsed unserved, plus imports lost: "
+        "offshore_compute + abandoned_demand_compute",
+        headline=True,
+    ),
+    Metric(
+        "imports_units",
+        "units",
+        "flow",
+        FLOW_EMITTED,
+        "count",
+        "Imported chips",
+        "imported units delivered",
+        headline=True,
+    ),
+    Metric(
+        "domestic_units",
+        "units",
+        "flow",
+        FLOW_EMITTED,
+        "count",
+        "Domestic chips",
+        "domestic units delivered",
+        headline=True,
+    ),
+    Metric(
+        "power_mw",
+        "MW",
+        "flow",
+        ((YEAR, ALL),),
+        "power",
+        "Power of chips delivered",
+        "system power of the chips delivered in the period",
+        headline=True,
+    ),
+    Metric(
+        "demand_compute",
+        "H100e",
+        "flow",
+        FLOW_EMITTED,
+        "compute",
+        "Demand",
+        "H100e needed in the period",
+    ),
+    Metric(
+        "delivered_compute",
+        "H100e",
+        "flow",
+        ((YEAR, ALL),),
+        "compute",
+        "Compute delivered",
+        "H100e delivered in the period",
+    ),
+    Metric(
+        "wafer_starts",
+        "wafers/month",
+        "stock",
+        ((QUARTER, NATIONAL),),
+        "count",
+        "Advanced wafer starts",
+        "advanced-node wafer starts a month over every foundry "
+        "open to Chinese designers, before the AI share: the quarter's mean month",
+    ),
+    Metric(
+        "deferred_demand_compute",
+        "H100e",
+        "stock",
+        ((YEAR, ALL), (QUARTER, NATIONAL)),
+        "compute",
+        "Orders waiting",
+        "H100e of domestic orders waiting in backlogs at the period's end",
+    ),
+    Metric(
+        "served_late_compute",
+        "H100e",
+        "flow",
+        FLOW_EMITTED,
+        "compute",
+        "Orders served late",
+        "H100e of domestic orders delivered after waiting a month or more",
+    ),
+    Metric(
+        "offshore_compute",
+        "H100e",
+        "flow",
+        FLOW_EMITTED,
+        "compute",
+        "Offshore compute",
+        "H100e of unmet orders served by compute rented abroad",
+    ),
+    Metric(
+        "abandoned_demand_compute",
+        "H100e",
+        "flow",
+        FLOW_EMITTED,
+        "compute",
+        "Abandoned demand",
+        "H100e of unmet orders neither met at home nor offshore",
+    ),
+    Metric(
+        "vendor_units",
+        "units",
+        "flow",
+        ((QUARTER, NATIONAL),),
+        "count",
+        "Units by vendor",
+        "domestic units delivered by vendor",
+        family=True,
+    ),
+    Metric(
+        "import_units",
+        "units",
+        "flow",
+        ((QUARTER, NATIONAL),),
+        "count",
+        "Units by import product",
+        "imported units delivered by product",
+        family=True,
+    ),
+    Metric(
+        "vendor_revenue",
+        "USD",
+        "flow",
+        ((QUARTER, NATIONAL),),
+        "usd",
+        "Revenue by vendor",
+        "domestic units delivered by vendor x each product's price (USD)",
+        family=True,
+    ),
+    Metric(
+        "level_effect",
+        "units or H100e",
+        "flow",
+        ((YEAR, NATIONAL),),
+        "count",
+        "What the quota level changes",
+        "paired difference from the announced quotas (members: see EFFECTS)",
+        family=True,
+    ),
+    Metric(
+        "counterfactual_effect",
+        "the changed metric's unit",
+        "flow",
+        (),
+        "count",
+        "Counterfactual effect",
+        "paired change of a metric when one constraint is relaxed "
+        "on the same draws, in effects.csv (members: see COUNTERFACTUAL)",
+        family=True,
+    ),
+    Metric(
+        "elasticity",
+        "ratio",
+        "ratio",
+        (),
+        "ratio",
+        "Elasticity",
+        "a counterfactual's mean change over the baseline's mean, divided by the relative "
+        "size of the relaxation, in effects.csv",
+    ),
+    Metric(
+        "quota_target",
+        "share",
+        "target",
+        ((YEAR, BOUND),),
+        "percent",
+        "Quota target",
+        "the segment's quota share in the year's last month",
+    ),
+    Metric(
+        "quota_compliance",
+        "probability",
+        "indicator",
+        ((YEAR, BOUND),),
+        "percent",
+        "Quota met",
+        "1 when the segment's annual share, counted on its quota's basis, "
+        "reached the target times enforcement (undefined when nothing was delivered); "
+        "the mean is the probability",
+    ),
 )
 
 METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}
 # how every layer names the buyer segments of the shipped scenarios (others: their id)
-SEGMENT_NAMES = {"beijing": "Beijing", "shanghai": "Shanghai", "guiyang": "Guiyang (Guizhou)",
-                 "other_major": "Other major cities", "state_funded": "State-funded DCs",
-                 "private": "Private hyperscalers"}
+SEGMENT_NAMES = {
+    "beijing": "Beijing",
+    "shanghai": "Shanghai",
+    "guiyang": "Guiyang (Guizhou)",
+    "other_major": "Other major cities",
+    "state_funded": "State-funded DCs",
+    "private": "Private hyperscalers",
+}
 # members of the level_effect family (metric they difference, sign): level minus announced
-EFFECTS = {"imports_displaced": ("imports_units", -1.0),
-           "domestic_added": ("domestic_units", 1.0),
-           "unmet_added": ("unmet_demand_compute", 1.0)}
-EFFECT_LABELS = {"imports_displaced": "Imports displaced", "domestic_added": "Domestic chips added",
-                 "unmet_added": "Unmet demand added"}
+EFFECTS = {
+    "imports_displaced": ("imports_units", -1.0),
+    "domestic_added": ("domestic_units", 1.0),
+    "unmet_added": ("unmet_demand_compute", 1.0),
+}
+EFFECT_LABELS = {
+    "imports_displaced": "Imports displaced",
+    "domestic_added": "Domestic chips added",
+    "unmet_added": "Unmet demand added",
+}
 # what every counterfactual of effects.csv reports the change of (national, per year)
-COUNTERFACTUAL = ("domestic_units", "imports_units", "delivered_compute", "unmet_demand_compute",
-                  "domestic_share_units")
+COUNTERFACTUAL = (
+    "domestic_units",
+    "imports_units",
+    "delivered_compute",
+    "unmet_demand_compute",
+    "domestic_share_units",
+)
 M = SimpleNamespace(**{m.name: m.name for m in REGISTRY})  # M.imports_units: a checked name
 
 
@@ -168,17 +349,20 @@ def describe(name: str) -> tuple[str, str]:
         return entry.label, entry.description
     if family == M.level_effect and member in EFFECTS:
         base, sign = EFFECTS[member]
-        first, second = ("the announced quotas", "the level") if sign < 0 else (
-            "the level", "the announced quotas")
-        return EFFECT_LABELS[member], (f"{base} at {first} minus {base} at {second}: the "
-                                       "paired difference over the same draws")
+        first, second = (
+            ("the announced quotas", "the level")
+            if sign < 0
+            else ("the level", "the announced quotas")
+        )
+        return EFFECT_LABELS[member], (
+            f"{base} at {first} minus {base} at {second}: the paired difference over the same draws"
+        )
     return f"{entry.label}: {member}", f"{entry.description}: {member}"
 
 
 def names(period: str, regions: str, family: bool = False) -> tuple[str, ...]:
     """Names of the metrics emitted for ``period`` in ``regions``, in registry order."""
-    return tuple(m.name for m in REGISTRY
-                 if (period, regions) in m.emitted and m.family == family)
+    return tuple(m.name for m in REGISTRY if (period, regions) in m.emitted and m.family == family)
 
 
 def families(period: str) -> tuple[str, ...]:
@@ -220,8 +404,14 @@ def _ratio(value: float) -> str:
     return f"{value:.2f}"
 
 
-FORMATS = {"ratio": _ratio, "percent": _percent, "count": _compact, "compute": _compact,
-           "power": _power, "usd": _usd}
+FORMATS = {
+    "ratio": _ratio,
+    "percent": _percent,
+    "count": _compact,
+    "compute": _compact,
+    "power": _power,
+    "usd": _usd,
+}
 
 
 def format_plain(value: float) -> str:
@@ -235,8 +425,9 @@ def format_plain(value: float) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     if value != 0 and abs(value) < 1e-3:
-        return np.format_float_positional(value, precision=4, unique=False, fractional=False,
-                                          trim="-")
+        return np.format_float_positional(
+            value, precision=4, unique=False, fractional=False, trim="-"
+        )
     return f"{value:.4g}"
 
 
@@ -253,5 +444,4 @@ def format_number(value: float) -> str:
         return ""
     if value == 0:
         return "0"
-    return np.format_float_positional(value, precision=6, unique=False, fractional=False,
-                                      trim="-")
+    return np.format_float_positional(value, precision=6, unique=False, fractional=False, trim="-")

@@ -69,8 +69,7 @@ class BatchResult:
 class PointDraws(Draws):
     """Draws for P points x R replications; point p occupies replications p*R .. p*R+R-1."""
 
-    def __init__(self, streams: Streams, reps: int, points: int,
-                 values: dict[str, np.ndarray]):
+    def __init__(self, streams: Streams, reps: int, points: int, values: dict[str, np.ndarray]):
         super().__init__(streams, reps * points)
         self.reps, self.points, self.values = reps, points, values
         self.seen: set[str] = set()
@@ -95,8 +94,9 @@ def point_results(rows: list, points: int, keep: RowFilter) -> tuple[list, np.nd
         if not keep(row.metric, row.region, row.period):
             continue
         if len(row.stats) != width * points:
-            raise RuntimeError(f"row {row.metric} {row.region} {row.period} was not "
-                               "summarised point by point")
+            raise RuntimeError(
+                f"row {row.metric} {row.region} {row.period} was not summarised point by point"
+            )
         keys.append((row.quota, row.metric, row.region, row.period))
         blocks.append(np.reshape(row.stats, (points, width)))
     stats = np.stack(blocks, axis=1) if blocks else np.empty((points, 0, width))
@@ -141,13 +141,15 @@ def one_each(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def ensemble(scenario: Scenario, draws: PointDraws, levels: tuple[str, ...],
-             keep: RowFilter) -> tuple[list, np.ndarray]:
+def ensemble(
+    scenario: Scenario, draws: PointDraws, levels: tuple[str, ...], keep: RowFilter
+) -> tuple[list, np.ndarray]:
     """Run one ensemble of ``draws.points`` points; return row keys and ``(P, K, 6)`` stats."""
     per_point = partial(summarise_points, points=draws.points, reps=draws.reps)
     record = RecordOptions(rows=keep, width=len(STAT_NAMES) * draws.points, summarise=per_point)
-    result = Model(scenario, draws.count, levels=list(levels),
-                   options=ModelOptions(draws=draws, record=record)).run()
+    result = Model(
+        scenario, draws.count, levels=list(levels), options=ModelOptions(draws=draws, record=record)
+    ).run()
     effects = effect_rows(result.levels, result.years, result.replicates, per_point)
     return point_results(result.rows + effects, draws.points, keep)
 
@@ -165,8 +167,12 @@ def run_batch(job: Job, batch: Batch) -> BatchResult:
     for setting, members in groups.items():
         idx = np.array(members)
         scenario = apply(job.scenario, dict(setting)) if setting else job.scenario
-        draws = PointDraws(Streams(job.seed), job.replications, len(idx),
-                           {p: np.asarray(v[idx], dtype=float) for p, v in drawn.items()})
+        draws = PointDraws(
+            Streams(job.seed),
+            job.replications,
+            len(idx),
+            {p: np.asarray(v[idx], dtype=float) for p, v in drawn.items()},
+        )
         group_keys, group_stats = ensemble(scenario, draws, job.levels, job.rows)
         missed = set(drawn) - draws.seen
         if missed:
@@ -218,7 +224,9 @@ class Probe:
 def probe(scenario: Scenario) -> Probe:
     """Run one replication at one quota level, noting draws and summary rows."""
     draws = _Recording(Streams(0), 1)
-    result = Model(scenario, 1, levels=list(resolve(scenario).levels[:1]),
-                   options=ModelOptions(draws=draws)).run()
-    return Probe(frozenset(draws.seen), frozenset((r.metric, r.region, r.period)
-                                                   for r in result.rows))
+    result = Model(
+        scenario, 1, levels=list(resolve(scenario).levels[:1]), options=ModelOptions(draws=draws)
+    ).run()
+    return Probe(
+        frozenset(draws.seen), frozenset((r.metric, r.region, r.period) for r in result.rows)
+    )

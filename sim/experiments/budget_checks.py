@@ -29,15 +29,22 @@ def check_sweep_design(options, default_points: int) -> None:
     combos = math.prod(len(values) for _, values in options.sets)
     grid = (options.sample or ("grid" if options.sets else "lhs")) == "grid"
     points = combos if grid else combos * (options.n or default_points)
-    budget.check_design_fits(points, design_columns(options.scenario_file, options.params,
-                                                    len(options.sets)))
+    budget.check_design_fits(
+        points, design_columns(options.scenario_file, options.params, len(options.sets))
+    )
 
 
 def check_sweep_work(chosen, workers: int) -> None:
     """Refuse a planned sweep whose batches in flight or results exceed memory."""
-    budget.check_sweep_fits(chosen.scenario, chosen.design.size, len(chosen.design.columns),
-                            chosen.rows_per_point, len(chosen.job.levels), workers,
-                            chosen.batch_size * chosen.job.replications)
+    budget.check_sweep_fits(
+        chosen.scenario,
+        chosen.design.size,
+        len(chosen.design.columns),
+        chosen.rows_per_point,
+        len(chosen.job.levels),
+        workers,
+        chosen.batch_size * chosen.job.replications,
+    )
 
 
 def check_study_design(options) -> None:

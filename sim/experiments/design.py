@@ -85,8 +85,9 @@ class Design:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["point", *(spec.path for spec in self.columns)])
         for i, row in enumerate(self.table):
-            writer.writerow([i, *(cell(spec, v) for spec, v in zip(self.columns, row,
-                                                                   strict=True))])
+            writer.writerow(
+                [i, *(cell(spec, v) for spec, v in zip(self.columns, row, strict=True))]
+            )
         return out.getvalue()
 
     def digest(self) -> str:
@@ -95,11 +96,19 @@ class Design:
 
     def describe(self) -> list[dict]:
         """Describe the varied parameters for the manifest (path, kind, source, range)."""
-        return [{"path": s.path, "kind": s.kind, "source": src, "unit": s.meta.get("unit", ""),
-                 "distribution": s.dist.describe() if s.dist is not None else None,
-                 "declared": list(s.declared) if s.declared else None,
-                 "limits": list(s.limits), "share": s.is_share}
-                for s, src in zip(self.columns, self.sources, strict=True)]
+        return [
+            {
+                "path": s.path,
+                "kind": s.kind,
+                "source": src,
+                "unit": s.meta.get("unit", ""),
+                "distribution": s.dist.describe() if s.dist is not None else None,
+                "declared": list(s.declared) if s.declared else None,
+                "limits": list(s.limits),
+                "share": s.is_share,
+            }
+            for s, src in zip(self.columns, self.sources, strict=True)
+        ]
 
 
 def cell(spec: ParamSpec, value) -> str:
@@ -109,8 +118,9 @@ def cell(spec: ParamSpec, value) -> str:
     return spec.show(bool(value) if spec.kind == "bool" else value)
 
 
-def parse_sets(scenario: Scenario, sets: list[tuple[str, list[str]]],
-               file: str | None = None) -> list[tuple[ParamSpec, list]]:
+def parse_sets(
+    scenario: Scenario, sets: list[tuple[str, list[str]]], file: str | None = None
+) -> list[tuple[ParamSpec, list]]:
     """Look up and check every ``--set PATH=V1,V2``; refuse repeats (ScenarioError)."""
     seen: set[str] = set()
     out = []
@@ -128,9 +138,16 @@ def parse_sets(scenario: Scenario, sets: list[tuple[str, list[str]]],
     return out
 
 
-def build(scenario: Scenario, sets: list[tuple[ParamSpec, list]], sample: str, n: int,
-          seed: int, patterns: tuple[str, ...] = (), space: str = "range",
-          file: str | None = None) -> Design:
+def build(
+    scenario: Scenario,
+    sets: list[tuple[ParamSpec, list]],
+    sample: str,
+    n: int,
+    seed: int,
+    patterns: tuple[str, ...] = (),
+    space: str = "range",
+    file: str | None = None,
+) -> Design:
     """Build the design: factorial of the listed values x ``n`` points of ``sample``."""
     fixed = {spec.path: values[0] for spec, values in sets if len(values) == 1}
     check_point(scenario, fixed, file)
@@ -147,12 +164,18 @@ def build(scenario: Scenario, sets: list[tuple[ParamSpec, list]], sample: str, n
         unit_rows = Space(tuple(sampled), space).values(chosen.draw(len(sampled), n, rng))
     table = cross(combos, unit_rows, object_columns=any(s.kind == "text" for s, _ in listed))
     fixed_specs = {spec.path: spec for spec, values in sets if len(values) == 1}
-    return Design([s for s, _ in listed] + sampled,
-                  ["set"] * len(listed) + ["sampled"] * len(sampled), table, fixed, fixed_specs)
+    return Design(
+        [s for s, _ in listed] + sampled,
+        ["set"] * len(listed) + ["sampled"] * len(sampled),
+        table,
+        fixed,
+        fixed_specs,
+    )
 
 
-def check_grid(base: Scenario, listed: list[tuple[ParamSpec, list]],
-               file: str | None = None) -> None:
+def check_grid(
+    base: Scenario, listed: list[tuple[ParamSpec, list]], file: str | None = None
+) -> None:
     """Refuse a grid holding a point the scenario's own checks reject (ScenarioError).
 
     The check does not depend on the number of points, so a grid of 30,000
@@ -169,26 +192,35 @@ def check_grid(base: Scenario, listed: list[tuple[ParamSpec, list]],
     ordered = [spec.kind in ("number", "date") for spec, _ in listed]  # else flags, choices
     seen: set[tuple] = set()
     for end in (min, max):
-        corner = [end(values) if num else values[0]
-                  for (_, values), num in zip(listed, ordered, strict=True)]
-        points = [corner] + [[*corner[:j], value, *corner[j + 1:]]
-                             for j, (_, values) in enumerate(listed) if not ordered[j]
-                             for value in values[1:]]
+        corner = [
+            end(values) if num else values[0]
+            for (_, values), num in zip(listed, ordered, strict=True)
+        ]
+        points = [corner] + [
+            [*corner[:j], value, *corner[j + 1 :]]
+            for j, (_, values) in enumerate(listed)
+            if not ordered[j]
+            for value in values[1:]
+        ]
         for point in points:
             if tuple(map(repr, point)) not in seen:
                 seen.add(tuple(map(repr, point)))
                 check_point(base, dict(zip(paths, point, strict=True)), file)
 
 
-def sampled_parameters(base: Scenario, listed: list, patterns: tuple[str, ...],
-                       file: str | None) -> list[ParamSpec]:
+def sampled_parameters(
+    base: Scenario, listed: list, patterns: tuple[str, ...], file: str | None
+) -> list[ParamSpec]:
     """List the uncertain parameters a sampler varies: all, or those matching ``patterns``."""
     named = {spec.path for spec, _ in listed}
     found = [s for s in uncertain(base, patterns) if s.path not in named]
     for pattern in patterns:
         if not uncertain(base, (pattern,)):
-            raise ScenarioError("matches no uncertain parameter (`chipsim params` lists them)",
-                                f"--param {pattern}", file)
+            raise ScenarioError(
+                "matches no uncertain parameter (`chipsim params` lists them)",
+                f"--param {pattern}",
+                file,
+            )
     if not found:
         raise ScenarioError("no uncertain parameter left to sample", "--sample", file)
     return found
@@ -198,8 +230,10 @@ def cross(combos: list[tuple], unit_rows: np.ndarray, object_columns: bool) -> n
     """Every combination (outer) with every sampled row (inner)."""
     left = np.array(combos, dtype=object if object_columns else float).reshape(len(combos), -1)
     n = len(unit_rows)
-    table = np.concatenate([np.repeat(left, n, axis=0),
-                            np.tile(unit_rows.astype(left.dtype), (len(combos), 1))], axis=1)
+    table = np.concatenate(
+        [np.repeat(left, n, axis=0), np.tile(unit_rows.astype(left.dtype), (len(combos), 1))],
+        axis=1,
+    )
     return table
 
 
@@ -211,8 +245,9 @@ def varying_within(base: Scenario, pinned: set[str], drawn: frozenset[str]) -> l
     return [s.path for s in uncertain(base) if s.path not in pinned and s.path in drawn]
 
 
-def replications(asked: int | None, varying: list[str], default: int, notes: list[str],
-                 what: str = "the design") -> int:
+def replications(
+    asked: int | None, varying: list[str], default: int, notes: list[str], what: str = "the design"
+) -> int:
     """Replications per point: 1 when nothing varies within a point (even if asked), else R.
 
     With every uncertain parameter pinned all replications of a point are the
@@ -221,13 +256,17 @@ def replications(asked: int | None, varying: list[str], default: int, notes: lis
     """
     if not varying:
         asked_more = f" instead of the {asked} asked for" if asked and asked > 1 else ""
-        notes.append(f"note: {what} sets every uncertain parameter, so all replications of a "
-                     f"point are identical: running 1 per point{asked_more}")
+        notes.append(
+            f"note: {what} sets every uncertain parameter, so all replications of a "
+            f"point are identical: running 1 per point{asked_more}"
+        )
         return 1
     reps = asked or default
     shown = ", ".join(varying[:SHOWN_VARYING])
     more = f" and {len(varying) - SHOWN_VARYING} more" if len(varying) > SHOWN_VARYING else ""
-    notes.append(f"note: within each point {len(varying)} uncertain parameter"
-                 f"{'s' if len(varying) != 1 else ''} still vary across the {reps} replications "
-                 f"({shown}{more}; manifest.json lists them)")
+    notes.append(
+        f"note: within each point {len(varying)} uncertain parameter"
+        f"{'s' if len(varying) != 1 else ''} still vary across the {reps} replications "
+        f"({shown}{more}; manifest.json lists them)"
+    )
     return reps

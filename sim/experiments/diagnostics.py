@@ -79,8 +79,10 @@ def as_written(value) -> float:
 
 def _rows(method: methods.Method, rows: list[dict]) -> list[dict]:
     """Return the rows' parameter and method columns, at the CSV's precision."""
-    return [{"parameter": str(r.get("parameter")),
-             **{c: as_written(r.get(c)) for c in method.columns}} for r in rows]
+    return [
+        {"parameter": str(r.get("parameter")), **{c: as_written(r.get(c)) for c in method.columns}}
+        for r in rows
+    ]
 
 
 def diagnose(method_name: str, rows: list[dict], n: int | None) -> list[Flag]:
@@ -91,8 +93,13 @@ def diagnose(method_name: str, rows: list[dict], n: int | None) -> list[Flag]:
     """
     method = methods.method(method_name)
     rows = _rows(method, rows)
-    found = [_s1_above_st(method, rows), _s1_sum(method, rows), _negative(method, rows),
-             _wide(method, rows), _small_n(method, rows, n) if n else None]
+    found = [
+        _s1_above_st(method, rows),
+        _s1_sum(method, rows),
+        _negative(method, rows),
+        _wide(method, rows),
+        _small_n(method, rows, n) if n else None,
+    ]
     return [flag for flag in found if flag is not None]
 
 
@@ -114,17 +121,23 @@ def _names(items: list[str]) -> str:
 def _s1_above_st(method: methods.Method, rows: list[dict]) -> Flag | None:
     if not method.additive:
         return None
-    hits = [r for r in rows if _finite(r["S1"], r["ST"], r["S1_conf"], r["ST_conf"])
-            and r["S1"] - r["ST"] > max(math.hypot(r["S1_conf"], r["ST_conf"]), MATERIAL)]
+    hits = [
+        r
+        for r in rows
+        if _finite(r["S1"], r["ST"], r["S1_conf"], r["ST_conf"])
+        and r["S1"] - r["ST"] > max(math.hypot(r["S1_conf"], r["ST_conf"]), MATERIAL)
+    ]
     if not hits:
         return None
     hits.sort(key=lambda r: (r["ST"] - r["S1"], r["parameter"]))
-    told = [f"{r['parameter']} (S1 {_value(r, 'S1')} against ST {_value(r, 'ST')})"
-            for r in hits]
-    return Flag(S1_ABOVE_ST, f"The first-order index exceeds the total index by more than their "
-                f"intervals allow for {_names(told)}; a first-order index cannot exceed its "
-                "total index, so these estimates are sampling noise at this N.",
-                tuple(r["parameter"] for r in hits))
+    told = [f"{r['parameter']} (S1 {_value(r, 'S1')} against ST {_value(r, 'ST')})" for r in hits]
+    return Flag(
+        S1_ABOVE_ST,
+        f"The first-order index exceeds the total index by more than their "
+        f"intervals allow for {_names(told)}; a first-order index cannot exceed its "
+        "total index, so these estimates are sampling noise at this N.",
+        tuple(r["parameter"] for r in hits),
+    )
 
 
 def _s1_sum(method: methods.Method, rows: list[dict]) -> Flag | None:
@@ -135,9 +148,12 @@ def _s1_sum(method: methods.Method, rows: list[dict]) -> Flag | None:
     if total <= 1.0:
         return None
     width = math.sqrt(math.fsum(r["S1_conf"] ** 2 for r in kept))
-    return Flag(S1_SUM, f"The first-order indices add up to {total:.2f} (95% interval "
-                f"±{width:.2f}, taking the estimates as independent), more than the 1 that "
-                "shares of variance can add up to; the excess is sampling noise.")
+    return Flag(
+        S1_SUM,
+        f"The first-order indices add up to {total:.2f} (95% interval "
+        f"±{width:.2f}, taking the estimates as independent), more than the 1 that "
+        "shares of variance can add up to; the excess is sampling noise.",
+    )
 
 
 def _negative(method: methods.Method, rows: list[dict]) -> Flag | None:
@@ -145,16 +161,23 @@ def _negative(method: methods.Method, rows: list[dict]) -> Flag | None:
         return None
     hits, told = [], []
     for r in sorted(rows, key=lambda r: (min(r["S1"], r["ST"]), r["parameter"])):
-        below = [f"{c} {_value(r, c)}" for c in ("S1", "ST") if _finite(r[c], r[c + "_conf"])
-                 and r[c] + r[c + "_conf"] < 0 and r[c] <= -MATERIAL]
+        below = [
+            f"{c} {_value(r, c)}"
+            for c in ("S1", "ST")
+            if _finite(r[c], r[c + "_conf"]) and r[c] + r[c + "_conf"] < 0 and r[c] <= -MATERIAL
+        ]
         if below:
             hits.append(r["parameter"])
             told.append(f"{r['parameter']} ({', '.join(below)})")
     if not hits:
         return None
-    return Flag(NEGATIVE, f"An index is negative beyond its interval for {_names(told)}; "
-                "shares of variance are at least 0, so these estimates are sampling noise at "
-                "this N.", tuple(hits))
+    return Flag(
+        NEGATIVE,
+        f"An index is negative beyond its interval for {_names(told)}; "
+        "shares of variance are at least 0, so these estimates are sampling noise at "
+        "this N.",
+        tuple(hits),
+    )
 
 
 def ranked(rows: list[dict], method: str) -> list[dict]:
@@ -184,10 +207,13 @@ def _wide(method: methods.Method, rows: list[dict]) -> Flag | None:
         return None
     name = method.bars[0].label
     told = [f"{r['parameter']} ({_value(r, key)})" for r in hits]
-    return Flag(WIDE, f"The 95% interval of the {name} is wider than the index itself for "
-                f"{_names(told)}, among the leading factors; the ranking cannot tell "
-                f"{'it' if len(hits) == 1 else 'them'} from zero at this N.",
-                tuple(r["parameter"] for r in hits))
+    return Flag(
+        WIDE,
+        f"The 95% interval of the {name} is wider than the index itself for "
+        f"{_names(told)}, among the leading factors; the ranking cannot tell "
+        f"{'it' if len(hits) == 1 else 'them'} from zero at this N.",
+        tuple(r["parameter"] for r in hits),
+    )
 
 
 def suggested_n(method_name: str, rows: list[dict], n: int) -> tuple[int, float] | None:
@@ -207,8 +233,11 @@ def suggested_n(method_name: str, rows: list[dict], n: int) -> tuple[int, float]
         if widest <= TARGET_WIDTH:
             return None
         return 2 ** math.ceil(math.log2(n * (widest / TARGET_WIDTH) ** 2)), widest
-    ratios = [r["mu_star_conf"] / r["mu_star"] for r in leading(method, rows)
-              if _finite(r["mu_star_conf"]) and r["mu_star"] > 0]
+    ratios = [
+        r["mu_star_conf"] / r["mu_star"]
+        for r in leading(method, rows)
+        if _finite(r["mu_star_conf"]) and r["mu_star"] > 0
+    ]
     ratio = max(ratios, default=0.0)
     if ratio <= MORRIS_TARGET:
         return None
@@ -222,14 +251,21 @@ def _small_n(method: methods.Method, rows: list[dict], n: int) -> Flag | None:
     better, width = found
     points = better * method.points_per_n(len(rows))
     if method.additive:
-        target = (f"the widest here, ±{width:.2g}, narrows to ±{TARGET_WIDTH:g} at "
-                  f"{method.size(f'{better:,}')}")
+        target = (
+            f"the widest here, ±{width:.2g}, narrows to ±{TARGET_WIDTH:g} at "
+            f"{method.size(f'{better:,}')}"
+        )
     else:
-        target = (f"the widest here, {width:.2g} times its μ*, narrows to half of μ* at "
-                  f"{method.size(f'{better:,}')}")
-    return Flag(SMALL_N, f"{method.size(n)} is too small for {len(rows)} factors: intervals "
-                f"shrink as 1/√N, and {target} ({points:,} points); rerun with --n {better} "
-                "before reading the ranking.")
+        target = (
+            f"the widest here, {width:.2g} times its μ*, narrows to half of μ* at "
+            f"{method.size(f'{better:,}')}"
+        )
+    return Flag(
+        SMALL_N,
+        f"{method.size(n)} is too small for {len(rows)} factors: intervals "
+        f"shrink as 1/√N, and {target} ({points:,} points); rerun with --n {better} "
+        "before reading the ranking.",
+    )
 
 
 def codes_by_parameter(flags: list[Flag]) -> dict[str, str]:
@@ -255,5 +291,6 @@ def printed(flags: list[Flag]) -> str:
     """Return the warnings as the command line prints them ("" when there are none)."""
     if not flags:
         return ""
-    return "\n".join(["Warnings (where these indices are weak):",
-                      *(f"  - {flag.sentence}" for flag in flags)])
+    return "\n".join(
+        ["Warnings (where these indices are weak):", *(f"  - {flag.sentence}" for flag in flags)]
+    )

@@ -47,8 +47,10 @@ def read_inputs(run_dir: str | Path) -> Inputs:
     """Read points.csv as numbers, using the manifest's parameter kinds."""
     run_dir = Path(run_dir)
     if not (run_dir / "manifest.json").is_file():
-        raise DiscoverError(f"{run_dir}: not a finished sweep (no manifest.json); run "
-                            "`chipsim sweep` (or finish it with --resume) first")
+        raise DiscoverError(
+            f"{run_dir}: not a finished sweep (no manifest.json); run "
+            "`chipsim sweep` (or finish it with --resume) first"
+        )
     manifest = read_manifest(run_dir)
     if manifest.get("kind") != "sweep":
         raise DiscoverError(f"{run_dir}: manifest.json is not a sweep's")
@@ -56,11 +58,22 @@ def read_inputs(run_dir: str | Path) -> Inputs:
     params = manifest["parameters"]
     keep = [p for p in params if p["kind"] != "text"]
     rows = read_csv_rows(run_dir / "points.csv", tuple(p["path"] for p in keep))
-    x = np.array([[_cell(row[p["path"]], p["kind"], run_dir, n) for p in keep]
-                  for n, row in enumerate(rows, 2)], dtype=float).reshape(len(rows), len(keep))
+    x = np.array(
+        [
+            [_cell(row[p["path"]], p["kind"], run_dir, n) for p in keep]
+            for n, row in enumerate(rows, 2)
+        ],
+        dtype=float,
+    ).reshape(len(rows), len(keep))
     shares = [bool(p.get("share")) for p in keep]
-    return Inputs([p["path"] for p in keep], [p["kind"] for p in keep], shares, x,
-                  [p["path"] for p in params if p["kind"] == "text"], int(manifest.get("seed", 0)))
+    return Inputs(
+        [p["path"] for p in keep],
+        [p["kind"] for p in keep],
+        shares,
+        x,
+        [p["path"] for p in params if p["kind"] == "text"],
+        int(manifest.get("seed", 0)),
+    )
 
 
 def _cell(text: str, kind: str, run_dir: Path, line: int) -> float:
@@ -68,8 +81,9 @@ def _cell(text: str, kind: str, run_dir: Path, line: int) -> float:
     try:
         return _number(text, kind)
     except ValueError:
-        raise DamagedFile(run_dir / "points.csv", f"line {line}: expected a {kind} value, got "
-                          f"{text[:40]!r}") from None
+        raise DamagedFile(
+            run_dir / "points.csv", f"line {line}: expected a {kind} value, got {text[:40]!r}"
+        ) from None
 
 
 def _number(text: str, kind: str) -> float:
@@ -80,21 +94,30 @@ def _number(text: str, kind: str) -> float:
     return float(text)
 
 
-def read_outputs(run_dir: str | Path, target: Target, quota: str, region: str,
-                 points: int) -> np.ndarray:
+def read_outputs(
+    run_dir: str | Path, target: Target, quota: str, region: str, points: int
+) -> np.ndarray:
     """Read the target's statistic at every point (NaN where undefined)."""
     import pyarrow.compute as pc
 
     path = Path(run_dir) / "results.parquet"
     table = read_results(run_dir, ["point", "quota", "metric", "region", "period", target.stat])
-    for column, value in (("metric", target.metric), ("period", target.period),
-                          ("quota", quota), ("region", region)):
+    for column, value in (
+        ("metric", target.metric),
+        ("period", target.period),
+        ("quota", quota),
+        ("region", region),
+    ):
         known = set(pc.unique(table[column]).to_pylist())
         if value not in known:
-            hint = ("; a sweep keeps only national values per year unless run with --keep all"
-                    if column in ("region", "period") else "")
-            raise DiscoverError(f"{path}: no {column} {value!r}" + did_you_mean(value, known)
-                                + hint)
+            hint = (
+                "; a sweep keeps only national values per year unless run with --keep all"
+                if column in ("region", "period")
+                else ""
+            )
+            raise DiscoverError(
+                f"{path}: no {column} {value!r}" + did_you_mean(value, known) + hint
+            )
         table = table.filter(pc.equal(table[column], value))
     out = np.full(points, np.nan)
     values = table[target.stat].to_numpy(zero_copy_only=False).astype(float)
@@ -105,9 +128,14 @@ def read_outputs(run_dir: str | Path, target: Target, quota: str, region: str,
     return out
 
 
-def discover(inputs: Inputs, cases: np.ndarray, boxes: int = 2,
-             min_density: float | None = None, step: int | None = None,
-             shown: bool = False) -> list[Found]:
+def discover(
+    inputs: Inputs,
+    cases: np.ndarray,
+    boxes: int = 2,
+    min_density: float | None = None,
+    step: int | None = None,
+    shown: bool = False,
+) -> list[Found]:
     """PRIM with covering: up to ``boxes`` boxes, each over the points still uncovered.
 
     ``step`` picks the first box's trajectory step instead of the rule (module
@@ -120,8 +148,9 @@ def discover(inputs: Inputs, cases: np.ndarray, boxes: int = 2,
     left = np.ones(len(cases), dtype=bool)
     while len(found) < boxes and cases[left].sum() >= MIN_CASES and not cases[left].all():
         search = prim.Search.of(x, cases, left)
-        display = Display(label=f"discover (box {len(found) + 1})", unit="PRIM runs",
-                          interval=5.0, delay=QUIET)
+        display = Display(
+            label=f"discover (box {len(found) + 1})", unit="PRIM runs", interval=5.0, delay=QUIET
+        )
         progress = Progress(1 + prim.RESAMPLES, display, enabled=shown)
         try:
             item = find(search, min_density, step if not found else None, rng, progress)
@@ -134,8 +163,13 @@ def discover(inputs: Inputs, cases: np.ndarray, boxes: int = 2,
     return found
 
 
-def find(search: prim.Search, min_density: float | None, step: int | None,
-         rng: np.random.Generator, progress: Progress | None = None) -> Found | None:
+def find(
+    search: prim.Search,
+    min_density: float | None,
+    step: int | None,
+    rng: np.random.Generator,
+    progress: Progress | None = None,
+) -> Found | None:
     """One box: trajectory, significant box of each step, the chosen one and its tests.
 
     ``progress`` counts the PRIM runs: the trajectory, then each resample's.
@@ -150,9 +184,11 @@ def find(search: prim.Search, min_density: float | None, step: int | None,
     chosen, dropped = reported[index]
     if not chosen.restricted(search):
         if step is not None:
-            raise DiscoverError(f"--box {step}: every limit of that step has a quasi-p value "
-                                f"above {prim.SIGNIFICANCE:g}, so it is no box; choose a later "
-                                "step of the trajectory")
+            raise DiscoverError(
+                f"--box {step}: every limit of that step has a quasi-p value "
+                f"above {prim.SIGNIFICANCE:g}, so it is no box; choose a later "
+                "step of the trajectory"
+            )
         return None
 
     def pick(sub: prim.Search, sub_steps: list[prim.Box]) -> prim.Box:
@@ -162,9 +198,16 @@ def find(search: prim.Search, min_density: float | None, step: int | None,
             progress.update(1)
         return boxes[rule(sub, boxes, min_density)]
 
-    return Found(chosen, index, steps, prim.quasi_p(search, chosen), dropped,
-                 prim.stability(search, chosen, rng, pick), float(search.y.mean()),
-                 prim.base_rate_p(search, chosen))
+    return Found(
+        chosen,
+        index,
+        steps,
+        prim.quasi_p(search, chosen),
+        dropped,
+        prim.stability(search, chosen, rng, pick),
+        float(search.y.mean()),
+        prim.base_rate_p(search, chosen),
+    )
 
 
 def rule(search: prim.Search, boxes: list[prim.Box], min_density: float | None) -> int:
@@ -187,17 +230,18 @@ def execute(options: DiscoverOptions) -> Discovery:
     """Read the sweep, mark the points, find the boxes, write discover.csv (DiscoverError)."""
     target = targets.parse(options.target)
     inputs = read_inputs(options.run_dir)
-    outputs = read_outputs(options.run_dir, target, options.quota, options.region,
-                           len(inputs.x))
+    outputs = read_outputs(options.run_dir, target, options.quota, options.region, len(inputs.x))
     if not inputs.paths:
-        raise DiscoverError(f"{options.run_dir}: the sweep varies no numeric parameter to "
-                            "discover over")
+        raise DiscoverError(
+            f"{options.run_dir}: the sweep varies no numeric parameter to discover over"
+        )
     defined = ~np.isnan(outputs)
     met = target.met(outputs)
     cases = ((~met if options.find == "missed" else met) & defined)[defined]
     inputs.x = inputs.x[defined]
-    found = discover(inputs, cases, options.boxes, options.min_density, options.box,
-                     options.progress)
+    found = discover(
+        inputs, cases, options.boxes, options.min_density, options.box, options.progress
+    )
     scores = feature_scores(inputs, cases)
     out = Path(options.run_dir) / "discover.csv"
     done = Discovery(target, options, inputs, cases, found, scores, int((~defined).sum()), out)

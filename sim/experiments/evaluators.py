@@ -51,8 +51,10 @@ def capped(workers: int | None, say: Say = quiet) -> int | None:
     """``workers`` at most the CPU count, saying so when it was more (None stays None)."""
     cpus = cpu_count()
     if workers is not None and workers > cpus:
-        say(f"note: --workers {workers} is more than the {cpus} CPUs here: using {cpus} "
-            "(more processes than CPUs only add memory and switching)")
+        say(
+            f"note: --workers {workers} is more than the {cpus} CPUs here: using {cpus} "
+            "(more processes than CPUs only add memory and switching)"
+        )
         return cpus
     return workers
 
@@ -88,13 +90,16 @@ class LocalPool:
 
     def _pool(self) -> ProcessPoolExecutor:
         methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods
-                                              else "spawn")
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         if context.get_start_method() == "forkserver":
             context.set_forkserver_preload(["sim.experiments.batch"])
         # Workers exit when this process dies, however it dies (sim.core.lifeline).
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=lifeline.watch,
-                                   initargs=(lifeline.lifeline(),))
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=context,
+            initializer=lifeline.watch,
+            initargs=(lifeline.lifeline(),),
+        )
 
     def run(self, job: Job, batches: Iterable[Batch]) -> Iterator[BatchResult]:
         """Yield results as batches complete; at most two batches per worker in flight.
@@ -207,8 +212,13 @@ class DaskEvaluator:
         from distributed import Client, LocalCluster
 
         if address == "local":
-            cluster = LocalCluster(n_workers=workers or cpu_count(), threads_per_worker=1,
-                                   processes=True, host="127.0.0.1", dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=workers or cpu_count(),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
             return cls(Client(cluster), cluster)
         try:
             return cls(Client(address, timeout=CONNECT_TIMEOUT), address=address)
@@ -231,10 +241,18 @@ class DaskEvaluator:
             shared = self.client.scatter(job, broadcast=True, hash=False)
         except TimeoutError:  # every worker left while the job was being sent
             raise NoWorkers(self._no_workers("lost all its workers")) from None
-        futures = {self.client.submit(on_worker, self.task, shared, batch, retries=DASK_RETRIES,
-                                      pure=False, key=f"chipsim-batch-{batch.index}-"
-                                                      f"{os.urandom(4).hex()}")
-                   for batch in batches}
+        futures = {
+            self.client.submit(
+                on_worker,
+                self.task,
+                shared,
+                batch,
+                retries=DASK_RETRIES,
+                pure=False,
+                key=f"chipsim-batch-{batch.index}-{os.urandom(4).hex()}",
+            )
+            for batch in batches
+        }
         try:
             while futures:
                 done, futures = _finished(futures)
@@ -246,11 +264,14 @@ class DaskEvaluator:
                 known = self._watch(known)
         except CancelledError:  # the scheduler dropped the batches: the job left with workers
             self._watch(known)
-            raise WorkerLost(f"the Dask scheduler at {self.address} cancelled the batches "
-                             "(their shared data was lost with its workers)") from None
+            raise WorkerLost(
+                f"the Dask scheduler at {self.address} cancelled the batches "
+                "(their shared data was lost with its workers)"
+            ) from None
         except OSError as err:  # the scheduler went away (CommClosedError is an OSError)
-            raise WorkerLost(f"lost contact with the Dask scheduler at {self.address}: "
-                             f"{err}") from None
+            raise WorkerLost(
+                f"lost contact with the Dask scheduler at {self.address}: {err}"
+            ) from None
         finally:
             self.client.cancel([f for f in futures if not f.done()])
 
@@ -272,13 +293,19 @@ class DaskEvaluator:
 
     def _no_workers(self, what: str) -> str:
         """Say that the cluster has no workers, and what to do."""
-        return (f"the Dask scheduler at {self.address} {what} (waited {WORKER_WAIT:g} s); "
-                "start workers with `dask worker ADDRESS` (chipsim installed) and try again")
+        return (
+            f"the Dask scheduler at {self.address} {what} (waited {WORKER_WAIT:g} s); "
+            "start workers with `dask worker ADDRESS` (chipsim installed) and try again"
+        )
 
     def describe(self) -> dict:
         """Kind, workers at the start, and the workers that ran batches or were lost."""
-        return {"kind": self.name, "workers": self.started_with,
-                "workers_used": sorted(self.used), "workers_lost": sorted(self.lost)}
+        return {
+            "kind": self.name,
+            "workers": self.started_with,
+            "workers_used": sorted(self.used),
+            "workers_lost": sorted(self.lost),
+        }
 
     def close(self) -> None:
         """Close the client, and the cluster when this evaluator started it."""

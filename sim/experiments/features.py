@@ -19,10 +19,14 @@ TREES = 100
 
 def settings(points: int, inputs: int) -> dict:
     """Return the forest's settings for ``points`` x ``inputs`` (EMA's defaults)."""
-    return {"n_estimators": TREES, "criterion": "gini",
-            "max_features": max(1, int(round(inputs / 3))),
-            "min_samples_leaf": max(1, int(round(math.sqrt(points) / math.sqrt(1000)))),
-            "bootstrap": True, "oob_score": True}
+    return {
+        "n_estimators": TREES,
+        "criterion": "gini",
+        "max_features": max(1, int(round(inputs / 3))),
+        "min_samples_leaf": max(1, int(round(math.sqrt(points) / math.sqrt(1000)))),
+        "bootstrap": True,
+        "oob_score": True,
+    }
 
 
 def scores(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray | None:

@@ -26,8 +26,10 @@ from sim.core.metrics import EFFECTS, M
 from sim.model.recorder import RowFilter
 from sim.scenario.errors import ScenarioError
 
-KEEPS = {"annual": "national values per calendar year (what report and discover read)",
-         "all": "every summary row: every region, quarter and month"}
+KEEPS = {
+    "annual": "national values per calendar year (what report and discover read)",
+    "all": "every summary row: every region, quarter and month",
+}
 DEFAULT_KEEP = "annual"
 NATIONAL = "national"
 # Measured (benchmarks/bench_sweep.py --disk, baseline, 5 quota levels, zstd level 3): a
@@ -56,8 +58,9 @@ def years_of(periods: set[str]) -> set[str]:
     return {p for p in periods if p.isdigit()}
 
 
-def rows_per_point(rows: Set[tuple[str, str, str]], keep: RowFilter,
-                   levels: tuple[str, ...]) -> int:
+def rows_per_point(
+    rows: Set[tuple[str, str, str]], keep: RowFilter, levels: tuple[str, ...]
+) -> int:
     """Count the result rows a point keeps: the model's ``rows`` and the level effects.
 
     The level effects (``level_effect.*``, national per year) exist when the
@@ -65,24 +68,33 @@ def rows_per_point(rows: Set[tuple[str, str, str]], keep: RowFilter,
     """
     model = sum(1 for row in rows if keep(*row))
     years = years_of({period for _, _, period in rows})
-    effects = sum(1 for member in EFFECTS for year in years
-                  if keep(f"{M.level_effect}.{member}", NATIONAL, year))
+    effects = sum(
+        1
+        for member in EFFECTS
+        for year in years
+        if keep(f"{M.level_effect}.{member}", NATIONAL, year)
+    )
     return (model + (effects if "announced" in levels else 0)) * len(levels)
 
 
-def check_keep(keep: str, metrics: tuple[str, ...], rows: Set[tuple[str, str, str]],
-               file: str) -> None:
+def check_keep(
+    keep: str, metrics: tuple[str, ...], rows: Set[tuple[str, str, str]], file: str
+) -> None:
     """Refuse an unknown ``keep``, or a --metric with no row that ``keep`` keeps."""
     if keep not in KEEPS:
-        raise ScenarioError(f"unknown choice {keep!r} (expected one of: {', '.join(KEEPS)})",
-                            "--keep", file)
+        raise ScenarioError(
+            f"unknown choice {keep!r} (expected one of: {', '.join(KEEPS)})", "--keep", file
+        )
     years = years_of({period for _, _, period in rows})
     kept = row_filter(keep, (), years)
     for metric in metrics:
         if not any(kept(m, r, p) for m, r, p in rows if m == metric):
-            raise ScenarioError(f"metric {metric!r} has no national annual value (only quarterly "
-                                "or regional rows); pass --keep all to keep them", "--metric",
-                                file)
+            raise ScenarioError(
+                f"metric {metric!r} has no national annual value (only quarterly "
+                "or regional rows); pass --keep all to keep them",
+                "--metric",
+                file,
+            )
 
 
 @dataclass(frozen=True)
@@ -103,15 +115,19 @@ class Footprint:
     def peak(self, stored: int = 0) -> float:
         """Bytes still to write at the peak: batches not yet ``stored``, then the Parquet file."""
         left = max(0, self.batches - stored) / max(self.batches, 1)
-        batch_files = left * self.points * self.rows * BATCH_ROW[self.single] \
+        batch_files = (
+            left * self.points * self.rows * BATCH_ROW[self.single]
             + left * self.batches * self.rows * KEY_BYTES
+        )
         return self.final + batch_files
 
     def describe(self) -> str:
         """One line: points x rows x bytes a row, the finished size and the peak (upper bounds)."""
-        return (f"keeps {self.points:,} points x {self.rows:,} rows x <= {PARQUET_ROW:.0f} B: "
-                f"results.parquet up to {size(self.final)} (less where points share values), "
-                f"up to {size(self.peak())} on disk while it runs")
+        return (
+            f"keeps {self.points:,} points x {self.rows:,} rows x <= {PARQUET_ROW:.0f} B: "
+            f"results.parquet up to {size(self.final)} (less where points share values), "
+            f"up to {size(self.peak())} on disk while it runs"
+        )
 
 
 def size(count: float) -> str:
@@ -141,9 +157,12 @@ def check_disk(footprint: Footprint, target: Path, keep: str, stored: int = 0) -
     if free is None or needed * SAFETY <= free:
         return
     option = "--keep" if keep == "all" else "--metric"
-    raise ScenarioError(f"a sweep of {footprint.points:,} points x {footprint.rows:,} result "
-                        f"rows a point needs up to {size(needed)} of disk in {target.parent}, "
-                        f"more than the {size(free)} "
-                        "free there; keep fewer rows (--metric M, or the default --keep annual "
-                        "instead of --keep all), evaluate fewer points, or choose an --out on a "
-                        "disk with more room", option)
+    raise ScenarioError(
+        f"a sweep of {footprint.points:,} points x {footprint.rows:,} result "
+        f"rows a point needs up to {size(needed)} of disk in {target.parent}, "
+        f"more than the {size(free)} "
+        "free there; keep fewer rows (--metric M, or the default --keep annual "
+        "instead of --keep all), evaluate fewer points, or choose an --out on a "
+        "disk with more room",
+        option,
+    )

@@ -39,5 +39,6 @@ def restore_malloc() -> bool:
     except OSError:
         return False
     mmap_threshold, trim_threshold = -3, -1  # mallopt parameter numbers (malloc.h)
-    return bool(libc.mallopt(mmap_threshold, 32 * 2**20) and libc.mallopt(trim_threshold,
-                                                                         64 * 2**20))
+    return bool(
+        libc.mallopt(mmap_threshold, 32 * 2**20) and libc.mallopt(trim_threshold, 64 * 2**20)
+    )

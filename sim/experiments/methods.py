@@ -119,30 +119,62 @@ def _morris_design(d, n, rng, groups, levels):
 def _sobol_analyse(problem, unit, y, seed, levels, resamples, confidence):
     from SALib.analyze import sobol
 
-    return sobol.analyze(problem, y, calc_second_order=False, num_resamples=resamples,
-                         conf_level=confidence, seed=seed)
+    return sobol.analyze(
+        problem,
+        y,
+        calc_second_order=False,
+        num_resamples=resamples,
+        conf_level=confidence,
+        seed=seed,
+    )
 
 
 def _morris_analyse(problem, unit, y, seed, levels, resamples, confidence):
     from SALib.analyze import morris
 
-    return morris.analyze(problem, unit, y, num_resamples=resamples, conf_level=confidence,
-                          num_levels=levels, seed=seed)
+    return morris.analyze(
+        problem,
+        unit,
+        y,
+        num_resamples=resamples,
+        conf_level=confidence,
+        num_levels=levels,
+        seed=seed,
+    )
 
 
 SOBOL = Method(
-    "sobol", "Sobol", ("S1", "S1_conf", "ST", "ST_conf"), "ST", 256, "N={n}",
-    lambda factors: factors + 2, _saltelli, _sobol_analyse,
-    (Bar("ST", "Total effect (ST)", "ST_conf"), Bar("S1", "First-order (S1)", "S1_conf")), (),
+    "sobol",
+    "Sobol",
+    ("S1", "S1_conf", "ST", "ST_conf"),
+    "ST",
+    256,
+    "N={n}",
+    lambda factors: factors + 2,
+    _saltelli,
+    _sobol_analyse,
+    (Bar("ST", "Total effect (ST)", "ST_conf"), Bar("S1", "First-order (S1)", "S1_conf")),
+    (),
     "Sobol index (share of output variance), 95% confidence interval",
     "First-order indices add up to {first:.2f}: the remaining {rest:.2f} of the variance "
-    "comes from interactions.", first_order="S1")
+    "comes from interactions.",
+    first_order="S1",
+)
 MORRIS = Method(
-    "morris", "Morris", ("mu_star", "mu_star_conf", "sigma"), "mu_star", 20, "{n} trajectories",
-    lambda factors: factors + 1, _morris_design, _morris_analyse,
-    (Bar("mu_star", "μ*", "mu_star_conf"),), (Bar("sigma", "σ (interactions, non-linearity)"),),
+    "morris",
+    "Morris",
+    ("mu_star", "mu_star_conf", "sigma"),
+    "mu_star",
+    20,
+    "{n} trajectories",
+    lambda factors: factors + 1,
+    _morris_design,
+    _morris_analyse,
+    (Bar("mu_star", "μ*", "mu_star_conf"),),
+    (Bar("sigma", "σ (interactions, non-linearity)"),),
     "Morris elementary effects on {outcome}, μ* with 95% interval",
-    "A σ close to μ* flags an input whose effect depends on the others.")
+    "A σ close to μ* flags an input whose effect depends on the others.",
+)
 METHODS = {m.name: m for m in (SOBOL, MORRIS)}
 
 

@@ -24,8 +24,15 @@ from sim.scenario.validate import validate
 
 # Sections an experiment never varies: identity, calendar and run settings that the
 # command line controls (seed, replications, quota levels).
-NOT_VARIED = ("name", "description", "extends", "calendar", "run.seed", "run.replications",
-              "run.quota_levels")
+NOT_VARIED = (
+    "name",
+    "description",
+    "extends",
+    "calendar",
+    "run.seed",
+    "run.replications",
+    "run.quota_levels",
+)
 KINDS = ("number", "date", "bool", "text")
 
 
@@ -91,8 +98,7 @@ class ParamSpec:
         """Refuse a value outside the schema's limits (ScenarioError naming the path)."""
         try:
             if self.dist is not None:
-                checked(Dist("fixed", (float(value),), (), self.dist.is_date), self.path,
-                        self.meta)
+                checked(Dist("fixed", (float(value),), (), self.dist.is_date), self.path, self.meta)
             elif self.kind == "date":
                 to_scalar(str, format_month(int(value)), self.path, self.meta)
             elif self.scalar_type is int and not float(value).is_integer():

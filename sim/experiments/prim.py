@@ -89,8 +89,15 @@ def box(search: Search, low: np.ndarray, high: np.ndarray) -> Box:
     """Make a box with its statistics over the search's points."""
     inside = np.all((search.x >= low) & (search.x <= high), axis=1)
     n, k = int(inside.sum()), int(search.y[inside].sum())
-    return Box(low.copy(), high.copy(), k / max(search.cases, 1), k / n if n else 0.0,
-               n / search.points, n, k)
+    return Box(
+        low.copy(),
+        high.copy(),
+        k / max(search.cases, 1),
+        k / n if n else 0.0,
+        n / search.points,
+        n,
+        k,
+    )
 
 
 def quantile(data: np.ndarray, q: float) -> float:
@@ -113,8 +120,9 @@ def gain(k_old: int, n_old: int, k_new: int, n_new: int) -> float:
     return (new - old) / abs(n_old - n_new) if new != old else 0.0
 
 
-def _candidate(search: Search, current: Box, j: int, side: str,
-               value: float) -> tuple[Box, tuple[float, int]]:
+def _candidate(
+    search: Search, current: Box, j: int, side: str, value: float
+) -> tuple[Box, tuple[float, int]]:
     """Make the box with axis ``j``'s ``side`` limit moved to ``value``, and its score key."""
     low, high = current.low.copy(), current.high.copy()
     (low if side == "low" else high)[j] = value
@@ -137,15 +145,19 @@ def peel(search: Search, alpha: float = ALPHA, min_mass: float = MIN_MASS) -> li
                 candidate, key = _candidate(search, current, j, side, quantile(values, q))
                 if best_key is None or key > best_key:  # first of equals wins, as EMA's sort
                     best, best_key = candidate, key
-        if best is None or best_key is None or not (best.mass >= min_mass
-                                                    and best.n < current.n and best_key[0] > 0):
+        if (
+            best is None
+            or best_key is None
+            or not (best.mass >= min_mass and best.n < current.n and best_key[0] > 0)
+        ):
             return steps
         current = best
         steps.append(current)
 
 
-def paste(search: Search, start: Box, alpha: float = PASTE_ALPHA,
-          min_mass: float = MIN_MASS) -> list[Box]:
+def paste(
+    search: Search, start: Box, alpha: float = PASTE_ALPHA, min_mass: float = MIN_MASS
+) -> list[Box]:
     """Widen restricted limits while density rises; return the pasted steps (maybe none)."""
     current = start
     steps: list[Box] = []
@@ -154,13 +166,21 @@ def paste(search: Search, start: Box, alpha: float = PASTE_ALPHA,
         best_key: tuple[float, int] | None = None
         for j in current.restricted(search):
             for side in ("low", "high"):
-                candidate, key = _candidate(search, current, j, side,
-                                            _paste_value(search, current, j, side, alpha))
+                candidate, key = _candidate(
+                    search, current, j, side, _paste_value(search, current, j, side, alpha)
+                )
                 if best_key is None or key > best_key:
                     best, best_key = candidate, key
-        if best is None or best_key is None or not (
-                best.mass >= min_mass and best.n > current.n and best_key[0] > 0
-                and best.density > current.density):
+        if (
+            best is None
+            or best_key is None
+            or not (
+                best.mass >= min_mass
+                and best.n > current.n
+                and best_key[0] > 0
+                and best.density > current.density
+            )
+        ):
             return steps
         current = best
         steps.append(current)
@@ -192,20 +212,32 @@ def quasi_p(search: Search, chosen: Box) -> dict[tuple[int, str], float]:
     the chance of at least the box's cases among its points at rate p (one-sided
     binomial test, as EMA computes it).
     """
-    sides = [(j, s) for j in chosen.restricted(search) for s in ("low", "high")
-             if (chosen.low if s == "low" else chosen.high)[j]
-             != (search.low if s == "low" else search.high)[j]]
+    sides = [
+        (j, s)
+        for j in chosen.restricted(search)
+        for s in ("low", "high")
+        if (chosen.low if s == "low" else chosen.high)[j]
+        != (search.low if s == "low" else search.high)[j]
+    ]
     if not sides:
         return {}
-    outside = np.stack([search.x[:, j] < chosen.low[j] if s == "low" else
-                        search.x[:, j] > chosen.high[j] for j, s in sides], axis=1)
+    outside = np.stack(
+        [
+            search.x[:, j] < chosen.low[j] if s == "low" else search.x[:, j] > chosen.high[j]
+            for j, s in sides
+        ],
+        axis=1,
+    )
     count = outside.sum(axis=1)
     base, single = count == 0, count == 1
     totals = base.sum() + outside[single].sum(axis=0)
     hits = search.y[base].sum() + outside[single & search.y].sum(axis=0)
-    return {side: float(binomtest(chosen.k, chosen.n, hits[i] / totals[i],
-                                  alternative="greater").pvalue)
-            for i, side in enumerate(sides)}
+    return {
+        side: float(
+            binomtest(chosen.k, chosen.n, hits[i] / totals[i], alternative="greater").pvalue
+        )
+        for i, side in enumerate(sides)
+    }
 
 
 def base_rate_p(search: Search, chosen: Box) -> float:
@@ -223,8 +255,10 @@ def choose(steps: list[Box], min_density: float) -> int:
     good = [i for i, b in enumerate(steps) if b.density >= min_density]
     if good:
         return max(good, key=lambda i: (steps[i].coverage, steps[i].density))
-    scores = [2 * b.coverage * b.density / (b.coverage + b.density)
-              if b.coverage + b.density > 0 else 0.0 for b in steps]
+    scores = [
+        2 * b.coverage * b.density / (b.coverage + b.density) if b.coverage + b.density > 0 else 0.0
+        for b in steps
+    ]
     return int(np.argmax(scores))
 
 
@@ -233,8 +267,9 @@ RESAMPLES = 10  # PRIM runs on random halves of the points, for each restriction
 RESAMPLE_SHARE = 0.5
 
 
-def significant(search: Search, start: Box,
-                level: float = SIGNIFICANCE) -> tuple[Box, list[tuple[tuple[int, str], float]]]:
+def significant(
+    search: Search, start: Box, level: float = SIGNIFICANCE
+) -> tuple[Box, list[tuple[tuple[int, str], float]]]:
     """Drop limits whose quasi-p value exceeds ``level``, least significant first.
 
     After each drop the box and every remaining quasi-p value are recomputed;
@@ -258,8 +293,14 @@ def significant(search: Search, start: Box,
         current = box(search, low, high)
 
 
-def stability(search: Search, chosen: Box, rng: np.random.Generator, pick=None,
-              iterations: int = RESAMPLES, share: float = RESAMPLE_SHARE) -> np.ndarray:
+def stability(
+    search: Search,
+    chosen: Box,
+    rng: np.random.Generator,
+    pick=None,
+    iterations: int = RESAMPLES,
+    share: float = RESAMPLE_SHARE,
+) -> np.ndarray:
     """How often each axis is restricted when PRIM reruns on random subsets.
 
     Each run peels a random ``share`` of the searched points. On its
@@ -277,8 +318,10 @@ def stability(search: Search, chosen: Box, rng: np.random.Generator, pick=None,
         pick_rows = rng.choice(len(search.y), size=size, replace=False)
         sub = Search.of(search.x[pick_rows], search.y[pick_rows])
         steps = trajectory(sub)
-        near = [steps[int(np.argmin([abs(s.coverage - coverage) for s in steps]))],
-                steps[int(np.argmin([abs(s.density - chosen.density) for s in steps]))]]
+        near = [
+            steps[int(np.argmin([abs(s.coverage - coverage) for s in steps]))],
+            steps[int(np.argmin([abs(s.density - chosen.density) for s in steps]))],
+        ]
         if pick is not None:
             near.append(pick(sub, steps))
         for column, found in enumerate(near):

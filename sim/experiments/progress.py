@@ -55,8 +55,9 @@ class Progress:
     silent. ``done`` points count as done from the start.
     """
 
-    def __init__(self, total: int, display: Display = Display(), enabled: bool = True,
-                 done: int = 0):
+    def __init__(
+        self, total: int, display: Display = Display(), enabled: bool = True, done: int = 0
+    ):
         self.total, self.done, self.label, self.unit = total, done, display.label, display.unit
         self.stream = display.stream if display.stream is not None else sys.stderr
         chosen = mode()
@@ -69,8 +70,16 @@ class Progress:
         if self.enabled and use_bar and chosen != "lines":
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, initial=done, unit=self.unit, desc=self.label,
-                            file=self.stream, dynamic_ncols=True, smoothing=0.1, delay=self.delay)
+            self.bar = tqdm(
+                total=total,
+                initial=done,
+                unit=self.unit,
+                desc=self.label,
+                file=self.stream,
+                dynamic_ncols=True,
+                smoothing=0.1,
+                delay=self.delay,
+            )
 
     def update(self, points: int) -> None:
         """Record ``points`` more points done."""
@@ -98,8 +107,10 @@ class Progress:
         left = self.total - self.done
         eta = str(timedelta(seconds=round(left / rate))) if rate > 0 else "?"
         share = self.done / self.total if self.total else 1.0
-        return (f"{self.label}: {self.done}/{self.total} {self.unit} ({share:.0%}), "
-                f"{rate:.3g} {self.unit}/s, ETA {eta}")
+        return (
+            f"{self.label}: {self.done}/{self.total} {self.unit} ({share:.0%}), "
+            f"{rate:.3g} {self.unit}/s, ETA {eta}"
+        )
 
     def close(self) -> None:
         """End the bar."""
@@ -115,8 +126,9 @@ class Meter:
     reaches total.
     """
 
-    def __init__(self, label: str, unit: str = "months", interval: float = 5.0,
-                 delay: float = QUIET):
+    def __init__(
+        self, label: str, unit: str = "months", interval: float = 5.0, delay: float = QUIET
+    ):
         self.display = Display(label=label, unit=unit, interval=interval, delay=delay)
         self.bar: Progress | None = None
         self.closed = False

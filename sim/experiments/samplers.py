@@ -39,8 +39,9 @@ def sobol(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
         return _engine(qmc.Sobol, d, rng).random(n)
 
 
-def saltelli(d: int, n: int, rng: np.random.Generator,
-             groups: list[list[int]] | None = None) -> np.ndarray:
+def saltelli(
+    d: int, n: int, rng: np.random.Generator, groups: list[list[int]] | None = None
+) -> np.ndarray:
     """Saltelli's design for first-order and total Sobol indices, ``n * (g + 2)`` rows.
 
     Rows come in blocks of ``g + 2`` (``g`` = number of groups, one per factor by
@@ -60,8 +61,9 @@ def saltelli(d: int, n: int, rng: np.random.Generator,
     return out.reshape(n * (len(groups) + 2), d)
 
 
-def morris(d: int, n: int, rng: np.random.Generator, levels: int = 4,
-           groups: list[list[int]] | None = None) -> np.ndarray:
+def morris(
+    d: int, n: int, rng: np.random.Generator, levels: int = 4, groups: list[list[int]] | None = None
+) -> np.ndarray:
     """Morris one-at-a-time trajectories on a ``levels``-level grid, ``n * (g + 1)`` rows."""
     from SALib.sample import morris as salib_morris
 
@@ -71,8 +73,12 @@ def morris(d: int, n: int, rng: np.random.Generator, levels: int = 4,
         return salib_morris.sample(problem, n, num_levels=levels, seed=rng)
 
 
-def unit_problem(d: int, groups: list[list[int]] | None = None,
-                 names: list[str] | None = None, group_names: list[str] | None = None) -> dict:
+def unit_problem(
+    d: int,
+    groups: list[list[int]] | None = None,
+    names: list[str] | None = None,
+    group_names: list[str] | None = None,
+) -> dict:
     """Build a SALib problem over the unit hypercube (optionally with factor groups)."""
     names = names or [f"x{i}" for i in range(d)]
     problem = {"num_vars": d, "names": list(names), "bounds": [[0.0, 1.0]] * d}

@@ -47,9 +47,12 @@ class Factors:
 
     def problem(self) -> dict:
         """Build the SALib problem over the unit cube."""
-        return samplers.unit_problem(len(self.params), self._groups(),
-                                     [p.path for p in self.params],
-                                     list(self.group_names or ()) if self.groups else None)
+        return samplers.unit_problem(
+            len(self.params),
+            self._groups(),
+            [p.path for p in self.params],
+            list(self.group_names or ()) if self.groups else None,
+        )
 
     def _groups(self) -> list[list[int]] | None:
         return [list(g) for g in self.groups] if self.groups else None
@@ -72,24 +75,33 @@ def grouped(params: list[ParamSpec], groups: list[tuple[str, tuple[str, ...]]]) 
     names = [name for name, _ in groups]
     for name in names:
         if name in paths:  # its factor would silently take that parameter in too
-            raise ValueError(f"group {echo(name)} has the name of an analysed parameter; "
-                             "choose another name")
-    matches = [{p for p in paths if any(fnmatch.fnmatchcase(p, g) for g in globs)}
-               for _, globs in groups]
-    label = [next((name for name, found in zip(names, matches, strict=True) if path in found),
-                  path) for path in paths]
+            raise ValueError(
+                f"group {echo(name)} has the name of an analysed parameter; choose another name"
+            )
+    matches = [
+        {p for p in paths if any(fnmatch.fnmatchcase(p, g) for g in globs)} for _, globs in groups
+    ]
+    label = [
+        next((name for name, found in zip(names, matches, strict=True) if path in found), path)
+        for path in paths
+    ]
     for name, found in zip(names, matches, strict=True):
         if name in label:
             continue
         if not found:
             raise ValueError(f"group {echo(name)} matches none of the analysed parameters")
         owners = list(dict.fromkeys(label[i] for i, p in enumerate(paths) if p in found))
-        what = ("the analysed parameter it matches is" if len(found) == 1 else
-                f"all {len(found)} analysed parameters it matches are")
+        what = (
+            "the analysed parameter it matches is"
+            if len(found) == 1
+            else f"all {len(found)} analysed parameters it matches are"
+        )
         held = ", ".join(echo(o) for o in owners[:3]) + (" ..." if len(owners) > 3 else "")
-        raise ValueError(f"group {echo(name)} is left empty: {what} already in "
-                         f"group{'s' if len(owners) > 1 else ''} {held}, named before it (a "
-                         "parameter joins the first group that matches it)")
+        raise ValueError(
+            f"group {echo(name)} is left empty: {what} already in "
+            f"group{'s' if len(owners) > 1 else ''} {held}, named before it (a "
+            "parameter joins the first group that matches it)"
+        )
     order = list(dict.fromkeys(label))
     members = tuple(tuple(i for i, x in enumerate(label) if x == name) for name in order)
     return _two_or_more(Factors(tuple(params), members, tuple(order)), len(params))
@@ -100,14 +112,17 @@ def _two_or_more(factors: Factors, params: int) -> Factors:
     if factors.count >= 2:
         return factors
     if factors.groups:
-        raise ValueError(f"the groups gather all {params} analysed parameters into one factor "
-                         f"({echo(factors.names[0])}); sensitivity needs at least two factors: "
-                         "leave some parameters out of the groups")
+        raise ValueError(
+            f"the groups gather all {params} analysed parameters into one factor "
+            f"({echo(factors.names[0])}); sensitivity needs at least two factors: "
+            "leave some parameters out of the groups"
+        )
     raise ValueError(f"sensitivity needs at least two factors; {params} parameter(s) analysed")
 
 
-def design(method: str, factors: Factors, n: int, rng: np.random.Generator,
-           levels: int = 4) -> np.ndarray:
+def design(
+    method: str, factors: Factors, n: int, rng: np.random.Generator, levels: int = 4
+) -> np.ndarray:
     """Unit-cube points of the method (Sobol: Saltelli's n x (factors + 2); Morris: n x (+1)).
 
     Raises ValueError for fewer than two factors (see :func:`grouped`).
@@ -116,15 +131,18 @@ def design(method: str, factors: Factors, n: int, rng: np.random.Generator,
     return methods.method(method).design(len(factors.params), n, rng, factors._groups(), levels)
 
 
-def analyse(method: str, factors: Factors, unit: np.ndarray, y: np.ndarray, seed: int,
-            levels: int = 4) -> list[dict]:
+def analyse(
+    method: str, factors: Factors, unit: np.ndarray, y: np.ndarray, seed: int, levels: int = 4
+) -> list[dict]:
     """Compute indices per factor: the method's columns (S1, S1_conf, ST, ST_conf; mu*, ...)."""
     chosen = methods.method(method)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         found = chosen.analyse(factors.problem(), unit, y, seed, levels, RESAMPLES, CONFIDENCE)
-    return [{"parameter": name, **{c: float(found[c][i]) for c in chosen.columns}}
-            for i, name in enumerate(factors.names)]
+    return [
+        {"parameter": name, **{c: float(found[c][i]) for c in chosen.columns}}
+        for i, name in enumerate(factors.names)
+    ]
 
 
 def csv_text(rows: list[dict], method: str, flags: dict[str, str] | None = None) -> str:
@@ -138,13 +156,19 @@ def csv_text(rows: list[dict], method: str, flags: dict[str, str] | None = None)
     columns = methods.method(method).columns
     writer.writerow(["parameter", *columns, CODES_COLUMN])
     for row in ranked(rows, method):
-        writer.writerow([row["parameter"], *(f"{row[c]:.6g}" for c in columns),
-                         (flags or {}).get(row["parameter"], "")])
+        writer.writerow(
+            [
+                row["parameter"],
+                *(f"{row[c]:.6g}" for c in columns),
+                (flags or {}).get(row["parameter"], ""),
+            ]
+        )
     return out.getvalue()
 
 
-def table(rows: list[dict], method: str, limit: int | None = None,
-          flags: dict[str, str] | None = None) -> str:
+def table(
+    rows: list[dict], method: str, limit: int | None = None, flags: dict[str, str] | None = None
+) -> str:
     """Format the ranked indices as a text table (``limit`` rows at most).
 
     Each column of the method is shown with its interval when it has one
@@ -154,8 +178,11 @@ def table(rows: list[dict], method: str, limit: int | None = None,
     chosen = methods.method(method)
     shown = ranked(rows, method)[:limit]
     width = max([len("parameter")] + [len(r["parameter"]) for r in shown])
-    pairs = [(c, f"{c}_conf" if f"{c}_conf" in chosen.columns else None)
-             for c in chosen.columns if not c.endswith("_conf")]
+    pairs = [
+        (c, f"{c}_conf" if f"{c}_conf" in chosen.columns else None)
+        for c in chosen.columns
+        if not c.endswith("_conf")
+    ]
     size, spec = (7, "7.3f") if chosen.additive else (10, "10.4g")
     head = f"{'rank':>4}  {'parameter':<{width}}"
     for name, conf in pairs:

@@ -70,8 +70,7 @@ class RunStore:
         try:
             (staging / "batches").mkdir(parents=True)
             write_bytes(staging / MARKER, marker_bytes("sweep"))  # what --force may replace
-            write_text(staging / "batches" / "settings.json",
-                       json.dumps(settings, indent=1) + "\n")
+            write_text(staging / "batches" / "settings.json", json.dumps(settings, indent=1) + "\n")
             write_text(staging / "points.csv", points_csv)
             _sync_dir(staging / "batches")
             if os.path.lexists(self.root):
@@ -91,16 +90,24 @@ class RunStore:
         elif os.path.lexists(source):
             stored = read_json_object(source)  # a FIFO or device is refused, not waited on
         else:
-            raise ResumeMismatch(f"{self.root}: not a sweep directory (no batches/settings.json "
-                                 "or manifest.json); choose another --out or pass --force")
-        differ = [key for key in sorted(set(stored) | set(settings))
-                  if stored.get(key) != settings.get(key)]
+            raise ResumeMismatch(
+                f"{self.root}: not a sweep directory (no batches/settings.json "
+                "or manifest.json); choose another --out or pass --force"
+            )
+        differ = [
+            key
+            for key in sorted(set(stored) | set(settings))
+            if stored.get(key) != settings.get(key)
+        ]
         if differ:
-            shown = "; ".join(f"{k}: {_short(stored.get(k))} there, {_short(settings.get(k))} now"
-                              for k in differ)
-            raise ResumeMismatch(f"{self.root}: cannot --resume, it was made with different "
-                                 f"settings ({shown}); repeat the original options, or pass "
-                                 "--force to start over")
+            shown = "; ".join(
+                f"{k}: {_short(stored.get(k))} there, {_short(settings.get(k))} now" for k in differ
+            )
+            raise ResumeMismatch(
+                f"{self.root}: cannot --resume, it was made with different "
+                f"settings ({shown}); repeat the original options, or pass "
+                "--force to start over"
+            )
 
     def finished(self) -> set[int]:
         """Return the indices of the batches already stored."""
@@ -113,8 +120,12 @@ class RunStore:
     def write(self, result: BatchResult) -> None:
         """Store one batch durably (atomic rename, then directory fsync)."""
         buffer = io.BytesIO()
-        np.savez(buffer, points=result.points.astype(np.int64), stats=compact(result.stats),
-                 keys=np.array(result.keys, dtype=str).reshape(-1, 4))
+        np.savez(
+            buffer,
+            points=result.points.astype(np.int64),
+            stats=compact(result.stats),
+            keys=np.array(result.keys, dtype=str).reshape(-1, 4),
+        )
         write_bytes(self.batches / f"b{result.index:06d}.npz", buffer.getvalue())
         _sync_dir(self.batches)
 
@@ -123,12 +134,18 @@ class RunStore:
         path = self.batches / f"b{index:06d}.npz"
         data = open_npz(path)  # bounded; DamagedFile names a garbage or truncated batch
         if {"keys", "points", "stats"} - data.keys() or data["keys"].ndim != 2:
-            raise DamagedFile(path, "not a batch chipsim wrote (keys, points, stats); delete it "
-                              "and --resume recomputes it")
+            raise DamagedFile(
+                path,
+                "not a batch chipsim wrote (keys, points, stats); delete it "
+                "and --resume recomputes it",
+            )
         stats = data["stats"]
         if stats.ndim != 3 or stats.shape[2] not in (2, len(STAT_NAMES)):
-            raise DamagedFile(path, f"'stats' has shape {stats.shape}, expected (points, rows, 6) "
-                              "or (points, rows, 2); delete it and --resume recomputes it")
+            raise DamagedFile(
+                path,
+                f"'stats' has shape {stats.shape}, expected (points, rows, 6) "
+                "or (points, rows, 2); delete it and --resume recomputes it",
+            )
         keys: list = [tuple(str(x) for x in row) for row in data["keys"]]
         return BatchResult(index, data["points"], keys, expand(stats))
 
@@ -137,8 +154,9 @@ class RunStore:
         data, keys = self.assemble(count)
         write_bytes(self.root / "results.parquet", data)
         write_text(self.root / DICTIONARY, dictionary_csv(key[1] for key in keys))
-        write_text(self.root / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True)
-                   + "\n")
+        write_text(
+            self.root / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        )
         _sync_dir(self.root)
         shutil.rmtree(self.batches, ignore_errors=True)
 
@@ -151,18 +169,27 @@ class RunStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = documented(pa.schema([("point", pa.int64())]
-                                      + [(c, pa.string()) for c in RESULT_COLUMNS[1:6]]
-                                      + [(c, pa.float64()) for c in STAT_NAMES]))
+        schema = documented(
+            pa.schema(
+                [("point", pa.int64())]
+                + [(c, pa.string()) for c in RESULT_COLUMNS[1:6]]
+                + [(c, pa.float64()) for c in STAT_NAMES]
+            )
+        )
         sink = pa.BufferOutputStream()
         keys0 = None
         # Keys dictionary-encoded; statistics byte-stream-split, zstd level 3. Measured on
         # the baseline: 61 MB instead of 87 MB for 20,000 points' national annual rows, 137 MB
         # instead of 129 MB for 2,000 points' every row (dictionaries of floats win only
         # where most values repeat).
-        with pq.ParquetWriter(sink, schema, compression="zstd", compression_level=3,
-                              use_dictionary=KEY_COLUMNS,
-                              use_byte_stream_split=list(STAT_NAMES)) as writer:
+        with pq.ParquetWriter(
+            sink,
+            schema,
+            compression="zstd",
+            compression_level=3,
+            use_dictionary=KEY_COLUMNS,
+            use_byte_stream_split=list(STAT_NAMES),
+        ) as writer:
             for index in range(count):
                 result = self.read(index)
                 if keys0 is None:
@@ -192,8 +219,9 @@ def expand(stored: np.ndarray) -> np.ndarray:
     """Inverse of :func:`compact`: (P, K, 2) or (P, K, 6) -> (P, K, 6)."""
     if stored.shape[-1] == len(STAT_NAMES):
         return stored
-    return np.concatenate([stored[..., :1], np.repeat(stored[..., 1:2], len(STAT_NAMES) - 1,
-                                                      axis=-1)], axis=-1)
+    return np.concatenate(
+        [stored[..., :1], np.repeat(stored[..., 1:2], len(STAT_NAMES) - 1, axis=-1)], axis=-1
+    )
 
 
 def parquet_bytes(table, extra: dict[str, tuple[str, str]] | None = None) -> bytes:
@@ -217,13 +245,18 @@ def batch_table(result: BatchResult, schema):
     import pyarrow as pa
 
     points, rows = len(result.points), len(result.keys)
-    keys = np.array([(key[0], key[1], unit_of(key[1]), *key[2:]) for key in result.keys],
-                    dtype=object).reshape(rows, 5)
+    keys = np.array(
+        [(key[0], key[1], unit_of(key[1]), *key[2:]) for key in result.keys], dtype=object
+    ).reshape(rows, 5)
     stats = result.stats.reshape(points * rows, 6)
     columns = [pa.array(np.repeat(result.points.astype(np.int64), rows))]
     index = pa.array(np.tile(np.arange(rows, dtype=np.int32), points))
-    columns += [pa.DictionaryArray.from_arrays(index, pa.array(keys[:, j].tolist(), pa.string()))
-                .cast(pa.string()) for j in range(5)]
+    columns += [
+        pa.DictionaryArray.from_arrays(index, pa.array(keys[:, j].tolist(), pa.string())).cast(
+            pa.string()
+        )
+        for j in range(5)
+    ]
     columns += [pa.array(stats[:, j], mask=np.isnan(stats[:, j])) for j in range(6)]
     return pa.Table.from_arrays(columns, schema=schema)
 

@@ -43,8 +43,14 @@ from sim.scenario.settings import resolve
 
 DEFAULT_REPS = 100
 STUDY_STREAM = "experiments.sensitivity"  # design stream: never a parameter path
-FILES = ("sensitivity.csv", diagnostics.WARNINGS_FILE, "sample.parquet", "outputs.parquet",
-         DICTIONARY, "manifest.json")
+FILES = (
+    "sensitivity.csv",
+    diagnostics.WARNINGS_FILE,
+    "sample.parquet",
+    "outputs.parquet",
+    DICTIONARY,
+    "manifest.json",
+)
 
 
 @dataclass(frozen=True)
@@ -96,8 +102,11 @@ class Study:
         out = []
         for k in range(math.ceil(len(self.values) / self.batch_size)):
             idx = np.arange(k * self.batch_size, min(len(self.values), (k + 1) * self.batch_size))
-            out.append(Batch(k, idx, {p.path: self.values[idx, j]
-                                      for j, p in enumerate(self.factors.params)}))
+            out.append(
+                Batch(
+                    k, idx, {p.path: self.values[idx, j] for j, p in enumerate(self.factors.params)}
+                )
+            )
         return out
 
 
@@ -106,12 +115,16 @@ def plan(options: StudyOptions) -> Study:
     file = options.scenario_file
     scenario = load(file)
     if options.method not in methods.METHODS:
-        raise ScenarioError(f"unknown method {options.method!r}" + did_you_mean(
-            options.method, methods.METHODS), "--method", file)
+        raise ScenarioError(
+            f"unknown method {options.method!r}" + did_you_mean(options.method, methods.METHODS),
+            "--method",
+            file,
+        )
     sets = parse_sets(scenario, [(p, list(v)) for p, v in options.sets], file)
     if any(len(values) > 1 for _, values in sets):
-        raise ScenarioError("sensitivity takes one value per --set (it fixes a parameter)",
-                            "--set", file)
+        raise ScenarioError(
+            "sensitivity takes one value per --set (it fixes a parameter)", "--set", file
+        )
     fixed = {spec.path: values[0] for spec, values in sets}
     check_point(scenario, fixed, file)
     base = apply(scenario, fixed)
@@ -129,32 +142,45 @@ def plan(options: StudyOptions) -> Study:
     check_output(options, seen, base, file)
     seed = resolve(scenario, seed=options.seed).seed
     n = options.n or methods.method(options.method).default_n
-    unit = sensitivity.design(options.method, factors, n, Streams(seed).generator(STUDY_STREAM),
-                              options.levels)
+    unit = sensitivity.design(
+        options.method, factors, n, Streams(seed).generator(STUDY_STREAM), options.levels
+    )
     values = Space(factors.params, "dist").values(unit)
     notes: list[str] = []
     varying = varying_within(base, {p.path for p in params}, seen.drawn)
     reps = replications(options.reps, varying, DEFAULT_REPS, notes, "the analysis")
-    rows = RowFilter(frozenset([options.metric]), frozenset([options.region]),
-                     frozenset([options.period]))
+    rows = RowFilter(
+        frozenset([options.metric]), frozenset([options.region]), frozenset([options.period])
+    )
     job = Job(base, reps, seed, (options.quota,), seen.drawn, rows)
-    return Study(options, scenario, factors, unit, values, job, batch_size(len(unit), reps), notes,
-                 varying)
+    return Study(
+        options, scenario, factors, unit, values, job, batch_size(len(unit), reps), notes, varying
+    )
 
 
 def check_output(options: StudyOptions, seen: Probe, scenario: Scenario, file: str) -> None:
     """Refuse a metric, region or period naming no row the model reports."""
-    for position, value, flag in ((0, options.metric, "--metric"), (1, options.region, "--region"),
-                                  (2, options.period, "--period")):
+    for position, value, flag in (
+        (0, options.metric, "--metric"),
+        (1, options.region, "--region"),
+        (2, options.period, "--period"),
+    ):
         if value not in seen.names(position):
-            raise ScenarioError(f"unknown value {value!r}" + did_you_mean(value, seen.names(
-                position)), flag, file)
+            raise ScenarioError(
+                f"unknown value {value!r}" + did_you_mean(value, seen.names(position)), flag, file
+            )
     if (options.metric, options.region, options.period) not in seen.rows:
-        raise ScenarioError(f"the model reports no {options.metric} for {options.region} in "
-                            f"{options.period}", "--period", file)
+        raise ScenarioError(
+            f"the model reports no {options.metric} for {options.region} in {options.period}",
+            "--period",
+            file,
+        )
     if options.stat not in STAT_NAMES:
-        raise ScenarioError(f"unknown statistic {options.stat!r}" + did_you_mean(
-            options.stat, STAT_NAMES), "--stat", file)
+        raise ScenarioError(
+            f"unknown statistic {options.stat!r}" + did_you_mean(options.stat, STAT_NAMES),
+            "--stat",
+            file,
+        )
 
 
 @dataclass
@@ -174,13 +200,22 @@ def evaluate(study: Study, evaluator, progress: Progress | None = None) -> Analy
     y = stats[:, STAT_NAMES.index(study.options.stat)]
     bad = np.flatnonzero(~np.isfinite(y))
     if bad.size:
-        raise ScenarioError(f"{study.options.metric} is undefined at {bad.size} of {len(y)} "
-                            "points (e.g. a share of nothing delivered): choose another metric, "
-                            "region or period", "--metric", study.options.scenario_file)
-    rows = sensitivity.analyse(study.options.method, study.factors, study.unit, y,
-                               study.job.seed, study.options.levels)
-    facts = {"points": len(y), "wall_time_s": round(time.perf_counter() - started, 3),
-             "output_mean": float(np.mean(y)), "output_std": float(np.std(y))}
+        raise ScenarioError(
+            f"{study.options.metric} is undefined at {bad.size} of {len(y)} "
+            "points (e.g. a share of nothing delivered): choose another metric, "
+            "region or period",
+            "--metric",
+            study.options.scenario_file,
+        )
+    rows = sensitivity.analyse(
+        study.options.method, study.factors, study.unit, y, study.job.seed, study.options.levels
+    )
+    facts = {
+        "points": len(y),
+        "wall_time_s": round(time.perf_counter() - started, 3),
+        "output_mean": float(np.mean(y)),
+        "output_std": float(np.std(y)),
+    }
     return Analysis(rows, facts, stats, diagnostics.diagnose(study.options.method, rows, study.n))
 
 
@@ -220,8 +255,7 @@ class Outcome:
     out_dir: Path
 
 
-def execute(options: StudyOptions, execution: Execution | None = None,
-            say: Say = quiet) -> Outcome:
+def execute(options: StudyOptions, execution: Execution | None = None, say: Say = quiet) -> Outcome:
     """Run the study the command line asks for and write its directory.
 
     Raises ScenarioError or ExperimentError (bad input, before anything runs),
@@ -236,11 +270,14 @@ def execute(options: StudyOptions, execution: Execution | None = None,
         for note in study.notes:
             say(note)
         evaluator = evaluators.make(execution.workers, execution.scheduler, say)
-        say(f"{study.method.name}: {study.factors.count} factors, {len(study.unit)} points x "
+        say(
+            f"{study.method.name}: {study.factors.count} factors, {len(study.unit)} points x "
             f"{study.job.replications} replications, {evaluator.name} with "
-            f"{evaluator.workers} worker(s)")
-        progress = Progress(len(study.unit), Display(label=study.method.name),
-                            enabled=execution.progress)
+            f"{evaluator.workers} worker(s)"
+        )
+        progress = Progress(
+            len(study.unit), Display(label=study.method.name), enabled=execution.progress
+        )
         try:
             analysis = evaluate(study, evaluator, progress)
         except KeyboardInterrupt:
@@ -258,11 +295,14 @@ def write(study: Study, analysis: Analysis, target: Path, force: bool, evaluator
     """
     with staging(target, force, "sensitivity") as stage:
         codes = diagnostics.codes_by_parameter(analysis.warnings)
-        write_text(stage / "sensitivity.csv", sensitivity.csv_text(analysis.rows,
-                                                                   study.options.method, codes))
+        write_text(
+            stage / "sensitivity.csv",
+            sensitivity.csv_text(analysis.rows, study.options.method, codes),
+        )
         write_text(stage / diagnostics.WARNINGS_FILE, diagnostics.warnings_csv(analysis.warnings))
-        write_bytes(stage / "sample.parquet", parquet_bytes(sample_table(study),
-                                                            sample_docs(study)))
+        write_bytes(
+            stage / "sample.parquet", parquet_bytes(sample_table(study), sample_docs(study))
+        )
         unit = unit_of(study.options.metric)
         write_bytes(stage / "outputs.parquet", parquet_bytes(outputs_table(analysis.stats, unit)))
         write_text(stage / DICTIONARY, dictionary_csv([study.options.metric]))
@@ -293,8 +333,10 @@ def sample_docs(study: Study) -> dict[str, tuple[str, str]]:
     for spec in study.factors.params:
         unit = str(spec.meta.get("unit", "")) or "value"
         out[spec.path] = (unit, f"value of {spec.path} given to the model (months as ordinals)")
-        out[f"unit.{spec.path}"] = ("share of [0, 1]", f"unit-cube coordinate of {spec.path} "
-                                                       "(SALib's input)")
+        out[f"unit.{spec.path}"] = (
+            "share of [0, 1]",
+            f"unit-cube coordinate of {spec.path} (SALib's input)",
+        )
     return out
 
 
@@ -302,9 +344,12 @@ def outputs_table(stats: np.ndarray, unit: str):
     """Tabulate the output row's six statistics per point, in design order, in ``unit``."""
     import pyarrow as pa
 
-    columns = {"point": pa.array(np.arange(len(stats), dtype=np.int64)),
-               "unit": pa.DictionaryArray.from_arrays(np.zeros(len(stats), np.int32), [unit])
-               .cast(pa.string())}
+    columns = {
+        "point": pa.array(np.arange(len(stats), dtype=np.int64)),
+        "unit": pa.DictionaryArray.from_arrays(np.zeros(len(stats), np.int32), [unit]).cast(
+            pa.string()
+        ),
+    }
     columns.update({name: pa.array(stats[:, k]) for k, name in enumerate(STAT_NAMES)})
     return pa.table(columns)
 
@@ -313,16 +358,35 @@ def manifest(study: Study, facts: dict, evaluator: dict) -> dict:
     """Everything needed to reproduce the study (``evaluator``: its description)."""
     o = study.options
     calendar = study.scenario.calendar
-    return {"kind": "sensitivity", "method": study.method.name, "scenario_file": o.scenario_file,
-            "scenario_name": study.scenario.name, "scenario_hash": scenario_hash(study.scenario),
-            "scenario": to_raw(study.scenario),
-            "calendar": {"start": calendar.start, "end": calendar.end}, "options": asdict(o),
-            "n": study.n, "replications": study.job.replications, "seed": study.job.seed,
-            "factors": study.factors.names, "parameters": [p.path for p in study.factors.params],
-            "problem": study.factors.problem(), "varying_within_point": study.varying,
-            "output": {"metric": o.metric, "region": o.region, "period": o.period,
-                       "quota": o.quota, "statistic": o.stat},
-            "space": "dist", "resamples": sensitivity.RESAMPLES,
-            "confidence": sensitivity.CONFIDENCE, "batch_size": study.batch_size,
-            "evaluator": evaluator, **facts,
-            **provenance(o.scenario_file), "files": list(FILES)}
+    return {
+        "kind": "sensitivity",
+        "method": study.method.name,
+        "scenario_file": o.scenario_file,
+        "scenario_name": study.scenario.name,
+        "scenario_hash": scenario_hash(study.scenario),
+        "scenario": to_raw(study.scenario),
+        "calendar": {"start": calendar.start, "end": calendar.end},
+        "options": asdict(o),
+        "n": study.n,
+        "replications": study.job.replications,
+        "seed": study.job.seed,
+        "factors": study.factors.names,
+        "parameters": [p.path for p in study.factors.params],
+        "problem": study.factors.problem(),
+        "varying_within_point": study.varying,
+        "output": {
+            "metric": o.metric,
+            "region": o.region,
+            "period": o.period,
+            "quota": o.quota,
+            "statistic": o.stat,
+        },
+        "space": "dist",
+        "resamples": sensitivity.RESAMPLES,
+        "confidence": sensitivity.CONFIDENCE,
+        "batch_size": study.batch_size,
+        "evaluator": evaluator,
+        **facts,
+        **provenance(o.scenario_file),
+        "files": list(FILES),
+    }

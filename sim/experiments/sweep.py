@@ -91,28 +91,45 @@ class Plan:
 
     def batch(self, index: int) -> Batch:
         """Batch ``index``: points ``index*size`` up to the next multiple."""
-        idx = np.arange(index * self.batch_size,
-                        min(self.design.size, (index + 1) * self.batch_size))
-        values = {spec.path: self.design.table[idx, j]
-                  for j, spec in enumerate(self.design.columns)}
+        idx = np.arange(
+            index * self.batch_size, min(self.design.size, (index + 1) * self.batch_size)
+        )
+        values = {
+            spec.path: self.design.table[idx, j] for j, spec in enumerate(self.design.columns)
+        }
         return Batch(index, idx, values)
 
     def settings(self) -> dict:
         """Return what --resume must match: every input that changes a result."""
         o = self.options
-        return {"format": FORMAT, "scenario_hash": scenario_hash(self.scenario),
-                "sets": [[p, list(v)] for p, v in o.sets], "sample": self.sample,
-                "n": self.n, "seed": self.job.seed, "params": list(o.params), "space": o.space,
-                "replications": self.job.replications, "quota_levels": list(self.job.levels),
-                "metrics": list(o.metrics), "keep": o.keep, "batch_size": self.batch_size,
-                "points": self.design.size, "design_sha256": self.design.digest(),
-                "chipsim": versions().get("chipsim")}
+        return {
+            "format": FORMAT,
+            "scenario_hash": scenario_hash(self.scenario),
+            "sets": [[p, list(v)] for p, v in o.sets],
+            "sample": self.sample,
+            "n": self.n,
+            "seed": self.job.seed,
+            "params": list(o.params),
+            "space": o.space,
+            "replications": self.job.replications,
+            "quota_levels": list(self.job.levels),
+            "metrics": list(o.metrics),
+            "keep": o.keep,
+            "batch_size": self.batch_size,
+            "points": self.design.size,
+            "design_sha256": self.design.digest(),
+            "chipsim": versions().get("chipsim"),
+        }
 
     def disk(self) -> footprint.Footprint:
         """Return the disk this sweep writes (estimated)."""
-        return footprint.Footprint(self.design.size, self.rows_per_point,
-                                   self.job.replications == 1, self.batch_count,
-                                   len(self.design.columns))
+        return footprint.Footprint(
+            self.design.size,
+            self.rows_per_point,
+            self.job.replications == 1,
+            self.batch_count,
+            len(self.design.columns),
+        )
 
     @property
     def sample(self) -> str:
@@ -122,8 +139,7 @@ class Plan:
     @property
     def n(self) -> int | None:
         """Sampled points per listed combination (None for a grid)."""
-        return (self.options.n or DEFAULT_POINTS) if chosen_sampler(self.options).samples \
-            else None
+        return (self.options.n or DEFAULT_POINTS) if chosen_sampler(self.options).samples else None
 
 
 def chosen_sampler(options: SweepOptions) -> methods.Sampler:
@@ -142,32 +158,46 @@ def plan(options: SweepOptions) -> Plan:
     except KeyError as err:
         raise ScenarioError(err.args[0], "--sample", file) from None
     if not sampler.samples and not options.sets:
-        raise ScenarioError(f"a {sampler.name} sweep needs at least one --set PATH=V1,V2,...",
-                            "--sample", file)
+        raise ScenarioError(
+            f"a {sampler.name} sweep needs at least one --set PATH=V1,V2,...", "--sample", file
+        )
     sets = designs.parse_sets(scenario, [(p, list(v)) for p, v in options.sets], file)
-    notes = [f"note: {spec.path} = {spec.show(v)} lies outside the scenario's declared range "
-             f"{spec.dist.describe()}" for spec, values in sets for v in values
-             if spec.dist is not None and spec.outside_declared(v)]
+    notes = [
+        f"note: {spec.path} = {spec.show(v)} lies outside the scenario's declared range "
+        f"{spec.dist.describe()}"
+        for spec, values in sets
+        for v in values
+        if spec.dist is not None and spec.outside_declared(v)
+    ]
     n = (options.n or DEFAULT_POINTS) if sampler.samples else 1
     settings = resolve(scenario, seed=options.seed, levels=options.quotas)  # unset: the scenario's
     seed, levels = settings.seed, settings.levels
-    design = designs.build(scenario, sets, sampler.name, n, seed, options.params, options.space,
-                           file)
+    design = designs.build(
+        scenario, sets, sampler.name, n, seed, options.params, options.space, file
+    )
     base = apply(scenario, design.fixed) if design.fixed else scenario
     seen = probe(base)
     varying = designs.varying_within(base, {s.path for s in design.columns}, seen.drawn)
     reps = designs.replications(options.reps, varying, DEFAULT_REPS, notes)
     for metric in options.metrics:
         if metric not in seen.names(0):
-            raise ScenarioError(f"unknown metric {metric!r}" + did_you_mean(metric, seen.names(0)),
-                                "--metric", file)
+            raise ScenarioError(
+                f"unknown metric {metric!r}" + did_you_mean(metric, seen.names(0)), "--metric", file
+            )
     footprint.check_keep(options.keep, options.metrics, seen.rows, file)
-    rows = footprint.row_filter(options.keep, options.metrics,
-                                footprint.years_of(seen.names(2)))
+    rows = footprint.row_filter(options.keep, options.metrics, footprint.years_of(seen.names(2)))
     job = Job(base, reps, seed, levels, seen.drawn, rows)
     size = options.batch or batch_size(design.size, reps, len(levels))
-    return Plan(options, scenario, design, job, size, notes, varying,
-                footprint.rows_per_point(seen.rows, rows, levels))
+    return Plan(
+        options,
+        scenario,
+        design,
+        job,
+        size,
+        notes,
+        varying,
+        footprint.rows_per_point(seen.rows, rows, levels),
+    )
 
 
 def batch_size(points: int, reps: int, levels: int = 1) -> int:
@@ -195,8 +225,9 @@ def check_target(target: Path, chosen: Plan, execution: Execution) -> None:
     if reason:
         raise ExperimentError(f"{target}: refusing to replace it with --force: {reason}")
     if target.exists() and not (execution.resume or execution.force):
-        raise ExperimentError(f"{target}: run directory exists; pass --resume to continue it "
-                              "or --force to replace it")
+        raise ExperimentError(
+            f"{target}: run directory exists; pass --resume to continue it or --force to replace it"
+        )
     if target.exists() and execution.resume:
         RunStore(target).check(chosen.settings())
 
@@ -225,8 +256,7 @@ class Outcome:
     evaluator: dict
 
 
-def execute(options: SweepOptions, execution: Execution | None = None,
-            say: Say = quiet) -> Outcome:
+def execute(options: SweepOptions, execution: Execution | None = None, say: Say = quiet) -> Outcome:
     """Run the sweep the command line asks for: plan, check, evaluate, store, finish.
 
     Raises ScenarioError or ExperimentError (bad input, before anything runs),
@@ -249,9 +279,11 @@ def execute(options: SweepOptions, execution: Execution | None = None,
         except ScenarioError:
             evaluator.close()
             raise
-        say(f"sweep: {chosen.design.size} points x {len(chosen.job.levels)} quota levels x "
+        say(
+            f"sweep: {chosen.design.size} points x {len(chosen.job.levels)} quota levels x "
             f"{chosen.job.replications} replications in {chosen.batch_count} batches, "
-            f"{evaluator.name} with {evaluator.workers} worker(s)")
+            f"{evaluator.name} with {evaluator.workers} worker(s)"
+        )
         info = evaluate(chosen, target, evaluator, execution)
     for note in lost_notes(evaluator.describe()):
         say(note)
@@ -265,8 +297,10 @@ def evaluate(chosen: Plan, target: Path, evaluator, execution: Execution) -> dic
         return run(chosen, target, evaluator, execution.resume, execution.force, progress)
     except KeyboardInterrupt:
         saved = RunStore(target).finished()
-        raise Interrupted(f"interrupted: {len(saved)} of {chosen.batch_count} batches saved in "
-                          f"{target}/; repeat the command with --resume to finish") from None
+        raise Interrupted(
+            f"interrupted: {len(saved)} of {chosen.batch_count} batches saved in "
+            f"{target}/; repeat the command with --resume to finish"
+        ) from None
     except (evaluators.WorkerLost, OSError) as err:  # e.g. a full disk: stored batches stay
         note = saved_note(target)
         if note:  # never when nothing started (issue 13)
@@ -292,16 +326,26 @@ def lost_notes(described: dict) -> list[str]:
     notes = []
     if described.get("workers_lost"):
         lost = described["workers_lost"]
-        notes.append(f"note: {len(lost)} Dask worker{'s' if len(lost) != 1 else ''} left during "
-                     f"the run ({', '.join(lost)}); their batches ran again on the others")
+        notes.append(
+            f"note: {len(lost)} Dask worker{'s' if len(lost) != 1 else ''} left during "
+            f"the run ({', '.join(lost)}); their batches ran again on the others"
+        )
     if described.get("restarts"):
-        notes.append(f"note: a local worker died; the pool was restarted "
-                     f"{described['restarts']} time(s) and the lost batches ran again")
+        notes.append(
+            f"note: a local worker died; the pool was restarted "
+            f"{described['restarts']} time(s) and the lost batches ran again"
+        )
     return notes
 
 
-def run(plan: Plan, out_dir: str | Path, evaluator, resume: bool = False, force: bool = False,
-        progress: Progress | None = None) -> dict:
+def run(
+    plan: Plan,
+    out_dir: str | Path,
+    evaluator,
+    resume: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> dict:
     """Evaluate the missing batches, store each as it completes, then finish the directory."""
     started = time.perf_counter()
     store = RunStore(out_dir)
@@ -323,23 +367,38 @@ def run(plan: Plan, out_dir: str | Path, evaluator, resume: bool = False, force:
         progress.close()
     wall = time.perf_counter() - started
     store.finish(plan.batch_count, manifest(plan, evaluator, wall, cpu, resumed=bool(done)))
-    return {"out_dir": store.root, "computed": len(missing), "already_complete": False,
-            "wall_time_s": wall, "cpu_seconds": cpu}
+    return {
+        "out_dir": store.root,
+        "computed": len(missing),
+        "already_complete": False,
+        "wall_time_s": wall,
+        "cpu_seconds": cpu,
+    }
 
 
 def manifest(plan: Plan, evaluator, wall: float, cpu: float, resumed: bool) -> dict:
     """Everything needed to reproduce the sweep (and audit it)."""
     return {
-        "kind": "sweep", "scenario_file": plan.options.scenario_file,
-        "scenario_name": plan.scenario.name, "scenario_hash": scenario_hash(plan.scenario),
-        "scenario": to_raw(plan.scenario), "settings": plan.settings(),
+        "kind": "sweep",
+        "scenario_file": plan.options.scenario_file,
+        "scenario_name": plan.scenario.name,
+        "scenario_hash": scenario_hash(plan.scenario),
+        "scenario": to_raw(plan.scenario),
+        "settings": plan.settings(),
         "fixed": {p: plan.design.fixed_specs[p].show(v) for p, v in plan.design.fixed.items()},
-        "parameters": plan.design.describe(), "seed": plan.job.seed,
-        "replications": plan.job.replications, "quota_levels": list(plan.job.levels),
-        "points": plan.design.size, "batches": plan.batch_count, "batch_size": plan.batch_size,
-        "command": command(plan.options), "options": asdict(plan.options),
-        "evaluator": evaluator.describe(), "varying_within_point": plan.varying,
-        "resumed": resumed, "wall_time_s": round(wall, 3),
+        "parameters": plan.design.describe(),
+        "seed": plan.job.seed,
+        "replications": plan.job.replications,
+        "quota_levels": list(plan.job.levels),
+        "points": plan.design.size,
+        "batches": plan.batch_count,
+        "batch_size": plan.batch_size,
+        "command": command(plan.options),
+        "options": asdict(plan.options),
+        "evaluator": evaluator.describe(),
+        "varying_within_point": plan.varying,
+        "resumed": resumed,
+        "wall_time_s": round(wall, 3),
         "batch_cpu_seconds": round(cpu, 3),
         "calendar": {"start": plan.scenario.calendar.start, "end": plan.scenario.calendar.end},
         **provenance(plan.options.scenario_file),
@@ -352,8 +411,13 @@ def command(o: SweepOptions) -> str:
     parts = ["chipsim", "sweep", o.scenario_file]
     for path, values in o.sets:
         parts += ["--set", f"{path}={','.join(values)}"]
-    for flag, value in (("--sample", o.sample), ("--n", o.n), ("--reps", o.reps),
-                        ("--seed", o.seed), ("--batch", o.batch)):
+    for flag, value in (
+        ("--sample", o.sample),
+        ("--n", o.n),
+        ("--reps", o.reps),
+        ("--seed", o.seed),
+        ("--batch", o.batch),
+    ):
         if value is not None:
             parts += [flag, str(value)]
     parts += [x for q in o.quotas for x in ("--quota", q)]
@@ -364,4 +428,3 @@ def command(o: SweepOptions) -> str:
     if o.keep != footprint.DEFAULT_KEEP:
         parts += ["--keep", o.keep]
     return shlex.join(parts)
-

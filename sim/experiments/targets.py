@@ -17,8 +17,10 @@ from sim.experiments.execution import ExperimentError
 from sim.model.stats import STAT_NAMES
 
 OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
-PATTERN = re.compile(r"^\s*(?P<metric>[A-Za-z_][\w.]*?)(?::(?P<stat>\w+))?@(?P<period>[\w-]+)"
-                     r"\s*(?P<op>>=|<=|>|<)\s*(?P<value>\S+)\s*$")
+PATTERN = re.compile(
+    r"^\s*(?P<metric>[A-Za-z_][\w.]*?)(?::(?P<stat>\w+))?@(?P<period>[\w-]+)"
+    r"\s*(?P<op>>=|<=|>|<)\s*(?P<value>\S+)\s*$"
+)
 
 
 class TargetError(ExperimentError, ValueError):
@@ -43,8 +45,11 @@ class Target:
 
     def words(self) -> str:
         """Say the target in words, e.g. ``domestic_share_units in 2027 >= 70%``."""
-        shown = f"{self.value:.0%}" if "share" in self.metric and 0 <= self.value <= 1 \
+        shown = (
+            f"{self.value:.0%}"
+            if "share" in self.metric and 0 <= self.value <= 1
             else f"{self.value:g}"
+        )
         stat = "" if self.stat == "mean" else f" ({self.stat})"
         return f"{self.metric}{stat} in {self.period} {self.op} {shown}"
 
@@ -53,12 +58,15 @@ def parse(text: str) -> Target:
     """Parse ``METRIC[:STAT]@PERIOD OP VALUE``; TargetError says what was expected."""
     match = PATTERN.match(text or "")
     if not match:
-        raise TargetError(f"cannot read target {text!r}: expected METRIC[:STAT]@PERIOD OP VALUE, "
-                          'e.g. "domestic_share_units@2027 >= 0.7"')
+        raise TargetError(
+            f"cannot read target {text!r}: expected METRIC[:STAT]@PERIOD OP VALUE, "
+            'e.g. "domestic_share_units@2027 >= 0.7"'
+        )
     stat = match["stat"] or "mean"
     if stat not in STAT_NAMES:
-        raise TargetError(f"unknown statistic {stat!r} in target: expected one of "
-                          f"{', '.join(STAT_NAMES)}")
+        raise TargetError(
+            f"unknown statistic {stat!r} in target: expected one of {', '.join(STAT_NAMES)}"
+        )
     raw = match["value"]
     try:
         value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)

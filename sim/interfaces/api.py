@@ -61,8 +61,10 @@ class Result:
             import pandas as pd  # imported here: pandas is only needed for this view
 
             text = summary_csv(self.run.result.rows)
-            self._summary = pd.read_csv(io.StringIO(text), dtype={
-                "quota": str, "period": str, "metric": str, "region": str, "unit": str})
+            self._summary = pd.read_csv(
+                io.StringIO(text),
+                dtype={"quota": str, "period": str, "metric": str, "region": str, "unit": str},
+            )
         return self._summary
 
     @property
@@ -80,8 +82,9 @@ class Result:
             return None
         import pandas as pd
 
-        return pd.read_csv(io.StringIO(effects_csv(self.run.effects.rows)),
-                           dtype={"quota": str, "period": str})
+        return pd.read_csv(
+            io.StringIO(effects_csv(self.run.effects.rows)), dtype={"quota": str, "period": str}
+        )
 
     @property
     def manifest(self) -> dict:
@@ -98,36 +101,54 @@ class Result:
 
         ``(level, year, p50, p05, p95)``, as the first table ``chipsim run`` prints.
         """
-        rows = [r for r in self.run.result.rows if r.metric == HEADLINE
-                and r.region == NATIONAL_REGION and r.period.isdigit()]
+        rows = [
+            r
+            for r in self.run.result.rows
+            if r.metric == HEADLINE and r.region == NATIONAL_REGION and r.period.isdigit()
+        ]
         last = max((r.period for r in rows), default="")
-        return [(r.quota, r.period, float(r.stats[3]), float(r.stats[1]), float(r.stats[5]))
-                for r in rows if r.period == last]
+        return [
+            (r.quota, r.period, float(r.stats[3]), float(r.stats[1]), float(r.stats[5]))
+            for r in rows
+            if r.period == last
+        ]
 
     def __repr__(self) -> str:
         """Return a few lines: scenario, replications, seed, levels, the headline per level."""
         info = self.manifest
-        lines = [f"<sim.Result {self.run.scenario.name}: {info['replications']:,} replications, "
-                 f"seed {info['seed']}, levels {', '.join(info['quota_levels'])}>"]
+        lines = [
+            f"<sim.Result {self.run.scenario.name}: {info['replications']:,} replications, "
+            f"seed {info['seed']}, levels {', '.join(info['quota_levels'])}>"
+        ]
         for level, year, mid, low, high in self.headline():
-            lines.append(f"  {year} national {HEADLINE} at {level}: {percent(mid)} "
-                         f"({percent(low)}-{percent(high)}, 5th-95th percentile)")
+            lines.append(
+                f"  {year} national {HEADLINE} at {level}: {percent(mid)} "
+                f"({percent(low)}-{percent(high)}, 5th-95th percentile)"
+            )
         lines.append("  .summary, .dictionary (DataFrames), .effects, .manifest, .save(directory)")
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
         """Return a small HTML table of the headline share per level, for notebooks."""
         info = self.manifest
-        caption = (f"{escape(self.run.scenario.name)}: {info['replications']:,} replications, "
-                   f"seed {info['seed']}")
-        rows = "".join(f"<tr><td>{escape(level)}</td><td>{escape(year)}</td>"
-                       f"<td>{percent(mid)}</td><td>{percent(low)}</td><td>{percent(high)}</td>"
-                       "</tr>" for level, year, mid, low, high in self.headline())
-        head = "".join(f"<th>{name}</th>" for name in ("quota level", "year", "median", "5th pct",
-                                                       "95th pct"))
-        return (f'<table class="chipsim-result"><caption>{caption}<br>national {HEADLINE}'
-                f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-                "<p>.summary, .dictionary (DataFrames), .effects, .manifest, .save(directory)</p>")
+        caption = (
+            f"{escape(self.run.scenario.name)}: {info['replications']:,} replications, "
+            f"seed {info['seed']}"
+        )
+        rows = "".join(
+            f"<tr><td>{escape(level)}</td><td>{escape(year)}</td>"
+            f"<td>{percent(mid)}</td><td>{percent(low)}</td><td>{percent(high)}</td>"
+            "</tr>"
+            for level, year, mid, low, high in self.headline()
+        )
+        head = "".join(
+            f"<th>{name}</th>" for name in ("quota level", "year", "median", "5th pct", "95th pct")
+        )
+        return (
+            f'<table class="chipsim-result"><caption>{caption}<br>national {HEADLINE}'
+            f"</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            "<p>.summary, .dictionary (DataFrames), .effects, .manifest, .save(directory)</p>"
+        )
 
     def save(self, out_dir: str | Path, force: bool = False) -> Path:
         """Write the run directory (summary.csv, dictionary.csv, replications.npz, effects.csv ...).
@@ -135,13 +156,18 @@ class Result:
         Raises ScenarioError when ``out_dir`` exists and ``force`` is false (or
         it is not a run directory chipsim wrote), OSError when it cannot be written.
         """
-        return write_run(Path(out_dir), self.run.result, self.run.info, force,
-                         effects=self.run.effects)
+        return write_run(
+            Path(out_dir), self.run.result, self.run.info, force, effects=self.run.effects
+        )
 
 
-def run(scenario: str | Path = DEFAULT, reps: int | None = None,
-        seed: int | None = None, quota: str | float | list[str | float] | None = None,
-        explain_reps: int | None = None) -> Result:
+def run(
+    scenario: str | Path = DEFAULT,
+    reps: int | None = None,
+    seed: int | None = None,
+    quota: str | float | list[str | float] | None = None,
+    explain_reps: int | None = None,
+) -> Result:
     """Simulate ``scenario`` at its quota levels, or at ``quota``'s, and return a :class:`Result`.
 
     ``scenario`` is a TOML file, or the name of a scenario shipped with
@@ -167,10 +193,17 @@ def run(scenario: str | Path = DEFAULT, reps: int | None = None,
     raises ScenarioError (an existing directory without ``force``) or
     OSError (a folder it cannot write).
     """
-    scenario, reps, seed, levels, explain_reps = check_arguments(scenario, reps, seed, quota,
-                                                                 explain_reps)
+    scenario, reps, seed, levels, explain_reps = check_arguments(
+        scenario, reps, seed, quota, explain_reps
+    )
     if explain_reps is None:
         explain_reps = min(DEFAULT_REPS, reps) if reps else DEFAULT_REPS
-    options = RunOptions(replications=reps, seed=seed, levels=levels, write=False, workers=1,
-                         explain=ExplainOptions(replications=explain_reps))
+    options = RunOptions(
+        replications=reps,
+        seed=seed,
+        levels=levels,
+        write=False,
+        workers=1,
+        explain=ExplainOptions(replications=explain_reps),
+    )
     return Result(execute(scenario, options))

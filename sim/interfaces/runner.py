@@ -89,13 +89,22 @@ def execute(scenario_file: str | Path, options: RunOptions = RunOptions()) -> Ru
     target = Path(options.out_dir) if options.out_dir else default_out_dir(scenario)
     reps, chosen = settings.replications, list(settings.levels)
     # The output is claimed (checked, locked) before the simulation starts.
-    with output_directory(target, options.force) if options.write else \
-            contextlib.nullcontext() as claim:
-        result = simulate(scenario, reps, settings.seed, chosen,
-                          SimulateOptions(narrow=options.write, blocking=blocking))
+    with (
+        output_directory(target, options.force)
+        if options.write
+        else contextlib.nullcontext() as claim
+    ):
+        result = simulate(
+            scenario,
+            reps,
+            settings.seed,
+            chosen,
+            SimulateOptions(narrow=options.write, blocking=blocking),
+        )
         effects = measure(scenario, explain) if explain is not None else None
-        info = manifest(scenario, str(scenario_file), settings.seed, reps, chosen,
-                        time.perf_counter() - started)
+        info = manifest(
+            scenario, str(scenario_file), settings.seed, reps, chosen, time.perf_counter() - started
+        )
         if explain is not None:
             info = with_effects(info, explain)
         if options.write:
@@ -103,8 +112,9 @@ def execute(scenario_file: str | Path, options: RunOptions = RunOptions()) -> Ru
     return Run(scenario, result, target if options.write else None, info, effects)
 
 
-def planned(scenario: Scenario, settings: RunSettings,
-            options: RunOptions) -> tuple[Blocking, ExplainOptions | None]:
+def planned(
+    scenario: Scenario, settings: RunSettings, options: RunOptions
+) -> tuple[Blocking, ExplainOptions | None]:
     """Return the run's blocking (with its workers) and explanation, refusing one too large."""
     reps, levels = settings.replications, len(settings.levels)
     workers = options.workers
@@ -133,9 +143,12 @@ def check_blocked_run(scenario: Scenario, size: tuple[int, int, int], blocking: 
     check_run_fits(scenario, reps, levels, min(workers, len(blocks)), exact, blocks[0].count)
     if len(blocks) > 1 or not exact:
         folder = blocking.folder or tempfile.gettempdir()
-        check_disk_fits(spill_bytes(scenario, reps, levels, exact, workers), folder,
-                        f"a run of {reps:,} replications at {levels} quota level(s)",
-                        "use fewer --reps (or quota levels), or set TMPDIR to a larger disk")
+        check_disk_fits(
+            spill_bytes(scenario, reps, levels, exact, workers),
+            folder,
+            f"a run of {reps:,} replications at {levels} quota level(s)",
+            "use fewer --reps (or quota levels), or set TMPDIR to a larger disk",
+        )
 
 
 # Checks of a run's arguments: sim.run (sim.interfaces.api) and execute refuse bad ones with the
@@ -144,8 +157,11 @@ def check_blocked_run(scenario: Scenario, size: tuple[int, int, int], blocking: 
 
 def shown(value) -> str:
     """Return ``value`` as a message quotes it: a bounded repr, on one line."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and \
-            int(value).bit_length() >= 128:
+    if (
+        isinstance(value, numbers.Integral)
+        and not isinstance(value, bool)
+        and int(value).bit_length() >= 128
+    ):
         return f"an integer of {int(value).bit_length():,} bits"
     try:
         return reprlib.repr(value)
@@ -163,12 +179,14 @@ def count(value, key: str, low: int, high: int) -> int | None:
     if value is None:
         return None
     if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise ScenarioError(f"expected an integer from {low:,} to {high:,}, got "
-                            f"{typed(value)}", key)
+        raise ScenarioError(
+            f"expected an integer from {low:,} to {high:,}, got {typed(value)}", key
+        )
     number = int(value)  # a numpy integer too
     if not low <= number <= high:
-        raise ScenarioError(f"expected an integer from {low:,} to {high:,}, got "
-                            f"{shown(number)}", key)
+        raise ScenarioError(
+            f"expected an integer from {low:,} to {high:,}, got {shown(number)}", key
+        )
     return number
 
 
@@ -197,10 +215,12 @@ def quota_levels(value, key: str = "quota") -> list[str] | None:
         return None
     if isinstance(value, list | tuple):
         if not value:
-            raise ScenarioError(f"{LEVEL_EXPECTED}, or a non-empty list of them, got "
-                                f"{shown(value)}", key)
-        return list(dict.fromkeys(quota_level_text(item, f"{key}[{i}]")
-                                  for i, item in enumerate(value)))
+            raise ScenarioError(
+                f"{LEVEL_EXPECTED}, or a non-empty list of them, got {shown(value)}", key
+            )
+        return list(
+            dict.fromkeys(quota_level_text(item, f"{key}[{i}]") for i, item in enumerate(value))
+        )
     if isinstance(value, str | numbers.Real) and not isinstance(value, bool):
         return [quota_level_text(value, key)]
     raise ScenarioError(f"{LEVEL_EXPECTED}, or a list of them, got {typed(value)}", key)
@@ -215,14 +235,18 @@ def scenario_path(value, key: str = "scenario") -> Path:
     lists the shipped scenarios.
     """
     if not isinstance(value, str | os.PathLike):
-        raise ScenarioError("expected the path of a scenario file (str or os.PathLike), got "
-                            f"{typed(value)}", key)
+        raise ScenarioError(
+            f"expected the path of a scenario file (str or os.PathLike), got {typed(value)}", key
+        )
     text = os.fspath(value)
     if not isinstance(text, str):
         raise ScenarioError(f"expected a path given as text, got {typed(text)}", key)
     if not text or "\x00" in text:
-        raise ScenarioError("expected the path of a scenario file, got "
-                            f"{shown(text)}{' (a NUL byte)' if text else ''}", key)
+        raise ScenarioError(
+            "expected the path of a scenario file, got "
+            f"{shown(text)}{' (a NUL byte)' if text else ''}",
+            key,
+        )
     return existing_scenario(text)
 
 
@@ -233,6 +257,10 @@ def check_arguments(scenario, reps, seed, quota, explain_reps) -> tuple:
     scenario's); ``seed``: 0..2**63-1 (None: the scenario's); ``quota``: see
     :func:`quota_levels`; ``explain_reps``: 0..10,000,000 (None: the default).
     """
-    return (scenario_path(scenario), count(reps, "reps", 1, MAX_REPLICATIONS),
-            count(seed, "seed", 0, MAX_SEED), quota_levels(quota),
-            count(explain_reps, "explain_reps", 0, MAX_REPLICATIONS))
+    return (
+        scenario_path(scenario),
+        count(reps, "reps", 1, MAX_REPLICATIONS),
+        count(seed, "seed", 0, MAX_SEED),
+        quota_levels(quota),
+        count(explain_reps, "explain_reps", 0, MAX_REPLICATIONS),
+    )

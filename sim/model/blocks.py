@@ -105,8 +105,12 @@ class Spilled:
 
     def read(self, start: int, stop: int) -> np.ndarray:
         """Rows ``start .. stop`` of the file, (stop - start, count), read afresh (not mapped)."""
-        return np.fromfile(self.path, dtype=FLOAT, count=(stop - start) * self.count,
-                           offset=start * self.count * FLOAT.itemsize).reshape(-1, self.count)
+        return np.fromfile(
+            self.path,
+            dtype=FLOAT,
+            count=(stop - start) * self.count,
+            offset=start * self.count * FLOAT.itemsize,
+        ).reshape(-1, self.count)
 
     def remove(self) -> None:
         """Delete the spill file."""
@@ -119,8 +123,9 @@ def same_rows(first: Spilled, other: Spilled) -> None:
         raise RuntimeError("replication blocks emitted different summary rows")
 
 
-def exact_stats(blocks: list[Spilled], summarise: Callable[[np.ndarray], np.ndarray],
-                width: int) -> np.ndarray:
+def exact_stats(
+    blocks: list[Spilled], summarise: Callable[[np.ndarray], np.ndarray], width: int
+) -> np.ndarray:
     """Statistics of every spilled row over all blocks' replications, (rows, width).
 
     Rows are read a few at a time (about :data:`READ_BYTES`), joined along
@@ -139,8 +144,10 @@ def exact_stats(blocks: list[Spilled], summarise: Callable[[np.ndarray], np.ndar
 
 def summary_rows(spilled: Spilled, stats: np.ndarray) -> list[SummaryRow]:
     """Return the run's summary rows: each label with its row's statistics."""
-    return [SummaryRow(*label, stats[i].copy())
-            for label, i in zip(spilled.labels, spilled.index, strict=True)]
+    return [
+        SummaryRow(*label, stats[i].copy())
+        for label, i in zip(spilled.labels, spilled.index, strict=True)
+    ]
 
 
 @dataclass
@@ -181,7 +188,7 @@ def remove_stale(parent: Path) -> None:
     """
     mine = f"{PREFIX}{HOST}-"
     for folder in parent.glob(f"{mine}*"):
-        pid = folder.name[len(mine):].split("-", 1)[0]
+        pid = folder.name[len(mine) :].split("-", 1)[0]
         if pid.isdigit() and not alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -30,14 +30,14 @@ SAFETY = 1.1  # headroom kept free beside the estimate (which already covers eve
 # peaks 78-948 MiB), fitted by least relative error, then scaled x1.14 so every measured
 # peak is covered. Re-measure after changing the model.
 COEFFICIENTS = {
-    "base": 5.731e7,                 # interpreter, numpy, scipy, simpy, the scenario
-    "rep_month": 31.6,               # per replication-month: draws, paths, market state
-    "rep_month_segment": 0.8417,     # ... per buyer segment
-    "rep_month_product": 0.0,        # ... per product (domestic, import and grey market)
-    "rep_month_level": 0.0,          # ... per quota level simulated at once
+    "base": 5.731e7,  # interpreter, numpy, scipy, simpy, the scenario
+    "rep_month": 31.6,  # per replication-month: draws, paths, market state
+    "rep_month_segment": 0.8417,  # ... per buyer segment
+    "rep_month_product": 0.0,  # ... per product (domestic, import and grey market)
+    "rep_month_level": 0.0,  # ... per quota level simulated at once
     "rep_month_level_segment": 2.929,  # ... per level and segment
-    "rep_level_year": 189.8,         # kept outputs: per replication, level and year
-    "rep_level_product": 152.0,      # state per replication, level and product (stocks)
+    "rep_level_year": 189.8,  # kept outputs: per replication, level and year
+    "rep_level_product": 152.0,  # state per replication, level and product (stocks)
     "rep_level_segment_product": 7.61,  # ... and per segment too (buyer-side import rules)
 }
 BLOCK_BYTES = 200 * 2**20  # simulation memory of one block of replications (all levels at once)
@@ -68,13 +68,17 @@ def features(size: Size) -> dict[str, float]:
     """Return the products of sizes each coefficient multiplies."""
     rm = float(size.replications) * size.months
     lc = size.concurrent_levels
-    return {"base": 1.0, "rep_month": rm, "rep_month_segment": rm * size.segments,
-            "rep_month_product": rm * size.products, "rep_month_level": rm * lc,
-            "rep_month_level_segment": rm * lc * size.segments,
-            "rep_level_year": float(size.replications) * size.levels * size.years,
-            "rep_level_product": float(size.replications) * lc * size.products,
-            "rep_level_segment_product": float(size.replications) * lc * size.products
-            * size.segments}
+    return {
+        "base": 1.0,
+        "rep_month": rm,
+        "rep_month_segment": rm * size.segments,
+        "rep_month_product": rm * size.products,
+        "rep_month_level": rm * lc,
+        "rep_month_level_segment": rm * lc * size.segments,
+        "rep_level_year": float(size.replications) * size.levels * size.years,
+        "rep_level_product": float(size.replications) * lc * size.products,
+        "rep_level_segment_product": float(size.replications) * lc * size.products * size.segments,
+    }
 
 
 def run_bytes(size: Size, coefficients: dict[str, float] | None = None) -> float:
@@ -88,8 +92,11 @@ def scenario_size(scenario: Scenario, replications: int, levels: int) -> Size:
     from sim.core.calendar import parse_month
 
     months = parse_month(scenario.calendar.end) - parse_month(scenario.calendar.start) + 1
-    products = (sum(len(v.products) for v in scenario.vendors.values())
-                + len(scenario.imports) + len(scenario.grey_market))
+    products = (
+        sum(len(v.products) for v in scenario.vendors.values())
+        + len(scenario.imports)
+        + len(scenario.grey_market)
+    )
     return Size(replications, levels, len(scenario.segments), products, months)
 
 
@@ -149,15 +156,20 @@ def check_fits(needed: float, what: str, hint: str, key: str = "--reps") -> None
     """Raise ScenarioError (exit 2) when ``needed`` bytes exceed what is available."""
     room = available_bytes()
     if room is not None and needed * SAFETY > room:
-        raise ScenarioError(f"{what} needs about {needed / GiB:.1f} GiB of memory, more than "
-                            f"the {room / GiB:.1f} GiB available; {hint}", key)
+        raise ScenarioError(
+            f"{what} needs about {needed / GiB:.1f} GiB of memory, more than "
+            f"the {room / GiB:.1f} GiB available; {hint}",
+            key,
+        )
 
 
 def simulation_bytes(size: Size) -> float:
     """Memory of simulating ``size`` beyond the interpreter and the kept outputs."""
-    return (run_bytes(size) - COEFFICIENTS["base"]
-            - COEFFICIENTS["rep_level_year"] * float(size.replications) * size.levels
-            * size.years)
+    return (
+        run_bytes(size)
+        - COEFFICIENTS["base"]
+        - COEFFICIENTS["rep_level_year"] * float(size.replications) * size.levels * size.years
+    )
 
 
 def block_replications(scenario: Scenario, levels: int, budget: float = BLOCK_BYTES) -> int:
@@ -177,12 +189,22 @@ def blocked_bytes(size: Size, block: int, workers: int = 1, kept: bool = True) -
     one = Size(block, size.levels, size.segments, size.products, size.months)
     held = COEFFICIENTS["rep_level_year"] * float(size.replications) * size.levels * size.years
     merging = 8 * SPILL_READ if block < size.replications else 0.0  # read, joined, summarised
-    return (COEFFICIENTS["base"] + max(1, workers) * simulation_bytes(one)
-            + (held if kept else 0.0) + merging)
+    return (
+        COEFFICIENTS["base"]
+        + max(1, workers) * simulation_bytes(one)
+        + (held if kept else 0.0)
+        + merging
+    )
 
 
-def check_run_fits(scenario: Scenario, replications: int, levels: int, workers: int = 1,
-                   exact: bool = True, block: int | None = None) -> None:
+def check_run_fits(
+    scenario: Scenario,
+    replications: int,
+    levels: int,
+    workers: int = 1,
+    exact: bool = True,
+    block: int | None = None,
+) -> None:
     """Refuse a run whose estimated memory (every worker process) exceeds what is available.
 
     ``block``: replications a block (None: :func:`block_replications`);
@@ -190,9 +212,12 @@ def check_run_fits(scenario: Scenario, replications: int, levels: int, workers: 
     """
     size = scenario_size(scenario, replications, levels)
     needed = blocked_bytes(size, block or block_replications(scenario, levels), workers, exact)
-    check_fits(needed, f"a run of {replications:,} replications at {levels} quota level(s)"
-               + (f" on {workers} workers" if workers > 1 else ""),
-               "use fewer --reps (or quota levels, or --workers), or a machine with more memory")
+    check_fits(
+        needed,
+        f"a run of {replications:,} replications at {levels} quota level(s)"
+        + (f" on {workers} workers" if workers > 1 else ""),
+        "use fewer --reps (or quota levels, or --workers), or a machine with more memory",
+    )
 
 
 def summary_rows(scenario: Scenario, levels: int) -> int:
@@ -201,23 +226,27 @@ def summary_rows(scenario: Scenario, levels: int) -> int:
 
     size = scenario_size(scenario, 1, levels)
     regions = 1 + size.segments
-    per_level = (len(names(MONTH, NATIONAL)) * size.months
-                 + len(names(QUARTER, NATIONAL)) * (size.months // 3 + 1)
-                 + (len(names(YEAR, ALL)) * regions + len(names(YEAR, BOUND)) * size.segments)
-                 * size.years)
+    per_level = (
+        len(names(MONTH, NATIONAL)) * size.months
+        + len(names(QUARTER, NATIONAL)) * (size.months // 3 + 1)
+        + (len(names(YEAR, ALL)) * regions + len(names(YEAR, BOUND)) * size.segments) * size.years
+    )
     return per_level * levels
 
 
-def spill_bytes(scenario: Scenario, replications: int, levels: int, exact: bool,
-                workers: int = 1) -> float:
+def spill_bytes(
+    scenario: Scenario, replications: int, levels: int, exact: bool, workers: int = 1
+) -> float:
     """Disk a blocked run writes: every row's values (exact), or a block's and the kept values."""
     rows = summary_rows(scenario, levels)
     if exact:
         return 8.0 * rows * replications
     size = scenario_size(scenario, replications, levels)
     block = min(replications, block_replications(scenario, levels))
-    return (8.0 * rows * block * (max(1, workers) + 1)
-            + COEFFICIENTS["rep_level_year"] * float(replications) * levels * size.years)
+    return (
+        8.0 * rows * block * (max(1, workers) + 1)
+        + COEFFICIENTS["rep_level_year"] * float(replications) * levels * size.years
+    )
 
 
 def free_disk(folder: str | Path) -> float | None:
@@ -230,13 +259,17 @@ def free_disk(folder: str | Path) -> float | None:
         return None
 
 
-def check_disk_fits(needed: float, folder: str | Path, what: str, hint: str,
-                    key: str = "--reps") -> None:
+def check_disk_fits(
+    needed: float, folder: str | Path, what: str, hint: str, key: str = "--reps"
+) -> None:
     """Raise ScenarioError (exit 2) when ``needed`` bytes exceed the free disk at ``folder``."""
     room = free_disk(folder)
     if room is not None and needed * SAFETY > room:
-        raise ScenarioError(f"{what} needs about {needed / GiB:.1f} GiB of disk in {folder}, "
-                            f"more than the {room / GiB:.1f} GiB free; {hint}", key)
+        raise ScenarioError(
+            f"{what} needs about {needed / GiB:.1f} GiB of disk in {folder}, "
+            f"more than the {room / GiB:.1f} GiB free; {hint}",
+            key,
+        )
 
 
 # Sweeps and sensitivity studies (bytes; measured with benchmarks/bench_memory.py --designs).
@@ -252,28 +285,45 @@ def design_bytes(points: int, columns: int) -> float:
 
 def check_design_fits(points: int, columns: int, key: str = "--n") -> None:
     """Refuse, before it is drawn, a design too large for the memory available."""
-    check_fits(design_bytes(points, columns),
-               f"a design of {points:,} points x {columns} parameters",
-               "use a smaller --n (or fewer --set values or --param globs)", key)
+    check_fits(
+        design_bytes(points, columns),
+        f"a design of {points:,} points x {columns} parameters",
+        "use a smaller --n (or fewer --set values or --param globs)",
+        key,
+    )
 
 
-def check_sweep_fits(scenario: Scenario, points: int, columns: int, rows_per_point: int,
-                     levels: int,
-                     workers: int, batch_replications: int = BATCH_REPLICATIONS) -> None:
+def check_sweep_fits(
+    scenario: Scenario,
+    points: int,
+    columns: int,
+    rows_per_point: int,
+    levels: int,
+    workers: int,
+    batch_replications: int = BATCH_REPLICATIONS,
+) -> None:
     """Refuse a sweep whose design, batches in flight or assembled results exceed memory.
 
     A batch simulates ``batch_replications`` (its points x replications) at every level.
     """
     batch = run_bytes(scenario_size(scenario, batch_replications, levels))
-    needed = (design_bytes(points, columns) + workers * batch
-              + RESULT_ROW * float(points) * rows_per_point)
-    check_fits(needed, f"a sweep of {points:,} points ({rows_per_point:,} result rows each)",
-               "use a smaller --n, fewer quota levels or --metric to keep fewer rows", "--n")
+    needed = (
+        design_bytes(points, columns)
+        + workers * batch
+        + RESULT_ROW * float(points) * rows_per_point
+    )
+    check_fits(
+        needed,
+        f"a sweep of {points:,} points ({rows_per_point:,} result rows each)",
+        "use a smaller --n, fewer quota levels or --metric to keep fewer rows",
+        "--n",
+    )
 
 
 # Calibrations (chipsim calibrate): one level, the ABC draws simulated a chunk at a time.
-def calibration_bytes(scenario: Scenario, draws: int, replications: int, chunk: int,
-                      columns: int) -> dict[str, float]:
+def calibration_bytes(
+    scenario: Scenario, draws: int, replications: int, chunk: int, columns: int
+) -> dict[str, float]:
     """Estimated peaks of a calibration's two stages, by the option that sizes each.
 
     ``--reps``: a before/after check simulates ``replications`` at one level
@@ -283,17 +333,22 @@ def calibration_bytes(scenario: Scenario, draws: int, replications: int, chunk: 
     values, counted as a design's cells: the sampler's temporaries included).
     """
     checks = scenario_size(scenario, replications, 1)
-    return {"--reps": run_bytes(checks)
-            + COEFFICIENTS["rep_level_year"] * replications * checks.years,
-            "--n": run_bytes(scenario_size(scenario, chunk, 1))
-            + DESIGN_CELL * float(draws) * max(columns, 1)}
+    return {
+        "--reps": run_bytes(checks) + COEFFICIENTS["rep_level_year"] * replications * checks.years,
+        "--n": run_bytes(scenario_size(scenario, chunk, 1))
+        + DESIGN_CELL * float(draws) * max(columns, 1),
+    }
 
 
-def check_calibration_fits(scenario: Scenario, draws: int, replications: int, chunk: int,
-                           columns: int) -> None:
+def check_calibration_fits(
+    scenario: Scenario, draws: int, replications: int, chunk: int, columns: int
+) -> None:
     """Refuse a calibration whose estimated peak exceeds the memory available (ScenarioError)."""
     stages = calibration_bytes(scenario, draws, replications, chunk, columns)
     key = max(stages, key=stages.__getitem__)
-    check_fits(stages[key], f"a calibration of {draws:,} draws with {replications:,}-replication "
-               "checks", "use a smaller --n or --reps (or fewer --params), or a machine with "
-               "more memory", key)
+    check_fits(
+        stages[key],
+        f"a calibration of {draws:,} draws with {replications:,}-replication checks",
+        "use a smaller --n or --reps (or fewer --params), or a machine with more memory",
+        key,
+    )

@@ -52,8 +52,10 @@ class Month:
 
     def _follow(self, phase: str) -> Callable[[simpy.Event], None]:
         """Make a callback that marks ``phase`` done (a phase no actor joined)."""
+
         def follow(_event: simpy.Event) -> None:
             self.events[phase].succeed(self)
+
         return follow
 
     def after(self, phase: str) -> simpy.Event:
@@ -123,8 +125,10 @@ class Clock:
         where = f"the simulation stalled in {label(month.t)} (month {month.t + 1} of {self.months})"
         if phase is None:
             raise RuntimeError(f"{where}: the month was recorded but the next never opened")
-        raise RuntimeError(f"{where}: phase {phase!r} still waits for "
-                           f"{month.pending[phase]} of {month.joined[phase]} actors")
+        raise RuntimeError(
+            f"{where}: phase {phase!r} still waits for "
+            f"{month.pending[phase]} of {month.joined[phase]} actors"
+        )
 
     def join(self, *phases: str) -> None:
         """Count one more actor that reports each of ``phases`` (names from :data:`PHASES`)."""
@@ -142,8 +146,7 @@ class Clock:
         name = cast("GeneratorType[Any, Any, Any]", process).__qualname__  # a generator has one
         steps = steps_of(name)
         if not steps:
-            raise ValueError(f"{name} does no step of the month "
-                             "(sim.model.month.MONTH)")
+            raise ValueError(f"{name} does no step of the month (sim.model.month.MONTH)")
         self.join(*steps)
         self.env.process(process)
 

@@ -37,13 +37,24 @@ Transform = Callable[[str, np.ndarray], np.ndarray]
 # Paths of the drawn quantities each capacity-like constraint scales (fnmatch patterns).
 # A capacity that grows by investment is relaxed with its ceiling, so the
 # relaxation raises what can be built as well as what is planned.
-MEMORY_PATHS = ("memory.stockpile_stacks", "memory.rush_stacks", "memory.domestic_stacks.*",
-                "vendors.*.memory.*.own_stacks.*", "memory.ceiling_stacks.*")
-WAFER_PATHS = ("foundries.*.capacity.*", "foundries.*.fabs.*.wafers_per_month",
-               "foundries.*.ceiling.*")
+MEMORY_PATHS = (
+    "memory.stockpile_stacks",
+    "memory.rush_stacks",
+    "memory.domestic_stacks.*",
+    "vendors.*.memory.*.own_stacks.*",
+    "memory.ceiling_stacks.*",
+)
+WAFER_PATHS = (
+    "foundries.*.capacity.*",
+    "foundries.*.fabs.*.wafers_per_month",
+    "foundries.*.ceiling.*",
+)
 PACKAGING_PATHS = ("packaging.capacity.*", "packaging.ceiling.*")
-IMPORT_PATHS = ("imports.*.units_per_month.*", "imports.*.stockpile_units",
-                "grey_market.*.units_per_month.*")
+IMPORT_PATHS = (
+    "imports.*.units_per_month.*",
+    "imports.*.stockpile_units",
+    "grey_market.*.units_per_month.*",
+)
 # a scenario gives one of the two: its budget (USD) when it has one, else its H100e
 DEMAND_PATHS = ("demand.base", "demand.budget_usd")
 US_KINDS = ("licence", "cap", "approval")
@@ -68,21 +79,27 @@ def toward_no_rule(kind: str, values: np.ndarray, amount: float) -> np.ndarray:
 
 def scaled(patterns: tuple[str, ...], factor: float) -> Transform:
     """Multiply the draws of every path matching ``patterns`` by ``factor``."""
+
     def transform(path: str, values: np.ndarray) -> np.ndarray:
         if any(fnmatchcase(path, p) for p in patterns):
             return np.asarray(values, dtype=float) * factor
         return values
+
     return transform
 
 
 def rules_relaxed(scenario: Scenario, kinds: tuple[str, ...], amount: float) -> Transform:
     """Relax the value of every enabled event of ``kinds`` toward no rule."""
-    relaxed = {f"events.{name}.value": event.kind for name, event in scenario.events.items()
-               if event.enabled and event.kind in kinds}
+    relaxed = {
+        f"events.{name}.value": event.kind
+        for name, event in scenario.events.items()
+        if event.enabled and event.kind in kinds
+    }
 
     def transform(path: str, values: np.ndarray) -> np.ndarray:
         kind = relaxed.get(path)
         return values if kind is None else toward_no_rule(kind, values, amount)
+
     return transform
 
 
@@ -99,8 +116,10 @@ def every_segment(scenario: Scenario) -> Scenario:
 
 def without_bars(scenario: Scenario) -> Scenario:
     """Every import bar dropped (no segment is barred from any import)."""
-    events = {name: dataclasses.replace(e, enabled=False) if e.kind == "bar" else e
-              for name, e in scenario.events.items()}
+    events = {
+        name: dataclasses.replace(e, enabled=False) if e.kind == "bar" else e
+        for name, e in scenario.events.items()
+    }
     return dataclasses.replace(scenario, events=events)
 
 
@@ -144,44 +163,107 @@ def _rules(kinds: tuple[str, ...]) -> Callable[[Scenario, float], Transform]:
 
 
 REGISTRY: tuple[Constraint, ...] = (
-    Constraint("memory", "memory (HBM, HiBL)", LIMIT, "+{:.0%} stacks",
-               "the HBM stockpile and pre-control rush, CXMT's domestic HBM (and the ceiling "
-               "investment may take it to) and Huawei's own HiBL stacks, each grown by the "
-               "amount", AMOUNT, _scale(MEMORY_PATHS)),
-    Constraint("wafers", "advanced wafers", LIMIT, "+{:.0%} wafers",
-               "every foundry's planned advanced-node capacity, every dedicated fab's "
-               "wafers a month and the ceilings investment may reach, grown by the amount",
-               AMOUNT, _scale(WAFER_PATHS)),
-    Constraint("packaging", "advanced packaging", LIMIT, "+{:.0%} chips packaged",
-               "national advanced-packaging capacity and the ceiling investment may take it "
-               "to, grown by the amount", AMOUNT, _scale(PACKAGING_PATHS)),
-    Constraint("import_supply", "import supply", LIMIT, "+{:.0%} units",
-               "vendors' China allocations (units a month), their China inventories and the "
-               "grey market's flow, grown by the amount", AMOUNT, _scale(IMPORT_PATHS)),
-    Constraint("us_rules", "US rules", LIMIT, "{:.0%} toward no rule",
-               "US licence shares moved the amount of the way to 1, caps and approved "
-               "quantities grown by the amount", AMOUNT, _rules(US_KINDS)),
-    Constraint("china_rules", "Chinese import rules", LIMIT, "{:.0%} toward no rule",
-               "Chinese guidance, customs and bars moved the amount of the way to allowing "
-               "everything, bundling ratios cut by the amount", AMOUNT, _rules(CHINA_KINDS)),
-    Constraint("demand", "demand", LIMIT, "+{:.0%} demand",
-               "national demand (the budget in USD when the scenario gives one, else H100e) "
-               "grown by the amount in every year", AMOUNT,
-               _scale(DEMAND_PATHS)),
-    Constraint("reach", "demand outside the level's reach", LEVER,
-               "if the level bound every segment",
-               "the uniform quota level binds every segment, the private hyperscalers "
-               "included (national guidance)", None, structure=every_segment),
-    Constraint("bars", "segments barred from imports", LEVER, "with every import bar lifted",
-               "every import bar dropped, so no segment is barred from any import whatever "
-               "the level", None, structure=without_bars),
-    Constraint("domestic_supply", "domestic supply that does not rise", LEVER,
-               "with memory, wafers and packaging ten times larger",
-               "memory, advanced wafers and packaging (and their ceilings) ten times the "
-               "draws, so domestic supply can rise to meet the orders a stricter level "
-               "places", None,
-               lambda scenario, amount: scaled(MEMORY_PATHS + WAFER_PATHS + PACKAGING_PATHS,
-                                               ABUNDANT)),
+    Constraint(
+        "memory",
+        "memory (HBM, HiBL)",
+        LIMIT,
+        "+{:.0%} stacks",
+        "the HBM stockpile and pre-control rush, CXMT's domestic HBM (and the ceiling "
+        "investment may take it to) and Huawei's own HiBL stacks, each grown by the "
+        "amount",
+        AMOUNT,
+        _scale(MEMORY_PATHS),
+    ),
+    Constraint(
+        "wafers",
+        "advanced wafers",
+        LIMIT,
+        "+{:.0%} wafers",
+        "every foundry's planned advanced-node capacity, every dedicated fab's "
+        "wafers a month and the ceilings investment may reach, grown by the amount",
+        AMOUNT,
+        _scale(WAFER_PATHS),
+    ),
+    Constraint(
+        "packaging",
+        "advanced packaging",
+        LIMIT,
+        "+{:.0%} chips packaged",
+        "national advanced-packaging capacity and the ceiling investment may take it "
+        "to, grown by the amount",
+        AMOUNT,
+        _scale(PACKAGING_PATHS),
+    ),
+    Constraint(
+        "import_supply",
+        "import supply",
+        LIMIT,
+        "+{:.0%} units",
+        "vendors' China allocations (units a month), their China inventories and the "
+        "grey market's flow, grown by the amount",
+        AMOUNT,
+        _scale(IMPORT_PATHS),
+    ),
+    Constraint(
+        "us_rules",
+        "US rules",
+        LIMIT,
+        "{:.0%} toward no rule",
+        "US licence shares moved the amount of the way to 1, caps and approved "
+        "quantities grown by the amount",
+        AMOUNT,
+        _rules(US_KINDS),
+    ),
+    Constraint(
+        "china_rules",
+        "Chinese import rules",
+        LIMIT,
+        "{:.0%} toward no rule",
+        "Chinese guidance, customs and bars moved the amount of the way to allowing "
+        "everything, bundling ratios cut by the amount",
+        AMOUNT,
+        _rules(CHINA_KINDS),
+    ),
+    Constraint(
+        "demand",
+        "demand",
+        LIMIT,
+        "+{:.0%} demand",
+        "national demand (the budget in USD when the scenario gives one, else H100e) "
+        "grown by the amount in every year",
+        AMOUNT,
+        _scale(DEMAND_PATHS),
+    ),
+    Constraint(
+        "reach",
+        "demand outside the level's reach",
+        LEVER,
+        "if the level bound every segment",
+        "the uniform quota level binds every segment, the private hyperscalers "
+        "included (national guidance)",
+        None,
+        structure=every_segment,
+    ),
+    Constraint(
+        "bars",
+        "segments barred from imports",
+        LEVER,
+        "with every import bar lifted",
+        "every import bar dropped, so no segment is barred from any import whatever the level",
+        None,
+        structure=without_bars,
+    ),
+    Constraint(
+        "domestic_supply",
+        "domestic supply that does not rise",
+        LEVER,
+        "with memory, wafers and packaging ten times larger",
+        "memory, advanced wafers and packaging (and their ceilings) ten times the "
+        "draws, so domestic supply can rise to meet the orders a stricter level "
+        "places",
+        None,
+        lambda scenario, amount: scaled(MEMORY_PATHS + WAFER_PATHS + PACKAGING_PATHS, ABUNDANT),
+    ),
 )
 
 CONSTRAINTS: dict[str, Constraint] = {c.id: c for c in REGISTRY}

@@ -34,9 +34,15 @@ class Deliveries:
     they are finished as they arrive and handed to ``receive(units)``.
     """
 
-    def __init__(self, env: simpy.Environment, depth: int, shape: tuple[int, int],
-                 lead: np.ndarray, track: bool = True,
-                 receive: Callable[[np.ndarray], None] | None = None):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        depth: int,
+        shape: tuple[int, int],
+        lead: np.ndarray,
+        track: bool = True,
+        receive: Callable[[np.ndarray], None] | None = None,
+    ):
         self.env = env
         self.receive = receive
         self.depth = depth
@@ -45,8 +51,10 @@ class Deliveries:
             raise ValueError(f"leads must be whole months from 1 to {depth - 1}")
         # (lead, the replications with it: their columns), one entry per distinct lead
         leads = np.unique(self.lead)
-        self.groups = [(int(months), slice(None) if len(leads) == 1
-                        else np.flatnonzero(self.lead == months)) for months in leads]
+        self.groups = [
+            (int(months), slice(None) if len(leads) == 1 else np.flatnonzero(self.lead == months))
+            for months in leads
+        ]
         # SimPy time a delivery is due -> its units, (rows, R)
         self.on_way: dict[float, np.ndarray] = {}
         self.due = np.zeros(shape)  # delivered this month, not yet taken
@@ -100,8 +108,9 @@ class Deliveries:
     def finish(self, t: int) -> np.ndarray:
         """Return what finishes in month ``t`` (now): what has arrived, (levels, R)."""
         if not t <= self.env.now < t + 1:  # month t is SimPy time t to t + 1
-            raise ValueError(f"month {t} finishes in SimPy time [{t}, {t + 1}), "
-                             f"not at {self.env.now}")
+            raise ValueError(
+                f"month {t} finishes in SimPy time [{t}, {t + 1}), not at {self.env.now}"
+            )
         due, self.due = self.due, np.zeros_like(self.due)
         if self.taken is not None:
             self.taken += due
@@ -120,8 +129,9 @@ class Deliveries:
 
     def expand(self, levels: int) -> None:
         """Repeat the single level row ``levels`` times (see :class:`LevelRows`)."""
-        self.on_way = {when: np.repeat(units, levels, axis=0)
-                       for when, units in self.on_way.items()}
+        self.on_way = {
+            when: np.repeat(units, levels, axis=0) for when, units in self.on_way.items()
+        }
         for name in ("due", "added", "taken", "wip"):
             if getattr(self, name) is not None:
                 setattr(self, name, np.repeat(getattr(self, name), levels, axis=0))

@@ -26,8 +26,9 @@ from sim.model.stats import summarise
 REFERENCE = "announced"
 
 
-def effect_values(levels: list[str], years: list[int], replicates: dict[str, np.ndarray]
-                  ) -> Iterator[tuple[str, int, np.ndarray]]:
+def effect_values(
+    levels: list[str], years: list[int], replicates: dict[str, np.ndarray]
+) -> Iterator[tuple[str, int, np.ndarray]]:
     """Each effect's metric name, year and per-replication values (L, R), in row order."""
     if REFERENCE not in levels:
         return
@@ -38,14 +39,20 @@ def effect_values(levels: list[str], years: list[int], replicates: dict[str, np.
             yield f"{M.level_effect}.{member}", year, sign * (values - values[base])
 
 
-def effect_rows(levels: list[str], years: list[int], replicates: dict[str, np.ndarray],
-                summarise_fn: Callable[[np.ndarray], np.ndarray] = summarise) -> list[SummaryRow]:
+def effect_rows(
+    levels: list[str],
+    years: list[int],
+    replicates: dict[str, np.ndarray],
+    summarise_fn: Callable[[np.ndarray], np.ndarray] = summarise,
+) -> list[SummaryRow]:
     """Rows of every level effect for every year, level by level (national)."""
     rows = []
     for name, year, values in effect_values(levels, years, replicates):
         stats = summarise_fn(values)
-        rows += [SummaryRow(level, name, "national", str(year), stats[i].copy())
-                 for i, level in enumerate(levels)]
+        rows += [
+            SummaryRow(level, name, "national", str(year), stats[i].copy())
+            for i, level in enumerate(levels)
+        ]
     return rows
 
 
@@ -54,7 +61,11 @@ def rows_from_stats(levels: list[str], years: list[int], stats: np.ndarray) -> l
     if REFERENCE not in levels:
         return []
     stats = stats.reshape(len(years), len(EFFECTS), len(levels), -1)
-    return [SummaryRow(level, f"{M.level_effect}.{member}", "national", str(year),
-                       stats[y, e, i].copy())
-            for y, year in enumerate(years) for e, member in enumerate(EFFECTS)
-            for i, level in enumerate(levels)]
+    return [
+        SummaryRow(
+            level, f"{M.level_effect}.{member}", "national", str(year), stats[y, e, i].copy()
+        )
+        for y, year in enumerate(years)
+        for e, member in enumerate(EFFECTS)
+        for i, level in enumerate(levels)
+    ]

@@ -60,8 +60,13 @@ class Ticks:
     block counts all its months.
     """
 
-    def __init__(self, report: Callable[[int, int], None], blocks: int, months: int,
-                 shared: Synchronized[int] | None = None) -> None:
+    def __init__(
+        self,
+        report: Callable[[int, int], None],
+        blocks: int,
+        months: int,
+        shared: Synchronized[int] | None = None,
+    ) -> None:
         self.report, self.months, self.shared = report, months, shared
         self.total, self.done, self.finished = blocks * months, 0, 0
 
@@ -108,12 +113,16 @@ class BlockJob:
 
     def __call__(self, block: Block) -> tuple[EnsembleResult, Spilled | None]:
         """Simulate ``block``; its rows are spilled when the run has a spill directory."""
-        pinned = None if self.pinned is None else {
-            k: np.asarray(v)[block.first - self.first:][:block.count]
-            for k, v in self.pinned.items()}
+        pinned = (
+            None
+            if self.pinned is None
+            else {
+                k: np.asarray(v)[block.first - self.first :][: block.count]
+                for k, v in self.pinned.items()
+            }
+        )
         spill = RowSpill(self.spill.file(block)) if self.spill is not None else None
-        record = self.record if spill is None else replace(self.record, summarise=spill,
-                                                           width=1)
+        record = self.record if spill is None else replace(self.record, summarise=spill, width=1)
         options = ModelOptions(first=block.first, pinned=pinned, record=record)
         model = Model(self.scenario, block.count, self.seed, list(self.levels), options)
         if self.tick is not None:
@@ -144,9 +153,13 @@ class SimulateOptions:
     blocking: Blocking = Blocking()
 
 
-def simulate(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-             levels: list[str] | None = None,
-             options: SimulateOptions = SimulateOptions()) -> EnsembleResult:
+def simulate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    levels: list[str] | None = None,
+    options: SimulateOptions = SimulateOptions(),
+) -> EnsembleResult:
     """Run replications ``options.first ..`` onwards at every quota level.
 
     Unset replications, seed and levels are the scenario's
@@ -160,12 +173,26 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
     if pinned is not None:  # one value per replication (a scalar for one), as Draws takes them
         pinned = {k: np.array(v, dtype=float).reshape(count) for k, v in pinned.items()}
     blocks = split(scenario, count, len(levels), first, blocking)
-    ticks = None if blocking.progress is None else Ticks(
-        blocking.progress, len(blocks), calendar_of(scenario).months,
-        shared_counter() if workers_used(blocking.workers, len(blocks)) > 1 else None)
+    ticks = (
+        None
+        if blocking.progress is None
+        else Ticks(
+            blocking.progress,
+            len(blocks),
+            calendar_of(scenario).months,
+            shared_counter() if workers_used(blocking.workers, len(blocks)) > 1 else None,
+        )
+    )
     record = RecordOptions(keep=tuple(options.keep), narrow=options.narrow)
-    job = BlockJob(scenario, settings.seed, settings.levels, record, first, pinned,
-                   tick=None if ticks is None else ticks.month)
+    job = BlockJob(
+        scenario,
+        settings.seed,
+        settings.levels,
+        record,
+        first,
+        pinned,
+        tick=None if ticks is None else ticks.month,
+    )
     if len(blocks) == 1 and count <= blocking.exact_limit:  # exact or sketched by count alone
         result, _ = job(blocks[0])
         result.rows.extend(effect_rows(result.levels, result.years, result.replicates))
@@ -173,12 +200,14 @@ def simulate(scenario: Scenario, replications: int | None = None, seed: int | No
             ticks.block()
         return result
     merge = MergeOptions(count, first, count <= blocking.exact_limit)
-    return merged(replace(job, spill=SpillDir(blocking.folder)), blocks, blocking.workers,
-                  merge, ticks)
+    return merged(
+        replace(job, spill=SpillDir(blocking.folder)), blocks, blocking.workers, merge, ticks
+    )
 
 
-def split(scenario: Scenario, count: int, levels: int, first: int,
-          blocking: Blocking) -> list[Block]:
+def split(
+    scenario: Scenario, count: int, levels: int, first: int, blocking: Blocking
+) -> list[Block]:
     """Return the run's blocks: within the memory budget, and one per worker at least."""
     from sim.model.budget import block_replications
 
@@ -188,8 +217,13 @@ def split(scenario: Scenario, count: int, levels: int, first: int,
     return plan(count, size, first)
 
 
-def merged(job: BlockJob, blocks: list[Block], workers: int,
-           options: MergeOptions, ticks: Ticks | None = None) -> EnsembleResult:
+def merged(
+    job: BlockJob,
+    blocks: list[Block],
+    workers: int,
+    options: MergeOptions,
+    ticks: Ticks | None = None,
+) -> EnsembleResult:
     """Run ``blocks`` (spilling their rows to ``job.spill``) and merge them into one result.
 
     ``ticks`` counts each block as it is merged.
@@ -201,8 +235,13 @@ def merged(job: BlockJob, blocks: list[Block], workers: int,
     assert spill is not None
     merge = Merge(replace(options, folder=None if options.exact else spill))
     try:
-        run_blocks(job, blocks, workers, lambda block, done: taken(merge, block, done, ticks),
-                   None if ticks is None else ticks.show)
+        run_blocks(
+            job,
+            blocks,
+            workers,
+            lambda block, done: taken(merge, block, done, ticks),
+            None if ticks is None else ticks.show,
+        )
         result = merge.result()
     except BaseException:
         merge.discard()
@@ -216,8 +255,9 @@ def merged(job: BlockJob, blocks: list[Block], workers: int,
     return result
 
 
-def taken(merge: Merge, block: Block, done: tuple[EnsembleResult, Spilled | None],
-          ticks: Ticks | None) -> None:
+def taken(
+    merge: Merge, block: Block, done: tuple[EnsembleResult, Spilled | None], ticks: Ticks | None
+) -> None:
     """Merge a finished block's result, then count it."""
     result, spilled = done
     assert spilled is not None  # the run has a spill directory

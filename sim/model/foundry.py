@@ -35,16 +35,21 @@ class Foundry:
     def __init__(self, name: str, spec: FoundrySpec, cal: Calendar, draw: Draws):
         self.name = name
         self.here = here = f"foundries.{name}"
-        self.capacity = paths.YearEndLinear(cal, years(spec.capacity, f"{here}.capacity", draw),
-                                            draw.count)
+        self.capacity = paths.YearEndLinear(
+            cal, years(spec.capacity, f"{here}.capacity", draw), draw.count
+        )
         self.first_capacity = self.capacity.at(0)
         self.realised = draw(f"{here}.expansion_realised", spec.expansion_realised)
-        self.ai_share = paths.YearSteps(cal, years(spec.ai_share, f"{here}.ai_share", draw),
-                                        draw.count)
-        self.fabs = {f"{here}.fabs.{fname}.commission": Fab(cal, fab, f"{here}.fabs.{fname}", draw)
-                     for fname, fab in spec.fabs.items()}
-        self.closes = (None if spec.closes is None
-                       else cal.steps_of(draw(f"{here}.closes", spec.closes)))
+        self.ai_share = paths.YearSteps(
+            cal, years(spec.ai_share, f"{here}.ai_share", draw), draw.count
+        )
+        self.fabs = {
+            f"{here}.fabs.{fname}.commission": Fab(cal, fab, f"{here}.fabs.{fname}", draw)
+            for fname, fab in spec.fabs.items()
+        }
+        self.closes = (
+            None if spec.closes is None else cal.steps_of(draw(f"{here}.closes", spec.closes))
+        )
         self.open = np.ones(draw.count, dtype=bool)
         self.yield_factor = draw(f"{here}.yield_factor", spec.yield_factor)
         self.wafers = np.zeros(draw.count)

@@ -51,8 +51,9 @@ class ImportResult:
         return delivered
 
 
-def clear_imports(channels: list[ImportChannel], rules: ImportRules, need: np.ndarray,
-                  limits: tuple[Limit, Limit]) -> ImportResult:
+def clear_imports(
+    channels: list[ImportChannel], rules: ImportRules, need: np.ndarray, limits: tuple[Limit, Limit]
+) -> ImportResult:
     """Clear every product in merit order against ``need`` (S, L, R) H100e.
 
     ``limits`` are, per segment (S, L, R), the H100e it would buy ahead of a
@@ -99,8 +100,13 @@ def tell_scarcity(channels: list[ImportChannel], remaining: np.ndarray, need: np
 class Orders:
     """What the segments still want this month, and what bounds their asks (S, L, R)."""
 
-    def __init__(self, remaining: np.ndarray, need: np.ndarray, limits: tuple[Limit, Limit],
-                 scratch: np.ndarray) -> None:
+    def __init__(
+        self,
+        remaining: np.ndarray,
+        need: np.ndarray,
+        limits: tuple[Limit, Limit],
+        scratch: np.ndarray,
+    ) -> None:
         self.remaining = remaining  # updated in place as products clear
         self.need = need
         self.limits = list(limits)  # arrays, or functions giving them (called once)
@@ -140,12 +146,12 @@ class Sums:
         """Return the month's :class:`ImportResult` (zeros for a sum with no term)."""
         values = [self.sums.get(name) for name in self.FIELDS]
         got, rushed, units, usd, kw = (np.zeros_like(need) if v is None else v for v in values)
-        return ImportResult(got, rushed, units, usd, kw, by_product,
-                            rushing="rushed" in self.sums)
+        return ImportResult(got, rushed, units, usd, kw, by_product, rushing="rushed" in self.sums)
 
 
-def clear_product(p: int, offer: tuple[ImportChannel, np.ndarray], rules: ImportRules,
-                  orders: Orders, sums: Sums) -> np.ndarray:
+def clear_product(
+    p: int, offer: tuple[ImportChannel, np.ndarray], rules: ImportRules, orders: Orders, sums: Sums
+) -> np.ndarray:
     """Clear product ``p`` (``offer``: its channel and units available (L, R)).
 
     Updates the remaining need (in ``orders``) and ``sums``; returns the
@@ -181,8 +187,9 @@ def clear_product(p: int, offer: tuple[ImportChannel, np.ndarray], rules: Import
     return national
 
 
-def meet_need(granted: np.ndarray, share: np.ndarray | None, remaining: np.ndarray,
-              sums: Sums) -> None:
+def meet_need(
+    granted: np.ndarray, share: np.ndarray | None, remaining: np.ndarray, sums: Sums
+) -> None:
     """Count ``granted`` (S, L, R) against the remaining need, in place, and in ``sums``.
 
     All of it meets need, or (buying ahead) ``share`` of it, the rest being
@@ -211,8 +218,9 @@ def add_flows(units: np.ndarray, channel: ImportChannel, sums: Sums, scratch: np
     sums.add("units", units, owned=True)
 
 
-def limit_asks(p: int, asked: np.ndarray, rules: ImportRules, orders: Orders,
-               h100e: np.ndarray) -> np.ndarray:
+def limit_asks(
+    p: int, asked: np.ndarray, rules: ImportRules, orders: Orders, h100e: np.ndarray
+) -> np.ndarray:
     """Bring ``asked`` within each segment's approved quantity and bundling limit, in place.
 
     H100e, (S, L, R); returns ``asked``.

@@ -33,16 +33,26 @@ if TYPE_CHECKING:
 class ImportChannel:
     """One foreign product's supplier side: flow, licence, cap and stock for China."""
 
-    def __init__(self, name: str, spec: ImportProduct, here: str, cal: Calendar, draw: Draws,
-                 levels: LevelRows, grey: bool = False):
+    def __init__(
+        self,
+        name: str,
+        spec: ImportProduct,
+        here: str,
+        cal: Calendar,
+        draw: Draws,
+        levels: LevelRows,
+        grey: bool = False,
+    ):
         self.name, self.here, self.grey = name, here, grey
         self.offered = paths.YearSteps(
-            cal, years(spec.units_per_month, f"{here}.units_per_month", draw), draw.count)
+            cal, years(spec.units_per_month, f"{here}.units_per_month", draw), draw.count
+        )
         self.h100e = draw(f"{here}.h100e", spec.h100e)
         self.power_kw = draw(f"{here}.power_kw", spec.power_kw)
         self.price = draw(f"{here}.price_usd", spec.price_usd)
-        self.lead = np.clip(whole_months(draw(f"{here}.lead_months", spec.lead_months)),
-                            0, MAX_LEAD)
+        self.lead = np.clip(
+            whole_months(draw(f"{here}.lead_months", spec.lead_months)), 0, MAX_LEAD
+        )
         self.initial_licence, self.initial_guidance = spec.licence, spec.guidance
         self.approval = spec.approval
         # buyers' order of preference: licensed before smuggled, then H100e per dollar
@@ -57,10 +67,16 @@ class ImportChannel:
         self.rules: dict[str, Rule] = {}  # supplier-side rules by timeline key
         self.month = 0
         self.response = draw(f"{here}.scarcity_response", spec.scarcity_response)
-        self.enforcement = (paths.YearSteps(cal, years(spec.enforcement_cap,
-                                                       f"{here}.enforcement_cap", draw),
-                                            draw.count, before=np.inf)
-                            if spec.enforcement_cap else None)
+        self.enforcement = (
+            paths.YearSteps(
+                cal,
+                years(spec.enforcement_cap, f"{here}.enforcement_cap", draw),
+                draw.count,
+                before=np.inf,
+            )
+            if spec.enforcement_cap
+            else None
+        )
         self.responds = grey and (bool(np.any(self.response != 0)) or bool(spec.enforcement_cap))
         # last month's share of national import need not met, (levels or 1, R); in [0, 1]
         self.scarcity = np.zeros((1, draw.count))

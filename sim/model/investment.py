@@ -66,16 +66,29 @@ class Capacity:
     ``pipeline.level() == committed - arrived``.
     """
 
-    def __init__(self, base: Callable[[int], np.ndarray], ceiling: Callable[[int], np.ndarray],
-                 lead: np.ndarray, levels: LevelRows, count: int, env: simpy.Environment):
+    def __init__(
+        self,
+        base: Callable[[int], np.ndarray],
+        ceiling: Callable[[int], np.ndarray],
+        lead: np.ndarray,
+        levels: LevelRows,
+        count: int,
+        env: simpy.Environment,
+    ):
         self.base = base
         self.ceiling = ceiling
         self.lead = np.clip(whole_months(lead), 1, MAX_LEAD).astype(np.int16)  # whole months
         self.added = levels.stock(replications=count, track=True)
         # commitments on their way: each comes on line (into ``added``) when its lead is up
-        self.pipeline = levels.hold(Deliveries(env, int(self.lead.max()) + 1,
-                                               (levels.rows, count), self.lead,
-                                               receive=self.added.put))
+        self.pipeline = levels.hold(
+            Deliveries(
+                env,
+                int(self.lead.max()) + 1,
+                (levels.rows, count),
+                self.lead,
+                receive=self.added.put,
+            )
+        )
 
     def commit(self, t: int, wanted: np.ndarray, response: np.ndarray) -> np.ndarray:
         """Commit ``response`` of the gap to ``wanted x current``, within the ceiling; return it.
@@ -105,8 +118,9 @@ class Investor:
     sustained only because the averages are empty.
     """
 
-    def __init__(self, capacities: dict[str, Capacity], response: np.ndarray,
-                 smoothing: np.ndarray):
+    def __init__(
+        self, capacities: dict[str, Capacity], response: np.ndarray, smoothing: np.ndarray
+    ):
         self.capacities = capacities
         self.response = response
         self.weight = 1.0 / np.maximum(smoothing, 1.0)  # the moving average's weight, (R,)
@@ -152,8 +166,9 @@ class Packaging:
     """
 
     def __init__(self, spec: PackagingSpec, cal: Calendar, draw: Draws):
-        self.path = paths.YearEndLinear(cal, years(spec.capacity, "packaging.capacity", draw),
-                                        draw.count)
+        self.path = paths.YearEndLinear(
+            cal, years(spec.capacity, "packaging.capacity", draw), draw.count
+        )
         self.growth: Capacity | None = None
 
     def at(self, t: int) -> np.ndarray:
@@ -172,9 +187,14 @@ class Packaging:
             vendor.capacity = capacity.packaged(fraction)
 
 
-def build(scenario: Scenario, cal: Calendar, draw: Draws, levels: LevelRows,
-          parts: tuple[dict[str, Foundry], HbmSupply, Packaging | None],
-          env: simpy.Environment) -> Investor | None:
+def build(
+    scenario: Scenario,
+    cal: Calendar,
+    draw: Draws,
+    levels: LevelRows,
+    parts: tuple[dict[str, Foundry], HbmSupply, Packaging | None],
+    env: simpy.Environment,
+) -> Investor | None:
     """Make the investor and wire each capacity into its actor; None when nothing can grow.
 
     ``parts`` are the foundries, the HBM supply and the packaging (None: unlimited).
@@ -184,30 +204,50 @@ def build(scenario: Scenario, cal: Calendar, draw: Draws, levels: LevelRows,
     count = draw.count
     made: dict[str, Capacity] = {}
 
-    def capacity(base: Callable[[int], np.ndarray], here: str, ceiling: Mapping[str, Dist],
-                 lead: Dist, per: float = 1.0) -> Capacity:
+    def capacity(
+        base: Callable[[int], np.ndarray],
+        here: str,
+        ceiling: Mapping[str, Dist],
+        lead: Dist,
+        per: float = 1.0,
+    ) -> Capacity:
         limit = paths.YearEndLinear(cal, years(ceiling, here, draw), count)
         lead_months = draw(f"{here.rsplit('.', 1)[0]}.lead_months", lead)
         ahead = int(np.floor(lead.central + 0.5))  # plans bound capacity when it comes on line
-        return Capacity(base, lambda t: limit.at(min(t + ahead, cal.months - 1)) / per,
-                        lead_months, levels, count, env)
+        return Capacity(
+            base,
+            lambda t: limit.at(min(t + ahead, cal.months - 1)) / per,
+            lead_months,
+            levels,
+            count,
+            env,
+        )
 
     for name, spec in scenario.foundries.items():
         if spec.ceiling:
             foundry = foundries[name]
             foundry.growth = made[f"foundries.{name}"] = capacity(
-                foundry.base_total, f"foundries.{name}.ceiling", spec.ceiling, spec.lead_months)
+                foundry.base_total, f"foundries.{name}.ceiling", spec.ceiling, spec.lead_months
+            )
     memory = scenario.memory
     if memory.ceiling_stacks:
         hbm.growth = made["memory"] = capacity(
-            hbm.monthly, "memory.ceiling_stacks", memory.ceiling_stacks, memory.lead_months,
-            per=12.0)  # the ceiling is stacks a year, the capacity stacks a month
+            hbm.monthly,
+            "memory.ceiling_stacks",
+            memory.ceiling_stacks,
+            memory.lead_months,
+            per=12.0,
+        )  # the ceiling is stacks a year, the capacity stacks a month
     if packaging is not None and scenario.packaging.ceiling:
         packs = scenario.packaging
         packaging.growth = made["packaging"] = capacity(
-            packaging.path.at, "packaging.ceiling", packs.ceiling, packs.lead_months)
+            packaging.path.at, "packaging.ceiling", packs.ceiling, packs.lead_months
+        )
     if not made:
         return None
     invest = scenario.investment
-    return Investor(made, draw("investment.response", invest.response),
-                    draw("investment.smoothing_months", invest.smoothing_months))
+    return Investor(
+        made,
+        draw("investment.response", invest.response),
+        draw("investment.smoothing_months", invest.smoothing_months),
+    )

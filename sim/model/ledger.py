@@ -49,8 +49,7 @@ class Ledger:
         self.stocks: dict[str, Stock] = {}
         for kind, units in initial.items():  # "domestic", "import": units (segments, R)
             # only ever put to: no totals (added would equal level bit for bit)
-            self.stocks[kind] = levels.stock(segments, replications=self.replications,
-                                             track=False)
+            self.stocks[kind] = levels.stock(segments, replications=self.replications, track=False)
             self.stocks[kind].put(units[:, None])
         self.year: dict[str, np.ndarray] = {}
         self.quarter: dict[str, np.ndarray] = {}
@@ -70,21 +69,26 @@ class Ledger:
                 accumulate(self.year, f"{kind}_{name}", getattr(flows, name))
             self.stocks[kind].put(flows.units)
         accumulate(self.year, "power_kw", imports.kw + domestic.kw)
-        national = {kind: flows.units.sum(axis=0) for kind, flows in
-                    (("import", imports), ("domestic", domestic))}
+        national = {
+            kind: flows.units.sum(axis=0)
+            for kind, flows in (("import", imports), ("domestic", domestic))
+        }
         accumulate(self.quarter, M.imports_units, national["import"])
         accumulate(self.quarter, M.domestic_units, national["domestic"])
-        self.shares[M.domestic_share_units] = share(national["domestic"],
-                                                    national["domestic"] + national["import"])
+        self.shares[M.domestic_share_units] = share(
+            national["domestic"], national["domestic"] + national["import"]
+        )
         dom, imp = domestic.h100e.sum(axis=0), imports.h100e.sum(axis=0)
         self.shares[M.domestic_share_compute] = share(dom, dom + imp)
         if self.priced:
-            self.prices = np.stack([share(domestic.usd.sum(axis=0), dom),
-                                    share(imports.usd.sum(axis=0), imp)])
+            self.prices = np.stack(
+                [share(domestic.usd.sum(axis=0), dom), share(imports.usd.sum(axis=0), imp)]
+            )
         return np.stack([share(dom, national["domestic"]), share(imp, national["import"])])
 
-    def add_unmet(self, lapsed: np.ndarray, offshore: np.ndarray | None = None,
-                  late: np.ndarray | None = None) -> None:
+    def add_unmet(
+        self, lapsed: np.ndarray, offshore: np.ndarray | None = None, late: np.ndarray | None = None
+    ) -> None:
         """Fold H100e (segments, levels, R) of orders unmet this month.
 
         ``lapsed``: every order unmet (lapsed, or an import lost); of them
@@ -94,9 +98,11 @@ class Ledger:
         offshore = np.zeros_like(lapsed) if offshore is None else offshore
         late = np.zeros_like(lapsed) if late is None else late
         # abandoned = unmet - offshore is taken from the sums when handed over
-        for key, metric, value in (("unmet_h100e", M.unmet_demand_compute, lapsed),
-                                   ("offshore_h100e", M.offshore_compute, offshore),
-                                   ("late_h100e", M.served_late_compute, late)):
+        for key, metric, value in (
+            ("unmet_h100e", M.unmet_demand_compute, lapsed),
+            ("offshore_h100e", M.offshore_compute, offshore),
+            ("late_h100e", M.served_late_compute, late),
+        ):
             accumulate(self.year, key, value)
             accumulate(self.quarter, metric, value.sum(0))
 
@@ -138,11 +144,17 @@ class Ledger:
         """
         quarter, self.quarter = self.quarter, {}
         if M.unmet_demand_compute in quarter:
-            quarter[M.abandoned_demand_compute] = (quarter[M.unmet_demand_compute]
-                                                   - quarter[M.offshore_compute])
-        order = sorted(quarter, key=lambda key: (
-            (0, QUARTERLY.index(key)) if key in QUARTERLY
-            else (1 + FAMILIES.index(key.split(".")[0]), 0)))
+            quarter[M.abandoned_demand_compute] = (
+                quarter[M.unmet_demand_compute] - quarter[M.offshore_compute]
+            )
+        order = sorted(
+            quarter,
+            key=lambda key: (
+                (0, QUARTERLY.index(key))
+                if key in QUARTERLY
+                else (1 + FAMILIES.index(key.split(".")[0]), 0)
+            ),
+        )
         return {key: quarter[key] for key in order}
 
     def installed_share(self) -> np.ndarray:

@@ -60,16 +60,21 @@ class Grant:
 
     def flows(self) -> Flows:
         """Return the grant as per-segment flows."""
-        return Flows(self.h100e, self.h100e * self.per_h100e, self.h100e * self.usd,
-                     self.h100e * self.kw)
+        return Flows(
+            self.h100e, self.h100e * self.per_h100e, self.h100e * self.usd, self.h100e * self.kw
+        )
 
 
 class Market:
     """Brings supply and orders together; the allocation rule is a plain function."""
 
-    def __init__(self,
-                 parts: tuple[list[BuyerSegment], list[Vendor], list[ImportChannel], ImportRules],
-                 rule: AllocationRule, ledger: Ledger, offshore: MonthPath | None = None) -> None:
+    def __init__(
+        self,
+        parts: tuple[list[BuyerSegment], list[Vendor], list[ImportChannel], ImportRules],
+        rule: AllocationRule,
+        ledger: Ledger,
+        offshore: MonthPath | None = None,
+    ) -> None:
         self.segments, self.vendors, self.channels, self.rules = parts
         self.rule = rule
         self.ledger = ledger
@@ -120,8 +125,9 @@ class Market:
             return bought
 
         def domestic_units() -> np.ndarray:  # needed only while a product is bundled
-            return ratio(np.stack(present(s.wanted_domestic for s in self.segments)), self.mix[0],
-                         0.0)
+            return ratio(
+                np.stack(present(s.wanted_domestic for s in self.segments)), self.mix[0], 0.0
+            )
 
         return clear_imports(self.channels, self.rules, need, (ahead, domestic_units))
 
@@ -144,16 +150,24 @@ class Market:
             units = v.deliver(grant.fraction)  # (products, levels, R)
             by_vendor[v.name] = units.sum(axis=0)
             revenue[v.name] = total(u * p.price for u, p in zip(units, v.products, strict=True))
-        lapsed = np.stack([s.receive_domestic(got)
-                           for s, got in zip(self.segments, grant.h100e, strict=True)])
+        lapsed = np.stack(
+            [s.receive_domestic(got) for s, got in zip(self.segments, grant.h100e, strict=True)]
+        )
         new = sum(present(s.wanted_domestic for s in self.segments))
         cap = None if self.offshore is None else self.offshore.at(t)
         offshore = offshore_split(lapsed, self.offshore_shares, cap)
         for segment, out, unmet in zip(self.segments, offshore, lapsed, strict=True):
             segment.settle_unmet(out, unmet - out)
         late = np.stack(present(s.served_late for s in self.segments))
-        return {"grant": grant, "by_vendor": by_vendor, "revenue": revenue, "lapsed": lapsed,
-                "new": new, "offshore": offshore, "late": late}
+        return {
+            "grant": grant,
+            "by_vendor": by_vendor,
+            "revenue": revenue,
+            "lapsed": lapsed,
+            "new": new,
+            "offshore": offshore,
+            "late": late,
+        }
 
     def warm_start(self) -> None:
         """Enter the calendar mid-stream, as if the months before had run as the first does.
@@ -169,8 +183,9 @@ class Market:
         covered = [v.warm_start(utilisation) for v in self.vendors]
         depth = max(len(c) for c in covered)
         for age in range(1, depth):
-            share = ratio(total(c[age] for c in covered if age < len(c)), compute * utilisation,
-                          0.0)
+            share = ratio(
+                total(c[age] for c in covered if age < len(c)), compute * utilisation, 0.0
+            )
             for segment in self.segments:
                 if age < segment.backlog.months:
                     segment.prefill(age, segment.wanted_domestic * share)
@@ -183,8 +198,10 @@ class Market:
         weights = [ratio(x, compute, 0.0) for x in computes]
         keep = total(v.inventory_months * w for v, w in zip(self.vendors, weights, strict=True))
         open_orders = total(s.backlog.total() for s in self.segments)
-        made = total(((v.in_progress() + v.finished.level) * c.h100e[:, None]).sum(axis=0)
-                     for v, c in zip(self.vendors, capacity, strict=True))
+        made = total(
+            ((v.in_progress() + v.finished.level) * c.h100e[:, None]).sum(axis=0)
+            for v, c in zip(self.vendors, capacity, strict=True)
+        )
         needed = np.maximum(open_orders + keep * self.pending["new"] - made, 0.0)
         self.utilisation = np.minimum(ratio(needed, compute, 0.0), 1.0)
         self.order_book = (self.pending["new"], compute)
@@ -196,7 +213,8 @@ class Market:
         domestic = pending["grant"].flows()
         self.ledger.add_unmet(pending["lapsed"], pending["offshore"], pending["late"])
         mix = self.ledger.add_deliveries(
-            Flows(imports.h100e, imports.units, imports.usd, imports.kw), domestic)
+            Flows(imports.h100e, imports.units, imports.usd, imports.kw), domestic
+        )
         self.ledger.add_units_by("import_units", imports.by_product)
         self.ledger.add_units_by("vendor_units", pending["by_vendor"])
         self.ledger.add_usd_by("vendor_revenue", pending["revenue"])
@@ -235,9 +253,13 @@ def offshore_split(unmet: np.ndarray, shares: np.ndarray, cap: np.ndarray | None
     return sought
 
 
-def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray],
-               per_unit: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]],
-               bound: np.ndarray, rule: AllocationRule) -> Grant:
+def pool_grant(
+    orders: np.ndarray,
+    units: Sequence[np.ndarray],
+    per_unit: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]],
+    bound: np.ndarray,
+    rule: AllocationRule,
+) -> Grant:
     """Allocate a pool of products against H100e orders (segments, levels, R).
 
     Product ``p`` has ``units[p]`` (levels, R) in the pool; ``per_unit`` are
@@ -251,5 +273,4 @@ def pool_grant(orders: np.ndarray, units: Sequence[np.ndarray],
     def per_h100e(values: list[np.ndarray]) -> np.ndarray:
         return ratio(total(u * x for u, x in zip(units, values, strict=True)), supply, 0.0)
 
-    return Grant(granted, fraction, ratio(total(units), supply, 0.0), per_h100e(kw),
-                 per_h100e(usd))
+    return Grant(granted, fraction, ratio(total(units), supply, 0.0), per_h100e(kw), per_h100e(usd))

@@ -52,13 +52,21 @@ class MemoryPool:
     ``allowance`` never exceeds the stockpile.
     """
 
-    def __init__(self, name: str, spec: MemorySource, here: str, cal: Calendar, draw: Draws,
-                 levels: LevelRows):
+    def __init__(
+        self,
+        name: str,
+        spec: MemorySource,
+        here: str,
+        cal: Calendar,
+        draw: Draws,
+        levels: LevelRows,
+    ):
         self.name = name
         self.imported = spec.imported
         self.free = spec.imported  # imported memory is bought freely until the controls
-        self.own = paths.YearSteps(cal, years(spec.own_stacks, f"{here}.own_stacks", draw),
-                                   draw.count, before=0.0)
+        self.own = paths.YearSteps(
+            cal, years(spec.own_stacks, f"{here}.own_stacks", draw), draw.count, before=0.0
+        )
         self.stockpile = levels.stock(replications=draw.count)
         self.flow = levels.stock(replications=draw.count)
         self.end: np.ndarray | None = None  # (R,) step from which the whole stockpile is free
@@ -112,8 +120,13 @@ class HbmSupply:
 
     ANNOUNCED, CONTROLS = "memory.announced", "memory.controls"
 
-    def __init__(self, spec: Memory, cal: Calendar, draw: Draws,
-                 pools: list[tuple[MemoryPool, np.ndarray, np.ndarray]]):
+    def __init__(
+        self,
+        spec: Memory,
+        cal: Calendar,
+        draw: Draws,
+        pools: list[tuple[MemoryPool, np.ndarray, np.ndarray]],
+    ):
         self.pools = pools
         self.controls_step = cal.steps_of(parse_month(spec.controls_from))
         announced = spec.controls_announced or spec.controls_from
@@ -121,7 +134,8 @@ class HbmSupply:
         self.held = draw("memory.stockpile_stacks", spec.stockpile_stacks)
         self.rush = draw("memory.rush_stacks", spec.rush_stacks)
         self.domestic = paths.YearSteps(
-            cal, years(spec.domestic_stacks, "memory.domestic_stacks", draw), draw.count)
+            cal, years(spec.domestic_stacks, "memory.domestic_stacks", draw), draw.count
+        )
         self.controlled = False
         self.growth: Capacity | None = None  # stacks a month added by investment, if any
         if spec.ration_months is not None:
@@ -139,8 +153,10 @@ class HbmSupply:
 
     def dated(self) -> dict[str, np.ndarray]:
         """Timeline entries: the announcement, then the controls."""
-        return {self.ANNOUNCED: np.asarray(self.announced_step),
-                self.CONTROLS: np.asarray(self.controls_step)}
+        return {
+            self.ANNOUNCED: np.asarray(self.announced_step),
+            self.CONTROLS: np.asarray(self.controls_step),
+        }
 
     def watch(self, timeline: Timeline, key: str) -> Generator[simpy.Event, Any, None]:
         """SimPy process: credit the stock held at the announcement, then the rush, and bind.
@@ -185,5 +201,6 @@ def normalised(columns: list[np.ndarray]) -> list[np.ndarray]:
     if not columns:
         return []
     total = np.sum(columns, axis=0)
-    return [np.divide(c, total, out=np.zeros_like(total, dtype=float), where=total > 0)
-            for c in columns]
+    return [
+        np.divide(c, total, out=np.zeros_like(total, dtype=float), where=total > 0) for c in columns
+    ]

@@ -86,8 +86,9 @@ class Merge:
 
     def fold_effects(self, result: EnsembleResult) -> None:
         """Add a block's paired level effects to their sketch."""
-        values = [diff for _, _, diff in effect_values(result.levels, result.years,
-                                                        result.replicates)]
+        values = [
+            diff for _, _, diff in effect_values(result.levels, result.years, result.replicates)
+        ]
         if not values:
             return
         stacked = np.concatenate(values)
@@ -106,11 +107,18 @@ class Merge:
             assert self.sketches is not None
             stats = np.concatenate([s.summarise() for s in self.sketches])
         # a DiskArray reads as the array it holds (``__array__``, ``__getitem__``)
-        fields = {field: cast(dict[str, np.ndarray], self.store.take(field))
-                  for field in PER_REPLICATION}
-        merged = EnsembleResult(summary_rows(first, stats), fields["replicates"], head.levels,
-                                head.years, fields["conservation"], fields["kept"],
-                                head.quarters)
+        fields = {
+            field: cast(dict[str, np.ndarray], self.store.take(field)) for field in PER_REPLICATION
+        }
+        merged = EnsembleResult(
+            summary_rows(first, stats),
+            fields["replicates"],
+            head.levels,
+            head.years,
+            fields["conservation"],
+            fields["kept"],
+            head.quarters,
+        )
         merged.rows.extend(self.effect_rows(merged))
         return merged
 

@@ -46,6 +46,7 @@ class Watcher(Protocol):
     def watch(self, timeline: Timeline, key: str) -> Generator[simpy.Event, Any, None]:
         """SimPy process: react to each firing of ``key``."""
 
+
 PART = "levels.part"  # the timeline entry at which the quota levels' state parts
 
 
@@ -94,14 +95,21 @@ def calendar_of(scenario: Scenario) -> Calendar:
 class Model:
     """Owns the environment, the draws, the timeline, the actors, the ledger and the recorder."""
 
-    def __init__(self, scenario: Scenario, replications: int, seed: int | None = None,
-                 levels: list[str] | None = None, options: ModelOptions = ModelOptions()):
+    def __init__(
+        self,
+        scenario: Scenario,
+        replications: int,
+        seed: int | None = None,
+        levels: list[str] | None = None,
+        options: ModelOptions = ModelOptions(),
+    ):
         self.scenario = scenario
         settings = resolve(scenario, seed=seed, levels=levels)  # unset: the scenario's
         self.levels = list(settings.levels)
         self.cal = calendar_of(scenario)
         self.draw = options.draws or Draws(
-            Streams(settings.seed), replications, options.first, dict(options.pinned or {}))
+            Streams(settings.seed), replications, options.first, dict(options.pinned or {})
+        )
         self.env = simpy.Environment()
         self.timeline = Timeline(self.env, self.cal.months)
         self.clock = Clock(self.env, self.cal.months, self.timeline)
@@ -110,43 +118,60 @@ class Model:
     def build(self, record: RecordOptions) -> None:
         """Make every actor and start its processes."""
         scenario, cal, draw = self.scenario, self.cal, self.draw
-        targets = {name: quota_paths(cal, s.quota.points if s.quota else None, self.levels,
-                                     scenario.run.lever_start, name in scenario.lever_reach())
-                   for name, s in scenario.segments.items()}
+        targets = {
+            name: quota_paths(
+                cal,
+                s.quota.points if s.quota else None,
+                self.levels,
+                scenario.run.lever_start,
+                name in scenario.lever_reach(),
+            )
+            for name, s in scenario.segments.items()
+        }
         # stocks keep only the totals the results need (conservation): no per-replication history
-        self.rows = LevelRows(len(self.levels), first_divergence(list(targets.values())),
-                              track=False)
+        self.rows = LevelRows(
+            len(self.levels), first_divergence(list(targets.values())), track=False
+        )
         self.foundries = {n: Foundry(n, s, cal, draw) for n, s in scenario.foundries.items()}
         works = Works(self.foundries, self.rows, HBM_RULES[scenario.memory.allocation], self.env)
-        self.vendors = [Vendor(n, default_pool(s), cal, draw, works)
-                        for n, s in scenario.vendors.items()]
+        self.vendors = [
+            Vendor(n, default_pool(s), cal, draw, works) for n, s in scenario.vendors.items()
+        ]
         self.hbm = HbmSupply(scenario.memory, cal, draw, self.memory_pools())
-        packaging = (investment.Packaging(scenario.packaging, cal, draw)
-                     if scenario.packaging.capacity else None)
-        self.investor = investment.build(scenario, cal, draw, self.rows,
-                                         (self.foundries, self.hbm, packaging), self.env)
+        packaging = (
+            investment.Packaging(scenario.packaging, cal, draw)
+            if scenario.packaging.capacity
+            else None
+        )
+        self.investor = investment.build(
+            scenario, cal, draw, self.rows, (self.foundries, self.hbm, packaging), self.env
+        )
         self.channels = self.import_channels()
         self.segments, shares = self.buyer_segments(targets)
-        self.rules = ImportRules(self.channels, [s.name for s in self.segments], self.rows,
-                                 draw.count)
-        for rule in build_rules(scenario.events, self.channels, list(scenario.segments), cal,
-                                draw):
+        self.rules = ImportRules(
+            self.channels, [s.name for s in self.segments], self.rows, draw.count
+        )
+        for rule in build_rules(scenario.events, self.channels, list(scenario.segments), cal, draw):
             supplier = rule.kind in SUPPLIER_KINDS
             if supplier:
                 self.channels[rule.product].rules[rule.key] = rule
             self.rules.hold(rule, buyer_side=not supplier)
         ledger = Ledger(self.initial_installed(shares), self.rows)
-        self.market = Market((self.segments, self.vendors, self.channels, self.rules),
-                             ALLOCATION_RULES[scenario.run.allocation], ledger,
-                             self.offshore_capacity())
+        self.market = Market(
+            (self.segments, self.vendors, self.channels, self.rules),
+            ALLOCATION_RULES[scenario.run.allocation],
+            ledger,
+            self.offshore_capacity(),
+        )
         if scenario.demand.budget_usd is not None:  # buyers' first expected price
             initial = scenario.demand.initial_usd_per_h100e
             assert initial is not None  # validated: a budget comes with a first price
             first = draw("demand.initial_usd_per_h100e", initial)
             self.market.price = np.broadcast_to(first, (2, 1, draw.count))
         self.market.packaging = packaging
-        self.recorder = Recorder(cal, self.market, self.levels, record,
-                                 tuple(self.foundries.values()))
+        self.recorder = Recorder(
+            cal, self.market, self.levels, record, tuple(self.foundries.values())
+        )
         self.start()
 
     def offshore_capacity(self) -> paths.YearSteps | None:
@@ -154,8 +179,9 @@ class Model:
         capacity = self.scenario.offshore.capacity
         if not capacity:
             return None
-        return paths.YearSteps(self.cal, years(capacity, "offshore.capacity", self.draw),
-                               self.draw.count)
+        return paths.YearSteps(
+            self.cal, years(capacity, "offshore.capacity", self.draw), self.draw.count
+        )
 
     def memory_pools(self) -> list[tuple[MemoryPool, np.ndarray, np.ndarray]]:
         """Every vendor's memory pools with their stockpile and domestic shares, normalised."""
@@ -172,24 +198,41 @@ class Model:
     def import_channels(self) -> list[ImportChannel]:
         """Licensed import products, then grey-market ones."""
         scenario, cal, draw = self.scenario, self.cal, self.draw
-        channels = [ImportChannel(n, s, f"imports.{n}", cal, draw, self.rows)
-                    for n, s in scenario.imports.items()]
-        return channels + [ImportChannel(n, s, f"grey_market.{n}", cal, draw, self.rows, True)
-                           for n, s in scenario.grey_market.items()]
+        channels = [
+            ImportChannel(n, s, f"imports.{n}", cal, draw, self.rows)
+            for n, s in scenario.imports.items()
+        ]
+        return channels + [
+            ImportChannel(n, s, f"grey_market.{n}", cal, draw, self.rows, True)
+            for n, s in scenario.grey_market.items()
+        ]
 
-    def buyer_segments(self, targets: dict[str, np.ndarray],
-                       ) -> tuple[list[BuyerSegment], np.ndarray]:
+    def buyer_segments(
+        self,
+        targets: dict[str, np.ndarray],
+    ) -> tuple[list[BuyerSegment], np.ndarray]:
         """Segments with demand = national demand x their normalised share; the shares (R, S)."""
         scenario, draw = self.scenario, self.draw
         demand = national_demand(scenario.demand, self.cal, draw)
-        raw = np.stack([draw(f"segments.{n}.demand_share", s.demand_share)
-                        for n, s in scenario.segments.items()], axis=1)
+        raw = np.stack(
+            [
+                draw(f"segments.{n}.demand_share", s.demand_share)
+                for n, s in scenario.segments.items()
+            ],
+            axis=1,
+        )
         shares = raw / np.maximum(raw.sum(axis=1, keepdims=True), 1e-300)
-        options = SegmentOptions(self.cal, self.rows,
-                                 int(scenario.market.backlog_months.central), self.env,
-                                 priced=scenario.demand.budget_usd is not None)
-        segments = [BuyerSegment(n, s, targets[n], (demand, shares[:, i].copy()), draw, options)
-                    for i, (n, s) in enumerate(scenario.segments.items())]
+        options = SegmentOptions(
+            self.cal,
+            self.rows,
+            int(scenario.market.backlog_months.central),
+            self.env,
+            priced=scenario.demand.budget_usd is not None,
+        )
+        segments = [
+            BuyerSegment(n, s, targets[n], (demand, shares[:, i].copy()), draw, options)
+            for i, (n, s) in enumerate(scenario.segments.items())
+        ]
         return segments, shares
 
     def initial_installed(self, shares: np.ndarray) -> dict[str, np.ndarray]:
@@ -215,12 +258,14 @@ class Model:
             self.timeline.add(PART, np.asarray(self.rows.part_step))
             env.process(part_levels(self.timeline, self.rows))
         market = self.market
-        processes = ([f.produce(clock) for f in self.foundries.values()]
-                     + [self.hbm.supply(clock)]
-                     + [c.offer(clock) for c in self.channels]
-                     + [s.procure(clock, market) for s in self.segments]
-                     + [v.produce(clock, market) for v in self.vendors]
-                     + [market.clear(clock), self.recorder.record(clock)])
+        processes = (
+            [f.produce(clock) for f in self.foundries.values()]
+            + [self.hbm.supply(clock)]
+            + [c.offer(clock) for c in self.channels]
+            + [s.procure(clock, market) for s in self.segments]
+            + [v.produce(clock, market) for v in self.vendors]
+            + [market.clear(clock), self.recorder.record(clock)]
+        )
         if self.investor is not None:
             processes.append(self.investor.invest(clock, market))
         for process in processes:  # each joins the steps sim.model.month.MONTH gives it
@@ -235,10 +280,15 @@ class Model:
         self.env.run()
         self.clock.check(self.cal.label)
         recorder = self.recorder
-        return EnsembleResult(recorder.rows, stack_years(recorder.per_replication,
-                                                         len(self.levels)),
-                              self.levels, self.cal.years, self.conservation(),
-                              recorder.kept_quarters(), recorder.quarters)
+        return EnsembleResult(
+            recorder.rows,
+            stack_years(recorder.per_replication, len(self.levels)),
+            self.levels,
+            self.cal.years,
+            self.conservation(),
+            recorder.kept_quarters(),
+            recorder.quarters,
+        )
 
     def conservation(self) -> dict[str, np.ndarray]:
         """Vendors' chips and buyers' orders over the run: (L, R) each.
@@ -250,15 +300,17 @@ class Model:
         """
         shape = (len(self.levels), self.draw.count)
         books = [s.book for s in self.segments]
-        sums = {"started": [w.added for v in self.vendors for w in v.work],
-                "in_progress": [w.level() for v in self.vendors for w in v.work],
-                "stock": [v.finished.level.sum(0) for v in self.vendors],
-                "delivered": [t.sum(0) for t in present(v.finished.taken for v in self.vendors)],
-                "orders_placed": [b.placed for b in books],
-                "orders_filled": [b.filled for b in books],
-                "orders_offshore": [b.offshore for b in books],
-                "orders_abandoned": [b.abandoned for b in books],
-                "orders_waiting": [s.backlog.total() for s in self.segments]}
+        sums = {
+            "started": [w.added for v in self.vendors for w in v.work],
+            "in_progress": [w.level() for v in self.vendors for w in v.work],
+            "stock": [v.finished.level.sum(0) for v in self.vendors],
+            "delivered": [t.sum(0) for t in present(v.finished.taken for v in self.vendors)],
+            "orders_placed": [b.placed for b in books],
+            "orders_filled": [b.filled for b in books],
+            "orders_offshore": [b.offshore for b in books],
+            "orders_abandoned": [b.abandoned for b in books],
+            "orders_waiting": [s.backlog.total() for s in self.segments],
+        }
         return {name: np.broadcast_to(sum(parts), shape).copy() for name, parts in sums.items()}
 
 

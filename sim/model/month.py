@@ -32,39 +32,69 @@ class Step:
 
 
 MONTH: tuple[Step, ...] = (
-    Step("begun", "Clock.tick",
-         "fires the month's timeline entries, then opens the month"),
+    Step("begun", "Clock.tick", "fires the month's timeline entries, then opens the month"),
     Step("produced", "Foundry.produce", "publishes the month's AI wafer starts"),
-    Step("supplied", "HbmSupply.supply",
-         "brings domestic HBM and vendors' own memory into their pools"),
+    Step(
+        "supplied",
+        "HbmSupply.supply",
+        "brings domestic HBM and vendors' own memory into their pools",
+    ),
     Step("offered", "ImportChannel.offer", "publishes the month's import supply for China"),
-    Step("ordered", "BuyerSegment.procure",
-         "splits demand into the domestic share wanted and the import need"),
-    Step("capacity", "Vendor.produce",
-         "works out capacity: wafers x yield plus banked dies, within its memory"),
-    Step("warmed", "Market.clear",
-         "scales vendors' capacity to national packaging (when limited); in the first "
-         "month fills work in progress"),
-    Step("imported", "Market.clear",
-         "clears imports product by product (supply against what rules allow)"),
-    Step("completed", "Vendor.produce",
-         "moves chips whose production finishes now into finished stock"),
-    Step("redirected", "BuyerSegment.procure",
-         "settles imports: bought ahead to its stockpile; missing imports from the "
-         "stockpile, then sought at home or lost"),
-    Step("delivered", "Market.clear",
-         "allocates vendors' finished stock to open domestic orders; segments serve "
-         "backlogs"),
-    Step("planned", "Market.clear",
-         "sets the share of national capacity to start for the orders still open; hands "
-         "the month to the ledger"),
-    Step("invested", "Investor.invest",
-         "(when a scenario gives ceilings) averages the month's shortfall, commits new "
-         "capacity, sent on its lead time"),
-    Step("started", "Vendor.produce",
-         "starts that share of every product's capacity, using memory and banked dies"),
-    Step("recorded", "Recorder.record",
-         "emits the month's, quarter's and year's statistics"),
+    Step(
+        "ordered",
+        "BuyerSegment.procure",
+        "splits demand into the domestic share wanted and the import need",
+    ),
+    Step(
+        "capacity",
+        "Vendor.produce",
+        "works out capacity: wafers x yield plus banked dies, within its memory",
+    ),
+    Step(
+        "warmed",
+        "Market.clear",
+        "scales vendors' capacity to national packaging (when limited); in the first "
+        "month fills work in progress",
+    ),
+    Step(
+        "imported",
+        "Market.clear",
+        "clears imports product by product (supply against what rules allow)",
+    ),
+    Step(
+        "completed",
+        "Vendor.produce",
+        "moves chips whose production finishes now into finished stock",
+    ),
+    Step(
+        "redirected",
+        "BuyerSegment.procure",
+        "settles imports: bought ahead to its stockpile; missing imports from the "
+        "stockpile, then sought at home or lost",
+    ),
+    Step(
+        "delivered",
+        "Market.clear",
+        "allocates vendors' finished stock to open domestic orders; segments serve backlogs",
+    ),
+    Step(
+        "planned",
+        "Market.clear",
+        "sets the share of national capacity to start for the orders still open; hands "
+        "the month to the ledger",
+    ),
+    Step(
+        "invested",
+        "Investor.invest",
+        "(when a scenario gives ceilings) averages the month's shortfall, commits new "
+        "capacity, sent on its lead time",
+    ),
+    Step(
+        "started",
+        "Vendor.produce",
+        "starts that share of every product's capacity, using memory and banked dies",
+    ),
+    Step("recorded", "Recorder.record", "emits the month's, quarter's and year's statistics"),
 )
 
 STEPS: tuple[str, ...] = tuple(step.name for step in MONTH)
@@ -83,6 +113,7 @@ def actors() -> tuple[str, ...]:
 def table() -> str:
     """Return :data:`MONTH` as the markdown table docs/model.md shows."""
     lines = ["| # | step | done by | what it does |", "|---|---|---|---|"]
-    lines += [f"| {i} | `{step.name}` | `{step.actor}` | {step.does} |"
-              for i, step in enumerate(MONTH, 1)]
+    lines += [
+        f"| {i} | `{step.name}` | `{step.actor}` | {step.does} |" for i, step in enumerate(MONTH, 1)
+    ]
     return "\n".join(lines)

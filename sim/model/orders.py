@@ -30,8 +30,9 @@ class WaitingOrders:
     are not kept (None).
     """
 
-    def __init__(self, env: simpy.Environment, months: int, shape: tuple[int, int],
-                 track: bool = True):
+    def __init__(
+        self, env: simpy.Environment, months: int, shape: tuple[int, int], track: bool = True
+    ):
         if months < 1:
             raise ValueError(f"orders wait at least 1 month, not {months}")
         self.env = env

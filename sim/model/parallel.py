@@ -71,8 +71,13 @@ def shared_counter() -> Synchronized[int]:
     return multiprocessing.get_context("fork").Value("q", 0)
 
 
-def run_blocks(job: Callable[[B], T], blocks: list[B], workers: int,
-               take: Callable[[B, T], None], waiting: Callable[[], None] | None = None) -> None:
+def run_blocks(
+    job: Callable[[B], T],
+    blocks: list[B],
+    workers: int,
+    take: Callable[[B, T], None],
+    waiting: Callable[[], None] | None = None,
+) -> None:
     """``take(block, job(block))`` for every block, in block order.
 
     With ``workers`` > 1 (and fork available) the jobs run in that many
@@ -94,8 +99,9 @@ def run_blocks(job: Callable[[B], T], blocks: list[B], workers: int,
     try:
         for w in range(workers):
             receiver, sender = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(job, blocks[w::workers], sender,
-                                                         lifeline()), daemon=True)
+            child = context.Process(
+                target=_child, args=(job, blocks[w::workers], sender, lifeline()), daemon=True
+            )
             child.start()
             sender.close()
             children.append((child, receiver))
@@ -109,8 +115,9 @@ def run_blocks(job: Callable[[B], T], blocks: list[B], workers: int,
             child.join()
 
 
-def _child(job: Callable[[B], T], blocks: list[B], sender: Connection,
-           line: Connection | None = None) -> None:
+def _child(
+    job: Callable[[B], T], blocks: list[B], sender: Connection, line: Connection | None = None
+) -> None:
     """Run ``job(block)`` for each block, sending ("ok", result) or ("error", exception).
 
     ``line``: the parent's lifeline; the worker exits as soon as the parent dies.
@@ -129,8 +136,9 @@ def _child(job: Callable[[B], T], blocks: list[B], sender: Connection,
         sender.close()
 
 
-def _collect(child: BaseProcess, receiver: Connection,
-             waiting: Callable[[], None] | None = None) -> Any:
+def _collect(
+    child: BaseProcess, receiver: Connection, waiting: Callable[[], None] | None = None
+) -> Any:
     """Return what a worker sent, re-raise its exception, or fail if it died.
 
     ``waiting()`` is called every WAIT_POLL seconds until the worker sends.

@@ -29,7 +29,6 @@ class MonthPath(Protocol):
         """Month ``t``'s values, (R,)."""
 
 
-
 def resolve(row: Row, count: int) -> np.ndarray:
     """Return an anchor as a read-only (R,) row, made now if it is deferred; no copies."""
     value = row() if callable(row) else row
@@ -51,8 +50,9 @@ class YearSteps:
     (:data:`Row`): only the current one is held, made when its first month comes.
     """
 
-    def __init__(self, cal: Calendar, values: dict[int, Row], count: int,
-                 before: float | None = None):
+    def __init__(
+        self, cal: Calendar, values: dict[int, Row], count: int, before: float | None = None
+    ):
         years = sorted(values)
         self.rows = [values[y] for y in years] or [np.float64(0.0)]
         self.count = count
@@ -92,8 +92,9 @@ class YearEndLinear:
             anchors = np.array([y * 12 + 11 for y in years], dtype=float)
             months = cal.start + np.arange(cal.months)
             # Interpolation weights are shared by all replications.
-            self.index = np.clip(np.searchsorted(anchors, months, side="right"), 1,
-                                 len(anchors) - 1)
+            self.index = np.clip(
+                np.searchsorted(anchors, months, side="right"), 1, len(anchors) - 1
+            )
             left, right = anchors[self.index - 1], anchors[self.index]
             self.weight = np.clip((months - left) / (right - left), 0.0, 1.0)
             used = set(self.index.tolist()) | set((self.index - 1).tolist())
@@ -175,8 +176,8 @@ class YearlyGrowth:
             return np.broadcast_to(value, self.rate.shape)
         out = np.empty(self.rate.shape)
         for start in range(0, out.size, self.BLOCK):
-            block = self.rate[start:start + self.BLOCK, None]
-            out[start:start + self.BLOCK] = ((1.0 + block) ** self.offsets[None, :])[:, year]
+            block = self.rate[start : start + self.BLOCK, None]
+            out[start : start + self.BLOCK] = ((1.0 + block) ** self.offsets[None, :])[:, year]
         return out
 
 

@@ -14,17 +14,20 @@ import numpy as np
 from sim.model.stats import ratio
 
 
-def pro_rata(orders: np.ndarray, supply: np.ndarray, bound: np.ndarray,
-             out: np.ndarray | None = None) -> np.ndarray:
+def pro_rata(
+    orders: np.ndarray, supply: np.ndarray, bound: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """Every segment gets the same fraction of its orders."""
     total = orders.sum(axis=0)
-    served: np.ndarray = np.multiply(orders, np.minimum(ratio(supply, total, 1.0), 1.0)[None],
-                                     out=out)
+    served: np.ndarray = np.multiply(
+        orders, np.minimum(ratio(supply, total, 1.0), 1.0)[None], out=out
+    )
     return served
 
 
-def quota_first(orders: np.ndarray, supply: np.ndarray, bound: np.ndarray,
-                out: np.ndarray | None = None) -> np.ndarray:
+def quota_first(
+    orders: np.ndarray, supply: np.ndarray, bound: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """Quota-bound segments are served first (pro rata among them), then the rest."""
     mask = bound[:, None, None]
     first = pro_rata(orders * mask, supply, bound)

@@ -42,9 +42,11 @@ class RowFilter:
 
     def __call__(self, metric: str, region: str, period: str) -> bool:
         """Tell whether a row is emitted."""
-        return ((self.metrics is None or metric in self.metrics)
-                and (self.regions is None or region in self.regions)
-                and (self.periods is None or period in self.periods))
+        return (
+            (self.metrics is None or metric in self.metrics)
+            and (self.regions is None or region in self.regions)
+            and (self.periods is None or period in self.periods)
+        )
 
     def any_of(self, metric: str) -> bool:
         """Tell whether some row of ``metric`` may be emitted."""
@@ -76,9 +78,14 @@ class Recorder:
     period and the statistics of :attr:`RecordOptions.summarise`.
     """
 
-    def __init__(self, cal: Calendar, market: Market, levels: list[str],
-                 options: RecordOptions = RecordOptions(),
-                 foundries: tuple[Foundry, ...] = ()) -> None:
+    def __init__(
+        self,
+        cal: Calendar,
+        market: Market,
+        levels: list[str],
+        options: RecordOptions = RecordOptions(),
+        foundries: tuple[Foundry, ...] = (),
+    ) -> None:
         self.cal = cal
         self.foundries = tuple(foundries)  # read for wafer_starts: each one's total_wafers
         self.wafer_months = 0  # months summed into the quarter's wafer_starts so far
@@ -144,8 +151,11 @@ class Recorder:
             self.append_rows({m: stats[m][region_index] for m in ANNUAL}, region, period)
         self.emit_quotas(t, shares, period)
 
-    def annual_stats(self, t: int, year: dict[str, np.ndarray],
-                     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def annual_stats(
+        self,
+        t: int,
+        year: dict[str, np.ndarray],
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Statistics (1 + S, L or 1, 6) of the year ending at ``t``, and its delivered shares.
 
         Each group of metrics is made in its own method, so the year's
@@ -155,26 +165,31 @@ class Recorder:
         compute_share, compute_stats = self.compute_stats(year)
         stats |= compute_stats
         stats[M.domestic_share_value] = self.annual(M.domestic_share_value, value_share(year))
-        stats[M.domestic_share_installed] = self.annual(M.domestic_share_installed,
-                                                        self.ledger.installed_share())
-        for metric, key in ((M.unmet_demand_compute, "unmet_h100e"),
-                            (M.offshore_compute, "offshore_h100e"),
-                            (M.abandoned_demand_compute, "abandoned_h100e"),
-                            (M.served_late_compute, "late_h100e"),
-                            (M.demand_compute, "demand_h100e")):
+        stats[M.domestic_share_installed] = self.annual(
+            M.domestic_share_installed, self.ledger.installed_share()
+        )
+        for metric, key in (
+            (M.unmet_demand_compute, "unmet_h100e"),
+            (M.offshore_compute, "offshore_h100e"),
+            (M.abandoned_demand_compute, "abandoned_h100e"),
+            (M.served_late_compute, "late_h100e"),
+            (M.demand_compute, "demand_h100e"),
+        ):
             stats[metric] = self.annual(metric, with_national(year.pop(key)))
-        stats[M.deferred_demand_compute] = self.annual(M.deferred_demand_compute,
-                                                       with_national(self.deferred()))
-        stats[M.power_mw] = self.annual(M.power_mw,
-                                        with_national(year.pop("power_kw")) / 1000.0)
+        stats[M.deferred_demand_compute] = self.annual(
+            M.deferred_demand_compute, with_national(self.deferred())
+        )
+        stats[M.power_mw] = self.annual(M.power_mw, with_national(year.pop("power_kw")) / 1000.0)
         return stats, {"units": units_share, "compute": compute_share}
 
     def deferred(self) -> np.ndarray:
         """H100e of domestic orders waiting now, per segment (S, levels, R)."""
         return np.stack([s.backlog.total() for s in self.market.segments])
 
-    def unit_stats(self, year: dict[str, np.ndarray],
-                   ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def unit_stats(
+        self,
+        year: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Return the year's unit share (1 + S, L, R) and unit metrics' statistics."""
         units = with_national(year.pop("domestic_units"))
         imports = with_national(year.pop("import_units"))
@@ -182,17 +197,21 @@ class Recorder:
         return units_share, {
             M.domestic_share_units: self.annual(M.domestic_share_units, units_share),
             M.imports_units: self.annual(M.imports_units, imports),
-            M.domestic_units: self.annual(M.domestic_units, units)}
+            M.domestic_units: self.annual(M.domestic_units, units),
+        }
 
-    def compute_stats(self, year: dict[str, np.ndarray],
-                      ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def compute_stats(
+        self,
+        year: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Return the year's compute share (1 + S, L, R) and compute metrics' statistics."""
         compute = with_national(year.pop("domestic_h100e"))
         delivered = compute + with_national(year.pop("import_h100e"))
         compute_share = share(compute, delivered)
         return compute_share, {
             M.domestic_share_compute: self.annual(M.domestic_share_compute, compute_share),
-            M.delivered_compute: self.annual(M.delivered_compute, delivered)}
+            M.delivered_compute: self.annual(M.delivered_compute, delivered),
+        }
 
     def annual(self, metric: str, values: np.ndarray) -> np.ndarray:
         """Keep the national values (row 0) per replication; return the statistics."""
@@ -216,7 +235,7 @@ class Recorder:
         for i, segment in enumerate(self.market.segments):
             if not segment.targeted:  # no quota at any level
                 continue
-            target = np.broadcast_to(segment.target[:self.shape[0], t][:, None], self.shape)
+            target = np.broadcast_to(segment.target[: self.shape[0], t][:, None], self.shape)
             got = shares["units" if segment.units_basis else "compute"][i + 1]
             enforced = target * segment.enforcement[None, :]
             met = np.where(np.isnan(got), np.nan, (got >= enforced - 1e-9).astype(float))
@@ -242,8 +261,9 @@ class Recorder:
                 continue
             values = np.broadcast_to(values, (len(self.levels), values.shape[-1]))
             for level_index, level in enumerate(self.levels):
-                self.rows.append(SummaryRow(level, name, region, period,
-                                            values[level_index].copy()))
+                self.rows.append(
+                    SummaryRow(level, name, region, period, values[level_index].copy())
+                )
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -280,8 +300,9 @@ def stack_years(per_replication: dict[str, list[np.ndarray]], levels: int) -> di
     for metric in list(per_replication):
         years = per_replication.pop(metric)
         if years:
-            out[metric] = np.stack([np.broadcast_to(v, (levels, v.shape[-1])) for v in years],
-                                   axis=-1)
+            out[metric] = np.stack(
+                [np.broadcast_to(v, (levels, v.shape[-1])) for v in years], axis=-1
+            )
         del years
     return out
 

@@ -42,8 +42,13 @@ class Draws:
     ``(count,)``, used instead of draws (calibration sets parameters this way).
     """
 
-    def __init__(self, streams: Streams, count: int, first: int = 0,
-                 pinned: dict[str, np.ndarray] | None = None):
+    def __init__(
+        self,
+        streams: Streams,
+        count: int,
+        first: int = 0,
+        pinned: dict[str, np.ndarray] | None = None,
+    ):
         self.streams = streams
         self.count = count
         self.first = first

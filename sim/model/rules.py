@@ -45,9 +45,15 @@ if TYPE_CHECKING:
     from sim.model.timeline import Timeline
 
 SUPPLIER_KINDS = ("licence", "cap")
-START = {"licence": None, "guidance": None, "customs": 1.0, "bar": 1.0, "cap": np.inf,
-         "approval": 0.0,
-         "bundle": 0.0}  # value in force before any event (None: the product's own)
+START = {
+    "licence": None,
+    "guidance": None,
+    "customs": 1.0,
+    "bar": 1.0,
+    "cap": np.inf,
+    "approval": 0.0,
+    "bundle": 0.0,
+}  # value in force before any event (None: the product's own)
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,9 @@ class ImportRules:
     would hold, so results do not depend on which form is stored.
     """
 
-    def __init__(self, products: list[ImportChannel], segments: list[str], levels: LevelRows,
-                 count: int) -> None:
+    def __init__(
+        self, products: list[ImportChannel], segments: list[str], levels: LevelRows, count: int
+    ) -> None:
         self.products = products  # ImportChannel objects (name, guidance, approval, grey)
         self.segments = segments
         self.levels = levels
@@ -93,8 +100,7 @@ class ImportRules:
         self.willing: dict[int, np.ndarray] = {}  # cache of willingness(p), cleared on change
         self.windows: dict[str, Rule] = {}  # rules of either side with a buy-ahead window
 
-    def set_row(self, table: list[np.ndarray], p: int, s: int,
-                values: np.ndarray | float) -> None:
+    def set_row(self, table: list[np.ndarray], p: int, s: int, values: np.ndarray | float) -> None:
         """Set segment ``s``'s row of product ``p`` in ``table`` to ``values`` (R,) or a scalar.
 
         A compact (S, 1) table stays compact while every row holds one value
@@ -146,8 +152,7 @@ class ImportRules:
         if opening:
             window = rule.window
             assert window is not None  # a rule is in ``windows`` for its buy-ahead window
-            rate = np.divide(1.0, window, out=np.zeros(window.shape, dtype=float),
-                             where=window > 0)
+            rate = np.divide(1.0, window, out=np.zeros(window.shape, dtype=float), where=window > 0)
         for s in rule.segments:
             row = np.where(mask, rate, self.rush[rule.product][s])
             self.set_row(self.rush, rule.product, s, row)
@@ -178,8 +183,11 @@ class ImportRules:
     def willingness(self, p: int) -> np.ndarray:
         """Share of remaining import need each segment places with ``p``, (S, R) or (S, 1)."""
         if p not in self.willing:
-            self.willing[p] = (self.bar[p] if self.products[p].grey else
-                               self.guidance[p] * self.bar[p] * self.customs[p][None, :])
+            self.willing[p] = (
+                self.bar[p]
+                if self.products[p].grey
+                else self.guidance[p] * self.bar[p] * self.customs[p][None, :]
+            )
         return self.willing[p]
 
     def anyone_may_buy(self, p: int) -> bool:
@@ -215,12 +223,18 @@ def compact(values: np.ndarray) -> np.ndarray:
     return flat[:1].copy()
 
 
-def previous_values(events: Mapping[str, Event], product: str, kind: str,
-                    start: float) -> dict[str, float]:
+def previous_values(
+    events: Mapping[str, Event], product: str, kind: str, start: float
+) -> dict[str, float]:
     """Return the value each of ``product``'s events of ``kind`` replaces, in time order."""
-    chosen = sorted(((e.date.central, i, name) for i, (name, e) in enumerate(events.items())
-                     if e.enabled and e.kind == kind and e.product in (product, "*")),
-                    key=lambda x: x[:2])
+    chosen = sorted(
+        (
+            (e.date.central, i, name)
+            for i, (name, e) in enumerate(events.items())
+            if e.enabled and e.kind == kind and e.product in (product, "*")
+        ),
+        key=lambda x: x[:2],
+    )
     before: dict[str, float] = {}
     current: dict[tuple[str, ...], float] = {}
     for _, _, name in chosen:
@@ -240,8 +254,13 @@ def opens(kind: str, value: float, before: float) -> bool:
     return value >= before
 
 
-def build_rules(events: Mapping[str, Event], channels: list[ImportChannel], segment_ids: list[str],
-                cal: Calendar, draw: Draws) -> list[Rule]:
+def build_rules(
+    events: Mapping[str, Event],
+    channels: list[ImportChannel],
+    segment_ids: list[str],
+    cal: Calendar,
+    draw: Draws,
+) -> list[Rule]:
     """Every enabled event as rules, one per product it names."""
     rules = []
     for name, event in events.items():
@@ -254,8 +273,14 @@ def build_rules(events: Mapping[str, Event], channels: list[ImportChannel], segm
     return rules
 
 
-def make_rule(name: str, event: Event, product: tuple[int, ImportChannel], segment_ids: list[str],
-              context: tuple[Calendar, Draws], events: Mapping[str, Event]) -> Rule:
+def make_rule(
+    name: str,
+    event: Event,
+    product: tuple[int, ImportChannel],
+    segment_ids: list[str],
+    context: tuple[Calendar, Draws],
+    events: Mapping[str, Event],
+) -> Rule:
     """One event on one product: its dates shifted by the product's lead time where it opens."""
     (p, channel), (cal, draw) = product, context
     start = START[event.kind]
@@ -271,10 +296,16 @@ def make_rule(name: str, event: Event, product: tuple[int, ImportChannel], segme
         announced = cal.steps_of(draw(f"events.{name}.announced", event.announced))
         rush = announced + channel.lead
         window = np.asarray(date - rush)
-    segments = tuple(segment_ids.index(s) for s in event.segments) or tuple(
-        range(len(segment_ids)))
-    return Rule(f"events.{name}.{channel.name}", name, p, event.kind,
-                draw(f"events.{name}.value", event.value), segments, np.asarray(steps),
-                None if rush is None or window is None or not np.any(window > 0)
-                else np.asarray(rush),
-                window, widens)
+    segments = tuple(segment_ids.index(s) for s in event.segments) or tuple(range(len(segment_ids)))
+    return Rule(
+        f"events.{name}.{channel.name}",
+        name,
+        p,
+        event.kind,
+        draw(f"events.{name}.value", event.value),
+        segments,
+        np.asarray(steps),
+        None if rush is None or window is None or not np.any(window > 0) else np.asarray(rush),
+        window,
+        widens,
+    )

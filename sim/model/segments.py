@@ -25,8 +25,13 @@ if TYPE_CHECKING:
 QUOTA_DEADLINE = "2027-01"  # "by 2027": the level holds for the whole of 2027
 
 
-def quota_paths(cal: Calendar, points: Mapping[str, float] | None, levels: list[str],
-                lever_start: str, reach: bool = True) -> np.ndarray:
+def quota_paths(
+    cal: Calendar,
+    points: Mapping[str, float] | None,
+    levels: list[str],
+    lever_start: str,
+    reach: bool = True,
+) -> np.ndarray:
     """Quota share by month for each level, (levels, T).
 
     "announced" keeps the published path (0 throughout without ``points``).
@@ -35,8 +40,11 @@ def quota_paths(cal: Calendar, points: Mapping[str, float] | None, levels: list[
     calendar's end, if sooner), holding q afterwards. Outside it, every
     level keeps the announced path.
     """
-    announced = (np.zeros(cal.months) if points is None else
-                 paths.month_points(cal, {parse_month(k): v for k, v in points.items()}))
+    announced = (
+        np.zeros(cal.months)
+        if points is None
+        else paths.month_points(cal, {parse_month(k): v for k, v in points.items()})
+    )
     if not reach:
         return np.tile(announced, (len(levels), 1))
     lever = int(cal.steps_of(parse_month(lever_start)))
@@ -62,8 +70,9 @@ def compute_share(units_share: np.ndarray, mix: np.ndarray) -> np.ndarray:
     """
     dom = units_share * mix[0]
     whole = dom + (1.0 - units_share) * mix[1]
-    share: np.ndarray = np.divide(dom, whole, out=np.array(units_share, dtype=float),
-                                  where=whole > 0)
+    share: np.ndarray = np.divide(
+        dom, whole, out=np.array(units_share, dtype=float), where=whole > 0
+    )
     return share
 
 
@@ -125,9 +134,15 @@ class BuyerSegment:
     at the domestic share ``x`` it wants, last month's national prices.
     """
 
-    def __init__(self, name: str, spec: SegmentSpec, target: np.ndarray,
-                 demand: tuple[paths.YearlyCompound, np.ndarray], draw: Draws,
-                 options: SegmentOptions):
+    def __init__(
+        self,
+        name: str,
+        spec: SegmentSpec,
+        target: np.ndarray,
+        demand: tuple[paths.YearlyCompound, np.ndarray],
+        draw: Draws,
+        options: SegmentOptions,
+    ):
         here = f"segments.{name}"
         self.name = name
         self.bound = spec.quota is not None  # an announced quota (served first by quota_first)
@@ -138,15 +153,22 @@ class BuyerSegment:
         self.annual_demand, self.demand_share = demand
         self.enforcement = draw(f"{here}.enforcement", spec.enforcement)
         self.preference = paths.YearSteps(
-            options.cal, years(spec.preference, f"{here}.preference", draw), draw.count)
+            options.cal, years(spec.preference, f"{here}.preference", draw), draw.count
+        )
         self.substitution = draw(f"{here}.substitution", spec.substitution)
         self.stockpile_months = draw(f"{here}.stockpile_months", spec.stockpile_months)
         self.offshore_share = draw(f"{here}.offshore_share", spec.offshore_share)
         self.priced = options.priced
         self.levels: LevelRows = options.levels
         self.book = self.levels.hold(OrderBook((self.levels.rows, draw.count)))
-        self.backlog = self.levels.hold(WaitingOrders(
-            options.env, options.backlog_months, (self.levels.rows, draw.count), self.levels.track))
+        self.backlog = self.levels.hold(
+            WaitingOrders(
+                options.env,
+                options.backlog_months,
+                (self.levels.rows, draw.count),
+                self.levels.track,
+            )
+        )
         self.held = self.levels.stock(replications=draw.count)  # bought ahead, H100e
         self.month = 0
         self.needed: np.ndarray | None = None  # this month's demand, H100e (R,) or (levels, R)
@@ -166,7 +188,7 @@ class BuyerSegment:
 
     def quota_share(self, t: int, mix: np.ndarray) -> np.ndarray:
         """Return the quota's enforced share this month as an H100e share, (levels, R)."""
-        quota = self.target[:self.levels.rows, t][:, None] * self.enforcement[None, :]
+        quota = self.target[: self.levels.rows, t][:, None] * self.enforcement[None, :]
         return compute_share(quota, mix) if self.units_basis else quota
 
     def order(self, t: int, mix: np.ndarray, price: np.ndarray | None = None) -> None:

@@ -55,8 +55,9 @@ _EMPTY = np.iinfo(np.int64).max  # padding of the exact tables (above every floa
 _SHIFT = 1074  # every finite float is an integer times 2**-_SHIFT
 
 
-def _compact(keys: np.ndarray, weights: np.ndarray | None,
-             width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _compact(
+    keys: np.ndarray, weights: np.ndarray | None, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Find the runs of equal keys in each row of the row-sorted (m, W) ``keys`` (_EMPTY last).
 
     Returns the first ``width`` distinct keys of each row (padded with _EMPTY),
@@ -77,8 +78,9 @@ def _compact(keys: np.ndarray, weights: np.ndarray | None,
     return out.reshape(m, width), counts.astype(np.int64).reshape(m, width), start.sum(axis=1)
 
 
-def _union(keys: np.ndarray, counts: np.ndarray, more: np.ndarray,
-           more_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _union(
+    keys: np.ndarray, counts: np.ndarray, more: np.ndarray, more_counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge two sets of exact tables row by row: (keys, counts, distinct) as :func:`_compact`."""
     joined = np.concatenate([keys, more], axis=1)
     order = np.argsort(joined, axis=1, kind="stable")
@@ -125,8 +127,9 @@ def _scaled(value: float) -> int:
     return (num << _SHIFT) // den
 
 
-def _table_histogram(scale: Scale, rows: np.ndarray, keys: np.ndarray,
-                     counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _table_histogram(
+    scale: Scale, rows: np.ndarray, keys: np.ndarray, counts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Histogram (keys, counts) of exact tables: what adding their values would have given."""
     valid = keys != _EMPTY
     values = from_keys(np.ascontiguousarray(keys[valid]))
@@ -166,8 +169,16 @@ class RowSketch:
     @property
     def nbytes(self) -> int:
         """Bytes held by the sketch's arrays (what grows with occupied buckets)."""
-        arrays = (self._count, self._infs, self._low, self._high, self._table, self._tally,
-                  self._bucketed, *self._hist.arrays)
+        arrays = (
+            self._count,
+            self._infs,
+            self._low,
+            self._high,
+            self._table,
+            self._tally,
+            self._bucketed,
+            *self._hist.arrays,
+        )
         return sum(a.nbytes for a in arrays) + sum(map(sys.getsizeof, self._sums))
 
     def add(self, values: np.ndarray) -> None:
@@ -179,13 +190,13 @@ class RowSketch:
             return
         step = max(1, CHUNK // x.shape[1])
         for first in range(0, self.rows, step):
-            self._add_plain(first, x[first:first + step])
+            self._add_plain(first, x[first : first + step])
         exact = np.flatnonzero(~self._bucketed)
-        over = [self._add_exact(exact[i:i + step], x) for i in range(0, exact.size, step)]
+        over = [self._add_exact(exact[i : i + step], x) for i in range(0, exact.size, step)]
         self._to_histogram(np.concatenate([np.empty(0, np.intp), *over]))
         hist = np.flatnonzero(self._bucketed)
         for i in range(0, hist.size, step):
-            self._hist.add(*histogram(self._scale, hist[i:i + step], x[hist[i:i + step]]))
+            self._hist.add(*histogram(self._scale, hist[i : i + step], x[hist[i : i + step]]))
 
     def _add_plain(self, first: int, x: np.ndarray) -> None:
         """Count rows ``first...``: values, sums, min, max, infinities."""
@@ -207,7 +218,7 @@ class RowSketch:
         keys = _distinct_keys(x[rows])
         over = np.zeros(rows.size, bool)
         if keys.shape[1] > 4 * EXACT:  # cheap first look: many distinct values early on
-            over = _compact(np.sort(keys[:, :4 * EXACT], axis=1), None, 0)[2] > EXACT
+            over = _compact(np.sort(keys[:, : 4 * EXACT], axis=1), None, 0)[2] > EXACT
             keys = keys[~over]
         keys.sort(axis=1)
         fresh, tally, distinct = _compact(keys, None, EXACT)
@@ -238,16 +249,19 @@ class RowSketch:
         np.maximum(self._high, other._high, out=self._high)
         self._sums = list(map(int.__add__, self._sums, other._sums))
         both = np.flatnonzero(~self._bucketed & ~other._bucketed)
-        table, tally, total = _union(self._table[both], self._tally[both],
-                                     other._table[both], other._tally[both])
+        table, tally, total = _union(
+            self._table[both], self._tally[both], other._table[both], other._tally[both]
+        )
         fits = total <= EXACT
         self._table[both[fits]], self._tally[both[fits]] = table[fits], tally[fits]
         theirs = np.flatnonzero(~other._bucketed & self._bucketed)
         theirs = np.sort(np.concatenate([theirs, both[~fits]]))
-        self._hist.add(*_table_histogram(self._scale, theirs, other._table[theirs],
-                                         other._tally[theirs]))
-        self._to_histogram(np.concatenate([np.flatnonzero(other._bucketed & ~self._bucketed),
-                                           both[~fits]]))
+        self._hist.add(
+            *_table_histogram(self._scale, theirs, other._table[theirs], other._tally[theirs])
+        )
+        self._to_histogram(
+            np.concatenate([np.flatnonzero(other._bucketed & ~self._bucketed), both[~fits]])
+        )
         self._hist.merge(other._hist)
 
     def summarise(self) -> np.ndarray:
@@ -256,8 +270,9 @@ class RowSketch:
         out[:, 0] = self._means()
         lower, upper, weight = positions(self._count)
         last = np.maximum(self._count - 1, 0)[:, None]
-        ranks = np.concatenate([np.where(lower < 0, last, lower),
-                                np.where(upper < 0, last, upper)], axis=1)
+        ranks = np.concatenate(
+            [np.where(lower < 0, last, lower), np.where(upper < 0, last, upper)], axis=1
+        )
         some = self._count > 0
         picked = np.full(ranks.shape, np.nan)
         exact = np.flatnonzero(some & ~self._bucketed)
@@ -279,8 +294,9 @@ class RowSketch:
         """Bucket representatives at ``ranks`` (m, k) of histogram ``rows``, within min and max."""
         held = np.where(self._bucketed, self._count, 0)
         s = self._hist.buckets(rows, ranks, held)
-        values: np.ndarray = np.clip(self._scale.values(s), self._low[rows][:, None],
-                                     self._high[rows][:, None])
+        values: np.ndarray = np.clip(
+            self._scale.values(s), self._low[rows][:, None], self._high[rows][:, None]
+        )
         return values
 
     def _means(self) -> np.ndarray:

@@ -99,8 +99,9 @@ class Histogram:
     def __init__(self, rows: int, scale: Scale):
         self.span, self.top = scale.span, scale.top
         small = GROUP * scale.span < np.iinfo(np.int32).max
-        self.groups = [Counts(np.int32 if small else np.int64, np.int32)
-                       for _ in range(-(-rows // GROUP))]
+        self.groups = [
+            Counts(np.int32 if small else np.int64, np.int32) for _ in range(-(-rows // GROUP))
+        ]
 
     @property
     def arrays(self) -> list[np.ndarray]:
@@ -130,7 +131,7 @@ class Histogram:
         for g in np.unique(group).tolist():
             pick = group == g
             local = rows[pick] - g * GROUP
-            count = held[g * GROUP:(g + 1) * GROUP]
+            count = held[g * GROUP : (g + 1) * GROUP]
             first = np.cumsum(count) - count  # rank of each row's first entry in the store
             store = self.groups[g]
             ends = np.cumsum(store.values, dtype=np.int64)
@@ -177,13 +178,19 @@ def histogram(scale: Scale, rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
     row = np.searchsorted(base, bins, side="right") - 1
     offset = bins - base[row]
     width = neg_width[row]
-    keys = np.where(offset < width, neg_low[row] + offset,
-                    np.where(offset == width, 0, pos_low[row] + offset - width - 1))
+    keys = np.where(
+        offset < width,
+        neg_low[row] + offset,
+        np.where(offset == width, 0, pos_low[row] + offset - width - 1),
+    )
     return rows[row] * scale.span + scale.top + keys, counts[bins].astype(np.int64)
 
 
-def _ranges(s: np.ndarray, valid: np.ndarray, top: int,
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int] | None:
+def _ranges(
+    s: np.ndarray,
+    valid: np.ndarray,
+    top: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int] | None:
     """Lay each row's keys out as bins: its negative range, the zero key, its positive range.
 
     Returns (neg_low, neg_width, pos_low, base, total): ``base`` is each row's

@@ -45,8 +45,12 @@ class Stock:
     the same levels, an array fewer to hold and update.
     """
 
-    def __init__(self, shape: tuple[int, ...], level_axis: int | None = None,
-                 track: bool | tuple[str, ...] = True):
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        level_axis: int | None = None,
+        track: bool | tuple[str, ...] = True,
+    ):
         kept = ("added", "taken") if track is True else track or ()
         self.level = np.zeros(shape)
         self.added = np.zeros(shape) if "added" in kept else None
@@ -103,8 +107,7 @@ class Stock:
             return
         for name in ("level", "added", "taken"):
             if getattr(self, name) is not None:
-                setattr(self, name, np.repeat(getattr(self, name), levels,
-                                              axis=self.level_axis))
+                setattr(self, name, np.repeat(getattr(self, name), levels, axis=self.level_axis))
 
 
 class LevelRows:
@@ -124,16 +127,16 @@ class LevelRows:
         self.holders: list[Holder] = []
         self.track = track  # stocks keep their balancing totals unless told otherwise
 
-    def stock(self, *lead: int, replications: int,
-              track: bool | tuple[str, ...] | None = None) -> Stock:
+    def stock(
+        self, *lead: int, replications: int, track: bool | tuple[str, ...] | None = None
+    ) -> Stock:
         """Make a :class:`Stock` of shape ``(*lead, rows, R)`` that will part with the levels.
 
         ``track``: the stock's totals to keep (see :class:`Stock`; default: as
         :attr:`track` says).
         """
         track = self.track if track is None else track
-        return self.hold(Stock((*lead, self.rows, replications), level_axis=len(lead),
-                               track=track))
+        return self.hold(Stock((*lead, self.rows, replications), level_axis=len(lead), track=track))
 
     def hold(self, holder: H) -> H:
         """Register ``holder`` (it has ``expand(levels)``); return it."""

@@ -100,9 +100,10 @@ def quantiles(rows: np.ndarray) -> np.ndarray:
     out = np.empty((rows.shape[0], len(QUANTILES)))
     step = max(1, _CHUNK // max(count, 1))
     for start in range(0, rows.shape[0], step):
-        chosen = order_statistics(rows[start:start + step], ranks)
-        out[start:start + step] = lerp(from_keys(chosen[:, low]), from_keys(chosen[:, high]),
-                                       gamma)
+        chosen = order_statistics(rows[start : start + step], ranks)
+        out[start : start + step] = lerp(
+            from_keys(chosen[:, low]), from_keys(chosen[:, high]), gamma
+        )
     return out
 
 
@@ -116,8 +117,12 @@ def picks_of(count: int) -> tuple[np.ndarray, ...]:
     """
     lower, upper, gamma = positions(count)
     ranks = np.unique(np.concatenate([lower, upper]) % count)
-    out = (ranks, np.searchsorted(ranks, lower % count), np.searchsorted(ranks, upper % count),
-           gamma)
+    out = (
+        ranks,
+        np.searchsorted(ranks, lower % count),
+        np.searchsorted(ranks, upper % count),
+        gamma,
+    )
     for array in out:
         array.setflags(write=False)
     return out
@@ -165,17 +170,23 @@ def select(keys: np.ndarray, ranks: np.ndarray, source: Source, narrow: bool) ->
     place += earlier - size  # rank among the row's chosen buckets' keys
     tied = (earlier[:, -1] > count // _SHARE) & (shift != 0)
     if tied.any():
-        out[tied] = (narrowed(source[0](tied), ranks, (start, shift, span, local), tied) if narrow
-                     else np.partition(source[0](tied), ranks, axis=1)[:, ranks])
+        out[tied] = (
+            narrowed(source[0](tied), ranks, (start, shift, span, local), tied)
+            if narrow
+            else np.partition(source[0](tied), ranks, axis=1)[:, ranks]
+        )
     sort = ~tied & (shift != 0)
     if sort.any():
         out[sort] = sorted_picks(source[1], keys, (chosen, place), sort)
     return out
 
 
-def narrowed(keys: np.ndarray, ranks: np.ndarray,
-             buckets: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-             rows: np.ndarray) -> np.ndarray:
+def narrowed(
+    keys: np.ndarray,
+    ranks: np.ndarray,
+    buckets: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    rows: np.ndarray,
+) -> np.ndarray:
     """Select ``ranks`` of ``keys`` (the rows ``rows`` of a selection) within their buckets.
 
     Where the chosen buckets span under a quarter of the row's range (a
@@ -192,8 +203,11 @@ def narrowed(keys: np.ndarray, ranks: np.ndarray,
     if (~narrow).any():
         out[~narrow] = np.partition(keys[~narrow], ranks, axis=1)[:, ranks]
     if narrow.any():
-        clamped = np.clip(keys[narrow], (start + low)[narrow].view(np.int64)[:, None],
-                          (start + high)[narrow].view(np.int64)[:, None])
+        clamped = np.clip(
+            keys[narrow],
+            (start + low)[narrow].view(np.int64)[:, None],
+            (start + high)[narrow].view(np.int64)[:, None],
+        )
         source = (lambda part: clamped[part], lambda mask: clamped[mask])
         out[narrow] = select(clamped.copy(), ranks, source, narrow=False)
     return out
@@ -217,8 +231,12 @@ def bucket_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return start, shift, span
 
 
-def sorted_picks(picked: Callable[[np.ndarray], np.ndarray], buckets: np.ndarray,
-                 picks: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> np.ndarray:
+def sorted_picks(
+    picked: Callable[[np.ndarray], np.ndarray],
+    buckets: np.ndarray,
+    picks: tuple[np.ndarray, np.ndarray],
+    rows: np.ndarray,
+) -> np.ndarray:
     """Return the picked ranks of ``rows`` (a mask) from their chosen buckets' keys, sorted.
 
     ``picks`` are each rank's bucket and its place among the chosen buckets'

@@ -32,8 +32,9 @@ class DiskArray:
     reading it all does not grow the process's resident memory.
     """
 
-    def __init__(self, path: Path, shape: tuple[int, ...], dtype: np.dtype,
-                 owner: object = None) -> None:
+    def __init__(
+        self, path: Path, shape: tuple[int, ...], dtype: np.dtype, owner: object = None
+    ) -> None:
         self.path, self.shape, self.dtype = Path(path), tuple(shape), np.dtype(dtype)
         self.owner = owner  # what removes the file's directory once no array holds it
         with scratch(self.path) as handle:
@@ -60,15 +61,24 @@ class DiskArray:
         total = int(np.prod(self.shape))
         step = max(1, CHUNK_BYTES // self.dtype.itemsize)
         for start in range(0, total, step):
-            yield np.fromfile(self.path, dtype=self.dtype, count=min(step, total - start),
-                              offset=start * self.dtype.itemsize)
+            yield np.fromfile(
+                self.path,
+                dtype=self.dtype,
+                count=min(step, total - start),
+                offset=start * self.dtype.itemsize,
+            )
 
     def replications(self, start: int, stop: int) -> np.ndarray:
         """Values of replications ``start .. stop`` at every level, (levels, stop - start, ...)."""
-        parts = [np.fromfile(self.path, dtype=self.dtype,
-                             count=(stop - start) * self.row_bytes // self.dtype.itemsize,
-                             offset=(level * self.shape[1] + start) * self.row_bytes)
-                 for level in range(self.shape[0])]
+        parts = [
+            np.fromfile(
+                self.path,
+                dtype=self.dtype,
+                count=(stop - start) * self.row_bytes // self.dtype.itemsize,
+                offset=(level * self.shape[1] + start) * self.row_bytes,
+            )
+            for level in range(self.shape[0])
+        ]
         return np.stack(parts).reshape(self.shape[0], stop - start, *self.shape[2:])
 
     def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
@@ -90,8 +100,9 @@ class DiskArray:
 class ReplicationStore:
     """Named (levels, R, ...) arrays filled block by block, in memory or in ``folder``."""
 
-    def __init__(self, replications: int, first: int = 0,
-                 folder: Any = None) -> None:  # None, a path or a spill directory
+    def __init__(
+        self, replications: int, first: int = 0, folder: Any = None
+    ) -> None:  # None, a path or a spill directory
         """Hold arrays of ``replications`` from ``first``, in memory or on disk.
 
         ``folder``: None (in memory), a directory, or an object with a
@@ -110,10 +121,11 @@ class ReplicationStore:
         if isinstance(held, DiskArray):
             held.put(start, values)
         else:
-            held[:, start:start + values.shape[1]] = values
+            held[:, start : start + values.shape[1]] = values
 
-    def allocate(self, name: str, values: np.ndarray,
-                 held: np.ndarray | DiskArray | None) -> np.ndarray | DiskArray:
+    def allocate(
+        self, name: str, values: np.ndarray, held: np.ndarray | DiskArray | None
+    ) -> np.ndarray | DiskArray:
         """Allocate a full-size array for ``name``, taking over the narrower ``held`` if any."""
         dtype = values.dtype if held is None else np.result_type(held.dtype, values.dtype)
         shape = (values.shape[0], self.replications, *values.shape[2:])
@@ -124,8 +136,9 @@ class ReplicationStore:
                 in_memory[...] = held
         else:
             where = Path(getattr(self.folder, "path", self.folder))
-            fresh = on_disk = DiskArray(where / f"{name}.{np.dtype(dtype).name}", shape, dtype,
-                                        self.folder)
+            fresh = on_disk = DiskArray(
+                where / f"{name}.{np.dtype(dtype).name}", shape, dtype, self.folder
+            )
             if held is not None:
                 assert isinstance(held, DiskArray)  # a store on disk holds disk arrays only
                 for start in range(0, self.replications, COPY_REPLICATIONS):
@@ -138,5 +151,6 @@ class ReplicationStore:
     def take(self, prefix: str) -> dict[str, np.ndarray | DiskArray]:
         """Return the arrays stored under ``prefix.<key>``, by key."""
         head = f"{prefix}."
-        return {name[len(head):]: array for name, array in self.arrays.items()
-                if name.startswith(head)}
+        return {
+            name[len(head) :]: array for name, array in self.arrays.items() if name.startswith(head)
+        }

@@ -67,5 +67,6 @@ class Timeline:
 
     def months_of(self, key: str) -> list[int]:
         """Months at which ``key`` is still to fire (for inspection and tests)."""
-        return sorted(t for t, entries in self.schedule.items()
-                      if any(k == key for k, _ in entries))
+        return sorted(
+            t for t, entries in self.schedule.items() if any(k == key for k, _ in entries)
+        )

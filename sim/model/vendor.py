@@ -51,8 +51,11 @@ class Product:
         self.name, self.here = name, here
         self.launch = int(cal.steps_of(parse_month(spec.available_from or cal.label(0))))
         self.active = np.zeros(draw.count, dtype=bool)  # launched and not retired
-        self.retired = None if spec.retired_from is None else cal.steps_of(
-            draw(f"{here}.retired_from", spec.retired_from))
+        self.retired = (
+            None
+            if spec.retired_from is None
+            else cal.steps_of(draw(f"{here}.retired_from", spec.retired_from))
+        )
         self.foundries = spec.foundries
         self.memory = spec.memory
         self.curve = yield_curve(spec, f"{here}.yield_curve", draw)
@@ -64,8 +67,9 @@ class Product:
         self.price = draw(f"{here}.price_usd", spec.price_usd)
         self.stacks = draw(f"{here}.hbm_stacks", spec.hbm_stacks)
         self.dies_per_chip = draw(f"{here}.banked_dies_per_chip", spec.banked_dies_per_chip)
-        self.lead = np.clip(whole_months(draw(f"{here}.lead_months", spec.lead_months)),
-                            1, MAX_LEAD).astype(np.int16)  # whole months: int16 holds them
+        self.lead = np.clip(
+            whole_months(draw(f"{here}.lead_months", spec.lead_months)), 1, MAX_LEAD
+        ).astype(np.int16)  # whole months: int16 holds them
         self.cached: tuple[int, np.ndarray] = (-1, np.zeros(0))  # (year index, H100e)
 
     def dated(self) -> dict[str, np.ndarray]:
@@ -134,34 +138,47 @@ class Vendor:
         self.name = name
         foundries, levels, self.rule, _ = works
         here = f"vendors.{name}"
-        self.products = [Product(p, s, f"{here}.products.{p}", cal, draw)
-                         for p, s in spec.products.items()]
-        self.shares = {f: (foundries[f], draw(f"{here}.wafer_share.{f}", share))
-                       for f, share in spec.wafer_share.items()}
-        self.pools = {p: MemoryPool(p, s, f"{here}.memory.{p}", cal, draw, levels)
-                      for p, s in spec.memory.items()}
+        self.products = [
+            Product(p, s, f"{here}.products.{p}", cal, draw) for p, s in spec.products.items()
+        ]
+        self.shares = {
+            f: (foundries[f], draw(f"{here}.wafer_share.{f}", share))
+            for f, share in spec.wafer_share.items()
+        }
+        self.pools = {
+            p: MemoryPool(p, s, f"{here}.memory.{p}", cal, draw, levels)
+            for p, s in spec.memory.items()
+        }
         self.banked = levels.stock(replications=draw.count)
         self.banked.put(draw(f"{here}.banked_dies", spec.banked_dies)[None, :])
         self.banked_per_month = draw(f"{here}.banked_dies_per_month", spec.banked_dies_per_month)
         self.inventory_months = draw(f"{here}.inventory_months", spec.inventory_months)
         # finished chips delivered (taken) are a conservation total: always kept
-        self.finished = levels.stock(len(self.products), replications=draw.count,
-                                     track=True if levels.track else ("taken",))
+        self.finished = levels.stock(
+            len(self.products), replications=draw.count, track=True if levels.track else ("taken",)
+        )
         depth = int(max(p.lead.max() for p in self.products)) + 1
         # chips started (added) are a conservation total; chips finished are kept as tracked
-        self.work = [levels.hold(Deliveries(works.env, depth, (levels.rows, draw.count), p.lead,
-                                            levels.track)) for p in self.products]
+        self.work = [
+            levels.hold(
+                Deliveries(works.env, depth, (levels.rows, draw.count), p.lead, levels.track)
+            )
+            for p in self.products
+        ]
         self.capacity: Capacity | None = None
         # whether any product packages banked dies in any replication
         self.packs_dies = any(bool(np.any(p.dies_per_chip > 0)) for p in self.products)
         # foundry -> which products are made there, (products, 1)
-        self.made_at = {f: np.array([[not p.foundries or f in p.foundries]
-                                     for p in self.products], dtype=float)
-                        for f in self.shares}
+        self.made_at = {
+            f: np.array([[not p.foundries or f in p.foundries] for p in self.products], dtype=float)
+            for f in self.shares
+        }
         # pool -> the products drawing on it: a slice (a view, not a copy) when they are
         # listed together, else their indices; None when none does
-        self.members = {name: members_of([i for i, p in enumerate(self.products)
-                                          if p.memory == name]) for name in self.pools}
+        self.members = {
+            name: members_of([i for i, p in enumerate(self.products) if p.memory == name])
+            for name in self.pools
+        }
 
     def produce(self, clock: Clock, plan: Market) -> Generator[simpy.Event, Any, None]:
         """SimPy process: finish chips due, state capacity, start what the plan asks."""
@@ -191,8 +208,10 @@ class Vendor:
         weights = np.stack([p.mix * p.active for p in self.products])
         curves = np.stack([p.yield_at(t) for p in self.products])
         per_wafer = np.stack([np.broadcast_to(p.per_wafer, (count,)) for p in self.products])
-        wafers = {f: np.atleast_2d(foundry.wafers * share)  # (1 or levels, R)
-                  for f, (foundry, share) in self.shares.items()}
+        wafers = {
+            f: np.atleast_2d(foundry.wafers * share)  # (1 or levels, R)
+            for f, (foundry, share) in self.shares.items()
+        }
         rows = max((w.shape[0] for w in wafers.values()), default=1)
         total = np.zeros((len(self.products), rows, count))
         term = np.empty_like(total)
@@ -232,14 +251,18 @@ class Vendor:
                 fraction[members] = self.memory_fraction(pool, members, wanted, h100e)
         return Capacity(wanted, wanted * fraction, banked * fraction, h100e)
 
-    def memory_fraction(self, pool: MemoryPool, members: list[int] | slice, wanted: np.ndarray,
-                        h100e: np.ndarray) -> np.ndarray:
+    def memory_fraction(
+        self, pool: MemoryPool, members: list[int] | slice, wanted: np.ndarray, h100e: np.ndarray
+    ) -> np.ndarray:
         """Return the share of ``members``' wanted chips their pool allows, (members, L, R).
 
         ``members``: the products' indices, a list or a slice.
         """
-        picked = (self.products[members] if isinstance(members, slice)
-                  else [self.products[i] for i in members])
+        picked = (
+            self.products[members]
+            if isinstance(members, slice)
+            else [self.products[i] for i in members]
+        )
         stacks = np.stack([p.stacks for p in picked])
         need = wanted[members] * stacks[:, None]
         if pool.free:
@@ -265,12 +288,14 @@ class Vendor:
         for i in range(len(self.products)):
             self.work[i].start(t, units[i])
         if self.packs_dies:  # else every product's term is 0: taking 0 leaves the stock
-            dies = sum(cap.banked[i] * utilisation * p.dies_per_chip
-                       for i, p in enumerate(self.products))
+            dies = sum(
+                cap.banked[i] * utilisation * p.dies_per_chip for i, p in enumerate(self.products)
+            )
             self.banked.take(dies)
         for name, pool in self.pools.items():
-            stacks = sum(units[i] * p.stacks for i, p in enumerate(self.products)
-                         if p.memory == name)
+            stacks = sum(
+                units[i] * p.stacks for i, p in enumerate(self.products) if p.memory == name
+            )
             if not isinstance(stacks, int):
                 pool.use(stacks)
         self.capacity = None
@@ -315,8 +340,9 @@ def members_of(indices: list[int]) -> slice | list[int] | None:
 class Capacity:
     """A vendor's capacity this month (products, levels, R), and what limits it."""
 
-    def __init__(self, wanted: np.ndarray, chips: np.ndarray, banked: np.ndarray,
-                 h100e: np.ndarray):
+    def __init__(
+        self, wanted: np.ndarray, chips: np.ndarray, banked: np.ndarray, h100e: np.ndarray
+    ):
         self.wanted = wanted  # chips wafers and banked dies allow
         self.chips = chips  # of which memory (and packaging, once packaged) lets through
         self.banked = banked  # of those, from banked dies
@@ -324,8 +350,9 @@ class Capacity:
 
     def packaged(self, fraction: np.ndarray) -> Capacity:
         """Return this capacity with chips and banked chips cut to ``fraction`` (levels, R)."""
-        return Capacity(self.wanted, self.chips * fraction[None], self.banked * fraction[None],
-                        self.h100e)
+        return Capacity(
+            self.wanted, self.chips * fraction[None], self.banked * fraction[None], self.h100e
+        )
 
     def compute(self) -> np.ndarray:
         """H100e the capacity could make, (levels, R)."""
@@ -338,5 +365,6 @@ def default_pool(spec: VendorSpec) -> VendorSpec:
     if spec.memory:
         return spec
     share = Dist.fixed(1.0)
-    return replace(spec, memory={DEFAULT_POOL: MemorySource(stockpile_share=share,
-                                                           domestic_share=share)})
+    return replace(
+        spec, memory={DEFAULT_POOL: MemorySource(stockpile_share=share, domestic_share=share)}
+    )

@@ -15,6 +15,7 @@ from sim.scenario.tree import Parameter, parameters
 def value_range(value) -> tuple[str, str]:
     """Return the parameter's value (or distribution) and, for a distribution, its range."""
     if isinstance(value, Dist):
+
         def show(x: float) -> str:
             if value.is_date:
                 return format_month(int(x))
@@ -41,10 +42,14 @@ def assumption_table(scenario: Scenario) -> Table:
     for param in parameters(scenario):
         value, span = value_range(param.value)
         rows.append([param.path, value, span, param.unit, ", ".join(param.evidence)])
-    return Table("assumptions", "Assumptions: every parameter",
-                 ["Parameter", "Value or distribution", "Range", "Unit", "Evidence"], rows,
-                 note=f"{len(rows)} parameters of scenario '{scenario.name}'. Evidence ids "
-                      "refer to the sources table below (seeds/evidence.toml).")
+    return Table(
+        "assumptions",
+        "Assumptions: every parameter",
+        ["Parameter", "Value or distribution", "Range", "Unit", "Evidence"],
+        rows,
+        note=f"{len(rows)} parameters of scenario '{scenario.name}'. Evidence ids "
+        "refer to the sources table below (seeds/evidence.toml).",
+    )
 
 
 def id_key(ident: str) -> tuple:
@@ -70,17 +75,25 @@ def source_table(scenario: Scenario, registry: dict[str, Evidence]) -> Table:
             continue
         figure = entry.figure()
         unit = f" {entry.unit}" if entry.unit and figure else ""
-        rows.append([ident, entry.claim, f"{figure}{unit}", entry.year,
-                     "\n".join(entry.citation_lines())])
-    note = ("Each source gives the publisher, the date and the title as published in quotation "
-            "marks, or, where the title is not known, a short description in square brackets; "
-            "\u201cvia\u201d names the publication that relayed it. Assumptions (ids A…) are "
-            "chipsim's own judgements where no published figure exists; their source says what "
-            "they rest on.")
+        rows.append(
+            [ident, entry.claim, f"{figure}{unit}", entry.year, "\n".join(entry.citation_lines())]
+        )
+    note = (
+        "Each source gives the publisher, the date and the title as published in quotation "
+        "marks, or, where the title is not known, a short description in square brackets; "
+        "\u201cvia\u201d names the publication that relayed it. Assumptions (ids A…) are "
+        "chipsim's own judgements where no published figure exists; their source says what "
+        "they rest on."
+    )
     if not registry:
         note += " The evidence registry (seeds/evidence.toml) was not found or could not be read."
     elif missing:
         note += f" Not in the registry: {', '.join(missing)}."
-    return Table("sources", "Sources: the evidence each parameter cites",
-                 ["Id", "What it says", "Figure", "Year", "Source"], rows, note=note,
-                 anchors=[f"ev-{ident}" for ident in cited])
+    return Table(
+        "sources",
+        "Sources: the evidence each parameter cites",
+        ["Id", "What it says", "Figure", "Year", "Source"],
+        rows,
+        note=note,
+        anchors=[f"ev-{ident}" for ident in cited],
+    )

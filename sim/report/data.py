@@ -54,7 +54,7 @@ def period_x(period: str) -> float:
 
 
 def period_kind(period: str) -> str:
-    """"year", "quarter" or "month"."""
+    """Return "year", "quarter" or "month"."""
     return "quarter" if "Q" in period else "month" if "-" in period else "year"
 
 
@@ -75,22 +75,32 @@ class Summary:
     """summary.csv indexed by (quota, metric, region, period)."""
 
     def __init__(self, rows: list[dict]):
-        self.index = {(r["quota"], r["metric"], r["region"], r["period"]):
-                      np.array([r[s] for s in STATS]) for r in rows}
+        self.index = {
+            (r["quota"], r["metric"], r["region"], r["period"]): np.array([r[s] for s in STATS])
+            for r in rows
+        }
         self.levels = list(dict.fromkeys(r["quota"] for r in rows))
         self.metrics = list(dict.fromkeys(r["metric"] for r in rows))
 
-    def series(self, metric: str, quota: str, region: str = "national",
-               kind: str = "year") -> Series:
+    def series(
+        self, metric: str, quota: str, region: str = "national", kind: str = "year"
+    ) -> Series:
         """Return the metric's periods of one kind, in time order."""
-        keys = sorted((k for k in self.index if k[:3] == (quota, metric, region)
-                       and period_kind(k[3]) == kind), key=lambda k: period_x(k[3]))
+        keys = sorted(
+            (
+                k
+                for k in self.index
+                if k[:3] == (quota, metric, region) and period_kind(k[3]) == kind
+            ),
+            key=lambda k: period_x(k[3]),
+        )
         periods = [k[3] for k in keys]
         stats = np.array([self.index[k] for k in keys]).reshape(len(keys), len(STATS))
         return Series(periods, np.array([period_x(p) for p in periods]), stats)
 
-    def value(self, metric: str, quota: str, period: str, region: str = "national",
-              stat: str = "p50") -> float:
+    def value(
+        self, metric: str, quota: str, period: str, region: str = "national", stat: str = "p50"
+    ) -> float:
         """One statistic, NaN when the row is absent."""
         row = self.index.get((quota, metric, region, period))
         return math.nan if row is None else float(row[STATS.index(stat)])
@@ -131,8 +141,12 @@ class RunData:
     @property
     def kinds(self) -> list[str]:
         """What the directory holds: any of "run", "sweep", "sensitivity", "discover"."""
-        found = [("run", self.summary), ("sweep", self.sweep),
-                 ("sensitivity", self.sensitivity), ("discover", self.discover)]
+        found = [
+            ("run", self.summary),
+            ("sweep", self.sweep),
+            ("sensitivity", self.sensitivity),
+            ("discover", self.discover),
+        ]
         return [name for name, part in found if part is not None]
 
     @property
@@ -174,8 +188,9 @@ def read_parquet(path: Path) -> list[dict]:
     try:
         import pyarrow.parquet  # noqa: F401
     except ImportError:
-        raise RunDirError("reading a sweep needs pyarrow (pip install pyarrow)",
-                          file=str(path)) from None
+        raise RunDirError(
+            "reading a sweep needs pyarrow (pip install pyarrow)", file=str(path)
+        ) from None
     return read_table_checked(path).to_pylist()
 
 
@@ -200,8 +215,9 @@ def load(path: str | Path, check: bool = True) -> RunData:
     if not path.is_dir():
         raise RunDirError("not a directory", file=str(path))
     if not os.path.lexists(path / "manifest.json"):
-        raise RunDirError("no manifest.json: not a complete chipsim output directory",
-                          file=str(path))
+        raise RunDirError(
+            "no manifest.json: not a complete chipsim output directory", file=str(path)
+        )
     manifest = read_manifest(path)  # bounded, type-checked: DamagedFile names the problem
     data = RunData(path, manifest)
     check_listed_files(path, manifest)
@@ -221,8 +237,9 @@ def load(path: str | Path, check: bool = True) -> RunData:
     except (OSError, ValueError, KeyError) as exc:
         raise RunDirError(f"cannot read its outputs: {exc}", file=str(path)) from None
     if not data.kinds:
-        raise RunDirError("holds no summary.csv, sweep, sensitivity.csv or discover.csv",
-                          file=str(path))
+        raise RunDirError(
+            "holds no summary.csv, sweep, sensitivity.csv or discover.csv", file=str(path)
+        )
     if check:
         check_parts(data)
     data.registry = registry_for(manifest)
@@ -237,6 +254,10 @@ def check_parts(data: RunData) -> None:
     replications (see :func:`sim.results.readers.check_run_parts`): one cut
     short or taken from another run raises DamagedFile naming it.
     """
-    check_run_parts(data.path, data.manifest,
-                    data.summary.index if data.summary is not None else None, data.replicates,
-                    data.effects.rows if data.effects is not None else None)
+    check_run_parts(
+        data.path,
+        data.manifest,
+        data.summary.index if data.summary is not None else None,
+        data.replicates,
+        data.effects.rows if data.effects is not None else None,
+    )

@@ -26,8 +26,15 @@ from sim.scenario.schema import Scenario
 from sim.scenario.validate import validate
 
 # Paths that do not change what the model computes, or are compared separately.
-IGNORED = ("name", "description", "extends", "calendar", "run.seed", "run.replications",
-           "run.quota_levels")
+IGNORED = (
+    "name",
+    "description",
+    "extends",
+    "calendar",
+    "run.seed",
+    "run.replications",
+    "run.quota_levels",
+)
 SHAPLEY_MAX_GROUPS = 6
 OnProgress = Callable[[int, int], None]  # called with (done, total)
 
@@ -100,8 +107,10 @@ def scenario_of(tree: dict, what: str) -> Scenario:
         scenario = to_dataclass(Scenario, tree, "")
         validate(scenario)
     except ScenarioError as err:
-        raise ScenarioError(f"{what} is not a valid scenario ({err}); try grouping the changed "
-                            "parameters differently (--depth)") from None
+        raise ScenarioError(
+            f"{what} is not a valid scenario ({err}); try grouping the changed "
+            "parameters differently (--depth)"
+        ) from None
     return scenario
 
 
@@ -144,8 +153,13 @@ def values(scenario: Scenario, reruns: Reruns, progress: OnProgress | None = Non
 
     ``progress(done, total)`` follows this simulation (it changes no value).
     """
-    result = simulate(scenario, reruns.reps, reruns.seed, [reruns.level],
-                      SimulateOptions(blocking=Blocking(progress=progress)))
+    result = simulate(
+        scenario,
+        reruns.reps,
+        reruns.seed,
+        [reruns.level],
+        SimulateOptions(blocking=Blocking(progress=progress)),
+    )
     index = result.years.index(reruns.year)
     return np.stack([result.replicates[m][0, :, index].astype(float) for m in reruns.metrics])
 
@@ -180,15 +194,17 @@ def contributions(names: list[str], f, method: str) -> dict[str, np.ndarray]:
     out = {}
     for g in names:
         others = [x for x in names if x != g]
-        out[g] = sum(shapley_weights(size, len(names)) * (f(frozenset(combo) | {g})
-                                                        - f(frozenset(combo)))
-                     for size in range(len(others) + 1)
-                     for combo in itertools.combinations(others, size))
+        out[g] = sum(
+            shapley_weights(size, len(names)) * (f(frozenset(combo) | {g}) - f(frozenset(combo)))
+            for size in range(len(others) + 1)
+            for combo in itertools.combinations(others, size)
+        )
     return out
 
 
-def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]],
-              reruns: Reruns) -> Breakdown:
+def breakdown(
+    tree_a: dict, tree_b: dict, groups: dict[str, list[str]], reruns: Reruns
+) -> Breakdown:
     """Rerun the model with groups switched from A to B and attribute B - A to the groups."""
     names, metrics, method = list(groups), reruns.metrics, reruns.method
     if method == "auto":
@@ -200,8 +216,11 @@ def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]],
         if subset not in cache:
             paths = [p for g in names if g in subset for p in groups[g]]
             what = "scenario A with " + (", ".join(sorted(subset)) or "nothing") + " from B"
-            cache[subset] = values(scenario_of(hybrid_tree(tree_a, tree_b, paths), what),
-                                   reruns, rerun_progress(reruns.progress, runs, len(cache)))
+            cache[subset] = values(
+                scenario_of(hybrid_tree(tree_a, tree_b, paths), what),
+                reruns,
+                rerun_progress(reruns.progress, runs, len(cache)),
+            )
         return cache[subset]
 
     empty: frozenset[str] = frozenset()
@@ -209,11 +228,17 @@ def breakdown(tree_a: dict, tree_b: dict, groups: dict[str, list[str]],
     per_rep = contributions(names, f, method)
     total = f(full) - f(empty)
     rest = total - sum(per_rep.values()) if names else total
-    alone = {g: {m: mean_interval((f(frozenset([g])) - f(empty))[i])
-                 for i, m in enumerate(metrics)} for g in names}
+    alone = {
+        g: {m: mean_interval((f(frozenset([g])) - f(empty))[i]) for i, m in enumerate(metrics)}
+        for g in names
+    }
     return Breakdown(
-        method, groups,
+        method,
+        groups,
         {g: {m: mean_interval(per_rep[g][i]) for i, m in enumerate(metrics)} for g in names},
         {m: mean_interval(total[i]) for i, m in enumerate(metrics)},
-        {m: mean_interval(rest[i]) for i, m in enumerate(metrics)} if method != "shapley"
-        else {}, len(cache), {"a": f(empty), "b": f(full)}, alone)
+        {m: mean_interval(rest[i]) for i, m in enumerate(metrics)} if method != "shapley" else {},
+        len(cache),
+        {"a": f(empty), "b": f(full)},
+        alone,
+    )

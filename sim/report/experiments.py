@@ -24,13 +24,18 @@ from sim.report.readings import UNITS, pct
 from sim.report.style import level_label
 
 
-def sweep_outcomes(sweep: SweepData, period: str, level: str, metric: str = UNITS,
-                   stat: str = "p50") -> dict[float, float]:
+def sweep_outcomes(
+    sweep: SweepData, period: str, level: str, metric: str = UNITS, stat: str = "p50"
+) -> dict[float, float]:
     """Point id -> the point's ``stat`` of the national ``metric`` in ``period``."""
     out = {}
     for row in sweep.results:
-        if (row.get("metric"), row.get("region"), str(row.get("period")),
-                str(row.get("quota"))) == (metric, "national", period, level):
+        if (
+            row.get("metric"),
+            row.get("region"),
+            str(row.get("period")),
+            str(row.get("quota")),
+        ) == (metric, "national", period, level):
             value = row.get(stat)
             out[float(row["point"])] = float(value) if value is not None else math.nan
     return out
@@ -49,19 +54,24 @@ def sweep_level(data: RunData) -> str:
 def sweep_headline(data: RunData, year: str) -> tuple[str, str]:
     """Headline for a directory without a single run: the spread across sweep points."""
     if data.sweep is None:
-        return (f"Sensitivity analysis of {outcome_label(data, year)}",
-                "This directory holds an experiment, not a single projection: see the figures.")
+        return (
+            f"Sensitivity analysis of {outcome_label(data, year)}",
+            "This directory holds an experiment, not a single projection: see the figures.",
+        )
     level = sweep_level(data)
-    values = np.array([v for v in sweep_outcomes(data.sweep, year, level).values()
-                       if math.isfinite(v)])
+    values = np.array(
+        [v for v in sweep_outcomes(data.sweep, year, level).values() if math.isfinite(v)]
+    )
     if values.size == 0:
         return "Sweep without national share results", ""
     who = "Under announced quotas" if level == "announced" else f"Under a {level_label(level)}"
-    return (f"{who} the median domestic share in {year} ranges from {pct(values.min())} to "
-            f"{pct(values.max())} across {values.size} sweep points "
-            f"(median point {pct(float(np.median(values)))})",
-            "Each point's value is its median over replications; the spread is over the "
-            "sweep's parameter settings, not over random draws.")
+    return (
+        f"{who} the median domestic share in {year} ranges from {pct(values.min())} to "
+        f"{pct(values.max())} across {values.size} sweep points "
+        f"(median point {pct(float(np.median(values)))})",
+        "Each point's value is its median over replications; the spread is over the "
+        "sweep's parameter settings, not over random draws.",
+    )
 
 
 def outcome_label(data: RunData, year: str) -> str:
@@ -84,22 +94,36 @@ def experiment_sections(data: RunData, source: str, year: str) -> list[Section]:
         finite = [v for v in outcome.values() if math.isfinite(v)]
         if rows and finite:
             label = f"national share {year}, {level_label(level).lower()}"
-            blocks.append(FigureBlock(
-                "tornado", "Sweep tornado", partial(sweep_tornado, rows, float(np.mean(finite)),
-                                                    label, source),
-                tornado_reading(rows, float(np.mean(finite)), label),
-                "Tornado chart of the sweep's parameters"))
+            blocks.append(
+                FigureBlock(
+                    "tornado",
+                    "Sweep tornado",
+                    partial(sweep_tornado, rows, float(np.mean(finite)), label, source),
+                    tornado_reading(rows, float(np.mean(finite)), label),
+                    "Tornado chart of the sweep's parameters",
+                )
+            )
     if data.sensitivity and sensitivity_method(data.sensitivity):
         label = outcome_label(data, year)
-        blocks.append(FigureBlock(
-            "sensitivity", "Global sensitivity", partial(sensitivity_bars, data.sensitivity,
-                                                         label, source),
-            sensitivity_reading(data.sensitivity, label, data.manifest.get("n")),
-            "Bar chart of sensitivity indices"))
+        blocks.append(
+            FigureBlock(
+                "sensitivity",
+                "Global sensitivity",
+                partial(sensitivity_bars, data.sensitivity, label, source),
+                sensitivity_reading(data.sensitivity, label, data.manifest.get("n")),
+                "Bar chart of sensitivity indices",
+            )
+        )
     if data.discover and {"coverage", "density"} <= set(data.discover[0]):
-        blocks.append(FigureBlock(
-            "prim", "Scenario discovery", partial(prim_tradeoff, data.discover, source),
-            prim_reading(data.discover), "PRIM coverage-density trade-off"))
+        blocks.append(
+            FigureBlock(
+                "prim",
+                "Scenario discovery",
+                partial(prim_tradeoff, data.discover, source),
+                prim_reading(data.discover),
+                "PRIM coverage-density trade-off",
+            )
+        )
         table = box_table(data.discover)
         if table is not None:
             blocks.append(table)
@@ -108,12 +132,18 @@ def experiment_sections(data: RunData, source: str, year: str) -> list[Section]:
 
 def tornado_reading(rows: list[tuple], overall: float, label: str) -> str:
     """Describe the three largest swings, in percentage points."""
-    parts = [f"{name} ({pct(low)} in its lower half vs {pct(high)} in its upper half, "
-             f"{(high - low) * 100:+.1f} points)" for name, low, high, *_ in rows[:3]]
-    return (f"Mean {label} over all points: {pct(overall)}. The largest swings come from "
-            + "; ".join(parts) + ". Each pair of bars splits the points at the median of that "
-            "parameter; whiskers are 95% intervals of the two means, and a swing whose two "
-            "intervals overlap cannot be told from noise with this many points.")
+    parts = [
+        f"{name} ({pct(low)} in its lower half vs {pct(high)} in its upper half, "
+        f"{(high - low) * 100:+.1f} points)"
+        for name, low, high, *_ in rows[:3]
+    ]
+    return (
+        f"Mean {label} over all points: {pct(overall)}. The largest swings come from "
+        + "; ".join(parts)
+        + ". Each pair of bars splits the points at the median of that "
+        "parameter; whiskers are 95% intervals of the two means, and a swing whose two "
+        "intervals overlap cannot be told from noise with this many points."
+    )
 
 
 def sensitivity_reading(rows: list[dict], label: str, n: int | None = None) -> str:
@@ -130,14 +160,17 @@ def sensitivity_reading(rows: list[dict], label: str, n: int | None = None) -> s
     values = column(rows, method.key)
     order = np.argsort(-np.nan_to_num(values, nan=-np.inf))[:3]
     conf = column(rows, f"{method.key}_conf")
-    top = "; ".join(f"{rows[i].get('parameter')} ({values[i]:.2f} ± {conf[i]:.2f})"
-                    for i in order)
-    text = (f"Ranked by {method.label} {method.bars[0].label}, the inputs that move {label} "
-            f"most are {top}.")
+    top = "; ".join(f"{rows[i].get('parameter')} ({values[i]:.2f} ± {conf[i]:.2f})" for i in order)
+    text = (
+        f"Ranked by {method.label} {method.bars[0].label}, the inputs that move {label} "
+        f"most are {top}."
+    )
     flags = diagnose(method.name, rows, int(n) if isinstance(n, int | float) and n else None)
     if flags:
-        return (text + f" CAUTION, {len(flags)} warning{'s' if len(flags) > 1 else ''} on these "
-                "statistics: " + " ".join(flag.sentence for flag in flags))
+        return (
+            text + f" CAUTION, {len(flags)} warning{'s' if len(flags) > 1 else ''} on these "
+            "statistics: " + " ".join(flag.sentence for flag in flags)
+        )
     first = float(np.nansum(column(rows, method.first_order))) if method.additive else 0.0
     return text + " " + method.reading.format(first=first, rest=max(0.0, 1 - first))
 
@@ -147,8 +180,11 @@ SMALL_DISCOVERY = 200  # PRIM boxes found on fewer points than this carry a cave
 
 def discovery_size(rows: list[dict]) -> tuple[int, int] | None:
     """Points and cases of interest PRIM started from (its first trajectory step)."""
-    steps = [r for r in rows if r.get("kind", "trajectory") == "trajectory"
-             and isinstance(r.get("points"), float)]
+    steps = [
+        r
+        for r in rows
+        if r.get("kind", "trajectory") == "trajectory" and isinstance(r.get("points"), float)
+    ]
     if not steps:
         return None
     first = min(steps, key=step_number)
@@ -167,9 +203,11 @@ def prim_caveat(rows: list[dict]) -> str:
     size = discovery_size(rows)
     if size is None or size[0] >= SMALL_DISCOVERY:
         return ""
-    return (f" CAUTION, small sample: PRIM started from only {size[0]} points ({size[1]} cases "
-            f"of interest); boxes found on so few points often do not hold on a new sweep, so "
-            f"treat their limits as hints and rerun the sweep with more points (--n).")
+    return (
+        f" CAUTION, small sample: PRIM started from only {size[0]} points ({size[1]} cases "
+        f"of interest); boxes found on so few points often do not hold on a new sweep, so "
+        f"treat their limits as hints and rerun the sweep with more points (--n)."
+    )
 
 
 def prim_reading(rows: list[dict]) -> str:
@@ -179,18 +217,23 @@ def prim_reading(rows: list[dict]) -> str:
     if boxes:
         parts = []
         for number, (coverage, density, limits) in boxes.items():
-            parts.append(f"box {number} holds {pct(coverage)} of the cases of interest with a "
-                         f"density of {pct(density)}, restricting {len(limits)} parameter"
-                         f"{'s' if len(limits) != 1 else ''}")
-        return ("PRIM peeled the sweep's points towards the cases of interest; "
-                + "; ".join(parts) + ". The table below gives each box's limits. Moving "
-                "right along the trajectory covers more cases, moving up makes a box purer."
-                + caveat)
+            parts.append(
+                f"box {number} holds {pct(coverage)} of the cases of interest with a "
+                f"density of {pct(density)}, restricting {len(limits)} parameter"
+                f"{'s' if len(limits) != 1 else ''}"
+            )
+        return (
+            "PRIM peeled the sweep's points towards the cases of interest; "
+            + "; ".join(parts)
+            + ". The table below gives each box's limits. Moving "
+            "right along the trajectory covers more cases, moving up makes a box purer." + caveat
+        )
     coverages, densities = column(rows, "coverage"), column(rows, "density")
     pick = int(np.nanargmax(np.where(coverages >= 0.5, densities, -1)))
-    return (f"PRIM peeled {len(rows)} candidate boxes; the densest covering at least half the "
-            f"cases has coverage {pct(coverages[pick])} and density {pct(densities[pick])}."
-            + caveat)
+    return (
+        f"PRIM peeled {len(rows)} candidate boxes; the densest covering at least half the "
+        f"cases has coverage {pct(coverages[pick])} and density {pct(densities[pick])}." + caveat
+    )
 
 
 def box_limits(rows: list[dict]) -> dict[str, tuple[float, float, list[tuple]]]:
@@ -210,12 +253,18 @@ def box_table(rows: list[dict]) -> Table | None:
     boxes = box_limits(rows)
     if not boxes:
         return None
-    body = [[number, str(param), limit(low), limit(high), pct(coverage), pct(density)]
-            for number, (coverage, density, limits) in boxes.items()
-            for param, low, high in limits]
-    return Table("boxes", "Scenario discovery: the chosen boxes",
-                 ["Box", "Parameter", "From", "To", "Coverage", "Density"], body,
-                 note="An empty limit means the box is open on that side." + prim_caveat(rows))
+    body = [
+        [number, str(param), limit(low), limit(high), pct(coverage), pct(density)]
+        for number, (coverage, density, limits) in boxes.items()
+        for param, low, high in limits
+    ]
+    return Table(
+        "boxes",
+        "Scenario discovery: the chosen boxes",
+        ["Box", "Parameter", "From", "To", "Coverage", "Density"],
+        body,
+        note="An empty limit means the box is open on that side." + prim_caveat(rows),
+    )
 
 
 def limit(value) -> str:

@@ -112,13 +112,15 @@ def figure_html(block: FigureBlock, tick=None) -> str:
     if tick:
         tick(1)
     alt = escape(block.alt or block.title)
-    return (f'<figure id="fig-{escape(block.key)}">\n<h3>{escape(block.title)}</h3>\n'
-            f'<picture><source media="{PHONE}" srcset="{data_uri(compact.png)}">'
-            f'<img src="{data_uri(wide.png)}" alt="{alt}" width="{wide.width}" '
-            f'height="{wide.height}" data-font-wide="{wide.min_font_px:.2f}" '
-            f'data-width-wide="{wide.width}" data-font-compact="{compact.min_font_px:.2f}" '
-            f'data-width-compact="{compact.width}">'
-            f'</picture>\n<figcaption>{escape(block.reading)}</figcaption>\n</figure>')
+    return (
+        f'<figure id="fig-{escape(block.key)}">\n<h3>{escape(block.title)}</h3>\n'
+        f'<picture><source media="{PHONE}" srcset="{data_uri(compact.png)}">'
+        f'<img src="{data_uri(wide.png)}" alt="{alt}" width="{wide.width}" '
+        f'height="{wide.height}" data-font-wide="{wide.min_font_px:.2f}" '
+        f'data-width-wide="{wide.width}" data-font-compact="{compact.min_font_px:.2f}" '
+        f'data-width-compact="{compact.width}">'
+        f"</picture>\n<figcaption>{escape(block.reading)}</figcaption>\n</figure>"
+    )
 
 
 def cell(text: str, column: str) -> str:
@@ -134,8 +136,10 @@ def cell(text: str, column: str) -> str:
     if "\n" in text:  # a value, then its band (or a citation's relays) in small type
         first, rest = text.split("\n", 1)
         kind = "band" if len(rest) <= BAND_CHARS else "band long"
-        return (f'<td{label}>{linked(first)}<br><span class="{kind}">'
-                f'{linked(rest).replace(chr(10), "<br>")}</span></td>')
+        return (
+            f'<td{label}>{linked(first)}<br><span class="{kind}">'
+            f"{linked(rest).replace(chr(10), '<br>')}</span></td>"
+        )
     return f"<td{label}>{linked(text)}</td>"
 
 
@@ -148,8 +152,10 @@ def linked(text: str) -> str:
     out, last = [], 0
     for match in LINK.finditer(text):
         url = match.group(0).rstrip(".,;)")
-        out += [escape(text[last:match.start()]),
-                f'<a class="cite" href="{escape(url)}" rel="noreferrer">{escape(url)}</a>']
+        out += [
+            escape(text[last : match.start()]),
+            f'<a class="cite" href="{escape(url)}" rel="noreferrer">{escape(url)}</a>',
+        ]
         last = match.start() + len(url)
     return "".join(out) + escape(text[last:])
 
@@ -160,22 +166,30 @@ def table_html(table: Table) -> str:
     body = []
     for i, row in enumerate(table.rows):
         anchor = f' id="{escape(table.anchors[i])}"' if table.anchors else ""
-        body.append(f"<tr{anchor}>" + "".join(cell(v, c) for v, c in
-                                              zip(row, table.columns, strict=True)) + "</tr>")
+        body.append(
+            f"<tr{anchor}>"
+            + "".join(cell(v, c) for v, c in zip(row, table.columns, strict=True))
+            + "</tr>"
+        )
     note = f'<p class="table-note">{escape(table.note)}</p>' if table.note else ""
-    grid = (f'<div class="table-wrap"><table id="{escape(table.key)}">'
-            f'<thead><tr>{head}</tr></thead>\n<tbody>\n' + "\n".join(body)
-            + "\n</tbody></table></div>")
+    grid = (
+        f'<div class="table-wrap"><table id="{escape(table.key)}">'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody></table></div>"
+    )
     if len(table.rows) > FOLD_ROWS:
-        grid = (f'<details class="fold"><summary>Show all {len(table.rows)} rows</summary>\n'
-                f"{grid}\n</details>")
+        grid = (
+            f'<details class="fold"><summary>Show all {len(table.rows)} rows</summary>\n'
+            f"{grid}\n</details>"
+        )
     return f'<h3 id="tab-{escape(table.key)}">{escape(table.title)}</h3>\n{note}\n{grid}'
 
 
 def text_html(block: TextBlock) -> str:
     """Return a titled paragraph standing where a figure would be."""
-    return (f'<div id="text-{escape(block.key)}" class="text-block">\n'
-            f'<h3>{escape(block.title)}</h3>\n<p>{escape(block.text)}</p>\n</div>')
+    return (
+        f'<div id="text-{escape(block.key)}" class="text-block">\n'
+        f"<h3>{escape(block.title)}</h3>\n<p>{escape(block.text)}</p>\n</div>"
+    )
 
 
 def section_html(section: Section, tick=None) -> str:
@@ -185,8 +199,9 @@ def section_html(section: Section, tick=None) -> str:
         parts.append(f"<p>{escape(section.intro)}</p>")
     folded = section.key.startswith(FOLDED_SECTIONS) and section.blocks
     if folded:
-        parts.append(f'<details class="fold"><summary>Show {escape(fold_summary(section))}'
-                     "</summary>")
+        parts.append(
+            f'<details class="fold"><summary>Show {escape(fold_summary(section))}</summary>'
+        )
     for block in section.blocks:
         if isinstance(block, FigureBlock):
             parts.append(figure_html(block, tick))
@@ -210,29 +225,47 @@ def fold_summary(section: Section) -> str:
 def manifest_html(doc: Document) -> str:
     """Return the run's manifest: key facts, then the full JSON folded away."""
     facts = "\n".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in doc.facts)
-    return ('<section id="manifest"><h2>Run manifest</h2>\n'
-            f'<dl class="facts">\n{facts}\n</dl>\n'
-            '<details><summary>Full manifest.json (resolved scenario, versions)</summary>'
-            f"<pre>{escape(doc.appendix)}</pre></details></section>")
+    return (
+        '<section id="manifest"><h2>Run manifest</h2>\n'
+        f'<dl class="facts">\n{facts}\n</dl>\n'
+        "<details><summary>Full manifest.json (resolved scenario, versions)</summary>"
+        f"<pre>{escape(doc.appendix)}</pre></details></section>"
+    )
 
 
 def render_html(doc: Document, tick=None) -> str:
     """Return the whole report as one HTML page (``tick(n)``: figures drawn, for progress)."""
-    toc = "".join(f'<li><a href="#{escape(s.key)}">{escape(s.title)}</a></li>'
-                  for s in doc.sections) + '<li><a href="#manifest">Run manifest</a></li>'
+    toc = (
+        "".join(f'<li><a href="#{escape(s.key)}">{escape(s.title)}</a></li>' for s in doc.sections)
+        + '<li><a href="#manifest">Run manifest</a></li>'
+    )
     subtitle = f'<p class="subtitle">{escape(doc.subtitle)}</p>' if doc.subtitle else ""
-    return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(doc.title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
-        "<main>", '<header><p class="kicker">chipsim report</p>',
-        f"<h1>{escape(doc.title)}</h1>{subtitle}</header>",
-        '<section class="headline" aria-label="Headline">'
-        f'<p class="big">{escape(doc.headline)}</p>'
-        f'<p class="note">{escape(doc.headline_note)}</p></section>',
-        f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>',
-        *(section_html(s, tick) for s in doc.sections), manifest_html(doc),
-        "<footer>Made by chipsim from the run directory's own files; every number in the text "
-        "is computed from them. Shares are medians over replications unless stated; bands are "
-        "the 5th-95th (90%) and 25th-75th (50%) percentiles.</footer>",
-        "</main>", "</body>", "</html>", ""])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(doc.title)}</title>",
+            f"<style>{CSS}</style>",
+            "</head>",
+            "<body>",
+            "<main>",
+            '<header><p class="kicker">chipsim report</p>',
+            f"<h1>{escape(doc.title)}</h1>{subtitle}</header>",
+            '<section class="headline" aria-label="Headline">'
+            f'<p class="big">{escape(doc.headline)}</p>'
+            f'<p class="note">{escape(doc.headline_note)}</p></section>',
+            f'<nav class="toc" aria-label="Contents"><strong>Contents</strong><ol>{toc}</ol></nav>',
+            *(section_html(s, tick) for s in doc.sections),
+            manifest_html(doc),
+            "<footer>Made by chipsim from the run directory's own files; every number in the text "
+            "is computed from them. Shares are medians over replications unless stated; bands are "
+            "the 5th-95th (90%) and 25th-75th (50%) percentiles.</footer>",
+            "</main>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )

@@ -75,11 +75,14 @@ def path_name(path: str, scenario: Scenario | None) -> str:
 
 
 def event_text(event: Event) -> str:
-    """"H200: Chinese customs → 0% from 2026-01" (the timeline's wording)."""
+    """Return "H200: Chinese customs → 0% from 2026-01" (the timeline's wording)."""
     product = "Every import" if event.product == "*" else pretty(event.product, PRODUCT_NAMES)
     date = event.date
-    when = (format_month(int(date.args[0])) if date.is_fixed else
-            f"a date drawn from {value_range(date)[0]}")
+    when = (
+        format_month(int(date.args[0]))
+        if date.is_fixed
+        else f"a date drawn from {value_range(date)[0]}"
+    )
     return f"{product}: {rule_text(event)} from {when}"
 
 
@@ -93,12 +96,20 @@ def value_text(node) -> str:
             return format_month(int(node.args[0]))
         return text + (f" (range {span})" if span else "")
     if isinstance(node, Event):
-        return (event_text(node) + ("" if node.enabled else " — switched off")
-                + (f", for {', '.join(pretty(s, SEGMENT_NAMES) for s in node.segments)}"
-                   if node.segments and "(" not in rule_text(node) else ""))
+        return (
+            event_text(node)
+            + ("" if node.enabled else " — switched off")
+            + (
+                f", for {', '.join(pretty(s, SEGMENT_NAMES) for s in node.segments)}"
+                if node.segments and "(" not in rule_text(node)
+                else ""
+            )
+        )
     if isinstance(node, QuotaPath):
-        return ", ".join(f"{v:.0%} by {k}" for k, v in sorted(node.points.items())) + \
-            f" ({node.basis})"
+        return (
+            ", ".join(f"{v:.0%} by {k}" for k, v in sorted(node.points.items()))
+            + f" ({node.basis})"
+        )
     if isinstance(node, bool):
         return "yes" if node else "no"
     if isinstance(node, dict) or hasattr(node, "keys"):
@@ -113,13 +124,18 @@ def value_text(node) -> str:
 def change_text(a, b) -> tuple[str, str]:
     """Both sides of a change in words; for two events only what differs between them."""
     if isinstance(a, Event) and isinstance(b, Event) and a.enabled != b.enabled:
-        return (value_text(a) if a.enabled else "switched off",
-                value_text(b) if b.enabled else "switched off")
+        return (
+            value_text(a) if a.enabled else "switched off",
+            value_text(b) if b.enabled else "switched off",
+        )
     return value_text(a), value_text(b)
 
 
 def group_name(group: str, paths: list[str], scenario: Scenario | None) -> str:
     """Name a driver group in words, with how many changes it holds."""
     base = path_name(group, scenario)
-    return base if len(paths) == 1 and paths[0] == group else \
-        f"{base} ({len(paths)} change{'s' if len(paths) != 1 else ''})"
+    return (
+        base
+        if len(paths) == 1 and paths[0] == group
+        else f"{base} ({len(paths)} change{'s' if len(paths) != 1 else ''})"
+    )

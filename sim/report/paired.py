@@ -62,8 +62,9 @@ class PairedStat:
     unpaired_half: float  # half-width had the runs been independent, for comparison
 
 
-def paired(values_a: np.ndarray, values_b: np.ndarray, metric: str, level: str,
-           year: int) -> PairedStat:
+def paired(
+    values_a: np.ndarray, values_b: np.ndarray, metric: str, level: str, year: int
+) -> PairedStat:
     """Paired statistics over the common first replications of two (R,) arrays."""
     n = min(values_a.size, values_b.size)
     a, b = values_a[:n].astype(float), values_b[:n].astype(float)
@@ -71,14 +72,24 @@ def paired(values_a: np.ndarray, values_b: np.ndarray, metric: str, level: str,
     diff = mean_interval(b[both] - a[both])
     unpaired = math.nan
     if both.sum() > 1:
-        unpaired = float(stats.t.ppf(0.975, both.sum() - 1) * math.sqrt(
-            (a[both].var(ddof=1) + b[both].var(ddof=1)) / both.sum()))
-    return PairedStat(metric, level, year, float(np.nanmean(a)) if n else math.nan,
-                      float(np.nanmean(b)) if n else math.nan, diff, unpaired)
+        unpaired = float(
+            stats.t.ppf(0.975, both.sum() - 1)
+            * math.sqrt((a[both].var(ddof=1) + b[both].var(ddof=1)) / both.sum())
+        )
+    return PairedStat(
+        metric,
+        level,
+        year,
+        float(np.nanmean(a)) if n else math.nan,
+        float(np.nanmean(b)) if n else math.nan,
+        diff,
+        unpaired,
+    )
 
 
-def paired_table(reps_a: dict[str, np.ndarray], reps_b: dict[str, np.ndarray],
-                 levels: list[str], year: int) -> list[PairedStat]:
+def paired_table(
+    reps_a: dict[str, np.ndarray], reps_b: dict[str, np.ndarray], levels: list[str], year: int
+) -> list[PairedStat]:
     """Every headline metric present in both runs, at each common level, in ``year``."""
     out = []
     ya, yb = ([int(y) for y in r["years"]] for r in (reps_a, reps_b))
@@ -88,9 +99,15 @@ def paired_table(reps_a: dict[str, np.ndarray], reps_b: dict[str, np.ndarray],
         if key not in reps_a or key not in reps_b:
             continue
         for level in levels:
-            out.append(paired(reps_a[key][la.index(level), :, ya.index(year)],
-                              reps_b[key][lb.index(level), :, yb.index(year)],
-                              metric, level, year))
+            out.append(
+                paired(
+                    reps_a[key][la.index(level), :, ya.index(year)],
+                    reps_b[key][lb.index(level), :, yb.index(year)],
+                    metric,
+                    level,
+                    year,
+                )
+            )
     return out
 
 
@@ -101,4 +118,4 @@ def format_diff(metric: str, value: float, sign: bool = True) -> str:
     if metric in SHARES:
         return f"{value * 100:+.2f} pts" if sign else f"{value * 100:.2f} pts"
     text = format_value(metric, value)
-    return ("+" + text if value >= 0 and sign else text)
+    return "+" + text if value >= 0 and sign else text

@@ -51,10 +51,19 @@ def cover(doc: Document) -> Figure:
     y = write(fig, MARGIN + 0.25, top + 0.2, doc.headline, 60, 14, fontweight="bold")
     y = write(fig, MARGIN + 0.25, y, doc.headline_note, 100, 8.5, color="#333333")
     x0, y0 = inch(fig, MARGIN, y + 0.05)
-    fig.patches.append(FancyBboxPatch((x0, y0), (PAGE[0] - 2 * MARGIN) / PAGE[0],
-                                      (y + 0.05 - top) / PAGE[1], boxstyle="round,pad=0.004",
-                                      transform=fig.transFigure, facecolor="#EEF5FB",
-                                      edgecolor="#0072B2", lw=1.2, zorder=-1))
+    fig.patches.append(
+        FancyBboxPatch(
+            (x0, y0),
+            (PAGE[0] - 2 * MARGIN) / PAGE[0],
+            (y + 0.05 - top) / PAGE[1],
+            boxstyle="round,pad=0.004",
+            transform=fig.transFigure,
+            facecolor="#EEF5FB",
+            edgecolor="#0072B2",
+            lw=1.2,
+            zorder=-1,
+        )
+    )
     y = write(fig, MARGIN, y + 0.45, "Run manifest", 40, 12, fontweight="bold")
     y = manifest_facts(fig, doc, y)
     y = write(fig, MARGIN, y + 0.3, "Contents", 40, 12, fontweight="bold")
@@ -86,8 +95,7 @@ def figure_page(section: str, block: FigureBlock, intro: str = "") -> tuple[Figu
     return fig, write(fig, MARGIN, y + h + 0.2, block.reading, 110, size)
 
 
-def placement(width: int, height: int, y: float, reading: str, size: float
-              ) -> tuple[float, float]:
+def placement(width: int, height: int, y: float, reading: str, size: float) -> tuple[float, float]:
     """Width and height (inches) of a figure set from y, the page width or the height left.
 
     The height left is what the reading below it, in ``size`` points, leaves.
@@ -105,9 +113,17 @@ def manifest_facts(fig: Figure, doc: Document, y: float) -> float:
     for key, value in doc.facts:
         fig.text(*inch(fig, MARGIN, y), key, va="top", fontsize=8.5, color=GREY)
         y = write(fig, MARGIN + 1.4, y, value, 88, 8.5)
-    return write(fig, MARGIN, y + 0.1, "Every parameter of the resolved scenario stored in "
-                 "manifest.json appears with its value in the assumptions table; the file "
-                 "itself sits in the run directory.", 110, 8.5, color=GREY)
+    return write(
+        fig,
+        MARGIN,
+        y + 0.1,
+        "Every parameter of the resolved scenario stored in "
+        "manifest.json appears with its value in the assumptions table; the file "
+        "itself sits in the run directory.",
+        110,
+        8.5,
+        color=GREY,
+    )
 
 
 def closing_page(doc: Document, carried: str) -> Figure:
@@ -156,8 +172,7 @@ def section_pages(section: Section, intro: str, tick=None):
     return intro
 
 
-def figure_with_table(title: str, blocks: Sequence, i: int, intro: str
-                      ) -> tuple[Figure, bool, str]:
+def figure_with_table(title: str, blocks: Sequence, i: int, intro: str) -> tuple[Figure, bool, str]:
     """Lay out figure ``i``, with the table after it when that fits below its reading.
 
     Returns the page, whether the table was set there, and the text left to carry
@@ -183,7 +198,7 @@ def joined(*texts: str) -> str:
 def texts_after(blocks: Sequence, index: int) -> str:
     """Return the text blocks that directly follow block ``index``, as one paragraph."""
     texts = []
-    for block in blocks[index + 1:]:
+    for block in blocks[index + 1 :]:
         if not isinstance(block, TextBlock):
             break
         texts.append(f"{block.title}: {block.text}")
@@ -193,8 +208,12 @@ def texts_after(blocks: Sequence, index: int) -> str:
 def render_pdf(doc: Document, tick=None) -> bytes:
     """Return the report as PDF bytes (fixed metadata dates, so equal inputs give equal bytes)."""
     buffer = io.BytesIO()
-    with house_style(), PdfPages(buffer, metadata={"Title": doc.title, "Creator": "chipsim",
-                                                   "CreationDate": None}) as pdf:
+    with (
+        house_style(),
+        PdfPages(
+            buffer, metadata={"Title": doc.title, "Creator": "chipsim", "CreationDate": None}
+        ) as pdf,
+    ):
         for fig in pages(doc, tick):
             pdf.savefig(fig)
     return buffer.getvalue()

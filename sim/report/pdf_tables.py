@@ -20,8 +20,10 @@ MARGIN = 0.6
 LINE = 0.165  # inches per 9-pt text line
 TEXT_WIDTH = LANDSCAPE[0] - 2 * MARGIN  # tables are set on landscape pages
 # Table column widths in inches (they sum to the landscape text width, 10.49 in).
-WIDTHS = {"assumptions": (2.95, 2.35, 1.3, 2.6, 1.29),
-          "sources": (0.4, 5.0, 1.5, 0.45, 3.14)}  # other tables: fitted to their content
+WIDTHS = {
+    "assumptions": (2.95, 2.35, 1.3, 2.6, 1.29),
+    "sources": (0.4, 5.0, 1.5, 0.45, 3.14),
+}  # other tables: fitted to their content
 TABLE_FONT = 8.5  # points: tables wrap and run over more pages rather than shrink
 ROW_LINE = 0.1 * TABLE_FONT / 6  # inches per table line (1.2 line spacing)
 ROW_PAD = 0.045  # inches between rows
@@ -40,8 +42,7 @@ def inch(fig: Figure, x: float, y_from_top: float) -> tuple[float, float]:
     return x / width, 1 - y_from_top / height
 
 
-def write(fig: Figure, x: float, y: float, text: str, width: int, size: float = 9.0,
-          **kw) -> float:
+def write(fig: Figure, x: float, y: float, text: str, width: int, size: float = 9.0, **kw) -> float:
     """Write wrapped text from (x, y) inches (top-left); return the y below it.
 
     ``width`` (characters) is cut to what fits between x and the right margin.
@@ -49,8 +50,15 @@ def write(fig: Figure, x: float, y: float, text: str, width: int, size: float = 
     room = fig.get_size_inches()[0] - x - MARGIN
     width = max(10, min(width, int(room * 72 / (PROSE_EM * size))))
     lines = [line for para in text.split("\n") for line in (textwrap.wrap(para, width) or [""])]
-    fig.text(*inch(fig, x, y), "\n".join(lines), va="top", ha="left", fontsize=size,
-             linespacing=1.35, **kw)
+    fig.text(
+        *inch(fig, x, y),
+        "\n".join(lines),
+        va="top",
+        ha="left",
+        fontsize=size,
+        linespacing=1.35,
+        **kw,
+    )
     return y + len(lines) * LINE * size / 9.0 + 0.1
 
 
@@ -96,8 +104,12 @@ def wrap_cell(text: str, inches: float, column: str, bold: bool = False) -> list
         if column == "Parameter":
             out += wrap_name(line, chars)
         else:  # a range "381k–1.2M" may break after its dash
-            wrapped = textwrap.wrap(line.replace(DASH, DASH + " "), chars,
-                                    break_long_words=False, break_on_hyphens=False)
+            wrapped = textwrap.wrap(
+                line.replace(DASH, DASH + " "),
+                chars,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
             out += [part.replace(DASH + " ", DASH) for part in wrapped] or [""]
     return out or [""]
 
@@ -136,8 +148,9 @@ def widths_of(table: Table) -> tuple[float, ...]:
     spare = TEXT_WIDTH - sum(least for least, _ in needs)
     lack = [max(longest - least, 0.0) for least, longest in needs]
     share = [x / sum(lack) if sum(lack) > 0 else 1 / len(needs) for x in lack]
-    return tuple(least + max(spare, 0.0) * part for (least, _), part in zip(needs, share,
-                                                                             strict=True))
+    return tuple(
+        least + max(spare, 0.0) * part for (least, _), part in zip(needs, share, strict=True)
+    )
 
 
 def column_parts(table: Table) -> list[Table]:
@@ -157,15 +170,22 @@ def column_parts(table: Table) -> list[Table]:
             used = needs[0][0]
         groups[-1].append(k)
         used += needs[k][0]
-    return [Table(table.key, f"{table.title} (part {i} of {len(groups)})",
-                  [table.columns[0]] + [table.columns[k] for k in group],
-                  [[row[0]] + [row[k] for k in group] for row in table.rows],
-                  table.note if i == 1 else "", table.anchors)
-            for i, group in enumerate(groups, start=1)]
+    return [
+        Table(
+            table.key,
+            f"{table.title} (part {i} of {len(groups)})",
+            [table.columns[0]] + [table.columns[k] for k in group],
+            [[row[0]] + [row[k] for k in group] for row in table.rows],
+            table.note if i == 1 else "",
+            table.anchors,
+        )
+        for i, group in enumerate(groups, start=1)
+    ]
 
 
-def wrapped_row(row: list[str], widths: tuple[float, ...], columns: list[str],
-                bold: bool = False) -> list[list[str]]:
+def wrapped_row(
+    row: list[str], widths: tuple[float, ...], columns: list[str], bold: bool = False
+) -> list[list[str]]:
     """Each cell wrapped to its column (bold type runs wider)."""
     return [wrap_cell(cell, w, c, bold) for cell, w, c in zip(row, widths, columns, strict=True)]
 
@@ -207,8 +227,9 @@ def fill(rows: list, heights: list[float], first_room: float, room: float) -> li
 def table_chunks(table: Table) -> list:
     """Return the table's wrapped rows, page by page (landscape pages)."""
     note_lines = len(textwrap.wrap(table.note, 160)) if table.note else 0
-    header = max(len(c) for c in wrapped_row(table.columns, widths_of(table), table.columns,
-                                             bold=True))
+    header = max(
+        len(c) for c in wrapped_row(table.columns, widths_of(table), table.columns, bold=True)
+    )
     body = LANDSCAPE[1] - 2 * MARGIN - 0.55 - header * ROW_LINE
     return paginate(table, body - note_lines * LINE * 8 / 9, body)
 
@@ -224,8 +245,11 @@ def table_pages(table: Table, intro: str = "", after: str = "") -> tuple[list[Fi
     ``after`` (the section's text that follows the table) is printed below the
     last rows when it fits there; what does not fit is returned, to be carried.
     """
-    laid = [laid for i, part in enumerate(column_parts(table))
-            for laid in part_pages(part, intro if i == 0 else "")]
+    laid = [
+        laid
+        for i, part in enumerate(column_parts(table))
+        for laid in part_pages(part, intro if i == 0 else "")
+    ]
     last, bottom = laid[-1]
     if after and fits_below(last, bottom + TEXT_GAP, after):
         write(last, MARGIN, bottom + TEXT_GAP, after, 160, 9)
@@ -257,8 +281,9 @@ def part_pages(table: Table, intro: str = "") -> list[tuple[Figure, float]]:
         title = table.title + (f" (continued, page {number + 1})" if number else "")
         y = write(fig, MARGIN, MARGIN, title, 110, 12, fontweight="bold")
         if number == 0 and (intro or table.note):
-            y = write(fig, MARGIN, y, " ".join(t for t in (intro, table.note) if t), 160, 8,
-                      color=GREY)
+            y = write(
+                fig, MARGIN, y, " ".join(t for t in (intro, table.note) if t), 160, 8, color=GREY
+            )
         y = table_rows(fig, y, [header], widths, bold=True)
         figures.append((fig, table_rows(fig, y, rows, widths)))
     return figures
@@ -269,8 +294,15 @@ def table_rows(fig: Figure, y: float, rows, widths, bold: bool = False) -> float
     for cells in rows:
         x = MARGIN
         for lines, w in zip(cells, widths, strict=True):
-            fig.text(*inch(fig, x, y), "\n".join(lines), va="top", ha="left",
-                     fontsize=TABLE_FONT, linespacing=1.2, fontweight="bold" if bold else "normal")
+            fig.text(
+                *inch(fig, x, y),
+                "\n".join(lines),
+                va="top",
+                ha="left",
+                fontsize=TABLE_FONT,
+                linespacing=1.2,
+                fontweight="bold" if bold else "normal",
+            )
             x += w
         y += max(len(c) for c in cells) * ROW_LINE + ROW_PAD
         fig.add_artist(_rule(fig, y - ROW_PAD / 2))
@@ -280,6 +312,7 @@ def table_rows(fig: Figure, y: float, rows, widths, bold: bool = False) -> float
 def _rule(fig: Figure, y: float):
     """Return a thin horizontal line across the text width at y inches from the top."""
     from matplotlib.lines import Line2D
+
     x0, yy = inch(fig, MARGIN, y)
     x1, _ = inch(fig, fig.get_size_inches()[0] - MARGIN, y)
     return Line2D([x0, x1], [yy, yy], transform=fig.transFigure, color="#DDDDDD", lw=0.5)

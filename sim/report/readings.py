@@ -32,9 +32,8 @@ from sim.results.levels import mean_compliance
 UNITS = "domestic_share_units"
 
 
-
 def band(summary: Summary, metric: str, level: str, year: str) -> str:
-    """"80% (90% band 65-88%)" for a national share."""
+    """Return "80% (90% band 65-88%)" for a national share."""
     p50, p05, p95 = (summary.value(metric, level, year, stat=s) for s in ("p50", "p05", "p95"))
     return f"{pct(p50)} (90% band {pct(p05)}–{pct(p95)})"
 
@@ -43,31 +42,40 @@ def headline(summary: Summary, level: str, year: str) -> str:
     """Return the sentence the report opens with."""
     p50, p05, p95 = (summary.value(UNITS, level, year, stat=s) for s in ("p50", "p05", "p95"))
     who = "Under announced quotas" if level == "announced" else f"Under a {level_label(level)}"
-    return (f"{who} the median domestic share of chips is {pct(p50)} in {year} "
-            f"(90% band {pct(p05)}–{pct(p95)})")
+    return (
+        f"{who} the median domestic share of chips is {pct(p50)} in {year} "
+        f"(90% band {pct(p05)}–{pct(p95)})"
+    )
 
 
-def fan_reading(summary: Summary, levels: list[str], targets: list[Target],
-                years: list[str]) -> str:
+def fan_reading(
+    summary: Summary, levels: list[str], targets: list[Target], years: list[str]
+) -> str:
     """Where the share starts and ends, how much the quota level matters, the seed figures."""
     ref, first, last = levels[0], years[0], years[-1]
-    text = (f"{level_label(ref)}: the median domestic share of chips delivered moves from "
-            f"{pct(summary.value(UNITS, ref, first))} in {first} to "
-            f"{band(summary, UNITS, ref, last)} in {last}; weighted by compute "
-            f"(H100-equivalents) it reaches {band(summary, 'domestic_share_compute', ref, last)}.")
+    text = (
+        f"{level_label(ref)}: the median domestic share of chips delivered moves from "
+        f"{pct(summary.value(UNITS, ref, first))} in {first} to "
+        f"{band(summary, UNITS, ref, last)} in {last}; weighted by compute "
+        f"(H100-equivalents) it reaches {band(summary, 'domestic_share_compute', ref, last)}."
+    )
     if len(levels) > 1:
         medians = {lv: summary.value(UNITS, lv, last) for lv in levels}
         low, high = min(medians, key=medians.__getitem__), max(medians, key=medians.__getitem__)
         spread = (medians[high] - medians[low]) * 100
         if spread < 0.5:
-            text += (f" At every quota level the {last} median is about {pct(medians[low])} "
-                     f"(spread {spread:.1f} percentage points): in this run the quota level "
-                     "barely moves the national share.")
+            text += (
+                f" At every quota level the {last} median is about {pct(medians[low])} "
+                f"(spread {spread:.1f} percentage points): in this run the quota level "
+                "barely moves the national share."
+            )
         else:
-            text += (f" Across quota levels the {last} median runs from {pct(medians[low])} "
-                     f"({level_label(low).lower()}) to {pct(medians[high])} "
-                     f"({level_label(high).lower()}), a spread of {spread:.1f} percentage "
-                     "points.")
+            text += (
+                f" Across quota levels the {last} median runs from {pct(medians[low])} "
+                f"({level_label(low).lower()}) to {pct(medians[high])} "
+                f"({level_label(high).lower()}), a spread of {spread:.1f} percentage "
+                "points."
+            )
     return text + target_sentences(summary, ref, targets)
 
 
@@ -84,9 +92,11 @@ def target_sentences(summary: Summary, level: str, targets: list[Target]) -> str
         hi = t.high if t.high is not None else t.centre
         overlap = lo - t.tolerance <= p95 and hi + t.tolerance >= p05
         shown = pct(t.centre) if t.low is None else f"{pct(t.centre)}, range {pct(lo)}–{pct(hi)}"
-        out += (f" The observed {t.period} figure ({t.label}: {shown}) "
-                f"{'overlaps' if overlap else 'lies outside'} the model's {t.period} 90% band "
-                f"({pct(p05)}–{pct(p95)}).")
+        out += (
+            f" The observed {t.period} figure ({t.label}: {shown}) "
+            f"{'overlaps' if overlap else 'lies outside'} the model's {t.period} 90% band "
+            f"({pct(p05)}–{pct(p95)})."
+        )
     return out
 
 
@@ -102,28 +112,44 @@ def compliance_reading(summary: Summary, levels: list[str]) -> str:
     high, low = float(np.nanmax(final)), float(np.nanmin(final))
     count = int(np.isfinite(final).sum())
     if chance(high) == chance(low):
-        text = (f"{level_label(levels[0])}, in {last} every one of the {count} segments with a "
-                f"quota in force has the same chance of meeting it: {chance(high)}."
-                if count > 1 else
-                f"{level_label(levels[0])}, in {last} the only segment with a quota in force, "
-                f"{who(segments, final, high)}, meets it with probability {chance(high)}.")
+        text = (
+            f"{level_label(levels[0])}, in {last} every one of the {count} segments with a "
+            f"quota in force has the same chance of meeting it: {chance(high)}."
+            if count > 1
+            else f"{level_label(levels[0])}, in {last} the only segment with a quota in force, "
+            f"{who(segments, final, high)}, meets it with probability {chance(high)}."
+        )
     else:
-        text = (f"{level_label(levels[0])}, in {last} the most likely to meet its quota: "
-                f"{who(segments, final, high)} ({chance(high)}); the least likely: "
-                f"{who(segments, final, low)} ({chance(low)}).")
-    averages = [f"{pct(mean_compliance(summary.index, level, last)[0])} "
-                f"({level_label(level).lower()})" for level in levels]
-    text += (f" Averaged over the quota-bound segments, the chance of compliance in {last} is "
-             + ", ".join(averages) + ".")
-    return text + (" A segment meets its quota when its domestic share of the chips it "
-                   "receives that year, counted in chips or in compute as its rule says, "
-                   "reaches the quota in force times the segment's enforcement.")
+        text = (
+            f"{level_label(levels[0])}, in {last} the most likely to meet its quota: "
+            f"{who(segments, final, high)} ({chance(high)}); the least likely: "
+            f"{who(segments, final, low)} ({chance(low)})."
+        )
+    averages = [
+        f"{pct(mean_compliance(summary.index, level, last)[0])} ({level_label(level).lower()})"
+        for level in levels
+    ]
+    text += (
+        f" Averaged over the quota-bound segments, the chance of compliance in {last} is "
+        + ", ".join(averages)
+        + "."
+    )
+    return text + (
+        " A segment meets its quota when its domestic share of the chips it "
+        "receives that year, counted in chips or in compute as its rule says, "
+        "reaches the quota in force times the segment's enforcement."
+    )
 
 
 def who(segments: list[str], values: np.ndarray, target: float) -> str:
     """Names of the segments whose value rounds to the same percent as ``target``."""
-    return and_join([pretty(s, SEGMENT_NAMES) for s, v in zip(segments, values, strict=True)
-                     if math.isfinite(v) and chance(v) == chance(target)])
+    return and_join(
+        [
+            pretty(s, SEGMENT_NAMES)
+            for s, v in zip(segments, values, strict=True)
+            if math.isfinite(v) and chance(v) == chance(target)
+        ]
+    )
 
 
 def and_join(names: list[str]) -> str:
@@ -134,33 +160,51 @@ def and_join(names: list[str]) -> str:
 def yearly_total(summary: Summary, metric: str, level: str, year: str) -> float:
     """Mean annual total of a quarterly metric (the sum of its quarterly means)."""
     series = summary.series(metric, level, kind="quarter")
-    return float(np.nansum([v for p, v in zip(series.periods, series.stat("mean"), strict=True)
-                            if p.startswith(year)]))
+    return float(
+        np.nansum(
+            [
+                v
+                for p, v in zip(series.periods, series.stat("mean"), strict=True)
+                if p.startswith(year)
+            ]
+        )
+    )
 
 
 def supply_reading(summary: Summary, level: str, year: str) -> str:
     """Domestic output and imports in the last year, the largest vendor, unmet demand."""
-    vendors = {m.split(".", 1)[1]: yearly_total(summary, m, level, year)
-               for m in summary.metrics_like("vendor_units")}
-    imports = {m.split(".", 1)[1]: yearly_total(summary, m, level, year)
-               for m in summary.metrics_like("import_units")}
+    vendors = {
+        m.split(".", 1)[1]: yearly_total(summary, m, level, year)
+        for m in summary.metrics_like("vendor_units")
+    }
+    imports = {
+        m.split(".", 1)[1]: yearly_total(summary, m, level, year)
+        for m in summary.metrics_like("import_units")
+    }
     dom, imp = sum(vendors.values()), sum(imports.values())
     demand = yearly_total(summary, "demand_compute", level, year)
     unmet = yearly_total(summary, "unmet_demand_compute", level, year)
     lead = max(vendors, key=vendors.__getitem__) if vendors else None
-    text = (f"{level_label(level)}, in {year} domestic vendors deliver on average "
-            f"{si_number(dom)} chips and imports {si_number(imp)}")
+    text = (
+        f"{level_label(level)}, in {year} domestic vendors deliver on average "
+        f"{si_number(dom)} chips and imports {si_number(imp)}"
+    )
     if lead is not None and dom > 0:
-        text += (f"; {pretty(lead, VENDOR_NAMES)} makes {pct(vendors[lead] / dom)} of the "
-                 "domestic chips")
+        text += (
+            f"; {pretty(lead, VENDOR_NAMES)} makes {pct(vendors[lead] / dom)} of the domestic chips"
+        )
     top_import = max(imports, key=imports.__getitem__) if imports else None
     if top_import is not None and imp > 0:
-        text += (f", and {pretty(top_import, PRODUCT_NAMES)} leads imports "
-                 f"({pct(imports[top_import] / imp)} of them)")
-    text += (f". Demand is {si_number(demand)} H100-equivalents; on average "
-             f"{si_number(unmet)} ({pct(unmet / demand if demand else math.nan)}) of it goes "
-             f"unmet{unmet_split(summary, level, year)}. Bars are means over replications, "
-             "which add up across vendors and products.")
+        text += (
+            f", and {pretty(top_import, PRODUCT_NAMES)} leads imports "
+            f"({pct(imports[top_import] / imp)} of them)"
+        )
+    text += (
+        f". Demand is {si_number(demand)} H100-equivalents; on average "
+        f"{si_number(unmet)} ({pct(unmet / demand if demand else math.nan)}) of it goes "
+        f"unmet{unmet_split(summary, level, year)}. Bars are means over replications, "
+        "which add up across vendors and products."
+    )
     return text
 
 
@@ -171,8 +215,10 @@ def unmet_split(summary: Summary, level: str, year: str) -> str:
     waiting = summary.value("deferred_demand_compute", level, year, stat="mean")
     if not all(math.isfinite(v) for v in (offshore, abandoned, waiting)):
         return ""  # a run made before these metrics
-    return (f" ({si_number(offshore)} served offshore, {si_number(abandoned)} abandoned), "
-            f"and orders for {si_number(waiting)} still wait at the year's end")
+    return (
+        f" ({si_number(offshore)} served offshore, {si_number(abandoned)} abandoned), "
+        f"and orders for {si_number(waiting)} still wait at the year's end"
+    )
 
 
 def ecdf_reading(values: dict[str, np.ndarray], year: int) -> str:
@@ -181,16 +227,22 @@ def ecdf_reading(values: dict[str, np.ndarray], year: int) -> str:
     parts = []
     for names in groups:
         probs = reach_probabilities(values[names[0]])
-        text = ", ".join(f"≥{pct(t)} {chance(p)}"
-                         for t, p in zip(REACH_TARGETS, probs, strict=True))
+        text = ", ".join(
+            f"≥{pct(t)} {chance(p)}" for t, p in zip(REACH_TARGETS, probs, strict=True)
+        )
         parts.append(f"{and_join([level_label(n).lower() for n in names])}: {text}")
-    same = ("" if len(groups) == len(values) else
-            " Levels joined by 'and' have the same distribution (their curves are at most "
-            f"{ECDF_TOLERANCE:.0%} apart) and share one curve.")
-    return (f"Probability that the national domestic share of chips delivered in {year} reaches "
-            f"each target, by quota level — " + "; ".join(parts) + "." + same + " Each curve "
-            "shows, for a share on the horizontal axis, the fraction of replications at or "
-            "below it; the bars read the same curves at 50%, 70%, 90% and 100%.")
+    same = (
+        ""
+        if len(groups) == len(values)
+        else " Levels joined by 'and' have the same distribution (their curves are at most "
+        f"{ECDF_TOLERANCE:.0%} apart) and share one curve."
+    )
+    return (
+        f"Probability that the national domestic share of chips delivered in {year} reaches "
+        f"each target, by quota level — " + "; ".join(parts) + "." + same + " Each curve "
+        "shows, for a share on the horizontal axis, the fraction of replications at or "
+        "below it; the bars read the same curves at 50%, 70%, 90% and 100%."
+    )
 
 
 def ecdf_coincide_reading(values: dict[str, np.ndarray], year: int) -> str:
@@ -199,7 +251,9 @@ def ecdf_coincide_reading(values: dict[str, np.ndarray], year: int) -> str:
     gap = max((ecdf_distance(values[names[0]], values[n]) for n in names[1:]), default=0.0)
     probs = reach_probabilities(values[names[0]])
     odds = ", ".join(f"≥{pct(t)}: {chance(p)}" for t, p in zip(REACH_TARGETS, probs, strict=True))
-    return (f"The distribution of the {year} national share of chips is the same at every "
-            f"quota level: the cumulative curves are at most {gap:.1%} apart, so they are not "
-            f"drawn. Probability of reaching each target ({level_label(names[0]).lower()}): "
-            f"{odds}.")
+    return (
+        f"The distribution of the {year} national share of chips is the same at every "
+        f"quota level: the cumulative curves are at most {gap:.1%} apart, so they are not "
+        f"drawn. Probability of reaching each target ({level_label(names[0]).lower()}): "
+        f"{odds}."
+    )

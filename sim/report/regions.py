@@ -44,15 +44,17 @@ def segment_label(segment: str) -> str:
     return pretty(segment, SEGMENT_NAMES)
 
 
-def share_cell(summary: Summary, level: str, year: str, region: str = NATIONAL,
-               one_line: bool = False) -> str:
+def share_cell(
+    summary: Summary, level: str, year: str, region: str = NATIONAL, one_line: bool = False
+) -> str:
     """Write the median share, then its 90% band below it; "n/a" when nothing was delivered.
 
     ``one_line``: the band in brackets on the same line, for the long region
     tables, whose rows become cards on a phone (a line saved per cell).
     """
-    p50, p05, p95 = (summary.value(M.domestic_share_units, level, year, region, s)
-                     for s in ("p50", "p05", "p95"))
+    p50, p05, p95 = (
+        summary.value(M.domestic_share_units, level, year, region, s) for s in ("p50", "p05", "p95")
+    )
     if not math.isfinite(p50):
         return "n/a"
     if one_line:
@@ -61,23 +63,33 @@ def share_cell(summary: Summary, level: str, year: str, region: str = NATIONAL,
 
 
 def over(replications: int | None) -> str:
-    """"2,000 replications" / "the replications"."""
+    """Return "2,000 replications" / "the replications"."""
     return f"{replications:,} replications" if replications else "the replications"
 
 
-def share_by_year_table(summary: Summary, levels: list[str], years: list[str],
-                        replications: int | None) -> Table:
+def share_by_year_table(
+    summary: Summary, levels: list[str], years: list[str], replications: int | None
+) -> Table:
     """Return the national share of chips by year (columns), one row per quota level."""
-    rows = [[level_label(level), *(share_cell(summary, level, y) for y in years)]
-            for level in levels]
-    note = (f"National domestic share of the AI chips delivered each year (units): "
-            f"{BAND_NOTE.format(reps=over(replications))}.")
-    return Table("share-by-year", "Domestic share of chips by year, every quota level",
-                 ["Quota level", *years], rows, note=note)
+    rows = [
+        [level_label(level), *(share_cell(summary, level, y) for y in years)] for level in levels
+    ]
+    note = (
+        f"National domestic share of the AI chips delivered each year (units): "
+        f"{BAND_NOTE.format(reps=over(replications))}."
+    )
+    return Table(
+        "share-by-year",
+        "Domestic share of chips by year, every quota level",
+        ["Quota level", *years],
+        rows,
+        note=note,
+    )
 
 
-def regions_table(summary: Summary, levels: list[str], years: list[str],
-                  replications: int | None) -> Table:
+def regions_table(
+    summary: Summary, levels: list[str], years: list[str], replications: int | None
+) -> Table:
     """Return the share of chips of each segment by year (columns), one row per segment and level.
 
     One column per year keeps the table narrow enough for a phone; the level
@@ -86,14 +98,26 @@ def regions_table(summary: Summary, levels: list[str], years: list[str],
     rows, anchors = [], []
     for segment in segments(summary):
         for level in levels:
-            rows.append([f"{segment_label(segment)}\n{level_label(level)}",
-                         *(share_cell(summary, level, y, segment, True) for y in years)])
+            rows.append(
+                [
+                    f"{segment_label(segment)}\n{level_label(level)}",
+                    *(share_cell(summary, level, y, segment, True) for y in years),
+                ]
+            )
             anchors.append(f"region-{segment}-{level}")
-    note = (f"Domestic share of the AI chips each segment (region) receives in the year "
-            f"(units): median over {over(replications)}, with the 90% band (5th to 95th "
-            "percentile) in brackets. n/a: no chip delivered in any replication.")
-    return Table("regions", "Domestic share by region and year, every quota level",
-                 [LEVEL_COLUMN, *years], rows, note=note, anchors=anchors)
+    note = (
+        f"Domestic share of the AI chips each segment (region) receives in the year "
+        f"(units): median over {over(replications)}, with the 90% band (5th to 95th "
+        "percentile) in brackets. n/a: no chip delivered in any replication."
+    )
+    return Table(
+        "regions",
+        "Domestic share by region and year, every quota level",
+        [LEVEL_COLUMN, *years],
+        rows,
+        note=note,
+        anchors=anchors,
+    )
 
 
 def quota_cell(summary: Summary, level: str, year: str, segment: str) -> str:
@@ -114,27 +138,42 @@ def quotas_table(summary: Summary, levels: list[str], years: list[str]) -> Table
     years = [y for y in years if y in quota_years(summary, levels)]
     if not bound or not years:
         return None
-    rows = [[f"{segment_label(s)}\n{level_label(level)}",
-             *(quota_cell(summary, level, y, s) for y in years)]
-            for s in bound for level in levels]
-    note = ("Quota: the segment's quota at the year's end (mean over replications). Met: the "
-            "probability that the segment's domestic share that year, counted as its rule "
-            "says (chips or compute), reaches the quota times its enforcement. Segments "
-            "without a quota, and years without one anywhere, are not listed.")
-    return Table("region-quotas", "Each region's quota and the chance it is met",
-                 [LEVEL_COLUMN, *years], rows, note=note)
+    rows = [
+        [
+            f"{segment_label(s)}\n{level_label(level)}",
+            *(quota_cell(summary, level, y, s) for y in years),
+        ]
+        for s in bound
+        for level in levels
+    ]
+    note = (
+        "Quota: the segment's quota at the year's end (mean over replications). Met: the "
+        "probability that the segment's domestic share that year, counted as its rule "
+        "says (chips or compute), reaches the quota times its enforcement. Segments "
+        "without a quota, and years without one anywhere, are not listed."
+    )
+    return Table(
+        "region-quotas",
+        "Each region's quota and the chance it is met",
+        [LEVEL_COLUMN, *years],
+        rows,
+        note=note,
+    )
 
 
 def segment_rules(scenario: Scenario | None, segment: str) -> list[str]:
     """Return the scenario's dated import rules naming ``segment`` (switched-off ones left out)."""
     if scenario is None:
         return []
-    return [event_text(e) for e in scenario.events.values()
-            if e.enabled and segment in (e.segments or ())]
+    return [
+        event_text(e)
+        for e in scenario.events.values()
+        if e.enabled and segment in (e.segments or ())
+    ]
 
 
 def national_limits(effects: Effects | None, level: str, year: str) -> str:
-    """"Chinese import rules (1.44) and memory (HBM, HiBL) (0.70)", or why it is unknown."""
+    """Return "Chinese import rules (1.44) and memory (HBM, HiBL) (0.70)", or why it is unknown."""
     if not effects:
         return "not measured (the run has no effects.csv)"
     binding = [b for b in ranking(effects, level, year) if b.binds]
@@ -148,33 +187,56 @@ def limits_row(summary: Summary, segment: str, context: tuple) -> list[str]:
     scenario, effects, level, year = context
     target = summary.value(M.quota_target, level, year, segment, "mean")
     met = summary.value(M.quota_compliance, level, year, segment, "mean")
-    quota = (f"{pct(target)} in {year}, met with probability {chance(met)}"
-             if math.isfinite(target) and target > 0 else "none")
+    quota = (
+        f"{pct(target)} in {year}, met with probability {chance(met)}"
+        if math.isfinite(target) and target > 0
+        else "none"
+    )
     if scenario is not None:
         reach = segment in scenario.lever_reach()
         quota += "; quota levels replace it" if reach else "; quota levels do not reach it"
     rules = segment_rules(scenario, segment)
-    own = "; ".join(rules) if rules else (
-        "none of its own" if scenario is not None else "unknown (no scenario in the manifest)")
+    own = (
+        "; ".join(rules)
+        if rules
+        else (
+            "none of its own" if scenario is not None else "unknown (no scenario in the manifest)"
+        )
+    )
     measured = national_limits(effects, level, year)
-    return [segment_label(segment), quota, own,
-            f"national only: {measured}" if effects else measured]
+    return [
+        segment_label(segment),
+        quota,
+        own,
+        f"national only: {measured}" if effects else measured,
+    ]
 
 
-def limits_table(summary: Summary, levels: list[str], year: str,
-                 scenario: Scenario | None, effects: Effects | None) -> Table:
+def limits_table(
+    summary: Summary,
+    levels: list[str],
+    year: str,
+    scenario: Scenario | None,
+    effects: Effects | None,
+) -> Table:
     """Per segment: quota and compliance in ``year``, its own dated rules, the limits measured."""
     level = reference_level(levels)
     context = (scenario, effects, level, year)
     rows = [limits_row(summary, s, context) for s in segments(summary)]
-    note = (f"{under(level).capitalize()}, {year}. Its own rules: the scenario's dated import "
-            "rules that name the segment. What limits deliveries is measured (effects.csv: "
-            "each limit relaxed on the same draws, elasticity of compute delivered) for the "
-            "whole country only, not per segment, so the last column is the same national "
-            "measurement for every segment; it is not a regional cause.")
-    return Table("region-limits", f"What limits each region in {year}",
-                 ["Segment", "Quota", "Its own rules", "What limits deliveries"], rows,
-                 note=note)
+    note = (
+        f"{under(level).capitalize()}, {year}. Its own rules: the scenario's dated import "
+        "rules that name the segment. What limits deliveries is measured (effects.csv: "
+        "each limit relaxed on the same draws, elasticity of compute delivered) for the "
+        "whole country only, not per segment, so the last column is the same national "
+        "measurement for every segment; it is not a regional cause."
+    )
+    return Table(
+        "region-limits",
+        f"What limits each region in {year}",
+        ["Segment", "Quota", "Its own rules", "What limits deliveries"],
+        rows,
+        note=note,
+    )
 
 
 def regions_reading(summary: Summary, levels: list[str], years: list[str]) -> str:
@@ -185,19 +247,25 @@ def regions_reading(summary: Summary, levels: list[str], years: list[str]) -> st
     if not shares:
         return f"No segment received chips in {last}."
     high, low = max(shares, key=shares.__getitem__), min(shares, key=shares.__getitem__)
-    text = (f"{level_label(level)}, in {last} the median domestic share is highest for "
-            f"{segment_name(high)} ({pct(shares[high])}) and lowest for {segment_name(low)} "
-            f"({pct(shares[low])}); nationally it is "
-            f"{pct(summary.value(M.domestic_share_units, level, last))}.")
+    text = (
+        f"{level_label(level)}, in {last} the median domestic share is highest for "
+        f"{segment_name(high)} ({pct(shares[high])}) and lowest for {segment_name(low)} "
+        f"({pct(shares[low])}); nationally it is "
+        f"{pct(summary.value(M.domestic_share_units, level, last))}."
+    )
     spreads = {s: level_spread(summary, levels, last, s) for s in shares}
     moved = max(spreads, key=spreads.__getitem__)
-    text += (f" Across quota levels a segment's {last} median moves by at most "
-             f"{spreads[moved]:.1f} points ({segment_name(moved)}).")
+    text += (
+        f" Across quota levels a segment's {last} median moves by at most "
+        f"{spreads[moved]:.1f} points ({segment_name(moved)})."
+    )
     first = years[0]
     early = [summary.value(M.domestic_share_units, level, first, s) for s in shares]
     text += f" In {first} the shares run from {pct(min(early))} to {pct(max(early))}."
-    return text + (" Lines: each level's median; band: the 90% band of the first level; "
-                   "dashes: that level's quota.")
+    return text + (
+        " Lines: each level's median; band: the 90% band of the first level; "
+        "dashes: that level's quota."
+    )
 
 
 def level_spread(summary: Summary, levels: list[str], year: str, segment: str) -> float:

@@ -28,8 +28,7 @@ class Rendered:
         return self.min_font_pt * self.dpi / 72
 
 
-def render_figure(block: FigureBlock, compact: bool = False, dpi: int | None = None
-                  ) -> Rendered:
+def render_figure(block: FigureBlock, compact: bool = False, dpi: int | None = None) -> Rendered:
     """Draw the block's figure to PNG in the house style, noting its smallest text."""
     dpi = dpi or (COMPACT_DPI if compact else WIDE_DPI)
     with house_style():
@@ -41,8 +40,9 @@ def render_figure(block: FigureBlock, compact: bool = False, dpi: int | None = N
     return Rendered(data, *png_size(data), dpi, smallest)
 
 
-def figure_png(block: FigureBlock, compact: bool = False, dpi: int | None = None
-               ) -> tuple[bytes, int, int]:
+def figure_png(
+    block: FigureBlock, compact: bool = False, dpi: int | None = None
+) -> tuple[bytes, int, int]:
     """Return the block's figure as PNG bytes with its pixel width and height."""
     drawn = render_figure(block, compact, dpi)
     return drawn.png, drawn.width, drawn.height
@@ -58,8 +58,9 @@ def palette_png(data: bytes) -> bytes:
     except ImportError:
         return data
     with Image.open(io.BytesIO(data)) as image:
-        quantized = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT,
-                                                  dither=Image.Dither.NONE)
+        quantized = image.convert("RGB").quantize(
+            colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
         out = io.BytesIO()
         quantized.save(out, format="PNG", optimize=True)
     return out.getvalue()

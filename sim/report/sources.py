@@ -76,8 +76,11 @@ def targets_for(manifest: dict, registry: dict[str, Evidence]) -> list[Target]:
     if path is not None:
         try:
             scenario = to_dataclass(Scenario, manifest.get("scenario", {}), "")
-            found = [as_target(t) for t in load_targets(path, scenario) if not t.per
-                     and len(t.terms) == 1]
+            found = [
+                as_target(t)
+                for t in load_targets(path, scenario)
+                if not t.per and len(t.terms) == 1
+            ]
         except ScenarioError:
             found = []
     return found or seed_targets(registry)
@@ -86,8 +89,16 @@ def targets_for(manifest: dict, registry: dict[str, Evidence]) -> list[Target]:
 def as_target(target: CalibrationTarget) -> Target:
     """Convert a calibration target for the report, labelled by its evidence ids."""
     label = ", ".join(target.evidence) or target.name
-    return Target(label, target.terms[0], target.region, target.period, target.value,
-                  target.low, target.high, target.tolerance)
+    return Target(
+        label,
+        target.terms[0],
+        target.region,
+        target.period,
+        target.value,
+        target.low,
+        target.high,
+        target.tolerance,
+    )
 
 
 def seed_targets(registry: dict[str, Evidence]) -> list[Target]:
@@ -97,6 +108,13 @@ def seed_targets(registry: dict[str, Evidence]) -> list[Target]:
     if s1 is not None and s1.value is not None:
         out.append(Target("S1", "domestic_share_units", "national", s1.year, 1 - s1.value))
     if s2 is not None and s3 is not None and s2.value and s3.value:
-        out.append(Target("S2, S3", "domestic_share_units", "national", s3.year,
-                          s3.value / (s2.value + s3.value)))
+        out.append(
+            Target(
+                "S2, S3",
+                "domestic_share_units",
+                "national",
+                s3.year,
+                s3.value / (s2.value + s3.value),
+            )
+        )
     return out

@@ -27,8 +27,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 OKABE_ITO = {
-    "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
 }
 GREY = "#6B6B6B"
 LEVEL_COLOURS = ("#000000", "#E69F00", "#0072B2", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
@@ -54,13 +60,25 @@ PHONE_MAX_CSS = 760  # the widest viewport served the compact drawings
 PRINT_MIN_PT = 7.0  # the smallest figure text on paper (PDF), in points
 
 RC: dict[Any, Any] = {  # matplotlib types its keys as a Literal of rcParams names
-    "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 10,
-    "ytick.labelsize": 10, "legend.fontsize": 10, "legend.title_fontsize": 10,
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.title_fontsize": 10,
     "figure.titlesize": 12.5,
-    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
-    "grid.color": "#DDDDDD", "grid.linewidth": 0.6, "axes.axisbelow": True,
-    "figure.dpi": 100, "savefig.dpi": 150, "font.family": "DejaVu Sans",
-    "svg.fonttype": "path", "pdf.fonttype": 42,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.6,
+    "axes.axisbelow": True,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.family": "DejaVu Sans",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
 }
 
 
@@ -68,8 +86,14 @@ BASE_FONT = "DejaVu Sans"
 # Fonts that draw what DejaVu Sans lacks, tried in this order glyph by glyph; the
 # first is Debian's fonts-wqy-microhei (5 MB installed: Han, kana and every Hangul
 # syllable), which .ci/run installs. Only those matplotlib finds are listed.
-FALLBACK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP",
-                  "Noto Sans CJK KR", "WenQuanYi Zen Hei", "Droid Sans Fallback")
+FALLBACK_FONTS = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK KR",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+)
 FONT_PACKAGE = "fonts-wqy-microhei"
 
 
@@ -85,8 +109,11 @@ def house_style():
     MissingGlyphWarning (see ``summarise_missing_glyphs``); other warnings pass on.
     """
     families = font_families()
-    with summarise_missing_glyphs(families), regular_fallback_weights(), \
-            mpl.rc_context({**RC, "font.family": list(families)}):
+    with (
+        summarise_missing_glyphs(families),
+        regular_fallback_weights(),
+        mpl.rc_context({**RC, "font.family": list(families)}),
+    ):
         yield
 
 
@@ -100,8 +127,11 @@ class FallbackWeightFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep every record but a fallback font's missing weight."""
         args = record.args if isinstance(record.args, tuple) else ()
-        return not (str(record.msg).startswith("findfont: Failed to find font weight")
-                    and len(args) > 1 and args[1] in FALLBACK_FONTS)
+        return not (
+            str(record.msg).startswith("findfont: Failed to find font weight")
+            and len(args) > 1
+            and args[1] in FALLBACK_FONTS
+        )
 
 
 @contextmanager
@@ -166,9 +196,13 @@ def summarise_missing_glyphs(families):
             if match:
                 missing[chr(int(match[1]))] = None
             else:
-                warnings.warn_explicit(caught_warning.message, caught_warning.category,
-                                       caught_warning.filename, caught_warning.lineno,
-                                       source=caught_warning.source)
+                warnings.warn_explicit(
+                    caught_warning.message,
+                    caught_warning.category,
+                    caught_warning.filename,
+                    caught_warning.lineno,
+                    source=caught_warning.source,
+                )
         if missing:
             warn_missing_glyphs(list(missing), families)
 
@@ -177,9 +211,12 @@ def script(char: str) -> str:
     """Name the Unicode script of ``char`` from its name: "Han", "Kana", "Hangul", "Arabic"..."""
     name = unicodedata.name(char, "")
     words = name.split(" ")
-    for script_name, marks in (("Kana", ("HIRAGANA", "KATAKANA")), ("Hangul", ("HANGUL",)),
-                               ("Bopomofo", ("BOPOMOFO",)),
-                               ("Han", ("CJK", "IDEOGRAPH", "IDEOGRAPHIC", "KANGXI"))):
+    for script_name, marks in (
+        ("Kana", ("HIRAGANA", "KATAKANA")),
+        ("Hangul", ("HANGUL",)),
+        ("Bopomofo", ("BOPOMOFO",)),
+        ("Han", ("CJK", "IDEOGRAPH", "IDEOGRAPHIC", "KANGXI")),
+    ):
         if any(mark in words for mark in marks):
             return script_name
     if any(word in words for word in ("LETTER", "SYLLABLE", "DIGIT", "VOWEL", "CHARACTER")):
@@ -189,6 +226,7 @@ def script(char: str) -> str:
 
 def warn_missing_glyphs(chars: list[str], families) -> None:
     """Warn once (per script group, per process) that ``chars`` are drawn as boxes."""
+
     def group(char: str) -> str:
         return "CJK" if script(char) in CJK_SCRIPTS else script(char)
 
@@ -200,11 +238,18 @@ def warn_missing_glyphs(chars: list[str], families) -> None:
     cjk = sorted({script(c) for c in chars} & set(CJK_SCRIPTS))
     named = ", ".join(sorted(groups - {"CJK"}) + ([f"CJK ({', '.join(cjk)})"] if cjk else []))
     shown = "".join(chars[:12]) + ("..." if len(chars) > 12 else "")
-    advice = (f"install a CJK font (Debian: apt-get install {FONT_PACKAGE})" if cjk
-              else "install a font that covers them")
-    warnings.warn(f"figure labels hold {named} characters ({shown}) that the fonts found "
-                  f"({', '.join(families)}) cannot draw: they show as empty boxes; {advice} "
-                  "(said once)", MissingGlyphWarning, stacklevel=2)
+    advice = (
+        f"install a CJK font (Debian: apt-get install {FONT_PACKAGE})"
+        if cjk
+        else "install a font that covers them"
+    )
+    warnings.warn(
+        f"figure labels hold {named} characters ({shown}) that the fonts found "
+        f"({', '.join(families)}) cannot draw: they show as empty boxes; {advice} "
+        "(said once)",
+        MissingGlyphWarning,
+        stacklevel=2,
+    )
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -221,8 +266,10 @@ def level_label(level: str) -> str:
 
 def level_style(index: int) -> dict:
     """Colour and line style of the ``index``-th quota level."""
-    return {"color": LEVEL_COLOURS[index % len(LEVEL_COLOURS)],
-            "linestyle": LEVEL_STYLES[index % len(LEVEL_STYLES)]}
+    return {
+        "color": LEVEL_COLOURS[index % len(LEVEL_COLOURS)],
+        "linestyle": LEVEL_STYLES[index % len(LEVEL_STYLES)],
+    }
 
 
 def percent_axis(axis, decimals: int = 0) -> None:
@@ -251,15 +298,20 @@ def add_source(fig: Figure, source: str) -> None:
     Drawn as the figure's supxlabel so the constrained layout keeps room for it.
     """
     chars = max(30, int((fig.get_figwidth() - 0.1) * 72 / (0.62 * MIN_FONT_PT)))
-    fig.supxlabel("\n".join(textwrap.wrap(source, chars)), x=0.005, ha="left",
-                  fontsize=MIN_FONT_PT, color=GREY, linespacing=1.25)
+    fig.supxlabel(
+        "\n".join(textwrap.wrap(source, chars)),
+        x=0.005,
+        ha="left",
+        fontsize=MIN_FONT_PT,
+        color=GREY,
+        linespacing=1.25,
+    )
 
 
 def add_title(fig: Figure, title: str) -> None:
     """Add a bold, left-aligned figure title, wrapped to the figure's width."""
     chars = max(30, int(fig.get_figwidth() * 9))
-    fig.suptitle("\n".join(textwrap.wrap(title, chars)), x=0.005, ha="left",
-                 fontweight="bold")
+    fig.suptitle("\n".join(textwrap.wrap(title, chars)), x=0.005, ha="left", fontweight="bold")
 
 
 def fit(text: str, inches: float, fontsize: float) -> str:
@@ -268,8 +320,9 @@ def fit(text: str, inches: float, fontsize: float) -> str:
     return "\n".join(textwrap.wrap(text, chars)) if len(text) > chars else text
 
 
-def panel_title(ax, text: str, compact: bool, size: float | None = None,
-                inches: float | None = None) -> None:
+def panel_title(
+    ax, text: str, compact: bool, size: float | None = None, inches: float | None = None
+) -> None:
     """Set a bold left-aligned panel title, wrapped in narrow figures to ``inches``.
 
     ``inches`` defaults to the figure's width less 0.7 in (the tick labels).
@@ -295,7 +348,6 @@ def chance(p: float) -> str:
     return shown
 
 
-
 def drawn_texts(fig: Figure, drawn: bool = False) -> list:
     """Every text the figure draws: titles, labels, tick labels, legends, annotations.
 
@@ -309,12 +361,17 @@ def drawn_texts(fig: Figure, drawn: bool = False) -> list:
     if not drawn:
         FigureCanvasAgg(fig).draw()
     hidden_axes = [ax for ax in fig.axes if not ax.axison]
-    hidden = {id(t) for ax in hidden_axes for axis in (ax.xaxis, ax.yaxis)
-              for t in axis.findobj(Text)}
+    hidden = {
+        id(t) for ax in hidden_axes for axis in (ax.xaxis, ax.yaxis) for t in axis.findobj(Text)
+    }
 
     def shown(text) -> bool:
-        return (text.get_visible() and text.get_text().strip() != ""
-                and id(text) not in hidden and text.get_alpha() != 0)
+        return (
+            text.get_visible()
+            and text.get_text().strip() != ""
+            and id(text) not in hidden
+            and text.get_alpha() != 0
+        )
 
     return [t for t in fig.findobj(Text) if shown(t)]
 
@@ -326,5 +383,8 @@ def min_font_size(fig: Figure, drawn: bool = False) -> float:
 
 def small_texts(fig: Figure, floor: float = MIN_FONT_PT) -> list[tuple[float, str]]:
     """(size, text) of every drawn text smaller than ``floor`` points: empty when legible."""
-    return sorted((t.get_fontsize(), t.get_text()[:40]) for t in drawn_texts(fig)
-                  if t.get_fontsize() < floor - 1e-9)
+    return sorted(
+        (t.get_fontsize(), t.get_text()[:40])
+        for t in drawn_texts(fig)
+        if t.get_fontsize() < floor - 1e-9
+    )

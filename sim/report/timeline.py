@@ -15,18 +15,27 @@ def timeline_reading(scenario: Scenario, summary: Summary) -> str:
     parts = []
     if events:
         last = events[-1]
-        parts.append(f"The scenario dates {len(events)} import decisions; the last, "
-                     f"{format_month(int(last.month))}, sets {last.text.replace(' →', ' to')}.")
+        parts.append(
+            f"The scenario dates {len(events)} import decisions; the last, "
+            f"{format_month(int(last.month))}, sets {last.text.replace(' →', ' to')}."
+        )
     if fabs:
-        dates = ", ".join(f"{format_month(int(f.month))} (range {format_month(int(f.low))} to "
-                          f"{format_month(int(f.high))})" for f in fabs)
+        dates = ", ".join(
+            f"{format_month(int(f.month))} (range {format_month(int(f.low))} to "
+            f"{format_month(int(f.high))})"
+            for f in fabs
+        )
         parts.append(f"{len(fabs)} dedicated fabs start at central dates {dates}.")
     if quotas:
         final = max(quotas, key=lambda q: q.month)
         year = format_month(int(final.month))[:4]
         share = summary.value(UNITS, "announced", year)
-        parts.append(f"The last quota deadline is {format_month(int(final.month))}; that year "
-                     f"the median national domestic share of chips is {pct(share)}.")
-    parts.append("Dates are central values; brackets span uncertain dates. Numbers on the "
-                 "markers refer to the list under the chart.")
+        parts.append(
+            f"The last quota deadline is {format_month(int(final.month))}; that year "
+            f"the median national domestic share of chips is {pct(share)}."
+        )
+    parts.append(
+        "Dates are central values; brackets span uncertain dates. Numbers on the "
+        "markers refer to the list under the chart."
+    )
     return " ".join(parts)

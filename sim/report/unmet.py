@@ -20,8 +20,13 @@ from sim.report.document import Table
 from sim.report.levels import reference_level, under
 from sim.report.style import level_label, pct
 
-PARTS = (M.demand_compute, M.unmet_demand_compute, M.offshore_compute,
-         M.abandoned_demand_compute, M.deferred_demand_compute)
+PARTS = (
+    M.demand_compute,
+    M.unmet_demand_compute,
+    M.offshore_compute,
+    M.abandoned_demand_compute,
+    M.deferred_demand_compute,
+)
 
 
 @dataclass(frozen=True)
@@ -61,18 +66,28 @@ def unmet_table(summary: Summary, level: str, years: list[str]) -> Table:
     rows = []
     for year in years:
         u = unmet_year(summary, level, year)
-        rows.append([year, amount(M.demand_compute, u.demand),
-                     f"{amount(M.unmet_demand_compute, u.unmet)}\n"
-                     f"{pct(u.share(u.unmet))} of demand",
-                     amount(M.offshore_compute, u.offshore),
-                     amount(M.abandoned_demand_compute, u.abandoned),
-                     amount(M.deferred_demand_compute, u.waiting)])
-    note = (f"National, {under(level)}; H100-equivalents, means over the replications (means "
-            "add up: offshore plus abandoned is the unmet demand). Waiting: orders still in "
-            "backlogs at the year's end, met later or lapsing (a stock, not part of unmet).")
-    return Table("unmet", f"Unmet demand by year, {level_label(level).lower()}",
-                 ["Year", "Demand", "Unmet", "of it offshore", "of it abandoned", "Waiting"],
-                 rows, note=note)
+        rows.append(
+            [
+                year,
+                amount(M.demand_compute, u.demand),
+                f"{amount(M.unmet_demand_compute, u.unmet)}\n{pct(u.share(u.unmet))} of demand",
+                amount(M.offshore_compute, u.offshore),
+                amount(M.abandoned_demand_compute, u.abandoned),
+                amount(M.deferred_demand_compute, u.waiting),
+            ]
+        )
+    note = (
+        f"National, {under(level)}; H100-equivalents, means over the replications (means "
+        "add up: offshore plus abandoned is the unmet demand). Waiting: orders still in "
+        "backlogs at the year's end, met later or lapsing (a stock, not part of unmet)."
+    )
+    return Table(
+        "unmet",
+        f"Unmet demand by year, {level_label(level).lower()}",
+        ["Year", "Demand", "Unmet", "of it offshore", "of it abandoned", "Waiting"],
+        rows,
+        note=note,
+    )
 
 
 def unmet_reading(summary: Summary, levels: list[str], years: list[str]) -> str:
@@ -80,23 +95,27 @@ def unmet_reading(summary: Summary, levels: list[str], years: list[str]) -> str:
     level = reference_level(levels)
     story = [unmet_year(summary, level, y) for y in years]
     by_year = ", ".join(f"{pct(u.share(u.unmet))} in {u.year}" for u in story)
-    return (f"{under(level).capitalize()}, the share of compute demand that goes unmet is "
-            f"{by_year}. Means over replications; bars and lines are shares of the year's mean "
-            "demand.")
+    return (
+        f"{under(level).capitalize()}, the share of compute demand that goes unmet is "
+        f"{by_year}. Means over replications; bars and lines are shares of the year's mean "
+        "demand."
+    )
 
 
 def unmet_story(summary: Summary, levels: list[str], years: list[str]) -> str:
     """Say where the last year's unmet demand goes, what still waits, and every level's share."""
     level = reference_level(levels)
     last = unmet_year(summary, level, years[-1])
-    text = (f"In {last.year}, {under(level)}, of {amount(M.demand_compute, last.demand)} "
-            f"H100-equivalents demanded, {amount(M.unmet_demand_compute, last.unmet)} go unmet: "
-            f"{amount(M.offshore_compute, last.offshore)} ({pct(last.share(last.offshore))} of "
-            f"demand) served by compute rented abroad and "
-            f"{amount(M.abandoned_demand_compute, last.abandoned)} "
-            f"({pct(last.share(last.abandoned))}) abandoned; orders for "
-            f"{amount(M.deferred_demand_compute, last.waiting)} "
-            f"({pct(last.share(last.waiting))} of the year's demand) still wait at its end.")
+    text = (
+        f"In {last.year}, {under(level)}, of {amount(M.demand_compute, last.demand)} "
+        f"H100-equivalents demanded, {amount(M.unmet_demand_compute, last.unmet)} go unmet: "
+        f"{amount(M.offshore_compute, last.offshore)} ({pct(last.share(last.offshore))} of "
+        f"demand) served by compute rented abroad and "
+        f"{amount(M.abandoned_demand_compute, last.abandoned)} "
+        f"({pct(last.share(last.abandoned))}) abandoned; orders for "
+        f"{amount(M.deferred_demand_compute, last.waiting)} "
+        f"({pct(last.share(last.waiting))} of the year's demand) still wait at its end."
+    )
     others = [lv for lv in levels if lv != level]
     if others:
         shown = [unmet_year(summary, lv, last.year) for lv in others]

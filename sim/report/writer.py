@@ -38,8 +38,9 @@ def meter(doc: Document, kinds: list[str], shown: bool):
     return bar
 
 
-def write_report(run_dir: str | Path, fmt: str = "html", output: str | Path | None = None,
-                 progress: bool = False) -> list[Path]:
+def write_report(
+    run_dir: str | Path, fmt: str = "html", output: str | Path | None = None, progress: bool = False
+) -> list[Path]:
     """Build the report of ``run_dir`` and write it; returns the paths written.
 
     A directory that is not a complete chipsim output raises RunDirError

@@ -29,9 +29,20 @@ from sim.results.claim import OutputRefused, claimed
 from sim.results.marker import MARKER, marker_bytes, why_not_replaceable
 from sim.results.renames import exchange, move_new
 
-__all__ = ["check_replace", "named", "output_directory", "replace_directory", "replaceable",
-           "scratch", "staged_directory", "sync_directory", "write_bytes", "write_stream",
-           "write_text", "zip_member"]
+__all__ = [
+    "check_replace",
+    "named",
+    "output_directory",
+    "replace_directory",
+    "replaceable",
+    "scratch",
+    "staged_directory",
+    "sync_directory",
+    "write_bytes",
+    "write_stream",
+    "write_text",
+    "zip_member",
+]
 
 
 @contextlib.contextmanager
@@ -82,22 +93,26 @@ def staging(target: Path, force: bool, kind: str):
     On completion a target that appeared meanwhile is never replaced without
     ``force`` (nor, with it, one that is not chipsim's).
     """
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging",
-                                  dir=target.parent))
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging", dir=target.parent))
     try:
         write_bytes(stage / MARKER, marker_bytes(kind))
         yield stage
         os.chmod(stage, 0o777 & ~current_umask())
         if os.path.lexists(target):
-            check_replace(target, force, "it appeared while chipsim was working: nothing "
-                          "replaced; pass --force to replace it")
+            check_replace(
+                target,
+                force,
+                "it appeared while chipsim was working: nothing "
+                "replaced; pass --force to replace it",
+            )
             replace_directory(stage, target)
         else:
             try:
                 move_new(stage, target)
             except FileExistsError:
-                raise OutputRefused(target, "it appeared while chipsim was working: nothing "
-                                    "replaced") from None
+                raise OutputRefused(
+                    target, "it appeared while chipsim was working: nothing replaced"
+                ) from None
         sync_directory(target.parent)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
@@ -127,5 +142,3 @@ def replace_directory(source: Path, target: Path) -> None:
         os.replace(old, target)  # put the previous output back where it was
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-

@@ -98,8 +98,11 @@ def check_name(target: Path) -> None:
     name_max, path_max = limits(target.parent)
     size = len(os.fsencode(target.name))
     if size + SUFFIX_ROOM > name_max:
-        raise OutputRefused(target, f"name is {size} bytes long; an output name may be at most "
-                            f"{name_max - SUFFIX_ROOM} bytes on this file system")
+        raise OutputRefused(
+            target,
+            f"name is {size} bytes long; an output name may be at most "
+            f"{name_max - SUFFIX_ROOM} bytes on this file system",
+        )
     if len(os.fsencode(str(target))) + PATH_ROOM > path_max:
         raise OutputRefused(target, f"path longer than {path_max - PATH_ROOM} bytes")
 
@@ -154,19 +157,24 @@ def lock(target: Path) -> tuple[int, Path]:
         try:
             fd = os.open(path, flags, 0o644)
         except FileExistsError:  # only without fcntl
-            raise OutputRefused(target, f"another chipsim command is writing it (remove {path} "
-                                "if none is)") from None
+            raise OutputRefused(
+                target, f"another chipsim command is writing it (remove {path} if none is)"
+            ) from None
         except OSError as exc:
-            raise OutputRefused(target.parent,
-                                f"cannot write output here: {exc.strerror}") from None
+            raise OutputRefused(
+                target.parent, f"cannot write output here: {exc.strerror}"
+            ) from None
         if fcntl is None:
             return fd, path
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise OutputRefused(target, "another chipsim command is writing this output now; "
-                                "wait for it to finish or choose another --out") from None
+            raise OutputRefused(
+                target,
+                "another chipsim command is writing this output now; "
+                "wait for it to finish or choose another --out",
+            ) from None
         try:  # the previous holder may have removed the file after we opened it
             if os.path.samestat(os.fstat(fd), os.stat(path, follow_symlinks=False)):
                 return fd, path
@@ -220,11 +228,13 @@ def is_chipsim_leftover(directory: Path) -> bool:
         return True
     kind = marker_kind(directory)
     kinds = [kind] if kind else []
-    if not kinds and all(e.name in set().union(*FILES.values()) or TEMPORARY.fullmatch(e.name)
-                         for e in entries):
+    if not kinds and all(
+        e.name in set().union(*FILES.values()) or TEMPORARY.fullmatch(e.name) for e in entries
+    ):
         kinds = list(KINDS)  # killed before the marker landed, or an older chipsim's run
-    return any(all(e.name == MARKER or foreign(e.name, e, k) is None for e in entries)
-               for k in kinds)
+    return any(
+        all(e.name == MARKER or foreign(e.name, e, k) is None for e in entries) for k in kinds
+    )
 
 
 def check_file_target(path: str | Path) -> Path:
@@ -252,11 +262,15 @@ def check_file_target(path: str | Path) -> Path:
     return path
 
 
-def check_outputs(scenario: str | None, outputs: dict[str, str | None], *,
-                  inputs: Iterable[str | Path | None] = (),
-                  input_dirs: Iterable[str | Path | None] = (),
-                  out_dirs: dict[str, str | Path | None] | None = None,
-                  adds: tuple[str, ...] = ()) -> None:
+def check_outputs(
+    scenario: str | None,
+    outputs: dict[str, str | None],
+    *,
+    inputs: Iterable[str | Path | None] = (),
+    input_dirs: Iterable[str | Path | None] = (),
+    out_dirs: dict[str, str | Path | None] | None = None,
+    adds: tuple[str, ...] = (),
+) -> None:
     """Refuse outputs that would write over an input or into an output, before any work.
 
     The one output guard of every command (ScenarioError naming the file, the
@@ -288,12 +302,19 @@ def check_outputs(scenario: str | None, outputs: dict[str, str | None], *,
             continue
         key = same_file_key(path)
         if key in chain:
-            raise ScenarioError(f"{path}: {option} must differ from the scenario and the files "
-                                f"it extends ({chain[key]} is one of them): writing it would "
-                                "destroy an input", option)
+            raise ScenarioError(
+                f"{path}: {option} must differ from the scenario and the files "
+                f"it extends ({chain[key]} is one of them): writing it would "
+                "destroy an input",
+                option,
+            )
         if key in read:
-            raise ScenarioError(f"{how_same(path, read[key])}: writing it would destroy an "
-                                "input; expected a file that is not an input", option, str(path))
+            raise ScenarioError(
+                f"{how_same(path, read[key])}: writing it would destroy an "
+                "input; expected a file that is not an input",
+                option,
+                str(path),
+            )
         check_not_inside_output(path, option, adds)
         check_file_target(path)
         if key in seen:
@@ -306,12 +327,19 @@ def check_outputs(scenario: str | None, outputs: dict[str, str | None], *,
         if not os.path.isfile(Path(folder) / MARKER):
             continue  # missing, or not chipsim's: --force may not replace it anyway
         real = Path(os.path.realpath(folder))
-        held = [p for p in [*chain.values(), *read.values()]
-                if Path(os.path.realpath(p)).is_relative_to(real)]
+        held = [
+            p
+            for p in [*chain.values(), *read.values()]
+            if Path(os.path.realpath(p)).is_relative_to(real)
+        ]
         if held:
-            raise ScenarioError(f"holds {held[0]}, which this command reads: replacing the "
-                                "directory would destroy an input; expected a directory "
-                                "holding no input", option, str(folder))
+            raise ScenarioError(
+                f"holds {held[0]}, which this command reads: replacing the "
+                "directory would destroy an input; expected a directory "
+                "holding no input",
+                option,
+                str(folder),
+            )
 
 
 def run_inputs(run_dirs: Iterable[str | Path | None]) -> list[Path]:
@@ -389,8 +417,7 @@ def output_root(path: str | Path) -> Path | None:
     return None
 
 
-def check_not_inside_output(path: str | Path, option: str | None,
-                            adds: tuple[str, ...]) -> None:
+def check_not_inside_output(path: str | Path, option: str | None, adds: tuple[str, ...]) -> None:
     """Refuse ``path`` inside a chipsim output directory unless it is one of ``adds`` there.
 
     ``option``: the option that named ``path``, for the message (None: none).
@@ -400,14 +427,20 @@ def check_not_inside_output(path: str | Path, option: str | None,
         return
     name = absolute(path).name
     direct = {absolute(path).parent, Path(os.path.realpath(absolute(path).parent))}
-    if root in direct and any(fnmatch.fnmatchcase(name, p) for p in adds) \
-            and os.path.realpath(path) == os.path.join(os.path.realpath(root), name):
+    if (
+        root in direct
+        and any(fnmatch.fnmatchcase(name, p) for p in adds)
+        and os.path.realpath(path) == os.path.join(os.path.realpath(root), name)
+    ):
         return
     allowed = f"may add only {', '.join(adds)}" if adds else "may write nothing"
-    raise ScenarioError(f"lies inside {root}, a chipsim output directory ({MARKER} marker), "
-                        f"where this command {allowed}: anything else would damage the output "
-                        "or stop --force from replacing it; expected a path outside it", option,
-                        str(path))
+    raise ScenarioError(
+        f"lies inside {root}, a chipsim output directory ({MARKER} marker), "
+        f"where this command {allowed}: anything else would damage the output "
+        "or stop --force from replacing it; expected a path outside it",
+        option,
+        str(path),
+    )
 
 
 def same_file_key(path) -> tuple:

@@ -55,7 +55,7 @@ def effects_csv(rows: Iterable[EffectRow]) -> str:
     writer.writerow(COLUMNS)
     for row in rows:
         values = astuple(row)
-        writer.writerow([*values[:len(TEXT)], *(format_number(v) for v in values[len(TEXT):])])
+        writer.writerow([*values[: len(TEXT)], *(format_number(v) for v in values[len(TEXT) :])])
     return out.getvalue()
 
 
@@ -68,10 +68,11 @@ def read_effects(path: str | Path) -> list[EffectRow]:
     rows = []
     for line, r in enumerate(reader, start=2):
         try:
-            numbers = [float(r[c]) if r[c] != "" else math.nan for c in COLUMNS[len(TEXT):]]
+            numbers = [float(r[c]) if r[c] != "" else math.nan for c in COLUMNS[len(TEXT) :]]
         except (TypeError, ValueError):
-            raise DamagedFile(path, f"line {line}: expected numbers in "
-                                    f"{', '.join(COLUMNS[len(TEXT):])}") from None
+            raise DamagedFile(
+                path, f"line {line}: expected numbers in {', '.join(COLUMNS[len(TEXT) :])}"
+            ) from None
         if any(r[c] is None for c in TEXT):
             raise DamagedFile(path, f"line {line}: too few cells")
         texts: list[Any] = [r[c] for c in TEXT]

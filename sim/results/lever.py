@@ -38,8 +38,9 @@ class Hindrance:
         return CONSTRAINTS[self.constraint].label
 
 
-def level_effect(effects: Effects, lo: str, hi: str, year: str,
-                 metric: str = M.domestic_share_units) -> float:
+def level_effect(
+    effects: Effects, lo: str, hi: str, year: str, metric: str = M.domestic_share_units
+) -> float:
     """Baseline mean effect of ``lo`` -> ``hi`` on ``metric`` (NaN when not measured)."""
     for name in effects.constraints():  # every row holds the same paired baseline's mean
         at_lo, at_hi = (effects.get(level, name, metric, year) for level in (lo, hi))
@@ -48,8 +49,9 @@ def level_effect(effects: Effects, lo: str, hi: str, year: str,
     return math.nan
 
 
-def hindrances(effects: Effects, lo: str, hi: str, year: str,
-               metric: str = M.domestic_share_units) -> list[Hindrance]:
+def hindrances(
+    effects: Effects, lo: str, hi: str, year: str, metric: str = M.domestic_share_units
+) -> list[Hindrance]:
     """Every measured lever counterfactual for ``lo`` -> ``hi``, in registry order."""
     base = level_effect(effects, lo, hi, year, metric)
     found = []

@@ -26,8 +26,14 @@ KINDS = ("run", "sweep", "sensitivity")
 FILES = {
     "run": {"summary.csv", DICTIONARY, "replications.npz", "effects.csv", "manifest.json"},
     "sweep": {"points.csv", "results.parquet", DICTIONARY, "manifest.json"},
-    "sensitivity": {"sensitivity.csv", "sensitivity_warnings.csv", "sample.parquet",
-                    "outputs.parquet", DICTIONARY, "manifest.json"},
+    "sensitivity": {
+        "sensitivity.csv",
+        "sensitivity_warnings.csv",
+        "sample.parquet",
+        "outputs.parquet",
+        DICTIONARY,
+        "manifest.json",
+    },
 }
 ADDED = ("report.html", "report.pdf", "discover.csv", "diff-vs-*.html", ".*.tmp")
 BATCH_FILES = ("b[0-9][0-9][0-9][0-9][0-9][0-9].npz", "settings.json", ".*.tmp")
@@ -62,8 +68,10 @@ def why_not_replaceable(target: Path) -> str | None:
         return None
     kind = marker_kind(target)
     if kind is None:
-        return (f"not written by chipsim (no {MARKER} marker), so it may hold your own "
-                "files; delete it yourself or choose another --out")
+        return (
+            f"not written by chipsim (no {MARKER} marker), so it may hold your own "
+            "files; delete it yourself or choose another --out"
+        )
     finished = "manifest.json" in entries
     if finished and not chipsim_manifest(target / "manifest.json"):
         return "its manifest.json is not a chipsim manifest"
@@ -84,8 +92,7 @@ def foreign(name: str, entry: os.DirEntry, kind: str) -> str | None:
         return None
     if kind == "sweep" and name == "batches" and entry.is_dir(follow_symlinks=False):
         for item in os.scandir(entry.path):
-            if not (any(fnmatch.fnmatchcase(item.name, p) for p in BATCH_FILES)
-                    and _is_file(item)):
+            if not (any(fnmatch.fnmatchcase(item.name, p) for p in BATCH_FILES) and _is_file(item)):
                 return f"batches/{item.name} is not a file chipsim writes there"
         return None
     return f"it holds {name!r}, which chipsim did not write"
@@ -104,8 +111,11 @@ def chipsim_manifest(path: Path) -> bool:
 def _is_file(entry) -> bool:
     """Tell whether ``entry`` (a Path or an os.DirEntry) is a regular file, not a symlink."""
     try:
-        mode = os.lstat(entry).st_mode if isinstance(entry, Path) else entry.stat(
-            follow_symlinks=False).st_mode
+        mode = (
+            os.lstat(entry).st_mode
+            if isinstance(entry, Path)
+            else entry.stat(follow_symlinks=False).st_mode
+        )
     except OSError:
         return False
     return stat.S_ISREG(mode)

@@ -18,10 +18,24 @@ from importlib import metadata
 from pathlib import Path
 
 # Every installed distribution whose version can change a result or an output file.
-RESULT_PACKAGES = ("chipsim", "numpy", "scipy", "simpy", "click", "SALib", "dask",
-                   "distributed", "pyarrow", "pandas", "scikit-learn", "matplotlib", "tqdm")
+RESULT_PACKAGES = (
+    "chipsim",
+    "numpy",
+    "scipy",
+    "simpy",
+    "click",
+    "SALib",
+    "dask",
+    "distributed",
+    "pyarrow",
+    "pandas",
+    "scikit-learn",
+    "matplotlib",
+    "tqdm",
+)
 _COMMAND: contextvars.ContextVar[tuple[str, ...] | None] = contextvars.ContextVar(
-    "chipsim_command", default=None)
+    "chipsim_command", default=None
+)
 
 
 def set_command(args: list[str] | tuple[str, ...]) -> contextvars.Token:
@@ -54,8 +68,13 @@ def versions(names: tuple[str, ...] = RESULT_PACKAGES) -> dict[str, str]:
 def _git(folder: Path, *args: str) -> str | None:
     """Output of ``git -C folder args``, None when git fails or is missing."""
     try:
-        out = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True,
-                             timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(folder), *args],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -76,8 +95,11 @@ def git_state(scenario_file: str | Path | None = None) -> dict:
         commit = _git(folder, "rev-parse", "HEAD") if root else None
         if commit:
             status = _git(folder, "status", "--porcelain", "--untracked-files=no")
-            return {"git_commit": commit, "git_dirty": bool(status) if status is not None
-                    else None, "git_repository": root}
+            return {
+                "git_commit": commit,
+                "git_dirty": bool(status) if status is not None else None,
+                "git_repository": root,
+            }
     return {"git_commit": None, "git_dirty": None, "git_repository": None}
 
 
@@ -88,7 +110,11 @@ def git_commit(scenario_file: str | Path | None = None) -> str | None:
 
 def provenance(scenario_file: str | Path | None = None) -> dict:
     """Return the manifest fields that say how, where and with what an output was made."""
-    return {"command_line": command_line(), "python": platform.python_version(),
-            "python_implementation": platform.python_implementation(),
-            "platform": platform.platform(), "versions": versions(),
-            **git_state(scenario_file)}
+    return {
+        "command_line": command_line(),
+        "python": platform.python_version(),
+        "python_implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "versions": versions(),
+        **git_state(scenario_file),
+    }

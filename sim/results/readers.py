@@ -35,10 +35,21 @@ from sim.scenario.errors import short
 
 # Manifest fields readers use, and the JSON type each must have when present.
 MANIFEST_TYPES = {
-    "kind": str, "scenario_file": str, "scenario_name": str, "scenario_hash": str,
-    "scenario": dict, "seed": int, "replications": int, "quota_levels": list,
-    "calendar": dict, "versions": dict, "files": list, "parameters": list,
-    "settings": dict, "description": str, "points": int,
+    "kind": str,
+    "scenario_file": str,
+    "scenario_name": str,
+    "scenario_hash": str,
+    "scenario": dict,
+    "seed": int,
+    "replications": int,
+    "quota_levels": list,
+    "calendar": dict,
+    "versions": dict,
+    "files": list,
+    "parameters": list,
+    "settings": dict,
+    "description": str,
+    "points": int,
 }
 SWEEP_REQUIRED = ("parameters", "settings")
 STAT_COLUMNS = ("mean", "p05", "p25", "p50", "p75", "p95")
@@ -51,11 +62,13 @@ def read_manifest(directory: str | Path, kind: str | None = None) -> dict:
     for name, expected in MANIFEST_TYPES.items():
         value = data.get(name)
         if value is not None and (not isinstance(value, expected) or isinstance(value, bool)):
-            raise DamagedFile(path, f"field {name!r} should be a JSON "
-                              f"{_json_name(expected)}, found {type(value).__name__}")
+            raise DamagedFile(
+                path,
+                f"field {name!r} should be a JSON "
+                f"{_json_name(expected)}, found {type(value).__name__}",
+            )
     calendar = data.get("calendar")
-    if calendar is not None and not all(isinstance(calendar.get(k), str)
-                                        for k in ("start", "end")):
+    if calendar is not None and not all(isinstance(calendar.get(k), str) for k in ("start", "end")):
         raise DamagedFile(path, "field 'calendar' should hold 'start' and 'end' months")
     if not all(isinstance(x, str) for x in data.get("quota_levels") or []):
         raise DamagedFile(path, "field 'quota_levels' should list quota levels as strings")
@@ -67,19 +80,24 @@ def read_manifest(directory: str | Path, kind: str | None = None) -> dict:
 def check_sweep_manifest(path: Path, data: dict) -> None:
     """Check a sweep's manifest: kind "sweep", and parameters each with a path and a kind."""
     if data.get("kind") != "sweep":
-        raise DamagedFile(path, "not a sweep's manifest (kind is not \"sweep\")")
+        raise DamagedFile(path, 'not a sweep\'s manifest (kind is not "sweep")')
     for name in SWEEP_REQUIRED:
         if name not in data:
             raise DamagedFile(path, f"field {name!r} is missing")
     for item in data["parameters"]:
-        if not (isinstance(item, dict) and isinstance(item.get("path"), str)
-                and isinstance(item.get("kind"), str)):
-            raise DamagedFile(path, "field 'parameters' should list objects with a 'path' and "
-                              "a 'kind'")
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("path"), str)
+            and isinstance(item.get("kind"), str)
+        ):
+            raise DamagedFile(
+                path, "field 'parameters' should list objects with a 'path' and a 'kind'"
+            )
 
 
-def read_csv_rows(path: str | Path, columns: tuple[str, ...] = (),
-                  allow_empty: bool = False) -> list[dict]:
+def read_csv_rows(
+    path: str | Path, columns: tuple[str, ...] = (), allow_empty: bool = False
+) -> list[dict]:
     """Rows of a CSV file as dicts; the header must hold ``columns`` and rows must be whole."""
     path = Path(path)
     text = read_text(path)
@@ -96,8 +114,11 @@ def read_csv_rows(path: str | Path, columns: tuple[str, ...] = (),
         raise DamagedFile(path, "holds a header but no rows (truncated?)")
     for number, row in enumerate(rows, 2):
         if None in row or any(value is None for value in row.values()):
-            raise DamagedFile(path, f"line {number} has {'more' if None in row else 'fewer'} "
-                              "cells than the header (truncated?)")
+            raise DamagedFile(
+                path,
+                f"line {number} has {'more' if None in row else 'fewer'} "
+                "cells than the header (truncated?)",
+            )
     return rows
 
 
@@ -117,8 +138,9 @@ def number_cell(text: str, path, line: int, column: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise DamagedFile(path, f"line {line}, column {column}: expected a number, got "
-                          f"{text[:40]!r}") from None
+        raise DamagedFile(
+            path, f"line {line}, column {column}: expected a number, got {text[:40]!r}"
+        ) from None
     if not math.isfinite(value):
         raise DamagedFile(path, f"line {line}, column {column}: {text!r} is not a finite number")
     return value
@@ -133,11 +155,15 @@ def read_replicates(directory: str | Path) -> dict[str, np.ndarray]:
             raise DamagedFile(path, f"array {name!r} is missing or not one-dimensional")
     shape = (len(arrays["quota_levels"]), len(arrays["years"]))
     for name, array in arrays.items():
-        if name.startswith("national.") and (array.ndim != 3 or array.dtype.kind != "f"
-                                             or (array.shape[0], array.shape[2]) != shape):
-            raise DamagedFile(path, f"array {name!r} should be floats of shape (levels, "
-                              f"replications, years) = ({shape[0]}, R, {shape[1]}), "
-                              f"found {array.dtype} {array.shape}")
+        if name.startswith("national.") and (
+            array.ndim != 3 or array.dtype.kind != "f" or (array.shape[0], array.shape[2]) != shape
+        ):
+            raise DamagedFile(
+                path,
+                f"array {name!r} should be floats of shape (levels, "
+                f"replications, years) = ({shape[0]}, R, {shape[1]}), "
+                f"found {array.dtype} {array.shape}",
+            )
     return arrays
 
 
@@ -145,8 +171,11 @@ def read_results(directory: str | Path, columns: list[str] | None = None):
     """results.parquet of a finished sweep (only ``columns`` if given) as an Arrow table."""
     path = Path(directory) / "results.parquet"
     table = read_parquet(path, columns)
-    if "point" in table.column_names and table.num_rows and \
-            table["point"].null_count == table.num_rows:
+    if (
+        "point" in table.column_names
+        and table.num_rows
+        and table["point"].null_count == table.num_rows
+    ):
         raise DamagedFile(path, "column 'point' holds no value")
     return table
 
@@ -168,8 +197,11 @@ def run_shape(directory: str | Path, manifest: dict) -> RunShape:
     path = Path(directory) / "manifest.json"
     for name in RUN_FIELDS:
         if manifest.get(name) is None:
-            raise DamagedFile(path, f"field {name!r} is missing: a run's manifest records its "
-                              "quota levels, calendar and replications")
+            raise DamagedFile(
+                path,
+                f"field {name!r} is missing: a run's manifest records its "
+                "quota levels, calendar and replications",
+            )
     levels, calendar, replications = (manifest[name] for name in RUN_FIELDS)
     if not levels:
         raise DamagedFile(path, "field 'quota_levels' is empty: a run has at least one level")
@@ -188,26 +220,40 @@ def check_listed_files(directory: str | Path, manifest: dict) -> None:
     """Refuse a directory missing a file its manifest lists in ``files``."""
     directory = Path(directory)
     for name in manifest.get("files") or []:
-        if not (isinstance(name, str) and name not in ("", ".", "..")
-                and not any(c in name for c in "/\\\x00")):
-            raise DamagedFile(directory / "manifest.json", "field 'files' should list the names "
-                              f"of the directory's files, found {short(repr(name), 60)}")
+        if not (
+            isinstance(name, str)
+            and name not in ("", ".", "..")
+            and not any(c in name for c in "/\\\x00")
+        ):
+            raise DamagedFile(
+                directory / "manifest.json",
+                "field 'files' should list the names "
+                f"of the directory's files, found {short(repr(name), 60)}",
+            )
         try:
             mode = os.stat(directory / name).st_mode  # never opened: a FIFO cannot block
         except FileNotFoundError:
-            raise DamagedFile(directory / name, "missing, though manifest.json lists it "
-                              "(deleted, or the manifest of another run?)") from None
+            raise DamagedFile(
+                directory / name,
+                "missing, though manifest.json lists it (deleted, or the manifest of another run?)",
+            ) from None
         except OSError as exc:
             raise DamagedFile(directory / name, f"cannot be read: {exc.strerror or exc}") from None
         if not stat.S_ISREG(mode):
-            raise DamagedFile(directory / name, "not a regular file (a FIFO, device or "
-                              "directory), though manifest.json lists it as a file chipsim wrote")
+            raise DamagedFile(
+                directory / name,
+                "not a regular file (a FIFO, device or "
+                "directory), though manifest.json lists it as a file chipsim wrote",
+            )
 
 
-def check_run_parts(directory: str | Path, manifest: dict,
-                    summary: Collection[tuple[str, str, str, str]] | None = None,
-                    replicates: dict[str, np.ndarray] | None = None,
-                    effects: Iterable | None = None) -> None:
+def check_run_parts(
+    directory: str | Path,
+    manifest: dict,
+    summary: Collection[tuple[str, str, str, str]] | None = None,
+    replicates: dict[str, np.ndarray] | None = None,
+    effects: Iterable | None = None,
+) -> None:
     """Refuse a run whose parts disagree with its manifest (one DamagedFile naming the part).
 
     ``summary``: summary.csv's (quota, metric, region, period) keys; ``replicates``:
@@ -230,27 +276,35 @@ def check_replicates(path: Path, arrays: dict[str, np.ndarray], shape: RunShape)
     """Refuse replications.npz unless its levels, years and arrays' shapes are the run's."""
     levels, years = arrays["quota_levels"], arrays["years"]
     if levels.dtype.kind != "U" or levels.tolist() != shape.levels:
-        raise DamagedFile(path, f"its quota levels ({listing(levels.tolist())}) are not the "
-                          f"run's ({listing(shape.levels)}, in manifest.json): a file from "
-                          "another run?")
+        raise DamagedFile(
+            path,
+            f"its quota levels ({listing(levels.tolist())}) are not the "
+            f"run's ({listing(shape.levels)}, in manifest.json): a file from "
+            "another run?",
+        )
     if years.dtype.kind not in "iu" or years.tolist() != shape.years:
-        raise DamagedFile(path, f"its years ({listing(years.tolist())}) are not the run's "
-                          f"calendar years ({span(shape.years)}, in manifest.json): a file from "
-                          "another run?")
+        raise DamagedFile(
+            path,
+            f"its years ({listing(years.tolist())}) are not the run's "
+            f"calendar years ({span(shape.years)}, in manifest.json): a file from "
+            "another run?",
+        )
     for name in headline():
         if f"national.{name}" not in arrays:
             raise DamagedFile(path, f"array 'national.{name}' is missing")
     expected = (len(shape.levels), shape.replications, len(shape.years))
     for name, array in arrays.items():
         if name.startswith("national.") and array.shape != expected:
-            raise DamagedFile(path, f"array {name!r} has shape {array.shape}, not the run's "
-                              f"(levels, replications, years) = {expected} (manifest.json "
-                              f"records {shape.replications:,} replications): a file from "
-                              "another run?")
+            raise DamagedFile(
+                path,
+                f"array {name!r} has shape {array.shape}, not the run's "
+                f"(levels, replications, years) = {expected} (manifest.json "
+                f"records {shape.replications:,} replications): a file from "
+                "another run?",
+            )
 
 
-def check_summary(path: Path, keys: Collection[tuple[str, str, str, str]],
-                  shape: RunShape) -> None:
+def check_summary(path: Path, keys: Collection[tuple[str, str, str, str]], shape: RunShape) -> None:
     """summary.csv holds the run's levels only, and every national annual headline row.
 
     The expected rows are those of :func:`sim.core.metrics.headline` at every level and
@@ -260,16 +314,22 @@ def check_summary(path: Path, keys: Collection[tuple[str, str, str, str]],
     known = set(shape.levels)
     extra = next((key[0] for key in keys if key[0] not in known), None)
     if extra is not None:
-        raise DamagedFile(path, f"holds quota level {short(repr(extra), 60)}, which manifest.json "
-                          f"does not list ({listing(shape.levels)}): a file from another run?")
+        raise DamagedFile(
+            path,
+            f"holds quota level {short(repr(extra), 60)}, which manifest.json "
+            f"does not list ({listing(shape.levels)}): a file from another run?",
+        )
     for level in shape.levels:
         for name in headline():
             for year in shape.years:
                 if (level, name, "national", str(year)) not in keys:
-                    raise DamagedFile(path, f"the national {year} row of {name} at quota level "
-                                      f"{level!r} is missing (manifest.json records levels "
-                                      f"{listing(shape.levels)} over {span(shape.years)}): "
-                                      "rows cut out, or a file from another run?")
+                    raise DamagedFile(
+                        path,
+                        f"the national {year} row of {name} at quota level "
+                        f"{level!r} is missing (manifest.json records levels "
+                        f"{listing(shape.levels)} over {span(shape.years)}): "
+                        "rows cut out, or a file from another run?",
+                    )
 
 
 def check_effects(path: Path, rows: Iterable, shape: RunShape) -> None:
@@ -279,16 +339,25 @@ def check_effects(path: Path, rows: Iterable, shape: RunShape) -> None:
     known, years = set(shape.levels), {str(y) for y in shape.years}
     extra = next((level for level in levels if level not in known), None)
     if extra is not None:
-        raise DamagedFile(path, f"holds quota level {short(repr(extra), 60)}, which manifest.json "
-                          f"does not list ({listing(shape.levels)}): a file from another run?")
+        raise DamagedFile(
+            path,
+            f"holds quota level {short(repr(extra), 60)}, which manifest.json "
+            f"does not list ({listing(shape.levels)}): a file from another run?",
+        )
     missing = next((level for level in shape.levels if level not in set(levels)), None)
     if missing is not None:
-        raise DamagedFile(path, f"holds no rows at quota level {missing!r} of manifest.json "
-                          f"({listing(shape.levels)}): rows cut out, or a file from another run?")
+        raise DamagedFile(
+            path,
+            f"holds no rows at quota level {missing!r} of manifest.json "
+            f"({listing(shape.levels)}): rows cut out, or a file from another run?",
+        )
     outside = next((row.period for row in rows if row.period not in years), None)
     if outside is not None:
-        raise DamagedFile(path, f"holds period {short(repr(outside), 60)}, outside the run's "
-                          f"calendar years ({span(shape.years)}, in manifest.json)")
+        raise DamagedFile(
+            path,
+            f"holds period {short(repr(outside), 60)}, outside the run's "
+            f"calendar years ({span(shape.years)}, in manifest.json)",
+        )
 
 
 def read_effects_rows(path: str | Path) -> list:
@@ -296,9 +365,13 @@ def read_effects_rows(path: str | Path) -> list:
     from sim.results.effects import COLUMNS, TEXT, EffectRow
 
     rows = read_csv_rows(path, COLUMNS)
-    return [EffectRow(*(row[c] for c in TEXT),
-                      *(number_cell(row[c], path, number, c) for c in COLUMNS[len(TEXT):]))
-            for number, row in enumerate(rows, 2)]
+    return [
+        EffectRow(
+            *(row[c] for c in TEXT),
+            *(number_cell(row[c], path, number, c) for c in COLUMNS[len(TEXT) :]),
+        )
+        for number, row in enumerate(rows, 2)
+    ]
 
 
 def listing(items: list, keep: int = 6) -> str:
@@ -308,7 +381,7 @@ def listing(items: list, keep: int = 6) -> str:
 
 
 def span(years: list[int]) -> str:
-    """"2023-2027" (one year: "2023")."""
+    """Return "2023-2027" (one year: "2023")."""
     return f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
 
 

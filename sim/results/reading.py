@@ -38,8 +38,10 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
     """Return the bytes of the regular file ``path`` (at most ``limit`` of them)."""
     path = Path(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)
-                     | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(
+            path,
+            os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0),
+        )
     except FileNotFoundError:
         raise DamagedFile(path, "missing") from None
     except OSError as exc:
@@ -47,11 +49,15 @@ def read_bytes(path: str | Path, limit: int) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise DamagedFile(path, "not a regular file (a FIFO, device or directory): "
-                              "refusing to read it")
+            raise DamagedFile(
+                path, "not a regular file (a FIFO, device or directory): refusing to read it"
+            )
         if info.st_size > limit:
-            raise DamagedFile(path, f"{info.st_size} bytes, more than the {limit // MiB} MiB "
-                              "chipsim reads from such a file")
+            raise DamagedFile(
+                path,
+                f"{info.st_size} bytes, more than the {limit // MiB} MiB "
+                "chipsim reads from such a file",
+            )
         os.set_blocking(fd, True)
         data = read_up_to(fd, min(limit, info.st_size) + 1)
     except OSError as exc:
@@ -106,8 +112,9 @@ def open_npz(path: str | Path, limit: int = BINARY_LIMIT) -> dict:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(info.file_size for info in archive.infolist())
             if total > limit:
-                raise DamagedFile(path, f"its members expand to {total} bytes, more than "
-                                  f"{limit // MiB} MiB")
+                raise DamagedFile(
+                    path, f"its members expand to {total} bytes, more than {limit // MiB} MiB"
+                )
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             return {name: arrays[name] for name in arrays.files}
     except DamagedFile:
@@ -116,8 +123,7 @@ def open_npz(path: str | Path, limit: int = BINARY_LIMIT) -> dict:
         raise DamagedFile(path, f"not a readable .npz archive ({exc})") from None
 
 
-def read_parquet(path: str | Path, columns: list[str] | None = None,
-                 limit: int = BINARY_LIMIT):
+def read_parquet(path: str | Path, columns: list[str] | None = None, limit: int = BINARY_LIMIT):
     """Return the Arrow table of the Parquet file ``path`` (only ``columns`` if given)."""
     import pyarrow as pa
     import pyarrow.parquet as pq

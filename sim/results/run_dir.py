@@ -82,8 +82,11 @@ def stream_member(archive: zipfile.ZipFile, name: str, array: DiskArray) -> None
     """Store a disk array as ``name.npy`` without holding it in memory (zip64 entry)."""
     info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_STORED
-    header = {"descr": np.lib.format.dtype_to_descr(array.dtype), "fortran_order": False,
-              "shape": array.shape}
+    header = {
+        "descr": np.lib.format.dtype_to_descr(array.dtype),
+        "fortran_order": False,
+        "shape": array.shape,
+    }
     with zip_member(archive, info) as out:
         np.lib.format.write_array_header_2_0(out, header)
         for chunk in array.chunks():
@@ -122,22 +125,39 @@ def git_commit(scenario_file: str | Path | None = None) -> str | None:
     return provenance_git_commit(scenario_file)
 
 
-def manifest(scenario: Scenario, scenario_file: str, seed: int, replications: int,
-             levels: list[str], wall_time: float) -> dict:
+def manifest(
+    scenario: Scenario,
+    scenario_file: str,
+    seed: int,
+    replications: int,
+    levels: list[str],
+    wall_time: float,
+) -> dict:
     """Everything needed to reproduce (and audit) a run."""
     return {
-        "scenario_file": scenario_file, "scenario_name": scenario.name,
-        "scenario_hash": scenario_hash(scenario), "scenario": to_raw(scenario),
-        "seed": seed, "replications": replications, "quota_levels": levels,
+        "scenario_file": scenario_file,
+        "scenario_name": scenario.name,
+        "scenario_hash": scenario_hash(scenario),
+        "scenario": to_raw(scenario),
+        "seed": seed,
+        "replications": replications,
+        "quota_levels": levels,
         "calendar": {"start": scenario.calendar.start, "end": scenario.calendar.end},
-        **provenance(scenario_file), "wall_time_s": round(wall_time, 3),
+        **provenance(scenario_file),
+        "wall_time_s": round(wall_time, 3),
         "fields": {"summary.csv": manifest_fields(COLUMNS)},
         "files": ["summary.csv", DICTIONARY_FILE, "replications.npz", "manifest.json"],
     }
 
 
-def write_run(target: str | Path, result: EnsembleResult, info: dict, force: bool,
-              claim: Claim | None = None, effects: Effects | None = None) -> Path:
+def write_run(
+    target: str | Path,
+    result: EnsembleResult,
+    info: dict,
+    force: bool,
+    claim: Claim | None = None,
+    effects: Effects | None = None,
+) -> Path:
     """Write a complete run directory atomically; ``info`` becomes manifest.json.
 
     ``claim``: the claim of ``target`` the caller already holds (see
@@ -145,16 +165,20 @@ def write_run(target: str | Path, result: EnsembleResult, info: dict, force: boo
     ``effects``: the counterfactual effects, written as effects.csv (none: no file).
     """
     target = Path(target)
-    stager = (staging(claim.target, force, "run") if claim is not None
-              else staged_directory(target, force, "run"))
+    stager = (
+        staging(claim.target, force, "run")
+        if claim is not None
+        else staged_directory(target, force, "run")
+    )
     with stager as stage:
         write_text(stage / "summary.csv", summary_csv(result.rows))
         names = [row.metric for row in result.rows]
         if effects is not None:
             names += [row.metric for row in effects.rows]
         write_text(stage / DICTIONARY_FILE, dictionary_csv(names))
-        write_stream(stage / "replications.npz",
-                     lambda handle: write_npz(handle, replicate_members(result)))
+        write_stream(
+            stage / "replications.npz", lambda handle: write_npz(handle, replicate_members(result))
+        )
         if effects is not None:
             write_text(stage / EFFECTS_FILE, effects_csv(effects.rows))
         write_text(stage / "manifest.json", json.dumps(info, indent=2, sort_keys=True) + "\n")

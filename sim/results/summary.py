@@ -25,8 +25,16 @@ def summary_csv(rows: list[SummaryRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow([row.quota, row.metric, unit_of(row.metric), row.region, row.period,
-                         *(format_number(x) for x in row.stats)])
+        writer.writerow(
+            [
+                row.quota,
+                row.metric,
+                unit_of(row.metric),
+                row.region,
+                row.period,
+                *(format_number(x) for x in row.stats),
+            ]
+        )
     return out.getvalue()
 
 
@@ -42,28 +50,36 @@ def read_summary(path) -> list[dict]:
 
 def headline_table(rows: list[SummaryRow], metric: str = M.domestic_share_units) -> str:
     """National ``metric`` by year and level: p50 with the p05-p95 band, in percent."""
-    annual = [(r.quota, r.period, r.stats) for r in rows
-              if r.metric == metric and r.region == "national" and r.period.isdigit()]
+    annual = [
+        (r.quota, r.period, r.stats)
+        for r in rows
+        if r.metric == metric and r.region == "national" and r.period.isdigit()
+    ]
     levels = list(dict.fromkeys(q for q, _, _ in annual))
     years = sorted({p for _, p, _ in annual})
     cell = {(q, p): s for q, p, s in annual}
     width = 19
-    lines = [f"National {metric}: median over replications (5th-95th percentile)",
-             "quota".ljust(10) + "".join(y.rjust(width) for y in years)]
+    lines = [
+        f"National {metric}: median over replications (5th-95th percentile)",
+        "quota".ljust(10) + "".join(y.rjust(width) for y in years),
+    ]
     for level in levels:
         line = level.ljust(10)
         for year in years:
             s = cell[(level, year)]
-            text = "n/a" if math.isnan(s[3]) else (
-                f"{s[3]:.1%} ({s[1]:.0%}-{s[5]:.0%})")
+            text = "n/a" if math.isnan(s[3]) else (f"{s[3]:.1%} ({s[1]:.0%}-{s[5]:.0%})")
             line += text.rjust(width)
         lines.append(line)
     return "\n".join(lines)
 
 
-def level_table(rows: list[SummaryRow], replications: int | None = None,
-                width: int = 100, effects: Effects | None = None,
-                reach: tuple[str, ...] | None = None) -> str:
+def level_table(
+    rows: list[SummaryRow],
+    replications: int | None = None,
+    width: int = 100,
+    effects: Effects | None = None,
+    reach: tuple[str, ...] | None = None,
+) -> str:
     """Return the run table of the last calendar year and the sentences on why levels differ.
 
     The column note and the sentences are wrapped to ``width`` characters;
@@ -75,7 +91,8 @@ def level_table(rows: list[SummaryRow], replications: int | None = None,
     if not years:
         return ""
     table = run_table(index, years[-1], replications, effects).split("\n")
-    note = textwrap.fill(" ".join(p for p in (table[-1], reach_text(index, years[-1], reach))
-                                  if p), width)
+    note = textwrap.fill(
+        " ".join(p for p in (table[-1], reach_text(index, years[-1], reach)) if p), width
+    )
     why = textwrap.fill(why_levels(index, years[-1], effects=effects), width)
     return "\n".join([*table[:-1], note, "", why])

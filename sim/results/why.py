@@ -41,7 +41,7 @@ HOLDS = 0.5  # a hindrance costing the level at least half a point is named as a
 
 
 def level_name(level: str) -> str:
-    """"announced quotas" or "50% quota"."""
+    """Return "announced quotas" or "50% quota"."""
     return "announced quotas" if level == "announced" else f"{float(level):.0%} quota"
 
 
@@ -70,6 +70,7 @@ class Change:
 
 def change(index: Index, metric: str, lo: str, hi: str, year: str) -> Change:
     """Mean change of ``metric`` from ``lo`` to ``hi``: national, and summed over bound segments."""
+
     def total(level: str, regions: list[str]) -> float:
         return sum(stat(index, level, metric, year, r, "mean") for r in regions)
 
@@ -101,8 +102,11 @@ def paired_change(index: Index, metric: str, lo: str, hi: str, year: str) -> flo
     sign = EFFECTS[member][1]
 
     def effect(level: str) -> float:
-        return 0.0 if level == "announced" else stat(index, level, f"{M.level_effect}.{member}",
-                                                     year, name="mean")
+        return (
+            0.0
+            if level == "announced"
+            else stat(index, level, f"{M.level_effect}.{member}", year, name="mean")
+        )
 
     return sign * (effect(hi) - effect(lo))
 
@@ -114,7 +118,7 @@ def chips(value: float) -> str:
 
 
 def more(value: float, what: str = "") -> str:
-    """"25.0k more domestic chips" / "25.0k fewer" (``what`` follows the word)."""
+    """Return "25.0k more domestic chips" / "25.0k fewer" (``what`` follows the word)."""
     word = "more" if value >= 0 else "fewer"
     return f"{chips(value)} {word}{' ' + what if what else ''}"
 
@@ -150,18 +154,30 @@ class Facts:
 
 def facts(index: Index, lo: str, hi: str, year: str) -> Facts:
     """Measure what the sentence needs."""
+
     def mean(level: str, metric: str) -> float:
         return stat(index, level, metric, year, name="mean")
 
     deliveries = {lv: mean(lv, M.domestic_units) + mean(lv, M.imports_units) for lv in (lo, hi)}
-    lo_share, hi_share = (mean(lv, M.imports_units) / deliveries[lv] if deliveries[lv] > 0
-                          else math.nan for lv in (lo, hi))
-    return Facts(lo, hi, year, (stat(index, lo, M.domestic_share_units, year),
-                                stat(index, hi, M.domestic_share_units, year)),
-                 change(index, M.domestic_units, lo, hi, year),
-                 change(index, M.imports_units, lo, hi, year),
-                 unmet_change(index, lo, hi, year),
-                 deliveries[lo], (lo_share, hi_share), mean(lo, M.demand_compute))
+    lo_share, hi_share = (
+        mean(lv, M.imports_units) / deliveries[lv] if deliveries[lv] > 0 else math.nan
+        for lv in (lo, hi)
+    )
+    return Facts(
+        lo,
+        hi,
+        year,
+        (
+            stat(index, lo, M.domestic_share_units, year),
+            stat(index, hi, M.domestic_share_units, year),
+        ),
+        change(index, M.domestic_units, lo, hi, year),
+        change(index, M.imports_units, lo, hi, year),
+        unmet_change(index, lo, hi, year),
+        deliveries[lo],
+        (lo_share, hi_share),
+        mean(lo, M.demand_compute),
+    )
 
 
 def unmet_change(index: Index, lo: str, hi: str, year: str) -> float:
@@ -169,8 +185,9 @@ def unmet_change(index: Index, lo: str, hi: str, year: str) -> float:
     return national_change(index, M.unmet_demand_compute, lo, hi, year)
 
 
-def why_levels(index: Index, year: str, levels: list[str] | None = None,
-               effects: Effects | None = None) -> str:
+def why_levels(
+    index: Index, year: str, levels: list[str] | None = None, effects: Effects | None = None
+) -> str:
     """Return the sentences on why the levels differ or do not, in ``year`` (national).
 
     ``effects`` are the run's counterfactual effects (reasons are given only
@@ -181,31 +198,41 @@ def why_levels(index: Index, year: str, levels: list[str] | None = None,
         return "Only one quota level was run, so there is no other level to compare."
     f = facts(index, *chosen, year)
     if not all(math.isfinite(x) for x in (*f.share, f.deliveries)) or f.deliveries <= 0:
-        return (f"The {year} national share is undefined at the {level_name(f.lo)} or the "
-                f"{level_name(f.hi)} (no chip delivered), so the levels cannot be compared.")
+        return (
+            f"The {year} national share is undefined at the {level_name(f.lo)} or the "
+            f"{level_name(f.hi)} (no chip delivered), so the levels cannot be compared."
+        )
     text = f"{head(f)}: {mechanism(f)}."
     if not effects:
-        return text + (" No counterfactual effects were measured, so no reason is given "
-                       "(chipsim explain RUN_DIR measures them).")
-    return " ".join(part for part in (text, lever_sentence(f, effects),
-                                      binds_sentence(effects, f.hi, year)) if part)
+        return text + (
+            " No counterfactual effects were measured, so no reason is given "
+            "(chipsim explain RUN_DIR measures them)."
+        )
+    return " ".join(
+        part
+        for part in (text, lever_sentence(f, effects), binds_sentence(effects, f.hi, year))
+        if part
+    )
 
 
 def head(f: Facts) -> str:
     """How the median share moves between the two levels."""
     a, b = (format_value(M.domestic_share_units, s) for s in f.share)
-    move = "barely moves" if abs(f.points) < FLAT_POINTS else (
-        "rises" if f.points > 0 else "falls")
-    return (f"From the {level_name(f.lo)} to the {level_name(f.hi)} the {f.year} median "
-            f"domestic share of chips {move}, from {a} to {b} ({f.points:+.1f} points)")
+    move = "barely moves" if abs(f.points) < FLAT_POINTS else ("rises" if f.points > 0 else "falls")
+    return (
+        f"From the {level_name(f.lo)} to the {level_name(f.hi)} the {f.year} median "
+        f"domestic share of chips {move}, from {a} to {b} ({f.points:+.1f} points)"
+    )
 
 
 def mechanism(f: Facts) -> str:
     """Domestic chips, imports and buyers: what changes between the two levels."""
     if max(f.import_share) < NIL:
-        return (f"imports are almost nil (at most {max(f.import_share):.1%} of the chips "
-                f"delivered at either level), so nearly every chip is domestic whatever the "
-                f"quota; {domestic_clause(f)}")
+        return (
+            f"imports are almost nil (at most {max(f.import_share):.1%} of the chips "
+            f"delivered at either level), so nearly every chip is domestic whatever the "
+            f"quota; {domestic_clause(f)}"
+        )
     parts = [domestic_clause(f), imports_clause(f)]
     buyers = buyers_clause(f)
     if buyers:
@@ -214,7 +241,7 @@ def mechanism(f: Facts) -> str:
 
 
 def flow_clause(noun: str, value: float, small: bool) -> str:
-    """"<noun> hardly change (30 fewer on average)" or "<noun> rise by 25.0k on average"."""
+    """Return "<noun> hardly change (30 fewer on average)" or "<noun> rise by 25.0k on average"."""
     if small:
         return f"{noun} hardly change ({more(value)} on average)"
     return f"{noun} {'rise' if value > 0 else 'fall'} by {chips(value)} on average"
@@ -231,8 +258,7 @@ def imports_clause(f: Facts) -> str:
     i = f.imports.national
     text = flow_clause("imports", i, f.small_chips(i))
     if not f.small_chips(i) and not f.small_compute(f.unmet):
-        text += (f" and unmet demand {'rises' if f.unmet > 0 else 'falls'} by "
-                 f"{chips(f.unmet)} H100e")
+        text += f" and unmet demand {'rises' if f.unmet > 0 else 'falls'} by {chips(f.unmet)} H100e"
     return text
 
 
@@ -240,14 +266,23 @@ def buyers_clause(f: Facts) -> str:
     """Chips moving between quota-bound and other buyers, when the numbers show it."""
     d, i = f.domestic, f.imports
     parts = []
-    if not f.small_chips(d.bound) and (d.bound > 0) != (d.others > 0) \
-            and not f.small_chips(d.others):
-        parts.append(f"quota-bound buyers take {more(d.bound, 'domestic chips')} and other "
-                     f"buyers {more(d.others)}")
-    if not f.small_chips(i.bound) and (i.bound > 0) != (i.others > 0) \
-            and not f.small_chips(i.others):
-        parts.append(f"quota-bound buyers import {more(i.bound, 'chips')} and other buyers "
-                     f"{more(i.others)}")
+    if (
+        not f.small_chips(d.bound)
+        and (d.bound > 0) != (d.others > 0)
+        and not f.small_chips(d.others)
+    ):
+        parts.append(
+            f"quota-bound buyers take {more(d.bound, 'domestic chips')} and other "
+            f"buyers {more(d.others)}"
+        )
+    if (
+        not f.small_chips(i.bound)
+        and (i.bound > 0) != (i.others > 0)
+        and not f.small_chips(i.others)
+    ):
+        parts.append(
+            f"quota-bound buyers import {more(i.bound, 'chips')} and other buyers {more(i.others)}"
+        )
     return ", while ".join(parts)
 
 
@@ -268,15 +303,18 @@ def conclusion(f: Facts) -> str:
 
 
 def segment_names(ids: list[str]) -> str:
-    """"Beijing, Shanghai and Guiyang" from segment ids."""
+    """Return "Beijing, Shanghai and Guiyang" from segment ids."""
     return and_list([SEGMENT_NAMES.get(i, i.replace("_", " ")) for i in ids])
 
 
 def reach_text(index: Index, year: str, reach: tuple[str, ...] | None) -> str:
     """Say whom a uniform level binds and their share of demand ("" when unknown)."""
     levels = levels_of(index)
-    regions = list(dict.fromkeys(k[2] for k in index if k[1] == M.demand_compute
-                                 and k[3] == year and k[2] != "national"))
+    regions = list(
+        dict.fromkeys(
+            k[2] for k in index if k[1] == M.demand_compute and k[3] == year and k[2] != "national"
+        )
+    )
     if reach is None or not regions or not levels:
         return ""
     demand = {r: stat(index, levels[0], M.demand_compute, year, r, "mean") for r in regions}
@@ -295,16 +333,24 @@ def lever_sentence(f: Facts, effects: Effects) -> str:
     if not found:
         return ""
     span = f"{short_level(f.lo)}-to-{short_level(f.hi)}"
-    ifs = [f"{points(h.lifted * 100)} points {CONSTRAINTS[h.constraint].relaxed(None)}"
-           for h in found]
-    costs = [f"{h.label} {points(h.cost * 100)}{' points' if i == 0 else ''}"
-             for i, h in enumerate(found)]
+    ifs = [
+        f"{points(h.lifted * 100)} points {CONSTRAINTS[h.constraint].relaxed(None)}" for h in found
+    ]
+    costs = [
+        f"{h.label} {points(h.cost * 100)}{' points' if i == 0 else ''}"
+        for i, h in enumerate(found)
+    ]
     negative = any(round(h.cost * 100, 1) < 0 for h in found)
-    text = (f"Lifting each hindrance in turn on the same draws, the {span} effect "
-            f"({points(found[0].base * 100)} points on average) would be {and_list(ifs)}, so "
-            f"what each hindrance costs it is: {and_list(costs)}"
-            + (" (a negative cost: lifting that hindrance would weaken the level)." if negative
-               else "."))
+    text = (
+        f"Lifting each hindrance in turn on the same draws, the {span} effect "
+        f"({points(found[0].base * 100)} points on average) would be {and_list(ifs)}, so "
+        f"what each hindrance costs it is: {and_list(costs)}"
+        + (
+            " (a negative cost: lifting that hindrance would weaken the level)."
+            if negative
+            else "."
+        )
+    )
     top = max(found, key=lambda h: h.cost)
     if top.cost * 100 >= HOLDS:
         return text + f" The level is held back most by {top.label}."
@@ -317,7 +363,7 @@ def points(value: float) -> str:
 
 
 def short_level(level: str) -> str:
-    """"announced quotas" or "50%"."""
+    """Return "announced quotas" or "50%"."""
     return "announced-quota" if level == "announced" else f"{float(level):.0%}"
 
 
@@ -334,12 +380,19 @@ def binds_sentence(effects: Effects, level: str, year: str) -> str:
     binding = [b for b in ranked if b.binds]
     perverse = [b for b in ranked if b.elasticity <= -THRESHOLD]
     named = and_list([f"{b.label} {b.elasticity:.2f}" for b in binding]) if binding else ""
-    text = (f"Relaxing each limit by its stated amount on the same draws, {year} deliveries "
-            f"at the {level_name(level)} are bound by (elasticity of compute delivered) "
-            f"{named}" if binding else
-            f"No limit binds {year} deliveries at the {level_name(level)} (every elasticity "
-            f"of compute delivered is below {THRESHOLD:g})")
+    text = (
+        f"Relaxing each limit by its stated amount on the same draws, {year} deliveries "
+        f"at the {level_name(level)} are bound by (elasticity of compute delivered) "
+        f"{named}"
+        if binding
+        else f"No limit binds {year} deliveries at the {level_name(level)} (every elasticity "
+        f"of compute delivered is below {THRESHOLD:g})"
+    )
     if perverse:
-        text += "; relaxing " + " or ".join(b.label for b in perverse) + " lowers them " \
+        text += (
+            "; relaxing "
+            + " or ".join(b.label for b in perverse)
+            + " lowers them "
             + ", ".join(f"({b.elasticity:.2f})" for b in perverse)
+        )
     return text + "."

@@ -75,8 +75,9 @@ def to_dataclass(cls: type, raw, path: str):
         if name in raw:
             values[name] = convert(hints(cls)[name], raw[name], join(path, name), dict(f.metadata))
         elif f.default is MISSING and f.default_factory is MISSING:
-            raise ScenarioError(f"missing required key ({f.metadata.get('unit', '')})",
-                                join(path, name))
+            raise ScenarioError(
+                f"missing required key ({f.metadata.get('unit', '')})", join(path, name)
+            )
     return cls(**values)
 
 
@@ -109,7 +110,7 @@ def check_key(key: str, path: str, kind: str | None) -> None:
     if kind is None and not NAME.fullmatch(key):
         raise ScenarioError(f"expected a name of letters, digits, '_' or '-', got {key!r}", path)
     if kind == "year" and not (key.isascii() and key.isdigit() and len(key) == 4):
-        raise ScenarioError(f"expected a year key like \"2025\", got {key!r}", path)
+        raise ScenarioError(f'expected a year key like "2025", got {key!r}', path)
     if kind == "year":
         month(f"{key}-01", path)  # its first month: the model's years, as for every date
     if kind == "month":
@@ -190,8 +191,9 @@ def number(raw, path: str) -> float:
     if isinstance(raw, float) and not math.isfinite(raw):
         raise ScenarioError(f"expected a finite number, got {raw}", path)
     if abs(raw) > MAX_MAGNITUDE:
-        raise ScenarioError(f"expected a number of magnitude at most {MAX_MAGNITUDE:g}, "
-                            f"got {shown(raw)}", path)
+        raise ScenarioError(
+            f"expected a number of magnitude at most {MAX_MAGNITUDE:g}, got {shown(raw)}", path
+        )
     return float(raw)
 
 
@@ -210,13 +212,15 @@ def to_dist(raw, path: str, meta: dict) -> Dist:
         return checked(Dist("fixed", (dist_arg(raw, path, is_date),), (), is_date), path, meta)
     kind = raw.get("dist", "fixed")
     if not isinstance(kind, str) or kind not in KINDS:
-        raise ScenarioError(f"unknown distribution {kind!r}" + did_you_mean(kind, KINDS),
-                            join(path, "dist"))
+        raise ScenarioError(
+            f"unknown distribution {kind!r}" + did_you_mean(kind, KINDS), join(path, "dist")
+        )
     allowed = set(KINDS[kind]) | {"dist", "evidence"}
     for key in raw:
         if key not in allowed:
-            raise ScenarioError(f"unknown key for a {kind} parameter" + did_you_mean(key, allowed),
-                                join(path, key))
+            raise ScenarioError(
+                f"unknown key for a {kind} parameter" + did_you_mean(key, allowed), join(path, key)
+            )
     args = []
     for name in KINDS[kind]:
         if name not in raw:
@@ -247,8 +251,11 @@ def checked(dist: Dist, path: str, meta: dict) -> Dist:
         if name in a and a[name] <= 0:
             raise ScenarioError(f"{name} must be positive", join(path, name))
     if dist.kind == "lognormal" and meta.get("max") is not None:
-        raise ScenarioError(f"a log-normal is unbounded above but this value must stay at most "
-                            f"{meta['max']:g}: use uniform, triangular or beta", path)
+        raise ScenarioError(
+            f"a log-normal is unbounded above but this value must stay at most "
+            f"{meta['max']:g}: use uniform, triangular or beta",
+            path,
+        )
     if dist.kind == "lognormal" and a["sigma"] > MAX_SIGMA:
         raise ScenarioError(f"sigma must be at most {MAX_SIGMA:g}", join(path, "sigma"))
     if dist.is_date and dist.kind in ("lognormal", "beta"):
@@ -268,10 +275,16 @@ def checked(dist: Dist, path: str, meta: dict) -> Dist:
 
 def type_name(raw) -> str:
     """Name a raw value's type the TOML way."""
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-             list: "an array", dict: "a table"}
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
+    }
     if type(raw) not in names and hasattr(raw, "isoformat"):
-        return f"a TOML date/time ({raw.isoformat()}; months are strings like \"2025-06\")"
+        return f'a TOML date/time ({raw.isoformat()}; months are strings like "2025-06")'
     return names.get(type(raw), type(raw).__name__)
 
 

@@ -16,8 +16,11 @@ def to_raw(node):
     if isinstance(node, Dist):
         return dist_raw(node)
     if is_dataclass(node):
-        return {f.name: to_raw(getattr(node, f.name)) for f in fields(node)
-                if getattr(node, f.name) is not None}
+        return {
+            f.name: to_raw(getattr(node, f.name))
+            for f in fields(node)
+            if getattr(node, f.name) is not None
+        }
     if isinstance(node, dict):
         return {key: to_raw(value) for key, value in node.items()}
     if isinstance(node, tuple):
@@ -27,6 +30,7 @@ def to_raw(node):
 
 def dist_raw(dist: Dist) -> dict:
     """Write a parameter table: ``{value, evidence}`` or ``{dist, <args>, evidence}``."""
+
     def show(name: str, x: float):
         return format_month(int(x)) if dist.is_date and name != "sigma" else x
 

@@ -31,8 +31,7 @@ class ScenarioError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = ": ".join(short(printable(part), PATH) for part in (self.file, self.path)
-                          if part)
+        where = ": ".join(short(printable(part), PATH) for part in (self.file, self.path) if part)
         return one_line(f"{where}: {self.message}" if where else self.message)
 
     def in_file(self, file: str) -> ScenarioError:
@@ -59,8 +58,9 @@ def one_line(text: str) -> str:
     """
     flat = printable(str(text))
     flat = _CHOICES.sub(lambda m: f"(expected {choices(m.group(1).split(', '))})", flat)
-    flat = _LONG_RUN.sub(lambda m: f"{_cut(m.group(), PATH)} ({size(m.group().strip(_MARKS))} "
-                                   "bytes)", flat)
+    flat = _LONG_RUN.sub(
+        lambda m: f"{_cut(m.group(), PATH)} ({size(m.group().strip(_MARKS))} bytes)", flat
+    )
     return short(flat, MESSAGE)
 
 
@@ -77,7 +77,7 @@ def _cut(text: str, keep: int) -> str:
     """``text`` cut in the middle to about ``keep`` characters (unchanged when shorter)."""
     if len(text) <= keep:
         return text
-    return f"{text[:keep * 2 // 3]}...{text[-(keep // 4):]}"
+    return f"{text[: keep * 2 // 3]}...{text[-(keep // 4) :]}"
 
 
 def echo(value, keep: int = ECHO) -> str:
@@ -89,10 +89,10 @@ def echo(value, keep: int = ECHO) -> str:
     """
     if not isinstance(value, str):
         return _cut(printable(_REPR.repr(value)), keep)
-    shown = repr(value[:keep + 1])  # never the repr of a huge string
+    shown = repr(value[: keep + 1])  # never the repr of a huge string
     if len(value) <= keep and len(shown) <= keep:
         return shown
-    head, tail = shown[:keep * 2 // 3], repr(value[-keep:])[-(keep // 4):]  # escapes cut by width
+    head, tail = shown[: keep * 2 // 3], repr(value[-keep:])[-(keep // 4) :]  # escapes cut by width
     return f"{head}...{tail} ({size(value)} bytes)"
 
 

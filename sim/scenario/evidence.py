@@ -45,8 +45,11 @@ class Publication:
 
     def citation(self) -> str:
         """One line: publisher, date, "title" (or [our description]), author, link."""
-        parts = [self.publisher, self.date,
-                 f"\u201c{self.title}\u201d" if self.title else f"[{self.description}]"]
+        parts = [
+            self.publisher,
+            self.date,
+            f"\u201c{self.title}\u201d" if self.title else f"[{self.description}]",
+        ]
         if self.author:
             parts.append(f"by {self.author}")
         if self.link:
@@ -89,9 +92,11 @@ class Evidence:
         """Return the citation, then "via ..." and "also ..." lines; an assumption's basis."""
         if self.publication is None:
             return [f"chipsim assumption: {self.basis}"]
-        return ([self.publication.citation()]
-                + ([f"via {self.via.citation()}"] if self.via is not None else [])
-                + [f"also {p.citation()}" for p in self.also])
+        return (
+            [self.publication.citation()]
+            + ([f"via {self.via.citation()}"] if self.via is not None else [])
+            + [f"also {p.citation()}" for p in self.also]
+        )
 
     @property
     def source(self) -> str:
@@ -117,8 +122,9 @@ def load_registry(path: str | Path = REGISTRY) -> dict[str, Evidence]:
     try:
         table = raw.get("evidence")
         if not isinstance(table, dict) or not table:
-            raise ScenarioError("missing: the registry holds its entries under [evidence.<ID>]",
-                                "evidence")
+            raise ScenarioError(
+                "missing: the registry holds its entries under [evidence.<ID>]", "evidence"
+            )
         return {key: entry_of(key, value, f"evidence.{key}") for key, value in table.items()}
     except ScenarioError as err:
         raise err.in_file(str(path)) from None
@@ -133,11 +139,14 @@ def entry_of(ident: str, raw, where: str) -> Evidence:
     """Check one ``[evidence.<ID>]`` table and return its entry."""
     entry = table_of(raw, where, ENTRY_KEYS)
     required = ("claim", "unit", "year", "kind")
-    text: dict[str, Any] = {k: text_of(entry, k, where, required=k in required)
-                            for k in (*required, "note", "basis")}
+    text: dict[str, Any] = {
+        k: text_of(entry, k, where, required=k in required) for k in (*required, "note", "basis")
+    }
     if text["kind"] not in KINDS:
-        raise ScenarioError(f"{echo(text['kind'])} is not a kind (expected one of: "
-                            f"{', '.join(KINDS)})", f"{where}.kind")
+        raise ScenarioError(
+            f"{echo(text['kind'])} is not a kind (expected one of: {', '.join(KINDS)})",
+            f"{where}.kind",
+        )
     numbers: dict[str, Any] = {k: number_of(entry, k, where) for k in NUMBERS}
     low, high = numbers["low"], numbers["high"]
     if (low is None) != (high is None):
@@ -157,19 +166,25 @@ def citations(entry: dict, kind: str, where: str) -> dict:
     given = sorted(k for k in CITING_KEYS if k in entry)
     if kind == ASSUMPTION:
         if given:
-            raise ScenarioError("an assumption cites no publication; say what it rests on in "
-                                "basis", f"{where}.{given[0]}")
+            raise ScenarioError(
+                "an assumption cites no publication; say what it rests on in basis",
+                f"{where}.{given[0]}",
+            )
         return {}
     if "basis" in entry:
-        raise ScenarioError(f"only an assumption has a basis; a {kind} entry cites its "
-                            "publication", f"{where}.basis")
+        raise ScenarioError(
+            f"only an assumption has a basis; a {kind} entry cites its publication",
+            f"{where}.basis",
+        )
     via = entry.get("via")
     also = entry.get("also", [])
     if not isinstance(also, list):
         raise ScenarioError("expected a list of tables ([[...also]])", f"{where}.also")
-    return {"publication": publication_of(entry, where),
-            "via": None if via is None else nested(via, f"{where}.via"),
-            "also": tuple(nested(p, f"{where}.also[{i}]") for i, p in enumerate(also))}
+    return {
+        "publication": publication_of(entry, where),
+        "via": None if via is None else nested(via, f"{where}.via"),
+        "also": tuple(nested(p, f"{where}.also[{i}]") for i, p in enumerate(also)),
+    }
 
 
 def nested(raw, where: str) -> Publication:
@@ -179,17 +194,25 @@ def nested(raw, where: str) -> Publication:
 
 def publication_of(table: dict, where: str) -> Publication:
     """Check the publication fields of a checked table (at ``where``) and return them."""
-    text = {k: text_of(table, k, where, required=k in ("publisher", "date"))
-            for k in PUBLICATION_KEYS}
+    text = {
+        k: text_of(table, k, where, required=k in ("publisher", "date")) for k in PUBLICATION_KEYS
+    }
     if text["date"] != NO_DATE and not DATE.fullmatch(text["date"]):
-        raise ScenarioError(f"{echo(text['date'])} is not a date (expected YYYY, YYYY-MM or "
-                            f"YYYY-MM-DD, or {NO_DATE!r} when none is known)", f"{where}.date")
+        raise ScenarioError(
+            f"{echo(text['date'])} is not a date (expected YYYY, YYYY-MM or "
+            f"YYYY-MM-DD, or {NO_DATE!r} when none is known)",
+            f"{where}.date",
+        )
     if not (text["title"] or text["description"]):
-        raise ScenarioError("missing: give the title as published or, when it is not known, "
-                            'title = "" and a description', f"{where}.title")
+        raise ScenarioError(
+            "missing: give the title as published or, when it is not known, "
+            'title = "" and a description',
+            f"{where}.title",
+        )
     if text["link"] and not LINK.fullmatch(text["link"]):
-        raise ScenarioError(f"{echo(text['link'])} is not a link (expected a whole https:// "
-                            "URL)", f"{where}.link")
+        raise ScenarioError(
+            f"{echo(text['link'])} is not a link (expected a whole https:// URL)", f"{where}.link"
+        )
     return Publication(**text)
 
 
@@ -199,8 +222,9 @@ def table_of(raw, where: str, allowed: set[str]) -> dict:
         raise ScenarioError(f"expected a table, got {echo(raw)}", where)
     unknown = sorted(set(raw) - allowed)
     if unknown:
-        raise ScenarioError(f"unknown key (expected one of: {', '.join(sorted(allowed))})",
-                            f"{where}.{unknown[0]}")
+        raise ScenarioError(
+            f"unknown key (expected one of: {', '.join(sorted(allowed))})", f"{where}.{unknown[0]}"
+        )
     return raw
 
 
@@ -212,8 +236,10 @@ def text_of(table: dict, key: str, where: str, required: bool = False) -> str:
     if required and not value.strip():
         raise ScenarioError("missing (required)", f"{where}.{key}")
     if LOCAL_FILE.search(value):
-        raise ScenarioError("names a local file; cite the publication (publisher, date, "
-                            "title) instead", f"{where}.{key}")
+        raise ScenarioError(
+            "names a local file; cite the publication (publisher, date, title) instead",
+            f"{where}.{key}",
+        )
     return value.strip()
 
 

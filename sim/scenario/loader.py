@@ -58,8 +58,9 @@ def read_toml(path: Path) -> dict:
     """Parse one TOML file, turning every failure into a ScenarioError."""
     data = read_regular(path, MAX_BYTES + 1)  # bounded: a scenario never needs more
     if len(data) > MAX_BYTES:
-        raise ScenarioError(f"larger than {MAX_BYTES // 2**20} MiB: not a scenario file",
-                            file=str(path))
+        raise ScenarioError(
+            f"larger than {MAX_BYTES // 2**20} MiB: not a scenario file", file=str(path)
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -74,8 +75,9 @@ def read_toml(path: Path) -> dict:
     except ScenarioError as err:
         raise err.in_file(str(path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"TOML syntax error: {with_line(str(exc), text)}",
-                            file=str(path)) from None
+        raise ScenarioError(
+            f"TOML syntax error: {with_line(str(exc), text)}", file=str(path)
+        ) from None
     except ValueError as exc:  # an integer literal longer than Python converts
         why = "an integer literal over 4300 digits long" if "digits" in str(exc) else str(exc)
         raise ScenarioError(f"unreadable TOML value: {why}", file=str(path)) from None
@@ -112,9 +114,11 @@ def prescan(text: str) -> None:
         if char == ".":
             parts += 1
             if parts >= MAX_KEY_PARTS:
-                raise ScenarioError(f"TOML keys nested too deeply: a dotted key or table header "
-                                    f"of more than {MAX_KEY_PARTS} parts (line "
-                                    f"{line_of(text, at)}); no scenario key is that long")
+                raise ScenarioError(
+                    f"TOML keys nested too deeply: a dotted key or table header "
+                    f"of more than {MAX_KEY_PARTS} parts (line "
+                    f"{line_of(text, at)}); no scenario key is that long"
+                )
         elif char in "\"'":
             quote = char * 3 if text.startswith(char * 3, at) else char
             rest = _STRING_REST[quote].match(text, at + len(quote))
@@ -128,8 +132,10 @@ def prescan(text: str) -> None:
         elif char in "[{":
             depth, parts = depth + 1, 0
             if depth > MAX_NESTING:
-                raise ScenarioError(f"TOML tables or arrays nested too deeply (more than "
-                                    f"{MAX_NESTING} levels, line {line_of(text, at)})")
+                raise ScenarioError(
+                    f"TOML tables or arrays nested too deeply (more than "
+                    f"{MAX_NESTING} levels, line {line_of(text, at)})"
+                )
         else:
             depth, parts = max(depth - 1, 0), 0
 
@@ -143,13 +149,18 @@ def check_depth(tree: dict) -> None:
     """Refuse a tree deeper than ``MAX_NESTING`` (dotted keys nest too), without recursion."""
     level: list = [tree]
     for _ in range(MAX_NESTING):
-        level = [child for node in level
-                 for child in (node.values() if isinstance(node, dict) else node)
-                 if isinstance(child, (dict, list))]
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, (dict, list))
+        ]
         if not level:
             return
-    raise ScenarioError(f"TOML tables or arrays nested too deeply (more than {MAX_NESTING} "
-                        "levels of tables, arrays and dotted keys)")
+    raise ScenarioError(
+        f"TOML tables or arrays nested too deeply (more than {MAX_NESTING} "
+        "levels of tables, arrays and dotted keys)"
+    )
 
 
 def read_regular(path: Path, limit: int) -> bytes:
@@ -165,8 +176,10 @@ def read_regular(path: Path, limit: int) -> bytes:
         raise ScenarioError(os_reason(exc), file=short(str(path))) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ScenarioError("cannot read: not a regular file (a FIFO, device or directory)",
-                                file=short(str(path)))
+            raise ScenarioError(
+                "cannot read: not a regular file (a FIFO, device or directory)",
+                file=short(str(path)),
+            )
         os.set_blocking(fd, True)
         chunks, size = [], 0
         while size < limit and (chunk := os.read(fd, min(limit - size, 1 << 20))):
@@ -201,8 +214,9 @@ def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
     try:
         here = path.resolve()
     except (OSError, RuntimeError):  # Python 3.11 raises RuntimeError on a symlink loop
-        raise ScenarioError("a symlink loop (or too many levels of symlinks)",
-                            file=short(str(path))) from None
+        raise ScenarioError(
+            "a symlink loop (or too many levels of symlinks)", file=short(str(path))
+        ) from None
     if here in chain:
         loop = " -> ".join(p.name for p in (*chain, here))
         raise ScenarioError(f"extends forms a cycle ({loop})", "extends", str(path))
@@ -215,19 +229,26 @@ def resolve(path: Path, chain: tuple[Path, ...]) -> dict:
     if not isinstance(parent, str):
         raise ScenarioError("expected a file path string", "extends", str(path))
     if not parent.endswith(".toml"):
-        raise ScenarioError(f"expected the path of a .toml scenario file, got {short(parent)!r}",
-                            "extends", str(path))
+        raise ScenarioError(
+            f"expected the path of a .toml scenario file, got {short(parent)!r}",
+            "extends",
+            str(path),
+        )
     target = path.parent / parent
     try:
         mode = os.stat(target).st_mode
     except (OSError, ValueError) as exc:
         reason = os_reason(exc) if isinstance(exc, OSError) else "invalid path"
         why = "not found" if reason == "file not found" else f"unusable: {reason}"
-        raise ScenarioError(f"extends target {short(parent)!r} {why}", "extends",
-                            str(path)) from None
+        raise ScenarioError(
+            f"extends target {short(parent)!r} {why}", "extends", str(path)
+        ) from None
     if not stat.S_ISREG(mode):
-        raise ScenarioError(f"extends target {short(parent)!r} is not a regular file (a FIFO, "
-                            "device or directory)", "extends", str(path))
+        raise ScenarioError(
+            f"extends target {short(parent)!r} is not a regular file (a FIFO, device or directory)",
+            "extends",
+            str(path),
+        )
     base = resolve(target, (*chain, here))
     base.pop("name", None)
     base.pop("description", None)
@@ -246,8 +267,10 @@ def drop_replaced(base: dict, raw: dict) -> dict:
             continue
         for key in keys:
             if key in given:
-                base = {**base, table: {k: v for k, v in base[table].items()
-                                        if k == key or k not in keys}}
+                base = {
+                    **base,
+                    table: {k: v for k, v in base[table].items() if k == key or k not in keys},
+                }
     return base
 
 
@@ -299,5 +322,4 @@ def merge(base: dict, override: dict) -> dict:
 
 def is_param(raw: object) -> TypeGuard[dict]:
     """Tell whether ``raw`` is a parameter written as a table."""
-    return (isinstance(raw, dict) and bool(PARAM_KEYS & raw.keys())
-            and not EVENT_KEYS & raw.keys())
+    return isinstance(raw, dict) and bool(PARAM_KEYS & raw.keys()) and not EVENT_KEYS & raw.keys()

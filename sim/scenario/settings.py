@@ -24,13 +24,19 @@ class RunSettings:
     levels: tuple[str, ...]
 
 
-def resolve(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-            levels: Sequence[str] | None = None) -> RunSettings:
+def resolve(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    levels: Sequence[str] | None = None,
+) -> RunSettings:
     """Return the settings asked for, the scenario's ``[run]`` values where unset.
 
     Replications None (or 0) and levels None (or empty) take the scenario's;
     a seed of None takes the scenario's (0 is a seed).
     """
-    return RunSettings(replications or scenario.run.replications,
-                       scenario.run.seed if seed is None else seed,
-                       tuple(levels) if levels else tuple(scenario.run.quota_levels))
+    return RunSettings(
+        replications or scenario.run.replications,
+        scenario.run.seed if seed is None else seed,
+        tuple(levels) if levels else tuple(scenario.run.quota_levels),
+    )

@@ -94,6 +94,7 @@ def existing_scenario(text: str) -> Path:
         hint = not_found() if reason == "file not found" else ""
         raise ScenarioError(reason + hint, file=short(text)) from None
     if not stat.S_ISREG(info.st_mode):
-        raise ScenarioError("cannot read: not a regular file (a FIFO, device or directory)",
-                            file=short(text))
+        raise ScenarioError(
+            "cannot read: not a regular file (a FIFO, device or directory)", file=short(text)
+        )
     return path

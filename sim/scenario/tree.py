@@ -47,13 +47,15 @@ def walk(node, path: str, unit: str = "", default=None) -> Iterator[Parameter]:
         yield Parameter(path, node, node.evidence, unit, default=node == default)
     elif isinstance(node, (QuotaPath, Event)):
         if not (isinstance(node, Event) and not node.enabled):
-            yield Parameter(path, node, node.evidence, "share" if isinstance(node, QuotaPath)
-                            else "event")
+            yield Parameter(
+                path, node, node.evidence, "share" if isinstance(node, QuotaPath) else "event"
+            )
     elif is_dataclass(node):
         for f in fields(node):
             child = getattr(node, f.name)
-            yield from walk(child, f"{path}.{f.name}" if path else f.name,
-                            f.metadata.get("unit", ""), f.default)
+            yield from walk(
+                child, f"{path}.{f.name}" if path else f.name, f.metadata.get("unit", ""), f.default
+            )
     elif isinstance(node, dict):
         for key, child in node.items():
             yield from walk(child, f"{path}.{key}", unit)

@@ -42,12 +42,15 @@ def validate(scenario: Scenario) -> None:
     if end < start:
         raise ScenarioError("calendar ends before it starts", "calendar.end")
     if end - start + 1 > MAX_MONTHS:
-        raise ScenarioError(f"calendar spans {end - start + 1} months (at most {MAX_MONTHS})",
-                            "calendar.end")
+        raise ScenarioError(
+            f"calendar spans {end - start + 1} months (at most {MAX_MONTHS})", "calendar.end"
+        )
     if scenario.run.allocation not in ALLOCATIONS:
-        raise ScenarioError(f"unknown allocation rule {scenario.run.allocation!r}"
-                            + did_you_mean(scenario.run.allocation, ALLOCATIONS),
-                            "run.allocation")
+        raise ScenarioError(
+            f"unknown allocation rule {scenario.run.allocation!r}"
+            + did_you_mean(scenario.run.allocation, ALLOCATIONS),
+            "run.allocation",
+        )
     check_dates(scenario, "", start, end)
     check_ids(scenario)
     check_references(scenario)
@@ -61,11 +64,15 @@ def check_demand(scenario: Scenario) -> None:
     """Demand is given as H100e (``base``) or as a budget (``budget_usd``), exactly one."""
     demand = scenario.demand
     if (demand.base is None) == (demand.budget_usd is None):
-        raise ScenarioError("give exactly one of demand.base (H100e) and demand.budget_usd (USD)",
-                            "demand.budget_usd" if demand.base is not None else "demand.base")
+        raise ScenarioError(
+            "give exactly one of demand.base (H100e) and demand.budget_usd (USD)",
+            "demand.budget_usd" if demand.base is not None else "demand.base",
+        )
     if demand.budget_usd is not None and demand.initial_usd_per_h100e is None:
-        raise ScenarioError("a budget needs the price buyers expect at first (USD per H100e)",
-                            "demand.initial_usd_per_h100e")
+        raise ScenarioError(
+            "a budget needs the price buyers expect at first (USD per H100e)",
+            "demand.initial_usd_per_h100e",
+        )
 
 
 def check_grey_market(scenario: Scenario) -> None:
@@ -78,14 +85,19 @@ def check_grey_market(scenario: Scenario) -> None:
         response = product.scarcity_response
         if response.kind != "fixed" or response.args[0] != 0 or product.enforcement_cap:
             key = "enforcement_cap" if product.enforcement_cap else "scarcity_response"
-            raise ScenarioError("only grey-market supply responds to scarcity within an "
-                                "enforcement cap; a licensed product's supply is its "
-                                "units_per_month and its events", f"imports.{name}.{key}")
+            raise ScenarioError(
+                "only grey-market supply responds to scarcity within an "
+                "enforcement cap; a licensed product's supply is its "
+                "units_per_month and its events",
+                f"imports.{name}.{key}",
+            )
     for name, product in scenario.grey_market.items():
         if product.guidance != 1.0:
-            raise ScenarioError("grey-market products follow bars only, so guidance has no "
-                                "effect here; remove it (or model the product as an import)",
-                                f"grey_market.{name}.guidance")
+            raise ScenarioError(
+                "grey-market products follow bars only, so guidance has no "
+                "effect here; remove it (or model the product as an import)",
+                f"grey_market.{name}.guidance",
+            )
 
 
 def check_dates(node, path: str, start: int, end: int) -> None:
@@ -120,22 +132,31 @@ def check_key_date(key: str, path: str, kind, years, start: int, end: int) -> No
 def in_calendar(ordinal: int, path: str, start: int, end: int) -> None:
     """Refuse a month outside ``[start, end]``."""
     if not start <= ordinal <= end:
-        raise ScenarioError(f"date {format_month(ordinal)} is outside the calendar "
-                            f"({format_month(start)} to {format_month(end)})", path)
+        raise ScenarioError(
+            f"date {format_month(ordinal)} is outside the calendar "
+            f"({format_month(start)} to {format_month(end)})",
+            path,
+        )
 
 
 def check_ids(scenario: Scenario) -> None:
     """Check the name is one safe path component and ids are unique where outputs use them."""
     if not SCENARIO_NAME.fullmatch(scenario.name) or scenario.name != scenario.name.strip():
-        raise ScenarioError("expected letters, digits, spaces, '.', '+', '-' or '_' (at most "
-                            "100, starting with a letter, digit or '_'), got "
-                            f"{short(scenario.name)!r}", "name")
+        raise ScenarioError(
+            "expected letters, digits, spaces, '.', '+', '-' or '_' (at most "
+            "100, starting with a letter, digit or '_'), got "
+            f"{short(scenario.name)!r}",
+            "name",
+        )
     size = len(scenario.name.encode("utf-8"))
     if size > MAX_NAME_BYTES:
-        raise ScenarioError(f"the name is {size} bytes long in UTF-8, more than the "
-                            f"{MAX_NAME_BYTES} bytes an output directory name may take "
-                            "(outputs/<name>-sweep/ plus chipsim's hidden suffixes must fit in "
-                            "255 bytes): choose a shorter name", "name")
+        raise ScenarioError(
+            f"the name is {size} bytes long in UTF-8, more than the "
+            f"{MAX_NAME_BYTES} bytes an output directory name may take "
+            "(outputs/<name>-sweep/ plus chipsim's hidden suffixes must fit in "
+            "255 bytes): choose a shorter name",
+            "name",
+        )
     if "national" in scenario.segments:
         raise ScenarioError('"national" is reserved for the national totals', "segments.national")
     if not scenario.vendors:
@@ -147,8 +168,9 @@ def check_ids(scenario: Scenario) -> None:
         raise ScenarioError("at least one import or grey-market product is needed", "imports")
     for name in scenario.grey_market:
         if name in scenario.imports:
-            raise ScenarioError(f"{name!r} is already an import product id; use another id",
-                                f"grey_market.{name}")
+            raise ScenarioError(
+                f"{name!r} is already an import product id; use another id", f"grey_market.{name}"
+            )
 
 
 def check_references(scenario: Scenario) -> None:
@@ -159,7 +181,8 @@ def check_references(scenario: Scenario) -> None:
             if foundry not in scenario.foundries:
                 raise ScenarioError(
                     f"unknown foundry {foundry!r}" + did_you_mean(foundry, scenario.foundries),
-                    f"{here}.wafer_share.{foundry}")
+                    f"{here}.wafer_share.{foundry}",
+                )
         for pname, product in vendor.products.items():
             check_product(product, vendor, f"{here}.products.{pname}")
     products = {**scenario.imports, **scenario.grey_market}
@@ -179,8 +202,10 @@ def check_lever(scenario: Scenario) -> None:
         return
     for segment in reach:
         if segment not in scenario.segments:
-            raise ScenarioError(f"unknown segment {segment!r}"
-                                + did_you_mean(segment, scenario.segments), "run.lever_segments")
+            raise ScenarioError(
+                f"unknown segment {segment!r}" + did_you_mean(segment, scenario.segments),
+                "run.lever_segments",
+            )
     if len(set(reach)) < len(reach):
         raise ScenarioError("expected each segment listed once", "run.lever_segments")
 
@@ -189,12 +214,17 @@ def check_product(product, vendor, here: str) -> None:
     """Check a product's foundries are its vendor's and its memory pool exists."""
     for foundry in product.foundries:
         if foundry not in vendor.wafer_share:
-            raise ScenarioError(f"{foundry!r} is not one of the vendor's foundries"
-                                + did_you_mean(foundry, vendor.wafer_share), f"{here}.foundries")
+            raise ScenarioError(
+                f"{foundry!r} is not one of the vendor's foundries"
+                + did_you_mean(foundry, vendor.wafer_share),
+                f"{here}.foundries",
+            )
     pools = vendor.memory or {"hbm": None}
     if product.memory not in pools:
-        raise ScenarioError(f"unknown memory pool {product.memory!r}"
-                            + did_you_mean(product.memory, pools), f"{here}.memory")
+        raise ScenarioError(
+            f"unknown memory pool {product.memory!r}" + did_you_mean(product.memory, pools),
+            f"{here}.memory",
+        )
 
 
 def check_event(event, scenario: Scenario, products: dict, here: str) -> None:
@@ -202,15 +232,20 @@ def check_event(event, scenario: Scenario, products: dict, here: str) -> None:
     from sim.scenario.schema import SHARE_KINDS
 
     if event.product != "*" and event.product not in products:
-        raise ScenarioError(f"unknown import product {event.product!r}"
-                            + did_you_mean(event.product, products), f"{here}.product")
+        raise ScenarioError(
+            f"unknown import product {event.product!r}" + did_you_mean(event.product, products),
+            f"{here}.product",
+        )
     if event.product in scenario.grey_market and event.kind != "bar":
-        raise ScenarioError("a grey-market product is subject to bars only (kind = \"bar\")",
-                            f"{here}.kind")
+        raise ScenarioError(
+            'a grey-market product is subject to bars only (kind = "bar")', f"{here}.kind"
+        )
     for segment in event.segments:
         if segment not in scenario.segments:
-            raise ScenarioError(f"unknown segment {segment!r}"
-                                + did_you_mean(segment, scenario.segments), f"{here}.segments")
+            raise ScenarioError(
+                f"unknown segment {segment!r}" + did_you_mean(segment, scenario.segments),
+                f"{here}.segments",
+            )
     if event.kind in SHARE_KINDS and any(b > 1 for b in event.value.bounds):
         raise ScenarioError(f"a {event.kind} value is a share in [0, 1]", f"{here}.value")
 
@@ -223,7 +258,8 @@ def check_shares(scenario: Scenario) -> None:
             totals[foundry] = totals.get(foundry, 0.0) + share.central
     for foundry, total in totals.items():
         if total > 1 + 1e-9:
-            raise ScenarioError(f"vendors take {total:.3g} of its AI wafers (at most 1)",
-                                f"foundries.{foundry}")
+            raise ScenarioError(
+                f"vendors take {total:.3g} of its AI wafers (at most 1)", f"foundries.{foundry}"
+            )
     if sum(s.demand_share.central for s in scenario.segments.values()) <= 0:
         raise ScenarioError("segment demand shares sum to zero", "segments")

@@ -29,15 +29,20 @@ def scaled_memory(scenario, factor):
     times ``factor``."""
     memory = scenario.memory
     memory = dataclasses.replace(
-        memory, stockpile_stacks=times(memory.stockpile_stacks, factor),
+        memory,
+        stockpile_stacks=times(memory.stockpile_stacks, factor),
         rush_stacks=times(memory.rush_stacks, factor),
         domestic_stacks={k: times(v, factor) for k, v in memory.domestic_stacks.items()},
-        ceiling_stacks={k: times(v, factor) for k, v in memory.ceiling_stacks.items()})
+        ceiling_stacks={k: times(v, factor) for k, v in memory.ceiling_stacks.items()},
+    )
     vendors = {}
     for name, vendor in scenario.vendors.items():
-        pools = {k: dataclasses.replace(p, own_stacks={y: times(d, factor) for y, d in
-                                                      p.own_stacks.items()})
-                 for k, p in vendor.memory.items()}
+        pools = {
+            k: dataclasses.replace(
+                p, own_stacks={y: times(d, factor) for y, d in p.own_stacks.items()}
+            )
+            for k, p in vendor.memory.items()
+        }
         vendors[name] = dataclasses.replace(vendor, memory=pools)
     return dataclasses.replace(scenario, memory=memory, vendors=vendors)
 
@@ -46,46 +51,64 @@ def scaled_wafers(scenario, factor):
     """The scenario with every foundry's capacity plan, fab output and ceiling times ``factor``."""
     foundries = {}
     for name, f in scenario.foundries.items():
-        fabs = {k: dataclasses.replace(fab, wafers_per_month=times(fab.wafers_per_month, factor))
-                for k, fab in f.fabs.items()}
+        fabs = {
+            k: dataclasses.replace(fab, wafers_per_month=times(fab.wafers_per_month, factor))
+            for k, fab in f.fabs.items()
+        }
         foundries[name] = dataclasses.replace(
-            f, capacity={y: times(d, factor) for y, d in f.capacity.items()}, fabs=fabs,
-            ceiling={y: times(d, factor) for y, d in f.ceiling.items()})
+            f,
+            capacity={y: times(d, factor) for y, d in f.capacity.items()},
+            fabs=fabs,
+            ceiling={y: times(d, factor) for y, d in f.ceiling.items()},
+        )
     return dataclasses.replace(scenario, foundries=foundries)
 
 
 def scaled_packaging(scenario, factor):
     """The scenario with national packaging capacity and its ceiling times ``factor``."""
     packaging = scenario.packaging
-    return dataclasses.replace(scenario, packaging=dataclasses.replace(
-        packaging, capacity={y: times(d, factor) for y, d in packaging.capacity.items()},
-        ceiling={y: times(d, factor) for y, d in packaging.ceiling.items()}))
+    return dataclasses.replace(
+        scenario,
+        packaging=dataclasses.replace(
+            packaging,
+            capacity={y: times(d, factor) for y, d in packaging.capacity.items()},
+            ceiling={y: times(d, factor) for y, d in packaging.ceiling.items()},
+        ),
+    )
 
 
 def without_bars(scenario):
     """The scenario with its bar events switched off, as a user would in a TOML file."""
-    events = {n: dataclasses.replace(e, enabled=False) if e.kind == "bar" else e
-              for n, e in scenario.events.items()}
+    events = {
+        n: dataclasses.replace(e, enabled=False) if e.kind == "bar" else e
+        for n, e in scenario.events.items()
+    }
     return dataclasses.replace(scenario, events=events)
 
 
 def scaled_imports(scenario, factor):
     """Every import's and grey-market product's flow and China stock times ``factor``."""
+
     def grown(product):
         return dataclasses.replace(
-            product, stockpile_units=times(product.stockpile_units, factor),
-            units_per_month={y: times(d, factor) for y, d in product.units_per_month.items()})
+            product,
+            stockpile_units=times(product.stockpile_units, factor),
+            units_per_month={y: times(d, factor) for y, d in product.units_per_month.items()},
+        )
 
     return dataclasses.replace(
-        scenario, imports={n: grown(p) for n, p in scenario.imports.items()},
-        grey_market={n: grown(p) for n, p in scenario.grey_market.items()})
+        scenario,
+        imports={n: grown(p) for n, p in scenario.imports.items()},
+        grey_market={n: grown(p) for n, p in scenario.grey_market.items()},
+    )
 
 
 def scaled_demand(scenario, factor):
     """National demand times ``factor`` in every year: the budget when given, else H100e."""
     if scenario.demand.budget_usd is not None:
-        demand = dataclasses.replace(scenario.demand,
-                                     budget_usd=times(scenario.demand.budget_usd, factor))
+        demand = dataclasses.replace(
+            scenario.demand, budget_usd=times(scenario.demand.budget_usd, factor)
+        )
     else:
         demand = dataclasses.replace(scenario.demand, base=times(scenario.demand.base, factor))
     return dataclasses.replace(scenario, demand=demand)
@@ -108,4 +131,5 @@ def rules_toward_none(kinds, amount):
                 e = dataclasses.replace(e, value=dataclasses.replace(e.value, args=args))
             events[name] = e
         return dataclasses.replace(scenario, events=events)
+
     return build

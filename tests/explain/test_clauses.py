@@ -70,14 +70,14 @@ def test_the_bars_clause_matches_a_scenario_without_bars(baseline, found):
 
 
 def test_the_domestic_supply_clause_matches_ten_times_the_memory_wafers_and_packaging(
-        baseline, found):
+    baseline, found
+):
     abundant = scaled_packaging(scaled_wafers(scaled_memory(baseline, 10.0), 10.0), 10.0)
     direct = level_effect(abundant)
     assert found["domestic_supply"].lifted == pytest.approx(direct, abs=0.003)  # 0.3 points
 
 
-def test_memory_is_not_blamed_for_the_level_when_tripled_memory_changes_nothing(baseline,
-                                                                                 effects):
+def test_memory_is_not_blamed_for_the_level_when_tripled_memory_changes_nothing(baseline, effects):
     # The old sentence said the level was "limited by memory (HBM)"; three times the memory
     # leaves the level's effect where it was, so no sentence may blame domestic supply.
     tripled = level_effect(scaled_memory(baseline, 3.0)) - level_effect(baseline)
@@ -89,10 +89,15 @@ def test_memory_is_not_blamed_for_the_level_when_tripled_memory_changes_nothing(
     assert "held back most by demand outside the level's reach" in text
 
 
-RELAXED = {"memory": scaled_memory, "wafers": scaled_wafers, "packaging": scaled_packaging,
-           "import_supply": scaled_imports,
-           "demand": scaled_demand, "us_rules": rules_toward_none(US_KINDS, 0.1),
-           "china_rules": rules_toward_none(CHINA_KINDS, 0.1)}
+RELAXED = {
+    "memory": scaled_memory,
+    "wafers": scaled_wafers,
+    "packaging": scaled_packaging,
+    "import_supply": scaled_imports,
+    "demand": scaled_demand,
+    "us_rules": rules_toward_none(US_KINDS, 0.1),
+    "china_rules": rules_toward_none(CHINA_KINDS, 0.1),
+}
 
 
 def test_every_limit_the_sentence_can_name_has_a_plain_counterfactual():
@@ -100,14 +105,18 @@ def test_every_limit_the_sentence_can_name_has_a_plain_counterfactual():
 
 
 @pytest.mark.parametrize("name", sorted(RELAXED))
-def test_a_limit_said_to_bind_raises_deliveries_when_relaxed_in_the_scenario(baseline, effects,
-                                                                             name):
+def test_a_limit_said_to_bind_raises_deliveries_when_relaxed_in_the_scenario(
+    baseline, effects, name
+):
     scale = RELAXED[name]
     ranked = {b.constraint: b for b in ranking(effects, HI, YEAR)}
     metric = "delivered_compute"
     plain = Model(baseline, N, SEED, [LO, HI], ModelOptions(record=NO_ROWS)).run().replicates
-    relaxed = Model(scale(baseline, 1.1), N, SEED, [LO, HI],
-                    ModelOptions(record=NO_ROWS)).run().replicates
+    relaxed = (
+        Model(scale(baseline, 1.1), N, SEED, [LO, HI], ModelOptions(record=NO_ROWS))
+        .run()
+        .replicates
+    )
     base = plain[metric][1, :, Y].mean()
     direct = (relaxed[metric][1, :, Y] - plain[metric][1, :, Y]).mean() / base / 0.1
     assert ranked[name].elasticity == pytest.approx(direct, rel=0.05, abs=0.01)

@@ -29,8 +29,9 @@ def baseline():
 
 
 def test_a_share_rule_moves_the_stated_share_of_the_way_to_allowing_everything():
-    np.testing.assert_allclose(toward_no_rule("bar", np.array([0.0, 0.5, 1.0]), 0.1),
-                               [0.1, 0.55, 1.0])
+    np.testing.assert_allclose(
+        toward_no_rule("bar", np.array([0.0, 0.5, 1.0]), 0.1), [0.1, 0.55, 1.0]
+    )
     np.testing.assert_allclose(toward_no_rule("customs", np.array([0.0]), 1.0), [1.0])
 
 
@@ -63,7 +64,8 @@ def test_structural_counterfactuals_change_the_scenario_as_named(baseline):
     lifted = without_bars(baseline)
     assert not any(e.enabled for e in lifted.events.values() if e.kind == "bar")
     assert [n for n, e in lifted.events.items() if e.enabled and e.kind != "bar"] == [
-        n for n, e in baseline.events.items() if e.enabled and e.kind != "bar"]
+        n for n, e in baseline.events.items() if e.enabled and e.kind != "bar"
+    ]
 
 
 def test_the_registry_names_limits_and_levers_once_and_refuses_unknown_names():
@@ -87,8 +89,9 @@ class Recording(Draws):
         return values
 
 
-@pytest.mark.parametrize("name", [c for c in CONSTRAINTS if CONSTRAINTS[c].structure.__name__
-                                  == "same"])
+@pytest.mark.parametrize(
+    "name", [c for c in CONSTRAINTS if CONSTRAINTS[c].structure.__name__ == "same"]
+)
 def test_every_draws_relaxation_changes_some_value_the_baseline_draws(baseline, name):
     # A relaxation that matches no drawn path would be a silent no-op.
     from sim.model.model import Model, ModelOptions
@@ -96,8 +99,7 @@ def test_every_draws_relaxation_changes_some_value_the_baseline_draws(baseline, 
     draws = Recording(2)
     Model(baseline, 2, options=ModelOptions(draws=draws)).run()
     transform = CONSTRAINTS[name].draws(baseline, 0.1)
-    changed = [p for p, v in draws.paths.items()
-               if not np.array_equal(transform(p, v), v)]
+    changed = [p for p, v in draws.paths.items() if not np.array_equal(transform(p, v), v)]
     assert changed, f"{name} relaxes nothing the baseline draws"
 
 

@@ -11,12 +11,30 @@ from sim.results.lever import hindrances, level_effect
 
 
 def share(level, constraint, base, mean):
-    return EffectRow(level, constraint, "domestic_share_units", "2027", "share", "x",
-                     math.nan, base, mean, mean, mean, math.nan)
+    return EffectRow(
+        level,
+        constraint,
+        "domestic_share_units",
+        "2027",
+        "share",
+        "x",
+        math.nan,
+        base,
+        mean,
+        mean,
+        mean,
+        math.nan,
+    )
 
 
-EFFECTS = Effects([share("0.5", "reach", 0.60, 0.01), share("1.0", "reach", 0.61, 0.15),
-                   share("0.5", "bars", 0.60, -0.01), share("1.0", "bars", 0.61, 0.0)])
+EFFECTS = Effects(
+    [
+        share("0.5", "reach", 0.60, 0.01),
+        share("1.0", "reach", 0.61, 0.15),
+        share("0.5", "bars", 0.60, -0.01),
+        share("1.0", "bars", 0.61, 0.0),
+    ]
+)
 
 
 def test_the_level_effect_is_the_difference_of_the_paired_baseline_means():

@@ -37,8 +37,12 @@ def test_the_baseline_block_equals_a_run_of_its_own_bit_for_bit(baseline):
     from sim.experiments.explain.measure import run_group
 
     options = ExplainOptions(N, SEED, LEVELS)
-    runs = run_group(baseline, [None, CONSTRAINTS["memory"], CONSTRAINTS["china_rules"]],
-                     options, {"memory": 0.1, "china_rules": 0.1})
+    runs = run_group(
+        baseline,
+        [None, CONSTRAINTS["memory"], CONSTRAINTS["china_rules"]],
+        options,
+        {"memory": 0.1, "china_rules": 0.1},
+    )
     alone = direct(baseline)
     for name in MEASURED:
         np.testing.assert_array_equal(runs["baseline"][name], alone[name])
@@ -53,7 +57,8 @@ def test_the_table_covers_every_level_constraint_metric_and_year_with_registry_u
     effects = measure(baseline, ExplainOptions(N, SEED, LEVELS, constraints=("memory", "reach")))
     assert len(effects.rows) == 2 * len(LEVELS) * len(MEASURED) * 5
     assert {r.unit for r in effects.rows if r.metric == "delivered_compute"} == {
-        metric("delivered_compute").unit}
+        metric("delivered_compute").unit
+    }
     memory = effects.get("announced", "memory", "delivered_compute", "2026")
     assert memory.elasticity == pytest.approx(memory.mean / memory.base / 0.1)
     assert memory.p05 <= memory.mean <= memory.p95

@@ -8,10 +8,36 @@ import pandas as pd
 
 from sim.results.effects import COLUMNS, EffectRow, Effects, effects_csv, read_effects
 
-ROWS = [EffectRow("announced", "memory", "delivered_compute", "2027", "H100e", "+10% stacks",
-                  0.1, 1_000_000.0, 91_000.0, 70_000.0, 120_000.0, 0.91),
-        EffectRow("1.0", "reach", "domestic_share_units", "2027", "share",
-                  "if the level bound every segment", math.nan, 0.67, 0.13, 0.0, 0.4, math.nan)]
+ROWS = [
+    EffectRow(
+        "announced",
+        "memory",
+        "delivered_compute",
+        "2027",
+        "H100e",
+        "+10% stacks",
+        0.1,
+        1_000_000.0,
+        91_000.0,
+        70_000.0,
+        120_000.0,
+        0.91,
+    ),
+    EffectRow(
+        "1.0",
+        "reach",
+        "domestic_share_units",
+        "2027",
+        "share",
+        "if the level bound every segment",
+        math.nan,
+        0.67,
+        0.13,
+        0.0,
+        0.4,
+        math.nan,
+    ),
+]
 
 
 def test_rows_round_trip_and_undefined_cells_are_empty(tmp_path):

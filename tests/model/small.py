@@ -27,8 +27,11 @@ def calendar(months: int = 12, start: str = START) -> Calendar:
 
 def draws(replications: int = 3, pinned: dict | None = None) -> Draws:
     """Draws for ``replications`` replications; ``pinned`` path -> per-replication values."""
-    return Draws(Streams(1), replications, pinned={k: np.asarray(v, dtype=float)
-                                                   for k, v in (pinned or {}).items()})
+    return Draws(
+        Streams(1),
+        replications,
+        pinned={k: np.asarray(v, dtype=float) for k, v in (pinned or {}).items()},
+    )
 
 
 def fixed(value: float) -> Dist:

@@ -13,8 +13,10 @@ from sim.model.blocks import Block, RowSpill, SpillDir, Spilled, exact_stats, pl
 from sim.model.stats import summarise
 
 
-@pytest.mark.parametrize(("reps", "size", "counts"), [
-    (10, 4, [4, 3, 3]), (10, 10, [10]), (10, 100, [10]), (7, 1, [1] * 7), (5, 2, [2, 2, 1])])
+@pytest.mark.parametrize(
+    ("reps", "size", "counts"),
+    [(10, 4, [4, 3, 3]), (10, 10, [10]), (10, 100, [10]), (7, 1, [1] * 7), (5, 2, [2, 2, 1])],
+)
 def test_a_plan_covers_the_replications_in_equal_blocks(reps, size, counts):
     got = plan(reps, size, first=20)
     assert [b.count for b in got] == counts

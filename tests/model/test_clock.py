@@ -21,11 +21,20 @@ def test_phases_follow_each_other_whatever_order_the_actors_started_in():
 
     world.clock.join("produced", "recorded", "delivered")
     # started last-phase first: only the phase events can put them in order
-    processes = [actor("record", "delivered", "recorded"),
-                 actor("deliver", "produced", "delivered"), actor("produce", None, "produced")]
+    processes = [
+        actor("record", "delivered", "recorded"),
+        actor("deliver", "produced", "delivered"),
+        actor("produce", None, "produced"),
+    ]
     world.run(*processes)
-    assert log == [(0, "produce"), (0, "deliver"), (0, "record"),
-                   (1, "produce"), (1, "deliver"), (1, "record")]
+    assert log == [
+        (0, "produce"),
+        (0, "deliver"),
+        (0, "record"),
+        (1, "produce"),
+        (1, "deliver"),
+        (1, "record"),
+    ]
 
 
 def test_a_phase_waits_for_every_actor_that_joined_it():
@@ -107,7 +116,6 @@ def test_more_reports_than_actors_joined_is_an_error_not_a_silent_early_phase():
     assert errors == ["phase 'delivered' reported by more actors than joined it"]
 
 
-
 def test_an_actor_that_stops_reporting_stalls_the_run_and_check_names_phase_and_month():
     """Without the check SimPy just runs out of events: the run would end early, silently."""
     import pytest
@@ -136,8 +144,10 @@ def test_an_actor_that_stops_reporting_stalls_the_run_and_check_names_phase_and_
     with pytest.raises(RuntimeError) as err:
         world.clock.check(world.cal.label)
     print(err.value)
-    assert str(err.value) == ("the simulation stalled in 2025-04 (month 4 of 6): "
-                              "phase 'delivered' still waits for 1 of 2 actors")
+    assert str(err.value) == (
+        "the simulation stalled in 2025-04 (month 4 of 6): "
+        "phase 'delivered' still waits for 1 of 2 actors"
+    )
 
 
 def test_a_normal_run_completes_every_month_and_checks_clean():
@@ -165,8 +175,11 @@ def test_a_model_whose_actor_stalls_raises_instead_of_returning_part_of_the_cale
 
     model = Model(load(Path(__file__).with_name("tiny.toml")), 2)
     model.clock.join("capacity")  # one more actor that never reports: the market waits on it
-    with pytest.raises(RuntimeError, match=r"stalled in 2025-01 \(month 1 of 12\): "
-                                           r"phase 'capacity' still waits for 1 of 2 actors"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"stalled in 2025-01 \(month 1 of 12\): "
+        r"phase 'capacity' still waits for 1 of 2 actors",
+    ):
         model.run()
 
 

@@ -15,6 +15,7 @@ from sim.model.deliveries import Deliveries
 
 def monthly(env: simpy.Environment, body: Callable[[int], None], months: int) -> None:
     """Run ``body(t)`` in each month ``t`` (SimPy time ``t``), as the model's actors do."""
+
     def process():
         for t in range(months):
             body(t)
@@ -24,8 +25,9 @@ def monthly(env: simpy.Environment, body: Callable[[int], None], months: int) ->
     env.run()
 
 
-def reference_finish(starts: list[np.ndarray], lead: np.ndarray, t: int,
-                     before: np.ndarray | None) -> np.ndarray:
+def reference_finish(
+    starts: list[np.ndarray], lead: np.ndarray, t: int, before: np.ndarray | None
+) -> np.ndarray:
     """What month ``t`` finishes: started ``lead`` months before (``before`` ahead of month 0)."""
     due = np.zeros_like(starts[-1])
     for r, back in enumerate(lead):
@@ -114,8 +116,13 @@ def test_without_totals_the_same_units_arrive_and_wait():
 
 def test_arrivals_handed_on_as_they_come_are_finished_then():
     env, got = simpy.Environment(), []
-    work = Deliveries(env, 3, (1, 2), np.array([1, 2]),
-                      receive=lambda units: got.append((env.now, units.tolist())))
+    work = Deliveries(
+        env,
+        3,
+        (1, 2),
+        np.array([1, 2]),
+        receive=lambda units: got.append((env.now, units.tolist())),
+    )
     work.start(0, np.array([[5.0, 7.0]]))
     env.run()
     assert got == [(1, [[5.0, 0.0]]), (2, [[0.0, 7.0]])]

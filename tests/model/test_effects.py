@@ -9,14 +9,17 @@ from sim.model.effects import effect_rows
 
 def replicates(imports, domestic, unmet):
     # (levels, R, years) with one year
-    return {"imports_units": np.array(imports, float)[..., None],
-            "domestic_units": np.array(domestic, float)[..., None],
-            "unmet_demand_compute": np.array(unmet, float)[..., None]}
+    return {
+        "imports_units": np.array(imports, float)[..., None],
+        "domestic_units": np.array(domestic, float)[..., None],
+        "unmet_demand_compute": np.array(unmet, float)[..., None],
+    }
 
 
 def test_effects_are_paired_differences_from_the_announced_level():
-    reps = replicates(imports=[[100, 80], [70, 80]], domestic=[[10, 20], [40, 20]],
-                      unmet=[[5, 5], [9, 5]])
+    reps = replicates(
+        imports=[[100, 80], [70, 80]], domestic=[[10, 20], [40, 20]], unmet=[[5, 5], [9, 5]]
+    )
     rows = {(r.quota, r.metric): r.stats for r in effect_rows(["announced", "1.0"], [2027], reps)}
     np.testing.assert_allclose(rows[("1.0", "level_effect.imports_displaced")][[0, 3]], [15, 15])
     np.testing.assert_allclose(rows[("1.0", "level_effect.domestic_added")][0], 15)

@@ -31,8 +31,9 @@ def test_a_block_of_replications_draws_the_same_rows_as_the_whole_run():
     baseline = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
     whole = simulate(baseline, 6, 11, ["0.7"])
     tail = simulate(baseline, 2, 11, ["0.7"], options=SimulateOptions(first=4))
-    np.testing.assert_array_equal(tail.replicates["domestic_share_units"],
-                                  whole.replicates["domestic_share_units"][:, 4:])
+    np.testing.assert_array_equal(
+        tail.replicates["domestic_share_units"], whole.replicates["domestic_share_units"][:, 4:]
+    )
 
 
 def test_blocks_take_their_own_rows_of_pinned_values_with_the_runs_seed_and_levels():
@@ -41,8 +42,13 @@ def test_blocks_take_their_own_rows_of_pinned_values_with_the_runs_seed_and_leve
     pinned = {"demand.budget_usd": np.linspace(9e9, 1.6e10, 9)}
     levels = ["0.7", "announced"]
     whole = Model(baseline, 9, 7, levels, ModelOptions(first=3, pinned=pinned)).run()
-    blocked = simulate(baseline, 9, 7, levels,
-                       options=SimulateOptions(first=3, pinned=pinned, blocking=Blocking(size=4)))
+    blocked = simulate(
+        baseline,
+        9,
+        7,
+        levels,
+        options=SimulateOptions(first=3, pinned=pinned, blocking=Blocking(size=4)),
+    )
     assert blocked.levels == levels
     for key, values in whole.replicates.items():
         np.testing.assert_array_equal(blocked.replicates[key], values, err_msg=key)
@@ -50,12 +56,18 @@ def test_blocks_take_their_own_rows_of_pinned_values_with_the_runs_seed_and_leve
 
 def test_a_pinned_scalar_pins_a_one_replication_run_and_a_wrong_length_is_refused():
     baseline = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
-    one = simulate(baseline, 1, 7, ["announced"],
-                   options=SimulateOptions(pinned={"demand.budget_usd": 1.2e10}))
+    one = simulate(
+        baseline, 1, 7, ["announced"], options=SimulateOptions(pinned={"demand.budget_usd": 1.2e10})
+    )
     assert one.replicates["domestic_units"].shape == (1, 1, 5)
     with pytest.raises(ValueError):
-        simulate(baseline, 3, 7, ["announced"],
-                 options=SimulateOptions(pinned={"demand.budget_usd": np.ones(4)}))
+        simulate(
+            baseline,
+            3,
+            7,
+            ["announced"],
+            options=SimulateOptions(pinned={"demand.budget_usd": np.ones(4)}),
+        )
 
 
 def test_a_run_splits_into_budget_blocks_and_for_workers_only_when_large():
@@ -64,7 +76,10 @@ def test_a_run_splits_into_budget_blocks_and_for_workers_only_when_large():
     assert len(budget) == 4 and {b.count for b in budget} == {25_000}  # 31,709 a block
     assert [b.count for b in split(baseline, 10_000, 4, 0, Blocking(workers=2))] == [5_000] * 2
     assert [b.count for b in split(baseline, 10_000, 4, 0, Blocking(workers=3))] == [
-        3_334, 3_333, 3_333]
+        3_334,
+        3_333,
+        3_333,
+    ]
     assert len(split(baseline, 2_500, 4, 0, Blocking(workers=2))) == 2  # 10,000 cells: split
     assert len(split(baseline, 2_499, 4, 0, Blocking(workers=2))) == 1  # too small to split
     assert len(split(baseline, 2_500, 4, 0, Blocking(workers=1))) == 1
@@ -73,6 +88,7 @@ def test_a_run_splits_into_budget_blocks_and_for_workers_only_when_large():
 
 def test_progress_counts_months_as_they_pass_and_a_finished_block_as_all_its_months():
     from sim.model.ensemble import Ticks
+
     seen: list = []
     ticks = Ticks(lambda done, total: seen.append((done, total)), blocks=2, months=3)
     ticks.month()

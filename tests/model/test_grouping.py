@@ -44,14 +44,28 @@ def pinned_paths() -> dict[str, np.ndarray]:
     return {
         "grey_market.smuggled.scarcity_response": np.array([0, 0, 2.0, 0, 1.5, 2.9]),
         "events.h200_customs_release.date": np.array(
-            [month("2030-01"), month("2026-08"), month("2030-01"), month("2026-07"),
-             month("2027-03"), month("2030-01")]),
+            [
+                month("2030-01"),
+                month("2026-08"),
+                month("2030-01"),
+                month("2026-07"),
+                month("2027-03"),
+                month("2030-01"),
+            ]
+        ),
         "events.h200_bundled_with_domestic.value": np.array([0, 1.0, 0, 2.0, 0.5, 0]),
         "events.h200_approved_big_three.value": np.array([0, 5e5, 4e5, 0, 6e5, 4.5e5]),
         "events.h200_more_approvals.value": np.array([0, 0, 1e5, 0, 3e5, 2e5]),
         "events.h20_licence_required.announced": np.array(
-            [month("2025-04"), month("2025-01"), month("2025-04"), month("2025-02"),
-             month("2025-04"), month("2025-03")]),
+            [
+                month("2025-04"),
+                month("2025-01"),
+                month("2025-04"),
+                month("2025-02"),
+                month("2025-04"),
+                month("2025-03"),
+            ]
+        ),
         "imports.h20.lead_months": np.array([0, 1, 0, 2, 1, 0]),
         "imports.h20.stockpile_units": np.array([0, 2e5, 3e5, 0, 4e5, 0]),
     }
@@ -68,8 +82,13 @@ def assert_blocks_match(scenario, pinned: dict | None) -> None:
     whole = simulate(scenario, COUNT, SEED, LEVELS, options=SimulateOptions(pinned=pinned))
     for start, stop in BLOCKS:
         part_pinned = {k: v[start:stop] for k, v in (pinned or {}).items()}
-        part = simulate(scenario, stop - start, SEED, LEVELS,
-                        options=SimulateOptions(first=start, pinned=part_pinned))
+        part = simulate(
+            scenario,
+            stop - start,
+            SEED,
+            LEVELS,
+            options=SimulateOptions(first=start, pinned=part_pinned),
+        )
         assert part.replicates.keys() == whole.replicates.keys()
         for key, values in whole.replicates.items():  # (levels, R, years)
             assert same_bits(part.replicates[key], values[:, start:stop]), (key, start)
@@ -94,8 +113,13 @@ def test_blocks_equal_the_whole_run_when_skipped_paths_differ_between_blocks(mon
 
     monkeypatch.setattr(import_market, "clear_product", counting)
     pinned = pinned_paths()
-    simulate(BASELINE, 1, SEED, LEVELS,
-             options=SimulateOptions(pinned={k: v[:1] for k, v in pinned.items()}))
+    simulate(
+        BASELINE,
+        1,
+        SEED,
+        LEVELS,
+        options=SimulateOptions(pinned={k: v[:1] for k, v in pinned.items()}),
+    )
     alone = len(cleared)
     cleared.clear()
     simulate(BASELINE, COUNT, SEED, LEVELS, options=SimulateOptions(pinned=pinned))

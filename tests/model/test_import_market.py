@@ -35,14 +35,17 @@ def setup(*channels, segments=2):
 
 def clear(channels, rules, need, domestic_units=None):
     need = np.array(need, float)[:, None, None]
-    units = np.zeros_like(need) if domestic_units is None else np.array(
-        domestic_units, float)[:, None, None]
+    units = (
+        np.zeros_like(need)
+        if domestic_units is None
+        else np.array(domestic_units, float)[:, None, None]
+    )
     return clear_imports(channels, rules, need, (np.zeros_like(need), units))
 
 
 def test_buyers_take_the_best_value_first_then_the_next_product():
-    cheap = Channel("cheap", units=10, h100e=1.0, price=10)   # 0.1 H100e per dollar
-    dear = Channel("dear", units=100, h100e=1.0, price=100)   # 0.01
+    cheap = Channel("cheap", units=10, h100e=1.0, price=10)  # 0.1 H100e per dollar
+    dear = Channel("dear", units=100, h100e=1.0, price=100)  # 0.01
     smuggled = Channel("grey", units=100, h100e=1.0, price=1, grey=True)
     channels, rules = setup(dear, smuggled, cheap)
     out = clear(channels, rules, [8, 12])

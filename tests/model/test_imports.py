@@ -11,9 +11,15 @@ from sim.model.imports import ImportChannel
 from sim.model.rules import build_rules
 from sim.scenario.schema import Event, ImportProduct
 
-SPEC = ImportProduct(units_per_month={"2025": fixed(100)}, h100e=fixed(0.2), power_kw=fixed(0.5),
-                     price_usd=fixed(10_000), lead_months=fixed(1),
-                     stockpile_units=fixed(50), stockpile_date="2025-03")
+SPEC = ImportProduct(
+    units_per_month={"2025": fixed(100)},
+    h100e=fixed(0.2),
+    power_kw=fixed(0.5),
+    price_usd=fixed(10_000),
+    lead_months=fixed(1),
+    stockpile_units=fixed(50),
+    stockpile_date="2025-03",
+)
 
 
 def run_channel(world: World, events: dict, when=None, take: float = 0.0) -> tuple:
@@ -50,10 +56,10 @@ def test_a_licence_ban_stops_flow_and_stock_for_the_replications_whose_date_it_i
 
 def test_a_licence_that_opens_reaches_deliveries_a_lead_time_later():
     world = World(months=5)
-    spec_events = {"ban": Event(date=date("2025-01"), product="x", kind="licence",
-                                value=fixed(0.0)),
-                   "allow": Event(date=date("2025-03"), product="x", kind="licence",
-                                  value=fixed(1.0))}
+    spec_events = {
+        "ban": Event(date=date("2025-01"), product="x", kind="licence", value=fixed(0.0)),
+        "allow": Event(date=date("2025-03"), product="x", kind="licence", value=fixed(1.0)),
+    }
     _, seen = run_channel(world, spec_events, take=1.0)
     np.testing.assert_array_equal(seen[:, 0], [0, 0, 0, 150, 100])  # lead 1: from April
 
@@ -76,14 +82,20 @@ def test_the_stock_is_sold_first_and_carries_over():
 
 # --- the grey market's answer to scarcity, within an enforcement cap ---------------------
 
-GREY = ImportProduct(units_per_month={"2025": fixed(100)}, h100e=fixed(1.0), power_kw=fixed(1.0),
-                     scarcity_response=fixed(2.0), enforcement_cap={"2025": fixed(250)})
+GREY = ImportProduct(
+    units_per_month={"2025": fixed(100)},
+    h100e=fixed(1.0),
+    power_kw=fixed(1.0),
+    scarcity_response=fixed(2.0),
+    enforcement_cap={"2025": fixed(250)},
+)
 
 
 def grey_channel(spec: ImportProduct = GREY, pinned: dict | None = None) -> ImportChannel:
     world = World(months=3)
-    return ImportChannel("s", spec, "grey_market.s", world.cal, draws(3, pinned), world.rows,
-                         grey=True)
+    return ImportChannel(
+        "s", spec, "grey_market.s", world.cal, draws(3, pinned), world.rows, grey=True
+    )
 
 
 def test_grey_supply_grows_with_last_months_scarcity_up_to_the_enforcement_cap():
@@ -95,14 +107,19 @@ def test_grey_supply_grows_with_last_months_scarcity_up_to_the_enforcement_cap()
 
 
 def test_a_cap_below_the_flow_binds_even_without_scarcity():
-    spec = ImportProduct(units_per_month={"2025": fixed(100)}, h100e=fixed(1.0),
-                         power_kw=fixed(1.0), enforcement_cap={"2025": fixed(60)})
+    spec = ImportProduct(
+        units_per_month={"2025": fixed(100)},
+        h100e=fixed(1.0),
+        power_kw=fixed(1.0),
+        enforcement_cap={"2025": fixed(60)},
+    )
     np.testing.assert_array_equal(grey_channel(spec).available(), [[60, 60, 60]])
 
 
 def test_no_response_and_no_cap_offer_the_flow_as_before():
-    spec = ImportProduct(units_per_month={"2025": fixed(100)}, h100e=fixed(1.0),
-                         power_kw=fixed(1.0))
+    spec = ImportProduct(
+        units_per_month={"2025": fixed(100)}, h100e=fixed(1.0), power_kw=fixed(1.0)
+    )
     channel = grey_channel(spec)
     assert not channel.responds
     channel.scarcity = np.array([[1.0, 1.0, 1.0]])
@@ -110,13 +127,22 @@ def test_no_response_and_no_cap_offer_the_flow_as_before():
 
 
 @settings(max_examples=200, deadline=None)
-@given(flow=st.floats(0, 1e6), response=st.floats(0, 100), scarcity=st.floats(0, 1),
-       cap=st.floats(0, 1e6))
-def test_grey_supply_never_exceeds_the_cap_nor_falls_below_the_capped_flow(flow, response,
-                                                                          scarcity, cap):
-    spec = ImportProduct(units_per_month={"2025": fixed(flow)}, h100e=fixed(1.0),
-                         power_kw=fixed(1.0), scarcity_response=fixed(response),
-                         enforcement_cap={"2025": fixed(cap)})
+@given(
+    flow=st.floats(0, 1e6),
+    response=st.floats(0, 100),
+    scarcity=st.floats(0, 1),
+    cap=st.floats(0, 1e6),
+)
+def test_grey_supply_never_exceeds_the_cap_nor_falls_below_the_capped_flow(
+    flow, response, scarcity, cap
+):
+    spec = ImportProduct(
+        units_per_month={"2025": fixed(flow)},
+        h100e=fixed(1.0),
+        power_kw=fixed(1.0),
+        scarcity_response=fixed(response),
+        enforcement_cap={"2025": fixed(cap)},
+    )
     channel = grey_channel(spec)
     channel.scarcity = np.full((1, 3), scarcity)
     offered = channel.available()

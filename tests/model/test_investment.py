@@ -32,8 +32,9 @@ def test_commitments_close_a_share_of_the_gap_within_the_ceiling_after_the_lead(
     # two replications: base 100; ceilings 150 and 120; leads 1 and 2 months; the
     # orders need 1.5 x the capacity in place; half the gap is committed a month
     env = simpy.Environment()
-    cap = Capacity(constant(100, 100), constant(150, 120), np.array([1.0, 2.0]),
-                   LevelRows(1, None), 2, env)
+    cap = Capacity(
+        constant(100, 100), constant(150, 120), np.array([1.0, 2.0]), LevelRows(1, None), 2, env
+    )
     wanted, response = np.full((1, 2), 1.5), np.array([0.5, 0.5])
     committed, added = [], []
     for t in range(4):
@@ -53,27 +54,31 @@ def test_commitments_close_a_share_of_the_gap_within_the_ceiling_after_the_lead(
 def test_commitments_under_way_count_against_the_gap():
     # lead 3: the first commitment (half of the gap 100) is still in the pipeline,
     # so the next month commits half of what is left of the gap, 100 - 50 = 50
-    cap = Capacity(constant(100), constant(1e9), np.array([3.0]), LevelRows(1, None), 1,
-                   simpy.Environment())
+    cap = Capacity(
+        constant(100), constant(1e9), np.array([3.0]), LevelRows(1, None), 1, simpy.Environment()
+    )
     wanted, response = np.full((1, 1), 2.0), np.array([0.5])
     assert [float(cap.commit(t, wanted, response)[0, 0]) for t in range(3)] == [50, 25, 12.5]
 
 
 def test_orders_no_higher_than_capacity_commit_nothing():
-    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1,
-                   simpy.Environment())
+    cap = Capacity(
+        constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1, simpy.Environment()
+    )
     assert cap.commit(0, np.full((1, 1), 0.8), np.array([1.0]))[0, 0] == 0.0
 
 
 def test_a_ceiling_below_the_base_commits_nothing():
-    cap = Capacity(constant(100), constant(80), np.array([1.0]), LevelRows(1, None), 1,
-                   simpy.Environment())
+    cap = Capacity(
+        constant(100), constant(80), np.array([1.0]), LevelRows(1, None), 1, simpy.Environment()
+    )
     assert cap.commit(0, np.full((1, 1), 2.0), np.array([0.5]))[0, 0] == 0.0
 
 
 def test_orders_and_capacity_are_exponential_averages_started_by_the_first_month():
-    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1,
-                   simpy.Environment())
+    cap = Capacity(
+        constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1, simpy.Environment()
+    )
     investor = Investor({"x": cap}, np.array([0.5]), np.array([2.0]))
     orders = []
     for t, new in enumerate([300.0, 300.0, 100.0]):
@@ -88,8 +93,9 @@ def test_orders_and_capacity_are_exponential_averages_started_by_the_first_month
 
 
 def test_capacity_is_averaged_like_orders():
-    cap = Capacity(constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1,
-                   simpy.Environment())
+    cap = Capacity(
+        constant(100), constant(1e9), np.array([1.0]), LevelRows(1, None), 1, simpy.Environment()
+    )
     investor = Investor({"x": cap}, np.array([0.0]), np.array([2.0]))
     for t, capacity in enumerate([100.0, 300.0]):
         investor.step(t, np.array([[100.0]]), np.array([[capacity]]))
@@ -124,9 +130,12 @@ def priors():
 def without_investment(scenario):
     """``scenario`` with no ceiling anywhere: the investor is not even built."""
     foundries = {n: replace(f, ceiling={}) for n, f in scenario.foundries.items()}
-    return replace(scenario, foundries=foundries,
-                   memory=replace(scenario.memory, ceiling_stacks={}),
-                   packaging=replace(scenario.packaging, ceiling={}))
+    return replace(
+        scenario,
+        foundries=foundries,
+        memory=replace(scenario.memory, ceiling_stacks={}),
+        packaging=replace(scenario.packaging, ceiling={}),
+    )
 
 
 def replicates(scenario, levels=("announced", "1.0"), reps: int = REPS) -> dict:
@@ -148,8 +157,7 @@ def test_response_zero_is_exactly_the_model_without_investment():
 
 def test_unlimited_packaging_is_the_model_without_packaging():
     scenario = without_investment(priors())
-    huge = replace(scenario, packaging=replace(scenario.packaging,
-                                               capacity={"2023": fixed(1e15)}))
+    huge = replace(scenario, packaging=replace(scenario.packaging, capacity={"2023": fixed(1e15)}))
     none = replace(scenario, packaging=replace(scenario.packaging, capacity={}))
     assert Model(none, 2).market.packaging is None
     assert_same(replicates(huge), replicates(none))
@@ -163,16 +171,22 @@ def test_investment_changes_the_results_when_on():
 def test_capacity_is_conserved_in_every_replication():
     model = Model(priors(), REPS, seed=3, levels=["announced", "0.5", "1.0"])
     model.run()
-    assert set(model.investor.capacities) == {"foundries.smic", "foundries.huawei_fabs",
-                                              "memory", "packaging"}
+    assert set(model.investor.capacities) == {
+        "foundries.smic",
+        "foundries.huawei_fabs",
+        "memory",
+        "packaging",
+    }
     for name, cap in model.investor.capacities.items():
         arrived, pipe = cap.pipeline.taken, cap.pipeline
         scale = 1.0 + pipe.added
         # added capacity = commitments arrived; pipeline = committed - arrived
-        np.testing.assert_allclose(cap.added.level / scale, arrived / scale, atol=1e-12,
-                                   err_msg=name)
-        np.testing.assert_allclose(pipe.level() / scale, (pipe.added - arrived) / scale,
-                                   atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(
+            cap.added.level / scale, arrived / scale, atol=1e-12, err_msg=name
+        )
+        np.testing.assert_allclose(
+            pipe.level() / scale, (pipe.added - arrived) / scale, atol=1e-12, err_msg=name
+        )
         assert np.all(cap.added.level >= 0) and np.all(pipe.level() >= -1e-9 * scale)
         assert np.all(np.abs(cap.added.imbalance()) <= 1e-9 * scale)
 
@@ -190,6 +204,7 @@ def test_no_commitment_takes_capacity_past_the_ceiling_of_its_month():
             assert np.all(made >= 0) and np.all(over <= 1e-9 * (1 + after))
             checked.append(t)
             return made
+
         return wrapped
 
     for cap in model.investor.capacities.values():
@@ -223,8 +238,9 @@ def test_a_higher_national_level_never_lowers_end_of_run_domestic_capacity(name)
             assert np.all(values[:-1] - values[1:] <= 1e-9 * (1 + values[1:])), kind
     # and the levels do part by 2030 where investment has room (SMIC: +45% at 1.0 vs 0.5)
     if name.endswith("2030.toml"):
-        smic = np.broadcast_to(model.investor.capacities["foundries.smic"].added.level,
-                               (len(levels), reps)).mean(axis=1)
+        smic = np.broadcast_to(
+            model.investor.capacities["foundries.smic"].added.level, (len(levels), reps)
+        ).mean(axis=1)
         assert smic[-1] > 1.2 * smic[0]
 
 
@@ -232,9 +248,15 @@ def test_ceilings_are_read_for_when_capacity_comes_on_line_in_each_kind_s_unit()
     # memory: ceiling 1,200 / 2,400 / 3,600 stacks a year at the ends of 2025-2027, a
     # 12-month lead; the capacity is stacks a month, read 12 months ahead, never past
     # the calendar's last month (2027-12)
-    scenario = load(PRIORS, {"memory": {"ceiling_stacks": {"2025": 1200, "2026": 2400,
-                                                           "2027": 3600},
-                                        "lead_months": 12}})
+    scenario = load(
+        PRIORS,
+        {
+            "memory": {
+                "ceiling_stacks": {"2025": 1200, "2026": 2400, "2027": 3600},
+                "lead_months": 12,
+            }
+        },
+    )
     model = Model(scenario, 2, seed=1)
     ceiling = model.investor.capacities["memory"].ceiling
     np.testing.assert_allclose(ceiling(0), 100.0)  # 2024-01: before the first anchor

@@ -10,9 +10,11 @@ from sim.model.policies import pro_rata, quota_first
 
 def test_a_pool_grant_gives_each_segment_the_pools_mix_of_units_power_and_value():
     units = [np.array([[10.0]]), np.array([[30.0]])]  # two products
-    per_unit = ([np.array([1.0]), np.array([0.5])],  # H100e: supply 10 + 15 = 25
-                [np.array([2.0]), np.array([1.0])],  # kW
-                [np.array([100.0]), np.array([20.0])])  # USD
+    per_unit = (
+        [np.array([1.0]), np.array([0.5])],  # H100e: supply 10 + 15 = 25
+        [np.array([2.0]), np.array([1.0])],  # kW
+        [np.array([100.0]), np.array([20.0])],
+    )  # USD
     orders = np.array([[[10.0]], [[40.0]]])  # 50 wanted
     grant = pool_grant(orders, units, per_unit, np.array([False, False]), pro_rata)
     np.testing.assert_allclose(grant.h100e[:, 0, 0], [5.0, 20.0])
@@ -25,11 +27,13 @@ def test_a_pool_grant_gives_each_segment_the_pools_mix_of_units_power_and_value(
 
 def test_a_part_taken_pool_reports_its_fraction_and_an_empty_pool_grants_nothing():
     per_unit = ([np.array([1.0])], [np.array([1.0])], [np.array([1.0])])
-    grant = pool_grant(np.array([[[10.0]]]), [np.array([[100.0]])], per_unit,
-                       np.array([True]), quota_first)
+    grant = pool_grant(
+        np.array([[[10.0]]]), [np.array([[100.0]])], per_unit, np.array([True]), quota_first
+    )
     assert grant.fraction.item() == 0.1
-    empty = pool_grant(np.array([[[10.0]]]), [np.zeros((1, 1))], per_unit, np.array([True]),
-                       pro_rata)
+    empty = pool_grant(
+        np.array([[[10.0]]]), [np.zeros((1, 1))], per_unit, np.array([True]), pro_rata
+    )
     assert empty.h100e.item() == 0.0 and empty.fraction.item() == 0.0
 
 

@@ -31,12 +31,19 @@ def test_shares_are_normalised_over_vendors():
 def test_an_imported_pool_is_free_until_the_controls_then_holds_its_shares():
     world = World(months=4)  # 2025-01 .. 2025-04
     a, b = pool(world), pool(world)
-    spec = Memory(controls_from="2025-03", controls_announced="2025-02",
-                  stockpile_stacks=fixed(100), rush_stacks=fixed(60),
-                  domestic_stacks={"2025": fixed(120)})
-    supply = HbmSupply(spec, world.cal, draws(1),
-                       [(a, np.array([0.75]), np.array([0.5])),
-                        (b, np.array([0.25]), np.array([0.5]))])
+    spec = Memory(
+        controls_from="2025-03",
+        controls_announced="2025-02",
+        stockpile_stacks=fixed(100),
+        rush_stacks=fixed(60),
+        domestic_stacks={"2025": fixed(120)},
+    )
+    supply = HbmSupply(
+        spec,
+        world.cal,
+        draws(1),
+        [(a, np.array([0.75]), np.array([0.5])), (b, np.array([0.25]), np.array([0.5]))],
+    )
     levels: list = []
 
     def watch_pools():
@@ -82,12 +89,12 @@ def test_own_memory_is_always_a_limit_and_adds_nothing_before_its_first_year():
 
 # --- the stockpile drawn on a plan (memory.ration_months, A41) ----------------------------
 
+
 def planned(end, stockpile=120.0, replications: int = 1) -> MemoryPool:
     """A bound imported pool holding ``stockpile`` stacks, rationed until step ``end``."""
     world = World(months=60)
     spec = MemorySource()
-    p = MemoryPool("hbm", spec, "vendors.v.memory.hbm", world.cal, draws(replications),
-                   world.rows)
+    p = MemoryPool("hbm", spec, "vendors.v.memory.hbm", world.cal, draws(replications), world.rows)
     p.plan(np.broadcast_to(np.asarray(end, dtype=float), (replications,)))
     p.credit(np.full((1, replications), stockpile))
     p.free = False
@@ -141,24 +148,33 @@ def test_from_the_plan_s_end_everything_held_is_available():
 def test_the_national_supply_plans_imported_pools_in_whole_months_after_the_controls():
     world = World(months=4)
     imported, own = pool(world), pool(world, imported=False)
-    spec = Memory(controls_from="2025-03", stockpile_stacks=fixed(100),
-                  ration_months=fixed(23.5))
-    HbmSupply(spec, world.cal, draws(1), [(imported, np.array([1.0]), np.array([1.0])),
-                                           (own, np.array([0.0]), np.array([0.0]))])
+    spec = Memory(controls_from="2025-03", stockpile_stacks=fixed(100), ration_months=fixed(23.5))
+    HbmSupply(
+        spec,
+        world.cal,
+        draws(1),
+        [(imported, np.array([1.0]), np.array([1.0])), (own, np.array([0.0]), np.array([0.0]))],
+    )
     np.testing.assert_array_equal(imported.end, [2 + 24])  # 2025-03 is step 2; 23.5 -> 24
     assert own.end is None  # own memory has no stockpile to plan
     unplanned = pool(world)
-    HbmSupply(replace(spec, ration_months=None), world.cal, draws(1),
-              [(unplanned, np.array([1.0]), np.array([1.0]))])
+    HbmSupply(
+        replace(spec, ration_months=None),
+        world.cal,
+        draws(1),
+        [(unplanned, np.array([1.0]), np.array([1.0]))],
+    )
     assert unplanned.end is None
 
 
-@given(stockpile=st.floats(0.0, 1e7), months=st.integers(1, 48),
-       flows=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=60),
-       demand=st.lists(st.floats(0.0, 2e6), min_size=1, max_size=60))
+@given(
+    stockpile=st.floats(0.0, 1e7),
+    months=st.integers(1, 48),
+    flows=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=60),
+    demand=st.lists(st.floats(0.0, 2e6), min_size=1, max_size=60),
+)
 @settings(max_examples=60, deadline=None)
-def test_laws_allowance_within_the_stockpile_and_stacks_conserved(stockpile, months, flows,
-                                                                  demand):
+def test_laws_allowance_within_the_stockpile_and_stacks_conserved(stockpile, months, flows, demand):
     """In every month the allowance never exceeds the stockpile, and stacks in = used + held."""
     p = planned(end=months, stockpile=stockpile)
     received = used = 0.0
@@ -177,8 +193,7 @@ def test_laws_allowance_within_the_stockpile_and_stacks_conserved(stockpile, mon
 
 @given(stockpile=st.floats(1.0, 1e7), months=st.integers(1, 48))
 @settings(max_examples=30, deadline=None)
-def test_law_allowances_used_in_full_release_the_stockpile_evenly_over_the_plan(stockpile,
-                                                                                months):
+def test_law_allowances_used_in_full_release_the_stockpile_evenly_over_the_plan(stockpile, months):
     p = planned(end=months, stockpile=stockpile)
     allowances = []
     for t in range(months):
@@ -220,8 +235,9 @@ def test_without_a_plan_a_run_equals_the_old_pool_bit_for_bit(monkeypatch):
     assert new.replicates.keys() == old.replicates.keys()
     for metric, values in new.replicates.items():
         np.testing.assert_array_equal(values, old.replicates[metric], err_msg=metric)
-    assert not np.array_equal(planned_run.replicates["domestic_units"],
-                              new.replicates["domestic_units"])
+    assert not np.array_equal(
+        planned_run.replicates["domestic_units"], new.replicates["domestic_units"]
+    )
 
 
 @pytest.mark.parametrize("months", [0, -3, {"dist": "uniform", "low": 0.5, "high": 12}, 241])
@@ -236,11 +252,13 @@ def test_stacks_added_by_investment_reach_the_pools_by_level_from_the_controls()
 
     world = World(months=2, levels=2, part_step=0)  # 2025-01 .. 2025-02, two level rows
     a = pool(world)
-    spec = Memory(controls_from="2025-02", stockpile_stacks=fixed(0),
-                  domestic_stacks={"2025": fixed(120)})
+    spec = Memory(
+        controls_from="2025-02", stockpile_stacks=fixed(0), domestic_stacks={"2025": fixed(120)}
+    )
     supply = HbmSupply(spec, world.cal, draws(1), [(a, np.array([1.0]), np.array([1.0]))])
-    supply.growth = Capacity(supply.monthly, lambda t: np.array([1e9]), np.array([1.0]),
-                             LevelRows(2, 0), 1, world.env)
+    supply.growth = Capacity(
+        supply.monthly, lambda t: np.array([1e9]), np.array([1.0]), LevelRows(2, 0), 1, world.env
+    )
     supply.growth.added.put(np.array([[3.0], [7.0]]))  # stacks a month added, by level
     supply.deliver(0)  # before the controls: nothing domestic
     np.testing.assert_allclose(a.flow.level, [[0.0], [0.0]])
@@ -266,11 +284,16 @@ def test_a_plan_shorter_than_a_month_ends_one_month_after_the_controls():
 
 def test_a_vendor_s_own_pool_gets_no_share_of_domestic_hbm():
     world = World(months=2)
-    spec = Memory(controls_from="2025-01", stockpile_stacks=fixed(0),
-                  domestic_stacks={"2025": fixed(120)})
+    spec = Memory(
+        controls_from="2025-01", stockpile_stacks=fixed(0), domestic_stacks={"2025": fixed(120)}
+    )
     hbm, own = pool(world), pool(world, imported=False)
-    supply = HbmSupply(spec, world.cal, draws(1), [(hbm, np.array([1.0]), np.array([0.5])),
-                                                   (own, np.array([0.0]), np.array([0.5]))])
+    supply = HbmSupply(
+        spec,
+        world.cal,
+        draws(1),
+        [(hbm, np.array([1.0]), np.array([0.5])), (own, np.array([0.0]), np.array([0.5]))],
+    )
     supply.controlled = True
     supply.deliver(0)  # 120 / 12 = 10 stacks this month, half of them to the HBM pool
     assert hbm.flow.level.item() == 5.0 and own.flow.level.item() == 0.0

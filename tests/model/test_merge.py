@@ -23,8 +23,13 @@ REPS = 300
 def runs():
     scenario = load(BASELINE)
     exact = simulate(scenario, REPS, SEED, LEVELS, options=SimulateOptions(narrow=True))
-    sketched = simulate(scenario, REPS, SEED, LEVELS, options=SimulateOptions(
-        narrow=True, blocking=Blocking(size=70, exact_limit=REPS - 1)))
+    sketched = simulate(
+        scenario,
+        REPS,
+        SEED,
+        LEVELS,
+        options=SimulateOptions(narrow=True, blocking=Blocking(size=70, exact_limit=REPS - 1)),
+    )
     return exact, sketched
 
 
@@ -58,8 +63,13 @@ def test_sketched_runs_keep_per_replication_values_exactly_on_disk(runs, tmp_pat
 
 
 def test_a_sketched_runs_disk_arrays_go_with_the_last_of_them():
-    sketched = simulate(load(BASELINE), 40, SEED, ["announced"],
-                        options=SimulateOptions(blocking=Blocking(size=20, exact_limit=39)))
+    sketched = simulate(
+        load(BASELINE),
+        40,
+        SEED,
+        ["announced"],
+        options=SimulateOptions(blocking=Blocking(size=20, exact_limit=39)),
+    )
     kept = sketched.replicates
     folder = kept["domestic_units"].path.parent
     del sketched
@@ -74,15 +84,27 @@ def test_a_sketched_runs_disk_arrays_go_with_the_last_of_them():
 def test_a_run_over_the_exact_limit_is_sketched_whatever_its_blocks():
     """Exact or sketched is decided by the replications alone, not by the blocking."""
     scenario = load(BASELINE)
-    one, two = (simulate(scenario, 40, SEED, ["announced"],
-
-        options=SimulateOptions(blocking=Blocking(size=size, exact_limit=39))) for size in (40, 20))
+    one, two = (
+        simulate(
+            scenario,
+            40,
+            SEED,
+            ["announced"],
+            options=SimulateOptions(blocking=Blocking(size=size, exact_limit=39)),
+        )
+        for size in (40, 20)
+    )
     assert [r[:4] for r in one.rows] == [r[:4] for r in two.rows]
     np.testing.assert_array_equal([r.stats for r in one.rows], [r.stats for r in two.rows])
     assert isinstance(one.replicates["domestic_units"], DiskArray)
 
 
 def test_a_run_of_exactly_the_limit_is_exact():
-    at_limit = simulate(load(BASELINE), 40, SEED, ["announced"],
-                        options=SimulateOptions(blocking=Blocking(size=20, exact_limit=40)))
+    at_limit = simulate(
+        load(BASELINE),
+        40,
+        SEED,
+        ["announced"],
+        options=SimulateOptions(blocking=Blocking(size=20, exact_limit=40)),
+    )
     assert isinstance(at_limit.replicates["domestic_units"], np.ndarray)

@@ -40,8 +40,7 @@ def test_the_tiny_world_clears_as_worked_out_by_hand(tiny):
     np.testing.assert_allclose(rows[("domestic_share_units", "national", "2025-01")], 25 / 85)
     np.testing.assert_allclose(rows[("domestic_share_units", "national", "2025-02")], 15 / 75)
     np.testing.assert_allclose(rows[("domestic_share_units", "national", "2025")], 440 / 1160)
-    np.testing.assert_allclose(rows[("domestic_share_compute", "national", "2025-03")],
-                               40 / 70)
+    np.testing.assert_allclose(rows[("domestic_share_compute", "national", "2025-03")], 40 / 70)
     np.testing.assert_allclose(rows[("unmet_demand_compute", "private", "2025")], 360)
     np.testing.assert_allclose(rows[("unmet_demand_compute", "city", "2025")], 0, atol=1e-9)
     np.testing.assert_allclose(rows[("domestic_share_compute", "city", "2025")], 440 / 560)
@@ -76,7 +75,8 @@ def baseline_under(memory_rule: str, replications: int = 20):
     """Run the baseline, at the announced quotas, under the HBM rule ``memory_rule``."""
     scenario = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
     scenario = dataclasses.replace(
-        scenario, memory=dataclasses.replace(scenario.memory, allocation=memory_rule))
+        scenario, memory=dataclasses.replace(scenario.memory, allocation=memory_rule)
+    )
     return Model(scenario, replications, levels=["announced"]).run()
 
 
@@ -94,8 +94,12 @@ def test_the_memory_rule_changes_what_shared_pools_make_and_chips_stay_conserved
 
 def with_grey(tiny, **terms):
     """The tiny world plus a grey channel of 5 H100e-chips a month (and ``terms``)."""
-    grey = ImportProduct(units_per_month={"2025": Dist.fixed(5)}, h100e=Dist.fixed(1.0),
-                         power_kw=Dist.fixed(1.0), **terms)
+    grey = ImportProduct(
+        units_per_month={"2025": Dist.fixed(5)},
+        h100e=Dist.fixed(1.0),
+        power_kw=Dist.fixed(1.0),
+        **terms,
+    )
     return dataclasses.replace(tiny, grey_market={"g": grey})
 
 
@@ -106,16 +110,22 @@ def kept_grey(scenario):
 
 def test_a_grey_market_without_response_or_cap_gives_exactly_the_fixed_flow(tiny):
     plain = kept_grey(with_grey(tiny))
-    inert = kept_grey(with_grey(tiny, scarcity_response=Dist.fixed(0.0),
-                                enforcement_cap={"2025": Dist.fixed(1e15)}))
+    inert = kept_grey(
+        with_grey(
+            tiny, scarcity_response=Dist.fixed(0.0), enforcement_cap={"2025": Dist.fixed(1e15)}
+        )
+    )
     for metric in plain.kept:
         np.testing.assert_array_equal(plain.kept[metric], inert.kept[metric])
     np.testing.assert_array_equal(plain.kept["import_units.g"][0], np.full((2, 4), 15.0))
 
 
 def test_grey_supply_follows_last_months_unmet_share_within_its_cap(tiny):
-    got = kept_grey(with_grey(tiny, scarcity_response=Dist.fixed(1.0),
-                              enforcement_cap={"2025": Dist.fixed(7.5)}))
+    got = kept_grey(
+        with_grey(
+            tiny, scarcity_response=Dist.fixed(1.0), enforcement_cap={"2025": Dist.fixed(7.5)}
+        )
+    )
     # 75 H100e of import need a month, 30 met by the licensed product: with g smuggled
     # the unmet share is (45 - g) / 75, and next month offers min(5 (1 + share), 7.5)
     grey, months = 5.0, []

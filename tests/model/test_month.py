@@ -35,6 +35,7 @@ def trace(monkeypatch, scenario: Path, months: int = 3) -> dict:
             if self.t < months:
                 log[self.t].append((process._generator.__qualname__, call, step))
             return original(self, step)
+
         return wrapper
 
     for call in ("turn", "after", "done"):
@@ -51,8 +52,7 @@ def test_the_clock_phases_are_the_declared_steps_in_order():
 
 
 @pytest.mark.parametrize("scenario", [INVESTING, ROOT / "tests" / "model" / "tiny.toml"])
-def test_the_running_model_does_the_declared_steps_in_the_declared_order(monkeypatch,
-                                                                          scenario):
+def test_the_running_model_does_the_declared_steps_in_the_declared_order(monkeypatch, scenario):
     log = trace(monkeypatch, scenario)
     by_name = {step.name: step for step in declared.MONTH}
     ran = set()
@@ -78,8 +78,7 @@ def test_every_actor_waits_for_its_turn_at_its_own_declared_steps_only(monkeypat
         # each instance: its turn at each of its steps, then the step done
         instances = made.count(("turn", steps[0]))
         assert instances >= 1
-        assert sorted(made) == sorted([(c, s) for s in steps for c in ("turn", "done")]
-                                      * instances)
+        assert sorted(made) == sorted([(c, s) for s in steps for c in ("turn", "done")] * instances)
 
 
 def month_calls() -> list[tuple[str, str, str]]:
@@ -87,10 +86,14 @@ def month_calls() -> list[tuple[str, str, str]]:
     found = []
     for path in sorted((ROOT / "sim").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr in ("turn", "after", "done") and node.args
-                    and isinstance(node.func.value, ast.Name)
-                    and node.func.value.id == "month"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("turn", "after", "done")
+                and node.args
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "month"
+            ):
                 assert isinstance(node.args[0], ast.Constant), f"{path}: a step by name only"
                 found.append((path.name, node.func.attr, node.args[0].value))
     return found

@@ -70,8 +70,10 @@ def test_a_month_of_waiting_lapses_at_the_next_month():
         WaitingOrders(simpy.Environment(), 0, (1, 1))
 
 
-@given(hnp.arrays(float, (6, 2), elements=st.floats(0, 100)),
-       hnp.arrays(float, (6, 2), elements=st.floats(0, 100)))
+@given(
+    hnp.arrays(float, (6, 2), elements=st.floats(0, 100)),
+    hnp.arrays(float, (6, 2), elements=st.floats(0, 100)),
+)
 def test_orders_are_conserved_and_never_negative(filed, got):
     orders = WaitingOrders(simpy.Environment(), 3, (1, 2))
     for new, supply in zip(filed, got, strict=True):

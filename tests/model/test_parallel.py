@@ -60,8 +60,12 @@ def one_pass(scenario):
 @pytest.mark.parametrize("workers", [2, 3])
 def test_workers_give_the_single_process_result(scenario, one_pass, workers):
     blocking = Blocking(size=REPS // 4, workers=workers)  # four blocks, shared round-robin
-    assert_same(simulate(scenario, REPS, SEED, LEVELS,
-                         options=SimulateOptions(keep=KEEP, blocking=blocking)), one_pass)
+    assert_same(
+        simulate(
+            scenario, REPS, SEED, LEVELS, options=SimulateOptions(keep=KEEP, blocking=blocking)
+        ),
+        one_pass,
+    )
 
 
 @pytest.mark.slow
@@ -81,8 +85,9 @@ def test_levels_sharing_rows_until_they_part_match_levels_run_alone(write_scenar
     for index, level in enumerate(together.levels):
         alone = simulate(scenario, 40, 7, [level])
         alone.rows = [r for r in alone.rows if not r.metric.startswith("level_effect")]
-        rows = [r for r in together.rows if r.quota == level
-                and not r.metric.startswith("level_effect")]  # effects need "announced"
+        rows = [
+            r for r in together.rows if r.quota == level and not r.metric.startswith("level_effect")
+        ]  # effects need "announced"
         assert [r[1:4] for r in rows] == [r[1:4] for r in alone.rows]
         for x, y in zip(rows, alone.rows, strict=True):
             np.testing.assert_array_equal(x[4], y[4], err_msg=str(x[:4]))
@@ -102,11 +107,20 @@ def test_identical_levels_stay_identical(scenario):
 @pytest.mark.slow
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
 def test_run_directory_bytes_do_not_depend_on_workers(tmp_path):
-    dirs = [execute(BASELINE, RunOptions(replications=REPS, seed=SEED,
-                                         levels=["announced", "0.7", "1.0"],
-                                         out_dir=tmp_path / f"w{w}", workers=w,
-                                         blocking=Blocking(size=size))).out_dir
-            for w, size in ((1, None), (2, 13))]
+    dirs = [
+        execute(
+            BASELINE,
+            RunOptions(
+                replications=REPS,
+                seed=SEED,
+                levels=["announced", "0.7", "1.0"],
+                out_dir=tmp_path / f"w{w}",
+                workers=w,
+                blocking=Blocking(size=size),
+            ),
+        ).out_dir
+        for w, size in ((1, None), (2, 13))
+    ]
     for name in ("summary.csv", "replications.npz"):
         assert (dirs[0] / name).read_bytes() == (dirs[1] / name).read_bytes(), name
 
@@ -117,9 +131,23 @@ def test_cli_workers_option(tmp_path):
     outs = []
     for workers in ("1", "2"):
         out = tmp_path / f"cli{workers}"
-        done = CliRunner().invoke(main, ["run", str(BASELINE), "--reps", "30", "--quota", "0.7",
-                                         "--quota", "announced", "--workers", workers,
-                                         "--out", str(out)])
+        done = CliRunner().invoke(
+            main,
+            [
+                "run",
+                str(BASELINE),
+                "--reps",
+                "30",
+                "--quota",
+                "0.7",
+                "--quota",
+                "announced",
+                "--workers",
+                workers,
+                "--out",
+                str(out),
+            ],
+        )
         assert done.exit_code == 0, done.output
         outs.append((out / "summary.csv").read_bytes())
     assert outs[0] == outs[1]
@@ -139,8 +167,9 @@ def test_default_workers_do_not_depend_on_the_load(monkeypatch):
 
 
 def test_narrow_replicates_are_float32_and_write_the_same_bytes(scenario, one_pass, tmp_path):
-    narrowed = simulate(scenario, REPS, SEED, LEVELS,
-                        options=SimulateOptions(keep=KEEP, narrow=True))
+    narrowed = simulate(
+        scenario, REPS, SEED, LEVELS, options=SimulateOptions(keep=KEEP, narrow=True)
+    )
     assert [r[:4] for r in narrowed.rows] == [r[:4] for r in one_pass.rows]
     for x, y in zip(narrowed.rows, one_pass.rows, strict=True):
         np.testing.assert_array_equal(x[4], y[4])
@@ -148,10 +177,13 @@ def test_narrow_replicates_are_float32_and_write_the_same_bytes(scenario, one_pa
     for metric, values in narrowed.replicates.items():
         assert values.dtype == np.float32
         np.testing.assert_array_equal(values, one_pass.replicates[metric].astype(np.float32))
-    written = [write_run(tmp_path / name, result, {}, False)
-               for name, result in (("wide", one_pass), ("narrow", narrowed))]
-    assert ((written[0] / "replications.npz").read_bytes()
-            == (written[1] / "replications.npz").read_bytes())
+    written = [
+        write_run(tmp_path / name, result, {}, False)
+        for name, result in (("wide", one_pass), ("narrow", narrowed))
+    ]
+    assert (written[0] / "replications.npz").read_bytes() == (
+        written[1] / "replications.npz"
+    ).read_bytes()
 
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="worker processes need fork")
@@ -182,14 +214,17 @@ def numpy_summary(values: np.ndarray) -> np.ndarray:
     return np.concatenate([mean[None], q]).transpose(*range(1, values.ndim), 0)
 
 
-FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
-                   st.sampled_from([0.0, -0.0, 1.0, 1.0, 2.5, np.nan]))
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.sampled_from([0.0, -0.0, 1.0, 1.0, 2.5, np.nan]),
+)
 
 
 @pytest.mark.slow
 @settings(max_examples=300, deadline=None, derandomize=True, database=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=40),
-                  elements=FLOATS))
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, max_side=40), elements=FLOATS)
+)
 def test_summary_statistics_equal_numpys_bit_for_bit(values):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # e.g. the mean of inf and -inf

@@ -26,6 +26,7 @@ def deferred(values: dict[int, np.ndarray]):
         def make():
             made[year] += 1
             return values[year]
+
         return make
 
     return {year: maker(year) for year in values}, made
@@ -36,9 +37,11 @@ def rows(seed: int, years: list[int]) -> dict[int, np.ndarray]:
     return {y: rng.random(R) for y in years}
 
 
-@pytest.mark.parametrize("rate", [np.random.default_rng(1).uniform(-0.3, 0.9, R),
-                                  np.broadcast_to(np.float64(0.25), (R,))],
-                         ids=["drawn", "fixed"])
+@pytest.mark.parametrize(
+    "rate",
+    [np.random.default_rng(1).uniform(-0.3, 0.9, R), np.broadcast_to(np.float64(0.25), (R,))],
+    ids=["drawn", "fixed"],
+)
 def test_growth_factor_a_year_at_a_time_equals_the_full_table(rate):
     offsets = np.array([y - CAL.years[0] for y in CAL.years], dtype=float)
     table = (1.0 + rate[:, None]) ** offsets[None, :]
@@ -54,8 +57,9 @@ def test_year_steps_make_each_anchor_once_and_match_the_eager_path():
     path, eager = paths.YearSteps(CAL, lazy, R), paths.YearSteps(CAL, values, R)
     for t in range(CAL.months):
         np.testing.assert_array_equal(path.at(t), eager.at(t))
-        np.testing.assert_array_equal(path.at(t), values[max([y for y in values
-                                                               if y <= CAL.year(t)])])
+        np.testing.assert_array_equal(
+            path.at(t), values[max([y for y in values if y <= CAL.year(t)])]
+        )
     assert made == dict.fromkeys(values, 1)
     np.testing.assert_array_equal(path.at(0), values[2022])  # going back makes it again
 

@@ -40,9 +40,11 @@ def test_ample_supply_fills_every_order():
         np.testing.assert_allclose(rule(ORDERS, np.array([[100.0]]), BOUND), ORDERS)
 
 
-@given(hnp.arrays(float, (4, 2, 3), elements=st.floats(0, 1e6)),
-       hnp.arrays(float, (2, 3), elements=st.floats(0, 1e6)),
-       hnp.arrays(bool, (4,)))
+@given(
+    hnp.arrays(float, (4, 2, 3), elements=st.floats(0, 1e6)),
+    hnp.arrays(float, (2, 3), elements=st.floats(0, 1e6)),
+    hnp.arrays(bool, (4,)),
+)
 def test_rules_grant_within_orders_and_supply(orders, supply, bound):
     for rule in ALLOCATION_RULES.values():
         got = rule(orders, supply, bound)
@@ -63,9 +65,11 @@ def test_hbm_pro_rata_gives_each_product_the_same_fraction():
     np.testing.assert_allclose(got[:, 0], [20.0, 40.0, 10.0])
 
 
-@given(hnp.arrays(float, (3, 4), elements=st.floats(0, 1e6)),
-       hnp.arrays(float, (3, 4), elements=st.floats(0, 10)),
-       hnp.arrays(float, (4,), elements=st.floats(0, 1e6)))
+@given(
+    hnp.arrays(float, (3, 4), elements=st.floats(0, 1e6)),
+    hnp.arrays(float, (3, 4), elements=st.floats(0, 10)),
+    hnp.arrays(float, (4,), elements=st.floats(0, 1e6)),
+)
 def test_hbm_rules_grant_within_need_and_stock(need, value, stock):
     for rule in HBM_RULES.values():
         got = rule(need, value, stock)
@@ -73,14 +77,19 @@ def test_hbm_rules_grant_within_need_and_stock(need, value, stock):
         assert (got.sum(0) <= stock * (1 + 1e-9) + 1e-6).all()
 
 
-@given(hnp.arrays(float, (3, 2, 4), elements=st.floats(0, 100)),
-       hnp.arrays(float, (3, 1, 4), elements=st.sampled_from([0.5, 1.0, 2.0])),
-       hnp.arrays(float, (2, 4), elements=st.floats(0, 300)))
+@given(
+    hnp.arrays(float, (3, 2, 4), elements=st.floats(0, 100)),
+    hnp.arrays(float, (3, 1, 4), elements=st.sampled_from([0.5, 1.0, 2.0])),
+    hnp.arrays(float, (2, 4), elements=st.floats(0, 300)),
+)
 def test_hbm_rules_give_the_same_bits_for_levels_as_axes_or_as_flat_columns(need, value, stock):
     """A vendor passes (products, levels, R) with value (products, 1, R): no reshaped copies."""
     for rule in HBM_RULES.values():
-        flat = rule(need.reshape(3, -1), np.broadcast_to(value, need.shape).reshape(3, -1),
-                    stock.reshape(-1))
+        flat = rule(
+            need.reshape(3, -1),
+            np.broadcast_to(value, need.shape).reshape(3, -1),
+            stock.reshape(-1),
+        )
         np.testing.assert_array_equal(rule(need, value, stock), flat.reshape(need.shape))
 
 

@@ -16,8 +16,14 @@ CAL = calendar(24)
 
 
 def channel(name="x", lead=1, guidance=1.0, approval=False, grey=False):
-    return SimpleNamespace(name=name, lead=np.full(2, lead), initial_licence=1.0,
-                           initial_guidance=guidance, approval=approval, grey=grey)
+    return SimpleNamespace(
+        name=name,
+        lead=np.full(2, lead),
+        initial_licence=1.0,
+        initial_guidance=guidance,
+        approval=approval,
+        grey=grey,
+    )
 
 
 def event(kind, value, when="2025-06", **extra) -> Event:
@@ -32,8 +38,11 @@ def test_rules_that_widen_access_open_and_the_rest_close():
 
 
 def test_each_event_replaces_the_value_in_force_before_it_in_time():
-    events = {"late": event("licence", 1.0, "2025-09"), "early": event("licence", 0.0),
-              "dropped": event("licence", 0.5, "2025-07", enabled=False)}
+    events = {
+        "late": event("licence", 1.0, "2025-09"),
+        "early": event("licence", 0.0),
+        "dropped": event("licence", 0.5, "2025-07", enabled=False),
+    }
     assert previous_values(events, "x", "licence", 1.0) == {"early": 1.0, "late": 0.0}
 
 
@@ -58,10 +67,12 @@ def rules_for(products, segments=("a", "b", "c")) -> ImportRules:
 def test_willingness_multiplies_guidance_bars_and_customs_and_grey_obeys_only_bars():
     products = [channel(guidance=0.5), channel("g", grey=True)]
     r = rules_for(products)
-    events = {"bar_b": Event(date=date("2025-01"), product="*", kind="bar", value=fixed(0.0),
-                             segments=("b",)),
-              "customs": Event(date=date("2025-01"), product="x", kind="customs",
-                               value=fixed(0.5))}
+    events = {
+        "bar_b": Event(
+            date=date("2025-01"), product="*", kind="bar", value=fixed(0.0), segments=("b",)
+        ),
+        "customs": Event(date=date("2025-01"), product="x", kind="customs", value=fixed(0.5)),
+    }
     for rule in build_rules(events, products, ["a", "b", "c"], CAL, draws(2)):
         r.apply(rule, np.array([True, False]))
     np.testing.assert_allclose(r.willingness(0)[:, 0], [0.25, 0.0, 0.25])
@@ -73,8 +84,15 @@ def test_an_approval_is_shared_by_its_segments_and_used_by_deliveries():
     products = [channel(approval=True)]
     r = rules_for(products)
     assert r.approved_units(0, (1, 2))[:, 0].tolist() == [[0, 0]] * 3  # queued: none yet
-    events = {"ok": Event(date=date("2025-01"), product="x", kind="approval",
-                          value=fixed(100.0), segments=("a", "b"))}
+    events = {
+        "ok": Event(
+            date=date("2025-01"),
+            product="x",
+            kind="approval",
+            value=fixed(100.0),
+            segments=("a", "b"),
+        )
+    }
     (rule,) = build_rules(events, products, ["a", "b", "c"], CAL, draws(2))
     r.apply(rule, np.array([True, True]))
     r.use_approvals(0, np.array([[[30.0, 0.0]], [[20.0, 0.0]], [[0.0, 0.0]]]))

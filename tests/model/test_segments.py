@@ -41,8 +41,9 @@ def test_the_lever_reaches_only_the_segments_in_its_reach():
     np.testing.assert_array_equal(unannounced[1, :18], np.zeros(18))
     np.testing.assert_allclose(unannounced[1, 18:25], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
     np.testing.assert_allclose(unannounced[1, 25:], 0.7)
-    np.testing.assert_array_equal(quota_paths(cal, None, levels, "2026-07", reach=False),
-                                  np.zeros((2, 30)))
+    np.testing.assert_array_equal(
+        quota_paths(cal, None, levels, "2026-07", reach=False), np.zeros((2, 30))
+    )
     points = {"2025-01": 0.0, "2025-11": 0.5}  # 0.05 a month, then 0.5 held
     outside = quota_paths(cal, points, levels, "2026-07", reach=False)
     np.testing.assert_allclose(outside[0, :12], [0.05 * t for t in range(11)] + [0.5])
@@ -57,17 +58,33 @@ def test_a_quota_counted_in_units_orders_its_share_of_compute_at_the_current_mix
     np.testing.assert_allclose(compute_share(np.array([1.0]), np.array([[0.5], [1.5]])), 1.0)
 
 
-def segment(levels: LevelRows, quota: float, preference: float, enforcement: float = 1.0,
-            substitution: float = 0.5, backlog: int = 2, basis: str = "compute") -> BuyerSegment:
+def segment(
+    levels: LevelRows,
+    quota: float,
+    preference: float,
+    enforcement: float = 1.0,
+    substitution: float = 0.5,
+    backlog: int = 2,
+    basis: str = "compute",
+) -> BuyerSegment:
     cal = calendar(12)
-    spec = SegmentSpec(demand_share=fixed(1.0), preference={"2025": fixed(preference)},
-                       substitution=fixed(substitution),
-                       quota=QuotaPath(points={"2025-01": quota}, basis=basis),
-                       enforcement=fixed(enforcement))
+    spec = SegmentSpec(
+        demand_share=fixed(1.0),
+        preference={"2025": fixed(preference)},
+        substitution=fixed(substitution),
+        quota=QuotaPath(points={"2025-01": quota}, basis=basis),
+        enforcement=fixed(enforcement),
+    )
     target = np.full((levels.levels, cal.months), quota)
     demand = paths.YearlyCompound(cal, np.full(2, 1200.0), {}, 2)  # 100 H100e a month
-    return BuyerSegment("s", spec, target, (demand, np.ones(2)), draws(2),
-                        SegmentOptions(cal, levels, backlog, simpy.Environment()))
+    return BuyerSegment(
+        "s",
+        spec,
+        target,
+        (demand, np.ones(2)),
+        draws(2),
+        SegmentOptions(cal, levels, backlog, simpy.Environment()),
+    )
 
 
 MIX = np.ones((2, 1, 2))
@@ -139,21 +156,32 @@ def test_a_lever_starting_at_the_deadline_jumps_to_the_level_from_the_value_befo
     path = quota_paths(cal, points, ["announced", "0.9"], "2027-01")
     assert path[1, 11] == pytest.approx(0.55) and path[1, 12] == pytest.approx(0.9)
     # a lever in the calendar's first month starts from the first announced value
-    first = quota_paths(calendar(24, "2026-01"), {"2026-01": 0.2, "2026-02": 0.6}, ["1.0"],
-                        "2026-01")[0]
+    first = quota_paths(
+        calendar(24, "2026-01"), {"2026-01": 0.2, "2026-02": 0.6}, ["1.0"], "2026-01"
+    )[0]
     assert first[0] == pytest.approx(0.2 + 0.8 / 13)
 
 
 def priced_segment(quota: float) -> BuyerSegment:
     """A segment with a budget of 1200 USD a month (14,400 a year) and the given quota."""
     cal = calendar(12)
-    spec = SegmentSpec(demand_share=fixed(1.0), preference={"2025": fixed(0.0)},
-                       substitution=fixed(0.5), quota=QuotaPath(points={"2025-01": quota}))
+    spec = SegmentSpec(
+        demand_share=fixed(1.0),
+        preference={"2025": fixed(0.0)},
+        substitution=fixed(0.5),
+        quota=QuotaPath(points={"2025-01": quota}),
+    )
     levels = LevelRows(1, None)
     target = np.full((1, cal.months), quota)
     budget = paths.YearlyCompound(cal, np.full(2, 14_400.0), {}, 2)
-    return BuyerSegment("s", spec, target, (budget, np.ones(2)), draws(2),
-                        SegmentOptions(cal, levels, 2, simpy.Environment(), priced=True))
+    return BuyerSegment(
+        "s",
+        spec,
+        target,
+        (budget, np.ones(2)),
+        draws(2),
+        SegmentOptions(cal, levels, 2, simpy.Environment(), priced=True),
+    )
 
 
 def test_a_budget_buys_h100e_at_the_price_of_the_mix_it_wants():
@@ -183,7 +211,8 @@ def test_the_order_book_balances_what_was_placed_against_its_outcomes():
         s.settle_unmet(0.25 * unmet, 0.75 * unmet)
         book = s.book
         np.testing.assert_allclose(
-            book.placed, book.filled + book.offshore + book.abandoned + s.backlog.total())
+            book.placed, book.filled + book.offshore + book.abandoned + s.backlog.total()
+        )
         next_month(s)
     # replication 0: 50 + 15 substituted domestic orders a month against 30 made; 15 lost
     np.testing.assert_allclose(s.served_late, [[30.0, 0.0]])  # the backlog is served first

@@ -31,7 +31,7 @@ def sketch_of(values: np.ndarray, alpha: float = 0.001, block: int = 7) -> RowSk
     """A sketch fed ``values`` (rows, R) in blocks of ``block`` columns."""
     sketch = RowSketch(values.shape[0], alpha)
     for first in range(0, values.shape[1], block):
-        sketch.add(values[:, first:first + block])
+        sketch.add(values[:, first : first + block])
     return sketch
 
 
@@ -56,9 +56,18 @@ def bounds(values: np.ndarray, alpha: float) -> np.ndarray:
 
 def state(sketch: RowSketch) -> list[np.ndarray]:
     """Every array of a sketch's state."""
-    return [sketch._count, sketch._infs, sketch._low, sketch._high, sketch._table,
-            sketch._tally, sketch._bucketed, np.array(sketch._sums, dtype=object),
-            *sketch._hist.arrays, np.array([g.total for g in sketch._hist.groups])]
+    return [
+        sketch._count,
+        sketch._infs,
+        sketch._low,
+        sketch._high,
+        sketch._table,
+        sketch._tally,
+        sketch._bucketed,
+        np.array(sketch._sums, dtype=object),
+        *sketch._hist.arrays,
+        np.array([g.total for g in sketch._hist.groups]),
+    ]
 
 
 def assert_same_state(one: RowSketch, other: RowSketch) -> None:
@@ -66,17 +75,24 @@ def assert_same_state(one: RowSketch, other: RowSketch) -> None:
     for mine, theirs in zip(state(one), state(other), strict=True):
         assert mine.dtype == theirs.dtype
         np.testing.assert_array_equal(mine, theirs)
-    np.testing.assert_array_equal(one.summarise().view(np.int64) | 0,
-                                  other.summarise().view(np.int64) | 0)
+    np.testing.assert_array_equal(
+        one.summarise().view(np.int64) | 0, other.summarise().view(np.int64) | 0
+    )
 
 
 def mixed_rows(rng: np.random.Generator, width: int) -> np.ndarray:
     """Rows of the model's shapes: shares, counts, money, flags, targets, zeros, signs, NaN."""
-    rows = [rng.beta(2, 5, width), np.round(rng.lognormal(10, 1, width)),
-            rng.lognormal(23, 0.5, width), (rng.random(width) < 0.3) * 1.0,
-            np.full(width, 12.5), np.where(rng.random(width) < 0.4, 0.0, rng.random(width)),
-            rng.normal(0, 1e6, width), rng.integers(0, EXACT, width) * 0.1,
-            rng.integers(0, 3 * EXACT, width) * 1.0]
+    rows = [
+        rng.beta(2, 5, width),
+        np.round(rng.lognormal(10, 1, width)),
+        rng.lognormal(23, 0.5, width),
+        (rng.random(width) < 0.3) * 1.0,
+        np.full(width, 12.5),
+        np.where(rng.random(width) < 0.4, 0.0, rng.random(width)),
+        rng.normal(0, 1e6, width),
+        rng.integers(0, EXACT, width) * 0.1,
+        rng.integers(0, 3 * EXACT, width) * 1.0,
+    ]
     values = np.stack(rows)
     values[0, rng.random(width) < 0.2] = np.nan
     return values
@@ -92,8 +108,10 @@ def test_a_constant_row_comes_back_exactly(value):
 
 def test_rows_with_few_distinct_values_are_numpy_bit_for_bit():
     rng = np.random.default_rng(1)
-    values = np.stack([(rng.random(999) < p) * 1.0 for p in (0.001, 0.3, 0.5, 0.97)]
-                      + [rng.integers(-5, EXACT - 5, 999) * 0.37, rng.choice([0.1, 0.2], 999)])
+    values = np.stack(
+        [(rng.random(999) < p) * 1.0 for p in (0.001, 0.3, 0.5, 0.97)]
+        + [rng.integers(-5, EXACT - 5, 999) * 0.37, rng.choice([0.1, 0.2], 999)]
+    )
     values[5, ::4] = np.nan
     got = sketch_of(values, block=50).summarise()
     np.testing.assert_array_equal(got[:, 1:], summarise(values)[:, 1:])
@@ -117,9 +135,14 @@ def test_hand_computed_flags_and_an_undefined_row():
 
 def test_the_mean_is_correctly_rounded_over_any_magnitudes():
     rng = np.random.default_rng(2)
-    values = np.stack([rng.lognormal(0, 5, 3000) * rng.choice([-1, 1], 3000),
-                       np.r_[1e11, 1e-5 * np.ones(2999)], rng.random(3000) * 1e-310,
-                       np.r_[1e300, -1e300, rng.random(2998)]])
+    values = np.stack(
+        [
+            rng.lognormal(0, 5, 3000) * rng.choice([-1, 1], 3000),
+            np.r_[1e11, 1e-5 * np.ones(2999)],
+            rng.random(3000) * 1e-310,
+            np.r_[1e300, -1e300, rng.random(2998)],
+        ]
+    )
     got = sketch_of(values, block=500).summarise()
     np.testing.assert_array_equal(got[:, 0], [exact_mean(row) for row in values])
 
@@ -127,9 +150,15 @@ def test_the_mean_is_correctly_rounded_over_any_magnitudes():
 @pytest.mark.parametrize("alpha", [0.02, 0.001])
 def test_quantiles_lie_within_the_documented_bound(alpha):
     rng = np.random.default_rng(3)
-    values = np.stack([rng.lognormal(3, 2, 20000), rng.beta(0.5, 3, 20000),
-                       rng.uniform(-1, 2, 20000), rng.normal(0, 1e9, 20000),
-                       np.where(rng.random(20000) < 0.5, 0.0, rng.lognormal(15, 1, 20000))])
+    values = np.stack(
+        [
+            rng.lognormal(3, 2, 20000),
+            rng.beta(0.5, 3, 20000),
+            rng.uniform(-1, 2, 20000),
+            rng.normal(0, 1e9, 20000),
+            np.where(rng.random(20000) < 0.5, 0.0, rng.lognormal(15, 1, 20000)),
+        ]
+    )
     values[2, ::5] = np.nan
     sketch = sketch_of(values, alpha, block=3000)
     got, expected = sketch.summarise(), summarise(values)
@@ -193,8 +222,14 @@ def test_memory_is_bounded_by_the_occupied_buckets_not_the_values():
 
 
 def test_infinities_do_not_break_it():
-    values = np.stack([np.r_[np.inf, np.arange(100.0)], np.r_[-np.inf, np.arange(100.0)],
-                       np.r_[np.inf, -np.inf, np.arange(99.0)], np.r_[np.inf, np.ones(100)]])
+    values = np.stack(
+        [
+            np.r_[np.inf, np.arange(100.0)],
+            np.r_[-np.inf, np.arange(100.0)],
+            np.r_[np.inf, -np.inf, np.arange(99.0)],
+            np.r_[np.inf, np.ones(100)],
+        ]
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         got = sketch_of(values).summarise()
@@ -203,15 +238,21 @@ def test_infinities_do_not_break_it():
     np.testing.assert_array_equal(got[3], summarise(values[3:])[0])
 
 
-FLOATS = st.one_of(st.floats(-1e300, 1e300), st.floats(-1e-300, 1e-300),
-                   st.sampled_from([0.0, -0.0, 1.0, np.nan]))
+FLOATS = st.one_of(
+    st.floats(-1e300, 1e300), st.floats(-1e-300, 1e-300), st.sampled_from([0.0, -0.0, 1.0, np.nan])
+)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(st.data())
 def test_any_values_merge_exactly_and_keep_the_bound(data):
-    values = data.draw(hnp.arrays(np.float64, (data.draw(st.integers(1, 4)),
-                                               data.draw(st.integers(1, 80))), elements=FLOATS))
+    values = data.draw(
+        hnp.arrays(
+            np.float64,
+            (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 80))),
+            elements=FLOATS,
+        )
+    )
     cut = data.draw(st.integers(0, values.shape[1]))
     alpha = data.draw(st.sampled_from([0.001, 0.01, 0.2]))
     whole = sketch_of(values, alpha, block=data.draw(st.integers(1, 90)))
@@ -226,8 +267,13 @@ def test_any_values_merge_exactly_and_keep_the_bound(data):
 
 
 @settings(max_examples=100, deadline=None, derandomize=True, database=None)
-@given(hnp.arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(1, 200)),
-                  elements=st.sampled_from([0.0, 1.0, -3.25, 0.1, 7e10, np.nan])))
+@given(
+    hnp.arrays(
+        np.float64,
+        st.tuples(st.integers(1, 4), st.integers(1, 200)),
+        elements=st.sampled_from([0.0, 1.0, -3.25, 0.1, 7e10, np.nan]),
+    )
+)
 def test_few_distinct_values_are_exact(values):
     got = sketch_of(values, block=11).summarise()
     np.testing.assert_array_equal(got[:, 1:], summarise(values)[:, 1:])

@@ -19,8 +19,10 @@ from sim.model.recorder import narrow
 from sim.model.stats import order_statistics, quantiles, sort_keys, summarise, total
 
 QUANTILE_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
-FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
-                   st.sampled_from([0.0, -0.0, 1.0, 1e-300, -2.5, np.nan]))
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.sampled_from([0.0, -0.0, 1.0, 1e-300, -2.5, np.nan]),
+)
 
 
 def bits(values: np.ndarray) -> np.ndarray:
@@ -50,8 +52,9 @@ def test_total_adds_rows_as_numpy_sums_a_stack(data):
 @given(st.data())
 def test_summarising_metric_by_metric_equals_summarising_the_stack(data):
     """A row's statistics do not depend on the rows summarised with it (NaN rows or not)."""
-    values = data.draw(hnp.arrays(np.float64, (data.draw(st.integers(2, 5)), 2, 40),
-                                  elements=FLOATS))
+    values = data.draw(
+        hnp.arrays(np.float64, (data.draw(st.integers(2, 5)), 2, 40), elements=FLOATS)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         together = summarise(values)
@@ -95,17 +98,19 @@ def rows_of_every_kind(count: int) -> np.ndarray:
     cluster stretched by outliers (selected again over the cluster).
     """
     rng = np.random.default_rng(19)
-    return np.stack([
-        rng.lognormal(0.0, 3.0, count),  # spread over many octaves: bucketed, then sorted
-        rng.standard_normal(count),  # negative and positive keys
-        np.where(rng.random(count) < 0.01, 1e300, rng.random(count)),  # an outlier's range
-        np.full(count, 2.5),  # one key: read off the histogram
-        1.0 + rng.integers(0, 100, count) * np.finfo(float).eps,  # a span under the buckets
-        rng.integers(0, 2, count).astype(float),  # two keys, thousands each: partitioned
-        rng.choice([np.inf, -np.inf, 0.0, -0.0, 5e-324, -1e308], count),  # extremes, -0.0
-        np.where(rng.random(count) < 0.6, 0.0, rng.random(count)),  # a tied bucket among others
-        np.where(rng.random(count) < 0.01, 0.0, rng.normal(0.5, 0.05, count)),  # narrowed
-    ])
+    return np.stack(
+        [
+            rng.lognormal(0.0, 3.0, count),  # spread over many octaves: bucketed, then sorted
+            rng.standard_normal(count),  # negative and positive keys
+            np.where(rng.random(count) < 0.01, 1e300, rng.random(count)),  # an outlier's range
+            np.full(count, 2.5),  # one key: read off the histogram
+            1.0 + rng.integers(0, 100, count) * np.finfo(float).eps,  # a span under the buckets
+            rng.integers(0, 2, count).astype(float),  # two keys, thousands each: partitioned
+            rng.choice([np.inf, -np.inf, 0.0, -0.0, 5e-324, -1e308], count),  # extremes, -0.0
+            np.where(rng.random(count) < 0.6, 0.0, rng.random(count)),  # a tied bucket among others
+            np.where(rng.random(count) < 0.01, 0.0, rng.normal(0.5, 0.05, count)),  # narrowed
+        ]
+    )
 
 
 def test_order_statistics_pick_what_a_full_sort_puts_at_each_rank():
@@ -115,8 +120,9 @@ def test_order_statistics_pick_what_a_full_sort_puts_at_each_rank():
     expected = np.sort(keys, axis=1)[:, ranks]
     np.testing.assert_array_equal(order_statistics(rows, ranks), expected)
     for row in range(len(rows)):  # each row alone: the same (rows do not interact)
-        np.testing.assert_array_equal(order_statistics(rows[row:row + 1], ranks),
-                                      expected[row:row + 1])
+        np.testing.assert_array_equal(
+            order_statistics(rows[row : row + 1], ranks), expected[row : row + 1]
+        )
 
 
 def test_quantiles_are_numpys_bit_for_bit():

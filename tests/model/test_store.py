@@ -26,8 +26,7 @@ def test_blocks_put_in_any_order_give_the_whole_array(tmp_path, on_disk):
 
 
 @pytest.mark.parametrize("on_disk", [False, True])
-def test_a_wider_block_widens_the_array_and_keeps_what_was_there(tmp_path, on_disk,
-                                                                 monkeypatch):
+def test_a_wider_block_widens_the_array_and_keeps_what_was_there(tmp_path, on_disk, monkeypatch):
     monkeypatch.setattr("sim.model.store.COPY_REPLICATIONS", 1)  # copied one at a time
     store = ReplicationStore(4, folder=tmp_path if on_disk else None)
     store.put("c.x", 0, np.ones((1, 2), np.float32))

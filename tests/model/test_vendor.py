@@ -20,11 +20,16 @@ CAL = calendar(24)
 
 
 def product_spec(**changes) -> ProductSpec:
-    values = dict(candidates_per_wafer=fixed(40),
-                  yield_curve=YieldCurve(start=fixed(0.2), ceiling=fixed(0.6),
-                                         learning_months=fixed(10)),
-                  hbm_stacks=fixed(8), h100e=fixed(0.7), h100e_growth=fixed(0.1),
-                  power_kw=fixed(1.5), available_from="2025-01", lead_months=fixed(2))
+    values = dict(
+        candidates_per_wafer=fixed(40),
+        yield_curve=YieldCurve(start=fixed(0.2), ceiling=fixed(0.6), learning_months=fixed(10)),
+        hbm_stacks=fixed(8),
+        h100e=fixed(0.7),
+        h100e_growth=fixed(0.1),
+        power_kw=fixed(1.5),
+        available_from="2025-01",
+        lead_months=fixed(2),
+    )
     return ProductSpec(**(values | changes))
 
 
@@ -45,15 +50,23 @@ def test_yield_climbs_and_performance_grows_yearly():
 
 
 def make_vendor(levels: LevelRows, wafers: float = 1000, memory: float | None = None) -> Vendor:
-    products = {"a": product_spec(banked_dies_per_chip=fixed(2)),
-                "b": product_spec(mix=fixed(3.0)),
-                "c": product_spec(foundries=("other",))}
-    spec = VendorSpec(products=products, wafer_share={"smic": fixed(0.5), "other": fixed(1)},
-                      memory={"hbm": MemorySource()}, banked_dies=fixed(100),
-                      banked_dies_per_month=fixed(30), inventory_months=fixed(0))
+    products = {
+        "a": product_spec(banked_dies_per_chip=fixed(2)),
+        "b": product_spec(mix=fixed(3.0)),
+        "c": product_spec(foundries=("other",)),
+    }
+    spec = VendorSpec(
+        products=products,
+        wafer_share={"smic": fixed(0.5), "other": fixed(1)},
+        memory={"hbm": MemorySource()},
+        banked_dies=fixed(100),
+        banked_dies_per_month=fixed(30),
+        inventory_months=fixed(0),
+    )
     fabs = {"smic": foundry(wafers, factor=2.0), "other": foundry(0)}
-    vendor = Vendor("v", spec, CAL, draws(2), Works(fabs, levels, HBM_RULES["value_first"],
-                                                         simpy.Environment()))
+    vendor = Vendor(
+        "v", spec, CAL, draws(2), Works(fabs, levels, HBM_RULES["value_first"], simpy.Environment())
+    )
     for p in vendor.products[:2]:
         p.active[:] = True
     if memory is not None:
@@ -67,11 +80,13 @@ def test_wafers_split_by_mix_among_products_in_production_at_each_foundry():
     vendor = make_vendor(LevelRows(1, None))
     # 1000 wafers x 0.5 share at smic; a:b = 1:3 (125 and 375 wafers); c is made only at
     # "other", which has no wafers; each wafer gives 40 dies x min(1, 0.2 x 2)
-    np.testing.assert_allclose(vendor.candidates_at(0)[:, 0, 0], [125 * 40 * 0.4,
-                                                              375 * 40 * 0.4, 0.0])
+    np.testing.assert_allclose(
+        vendor.candidates_at(0)[:, 0, 0], [125 * 40 * 0.4, 375 * 40 * 0.4, 0.0]
+    )
     vendor.products[2].active[:] = True  # c in production takes nothing from smic
-    np.testing.assert_allclose(vendor.candidates_at(0)[:, 0, 0], [125 * 40 * 0.4,
-                                                              375 * 40 * 0.4, 0.0])
+    np.testing.assert_allclose(
+        vendor.candidates_at(0)[:, 0, 0], [125 * 40 * 0.4, 375 * 40 * 0.4, 0.0]
+    )
 
 
 def test_banked_dies_go_to_the_products_in_production_that_use_them():
@@ -96,14 +111,21 @@ def test_memory_limits_capacity_most_compute_per_stack_first():
 
 def pooled_pair(rule: str, b_stacks: float = 8) -> Vendor:
     """Two products sharing one pool of 8,000 stacks; b gives twice a's H100e per chip."""
-    products = {"a": product_spec(h100e=fixed(0.7)),
-                "b": product_spec(h100e=fixed(1.4), mix=fixed(3.0), hbm_stacks=fixed(b_stacks))}
-    spec = VendorSpec(products=products, wafer_share={"smic": fixed(0.5)},
-                      memory={"hbm": MemorySource()})
+    products = {
+        "a": product_spec(h100e=fixed(0.7)),
+        "b": product_spec(h100e=fixed(1.4), mix=fixed(3.0), hbm_stacks=fixed(b_stacks)),
+    }
+    spec = VendorSpec(
+        products=products, wafer_share={"smic": fixed(0.5)}, memory={"hbm": MemorySource()}
+    )
     levels = LevelRows(1, None)
-    vendor = Vendor("v", spec, CAL, draws(2),
-                    Works({"smic": foundry(1000, factor=2.0)}, levels, HBM_RULES[rule],
-                          simpy.Environment()))
+    vendor = Vendor(
+        "v",
+        spec,
+        CAL,
+        draws(2),
+        Works({"smic": foundry(1000, factor=2.0)}, levels, HBM_RULES[rule], simpy.Environment()),
+    )
     for p in vendor.products:
         p.active[:] = True
     pool = vendor.pools["hbm"]
@@ -112,11 +134,14 @@ def pooled_pair(rule: str, b_stacks: float = 8) -> Vendor:
     return vendor
 
 
-@pytest.mark.parametrize("rule, chips, h100e", [
-    # a wants 2,000 chips (16,000 stacks), b 6,000 (48,000 stacks): 64,000 for 8,000 held.
-    ("value_first", [0.0, 1000.0], 1000 * 1.4),  # b, more H100e per stack, takes them all
-    ("pro_rata", [250.0, 750.0], 250 * 0.7 + 750 * 1.4),  # each gets 8,000 / 64,000 = 1/8
-])
+@pytest.mark.parametrize(
+    "rule, chips, h100e",
+    [
+        # a wants 2,000 chips (16,000 stacks), b 6,000 (48,000 stacks): 64,000 for 8,000 held.
+        ("value_first", [0.0, 1000.0], 1000 * 1.4),  # b, more H100e per stack, takes them all
+        ("pro_rata", [250.0, 750.0], 250 * 0.7 + 750 * 1.4),  # each gets 8,000 / 64,000 = 1/8
+    ],
+)
 def test_the_memory_rule_shares_a_pool_between_its_products(rule, chips, h100e):
     cap = pooled_pair(rule).capacity_at(0)
     np.testing.assert_allclose(cap.wanted[:, 0, 0], [2000.0, 6000.0])
@@ -169,8 +194,9 @@ def test_a_vendor_without_memory_pools_gets_an_equal_claim_on_stockpile_and_dome
     assert list(pools) == [DEFAULT_POOL]
     claim = pools[DEFAULT_POOL]
     assert claim.stockpile_share == fixed(1.0) and claim.domestic_share == fixed(1.0)
-    own = VendorSpec(products={}, wafer_share={},
-                     memory={"hibl": MemorySource(domestic_share=fixed(1.0))})
+    own = VendorSpec(
+        products={}, wafer_share={}, memory={"hibl": MemorySource(domestic_share=fixed(1.0))}
+    )
     assert default_pool(own) is own  # declared pools are kept as they are
 
 
@@ -180,8 +206,9 @@ def test_foundry_wafers_with_a_level_axis_give_candidates_by_level():
     smic.wafers = np.array([[1000.0, 1000.0], [2000.0, 1000.0]])  # levels x replications
     got = vendor.candidates_at(0)
     assert got.shape == (3, 2, 2)
-    np.testing.assert_allclose(got[:2, :, 0], [[125 * 40 * 0.4, 250 * 40 * 0.4],
-                                               [375 * 40 * 0.4, 750 * 40 * 0.4]])
+    np.testing.assert_allclose(
+        got[:2, :, 0], [[125 * 40 * 0.4, 250 * 40 * 0.4], [375 * 40 * 0.4, 750 * 40 * 0.4]]
+    )
     np.testing.assert_allclose(got[:, 1, 1], got[:, 0, 1])
     assert vendor.capacity_at(0).chips.shape == (3, 2, 2)
 

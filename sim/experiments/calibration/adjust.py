@@ -51,7 +51,7 @@ def kernel(dist: np.ndarray, epsilon: float) -> np.ndarray:
 def effective_size(weights: np.ndarray) -> float:
     """Kish's effective sample size of weighted draws."""
     total = float(np.sum(weights))
-    return total ** 2 / float(np.sum(weights ** 2)) if total > 0 else 0.0
+    return total**2 / float(np.sum(weights**2)) if total > 0 else 0.0
 
 
 def to_line(prior: Dist, theta: np.ndarray) -> np.ndarray:
@@ -94,14 +94,17 @@ def weigh(dist: np.ndarray, epsilon: float, terms: int, method: str) -> Adjustme
     if method == "none":
         return Adjustment(weights, ess, False, "regression adjustment off (--adjust none)")
     if ess < MIN_PER_TERM * (terms + 1):
-        return Adjustment(weights, ess, False,
-                          f"too few effective draws ({ess:.0f}) for a regression on {terms} "
-                          f"targets (needs {MIN_PER_TERM * (terms + 1)}): draws not adjusted")
+        return Adjustment(
+            weights,
+            ess,
+            False,
+            f"too few effective draws ({ess:.0f}) for a regression on {terms} "
+            f"targets (needs {MIN_PER_TERM * (terms + 1)}): draws not adjusted",
+        )
     return Adjustment(weights, ess, True)
 
 
-def local_linear(prior: Dist, theta: np.ndarray, s: np.ndarray,
-                 weights: np.ndarray) -> np.ndarray:
+def local_linear(prior: Dist, theta: np.ndarray, s: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Regress theta (weighted) on centred summaries ``s``; return the draws moved to s = 0."""
     z = to_line(prior, theta)
     design = np.column_stack([np.ones(len(z)), s])

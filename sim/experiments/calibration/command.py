@@ -61,15 +61,19 @@ def execute(options: CalibrateOptions) -> Outcome:
     scenario = options.scenario
     targets = options.targets or shown(default_targets(scenario))
     out = options.out or str(Path(scenario).with_name(f"{Path(scenario).stem}-calibrated.toml"))
-    chosen = [p.strip() for p in options.params.split(",") if p.strip()] if options.params \
+    chosen = (
+        [p.strip() for p in options.params.split(",") if p.strip()]
+        if options.params
         else DEFAULT_PARAMS
+    )
     check_paths(scenario, out, options.figure, options.force, targets)
     check_calibration_fits(scenario, targets, chosen, options.settings)
     from sim.experiments.progress import Display, Progress
 
     def progress(total: int, unit: str) -> Progress:  # made as a step starts: no bar at 0
-        return Progress(total, Display(label="calibration", unit=unit, interval=5.0),
-                        enabled=options.progress)
+        return Progress(
+            total, Display(label="calibration", unit=unit, interval=5.0), enabled=options.progress
+        )
 
     def stage(text: str) -> None:
         if options.progress:
@@ -89,8 +93,9 @@ def shown(path: Path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def check_paths(scenario: str, out: str, figure: str | None, force: bool,
-                targets: str | None = None) -> None:
+def check_paths(
+    scenario: str, out: str, figure: str | None, force: bool, targets: str | None = None
+) -> None:
     """Refuse, before any work, outputs that would clobber files or the input."""
     # Never the scenario, a file of its extends chain, or the other output (issue 13),
     # nor a file inside a chipsim output directory (issue 21).
@@ -105,8 +110,9 @@ def check_paths(scenario: str, out: str, figure: str | None, force: bool,
         raise CalibrationError(f"{figure}: --figure expects a .png, .svg or .pdf file name")
 
 
-def check_calibration_fits(scenario: str, targets: str, params: list[str] | tuple[str, ...],
-                           settings: Settings) -> None:
+def check_calibration_fits(
+    scenario: str, targets: str, params: list[str] | tuple[str, ...], settings: Settings
+) -> None:
     """Refuse, before any work, a calibration too large for the memory available.
 
     Its peak is the larger of a before/after check (``--reps`` replications at
@@ -121,12 +127,18 @@ def check_calibration_fits(scenario: str, targets: str, params: list[str] | tupl
 
     loaded = load(scenario)
     count = len(load_targets(targets, loaded, load_registry(registry_path(scenario))))
-    check(loaded, settings.draws, settings.replications, min(settings.chunk, settings.draws),
-          len(params) + count)
+    check(
+        loaded,
+        settings.draws,
+        settings.replications,
+        min(settings.chunk, settings.draws),
+        len(params) + count,
+    )
 
 
-def command_line(scenario: str, targets: str, params: str | None, settings: Settings,
-                 seed: int, out: str) -> str:
+def command_line(
+    scenario: str, targets: str, params: str | None, settings: Settings, seed: int, out: str
+) -> str:
     """Spell out the command that reproduces this calibration."""
     defaults = Settings()
     parts = ["chipsim calibrate", scenario, "--targets", targets]
@@ -152,9 +164,12 @@ def write_figure(path: str, cal: Calibration) -> None:
     before, after = cal.runs
     title = "Hindcast: model against targets" + (
         f" (CAUTION: only {cal.accepted} draws accepted; ranges are rough)"
-        if cal.accepted < FEW_ACCEPTED else "")
-    fig = hindcast_figure(hindcast_data(after, cal.targets, prior=before), title=title,
-                          marginals=cal.fitted)
+        if cal.accepted < FEW_ACCEPTED
+        else ""
+    )
+    fig = hindcast_figure(
+        hindcast_data(after, cal.targets, prior=before), title=title, marginals=cal.fitted
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format=Path(path).suffix.lower().lstrip("."))
     write_bytes(path, buffer.getvalue())

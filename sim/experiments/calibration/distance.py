@@ -26,7 +26,7 @@ def components(sample: np.ndarray, targets: list[Target]) -> np.ndarray:
 def distance(sample: np.ndarray, targets: list[Target]) -> np.ndarray:
     """Root-mean-square scaled distance per replication, (R,)."""
     parts = components(sample, targets)
-    return np.sqrt(np.mean(parts ** 2, axis=0))
+    return np.sqrt(np.mean(parts**2, axis=0))
 
 
 def accept(dist: np.ndarray, fraction: float) -> tuple[np.ndarray, float]:

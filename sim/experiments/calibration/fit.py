@@ -111,8 +111,10 @@ class Calibration:
         """Few accepted draws, and every target the calibration fits worse than the prior."""
         out = []
         if self.accepted < FEW_ACCEPTED:
-            out.append(f"warning: only {self.accepted} draws accepted (fewer than "
-                       f"{FEW_ACCEPTED}): the posterior is rough; raise --n (or --accept)")
+            out.append(
+                f"warning: only {self.accepted} draws accepted (fewer than "
+                f"{FEW_ACCEPTED}): the posterior is rough; raise --n (or --accept)"
+            )
         for name, how, why in self.worse:
             out.append(f"warning: {name} fits worse after calibration: {how}; why: {why}")
         return out
@@ -148,8 +150,9 @@ def choose(scenario: Scenario, paths: list[str] | tuple[str, ...]) -> dict[str, 
         if value is None:
             raise ScenarioError("unknown parameter" + did_you_mean(path, known), path, "--params")
         if not isinstance(value, Dist) or value.is_fixed:
-            raise ScenarioError("has no distribution to calibrate (a fixed value)", path,
-                                "--params")
+            raise ScenarioError(
+                "has no distribution to calibrate (a fixed value)", path, "--params"
+            )
         if value.is_date:
             raise ScenarioError("date parameters cannot be calibrated", path, "--params")
         priors[path] = value
@@ -158,9 +161,14 @@ def choose(scenario: Scenario, paths: list[str] | tuple[str, ...]) -> dict[str, 
     return priors
 
 
-def calibrate(scenario_file: str | Path, targets_file: str | Path,
-              params: list[str] | tuple[str, ...] = DEFAULT_PARAMS,
-              settings: Settings = Settings(), progress=None, stage=None) -> Calibration:
+def calibrate(
+    scenario_file: str | Path,
+    targets_file: str | Path,
+    params: list[str] | tuple[str, ...] = DEFAULT_PARAMS,
+    settings: Settings = Settings(),
+    progress=None,
+    stage=None,
+) -> Calibration:
     """Fit ``params`` of the scenario to the targets; nothing is written here.
 
     ``progress(total, unit)``, when given, makes an ``experiments.progress.Progress``
@@ -172,49 +180,88 @@ def calibrate(scenario_file: str | Path, targets_file: str | Path,
     targets = load_targets(targets_file, scenario, load_registry(registry_path(scenario_file)))
     priors = choose(scenario, params)
     seed = resolve(scenario, seed=settings.seed).seed
-    say(f"checking the scenario against {len(targets)} targets "
-        f"({settings.replications:,} replications)")
+    say(
+        f"checking the scenario against {len(targets)} targets "
+        f"({settings.replications:,} replications)"
+    )
     before_run = measure.run(scenario, targets, settings.replications, seed)
     say(f"screening which of {len(priors)} parameters move which targets")
-    effects = sampling.effects(scenario, targets, priors, settings.screen, seed,
-                               progress(len(priors), "parameters") if progress else None)
+    effects = sampling.effects(
+        scenario,
+        targets,
+        priors,
+        settings.screen,
+        seed,
+        progress(len(priors), "parameters") if progress else None,
+    )
     fit_targets, links = screen(targets, list(priors), effects)
     say(f"simulating {settings.draws:,} parameter draws")
-    abc = rejection_abc(scenario, fit_targets, {p: priors[p] for p in links}, settings, seed,
-                        progress(settings.draws, "draws") if progress else None)
+    abc = rejection_abc(
+        scenario,
+        fit_targets,
+        {p: priors[p] for p in links},
+        settings,
+        seed,
+        progress(settings.draws, "draws") if progress else None,
+    )
     accepted, epsilon = abc.accepted, abc.epsilon
     weighed = adjust.weigh(abc.dist[accepted], epsilon, len(fit_targets), settings.adjust)
-    fitted = [fit_marginal(p, priors[p], abc, weighed, fit_targets, names)
-              for p, names in links.items()]
+    fitted = [
+        fit_marginal(p, priors[p], abc, weighed, fit_targets, names) for p, names in links.items()
+    ]
     overrides = override_tree(fitted)
     calibrated = load(scenario_file, overrides)
     say(f"checking the calibrated scenario ({settings.replications:,} replications)")
     after_run = measure.run(calibrated, targets, settings.replications, seed)
-    return Calibration(scenario, calibrated, targets, list(priors), effects, fitted,
-                       measure.assess(before_run, targets), measure.assess(after_run, targets),
-                       len(accepted), settings.draws, epsilon, seed, overrides,
-                       (before_run, after_run), weighed)
+    return Calibration(
+        scenario,
+        calibrated,
+        targets,
+        list(priors),
+        effects,
+        fitted,
+        measure.assess(before_run, targets),
+        measure.assess(after_run, targets),
+        len(accepted),
+        settings.draws,
+        epsilon,
+        seed,
+        overrides,
+        (before_run, after_run),
+        weighed,
+    )
 
 
-def fit_marginal(path: str, prior: Dist, abc: Abc, weighed: adjust.Adjustment,
-                 targets: list[Target], names: tuple[str, ...]) -> Marginal:
+def fit_marginal(
+    path: str,
+    prior: Dist,
+    abc: Abc,
+    weighed: adjust.Adjustment,
+    targets: list[Target],
+    names: tuple[str, ...],
+) -> Marginal:
     """One parameter's posterior: its accepted draws, regression-adjusted when possible."""
     theta = abc.draws[path][abc.accepted]
     if not weighed.applied:
         return posterior.marginal(path, prior, theta, names, evidence_of(targets, names))
     s = adjust.summaries(abc.values[:, abc.accepted], targets)
     moved = adjust.local_linear(prior, theta, s, weighed.weights)
-    return posterior.marginal(path, prior, moved, names, evidence_of(targets, names),
-                              weighed.weights, theta)
+    return posterior.marginal(
+        path, prior, moved, names, evidence_of(targets, names), weighed.weights, theta
+    )
 
 
-def screen(targets: list[Target], params: list[str],
-           effects: np.ndarray) -> tuple[list[Target], dict[str, tuple[str, ...]]]:
+def screen(
+    targets: list[Target], params: list[str], effects: np.ndarray
+) -> tuple[list[Target], dict[str, tuple[str, ...]]]:
     """Targets some parameter moves, and each moving parameter's targets."""
     moved = effects >= sampling.MOVES
     if not moved.any():
-        raise CalibrationError("no chosen parameter moves any target ("
-                               + ", ".join(t.name for t in targets) + "); choose other --params")
+        raise CalibrationError(
+            "no chosen parameter moves any target ("
+            + ", ".join(t.name for t in targets)
+            + "); choose other --params"
+        )
     fit_targets = [t for t, row in zip(targets, moved, strict=True) if row.any()]
     links = {}
     for j, path in enumerate(params):
@@ -235,8 +282,14 @@ class Abc:
     epsilon: float
 
 
-def rejection_abc(scenario: Scenario, targets: list[Target], priors: dict[str, Dist],
-                  settings: Settings, seed: int, progress=None) -> Abc:
+def rejection_abc(
+    scenario: Scenario,
+    targets: list[Target],
+    priors: dict[str, Dist],
+    settings: Settings,
+    seed: int,
+    progress=None,
+) -> Abc:
     """Latin-hypercube draws, their target values and distances, the accepted ones."""
     rng = Streams(seed).generator(LHS_STREAM)
     draws = sampling.latin_hypercube(priors, settings.draws, rng)
@@ -244,7 +297,7 @@ def rejection_abc(scenario: Scenario, targets: list[Target], priors: dict[str, D
     try:
         for first in range(0, settings.draws, settings.chunk):
             count = min(settings.chunk, settings.draws - first)
-            pinned = {p: v[first:first + count] for p, v in draws.items()}
+            pinned = {p: v[first : first + count] for p, v in draws.items()}
             result = measure.run(scenario, targets, count, seed, first, pinned)
             parts.append(measure.matrix(result, targets))
             if progress is not None:

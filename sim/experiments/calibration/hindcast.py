@@ -58,9 +58,12 @@ def bands_of(result: EnsembleResult, target: Target, periods: tuple[str, ...]) -
     return np.array([band(values(result, target, p)) for p in periods])
 
 
-def hindcast_data(result: EnsembleResult, targets: list[Target],
-                  prior: EnsembleResult | None = None,
-                  years: tuple[int, ...] | None = None) -> list[Panel]:
+def hindcast_data(
+    result: EnsembleResult,
+    targets: list[Target],
+    prior: EnsembleResult | None = None,
+    years: tuple[int, ...] | None = None,
+) -> list[Panel]:
     """One panel per metric and kind of period, from a run (and optionally the prior run).
 
     ``years`` default: 2023-2025, stretched to every target's year (a 2026 plan).
@@ -74,23 +77,38 @@ def hindcast_data(result: EnsembleResult, targets: list[Target],
     panels = []
     for (_, periods), members in groups.items():
         first = members[0]
-        panels.append(Panel(tuple(members), periods, bands_of(result, first, periods),
-                            bands_of(prior, first, periods) if prior is not None else None))
+        panels.append(
+            Panel(
+                tuple(members),
+                periods,
+                bands_of(result, first, periods),
+                bands_of(prior, first, periods) if prior is not None else None,
+            )
+        )
     return panels
 
 
 def axis_format(is_share: bool) -> FuncFormatter:
     """Percent for shares, k/M for counts."""
+
     def count(x, _pos):
         return f"{x / 1e6:.1f}M" if abs(x) >= 1e6 else f"{x / 1e3:.0f}k" if x else "0"
+
     return FuncFormatter((lambda x, _pos: f"{x:.0%}") if is_share else count)
 
 
 def value_format() -> FuncFormatter:
     """k/M for large values, three significant digits otherwise."""
+
     def value(x, _pos):
-        return f"{x / 1e6:.1f}M" if abs(x) >= 1e6 else f"{x / 1e3:.0f}k" if abs(x) >= 1e3 \
+        return (
+            f"{x / 1e6:.1f}M"
+            if abs(x) >= 1e6
+            else f"{x / 1e3:.0f}k"
+            if abs(x) >= 1e3
             else f"{x:.3g}"
+        )
+
     return FuncFormatter(value)
 
 
@@ -102,18 +120,38 @@ def draw_target(ax, panel: Panel, t: Target) -> None:
     ax.vlines(i, t.accept_low, t.accept_high, color=colour, lw=1, label="target, accepted")
     ax.vlines(i, t.low, t.high, color=colour, lw=4, alpha=0.6, label="target, published range")
     ax.plot([i], [t.value], "o", color=colour, ms=5, label="target figure")
-    ax.annotate(t.name.split("_")[0], (i, t.value), textcoords="offset points", xytext=(5, 4),
-                fontsize=7, color=colour)
+    ax.annotate(
+        t.name.split("_")[0],
+        (i, t.value),
+        textcoords="offset points",
+        xytext=(5, 4),
+        fontsize=7,
+        color=colour,
+    )
 
 
 def draw_panel(ax, panel: Panel) -> None:
     """Bands as shaded areas with a median line, then every target of the panel."""
     x = np.arange(len(panel.periods))
     if panel.prior_bands is not None:
-        ax.fill_between(x, panel.prior_bands[:, 0], panel.prior_bands[:, 2], color=PRIOR,
-                        alpha=0.25, lw=0, label="uncalibrated 90% band")
-    ax.fill_between(x, panel.bands[:, 0], panel.bands[:, 2], color=MODEL, alpha=0.3, lw=0,
-                    label="model 90% band")
+        ax.fill_between(
+            x,
+            panel.prior_bands[:, 0],
+            panel.prior_bands[:, 2],
+            color=PRIOR,
+            alpha=0.25,
+            lw=0,
+            label="uncalibrated 90% band",
+        )
+    ax.fill_between(
+        x,
+        panel.bands[:, 0],
+        panel.bands[:, 2],
+        color=MODEL,
+        alpha=0.3,
+        lw=0,
+        label="model 90% band",
+    )
     ax.plot(x, panel.bands[:, 1], color=MODEL, lw=1.5, label="model median")
     for t in panel.targets:
         draw_target(ax, panel, t)
@@ -128,17 +166,31 @@ def draw_panel(ax, panel: Panel) -> None:
 def draw_marginal(ax, m: Marginal) -> None:
     """One fitted parameter: prior, accepted draws and posterior as densities on shared bins."""
     prior = np.asarray(m.prior.ppf(np.linspace(0.0005, 0.9995, 4000)), dtype=float)
-    samples = [prior] + [np.asarray(d, dtype=float) for d in (m.accepted, m.draws)
-                         if d is not None]
+    samples = [prior] + [np.asarray(d, dtype=float) for d in (m.accepted, m.draws) if d is not None]
     low, high = np.quantile(np.concatenate(samples), [0.001, 0.999])
     bins = np.linspace(low, high, 31)
     ax.hist(prior, bins, density=True, color=PRIOR, alpha=0.35, label="prior")
     if m.accepted is not None and m.adjusted:
-        ax.hist(m.accepted, bins, density=True, histtype="step", color=MODEL, ls="--", lw=1,
-                label="accepted draws")
+        ax.hist(
+            m.accepted,
+            bins,
+            density=True,
+            histtype="step",
+            color=MODEL,
+            ls="--",
+            lw=1,
+            label="accepted draws",
+        )
     if m.draws is not None:
-        ax.hist(m.draws, bins, weights=m.weights, density=True, color=MODEL, alpha=0.45,
-                label="posterior (regression-adjusted)" if m.adjusted else "posterior")
+        ax.hist(
+            m.draws,
+            bins,
+            weights=m.weights,
+            density=True,
+            color=MODEL,
+            alpha=0.45,
+            label="posterior (regression-adjusted)" if m.adjusted else "posterior",
+        )
     ax.set_title("\n".join(textwrap.wrap(m.path, 44)), fontsize=8.5, loc="left")
     ax.set_yticks([])
     ax.tick_params(labelsize=8)
@@ -146,8 +198,12 @@ def draw_marginal(ax, m: Marginal) -> None:
     ax.xaxis.set_major_formatter(axis_format(True) if share else value_format())
 
 
-def hindcast_figure(panels: list[Panel], title: str = "Hindcast: model against targets",
-                    columns: int = 3, marginals: list[Marginal] | None = None) -> Figure:
+def hindcast_figure(
+    panels: list[Panel],
+    title: str = "Hindcast: model against targets",
+    columns: int = 3,
+    marginals: list[Marginal] | None = None,
+) -> Figure:
     """Draw small multiples: one per metric, then one per fitted parameter.
 
     Targets inside the model's band are black, those outside vermillion; with
@@ -160,17 +216,29 @@ def hindcast_figure(panels: list[Panel], title: str = "Hindcast: model against t
     axes = [fig.add_subplot(grid[i // columns, i % columns]) for i in range(rows * columns)]
     for ax, panel in zip(axes, panels, strict=False):
         draw_panel(ax, panel)
-    for ax in axes[len(panels):]:
+    for ax in axes[len(panels) :]:
         ax.set_visible(False)
-    handles = dict(zip(*reversed(axes[0].get_legend_handles_labels()), strict=True)) \
-        if panels else {}
+    handles = (
+        dict(zip(*reversed(axes[0].get_legend_handles_labels()), strict=True)) if panels else {}
+    )
     for i, m in enumerate(marginals):
         ax = fig.add_subplot(grid[rows + i // columns, i % columns])
         draw_marginal(ax, m)
         handles.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
     if handles:
-        fig.legend(handles.values(), handles.keys(), loc="outside lower center",
-                   ncols=min(len(handles), 4), fontsize=8, frameon=False)
-    fig.suptitle(title if not marginals else f"{title}; fitted parameters, prior against "
-                 "posterior", x=0.01, ha="left", fontsize=11, fontweight="bold")
+        fig.legend(
+            handles.values(),
+            handles.keys(),
+            loc="outside lower center",
+            ncols=min(len(handles), 4),
+            fontsize=8,
+            frameon=False,
+        )
+    fig.suptitle(
+        title if not marginals else f"{title}; fitted parameters, prior against posterior",
+        x=0.01,
+        ha="left",
+        fontsize=11,
+        fontweight="bold",
+    )
     return fig

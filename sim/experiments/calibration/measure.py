@@ -58,19 +58,33 @@ def term_is_annual(term: str) -> bool:
     return term in ANNUAL
 
 
-def run(scenario: Scenario, targets: list[Target], replications: int, seed: int,
-        first: int = 0, pinned: dict[str, np.ndarray] | None = None) -> EnsembleResult:
+def run(
+    scenario: Scenario,
+    targets: list[Target],
+    replications: int,
+    seed: int,
+    first: int = 0,
+    pinned: dict[str, np.ndarray] | None = None,
+) -> EnsembleResult:
     """Simulate the history level, keeping what the targets need."""
-    return simulate(scenario, replications, seed, [HISTORY_LEVEL],
-                    SimulateOptions(first=first, keep=kept_metrics(targets), pinned=pinned))
+    return simulate(
+        scenario,
+        replications,
+        seed,
+        [HISTORY_LEVEL],
+        SimulateOptions(first=first, keep=kept_metrics(targets), pinned=pinned),
+    )
 
 
 def term_values(result: EnsembleResult, term: str, period: str) -> np.ndarray:
     """Per-replication values of one metric over ``period`` (first quota level)."""
     if not QUARTER.match(period) and term_is_annual(term):
         return result.replicates[term][0][:, result.years.index(int(period))]
-    columns = [i for i, label in enumerate(result.quarters)
-               if label == period or (len(period) == 4 and label.startswith(period))]
+    columns = [
+        i
+        for i, label in enumerate(result.quarters)
+        if label == period or (len(period) == 4 and label.startswith(period))
+    ]
     return result.kept[term][0][:, columns].sum(axis=-1)
 
 

@@ -70,8 +70,9 @@ def quantiles(sample: np.ndarray, levels, weights: np.ndarray | None = None) -> 
     return np.interp(levels, cumulative, values)
 
 
-def percentiles(sample: np.ndarray, weights: np.ndarray | None = None
-                ) -> tuple[float, float, float]:
+def percentiles(
+    sample: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """5th, 50th and 95th percentiles (weighted when ``weights`` is given)."""
     p05, p50, p95 = quantiles(sample, [0.05, 0.5, 0.95], weights)
     return (float(p05), float(p50), float(p95))
@@ -82,8 +83,9 @@ def rounded(x: float, digits: int = 4) -> float:
     return float(f"{x:.{digits}g}")
 
 
-def fit(prior: Dist, sample: np.ndarray, evidence: tuple[str, ...],
-        weights: np.ndarray | None = None) -> Dist:
+def fit(
+    prior: Dist, sample: np.ndarray, evidence: tuple[str, ...], weights: np.ndarray | None = None
+) -> Dist:
     """Fit the distribution written for a parameter whose posterior draws are ``sample``."""
     if prior.kind == "lognormal":
         logs = np.log(sample)
@@ -93,8 +95,9 @@ def fit(prior: Dist, sample: np.ndarray, evidence: tuple[str, ...],
         else:
             centre = float(np.average(logs, weights=weights))
             sigma = float(np.sqrt(np.average((logs - centre) ** 2, weights=weights)))
-        return Dist("lognormal", (rounded(float(np.exp(centre))), rounded(max(sigma, 1e-3))),
-                    evidence)
+        return Dist(
+            "lognormal", (rounded(float(np.exp(centre))), rounded(max(sigma, 1e-3))), evidence
+        )
     low, high = prior.bounds
     wanted = (quantiles(sample, LEVELS, weights) - low) / (high - low)  # on [0, 1]
     fits = [best_fit(shape, wanted) for shape in (flat, triangle)]
@@ -108,9 +111,10 @@ def best_fit(shape, wanted: np.ndarray) -> tuple[float, Dist]:
     """Least-squares fit of ``shape`` to percentiles ``wanted``: (misfit, distribution)."""
     size = 2 if shape is flat else 3
     start = np.clip([wanted[0] / 2, 1 - (1 - wanted[-1]) / 2, 0.5][:size], 1e-3, 1 - 1e-3)
-    found = least_squares(lambda s: shape(s).ppf(LEVELS) - wanted, start, bounds=(0.0, 1.0),
-                          xtol=1e-10, ftol=1e-10)
-    return float(np.sum(found.fun ** 2)), shape(found.x)
+    found = least_squares(
+        lambda s: shape(s).ppf(LEVELS) - wanted, start, bounds=(0.0, 1.0), xtol=1e-10, ftol=1e-10
+    )
+    return float(np.sum(found.fun**2)), shape(found.x)
 
 
 def flat(s: np.ndarray) -> Dist:
@@ -129,12 +133,26 @@ def triangle(s: np.ndarray) -> Dist:
     return Dist("triangular", (a, a + s[2] * (c - a), c))
 
 
-def marginal(path: str, prior: Dist, sample: np.ndarray, targets: tuple[str, ...],
-             target_evidence: tuple[str, ...], weights: np.ndarray | None = None,
-             accepted: np.ndarray | None = None) -> Marginal:
+def marginal(
+    path: str,
+    prior: Dist,
+    sample: np.ndarray,
+    targets: tuple[str, ...],
+    target_evidence: tuple[str, ...],
+    weights: np.ndarray | None = None,
+    accepted: np.ndarray | None = None,
+) -> Marginal:
     """Fit one parameter; its evidence is the prior's ids plus the targets' ids."""
     evidence = tuple(dict.fromkeys(prior.evidence + target_evidence))
     low, mid, high = (float(x) for x in prior.ppf(np.array([0.05, 0.5, 0.95])))
-    return Marginal(path, prior, fit(prior, sample, evidence, weights),
-                    (low, mid, high), percentiles(sample, weights), targets,
-                    sample, sample if accepted is None else accepted, weights)
+    return Marginal(
+        path,
+        prior,
+        fit(prior, sample, evidence, weights),
+        (low, mid, high),
+        percentiles(sample, weights),
+        targets,
+        sample,
+        sample if accepted is None else accepted,
+        weights,
+    )

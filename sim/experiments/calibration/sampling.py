@@ -21,20 +21,29 @@ MOVES = 0.1  # an effect below a tenth of a target's half-width does not move it
 EXTREMES = (0.05, 0.95)  # prior quantiles compared by the sensitivity screen
 
 
-def latin_hypercube(priors: dict[str, Dist], n: int,
-                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+def latin_hypercube(
+    priors: dict[str, Dist], n: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """``n`` joint draws, one stratum per draw in every parameter's prior quantiles."""
     try:
         sampler = qmc.LatinHypercube(d=len(priors), rng=rng)
     except TypeError:  # scipy < 1.15 names the generator ``seed``
         sampler = qmc.LatinHypercube(d=len(priors), seed=rng)
     unit = sampler.random(n)
-    return {path: np.asarray(dist.ppf(unit[:, j]), dtype=float)
-            for j, (path, dist) in enumerate(priors.items())}
+    return {
+        path: np.asarray(dist.ppf(unit[:, j]), dtype=float)
+        for j, (path, dist) in enumerate(priors.items())
+    }
 
 
-def effects(scenario: Scenario, targets: list[Target], priors: dict[str, Dist],
-            replications: int, seed: int, progress=None) -> np.ndarray:
+def effects(
+    scenario: Scenario,
+    targets: list[Target],
+    priors: dict[str, Dist],
+    replications: int,
+    seed: int,
+    progress=None,
+) -> np.ndarray:
     """How far each parameter moves each target, (targets, parameters).
 
     The parameter is pinned at its prior's 5th and then 95th percentile in two
@@ -46,9 +55,19 @@ def effects(scenario: Scenario, targets: list[Target], priors: dict[str, Dist],
     out = np.zeros((len(targets), len(priors)))
     try:
         for j, (path, dist) in enumerate(priors.items()):
-            ends = [matrix(run(scenario, targets, replications, seed,
-                               pinned={path: np.full(replications, float(x))}), targets)
-                    for x in dist.ppf(np.array(EXTREMES))]
+            ends = [
+                matrix(
+                    run(
+                        scenario,
+                        targets,
+                        replications,
+                        seed,
+                        pinned={path: np.full(replications, float(x))},
+                    ),
+                    targets,
+                )
+                for x in dist.ppf(np.array(EXTREMES))
+            ]
             change = np.abs(ends[1] - ends[0]) / scale
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)

@@ -26,8 +26,11 @@ def fmt(x: float) -> str:
 
 def observed(target: Target) -> str:
     """Format the figure, its published range and its acceptance interval."""
-    figure = fmt(target.value) if target.low == target.high else (
-        f"{fmt(target.value)} ({fmt(target.low)}-{fmt(target.high)})")
+    figure = (
+        fmt(target.value)
+        if target.low == target.high
+        else (f"{fmt(target.value)} ({fmt(target.low)}-{fmt(target.high)})")
+    )
     return f"{figure} [{fmt(target.accept_low)}-{fmt(target.accept_high)}]"
 
 
@@ -47,8 +50,10 @@ def targets_table(before: list[Check], after: list[Check] | None = None) -> str:
     After calibration a target that fits worse is marked WORSE (the warnings
     say how and why: :mod:`sim.experiments.calibration.tradeoff`).
     """
-    head = (f"{'target':<26} {'period':<7} {'figure (range) [accepted]':<30} "
-            f"{'before: p50 (p05-p95)':<29}")
+    head = (
+        f"{'target':<26} {'period':<7} {'figure (range) [accepted]':<30} "
+        f"{'before: p50 (p05-p95)':<29}"
+    )
     lines = [head + ("after: p50 (p05-p95)" if after else "")]
     for i, check in enumerate(before):
         t = check.target
@@ -61,9 +66,13 @@ def targets_table(before: list[Check], after: list[Check] | None = None) -> str:
 
 def inside_line(before: list[Check], after: list[Check] | None = None) -> str:
     """How many targets fall inside the model's 90% band (and medians inside intervals)."""
+
     def count(checks: list[Check]) -> str:
-        return (f"{sum(c.inside for c in checks)}/{len(checks)} inside the 90% band, "
-                f"{sum(c.centred for c in checks)}/{len(checks)} medians accepted")
+        return (
+            f"{sum(c.inside for c in checks)}/{len(checks)} inside the 90% band, "
+            f"{sum(c.centred for c in checks)}/{len(checks)} medians accepted"
+        )
+
     text = f"Targets: {count(before)}"
     return text + (f" before; {count(after)} after calibration" if after is not None else "")
 
@@ -73,21 +82,28 @@ def marginal_line(m: Marginal) -> str:
     plo, pmid, phi = m.prior_band
     lo, mid, hi = m.posterior_band
     flag = f"  [pressed against the {m.pressed} bound]" if m.pressed else ""
-    return (f"{m.path:<44} {fmt(pmid):>7} ({fmt(plo)}-{fmt(phi)})".ljust(70)
-            + f"{fmt(mid):>7} ({fmt(lo)}-{fmt(hi)}){flag}")
+    return (
+        f"{m.path:<44} {fmt(pmid):>7} ({fmt(plo)}-{fmt(phi)})".ljust(70)
+        + f"{fmt(mid):>7} ({fmt(lo)}-{fmt(hi)}){flag}"
+    )
 
 
 def report(cal: Calibration) -> str:
     """Format the whole terminal report of a calibration."""
     lines = [targets_table(cal.before, cal.after), "", inside_line(cal.before, cal.after), ""]
     for t in cal.unmoved:
-        lines.append(f"NOT FITTED: no chosen parameter moves target {t.name} "
-                     f"({t.metric}, {t.period}); it is reported but cannot be calibrated.")
+        lines.append(
+            f"NOT FITTED: no chosen parameter moves target {t.name} "
+            f"({t.metric}, {t.period}); it is reported but cannot be calibrated."
+        )
     for path in cal.uninformed:
         lines.append(f"Left at its prior: {path} moves no target.")
-    lines += ["", f"Fitted parameters ({cal.accepted} of {cal.draws} draws accepted, "
-              f"distance threshold {cal.epsilon:.3g}; {adjustment_words(cal)}){few_words(cal)}:",
-              f"{'parameter':<44} {'prior median (90%)':<25}posterior median (90%)"]
+    lines += [
+        "",
+        f"Fitted parameters ({cal.accepted} of {cal.draws} draws accepted, "
+        f"distance threshold {cal.epsilon:.3g}; {adjustment_words(cal)}){few_words(cal)}:",
+        f"{'parameter':<44} {'prior median (90%)':<25}posterior median (90%)",
+    ]
     lines += [marginal_line(m) for m in cal.fitted]
     lines += ["", "Fitted to:"] + [f"  {m.path}: {', '.join(m.targets)}" for m in cal.fitted]
     return "\n".join(lines)
@@ -97,8 +113,10 @@ def few_words(cal: Calibration) -> str:
     """Return a caveat when few draws were accepted ("" otherwise)."""
     if cal.accepted >= FEW_ACCEPTED:
         return ""
-    return (f" — CAUTION: only {cal.accepted} draws accepted (fewer than {FEW_ACCEPTED}), so "
-            "these ranges are rough; raise --n or --accept")
+    return (
+        f" — CAUTION: only {cal.accepted} draws accepted (fewer than {FEW_ACCEPTED}), so "
+        "these ranges are rough; raise --n or --accept"
+    )
 
 
 def adjustment_words(cal: Calibration) -> str:
@@ -107,6 +125,8 @@ def adjustment_words(cal: Calibration) -> str:
     if found is None:
         return "plain rejection"
     if found.applied:
-        return (f"regression-adjusted (local-linear, Epanechnikov weights), effective sample "
-                f"size {found.ess:.0f}")
+        return (
+            f"regression-adjusted (local-linear, Epanechnikov weights), effective sample "
+            f"size {found.ess:.0f}"
+        )
     return f"plain rejection: {found.reason}; effective sample size {found.ess:.0f}"

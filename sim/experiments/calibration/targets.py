@@ -35,8 +35,18 @@ from sim.scenario.loader import read_toml
 from sim.scenario.schema import Scenario
 
 TARGETS = Path("seeds") / "targets.toml"
-KEYS = ("metric", "per", "region", "period", "value", "low", "high", "tolerance", "evidence",
-        "note")
+KEYS = (
+    "metric",
+    "per",
+    "region",
+    "period",
+    "value",
+    "low",
+    "high",
+    "tolerance",
+    "evidence",
+    "note",
+)
 YEAR = re.compile(r"^\d{4}$")
 QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 RATES = ("wafer_starts",)  # quarterly means, not sums: only quarter periods make sense
@@ -105,8 +115,9 @@ def metric_names(scenario: Scenario | None) -> tuple[set[str], set[str]]:
     return set(ANNUAL), quarterly
 
 
-def load_targets(path: str | Path, scenario: Scenario | None = None,
-                 registry: dict | None = None) -> list[Target]:
+def load_targets(
+    path: str | Path, scenario: Scenario | None = None, registry: dict | None = None
+) -> list[Target]:
     """Read and check a targets file; raise ScenarioError naming the file and key."""
     path = Path(path)
     try:
@@ -119,8 +130,7 @@ def load_targets(path: str | Path, scenario: Scenario | None = None,
             raise ScenarioError("expected a table of targets ([targets.<name>])", "targets")
         names = metric_names(scenario)
         years = scenario_years(scenario)
-        return [parse_target(name, entry, names, years, registry)
-                for name, entry in table.items()]
+        return [parse_target(name, entry, names, years, registry) for name, entry in table.items()]
     except ScenarioError as err:
         raise err.in_file(str(path)) from None
 
@@ -132,8 +142,9 @@ def scenario_years(scenario: Scenario | None) -> range | None:
     return range(int(scenario.calendar.start[:4]), int(scenario.calendar.end[:4]) + 1)
 
 
-def parse_target(name: str, raw, names: tuple[set[str], set[str]], years: range | None,
-                 registry: dict | None) -> Target:
+def parse_target(
+    name: str, raw, names: tuple[set[str], set[str]], years: range | None, registry: dict | None
+) -> Target:
     """Check one ``[targets.<name>]`` table and build its Target."""
     here = f"targets.{name}"
     if not isinstance(raw, dict):
@@ -146,14 +157,18 @@ def parse_target(name: str, raw, names: tuple[set[str], set[str]], years: range 
             raise ScenarioError(f"missing required key {key!r}", f"{here}.{key}")
     region = text(raw.get("region", "national"), f"{here}.region")
     if region != "national":
-        raise ScenarioError('only "national" targets are supported (per-replication values '
-                            "are kept for national totals)", f"{here}.region")
+        raise ScenarioError(
+            'only "national" targets are supported (per-replication values '
+            "are kept for national totals)",
+            f"{here}.region",
+        )
     period = parse_period(raw["period"], f"{here}.period", years)
     terms = parse_terms(raw["metric"], f"{here}.metric", names, period)
     per = parse_terms(raw["per"], f"{here}.per", names, period) if "per" in raw else ()
     if any(t.startswith("domestic_share_") for t in terms + per) and (per or len(terms) > 1):
-        raise ScenarioError("a share cannot be summed or divided; use unit metrics instead",
-                            f"{here}.metric")
+        raise ScenarioError(
+            "a share cannot be summed or divided; use unit metrics instead", f"{here}.metric"
+        )
     value, low, high, tolerance = parse_figure(raw, here)
     evidence = parse_evidence(raw["evidence"], f"{here}.evidence", registry)
     note = text(raw.get("note", ""), f"{here}.note")
@@ -164,11 +179,11 @@ def parse_period(raw, path: str, years: range | None) -> str:
     """``"YYYY"`` or ``"YYYYQn"`` inside the scenario's calendar."""
     period = text(raw, path)
     if not (YEAR.match(period) or QUARTER.match(period)):
-        raise ScenarioError(f'expected a period like "2024" or "2025Q3", got {echo(period)}',
-                            path)
+        raise ScenarioError(f'expected a period like "2024" or "2025Q3", got {echo(period)}', path)
     if years is not None and int(period[:4]) not in years:
-        raise ScenarioError(f"period {period} is outside the calendar "
-                            f"({years[0]}-{years[-1]})", path)
+        raise ScenarioError(
+            f"period {period} is outside the calendar ({years[0]}-{years[-1]})", path
+        )
     return period
 
 
@@ -178,13 +193,18 @@ def parse_terms(raw, path: str, names: tuple[set[str], set[str]], period: str) -
     terms = tuple(t.strip() for t in text(raw, path).split("+"))
     for term in terms:
         if term not in annual | quarterly:
-            raise ScenarioError(f"unknown metric {echo(term)}"
-                                + did_you_mean(term, sorted(annual | quarterly)), path)
+            raise ScenarioError(
+                f"unknown metric {echo(term)}" + did_you_mean(term, sorted(annual | quarterly)),
+                path,
+            )
         if QUARTER.match(period) and term not in quarterly:
             raise ScenarioError(f"{term} has no quarterly values; use a year period", path)
         if YEAR.match(period) and term in RATES:
-            raise ScenarioError(f"{term} is a rate (a quarter's mean month): its quarters "
-                                'cannot be summed over a year; use a quarter ("2026Q1")', path)
+            raise ScenarioError(
+                f"{term} is a rate (a quarter's mean month): its quarters "
+                'cannot be summed over a year; use a quarter ("2026Q1")',
+                path,
+            )
     return terms
 
 
@@ -203,12 +223,14 @@ def parse_figure(raw: dict, here: str) -> tuple[float, float, float, float]:
         raise ScenarioError(f"low ({low:g}) exceeds high ({high:g})", f"{here}.low")
     value = (low + high) / 2.0 if value is None else value
     if not low <= value <= high:
-        raise ScenarioError(f"value {value:g} lies outside low-high ({low:g}-{high:g})",
-                            f"{here}.value")
+        raise ScenarioError(
+            f"value {value:g} lies outside low-high ({low:g}-{high:g})", f"{here}.value"
+        )
     tolerance = number(raw["tolerance"], f"{here}.tolerance")
     if tolerance < 0 or (tolerance == 0 and low == high):
-        raise ScenarioError("tolerance must be positive (zero only with a low/high range)",
-                            f"{here}.tolerance")
+        raise ScenarioError(
+            "tolerance must be positive (zero only with a low/high range)", f"{here}.tolerance"
+        )
     check_width(low, high, tolerance, f"{here}.tolerance")
     return value, low, high, tolerance
 
@@ -223,15 +245,20 @@ def check_width(low: float, high: float, tolerance: float, path: str) -> None:
     least = NARROWEST * max(1.0, abs(low), abs(high))
     width = (high + tolerance) - (low - tolerance)
     if not math.isfinite(width):
-        raise ScenarioError("the acceptance interval [low - tolerance, high + tolerance] is "
-                            "too wide to compute: use a smaller tolerance", path)
+        raise ScenarioError(
+            "the acceptance interval [low - tolerance, high + tolerance] is "
+            "too wide to compute: use a smaller tolerance",
+            path,
+        )
     if width / 2.0 < least:
         lost = " (the tolerance is lost in rounding)" if tolerance and width == high - low else ""
-        raise ScenarioError(f"tolerance {tolerance:g} is too small: the acceptance interval "
-                            f"[low - tolerance, high + tolerance] is {width:g} wide{lost}, and "
-                            "distances are measured in its half-width, which must be at least a "
-                            f"millionth of the figure; use a tolerance of at least {least:g}",
-                            path)
+        raise ScenarioError(
+            f"tolerance {tolerance:g} is too small: the acceptance interval "
+            f"[low - tolerance, high + tolerance] is {width:g} wide{lost}, and "
+            "distances are measured in its half-width, which must be at least a "
+            f"millionth of the figure; use a tolerance of at least {least:g}",
+            path,
+        )
 
 
 def parse_evidence(raw, path: str, registry: dict | None) -> tuple[str, ...]:
@@ -240,8 +267,9 @@ def parse_evidence(raw, path: str, registry: dict | None) -> tuple[str, ...]:
         raise ScenarioError("expected a non-empty array of evidence ids", path)
     for ident in raw:
         if registry is not None and ident not in registry:
-            raise ScenarioError(f"unknown evidence id {echo(ident)}"
-                                + did_you_mean(ident, registry), path)
+            raise ScenarioError(
+                f"unknown evidence id {echo(ident)}" + did_you_mean(ident, registry), path
+            )
     return tuple(raw)
 
 
@@ -259,4 +287,3 @@ def number(raw, path: str) -> float:
     if abs(raw) == float("inf"):
         raise ScenarioError("expected a finite number", path)
     return float(raw)
-

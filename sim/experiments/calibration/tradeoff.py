@@ -39,13 +39,16 @@ def worse(before: Check, after: Check) -> str:
         return "the model's median was inside the accepted interval before, outside after"
     gained = miss(after) - miss(before)
     if gained > WORSE_BY:
-        return (f"its median moved further from the accepted interval "
-                f"({miss(before):.2f} -> {miss(after):.2f} half-widths)")
+        return (
+            f"its median moved further from the accepted interval "
+            f"({miss(before):.2f} -> {miss(after):.2f} half-widths)"
+        )
     return ""
 
 
-def reason(index: int, names: list[str], params: list[str], effects: np.ndarray,
-           better: set[str]) -> str:
+def reason(
+    index: int, names: list[str], params: list[str], effects: np.ndarray, better: set[str]
+) -> str:
     """Why target ``index`` (of ``names``) got worse: what it shares with other targets.
 
     ``effects`` is (targets, params): how far each calibrated parameter moves
@@ -58,20 +61,28 @@ def reason(index: int, names: list[str], params: list[str], effects: np.ndarray,
     order = np.argsort(-effects[index], kind="stable")
     own = [int(j) for j in order if moved[index, j]]
     if not own:
-        return ("none of the calibrated parameters moves it (its own inputs are not among "
-                "--params): it changed only through parameters fitted to other targets, "
-                "or by sampling noise")
-    shared = {k: effects[k, own].max() for k in range(len(names))
-              if k != index and moved[k, own].any()}
+        return (
+            "none of the calibrated parameters moves it (its own inputs are not among "
+            "--params): it changed only through parameters fitted to other targets, "
+            "or by sampling noise"
+        )
+    shared = {
+        k: effects[k, own].max() for k in range(len(names)) if k != index and moved[k, own].any()
+    }
     if not shared:
-        return f"it alone is moved by {listed([params[j] for j in own])}: the accepted draws " \
-               "fit it less well"
+        return (
+            f"it alone is moved by {listed([params[j] for j in own])}: the accepted draws "
+            "fit it less well"
+        )
     gained = sorted((k for k in shared if names[k] in better), key=lambda k: -shared[k])
-    text = f"moved most by {listed([params[j] for j in own])}, which also move {len(shared)} " \
-           "other targets"
+    text = (
+        f"moved most by {listed([params[j] for j in own])}, which also move {len(shared)} "
+        "other targets"
+    )
     if gained:
-        text += f"; the fit traded it for {listed([names[k] for k in gained])}, which fit " \
-                "better after"
+        text += (
+            f"; the fit traded it for {listed([names[k] for k in gained])}, which fit better after"
+        )
     return text
 
 
@@ -81,12 +92,16 @@ def listed(items: list[str], most: int = 3) -> str:
     return head + (f" and {len(items) - most} more" if len(items) > most else "")
 
 
-def explanations(before: list[Check], after: list[Check], params: list[str],
-                 effects: np.ndarray) -> list[tuple[str, str, str]]:
+def explanations(
+    before: list[Check], after: list[Check], params: list[str], effects: np.ndarray
+) -> list[tuple[str, str, str]]:
     """(target, how it is worse, why) for every target that fits worse after calibration."""
     names = [c.target.name for c in before]
-    better = {c.target.name for c, d in zip(before, after, strict=True)
-              if miss(d) < miss(c) - 1e-12 or (d.inside and not c.inside)}
+    better = {
+        c.target.name
+        for c, d in zip(before, after, strict=True)
+        if miss(d) < miss(c) - 1e-12 or (d.inside and not c.inside)
+    }
     out = []
     for i, (b, a) in enumerate(zip(before, after, strict=True)):
         how = worse(b, a)

@@ -59,13 +59,15 @@ def parameter_block(m: Marginal) -> list[str]:
     """Comment lines and the override line of one fitted parameter."""
     lo, mid, hi = m.posterior_band
     plo, pmid, phi = m.prior_band
-    lines = [f"# {m.path}",
-             f"#   prior {m.prior.describe()}: median {show(pmid)}, 90% {show(plo)} to {show(phi)}",
-             f"#   {'posterior (regression-adjusted)' if m.adjusted else 'accepted draws'}: "
-             f"median {show(mid)}, 90% {show(lo)} to {show(hi)}"
-             + (f" (pressed against the {m.pressed} bound)" if m.pressed else ""),
-             f"#   fitted to targets: {', '.join(m.targets)}",
-             f"{toml_key(m.path)} = {toml_value(dist_raw(m.fitted))}"]
+    lines = [
+        f"# {m.path}",
+        f"#   prior {m.prior.describe()}: median {show(pmid)}, 90% {show(plo)} to {show(phi)}",
+        f"#   {'posterior (regression-adjusted)' if m.adjusted else 'accepted draws'}: "
+        f"median {show(mid)}, 90% {show(lo)} to {show(hi)}"
+        + (f" (pressed against the {m.pressed} bound)" if m.pressed else ""),
+        f"#   fitted to targets: {', '.join(m.targets)}",
+        f"{toml_key(m.path)} = {toml_value(dist_raw(m.fitted))}",
+    ]
     return lines
 
 
@@ -73,23 +75,29 @@ def header(cal: Calibration, command: str, targets_file: str) -> list[str]:
     """Write the opening comments: how the file was made and how well it fits."""
     inside = (sum(c.inside for c in cal.before), sum(c.inside for c in cal.after))
     centred = (sum(c.centred for c in cal.before), sum(c.centred for c in cal.after))
-    lines = ["# Calibrated scenario written by `chipsim calibrate`. Do not edit by hand;",
-             "# re-run the command when the model, the priors or the targets change:",
-             f"#   {command}",
-             f"# Targets: {targets_file}. Method: rejection ABC over a Latin hypercube on",
-             f"# the priors ({cal.draws} draws, {cal.accepted} accepted, distance threshold "
-             f"{cal.epsilon:.3g}, seed {cal.seed}; {adjustment_words(cal)});",
-             "# see docs/calibration.md.",
-             f"# Targets inside the model's 90% band: {inside[0]}/{len(cal.targets)} before, "
-             f"{inside[1]}/{len(cal.targets)} after; medians inside the accepted interval: "
-             f"{centred[0]} before, {centred[1]} after."]
+    lines = [
+        "# Calibrated scenario written by `chipsim calibrate`. Do not edit by hand;",
+        "# re-run the command when the model, the priors or the targets change:",
+        f"#   {command}",
+        f"# Targets: {targets_file}. Method: rejection ABC over a Latin hypercube on",
+        f"# the priors ({cal.draws} draws, {cal.accepted} accepted, distance threshold "
+        f"{cal.epsilon:.3g}, seed {cal.seed}; {adjustment_words(cal)});",
+        "# see docs/calibration.md.",
+        f"# Targets inside the model's 90% band: {inside[0]}/{len(cal.targets)} before, "
+        f"{inside[1]}/{len(cal.targets)} after; medians inside the accepted interval: "
+        f"{centred[0]} before, {centred[1]} after.",
+    ]
     if cal.accepted < FEW_ACCEPTED:
-        lines.append(f"# CAUTION: only {cal.accepted} draws were accepted (fewer than "
-                     f"{FEW_ACCEPTED}): the fitted ranges are rough.")
+        lines.append(
+            f"# CAUTION: only {cal.accepted} draws were accepted (fewer than "
+            f"{FEW_ACCEPTED}): the fitted ranges are rough."
+        )
     lines += target_lines(cal)
     if cal.unmoved:
-        lines.append("# Not fitted (no chosen parameter moves them): "
-                     + ", ".join(t.name for t in cal.unmoved))
+        lines.append(
+            "# Not fitted (no chosen parameter moves them): "
+            + ", ".join(t.name for t in cal.unmoved)
+        )
     if cal.uninformed:
         lines.append("# Left at their priors (they move no target): " + ", ".join(cal.uninformed))
     return lines
@@ -100,21 +108,25 @@ def target_lines(cal: Calibration) -> list[str]:
     lines = ["# Every target, model p50 (p05-p95) before -> after calibration:"]
     for before, after in zip(cal.before, cal.after, strict=True):
         t = before.target
-        lines.append(f"#   {t.name} {t.period}: figure {observed(t)}; {cell(before)} -> "
-                     f"{cell(after)}")
+        lines.append(
+            f"#   {t.name} {t.period}: figure {observed(t)}; {cell(before)} -> {cell(after)}"
+        )
     for name, how, why in cal.worse:
         lines.append(f"# WORSE after calibration: {name}: {how}; why: {why}")
     return lines
 
 
-def calibrated_text(cal: Calibration, out: str | Path, source: str | Path, command: str,
-                    targets_file: str) -> str:
+def calibrated_text(
+    cal: Calibration, out: str | Path, source: str | Path, command: str, targets_file: str
+) -> str:
     """Write the calibrated scenario file's text."""
     parent = os.path.relpath(Path(source).resolve(), Path(out).resolve().parent)
     description = f"{cal.scenario.name} calibrated to {targets_file}: {cal.scenario.description}"
     lines = header(cal, command, targets_file) + [
-        "", f"extends = {toml_value(Path(parent).as_posix())}",
-        f"description = {toml_value(description)}"]
+        "",
+        f"extends = {toml_value(Path(parent).as_posix())}",
+        f"description = {toml_value(description)}",
+    ]
     for m in cal.fitted:
         lines += [""] + parameter_block(m)
     return "\n".join(lines) + "\n"
@@ -132,8 +144,9 @@ def write_calibrated(out: str | Path, text: str, force: bool = False) -> None:
             handle.write(text)
         load(tmp)
     except ScenarioError as err:
-        raise ScenarioError(f"calibrated scenario does not load: {err.message}", err.path,
-                            str(out)) from None
+        raise ScenarioError(
+            f"calibrated scenario does not load: {err.message}", err.path, str(out)
+        ) from None
     finally:
         os.unlink(tmp)
     write_text(out, text)

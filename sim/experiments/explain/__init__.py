@@ -12,5 +12,12 @@ splits what a quota level could do from what it does; effects.csv
 from sim.experiments.explain.measure import DEFAULT_REPS, ExplainOptions, measure
 from sim.results.effects import FILENAME, EffectRow, Effects, read_effects
 
-__all__ = ["DEFAULT_REPS", "EffectRow", "Effects", "ExplainOptions", "FILENAME", "measure",
-           "read_effects"]
+__all__ = [
+    "DEFAULT_REPS",
+    "EffectRow",
+    "Effects",
+    "ExplainOptions",
+    "FILENAME",
+    "measure",
+    "read_effects",
+]

@@ -37,4 +37,4 @@ class BlockDraws(Draws):
     def split(self, values: np.ndarray, axis: int = 1) -> np.ndarray:
         """Split a replication axis of length K*R into (K, R) at ``axis``."""
         shape = values.shape
-        return values.reshape(*shape[:axis], self.blocks, self.base.count, *shape[axis + 1:])
+        return values.reshape(*shape[:axis], self.blocks, self.base.count, *shape[axis + 1 :])

@@ -74,13 +74,18 @@ def block_plan(scenario: Scenario, group: list, options: ExplainOptions) -> list
     A Model of ``group`` holds ``len(group)`` copies of each replication.
     """
     levels = len(resolve(scenario, levels=options.levels).levels)
-    return plan(options.replications,
-                max(1, block_replications(scenario, levels) // max(len(group), 1)))
+    return plan(
+        options.replications, max(1, block_replications(scenario, levels) // max(len(group), 1))
+    )
 
 
-def run_group(scenario: Scenario, group: list[Constraint | None], options: ExplainOptions,
-              amounts: dict[str, float], tick: Callable[[], None] | None = None
-              ) -> dict[str, dict[str, np.ndarray]]:
+def run_group(
+    scenario: Scenario,
+    group: list[Constraint | None],
+    options: ExplainOptions,
+    amounts: dict[str, float],
+    tick: Callable[[], None] | None = None,
+) -> dict[str, dict[str, np.ndarray]]:
     """Simulate the Models of ``group``; return block name -> metric -> (L, R, Y) values.
 
     The replications are simulated a block at a time (:func:`block_plan`), so
@@ -95,22 +100,31 @@ def run_group(scenario: Scenario, group: list[Constraint | None], options: Expla
     parts = []
     for block in block_plan(scenario, group, options):
         draws = BlockDraws(Draws(Streams(seed), block.count, block.first), transforms)
-        model = Model(model_scenario, draws.count, seed, levels,
-                      ModelOptions(draws=draws, record=NO_ROWS))
+        model = Model(
+            model_scenario, draws.count, seed, levels, ModelOptions(draws=draws, record=NO_ROWS)
+        )
         if tick is not None:
             model.env.process(month_ticks(model, tick))
         result = model.run()
         parts.append({m: draws.split(result.replicates[m]) for m in MEASURED})
     names = [BASELINE if c is None else c.id for c in group]
-    return {name: {m: np.concatenate([part[m][:, k] for part in parts], axis=1)
-                   for m in MEASURED} for k, name in enumerate(names)}
+    return {
+        name: {m: np.concatenate([part[m][:, k] for part in parts], axis=1) for m in MEASURED}
+        for k, name in enumerate(names)
+    }
 
 
 def measure(scenario: Scenario, options: ExplainOptions = ExplainOptions()) -> Effects:
     """Run every counterfactual of ``options`` paired with the baseline; return their effects."""
     chosen = [CONSTRAINTS[name] for name in options.constraints]
-    amounts = {c.id: (options.amount if options.amount is not None and c.amount is not None
-                      else c.amount or 0.0) for c in chosen}
+    amounts = {
+        c.id: (
+            options.amount
+            if options.amount is not None and c.amount is not None
+            else c.amount or 0.0
+        )
+        for c in chosen
+    }
     runs: dict[str, dict[str, np.ndarray]] = {}
     planned = groups(chosen)
     months = calendar_of(scenario).months
@@ -135,8 +149,13 @@ def measure(scenario: Scenario, options: ExplainOptions = ExplainOptions()) -> E
     return Effects(rows)
 
 
-def effect_rows(c: Constraint, base: dict[str, np.ndarray], relaxed: dict[str, np.ndarray],
-                labels: tuple[list[str], list[str]], amount: float | None) -> list[EffectRow]:
+def effect_rows(
+    c: Constraint,
+    base: dict[str, np.ndarray],
+    relaxed: dict[str, np.ndarray],
+    labels: tuple[list[str], list[str]],
+    amount: float | None,
+) -> list[EffectRow]:
     """Rows of one constraint: every level, measured metric and year."""
     levels, years = labels
     rows = []
@@ -147,10 +166,22 @@ def effect_rows(c: Constraint, base: dict[str, np.ndarray], relaxed: dict[str, n
         for i, level in enumerate(levels):
             for y, year in enumerate(years):
                 mean, p05, p95 = (stats[i, y, STAT_NAMES.index(s)] for s in ("mean", "p05", "p95"))
-                rows.append(EffectRow(level, c.id, name, year, metric(name).unit, c.relaxed(amount),
-                                      math.nan if amount is None else amount, float(means[i, y]),
-                                      float(mean), float(p05), float(p95),
-                                      elasticity(float(mean), float(means[i, y]), amount)))
+                rows.append(
+                    EffectRow(
+                        level,
+                        c.id,
+                        name,
+                        year,
+                        metric(name).unit,
+                        c.relaxed(amount),
+                        math.nan if amount is None else amount,
+                        float(means[i, y]),
+                        float(mean),
+                        float(p05),
+                        float(p95),
+                        elasticity(float(mean), float(means[i, y]), amount),
+                    )
+                )
     return rows
 
 

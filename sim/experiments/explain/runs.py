@@ -30,10 +30,14 @@ from sim.scenario.validate import validate
 
 def record(options: ExplainOptions) -> dict:
     """Say in the manifest how effects were measured: file, replications, relaxations."""
-    return {"file": FILENAME, "replications": options.replications,
-            "constraints": {name: CONSTRAINTS[name].relaxed(options.amount)
-                            for name in options.constraints},
-            "binds_threshold": THRESHOLD}
+    return {
+        "file": FILENAME,
+        "replications": options.replications,
+        "constraints": {
+            name: CONSTRAINTS[name].relaxed(options.amount) for name in options.constraints
+        },
+        "binds_threshold": THRESHOLD,
+    }
 
 
 def with_effects(info: dict, options: ExplainOptions) -> dict:
@@ -87,13 +91,15 @@ def explain_run(run_dir: str | Path, options: ExplainOptions) -> Effects:
     """
     path = Path(run_dir)
     if marker_kind(path) != "run":
-        raise ScenarioError("expected a run directory written by chipsim run",
-                            file=str(path))
+        raise ScenarioError("expected a run directory written by chipsim run", file=str(path))
     with claimed(path):
         manifest = read_manifest(path)
         scenario = run_scenario(manifest, path)
-        options = replace(options, seed=manifest.get("seed"),
-                          levels=tuple(manifest.get("quota_levels") or ()) or None)
+        options = replace(
+            options,
+            seed=manifest.get("seed"),
+            levels=tuple(manifest.get("quota_levels") or ()) or None,
+        )
         effects = measure(scenario, options)
         write_text(path / FILENAME, effects_csv(effects.rows))
         info = with_effects(manifest, options)

@@ -75,9 +75,9 @@ def redelivering(hook):
     here, it would be raised inside this hook and dropped again), to act in
     ordinary code, or to be delivered once more if it lands in a finaliser again.
     """
+
     def unraisable(info) -> None:
-        if isinstance(info.exc_value, KeyboardInterrupt) and _received \
-                and os.getpid() == _owner:
+        if isinstance(info.exc_value, KeyboardInterrupt) and _received and os.getpid() == _owner:
             again = threading.Timer(REDELIVER, deliver_again, (_received[-1],))
             again.daemon = True
             again.start()
@@ -104,8 +104,9 @@ def before_fork() -> None:
     stopped by ``terminate()``); blocked, it waits for :func:`after_fork_child`.
     """
     if _owner == os.getpid() and hasattr(signal, "pthread_sigmask"):
-        _forking.blocked = signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK,
-                                                                        {signal.SIGTERM})
+        _forking.blocked = signal.SIGTERM not in signal.pthread_sigmask(
+            signal.SIG_BLOCK, {signal.SIGTERM}
+        )
 
 
 def after_fork_parent() -> None:
@@ -136,8 +137,9 @@ def signals_handled():
         yield
         return
     if not _fork_hooks and hasattr(os, "register_at_fork"):
-        os.register_at_fork(before=before_fork, after_in_parent=after_fork_parent,
-                            after_in_child=after_fork_child)
+        os.register_at_fork(
+            before=before_fork, after_in_parent=after_fork_parent, after_in_child=after_fork_child
+        )
         _fork_hooks = True
     previous = {s: signal.getsignal(s) for s in HANDLED}
     mine = [s for s, h in previous.items() if h not in (signal.SIG_IGN, None)]
@@ -205,8 +207,7 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except (KeyboardInterrupt, click.Abort) as err:
-            if isinstance(err, click.Abort) and not isinstance(err.__context__,
-                                                               KeyboardInterrupt):
+            if isinstance(err, click.Abort) and not isinstance(err.__context__, KeyboardInterrupt):
                 raise
             click.echo(f"\n{interrupted_words()}: nothing was written", err=True)
             ctx.exit(interrupted_status())
@@ -222,8 +223,11 @@ class LazyGroup(click.Group):
                 raise
             # The signal's exception, raised inside a C extension's call back into Python
             # (matplotlib's renderer), came out as another one ("Invalid bounding box").
-            click.echo(f"\n{interrupted_words()}: stopped ({type(err).__name__} on the way); "
-                       "no output is left half-written", err=True)
+            click.echo(
+                f"\n{interrupted_words()}: stopped ({type(err).__name__} on the way); "
+                "no output is left half-written",
+                err=True,
+            )
             ctx.exit(interrupted_status())
 
 

@@ -10,8 +10,9 @@ from sim.interfaces.cli.options import SafePath, amount_option, check_outputs, i
 from sim.scenario.errors import ScenarioError
 
 
-def explain_options(reps: int | None, amount: float | None = None,
-                    run_reps: int | None = None) -> ExplainOptions:
+def explain_options(
+    reps: int | None, amount: float | None = None, run_reps: int | None = None
+) -> ExplainOptions:
     """Return the explanation a command asked for, with a progress bar on stderr.
 
     Unless given, its replications are :data:`DEFAULT_REPS`, or the run's own
@@ -19,14 +20,21 @@ def explain_options(reps: int | None, amount: float | None = None,
     """
     if reps is None:
         reps = min(DEFAULT_REPS, run_reps) if run_reps else DEFAULT_REPS
-    return ExplainOptions(replications=reps, amount=amount,
-                          progress=Meter("explaining (counterfactual runs)", "months"))
+    return ExplainOptions(
+        replications=reps,
+        amount=amount,
+        progress=Meter("explaining (counterfactual runs)", "months"),
+    )
 
 
 @click.command()
 @click.argument("run_dir", type=SafePath(file_okay=False))
-@click.option("--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
-              help=f"Replications of each counterfactual (default {DEFAULT_REPS:,}).")
+@click.option(
+    "--reps",
+    type=click.IntRange(min=1, max=10_000_000),
+    default=None,
+    help=f"Replications of each counterfactual (default {DEFAULT_REPS:,}).",
+)
 @amount_option
 def explain(run_dir, reps, amount):
     """Measure what binds and what holds the quota levels back in RUN_DIR; write effects.csv."""
@@ -38,14 +46,19 @@ def explain(run_dir, reps, amount):
 
     try:
         if Path(run_dir).is_dir():  # else reading it says what is wrong
-            check_outputs(None, {"RUN_DIR/effects.csv": str(Path(run_dir) / "effects.csv")},
-                          input_dirs=[run_dir], adds=("effects.csv",))
+            check_outputs(
+                None,
+                {"RUN_DIR/effects.csv": str(Path(run_dir) / "effects.csv")},
+                input_dirs=[run_dir],
+                adds=("effects.csv",),
+            )
         effects = explain_run(run_dir, explain_options(reps, amount))
         rows, manifest = summary_rows(run_dir), read_manifest(run_dir)
     except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
-    click.echo(level_table(rows, manifest.get("replications"), effects=effects,
-                           reach=reach_of(manifest)))
+    click.echo(
+        level_table(rows, manifest.get("replications"), effects=effects, reach=reach_of(manifest))
+    )
     click.echo(f"\nWrote {run_dir}/effects.csv")
 
 
@@ -57,9 +70,16 @@ def summary_rows(run_dir) -> list:
     from sim.model.stats import STAT_NAMES
     from sim.results.readers import read_summary
 
-    return [SummaryRow(r["quota"], r["metric"], r["region"], r["period"],
-                       np.array([r[s] for s in STAT_NAMES], dtype=float))
-            for r in read_summary(f"{run_dir}/summary.csv")]
+    return [
+        SummaryRow(
+            r["quota"],
+            r["metric"],
+            r["region"],
+            r["period"],
+            np.array([r[s] for s in STAT_NAMES], dtype=float),
+        )
+        for r in read_summary(f"{run_dir}/summary.csv")
+    ]
 
 
 def reach_of(manifest: dict) -> tuple[str, ...] | None:

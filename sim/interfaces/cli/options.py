@@ -60,8 +60,11 @@ class Count(click.ParamType):
             number = value if isinstance(value, int) else int(str(value).strip())
             return count(number, "", self.low, self.high)
         except ValueError as err:  # ScenarioError is a ValueError; int() raises one too
-            message = err.message if isinstance(err, ScenarioError) else (
-                f"expected an integer from {self.low:,} to {self.high:,}, got {shown(value)}")
+            message = (
+                err.message
+                if isinstance(err, ScenarioError)
+                else (f"expected an integer from {self.low:,} to {self.high:,}, got {shown(value)}")
+            )
             self.fail(message, param, ctx)
 
 
@@ -128,39 +131,61 @@ class ScenarioFile(SafePath):
             raise InputError(str(err)) from None
 
 
-scenario_argument = click.argument(
-    "scenario", required=False, default=DEFAULT, type=ScenarioFile())
+scenario_argument = click.argument("scenario", required=False, default=DEFAULT, type=ScenarioFile())
 reps_option = click.option(
-    "--reps", type=Count(1, 10_000_000), default=None,
-    help="Replications (default: the scenario's run.replications).")
+    "--reps",
+    type=Count(1, 10_000_000),
+    default=None,
+    help="Replications (default: the scenario's run.replications).",
+)
 seed_option = click.option(
-    "--seed", type=Count(0, 2**63 - 1), default=None,
-    help="Root random seed (default: the scenario's run.seed).")
+    "--seed",
+    type=Count(0, 2**63 - 1),
+    default=None,
+    help="Root random seed (default: the scenario's run.seed).",
+)
 quota_option = click.option(
-    "--quota", "quotas", type=QuotaLevel(), multiple=True,
-    help='Quota level to run: "announced" or a share such as 0.7. Repeatable.')
+    "--quota",
+    "quotas",
+    type=QuotaLevel(),
+    multiple=True,
+    help='Quota level to run: "announced" or a share such as 0.7. Repeatable.',
+)
 out_option = click.option(
-    "--out", type=SafePath(file_okay=False), default=None,
-    help="Run directory (default: outputs/<scenario name>/).")
-force_option = click.option(
-    "--force", is_flag=True, help="Replace an existing run directory.")
+    "--out",
+    type=SafePath(file_okay=False),
+    default=None,
+    help="Run directory (default: outputs/<scenario name>/).",
+)
+force_option = click.option("--force", is_flag=True, help="Replace an existing run directory.")
 run_workers_option = click.option(
-    "--workers", type=click.IntRange(min=1, max=1024), default=None,
+    "--workers",
+    type=click.IntRange(min=1, max=1024),
+    default=None,
     help="Processes sharing the replication blocks (default: one per CPU, at most one per "
-         "block the run needs for memory). Outputs do not depend on it.")
+    "block the run needs for memory). Outputs do not depend on it.",
+)
 block_option = click.option(
-    "--block-reps", type=click.IntRange(min=1, max=10_000_000), default=None,
+    "--block-reps",
+    type=click.IntRange(min=1, max=10_000_000),
+    default=None,
     help="Replications simulated at once (default: as many as about 200 MB of state "
-         "holds). Outputs do not depend on it; memory does.")
+    "holds). Outputs do not depend on it; memory does.",
+)
 
 explain_reps_option = click.option(
-    "--explain-reps", type=Count(0, 10_000_000), default=None,
+    "--explain-reps",
+    type=Count(0, 10_000_000),
+    default=None,
     help="Replications of the counterfactual effects that explain the run (default 1,000, "
-         "or --reps when fewer; 0: no explanation).")
+    "or --reps when fewer; 0: no explanation).",
+)
 amount_option = click.option(
-    "--amount", type=click.FloatRange(min=0.001, max=1.0), default=None,
-    help="Relaxation of each limit as a share (default 0.1: +10%, or 10% of the way to no "
-         "rule).")
+    "--amount",
+    type=click.FloatRange(min=0.001, max=1.0),
+    default=None,
+    help="Relaxation of each limit as a share (default 0.1: +10%, or 10% of the way to no rule).",
+)
 
 
 def input_error(err: Exception) -> InputError:
@@ -185,18 +210,32 @@ def _input_error(err: Exception) -> InputError:
 
 # Options shared by the experiment commands (sweep, sensitivity).
 set_option = click.option(
-    "--set", "sets", multiple=True, metavar="PATH=V1,V2,...",
-    help="Fix a parameter (one value) or list values to sweep. Repeatable.")
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=V1,V2,...",
+    help="Fix a parameter (one value) or list values to sweep. Repeatable.",
+)
 param_option = click.option(
-    "--param", "params", multiple=True, metavar="GLOB",
-    help="Sample only uncertain parameters matching GLOB, e.g. '*.yield_curve.*'. Repeatable.")
+    "--param",
+    "params",
+    multiple=True,
+    metavar="GLOB",
+    help="Sample only uncertain parameters matching GLOB, e.g. '*.yield_curve.*'. Repeatable.",
+)
 workers_option = click.option(
-    "--workers", type=click.IntRange(min=1, max=1024), default=None,
+    "--workers",
+    type=click.IntRange(min=1, max=1024),
+    default=None,
     help="Local worker processes (default: one per core; at most the CPU count; 1 runs in this "
-         "process).")
+    "process).",
+)
 scheduler_option = click.option(
-    "--scheduler", default=None, metavar="ADDRESS|local",
-    help="Run on a dask.distributed cluster at tcp://HOST:PORT, or 'local' for a LocalCluster.")
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS|local",
+    help="Run on a dask.distributed cluster at tcp://HOST:PORT, or 'local' for a LocalCluster.",
+)
 
 
 def parse_set(text: str) -> tuple[str, tuple[str, ...]]:

@@ -12,8 +12,11 @@ from sim.scenario.tree import parameters
 
 @click.command()
 @scenario_argument
-@click.option("--sources", is_flag=True,
-              help="Also print each evidence entry's source: publisher, date, title, relay.")
+@click.option(
+    "--sources",
+    is_flag=True,
+    help="Also print each evidence entry's source: publisher, date, title, relay.",
+)
 def params(scenario, sources):
     """List SCENARIO's parameters, values and evidence ids."""
     try:

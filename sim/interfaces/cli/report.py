@@ -14,11 +14,22 @@ FORMATS = ("html", "pdf", "both")
 
 @click.command()
 @click.argument("run_dir", type=SafePath(file_okay=False))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
-              help="html: one self-contained page; pdf: A4 pages; both.")
-@click.option("-o", "--output", type=SafePath(dir_okay=False), default=None,
-              help="Output file (default RUN_DIR/report.html or .pdf; with --format both the "
-                   "suffix is set per format).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="html",
+    show_default=True,
+    help="html: one self-contained page; pdf: A4 pages; both.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=SafePath(dir_okay=False),
+    default=None,
+    help="Output file (default RUN_DIR/report.html or .pdf; with --format both the "
+    "suffix is set per format).",
+)
 def report(run_dir, fmt, output):
     """Write the report of RUN_DIR (a run, sweep or sensitivity directory)."""
     from sim.report.writer import targets, write_report  # matplotlib loads only when needed
@@ -70,13 +81,21 @@ def check_report_outputs(run_dir, fmt: str, output) -> None:
         return
     label = "--output" if output is not None else "RUN_DIR/report"
     plan = targets(Path(run_dir), fmt, output)
-    check_outputs(None, {label if len(plan) == 1 else f"{label} ({kind})": str(path)
-                         for kind, path in plan.items()},
-                  inputs=run_inputs([run_dir]), input_dirs=[run_dir], adds=REPORT_ADDS)
+    check_outputs(
+        None,
+        {
+            label if len(plan) == 1 else f"{label} ({kind})": str(path)
+            for kind, path in plan.items()
+        },
+        inputs=run_inputs([run_dir]),
+        input_dirs=[run_dir],
+        adds=REPORT_ADDS,
+    )
 
 
 report_option = click.option(
-    "--report", is_flag=True, help="Also write report.html into the output directory.")
+    "--report", is_flag=True, help="Also write report.html into the output directory."
+)
 
 
 def write_report_or_fail(run_dir, progress: bool = True) -> str:
@@ -93,6 +112,9 @@ def write_report_or_fail(run_dir, progress: bool = True) -> str:
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the directory is whole, only its report is not
         from sim.interfaces.cli import interrupted_status, interrupted_words
 
-        click.echo(f"\n{interrupted_words()}: {run_dir}/ is complete; its report.html was not "
-                   "written (chipsim report writes it)", err=True)
+        click.echo(
+            f"\n{interrupted_words()}: {run_dir}/ is complete; its report.html was not "
+            "written (chipsim report writes it)",
+            err=True,
+        )
         click.get_current_context().exit(interrupted_status())

@@ -48,17 +48,29 @@ def run(scenario, reps, seed, quotas, out, force, workers, block_reps, explain_r
     """
     try:
         check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
-        options = RunOptions(replications=reps, seed=seed,
-                             levels=list(dict.fromkeys(quotas)) or None, out_dir=out,
-                             force=force, workers=workers,
-                             explain=explain_options(explain_reps, run_reps=reps),
-                             blocking=Blocking(size=block_reps, progress=Meter("simulating")))
+        options = RunOptions(
+            replications=reps,
+            seed=seed,
+            levels=list(dict.fromkeys(quotas)) or None,
+            out_dir=out,
+            force=force,
+            workers=workers,
+            explain=explain_options(explain_reps, run_reps=reps),
+            blocking=Blocking(size=block_reps, progress=Meter("simulating")),
+        )
         done = execute(scenario, options)
     except (ScenarioError, OSError, MemoryError) as err:
         raise input_error(err) from None
     click.echo(headline_table(done.result.rows))
-    click.echo("\n" + level_table(done.result.rows, done.info.get("replications"),
-                                  effects=done.effects, reach=done.scenario.lever_reach()))
+    click.echo(
+        "\n"
+        + level_table(
+            done.result.rows,
+            done.info.get("replications"),
+            effects=done.effects,
+            reach=done.scenario.lever_reach(),
+        )
+    )
     files = ", ".join(f for f in done.info["files"])
     click.echo(f"\nWrote {done.out_dir}/ ({files}) in {done.info['wall_time_s']:.2f} s")
     if report:

@@ -34,8 +34,9 @@ def parse_group(text: str) -> tuple[str, tuple[str, ...]]:
     name, sep, globs = text.partition("=")
     items = tuple(g.strip() for g in globs.split(","))
     if not sep or not name.strip() or not all(items):
-        raise InputError(f"--group {echo(text)}: expected NAME=GLOB[,GLOB...], e.g. "
-                         "yield='*.yield_curve.*'")
+        raise InputError(
+            f"--group {echo(text)}: expected NAME=GLOB[,GLOB...], e.g. yield='*.yield_curve.*'"
+        )
     return name.strip(), items
 
 
@@ -46,41 +47,100 @@ def say(message: str) -> None:
 
 @click.command()
 @click.argument("scenario", type=ScenarioFile())
-@click.option("--method", type=click.Choice(list(methods.METHODS)), default=methods.SOBOL.name,
-              show_default=True,
-              help="Sobol indices (S1, ST with bootstrap CIs) or Morris screening.")
-@click.option("--n", type=click.IntRange(min=2, max=1_000_000), default=None,
-              help=f"Sobol base sample (default {methods.SOBOL.default_n}; best a power of 2) "
-                   f"or Morris trajectories (default {methods.MORRIS.default_n}).")
-@click.option("--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
-              help=f"Replications per point (default {DEFAULT_REPS}); always 1 when every "
-                   "uncertain parameter is analysed, since replications would be identical.")
+@click.option(
+    "--method",
+    type=click.Choice(list(methods.METHODS)),
+    default=methods.SOBOL.name,
+    show_default=True,
+    help="Sobol indices (S1, ST with bootstrap CIs) or Morris screening.",
+)
+@click.option(
+    "--n",
+    type=click.IntRange(min=2, max=1_000_000),
+    default=None,
+    help=f"Sobol base sample (default {methods.SOBOL.default_n}; best a power of 2) "
+    f"or Morris trajectories (default {methods.MORRIS.default_n}).",
+)
+@click.option(
+    "--reps",
+    type=click.IntRange(min=1, max=10_000_000),
+    default=None,
+    help=f"Replications per point (default {DEFAULT_REPS}); always 1 when every "
+    "uncertain parameter is analysed, since replications would be identical.",
+)
 @seed_option
 @click.option("--metric", default="domestic_share_units", show_default=True)
 @click.option("--region", default="national", show_default=True)
-@click.option("--period", default="2027", show_default=True,
-              help="A year of the calendar (2027), or a quarter (2027Q1) or month (2027-01).")
+@click.option(
+    "--period",
+    default="2027",
+    show_default=True,
+    help="A year of the calendar (2027), or a quarter (2027Q1) or month (2027-01).",
+)
 @click.option("--quota", type=QuotaLevel(), default="announced", show_default=True)
-@click.option("--stat", default="mean", show_default=True,
-              help="Statistic over replications: mean, p05, p25, p50, p75 or p95.")
+@click.option(
+    "--stat",
+    default="mean",
+    show_default=True,
+    help="Statistic over replications: mean, p05, p25, p50, p75 or p95.",
+)
 @param_option
-@click.option("--group", "groups", multiple=True, metavar="NAME=GLOB[,GLOB]",
-              help="Analyse the matching parameters as one factor. Repeatable.")
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    metavar="NAME=GLOB[,GLOB]",
+    help="Analyse the matching parameters as one factor. Repeatable.",
+)
 @set_option
 @workers_option
 @scheduler_option
-@click.option("--out", type=SafePath(file_okay=False), default=None,
-              help="Output directory (default: outputs/<scenario name>-"
-                   + "/, -".join(methods.METHODS) + "/ by --method).")
+@click.option(
+    "--out",
+    type=SafePath(file_okay=False),
+    default=None,
+    help="Output directory (default: outputs/<scenario name>-"
+    + "/, -".join(methods.METHODS)
+    + "/ by --method).",
+)
 @force_option
 @click.pass_context
-def sensitivity_command(ctx, scenario, method, n, reps, seed, metric, region, period, quota,
-                        stat, params, groups, sets, workers, scheduler, out, force):
+def sensitivity_command(
+    ctx,
+    scenario,
+    method,
+    n,
+    reps,
+    seed,
+    metric,
+    region,
+    period,
+    quota,
+    stat,
+    params,
+    groups,
+    sets,
+    workers,
+    scheduler,
+    out,
+    force,
+):
     """Rank SCENARIO's uncertain parameters by their effect on one output."""
-    options = StudyOptions(scenario_file=scenario, method=method, n=n, reps=reps, seed=seed,
-                           metric=metric, region=region, period=period, quota=quota, stat=stat,
-                           params=tuple(params), groups=tuple(parse_group(g) for g in groups),
-                           sets=tuple(parse_set(s) for s in sets))
+    options = StudyOptions(
+        scenario_file=scenario,
+        method=method,
+        n=n,
+        reps=reps,
+        seed=seed,
+        metric=metric,
+        region=region,
+        period=period,
+        quota=quota,
+        stat=stat,
+        params=tuple(params),
+        groups=tuple(parse_group(g) for g in groups),
+        sets=tuple(parse_set(s) for s in sets),
+    )
     execution = Execution(out=out, force=force, workers=workers, scheduler=scheduler)
     try:
         check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
@@ -92,14 +152,17 @@ def sensitivity_command(ctx, scenario, method, n, reps, seed, metric, region, pe
         raise input_error(err) from None
     click.echo(headline(done))
     flags = done.analysis.warnings
-    click.echo(sensitivity.table(done.analysis.rows, method, SHOWN,
-                                 diagnostics.codes_by_parameter(flags)))
+    click.echo(
+        sensitivity.table(done.analysis.rows, method, SHOWN, diagnostics.codes_by_parameter(flags))
+    )
     if len(done.analysis.rows) > SHOWN:
         click.echo(f"  ... {len(done.analysis.rows) - SHOWN} more in sensitivity.csv")
     if flags:
         click.echo("\n" + diagnostics.printed(flags))
-    click.echo(f"\nWrote {done.out_dir}/ ({', '.join(FILES)}) in "
-               f"{done.analysis.facts['wall_time_s']:.1f} s")
+    click.echo(
+        f"\nWrote {done.out_dir}/ ({', '.join(FILES)}) in "
+        f"{done.analysis.facts['wall_time_s']:.1f} s"
+    )
 
 
 def headline(done) -> str:
@@ -107,6 +170,8 @@ def headline(done) -> str:
     study, facts = done.study, done.analysis.facts
     o = study.options
     what = f"{o.stat} of {o.region} {o.metric} {o.period} at quota {o.quota}"
-    return (f"{study.method.label} sensitivity of the {what} ({study.method.size(study.n)}, "
-            f"{facts['points']} points x {study.job.replications} replications; output mean "
-            f"{facts['output_mean']:.4g}, sd {facts['output_std']:.3g})")
+    return (
+        f"{study.method.label} sensitivity of the {what} ({study.method.size(study.n)}, "
+        f"{facts['points']} points x {study.job.replications} replications; output mean "
+        f"{facts['output_mean']:.4g}, sd {facts['output_std']:.3g})"
+    )

@@ -38,47 +38,105 @@ def say(message: str) -> None:
 @click.command()
 @click.argument("scenario", type=ScenarioFile())
 @set_option
-@click.option("--sample", type=click.Choice(list(methods.SAMPLERS)), default=None,
-              help="Design: " + "; ".join(f"{s.name}: {s.summary}" for s in
-                                          methods.SAMPLERS.values())
-              + f" (default {methods.GRID.name} with --set, else {methods.LHS.name}).")
-@click.option("--n", type=click.IntRange(min=1, max=10_000_000), default=None,
-              help=f"Sampled points (default {DEFAULT_POINTS}), per --set combination.")
-@click.option("--reps", type=click.IntRange(min=1, max=10_000_000), default=None,
-              help=f"Replications per point (default {DEFAULT_REPS}); always 1 when the design "
-                   "sets every uncertain parameter, since replications would be identical.")
+@click.option(
+    "--sample",
+    type=click.Choice(list(methods.SAMPLERS)),
+    default=None,
+    help="Design: "
+    + "; ".join(f"{s.name}: {s.summary}" for s in methods.SAMPLERS.values())
+    + f" (default {methods.GRID.name} with --set, else {methods.LHS.name}).",
+)
+@click.option(
+    "--n",
+    type=click.IntRange(min=1, max=10_000_000),
+    default=None,
+    help=f"Sampled points (default {DEFAULT_POINTS}), per --set combination.",
+)
+@click.option(
+    "--reps",
+    type=click.IntRange(min=1, max=10_000_000),
+    default=None,
+    help=f"Replications per point (default {DEFAULT_REPS}); always 1 when the design "
+    "sets every uncertain parameter, since replications would be identical.",
+)
 @seed_option
 @quota_option
 @param_option
-@click.option("--space", type=click.Choice(SPACES), default="range",
-              help="Sample uniformly over declared ranges (range) or by each distribution.")
-@click.option("--metric", "metrics", multiple=True,
-              help="Keep only these metrics in results.parquet (default: every metric). "
-                   "Repeatable.")
-@click.option("--keep", type=click.Choice(list(KEEPS)), default=DEFAULT_KEEP,
-              help="Rows kept in results.parquet: " + "; ".join(f"{k}: {v}" for k, v in
-                                                               KEEPS.items())
-              + f" (default {DEFAULT_KEEP}).")
-@click.option("--batch", type=click.IntRange(min=1), default=None,
-              help="Points per batch (default: about 20,480 replications x quota levels "
-                   "a batch).")
+@click.option(
+    "--space",
+    type=click.Choice(SPACES),
+    default="range",
+    help="Sample uniformly over declared ranges (range) or by each distribution.",
+)
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="Keep only these metrics in results.parquet (default: every metric). Repeatable.",
+)
+@click.option(
+    "--keep",
+    type=click.Choice(list(KEEPS)),
+    default=DEFAULT_KEEP,
+    help="Rows kept in results.parquet: "
+    + "; ".join(f"{k}: {v}" for k, v in KEEPS.items())
+    + f" (default {DEFAULT_KEEP}).",
+)
+@click.option(
+    "--batch",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Points per batch (default: about 20,480 replications x quota levels a batch).",
+)
 @workers_option
 @scheduler_option
-@click.option("--out", type=SafePath(file_okay=False), default=None,
-              help="Sweep directory (default: outputs/<scenario name>-sweep/).")
+@click.option(
+    "--out",
+    type=SafePath(file_okay=False),
+    default=None,
+    help="Sweep directory (default: outputs/<scenario name>-sweep/).",
+)
 @click.option("--resume", is_flag=True, help="Finish an interrupted sweep in --out.")
 @force_option
 @report_option
 @click.pass_context
-def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, metrics, keep,
-          batch, workers, scheduler, out, resume, force, report):
+def sweep(
+    ctx,
+    scenario,
+    sets,
+    sample,
+    n,
+    reps,
+    seed,
+    quotas,
+    params,
+    space,
+    metrics,
+    keep,
+    batch,
+    workers,
+    scheduler,
+    out,
+    resume,
+    force,
+    report,
+):
     """Evaluate SCENARIO at many points and write RUN_DIR (default outputs/<name>-sweep/)."""
-    options = SweepOptions(scenario_file=scenario, sets=tuple(parse_set(s) for s in sets),
-                           sample=sample, n=n, reps=reps, seed=seed, quotas=tuple(quotas),
-                           params=tuple(params), space=space, batch=batch,
-                           metrics=tuple(metrics), keep=keep)
-    execution = Execution(out=out, resume=resume, force=force, workers=workers,
-                          scheduler=scheduler)
+    options = SweepOptions(
+        scenario_file=scenario,
+        sets=tuple(parse_set(s) for s in sets),
+        sample=sample,
+        n=n,
+        reps=reps,
+        seed=seed,
+        quotas=tuple(quotas),
+        params=tuple(params),
+        space=space,
+        batch=batch,
+        metrics=tuple(metrics),
+        keep=keep,
+    )
+    execution = Execution(out=out, resume=resume, force=force, workers=workers, scheduler=scheduler)
     try:
         check_outputs(scenario, {}, out_dirs={"--out": out})  # before any work
         done = execute(options, execution, say)
@@ -90,9 +148,11 @@ def sweep(ctx, scenario, sets, sample, n, reps, seed, quotas, params, space, met
     if done.info["already_complete"]:
         click.echo(f"{done.out_dir}/ is already complete: nothing to do")
         return
-    click.echo(f"Wrote {done.out_dir}/ (points.csv, results.parquet, dictionary.csv, "
-               "manifest.json): "
-               f"{done.plan.design.size} points, {done.info['computed']} batches computed in "
-               f"{done.info['wall_time_s']:.1f} s")
+    click.echo(
+        f"Wrote {done.out_dir}/ (points.csv, results.parquet, dictionary.csv, "
+        "manifest.json): "
+        f"{done.plan.design.size} points, {done.info['computed']} batches computed in "
+        f"{done.info['wall_time_s']:.1f} s"
+    )
     if report:
         click.echo(f"Wrote {write_report_or_fail(done.out_dir)}")

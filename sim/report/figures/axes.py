@@ -16,8 +16,10 @@ def year_axis(ax, years: tuple[int, int], short: bool = False) -> None:
     ax.set_xticks(range(first, last + 2))
     ax.set_xticklabels([])
     step = -(-(last - first + 1) // SHORT_LABELS) if short else 1
-    labels = [(f"'{y % 100:02d}" if short else str(y)) if (y - first) % step == 0 else ""
-              for y in range(first, last + 1)]
+    labels = [
+        (f"'{y % 100:02d}" if short else str(y)) if (y - first) % step == 0 else ""
+        for y in range(first, last + 1)
+    ]
     ax.set_xticks([y + 0.5 for y in range(first, last + 1)], labels, minor=True)
     ax.tick_params(axis="x", which="minor", length=0)
     ax.tick_params(axis="x", which="major", length=4)
@@ -39,9 +41,16 @@ def legend_axes(fig, spec, handles: list, ncols: int):
     # centred on the figure, not on the axes (which the layout shifts by the tick labels)
     anchor = blended_transform_factory(fig.transFigure, ax.transAxes)
     for columns in range(max(ncols, 1), 0, -1):
-        legend = ax.legend(handles=handles, loc="center", ncols=columns, frameon=False,
-                           handlelength=2.2, columnspacing=1.4, bbox_to_anchor=(0.5, 0.5),
-                           bbox_transform=anchor)
+        legend = ax.legend(
+            handles=handles,
+            loc="center",
+            ncols=columns,
+            frameon=False,
+            handlelength=2.2,
+            columnspacing=1.4,
+            bbox_to_anchor=(0.5, 0.5),
+            bbox_transform=anchor,
+        )
         if legend.get_window_extent(renderer).width <= room:
             break
     return ax

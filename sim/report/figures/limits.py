@@ -41,7 +41,7 @@ THRESHOLD_COLOUR = OKABE_ITO["vermillion"]
 
 
 def capital(text: str) -> str:
-    """"memory (HBM)" -> "Memory (HBM)"."""
+    """Return "memory (HBM)" -> "Memory (HBM)"."""
     return text[:1].upper() + text[1:]
 
 
@@ -52,18 +52,21 @@ def signed(value: float) -> str:
 
 def shown_limits(effects: Effects, level: str, years: list[str]) -> list[str]:
     """Limits measured at ``level`` in any of ``years``, in the registry's order."""
-    return [name for name in LIMITS
-            if any(effects.get(level, name, TARGET, y) is not None for y in years)]
+    return [
+        name
+        for name in LIMITS
+        if any(effects.get(level, name, TARGET, y) is not None for y in years)
+    ]
 
 
-def limit_values(effects: Effects, level: str, years: list[str]
-                 ) -> dict[str, dict[str, Binding]]:
+def limit_values(effects: Effects, level: str, years: list[str]) -> dict[str, dict[str, Binding]]:
     """Year -> limit -> its elasticity and 90% interval (limits without one left out)."""
     return {y: {b.constraint: b for b in ranking(effects, level, y)} for y in years}
 
 
-def limits_chart(effects: Effects, level: str, years: list[str], source: str,
-                 compact: bool = False) -> Figure:
+def limits_chart(
+    effects: Effects, level: str, years: list[str], source: str, compact: bool = False
+) -> Figure:
     """Horizontal bars: each limit's elasticity of delivered compute, one bar per year.
 
     Bar: the mean elasticity; black line: the elasticity of the 5th and 95th
@@ -83,12 +86,25 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
     for k, year in enumerate(reversed(years)):  # last year first: the top bar of each row
         offset = (k - (len(years) - 1) / 2) * height
         found = [values[year].get(name) for name in names]
-        ax.barh(y - offset, [b.elasticity if b else 0.0 for b in found], height=height * 0.9,
-                color=year_colour(k), label=year)
+        ax.barh(
+            y - offset,
+            [b.elasticity if b else 0.0 for b in found],
+            height=height * 0.9,
+            color=year_colour(k),
+            label=year,
+        )
         for yi, b in zip(y - offset, found, strict=True):
             if b is None:
-                ax.annotate("not measured", (0, yi), xytext=(3, 0), textcoords="offset points",
-                            va="center", ha="left", fontsize=MIN_FONT_PT, color=GREY)
+                ax.annotate(
+                    "not measured",
+                    (0, yi),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    va="center",
+                    ha="left",
+                    fontsize=MIN_FONT_PT,
+                    color=GREY,
+                )
                 continue
             ends = [v for v in (b.low, b.high) if math.isfinite(v)]
             if len(ends) == 2:
@@ -96,13 +112,16 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
             lows += [b.elasticity, *ends]
             highs += [b.elasticity, *ends]
             negative = b.elasticity < 0  # labelled left of its bar, clear of the threshold
-            ax.annotate(signed(b.elasticity), (min(b.elasticity, *ends, 0.0) if negative else
-                                               max(b.elasticity, *ends, 0.0), yi),
-                        xytext=(-3 if negative else 3, 0), textcoords="offset points",
-                        va="center", ha="right" if negative else "left",
-                        fontsize=MIN_FONT_PT,
-                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4,
-                              "alpha": 0.85})
+            ax.annotate(
+                signed(b.elasticity),
+                (min(b.elasticity, *ends, 0.0) if negative else max(b.elasticity, *ends, 0.0), yi),
+                xytext=(-3 if negative else 3, 0),
+                textcoords="offset points",
+                va="center",
+                ha="right" if negative else "left",
+                fontsize=MIN_FONT_PT,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.4, "alpha": 0.85},
+            )
     ax.axvline(0, color="black", lw=0.8)
     ax.axvline(THRESHOLD, color=THRESHOLD_COLOUR, lw=1.1, ls="--")
     span = max(highs) - min(lows)
@@ -112,19 +131,28 @@ def limits_chart(effects: Effects, level: str, years: list[str], source: str,
     ax.set_yticks(y, [row_label(effects, level, years, name, compact) for name in names])
     ax.tick_params(axis="y", length=0, labelsize=MIN_FONT_PT)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("Elasticity of delivered compute\n(% change in H100e delivered\nper 1% "
-                  "relaxation)" if compact else "Elasticity of delivered compute: % change "
-                  "in H100e delivered per 1% relaxation (0: no effect)")
+    ax.set_xlabel(
+        "Elasticity of delivered compute\n(% change in H100e delivered\nper 1% relaxation)"
+        if compact
+        else "Elasticity of delivered compute: % change "
+        "in H100e delivered per 1% relaxation (0: no effect)"
+    )
     panel_title(ax, f"{level_label(level)}, {' and '.join(years)}", compact, inches=2.7)
-    handles: list[Artist] = [Patch(color=year_colour(len(years) - 1 - k), label=f"{year} (mean)")
-                             for k, year in enumerate(years)]
-    handles += [Line2D([], [], color="black", lw=0.9, label="90% of replications"),
-                Line2D([], [], color=THRESHOLD_COLOUR, lw=1.1, ls="--",
-                       label=f"Binds from {THRESHOLD:g}")]
+    handles: list[Artist] = [
+        Patch(color=year_colour(len(years) - 1 - k), label=f"{year} (mean)")
+        for k, year in enumerate(years)
+    ]
+    handles += [
+        Line2D([], [], color="black", lw=0.9, label="90% of replications"),
+        Line2D([], [], color=THRESHOLD_COLOUR, lw=1.1, ls="--", label=f"Binds from {THRESHOLD:g}"),
+    ]
     legend_axes(fig, grid[0], handles, ncols=2 if compact else len(handles))
     amount = relaxation_amount(effects, level, years)
-    add_title(fig, "What limits deliveries: the compute gained by relaxing each limit"
-                   + (f" by {amount:.0%}" if amount is not None else ""))
+    add_title(
+        fig,
+        "What limits deliveries: the compute gained by relaxing each limit"
+        + (f" by {amount:.0%}" if amount is not None else ""),
+    )
     add_source(fig, source)
     return fig
 
@@ -136,8 +164,12 @@ def year_colour(k: int) -> str:
 
 def relaxation_amount(effects: Effects, level: str, years: list[str]) -> float | None:
     """Return the relative relaxation every shown limit shares (0.1); None when they differ."""
-    amounts = {r.amount for name in LIMITS for y in years
-               if (r := effects.get(level, name, TARGET, y)) is not None}
+    amounts = {
+        r.amount
+        for name in LIMITS
+        for y in years
+        if (r := effects.get(level, name, TARGET, y)) is not None
+    }
     return amounts.pop() if len(amounts) == 1 and all(map(math.isfinite, amounts)) else None
 
 

@@ -61,8 +61,10 @@ def date_range(dist: Dist) -> tuple[float, float, float]:
 
 def import_marks(scenario: Scenario) -> list[Mark]:
     """Numbered marks for every enabled import event, in date order."""
-    events = sorted(((date_range(e.date), name, e) for name, e in scenario.events.items()
-                     if e.enabled), key=lambda item: (item[0][0], item[1]))
+    events = sorted(
+        ((date_range(e.date), name, e) for name, e in scenario.events.items() if e.enabled),
+        key=lambda item: (item[0][0], item[1]),
+    )
     marks = []
     for number, ((centre, low, high), _, event) in enumerate(events, start=1):
         product = "Every import" if event.product == "*" else pretty(event.product, PRODUCT_NAMES)
@@ -72,16 +74,25 @@ def import_marks(scenario: Scenario) -> list[Mark]:
     return marks
 
 
-RULE_NAMES = {"licence": "US licence", "cap": "US cap", "guidance": "China's guidance",
-              "customs": "Chinese customs", "bar": "barred", "approval": "approved",
-              "bundle": "tied to domestic purchases"}
+RULE_NAMES = {
+    "licence": "US licence",
+    "cap": "US cap",
+    "guidance": "China's guidance",
+    "customs": "Chinese customs",
+    "bar": "barred",
+    "approval": "approved",
+    "bundle": "tied to domestic purchases",
+}
 
 
 def rule_text(event) -> str:
     """Put an event's rule in words, with its value in its own unit."""
     value = event.value.central
-    who = f" ({', '.join(pretty(s, SEGMENT_NAMES) for s in event.segments)})" \
-        if event.segments else ""
+    who = (
+        f" ({', '.join(pretty(s, SEGMENT_NAMES) for s in event.segments)})"
+        if event.segments
+        else ""
+    )
     if event.kind in ("cap", "approval"):
         amount = f"{value / 1e3:,.0f}k" if value >= 1e3 else f"{value:,.0f}"
         return f"{RULE_NAMES[event.kind]} {amount}{' a month' if event.kind == 'cap' else ''}{who}"
@@ -103,8 +114,9 @@ def opens_route(event) -> bool:
 
 def import_lane(product: str) -> str:
     """Lane name of an import product ("*": every one)."""
-    return "Imports: every product" if product == "*" else \
-        f"Imports: {pretty(product, PRODUCT_NAMES)}"
+    return (
+        "Imports: every product" if product == "*" else f"Imports: {pretty(product, PRODUCT_NAMES)}"
+    )
 
 
 def fab_marks(scenario: Scenario) -> list[Mark]:
@@ -138,19 +150,28 @@ def availability(scenario: Scenario, product: str, first: int, last: int):
     """Month ordinals and licence x guidance share at central event dates."""
     spec = scenario.imports[product]
     months = np.arange(first, last + 1)
-    level = {"licence": np.full(months.size, spec.licence),
-             "guidance": np.full(months.size, spec.guidance),
-             "customs": np.ones(months.size)}
-    for event in sorted((e for e in scenario.events.values()
-                         if e.enabled and e.product == product and e.kind in level
-                         and not e.segments), key=lambda e: e.date.central):
-        level[event.kind] = np.where(months >= event.date.central, event.value.central,
-                                     level[event.kind])
+    level = {
+        "licence": np.full(months.size, spec.licence),
+        "guidance": np.full(months.size, spec.guidance),
+        "customs": np.ones(months.size),
+    }
+    for event in sorted(
+        (
+            e
+            for e in scenario.events.values()
+            if e.enabled and e.product == product and e.kind in level and not e.segments
+        ),
+        key=lambda e: e.date.central,
+    ):
+        level[event.kind] = np.where(
+            months >= event.date.central, event.value.central, level[event.kind]
+        )
     return months, level["licence"] * level["guidance"] * level["customs"]
 
 
-def policy_timeline(scenario: Scenario, projection: Series, source: str,
-                    compact: bool = False) -> Figure:
+def policy_timeline(
+    scenario: Scenario, projection: Series, source: str, compact: bool = False
+) -> Figure:
     """Draw the announced-quota projection above lanes of dated policy marks, and a key."""
     first, last = parse_month(scenario.calendar.start), parse_month(scenario.calendar.end)
     marks = import_marks(scenario) + fab_marks(scenario) + quota_marks(scenario)
@@ -161,9 +182,16 @@ def policy_timeline(scenario: Scenario, projection: Series, source: str,
     width = COMPACT if compact else WIDE
     lane_height = 0.7 if compact else 0.34
     fig = new_figure(width, 2.6 + lane_height * len(lanes) + KEY_ROW * key_rows + 0.9)
-    grid = fig.add_gridspec(4, 1, height_ratios=[0.5 if compact else 0.18, 1.9,
-                                                 lane_height * len(lanes) + 0.3,
-                                                 KEY_ROW * key_rows + 0.1])
+    grid = fig.add_gridspec(
+        4,
+        1,
+        height_ratios=[
+            0.5 if compact else 0.18,
+            1.9,
+            lane_height * len(lanes) + 0.3,
+            KEY_ROW * key_rows + 0.1,
+        ],
+    )
     top = fig.add_subplot(grid[1])
     lanes_ax = fig.add_subplot(grid[2], sharex=top)
     draw_projection(top, projection, numbered)
@@ -206,21 +234,42 @@ def draw_lanes(ax, scenario, lanes, marks, span: tuple[int, int], inline: bool) 
             y = rows[import_lane(product)]
             for start, stop, level in runs(share):
                 if level > 0:
-                    ax.barh(y, (stop - start) / 12, left=month_x(months[start]), height=0.5,
-                            color=OKABE_ITO["orange"], alpha=0.25 + 0.6 * level, lw=0)
+                    ax.barh(
+                        y,
+                        (stop - start) / 12,
+                        left=month_x(months[start]),
+                        height=0.5,
+                        color=OKABE_ITO["orange"],
+                        alpha=0.25 + 0.6 * level,
+                        lw=0,
+                    )
     for mark in marks:
         draw_mark(ax, rows[mark.lane], mark, "" if mark.number else mark.text, below=inline)
     inches = ax.get_position().width * ax.figure.get_figwidth()
     char_years = LABEL_CHAR_INCHES * (last - first + 1) / 12 / max(inches, 0.1)
     for lane, x, label in number_labels(marks, char_years):
-        ax.annotate(label, (x, rows[lane]), xytext=(0, -6 if inline else 5),
-                    textcoords="offset points", ha="center", va="top" if inline else "bottom",
-                    fontsize=MIN_FONT_PT, fontweight="bold")
+        ax.annotate(
+            label,
+            (x, rows[lane]),
+            xytext=(0, -6 if inline else 5),
+            textcoords="offset points",
+            ha="center",
+            va="top" if inline else "bottom",
+            fontsize=MIN_FONT_PT,
+            fontweight="bold",
+        )
     ax.set_yticks(range(len(lanes)), [] if inline else lanes)
     if inline:
         for lane, y in rows.items():
-            ax.text(month_x(first) + 0.03, y - 0.3, lane, fontsize=MIN_FONT_PT, color="#333333",
-                    va="bottom", ha="left")
+            ax.text(
+                month_x(first) + 0.03,
+                y - 0.3,
+                lane,
+                fontsize=MIN_FONT_PT,
+                color="#333333",
+                va="bottom",
+                ha="left",
+            )
         ax.tick_params(axis="y", length=0)
     ax.set_ylim(len(lanes) - 0.4, -0.75 if inline else -0.6)
     ax.grid(axis="y", visible=False)
@@ -236,8 +285,9 @@ def number_labels(marks: list[Mark], char_years: float) -> list[tuple[str, float
     out = []
     for lane in dict.fromkeys(m.lane for m in marks if m.number):
         groups: list[list[Mark]] = []
-        for mark in sorted((m for m in marks if m.lane == lane and m.number),
-                           key=lambda m: m.month):
+        for mark in sorted(
+            (m for m in marks if m.lane == lane and m.number), key=lambda m: m.month
+        ):
             groups.append([mark])
             while len(groups) > 1 and touching(groups[-2], groups[-1], char_years):
                 groups[-2:] = [groups[-2] + groups[-1]]
@@ -267,15 +317,27 @@ def draw_mark(ax, y: int, mark: Mark, label: str, below: bool = False) -> None:
     """Draw a marker, its date range bracket and its label (event numbers or a quota share)."""
     x = month_x(mark.month)
     if mark.high > mark.low:
-        ax.plot([month_x(mark.low), month_x(mark.high)], [y, y], color="black", lw=1,
-                marker="|", ms=7)
-    style = {"open": ("^", OPEN), "close": ("v", CLOSED), "fab": ("D", OKABE_ITO["green"]),
-             "quota": ("o", OKABE_ITO["purple"])}[mark.kind]
+        ax.plot(
+            [month_x(mark.low), month_x(mark.high)], [y, y], color="black", lw=1, marker="|", ms=7
+        )
+    style = {
+        "open": ("^", OPEN),
+        "close": ("v", CLOSED),
+        "fab": ("D", OKABE_ITO["green"]),
+        "quota": ("o", OKABE_ITO["purple"]),
+    }[mark.kind]
     ax.plot([x], [y], marker=style[0], color=style[1], ms=6.5, mec="black", mew=0.5)
     if mark.kind != "fab" and label:
-        ax.annotate(label, (x, y), xytext=(0, -6 if below else 5), textcoords="offset points",
-                    ha="center", va="top" if below else "bottom", fontsize=MIN_FONT_PT,
-                    fontweight="bold")
+        ax.annotate(
+            label,
+            (x, y),
+            xytext=(0, -6 if below else 5),
+            textcoords="offset points",
+            ha="center",
+            va="top" if below else "bottom",
+            fontsize=MIN_FONT_PT,
+            fontweight="bold",
+        )
 
 
 KEY_CHARS = {True: 33, False: 40}  # characters of text per key line: phone, desktop column
@@ -304,18 +366,21 @@ def draw_key(ax, lines: list[tuple[str, str]], columns: int) -> None:
         column, row = divmod(i, per_column)
         x, y = column / columns, 1 - (row + 0.5) / per_column
         ax.text(x, y, head, transform=ax.transAxes, fontsize=size, va="center", ha="left")
-        ax.text(x + indent, y, text, transform=ax.transAxes, fontsize=size, va="center",
-                ha="left")
+        ax.text(x + indent, y, text, transform=ax.transAxes, fontsize=size, va="center", ha="left")
 
 
 def timeline_legend() -> list:
     """Legend handles for the timeline."""
+
     def marker(shape, colour, label):
-        return Line2D([], [], ls="", marker=shape, color=colour, mec="black", mew=0.5,
-                      label=label)
-    return [marker("^", OPEN, "Import opened"), marker("v", CLOSED, "Import restricted"),
-            Patch(color=OKABE_ITO["orange"], alpha=0.6, label="Import allowed (darker = more)"),
-            marker("D", OKABE_ITO["green"], "Fab commissioned"),
-            marker("o", OKABE_ITO["purple"], "Quota deadline (share)"),
-            Line2D([], [], color="black", marker="|", label="Date range (uncertain)"),
-            Patch(color=BAND, alpha=0.4, label="Share: 50% / 90% bands")]
+        return Line2D([], [], ls="", marker=shape, color=colour, mec="black", mew=0.5, label=label)
+
+    return [
+        marker("^", OPEN, "Import opened"),
+        marker("v", CLOSED, "Import restricted"),
+        Patch(color=OKABE_ITO["orange"], alpha=0.6, label="Import allowed (darker = more)"),
+        marker("D", OKABE_ITO["green"], "Fab commissioned"),
+        marker("o", OKABE_ITO["purple"], "Quota deadline (share)"),
+        Line2D([], [], color="black", marker="|", label="Date range (uncertain)"),
+        Patch(color=BAND, alpha=0.4, label="Share: 50% / 90% bands"),
+    ]

@@ -36,20 +36,28 @@ from sim.report.style import (
 BAND = OKABE_ITO["blue"]
 
 
-def year_values(summary: Summary, metric: str, level: str, region: str, years: list[str],
-                stat: str = "p50") -> np.ndarray:
+def year_values(
+    summary: Summary, metric: str, level: str, region: str, years: list[str], stat: str = "p50"
+) -> np.ndarray:
     """One statistic of a metric for each year (NaN where absent)."""
     return np.array([summary.value(metric, level, y, region, stat) for y in years])
 
 
-def region_shares(summary: Summary, levels: list[str], segments: list[str], years: list[str],
-                  source: str, compact: bool = False) -> Figure:
+def region_shares(
+    summary: Summary,
+    levels: list[str],
+    segments: list[str],
+    years: list[str],
+    source: str,
+    compact: bool = False,
+) -> Figure:
     """One panel per segment: each level's median share by year, the first level's band, quota."""
     ncols = 2 if compact else 3
     nrows = math.ceil(len(segments) / ncols)
     fig = new_figure(COMPACT if compact else WIDE, 1.6 + nrows * (2.3 if compact else 2.4))
-    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[0.55 if compact else 0.25]
-                            + [1] * nrows)
+    grid = fig.add_gridspec(
+        nrows + 1, ncols, height_ratios=[0.55 if compact else 0.25] + [1] * nrows
+    )
     x = np.array([int(y) for y in years])
     first = None
     for i, segment in enumerate(segments):
@@ -67,8 +75,9 @@ def region_shares(summary: Summary, levels: list[str], segments: list[str], year
     return fig
 
 
-def draw_segment(ax, summary: Summary, levels: list[str], segment: str, years: list[str],
-                 x: np.ndarray) -> None:
+def draw_segment(
+    ax, summary: Summary, levels: list[str], segment: str, years: list[str], x: np.ndarray
+) -> None:
     """Return the first level's 90% band and quota, then every level's median, in one panel."""
     ref = levels[0]
     low = year_values(summary, M.domestic_share_units, ref, segment, years, "p05")
@@ -76,8 +85,9 @@ def draw_segment(ax, summary: Summary, levels: list[str], segment: str, years: l
     ax.fill_between(x, low, high, color=BAND, alpha=0.18, lw=0)
     target = year_values(summary, M.quota_target, ref, segment, years, "mean")
     if np.nan_to_num(target).max() > 0:
-        ax.step(x, np.where(target > 0, target, np.nan), where="mid", color=GREY, lw=1.2,
-                ls=(0, (4, 2)))
+        ax.step(
+            x, np.where(target > 0, target, np.nan), where="mid", color=GREY, lw=1.2, ls=(0, (4, 2))
+        )
     for i, level in enumerate(levels):
         median = year_values(summary, M.domestic_share_units, level, segment, years)
         ax.plot(x, median, marker="o", ms=3.5, lw=1.5, **level_style(i))
@@ -85,20 +95,25 @@ def draw_segment(ax, summary: Summary, levels: list[str], segment: str, years: l
 
 def region_legend(levels: list[str]) -> list:
     """Legend handles: one line per level, the band and the quota of the first level."""
-    handles: list[Artist] = [Line2D([], [], marker="o", ms=3.5, lw=1.5, label=level_label(lv),
-                                    **level_style(i)) for i, lv in enumerate(levels)]
+    handles: list[Artist] = [
+        Line2D([], [], marker="o", ms=3.5, lw=1.5, label=level_label(lv), **level_style(i))
+        for i, lv in enumerate(levels)
+    ]
     first = level_label(levels[0]).lower()
     handles.append(Patch(color=BAND, alpha=0.18, label=f"90% band, {first}"))
     handles.append(Line2D([], [], color=GREY, lw=1.2, ls=(0, (4, 2)), label=f"Quota, {first}"))
     return handles
 
 
-UNMET_PARTS = ((M.offshore_compute, "Served offshore", OKABE_ITO["blue"]),
-               (M.abandoned_demand_compute, "Abandoned", OKABE_ITO["vermillion"]))
+UNMET_PARTS = (
+    (M.offshore_compute, "Served offshore", OKABE_ITO["blue"]),
+    (M.abandoned_demand_compute, "Abandoned", OKABE_ITO["vermillion"]),
+)
 
 
-def unmet_chart(summary: Summary, levels: list[str], years: list[str], source: str,
-                compact: bool = False) -> Figure:
+def unmet_chart(
+    summary: Summary, levels: list[str], years: list[str], source: str, compact: bool = False
+) -> Figure:
     """Unmet demand as a share of demand: its parts by year (first level), and every level."""
     fig = new_figure(COMPACT if compact else WIDE, 7.6 if compact else 4.2)
     left, right = fig.subplots(2, 1) if compact else fig.subplots(1, 2)
@@ -111,15 +126,29 @@ def unmet_chart(summary: Summary, levels: list[str], years: list[str], source: s
         left.bar(x, part, bottom=base, width=0.6, color=colour, label=label)
         base = base + part
     waiting = year_values(summary, M.deferred_demand_compute, ref, "national", years, "mean")
-    left.plot(x, waiting / demand, color=OKABE_ITO["green"], marker="D", lw=1.4, ls="--",
-              label="Orders waiting at year end")
+    left.plot(
+        x,
+        waiting / demand,
+        color=OKABE_ITO["green"],
+        marker="D",
+        lw=1.4,
+        ls="--",
+        label="Orders waiting at year end",
+    )
     left.legend(loc="upper left", frameon=True, framealpha=0.9)
     panel_title(left, f"Unmet demand, {level_label(ref).lower()}", compact)
     for i, level in enumerate(levels):
         unmet = year_values(summary, M.unmet_demand_compute, level, "national", years, "mean")
         level_demand = year_values(summary, M.demand_compute, level, "national", years, "mean")
-        right.plot(x, unmet / level_demand, marker="o", ms=4, lw=1.5, label=level_label(level),
-                   **level_style(i))
+        right.plot(
+            x,
+            unmet / level_demand,
+            marker="o",
+            ms=4,
+            lw=1.5,
+            label=level_label(level),
+            **level_style(i),
+        )
     right.legend(loc="upper left", frameon=True, framealpha=0.9)
     panel_title(right, "Unmet demand, every quota level", compact)
     for ax in (left, right):
