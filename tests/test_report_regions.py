@@ -17,7 +17,8 @@ import pytest
 from chipsim_testing import BASELINE, SEED
 from report_fixtures import report_html, report_run  # noqa: F401
 
-from sim.core.metrics import EFFECTS, SEGMENT_NAMES, M, format_plain, format_value
+from sim.core.metrics import EFFECTS, M, format_plain, format_value
+from sim.core.names import SEGMENT_NAMES
 from sim.model.ensemble import simulate
 from sim.report.changes import find_jump, jump_reading, top_import, year_change_reading
 from sim.report.data import STATS, Summary, load

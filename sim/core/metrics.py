@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.core.names import display
+
 YEAR, QUARTER, MONTH = "year", "quarter", "month"
 ALL, NATIONAL, BOUND = "all", "national", "bound"  # which regions carry a metric
 
@@ -288,15 +290,6 @@ REGISTRY: tuple[Metric, ...] = (
 )
 
 METRICS: dict[str, Metric] = {m.name: m for m in REGISTRY}
-# how every layer names the buyer segments of the shipped scenarios (others: their id)
-SEGMENT_NAMES = {
-    "beijing": "Beijing",
-    "shanghai": "Shanghai",
-    "guiyang": "Guiyang (Guizhou)",
-    "other_major": "Other major cities",
-    "state_funded": "State-funded DCs",
-    "private": "Private hyperscalers",
-}
 # members of the level_effect family (metric they difference, sign): level minus announced
 EFFECTS = {
     "imports_displaced": ("imports_units", -1.0),
@@ -357,7 +350,7 @@ def describe(name: str) -> tuple[str, str]:
         return EFFECT_LABELS[member], (
             f"{base} at {first} minus {base} at {second}: the paired difference over the same draws"
         )
-    return f"{entry.label}: {member}", f"{entry.description}: {member}"
+    return f"{entry.label}: {display(member)}", f"{entry.description}: {member}"
 
 
 def names(period: str, regions: str, family: bool = False) -> tuple[str, ...]:

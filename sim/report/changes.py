@@ -18,8 +18,8 @@ import numpy as np
 
 from sim.core.calendar import parse_month
 from sim.core.metrics import M, format_value
+from sim.core.names import PRODUCT_NAMES, display
 from sim.report.data import Summary
-from sim.report.figures.market import PRODUCT_NAMES, pretty
 from sim.report.figures.policy import opens_route
 from sim.report.levels import under
 from sim.report.meaning import event_text
@@ -189,7 +189,7 @@ def year_change_reading(
     product, a, b = top_import(summary, level, first, last)
     if not product or not b > a:
         return text + "."
-    name = pretty(product, PRODUCT_NAMES)
+    name = display(product, PRODUCT_NAMES)
     rise = mean(M.imports_units, last) - mean(M.imports_units, first)
     lead = (
         "most of the growth in imports is"

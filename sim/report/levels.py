@@ -17,9 +17,9 @@ import numpy as np
 
 from sim.core.metrics import EFFECTS, M, format_value
 from sim.core.metrics import metric as metric_entry
+from sim.core.names import SEGMENT_NAMES, in_sentence
 from sim.report.data import Summary
 from sim.report.document import Table
-from sim.report.figures.market import SEGMENT_NAMES, pretty
 from sim.report.readings import and_join
 from sim.report.style import level_label, pct
 from sim.results.binds import TARGET, THRESHOLD, Binding, ranking
@@ -242,7 +242,6 @@ def change_words(metric: str, change: float) -> str:
 
 
 NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-COMMON_NOUNS = ("other_major", "state_funded", "private")  # lower case inside a sentence
 
 
 def reference_level(levels: list[str], effects: Effects | None = None) -> str:
@@ -391,12 +390,6 @@ def other_levels(effects: Effects, level: str, levels: list[str], year: str) -> 
     return f" Other levels differ in {year}: " + "; ".join(parts) + "."
 
 
-def segment_name(segment: str) -> str:
-    """Return a segment's display name inside a sentence ("Beijing", "other major cities")."""
-    name = pretty(segment, SEGMENT_NAMES)
-    return name[:1].lower() + name[1:] if segment in COMMON_NOUNS else name
-
-
 def reach_sentence(scenario: Scenario, summary: Summary, level: str, year: str) -> str:
     """Say which segments the uniform level binds and their share of ``year``'s compute demand."""
     order = list(SEGMENT_NAMES)
@@ -416,10 +409,10 @@ def reach_sentence(scenario: Scenario, summary: Summary, level: str, year: str) 
         if math.isfinite(total) and total > 0
         else ""
     )
-    who = and_join([segment_name(s) for s in inside])
+    who = and_join([in_sentence(s) for s in inside])
     if not outside:
         return f"The level binds every segment ({who}){share}."
     return (
         f"The level binds {who}{share}; it does not reach "
-        f"{and_join([segment_name(s) for s in outside])}."
+        f"{and_join([in_sentence(s) for s in outside])}."
     )

@@ -13,14 +13,13 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from sim.core.calendar import format_month
+from sim.core.names import NAMES, PRODUCT_NAMES, SEGMENT_NAMES, display
 from sim.report.assumptions import value_range
-from sim.report.figures.market import PRODUCT_NAMES, SEGMENT_NAMES, VENDOR_NAMES, pretty
 from sim.report.figures.policy import rule_text
 from sim.scenario.dist import Dist
 from sim.scenario.schema import Event, QuotaPath, Scenario
 
 ABSENT = object()
-NAMES = {**PRODUCT_NAMES, **SEGMENT_NAMES, **VENDOR_NAMES}
 
 
 def walk_path(scenario: Scenario | None, path: str) -> tuple[Any, list[str], str, str]:
@@ -68,7 +67,7 @@ def path_name(path: str, scenario: Scenario | None) -> str:
     node, keys, unit, year = walk_path(scenario, path)
     if isinstance(node, Event):
         return f"{head}: {event_text(node)} ({parts[-1]})"
-    names = " ".join(pretty(k, NAMES) for k in keys)
+    names = " ".join(display(k, NAMES) for k in keys)
     field_part = "" if len(parts) == 2 and keys else (unit or parts[-1].replace("_", " "))
     text = " – ".join(t for t in (names, field_part) if t)
     return f"{head}: {text}" + (f", {year}" if year else "")
@@ -76,7 +75,7 @@ def path_name(path: str, scenario: Scenario | None) -> str:
 
 def event_text(event: Event) -> str:
     """Return "H200: Chinese customs → 0% from 2026-01" (the timeline's wording)."""
-    product = "Every import" if event.product == "*" else pretty(event.product, PRODUCT_NAMES)
+    product = "Every import" if event.product == "*" else display(event.product, PRODUCT_NAMES)
     date = event.date
     when = (
         format_month(int(date.args[0]))
@@ -100,7 +99,7 @@ def value_text(node) -> str:
             event_text(node)
             + ("" if node.enabled else " — switched off")
             + (
-                f", for {', '.join(pretty(s, SEGMENT_NAMES) for s in node.segments)}"
+                f", for {', '.join(display(s, SEGMENT_NAMES) for s in node.segments)}"
                 if node.segments and "(" not in rule_text(node)
                 else ""
             )

@@ -10,14 +10,9 @@ import math
 
 import numpy as np
 
+from sim.core.names import PRODUCT_NAMES, SEGMENT_NAMES, VENDOR_NAMES, display
 from sim.report.data import Summary
-from sim.report.figures.market import (
-    PRODUCT_NAMES,
-    SEGMENT_NAMES,
-    VENDOR_NAMES,
-    compliance_matrix,
-    pretty,
-)
+from sim.report.figures.market import compliance_matrix
 from sim.report.figures.share import (
     ECDF_TOLERANCE,
     REACH_TARGETS,
@@ -145,7 +140,7 @@ def who(segments: list[str], values: np.ndarray, target: float) -> str:
     """Names of the segments whose value rounds to the same percent as ``target``."""
     return and_join(
         [
-            pretty(s, SEGMENT_NAMES)
+            display(s, SEGMENT_NAMES)
             for s, v in zip(segments, values, strict=True)
             if math.isfinite(v) and chance(v) == chance(target)
         ]
@@ -190,13 +185,12 @@ def supply_reading(summary: Summary, level: str, year: str) -> str:
         f"{si_number(dom)} chips and imports {si_number(imp)}"
     )
     if lead is not None and dom > 0:
-        text += (
-            f"; {pretty(lead, VENDOR_NAMES)} makes {pct(vendors[lead] / dom)} of the domestic chips"
-        )
+        maker = display(lead, VENDOR_NAMES)
+        text += f"; {maker} makes {pct(vendors[lead] / dom)} of the domestic chips"
     top_import = max(imports, key=imports.__getitem__) if imports else None
     if top_import is not None and imp > 0:
         text += (
-            f", and {pretty(top_import, PRODUCT_NAMES)} leads imports "
+            f", and {display(top_import, PRODUCT_NAMES)} leads imports "
             f"({pct(imports[top_import] / imp)} of them)"
         )
     text += (

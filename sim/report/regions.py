@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import math
 
-from sim.core.metrics import SEGMENT_NAMES, M
+from sim.core.metrics import M
+from sim.core.names import SEGMENT_NAMES, display, in_sentence
 from sim.report.data import Summary
 from sim.report.document import Table
-from sim.report.figures.market import pretty, quota_years
-from sim.report.levels import elasticity, reference_level, segment_name, under
+from sim.report.figures.market import quota_years
+from sim.report.levels import elasticity, reference_level, under
 from sim.report.meaning import event_text
 from sim.report.readings import and_join
 from sim.report.style import chance, level_label, pct
@@ -41,7 +42,7 @@ def segments(summary: Summary) -> list[str]:
 
 def segment_label(segment: str) -> str:
     """Return a segment's display name, whole ("Guiyang (Guizhou)", "State-funded DCs")."""
-    return pretty(segment, SEGMENT_NAMES)
+    return display(segment, SEGMENT_NAMES)
 
 
 def share_cell(
@@ -249,7 +250,7 @@ def regions_reading(summary: Summary, levels: list[str], years: list[str]) -> st
     high, low = max(shares, key=shares.__getitem__), min(shares, key=shares.__getitem__)
     text = (
         f"{level_label(level)}, in {last} the median domestic share is highest for "
-        f"{segment_name(high)} ({pct(shares[high])}) and lowest for {segment_name(low)} "
+        f"{in_sentence(high)} ({pct(shares[high])}) and lowest for {in_sentence(low)} "
         f"({pct(shares[low])}); nationally it is "
         f"{pct(summary.value(M.domestic_share_units, level, last))}."
     )
@@ -257,7 +258,7 @@ def regions_reading(summary: Summary, levels: list[str], years: list[str]) -> st
     moved = max(spreads, key=spreads.__getitem__)
     text += (
         f" Across quota levels a segment's {last} median moves by at most "
-        f"{spreads[moved]:.1f} points ({segment_name(moved)})."
+        f"{spreads[moved]:.1f} points ({in_sentence(moved)})."
     )
     first = years[0]
     early = [summary.value(M.domestic_share_units, level, first, s) for s in shares]

@@ -27,7 +27,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.core.metrics import EFFECTS, SEGMENT_NAMES, M, format_value
+from sim.core.metrics import EFFECTS, M, format_value
+from sim.core.names import in_sentence
 from sim.model.constraints import CONSTRAINTS
 from sim.results.binds import THRESHOLD, ranking
 from sim.results.effects import Effects
@@ -304,7 +305,7 @@ def conclusion(f: Facts) -> str:
 
 def segment_names(ids: list[str]) -> str:
     """Return "Beijing, Shanghai and Guiyang" from segment ids."""
-    return and_list([SEGMENT_NAMES.get(i, i.replace("_", " ")) for i in ids])
+    return and_list([in_sentence(i) for i in ids])
 
 
 def reach_text(index: Index, year: str, reach: tuple[str, ...] | None) -> str:

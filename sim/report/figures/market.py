@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.core.metrics import SEGMENT_NAMES
+from sim.core.names import PRODUCT_NAMES, SEGMENT_NAMES, VENDOR_NAMES, display
 from sim.report.data import Summary
 from sim.report.figures.axes import legend_axes, year_axis
 from sim.report.style import (
@@ -29,13 +29,6 @@ from sim.report.style import (
     thousands_axis,
 )
 
-VENDOR_NAMES = {
-    "huawei": "Huawei",
-    "cambricon": "Cambricon",
-    "kunlunxin": "Kunlunxin",
-    "t_head": "T-Head",
-    "others": "Other domestic",
-}
 # Domestic vendors are solid, imports hatched; within each, no colour repeats before all are used.
 VENDOR_COLOURS = (
     OKABE_ITO["blue"],
@@ -56,22 +49,7 @@ IMPORT_COLOURS = (
     "#F4A6C8",
 )
 IMPORT_HATCHES = ("///", "\\\\\\", "xxx")
-PRODUCT_NAMES = {
-    "h20": "H20",
-    "h200": "H200",
-    "rtx_pro_6000d": "RTX Pro 6000D",
-    "legacy": "A800/H800",
-    "smuggled": "Grey market",
-    "mi308": "MI308",
-    "l20": "L20/L2",
-    "a100": "A100 (stock)",
-}
 NO_QUOTA = "#E8E8E8"
-
-
-def pretty(name: str, names: dict[str, str]) -> str:
-    """Return a display name: from ``names``, else the id with spaces and a capital."""
-    return names.get(name, name.replace("_", " ").capitalize())
 
 
 def compliance_matrix(
@@ -233,7 +211,7 @@ def draw_compliance(
 
 def segment_name(segment: str, compact: bool) -> str:
     """Return the segment's name, wrapped to NAME_CHARS-long lines on phones."""
-    name = pretty(segment, SEGMENT_NAMES)
+    name = display(segment, SEGMENT_NAMES)
     return "\n".join(textwrap.wrap(name, NAME_CHARS)) if compact else name
 
 
@@ -274,13 +252,13 @@ def supply_demand(summary: Summary, level: str, source: str, compact: bool = Fal
 def stacked_supply(ax, summary: Summary, level: str) -> list:
     """Stack mean quarterly deliveries; return the legend handles, top of stack first."""
     parts = [
-        (m, pretty(m.split(".", 1)[1], VENDOR_NAMES), VENDOR_COLOURS[i % len(VENDOR_COLOURS)], "")
+        (m, display(m.split(".", 1)[1], VENDOR_NAMES), VENDOR_COLOURS[i % len(VENDOR_COLOURS)], "")
         for i, m in enumerate(summary.metrics_like("vendor_units"))
     ]
     parts += [
         (
             m,
-            pretty(m.split(".", 1)[1], PRODUCT_NAMES) + " (import)",
+            display(m.split(".", 1)[1], PRODUCT_NAMES) + " (import)",
             IMPORT_COLOURS[i % len(IMPORT_COLOURS)],
             IMPORT_HATCHES[(i // len(IMPORT_COLOURS)) % len(IMPORT_HATCHES)],
         )

@@ -15,9 +15,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from sim.core.calendar import format_month, parse_month
+from sim.core.names import PRODUCT_NAMES, SEGMENT_NAMES, display
 from sim.report.data import Series
 from sim.report.figures.axes import legend_axes, year_axis
-from sim.report.figures.market import PRODUCT_NAMES, SEGMENT_NAMES, pretty
 from sim.report.figures.share import BAND, draw_fan
 from sim.report.style import (
     COMPACT,
@@ -67,7 +67,7 @@ def import_marks(scenario: Scenario) -> list[Mark]:
     )
     marks = []
     for number, ((centre, low, high), _, event) in enumerate(events, start=1):
-        product = "Every import" if event.product == "*" else pretty(event.product, PRODUCT_NAMES)
+        product = "Every import" if event.product == "*" else display(event.product, PRODUCT_NAMES)
         text = f"{product}: {rule_text(event)}"
         kind = "open" if opens_route(event) else "close"
         marks.append(Mark(import_lane(event.product), centre, low, high, text, kind, number))
@@ -89,7 +89,7 @@ def rule_text(event) -> str:
     """Put an event's rule in words, with its value in its own unit."""
     value = event.value.central
     who = (
-        f" ({', '.join(pretty(s, SEGMENT_NAMES) for s in event.segments)})"
+        f" ({', '.join(display(s, SEGMENT_NAMES) for s in event.segments)})"
         if event.segments
         else ""
     )
@@ -115,7 +115,9 @@ def opens_route(event) -> bool:
 def import_lane(product: str) -> str:
     """Lane name of an import product ("*": every one)."""
     return (
-        "Imports: every product" if product == "*" else f"Imports: {pretty(product, PRODUCT_NAMES)}"
+        "Imports: every product"
+        if product == "*"
+        else f"Imports: {display(product, PRODUCT_NAMES)}"
     )
 
 
@@ -125,7 +127,7 @@ def fab_marks(scenario: Scenario) -> list[Mark]:
     for foundry, spec in scenario.foundries.items():
         for fab, plan in spec.fabs.items():
             centre, low, high = date_range(plan.commission)
-            lane = f"Fab: {pretty(foundry, {'huawei_fabs': 'Huawei'})} {fab}"
+            lane = f"Fab: {display(foundry, {'huawei_fabs': 'Huawei'})} {fab}"
             marks.append(Mark(lane, centre, low, high, "commissioned", "fab"))
     return marks
 
@@ -140,7 +142,7 @@ def quota_marks(scenario: Scenario) -> list[Mark]:
         for month, value in sorted(segment.quota.points.items()):
             if value > previous:
                 ordinal = parse_month(month)
-                lane = f"Quota: {pretty(name, SEGMENT_NAMES)}"
+                lane = f"Quota: {display(name, SEGMENT_NAMES)}"
                 marks.append(Mark(lane, ordinal, ordinal, ordinal, f"{value:.0%}", "quota"))
             previous = value
     return marks

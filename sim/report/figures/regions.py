@@ -15,10 +15,10 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.core.metrics import SEGMENT_NAMES, M
+from sim.core.metrics import M
+from sim.core.names import SEGMENT_NAMES, display
 from sim.report.data import Summary
 from sim.report.figures.axes import legend_axes
-from sim.report.figures.market import pretty
 from sim.report.style import (
     COMPACT,
     GREY,
@@ -64,7 +64,7 @@ def region_shares(
         ax = fig.add_subplot(grid[1 + i // ncols, i % ncols], sharex=first, sharey=first)
         first = first or ax
         draw_segment(ax, summary, levels, segment, years, x)
-        panel_title(ax, pretty(segment, SEGMENT_NAMES), compact)
+        panel_title(ax, display(segment, SEGMENT_NAMES), compact)
         ax.set_ylim(0, 1)
         percent_axis(ax.yaxis)
         ax.set_xticks(x, [f"'{v % 100:02d}" for v in x] if compact else [str(v) for v in x])
