@@ -86,7 +86,16 @@ def test_limits_chart_draws_each_limits_elasticity_with_its_interval(data, compa
 
 
 def test_limits_chart_shows_a_negative_effect_left_of_zero():
-    means = dict(zip(LIMITS, (5.0, -3.0, 0.0, 0.5, 2.0, 0.0, 1.5), strict=True))
+    # by id, so a new limit (drawn with no effect) leaves the others' values in place
+    given_means = {
+        "memory": 5.0,
+        "wafers": -3.0,
+        "import_supply": 0.5,
+        "us_rules": 2.0,
+        "demand": 1.5,
+    }
+    means = {name: given_means.get(name, 0.0) for name in LIMITS}
+    assert set(given_means) < set(means)
     effects = Effects(
         [
             EffectRow(
@@ -111,7 +120,8 @@ def test_limits_chart_shows_a_negative_effect_left_of_zero():
     assert fig.get_suptitle().startswith("What limits deliveries")  # a capital, like a sentence
     (ax,) = [a for a in fig.axes if a.axison]
     widths = [p.get_width() for p in ax.containers[0].patches]
-    assert widths == pytest.approx([0.5, -0.3, 0.0, 0.05, 0.2, 0.0, 0.15])
+    assert widths == pytest.approx([means[name] / 100 / 0.1 for name in LIMITS])  # LIMITS order
+    assert min(widths) == pytest.approx(-0.3)  # the wafers' negative effect
     assert ax.get_xlim()[0] < -0.4  # the whole interval of the negative effect shows
     assert "\u22120.30" in [t.get_text() for t in ax.texts]  # a true minus sign
     text = limits_reading(effects, "announced", ["2027"], ["announced"])
