@@ -8,15 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.core.metrics import (
-    METRICS,
-    REGISTRY,
-    SummaryRow,
-    format_value,
-    headline,
-    is_share,
-    metric,
-)
+from sim.core.metrics import METRICS, REGISTRY, SummaryRow, format_value, headline, is_share, metric
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
 

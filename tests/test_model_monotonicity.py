@@ -23,14 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from chipsim_testing import (
-    BASELINE,
-    MODEL,
-    SEED,
-    import_overrides,
-    median_by_year,
-    scaled,
-)
+from chipsim_testing import BASELINE, MODEL, SEED, import_overrides, median_by_year, scaled
 from hypothesis import given
 from hypothesis import strategies as st
 

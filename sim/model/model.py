@@ -208,8 +208,7 @@ class Model:
         ]
 
     def buyer_segments(
-        self,
-        targets: dict[str, np.ndarray],
+        self, targets: dict[str, np.ndarray]
     ) -> tuple[list[BuyerSegment], np.ndarray]:
         """Segments with demand = national demand x their normalised share; the shares (R, S)."""
         scenario, draw = self.scenario, self.draw

@@ -152,9 +152,7 @@ class Recorder:
         self.emit_quotas(t, shares, period)
 
     def annual_stats(
-        self,
-        t: int,
-        year: dict[str, np.ndarray],
+        self, t: int, year: dict[str, np.ndarray]
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """Statistics (1 + S, L or 1, 6) of the year ending at ``t``, and its delivered shares.
 
@@ -186,10 +184,7 @@ class Recorder:
         """H100e of domestic orders waiting now, per segment (S, levels, R)."""
         return np.stack([s.backlog.total() for s in self.market.segments])
 
-    def unit_stats(
-        self,
-        year: dict[str, np.ndarray],
-    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def unit_stats(self, year: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Return the year's unit share (1 + S, L, R) and unit metrics' statistics."""
         units = with_national(year.pop("domestic_units"))
         imports = with_national(year.pop("import_units"))
@@ -201,8 +196,7 @@ class Recorder:
         }
 
     def compute_stats(
-        self,
-        year: dict[str, np.ndarray],
+        self, year: dict[str, np.ndarray]
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Return the year's compute share (1 + S, L, R) and compute metrics' statistics."""
         compute = with_national(year.pop("domestic_h100e"))

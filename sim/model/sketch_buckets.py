@@ -187,9 +187,7 @@ def histogram(scale: Scale, rows: np.ndarray, x: np.ndarray) -> tuple[np.ndarray
 
 
 def _ranges(
-    s: np.ndarray,
-    valid: np.ndarray,
-    top: int,
+    s: np.ndarray, valid: np.ndarray, top: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int] | None:
     """Lay each row's keys out as bins: its negative range, the zero key, its positive range.
 
