@@ -55,6 +55,9 @@ class Deliveries:
             (int(months), slice(None) if len(leads) == 1 else np.flatnonzero(self.lead == months))
             for months in leads
         ]
+        # (id of a group's columns, rows) -> their flat index in a C-ordered (rows, R) array;
+        # the columns are self.groups' own arrays, alive as long as self, so ids are unique
+        self.flat: dict[tuple[int, int], np.ndarray] = {}
         # SimPy time a delivery is due -> its units, (rows, R)
         self.on_way: dict[float, np.ndarray] = {}
         self.due = np.zeros(shape)  # delivered this month, not yet taken
@@ -69,14 +72,34 @@ class Deliveries:
         first units for a month start its SimPy timeout.
         """
         if after == 0:
-            self.due[:, columns] = units[:, columns]
+            self.copy(self.due, units, columns)
             return
         when = self.env.now + after
         delivery = self.on_way.get(when)
         if delivery is None:
             delivery = self.on_way[when] = np.zeros(self.due.shape)
             self.env.timeout(after, when).callbacks.append(self.arrive)
-        delivery[:, columns] = units[:, columns]
+        self.copy(delivery, units, columns)
+
+    def copy(self, target: np.ndarray, units: np.ndarray, columns: slice | np.ndarray) -> None:
+        """``target[:, columns] = units[:, columns]``, by one 1-D index into both flattened.
+
+        Same values; numpy's 2-D fancy indexing takes a slow general path that
+        cost the model 7% of its instructions (benchmarks/bench_commits.py).
+        """
+        if (
+            isinstance(columns, slice)
+            or target.shape != units.shape
+            or not (target.flags.c_contiguous and units.flags.c_contiguous)
+        ):
+            target[:, columns] = units[:, columns]
+            return
+        rows, count = target.shape
+        flat = self.flat.get((id(columns), rows))
+        if flat is None:
+            flat = (np.arange(rows)[:, None] * count + columns).ravel()
+            self.flat[(id(columns), rows)] = flat
+        target.reshape(-1)[flat] = units.reshape(-1)[flat]
 
     def arrive(self, event: simpy.Event) -> None:
         """SimPy callback: the month's delivery has come; it is due (or handed on)."""

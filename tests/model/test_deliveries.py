@@ -150,3 +150,33 @@ def test_untracked_deliveries_refuse_the_balance_check_by_name():
 def test_leads_must_be_within_one_to_depth_less_one(lead):
     with pytest.raises(ValueError, match="leads must be whole months from 1 to 3"):
         Deliveries(simpy.Environment(), 4, (1, 2), np.array(lead))
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_a_group_s_columns_are_copied_by_flat_index_as_by_2d_indexing(rows):
+    lead = np.array([1, 2, 1, 3, 2])
+    deliveries = Deliveries(simpy.Environment(), 4, (rows, 5), lead)
+    rng = np.random.default_rng(4)
+    for _, columns in deliveries.groups:
+        units, target = rng.random((rows, 5)), rng.random((rows, 5))
+        expected = target.copy()
+        expected[:, columns] = units[:, columns]
+        deliveries.copy(target, units, columns)
+        np.testing.assert_array_equal(target, expected)
+        deliveries.copy(target, units, columns)  # the cached index, once more
+        np.testing.assert_array_equal(target, expected)
+    assert sorted(rows_ for _, rows_ in deliveries.flat) == [rows] * 3
+
+
+def test_a_slice_or_an_array_not_in_c_order_is_copied_by_2d_indexing():
+    deliveries = Deliveries(simpy.Environment(), 3, (2, 4), np.array([1, 2, 1, 2]))
+    columns = deliveries.groups[0][1]
+    units = np.arange(8.0).reshape(2, 4)
+    target = np.zeros((4, 2)).T  # (2, 4) in Fortran order
+    deliveries.copy(target, units, columns)
+    np.testing.assert_array_equal(target[:, columns], units[:, columns])
+    assert target[:, [1, 3]].sum() == 0.0
+    whole = np.zeros((2, 4))
+    deliveries.copy(whole, units, slice(None))
+    np.testing.assert_array_equal(whole, units)
+    assert not deliveries.flat  # neither used the flat index
