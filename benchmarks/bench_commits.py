@@ -33,26 +33,52 @@ LEVELS = ["--quota", "0.5", "--quota", "0.7", "--quota", "0.9", "--quota", "1.0"
 
 def label(tree: Path) -> str:
     """The tree's short commit hash (+ if sim/ has uncommitted changes) and its folder name."""
-    head = subprocess.run(["git", "-C", str(tree), "rev-parse", "--short=7", "HEAD"],
-                          capture_output=True, text=True, check=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(tree), "diff", "--quiet", "HEAD", "--", "sim"],
-                           check=False).returncode
+    head = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short=7", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(tree), "diff", "--quiet", "HEAD", "--", "sim"], check=False
+    ).returncode
     return f"{head}{'+' if dirty else ''} ({tree.name})"
 
 
 def check_import(tree: Path) -> None:
     """Fail unless ``import sim`` in the tree resolves to the tree's own package."""
-    found = subprocess.run([sys.executable, "-c", "import sim; print(sim.__file__)"],
-                           cwd=tree, capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONPATH": str(tree)}).stdout.strip()
+    found = subprocess.run(
+        [sys.executable, "-c", "import sim; print(sim.__file__)"],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+    ).stdout.strip()
     if not Path(found).resolve().is_relative_to(tree.resolve()):
         raise SystemExit(f"{tree}: import sim gives {found}")
 
 
 def command(out: str, workers: int | None, extra: list[str]) -> list[str]:
     """The timed ``chipsim run`` writing into ``out``."""
-    args = [sys.executable, "-m", "sim", "run", "scenarios/baseline.toml", "--reps", "10000",
-            *LEVELS, "--seed", "3", "--explain-reps", "0", "--force", "--out", out, *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "sim",
+        "run",
+        "scenarios/baseline.toml",
+        "--reps",
+        "10000",
+        *LEVELS,
+        "--seed",
+        "3",
+        "--explain-reps",
+        "0",
+        "--force",
+        "--out",
+        out,
+        *extra,
+    ]
     return args + (["--workers", str(workers)] if workers else [])
 
 
@@ -62,8 +88,12 @@ def main() -> None:
     parser.add_argument("trees", nargs="+", type=Path)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--extra", action="append", default=[],
-                        help="one more chipsim run argument (repeatable; '=' splits)")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        help="one more chipsim run argument (repeatable; '=' splits)",
+    )
     parser.add_argument("--raw", action="store_true", help="print every run as it ends")
     opts = parser.parse_args()
     trees = [t.resolve() for t in opts.trees]
@@ -80,15 +110,20 @@ def main() -> None:
                 result = child.measure_alone(command(out, opts.workers, extra), tree)
                 got[tree].append(result)
                 if opts.raw:
-                    print(f"  {round_} {tree.name:<16} wall {result[0]:6.2f}  "
-                          f"CPU {result[1]:6.2f}  RSS {result[2]:5.0f}", flush=True)
+                    print(
+                        f"  {round_} {tree.name:<16} wall {result[0]:6.2f}  "
+                        f"CPU {result[1]:6.2f}  RSS {result[2]:5.0f}",
+                        flush=True,
+                    )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     print(f"{'tree':<28} {'CPU s':>7} {'min':>6} {'wall s':>7} {'RSS MB':>7} {'n':>3}")
     for tree, values in got.items():
         cpus = [c for _, c, _ in values]
-        print(f"{label(tree):<28} {statistics.median(cpus):>7.2f} {min(cpus):>6.2f} "
-              f"{statistics.median(w for w, _, _ in values):>7.2f} "
-              f"{statistics.median(m for _, _, m in values):>7.0f} {len(values):>3}")
+        print(
+            f"{label(tree):<28} {statistics.median(cpus):>7.2f} {min(cpus):>6.2f} "
+            f"{statistics.median(w for w, _, _ in values):>7.2f} "
+            f"{statistics.median(m for _, _, m in values):>7.0f} {len(values):>3}"
+        )
 
 
 if __name__ == "__main__":
