@@ -128,6 +128,7 @@ class BlockJob:
         if self.tick is not None:
             model.env.process(month_ticks(model, self.tick))
         result = model.run()
+        del model  # else the collection below cannot free it (the run's peak memory grows)
         gc.collect()  # the finished Model is held in reference cycles (its processes' frames)
         return result, None if spill is None else Spilled.of(result.rows, spill, block.count)
 

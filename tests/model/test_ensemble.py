@@ -96,3 +96,27 @@ def test_progress_counts_months_as_they_pass_and_a_finished_block_as_all_its_mon
     ticks.block()  # the first block's 3 months, though only 2 were counted one by one
     ticks.month()
     assert seen == [(1, 6), (2, 6), (3, 6), (3, 6)]
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_a_finished_block_s_model_is_freed_before_the_next_block_starts(monkeypatch, progress):
+    # a finished Model sits in reference cycles (its processes' frames); a run holding
+    # every block's Model until the end peaks that much higher (374 MB, not 288 MB, for
+    # the explained 4 x 10,000 baseline run when progress kept one alive)
+    import weakref
+
+    import sim.model.ensemble as ensemble
+
+    made: list[weakref.ref] = []
+    alive_at_start: list[int] = []
+
+    class Watched(Model):
+        def __init__(self, *args, **kwargs):
+            alive_at_start.append(sum(ref() is not None for ref in made))
+            super().__init__(*args, **kwargs)
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(ensemble, "Model", Watched)
+    blocking = Blocking(size=2, progress=(lambda done, total: None) if progress else None)
+    simulate(TINY, 6, 3, options=SimulateOptions(blocking=blocking))
+    assert len(made) == 3 and alive_at_start == [0, 0, 0]
