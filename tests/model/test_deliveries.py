@@ -163,8 +163,11 @@ def test_a_group_s_columns_are_copied_by_flat_index_as_by_2d_indexing(rows):
         expected[:, columns] = units[:, columns]
         deliveries.copy(target, units, columns)
         np.testing.assert_array_equal(target, expected)
+        cached = deliveries.flat[(id(columns), rows)]
+        assert isinstance(cached, np.ndarray) and cached.size == rows * np.size(columns)
         deliveries.copy(target, units, columns)  # the cached index, once more
         np.testing.assert_array_equal(target, expected)
+        assert deliveries.flat[(id(columns), rows)] is cached  # computed once, then reused
     assert sorted(rows_ for _, rows_ in deliveries.flat) == [rows] * 3
 
 
