@@ -276,7 +276,7 @@ class Model:
 
         Raises RuntimeError if the run ends before the calendar does (an actor stalled).
         """
-        self.env.run()
+        self.env.run(until=self.cal.months)  # what is due after the calendar never happens
         self.clock.check(self.cal.label)
         recorder = self.recorder
         return EnsembleResult(

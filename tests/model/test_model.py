@@ -135,3 +135,14 @@ def test_grey_supply_follows_last_months_unmet_share_within_its_cap(tiny):
     expected = np.array(months).reshape(4, 3).sum(axis=1)
     np.testing.assert_allclose(got.kept["import_units.g"][0], np.tile(expected, (2, 1)))
     assert max(months) <= 7.5
+
+
+def test_the_run_stops_at_the_calendar_s_end_with_orders_still_waiting():
+    # nothing due after the last month happens: orders keep the batches they held at the
+    # end of 2027-12, not merged by timeouts that would fire in 2028 and later
+    baseline = load(Path(__file__).parents[2] / "scenarios" / "baseline.toml")
+    model = Model(baseline, 4, seed=1)
+    model.run()
+    assert model.env.now == model.cal.months
+    waiting = model.segments[0].backlog
+    assert waiting.months > 1 and len(waiting.open) == waiting.months  # filed in its last months
