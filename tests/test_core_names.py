@@ -39,6 +39,8 @@ def test_the_kinds_share_no_id_so_one_table_names_them_all():
 def test_a_family_member_is_labelled_by_its_display_name_and_described_by_its_id():
     label, description = describe("vendor_units.t_head")
     assert label.endswith(": T-Head") and description.endswith(": t_head")
+    label, _ = describe("counterfactual_effect.us_rules")  # not a named id: as it is
+    assert label.endswith(": us_rules")
 
 
 @pytest.mark.parametrize("name", shipped_scenarios())

@@ -1,6 +1,7 @@
-"""Every writer in the package goes through sim.results.atomic (temp file + rename).
+"""Every writer in the package goes through sim.core.files (temp file + rename).
 
-A static check: outside sim/results/atomic.py no module opens a file for
+A static check: outside sim/core/files.py and sim/results/atomic.py (output
+directories built from those files) no module opens a file for
 writing, calls Path.write_text/write_bytes, pandas/pyarrow writers or copies
 files. Writers that need bytes (figures, Parquet, npz) build them in memory
 and hand them to ``write_bytes``.

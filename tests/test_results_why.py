@@ -64,3 +64,15 @@ def test_reach_names_the_segments_a_uniform_level_binds_and_their_share_of_segme
         reach_text({k: v for k, v in rows.items() if k[2] == "national"}, "2027", ("beijing",))
         == ""
     )  # no segment rows
+
+
+def test_reach_writes_common_noun_segments_in_lower_case_and_unnamed_ids_spelt_out():
+    rows = {
+        ("0.5", "demand_compute", "beijing", "2027"): row(100.0),
+        ("0.5", "demand_compute", "private", "2027"): row(200.0),
+        ("0.5", "demand_compute", "inner_mongolia", "2027"): row(100.0),
+    }
+    assert reach_text(rows, "2027", ("beijing", "inner_mongolia")) == (
+        "A uniform quota level binds Beijing and Inner mongolia (50% of 2027 demand), "
+        "not private hyperscalers."
+    )

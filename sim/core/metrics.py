@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sim.core.names import display
+from sim.core.names import NAMES, display
 
 YEAR, QUARTER, MONTH = "year", "quarter", "month"
 ALL, NATIONAL, BOUND = "all", "national", "bound"  # which regions carry a metric
@@ -350,7 +350,8 @@ def describe(name: str) -> tuple[str, str]:
         return EFFECT_LABELS[member], (
             f"{base} at {first} minus {base} at {second}: the paired difference over the same draws"
         )
-    return f"{entry.label}: {display(member)}", f"{entry.description}: {member}"
+    shown = display(member) if member in NAMES else member  # a segment, vendor or product
+    return f"{entry.label}: {shown}", f"{entry.description}: {member}"
 
 
 def names(period: str, regions: str, family: bool = False) -> tuple[str, ...]:

@@ -1,10 +1,12 @@
 """Display names of the ids a scenario uses: buyer segments, vendors and import products.
 
-One table per kind names the ids of the shipped scenarios; every other id is
-shown by one rule (:func:`display`: underscores to spaces, a capital first),
-so a new segment, vendor or product needs an entry here only for a name its
-id does not spell. The report, the figures and the sentences of
-:mod:`sim.results.why` all read these tables.
+One table per kind names every id of the shipped scenarios
+(``tests/test_core_names.py`` fails until a new one has its name here); an id
+of another scenario is shown by one rule (:func:`display`: underscores to
+spaces, a capital first). A segment named by a common noun is also listed in
+``COMMON_NOUNS``, to be written in lower case inside a sentence
+(:func:`in_sentence`). The report, the figures, the data dictionary and the
+sentences of :mod:`sim.results.why` all read these tables.
 """
 
 from __future__ import annotations

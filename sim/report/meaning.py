@@ -13,7 +13,7 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from sim.core.calendar import format_month
-from sim.core.names import NAMES, PRODUCT_NAMES, SEGMENT_NAMES, display
+from sim.core.names import NAMES, PRODUCT_NAMES, display, in_sentence
 from sim.report.assumptions import value_range
 from sim.report.figures.policy import rule_text
 from sim.scenario.dist import Dist
@@ -99,7 +99,7 @@ def value_text(node) -> str:
             event_text(node)
             + ("" if node.enabled else " — switched off")
             + (
-                f", for {', '.join(display(s, SEGMENT_NAMES) for s in node.segments)}"
+                f", for {', '.join(in_sentence(s) for s in node.segments)}"
                 if node.segments and "(" not in rule_text(node)
                 else ""
             )

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from sim.core.names import PRODUCT_NAMES, SEGMENT_NAMES, VENDOR_NAMES, display
+from sim.core.names import PRODUCT_NAMES, VENDOR_NAMES, display, in_sentence
 from sim.report.data import Summary
 from sim.report.figures.market import compliance_matrix
 from sim.report.figures.share import (
@@ -140,7 +140,7 @@ def who(segments: list[str], values: np.ndarray, target: float) -> str:
     """Names of the segments whose value rounds to the same percent as ``target``."""
     return and_join(
         [
-            display(s, SEGMENT_NAMES)
+            in_sentence(s)
             for s, v in zip(segments, values, strict=True)
             if math.isfinite(v) and chance(v) == chance(target)
         ]
