@@ -23,7 +23,7 @@ from sim.core.metrics import unit_of
 from sim.experiments.batch import BatchResult
 from sim.experiments.execution import ExperimentError
 from sim.model.stats import STAT_NAMES
-from sim.results.atomic import replace_directory, write_bytes, write_text
+from sim.results.atomic import replace_directory, sync_directory, write_bytes, write_text
 from sim.results.dictionary import FILE as DICTIONARY
 from sim.results.dictionary import dictionary_csv
 from sim.results.fields import documented
@@ -72,7 +72,7 @@ class RunStore:
             write_bytes(staging / MARKER, marker_bytes("sweep"))  # what --force may replace
             write_text(staging / "batches" / "settings.json", json.dumps(settings, indent=1) + "\n")
             write_text(staging / "points.csv", points_csv)
-            _sync_dir(staging / "batches")
+            sync_directory(staging / "batches")
             if os.path.lexists(self.root):
                 replace_directory(staging, self.root)
             else:
@@ -80,7 +80,7 @@ class RunStore:
         except BaseException:  # a full disk (or Ctrl-C) at start: no hidden folder left
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        _sync_dir(self.root.parent)
+        sync_directory(self.root.parent)
 
     def check(self, settings: dict) -> None:
         """Raise ResumeMismatch naming each setting that differs from the stored run."""
@@ -127,7 +127,7 @@ class RunStore:
             keys=np.array(result.keys, dtype=str).reshape(-1, 4),
         )
         write_bytes(self.batches / f"b{result.index:06d}.npz", buffer.getvalue())
-        _sync_dir(self.batches)
+        sync_directory(self.batches)
 
     def read(self, index: int) -> BatchResult:
         """Load one stored batch."""
@@ -157,7 +157,7 @@ class RunStore:
         write_text(
             self.root / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n"
         )
-        _sync_dir(self.root)
+        sync_directory(self.root)
         shutil.rmtree(self.batches, ignore_errors=True)
 
     def parquet(self, count: int) -> bytes:
@@ -276,17 +276,3 @@ def read_manifest(run_dir: str | Path) -> dict:
 def _short(value) -> str:
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _sync_dir(path: Path) -> None:
-    """Make renames inside ``path`` durable (no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
