@@ -28,7 +28,7 @@ from sim.experiments.execution import OUTPUTS, Execution, Interrupted, Say, quie
 from sim.experiments.parameters import apply, check_point, uncertain
 from sim.experiments.progress import Display, Progress
 from sim.experiments.store import parquet_bytes
-from sim.experiments.sweep import batch_size
+from sim.experiments.sweep import DEFAULT_REPS, batch_size  # a point's replications, as a sweep's
 from sim.model.rng import Streams
 from sim.model.stats import STAT_NAMES
 from sim.results.atomic import output_directory, staging, write_bytes, write_text
@@ -41,7 +41,6 @@ from sim.scenario.dump import scenario_hash, to_raw
 from sim.scenario.errors import ScenarioError
 from sim.scenario.settings import resolve
 
-DEFAULT_REPS = 100
 STUDY_STREAM = "experiments.sensitivity"  # design stream: never a parameter path
 FILES = (
     "sensitivity.csv",

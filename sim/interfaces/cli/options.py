@@ -245,3 +245,14 @@ def parse_set(text: str) -> tuple[str, tuple[str, ...]]:
     if not sep or not path.strip() or not all(items):
         raise InputError(one_line(f"--set {text}: expected PATH=VALUE or PATH=V1,V2,..."))
     return path.strip(), items
+
+
+def point_reps_option(default: int, sets_all: str):
+    """``--reps`` of a design's points; ``sets_all`` says when replications would be identical."""
+    return click.option(
+        "--reps",
+        type=click.IntRange(min=1, max=10_000_000),
+        default=None,
+        help=f"Replications per point (default {default}); always 1 when "
+        f"{sets_all} every uncertain parameter, since replications would be identical.",
+    )

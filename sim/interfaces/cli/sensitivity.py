@@ -18,6 +18,7 @@ from sim.interfaces.cli.options import (
     input_error,
     param_option,
     parse_set,
+    point_reps_option,
     scheduler_option,
     seed_option,
     set_option,
@@ -61,13 +62,7 @@ def say(message: str) -> None:
     help=f"Sobol base sample (default {methods.SOBOL.default_n}; best a power of 2) "
     f"or Morris trajectories (default {methods.MORRIS.default_n}).",
 )
-@click.option(
-    "--reps",
-    type=click.IntRange(min=1, max=10_000_000),
-    default=None,
-    help=f"Replications per point (default {DEFAULT_REPS}); always 1 when every "
-    "uncertain parameter is analysed, since replications would be identical.",
-)
+@point_reps_option(DEFAULT_REPS, "the analysis covers")
 @seed_option
 @click.option("--metric", default="domestic_share_units", show_default=True)
 @click.option("--region", default="national", show_default=True)

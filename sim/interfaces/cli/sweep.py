@@ -18,6 +18,7 @@ from sim.interfaces.cli.options import (
     input_error,
     param_option,
     parse_set,
+    point_reps_option,
     quota_option,
     scheduler_option,
     seed_option,
@@ -52,13 +53,7 @@ def say(message: str) -> None:
     default=None,
     help=f"Sampled points (default {DEFAULT_POINTS}), per --set combination.",
 )
-@click.option(
-    "--reps",
-    type=click.IntRange(min=1, max=10_000_000),
-    default=None,
-    help=f"Replications per point (default {DEFAULT_REPS}); always 1 when the design "
-    "sets every uncertain parameter, since replications would be identical.",
-)
+@point_reps_option(DEFAULT_REPS, "the design sets")
 @seed_option
 @quota_option
 @param_option
