@@ -217,3 +217,21 @@ def test_the_order_book_balances_what_was_placed_against_its_outcomes():
     # replication 0: 50 + 15 substituted domestic orders a month against 30 made; 15 lost
     np.testing.assert_allclose(s.served_late, [[30.0, 0.0]])  # the backlog is served first
     assert s.book.offshore[0, 0] > 0 and s.book.offshore[0, 1] == 0.0
+
+
+def test_a_segment_with_an_announced_quota_is_bound_and_one_reached_by_the_lever_targeted():
+    bound = segment(LevelRows(2, None), quota=0.5, preference=0.0)
+    assert bound.bound is True and bound.targeted is True
+    cal = calendar(12)
+    spec = SegmentSpec(demand_share=fixed(1.0), preference={"2025": fixed(0.0)},
+                       substitution=fixed(0.5))  # fmt: skip
+    demand = paths.YearlyCompound(cal, np.full(2, 1200.0), {}, 2)
+    options = SegmentOptions(cal, LevelRows(2, None), 2, simpy.Environment())
+    lever = np.zeros((2, cal.months))
+    lever[1, 6:] = 0.9  # the second level's uniform quota reaches it from month 6
+    reached = BuyerSegment("s", spec, lever, (demand, np.ones(2)), draws(2), options)
+    assert reached.bound is False and reached.targeted is True  # quota_first does not favour it
+    free = BuyerSegment(
+        "s", spec, np.zeros((2, cal.months)), (demand, np.ones(2)), draws(2), options
+    )
+    assert free.bound is False and free.targeted is False
