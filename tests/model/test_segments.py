@@ -223,8 +223,9 @@ def test_a_segment_with_an_announced_quota_is_bound_and_one_reached_by_the_lever
     bound = segment(LevelRows(2, None), quota=0.5, preference=0.0)
     assert bound.bound is True and bound.targeted is True
     cal = calendar(12)
-    spec = SegmentSpec(demand_share=fixed(1.0), preference={"2025": fixed(0.0)},
-                       substitution=fixed(0.5))  # fmt: skip
+    spec = SegmentSpec(
+        demand_share=fixed(1.0), preference={"2025": fixed(0.0)}, substitution=fixed(0.5)
+    )
     demand = paths.YearlyCompound(cal, np.full(2, 1200.0), {}, 2)
     options = SegmentOptions(cal, LevelRows(2, None), 2, simpy.Environment())
     lever = np.zeros((2, cal.months))
